@@ -1,0 +1,54 @@
+# catalogd - the two commands a newcomer needs:
+#   make run    install what is missing, build, start catalogd on 127.0.0.1:4599
+#   make test   install what is missing, then every check CI runs
+# Everything else here is a step of those two.
+
+BUILD      ?= build
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+DATA_DIR   ?= var/data
+PYTHON     ?= /usr/bin/python3
+
+.PHONY: all build deps run test gen check-gen format check-format lint unit api asan fuzz bench clean
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+deps:
+	@scripts/install-deps.sh
+
+run: deps build
+	@mkdir -p $(dir $(DATA_DIR))
+	exec $(BUILD)/catalogd serve --data-dir $(DATA_DIR)
+
+test: deps
+	@scripts/test.sh
+
+gen:
+	$(PYTHON) tools/gen_model.py
+
+check-gen:
+	@scripts/check-gen.sh
+
+format:
+	@clang-format -i $$(scripts/c-files.sh)
+
+check-format:
+	@clang-format --dry-run -Werror $$(scripts/c-files.sh)
+
+lint:
+	@scripts/lint.sh
+
+unit: build
+	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+api: build
+	@CATALOGD_BIN=$(abspath $(BUILD))/catalogd $(PYTHON) -m pytest -q tests/api
+
+bench: build
+	@bench/run.sh
+
+clean:
+	rm -rf build build-asan build-fuzz

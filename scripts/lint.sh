@@ -1,0 +1,25 @@
+#!/bin/sh
+# House-style lint (curl's checksrc spirit): banned libc calls, files past ~800 lines
+# without a stated reason, public headers that do not compile on their own.
+set -eu
+cd "$(dirname "$0")/.."
+fail=0
+banned=$(grep -rnE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|gets)[[:space:]]*\(' src tests/unit tests/fuzz --include='*.c' --include='*.h' || true)
+if [ -n "$banned" ]; then
+    echo "lint: banned calls (use bounded/checked forms):"; echo "$banned"; fail=1
+fi
+for f in $(scripts/c-files.sh); do
+    n=$(wc -l < "$f")
+    if [ "$n" -gt 800 ] && ! grep -q 'LONG-FILE:' "$f"; then
+        echo "lint: $f has $n lines (split it, or say why in a LONG-FILE: comment)"; fail=1
+    fi
+done
+CFLAGS=$(pkg-config --cflags libmicrohttpd libcjson libfyaml libpcre2-8 libcurl sqlite3 libcrypto)
+for h in $(find src -name '*.h' ! -path '*/gen/*' | sort); do
+    # shellcheck disable=SC2086
+    if ! printf '#include "%s"\n' "${h#src/}" | cc -std=c17 -D_GNU_SOURCE -Wall -Werror $CFLAGS -Isrc -fsyntax-only -x c - 2>/tmp/lint-hdr.$$; then
+        echo "lint: $h does not compile on its own:"; cat /tmp/lint-hdr.$$; fail=1
+    fi
+done
+rm -f /tmp/lint-hdr.$$
+exit $fail

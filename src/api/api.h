@@ -1,0 +1,95 @@
+/* api.h - the request pipeline and the handler contract. Every operation, whether it
+ * arrives over HTTP or from another service in-process, runs the same fixed order:
+ *   route -> authenticate -> decode -> validate -> authorize -> handler (one store
+ *   transaction, durable before the reply) -> encode.
+ * Handlers see only the neutral value tree (proto.h) and never a wire format. */
+#ifndef CATALOGD_API_H
+#define CATALOGD_API_H
+
+#include "app.h"
+#include "auth/principal.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "proto/model.h"
+#include "store/store.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+typedef struct api_ctx api_ctx_t;
+typedef err_t (*api_handler_fn)(api_ctx_t *ctx);
+
+/* One operation row (generated from src/api/operations.txt into api/gen/ops_gen.c). */
+typedef struct api_op {
+    const model_service_t *svc;
+    const char *name;           /* "ListPortfolios" */
+    uint16_t input, output;     /* shapes, or MODEL_NONE */
+    const char *result_wrapper; /* query: "GetCallerIdentityResult", or NULL */
+    api_handler_fn handler;
+    const char *action;   /* IAM action: "servicecatalog:ListPortfolios" */
+    const char *resource; /* ARN template, "*" for none */
+    bool write;
+} api_op_t;
+
+extern const api_op_t api_ops[];
+extern const size_t api_n_ops;
+
+/* The row for (service, operation name), or NULL. */
+const api_op_t *api_op_find(const model_service_t *svc, span_t name);
+
+/* What a handler gets. */
+struct api_ctx {
+    app_t *app;
+    const api_op_t *op;
+    const auth_principal_t *caller;
+    const cJSON *in; /* validated input: never NULL (an empty object when there is none) */
+    cJSON *out;      /* the handler adds output members here (an object) */
+    store_tx_t *tx;  /* the request's transaction */
+    arena_t *arena;  /* per-request memory */
+    errbuf_t *eb;
+    const char *request_id;
+    const char *source_ip;
+    unsigned post;    /* API_POST_* work to do once the transaction has committed */
+};
+
+/* What a handler asks to happen after its transaction commits (never before: a
+ * concurrent request must not see the effect of work that may still roll back). */
+enum api_post {
+    API_POST_WAKE_ENGINE = 1 << 0, /* jobs were enqueued */
+    API_POST_AUTH_CHANGED = 1 << 1, /* access keys or principals changed: drop cached lookups */
+};
+
+/* One call into the pipeline after the wire: what an in-process client provides. */
+typedef struct api_call {
+    const api_op_t *op;
+    const auth_principal_t *caller; /* authenticated principal */
+    cJSON *input;                   /* decoded input (validated here; owned by the caller) */
+    const char *request_id;
+    const char *source_ip;
+    store_tx_t *tx; /* enclosing transaction of an in-process caller, or NULL for a new one */
+    unsigned *post; /* with tx: where the callee's API_POST_* flags go (the caller runs them) */
+} api_call_t;
+
+/* Validates, authorizes and runs call->op. On ERR_OK *out owns the output tree. On
+ * failure eb holds the message and nothing the handler wrote is kept (its own
+ * transaction is rolled back; inside an enclosing one the caller decides). */
+err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out, errbuf_t *eb);
+
+/* Runs API_POST_* work after a commit. */
+void api_post_commit(app_t *app, unsigned post);
+
+/* Authorization of one call (authz.c): ERR_OK or ERR_ACCESS_DENIED with AWS's message. */
+err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t *eb);
+
+/* The HTTP entry point (front.c): handler for http_opts_t.handler with ud = app. */
+struct http_request;
+struct http_response;
+void api_http_handle(void *app, const struct http_request *req, struct http_response *resp);
+
+/* ---- helpers for handlers (util.c) */
+/* String member of the input, or NULL. */
+const char *api_in_str(const api_ctx_t *c, const char *name);
+/* Integer member of the input, or def when absent. */
+int64_t api_in_int(const api_ctx_t *c, const char *name, int64_t def);
+
+#endif

@@ -1,0 +1,258 @@
+/* front.c - the wire half of the request pipeline: route (service, operation, protocol)
+ * -> authenticate (SigV4) -> decode -> api_invoke -> encode, and every failure rendered
+ * in the protocol's own error format. Cheap rejections come first, side effects last. */
+#include "api/api.h"
+
+#include "auth/sigv4.h"
+#include "core/enc.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "proto/proto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define FRONT_MAX_PARAMS 4000
+
+typedef struct route {
+    err_proto_t proto;          /* how to answer, known even when routing fails */
+    const model_service_t *svc; /* NULL when the service is unknown */
+    const api_op_t *op;
+    proto_params_t params; /* query/ec2 */
+    bool have_auth;
+    sigv4_auth_t auth;
+    err_t auth_rc; /* sigv4_parse's verdict, reported after routing */
+    errbuf_t auth_eb;
+} route_t;
+
+static sigv4_request_t front_sigv4_request(const http_request_t *req, arena_t *arena)
+{
+    sigv4_header_t *h = arena_alloc(arena, sizeof(*h) * (req->n_headers ? req->n_headers : 1));
+    for (size_t i = 0; i < req->n_headers; i++) {
+        h[i].name = req->headers[i].name;
+        h[i].value = req->headers[i].value;
+    }
+    return (sigv4_request_t){
+        .method = req->method,
+        .raw_uri = req->raw_uri,
+        .headers = h,
+        .n_headers = req->n_headers,
+        .body = req->body,
+        .normalize_path = true,
+    };
+}
+
+static bool front_is_form(const http_request_t *req)
+{
+    span_t ct = http_header(req, "Content-Type");
+    return ct.p && span_starts_with(ct, SPAN_LIT("application/x-www-form-urlencoded"));
+}
+
+/* Finds the query/ec2 service whose rows know this Action (for requests without a
+ * credential scope, so that even their errors take the right format). */
+static const model_service_t *front_service_by_action(const proto_param_t *action)
+{
+    const model_service_t *found = NULL;
+    for (size_t i = 0; i < api_n_ops; i++) {
+        const api_op_t *op = &api_ops[i];
+        if (op->svc->protocol != MP_JSON && strcmp(op->name, action->value) == 0) {
+            if (found && found != op->svc) return NULL; /* ambiguous */
+            found = op->svc;
+        }
+    }
+    return found;
+}
+
+/* Decides service, operation and protocol. Also parses the signature, since the query
+ * protocol names its service only in the credential scope. */
+static err_t front_route(const http_request_t *req, const sigv4_request_t *sreq, arena_t *arena,
+                         route_t *rt, errbuf_t *eb)
+{
+    rt->auth_rc = sigv4_parse(sreq, &rt->auth, &rt->auth_eb);
+    rt->have_auth = rt->auth_rc == ERR_OK;
+    span_t target = http_header(req, "X-Amz-Target");
+    if (target.p) {
+        rt->proto = ERR_PROTO_JSON;
+        span_t prefix, opname = span_split(target, '.', &prefix);
+        for (size_t i = 0; i < model_n_services; i++) {
+            const model_service_t *s = &model_services[i];
+            if (s->target_prefix && span_eq_str(prefix, s->target_prefix)) rt->svc = s;
+        }
+        if (!rt->svc || !opname.p)
+            return err_fail(eb, ERR_UNKNOWN_OPERATION, "Unrecognized operation target '%.*s'",
+                            (int)target.n, target.p);
+        rt->op = api_op_find(rt->svc, opname);
+        if (!rt->op)
+            return err_fail(eb, ERR_UNKNOWN_OPERATION, "The operation %.*s is not supported by %s",
+                            (int)opname.n, opname.p, rt->svc->name);
+        return ERR_OK;
+    }
+
+    /* query / ec2: parameters from a form body, else the query string */
+    rt->proto = ERR_PROTO_QUERY;
+    span_t form = front_is_form(req) ? req->body : req->query;
+    err_t rc = proto_form_parse(form, arena, FRONT_MAX_PARAMS, &rt->params, eb);
+    if (rc) return rc;
+    const proto_param_t *action = proto_param_get(&rt->params, "Action");
+    if (rt->have_auth) {
+        char name[64];
+        snprintf(name, sizeof(name), "%.*s", (int)rt->auth.service.n, rt->auth.service.p);
+        rt->svc = model_service(name);
+    } else if (action) {
+        rt->svc = front_service_by_action(action);
+    }
+    if (rt->svc) rt->proto = proto_err_proto(rt->svc->protocol);
+    if (rt->svc && rt->svc->protocol == MP_JSON)
+        return err_fail(eb, ERR_UNKNOWN_OPERATION, "%s requests need an X-Amz-Target header",
+                        rt->svc->name);
+    if (!action || !action->value_len) {
+        if (!rt->have_auth && !rt->svc) return ERR_OK; /* the missing signature speaks first */
+        return err_fail(eb, ERR_MISSING_ACTION, "Missing Action");
+    }
+    if (!rt->svc) {
+        if (!rt->have_auth) return ERR_OK;
+        return err_fail(eb, ERR_UNKNOWN_OPERATION, "The service '%.*s' is not served here",
+                        (int)rt->auth.service.n, rt->auth.service.p);
+    }
+    rt->op = api_op_find(rt->svc, span_make(action->value, action->value_len));
+    if (!rt->op)
+        return err_fail(eb, ERR_UNKNOWN_OPERATION, "Could not find operation %s for version %s",
+                        action->value, rt->svc->api_version);
+    return ERR_OK;
+}
+
+/* SigV4: scope, key, time, signature. Fills *who. */
+static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t *rt,
+                                auth_principal_t *who, errbuf_t *eb)
+{
+    if (!rt->have_auth) {
+        if (rt->auth_rc == ERR_MISSING_AUTH)
+            return err_fail(eb, ERR_MISSING_AUTH,
+                            rt->proto == ERR_PROTO_JSON
+                                ? "Missing Authentication Token"
+                                : "Request is missing Authentication Token");
+        memcpy(eb->msg, rt->auth_eb.msg, sizeof(eb->msg));
+        return rt->auth_rc;
+    }
+    const sigv4_auth_t *a = &rt->auth;
+    if (!span_eq_str(a->service, rt->svc->name))
+        return err_fail(eb, ERR_SIGNATURE_MISMATCH,
+                        "Credential should be scoped to correct service: '%s'. ", rt->svc->name);
+    if (!span_eq_str(a->region, app->cfg.region))
+        return err_fail(
+            eb, ERR_SIGNATURE_MISMATCH,
+            "Credential should be scoped to a valid region. This endpoint serves '%s', not '%.*s'.",
+            app->cfg.region, (int)a->region.n, a->region.p);
+    char secret[128];
+    int64_t now = clk_now_ms(&app->clock);
+    span_t token = a->security_token;
+    buf_t decoded; /* presigned parameters arrive percent-encoded */
+    buf_init(&decoded, 8192);
+    if (a->presigned && token.n) {
+        if (!enc_uri_decode(&decoded, token, false)) {
+            buf_free(&decoded);
+            return err_fail(eb, ERR_INVALID_CLIENT_TOKEN,
+                            "The security token included in the request is invalid.");
+        }
+        token = buf_span(&decoded);
+    }
+    err_t rc = auth_keys_lookup(app->keys, a->access_key, token, now, secret, who, eb);
+    buf_free(&decoded);
+    if (!rc) rc = sigv4_check_time(a, now, eb);
+    if (!rc) rc = sigv4_verify(sreq, a, span_of(secret), eb);
+    memset(secret, 0, sizeof(secret));
+    return rc;
+}
+
+static void front_error(app_t *app, const http_request_t *req, const route_t *rt, err_t rc,
+                        errbuf_t *eb, http_response_t *resp)
+{
+    if (err_status(rc, rt->proto) >= 500 && rc != ERR_UNAVAILABLE) {
+        char em[1100];
+        log_error("internal failure", "\"request_id\":\"%s\",\"error\":\"%s\",\"detail\":\"%s\"",
+                  req->request_id, err_name(rc), log_escape(em, sizeof(em), eb->msg));
+        snprintf(eb->msg, sizeof(eb->msg),
+                 "An internal error occurred. Quote request id %s when reporting it.",
+                 req->request_id);
+    }
+    const char *ns = rt->svc && rt->proto == ERR_PROTO_QUERY ? rt->svc->xml_ns : NULL;
+    proto_error_doc_t d =
+        proto_error_encode(rt->proto, ns, rc, eb->msg, req->request_id, &resp->body);
+    resp->status = d.status;
+    resp->content_type = d.content_type;
+    resp->error_code = err_code(rc, rt->proto);
+}
+
+static bool front_health(const http_request_t *req, http_response_t *resp)
+{
+    if (!span_eq_str(req->path, "/_catalogd/health")) return false;
+    resp->status = 200;
+    resp->content_type = "application/json";
+    buf_adds(&resp->body, "{\"status\":\"ok\"}");
+    resp->service = "catalogd";
+    resp->operation = "Health";
+    return true;
+}
+
+void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
+{
+    app_t *app = ud;
+    if (front_health(req, resp)) return;
+    arena_t arena;
+    arena_init(&arena);
+    errbuf_t eb = {{0}};
+    route_t rt = {.proto = http_header(req, "X-Amz-Target").p ? ERR_PROTO_JSON : ERR_PROTO_QUERY};
+    auth_principal_t who = {0};
+    cJSON *in = NULL, *out = NULL;
+    err_t rc = req->limit;
+    if (rc == ERR_BODY_TOO_LARGE)
+        err_fail(&eb, rc, "The request body exceeds the limit of %zu bytes", req->max_body);
+    else if (rc == ERR_HEADERS_TOO_LARGE)
+        err_fail(&eb, rc, "The request headers exceed the limit of %zu bytes", req->max_header);
+
+    sigv4_request_t sreq = front_sigv4_request(req, &arena);
+    if (!rc) rc = front_route(req, &sreq, &arena, &rt, &eb);
+    if (!rc) rc = front_authenticate(app, &sreq, &rt, &who, &eb);
+    if (!rc) {
+        snprintf(resp->principal, sizeof(resp->principal), "%s", who.arn);
+        if (rt.proto == ERR_PROTO_JSON)
+            rc = proto_json_decode(rt.svc, rt.op->input, req->body, &in, &eb);
+        else
+            rc = proto_query_decode(rt.svc, rt.op->input, &rt.params, &in, &eb);
+    }
+    if (!rc) {
+        api_call_t call = {
+            .op = rt.op,
+            .caller = &who,
+            .input = in,
+            .request_id = req->request_id,
+            .source_ip = req->client_ip,
+        };
+        rc = api_invoke(app, &call, &arena, &out, &eb);
+    }
+    if (rt.svc) resp->service = rt.svc->name;
+    if (rt.op) resp->operation = rt.op->name;
+    if (!rc) {
+        bool ok;
+        if (rt.proto == ERR_PROTO_JSON) {
+            resp->content_type = "application/x-amz-json-1.1";
+            ok = proto_json_encode(rt.svc, rt.op->output, out, &resp->body);
+        } else {
+            resp->content_type = "text/xml";
+            ok = proto_xml_encode(rt.svc, rt.op->name, rt.op->result_wrapper, rt.op->output, out,
+                                  req->request_id, &resp->body);
+        }
+        resp->status = 200;
+        if (!ok) {
+            buf_reset(&resp->body);
+            rc = err_fail(&eb, ERR_INTERNAL, "the response exceeds the output buffer");
+        }
+    }
+    if (rc) {
+        buf_reset(&resp->body);
+        front_error(app, req, &rt, rc, &eb, resp);
+    }
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    arena_free(&arena);
+}

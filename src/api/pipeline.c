@@ -1,0 +1,91 @@
+/* pipeline.c - the part of the request pipeline after the wire, shared by HTTP requests
+ * and in-process calls: validate -> authorize -> handler in one transaction. */
+#include "api/api.h"
+
+#include "proto/proto.h"
+
+#include <string.h>
+
+static int op_cmp(const model_service_t *svc, span_t name, const api_op_t *row)
+{
+    int c = strcmp(svc->name, row->svc->name);
+    if (c) return c;
+    size_t n = strlen(row->name);
+    c = memcmp(name.p, row->name, name.n < n ? name.n : n);
+    if (c) return c;
+    return (name.n > n) - (name.n < n);
+}
+
+const api_op_t *api_op_find(const model_service_t *svc, span_t name)
+{
+    size_t lo = 0, hi = api_n_ops;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = op_cmp(svc, name, &api_ops[mid]);
+        if (c == 0) return &api_ops[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+void api_post_commit(app_t *app, unsigned post)
+{
+    if (post & API_POST_AUTH_CHANGED) auth_keys_invalidate(app->keys);
+    if (post & API_POST_WAKE_ENGINE) engine_notify(app->engine);
+}
+
+err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out, errbuf_t *eb)
+{
+    const api_op_t *op = call->op;
+    cJSON *empty = NULL;
+    const cJSON *in = call->input;
+    if (!in) in = empty = cJSON_CreateObject();
+    err_t rc = proto_validate(op->svc, op->input, in, eb);
+    store_tx_t *tx = call->tx;
+    bool own = tx == NULL;
+    if (!rc && own) rc = store_begin(app->store, op->write, &tx, eb);
+    if (!rc) rc = api_authorize(app, call, tx, eb);
+    api_ctx_t ctx = {
+        .app = app,
+        .op = op,
+        .caller = call->caller,
+        .in = in,
+        .out = cJSON_CreateObject(),
+        .tx = tx,
+        .arena = arena,
+        .eb = eb,
+        .request_id = call->request_id,
+        .source_ip = call->source_ip,
+    };
+    if (!rc) rc = op->handler(&ctx);
+    if (own && tx) {
+        if (!rc && op->write)
+            rc = store_commit(tx, eb);
+        else
+            store_rollback(tx);
+    }
+    cJSON_Delete(empty);
+    if (rc) {
+        cJSON_Delete(ctx.out);
+        return rc;
+    }
+    if (!own && call->post) *call->post |= ctx.post;
+    if (own) api_post_commit(app, ctx.post);
+    *out = ctx.out;
+    return ERR_OK;
+}
+
+const char *api_in_str(const api_ctx_t *c, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->in, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int64_t api_in_int(const api_ctx_t *c, const char *name, int64_t def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->in, name);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : def;
+}

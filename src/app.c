@@ -1,0 +1,107 @@
+/* app.c - building and tearing down the daemon's components in dependency order. */
+#include "app.h"
+
+#include "api/api.h"
+#include "proto/proto.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void app_config_defaults(app_config_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:4599");
+    snprintf(cfg->data_dir, sizeof(cfg->data_dir), "./catalogd-data");
+    snprintf(cfg->account_id, sizeof(cfg->account_id), "123456789012");
+    snprintf(cfg->region, sizeof(cfg->region), "us-east-1");
+    cfg->log_level = LOG_INFO;
+    cfg->http_threads = 2;
+    cfg->workers = 2;
+    cfg->max_body = 8 * 1024 * 1024;
+    cfg->max_header = 16 * 1024;
+    cfg->timeout_s = 60;
+    cfg->lease_ms = 30000;
+    cfg->sync_full = true;
+}
+
+err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
+{
+    memset(app, 0, sizeof(*app));
+    app->cfg = *cfg;
+    app->clock = clk_system(0);
+    ids_init_system(&app->ids);
+    proto_patterns_init();
+
+    store_opts_t so = {.data_dir = cfg->data_dir, .exclusive = true, .sync_full = cfg->sync_full};
+    err_t rc = store_open(&so, &app->store, eb);
+    auth_keys_opts_t ko = {.store = app->store,
+                           .data_dir = cfg->data_dir,
+                           .account = cfg->account_id,
+                           .ids = &app->ids};
+    if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
+    if (!rc)
+        rc = auth_bootstrap_root(app->keys, cfg->root_key_id, cfg->root_secret,
+                                 &app->root_generated, app->root_key_id, eb);
+    engine_opts_t eo = {.store = app->store,
+                        .clock = &app->clock,
+                        .ids = &app->ids,
+                        .app = app,
+                        .workers = cfg->workers,
+                        .lease_ms = cfg->lease_ms,
+                        .reclaim_on_start = true};
+    if (!rc) rc = engine_create(&eo, &app->engine, eb);
+    if (!rc) engine_register_probe(app->engine);
+    if (rc) app_close(app);
+    return rc;
+}
+
+/* Splits "HOST:PORT" / "[V6]:PORT". */
+static bool app_split_listen(const char *listen, char *host, size_t cap, int *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen) return false;
+    const char *h = listen;
+    size_t n = (size_t)(colon - listen);
+    if (h[0] == '[' && n >= 2 && h[n - 1] == ']') h++, n -= 2;
+    if (n == 0 || n >= cap) return false;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1 || p < 0 || p > 65535) return false;
+    *port = (int)p;
+    return true;
+}
+
+err_t app_start(app_t *app, errbuf_t *eb)
+{
+    char host[128];
+    int port;
+    if (!app_split_listen(app->cfg.listen, host, sizeof(host), &port))
+        return err_fail(eb, ERR_INTERNAL, "--listen wants HOST:PORT, got '%s'", app->cfg.listen);
+    err_t rc = engine_start(app->engine, eb);
+    http_opts_t ho = {.host = host,
+                      .port = port,
+                      .threads = app->cfg.http_threads,
+                      .max_body = app->cfg.max_body,
+                      .max_header = app->cfg.max_header,
+                      .timeout_s = app->cfg.timeout_s,
+                      .handler = api_http_handle,
+                      .ud = app,
+                      .ids = &app->ids};
+    if (!rc) rc = http_start(&ho, &app->http, eb);
+    return rc;
+}
+
+void app_close(app_t *app)
+{
+    http_stop(app->http);
+    app->http = NULL;
+    engine_destroy(app->engine);
+    app->engine = NULL;
+    auth_keys_close(app->keys);
+    app->keys = NULL;
+    store_close(app->store);
+    app->store = NULL;
+}

@@ -1,0 +1,55 @@
+/* app.h - the daemon's context: configuration and every long-lived component, passed
+ * to whatever needs it (never a global). Built by app_open, torn down by app_close. */
+#ifndef CATALOGD_APP_H
+#define CATALOGD_APP_H
+
+#include "auth/keys.h"
+#include "core/clk.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "engine/engine.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#include <stddef.h>
+
+typedef struct app_config {
+    char listen[128]; /* HOST:PORT */
+    char data_dir[1024];
+    char account_id[16];
+    char region[32];
+    log_level_t log_level;
+    int http_threads;
+    int workers;
+    size_t max_body;
+    size_t max_header;
+    int timeout_s;
+    int64_t lease_ms;
+    bool sync_full;
+    char root_key_id[64];  /* from CATALOGD_ROOT_ACCESS_KEY_ID, or "" */
+    char root_secret[128]; /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
+} app_config_t;
+
+typedef struct app {
+    app_config_t cfg;
+    clk_t clock;
+    ids_t ids;
+    store_t *store;
+    engine_t *engine;
+    auth_keys_t *keys;
+    http_server_t *http;
+    char root_key_id[32];
+    bool root_generated;
+} app_t;
+
+/* Fills cfg with the defaults (127.0.0.1:4599, ./catalogd-data, 123456789012, us-east-1). */
+void app_config_defaults(app_config_t *cfg);
+/* Opens the store (migrating it), the key store (bootstrapping root), and the engine;
+ * does not start serving. */
+err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb);
+/* Starts the engine workers and the HTTP server. */
+err_t app_start(app_t *app, errbuf_t *eb);
+/* Stops serving (in-flight requests finish), stops the engine, closes the store. */
+void app_close(app_t *app);
+
+#endif

@@ -1,0 +1,296 @@
+/* keys.c - access key storage, lookup cache and root bootstrap. */
+#include "auth/keys.h"
+
+#include "core/crypto.h"
+#include "core/enc.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEYS_CACHE 256
+
+typedef struct key_entry {
+    char id[32];
+    char secret[128];
+    char token_hash[65]; /* "" when the key is not a session key */
+    int64_t expires_ms;
+    auth_principal_t who;
+    uint64_t gen;
+    bool used;
+} key_entry_t;
+
+struct auth_keys {
+    auth_keys_opts_t o;
+    char *data_dir, *account;
+    seal_t seal;
+    pthread_mutex_t mu;
+    uint64_t gen;
+    key_entry_t cache[KEYS_CACHE];
+};
+
+err_t auth_keys_open(const auth_keys_opts_t *o, auth_keys_t **out, errbuf_t *eb)
+{
+    auth_keys_t *k = xcalloc(1, sizeof(*k));
+    k->o = *o;
+    k->data_dir = xstrdup(o->data_dir);
+    k->account = xstrdup(o->account);
+    k->o.data_dir = k->data_dir;
+    k->o.account = k->account;
+    k->gen = 1;
+    pthread_mutex_init(&k->mu, NULL);
+    err_t rc = seal_open(&k->seal, o->data_dir, o->ids, eb);
+    if (rc) {
+        auth_keys_close(k);
+        return rc;
+    }
+    *out = k;
+    return ERR_OK;
+}
+
+void auth_keys_close(auth_keys_t *k)
+{
+    if (!k) return;
+    pthread_mutex_destroy(&k->mu);
+    free(k->data_dir);
+    free(k->account);
+    free(k);
+}
+
+void auth_keys_set_resolver(auth_keys_t *k, auth_resolve_fn fn, void *ud)
+{
+    k->o.resolve = fn;
+    k->o.resolve_ud = ud;
+}
+
+void auth_keys_invalidate(auth_keys_t *k)
+{
+    pthread_mutex_lock(&k->mu);
+    k->gen++;
+    pthread_mutex_unlock(&k->mu);
+}
+
+static unsigned keys_slot(span_t id)
+{
+    unsigned h = 2166136261u;
+    for (size_t i = 0; i < id.n; i++) h = (h ^ (unsigned char)id.p[i]) * 16777619u;
+    return h % KEYS_CACHE;
+}
+
+static void keys_root_principal(const char *account, const char *key, auth_principal_t *who)
+{
+    memset(who, 0, sizeof(*who));
+    who->kind = AUTH_ROOT;
+    snprintf(who->account, sizeof(who->account), "%s", account);
+    snprintf(who->arn, sizeof(who->arn), "arn:aws:iam::%s:root", account);
+    snprintf(who->user_id, sizeof(who->user_id), "%s", account);
+    snprintf(who->name, sizeof(who->name), "root");
+    snprintf(who->path, sizeof(who->path), "/");
+    snprintf(who->access_key, sizeof(who->access_key), "%s", key);
+}
+
+/* Loads key id from the store into e (which the caller then caches). */
+static err_t keys_load(auth_keys_t *k, span_t id, key_entry_t *e, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    err_t rc = store_begin(k->o.store, false, &tx, eb);
+    if (rc) return rc;
+    store_stmt_t *st;
+    bool row = false;
+    rc = store_query(tx, eb, &st,
+                     "SELECT account_id, kind, principal, secret, status, token_hash, expires_ms"
+                     " FROM access_keys WHERE access_key_id = ?",
+                     "S", id);
+    if (!rc) rc = store_step(st, &row, eb);
+    if (!rc && (!row || strcmp(store_col_text(st, 4), "Active") != 0))
+        rc = err_fail(eb, ERR_INVALID_CLIENT_TOKEN,
+                      "The security token included in the request is invalid.");
+    if (!rc) {
+        memset(e, 0, sizeof(*e));
+        snprintf(e->id, sizeof(e->id), "%.*s", (int)id.n, id.p);
+        const char *kind = store_col_text(st, 1);
+        const char *principal = store_col_text(st, 2);
+        const char *th = store_col_text(st, 5);
+        snprintf(e->token_hash, sizeof(e->token_hash), "%s", th ? th : "");
+        e->expires_ms = store_col_null(st, 6) ? 0 : store_col_int(st, 6);
+        buf_t sec;
+        buf_init(&sec, sizeof(e->secret) - 1);
+        if (!seal_open_value(&k->seal, span_of(store_col_text(st, 3)), &sec))
+            rc = err_fail(eb, ERR_INTERNAL, "access key %s cannot be unsealed with this key file",
+                          e->id);
+        else
+            memcpy(e->secret, buf_str(&sec), sec.len + 1);
+        buf_free(&sec);
+        char kind_copy[16], principal_copy[512];
+        snprintf(kind_copy, sizeof(kind_copy), "%s", kind);
+        snprintf(principal_copy, sizeof(principal_copy), "%s", principal);
+        if (!rc && strcmp(kind_copy, "root") == 0) {
+            keys_root_principal(store_col_text(st, 0), e->id, &e->who);
+        } else if (!rc && k->o.resolve) {
+            rc = k->o.resolve(k->o.resolve_ud, tx, kind_copy, principal_copy, &e->who, eb);
+            snprintf(e->who.access_key, sizeof(e->who.access_key), "%s", e->id);
+        } else if (!rc) {
+            rc = err_fail(eb, ERR_INVALID_CLIENT_TOKEN,
+                          "The security token included in the request is invalid.");
+        }
+    }
+    store_rollback(tx);
+    return rc;
+}
+
+err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, int64_t now_ms,
+                       char secret[128], auth_principal_t *who, errbuf_t *eb)
+{
+    if (access_key.n == 0 || access_key.n >= 32)
+        return err_fail(eb, ERR_INVALID_CLIENT_TOKEN,
+                        "The security token included in the request is invalid.");
+    unsigned slot = keys_slot(access_key);
+    key_entry_t e;
+    bool hit = false;
+    pthread_mutex_lock(&k->mu);
+    key_entry_t *c = &k->cache[slot];
+    if (c->used && c->gen == k->gen && span_eq_str(access_key, c->id)) {
+        e = *c;
+        hit = true;
+    }
+    uint64_t gen = k->gen;
+    pthread_mutex_unlock(&k->mu);
+    if (!hit) {
+        err_t rc = keys_load(k, access_key, &e, eb);
+        if (rc) return rc;
+        e.gen = gen;
+        e.used = true;
+        pthread_mutex_lock(&k->mu);
+        k->cache[slot] = e;
+        pthread_mutex_unlock(&k->mu);
+    }
+    if (e.token_hash[0]) {
+        unsigned char h[32];
+        char hex[65];
+        crypto_sha256(session_token.p ? session_token.p : "", session_token.n, h);
+        enc_hex(h, 32, hex);
+        if (!session_token.n || !crypto_equal(hex, e.token_hash, 64))
+            return err_fail(eb, ERR_INVALID_CLIENT_TOKEN,
+                            "The security token included in the request is invalid.");
+    }
+    if (e.expires_ms && now_ms >= e.expires_ms)
+        return err_fail(eb, ERR_EXPIRED_TOKEN,
+                        "The security token included in the request is expired");
+    memcpy(secret, e.secret, sizeof(e.secret));
+    *who = e.who;
+    if (e.expires_ms) who->expires_ms = e.expires_ms;
+    return ERR_OK;
+}
+
+void auth_keys_generate(ids_t *ids, const char *prefix, char id[32], char secret[64])
+{
+    ids_chars(ids, prefix, IDS_UPPER_ALNUM, 16, id);
+    ids_chars(ids, "", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40,
+              secret);
+}
+
+err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *id, const char *secret,
+                       const char *kind, const char *principal, const char *token,
+                       int64_t expires_ms, int64_t now_ms, errbuf_t *eb)
+{
+    buf_t sealed;
+    buf_init(&sealed, 4096);
+    if (!seal_seal(&k->seal, k->o.ids, span_of(secret), &sealed)) {
+        buf_free(&sealed);
+        return err_fail(eb, ERR_INTERNAL, "cannot seal a secret access key");
+    }
+    char th[65] = "";
+    if (token) {
+        unsigned char h[32];
+        crypto_sha256(token, strlen(token), h);
+        enc_hex(h, 32, th);
+    }
+    err_t rc = store_exec(tx, eb, NULL,
+                          "INSERT INTO access_keys (access_key_id, account_id, kind, principal,"
+                          " secret, status, token_hash, expires_ms, created_ms) VALUES"
+                          " (?, ?, ?, ?, ?, 'Active', ?, ?, ?)",
+                          "ssssssii", id, k->account, kind, principal, buf_str(&sealed),
+                          token ? th : NULL, expires_ms, now_ms);
+    buf_free(&sealed);
+    return rc;
+}
+
+/* Writes the generated root credentials as an AWS shared-credentials file. */
+static err_t keys_write_root_file(auth_keys_t *k, const char *id, const char *secret, errbuf_t *eb)
+{
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof(path), "%s/root-credentials", k->data_dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return err_fail(eb, ERR_STORE, "cannot create %s: %s", tmp, strerror(errno));
+    char text[512];
+    int n = snprintf(text, sizeof(text),
+                     "# catalogd root credentials for account %s (AWS shared-credentials format)\n"
+                     "[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+                     k->account, id, secret);
+    bool ok = write(fd, text, (size_t)n) == n && fsync(fd) == 0;
+    close(fd);
+    if (!ok || rename(tmp, path) != 0)
+        return err_fail(eb, ERR_STORE, "cannot write %s: %s", path, strerror(errno));
+    return ERR_OK;
+}
+
+err_t auth_bootstrap_root(auth_keys_t *k, const char *env_id, const char *env_secret,
+                          bool *generated, char id_out[32], errbuf_t *eb)
+{
+    *generated = false;
+    clk_t clock = clk_system(0);
+    store_tx_t *tx;
+    err_t rc = store_begin(k->o.store, true, &tx, eb);
+    if (rc) return rc;
+    char id[32] = "", secret[128] = "";
+    store_stmt_t *st;
+    bool row = false;
+    if (env_id && *env_id && env_secret && *env_secret) {
+        if (strlen(env_id) >= sizeof(id) || strlen(env_secret) >= 100) {
+            store_rollback(tx);
+            return err_fail(eb, ERR_INTERNAL, "CATALOGD_ROOT_ACCESS_KEY_ID/SECRET are too long");
+        }
+        snprintf(id, sizeof(id), "%s", env_id);
+        snprintf(secret, sizeof(secret), "%s", env_secret);
+        /* the environment wins: replace whatever that key id held */
+        rc = store_exec(tx, eb, NULL, "DELETE FROM access_keys WHERE access_key_id = ?", "s", id);
+        if (!rc)
+            rc = auth_keys_insert(k, tx, id, secret, "root", "root", NULL, 0, clk_now_ms(&clock),
+                                  eb);
+    } else {
+        rc = store_query(tx, eb, &st,
+                         "SELECT access_key_id FROM access_keys WHERE kind = 'root' AND"
+                         " account_id = ? ORDER BY created_ms LIMIT 1",
+                         "s", k->account);
+        if (!rc) rc = store_step(st, &row, eb);
+        if (!rc && row) {
+            snprintf(id, sizeof(id), "%s", store_col_text(st, 0));
+            rc = store_step(st, &row, eb);
+        } else if (!rc) {
+            char sec[64];
+            auth_keys_generate(k->o.ids, "AKIA", id, sec);
+            snprintf(secret, sizeof(secret), "%s", sec);
+            rc = auth_keys_insert(k, tx, id, secret, "root", "root", NULL, 0, clk_now_ms(&clock),
+                                  eb);
+            if (!rc) rc = keys_write_root_file(k, id, secret, eb);
+            *generated = !rc;
+        }
+    }
+    if (rc) {
+        store_rollback(tx);
+        return rc;
+    }
+    rc = store_commit(tx, eb);
+    if (!rc) {
+        auth_keys_invalidate(k);
+        snprintf(id_out, 32, "%s", id);
+    }
+    return rc;
+}

@@ -1,0 +1,55 @@
+/* keys.h - access keys: lookup (with a cache) for SigV4, creation for IAM, and the
+ * account root key bootstrapped on first start. Secrets are sealed in the store. */
+#ifndef CATALOGD_KEYS_H
+#define CATALOGD_KEYS_H
+
+#include "auth/principal.h"
+#include "auth/seal.h"
+#include "core/clk.h"
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/span.h"
+#include "store/store.h"
+
+typedef struct auth_keys auth_keys_t;
+
+/* Fills *who for a non-root key row (kind "user" or "session"); provided by the IAM
+ * module. Returns ERR_INVALID_CLIENT_TOKEN when the principal no longer exists. */
+typedef err_t (*auth_resolve_fn)(void *ud, store_tx_t *tx, const char *kind, const char *principal,
+                                 auth_principal_t *who, errbuf_t *eb);
+
+typedef struct auth_keys_opts {
+    store_t *store;
+    const char *data_dir;
+    const char *account;
+    ids_t *ids;
+    auth_resolve_fn resolve; /* may be NULL until IAM is wired */
+    void *resolve_ud;
+} auth_keys_opts_t;
+
+err_t auth_keys_open(const auth_keys_opts_t *o, auth_keys_t **out, errbuf_t *eb);
+void auth_keys_close(auth_keys_t *k); /* NULL is fine */
+void auth_keys_set_resolver(auth_keys_t *k, auth_resolve_fn fn, void *ud);
+
+/* Resolves access_key to its secret (NUL-terminated into secret, 128 bytes) and principal.
+ * ERR_INVALID_CLIENT_TOKEN for an unknown or inactive key or a session key presented
+ * without its token (or with another one); ERR_EXPIRED_TOKEN for an expired session. */
+err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, int64_t now_ms,
+                       char secret[128], auth_principal_t *who, errbuf_t *eb);
+/* Drops cached lookups; call after committing any change to access keys or principals. */
+void auth_keys_invalidate(auth_keys_t *k);
+
+/* Ensures the root access key exists: env_id/env_secret when given (both), otherwise a
+ * generated pair on the very first start, written to <data_dir>/root-credentials (0600).
+ * *generated tells whether a new key was made; id_out (32 bytes) gets the key id. */
+err_t auth_bootstrap_root(auth_keys_t *k, const char *env_id, const char *env_secret,
+                          bool *generated, char id_out[32], errbuf_t *eb);
+
+/* Inserts an access key row in tx with secret sealed. kind: "root" | "user" | "session". */
+err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *id, const char *secret,
+                       const char *kind, const char *principal, const char *token,
+                       int64_t expires_ms, int64_t now_ms, errbuf_t *eb);
+/* New random key id (AKIA/ASIA + 16) and 40-character secret. */
+void auth_keys_generate(ids_t *ids, const char *prefix, char id[32], char secret[64]);
+
+#endif

@@ -1,0 +1,74 @@
+/* seal.c - AES-256-GCM sealing of secrets with a per-deployment key file. */
+#include "auth/seal.h"
+
+#include "core/enc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+err_t seal_open(seal_t *s, const char *dir, ids_t *ids, errbuf_t *eb)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/master.key", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = read(fd, s->key, sizeof(s->key));
+        close(fd);
+        if (n != (ssize_t)sizeof(s->key))
+            return err_fail(eb, ERR_STORE, "key file %s is damaged (want %zu bytes)", path,
+                            sizeof(s->key));
+        return ERR_OK;
+    }
+    if (errno != ENOENT)
+        return err_fail(eb, ERR_STORE, "cannot read %s: %s", path, strerror(errno));
+    ids->fill(ids, s->key, sizeof(s->key));
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return err_fail(eb, ERR_STORE, "cannot create %s: %s", path, strerror(errno));
+    ssize_t n = write(fd, s->key, sizeof(s->key));
+    int sync_rc = fsync(fd);
+    close(fd);
+    if (n != (ssize_t)sizeof(s->key) || sync_rc != 0)
+        return err_fail(eb, ERR_STORE, "cannot write %s", path);
+    return ERR_OK;
+}
+
+bool seal_seal(const seal_t *s, ids_t *ids, span_t plain, buf_t *out)
+{
+    unsigned char blob[12 + 512 + 16];
+    if (plain.n > 512) return false;
+    ids->fill(ids, blob, 12);
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int len = 0, fin = 0;
+    bool ok =
+        c && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, s->key, blob) == 1 &&
+        EVP_EncryptUpdate(c, blob + 12, &len, (const unsigned char *)plain.p, (int)plain.n) == 1 &&
+        EVP_EncryptFinal_ex(c, blob + 12 + len, &fin) == 1 &&
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, blob + 12 + len + fin) == 1;
+    EVP_CIPHER_CTX_free(c);
+    return ok && buf_adds(out, "v1:") && enc_base64(out, blob, (size_t)(12 + len + fin + 16));
+}
+
+bool seal_open_value(const seal_t *s, span_t sealed, buf_t *out)
+{
+    if (!span_starts_with(sealed, SPAN_LIT("v1:"))) return false;
+    buf_t raw;
+    buf_init(&raw, 1024);
+    bool ok = enc_base64_decode(&raw, span_make(sealed.p + 3, sealed.n - 3)) && raw.len >= 28;
+    unsigned char plain[1024];
+    int len = 0, fin = 0;
+    EVP_CIPHER_CTX *c = ok ? EVP_CIPHER_CTX_new() : NULL;
+    const unsigned char *b = (const unsigned char *)raw.p;
+    int clen = ok ? (int)raw.len - 28 : 0;
+    ok = ok && c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, s->key, b) == 1 &&
+         EVP_DecryptUpdate(c, plain, &len, b + 12, clen) == 1 &&
+         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)(b + 12 + clen)) == 1 &&
+         EVP_DecryptFinal_ex(c, plain + len, &fin) == 1;
+    EVP_CIPHER_CTX_free(c);
+    buf_free(&raw);
+    return ok && buf_add(out, plain, (size_t)(len + fin));
+}

@@ -1,0 +1,22 @@
+/* seal.h - secrets at rest: AES-256-GCM under a key file in the data directory, so the
+ * database alone does not reveal secret access keys (which SigV4 needs in clear). */
+#ifndef CATALOGD_SEAL_H
+#define CATALOGD_SEAL_H
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/ids.h"
+#include "core/span.h"
+
+typedef struct seal {
+    unsigned char key[32];
+} seal_t;
+
+/* Loads <dir>/master.key, creating it (0600, random) on first use. ERR_STORE on I/O errors. */
+err_t seal_open(seal_t *s, const char *dir, ids_t *ids, errbuf_t *eb);
+/* Appends "v1:" + base64(nonce | ciphertext | tag) of plain to out. */
+bool seal_seal(const seal_t *s, ids_t *ids, span_t plain, buf_t *out);
+/* Appends the plaintext of sealed to out; false when it was tampered with or is not ours. */
+bool seal_open_value(const seal_t *s, span_t sealed, buf_t *out);
+
+#endif

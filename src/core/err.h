@@ -1,0 +1,97 @@
+/* err.h - the one error enum. Every failure anywhere is an err_t; each entry carries
+ * the AWS error code and HTTP status it renders as in each wire protocol, so a failure
+ * raised deep in a handler renders correctly in awsJson1_1, query and ec2 alike.
+ * Ranges: 1-99 core, 100-199 http, 200-299 proto, 300-399 auth, 400-499 iam/sts,
+ * 500-599 store/engine, 600-699 servicecatalog, 700-799 ssm, 800-899 ec2,
+ * 900-999 cloudformation. The human message travels beside the code in an errbuf_t. */
+#ifndef CATALOGD_ERR_H
+#define CATALOGD_ERR_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* P(name, num, json code, json status, query code, query status, ec2 code, ec2 status):
+ * an error whose code differs by protocol.
+ * S(name, num, code, status): an error with the same code everywhere (service errors). */
+#define ERR_TABLE(P, S)                                                                            \
+    S(OK, 0, "", 200)                                                                              \
+    /* core */                                                                                     \
+    P(INTERNAL, 1, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)           \
+    P(UNAVAILABLE, 2, "ServiceUnavailable", 503, "ServiceUnavailable", 503, "Unavailable", 503)    \
+    P(THROTTLING, 3, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503)   \
+    /* http */                                                                                     \
+    S(BODY_TOO_LARGE, 100, "RequestEntityTooLarge", 413)                                           \
+    S(HEADERS_TOO_LARGE, 101, "RequestHeaderFieldsTooLarge", 431)                                  \
+    /* proto: routing, decoding, validation */                                                     \
+    P(UNKNOWN_OPERATION, 200, "UnknownOperationException", 400, "InvalidAction", 400,              \
+      "InvalidAction", 400)                                                                        \
+    P(MISSING_ACTION, 201, "UnknownOperationException", 400, "MissingAction", 400,                 \
+      "MissingAction", 400)                                                                        \
+    P(SERIALIZATION, 202, "SerializationException", 400, "MalformedQueryString", 400,              \
+      "MalformedQueryString", 400)                                                                 \
+    P(VALIDATION, 203, "ValidationException", 400, "ValidationError", 400,                         \
+      "InvalidParameterValue", 400)                                                                \
+    P(MISSING_PARAMETER, 204, "ValidationException", 400, "ValidationError", 400,                  \
+      "MissingParameter", 400)                                                                     \
+    P(INVALID_NEXT_TOKEN, 205, "ValidationException", 400, "ValidationError", 400,                 \
+      "InvalidParameterValue", 400)                                                                \
+    /* auth */                                                                                     \
+    P(MISSING_AUTH, 300, "MissingAuthenticationTokenException", 403, "MissingAuthenticationToken", \
+      403, "AuthFailure", 401)                                                                     \
+    P(INCOMPLETE_SIGNATURE, 301, "IncompleteSignatureException", 400, "IncompleteSignature", 400,  \
+      "IncompleteSignature", 400)                                                                  \
+    P(INVALID_CLIENT_TOKEN, 302, "UnrecognizedClientException", 400, "InvalidClientTokenId", 403,  \
+      "AuthFailure", 401)                                                                          \
+    P(SIGNATURE_MISMATCH, 303, "InvalidSignatureException", 400, "SignatureDoesNotMatch", 403,     \
+      "SignatureDoesNotMatch", 403)                                                                \
+    P(SIGNATURE_EXPIRED, 304, "InvalidSignatureException", 400, "SignatureDoesNotMatch", 403,      \
+      "RequestExpired", 400)                                                                       \
+    P(EXPIRED_TOKEN, 305, "ExpiredTokenException", 400, "ExpiredToken", 403, "RequestExpired",     \
+      400)                                                                                         \
+    P(ACCESS_DENIED, 306, "AccessDeniedException", 400, "AccessDenied", 403,                       \
+      "UnauthorizedOperation", 403)                                                                \
+    /* iam / sts */                                                                                \
+    S(IAM_MALFORMED_POLICY, 400, "MalformedPolicyDocument", 400)                                   \
+    S(IAM_NO_SUCH_ENTITY, 401, "NoSuchEntity", 404)                                                \
+    S(IAM_ALREADY_EXISTS, 402, "EntityAlreadyExists", 409)                                         \
+    S(IAM_DELETE_CONFLICT, 403, "DeleteConflict", 409)                                             \
+    S(IAM_LIMIT_EXCEEDED, 404, "LimitExceeded", 409)                                               \
+    S(IAM_INVALID_INPUT, 405, "InvalidInput", 400)                                                 \
+    /* store / engine */                                                                           \
+    P(STORE, 500, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)            \
+    P(STORE_BUSY, 501, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503) \
+    S(LEASE_LOST, 502, "InternalFailure", 500)                                                     \
+    /* servicecatalog */                                                                           \
+    S(SC_INVALID_PARAMETERS, 600, "InvalidParametersException", 400)                               \
+    S(SC_NOT_FOUND, 601, "ResourceNotFoundException", 400)                                         \
+    /* ssm */                                                                                      \
+    S(SSM_INVALID_NEXT_TOKEN, 700, "InvalidNextToken", 400)                                        \
+    S(SSM_INVALID_FILTER_KEY, 701, "InvalidFilterKey", 400)
+
+#define ERR_ENUM_P(name, num, jc, js, qc, qs, ec, es) ERR_##name = num,
+#define ERR_ENUM_S(name, num, c, s)                   ERR_##name = num,
+typedef enum err { ERR_TABLE(ERR_ENUM_P, ERR_ENUM_S) } err_t;
+#undef ERR_ENUM_P
+#undef ERR_ENUM_S
+
+/* The wire protocols an error can render in. */
+typedef enum err_proto { ERR_PROTO_JSON, ERR_PROTO_QUERY, ERR_PROTO_EC2 } err_proto_t;
+
+/* AWS error code for e in protocol p; never NULL ("InternalFailure" for unknown values). */
+const char *err_code(err_t e, err_proto_t p);
+/* HTTP status for e in protocol p. */
+int err_status(err_t e, err_proto_t p);
+/* The enum name without its prefix, for logs ("VALIDATION"). */
+const char *err_name(err_t e);
+
+/* The human message that travels with an error (curl's failf text on the handle). */
+typedef struct errbuf {
+    char msg[1024];
+} errbuf_t;
+
+/* Records a message and returns e, so callers write `return err_fail(eb, ERR_X, ...)`.
+ * A NULL eb is allowed (the message is dropped). */
+err_t err_fail(errbuf_t *eb, err_t e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+err_t err_vfail(errbuf_t *eb, err_t e, const char *fmt, va_list ap);
+
+#endif

@@ -1,0 +1,453 @@
+/* engine.c - job claiming, step execution with lease fencing, retries with backoff,
+ * lease renewal, and the worker threads. */
+#include "engine/engine.h"
+
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { OUTCOME_DONE, OUTCOME_AGAIN };
+
+typedef struct engine_kind {
+    char *name;
+    engine_fn fn;
+    int max_attempts;
+} engine_kind_t;
+
+typedef struct engine_worker {
+    engine_t *e;
+    pthread_t th;
+    int index;
+    char claim[80]; /* lease owner of the job in flight, "" when idle (guarded by e->mu) */
+} engine_worker_t;
+
+struct engine {
+    engine_opts_t o;
+    char node[48];
+    engine_kind_t *kinds;
+    size_t n_kinds;
+    engine_worker_t *workers;
+    pthread_t heartbeat;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool running, started;
+    uint64_t wakeups; /* bumped by engine_notify */
+};
+
+err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb)
+{
+    engine_t *e = xcalloc(1, sizeof(*e));
+    e->o = *o;
+    if (e->o.workers <= 0) e->o.workers = 2;
+    if (e->o.lease_ms <= 0) e->o.lease_ms = 30000;
+    if (e->o.poll_ms <= 0) e->o.poll_ms = 1000;
+    char rnd[9];
+    ids_chars(o->ids, "", IDS_LOWER_ALNUM, 8, rnd);
+    snprintf(e->node, sizeof(e->node), "%ld-%s", (long)getpid(), rnd);
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&e->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    *out = e;
+    return ERR_OK;
+}
+
+void engine_register(engine_t *e, const char *kind, engine_fn fn, int max_attempts)
+{
+    e->kinds = xrealloc(e->kinds, sizeof(*e->kinds) * (e->n_kinds + 1));
+    e->kinds[e->n_kinds++] =
+        (engine_kind_t){xstrdup(kind), fn, max_attempts < 1 ? 1 : max_attempts};
+}
+
+static const engine_kind_t *engine_kind(engine_t *e, const char *name)
+{
+    for (size_t i = 0; i < e->n_kinds; i++)
+        if (strcmp(e->kinds[i].name, name) == 0) return &e->kinds[i];
+    return NULL;
+}
+
+err_t engine_enqueue(store_tx_t *tx, ids_t *ids, const char *kind, const char *payload,
+                     int64_t run_at_ms, int max_attempts, char *id_out, errbuf_t *eb)
+{
+    char id[37];
+    ids_uuid(ids, id);
+    err_t rc = store_exec(tx, eb, NULL,
+                          "INSERT INTO jobs (id, kind, payload, state, run_at, attempts,"
+                          " max_attempts, lease_owner, lease_until, last_error, created_ms,"
+                          " updated_ms) VALUES (?, ?, ?, 'ready', ?, 0, ?, NULL, 0, NULL, ?, ?)",
+                          "sssiiii", id, kind, payload, run_at_ms,
+                          (int64_t)(max_attempts < 1 ? 1 : max_attempts), run_at_ms, run_at_ms);
+    if (!rc && id_out) memcpy(id_out, id, sizeof(id));
+    return rc;
+}
+
+void engine_notify(engine_t *e)
+{
+    if (!e) return;
+    pthread_mutex_lock(&e->mu);
+    e->wakeups++;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+}
+
+store_tx_t *engine_tx(engine_run_t *r, err_t *rc)
+{
+    if (!r->tx) {
+        *rc = store_begin(r->engine->o.store, true, &r->tx, r->eb);
+        if (*rc) {
+            r->tx = NULL;
+            return NULL;
+        }
+    }
+    *rc = ERR_OK;
+    return r->tx;
+}
+
+void engine_done(engine_run_t *r)
+{
+    r->outcome = OUTCOME_DONE;
+}
+
+void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms)
+{
+    r->outcome = OUTCOME_AGAIN;
+    r->next_payload = arena_strdup(r->arena, payload);
+    r->next_run_at = run_at_ms;
+}
+
+typedef struct claimed {
+    char id[64];
+    char kind[128];
+    char *payload;
+    int attempts, max_attempts;
+} claimed_t;
+
+/* Claims the next due job for this worker. *got is false when nothing is due. */
+static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t *eb)
+{
+    engine_t *e = w->e;
+    int64_t now = clk_now_ms(e->o.clock);
+    char owner[80];
+    char tok[9];
+    ids_chars(e->o.ids, "", IDS_LOWER_ALNUM, 8, tok);
+    snprintf(owner, sizeof(owner), "%s/%d/%s", e->node, w->index, tok);
+    *got = false;
+    store_tx_t *tx;
+    err_t rc = store_begin(e->o.store, true, &tx, eb);
+    if (rc) return rc;
+    /* The subquery picks one due, unleased job; PostgreSQL adds SKIP LOCKED. */
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1,"
+             " updated_ms = ? WHERE id = (SELECT id FROM jobs WHERE state = 'ready' AND"
+             " run_at <= ? AND lease_until <= ? ORDER BY run_at, id LIMIT 1%s)"
+             " RETURNING id, kind, payload, attempts, max_attempts",
+             store_sql_skip_locked(e->o.store));
+    store_stmt_t *st;
+    bool row = false;
+    rc = store_query(tx, eb, &st, sql, "siiii", owner, now + e->o.lease_ms, now, now, now);
+    if (!rc) rc = store_step(st, &row, eb);
+    if (!rc && row) {
+        snprintf(c->id, sizeof(c->id), "%s", store_col_text(st, 0));
+        snprintf(c->kind, sizeof(c->kind), "%s", store_col_text(st, 1));
+        c->payload = xstrdup(store_col_text(st, 2) ? store_col_text(st, 2) : "{}");
+        c->attempts = (int)store_col_int(st, 3);
+        c->max_attempts = (int)store_col_int(st, 4);
+        bool more;
+        rc = store_step(st, &more, eb); /* finish the statement */
+    }
+    if (rc) {
+        store_rollback(tx);
+        if (row) free(c->payload);
+        return rc;
+    }
+    rc = store_commit(tx, eb);
+    if (rc) {
+        if (row) free(c->payload);
+        return rc;
+    }
+    if (row) {
+        pthread_mutex_lock(&e->mu);
+        snprintf(w->claim, sizeof(w->claim), "%s", owner);
+        pthread_mutex_unlock(&e->mu);
+        *got = true;
+    }
+    return ERR_OK;
+}
+
+/* Records a failed attempt: back off and retry, or mark the job failed. */
+static void engine_attempt_failed(engine_worker_t *w, claimed_t *c, err_t why, const char *msg)
+{
+    engine_t *e = w->e;
+    errbuf_t eb = {{0}};
+    int64_t now = clk_now_ms(e->o.clock);
+    bool final = c->attempts >= c->max_attempts;
+    int64_t backoff = 1000LL << (c->attempts < 10 ? c->attempts - 1 : 9);
+    store_tx_t *tx;
+    err_t rc = store_begin(e->o.store, true, &tx, &eb);
+    if (!rc)
+        rc = store_exec(tx, &eb, NULL,
+                        "UPDATE jobs SET state = ?, run_at = ?, lease_owner = NULL,"
+                        " lease_until = 0, last_error = ?, updated_ms = ?"
+                        " WHERE id = ? AND lease_owner = ?",
+                        "sisiss", final ? "failed" : "ready", now + (final ? 0 : backoff), msg, now,
+                        c->id, w->claim);
+    if (!rc)
+        rc = store_commit(tx, &eb);
+    else
+        store_rollback(tx);
+    char em[512];
+    log_write(final ? LOG_ERROR : LOG_WARN, final ? "job failed" : "job attempt failed",
+              "\"job\":\"%s\",\"kind\":\"%s\",\"attempt\":%d,\"error\":\"%s\",\"detail\":\"%s\"",
+              c->id, c->kind, c->attempts, err_name(why), log_escape(em, sizeof(em), msg));
+    if (rc) log_warn("job failure not recorded", "\"job\":\"%s\",\"error\":\"%s\"", c->id, eb.msg);
+}
+
+/* Runs one step of a claimed job and commits its effects with the job's next state. */
+static void engine_step(engine_worker_t *w, claimed_t *c)
+{
+    engine_t *e = w->e;
+    const engine_kind_t *k = engine_kind(e, c->kind);
+    errbuf_t eb = {{0}};
+    if (!k) {
+        c->attempts = c->max_attempts; /* nobody here can run it: fail it now */
+        engine_attempt_failed(w, c, ERR_INTERNAL, "no handler registered for this job kind");
+        return;
+    }
+    arena_t arena;
+    arena_init(&arena);
+    engine_run_t r = {.job_id = c->id,
+                      .kind = c->kind,
+                      .payload = c->payload,
+                      .attempt = c->attempts,
+                      .now_ms = clk_now_ms(e->o.clock),
+                      .app = e->o.app,
+                      .engine = e,
+                      .arena = &arena,
+                      .eb = &eb,
+                      .outcome = OUTCOME_DONE};
+    err_t rc = k->fn(&r);
+    if (!rc) engine_tx(&r, &rc);
+    int64_t changes = 0;
+    if (!rc) {
+        int64_t now = clk_now_ms(e->o.clock);
+        if (r.outcome == OUTCOME_AGAIN)
+            rc = store_exec(r.tx, &eb, &changes,
+                            "UPDATE jobs SET payload = ?, run_at = ?, attempts = 0,"
+                            " lease_owner = NULL, lease_until = 0, last_error = NULL,"
+                            " updated_ms = ? WHERE id = ? AND lease_owner = ?",
+                            "siiss", r.next_payload, r.next_run_at, now, c->id, w->claim);
+        else
+            rc = store_exec(r.tx, &eb, &changes,
+                            "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = 0,"
+                            " last_error = NULL, updated_ms = ? WHERE id = ? AND lease_owner = ?",
+                            "iss", now, c->id, w->claim);
+        if (!rc && changes != 1) rc = err_fail(&eb, ERR_LEASE_LOST, "the job's lease was lost");
+    }
+    if (!rc) {
+        store_tx_t *tx = r.tx;
+        r.tx = NULL;
+        rc = store_commit(tx, &eb);
+    }
+    store_rollback(r.tx);
+    arena_free(&arena);
+    if (rc == ERR_LEASE_LOST) {
+        log_warn("job lease lost; step discarded", "\"job\":\"%s\"", c->id);
+    } else if (rc) {
+        engine_attempt_failed(w, c, rc, eb.msg);
+    } else if (r.outcome == OUTCOME_AGAIN) {
+        engine_notify(e); /* the next step may already be due */
+    }
+}
+
+/* Milliseconds until the next ready job is due (capped at poll_ms). */
+static int64_t engine_idle_ms(engine_t *e)
+{
+    errbuf_t eb;
+    store_tx_t *tx;
+    int64_t wait = e->o.poll_ms;
+    if (store_begin(e->o.store, false, &tx, &eb)) return wait;
+    store_stmt_t *st;
+    bool row = false;
+    if (!store_query(tx, &eb, &st,
+                     "SELECT MIN(CASE WHEN lease_until > run_at THEN lease_until"
+                     " ELSE run_at END) FROM jobs WHERE state = 'ready'",
+                     "") &&
+        !store_step(st, &row, &eb) && row && !store_col_null(st, 0)) {
+        int64_t due = store_col_int(st, 0) - clk_now_ms(e->o.clock);
+        if (due < wait) wait = due < 0 ? 0 : due;
+    }
+    store_rollback(tx);
+    return wait;
+}
+
+static void *engine_worker_main(void *arg)
+{
+    engine_worker_t *w = arg;
+    engine_t *e = w->e;
+    for (;;) {
+        pthread_mutex_lock(&e->mu);
+        bool running = e->running;
+        uint64_t seen = e->wakeups;
+        pthread_mutex_unlock(&e->mu);
+        if (!running) break;
+        claimed_t c;
+        bool got = false;
+        errbuf_t eb;
+        err_t rc = engine_claim(w, &c, &got, &eb);
+        if (rc && rc != ERR_STORE_BUSY) log_warn("job claim failed", "\"error\":\"%s\"", eb.msg);
+        if (got) {
+            engine_step(w, &c);
+            free(c.payload);
+            pthread_mutex_lock(&e->mu);
+            w->claim[0] = '\0';
+            pthread_mutex_unlock(&e->mu);
+            continue;
+        }
+        int64_t wait = rc ? 50 : engine_idle_ms(e);
+        if (wait <= 0) continue;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += wait / 1000;
+        ts.tv_nsec += (wait % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+        pthread_mutex_lock(&e->mu);
+        while (e->running && e->wakeups == seen)
+            if (pthread_cond_timedwait(&e->cv, &e->mu, &ts) != 0) break;
+        pthread_mutex_unlock(&e->mu);
+    }
+    return NULL;
+}
+
+/* Renews the leases of in-flight steps every lease/3. */
+static void *engine_heartbeat_main(void *arg)
+{
+    engine_t *e = arg;
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t period = e->o.lease_ms / 3;
+        ts.tv_sec += period / 1000;
+        ts.tv_nsec += (period % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+        pthread_mutex_lock(&e->mu);
+        while (e->running) /* notifies wake us too: sleep on until the period ends */
+            if (pthread_cond_timedwait(&e->cv, &e->mu, &ts) == ETIMEDOUT) break;
+        bool running = e->running;
+        int n = e->o.workers;
+        char(*claims)[80] = xcalloc((size_t)n, sizeof(*claims));
+        for (int i = 0; i < n; i++) memcpy(claims[i], e->workers[i].claim, 80);
+        pthread_mutex_unlock(&e->mu);
+        if (!running) {
+            free(claims);
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!claims[i][0]) continue;
+            errbuf_t eb;
+            store_tx_t *tx;
+            if (store_begin(e->o.store, true, &tx, &eb)) continue;
+            int64_t until = clk_now_ms(e->o.clock) + e->o.lease_ms;
+            if (!store_exec(tx, &eb, NULL,
+                            "UPDATE jobs SET lease_until = ? WHERE lease_owner = ? AND"
+                            " state = 'ready'",
+                            "is", until, claims[i]))
+                store_commit(tx, &eb);
+            else
+                store_rollback(tx);
+        }
+        free(claims);
+    }
+    return NULL;
+}
+
+err_t engine_start(engine_t *e, errbuf_t *eb)
+{
+    if (e->o.reclaim_on_start) {
+        store_tx_t *tx;
+        err_t rc = store_begin(e->o.store, true, &tx, eb);
+        int64_t n = 0;
+        if (!rc)
+            rc = store_exec(tx, eb, &n,
+                            "UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE"
+                            " state = 'ready' AND lease_owner IS NOT NULL",
+                            "");
+        if (!rc)
+            rc = store_commit(tx, eb);
+        else
+            store_rollback(tx);
+        if (rc) return rc;
+        if (n) log_info("reclaimed jobs of a previous run", "\"jobs\":%lld", (long long)n);
+    }
+    e->running = true;
+    e->started = true;
+    e->workers = xcalloc((size_t)e->o.workers, sizeof(*e->workers));
+    for (int i = 0; i < e->o.workers; i++) {
+        e->workers[i].e = e;
+        e->workers[i].index = i;
+        pthread_create(&e->workers[i].th, NULL, engine_worker_main, &e->workers[i]);
+    }
+    pthread_create(&e->heartbeat, NULL, engine_heartbeat_main, e);
+    return ERR_OK;
+}
+
+void engine_stop(engine_t *e)
+{
+    if (!e || !e->started) return;
+    pthread_mutex_lock(&e->mu);
+    e->running = false;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+    for (int i = 0; i < e->o.workers; i++) pthread_join(e->workers[i].th, NULL);
+    pthread_join(e->heartbeat, NULL);
+    e->started = false;
+}
+
+void engine_destroy(engine_t *e)
+{
+    if (!e) return;
+    engine_stop(e);
+    for (size_t i = 0; i < e->n_kinds; i++) free(e->kinds[i].name);
+    free(e->kinds);
+    free(e->workers);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->cv);
+    free(e);
+}
+
+err_t engine_stats(store_t *s, int64_t now_ms, engine_stats_t *out, errbuf_t *eb)
+{
+    memset(out, 0, sizeof(*out));
+    store_tx_t *tx;
+    err_t rc = store_begin(s, false, &tx, eb);
+    if (rc) return rc;
+    store_stmt_t *st;
+    rc = store_query(tx, eb, &st,
+                     "SELECT state, CASE WHEN lease_until > ? THEN 1 ELSE 0 END, COUNT(*)"
+                     " FROM jobs GROUP BY 1, 2",
+                     "i", now_ms);
+    bool row;
+    while (!rc && !(rc = store_step(st, &row, eb)) && row) {
+        const char *state = store_col_text(st, 0);
+        int64_t n = store_col_int(st, 2);
+        if (!strcmp(state, "done"))
+            out->done += n;
+        else if (!strcmp(state, "failed"))
+            out->failed += n;
+        else if (store_col_int(st, 1))
+            out->running += n;
+        else
+            out->ready += n;
+    }
+    store_rollback(tx);
+    return rc;
+}

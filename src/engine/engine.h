@@ -1,0 +1,90 @@
+/* engine.h - the durable work engine (DESIGN §5). Everything that takes time is a job
+ * row in the store. Workers claim due jobs with a lease, run one step, and commit the
+ * step's effects together with the job's next state in one transaction, fenced by the
+ * lease: a step whose lease was lost commits nothing. After a crash, expired leases are
+ * claimed again, so no job is lost and no step's effects are committed twice. */
+#ifndef CATALOGD_ENGINE_H
+#define CATALOGD_ENGINE_H
+
+#include "core/arena.h"
+#include "core/clk.h"
+#include "core/err.h"
+#include "core/ids.h"
+#include "store/store.h"
+
+#include <stdint.h>
+
+typedef struct engine engine_t;
+typedef struct engine_run engine_run_t;
+
+/* A job kind's step function. It reads r->payload, may do slow work outside any
+ * transaction, then calls engine_tx(r) to get the step's transaction, writes its effects
+ * there, and says what comes next with engine_done or engine_again (no call = done).
+ * Returning an error rolls the step back and counts a failed attempt: the job is retried
+ * with backoff until max_attempts, then marked failed. Steps must not commit tx. */
+typedef err_t (*engine_fn)(engine_run_t *r);
+
+typedef struct engine_opts {
+    store_t *store;
+    const clk_t *clock;
+    ids_t *ids;
+    void *app;             /* handed to every step */
+    int workers;           /* worker threads (default 2) */
+    int64_t lease_ms;      /* claim lease (default 30000), renewed while a step runs */
+    int64_t poll_ms;       /* idle re-check interval (default 1000) */
+    bool reclaim_on_start; /* single-node store: leases of a previous process die with it */
+} engine_opts_t;
+
+struct engine_run {
+    const char *job_id;
+    const char *kind;
+    const char *payload;
+    int attempt; /* 1 for the first attempt of this step */
+    int64_t now_ms;
+    void *app;
+    engine_t *engine;
+    arena_t *arena; /* freed after the step */
+    errbuf_t *eb;
+    /* private to the engine */
+    store_tx_t *tx;
+    int outcome;
+    const char *next_payload;
+    int64_t next_run_at;
+};
+
+err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb);
+/* Registers a kind before engine_start. max_attempts >= 1. */
+void engine_register(engine_t *e, const char *kind, engine_fn fn, int max_attempts);
+err_t engine_start(engine_t *e, errbuf_t *eb);
+/* Stops claiming, lets in-flight steps finish, joins the workers. Idempotent. */
+void engine_stop(engine_t *e);
+void engine_destroy(engine_t *e); /* NULL is fine; stops first */
+/* Wakes idle workers: new work may be due (call after committing an enqueue). */
+void engine_notify(engine_t *e);
+
+/* Adds a job in the caller's transaction, so it exists iff the caller's effects do.
+ * id_out (37 bytes, may be NULL) receives the job id. */
+err_t engine_enqueue(store_tx_t *tx, ids_t *ids, const char *kind, const char *payload,
+                     int64_t run_at_ms, int max_attempts, char *id_out, errbuf_t *eb);
+
+/* The step's write transaction, begun on first call. NULL with *rc set on failure. */
+store_tx_t *engine_tx(engine_run_t *r, err_t *rc);
+/* The job is complete after this step. */
+void engine_done(engine_run_t *r);
+/* The job continues with another step: payload (copied) at run_at_ms. */
+void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms);
+
+/* Counts of jobs by state, for diagnostics and tests. */
+typedef struct engine_stats {
+    int64_t ready, running, done, failed;
+} engine_stats_t;
+err_t engine_stats(store_t *s, int64_t now_ms, engine_stats_t *out, errbuf_t *eb);
+
+/* The built-in diagnostic job kind "engine.probe" (probe.c): payload
+ * {"steps":N,"step":k,"sleep_ms":X}; each step sleeps X ms outside the transaction,
+ * then records (job, step) in job_probe within it. Used to prove exactly-once. */
+void engine_register_probe(engine_t *e);
+err_t engine_enqueue_probes(store_t *s, ids_t *ids, const clk_t *c, int count, int steps,
+                            int sleep_ms, errbuf_t *eb);
+
+#endif

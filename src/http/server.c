@@ -1,0 +1,251 @@
+/* server.c - libmicrohttpd glue: per-request state, body accumulation under a cap,
+ * header collection in arrival order, response queueing and the request log line. */
+#include "http/http.h"
+
+#include "core/arena.h"
+#include "core/clk.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct http_server {
+    http_opts_t o;
+    struct MHD_Daemon *d;
+    int port;
+};
+
+/* Everything one request owns, from the request line to the completion callback. */
+typedef struct http_state {
+    http_server_t *srv;
+    arena_t arena;
+    char *raw_uri;
+    char request_id[37];
+    int64_t start_us;
+    bool started;
+    err_t limit;
+    buf_t body;
+} http_state_t;
+
+span_t http_header(const http_request_t *r, const char *name)
+{
+    span_t want = span_of(name);
+    for (size_t i = 0; i < r->n_headers; i++)
+        if (span_eq_nocase(r->headers[i].name, want)) return r->headers[i].value;
+    return (span_t){NULL, 0};
+}
+
+static void *http_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    http_server_t *srv = cls;
+    http_state_t *st = xcalloc(1, sizeof(*st));
+    st->srv = srv;
+    arena_init(&st->arena);
+    st->raw_uri = arena_strdup(&st->arena, uri ? uri : "/");
+    st->start_us = clk_mono_us();
+    ids_uuid(srv->o.ids, st->request_id);
+    buf_init(&st->body, srv->o.max_body);
+    return st;
+}
+
+static void http_completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    http_state_t *st = *con_cls;
+    if (!st) return;
+    buf_free(&st->body);
+    arena_free(&st->arena);
+    free(st);
+    *con_cls = NULL;
+}
+
+typedef struct hdr_collect {
+    arena_t *arena;
+    http_header_t *v;
+    size_t n, cap, bytes;
+} hdr_collect_t;
+
+static enum MHD_Result http_hdr_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_size, const char *value, size_t value_size)
+{
+    hdr_collect_t *h = cls;
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 32;
+        http_header_t *nv = arena_alloc(h->arena, sizeof(*nv) * cap);
+        if (h->n) memcpy(nv, h->v, sizeof(*nv) * h->n);
+        h->v = nv;
+        h->cap = cap;
+    }
+    h->v[h->n].name = span_make(key, key_size);
+    h->v[h->n].value = span_make(value ? value : "", value ? value_size : 0);
+    h->n++;
+    h->bytes += key_size + value_size + 4;
+    return MHD_YES;
+}
+
+static void http_client_ip(struct MHD_Connection *c, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "unknown");
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)cap);
+}
+
+/* Builds the request view, calls the handler, queues its response, logs the line. */
+static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, const char *method)
+{
+    http_server_t *srv = st->srv;
+    hdr_collect_t h = {.arena = &st->arena};
+    MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_hdr_cb, &h);
+    char ip[INET6_ADDRSTRLEN + 1];
+    http_client_ip(c, ip, sizeof(ip));
+    http_request_t req = {
+        .method = span_of(method),
+        .raw_uri = span_of(st->raw_uri),
+        .headers = h.v,
+        .n_headers = h.n,
+        .body = buf_span(&st->body),
+        .client_ip = ip,
+        .request_id = st->request_id,
+        .limit = st->limit,
+        .max_body = srv->o.max_body,
+        .max_header = srv->o.max_header,
+    };
+    span_t q = span_split(req.raw_uri, '?', &req.path);
+    req.query = q.p ? q : span_make("", 0);
+    if (!req.limit && h.bytes > srv->o.max_header) req.limit = ERR_HEADERS_TOO_LARGE;
+
+    http_response_t resp = {.status = 500, .content_type = "text/plain"};
+    buf_init(&resp.body, 64 * 1024 * 1024);
+    srv->o.handler(srv->o.ud, &req, &resp);
+
+    size_t len;
+    char *body = buf_take(&resp.body, &len);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", resp.content_type);
+    MHD_add_response_header(r, "x-amzn-RequestId", st->request_id);
+    for (int i = 0; i < resp.n_extra; i++)
+        MHD_add_response_header(r, resp.extra[i][0], resp.extra[i][1]);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)resp.status, r);
+    MHD_destroy_response(r);
+
+    if (log_enabled(LOG_INFO)) {
+        char pe[400];
+        log_info("request",
+                 "\"request_id\":\"%s\",\"principal\":\"%s\",\"service\":\"%s\","
+                 "\"operation\":\"%s\",\"status\":%d,\"error\":\"%s\",\"latency_ms\":%.3f,"
+                 "\"client\":\"%s\",\"method\":\"%s\"",
+                 st->request_id, log_escape(pe, sizeof(pe), resp.principal),
+                 resp.service ? resp.service : "", resp.operation ? resp.operation : "",
+                 resp.status, resp.error_code ? resp.error_code : "",
+                 (double)(clk_mono_us() - st->start_us) / 1000.0, ip, method);
+    }
+    return ok;
+}
+
+static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **con_cls)
+{
+    http_state_t *st = *con_cls;
+    if (!st) return MHD_NO; /* cannot happen: the URI callback always sets it */
+    if (!st->started) {
+        st->started = true;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl) {
+            char *end;
+            unsigned long long n = strtoull(cl, &end, 10);
+            if (*end || n > st->srv->o.max_body) {
+                /* answer now; MHD closes the connection rather than read the body */
+                st->limit = ERR_BODY_TOO_LARGE;
+                return http_respond(st, c, method);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!st->limit && !buf_add(&st->body, upload_data, *upload_data_size))
+            st->limit = ERR_BODY_TOO_LARGE; /* chunked body past the cap: drain, then answer */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return http_respond(st, c, method);
+}
+
+static void http_mhd_log(void *cls, const char *fm, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fm, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
+    char em[600];
+    log_debug("libmicrohttpd", "\"detail\":\"%s\"", log_escape(em, sizeof(em), msg));
+}
+
+err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (inet_pton(AF_INET, o->host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)o->port);
+    } else if (inet_pton(AF_INET6, o->host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)o->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        return err_fail(eb, ERR_INTERNAL, "listen address %s is not a numeric IP address", o->host);
+    }
+    http_server_t *s = xcalloc(1, sizeof(*s));
+    s->o = *o;
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)o->port, NULL, NULL, http_access_cb, s, MHD_OPTION_SOCK_ADDR, &ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 2),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s > 0 ? o->timeout_s : 60),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(o->max_header + 32 * 1024),
+        MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb,
+        s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        (unsigned)1, MHD_OPTION_END);
+    if (!s->d) {
+        free(s);
+        return err_fail(eb, ERR_INTERNAL, "cannot listen on %s:%d (address in use?)", o->host,
+                        o->port);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : o->port;
+    *out = s;
+    return ERR_OK;
+}
+
+int http_port(const http_server_t *s)
+{
+    return s->port;
+}
+
+void http_stop(http_server_t *s)
+{
+    if (!s) return;
+    MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
+    MHD_stop_daemon(s->d);                    /* joins the pool: running handlers finish */
+    if (fd != MHD_INVALID_SOCKET) close(fd);
+    free(s);
+}

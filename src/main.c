@@ -1,0 +1,283 @@
+/* main.c - the catalogd command line: flags and environment into a configuration,
+ * start-up, the banner, and an orderly stop on SIGTERM/SIGINT. Also the small admin
+ * commands that work on a data directory (jobs). */
+#include "app.h"
+
+#include "core/mem.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: catalogd serve [options]       run the daemon\n"
+    "       catalogd jobs stats [options]  job counts of a data directory (JSON)\n"
+    "       catalogd jobs probe --count N [--steps S] [--sleep-ms MS] [options]\n"
+    "                                      enqueue diagnostic probe jobs\n"
+    "       catalogd --version | --help\n"
+    "\n"
+    "options (each also read from the environment variable in brackets):\n"
+    "  --listen HOST:PORT    address to serve on [CATALOGD_LISTEN] (127.0.0.1:4599)\n"
+    "  --data-dir DIR        SQLite database, key file, root credentials [CATALOGD_DATA_DIR]\n"
+    "                        (./catalogd-data)\n"
+    "  --account-id ID       12-digit AWS account id [CATALOGD_ACCOUNT_ID] (123456789012)\n"
+    "  --region REGION       region served [CATALOGD_REGION] (us-east-1)\n"
+    "  --log-level LEVEL     debug|info|warn|error|off [CATALOGD_LOG_LEVEL] (info)\n"
+    "  --http-threads N      HTTP worker threads [CATALOGD_HTTP_THREADS] (2)\n"
+    "  --workers N           job engine workers [CATALOGD_WORKERS] (2)\n"
+    "  --max-body BYTES      largest request body [CATALOGD_MAX_BODY] (8388608)\n"
+    "  --max-header BYTES    largest request header block [CATALOGD_MAX_HEADER] (16384)\n"
+    "  --timeout SECONDS     idle connection timeout [CATALOGD_TIMEOUT] (60)\n"
+    "  --lease-ms MS         job lease [CATALOGD_LEASE_MS] (30000)\n"
+    "  --sync full|normal    fsync each commit, or leave it to WAL checkpoints\n"
+    "                        [CATALOGD_SYNC] (full)\n"
+    "The first start creates the account's root access key, from\n"
+    "CATALOGD_ROOT_ACCESS_KEY_ID / CATALOGD_ROOT_SECRET_ACCESS_KEY when both are set,\n"
+    "otherwise generated into DATA_DIR/root-credentials (mode 0600).\n";
+
+typedef struct opt_spec {
+    const char *flag, *env;
+    char kind; /* s: string into buf, i: int, z: size, l: int64, L: log level, y: sync */
+    size_t off, cap;
+} opt_spec_t;
+
+#define OPT_S(flag, env, field)                                                                    \
+    {                                                                                              \
+        flag, env, 's', offsetof(app_config_t, field), sizeof(((app_config_t *)0)->field)          \
+    }
+#define OPT_X(flag, env, kind, field)                                                              \
+    {                                                                                              \
+        flag, env, kind, offsetof(app_config_t, field), 0                                          \
+    }
+
+static const opt_spec_t opts[] = {
+    OPT_S("--listen", "CATALOGD_LISTEN", listen),
+    OPT_S("--data-dir", "CATALOGD_DATA_DIR", data_dir),
+    OPT_S("--account-id", "CATALOGD_ACCOUNT_ID", account_id),
+    OPT_S("--region", "CATALOGD_REGION", region),
+    OPT_X("--log-level", "CATALOGD_LOG_LEVEL", 'L', log_level),
+    OPT_X("--http-threads", "CATALOGD_HTTP_THREADS", 'i', http_threads),
+    OPT_X("--workers", "CATALOGD_WORKERS", 'i', workers),
+    OPT_X("--max-body", "CATALOGD_MAX_BODY", 'z', max_body),
+    OPT_X("--max-header", "CATALOGD_MAX_HEADER", 'z', max_header),
+    OPT_X("--timeout", "CATALOGD_TIMEOUT", 'i', timeout_s),
+    OPT_X("--lease-ms", "CATALOGD_LEASE_MS", 'l', lease_ms),
+    OPT_X("--sync", "CATALOGD_SYNC", 'y', sync_full),
+};
+
+/* Stores value into the field opt describes; false (with a message) when it is invalid. */
+static bool opt_set(app_config_t *cfg, const opt_spec_t *o, const char *value)
+{
+    char *field = (char *)cfg + o->off;
+    char *end;
+    long long n;
+    switch (o->kind) {
+    case 's':
+        if (strlen(value) >= o->cap) break;
+        snprintf(field, o->cap, "%s", value);
+        return true;
+    case 'L':
+        if (log_parse_level(value, (log_level_t *)(void *)field)) return true;
+        break;
+    case 'y':
+        if (!strcmp(value, "full") || !strcmp(value, "normal")) {
+            *(bool *)(void *)field = !strcmp(value, "full");
+            return true;
+        }
+        break;
+    default:
+        errno = 0;
+        n = strtoll(value, &end, 10);
+        if (*end || end == value || errno || n <= 0 || n > 0x7fffffffLL * 1024) break;
+        if (o->kind == 'i')
+            *(int *)(void *)field = (int)(n > 1 << 20 ? 1 << 20 : n);
+        else if (o->kind == 'z')
+            *(size_t *)(void *)field = (size_t)n;
+        else
+            *(int64_t *)(void *)field = (int64_t)n;
+        return true;
+    }
+    fprintf(stderr, "catalogd: invalid value '%s' for %s\n", value, o->flag);
+    return false;
+}
+
+static bool config_check(const app_config_t *cfg)
+{
+    size_t n = strlen(cfg->account_id);
+    bool ok = n == 12 && strspn(cfg->account_id, "0123456789") == 12;
+    if (!ok) fprintf(stderr, "catalogd: --account-id must be 12 digits\n");
+    bool region_ok =
+        cfg->region[0] &&
+        strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(cfg->region);
+    if (!region_ok) fprintf(stderr, "catalogd: --region must look like us-east-1\n");
+    return ok && region_ok;
+}
+
+/* Environment first, then flags over it. argv[first..] are the options. Extra numeric
+ * options of the jobs command (--count, --steps, --sleep-ms) land in the int pointers. */
+static bool config_parse(app_config_t *cfg, int argc, char **argv, int first, int *count,
+                         int *steps, int *sleep_ms)
+{
+    app_config_defaults(cfg);
+    for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+        const char *v = getenv(opts[i].env);
+        if (v && *v && !opt_set(cfg, &opts[i], v)) return false;
+    }
+    const char *kid = getenv("CATALOGD_ROOT_ACCESS_KEY_ID");
+    const char *sec = getenv("CATALOGD_ROOT_SECRET_ACCESS_KEY");
+    if (kid && sec) {
+        snprintf(cfg->root_key_id, sizeof(cfg->root_key_id), "%s", kid);
+        snprintf(cfg->root_secret, sizeof(cfg->root_secret), "%s", sec);
+    }
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq = strchr(a, '=');
+        size_t alen = eq ? (size_t)(eq - a) : strlen(a);
+        bool matched = false;
+        for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]) && !matched; k++) {
+            if (strlen(opts[k].flag) != alen || strncmp(a, opts[k].flag, alen) != 0) continue;
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v) {
+                fprintf(stderr, "catalogd: %s needs a value\n", opts[k].flag);
+                return false;
+            }
+            if (!opt_set(cfg, &opts[k], v)) return false;
+            matched = true;
+        }
+        int *extra = !strcmp(a, "--count")      ? count
+                     : !strcmp(a, "--steps")    ? steps
+                     : !strcmp(a, "--sleep-ms") ? sleep_ms
+                                                : NULL;
+        if (!matched && extra) {
+            char *end;
+            long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+            if (i + 1 >= argc || *end || v < 0 || v > 1000000) {
+                fprintf(stderr, "catalogd: %s wants a number\n", a);
+                return false;
+            }
+            *extra = (int)v;
+            i++;
+            matched = true;
+        }
+        if (!matched) {
+            fprintf(stderr, "catalogd: unknown option '%s'\n\n%s", a, usage);
+            return false;
+        }
+    }
+    return config_check(cfg);
+}
+
+static void banner(const app_t *app)
+{
+    char creds[1200];
+    snprintf(creds, sizeof(creds), "%s/root-credentials", app->cfg.data_dir);
+    bool have_file = access(creds, R_OK) == 0;
+    char url[200];
+    snprintf(url, sizeof(url), "http://%s", app->cfg.listen);
+    printf("catalogd %s listening on %s (account %s, region %s, data %s)\n", CATALOGD_VERSION, url,
+           app->cfg.account_id, app->cfg.region, app->cfg.data_dir);
+    printf("Root access key: %s%s\n", app->root_key_id,
+           app->root_generated ? " (generated now)" : "");
+    printf("Point the AWS CLI or an SDK at it:\n");
+    if (have_file && !app->cfg.root_key_id[0])
+        printf("  export AWS_SHARED_CREDENTIALS_FILE=%s\n", creds);
+    else
+        printf("  export AWS_ACCESS_KEY_ID=%s "
+               "AWS_SECRET_ACCESS_KEY=<CATALOGD_ROOT_SECRET_ACCESS_KEY>\n",
+               app->root_key_id);
+    printf("  export AWS_DEFAULT_REGION=%s\n", app->cfg.region);
+    printf("  aws --endpoint-url %s sts get-caller-identity\n", url);
+    fflush(stdout);
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    app_config_t cfg;
+    int unused = 0;
+    if (!config_parse(&cfg, argc, argv, 2, &unused, &unused, &unused)) return 2;
+    log_setup(cfg.log_level, 2);
+    /* Signals are taken by sigwait below; every thread created after this inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    app_t app;
+    errbuf_t eb = {{0}};
+    err_t rc = app_open(&app, &cfg, &eb);
+    if (!rc) rc = app_start(&app, &eb);
+    if (rc) {
+        fprintf(stderr, "catalogd: %s\n", eb.msg);
+        app_close(&app);
+        return 1;
+    }
+    log_info("started", "\"listen\":\"%s\",\"data_dir\":\"%s\",\"store\":\"%s\",\"schema\":%d",
+             cfg.listen, cfg.data_dir, store_backend(app.store), store_schema_version(app.store));
+    banner(&app);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("stopping", "\"signal\":%d", sig);
+    app_close(&app);
+    log_info("stopped", NULL);
+    return 0;
+}
+
+static int cmd_jobs(int argc, char **argv)
+{
+    if (argc < 3 || (strcmp(argv[2], "stats") && strcmp(argv[2], "probe"))) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    app_config_t cfg;
+    int count = 0, steps = 1, sleep_ms = 0;
+    if (!config_parse(&cfg, argc, argv, 3, &count, &steps, &sleep_ms)) return 2;
+    log_setup(LOG_WARN, 2);
+    ids_t ids;
+    ids_init_system(&ids);
+    clk_t clock = clk_system(0);
+    store_opts_t so = {.data_dir = cfg.data_dir, .exclusive = false, .sync_full = true};
+    store_t *store = NULL;
+    errbuf_t eb = {{0}};
+    err_t rc = store_open(&so, &store, &eb);
+    if (!rc && !strcmp(argv[2], "probe"))
+        rc =
+            engine_enqueue_probes(store, &ids, &clock, count, steps < 1 ? 1 : steps, sleep_ms, &eb);
+    if (!rc && !strcmp(argv[2], "stats")) {
+        engine_stats_t s;
+        rc = engine_stats(store, clk_now_ms(&clock), &s, &eb);
+        if (!rc)
+            printf("{\"ready\":%lld,\"running\":%lld,\"done\":%lld,\"failed\":%lld}\n",
+                   (long long)s.ready, (long long)s.running, (long long)s.done,
+                   (long long)s.failed);
+    }
+    store_close(store);
+    if (rc) {
+        fprintf(stderr, "catalogd: %s\n", eb.msg);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("catalogd %s\n", CATALOGD_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "serve")) return cmd_serve(argc, argv);
+    if (!strcmp(argv[1], "jobs")) return cmd_jobs(argc, argv);
+    fprintf(stderr, "catalogd: unknown command '%s'\n\n%s", argv[1], usage);
+    return 2;
+}

@@ -1,0 +1,77 @@
+/* schema.c - the numbered schema migrations, portable SQL only (SQLite and PostgreSQL).
+ * Never edit a released migration: add the next one. */
+#include "store/store_int.h"
+
+#include <stddef.h>
+
+/* 1: the foundation - metadata, credentials, the durable job queue, and the generic
+ * resource and link tables every service keeps its entities in (a resource's attributes
+ * live in `body` as JSON; the columns are what queries filter and sort on). */
+static const char *const m1[] = {
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE access_keys ("
+    " access_key_id TEXT PRIMARY KEY,"
+    " account_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"      /* root | user | session */
+    " principal TEXT NOT NULL," /* user name, or the session's identity as JSON */
+    " secret TEXT NOT NULL,"    /* sealed secret access key */
+    " status TEXT NOT NULL,"    /* Active | Inactive */
+    " token_hash TEXT,"         /* sessions: sha256 of the session token */
+    " expires_ms BIGINT,"
+    " created_ms BIGINT NOT NULL,"
+    " last_used_ms BIGINT,"
+    " last_used_service TEXT,"
+    " last_used_region TEXT)",
+    "CREATE INDEX access_keys_principal ON access_keys (account_id, kind, principal)",
+    "CREATE TABLE jobs ("
+    " id TEXT PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " state TEXT NOT NULL," /* ready | done | failed */
+    " run_at BIGINT NOT NULL,"
+    " attempts BIGINT NOT NULL,"
+    " max_attempts BIGINT NOT NULL,"
+    " lease_owner TEXT,"
+    " lease_until BIGINT NOT NULL,"
+    " last_error TEXT,"
+    " created_ms BIGINT NOT NULL,"
+    " updated_ms BIGINT NOT NULL)",
+    "CREATE INDEX jobs_due ON jobs (state, run_at)",
+    "CREATE TABLE job_probe (job_id TEXT NOT NULL, step BIGINT NOT NULL, owner TEXT NOT NULL,"
+    " at_ms BIGINT NOT NULL)",
+    "CREATE TABLE resources ("
+    " account TEXT NOT NULL,"
+    " kind TEXT NOT NULL," /* "sc.portfolio", "ssm.document", "ec2.instance", ... */
+    " id TEXT NOT NULL,"
+    " name TEXT," /* unique within (account, kind) when set */
+    " parent TEXT,"
+    " state TEXT,"
+    " created_ms BIGINT NOT NULL,"
+    " updated_ms BIGINT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " PRIMARY KEY (account, kind, id))",
+    "CREATE UNIQUE INDEX resources_name ON resources (account, kind, name)",
+    "CREATE INDEX resources_parent ON resources (account, kind, parent)",
+    "CREATE INDEX resources_created ON resources (account, kind, created_ms)",
+    "CREATE TABLE links ("
+    " account TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " a TEXT NOT NULL,"
+    " b TEXT NOT NULL,"
+    " created_ms BIGINT NOT NULL,"
+    " body TEXT,"
+    " PRIMARY KEY (account, kind, a, b))",
+    "CREATE INDEX links_b ON links (account, kind, b)",
+    "CREATE TABLE idempotency ("
+    " account TEXT NOT NULL,"
+    " scope TEXT NOT NULL,"
+    " token TEXT NOT NULL,"
+    " request_hash TEXT NOT NULL,"
+    " response TEXT NOT NULL,"
+    " created_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (account, scope, token))",
+    NULL,
+};
+
+const char *const *const store_migrations[] = {m1};
+const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -1,0 +1,356 @@
+/* sqlite.c - the embedded SQLite backend: one database file in WAL mode, a pool of
+ * connections (one per concurrent transaction), prepared statements cached per
+ * connection, BEGIN IMMEDIATE for writers, the data directory locked by the daemon. */
+#include "store/store_int.h"
+
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SQ_CACHE 192
+
+typedef struct sq_stmt {
+    struct store_stmt head;
+    sqlite3_stmt *st;
+    const char *sql;
+    struct sq_stmt *next_extra; /* uncached statements, freed when the transaction ends */
+} sq_stmt_t;
+
+typedef struct sq_conn {
+    sqlite3 *db;
+    sq_stmt_t cache[SQ_CACHE];
+    int n_cache;
+    struct sq_conn *next_free;
+} sq_conn_t;
+
+typedef struct sq_tx {
+    struct store_tx head;
+    sq_conn_t *c;
+    sq_stmt_t *extra;
+    int64_t changes;
+} sq_tx_t;
+
+typedef struct sq_store {
+    char *path;
+    pthread_mutex_t mu;
+    sq_conn_t *free;
+    sq_conn_t **all;
+    size_t n_all;
+    int lock_fd;
+    bool sync_full;
+    int busy_ms;
+} sq_store_t;
+
+static err_t sq_fail(errbuf_t *eb, sqlite3 *db, int rc, const char *what)
+{
+    int base = rc & 0xff;
+    err_t e = (base == SQLITE_BUSY || base == SQLITE_LOCKED) ? ERR_STORE_BUSY : ERR_STORE;
+    return err_fail(eb, e, "sqlite %s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static err_t sq_exec_raw(sqlite3 *db, const char *sql, errbuf_t *eb)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK) return ERR_OK;
+    err_t e = err_fail(eb, (rc & 0xff) == SQLITE_BUSY ? ERR_STORE_BUSY : ERR_STORE, "sqlite %s: %s",
+                       sql, msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return e;
+}
+
+static err_t sq_conn_open(sq_store_t *q, sq_conn_t **out, errbuf_t *eb)
+{
+    sq_conn_t *c = xcalloc(1, sizeof(*c));
+    int rc = sqlite3_open_v2(
+        q->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    err_t e = ERR_OK;
+    if (rc != SQLITE_OK) e = sq_fail(eb, c->db, rc, "open");
+    if (!e) sqlite3_busy_timeout(c->db, q->busy_ms);
+    if (!e) e = sq_exec_raw(c->db, "PRAGMA journal_mode=WAL", eb);
+    if (!e)
+        e = sq_exec_raw(c->db,
+                        q->sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", eb);
+    if (!e) e = sq_exec_raw(c->db, "PRAGMA foreign_keys=ON", eb);
+    if (e) {
+        sqlite3_close_v2(c->db);
+        free(c);
+        return e;
+    }
+    pthread_mutex_lock(&q->mu);
+    q->all = xrealloc(q->all, sizeof(*q->all) * (q->n_all + 1));
+    q->all[q->n_all++] = c;
+    pthread_mutex_unlock(&q->mu);
+    *out = c;
+    return ERR_OK;
+}
+
+static void sq_conn_close(sq_conn_t *c)
+{
+    for (int i = 0; i < c->n_cache; i++) sqlite3_finalize(c->cache[i].st);
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
+{
+    const char *dir = o->data_dir && *o->data_dir ? o->data_dir : ".";
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return err_fail(eb, ERR_STORE, "cannot create data directory %s: %s", dir, strerror(errno));
+    sq_store_t *q = xcalloc(1, sizeof(*q));
+    size_t n = strlen(dir) + 32;
+    q->path = xmalloc(n);
+    snprintf(q->path, n, "%s/catalogd.db", dir);
+    q->lock_fd = -1;
+    q->sync_full = o->sync_full;
+    q->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
+    pthread_mutex_init(&q->mu, NULL);
+    s->impl = q;
+    if (o->exclusive) {
+        char lock[4096];
+        snprintf(lock, sizeof(lock), "%s/catalogd.lock", dir);
+        q->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (q->lock_fd < 0 || flock(q->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            err_t e =
+                err_fail(eb, ERR_STORE, "data directory %s is in use by another catalogd (lock %s)",
+                         dir, lock);
+            sq_store_t *qq = q;
+            s->impl = NULL;
+            if (qq->lock_fd >= 0) close(qq->lock_fd);
+            free(qq->path);
+            free(qq);
+            return e;
+        }
+        char pid[32];
+        int pn = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (ftruncate(q->lock_fd, 0) == 0 && write(q->lock_fd, pid, (size_t)pn) < 0) {
+            /* the pid is informational only */
+        }
+    }
+    sq_conn_t *c;
+    err_t e = sq_conn_open(q, &c, eb);
+    if (e) {
+        s->be->close(s);
+        s->impl = NULL;
+        return e;
+    }
+    chmod(q->path, 0600);
+    c->next_free = q->free;
+    q->free = c;
+    return ERR_OK;
+}
+
+static void sq_close(store_t *s)
+{
+    sq_store_t *q = s->impl;
+    if (!q) return;
+    for (size_t i = 0; i < q->n_all; i++) sq_conn_close(q->all[i]);
+    free(q->all);
+    if (q->lock_fd >= 0) close(q->lock_fd);
+    pthread_mutex_destroy(&q->mu);
+    free(q->path);
+    free(q);
+    s->impl = NULL;
+}
+
+/* Returns a statement of c's cache for sql, preparing it on first use. */
+static err_t sq_cached(sq_conn_t *c, const char *sql, sq_stmt_t **out, errbuf_t *eb)
+{
+    for (int i = 0; i < c->n_cache; i++) {
+        if (c->cache[i].sql == sql || strcmp(c->cache[i].sql, sql) == 0) {
+            *out = &c->cache[i];
+            return ERR_OK;
+        }
+    }
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) return sq_fail(eb, c->db, rc, "prepare");
+    if (c->n_cache == SQ_CACHE) {
+        sqlite3_finalize(st);
+        *out = NULL;
+        return ERR_OK; /* full: the caller prepares an uncached one */
+    }
+    sq_stmt_t *w = &c->cache[c->n_cache++];
+    w->st = st;
+    w->sql = sql;
+    *out = w;
+    return ERR_OK;
+}
+
+static void sq_release(sq_tx_t *t)
+{
+    sq_conn_t *c = t->c;
+    for (int i = 0; i < c->n_cache; i++)
+        if (sqlite3_stmt_busy(c->cache[i].st)) sqlite3_reset(c->cache[i].st);
+    while (t->extra) {
+        sq_stmt_t *x = t->extra;
+        t->extra = x->next_extra;
+        sqlite3_finalize(x->st);
+        free(x);
+    }
+}
+
+static err_t sq_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb)
+{
+    sq_store_t *q = s->impl;
+    pthread_mutex_lock(&q->mu);
+    sq_conn_t *c = q->free;
+    if (c) q->free = c->next_free;
+    pthread_mutex_unlock(&q->mu);
+    if (!c) {
+        err_t e = sq_conn_open(q, &c, eb);
+        if (e) return e;
+    }
+    sq_tx_t *t = xcalloc(1, sizeof(*t));
+    t->head.store = s;
+    t->head.write = write;
+    t->c = c;
+    err_t e = sq_exec_raw(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN", eb);
+    if (e) {
+        pthread_mutex_lock(&q->mu);
+        c->next_free = q->free;
+        q->free = c;
+        pthread_mutex_unlock(&q->mu);
+        free(t);
+        return e;
+    }
+    *out = &t->head;
+    return ERR_OK;
+}
+
+static void sq_finish(sq_tx_t *t)
+{
+    sq_store_t *q = t->head.store->impl;
+    pthread_mutex_lock(&q->mu);
+    t->c->next_free = q->free;
+    q->free = t->c;
+    pthread_mutex_unlock(&q->mu);
+    free(t);
+}
+
+static err_t sq_commit(store_tx_t *tx, errbuf_t *eb)
+{
+    sq_tx_t *t = (sq_tx_t *)tx;
+    sq_release(t);
+    err_t e = sq_exec_raw(t->c->db, "COMMIT", eb);
+    if (e) sq_exec_raw(t->c->db, "ROLLBACK", NULL);
+    sq_finish(t);
+    return e;
+}
+
+static void sq_rollback(store_tx_t *tx)
+{
+    sq_tx_t *t = (sq_tx_t *)tx;
+    sq_release(t);
+    if (!sqlite3_get_autocommit(t->c->db)) sq_exec_raw(t->c->db, "ROLLBACK", NULL);
+    sq_finish(t);
+}
+
+static err_t sq_prepare(store_tx_t *tx, const char *sql, store_stmt_t **out, errbuf_t *eb)
+{
+    sq_tx_t *t = (sq_tx_t *)tx;
+    sq_stmt_t *w = NULL;
+    err_t e = sq_cached(t->c, sql, &w, eb);
+    if (e) return e;
+    if (!w || sqlite3_stmt_busy(w->st)) {
+        /* in use by an outer loop of this transaction (or the cache is full) */
+        sqlite3_stmt *st;
+        int rc = sqlite3_prepare_v2(t->c->db, sql, -1, &st, NULL);
+        if (rc != SQLITE_OK) return sq_fail(eb, t->c->db, rc, "prepare");
+        w = xcalloc(1, sizeof(*w));
+        w->st = st;
+        w->sql = sql;
+        w->next_extra = t->extra;
+        t->extra = w;
+    } else {
+        sqlite3_reset(w->st);
+        sqlite3_clear_bindings(w->st);
+    }
+    w->head.tx = tx;
+    *out = &w->head;
+    return ERR_OK;
+}
+
+static void sq_bind_text(store_stmt_t *st, int i, const char *p, size_t n)
+{
+    sqlite3_bind_text(((sq_stmt_t *)st)->st, i, p, (int)n, SQLITE_TRANSIENT);
+}
+
+static void sq_bind_int(store_stmt_t *st, int i, int64_t v)
+{
+    sqlite3_bind_int64(((sq_stmt_t *)st)->st, i, v);
+}
+
+static void sq_bind_null(store_stmt_t *st, int i)
+{
+    sqlite3_bind_null(((sq_stmt_t *)st)->st, i);
+}
+
+static err_t sq_step(store_stmt_t *st, bool *row, errbuf_t *eb)
+{
+    sq_stmt_t *w = (sq_stmt_t *)st;
+    sq_tx_t *t = (sq_tx_t *)st->tx;
+    int rc = sqlite3_step(w->st);
+    if (rc == SQLITE_ROW) {
+        *row = true;
+        return ERR_OK;
+    }
+    *row = false;
+    if (rc == SQLITE_DONE) {
+        if (!sqlite3_stmt_readonly(w->st)) t->changes = sqlite3_changes64(t->c->db);
+        sqlite3_reset(w->st);
+        return ERR_OK;
+    }
+    err_t e = sq_fail(eb, t->c->db, rc, "step");
+    sqlite3_reset(w->st);
+    return e;
+}
+
+static const char *sq_col_text(store_stmt_t *st, int i)
+{
+    return (const char *)sqlite3_column_text(((sq_stmt_t *)st)->st, i);
+}
+
+static int64_t sq_col_int(store_stmt_t *st, int i)
+{
+    return sqlite3_column_int64(((sq_stmt_t *)st)->st, i);
+}
+
+static bool sq_col_null(store_stmt_t *st, int i)
+{
+    return sqlite3_column_type(((sq_stmt_t *)st)->st, i) == SQLITE_NULL;
+}
+
+static int64_t sq_changes(store_tx_t *tx)
+{
+    return ((sq_tx_t *)tx)->changes;
+}
+
+const store_backend_t store_sqlite_backend = {
+    .name = "sqlite",
+    .skip_locked = "",
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .prepare = sq_prepare,
+    .bind_text = sq_bind_text,
+    .bind_int = sq_bind_int,
+    .bind_null = sq_bind_null,
+    .step = sq_step,
+    .col_text = sq_col_text,
+    .col_int = sq_col_int,
+    .col_null = sq_col_null,
+    .changes = sq_changes,
+};

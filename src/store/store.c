@@ -1,0 +1,222 @@
+/* store.c - backend-independent half of the store: dispatch, argument binding helpers
+ * and the migration runner. */
+#include "store/store_int.h"
+
+#include "core/clk.h"
+#include "core/log.h"
+#include "core/mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Applies every migration above the recorded version, each in its own transaction. */
+static err_t store_migrate(store_t *s, errbuf_t *eb)
+{
+    store_tx_t *tx = NULL;
+    err_t rc = store_begin(s, true, &tx, eb);
+    if (!rc)
+        rc = store_exec(tx, eb, NULL,
+                        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
+                        " applied_ms BIGINT NOT NULL)",
+                        "");
+    store_stmt_t *st = NULL;
+    bool row = false;
+    if (!rc) rc = store_query(tx, eb, &st, "SELECT MAX(version) FROM schema_migrations", "");
+    if (!rc) rc = store_step(st, &row, eb);
+    int have = (!rc && row && !store_col_null(st, 0)) ? (int)store_col_int(st, 0) : 0;
+    if (!rc)
+        rc = store_commit(tx, eb);
+    else
+        store_rollback(tx);
+    if (rc) return rc;
+    if (have > store_n_migrations)
+        return err_fail(eb, ERR_STORE,
+                        "the database has schema version %d, newer than this catalogd (%d)", have,
+                        store_n_migrations);
+    for (int v = have + 1; v <= store_n_migrations; v++) {
+        rc = store_begin(s, true, &tx, eb);
+        for (const char *const *sql = store_migrations[v - 1]; !rc && *sql; sql++)
+            rc = store_exec(tx, eb, NULL, *sql, "");
+        clk_t c = clk_system(0);
+        if (!rc)
+            rc = store_exec(tx, eb, NULL,
+                            "INSERT INTO schema_migrations (version, applied_ms) VALUES (?, ?)",
+                            "ii", (int64_t)v, clk_now_ms(&c));
+        if (!rc)
+            rc = store_commit(tx, eb);
+        else
+            store_rollback(tx);
+        if (rc) return rc;
+        log_info("store migrated", "\"version\":%d", v);
+    }
+    s->schema_version = store_n_migrations;
+    return ERR_OK;
+}
+
+err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb)
+{
+    store_t *s = xcalloc(1, sizeof(*s));
+    s->be = &store_sqlite_backend;
+    err_t rc = s->be->open(s, o, eb);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    rc = store_migrate(s, eb);
+    if (rc) {
+        store_close(s);
+        return rc;
+    }
+    *out = s;
+    return ERR_OK;
+}
+
+void store_close(store_t *s)
+{
+    if (!s) return;
+    s->be->close(s);
+    free(s);
+}
+
+int store_schema_version(store_t *s)
+{
+    return s->schema_version;
+}
+
+const char *store_backend(const store_t *s)
+{
+    return s->be->name;
+}
+
+const char *store_sql_skip_locked(const store_t *s)
+{
+    return s->be->skip_locked;
+}
+
+err_t store_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb)
+{
+    return s->be->begin(s, write, out, eb);
+}
+
+err_t store_commit(store_tx_t *tx, errbuf_t *eb)
+{
+    return tx->store->be->commit(tx, eb);
+}
+
+void store_rollback(store_tx_t *tx)
+{
+    if (tx) tx->store->be->rollback(tx);
+}
+
+store_t *store_of(store_tx_t *tx)
+{
+    return tx->store;
+}
+
+err_t store_prepare(store_tx_t *tx, const char *sql, store_stmt_t **out, errbuf_t *eb)
+{
+    return tx->store->be->prepare(tx, sql, out, eb);
+}
+
+void store_bind_text(store_stmt_t *st, int i, const char *s)
+{
+    if (s)
+        st->tx->store->be->bind_text(st, i, s, strlen(s));
+    else
+        st->tx->store->be->bind_null(st, i);
+}
+
+void store_bind_span(store_stmt_t *st, int i, span_t s)
+{
+    st->tx->store->be->bind_text(st, i, s.p ? s.p : "", s.n);
+}
+
+void store_bind_int(store_stmt_t *st, int i, int64_t v)
+{
+    st->tx->store->be->bind_int(st, i, v);
+}
+
+void store_bind_null(store_stmt_t *st, int i)
+{
+    st->tx->store->be->bind_null(st, i);
+}
+
+err_t store_step(store_stmt_t *st, bool *row, errbuf_t *eb)
+{
+    return st->tx->store->be->step(st, row, eb);
+}
+
+const char *store_col_text(store_stmt_t *st, int i)
+{
+    return st->tx->store->be->col_text(st, i);
+}
+
+int64_t store_col_int(store_stmt_t *st, int i)
+{
+    return st->tx->store->be->col_int(st, i);
+}
+
+bool store_col_null(store_stmt_t *st, int i)
+{
+    return st->tx->store->be->col_null(st, i);
+}
+
+int64_t store_changes(store_tx_t *tx)
+{
+    return tx->store->be->changes(tx);
+}
+
+static void store_vbind(store_stmt_t *st, const char *types, va_list ap)
+{
+    int i = 1;
+    for (const char *t = types; *t; t++, i++) {
+        switch (*t) {
+        case 's':
+            store_bind_text(st, i, va_arg(ap, const char *));
+            break;
+        case 'S':
+            store_bind_span(st, i, va_arg(ap, span_t));
+            break;
+        case 'i':
+            store_bind_int(st, i, va_arg(ap, int64_t));
+            break;
+        case 'b':
+            store_bind_int(st, i, va_arg(ap, int) ? 1 : 0);
+            break;
+        case 'n':
+            store_bind_null(st, i);
+            break;
+        default:
+            abort(); /* a bug in the caller's type string */
+        }
+    }
+}
+
+err_t store_query(store_tx_t *tx, errbuf_t *eb, store_stmt_t **out, const char *sql,
+                  const char *types, ...)
+{
+    err_t rc = store_prepare(tx, sql, out, eb);
+    if (rc) return rc;
+    va_list ap;
+    va_start(ap, types);
+    store_vbind(*out, types, ap);
+    va_end(ap);
+    return ERR_OK;
+}
+
+err_t store_exec(store_tx_t *tx, errbuf_t *eb, int64_t *changes, const char *sql, const char *types,
+                 ...)
+{
+    store_stmt_t *st;
+    err_t rc = store_prepare(tx, sql, &st, eb);
+    if (rc) return rc;
+    va_list ap;
+    va_start(ap, types);
+    store_vbind(st, types, ap);
+    va_end(ap);
+    bool row;
+    do rc = store_step(st, &row, eb);
+    while (!rc && row);
+    if (!rc && changes) *changes = store_changes(tx);
+    return rc;
+}

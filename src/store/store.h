@@ -1,0 +1,80 @@
+/* store.h - the storage interface. SQLite (embedded, WAL) implements it today; a
+ * PostgreSQL backend implements the same vtable (store_int.h) for several nodes.
+ * SQL given to the store is portable: '?' placeholders, BIGINT/TEXT columns, no
+ * backend-specific syntax (backend quirks live in the backend's file).
+ * A request is one transaction: store_begin .. store_commit/rollback. */
+#ifndef CATALOGD_STORE_H
+#define CATALOGD_STORE_H
+
+#include "core/err.h"
+#include "core/span.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct store store_t;
+typedef struct store_tx store_tx_t;
+typedef struct store_stmt store_stmt_t;
+
+typedef struct store_opts {
+    const char *data_dir; /* SQLite: <data_dir>/catalogd.db */
+    bool exclusive;       /* hold the data directory's lock (the daemon); tools share */
+    bool sync_full;       /* fsync every commit (default on: no acknowledged write is lost) */
+    int busy_timeout_ms;  /* how long a writer waits for another (default 5000) */
+} store_opts_t;
+
+/* Opens the store and applies pending migrations. ERR_STORE with a message on failure
+ * (unwritable directory, directory locked by another daemon, corrupt database). */
+err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb);
+/* Closes every connection; no transaction may be open. NULL is fine. */
+void store_close(store_t *s);
+/* Applied schema version, for diagnostics. */
+int store_schema_version(store_t *s);
+/* The backend's name: "sqlite". */
+const char *store_backend(const store_t *s);
+
+/* Starts a transaction on a pooled connection. write=true takes the write lock up front
+ * (SQLite BEGIN IMMEDIATE) so the transaction cannot fail later for lock upgrades.
+ * ERR_STORE_BUSY when the lock stays taken past the busy timeout. */
+err_t store_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb);
+/* Commits and releases tx (whatever the outcome). On failure the work is rolled back. */
+err_t store_commit(store_tx_t *tx, errbuf_t *eb);
+/* Rolls back and releases tx. NULL is fine. */
+void store_rollback(store_tx_t *tx);
+/* The store a transaction belongs to. */
+store_t *store_of(store_tx_t *tx);
+
+/* Prepares sql on tx's connection (cached per connection by the sql text: pass string
+ * literals). The statement is reset and unbound; it belongs to the connection and stays
+ * valid until the transaction ends. */
+err_t store_prepare(store_tx_t *tx, const char *sql, store_stmt_t **out, errbuf_t *eb);
+/* Binders take 1-based indexes. Text is copied. A NULL string binds SQL NULL. */
+void store_bind_text(store_stmt_t *st, int i, const char *s);
+void store_bind_span(store_stmt_t *st, int i, span_t s);
+void store_bind_int(store_stmt_t *st, int i, int64_t v);
+void store_bind_null(store_stmt_t *st, int i);
+/* Advances: *row is true while a row is available. */
+err_t store_step(store_stmt_t *st, bool *row, errbuf_t *eb);
+/* Column accessors for the current row (0-based). Text stays valid until the next step;
+ * NULL text reads as NULL. */
+const char *store_col_text(store_stmt_t *st, int i);
+int64_t store_col_int(store_stmt_t *st, int i);
+bool store_col_null(store_stmt_t *st, int i);
+/* Rows changed by the last completed write statement of this transaction. */
+int64_t store_changes(store_tx_t *tx);
+
+/* Prepares sql and binds arguments described by types, one char each:
+ * 's' const char * (NULL -> SQL NULL), 'S' span_t, 'i' int64_t, 'b' bool (int), 'n' NULL
+ * (no argument). The caller steps it. */
+err_t store_query(store_tx_t *tx, errbuf_t *eb, store_stmt_t **out, const char *sql,
+                  const char *types, ...);
+/* Runs a statement that returns no rows; *changes (may be NULL) gets the rows changed. */
+err_t store_exec(store_tx_t *tx, errbuf_t *eb, int64_t *changes, const char *sql, const char *types,
+                 ...);
+
+/* Backend-specific SQL fragments for the few places portable SQL cannot say it:
+ * the row-locking suffix for a claim subquery ("" for SQLite, " FOR UPDATE SKIP LOCKED"
+ * for PostgreSQL). */
+const char *store_sql_skip_locked(const store_t *s);
+
+#endif

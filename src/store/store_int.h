@@ -1,0 +1,51 @@
+/* store_int.h - what a storage backend implements; only src/store/ sees this. */
+#ifndef CATALOGD_STORE_INT_H
+#define CATALOGD_STORE_INT_H
+
+#include "store/store.h"
+
+#include <stdarg.h>
+
+typedef struct store_backend {
+    const char *name;
+    const char *skip_locked;
+    err_t (*open)(store_t *s, const store_opts_t *o, errbuf_t *eb);
+    void (*close)(store_t *s);
+    err_t (*begin)(store_t *s, bool write, store_tx_t **out, errbuf_t *eb);
+    err_t (*commit)(store_tx_t *tx, errbuf_t *eb);
+    void (*rollback)(store_tx_t *tx);
+    err_t (*prepare)(store_tx_t *tx, const char *sql, store_stmt_t **out, errbuf_t *eb);
+    void (*bind_text)(store_stmt_t *st, int i, const char *p, size_t n);
+    void (*bind_int)(store_stmt_t *st, int i, int64_t v);
+    void (*bind_null)(store_stmt_t *st, int i);
+    err_t (*step)(store_stmt_t *st, bool *row, errbuf_t *eb);
+    const char *(*col_text)(store_stmt_t *st, int i);
+    int64_t (*col_int)(store_stmt_t *st, int i);
+    bool (*col_null)(store_stmt_t *st, int i);
+    int64_t (*changes)(store_tx_t *tx);
+} store_backend_t;
+
+/* Common head of every backend's store, transaction and statement objects. */
+struct store {
+    const store_backend_t *be;
+    int schema_version;
+    void *impl;
+};
+
+struct store_tx {
+    store_t *store;
+    bool write;
+};
+
+struct store_stmt {
+    store_tx_t *tx;
+};
+
+extern const store_backend_t store_sqlite_backend;
+
+/* The numbered migrations (schema.c): migration i (1-based) is store_migrations[i-1],
+ * a NULL-terminated list of statements. */
+extern const char *const *const store_migrations[];
+extern const int store_n_migrations;
+
+#endif

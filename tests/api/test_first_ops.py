@@ -1,0 +1,34 @@
+"""The first operations through the whole pipeline, from boto3 and both AWS CLIs."""
+
+import pytest
+
+from conftest import ACCOUNT, CLIS
+
+
+def test_get_caller_identity_boto3(daemon):
+    r = daemon.client("sts").get_caller_identity()
+    assert r["Account"] == ACCOUNT
+    assert r["Arn"] == "arn:aws:iam::%s:root" % ACCOUNT
+    assert r["UserId"] == ACCOUNT
+    assert r["ResponseMetadata"]["RequestId"]
+
+
+def test_list_portfolios_boto3(daemon):
+    r = daemon.client("servicecatalog").list_portfolios()
+    assert r["PortfolioDetails"] == []
+    assert "NextPageToken" not in r
+
+
+def test_list_documents_boto3(daemon):
+    r = daemon.client("ssm").list_documents()
+    assert r["DocumentIdentifiers"] == []
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_first_operations_cli(daemon, cli):
+    r = daemon.aws("sts", "get-caller-identity", cli=cli, check=True)
+    assert r.json["Arn"] == "arn:aws:iam::%s:root" % ACCOUNT
+    r = daemon.aws("servicecatalog", "list-portfolios", cli=cli, check=True)
+    assert r.json == {"PortfolioDetails": []}
+    r = daemon.aws("ssm", "list-documents", cli=cli, check=True)
+    assert r.json == {"DocumentIdentifiers": []}

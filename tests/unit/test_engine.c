@@ -1,0 +1,201 @@
+/* test_engine.c - the durable engine against a real SQLite store in a temporary
+ * directory, with a manual clock: due times, multi-step jobs, retries with backoff,
+ * permanent failure, and lease fencing (a step whose lease was lost commits nothing). */
+#include "check.h"
+
+#include "engine/engine.h"
+#include "store/store.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int runs_a, runs_flaky, runs_thief;
+
+static void nap(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+static err_t count_a(engine_run_t *r)
+{
+    atomic_fetch_add(&runs_a, 1);
+    err_t rc;
+    store_tx_t *tx = engine_tx(r, &rc);
+    if (!tx) return rc;
+    return store_exec(tx, r->eb, NULL, "INSERT INTO meta (key, value) VALUES (?, 'a')", "s",
+                      r->job_id);
+}
+
+/* Fails its first two attempts. */
+static err_t flaky(engine_run_t *r)
+{
+    atomic_fetch_add(&runs_flaky, 1);
+    if (r->attempt < 3) return err_fail(r->eb, ERR_INTERNAL, "attempt %d fails", r->attempt);
+    return ERR_OK;
+}
+
+static err_t always_fails(engine_run_t *r)
+{
+    return err_fail(r->eb, ERR_INTERNAL, "never works");
+}
+
+/* Writes an effect, then loses its lease before the engine commits. */
+static err_t thief(engine_run_t *r)
+{
+    atomic_fetch_add(&runs_thief, 1);
+    err_t rc;
+    store_tx_t *tx = engine_tx(r, &rc);
+    if (!tx) return rc;
+    rc = store_exec(tx, r->eb, NULL, "INSERT INTO meta (key, value) VALUES ('thief', 'x')", "");
+    if (!rc)
+        rc =
+            store_exec(tx, r->eb, NULL, "UPDATE jobs SET lease_owner = 'someone-else' WHERE id = ?",
+                       "s", r->job_id);
+    return rc;
+}
+
+static const char *job_state(store_t *s, const char *id, int64_t *attempts)
+{
+    static char state[32];
+    errbuf_t eb;
+    store_tx_t *tx;
+    state[0] = '\0';
+    if (store_begin(s, false, &tx, &eb)) return state;
+    store_stmt_t *st;
+    bool row = false;
+    if (!store_query(tx, &eb, &st, "SELECT state, attempts FROM jobs WHERE id = ?", "s", id) &&
+        !store_step(st, &row, &eb) && row) {
+        snprintf(state, sizeof(state), "%s", store_col_text(st, 0));
+        if (attempts) *attempts = store_col_int(st, 1);
+    }
+    store_rollback(tx);
+    return state;
+}
+
+static bool wait_state(store_t *s, const char *id, const char *want, int ms)
+{
+    for (int i = 0; i < ms / 10; i++) {
+        if (strcmp(job_state(s, id, NULL), want) == 0) return true;
+        nap(10);
+    }
+    return false;
+}
+
+static void enqueue(store_t *s, ids_t *ids, const char *kind, int64_t at, int max, char id[37])
+{
+    errbuf_t eb;
+    store_tx_t *tx;
+    CHECK(store_begin(s, true, &tx, &eb) == ERR_OK);
+    CHECK(engine_enqueue(tx, ids, kind, "{}", at, max, id, &eb) == ERR_OK);
+    CHECK(store_commit(tx, &eb) == ERR_OK);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/catalogd-engine-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    errbuf_t eb = {{0}};
+    store_opts_t so = {.data_dir = dir, .exclusive = true};
+    store_t *s = NULL;
+    CHECK(store_open(&so, &s, &eb) == ERR_OK);
+    ids_t ids;
+    ids_init_seeded(&ids, 42);
+    clk_t clock = clk_manual(1000000);
+    engine_opts_t eo = {.store = s,
+                        .clock = &clock,
+                        .ids = &ids,
+                        .workers = 2,
+                        .lease_ms = 60000,
+                        .poll_ms = 20,
+                        .reclaim_on_start = true};
+    engine_t *e = NULL;
+    CHECK(engine_create(&eo, &e, &eb) == ERR_OK);
+    engine_register(e, "a", count_a, 3);
+    engine_register(e, "flaky", flaky, 5);
+    engine_register(e, "broken", always_fails, 2);
+    engine_register(e, "thief", thief, 1);
+    engine_register_probe(e);
+    CHECK(engine_start(e, &eb) == ERR_OK);
+
+    /* a job due in the future waits for the clock, not for wall time */
+    char later[37];
+    enqueue(s, &ids, "a", 1000000 + 5000, 3, later);
+    engine_notify(e);
+    nap(150);
+    CHECK_INT(atomic_load(&runs_a), 0);
+    CHECK_STR(job_state(s, later, NULL), "ready");
+    clk_set(&clock, 1000000 + 5000);
+    engine_notify(e);
+    CHECK(wait_state(s, later, "done", 3000));
+    CHECK_INT(atomic_load(&runs_a), 1);
+
+    /* retries back off on the clock and succeed on the third attempt */
+    char fl[37];
+    enqueue(s, &ids, "flaky", clk_now_ms(&clock), 5, fl);
+    engine_notify(e);
+    for (int i = 0; i < 300 && strcmp(job_state(s, fl, NULL), "done"); i++) {
+        clk_set(&clock, clk_now_ms(&clock) + 1000); /* backoff is 1 s, then 2 s */
+        engine_notify(e);
+        nap(10);
+    }
+    int64_t attempts = -1;
+    CHECK_STR(job_state(s, fl, &attempts), "done");
+    CHECK_INT(atomic_load(&runs_flaky), 3);
+
+    /* a job that never works ends failed after max_attempts */
+    char br[37];
+    enqueue(s, &ids, "broken", clk_now_ms(&clock), 2, br);
+    engine_notify(e);
+    for (int i = 0; i < 300 && strcmp(job_state(s, br, NULL), "failed"); i++) {
+        clk_set(&clock, clk_now_ms(&clock) + 1000);
+        engine_notify(e);
+        nap(10);
+    }
+    CHECK_STR(job_state(s, br, &attempts), "failed");
+    CHECK_INT(attempts, 2);
+
+    /* lease fencing: the step's effect is discarded when the lease is gone */
+    char th[37];
+    enqueue(s, &ids, "thief", clk_now_ms(&clock), 1, th);
+    engine_notify(e);
+    for (int i = 0; i < 300 && atomic_load(&runs_thief) == 0; i++) nap(10);
+    nap(100);
+    CHECK(atomic_load(&runs_thief) >= 1);
+    store_tx_t *tx;
+    CHECK(store_begin(s, false, &tx, &eb) == ERR_OK);
+    store_stmt_t *st;
+    bool row = true;
+    CHECK(store_query(tx, &eb, &st, "SELECT value FROM meta WHERE key = 'thief'", "") == ERR_OK);
+    CHECK(store_step(st, &row, &eb) == ERR_OK);
+    CHECK(!row); /* the effect did not commit */
+    store_rollback(tx);
+    CHECK_STR(job_state(s, th, NULL), "ready"); /* nor did the job's completion */
+
+    /* multi-step probes: every step exactly once */
+    CHECK(engine_enqueue_probes(s, &ids, &clock, 20, 4, 0, &eb) == ERR_OK);
+    engine_notify(e);
+    engine_stats_t stt = {0};
+    for (int i = 0; i < 500; i++) {
+        CHECK(engine_stats(s, clk_now_ms(&clock), &stt, &eb) == ERR_OK);
+        if (stt.done >= 20 + 3) break; /* 20 probes + a, flaky, ... */
+        nap(10);
+    }
+    CHECK(store_begin(s, false, &tx, &eb) == ERR_OK);
+    CHECK(store_query(tx, &eb, &st,
+                      "SELECT COUNT(*), COUNT(DISTINCT job_id || ':' || step) FROM job_probe",
+                      "") == ERR_OK);
+    CHECK(store_step(st, &row, &eb) == ERR_OK && row);
+    CHECK_INT(store_col_int(st, 0), 80);
+    CHECK_INT(store_col_int(st, 1), 80);
+    store_rollback(tx);
+
+    engine_destroy(e);
+    store_close(s);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+    return CHECK_DONE();
+}
