@@ -49,13 +49,13 @@ struct api_ctx {
     errbuf_t *eb;
     const char *request_id;
     const char *source_ip;
-    unsigned post;    /* API_POST_* work to do once the transaction has committed */
+    unsigned post; /* API_POST_* work to do once the transaction has committed */
 };
 
 /* What a handler asks to happen after its transaction commits (never before: a
  * concurrent request must not see the effect of work that may still roll back). */
 enum api_post {
-    API_POST_WAKE_ENGINE = 1 << 0, /* jobs were enqueued */
+    API_POST_WAKE_ENGINE = 1 << 0,  /* jobs were enqueued */
     API_POST_AUTH_CHANGED = 1 << 1, /* access keys or principals changed: drop cached lookups */
 };
 
