@@ -25,6 +25,44 @@ typedef struct route {
     errbuf_t auth_eb;
 } route_t;
 
+/* Parses the signature first: its credential scope names the service, so that even a
+ * request refused before routing is answered in that service's format and namespace. */
+static void front_scope(const sigv4_request_t *sreq, bool json, route_t *rt)
+{
+    rt->auth_rc = sigv4_parse(sreq, &rt->auth, &rt->auth_eb);
+    rt->have_auth = rt->auth_rc == ERR_OK;
+    if (!rt->have_auth || json) return;
+    char name[64];
+    snprintf(name, sizeof(name), "%.*s", (int)rt->auth.service.n, rt->auth.service.p);
+    rt->svc = model_service(name);
+    if (rt->svc) rt->proto = proto_err_proto(rt->svc->protocol);
+}
+
+/* Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
+static bool front_utf8(span_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.p, *end = p + s.n;
+    while (p < end) {
+        unsigned c = *p;
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        if (!n || (size_t)(end - p) < n) return false;
+        unsigned cp = n == 1 ? c : c & (0x7F >> n);
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        p += n;
+    }
+    return true;
+}
+
 static sigv4_request_t front_sigv4_request(const http_request_t *req, arena_t *arena)
 {
     sigv4_header_t *h = arena_alloc(arena, sizeof(*h) * (req->n_headers ? req->n_headers : 1));
@@ -63,13 +101,10 @@ static const model_service_t *front_service_by_action(const proto_param_t *actio
     return found;
 }
 
-/* Decides service, operation and protocol. Also parses the signature, since the query
- * protocol names its service only in the credential scope. */
-static err_t front_route(const http_request_t *req, const sigv4_request_t *sreq, arena_t *arena,
-                         route_t *rt, errbuf_t *eb)
+/* Decides service, operation and protocol (front_scope has already read the credential
+ * scope, where the query protocol names its service). */
+static err_t front_route(const http_request_t *req, arena_t *arena, route_t *rt, errbuf_t *eb)
 {
-    rt->auth_rc = sigv4_parse(sreq, &rt->auth, &rt->auth_eb);
-    rt->have_auth = rt->auth_rc == ERR_OK;
     span_t target = http_header(req, "X-Amz-Target");
     if (target.p) {
         rt->proto = ERR_PROTO_JSON;
@@ -94,11 +129,7 @@ static err_t front_route(const http_request_t *req, const sigv4_request_t *sreq,
     err_t rc = proto_form_parse(form, arena, FRONT_MAX_PARAMS, &rt->params, eb);
     if (rc) return rc;
     const proto_param_t *action = proto_param_get(&rt->params, "Action");
-    if (rt->have_auth) {
-        char name[64];
-        snprintf(name, sizeof(name), "%.*s", (int)rt->auth.service.n, rt->auth.service.p);
-        rt->svc = model_service(name);
-    } else if (action) {
+    if (!rt->have_auth && action) {
         rt->svc = front_service_by_action(action);
     }
     if (rt->svc) rt->proto = proto_err_proto(rt->svc->protocol);
@@ -127,10 +158,7 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
 {
     if (!rt->have_auth) {
         if (rt->auth_rc == ERR_MISSING_AUTH)
-            return err_fail(eb, ERR_MISSING_AUTH,
-                            rt->proto == ERR_PROTO_JSON
-                                ? "Missing Authentication Token"
-                                : "Request is missing Authentication Token");
+            return err_fail(eb, ERR_MISSING_AUTH, "Request is missing Authentication Token");
         memcpy(eb->msg, rt->auth_eb.msg, sizeof(eb->msg));
         return rt->auth_rc;
     }
@@ -201,21 +229,27 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
     arena_t arena;
     arena_init(&arena);
     errbuf_t eb = {{0}};
-    route_t rt = {.proto = http_header(req, "X-Amz-Target").p ? ERR_PROTO_JSON : ERR_PROTO_QUERY};
+    bool json = http_header(req, "X-Amz-Target").p != NULL;
+    route_t rt = {.proto = json ? ERR_PROTO_JSON : ERR_PROTO_QUERY};
     auth_principal_t who = {0};
     cJSON *in = NULL, *out = NULL;
+    sigv4_request_t sreq = front_sigv4_request(req, &arena);
+    front_scope(&sreq, json, &rt);
     err_t rc = req->limit;
     if (rc == ERR_BODY_TOO_LARGE)
         err_fail(&eb, rc, "The request body exceeds the limit of %zu bytes", req->max_body);
     else if (rc == ERR_HEADERS_TOO_LARGE)
         err_fail(&eb, rc, "The request headers exceed the limit of %zu bytes", req->max_header);
+    else if (rc == ERR_BAD_HTTP)
+        err_fail(&eb, rc, "The request has conflicting Content-Length headers");
 
-    sigv4_request_t sreq = front_sigv4_request(req, &arena);
-    if (!rc) rc = front_route(req, &sreq, &arena, &rt, &eb);
+    if (!rc) rc = front_route(req, &arena, &rt, &eb);
     if (!rc) rc = front_authenticate(app, &sreq, &rt, &who, &eb);
     if (!rc) {
         snprintf(resp->principal, sizeof(resp->principal), "%s", who.arn);
-        if (rt.proto == ERR_PROTO_JSON)
+        if (rt.proto == ERR_PROTO_JSON && !front_utf8(req->body))
+            rc = err_fail(&eb, ERR_SERIALIZATION, "The request body is not valid UTF-8");
+        else if (rt.proto == ERR_PROTO_JSON)
             rc = proto_json_decode(rt.svc, rt.op->input, req->body, &in, &eb);
         else
             rc = proto_query_decode(rt.svc, rt.op->input, &rt.params, &in, &eb);

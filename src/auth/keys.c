@@ -170,6 +170,9 @@ err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, 
         k->cache[slot] = e;
         pthread_mutex_unlock(&k->mu);
     }
+    if (!e.token_hash[0] && session_token.n)
+        return err_fail(eb, ERR_INVALID_CLIENT_TOKEN,
+                        "The security token included in the request is invalid.");
     if (e.token_hash[0]) {
         unsigned char h[32];
         char hex[65];

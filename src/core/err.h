@@ -22,13 +22,14 @@
     /* http */                                                                                     \
     S(BODY_TOO_LARGE, 100, "RequestEntityTooLarge", 413)                                           \
     S(HEADERS_TOO_LARGE, 101, "RequestHeaderFieldsTooLarge", 431)                                  \
+    S(BAD_HTTP, 102, "BadRequest", 400)                                                            \
     /* proto: routing, decoding, validation */                                                     \
     P(UNKNOWN_OPERATION, 200, "UnknownOperationException", 400, "InvalidAction", 400,              \
       "InvalidAction", 400)                                                                        \
     P(MISSING_ACTION, 201, "UnknownOperationException", 400, "MissingAction", 400,                 \
       "MissingAction", 400)                                                                        \
-    P(SERIALIZATION, 202, "SerializationException", 400, "MalformedQueryString", 400,              \
-      "MalformedQueryString", 400)                                                                 \
+    P(SERIALIZATION, 202, "SerializationException", 400, "MalformedQueryString", 404,              \
+      "MalformedQueryString", 404)                                                                 \
     P(VALIDATION, 203, "ValidationException", 400, "ValidationError", 400,                         \
       "InvalidParameterValue", 400)                                                                \
     P(MISSING_PARAMETER, 204, "ValidationException", 400, "ValidationError", 400,                  \
@@ -36,7 +37,7 @@
     P(INVALID_NEXT_TOKEN, 205, "ValidationException", 400, "ValidationError", 400,                 \
       "InvalidParameterValue", 400)                                                                \
     /* auth */                                                                                     \
-    P(MISSING_AUTH, 300, "MissingAuthenticationTokenException", 403, "MissingAuthenticationToken", \
+    P(MISSING_AUTH, 300, "MissingAuthenticationTokenException", 400, "MissingAuthenticationToken", \
       403, "AuthFailure", 401)                                                                     \
     P(INCOMPLETE_SIGNATURE, 301, "IncompleteSignatureException", 400, "IncompleteSignature", 400,  \
       "IncompleteSignature", 400)                                                                  \
@@ -57,6 +58,9 @@
     S(IAM_DELETE_CONFLICT, 403, "DeleteConflict", 409)                                             \
     S(IAM_LIMIT_EXCEEDED, 404, "LimitExceeded", 409)                                               \
     S(IAM_INVALID_INPUT, 405, "InvalidInput", 400)                                                 \
+    S(IAM_PASSWORD_POLICY, 406, "PasswordPolicyViolation", 400)                                    \
+    S(STS_MALFORMED_POLICY, 420, "MalformedPolicyDocument", 400)                                   \
+    S(STS_PACKED_POLICY_TOO_LARGE, 421, "PackedPolicyTooLarge", 400)                               \
     /* store / engine */                                                                           \
     P(STORE, 500, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)            \
     P(STORE_BUSY, 501, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503) \

@@ -158,6 +158,28 @@ static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, 
     return ok;
 }
 
+typedef struct cl_check {
+    const char *first;
+    bool conflict;
+} cl_check_t;
+
+static enum MHD_Result http_cl_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    cl_check_t *c = cls;
+    if (strcasecmp(key, "Content-Length") == 0 && value && strcmp(value, c->first) != 0)
+        c->conflict = true;
+    return MHD_YES;
+}
+
+/* True when the request carries Content-Length headers with different values. */
+static bool http_content_lengths_conflict(struct MHD_Connection *c, const char *first)
+{
+    cl_check_t chk = {first, false};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, http_cl_cb, &chk);
+    return chk.conflict;
+}
+
 static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -168,6 +190,11 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const
     if (!st->started) {
         st->started = true;
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && http_content_lengths_conflict(c, cl)) {
+            /* RFC 9112 §6.3: a guard against request smuggling */
+            st->limit = ERR_BAD_HTTP;
+            return http_respond(st, c, method);
+        }
         if (cl) {
             char *end;
             unsigned long long n = strtoull(cl, &end, 10);
