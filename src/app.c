@@ -2,6 +2,8 @@
 #include "app.h"
 
 #include "api/api.h"
+#include "iam/identity.h"
+#include "iam/managed.h"
 #include "proto/proto.h"
 
 #include <stdio.h>
@@ -40,6 +42,8 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                            .account = cfg->account_id,
                            .ids = &app->ids};
     if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
+    if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, app->cfg.account_id);
+    if (!rc) rc = iam_managed_install(app->store, clk_now_ms(&app->clock), eb);
     if (!rc)
         rc = auth_bootstrap_root(app->keys, cfg->root_key_id, cfg->root_secret,
                                  &app->root_generated, app->root_key_id, eb);

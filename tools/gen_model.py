@@ -103,8 +103,8 @@ def read_operations(path):
             svc, op, access, resource = parts
             if svc not in SERVICES:
                 sys.exit("%s:%d: unknown service %s" % (path, lineno, svc))
-            if access not in ("read", "write"):
-                sys.exit("%s:%d: access must be read or write" % (path, lineno))
+            if access not in ("read", "write", "open"):
+                sys.exit("%s:%d: access must be read, write or open" % (path, lineno))
             rows.append((svc, op, access, resource))
     return rows
 
@@ -317,7 +317,7 @@ def generate(out_dir, data_dir, version, ops_path):
         handler = "%s_%s" % (SERVICES[svc][2], snake(op))
         h.append("err_t %s(api_ctx_t *ctx);\n" % handler)
         oc.append(
-            "    {&model_services[%d], %s, %s, %s, %s, %s, %s, %s, %s},\n"
+            "    {&model_services[%d], %s, %s, %s, %s, %s, %s, %s, %s, %s},\n"
             % (
                 SERVICE_ORDER.index(svc),
                 c_str(op),
@@ -328,6 +328,7 @@ def generate(out_dir, data_dir, version, ops_path):
                 c_str("%s:%s" % (SERVICES[svc][3], op)),
                 c_str(resource),
                 "true" if access == "write" else "false",
+                "true" if access == "open" else "false",
             )
         )
     oc.append("};\nconst size_t api_n_ops = %d;\n" % len(op_rows))
@@ -355,10 +356,26 @@ def generate(out_dir, data_dir, version, ops_path):
             md.append("No operations yet.\n")
             continue
         md.append("| operation | IAM action | resource | access |\n|---|---|---|---|\n")
+        # access "open": the call needs no permission (sts:GetCallerIdentity)
         for svc, op, access, resource, *_ in rs:
             md.append("| %s | `%s:%s` | `%s` | %s |\n" % (op, SERVICES[svc][3], op, resource, access))
 
+    # ---- AWS managed policies (data/managed-policies/*.json)
+    mdir = os.path.join(out_dir, "data", "managed-policies")
+    mp = [HEADER % version, '#include "iam/managed.h"\n\nconst iam_managed_t iam_managed_policies[] = {\n']
+    names = sorted(f for f in os.listdir(mdir) if f.endswith(".json"))
+    for f in names:
+        with open(os.path.join(mdir, f)) as fh:
+            d = json.load(fh)
+        doc = json.dumps(d["Document"], separators=(",", ":"))
+        mp.append(
+            "    {%s, %s, %s, %s, %s},\n"
+            % (c_str(d["PolicyName"]), c_str(d["Path"]), c_str(d["Description"]), c_str(d["DefaultVersionId"]), c_str(doc))
+        )
+    mp.append("};\nconst size_t iam_n_managed_policies = %d;\n" % len(names))
+
     outputs = {
+        "src/iam/gen/managed_gen.c": "".join(mp),
         "src/proto/gen/model_gen.c": "".join(c),
         "src/api/gen/ops_gen.h": "".join(h),
         "src/api/gen/ops_gen.c": "".join(oc),

@@ -29,6 +29,7 @@ typedef struct api_op {
     const char *action;   /* IAM action: "servicecatalog:ListPortfolios" */
     const char *resource; /* ARN template, "*" for none */
     bool write;
+    bool open; /* needs no permission (sts:GetCallerIdentity) */
 } api_op_t;
 
 extern const api_op_t api_ops[];
@@ -78,6 +79,15 @@ err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out
 /* Runs API_POST_* work after a commit. */
 void api_post_commit(app_t *app, unsigned post);
 
+/* The resource ARN an authorization is about, from the row's template (authz.c):
+ * {account}, {region}, {Member} (a request member, "*" when absent) and {@type:Member}
+ * (the stored ARN of the IAM user/group/role that member names). */
+const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call, arena_t *arena);
+/* ERR_ACCESS_DENIED with the protocol's wording: IAM's "User: ... is not authorized to
+ * perform: ... on resource: ... <because>", or EC2's UnauthorizedOperation text. */
+err_t api_deny(app_t *app, const api_call_t *call, const char *resource, bool explicit_deny,
+               const char *because, errbuf_t *eb);
+
 /* Authorization of one call (authz.c): ERR_OK or ERR_ACCESS_DENIED with AWS's message. */
 err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t *eb);
 
@@ -85,6 +95,22 @@ err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t
 struct http_request;
 struct http_response;
 void api_http_handle(void *app, const struct http_request *req, struct http_response *resp);
+
+/* ---- the internal client (client.c): one service calling another (DESIGN §4) */
+
+/* Calls service:operation as principal `as`, inside the caller's transaction, through
+ * the same validate -> authorize -> handler path a network request takes. input is
+ * borrowed (NULL = no members). On ERR_OK *out owns the output tree; on failure eb has
+ * the callee's error (e.g. ERR_ACCESS_DENIED with AWS's sentence about `as`). Post-commit
+ * work the callee asks for is handed to the caller's ctx. */
+err_t api_client_call(api_ctx_t *ctx, const auth_principal_t *as, const char *service,
+                      const char *operation, cJSON *input, cJSON **out, errbuf_t *eb);
+
+/* The same outside any request: opens and commits its own transaction (engine steps use
+ * it with the step's transaction instead, through api_client_call_tx). */
+err_t api_client_call_tx(app_t *app, store_tx_t *tx, unsigned *post, arena_t *arena,
+                         const auth_principal_t *as, const char *service, const char *operation,
+                         cJSON *input, cJSON **out, errbuf_t *eb);
 
 /* ---- helpers for handlers (util.c) */
 /* String member of the input, or NULL. */

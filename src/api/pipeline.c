@@ -47,6 +47,8 @@ err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out
     store_tx_t *tx = call->tx;
     bool own = tx == NULL;
     if (!rc && own) rc = store_begin(app->store, op->write, &tx, eb);
+    bool nested = false; /* inside a caller's transaction: undo only our own part on failure */
+    if (!rc && !own && op->write) nested = !(rc = store_savepoint(tx, eb));
     if (!rc) rc = api_authorize(app, call, tx, eb);
     api_ctx_t ctx = {
         .app = app,
@@ -66,6 +68,12 @@ err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out
             rc = store_commit(tx, eb);
         else
             store_rollback(tx);
+    }
+    if (nested) {
+        if (!rc)
+            rc = store_release(tx, eb);
+        else
+            store_rollback_to(tx);
     }
     cJSON_Delete(empty);
     if (rc) {

@@ -108,6 +108,23 @@ void store_rollback(store_tx_t *tx)
     if (tx) tx->store->be->rollback(tx);
 }
 
+err_t store_savepoint(store_tx_t *tx, errbuf_t *eb)
+{
+    return store_exec(tx, eb, NULL, "SAVEPOINT catalogd_nested", "");
+}
+
+err_t store_release(store_tx_t *tx, errbuf_t *eb)
+{
+    return store_exec(tx, eb, NULL, "RELEASE SAVEPOINT catalogd_nested", "");
+}
+
+void store_rollback_to(store_tx_t *tx)
+{
+    errbuf_t ignore;
+    if (!store_exec(tx, &ignore, NULL, "ROLLBACK TO SAVEPOINT catalogd_nested", ""))
+        store_exec(tx, &ignore, NULL, "RELEASE SAVEPOINT catalogd_nested", "");
+}
+
 store_t *store_of(store_tx_t *tx)
 {
     return tx->store;

@@ -41,6 +41,12 @@ err_t store_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb);
 err_t store_commit(store_tx_t *tx, errbuf_t *eb);
 /* Rolls back and releases tx. NULL is fine. */
 void store_rollback(store_tx_t *tx);
+/* Nested units of work inside a transaction (SQL savepoints; they nest): mark, then
+ * either keep (release) or undo (rollback_to) what was done since the mark. */
+err_t store_savepoint(store_tx_t *tx, errbuf_t *eb);
+err_t store_release(store_tx_t *tx, errbuf_t *eb);
+void store_rollback_to(store_tx_t *tx);
+
 /* The store a transaction belongs to. */
 store_t *store_of(store_tx_t *tx);
 

@@ -1,0 +1,50 @@
+/* identity.h - who a principal is and what it may do: resolves access keys of users and
+ * sessions to principals, gathers the policies that apply to a principal (its own,
+ * its groups', managed and inline, permissions boundary, session policies) and decides
+ * a request as AWS does (../shared/reference/aws-api.md §7). */
+#ifndef CATALOGD_IDENTITY_H
+#define CATALOGD_IDENTITY_H
+
+#include "auth/principal.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "iam/policy.h"
+#include "store/store.h"
+
+#include <cjson/cJSON.h>
+
+/* auth_resolve_fn for auth/keys.c: kind "user" (principal = UserId) or "session"
+ * (principal = the session's JSON record). ud is the account id string. */
+err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const char *principal,
+                           auth_principal_t *who, errbuf_t *eb);
+
+/* The document of managed policy arn's default version, copied into arena; *doc is NULL
+ * when the policy does not exist. AWS managed policies are found under account "aws". */
+err_t iam_managed_policy_doc(store_tx_t *tx, const char *account, const char *arn, arena_t *arena,
+                             char **doc, errbuf_t *eb);
+
+/* Every policy that applies to who, parsed. The set and its policies live until
+ * iam_policies_free. Policies that no longer parse are skipped (they were valid when
+ * stored; the parser only grew stricter). */
+typedef struct iam_policies {
+    policy_set_t set;
+    policy_t **all; /* everything to free */
+    size_t n_all;
+    const policy_t **identity;
+    const policy_t **session;
+} iam_policies_t;
+
+err_t iam_policies_load(store_tx_t *tx, const auth_principal_t *who, arena_t *arena,
+                        iam_policies_t *out, errbuf_t *eb);
+void iam_policies_free(iam_policies_t *p);
+
+/* Tags of a user or role, as "aws:PrincipalTag/<key>" context material: a cJSON array
+ * of {"Key","Value"} (NULL when none). */
+cJSON *iam_principal_tags(store_tx_t *tx, const auth_principal_t *who, errbuf_t *eb);
+
+/* Builds the JSON record stored for a session access key. */
+char *iam_session_record(const char *role_id, const char *user_id, const char *session,
+                         const char *inline_policy, const cJSON *policy_arns,
+                         const char *source_arn);
+
+#endif

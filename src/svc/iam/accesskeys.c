@@ -1,0 +1,179 @@
+/* accesskeys.c - IAM access keys: CreateAccessKey, ListAccessKeys, UpdateAccessKey,
+ * DeleteAccessKey, GetAccessKeyLastUsed. Keys live in the access_keys table (auth/keys.h)
+ * with their secrets sealed; a user's key rows name the user by UserId. */
+#include "svc/iam/iam_int.h"
+
+#include "auth/keys.h"
+#include "core/clk.h"
+
+#include <string.h>
+
+#define IAM_MAX_KEYS 2
+
+/* The user a key call is about: UserName, else the calling user; root when the root
+ * calls without a name (*user stays NULL, *principal is "root"). */
+static err_t key_owner(api_ctx_t *c, cJSON **user, const char **kind, const char **principal)
+{
+    const char *name = api_in_str(c, "UserName");
+    *user = NULL;
+    if (!name && c->caller->kind == AUTH_ROOT) {
+        *kind = "root";
+        *principal = "root";
+        return ERR_OK;
+    }
+    if (!name && c->caller->kind != AUTH_USER)
+        return err_fail(c->eb, ERR_VALIDATION,
+                        "Must specify userName when calling with non-User credentials");
+    err_t rc = iam_find(c, "user", name ? name : c->caller->name, user);
+    if (!rc) {
+        *kind = "user";
+        *principal = arena_strdup(c->arena, iam_str(*user, "UserId"));
+    }
+    return rc;
+}
+
+err_t iam_create_access_key(api_ctx_t *c)
+{
+    cJSON *user = NULL;
+    const char *kind, *principal;
+    err_t rc = key_owner(c, &user, &kind, &principal);
+    if (rc) return rc;
+    store_stmt_t *st;
+    bool row = false;
+    rc = store_query(
+        c->tx, c->eb, &st,
+        "SELECT COUNT(*) FROM access_keys WHERE account_id = ? AND kind = ? AND principal = ?",
+        "sss", c->app->cfg.account_id, kind, principal);
+    if (!rc) rc = store_step(st, &row, c->eb);
+    int64_t n = row ? store_col_int(st, 0) : 0;
+    if (!rc && row) rc = store_step(st, &row, c->eb);
+    if (!rc && n >= IAM_MAX_KEYS)
+        rc = err_fail(c->eb, ERR_IAM_LIMIT_EXCEEDED,
+                      "Cannot exceed quota for AccessKeysPerUser: %d", IAM_MAX_KEYS);
+    char id[32], secret[64];
+    auth_keys_generate(&c->app->ids, "AKIA", id, secret);
+    int64_t now = clk_now_ms(&c->app->clock);
+    if (!rc)
+        rc =
+            auth_keys_insert(c->app->keys, c->tx, id, secret, kind, principal, NULL, 0, now, c->eb);
+    if (!rc) {
+        cJSON *k = cJSON_AddObjectToObject(c->out, "AccessKey");
+        cJSON_AddStringToObject(k, "UserName", user ? iam_str(user, "UserName") : "root");
+        cJSON_AddStringToObject(k, "AccessKeyId", id);
+        cJSON_AddStringToObject(k, "Status", "Active");
+        cJSON_AddStringToObject(k, "SecretAccessKey", secret);
+        cJSON_AddNumberToObject(k, "CreateDate", (double)now / 1000.0);
+    }
+    cJSON_Delete(user);
+    return rc;
+}
+
+err_t iam_list_access_keys(api_ctx_t *c)
+{
+    int64_t offset, limit;
+    cJSON *user = NULL;
+    const char *kind, *principal;
+    err_t rc = iam_page_in(c, &offset, &limit);
+    if (!rc) rc = key_owner(c, &user, &kind, &principal);
+    if (rc) return rc;
+    store_stmt_t *st;
+    rc = store_query(
+        c->tx, c->eb, &st,
+        "SELECT access_key_id, status, created_ms FROM access_keys WHERE account_id = ?"
+        " AND kind = ? AND principal = ? ORDER BY created_ms, access_key_id LIMIT ? OFFSET ?",
+        "sssii", c->app->cfg.account_id, kind, principal, limit + 1, offset);
+    cJSON *list = cJSON_AddArrayToObject(c->out, "AccessKeyMetadata");
+    bool row, more = false;
+    int64_t n = 0;
+    while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
+        if (n++ == limit) {
+            more = true;
+            continue;
+        }
+        cJSON *k = cJSON_CreateObject();
+        cJSON_AddStringToObject(k, "UserName", user ? iam_str(user, "UserName") : "root");
+        cJSON_AddStringToObject(k, "AccessKeyId", store_col_text(st, 0));
+        cJSON_AddStringToObject(k, "Status", store_col_text(st, 1));
+        cJSON_AddNumberToObject(k, "CreateDate", (double)store_col_int(st, 2) / 1000.0);
+        cJSON_AddItemToArray(list, k);
+    }
+    cJSON_Delete(user);
+    if (!rc) iam_page_out(c, more, offset, limit);
+    return rc;
+}
+
+/* Runs sql (binding status?, account, id, kind, principal) on the caller's key. */
+static err_t key_change(api_ctx_t *c, const char *status)
+{
+    cJSON *user = NULL;
+    const char *kind, *principal;
+    const char *id = api_in_str(c, "AccessKeyId");
+    err_t rc = key_owner(c, &user, &kind, &principal);
+    cJSON_Delete(user);
+    if (rc) return rc;
+    int64_t n = 0;
+    if (status)
+        rc = store_exec(
+            c->tx, c->eb, &n,
+            "UPDATE access_keys SET status = ? WHERE account_id = ? AND access_key_id = ?"
+            " AND kind = ? AND principal = ?",
+            "sssss", status, c->app->cfg.account_id, id, kind, principal);
+    else
+        rc = store_exec(
+            c->tx, c->eb, &n,
+            "DELETE FROM access_keys WHERE account_id = ? AND access_key_id = ? AND kind = ?"
+            " AND principal = ?",
+            "ssss", c->app->cfg.account_id, id, kind, principal);
+    if (!rc && n == 0)
+        rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "The Access Key with id %s cannot be found.",
+                      id);
+    if (!rc) c->post |= API_POST_AUTH_CHANGED;
+    return rc;
+}
+
+err_t iam_update_access_key(api_ctx_t *c)
+{
+    return key_change(c, api_in_str(c, "Status"));
+}
+
+err_t iam_delete_access_key(api_ctx_t *c)
+{
+    return key_change(c, NULL);
+}
+
+err_t iam_get_access_key_last_used(api_ctx_t *c)
+{
+    const char *id = api_in_str(c, "AccessKeyId");
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc =
+        store_query(c->tx, c->eb, &st,
+                    "SELECT kind, principal, last_used_ms, last_used_service, last_used_region"
+                    " FROM access_keys WHERE account_id = ? AND access_key_id = ?",
+                    "ss", c->app->cfg.account_id, id);
+    if (!rc) rc = store_step(st, &row, c->eb);
+    if (!rc && !row)
+        return err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "The Access Key with id %s cannot be found.",
+                        id);
+    if (rc) return rc;
+    const char *kind = arena_strdup(c->arena, store_col_text(st, 0));
+    const char *principal = arena_strdup(c->arena, store_col_text(st, 1));
+    cJSON *lu = cJSON_AddObjectToObject(c->out, "AccessKeyLastUsed");
+    if (store_col_null(st, 2)) {
+        cJSON_AddNumberToObject(lu, "LastUsedDate", 0);
+        cJSON_AddStringToObject(lu, "ServiceName", "N/A");
+        cJSON_AddStringToObject(lu, "Region", "N/A");
+    } else {
+        cJSON_AddNumberToObject(lu, "LastUsedDate", (double)store_col_int(st, 2) / 1000.0);
+        cJSON_AddStringToObject(lu, "ServiceName", store_col_text(st, 3));
+        cJSON_AddStringToObject(lu, "Region", store_col_text(st, 4));
+    }
+    rc = store_step(st, &row, c->eb);
+    if (!rc && !strcmp(kind, "user")) {
+        cJSON *u = NULL;
+        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_USER, principal}, &u, c->eb);
+        if (u) cJSON_AddStringToObject(c->out, "UserName", iam_str(u, "UserName"));
+        cJSON_Delete(u);
+    }
+    return rc;
+}

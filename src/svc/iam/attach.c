@@ -1,0 +1,186 @@
+/* attach.c - managed policy attachments: Attach/Detach/ListAttached{User,Group,Role}Policies
+ * and ListEntitiesForPolicy. A link (owner id -> policy ARN) per attachment; the policy's
+ * AttachmentCount follows. */
+#include "svc/iam/iam_int.h"
+
+#include <string.h>
+
+#define IAM_MAX_ATTACHED 10
+
+/* "PoliciesPerUser" etc., for the quota message. */
+static const char *iam_quota_name(const char *type)
+{
+    return !strcmp(type, "user")    ? "PoliciesPerUser"
+           : !strcmp(type, "group") ? "PoliciesPerGroup"
+                                    : "PoliciesPerRole";
+}
+
+static const char *iam_name_member(const char *type)
+{
+    return !strcmp(type, "user") ? "UserName" : !strcmp(type, "group") ? "GroupName" : "RoleName";
+}
+
+/* Adjusts p's AttachmentCount by delta and saves it. */
+static err_t iam_count_attachment(api_ctx_t *c, cJSON *p, int delta)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(p, "AttachmentCount");
+    int v = (cJSON_IsNumber(n) ? n->valueint : 0) + delta;
+    cJSON_ReplaceItemInObjectCaseSensitive(p, "AttachmentCount", cJSON_CreateNumber(v < 0 ? 0 : v));
+    return iam_policy_save(c, p);
+}
+
+static err_t iam_attach(api_ctx_t *c, const char *type)
+{
+    const char *arn = api_in_str(c, "PolicyArn");
+    cJSON *e = NULL, *p = NULL;
+    err_t rc = iam_find(c, type, api_in_str(c, iam_name_member(type)), &e);
+    if (!rc) rc = iam_policy_by_arn(c, arn, &p);
+    const char *owner = e ? iam_entity_id(e) : NULL;
+    int64_t n = 0;
+    if (!rc) rc = iam_link_count(c, IAM_LINK_ATTACH, true, owner, &n);
+    bool existed = false;
+    if (!rc && n >= IAM_MAX_ATTACHED) {
+        /* re-attaching what is attached is fine even at the quota */
+        cJSON *have = cJSON_CreateArray();
+        rc = iam_links(c, IAM_LINK_ATTACH, true, owner, have);
+        for (cJSON *h = have->child; h; h = h->next) existed |= !strcmp(h->valuestring, arn);
+        cJSON_Delete(have);
+        if (!rc && !existed)
+            rc = err_fail(c->eb, ERR_IAM_LIMIT_EXCEEDED, "Cannot exceed quota for %s: %d.",
+                          iam_quota_name(type), IAM_MAX_ATTACHED);
+    }
+    if (!rc && !existed) rc = iam_link_add(c, IAM_LINK_ATTACH, owner, arn, &existed);
+    if (!rc && !existed) rc = iam_count_attachment(c, p, +1);
+    cJSON_Delete(e);
+    cJSON_Delete(p);
+    return rc;
+}
+
+static err_t iam_detach(api_ctx_t *c, const char *type)
+{
+    const char *arn = api_in_str(c, "PolicyArn");
+    cJSON *e = NULL, *p = NULL;
+    err_t rc = iam_find(c, type, api_in_str(c, iam_name_member(type)), &e);
+    if (!rc) rc = iam_policy_by_arn(c, arn, &p);
+    bool found = false;
+    if (!rc) rc = iam_link_del(c, IAM_LINK_ATTACH, iam_entity_id(e), arn, &found);
+    if (!rc && !found)
+        rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "Policy %s was not found.", arn);
+    if (!rc) rc = iam_count_attachment(c, p, -1);
+    cJSON_Delete(e);
+    cJSON_Delete(p);
+    return rc;
+}
+
+static err_t iam_list_attached(api_ctx_t *c, const char *type)
+{
+    int64_t offset, limit;
+    err_t rc = iam_page_in(c, &offset, &limit);
+    cJSON *e = NULL;
+    if (!rc) rc = iam_find(c, type, api_in_str(c, iam_name_member(type)), &e);
+    if (rc) return rc;
+    const char *prefix = api_in_str(c, "PathPrefix");
+    cJSON *arns = cJSON_CreateArray();
+    rc = iam_links(c, IAM_LINK_ATTACH, true, iam_entity_id(e), arns);
+    cJSON *list = cJSON_AddArrayToObject(c->out, "AttachedPolicies");
+    int64_t i = 0;
+    bool more = false;
+    for (cJSON *a = arns->child; !rc && a; a = a->next) {
+        cJSON *p = NULL;
+        rc = iam_policy_by_arn(c, a->valuestring, &p);
+        if (rc) break;
+        const char *path = iam_str(p, "Path");
+        if (!prefix || (path && !strncmp(path, prefix, strlen(prefix)))) {
+            if (i >= offset && i < offset + limit) {
+                cJSON *item = cJSON_CreateObject();
+                cJSON_AddStringToObject(item, "PolicyName", iam_str(p, "PolicyName"));
+                cJSON_AddStringToObject(item, "PolicyArn", a->valuestring);
+                cJSON_AddItemToArray(list, item);
+            } else if (i >= offset + limit) {
+                more = true;
+            }
+            i++;
+        }
+        cJSON_Delete(p);
+    }
+    cJSON_Delete(arns);
+    cJSON_Delete(e);
+    if (!rc) iam_page_out(c, more, offset, limit);
+    return rc;
+}
+
+err_t iam_attach_user_policy(api_ctx_t *c)
+{
+    return iam_attach(c, "user");
+}
+err_t iam_attach_group_policy(api_ctx_t *c)
+{
+    return iam_attach(c, "group");
+}
+err_t iam_attach_role_policy(api_ctx_t *c)
+{
+    return iam_attach(c, "role");
+}
+err_t iam_detach_user_policy(api_ctx_t *c)
+{
+    return iam_detach(c, "user");
+}
+err_t iam_detach_group_policy(api_ctx_t *c)
+{
+    return iam_detach(c, "group");
+}
+err_t iam_detach_role_policy(api_ctx_t *c)
+{
+    return iam_detach(c, "role");
+}
+err_t iam_list_attached_user_policies(api_ctx_t *c)
+{
+    return iam_list_attached(c, "user");
+}
+err_t iam_list_attached_group_policies(api_ctx_t *c)
+{
+    return iam_list_attached(c, "group");
+}
+err_t iam_list_attached_role_policies(api_ctx_t *c)
+{
+    return iam_list_attached(c, "role");
+}
+
+err_t iam_list_entities_for_policy(api_ctx_t *c)
+{
+    const char *arn = api_in_str(c, "PolicyArn");
+    const char *filter = api_in_str(c, "EntityFilter");
+    cJSON *p = NULL;
+    err_t rc = iam_policy_by_arn(c, arn, &p);
+    cJSON_Delete(p);
+    if (rc) return rc;
+    cJSON *owners = cJSON_CreateArray();
+    rc = iam_links(c, IAM_LINK_ATTACH, false, arn, owners);
+    cJSON *users = cJSON_AddArrayToObject(c->out, "PolicyUsers");
+    cJSON *groups = cJSON_AddArrayToObject(c->out, "PolicyGroups");
+    cJSON *roles = cJSON_AddArrayToObject(c->out, "PolicyRoles");
+    static const struct {
+        const char *kind, *filter, *name, *id;
+    } kinds[] = {{IAM_USER, "User", "UserName", "UserId"},
+                 {IAM_GROUP, "Group", "GroupName", "GroupId"},
+                 {IAM_ROLE, "Role", "RoleName", "RoleId"}};
+    for (cJSON *o = owners->child; !rc && o; o = o->next) {
+        for (int k = 0; k < 3 && !rc; k++) {
+            if (filter && strcmp(filter, kinds[k].filter) && strcmp(filter, "LocalManagedPolicy") &&
+                strcmp(filter, "AWSManagedPolicy"))
+                continue;
+            cJSON *e = NULL;
+            rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, kinds[k].kind, o->valuestring},
+                         &e, c->eb);
+            if (!e) continue;
+            cJSON *item = cJSON_CreateObject();
+            cJSON_AddStringToObject(item, kinds[k].name, iam_str(e, kinds[k].name));
+            cJSON_AddStringToObject(item, kinds[k].id, o->valuestring);
+            cJSON_AddItemToArray(k == 0 ? users : k == 1 ? groups : roles, item);
+            cJSON_Delete(e);
+        }
+    }
+    cJSON_Delete(owners);
+    cJSON_AddBoolToObject(c->out, "IsTruncated", false);
+    return rc;
+}

@@ -1,0 +1,113 @@
+/* groups.c - IAM groups and membership: CreateGroup, GetGroup, DeleteGroup,
+ * AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser (ListGroups is in users.c). */
+#include "svc/iam/iam_int.h"
+
+#include <string.h>
+
+err_t iam_create_group(api_ctx_t *c)
+{
+    cJSON *g = NULL;
+    err_t rc = iam_entity_new(c, "group", "AGPA", &g);
+    return rc ? rc : iam_entity_insert(c, "group", g, "Group");
+}
+
+err_t iam_get_group(api_ctx_t *c)
+{
+    int64_t offset, limit;
+    err_t rc = iam_page_in(c, &offset, &limit);
+    cJSON *g = NULL;
+    if (!rc) rc = iam_find(c, "group", api_in_str(c, "GroupName"), &g);
+    if (rc) return rc;
+    cJSON *ids = cJSON_CreateArray();
+    rc = iam_links(c, IAM_LINK_MEMBER, true, iam_str(g, "GroupId"), ids);
+    cJSON_AddItemToObject(c->out, "Group", g);
+    cJSON *users = cJSON_AddArrayToObject(c->out, "Users");
+    bool more = false;
+    if (!rc) rc = iam_page_ids(c, IAM_USER, ids, offset, limit, users, &more);
+    cJSON_Delete(ids);
+    if (!rc) iam_page_out(c, more, offset, limit);
+    return rc;
+}
+
+err_t iam_delete_group(api_ctx_t *c)
+{
+    cJSON *g = NULL;
+    err_t rc = iam_find(c, "group", api_in_str(c, "GroupName"), &g);
+    if (rc) return rc;
+    const char *id = arena_strdup(c->arena, iam_str(g, "GroupId"));
+    cJSON_Delete(g);
+    int64_t n = 0;
+    rc = iam_link_count(c, IAM_LINK_MEMBER, true, id, &n);
+    if (!rc && n)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must remove users from group first.");
+    if (!rc) rc = iam_link_count(c, IAM_LINK_ATTACH, true, id, &n);
+    if (!rc && n)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must detach all policies first.");
+    cJSON *inl = cJSON_CreateArray();
+    bool more;
+    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, id, 0, 1};
+    if (!rc) rc = res_list(c->tx, &q, inl, &more, c->eb);
+    bool has_inline = cJSON_GetArraySize(inl) > 0;
+    cJSON_Delete(inl);
+    if (!rc && has_inline)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must delete policies first.");
+    if (!rc)
+        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_GROUP, id}, NULL, c->eb);
+    return rc;
+}
+
+/* Looks up the group and the user a membership call names. */
+static err_t iam_member_pair(api_ctx_t *c, const char **gid, const char **uid)
+{
+    cJSON *g = NULL, *u = NULL;
+    err_t rc = iam_find(c, "group", api_in_str(c, "GroupName"), &g);
+    if (!rc) rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
+    if (!rc) {
+        *gid = arena_strdup(c->arena, iam_str(g, "GroupId"));
+        *uid = arena_strdup(c->arena, iam_str(u, "UserId"));
+    }
+    cJSON_Delete(g);
+    cJSON_Delete(u);
+    return rc;
+}
+
+err_t iam_add_user_to_group(api_ctx_t *c)
+{
+    const char *gid, *uid;
+    err_t rc = iam_member_pair(c, &gid, &uid);
+    if (!rc) rc = iam_link_add(c, IAM_LINK_MEMBER, gid, uid, NULL);
+    return rc;
+}
+
+err_t iam_remove_user_from_group(api_ctx_t *c)
+{
+    const char *gid, *uid;
+    bool found = false;
+    err_t rc = iam_member_pair(c, &gid, &uid);
+    if (!rc) rc = iam_link_del(c, IAM_LINK_MEMBER, gid, uid, &found);
+    if (!rc && !found)
+        rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "The user with name %s cannot be found.",
+                      api_in_str(c, "UserName"));
+    return rc;
+}
+
+err_t iam_list_groups_for_user(api_ctx_t *c)
+{
+    int64_t offset, limit;
+    err_t rc = iam_page_in(c, &offset, &limit);
+    cJSON *u = NULL;
+    if (!rc) rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
+    if (rc) return rc;
+    cJSON *ids = cJSON_CreateArray();
+    rc = iam_links(c, IAM_LINK_MEMBER, false, iam_str(u, "UserId"), ids);
+    cJSON_Delete(u);
+    cJSON *groups = cJSON_AddArrayToObject(c->out, "Groups");
+    bool more = false;
+    if (!rc) rc = iam_page_ids(c, IAM_GROUP, ids, offset, limit, groups, &more);
+    cJSON_Delete(ids);
+    if (!rc) iam_page_out(c, more, offset, limit);
+    return rc;
+}

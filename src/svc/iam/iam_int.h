@@ -1,0 +1,84 @@
+/* iam_int.h - shared pieces of the IAM operation handlers: entity lookup with IAM's
+ * NoSuchEntity wording, unique ids and ARNs, case-insensitive names, Marker/MaxItems
+ * paging. Entities live in the resource tables (res.h) under the kinds below; the body
+ * of each is the model's output shape plus internal members the encoder drops. */
+#ifndef CATALOGD_IAM_INT_H
+#define CATALOGD_IAM_INT_H
+
+#include "api/gen/ops_gen.h"
+#include "iam/policy.h"
+#include "res/res.h"
+
+#define IAM_USER        "iam.user"
+#define IAM_GROUP       "iam.group"
+#define IAM_ROLE        "iam.role"
+#define IAM_POLICY      "iam.policy"         /* managed policies; AWS's live in account "aws" */
+#define IAM_POLICY_VER  "iam.policy_version" /* id "<PolicyId>:<VersionId>", parent PolicyId */
+#define IAM_INLINE      "iam.inline"         /* id "<owner id>:<PolicyName>", parent owner id */
+#define IAM_LOGIN       "iam.login_profile"  /* id = UserId */
+#define IAM_LINK_MEMBER "iam.member"         /* a = GroupId, b = UserId */
+#define IAM_LINK_ATTACH "iam.attach"         /* a = owner id (user/group/role), b = policy ARN */
+#define IAM_AWS_ACCOUNT "aws"                /* owner of AWS managed policies */
+
+/* Finds an entity by name (case-insensitively, as IAM does). On absence returns
+ * ERR_IAM_NO_SUCH_ENTITY with IAM's message ("The user with name X cannot be found.").
+ * *out is owned by the caller. type: "user", "group", "role". */
+err_t iam_find(api_ctx_t *c, const char *type, const char *name, cJSON **out);
+/* The resource kind for "user"/"group"/"role". */
+const char *iam_kind(const char *type);
+/* The lower-cased name IAM compares on, in the request arena. */
+const char *iam_fold(api_ctx_t *c, const char *name);
+/* A new unique id: prefix (AIDA, AGPA, AROA, ANPA, AKIA, ASIA) + 17 upper-case alphanumerics. */
+void iam_new_id(api_ctx_t *c, const char *prefix, char out[32]);
+/* "arn:aws:iam::ACCOUNT:<type><path><name>" in the request arena (path "/" by default). */
+const char *iam_arn(api_ctx_t *c, const char *type, const char *path, const char *name);
+/* Now, in the seconds-with-fraction form timestamps take in value trees. */
+double iam_now(api_ctx_t *c);
+
+/* Marker/MaxItems paging: reads the request's Marker (InvalidInput when it is not ours)
+ * and MaxItems (default 100). */
+err_t iam_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit);
+/* Writes IsTruncated and, when more remain, Marker. */
+void iam_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit);
+
+/* Starts a new user/group/role: fails with EntityAlreadyExists when the (case-folded)
+ * name is taken, else returns a body with Path, <Type>Name, <Type>Id (id_prefix + 17),
+ * Arn and CreateDate from the request's `name_member` and Path. The caller adds its own
+ * members, then stores it with iam_entity_insert. */
+err_t iam_entity_new(api_ctx_t *c, const char *type, const char *id_prefix, cJSON **out);
+/* Inserts a body made by iam_entity_new; on success the tree is added to the output as
+ * out_member (when non-NULL) or freed. */
+err_t iam_entity_insert(api_ctx_t *c, const char *type, cJSON *body, const char *out_member);
+/* Loads the entities of kind whose ids are the strings of ids, the page
+ * [offset, offset+limit) of them, into out; *more tells whether ids remain. */
+err_t iam_page_ids(api_ctx_t *c, const char *kind, const cJSON *ids, int64_t offset, int64_t limit,
+                   cJSON *out, bool *more);
+
+/* Parses doc as a policy of kind (MalformedPolicyDocument with the parser's message) and
+ * enforces the size quota (LimitExceeded "Cannot exceed quota for <quota_name>: N."). */
+err_t iam_check_document(api_ctx_t *c, const char *doc, policy_kind_t kind, size_t quota,
+                         const char *quota_name);
+/* A managed policy (ours or AWS's) by ARN; NoSuchEntity in IAM's words when absent. */
+err_t iam_policy_by_arn(api_ctx_t *c, const char *arn, cJSON **out);
+/* Writes back a managed policy's body. */
+err_t iam_policy_save(api_ctx_t *c, const cJSON *p);
+/* The document of p's default version, in the request arena. */
+err_t iam_policy_default_doc(api_ctx_t *c, const cJSON *p, char **doc);
+/* The owner id of a user/group/role body ("UserId", "GroupId" or "RoleId"). */
+const char *iam_entity_id(const cJSON *e);
+
+/* Checks a console password against a login profile's stored hash (login.c). */
+bool iam_login_verify(const char *encoded, const char *password);
+
+/* String member of a tree (NULL when absent). */
+const char *iam_str(const cJSON *o, const char *name);
+
+/* Lists the bodies of links of kind whose `a` (a_side) or `b` column equals key. Appends
+ * the other side's value strings to out (a cJSON array of strings). */
+err_t iam_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out);
+err_t iam_link_add(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *existed);
+err_t iam_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *found);
+/* Number of links of kind with the given a (by_a) or b. */
+err_t iam_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n);
+
+#endif
