@@ -31,7 +31,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 {
     memset(app, 0, sizeof(*app));
     app->cfg = *cfg;
-    app->clock = clk_system(0);
+    app->clock = clk_system(cfg->clock_offset_ms);
     ids_init_system(&app->ids);
     proto_patterns_init();
 

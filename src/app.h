@@ -26,8 +26,9 @@ typedef struct app_config {
     int timeout_s;
     int64_t lease_ms;
     bool sync_full;
-    char root_key_id[64];  /* from CATALOGD_ROOT_ACCESS_KEY_ID, or "" */
-    char root_secret[128]; /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
+    int64_t clock_offset_ms; /* CATALOGD_CLOCK_OFFSET_MS: shifts the clock (tests, clock drills) */
+    char root_key_id[64];    /* from CATALOGD_ROOT_ACCESS_KEY_ID, or "" */
+    char root_secret[128];   /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
 } app_config_t;
 
 typedef struct app {

@@ -38,7 +38,8 @@ static const char usage[] =
     "                        [CATALOGD_SYNC] (full)\n"
     "The first start creates the account's root access key, from\n"
     "CATALOGD_ROOT_ACCESS_KEY_ID / CATALOGD_ROOT_SECRET_ACCESS_KEY when both are set,\n"
-    "otherwise generated into DATA_DIR/root-credentials (mode 0600).\n";
+    "otherwise generated into DATA_DIR/root-credentials (mode 0600).\n"
+    "CATALOGD_CLOCK_OFFSET_MS shifts catalogd's clock by that many milliseconds (tests).\n";
 
 typedef struct opt_spec {
     const char *flag, *env;
@@ -127,6 +128,16 @@ static bool config_parse(app_config_t *cfg, int argc, char **argv, int first, in
     for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
         const char *v = getenv(opts[i].env);
         if (v && *v && !opt_set(cfg, &opts[i], v)) return false;
+    }
+    const char *off = getenv("CATALOGD_CLOCK_OFFSET_MS");
+    if (off && *off) {
+        char *end;
+        long long v = strtoll(off, &end, 10);
+        if (*end) {
+            fprintf(stderr, "catalogd: CATALOGD_CLOCK_OFFSET_MS wants a number\n");
+            return false;
+        }
+        cfg->clock_offset_ms = v;
     }
     const char *kid = getenv("CATALOGD_ROOT_ACCESS_KEY_ID");
     const char *sec = getenv("CATALOGD_ROOT_SECRET_ACCESS_KEY");
