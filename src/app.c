@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "iam/identity.h"
 #include "iam/managed.h"
+#include "svc/ec2/ec2_int.h"
 #include "proto/proto.h"
 
 #include <stdio.h>
@@ -25,6 +26,9 @@ void app_config_defaults(app_config_t *cfg)
     cfg->timeout_s = 60;
     cfg->lease_ms = 30000;
     cfg->sync_full = true;
+    snprintf(cfg->ec2_provider, sizeof(cfg->ec2_provider), "emulated");
+    cfg->ec2_delay_ms = 2000;
+    cfg->ec2_exec_timeout_s = 300;
 }
 
 err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
@@ -56,6 +60,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .reclaim_on_start = true};
     if (!rc) rc = engine_create(&eo, &app->engine, eb);
     if (!rc) engine_register_probe(app->engine);
+    if (!rc) ec2_register_jobs(app);
     if (rc) app_close(app);
     return rc;
 }

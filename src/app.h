@@ -26,9 +26,13 @@ typedef struct app_config {
     int timeout_s;
     int64_t lease_ms;
     bool sync_full;
-    int64_t clock_offset_ms; /* CATALOGD_CLOCK_OFFSET_MS: shifts the clock (tests, clock drills) */
-    char root_key_id[64];    /* from CATALOGD_ROOT_ACCESS_KEY_ID, or "" */
-    char root_secret[128];   /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
+    int64_t clock_offset_ms;
+    char ec2_provider[16];  /* default provider: "emulated" | "exec" */
+    int64_t ec2_delay_ms;   /* emulated transitions take this long */
+    char ec2_exec[5][1024]; /* exec commands: launch, start, stop, reboot, terminate */
+    int ec2_exec_timeout_s; /* CATALOGD_CLOCK_OFFSET_MS: shifts the clock (tests, clock drills) */
+    char root_key_id[64];   /* from CATALOGD_ROOT_ACCESS_KEY_ID, or "" */
+    char root_secret[128];  /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
 } app_config_t;
 
 typedef struct app {

@@ -36,6 +36,13 @@ static const char usage[] =
     "  --lease-ms MS         job lease [CATALOGD_LEASE_MS] (30000)\n"
     "  --sync full|normal    fsync each commit, or leave it to WAL checkpoints\n"
     "                        [CATALOGD_SYNC] (full)\n"
+    "  --ec2-provider emulated|exec   how instances change state, unless an instance's\n"
+    "                        catalogd:provider tag says otherwise [CATALOGD_EC2_PROVIDER]\n"
+    "  --ec2-delay-ms MS     emulated transitions take this long [CATALOGD_EC2_DELAY_MS] (2000)\n"
+    "  --ec2-exec-launch|-start|-stop|-reboot|-terminate CMD\n"
+    "                        exec provider: the shell command for each transition\n"
+    "                        [CATALOGD_EC2_EXEC_LAUNCH, ...]; see docs/providers.md\n"
+    "  --ec2-exec-timeout S  exec provider command timeout [CATALOGD_EC2_EXEC_TIMEOUT] (300)\n"
     "The first start creates the account's root access key, from\n"
     "CATALOGD_ROOT_ACCESS_KEY_ID / CATALOGD_ROOT_SECRET_ACCESS_KEY when both are set,\n"
     "otherwise generated into DATA_DIR/root-credentials (mode 0600).\n"
@@ -69,6 +76,14 @@ static const opt_spec_t opts[] = {
     OPT_X("--timeout", "CATALOGD_TIMEOUT", 'i', timeout_s),
     OPT_X("--lease-ms", "CATALOGD_LEASE_MS", 'l', lease_ms),
     OPT_X("--sync", "CATALOGD_SYNC", 'y', sync_full),
+    OPT_S("--ec2-provider", "CATALOGD_EC2_PROVIDER", ec2_provider),
+    OPT_X("--ec2-delay-ms", "CATALOGD_EC2_DELAY_MS", 'l', ec2_delay_ms),
+    OPT_S("--ec2-exec-launch", "CATALOGD_EC2_EXEC_LAUNCH", ec2_exec[0]),
+    OPT_S("--ec2-exec-start", "CATALOGD_EC2_EXEC_START", ec2_exec[1]),
+    OPT_S("--ec2-exec-stop", "CATALOGD_EC2_EXEC_STOP", ec2_exec[2]),
+    OPT_S("--ec2-exec-reboot", "CATALOGD_EC2_EXEC_REBOOT", ec2_exec[3]),
+    OPT_S("--ec2-exec-terminate", "CATALOGD_EC2_EXEC_TERMINATE", ec2_exec[4]),
+    OPT_X("--ec2-exec-timeout", "CATALOGD_EC2_EXEC_TIMEOUT", 'i', ec2_exec_timeout_s),
 };
 
 /* Stores value into the field opt describes; false (with a message) when it is invalid. */
@@ -94,7 +109,9 @@ static bool opt_set(app_config_t *cfg, const opt_spec_t *o, const char *value)
     default:
         errno = 0;
         n = strtoll(value, &end, 10);
-        if (*end || end == value || errno || n <= 0 || n > 0x7fffffffLL * 1024) break;
+        if (*end || end == value || errno || n < 0 || (n == 0 && o->kind != 'l') ||
+            n > 0x7fffffffLL * 1024)
+            break;
         if (o->kind == 'i')
             *(int *)(void *)field = (int)(n > 1 << 20 ? 1 << 20 : n);
         else if (o->kind == 'z')
@@ -116,7 +133,9 @@ static bool config_check(const app_config_t *cfg)
         cfg->region[0] &&
         strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(cfg->region);
     if (!region_ok) fprintf(stderr, "catalogd: --region must look like us-east-1\n");
-    return ok && region_ok;
+    bool prov_ok = !strcmp(cfg->ec2_provider, "emulated") || !strcmp(cfg->ec2_provider, "exec");
+    if (!prov_ok) fprintf(stderr, "catalogd: --ec2-provider must be emulated or exec\n");
+    return ok && region_ok && prov_ok;
 }
 
 /* Environment first, then flags over it. argv[first..] are the options. Extra numeric

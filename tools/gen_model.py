@@ -180,16 +180,15 @@ def generate(out_dir, data_dir, version, ops_path):
         op_rows.append((svc, op, access, resource, inp, out, o.get("output", {}).get("resultWrapper")))
 
     # ---- patterns, deduplicated over all services
-    patterns = []
+    patterns = []  # (pcre, original)
     pattern_index = {}
 
     def pattern_id(p):
         if p is None:
             return -1
-        p = java_to_pcre(p)
         if p not in pattern_index:
             pattern_index[p] = len(patterns)
-            patterns.append(p)
+            patterns.append((java_to_pcre(p), p))
         return pattern_index[p]
 
     c = [HEADER % version, '#include "proto/model.h"\n']
@@ -301,7 +300,11 @@ def generate(out_dir, data_dir, version, ops_path):
     c.extend(svc_defs)
     c.append("};\nconst size_t model_n_services = %d;\n" % len(svc_defs))
     c.append("\nconst char *const model_patterns[] = {\n")
-    c.extend("    %s,\n" % c_str(p) for p in patterns)
+    c.extend("    %s,\n" % c_str(p[0]) for p in patterns)
+    if not patterns:
+        c.append("    NULL,\n")
+    c.append("};\nconst char *const model_pattern_texts[] = {\n")
+    c.extend("    %s,\n" % c_str(p[1]) for p in patterns)
     if not patterns:
         c.append("    NULL,\n")
     c.append("};\nconst size_t model_n_patterns = %d;\n" % len(patterns))

@@ -83,6 +83,10 @@ void api_post_commit(app_t *app, unsigned post);
  * {account}, {region}, {Member} (a request member, "*" when absent) and {@type:Member}
  * (the stored ARN of the IAM user/group/role that member names). */
 const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call, arena_t *arena);
+/* All of them: a {Member[]} reference stands for each element of a list member (every
+ * instance of StopInstances is authorized). Returns an arena array of *n ARNs. */
+const char **api_resource_arns(app_t *app, store_tx_t *tx, const api_call_t *call, arena_t *arena,
+                               size_t *n);
 /* ERR_ACCESS_DENIED with the protocol's wording: IAM's "User: ... is not authorized to
  * perform: ... on resource: ... <because>", or EC2's UnauthorizedOperation text. */
 err_t api_deny(app_t *app, const api_call_t *call, const char *resource, bool explicit_deny,

@@ -41,7 +41,9 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
                : arena_printf(arena, "arn:aws:iam::%s:%s/%s", app->cfg.account_id, type, value);
 }
 
-const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call, arena_t *arena)
+/* Expands the template with `elem` standing for the one {Member[]} reference (if any). */
+static const char *authz_expand(app_t *app, store_tx_t *tx, const api_call_t *call, arena_t *arena,
+                                const char *elem)
 {
     const char *t = call->op->resource;
     if (!strcmp(t, "*")) return "*";
@@ -57,11 +59,14 @@ const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call,
         buf_add(&b, t, (size_t)(open - t));
         char ref[128];
         snprintf(ref, sizeof(ref), "%.*s", (int)(close - open - 1), open + 1);
+        size_t rl = strlen(ref);
         const char *val = NULL;
         if (!strcmp(ref, "account")) {
             val = app->cfg.account_id;
         } else if (!strcmp(ref, "region")) {
             val = app->cfg.region;
+        } else if (rl > 2 && !strcmp(ref + rl - 2, "[]")) {
+            val = elem ? elem : "*";
         } else if (ref[0] == '@') {
             char *colon = strchr(ref, ':');
             if (colon) {
@@ -69,10 +74,7 @@ const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call,
                 const cJSON *m = cJSON_GetObjectItemCaseSensitive(call->input, colon + 1);
                 val = authz_entity(app, tx, call, ref + 1,
                                    cJSON_IsString(m) ? m->valuestring : NULL, arena);
-                if (!strncmp(val, "arn:", 4)) {
-                    /* the whole ARN: what precedes the reference in the template is moot */
-                    buf_reset(&b);
-                }
+                if (!strncmp(val, "arn:", 4)) buf_reset(&b); /* the whole ARN */
             }
         } else {
             char *bar = strchr(ref, '|'); /* {Member|default} */
@@ -86,6 +88,36 @@ const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call,
     const char *out = arena_strdup(arena, buf_str(&b));
     buf_free(&b);
     return out;
+}
+
+const char **api_resource_arns(app_t *app, store_tx_t *tx, const api_call_t *call, arena_t *arena,
+                               size_t *n)
+{
+    /* a {Member[]} reference makes one resource per element of that list member */
+    const char *t = call->op->resource;
+    const char *lb = strstr(t, "[]}");
+    const cJSON *list = NULL;
+    if (lb) {
+        const char *open = lb;
+        while (open > t && *open != '{') open--;
+        char name[128];
+        snprintf(name, sizeof(name), "%.*s", (int)(lb - open - 1), open + 1);
+        list = cJSON_GetObjectItemCaseSensitive(call->input, name);
+    }
+    size_t count =
+        cJSON_IsArray(list) && cJSON_GetArraySize(list) ? (size_t)cJSON_GetArraySize(list) : 1;
+    const char **v = arena_alloc(arena, sizeof(*v) * count);
+    const cJSON *e = cJSON_IsArray(list) ? list->child : NULL;
+    for (size_t i = 0; i < count; i++, e = e ? e->next : NULL)
+        v[i] = authz_expand(app, tx, call, arena, cJSON_IsString(e) ? e->valuestring : NULL);
+    *n = count;
+    return v;
+}
+
+const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call, arena_t *arena)
+{
+    size_t n;
+    return api_resource_arns(app, tx, call, arena, &n)[0];
 }
 
 /* A growing list of context entries in the arena. */
@@ -227,7 +259,8 @@ err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t
     if (who->kind == AUTH_ROOT || who->kind == AUTH_SERVICE || call->op->open) return ERR_OK;
     arena_t arena;
     arena_init(&arena);
-    const char *resource = api_resource_arn(app, tx, call, &arena);
+    size_t n_res;
+    const char **resources = api_resource_arns(app, tx, call, &arena, &n_res);
     ctxb_t ctx = {.arena = &arena};
     authz_context(app, tx, call, &ctx);
     policy_ctx_t pctx = {ctx.v, ctx.n};
@@ -237,9 +270,13 @@ err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t
         arena_free(&arena);
         return rc;
     }
-    policy_request_t req = {call->op->action, resource, &pctx, NULL};
-    const char *where = "";
-    denial_t d = authz_decide(&pol.set, &req, &where);
+    const char *where = "", *resource = resources[0];
+    denial_t d = DENY_NONE;
+    for (size_t i = 0; i < n_res && d == DENY_NONE; i++) {
+        resource = resources[i];
+        policy_request_t req = {call->op->action, resource, &pctx, NULL};
+        d = authz_decide(&pol.set, &req, &where);
+    }
     iam_policies_free(&pol);
     if (d != DENY_NONE) {
         const char *action = call->op->action;

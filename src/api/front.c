@@ -38,31 +38,6 @@ static void front_scope(const sigv4_request_t *sreq, bool json, route_t *rt)
     if (rt->svc) rt->proto = proto_err_proto(rt->svc->protocol);
 }
 
-/* Well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-static bool front_utf8(span_t s)
-{
-    const unsigned char *p = (const unsigned char *)s.p, *end = p + s.n;
-    while (p < end) {
-        unsigned c = *p;
-        size_t n = c < 0x80             ? 1
-                   : (c & 0xE0) == 0xC0 ? 2
-                   : (c & 0xF0) == 0xE0 ? 3
-                   : (c & 0xF8) == 0xF0 ? 4
-                                        : 0;
-        if (!n || (size_t)(end - p) < n) return false;
-        unsigned cp = n == 1 ? c : c & (0x7F >> n);
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        p += n;
-    }
-    return true;
-}
-
 static sigv4_request_t front_sigv4_request(const http_request_t *req, arena_t *arena)
 {
     sigv4_header_t *h = arena_alloc(arena, sizeof(*h) * (req->n_headers ? req->n_headers : 1));
@@ -247,7 +222,7 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
     if (!rc) rc = front_authenticate(app, &sreq, &rt, &who, &eb);
     if (!rc) {
         snprintf(resp->principal, sizeof(resp->principal), "%s", who.arn);
-        if (rt.proto == ERR_PROTO_JSON && !front_utf8(req->body))
+        if (rt.proto == ERR_PROTO_JSON && !enc_utf8_valid(req->body))
             rc = err_fail(&eb, ERR_SERIALIZATION, "The request body is not valid UTF-8");
         else if (rt.proto == ERR_PROTO_JSON)
             rc = proto_json_decode(rt.svc, rt.op->input, req->body, &in, &eb);

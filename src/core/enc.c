@@ -134,10 +134,27 @@ int64_t enc_days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* The earliest and latest instants the four-digit formats can show: years 0001-9999. */
+#define ENC_MS_MIN (-62135596800000LL)
+#define ENC_MS_MAX (253402300799999LL)
+
+int64_t enc_clamp_ms(double ms)
+{
+    if (!(ms >= (double)ENC_MS_MIN)) return ENC_MS_MIN; /* also NaN */
+    if (ms > (double)ENC_MS_MAX) return ENC_MS_MAX;
+    return (int64_t)ms;
+}
+
 static void enc_civil(int64_t ms, struct tm *tm, int *millis)
 {
-    int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    *millis = (int)(ms - secs * 1000);
+    if (ms < ENC_MS_MIN) ms = ENC_MS_MIN;
+    if (ms > ENC_MS_MAX) ms = ENC_MS_MAX;
+    int64_t secs = ms / 1000, r = ms % 1000;
+    if (r < 0) {
+        r += 1000;
+        secs--;
+    }
+    *millis = (int)r;
     time_t t = (time_t)secs;
     gmtime_r(&t, tm);
 }
@@ -256,8 +273,10 @@ bool enc_parse_iso8601(span_t s, int64_t *ms)
         } else if (i < s.n && (s.p[i] == '+' || s.p[i] == '-')) {
             int sign = s.p[i++] == '-' ? -1 : 1, oh, om = 0;
             if (!digits(s, &i, 2, &oh)) return false;
-            if (i < s.n && s.p[i] == ':') i++;
-            if (i < s.n && !digits(s, &i, 2, &om)) return false;
+            bool colon = i < s.n && s.p[i] == ':';
+            if (colon) i++;
+            if ((colon || i < s.n) && !digits(s, &i, 2, &om)) return false;
+            if (oh > 23 || om > 59) return false;
             off_min = sign * (oh * 60 + om);
         }
         if (i != s.n) return false;
@@ -266,5 +285,29 @@ bool enc_parse_iso8601(span_t s, int64_t *ms)
     *ms =
         ((enc_days_from_civil(y, (unsigned)mo, (unsigned)d) * 24 + h) * 60 + mi - off_min) * 60000 +
         (int64_t)se * 1000 + frac;
+    return true;
+}
+
+bool enc_utf8_valid(span_t s)
+{
+    const unsigned char *p = (const unsigned char *)s.p, *end = p + s.n;
+    while (p < end) {
+        unsigned c = *p;
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
+        if (!n || (size_t)(end - p) < n) return false;
+        unsigned cp = n == 1 ? c : c & (0x7Fu >> n);
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        p += n;
+    }
     return true;
 }

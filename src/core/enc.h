@@ -33,6 +33,10 @@ bool enc_parse_amzdate(span_t s, int64_t *ms);
 /* Parses ISO 8601 date-times: YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|-HH:MM]; also a bare date
  * YYYY-MM-DD. False on anything else. */
 bool enc_parse_iso8601(span_t s, int64_t *ms);
+/* ms (a double from a value tree) clamped to the years 0001-9999 the formats can show. */
+int64_t enc_clamp_ms(double ms);
+/* Well-formed UTF-8: no overlongs, surrogates or code points past U+10FFFF. */
+bool enc_utf8_valid(span_t s);
 /* Days from civil date (proleptic Gregorian), for timestamp arithmetic. */
 int64_t enc_days_from_civil(int64_t y, unsigned m, unsigned d);
 

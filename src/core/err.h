@@ -68,6 +68,18 @@
     /* servicecatalog */                                                                           \
     S(SC_INVALID_PARAMETERS, 600, "InvalidParametersException", 400)                               \
     S(SC_NOT_FOUND, 601, "ResourceNotFoundException", 400)                                         \
+    /* ec2 */                                                                                      \
+    S(EC2_NOT_FOUND, 800, "InvalidInstanceID.NotFound", 400)                                       \
+    S(EC2_MALFORMED_ID, 801, "InvalidInstanceID.Malformed", 400)                                   \
+    S(EC2_INCORRECT_STATE, 802, "IncorrectInstanceState", 400)                                     \
+    S(EC2_DRY_RUN, 803, "DryRunOperation", 412)                                                    \
+    S(EC2_INVALID_PARAMETER, 804, "InvalidParameterValue", 400)                                    \
+    S(EC2_INVALID_COMBINATION, 805, "InvalidParameterCombination", 400)                            \
+    S(EC2_IDEMPOTENT_MISMATCH, 806, "IdempotentParameterMismatch", 400)                            \
+    S(EC2_AMI_MALFORMED, 807, "InvalidAMIID.Malformed", 400)                                       \
+    S(EC2_INVALID_FILTER, 808, "InvalidParameterValue", 400)                                       \
+    S(EC2_UNSUPPORTED_OPERATION, 809, "UnsupportedOperation", 400)                                 \
+    S(EC2_INVALID_ID, 810, "InvalidID", 400)                                                       \
     /* ssm */                                                                                      \
     S(SSM_INVALID_NEXT_TOKEN, 700, "InvalidNextToken", 400)                                        \
     S(SSM_INVALID_FILTER_KEY, 701, "InvalidFilterKey", 400)

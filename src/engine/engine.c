@@ -124,6 +124,12 @@ void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms)
     r->next_run_at = run_at_ms;
 }
 
+void engine_after_commit(engine_run_t *r, void (*fn)(void *arg), void *arg)
+{
+    r->after = fn;
+    r->after_arg = arg;
+}
+
 typedef struct claimed {
     char id[64];
     char kind[128];
@@ -259,6 +265,7 @@ static void engine_step(engine_worker_t *w, claimed_t *c)
         rc = store_commit(tx, &eb);
     }
     store_rollback(r.tx);
+    if (!rc && r.after) r.after(r.after_arg);
     arena_free(&arena);
     if (rc == ERR_LEASE_LOST) {
         log_warn("job lease lost; step discarded", "\"job\":\"%s\"", c->id);

@@ -46,6 +46,8 @@ struct engine_run {
     arena_t *arena; /* freed after the step */
     errbuf_t *eb;
     /* private to the engine */
+    void (*after)(void *arg); /* engine_after_commit */
+    void *after_arg;
     store_tx_t *tx;
     int outcome;
     const char *next_payload;
@@ -73,6 +75,11 @@ store_tx_t *engine_tx(engine_run_t *r, err_t *rc);
 void engine_done(engine_run_t *r);
 /* The job continues with another step: payload (copied) at run_at_ms. */
 void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms);
+
+/* Runs fn(arg) once the step's transaction has committed (not when it rolls back):
+ * for cleaning up outside state, such as a provider's run directory, only after the
+ * result that depends on it is durable. arg must outlive the step (use r->arena). */
+void engine_after_commit(engine_run_t *r, void (*fn)(void *arg), void *arg);
 
 /* Counts of jobs by state, for diagnostics and tests. */
 typedef struct engine_stats {

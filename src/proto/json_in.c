@@ -117,7 +117,8 @@ static err_t conform(conform_t *c, uint16_t shape_idx, cJSON *n, int depth)
     case MT_FLOAT:
         return cJSON_IsNumber(n) ? ERR_OK : conform_fail(c, "a number", n);
     case MT_TIMESTAMP:
-        if (cJSON_IsNumber(n)) return ERR_OK;
+        if (cJSON_IsNumber(n))
+            return fabs(n->valuedouble) < 2.5e11 ? ERR_OK : conform_fail(c, "a timestamp", n);
         if (cJSON_IsString(n)) {
             int64_t ms;
             if (!enc_parse_iso8601(span_of(n->valuestring), &ms))

@@ -2,6 +2,8 @@
  * modelled members are written and timestamps take the protocol's form (epoch seconds). */
 #include "proto/proto.h"
 
+#include "core/enc.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,7 +60,8 @@ static bool jw_string(buf_t *out, const char *s)
 static bool jw_number(buf_t *out, double d, bool integral)
 {
     if (!isfinite(d)) return buf_adds(out, "null");
-    if (integral || d == floor(d)) return buf_printf(out, "%lld", (long long)d);
+    if ((integral || d == floor(d)) && fabs(d) < 9.2e18)
+        return buf_printf(out, "%lld", (long long)d);
     return buf_printf(out, "%.17g", d);
 }
 
@@ -129,8 +132,9 @@ static bool jw_value(const model_service_t *svc, uint16_t shape_idx, const cJSON
         if (s->flags & MSF_TS_ISO) {
             /* rare; keep epoch form readable by botocore either way */
         }
-        long long ms = (long long)llround(d * 1000.0);
-        return buf_printf(out, "%lld.%03lld", ms / 1000, ms % 1000);
+        int64_t ms = enc_clamp_ms(round(d * 1000.0));
+        unsigned long long a = ms < 0 ? (unsigned long long)(-ms) : (unsigned long long)ms;
+        return buf_printf(out, "%s%llu.%03llu", ms < 0 ? "-" : "", a / 1000, a % 1000);
     }
     }
     return buf_adds(out, "null");

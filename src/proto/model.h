@@ -78,7 +78,8 @@ typedef struct model_service {
 /* Generated tables (src/proto/gen/model_gen.c). */
 extern const model_service_t model_services[];
 extern const size_t model_n_services;
-extern const char *const model_patterns[];
+extern const char *const model_patterns[];      /* PCRE2 syntax, for matching */
+extern const char *const model_pattern_texts[]; /* as the model writes them, for messages */
 extern const size_t model_n_patterns;
 
 /* Looks a service up by name; NULL when catalogd does not serve it. */

@@ -3,6 +3,7 @@
 #include "proto/proto.h"
 
 #include "core/enc.h"
+#include "core/mem.h"
 
 #include <errno.h>
 #include <math.h>
@@ -44,11 +45,20 @@ err_t proto_form_parse(span_t form, arena_t *arena, size_t max_params, proto_par
             rc = err_fail(eb, ERR_SERIALIZATION, "The query string has a malformed percent-escape");
             goto done;
         }
+        if (memchr(buf_str(&tmp), '\0', tmp.len) || !enc_utf8_valid(buf_span(&tmp))) {
+            rc = err_fail(eb, ERR_SERIALIZATION, "The query string has a malformed parameter name");
+            goto done;
+        }
         v[n].key = arena_strndup(arena, buf_str(&tmp), tmp.len);
         v[n].key_len = tmp.len;
         buf_reset(&tmp);
         if (!enc_uri_decode(&tmp, val, true)) {
             rc = err_fail(eb, ERR_SERIALIZATION, "The query string has a malformed percent-escape");
+            goto done;
+        }
+        if (memchr(buf_str(&tmp), '\0', tmp.len) || !enc_utf8_valid(buf_span(&tmp))) {
+            rc = err_fail(eb, ERR_SERIALIZATION,
+                          "The value of parameter %s is not valid UTF-8 text", v[n].key);
             goto done;
         }
         v[n].value = arena_strndup(arena, buf_str(&tmp), tmp.len);
@@ -153,7 +163,7 @@ static err_t qdec_scalar(qdec_t *q, const model_shape_t *s, const proto_param_t 
         double d = strtod(v, &end);
         if (enc_parse_iso8601(span_make(v, p->value_len), &ms))
             *out = cJSON_CreateNumber((double)ms / 1000.0);
-        else if (*v && !*end && isfinite(d))
+        else if (*v && !*end && isfinite(d) && fabs(d) < 2.5e11)
             *out = cJSON_CreateNumber(d);
         else
             return qdec_bad(q, path, v, "a timestamp");
@@ -216,7 +226,7 @@ static err_t qdec_list(qdec_t *q, const model_shape_t *s, buf_t *key, buf_t *pat
     size_t base = key->len, pbase = path->len;
     if (!flat) qdec_push(key, "member", path, NULL);
     size_t cap = q->ps->n;
-    long *idx = malloc(sizeof(long) * (cap ? cap : 1));
+    long *idx = xmalloc(sizeof(long) * (cap ? cap : 1));
     size_t n = qdec_indices(q, buf_str(key), key->len, idx, cap);
     if (!n && !empty) {
         free(idx);
@@ -255,7 +265,7 @@ static err_t qdec_map(qdec_t *q, const model_shape_t *s, buf_t *key, buf_t *path
     bool flat = (s->flags & MSF_FLATTENED) != 0;
     if (!flat) qdec_push(key, "entry", path, NULL);
     size_t cap = q->ps->n;
-    long *idx = malloc(sizeof(long) * (cap ? cap : 1));
+    long *idx = xmalloc(sizeof(long) * (cap ? cap : 1));
     size_t n = qdec_indices(q, buf_str(key), key->len, idx, cap);
     if (!n) {
         free(idx);

@@ -103,34 +103,41 @@ static void val_fail(val_t *v, err_t code, const cJSON *n, const char *fmt, ...)
     v->count++;
     if (!v->first) v->first = code;
     if (v->count > VAL_MAX_ERRORS || (v->ec2 && v->count > 1)) return;
-    if (v->msg.len) buf_adds(&v->msg, "; ");
+    buf_t e; /* one whole entry, appended only if it fits */
+    buf_init(&e, v->msg.max);
     if (v->ec2) {
         /* EC2 speaks of the parameter by name, one problem at a time. */
         const char *dot = strrchr(buf_str(&v->path), '.');
         const char *param = dot ? dot + 1 : buf_str(&v->path);
         if (!n) {
-            buf_printf(&v->msg, "The request must contain the parameter %c%s",
+            buf_printf(&e, "The request must contain the parameter %c%s",
                        param[0] >= 'a' && param[0] <= 'z' ? param[0] - 32 : param[0], param + 1);
-            return;
+            goto append;
         }
-        buf_adds(&v->msg, "Value (");
-        val_render(&v->msg, n);
-        buf_printf(&v->msg, ") for parameter %s is invalid. ", param);
+        buf_adds(&e, "Value (");
+        val_render(&e, n);
+        buf_printf(&e, ") for parameter %s is invalid. ", param);
     } else {
-        buf_adds(&v->msg, "Value ");
+        buf_adds(&e, "Value ");
         if (n) {
-            buf_addc(&v->msg, '\'');
-            val_render(&v->msg, n);
-            buf_addc(&v->msg, '\'');
+            buf_addc(&e, '\'');
+            val_render(&e, n);
+            buf_addc(&e, '\'');
         } else {
-            buf_adds(&v->msg, "null");
+            buf_adds(&e, "null");
         }
-        buf_printf(&v->msg, " at '%s' failed to satisfy constraint: ", buf_str(&v->path));
+        buf_printf(&e, " at '%s' failed to satisfy constraint: ", buf_str(&v->path));
     }
     va_list ap;
     va_start(ap, fmt);
-    buf_vprintf(&v->msg, fmt, ap);
+    buf_vprintf(&e, fmt, ap);
     va_end(ap);
+append:
+    if (v->msg.len + e.len + 2 <= v->msg.max) {
+        if (v->msg.len) buf_adds(&v->msg, "; ");
+        buf_addspan(&v->msg, buf_span(&e));
+    }
+    buf_free(&e);
 }
 
 /* Length in Unicode code points of UTF-8 text (continuation bytes not counted). */
@@ -245,7 +252,7 @@ static void val_node(val_t *v, uint16_t shape_idx, const cJSON *n, int depth)
         }
         if (s->pattern >= 0 && !val_match(s->pattern, str, strlen(str)))
             val_fail(v, ERR_VALIDATION, n, "Member must satisfy regular expression pattern: %s",
-                     model_patterns[s->pattern]);
+                     model_pattern_texts[s->pattern]);
         return;
     }
     case MT_BLOB:

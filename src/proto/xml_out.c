@@ -35,7 +35,8 @@ bool proto_xml_escape(buf_t *out, span_t s)
             e = "&#13;";
             break;
         default:
-            continue;
+            if ((unsigned char)s.p[i] >= 0x20 || s.p[i] == '\t' || s.p[i] == '\n') continue;
+            e = "\xEF\xBF\xBD"; /* XML 1.0 cannot carry other controls: U+FFFD */
         }
         if (!buf_add(out, s.p + run, i - run) || !buf_adds(out, e)) return false;
         run = i + 1;
@@ -88,12 +89,14 @@ static bool xw_scalar(const model_shape_t *s, const cJSON *n, buf_t *out)
         return buf_adds(out, cJSON_IsTrue(n) ? "true" : "false");
     case MT_INTEGER:
     case MT_LONG:
-        return buf_printf(out, "%lld", (long long)(cJSON_IsNumber(n) ? n->valuedouble : 0));
+        return buf_printf(
+            out, "%lld",
+            cJSON_IsNumber(n) && fabs(n->valuedouble) < 9.2e18 ? (long long)n->valuedouble : 0LL);
     case MT_DOUBLE:
     case MT_FLOAT:
         return buf_printf(out, "%.17g", cJSON_IsNumber(n) ? n->valuedouble : 0);
     case MT_TIMESTAMP:
-        enc_iso8601((int64_t)llround((cJSON_IsNumber(n) ? n->valuedouble : 0) * 1000.0), tmp);
+        enc_iso8601(enc_clamp_ms(round((cJSON_IsNumber(n) ? n->valuedouble : 0) * 1000.0)), tmp);
         return buf_adds(out, tmp);
     default:
         return true;

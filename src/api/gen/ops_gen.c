@@ -3,6 +3,16 @@
 #include "api/gen/ops_gen.h"
 
 const api_op_t api_ops[] = {
+    {&model_services[1], "CreateTags", 159, MODEL_NONE, NULL, ec2_create_tags, "ec2:CreateTags", "arn:aws:ec2:{region}:{account}:instance/{Resources[]}", true, false},
+    {&model_services[1], "DeleteTags", 162, MODEL_NONE, NULL, ec2_delete_tags, "ec2:DeleteTags", "arn:aws:ec2:{region}:{account}:instance/{Resources[]}", true, false},
+    {&model_services[1], "DescribeInstanceStatus", 136, 137, NULL, ec2_describe_instance_status, "ec2:DescribeInstanceStatus", "*", false, false},
+    {&model_services[1], "DescribeInstances", 128, 134, NULL, ec2_describe_instances, "ec2:DescribeInstances", "*", false, false},
+    {&model_services[1], "DescribeTags", 163, 164, NULL, ec2_describe_tags, "ec2:DescribeTags", "*", false, false},
+    {&model_services[1], "RebootInstances", 156, MODEL_NONE, NULL, ec2_reboot_instances, "ec2:RebootInstances", "arn:aws:ec2:{region}:{account}:instance/{InstanceIds[]}", true, false},
+    {&model_services[1], "RunInstances", 0, 75, NULL, ec2_run_instances, "ec2:RunInstances", "arn:aws:ec2:{region}:{account}:instance/*", true, false},
+    {&model_services[1], "StartInstances", 150, 151, NULL, ec2_start_instances, "ec2:StartInstances", "arn:aws:ec2:{region}:{account}:instance/{InstanceIds[]}", true, false},
+    {&model_services[1], "StopInstances", 154, 155, NULL, ec2_stop_instances, "ec2:StopInstances", "arn:aws:ec2:{region}:{account}:instance/{InstanceIds[]}", true, false},
+    {&model_services[1], "TerminateInstances", 157, 158, NULL, ec2_terminate_instances, "ec2:TerminateInstances", "arn:aws:ec2:{region}:{account}:instance/{InstanceIds[]}", true, false},
     {&model_services[2], "AddUserToGroup", 37, MODEL_NONE, NULL, iam_add_user_to_group, "iam:AddUserToGroup", "{@group:GroupName}", true, false},
     {&model_services[2], "AttachGroupPolicy", 84, MODEL_NONE, NULL, iam_attach_group_policy, "iam:AttachGroupPolicy", "{@group:GroupName}", true, false},
     {&model_services[2], "AttachRolePolicy", 88, MODEL_NONE, NULL, iam_attach_role_policy, "iam:AttachRolePolicy", "{@role:RoleName}", true, false},
@@ -70,4 +80,4 @@ const api_op_t api_ops[] = {
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, true},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, false},
 };
-const size_t api_n_ops = 66;
+const size_t api_n_ops = 76;

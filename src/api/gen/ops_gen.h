@@ -5,6 +5,16 @@
 
 #include "api/api.h"
 
+err_t ec2_create_tags(api_ctx_t *ctx);
+err_t ec2_delete_tags(api_ctx_t *ctx);
+err_t ec2_describe_instance_status(api_ctx_t *ctx);
+err_t ec2_describe_instances(api_ctx_t *ctx);
+err_t ec2_describe_tags(api_ctx_t *ctx);
+err_t ec2_reboot_instances(api_ctx_t *ctx);
+err_t ec2_run_instances(api_ctx_t *ctx);
+err_t ec2_start_instances(api_ctx_t *ctx);
+err_t ec2_stop_instances(api_ctx_t *ctx);
+err_t ec2_terminate_instances(api_ctx_t *ctx);
 err_t iam_add_user_to_group(api_ctx_t *ctx);
 err_t iam_attach_group_policy(api_ctx_t *ctx);
 err_t iam_attach_role_policy(api_ctx_t *ctx);

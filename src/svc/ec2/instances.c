@@ -1,0 +1,625 @@
+/* instances.c - EC2 instances: RunInstances, DescribeInstances, DescribeInstanceStatus,
+ * StartInstances, StopInstances, RebootInstances, TerminateInstances. State changes start
+ * transitions that providers complete later (provider.c). */
+#include "svc/ec2/ec2_int.h"
+
+#include "core/clk.h"
+#include "core/ids.h"
+#include "iam/policy.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define EC2_TERMINATED_VISIBLE_MS (60 * 60 * 1000) /* terminated instances linger an hour */
+
+static const struct {
+    int code;
+    const char *name;
+} ec2_states[] = {{EC2_PENDING, "pending"},
+                  {EC2_RUNNING, "running"},
+                  {EC2_SHUTTING_DOWN, "shutting-down"},
+                  {EC2_TERMINATED, "terminated"},
+                  {EC2_STOPPING, "stopping"},
+                  {EC2_STOPPED, "stopped"}};
+
+const char *ec2_state_name(int code)
+{
+    for (size_t i = 0; i < sizeof(ec2_states) / sizeof(ec2_states[0]); i++)
+        if (ec2_states[i].code == code) return ec2_states[i].name;
+    return "pending";
+}
+
+int64_t ec2_int(const cJSON *o, const char *name, int64_t def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : def;
+}
+
+const char *ec2_str(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int ec2_state(const cJSON *inst)
+{
+    return (int)ec2_int(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Code", EC2_PENDING);
+}
+
+void ec2_set_state(cJSON *inst, int code)
+{
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddNumberToObject(s, "Code", code);
+    cJSON_AddStringToObject(s, "Name", ec2_state_name(code));
+    if (cJSON_GetObjectItemCaseSensitive(inst, "State"))
+        cJSON_ReplaceItemInObjectCaseSensitive(inst, "State", s);
+    else
+        cJSON_AddItemToObject(inst, "State", s);
+}
+
+void ec2_set_reason(cJSON *inst, const char *code, const char *message)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(inst, "StateReason");
+    if (!code) return;
+    cJSON *r = cJSON_AddObjectToObject(inst, "StateReason");
+    cJSON_AddStringToObject(r, "Code", code);
+    cJSON_AddStringToObject(r, "Message", message);
+}
+
+err_t ec2_dry_run(api_ctx_t *c)
+{
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "DryRun")))
+        return err_fail(c->eb, ERR_EC2_DRY_RUN,
+                        "Request would have succeeded, but DryRun flag is set.");
+    return ERR_OK;
+}
+
+/* i- followed by 8 or 17 lower-case hex digits. */
+static bool ec2_id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (strncmp(id, "i-", 2) || (n != 10 && n != 19)) return false;
+    return strspn(id + 2, "0123456789abcdef") == n - 2;
+}
+
+err_t ec2_load(api_ctx_t *c, const cJSON *ids, cJSON **out)
+{
+    *out = cJSON_CreateArray();
+    for (const cJSON *id = ids ? ids->child : NULL; id; id = id->next)
+        if (!ec2_id_ok(id->valuestring))
+            return err_fail(c->eb, ERR_EC2_MALFORMED_ID, "Invalid id: \"%s\"", id->valuestring);
+    buf_t missing;
+    buf_init(&missing, 4096);
+    int n_missing = 0;
+    err_t rc = ERR_OK;
+    for (const cJSON *id = ids ? ids->child : NULL; !rc && id; id = id->next) {
+        cJSON *inst = NULL;
+        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, id->valuestring},
+                     &inst, c->eb);
+        if (inst) {
+            cJSON_AddItemToArray(*out, inst);
+        } else if (!rc) {
+            buf_printf(&missing, "%s%s", n_missing ? ", " : "", id->valuestring);
+            n_missing++;
+        }
+    }
+    if (!rc && n_missing)
+        rc = err_fail(c->eb, ERR_EC2_NOT_FOUND,
+                      n_missing == 1 ? "The instance ID '%s' does not exist"
+                                     : "The instance IDs '%s' do not exist",
+                      buf_str(&missing));
+    buf_free(&missing);
+    return rc;
+}
+
+err_t ec2_save(store_tx_t *tx, const char *account, const cJSON *inst, int64_t now_ms, errbuf_t *eb)
+{
+    res_key_t k = {account, EC2_INSTANCE, ec2_str(inst, "InstanceId")};
+    return res_update(tx, &k, ec2_state_name(ec2_state(inst)), now_ms, inst, NULL, eb);
+}
+
+/* "User initiated (2026-11-30 01:37:13 GMT)" */
+static void ec2_user_initiated(api_ctx_t *c, cJSON *inst)
+{
+    time_t t = (time_t)(clk_now_ms(&c->app->clock) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char when[64], text[96];
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S GMT", &tm);
+    snprintf(text, sizeof(text), "User initiated (%s)", when);
+    cJSON_ReplaceItemInObjectCaseSensitive(inst, "StateTransitionReason", cJSON_CreateString(text));
+}
+
+/* Tags for `instance` from TagSpecifications (other resource types are ignored). */
+static cJSON *ec2_spec_tags(const cJSON *in)
+{
+    cJSON *tags = cJSON_CreateArray();
+    const cJSON *specs = cJSON_GetObjectItemCaseSensitive(in, "TagSpecifications");
+    for (const cJSON *s = specs ? specs->child : NULL; s; s = s->next) {
+        const char *rt = ec2_str(s, "ResourceType");
+        if (rt && strcmp(rt, "instance")) continue;
+        const cJSON *ts = cJSON_GetObjectItemCaseSensitive(s, "Tags");
+        for (const cJSON *t = ts ? ts->child : NULL; t; t = t->next)
+            cJSON_AddItemToArray(tags, cJSON_Duplicate(t, 1));
+    }
+    return tags;
+}
+
+/* The provider an instance uses: its catalogd:provider tag, else the configured default. */
+static const char *ec2_provider_for(api_ctx_t *c, const cJSON *tags)
+{
+    for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next) {
+        const char *k = ec2_str(t, "Key"), *v = ec2_str(t, "Value");
+        if (k && v && !strcmp(k, "catalogd:provider") &&
+            (!strcmp(v, "emulated") || !strcmp(v, "exec")))
+            return v;
+    }
+    return c->app->cfg.ec2_provider;
+}
+
+/* A private address derived from the instance id, stable and unique enough. */
+static void ec2_private_ip(const char *id, char out[32])
+{
+    unsigned h = 2166136261u;
+    for (const char *p = id; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    snprintf(out, 32, "10.%u.%u.%u", (h >> 16) & 0xff, (h >> 8) & 0xff, 1 + (h & 0xfd));
+}
+
+err_t ec2_run_instances(api_ctx_t *c)
+{
+    err_t rc = ec2_dry_run(c);
+    if (rc) return rc;
+    int64_t min = api_in_int(c, "MinCount", 1), max = api_in_int(c, "MaxCount", 1);
+    if (min < 1 || max < min)
+        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                        "Value (%lld) for parameter maxCount is invalid. maxCount must be greater "
+                        "than or equal to minCount.",
+                        (long long)max);
+    if (max > 20) max = 20; /* the default On-Demand quota grants as many as it can */
+    const char *image = api_in_str(c, "ImageId");
+    if (!image)
+        return err_fail(c->eb, ERR_MISSING_PARAMETER,
+                        "The request must contain the parameter ImageId");
+    if (strncmp(image, "ami-", 4) || strlen(image) < 8)
+        return err_fail(c->eb, ERR_EC2_AMI_MALFORMED, "Invalid id: \"%s\" (expecting \"ami-...\")",
+                        image);
+    const char *token = api_in_str(c, "ClientToken");
+    if (token) {
+        /* idempotency: the same token returns the same reservation */
+        cJSON *prior = cJSON_CreateArray();
+        bool more;
+        res_query_t q = {c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0};
+        rc = res_list(c->tx, &q, prior, &more, c->eb);
+        cJSON *found = cJSON_CreateArray();
+        for (cJSON *i = prior->child; i; i = i->next) {
+            const char *t = ec2_str(i, "ClientToken");
+            if (t && !strcmp(t, token)) cJSON_AddItemToArray(found, cJSON_Duplicate(i, 1));
+        }
+        cJSON_Delete(prior);
+        if (!rc && cJSON_GetArraySize(found)) {
+            cJSON *first = found->child;
+            if (strcmp(ec2_str(first, "ImageId"), image))
+                rc =
+                    err_fail(c->eb, ERR_EC2_IDEMPOTENT_MISMATCH,
+                             "Arguments on this idempotent request are inconsistent with arguments "
+                             "used in previous request(s).");
+            if (!rc) {
+                cJSON *res = cJSON_GetObjectItemCaseSensitive(first, "_Reservation");
+                cJSON_AddStringToObject(c->out, "ReservationId", ec2_str(res, "ReservationId"));
+                cJSON_AddStringToObject(c->out, "OwnerId", c->app->cfg.account_id);
+                cJSON_AddArrayToObject(c->out, "Groups");
+                cJSON_AddItemToObject(c->out, "Instances", found);
+                return ERR_OK;
+            }
+        }
+        cJSON_Delete(found);
+        if (rc) return rc;
+    }
+    char rid[32];
+    ids_chars(&c->app->ids, "r-", IDS_HEX, 17, rid);
+    cJSON *tags = ec2_spec_tags(c->in);
+    const char *provider = ec2_provider_for(c, tags);
+    cJSON *list = cJSON_CreateArray();
+    int64_t now = clk_now_ms(&c->app->clock);
+    for (int64_t i = 0; !rc && i < max; i++) {
+        char id[20], ip[32];
+        ids_instance(&c->app->ids, id);
+        ec2_private_ip(id, ip);
+        cJSON *inst = cJSON_CreateObject();
+        cJSON_AddNumberToObject(inst, "AmiLaunchIndex", (double)i);
+        cJSON_AddStringToObject(inst, "ImageId", image);
+        cJSON_AddStringToObject(inst, "InstanceId", id);
+        const char *type = api_in_str(c, "InstanceType");
+        cJSON_AddStringToObject(inst, "InstanceType", type ? type : "m1.small");
+        if (api_in_str(c, "KeyName"))
+            cJSON_AddStringToObject(inst, "KeyName", api_in_str(c, "KeyName"));
+        cJSON_AddNumberToObject(inst, "LaunchTime", (double)now / 1000.0);
+        cJSON *mon = cJSON_AddObjectToObject(inst, "Monitoring");
+        cJSON_AddStringToObject(mon, "State", "disabled");
+        cJSON *pl = cJSON_AddObjectToObject(inst, "Placement");
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(c->in, "Placement");
+        const char *az = ec2_str(want, "AvailabilityZone");
+        cJSON_AddStringToObject(pl, "AvailabilityZone",
+                                az ? az : arena_printf(c->arena, "%sa", c->app->cfg.region));
+        cJSON_AddStringToObject(pl, "GroupName", "");
+        cJSON_AddStringToObject(pl, "Tenancy", "default");
+        cJSON_AddStringToObject(inst, "PrivateDnsName",
+                                arena_printf(c->arena, "ip-%s.ec2.internal", ip));
+        for (char *p = strchr(cJSON_GetObjectItem(inst, "PrivateDnsName")->valuestring, '.');
+             p && p < strstr(cJSON_GetObjectItem(inst, "PrivateDnsName")->valuestring, ".ec2");
+             p = strchr(p, '.'))
+            *p = '-';
+        cJSON_AddStringToObject(inst, "PrivateIpAddress", ip);
+        cJSON_AddArrayToObject(inst, "ProductCodes");
+        cJSON_AddStringToObject(inst, "PublicDnsName", "");
+        cJSON_AddStringToObject(inst, "StateTransitionReason", "");
+        if (api_in_str(c, "SubnetId"))
+            cJSON_AddStringToObject(inst, "SubnetId", api_in_str(c, "SubnetId"));
+        cJSON_AddStringToObject(inst, "Architecture", "x86_64");
+        cJSON_AddArrayToObject(inst, "BlockDeviceMappings");
+        if (token) cJSON_AddStringToObject(inst, "ClientToken", token);
+        cJSON_AddBoolToObject(inst, "EbsOptimized", false);
+        cJSON_AddBoolToObject(inst, "EnaSupport", true);
+        cJSON_AddStringToObject(inst, "Hypervisor", "xen");
+        const cJSON *iip = cJSON_GetObjectItemCaseSensitive(c->in, "IamInstanceProfile");
+        if (iip) {
+            cJSON *p = cJSON_AddObjectToObject(inst, "IamInstanceProfile");
+            const char *arn = ec2_str(iip, "Arn"), *name = ec2_str(iip, "Name");
+            cJSON_AddStringToObject(p, "Arn",
+                                    arn ? arn
+                                        : arena_printf(c->arena,
+                                                       "arn:aws:iam::%s:instance-profile/%s",
+                                                       c->app->cfg.account_id, name ? name : ""));
+        }
+        cJSON_AddArrayToObject(inst, "NetworkInterfaces");
+        cJSON_AddStringToObject(inst, "RootDeviceName", "/dev/xvda");
+        cJSON_AddStringToObject(inst, "RootDeviceType", "ebs");
+        cJSON *sgs = cJSON_AddArrayToObject(inst, "SecurityGroups");
+        const cJSON *want_sgs = cJSON_GetObjectItemCaseSensitive(c->in, "SecurityGroupIds");
+        for (const cJSON *g = want_sgs ? want_sgs->child : NULL; g; g = g->next) {
+            cJSON *sg = cJSON_CreateObject();
+            cJSON_AddStringToObject(sg, "GroupId", g->valuestring);
+            cJSON_AddItemToArray(sgs, sg);
+        }
+        cJSON_AddBoolToObject(inst, "SourceDestCheck", true);
+        if (cJSON_GetArraySize(tags)) cJSON_AddItemToObject(inst, "Tags", cJSON_Duplicate(tags, 1));
+        cJSON_AddStringToObject(inst, "VirtualizationType", "hvm");
+        cJSON *ho = cJSON_AddObjectToObject(inst, "HibernationOptions");
+        cJSON_AddBoolToObject(ho, "Configured", false);
+        cJSON_AddStringToObject(inst, "PlatformDetails", "Linux/UNIX");
+        cJSON_AddStringToObject(inst, "UsageOperation", "RunInstances");
+        ec2_set_state(inst, EC2_PENDING);
+        ec2_set_reason(inst, "pending", "pending");
+        /* internal members (dropped on output) */
+        cJSON *res = cJSON_AddObjectToObject(inst, "_Reservation");
+        cJSON_AddStringToObject(res, "ReservationId", rid);
+        cJSON_AddStringToObject(inst, "_Provider", provider);
+        if (api_in_str(c, "UserData"))
+            cJSON_AddStringToObject(inst, "_UserData", api_in_str(c, "UserData"));
+        res_row_t row = {.state = "pending", .created_ms = now};
+        rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, id}, &row, inst,
+                        c->eb);
+        if (!rc) rc = ec2_transition(c->app, c->tx, inst, "launch", c->eb);
+        if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, inst, now, c->eb);
+        cJSON_AddItemToArray(list, inst);
+    }
+    cJSON_Delete(tags);
+    if (rc) {
+        cJSON_Delete(list);
+        return rc;
+    }
+    c->post |= API_POST_WAKE_ENGINE;
+    cJSON_AddStringToObject(c->out, "ReservationId", rid);
+    cJSON_AddStringToObject(c->out, "OwnerId", c->app->cfg.account_id);
+    cJSON_AddArrayToObject(c->out, "Groups");
+    cJSON_AddItemToObject(c->out, "Instances", list);
+    return ERR_OK;
+}
+
+/* ---- filters */
+
+static const char *ec2_tag(const cJSON *inst, const char *key)
+{
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
+    for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next) {
+        const char *k = ec2_str(t, "Key");
+        if (k && !strcmp(k, key)) return ec2_str(t, "Value") ? ec2_str(t, "Value") : "";
+    }
+    return NULL;
+}
+
+/* The values an instance has for filter `name`, into vals (at most cap); -1 = unknown filter. */
+static int ec2_filter_values(const cJSON *inst, const char *name, const char **vals, int cap,
+                             char *scratch)
+{
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(inst, "State");
+    if (!strcmp(name, "instance-id")) return vals[0] = ec2_str(inst, "InstanceId"), 1;
+    if (!strcmp(name, "instance-state-name")) return vals[0] = ec2_str(st, "Name"), 1;
+    if (!strcmp(name, "instance-state-code")) {
+        snprintf(scratch, 16, "%d", ec2_state(inst));
+        return vals[0] = scratch, 1;
+    }
+    if (!strcmp(name, "instance-type")) return vals[0] = ec2_str(inst, "InstanceType"), 1;
+    if (!strcmp(name, "image-id")) return vals[0] = ec2_str(inst, "ImageId"), 1;
+    if (!strcmp(name, "key-name")) return vals[0] = ec2_str(inst, "KeyName"), vals[0] ? 1 : 0;
+    if (!strcmp(name, "private-ip-address")) return vals[0] = ec2_str(inst, "PrivateIpAddress"), 1;
+    if (!strcmp(name, "availability-zone"))
+        return vals[0] =
+                   ec2_str(cJSON_GetObjectItemCaseSensitive(inst, "Placement"), "AvailabilityZone"),
+               1;
+    if (!strcmp(name, "reservation-id"))
+        return vals[0] =
+                   ec2_str(cJSON_GetObjectItemCaseSensitive(inst, "_Reservation"), "ReservationId"),
+               1;
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
+    if (!strncmp(name, "tag:", 4)) {
+        const char *v = ec2_tag(inst, name + 4);
+        return v ? (vals[0] = v, 1) : 0;
+    }
+    if (!strcmp(name, "tag-key") || !strcmp(name, "tag-value")) {
+        int n = 0;
+        for (const cJSON *t = tags ? tags->child : NULL; t && n < cap; t = t->next)
+            vals[n++] = ec2_str(t, name[4] == 'k' ? "Key" : "Value");
+        return n;
+    }
+    return -1;
+}
+
+/* Does inst pass every filter (values ORed within a filter, filters ANDed, * and ? wildcards)? */
+static err_t ec2_match(api_ctx_t *c, const cJSON *inst, const cJSON *filters, bool *ok)
+{
+    *ok = true;
+    for (const cJSON *f = filters ? filters->child : NULL; f && *ok; f = f->next) {
+        const char *name = ec2_str(f, "Name");
+        const char *have[64];
+        char scratch[16];
+        int n = name ? ec2_filter_values(inst, name, have, 64, scratch) : -1;
+        if (n < 0)
+            return err_fail(c->eb, ERR_EC2_INVALID_FILTER, "The filter '%s' is invalid",
+                            name ? name : "");
+        bool any = false;
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(f, "Values");
+        for (const cJSON *w = want ? want->child : NULL; w && !any; w = w->next)
+            for (int i = 0; i < n && !any; i++)
+                any = have[i] && policy_wildcard(w->valuestring, have[i], false);
+        *ok = any;
+    }
+    return ERR_OK;
+}
+
+/* The instances a Describe call selects: InstanceIds (all must exist) or every visible
+ * one, filtered. *out owns an array. */
+static err_t ec2_select(api_ctx_t *c, cJSON **out)
+{
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->in, "InstanceIds");
+    const cJSON *filters = cJSON_GetObjectItemCaseSensitive(c->in, "Filters");
+    cJSON *all = NULL;
+    err_t rc;
+    if (cJSON_GetArraySize(ids)) {
+        rc = ec2_load(c, ids, &all);
+    } else {
+        all = cJSON_CreateArray();
+        bool more;
+        res_query_t q = {c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0};
+        rc = res_list(c->tx, &q, all, &more, c->eb);
+    }
+    int64_t now = clk_now_ms(&c->app->clock);
+    *out = cJSON_CreateArray();
+    for (cJSON *i = all ? all->child : NULL; !rc && i;) {
+        cJSON *next = i->next;
+        bool ok = true;
+        if (ec2_state(i) == EC2_TERMINATED &&
+            ec2_int(i, "_TerminatedAt", now) + EC2_TERMINATED_VISIBLE_MS < now &&
+            !cJSON_GetArraySize(ids))
+            ok = false;
+        if (ok) rc = ec2_match(c, i, filters, &ok);
+        if (!rc && ok) cJSON_AddItemToArray(*out, cJSON_DetachItemViaPointer(all, i));
+        i = next;
+    }
+    cJSON_Delete(all);
+    return rc;
+}
+
+/* NextToken/MaxResults over a selected array: keeps one page of `all` in place. */
+static err_t ec2_page(api_ctx_t *c, cJSON *all, int64_t min_results)
+{
+    const char *tok = api_in_str(c, "NextToken");
+    int64_t offset = 0, limit = api_in_int(c, "MaxResults", 0);
+    if (tok && !res_page_offset(tok, &offset))
+        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER, "The token '%s' is invalid.", tok);
+    if (limit && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c->in, "InstanceIds")))
+        return err_fail(c->eb, ERR_EC2_INVALID_COMBINATION,
+                        "The parameter instancesSet cannot be used with the parameter maxResults");
+    if (limit && (limit < min_results || limit > 1000))
+        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                        "Value ( %lld ) for parameter maxResults is invalid. Expecting a value "
+                        "greater than %lld.",
+                        (long long)limit, (long long)min_results - 1);
+    int64_t n = cJSON_GetArraySize(all);
+    for (int64_t i = 0; i < offset && all->child; i++) cJSON_DeleteItemFromArray(all, 0);
+    if (limit && n - offset > limit) {
+        while (cJSON_GetArraySize(all) > limit) cJSON_DeleteItemFromArray(all, (int)limit);
+        char t[64];
+        res_page_token(offset + limit, t);
+        cJSON_AddStringToObject(c->out, "NextToken", t);
+    }
+    return ERR_OK;
+}
+
+err_t ec2_describe_instances(api_ctx_t *c)
+{
+    cJSON *sel = NULL;
+    err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_select(c, &sel);
+    if (!rc) rc = ec2_page(c, sel, 5);
+    if (rc) {
+        cJSON_Delete(sel);
+        return rc;
+    }
+    /* group by reservation, in first-seen order */
+    cJSON *reservations = cJSON_AddArrayToObject(c->out, "Reservations");
+    while (sel->child) {
+        cJSON *inst = cJSON_DetachItemViaPointer(sel, sel->child);
+        const char *rid =
+            ec2_str(cJSON_GetObjectItemCaseSensitive(inst, "_Reservation"), "ReservationId");
+        cJSON *r = NULL;
+        for (cJSON *e = reservations->child; e && !r; e = e->next)
+            if (!strcmp(ec2_str(e, "ReservationId"), rid ? rid : "")) r = e;
+        if (!r) {
+            r = cJSON_CreateObject();
+            cJSON_AddStringToObject(r, "ReservationId", rid ? rid : "");
+            cJSON_AddStringToObject(r, "OwnerId", c->app->cfg.account_id);
+            cJSON_AddArrayToObject(r, "Groups");
+            cJSON_AddArrayToObject(r, "Instances");
+            cJSON_AddItemToArray(reservations, r);
+        }
+        cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(r, "Instances"), inst);
+    }
+    cJSON_Delete(sel);
+    return ERR_OK;
+}
+
+err_t ec2_describe_instance_status(api_ctx_t *c)
+{
+    cJSON *sel = NULL;
+    err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_select(c, &sel);
+    bool all_states = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "IncludeAllInstances"));
+    if (!rc && !all_states) /* by default only running instances report status */
+        for (cJSON *i = sel->child; i;) {
+            cJSON *next = i->next;
+            if (ec2_state(i) != EC2_RUNNING) cJSON_Delete(cJSON_DetachItemViaPointer(sel, i));
+            i = next;
+        }
+    if (!rc) rc = ec2_page(c, sel, 5);
+    if (rc) {
+        cJSON_Delete(sel);
+        return rc;
+    }
+    cJSON *list = cJSON_AddArrayToObject(c->out, "InstanceStatuses");
+    for (cJSON *i = sel->child; i; i = i->next) {
+        cJSON *s = cJSON_CreateObject();
+        bool running = ec2_state(i) == EC2_RUNNING;
+        cJSON_AddStringToObject(
+            s, "AvailabilityZone",
+            ec2_str(cJSON_GetObjectItemCaseSensitive(i, "Placement"), "AvailabilityZone"));
+        cJSON_AddStringToObject(s, "InstanceId", ec2_str(i, "InstanceId"));
+        cJSON_AddItemToObject(s, "InstanceState",
+                              cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(i, "State"), 1));
+        for (int k = 0; k < 2; k++) {
+            cJSON *sum = cJSON_AddObjectToObject(s, k ? "SystemStatus" : "InstanceStatus");
+            cJSON_AddStringToObject(sum, "Status", running ? "ok" : "not-applicable");
+            cJSON *details = cJSON_AddArrayToObject(sum, "Details");
+            if (running) {
+                cJSON *d = cJSON_CreateObject();
+                cJSON_AddStringToObject(d, "Name", "reachability");
+                cJSON_AddStringToObject(d, "Status", "passed");
+                cJSON_AddItemToArray(details, d);
+            }
+        }
+        cJSON_AddItemToArray(list, s);
+    }
+    cJSON_Delete(sel);
+    return ERR_OK;
+}
+
+/* The common body of Start/Stop/Reboot/Terminate: allowed source states, the transition
+ * to start, and the InstanceStateChange list (out_member NULL for Reboot). */
+typedef struct ec2_change {
+    const char *action, *out_member, *verb;
+    int to;          /* state entered now */
+    const int *from; /* states the change may start from */
+    const int *noop; /* states where the call succeeds without a change */
+} ec2_change_t;
+
+static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
+{
+    err_t rc = ec2_dry_run(c);
+    cJSON *insts = NULL;
+    if (!rc) rc = ec2_load(c, cJSON_GetObjectItemCaseSensitive(c->in, "InstanceIds"), &insts);
+    /* all or nothing: check every instance before changing any */
+    for (cJSON *i = insts ? insts->child : NULL; !rc && i; i = i->next) {
+        int s = ec2_state(i);
+        bool ok = false;
+        for (const int *f = ch->from; *f >= 0 && !ok; f++) ok = *f == s;
+        for (const int *f = ch->noop; *f >= 0 && !ok; f++) ok = *f == s;
+        if (!ok)
+            rc = err_fail(c->eb, ERR_EC2_INCORRECT_STATE,
+                          "The instance '%s' is not in a state from which it can be %s.",
+                          ec2_str(i, "InstanceId"), ch->verb);
+    }
+    cJSON *list = ch->out_member ? cJSON_CreateArray() : NULL;
+    int64_t now = clk_now_ms(&c->app->clock);
+    for (cJSON *i = insts ? insts->child : NULL; !rc && i; i = i->next) {
+        int prev = ec2_state(i);
+        bool change = false;
+        for (const int *f = ch->from; *f >= 0 && !change; f++) change = *f == prev;
+        if (change) {
+            if (ch->to != prev) ec2_set_state(i, ch->to);
+            if (ch->to == EC2_STOPPING || ch->to == EC2_SHUTTING_DOWN) ec2_user_initiated(c, i);
+            if (ch->to == EC2_PENDING) {
+                cJSON_ReplaceItemInObjectCaseSensitive(i, "StateTransitionReason",
+                                                       cJSON_CreateString(""));
+                ec2_set_reason(i, "pending", "pending");
+            }
+            if (ch->to == EC2_SHUTTING_DOWN)
+                cJSON_AddNumberToObject(i, "_TerminatedAt", (double)now);
+            rc = ec2_transition(c->app, c->tx, i, ch->action, c->eb);
+            if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, i, now, c->eb);
+            c->post |= API_POST_WAKE_ENGINE;
+        }
+        if (list) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "InstanceId", ec2_str(i, "InstanceId"));
+            cJSON_AddItemToObject(e, "CurrentState",
+                                  cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(i, "State"), 1));
+            cJSON *p = cJSON_AddObjectToObject(e, "PreviousState");
+            cJSON_AddNumberToObject(p, "Code", prev);
+            cJSON_AddStringToObject(p, "Name", ec2_state_name(prev));
+            cJSON_AddItemToArray(list, e);
+        }
+    }
+    cJSON_Delete(insts);
+    if (rc) {
+        cJSON_Delete(list);
+        return rc;
+    }
+    if (list) cJSON_AddItemToObject(c->out, ch->out_member, list);
+    return ERR_OK;
+}
+
+static const int none[] = {-1};
+
+err_t ec2_start_instances(api_ctx_t *c)
+{
+    static const int from[] = {EC2_STOPPED, -1}, noop[] = {EC2_PENDING, EC2_RUNNING, -1};
+    ec2_change_t ch = {"start", "StartingInstances", "started", EC2_PENDING, from, noop};
+    return ec2_change(c, &ch);
+}
+
+err_t ec2_stop_instances(api_ctx_t *c)
+{
+    static const int from[] = {EC2_RUNNING, -1}, noop[] = {EC2_STOPPING, EC2_STOPPED, -1};
+    ec2_change_t ch = {"stop", "StoppingInstances", "stopped", EC2_STOPPING, from, noop};
+    /* Force=true stops even a pending instance (as EC2 lets a stuck one be forced) */
+    static const int forced[] = {EC2_RUNNING, EC2_PENDING, -1};
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "Force"))) ch.from = forced;
+    return ec2_change(c, &ch);
+}
+
+err_t ec2_reboot_instances(api_ctx_t *c)
+{
+    static const int from[] = {EC2_RUNNING, -1};
+    ec2_change_t ch = {"reboot", NULL, "rebooted", EC2_RUNNING, from, none};
+    return ec2_change(c, &ch);
+}
+
+err_t ec2_terminate_instances(api_ctx_t *c)
+{
+    static const int from[] = {EC2_PENDING, EC2_RUNNING, EC2_STOPPING, EC2_STOPPED, -1},
+                     noop[] = {EC2_SHUTTING_DOWN, EC2_TERMINATED, -1};
+    ec2_change_t ch = {"terminate", "TerminatingInstances", "terminated", EC2_SHUTTING_DOWN, from,
+                       noop};
+    return ec2_change(c, &ch);
+}

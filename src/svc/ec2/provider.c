@@ -1,0 +1,181 @@
+/* provider.c - instance transitions as durable jobs ("ec2.transition"), completed by the
+ * instance's provider: `emulated` (the state changes after --ec2-delay-ms) or `exec` (an
+ * operator command per transition runs exactly once, detached; its exit status decides).
+ * A transition carries the instance's sequence number: a newer request (terminate while
+ * stopping) makes an older job moot. */
+#include "svc/ec2/ec2_int.h"
+
+#include "core/clk.h"
+#include "core/log.h"
+#include "prov/exec.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EC2_POLL_MS 100
+
+static const char *const ec2_actions[] = {"launch", "start", "stop", "reboot", "terminate"};
+
+static int ec2_action_index(const char *a)
+{
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(ec2_actions[i], a)) return i;
+    return -1;
+}
+
+err_t ec2_transition(app_t *app, store_tx_t *tx, cJSON *inst, const char *action, errbuf_t *eb)
+{
+    int64_t seq = ec2_int(inst, "_Seq", 0) + 1;
+    cJSON_DeleteItemFromObjectCaseSensitive(inst, "_Seq");
+    cJSON_AddNumberToObject(inst, "_Seq", (double)seq);
+    const char *provider = ec2_str(inst, "_Provider");
+    bool emulated = !provider || strcmp(provider, "exec") != 0;
+    int64_t now = clk_now_ms(&app->clock);
+    char payload[256];
+    snprintf(payload, sizeof(payload),
+             "{\"id\":\"%s\",\"action\":\"%s\",\"seq\":%lld,\"prior\":%d}",
+             ec2_str(inst, "InstanceId"), action, (long long)seq, ec2_state(inst));
+    return engine_enqueue(tx, &app->ids, EC2_JOB, payload,
+                          now + (emulated ? app->cfg.ec2_delay_ms : 0), 10, NULL, eb);
+}
+
+/* The environment the exec provider's command gets. */
+static const char **ec2_exec_env(engine_run_t *r, const cJSON *inst, const char *action,
+                                 const char *run_id)
+{
+    app_t *app = r->app;
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
+    size_t n = 10 + (size_t)cJSON_GetArraySize(tags);
+    const char **env = arena_zalloc(r->arena, sizeof(*env) * (n + 1));
+    size_t k = 0;
+    env[k++] = arena_printf(r->arena, "CATALOGD_INSTANCE_ID=%s", ec2_str(inst, "InstanceId"));
+    env[k++] = arena_printf(r->arena, "CATALOGD_TRANSITION=%s", action);
+    env[k++] = arena_printf(r->arena, "CATALOGD_TRANSITION_ID=%s", run_id);
+    env[k++] = arena_printf(r->arena, "CATALOGD_IMAGE_ID=%s", ec2_str(inst, "ImageId"));
+    env[k++] = arena_printf(r->arena, "CATALOGD_INSTANCE_TYPE=%s", ec2_str(inst, "InstanceType"));
+    env[k++] = arena_printf(r->arena, "CATALOGD_PRIVATE_IP=%s", ec2_str(inst, "PrivateIpAddress"));
+    env[k++] = arena_printf(r->arena, "CATALOGD_REGION=%s", app->cfg.region);
+    env[k++] = arena_printf(r->arena, "CATALOGD_ACCOUNT_ID=%s", app->cfg.account_id);
+    const char *ud = ec2_str(inst, "_UserData");
+    if (ud) env[k++] = arena_printf(r->arena, "CATALOGD_USER_DATA=%s", ud);
+    for (const cJSON *t = tags ? tags->child : NULL; t && k < n; t = t->next) {
+        const char *key = ec2_str(t, "Key"), *val = ec2_str(t, "Value");
+        if (!key) continue;
+        char *name = arena_printf(r->arena, "CATALOGD_TAG_%s", key);
+        for (char *p = name + 13; *p; p++)
+            *p = isalnum((unsigned char)*p) ? (char)toupper((unsigned char)*p) : '_';
+        env[k++] = arena_printf(r->arena, "%s=%s", name, val ? val : "");
+    }
+    env[k] = NULL;
+    return env;
+}
+
+static void ec2_exec_done(void *arg)
+{
+    const char **a = arg; /* {data_dir, run_id} */
+    prov_exec_cleanup(a[0], a[1]);
+}
+
+/* The state a transition ends in on success, and on failure (back where it came from). */
+static int ec2_final_state(int action, int prior, bool ok)
+{
+    static const int success[] = {EC2_RUNNING, EC2_RUNNING, EC2_STOPPED, EC2_RUNNING,
+                                  EC2_TERMINATED};
+    if (ok) return success[action];
+    if (action == 0) return EC2_TERMINATED; /* a launch that fails never comes up */
+    return prior;
+}
+
+static err_t ec2_transition_step(engine_run_t *r)
+{
+    app_t *app = r->app;
+    cJSON *p = cJSON_Parse(r->payload);
+    const char *id = ec2_str(p, "id"), *action = ec2_str(p, "action");
+    int ai = action ? ec2_action_index(action) : -1;
+    int64_t seq = ec2_int(p, "seq", 0);
+    int prior = (int)ec2_int(p, "prior", EC2_RUNNING);
+    err_t rc = ERR_OK;
+    cJSON *inst = NULL;
+    if (!id || ai < 0) {
+        cJSON_Delete(p);
+        return err_fail(r->eb, ERR_INTERNAL, "malformed ec2 transition payload");
+    }
+    /* read the instance before any slow work */
+    store_tx_t *rtx;
+    rc = store_begin(app->store, false, &rtx, r->eb);
+    if (!rc) {
+        rc = res_get(rtx, &(res_key_t){app->cfg.account_id, EC2_INSTANCE, id}, &inst, r->eb);
+        store_rollback(rtx);
+    }
+    if (rc || !inst || ec2_int(inst, "_Seq", 0) != seq) {
+        /* gone, or a newer transition took over: nothing to do */
+        cJSON_Delete(inst);
+        cJSON_Delete(p);
+        if (!rc) engine_done(r);
+        return rc;
+    }
+
+    bool ok = true;
+    char reason[1100] = "";
+    const char *provider = ec2_str(inst, "_Provider");
+    const char *command = app->cfg.ec2_exec[ai];
+    if (provider && !strcmp(provider, "exec") && command[0]) {
+        char *run_id = arena_printf(r->arena, "%s-%lld-%s", id, (long long)seq, action);
+        prov_exec_result_t res;
+        rc = prov_exec_poll(app->cfg.data_dir, run_id, command,
+                            ec2_exec_env(r, inst, action, run_id), app->cfg.ec2_exec_timeout_s,
+                            &res, r->eb);
+        if (!rc && !res.done) {
+            engine_again(r, r->payload, clk_now_ms(&app->clock) + EC2_POLL_MS);
+            cJSON_Delete(inst);
+            cJSON_Delete(p);
+            return ERR_OK;
+        }
+        if (!rc) {
+            ok = res.exit_code == 0;
+            if (!ok)
+                snprintf(reason, sizeof(reason), "%s",
+                         res.stderr_text[0]
+                             ? res.stderr_text
+                             : (res.exit_code == 124 ? "the provider command timed out"
+                                                     : "the provider command failed"));
+            const char **arg = arena_alloc(r->arena, sizeof(*arg) * 2);
+            arg[0] = app->cfg.data_dir;
+            arg[1] = run_id;
+            engine_after_commit(r, ec2_exec_done, arg);
+        }
+    }
+    store_tx_t *tx = rc ? NULL : engine_tx(r, &rc);
+    if (tx) {
+        int to = ec2_final_state(ai, prior, ok);
+        ec2_set_state(inst, to);
+        if (!ok) {
+            ec2_set_reason(inst, "Server.InternalError",
+                           arena_printf(r->arena, "Server.InternalError: %s", reason));
+        } else if (to == EC2_STOPPED || to == EC2_TERMINATED) {
+            ec2_set_reason(inst, "Client.UserInitiatedShutdown",
+                           "Client.UserInitiatedShutdown: User initiated shutdown");
+        } else {
+            ec2_set_reason(inst, NULL, NULL);
+        }
+        if (to == EC2_RUNNING && ai != 3) /* (re)started: a new launch time */
+            cJSON_ReplaceItemInObjectCaseSensitive(
+                inst, "LaunchTime", cJSON_CreateNumber((double)clk_now_ms(&app->clock) / 1000.0));
+        if (to == EC2_TERMINATED && !cJSON_GetObjectItemCaseSensitive(inst, "_TerminatedAt"))
+            cJSON_AddNumberToObject(inst, "_TerminatedAt", (double)clk_now_ms(&app->clock));
+        rc = ec2_save(tx, app->cfg.account_id, inst, clk_now_ms(&app->clock), r->eb);
+        if (!rc) engine_done(r);
+        if (!ok)
+            log_warn("instance transition failed", "\"instance\":\"%s\",\"transition\":\"%s\"", id,
+                     action);
+    }
+    cJSON_Delete(inst);
+    cJSON_Delete(p);
+    return rc;
+}
+
+void ec2_register_jobs(app_t *app)
+{
+    engine_register(app->engine, EC2_JOB, ec2_transition_step, 10);
+}
