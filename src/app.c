@@ -4,7 +4,10 @@
 #include "api/api.h"
 #include "iam/identity.h"
 #include "iam/managed.h"
+#include "svc/cloudformation/cfn_int.h"
 #include "svc/ec2/ec2_int.h"
+#include "svc/ssm/ssm_int.h"
+#include "svc/servicecatalog/sc_int.h"
 #include "proto/proto.h"
 
 #include <stdio.h>
@@ -29,13 +32,19 @@ void app_config_defaults(app_config_t *cfg)
     snprintf(cfg->ec2_provider, sizeof(cfg->ec2_provider), "emulated");
     cfg->ec2_delay_ms = 2000;
     cfg->ec2_exec_timeout_s = 300;
+    cfg->automation_max_running = 100;
+    cfg->automation_max_queued = 1000;
+    cfg->sc_max_actions = 200;
+    cfg->sc_max_actions_per_artifact = 25;
 }
 
 err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 {
     memset(app, 0, sizeof(*app));
     app->cfg = *cfg;
+    rate_init(&app->start_rate);
     app->clock = clk_system(cfg->clock_offset_ms);
+    app->wall = clk_system(cfg->clock_offset_ms);
     ids_init_system(&app->ids);
     proto_patterns_init();
 
@@ -61,6 +70,10 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     if (!rc) rc = engine_create(&eo, &app->engine, eb);
     if (!rc) engine_register_probe(app->engine);
     if (!rc) ec2_register_jobs(app);
+    if (!rc) cfn_register_jobs(app);
+    if (!rc) ssm_register_jobs(app);
+    if (!rc) sc_register_jobs(app);
+    if (!rc) rc = ssm_install_aws_documents(app->store, clk_now_ms(&app->clock), eb);
     if (rc) app_close(app);
     return rc;
 }

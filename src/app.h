@@ -6,6 +6,7 @@
 #include "auth/keys.h"
 #include "core/clk.h"
 #include "core/ids.h"
+#include "core/rate.h"
 #include "core/log.h"
 #include "engine/engine.h"
 #include "http/http.h"
@@ -26,18 +27,28 @@ typedef struct app_config {
     int timeout_s;
     int64_t lease_ms;
     bool sync_full;
-    int64_t clock_offset_ms;
-    char ec2_provider[16];  /* default provider: "emulated" | "exec" */
-    int64_t ec2_delay_ms;   /* emulated transitions take this long */
-    char ec2_exec[5][1024]; /* exec commands: launch, start, stop, reboot, terminate */
-    int ec2_exec_timeout_s; /* CATALOGD_CLOCK_OFFSET_MS: shifts the clock (tests, clock drills) */
-    char root_key_id[64];   /* from CATALOGD_ROOT_ACCESS_KEY_ID, or "" */
-    char root_secret[128];  /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
+    int64_t clock_offset_ms; /* CATALOGD_CLOCK_OFFSET_MS: shifts the clocks (tests, drills) */
+    bool test_clock;         /* CATALOGD_TEST_CLOCK=1: POST /_catalogd/test/clock advances time */
+    char ec2_provider[16];   /* default provider: "emulated" | "exec" */
+    int64_t ec2_delay_ms;    /* emulated transitions take this long */
+    char ec2_exec[5][1024];  /* exec commands: launch, start, stop, reboot, terminate */
+    int ec2_exec_timeout_s;
+    char template_dir[1024];         /* file: template URLs must resolve inside it ("" = refused) */
+    int automation_max_running;      /* concurrent executions per account (AWS: 100) */
+    int automation_max_queued;       /* waiting behind them (AWS: 1000) */
+    int64_t automation_start_rate;   /* StartAutomationExecution calls per second (0: no limit) */
+    int sc_max_actions;              /* service actions per account (AWS: 200) */
+    int sc_max_actions_per_artifact; /* associations per product version (AWS: 25) */
+    char root_key_id[64];            /* from CATALOGD_ROOT_ACCESS_KEY_ID, or "" */
+    char root_secret[128];           /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
+    char console_dir[1024];  /* the web console's built assets ("": <dir of the binary>/console) */
+    char root_password[128]; /* CATALOGD_ROOT_PASSWORD: the root user's console password, or "" */
 } app_config_t;
 
 typedef struct app {
     app_config_t cfg;
-    clk_t clock;
+    clk_t clock; /* service time: jobs, timestamps, sleeps (advanced by the test clock) */
+    clk_t wall;  /* signature and credential time: always the real clock (+ offset) */
     ids_t ids;
     store_t *store;
     engine_t *engine;
@@ -45,6 +56,7 @@ typedef struct app {
     http_server_t *http;
     char root_key_id[32];
     bool root_generated;
+    rate_t start_rate; /* the StartAutomationExecution token bucket */
 } app_t;
 
 /* Fills cfg with the defaults (127.0.0.1:4599, ./catalogd-data, 123456789012, us-east-1). */

@@ -3,6 +3,7 @@
  * commands that work on a data directory (jobs). */
 #include "app.h"
 
+#include "console/console.h"
 #include "core/mem.h"
 
 #include <errno.h>
@@ -43,10 +44,25 @@ static const char usage[] =
     "                        exec provider: the shell command for each transition\n"
     "                        [CATALOGD_EC2_EXEC_LAUNCH, ...]; see docs/providers.md\n"
     "  --ec2-exec-timeout S  exec provider command timeout [CATALOGD_EC2_EXEC_TIMEOUT] (300)\n"
+    "  --template-dir DIR    file: template URLs may point inside DIR [CATALOGD_TEMPLATE_DIR]\n"
+    "                        (unset: file: URLs are refused; http(s) URLs always work)\n"
+    "  --automation-max-running N / --automation-max-queued N\n"
+    "                        Automation executions running at once, and waiting behind them\n"
+    "                        [CATALOGD_AUTOMATION_MAX_RUNNING, _QUEUED] (100, 1000)\n"
+    "  --automation-start-rate N   StartAutomationExecution calls a second before\n"
+    "                        ThrottlingException [CATALOGD_AUTOMATION_START_RATE] (0: no limit)\n"
+    "  --sc-max-actions N / --sc-max-actions-per-artifact N\n"
+    "                        service-action quotas [CATALOGD_SC_MAX_ACTIONS, ...] (200, 25)\n"
+    "  --console-dir DIR     the web console's built assets, served at /console\n"
+    "                        [CATALOGD_CONSOLE_DIR] (console/ beside the catalogd binary)\n"
     "The first start creates the account's root access key, from\n"
     "CATALOGD_ROOT_ACCESS_KEY_ID / CATALOGD_ROOT_SECRET_ACCESS_KEY when both are set,\n"
     "otherwise generated into DATA_DIR/root-credentials (mode 0600).\n"
-    "CATALOGD_CLOCK_OFFSET_MS shifts catalogd's clock by that many milliseconds (tests).\n";
+    "The root user signs in to the console with CATALOGD_ROOT_PASSWORD when it is set,\n"
+    "otherwise with the password generated into DATA_DIR/root-console-password (0600).\n"
+    "CATALOGD_CLOCK_OFFSET_MS shifts catalogd's clock by that many milliseconds (tests).\n"
+    "CATALOGD_TEST_CLOCK=1 lets POST /_catalogd/test/clock?advance_ms=N move service time\n"
+    "forward (sleeps, timeouts, schedules; never signature checks). For tests only.\n";
 
 typedef struct opt_spec {
     const char *flag, *env;
@@ -84,6 +100,15 @@ static const opt_spec_t opts[] = {
     OPT_S("--ec2-exec-reboot", "CATALOGD_EC2_EXEC_REBOOT", ec2_exec[3]),
     OPT_S("--ec2-exec-terminate", "CATALOGD_EC2_EXEC_TERMINATE", ec2_exec[4]),
     OPT_X("--ec2-exec-timeout", "CATALOGD_EC2_EXEC_TIMEOUT", 'i', ec2_exec_timeout_s),
+    OPT_S("--template-dir", "CATALOGD_TEMPLATE_DIR", template_dir),
+    OPT_X("--automation-max-running", "CATALOGD_AUTOMATION_MAX_RUNNING", 'i',
+          automation_max_running),
+    OPT_X("--automation-max-queued", "CATALOGD_AUTOMATION_MAX_QUEUED", 'i', automation_max_queued),
+    OPT_X("--automation-start-rate", "CATALOGD_AUTOMATION_START_RATE", 'l', automation_start_rate),
+    OPT_X("--sc-max-actions", "CATALOGD_SC_MAX_ACTIONS", 'i', sc_max_actions),
+    OPT_X("--sc-max-actions-per-artifact", "CATALOGD_SC_MAX_ACTIONS_PER_ARTIFACT", 'i',
+          sc_max_actions_per_artifact),
+    OPT_S("--console-dir", "CATALOGD_CONSOLE_DIR", console_dir),
 };
 
 /* Stores value into the field opt describes; false (with a message) when it is invalid. */
@@ -158,11 +183,22 @@ static bool config_parse(app_config_t *cfg, int argc, char **argv, int first, in
         }
         cfg->clock_offset_ms = v;
     }
+    const char *tc = getenv("CATALOGD_TEST_CLOCK");
+    cfg->test_clock = tc && !strcmp(tc, "1");
     const char *kid = getenv("CATALOGD_ROOT_ACCESS_KEY_ID");
     const char *sec = getenv("CATALOGD_ROOT_SECRET_ACCESS_KEY");
     if (kid && sec) {
         snprintf(cfg->root_key_id, sizeof(cfg->root_key_id), "%s", kid);
         snprintf(cfg->root_secret, sizeof(cfg->root_secret), "%s", sec);
+    }
+    const char *rpw = getenv("CATALOGD_ROOT_PASSWORD");
+    if (rpw && *rpw) {
+        if (strlen(rpw) >= sizeof(cfg->root_password)) {
+            fprintf(stderr, "catalogd: CATALOGD_ROOT_PASSWORD is longer than %zu characters\n",
+                    sizeof(cfg->root_password) - 1);
+            return false;
+        }
+        snprintf(cfg->root_password, sizeof(cfg->root_password), "%s", rpw);
     }
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
@@ -222,6 +258,7 @@ static void banner(const app_t *app)
                app->root_key_id);
     printf("  export AWS_DEFAULT_REGION=%s\n", app->cfg.region);
     printf("  aws --endpoint-url %s sts get-caller-identity\n", url);
+    console_banner(app, url, stdout);
     fflush(stdout);
 }
 
@@ -242,6 +279,7 @@ static int cmd_serve(int argc, char **argv)
     app_t app;
     errbuf_t eb = {{0}};
     err_t rc = app_open(&app, &cfg, &eb);
+    if (!rc) rc = console_prepare(&app, &eb);
     if (!rc) rc = app_start(&app, &eb);
     if (rc) {
         fprintf(stderr, "catalogd: %s\n", eb.msg);

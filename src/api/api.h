@@ -10,6 +10,7 @@
 #include "auth/principal.h"
 #include "core/arena.h"
 #include "core/err.h"
+#include "iam/policy.h"
 #include "proto/model.h"
 #include "store/store.h"
 
@@ -18,6 +19,14 @@
 
 typedef struct api_ctx api_ctx_t;
 typedef err_t (*api_handler_fn)(api_ctx_t *ctx);
+
+/* How a call is authorized (the access column of operations.txt after the '+'). */
+typedef enum api_authz {
+    API_AUTHZ_POLICY = 0, /* the caller's policies must allow the row's action on its resource */
+    API_AUTHZ_OPEN,       /* needs no permission (sts:GetCallerIdentity, sts:GetSessionToken) */
+    API_AUTHZ_HANDLER,    /* the handler authorizes (sts:AssumeRole weighs the role's trust
+                             policy against the caller's own policies itself) */
+} api_authz_t;
 
 /* One operation row (generated from src/api/operations.txt into api/gen/ops_gen.c). */
 typedef struct api_op {
@@ -28,8 +37,8 @@ typedef struct api_op {
     api_handler_fn handler;
     const char *action;   /* IAM action: "servicecatalog:ListPortfolios" */
     const char *resource; /* ARN template, "*" for none */
-    bool write;
-    bool open; /* needs no permission (sts:GetCallerIdentity) */
+    bool write;           /* needs a write transaction */
+    api_authz_t authz;    /* who decides whether the caller may */
 } api_op_t;
 
 extern const api_op_t api_ops[];
@@ -87,18 +96,35 @@ const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call,
  * instance of StopInstances is authorized). Returns an arena array of *n ARNs. */
 const char **api_resource_arns(app_t *app, store_tx_t *tx, const api_call_t *call, arena_t *arena,
                                size_t *n);
-/* ERR_ACCESS_DENIED with the protocol's wording: IAM's "User: ... is not authorized to
- * perform: ... on resource: ... <because>", or EC2's UnauthorizedOperation text. */
-err_t api_deny(app_t *app, const api_call_t *call, const char *resource, bool explicit_deny,
+/* ERR_ACCESS_DENIED for call->caller and action on resource, with the protocol's wording:
+ * IAM's "User: ... is not authorized to perform: ... on resource: ... <because>", or EC2's
+ * UnauthorizedOperation text (with the decodable blob for a call that writes). */
+err_t api_deny(const api_call_t *call, const char *action, const char *resource, bool explicit_deny,
                const char *because, errbuf_t *eb);
 
-/* Authorization of one call (authz.c): ERR_OK or ERR_ACCESS_DENIED with AWS's message. */
+/* Authorization of one call (authz.c), as the row's authz says: ERR_OK or
+ * ERR_ACCESS_DENIED with AWS's message. Credentials from GetSessionToken are held to their
+ * limits here whatever the row says. */
 err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t *eb);
+
+/* The request context a handler's caller is decided with (aws-api.md §7.3): the global
+ * condition keys (aws:CurrentTime, aws:SourceIp, aws:username, aws:PrincipalArn,
+ * aws:PrincipalTag/..., ...) and the operation's own service keys, exactly as
+ * api_authorize built them. Entries and values live in c->arena. */
+policy_ctx_t api_request_context(const api_ctx_t *c);
 
 /* The HTTP entry point (front.c): handler for http_opts_t.handler with ud = app. */
 struct http_request;
 struct http_response;
 void api_http_handle(void *app, const struct http_request *req, struct http_response *resp);
+
+/* Checks one more permission a handler needs beyond its own action (iam:PassRole when a
+ * role is handed to a service, ...): ERR_OK or ERR_ACCESS_DENIED with IAM's sentence. key /
+ * value add one context key (NULL: none). */
+err_t api_check_action(api_ctx_t *c, const char *action, const char *resource, const char *key,
+                       const char *value);
+/* iam:PassRole on role_arn for service (iam:PassedToService). */
+err_t api_check_pass_role(api_ctx_t *c, const char *role_arn, const char *service);
 
 /* ---- the internal client (client.c): one service calling another (DESIGN §4) */
 
@@ -115,6 +141,12 @@ err_t api_client_call(api_ctx_t *ctx, const auth_principal_t *as, const char *se
 err_t api_client_call_tx(app_t *app, store_tx_t *tx, unsigned *post, arena_t *arena,
                          const auth_principal_t *as, const char *service, const char *operation,
                          cJSON *input, cJSON **out, errbuf_t *eb);
+
+/* The sentence a botocore client prints for a failed call, into out: "An error occurred
+ * (Code) when calling the Op operation: message" (Code as the service's protocol names
+ * rc). Service Catalog records and Automation step failures quote callees this way. */
+void api_client_error_text(err_t rc, const char *service, const char *operation, const char *msg,
+                           char *out, size_t cap);
 
 /* ---- helpers for handlers (util.c) */
 /* String member of the input, or NULL. */

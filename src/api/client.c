@@ -4,6 +4,9 @@
  * with AWS's AccessDenied text, not by a special case). */
 #include "api/api.h"
 
+#include "proto/proto.h"
+
+#include <stdio.h>
 #include <string.h>
 
 err_t api_client_call_tx(app_t *app, store_tx_t *tx, unsigned *post, arena_t *arena,
@@ -34,4 +37,12 @@ err_t api_client_call(api_ctx_t *ctx, const auth_principal_t *as, const char *se
 {
     return api_client_call_tx(ctx->app, ctx->tx, &ctx->post, ctx->arena, as, service, operation,
                               input, out, eb);
+}
+
+void api_client_error_text(err_t rc, const char *service, const char *operation, const char *msg,
+                           char *out, size_t cap)
+{
+    const model_service_t *svc = model_service(service);
+    snprintf(out, cap, "An error occurred (%s) when calling the %s operation: %s",
+             err_code(rc, svc ? proto_err_proto(svc->protocol) : ERR_PROTO_JSON), operation, msg);
 }

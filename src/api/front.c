@@ -4,12 +4,14 @@
 #include "api/api.h"
 
 #include "auth/sigv4.h"
+#include "console/console.h"
 #include "core/enc.h"
 #include "core/log.h"
 #include "http/http.h"
 #include "proto/proto.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FRONT_MAX_PARAMS 4000
@@ -127,7 +129,7 @@ static err_t front_route(const http_request_t *req, arena_t *arena, route_t *rt,
     return ERR_OK;
 }
 
-/* SigV4: scope, key, time, signature. Fills *who. */
+/* SigV4: scope, key, time, signature. Fills *who, and notes the key's use once it holds. */
 static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t *rt,
                                 auth_principal_t *who, errbuf_t *eb)
 {
@@ -147,7 +149,7 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
             "Credential should be scoped to a valid region. This endpoint serves '%s', not '%.*s'.",
             app->cfg.region, (int)a->region.n, a->region.p);
     char secret[128];
-    int64_t now = clk_now_ms(&app->clock);
+    int64_t now = clk_now_ms(&app->wall);
     span_t token = a->security_token;
     buf_t decoded; /* presigned parameters arrive percent-encoded */
     buf_init(&decoded, 8192);
@@ -164,6 +166,7 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
     if (!rc) rc = sigv4_check_time(a, now, eb);
     if (!rc) rc = sigv4_verify(sreq, a, span_of(secret), eb);
     memset(secret, 0, sizeof(secret));
+    if (!rc) auth_keys_note_use(app->keys, who, rt->svc->name, app->cfg.region, now);
     return rc;
 }
 
@@ -197,10 +200,33 @@ static bool front_health(const http_request_t *req, http_response_t *resp)
     return true;
 }
 
+/* The test clock (CATALOGD_TEST_CLOCK=1 only): POST /_catalogd/test/clock?advance_ms=N. */
+static bool front_test_clock(app_t *app, const http_request_t *req, http_response_t *resp)
+{
+    if (!span_eq_str(req->path, "/_catalogd/test/clock")) return false;
+    resp->content_type = "application/json";
+    resp->service = "catalogd";
+    resp->operation = "TestClock";
+    if (!app->cfg.test_clock || !span_eq_str(req->method, "POST")) {
+        resp->status = 404;
+        buf_adds(&resp->body, "{\"message\":\"the test clock is not enabled\"}");
+        return true;
+    }
+    long long ms = 0;
+    const char *q = req->query.p ? strstr(req->query.p, "advance_ms=") : NULL;
+    if (q && (size_t)(q - req->query.p) < req->query.n) ms = strtoll(q + 11, NULL, 10);
+    if (ms > 0) clk_advance(&app->clock, ms);
+    engine_notify(app->engine);
+    resp->status = 200;
+    buf_printf(&resp->body, "{\"now_ms\":%lld}", (long long)clk_now_ms(&app->clock));
+    return true;
+}
+
 void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
 {
     app_t *app = ud;
-    if (front_health(req, resp)) return;
+    if (front_health(req, resp) || front_test_clock(app, req, resp) || console_http(app, req, resp))
+        return;
     arena_t arena;
     arena_init(&arena);
     errbuf_t eb = {{0}};

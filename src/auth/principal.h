@@ -3,6 +3,7 @@
 #ifndef CATALOGD_PRINCIPAL_H
 #define CATALOGD_PRINCIPAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef enum auth_kind {
@@ -22,7 +23,17 @@ typedef struct auth_principal {
     char session[128];  /* role session name */
     char role_arn[320]; /* the role of a session */
     char access_key[32];
-    int64_t expires_ms; /* sessions: expiry of the credentials */
+    int64_t expires_ms;          /* sessions: expiry of the credentials */
+    bool from_get_session_token; /* credentials from sts:GetSessionToken (which catalogd issues
+                                    without MFA): no IAM, and of STS only AssumeRole and
+                                    GetCallerIdentity */
 } auth_principal_t;
+
+/* A principal as a JSON object (for work that outlives the request, such as a stack
+ * operation that acts as its caller), and back. from_json returns false on a malformed
+ * object. */
+struct cJSON;
+struct cJSON *auth_principal_to_json(const auth_principal_t *p);
+bool auth_principal_from_json(const struct cJSON *o, auth_principal_t *p);
 
 #endif

@@ -17,6 +17,9 @@ clk_t clk_system(int64_t offset_ms);
 /* A clock that always reads fixed_ms until changed by clk_set. */
 clk_t clk_manual(int64_t fixed_ms);
 void clk_set(clk_t *c, int64_t ms);
+/* Moves a clock forward by ms (any thread; readers see it at once): the system clock's
+ * offset grows, a manual clock's reading does. */
+void clk_advance(clk_t *c, int64_t ms);
 
 static inline int64_t clk_now_ms(const clk_t *c)
 {

@@ -2,6 +2,7 @@
 #include "core/err.h"
 
 #include <stdio.h>
+#include <string.h>
 
 typedef struct err_row {
     const char *code[3];
@@ -46,7 +47,11 @@ const char *err_name(err_t e)
 
 err_t err_vfail(errbuf_t *eb, err_t e, const char *fmt, va_list ap)
 {
-    if (eb) vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap);
+    if (!eb) return e;
+    /* formatted aside first: arguments may point into eb->msg ("%s", eb->msg) */
+    char tmp[sizeof(eb->msg)];
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    memcpy(eb->msg, tmp, sizeof(tmp));
     return e;
 }
 

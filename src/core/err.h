@@ -61,6 +61,7 @@
     S(IAM_PASSWORD_POLICY, 406, "PasswordPolicyViolation", 400)                                    \
     S(STS_MALFORMED_POLICY, 420, "MalformedPolicyDocument", 400)                                   \
     S(STS_PACKED_POLICY_TOO_LARGE, 421, "PackedPolicyTooLarge", 400)                               \
+    S(STS_INVALID_AUTH_MESSAGE, 422, "InvalidAuthorizationMessageException", 400)                  \
     /* store / engine */                                                                           \
     P(STORE, 500, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)            \
     P(STORE_BUSY, 501, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503) \
@@ -68,6 +69,11 @@
     /* servicecatalog */                                                                           \
     S(SC_INVALID_PARAMETERS, 600, "InvalidParametersException", 400)                               \
     S(SC_NOT_FOUND, 601, "ResourceNotFoundException", 400)                                         \
+    S(SC_IN_USE, 602, "ResourceInUseException", 400)                                               \
+    S(SC_DUPLICATE, 603, "DuplicateResourceException", 400)                                        \
+    S(SC_LIMIT, 604, "LimitExceededException", 400)                                                \
+    S(SC_INVALID_STATE, 605, "InvalidStateException", 400)                                         \
+    S(SC_NOT_SUPPORTED, 606, "OperationNotSupportedException", 400)                                \
     /* ec2 */                                                                                      \
     S(EC2_NOT_FOUND, 800, "InvalidInstanceID.NotFound", 400)                                       \
     S(EC2_MALFORMED_ID, 801, "InvalidInstanceID.Malformed", 400)                                   \
@@ -80,9 +86,34 @@
     S(EC2_INVALID_FILTER, 808, "InvalidParameterValue", 400)                                       \
     S(EC2_UNSUPPORTED_OPERATION, 809, "UnsupportedOperation", 400)                                 \
     S(EC2_INVALID_ID, 810, "InvalidID", 400)                                                       \
+    /* cloudformation */                                                                           \
+    S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
+    S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \
     /* ssm */                                                                                      \
     S(SSM_INVALID_NEXT_TOKEN, 700, "InvalidNextToken", 400)                                        \
-    S(SSM_INVALID_FILTER_KEY, 701, "InvalidFilterKey", 400)
+    S(SSM_INVALID_FILTER_KEY, 701, "InvalidFilterKey", 400)                                        \
+    S(SSM_INVALID_FILTER_VALUE, 702, "InvalidFilterValue", 400)                                    \
+    S(SSM_DOCUMENT_EXISTS, 703, "DocumentAlreadyExists", 400)                                      \
+    S(SSM_INVALID_CONTENT, 704, "InvalidDocumentContent", 400)                                     \
+    S(SSM_INVALID_SCHEMA, 705, "InvalidDocumentSchemaVersion", 400)                                \
+    S(SSM_INVALID_DOCUMENT, 706, "InvalidDocument", 400)                                           \
+    S(SSM_INVALID_VERSION, 707, "InvalidDocumentVersion", 400)                                     \
+    S(SSM_DUPLICATE_CONTENT, 708, "DuplicateDocumentContent", 400)                                 \
+    S(SSM_DUPLICATE_VERSION_NAME, 709, "DuplicateDocumentVersionName", 400)                        \
+    S(SSM_INVALID_OPERATION, 710, "InvalidDocumentOperation", 400)                                 \
+    S(SSM_MAX_SIZE, 711, "MaxDocumentSizeExceeded", 400)                                           \
+    S(SSM_VERSION_LIMIT, 712, "DocumentVersionLimitExceeded", 400)                                 \
+    S(SSM_DOCUMENT_LIMIT, 713, "DocumentLimitExceeded", 400)                                       \
+    S(SSM_DEFINITION_NOT_FOUND, 714, "AutomationDefinitionNotFoundException", 400)                 \
+    S(SSM_DEFINITION_VERSION_NOT_FOUND, 715, "AutomationDefinitionVersionNotFoundException", 400)  \
+    S(SSM_INVALID_PARAMETERS, 716, "InvalidAutomationExecutionParametersException", 400)           \
+    S(SSM_EXECUTION_LIMIT, 717, "AutomationExecutionLimitExceededException", 400)                  \
+    S(SSM_EXECUTION_NOT_FOUND, 718, "AutomationExecutionNotFoundException", 400)                   \
+    S(SSM_INVALID_STATUS_UPDATE, 719, "InvalidAutomationStatusUpdateException", 400)               \
+    S(SSM_INVALID_SIGNAL, 720, "InvalidAutomationSignalException", 400)                            \
+    S(SSM_STEP_NOT_FOUND, 721, "AutomationStepNotFoundException", 400)                             \
+    S(SSM_IDEMPOTENT_MISMATCH, 722, "IdempotentParameterMismatch", 400)                            \
+    S(SSM_INVALID_TAG, 723, "InvalidTag", 400)
 
 #define ERR_ENUM_P(name, num, jc, js, qc, qs, ec, es) ERR_##name = num,
 #define ERR_ENUM_S(name, num, c, s)                   ERR_##name = num,
@@ -106,6 +137,7 @@ typedef struct errbuf {
 } errbuf_t;
 
 /* Records a message and returns e, so callers write `return err_fail(eb, ERR_X, ...)`.
+ * The arguments may point into eb->msg itself (re-wrapping a callee's message).
  * A NULL eb is allowed (the message is dropped). */
 err_t err_fail(errbuf_t *eb, err_t e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 err_t err_vfail(errbuf_t *eb, err_t e, const char *fmt, va_list ap);

@@ -90,6 +90,35 @@ err_t engine_enqueue(store_tx_t *tx, ids_t *ids, const char *kind, const char *p
     return rc;
 }
 
+err_t engine_hasten(store_tx_t *tx, const char *id, int64_t run_at_ms, bool *found, errbuf_t *eb)
+{
+    int64_t n = 0;
+    err_t rc = store_exec(tx, eb, &n,
+                          "UPDATE jobs SET run_at = CASE WHEN run_at > ? THEN ? ELSE run_at END"
+                          " WHERE id = ? AND state = 'ready'",
+                          "iis", run_at_ms, run_at_ms, id);
+    *found = !rc && n > 0;
+    return rc;
+}
+
+err_t engine_watch(store_tx_t *tx, const char *topic, const char *job_id, errbuf_t *eb)
+{
+    return store_exec(tx, eb, NULL,
+                      "INSERT INTO job_watch (topic, job) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                      "ss", topic, job_id);
+}
+
+err_t engine_signal(store_tx_t *tx, const char *topic, int64_t now_ms, errbuf_t *eb)
+{
+    err_t rc =
+        store_exec(tx, eb, NULL,
+                   "UPDATE jobs SET run_at = ? WHERE state = 'ready' AND run_at > ? AND id IN"
+                   " (SELECT job FROM job_watch WHERE topic = ?)",
+                   "iis", now_ms, now_ms, topic);
+    if (!rc) rc = store_exec(tx, eb, NULL, "DELETE FROM job_watch WHERE topic = ?", "s", topic);
+    return rc;
+}
+
 void engine_notify(engine_t *e)
 {
     if (!e) return;
@@ -258,6 +287,8 @@ static void engine_step(engine_worker_t *w, claimed_t *c)
                             " last_error = NULL, updated_ms = ? WHERE id = ? AND lease_owner = ?",
                             "iss", now, c->id, w->claim);
         if (!rc && changes != 1) rc = err_fail(&eb, ERR_LEASE_LOST, "the job's lease was lost");
+        if (!rc && r.outcome != OUTCOME_AGAIN)
+            rc = store_exec(r.tx, &eb, NULL, "DELETE FROM job_watch WHERE job = ?", "s", c->id);
     }
     if (!rc) {
         store_tx_t *tx = r.tx;
@@ -271,8 +302,8 @@ static void engine_step(engine_worker_t *w, claimed_t *c)
         log_warn("job lease lost; step discarded", "\"job\":\"%s\"", c->id);
     } else if (rc) {
         engine_attempt_failed(w, c, rc, eb.msg);
-    } else if (r.outcome == OUTCOME_AGAIN) {
-        engine_notify(e); /* the next step may already be due */
+    } else {
+        engine_notify(e); /* the next step, or jobs the step enqueued, may be due */
     }
 }
 

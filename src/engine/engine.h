@@ -69,6 +69,18 @@ void engine_notify(engine_t *e);
 err_t engine_enqueue(store_tx_t *tx, ids_t *ids, const char *kind, const char *payload,
                      int64_t run_at_ms, int max_attempts, char *id_out, errbuf_t *eb);
 
+/* Brings job id forward to run_at_ms (never later) if it is still waiting to run, in the
+ * caller's transaction. *found is false when the job is done, failed or unknown. */
+err_t engine_hasten(store_tx_t *tx, const char *id, int64_t run_at_ms, bool *found, errbuf_t *eb);
+
+/* Watches: job job_id (usually the running step's r->job_id, which then schedules a
+ * fallback look with engine_again) wants to run as soon as topic is signalled. Topics are
+ * "<kind>:<id>" strings of the thing that changes ("ec2.instance:i-0abc",
+ * "ssm.execution:<uuid>", "cfn.stack:<arn>"). Both calls work in the caller's transaction;
+ * a signal brings every watcher forward to now_ms and forgets the watches. */
+err_t engine_watch(store_tx_t *tx, const char *topic, const char *job_id, errbuf_t *eb);
+err_t engine_signal(store_tx_t *tx, const char *topic, int64_t now_ms, errbuf_t *eb);
+
 /* The step's write transaction, begun on first call. NULL with *rc set on failure. */
 store_tx_t *engine_tx(engine_run_t *r, err_t *rc);
 /* The job is complete after this step. */

@@ -127,6 +127,14 @@ void res_page_token(int64_t offset, char out[64])
     buf_free(&b);
 }
 
+void res_page_out(cJSON *out, const char *member, bool more, int64_t next_offset)
+{
+    if (!more) return;
+    char t[64];
+    res_page_token(next_offset, t);
+    cJSON_AddStringToObject(out, member, t);
+}
+
 bool res_page_offset(const char *token, int64_t *offset)
 {
     buf_t b;

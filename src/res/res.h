@@ -54,5 +54,8 @@ err_t res_list(store_tx_t *tx, const res_query_t *q, cJSON *array, bool *more, e
  * server did not issue. */
 void res_page_token(int64_t offset, char out[64]);
 bool res_page_offset(const char *token, int64_t *offset);
+/* When more, adds member (the service's name for it: "NextToken", "NextPageToken") to out:
+ * the token of the page that starts at next_offset. */
+void res_page_out(cJSON *out, const char *member, bool more, int64_t next_offset);
 
 #endif

@@ -73,5 +73,12 @@ static const char *const m1[] = {
     NULL,
 };
 
-const char *const *const store_migrations[] = {m1};
+/* 2: jobs waiting on a topic ("ec2.instance:i-...") are woken when it is signalled */
+static const char *const m2[] = {
+    "CREATE TABLE job_watch (topic TEXT NOT NULL, job TEXT NOT NULL, PRIMARY KEY (topic, job))",
+    "CREATE INDEX job_watch_job ON job_watch (job)",
+    NULL,
+};
+
+const char *const *const store_migrations[] = {m1, m2};
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

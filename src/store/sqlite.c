@@ -49,7 +49,27 @@ typedef struct sq_store {
     int lock_fd;
     bool sync_full;
     int busy_ms;
+    /* this process's writers queue in arrival order (a ticket lock) instead of meeting in
+     * SQLite's busy handler, whose sleep-and-retry starves unlucky writers for seconds */
+    pthread_cond_t wcv;
+    uint64_t wnext, wserving;
 } sq_store_t;
+
+static void sq_writer_enter(sq_store_t *q)
+{
+    pthread_mutex_lock(&q->mu);
+    uint64_t ticket = q->wnext++;
+    while (ticket != q->wserving) pthread_cond_wait(&q->wcv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void sq_writer_leave(sq_store_t *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->wserving++;
+    pthread_cond_broadcast(&q->wcv);
+    pthread_mutex_unlock(&q->mu);
+}
 
 static err_t sq_fail(errbuf_t *eb, sqlite3 *db, int rc, const char *what)
 {
@@ -115,6 +135,7 @@ static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
     q->sync_full = o->sync_full;
     q->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->wcv, NULL);
     s->impl = q;
     if (o->exclusive) {
         char lock[4096];
@@ -158,6 +179,7 @@ static void sq_close(store_t *s)
     free(q->all);
     if (q->lock_fd >= 0) close(q->lock_fd);
     pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->wcv);
     free(q->path);
     free(q);
     s->impl = NULL;
@@ -215,8 +237,10 @@ static err_t sq_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb)
     t->head.store = s;
     t->head.write = write;
     t->c = c;
+    if (write) sq_writer_enter(q);
     err_t e = sq_exec_raw(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN", eb);
     if (e) {
+        if (write) sq_writer_leave(q);
         pthread_mutex_lock(&q->mu);
         c->next_free = q->free;
         q->free = c;
@@ -231,6 +255,7 @@ static err_t sq_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb)
 static void sq_finish(sq_tx_t *t)
 {
     sq_store_t *q = t->head.store->impl;
+    if (t->head.write) sq_writer_leave(q);
     pthread_mutex_lock(&q->mu);
     t->c->next_free = q->free;
     q->free = t->c;

@@ -5,6 +5,7 @@
 #define CATALOGD_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_failures;
@@ -40,6 +41,18 @@ static int check_count;
                     __LINE__, #a, check_a_, check_b_);                                             \
         }                                                                                          \
     } while (0)
+
+/* Keeps a result string for CHECK_STR: takes s (malloc'd, may be NULL: "(null)"), frees it
+ * and returns a copy (up to 2 KiB) that stays valid for the next 15 calls. */
+static inline const char *check_keep(char *s)
+{
+    static char ring[16][2048];
+    static int next;
+    char *slot = ring[next++ % 16];
+    snprintf(slot, sizeof(ring[0]), "%s", s ? s : "(null)");
+    free(s);
+    return slot;
+}
 
 #define CHECK_DONE()                                                                               \
     (fprintf(stderr, "%d checks, %d failed\n", check_count, check_failures), check_failures ? 1 : 0)
