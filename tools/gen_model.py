@@ -90,6 +90,12 @@ def java_to_pcre(p):
     return re.sub(r"\\u([0-9A-Fa-f]{4})", repl, p)
 
 
+# The access column: "read" or "write" (the transaction), then optionally "+open" (needs no
+# permission) or "+handler" (the handler authorizes); without either the caller's policies
+# must allow the row's action on its resource.
+AUTHZ = {"": "API_AUTHZ_POLICY", "open": "API_AUTHZ_OPEN", "handler": "API_AUTHZ_HANDLER"}
+
+
 def read_operations(path):
     rows = []
     with open(path) as f:
@@ -103,8 +109,9 @@ def read_operations(path):
             svc, op, access, resource = parts
             if svc not in SERVICES:
                 sys.exit("%s:%d: unknown service %s" % (path, lineno, svc))
-            if access not in ("read", "write", "open"):
-                sys.exit("%s:%d: access must be read, write or open" % (path, lineno))
+            tx, _, authz = access.partition("+")
+            if tx not in ("read", "write") or authz not in AUTHZ:
+                sys.exit("%s:%d: access must be read or write, optionally +open or +handler" % (path, lineno))
             rows.append((svc, op, access, resource))
     return rows
 
@@ -330,8 +337,8 @@ def generate(out_dir, data_dir, version, ops_path):
                 handler,
                 c_str("%s:%s" % (SERVICES[svc][3], op)),
                 c_str(resource),
-                "true" if access == "write" else "false",
-                "true" if access == "open" else "false",
+                "true" if access.partition("+")[0] == "write" else "false",
+                AUTHZ[access.partition("+")[2]],
             )
         )
     oc.append("};\nconst size_t api_n_ops = %d;\n" % len(op_rows))
@@ -359,7 +366,7 @@ def generate(out_dir, data_dir, version, ops_path):
             md.append("No operations yet.\n")
             continue
         md.append("| operation | IAM action | resource | access |\n|---|---|---|---|\n")
-        # access "open": the call needs no permission (sts:GetCallerIdentity)
+        # access "+open": the call needs no permission; "+handler": the handler authorizes
         for svc, op, access, resource, *_ in rs:
             md.append("| %s | `%s:%s` | `%s` | %s |\n" % (op, SERVICES[svc][3], op, resource, access))
 
@@ -377,8 +384,23 @@ def generate(out_dir, data_dir, version, ops_path):
         )
     mp.append("};\nconst size_t iam_n_managed_policies = %d;\n" % len(names))
 
+    # ---- AWS-owned SSM documents (data/ssm-documents/*.json)
+    ddir = os.path.join(out_dir, "data", "ssm-documents")
+    sd = [HEADER % version, '#include "svc/ssm/ssm_docs.h"\n\nconst ssm_aws_doc_t ssm_aws_docs[] = {\n']
+    dnames = sorted(f for f in os.listdir(ddir) if f.endswith(".json"))
+    for f in dnames:
+        with open(os.path.join(ddir, f)) as fh:
+            d = json.load(fh)
+        sd.append(
+            "    {%s, %s, %s, %s},\n"
+            % (c_str(d["Name"]), c_str(d["DocumentType"]), c_str(d["TargetType"]),
+               c_str(json.dumps(d["Content"], indent=2)))
+        )
+    sd.append("};\nconst size_t ssm_n_aws_docs = %d;\n" % len(dnames))
+
     outputs = {
         "src/iam/gen/managed_gen.c": "".join(mp),
+        "src/svc/ssm/gen/documents_gen.c": "".join(sd),
         "src/proto/gen/model_gen.c": "".join(c),
         "src/api/gen/ops_gen.h": "".join(h),
         "src/api/gen/ops_gen.c": "".join(oc),

@@ -20,6 +20,39 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
                                 const char *type, const char *value, arena_t *arena)
 {
     const auth_principal_t *who = call->caller;
+    if (!strcmp(type, "stack")) { /* a stack by name or by StackId */
+        if (!value) return "*";
+        if (!strncmp(value, "arn:", 4)) return value;
+        cJSON *s = NULL;
+        errbuf_t seb;
+        const char *arn = NULL;
+        if (!res_get_by_name(tx, app->cfg.account_id, "cfn.stack", value, &s, &seb) && s) {
+            const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "StackId");
+            if (cJSON_IsString(id)) arn = arena_strdup(arena, id->valuestring);
+        }
+        cJSON_Delete(s);
+        return arn ? arn
+                   : arena_printf(arena, "arn:aws:cloudformation:%s:%s:stack/%s/*", app->cfg.region,
+                                  app->cfg.account_id, value);
+    }
+    if (!strcmp(type, "document") || !strcmp(type, "automation-definition")) {
+        /* AWS-owned documents have no account in their ARN */
+        if (!value) return "*";
+        const char *name =
+            !strncmp(value, "arn:", 4) && strrchr(value, '/') ? strrchr(value, '/') + 1 : value;
+        cJSON *d = NULL;
+        errbuf_t deb;
+        bool own =
+            !res_get(tx, &(res_key_t){app->cfg.account_id, "ssm.document", name}, &d, &deb) && d;
+        cJSON_Delete(d);
+        const char *acct = own ? app->cfg.account_id : "";
+        if (!strcmp(type, "document"))
+            return arena_printf(arena, "arn:aws:ssm:%s:%s:document/%s", app->cfg.region, acct,
+                                name);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(call->input, "DocumentVersion");
+        return arena_printf(arena, "arn:aws:ssm:%s:%s:automation-definition/%s:%s", app->cfg.region,
+                            acct, name, cJSON_IsString(v) ? v->valuestring : "$DEFAULT");
+    }
     if (!value) {
         if (!strcmp(type, "user") && who->kind == AUTH_USER) return who->arn;
         if (!strcmp(type, "role") && who->kind == AUTH_ROLE_SESSION) return who->role_arn;
@@ -120,16 +153,33 @@ const char *api_resource_arn(app_t *app, store_tx_t *tx, const api_call_t *call,
     return api_resource_arns(app, tx, call, arena, &n)[0];
 }
 
-/* A growing list of context entries in the arena. */
+/* A growing list of context entries in the arena (room for every global key and the 50
+ * tags a user or role may have). */
 typedef struct ctxb {
-    policy_ctx_entry_t v[48];
+    policy_ctx_entry_t v[80];
     size_t n;
     arena_t *arena;
 } ctxb_t;
 
+/* Service Catalog's access-level condition keys, lowest first. */
+static const char *const sc_levels[] = {"servicecatalog:userLevel", "servicecatalog:roleLevel",
+                                        "servicecatalog:accountLevel"};
+
+/* Drops the entry of key, if any. */
+static void ctx_drop(ctxb_t *c, const char *key)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->v[i].key, key)) c->v[keep++] = c->v[i];
+    c->n = keep;
+}
+
+/* Adds key = value, replacing an entry of the same key. */
 static void ctx_add(ctxb_t *c, const char *key, policy_ctx_type_t type, const char *value)
 {
-    if (!value || c->n == sizeof(c->v) / sizeof(c->v[0])) return;
+    if (!value) return;
+    ctx_drop(c, key);
+    if (c->n == sizeof(c->v) / sizeof(c->v[0])) return;
     const char **vals = arena_alloc(c->arena, sizeof(*vals));
     vals[0] = arena_strdup(c->arena, value);
     c->v[c->n++] = (policy_ctx_entry_t){key, type, vals, 1};
@@ -139,7 +189,7 @@ static void ctx_add(ctxb_t *c, const char *key, policy_ctx_type_t type, const ch
 static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ctxb_t *c)
 {
     const auth_principal_t *who = call->caller;
-    int64_t now = clk_now_ms(&app->clock);
+    int64_t now = clk_now_ms(&app->wall);
     char iso[32], epoch[24];
     enc_iso8601(now, iso);
     iso[19] = 'Z'; /* IAM's aws:CurrentTime has no fraction */
@@ -159,8 +209,10 @@ static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ct
     } else if (who->kind == AUTH_ROLE_SESSION) {
         ctx_add(c, "aws:PrincipalArn", PCT_STRING, who->role_arn);
         ctx_add(c, "aws:PrincipalType", PCT_STRING, "AssumedRole");
-        ctx_add(c, "aws:MultiFactorAuthPresent", PCT_BOOL, "false");
     }
+    /* present for temporary credentials only, and none of catalogd's carries MFA */
+    if (who->kind == AUTH_ROLE_SESSION || who->from_get_session_token)
+        ctx_add(c, "aws:MultiFactorAuthPresent", PCT_BOOL, "false");
     if (!call->source_ip) ctx_add(c, "aws:ViaAWSService", PCT_BOOL, "true");
     errbuf_t eb;
     cJSON *tags = iam_principal_tags(tx, who, &eb);
@@ -172,56 +224,34 @@ static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ct
                     v->valuestring);
     }
     cJSON_Delete(tags);
-    /* Service Catalog's own key: the access level the request works at (self by default) */
-    if (!strcmp(call->op->svc->name, "servicecatalog")) {
+    /* Service Catalog's access levels: a request at one level (AccessLevelFilter; User by
+     * default) carries servicecatalog:<level> = "self" for it and every level above it, as
+     * a grant at a level covers the levels below (account > role > user) */
+    if (call->op && !strcmp(call->op->svc->name, "servicecatalog")) {
         const cJSON *alf = cJSON_GetObjectItemCaseSensitive(call->input, "AccessLevelFilter");
         const cJSON *key = cJSON_GetObjectItemCaseSensitive(alf, "Key");
-        const char *level = "self";
+        int from = 0;
         if (cJSON_IsString(key) && !strcmp(key->valuestring, "Account"))
-            level = "account";
+            from = 2;
         else if (cJSON_IsString(key) && !strcmp(key->valuestring, "Role"))
-            level = "role";
-        ctx_add(c, "servicecatalog:userLevel", PCT_STRING, level);
+            from = 1;
+        for (int i = from; i < 3; i++) ctx_add(c, sc_levels[i], PCT_STRING, "self");
     }
 }
 
-/* Which layer decided: for the "because ..." clause of the denial. */
-typedef enum denial {
-    DENY_NONE,
-    DENY_EXPLICIT,
-    DENY_NO_IDENTITY,
-    DENY_BOUNDARY,
-    DENY_SESSION
-} denial_t;
-
-static denial_t authz_decide(const policy_set_t *s, const policy_request_t *req, const char **where)
+policy_ctx_t api_request_context(const api_ctx_t *c)
 {
-    bool allow = false, boundary_allows = !s->boundary, session_allows = s->n_session == 0;
-    for (size_t i = 0; i < s->n_identity; i++) {
-        policy_effect_t e = policy_eval(s->identity[i], req, NULL);
-        if (e == POLICY_DENY) return (*where = "an identity-based policy"), DENY_EXPLICIT;
-        allow |= e == POLICY_ALLOW;
-    }
-    if (s->boundary) {
-        policy_effect_t e = policy_eval(s->boundary, req, NULL);
-        if (e == POLICY_DENY) return (*where = "a permissions boundary"), DENY_EXPLICIT;
-        boundary_allows = e == POLICY_ALLOW;
-    }
-    for (size_t i = 0; i < s->n_session; i++) {
-        policy_effect_t e = policy_eval(s->session[i], req, NULL);
-        if (e == POLICY_DENY) return (*where = "a session policy"), DENY_EXPLICIT;
-        session_allows |= e == POLICY_ALLOW;
-    }
-    if (!allow) return DENY_NO_IDENTITY;
-    if (!boundary_allows) return DENY_BOUNDARY;
-    if (!session_allows) return DENY_SESSION;
-    return DENY_NONE;
+    api_call_t call = {
+        .op = c->op, .caller = c->caller, .input = (cJSON *)c->in, .source_ip = c->source_ip};
+    ctxb_t *b = arena_zalloc(c->arena, sizeof(*b)); /* the entries outlive this call */
+    b->arena = c->arena;
+    authz_context(c->app, c->tx, &call, b);
+    return (policy_ctx_t){b->v, b->n};
 }
 
-err_t api_deny(app_t *app, const api_call_t *call, const char *resource, bool explicit_deny,
+err_t api_deny(const api_call_t *call, const char *action, const char *resource, bool explicit_deny,
                const char *because, errbuf_t *eb)
 {
-    const char *action = call->op->action;
     if (call->op->svc->protocol == MP_EC2) {
         if (!call->op->write)
             return err_fail(eb, ERR_ACCESS_DENIED,
@@ -247,58 +277,105 @@ err_t api_deny(app_t *app, const api_call_t *call, const char *resource, bool ex
         buf_free(&b);
         return ERR_ACCESS_DENIED;
     }
-    (void)app;
     return err_fail(eb, ERR_ACCESS_DENIED,
                     "User: %s is not authorized to perform: %s on resource: %s %s",
                     call->caller->arn, action, resource, because);
 }
 
+/* Decides action on every one of resources for call->caller, in the request context plus
+ * one more key (key NULL: none), with policy_decide over the caller's policy set. ERR_OK
+ * when each is allowed; else ERR_ACCESS_DENIED naming the first refused resource and the
+ * layer that refused it; store errors as they come. */
+static err_t authz_check(app_t *app, store_tx_t *tx, const api_call_t *call, const char *action,
+                         const char *const *resources, size_t n_res, const char *key,
+                         const char *value, errbuf_t *eb)
+{
+    arena_t arena;
+    arena_init(&arena);
+    ctxb_t ctx = {.arena = &arena};
+    authz_context(app, tx, call, &ctx);
+    /* asking about one Service Catalog access level: the levels below it do not count */
+    for (int i = 0; key && i < 3; i++)
+        if (!strcmp(key, sc_levels[i]))
+            for (int j = 0; j < i; j++) ctx_drop(&ctx, sc_levels[j]);
+    if (key) ctx_add(&ctx, key, PCT_STRING, value);
+    policy_ctx_t pctx = {ctx.v, ctx.n};
+    iam_policies_t pol;
+    err_t rc = iam_policies_load(tx, call->caller, &arena, &pol, eb);
+    policy_decision_t d = POLICY_ALLOWED;
+    policy_layer_t why = POLICY_LAYER_NONE;
+    const char *resource = n_res ? resources[0] : "*";
+    for (size_t i = 0; !rc && i < n_res && d == POLICY_ALLOWED; i++) {
+        resource = resources[i];
+        policy_request_t req = {action, resource, &pctx, NULL};
+        d = policy_decide(&pol.set, &req, &why);
+    }
+    if (!rc) iam_policies_free(&pol);
+    if (!rc && d != POLICY_ALLOWED) {
+        static const struct {
+            const char *article, *name;
+        } layer[] = {
+            [POLICY_LAYER_NONE] = {"an", "identity-based policy"},
+            [POLICY_LAYER_IDENTITY] = {"an", "identity-based policy"},
+            [POLICY_LAYER_BOUNDARY] = {"a", "permissions boundary"},
+            [POLICY_LAYER_SESSION] = {"a", "session policy"},
+        };
+        char because[400];
+        if (d == POLICY_EXPLICIT_DENY)
+            snprintf(because, sizeof(because), "with an explicit deny in %s %s", layer[why].article,
+                     layer[why].name);
+        else
+            snprintf(because, sizeof(because), "because no %s allows the %s action",
+                     layer[why].name, action);
+        rc = api_deny(call, action, resource, d == POLICY_EXPLICIT_DENY, because, eb);
+    }
+    arena_free(&arena);
+    return rc;
+}
+
+/* Credentials from GetSessionToken carry no MFA (catalogd has no MFA devices): AWS lets
+ * them call no IAM operation and, of STS, only AssumeRole and GetCallerIdentity. */
+static err_t authz_token_limits(const api_call_t *call, errbuf_t *eb)
+{
+    const api_op_t *op = call->op;
+    if (!strcmp(op->svc->name, "iam"))
+        return err_fail(eb, ERR_ACCESS_DENIED,
+                        "User: %s is not authorized to perform: %s because credentials from "
+                        "GetSessionToken cannot call IAM without MFA authentication",
+                        call->caller->arn, op->action);
+    if (!strcmp(op->svc->name, "sts") && strcmp(op->name, "AssumeRole") &&
+        strcmp(op->name, "GetCallerIdentity"))
+        return err_fail(eb, ERR_ACCESS_DENIED, "Cannot call %s with session credentials", op->name);
+    return ERR_OK;
+}
+
 err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t *eb)
 {
     const auth_principal_t *who = call->caller;
-    if (who->kind == AUTH_ROOT || who->kind == AUTH_SERVICE || call->op->open) return ERR_OK;
+    err_t rc = who->from_get_session_token ? authz_token_limits(call, eb) : ERR_OK;
+    if (rc || who->kind == AUTH_ROOT || who->kind == AUTH_SERVICE ||
+        call->op->authz != API_AUTHZ_POLICY)
+        return rc;
     arena_t arena;
     arena_init(&arena);
     size_t n_res;
     const char **resources = api_resource_arns(app, tx, call, &arena, &n_res);
-    ctxb_t ctx = {.arena = &arena};
-    authz_context(app, tx, call, &ctx);
-    policy_ctx_t pctx = {ctx.v, ctx.n};
-    iam_policies_t pol;
-    err_t rc = iam_policies_load(tx, who, &arena, &pol, eb);
-    if (rc) {
-        arena_free(&arena);
-        return rc;
-    }
-    const char *where = "", *resource = resources[0];
-    denial_t d = DENY_NONE;
-    for (size_t i = 0; i < n_res && d == DENY_NONE; i++) {
-        resource = resources[i];
-        policy_request_t req = {call->op->action, resource, &pctx, NULL};
-        d = authz_decide(&pol.set, &req, &where);
-    }
-    iam_policies_free(&pol);
-    if (d != DENY_NONE) {
-        const char *action = call->op->action;
-        char because[400];
-        switch (d) {
-        case DENY_EXPLICIT:
-            snprintf(because, sizeof(because), "with an explicit deny in %s", where);
-            break;
-        case DENY_BOUNDARY:
-            snprintf(because, sizeof(because),
-                     "because no permissions boundary allows the %s action", action);
-            break;
-        case DENY_SESSION:
-            snprintf(because, sizeof(because), "because no session policy allows the %s action",
-                     action);
-            break;
-        default:
-            snprintf(because, sizeof(because),
-                     "because no identity-based policy allows the %s action", action);
-        }
-        rc = api_deny(app, call, resource, d == DENY_EXPLICIT, because, eb);
-    }
+    rc = authz_check(app, tx, call, call->op->action, resources, n_res, NULL, NULL, eb);
     arena_free(&arena);
     return rc;
+}
+
+err_t api_check_action(api_ctx_t *c, const char *action, const char *resource, const char *key,
+                       const char *value)
+{
+    const auth_principal_t *who = c->caller;
+    if (who->kind == AUTH_ROOT || who->kind == AUTH_SERVICE) return ERR_OK;
+    api_call_t call = {
+        .op = c->op, .caller = who, .input = (cJSON *)c->in, .source_ip = c->source_ip};
+    return authz_check(c->app, c->tx, &call, action, &resource, 1, key, value, c->eb);
+}
+
+err_t api_check_pass_role(api_ctx_t *c, const char *role_arn, const char *service)
+{
+    return api_check_action(c, "iam:PassRole", role_arn, "iam:PassedToService", service);
 }

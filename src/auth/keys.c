@@ -1,4 +1,4 @@
-/* keys.c - access key storage, lookup cache and root bootstrap. */
+/* keys.c - access key storage, lookup cache, last-use recording and root bootstrap. */
 #include "auth/keys.h"
 
 #include "core/crypto.h"
@@ -14,7 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#define KEYS_CACHE 256
+#define KEYS_CACHE        256
+#define KEYS_USES         1024 /* last-use slots, probed KEYS_USE_PROBE deep */
+#define KEYS_USE_PROBE    4
+#define KEYS_USE_INTERVAL 60000 /* ms: a key's use reaches the store at most this often */
+#define KEYS_USE_BATCH    64    /* uses written per transaction */
 
 typedef struct key_entry {
     char id[32];
@@ -26,14 +30,30 @@ typedef struct key_entry {
     bool used;
 } key_entry_t;
 
+/* The last use of one long-term key. Kept apart from the lookup cache, which every change
+ * to keys or principals empties: the once-a-minute throttle must outlive that. */
+typedef struct key_use {
+    char id[32];       /* "" when the slot is free */
+    int64_t used_ms;   /* the latest use */
+    int64_t stored_ms; /* the use last handed to the store, 0 when none */
+    char service[32];
+    char region[32];
+} key_use_t;
+
 struct auth_keys {
     auth_keys_opts_t o;
     char *data_dir, *account;
     seal_t seal;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu; /* guards cache, gen and the use recorder */
     uint64_t gen;
     key_entry_t cache[KEYS_CACHE];
+    key_use_t uses[KEYS_USES];
+    pthread_cond_t use_cv; /* wakes the recorder: a use is due, or stopping */
+    bool use_due, stopping, recorder_running;
+    pthread_t recorder;
 };
+
+static void *keys_recorder(void *arg);
 
 err_t auth_keys_open(const auth_keys_opts_t *o, auth_keys_t **out, errbuf_t *eb)
 {
@@ -45,7 +65,11 @@ err_t auth_keys_open(const auth_keys_opts_t *o, auth_keys_t **out, errbuf_t *eb)
     k->o.account = k->account;
     k->gen = 1;
     pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->use_cv, NULL);
     err_t rc = seal_open(&k->seal, o->data_dir, o->ids, eb);
+    if (!rc && pthread_create(&k->recorder, NULL, keys_recorder, k) != 0)
+        rc = err_fail(eb, ERR_INTERNAL, "cannot start the access key use recorder");
+    k->recorder_running = !rc;
     if (rc) {
         auth_keys_close(k);
         return rc;
@@ -57,6 +81,14 @@ err_t auth_keys_open(const auth_keys_opts_t *o, auth_keys_t **out, errbuf_t *eb)
 void auth_keys_close(auth_keys_t *k)
 {
     if (!k) return;
+    if (k->recorder_running) { /* it stores what is left, then ends */
+        pthread_mutex_lock(&k->mu);
+        k->stopping = true;
+        pthread_cond_signal(&k->use_cv);
+        pthread_mutex_unlock(&k->mu);
+        pthread_join(k->recorder, NULL);
+    }
+    pthread_cond_destroy(&k->use_cv);
     pthread_mutex_destroy(&k->mu);
     free(k->data_dir);
     free(k->account);
@@ -76,11 +108,11 @@ void auth_keys_invalidate(auth_keys_t *k)
     pthread_mutex_unlock(&k->mu);
 }
 
-static unsigned keys_slot(span_t id)
+static unsigned keys_hash(span_t id)
 {
     unsigned h = 2166136261u;
     for (size_t i = 0; i < id.n; i++) h = (h ^ (unsigned char)id.p[i]) * 16777619u;
-    return h % KEYS_CACHE;
+    return h;
 }
 
 static void keys_root_principal(const char *account, const char *key, auth_principal_t *who)
@@ -150,7 +182,7 @@ err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, 
     if (access_key.n == 0 || access_key.n >= 32)
         return err_fail(eb, ERR_INVALID_CLIENT_TOKEN,
                         "The security token included in the request is invalid.");
-    unsigned slot = keys_slot(access_key);
+    unsigned slot = keys_hash(access_key) % KEYS_CACHE;
     key_entry_t e;
     bool hit = false;
     pthread_mutex_lock(&k->mu);
@@ -189,6 +221,110 @@ err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, 
     *who = e.who;
     if (e.expires_ms) who->expires_ms = e.expires_ms;
     return ERR_OK;
+}
+
+/* ---- last use: noted in memory on every request, stored by the recorder thread */
+
+/* The slot of key id (mu held): its own, else (claim) a free one or the one among the
+ * probed slots used longest ago, emptied for id; NULL when not found and not claiming. */
+static key_use_t *keys_use_slot(auth_keys_t *k, const char *id, bool claim)
+{
+    unsigned h = keys_hash(span_of(id)) % (KEYS_USES / KEYS_USE_PROBE) * KEYS_USE_PROBE;
+    key_use_t *oldest = NULL;
+    for (unsigned i = 0; i < KEYS_USE_PROBE; i++) {
+        key_use_t *u = &k->uses[h + i];
+        if (!strcmp(u->id, id)) return u;
+        if (!oldest || u->used_ms < oldest->used_ms) oldest = u; /* free slots read 0 */
+    }
+    if (!claim) return NULL;
+    memset(oldest, 0, sizeof(*oldest));
+    snprintf(oldest->id, sizeof(oldest->id), "%s", id);
+    return oldest;
+}
+
+void auth_keys_note_use(auth_keys_t *k, const auth_principal_t *who, const char *service,
+                        const char *region, int64_t now_ms)
+{
+    if (who->expires_ms || !who->access_key[0]) return;
+    pthread_mutex_lock(&k->mu);
+    key_use_t *u = keys_use_slot(k, who->access_key, true);
+    u->used_ms = now_ms;
+    snprintf(u->service, sizeof(u->service), "%s", service);
+    snprintf(u->region, sizeof(u->region), "%s", region);
+    if (now_ms - u->stored_ms >= KEYS_USE_INTERVAL) {
+        k->use_due = true;
+        pthread_cond_signal(&k->use_cv);
+    }
+    pthread_mutex_unlock(&k->mu);
+}
+
+bool auth_keys_last_use(auth_keys_t *k, const char *id, int64_t *used_ms, char service[32],
+                        char region[32])
+{
+    pthread_mutex_lock(&k->mu);
+    const key_use_t *u = keys_use_slot(k, id, false);
+    if (u) {
+        *used_ms = u->used_ms;
+        memcpy(service, u->service, sizeof(u->service));
+        memcpy(region, u->region, sizeof(u->region));
+    }
+    pthread_mutex_unlock(&k->mu);
+    return u != NULL;
+}
+
+/* Writes uses in one transaction, never moving a key's last use backwards. */
+static void keys_store_uses(auth_keys_t *k, const key_use_t *v, size_t n)
+{
+    errbuf_t eb = {{0}};
+    store_tx_t *tx = NULL;
+    err_t rc = store_begin(k->o.store, true, &tx, &eb);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = store_exec(tx, &eb, NULL,
+                        "UPDATE access_keys SET last_used_ms = ?, last_used_service = ?,"
+                        " last_used_region = ? WHERE access_key_id = ? AND"
+                        " (last_used_ms IS NULL OR last_used_ms < ?)",
+                        "isssi", v[i].used_ms, v[i].service, v[i].region, v[i].id, v[i].used_ms);
+    if (!rc)
+        rc = store_commit(tx, &eb);
+    else if (tx)
+        store_rollback(tx);
+    if (rc) {
+        char em[600];
+        log_warn("access key use not recorded", "\"keys\":%zu,\"error\":\"%s\"", n,
+                 log_escape(em, sizeof(em), eb.msg));
+    }
+}
+
+/* The recorder thread: whenever a use is due, stores every due one (all of them when
+ * stopping), outside the mutex; ends after the last round once auth_keys_close asks. */
+static void *keys_recorder(void *arg)
+{
+    auth_keys_t *k = arg;
+    key_use_t batch[KEYS_USE_BATCH];
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        while (!k->use_due && !k->stopping) pthread_cond_wait(&k->use_cv, &k->mu);
+        bool last = k->stopping;
+        k->use_due = false;
+        size_t n = 0;
+        for (size_t i = 0; i < KEYS_USES; i++) {
+            key_use_t *u = &k->uses[i];
+            if (!u->id[0] || u->used_ms <= u->stored_ms) continue;
+            if (!last && u->used_ms - u->stored_ms < KEYS_USE_INTERVAL) continue;
+            if (n == KEYS_USE_BATCH) {
+                k->use_due = true; /* another round */
+                break;
+            }
+            batch[n++] = *u;
+            u->stored_ms = u->used_ms;
+        }
+        pthread_mutex_unlock(&k->mu);
+        if (n) keys_store_uses(k, batch, n);
+        pthread_mutex_lock(&k->mu);
+        if (last && !k->use_due) break;
+    }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
 }
 
 void auth_keys_generate(ids_t *ids, const char *prefix, char id[32], char secret[64])

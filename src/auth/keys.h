@@ -39,6 +39,18 @@ err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, 
 /* Drops cached lookups; call after committing any change to access keys or principals. */
 void auth_keys_invalidate(auth_keys_t *k);
 
+/* Notes that who's long-term access key authenticated a request to service in region at
+ * now_ms (session keys are not IAM access keys and are ignored). Costs a hash probe under
+ * the cache mutex: a background thread writes a key's use to the store at most once a
+ * minute (and what is left when the keys close), in its own transaction, so a request never
+ * writes for it. Best effort: a use that cannot be stored is logged and dropped. */
+void auth_keys_note_use(auth_keys_t *k, const auth_principal_t *who, const char *service,
+                        const char *region, int64_t now_ms);
+/* The latest use of key id noted in this process, which the store may not have yet: true
+ * with *used_ms, service and region (32 bytes each) filled; false when none is known. */
+bool auth_keys_last_use(auth_keys_t *k, const char *id, int64_t *used_ms, char service[32],
+                        char region[32]);
+
 /* Ensures the root access key exists: env_id/env_secret when given (both), otherwise a
  * generated pair on the very first start, written to <data_dir>/root-credentials (0600).
  * *generated tells whether a new key was made; id_out (32 bytes) gets the key id. */

@@ -78,7 +78,7 @@ err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const cha
             snprintf(who->role_arn, sizeof(who->role_arn), "%s", json_str(e, "Arn"));
         }
     } else if (user_id) {
-        /* GetSessionToken: the user's own permissions, with temporary keys */
+        /* GetSessionToken or a console sign-in: the user's own permissions, temporary keys */
         rc = res_get(tx, &(res_key_t){account, K_USER, user_id}, &e, eb);
         if (!rc && !e) rc = invalid_token(eb);
         if (!rc) who_user(who, account, e);
@@ -91,6 +91,8 @@ err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const cha
     } else {
         rc = invalid_token(eb);
     }
+    if (!rc)
+        who->from_get_session_token = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "gst"));
     cJSON_Delete(e);
     cJSON_Delete(rec);
     return rc;
@@ -98,11 +100,13 @@ err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const cha
 
 char *iam_session_record(const char *role_id, const char *user_id, const char *session,
                          const char *inline_policy, const cJSON *policy_arns,
-                         const char *source_arn)
+                         const char *source_arn, unsigned flags)
 {
     cJSON *r = cJSON_CreateObject();
     if (role_id) cJSON_AddStringToObject(r, "role", role_id);
     if (user_id) cJSON_AddStringToObject(r, "user", user_id);
+    if (flags & IAM_SESSION_ROOT) cJSON_AddBoolToObject(r, "root", true);
+    if (flags & IAM_SESSION_TOKEN) cJSON_AddBoolToObject(r, "gst", true);
     if (session) cJSON_AddStringToObject(r, "session", session);
     if (inline_policy) cJSON_AddStringToObject(r, "policy", inline_policy);
     if (policy_arns && cJSON_GetArraySize(policy_arns))
@@ -198,18 +202,24 @@ static err_t collect_owner(collect_t *c, const char *owner)
     return rc;
 }
 
-/* The permissions boundary of a user or role body, when it has one. */
-static err_t collect_boundary(collect_t *c, const cJSON *e)
+err_t iam_boundary_doc(store_tx_t *tx, const char *account, const cJSON *e, arena_t *arena,
+                       char **doc, errbuf_t *eb)
 {
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(e, "PermissionsBoundary");
     const char *arn = json_str(b, "PermissionsBoundaryArn");
+    *doc = NULL;
     if (!arn) return ERR_OK;
+    err_t rc = iam_managed_policy_doc(tx, account, arn, arena, doc, eb);
+    if (!rc && !*doc) *doc = arena_strdup(arena, "{\"Version\":\"2012-10-17\",\"Statement\":[]}");
+    return rc;
+}
+
+/* The permissions boundary of a user or role body, when it has one. */
+static err_t collect_boundary(collect_t *c, const cJSON *e)
+{
     char *doc = NULL;
-    err_t rc = iam_managed_policy_doc(c->tx, c->account, arn, c->arena, &doc, c->eb);
-    if (!rc && doc)
-        collect_doc(c, doc, 2);
-    else if (!rc)
-        collect_doc(c, "{\"Version\":\"2012-10-17\",\"Statement\":[]}", 2);
+    err_t rc = iam_boundary_doc(c->tx, c->account, e, c->arena, &doc, c->eb);
+    if (!rc && doc) collect_doc(c, doc, 2);
     return rc;
 }
 

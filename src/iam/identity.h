@@ -42,9 +42,23 @@ void iam_policies_free(iam_policies_t *p);
  * of {"Key","Value"} (NULL when none). */
 cJSON *iam_principal_tags(store_tx_t *tx, const auth_principal_t *who, errbuf_t *eb);
 
-/* Builds the JSON record stored for a session access key. */
+/* The permissions boundary document of a user or role body e, copied into arena: *doc is
+ * NULL when e has no boundary, and a policy allowing nothing when its boundary policy no
+ * longer exists (a boundary never widens by vanishing). Store errors as they come. */
+err_t iam_boundary_doc(store_tx_t *tx, const char *account, const cJSON *e, arena_t *arena,
+                       char **doc, errbuf_t *eb);
+
+/* What a session is, beside whose (flags of iam_session_record). */
+enum iam_session_flag {
+    IAM_SESSION_ROOT = 1 << 0,  /* the account root's own session (no role, no user) */
+    IAM_SESSION_TOKEN = 1 << 1, /* issued by sts:GetSessionToken: see auth_principal_t */
+};
+
+/* Builds the JSON record stored for a session access key (the caller cJSON_free()s it):
+ * a role session (role_id), or a session of a user (user_id) or of the root (flags
+ * IAM_SESSION_ROOT) acting as itself. NULL arguments are left out. */
 char *iam_session_record(const char *role_id, const char *user_id, const char *session,
                          const char *inline_policy, const cJSON *policy_arns,
-                         const char *source_arn);
+                         const char *source_arn, unsigned flags);
 
 #endif

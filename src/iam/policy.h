@@ -69,6 +69,8 @@ typedef struct policy_principal {
     const char *role_arn; /* for an assumed-role session: the role's ARN, else NULL */
     const char *account;  /* "123456789012", or NULL for a service principal */
     const char *service;  /* "servicecatalog.amazonaws.com" for a service principal, else NULL */
+    bool named_only; /* match only entries naming aws_arn itself: no "*", account or role entry,
+                        and NotPrincipal never (does the policy grant this exact principal?) */
 } policy_principal_t;
 
 typedef struct policy_request {
@@ -92,8 +94,9 @@ typedef enum policy_effect {
  * ("ACCT" or "arn:aws:iam::ACCT:root") matches every principal with that account (taken from
  * aws_arn when account is NULL); a role ARN also matches that role's sessions (role_arn);
  * {"AWS": "*"} matches AWS principals only; Service entries match service principals only,
- * without regard to case; Federated entries match nobody (no federation yet). A NULL
- * principal is asked about as nobody in particular. Thread-safe on a shared p. */
+ * without regard to case; Federated entries match nobody (no federation yet). With
+ * named_only, only an entry naming aws_arn verbatim matches. A NULL principal is asked about
+ * as nobody in particular. Thread-safe on a shared p. */
 policy_effect_t policy_eval(const policy_t *p, const policy_request_t *req, const char **sid);
 
 /* ---- the decision over a principal's policy set (aws-api.md §7.1) */
@@ -111,10 +114,23 @@ typedef struct policy_set {
     size_t n_session;
 } policy_set_t;
 
-/* Explicit deny anywhere -> POLICY_EXPLICIT_DENY; else an identity allow is needed, and
- * the boundary and every session policy (when present) must also allow. NULL entries in
- * the arrays are skipped; a NULL set or request is an implicit deny. */
-policy_decision_t policy_decide(const policy_set_t *set, const policy_request_t *req);
+/* Which layer of the set decided a denial: for the "because ..." clause of AWS's message. */
+typedef enum policy_layer {
+    POLICY_LAYER_NONE = 0, /* nothing denied */
+    POLICY_LAYER_IDENTITY, /* an identity-based policy denies, or none allows */
+    POLICY_LAYER_BOUNDARY, /* the permissions boundary denies or does not allow */
+    POLICY_LAYER_SESSION,  /* a session policy denies, or none allows */
+} policy_layer_t;
+
+/* The one decision over a policy set, for the request path and the simulator alike.
+ * Explicit deny anywhere -> POLICY_EXPLICIT_DENY; else an identity allow is needed, the
+ * boundary (when present) must allow, and the session policies (when present) must allow:
+ * they are one combined session policy (AssumeRole's inline Policy and its PolicyArns), so
+ * any one of them allowing suffices. NULL entries in the arrays are skipped; a NULL set or
+ * request is an implicit deny. When why is non-NULL it receives the deciding layer
+ * (POLICY_LAYER_NONE when allowed). */
+policy_decision_t policy_decide(const policy_set_t *set, const policy_request_t *req,
+                                policy_layer_t *why);
 
 /* Wildcard match as IAM does it: '*' any run (including '/' and ':'), '?' one byte, every
  * other byte (backslash too) itself; ASCII letters fold when nocase. NULLs never match. */

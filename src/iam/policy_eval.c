@@ -246,6 +246,7 @@ static bool principal_hit(const pprin_t *pr, const policy_principal_t *who)
 {
     static const policy_principal_t nobody;
     if (!who) who = &nobody;
+    if (who->named_only) return in_list(&pr->arns, who->aws_arn, false);
     if (pr->everyone) return true;
     if (who->service) return in_list(&pr->services, who->service, true);
     char acct[13];
@@ -260,6 +261,8 @@ static bool principal_hit(const pprin_t *pr, const policy_principal_t *who)
 static bool stmt_applies(const pstmt_t *st, const policy_request_t *req, buf_t *b)
 {
     if (!action_match(st, req->action) || !resource_match(st, req, b)) return false;
+    if (st->has_principal && st->not_principal && req->principal && req->principal->named_only)
+        return false; /* NotPrincipal names by exclusion, never exactly */
     if (st->has_principal && principal_hit(&st->prin, req->principal) == st->not_principal)
         return false;
     return pcond_all(st, req->ctx);
@@ -286,10 +289,14 @@ policy_effect_t policy_eval(const policy_t *p, const policy_request_t *req, cons
     return eff;
 }
 
-policy_decision_t policy_decide(const policy_set_t *set, const policy_request_t *req)
+policy_decision_t policy_decide(const policy_set_t *set, const policy_request_t *req,
+                                policy_layer_t *why)
 {
+    policy_layer_t ignore;
+    if (!why) why = &ignore;
+    *why = POLICY_LAYER_IDENTITY;
     if (!set || !req) return POLICY_IMPLICIT_DENY;
-    bool allowed = false, session_ok = true;
+    bool allowed = false, has_session = false, session_allows = false;
     for (size_t i = 0; i < set->n_identity; i++) {
         if (!set->identity || !set->identity[i]) continue;
         policy_effect_t e = policy_eval(set->identity[i], req, NULL);
@@ -297,12 +304,17 @@ policy_decision_t policy_decide(const policy_set_t *set, const policy_request_t 
         allowed = allowed || e == POLICY_ALLOW;
     }
     policy_effect_t be = set->boundary ? policy_eval(set->boundary, req, NULL) : POLICY_ALLOW;
-    if (be == POLICY_DENY) return POLICY_EXPLICIT_DENY;
+    if (be == POLICY_DENY) return (*why = POLICY_LAYER_BOUNDARY), POLICY_EXPLICIT_DENY;
     for (size_t i = 0; i < set->n_session; i++) {
         if (!set->session || !set->session[i]) continue;
         policy_effect_t e = policy_eval(set->session[i], req, NULL);
-        if (e == POLICY_DENY) return POLICY_EXPLICIT_DENY;
-        session_ok = session_ok && e == POLICY_ALLOW;
+        if (e == POLICY_DENY) return (*why = POLICY_LAYER_SESSION), POLICY_EXPLICIT_DENY;
+        has_session = true;
+        session_allows = session_allows || e == POLICY_ALLOW;
     }
-    return allowed && be == POLICY_ALLOW && session_ok ? POLICY_ALLOWED : POLICY_IMPLICIT_DENY;
+    if (!allowed) return POLICY_IMPLICIT_DENY;
+    if (be != POLICY_ALLOW) return (*why = POLICY_LAYER_BOUNDARY), POLICY_IMPLICIT_DENY;
+    if (has_session && !session_allows) return (*why = POLICY_LAYER_SESSION), POLICY_IMPLICIT_DENY;
+    *why = POLICY_LAYER_NONE;
+    return POLICY_ALLOWED;
 }

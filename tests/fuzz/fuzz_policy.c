@@ -63,7 +63,7 @@ static void exercise(const policy_t *p)
             const policy_t *set[] = {p};
             policy_set_t s = {
                 .identity = set, .n_identity = 1, .boundary = p, .session = set, .n_session = 1};
-            (void)policy_decide(&s, &req);
+            (void)policy_decide(&s, &req, NULL);
         }
     }
 }

@@ -742,6 +742,27 @@ static void test_trust(void)
     req.principal = &sc;
     CHECK_INT(policy_eval(p, &req, NULL), DENY);
     policy_free(p);
+
+    /* named_only: does the policy name this exact principal (not "*", its account or role)? */
+    const policy_principal_t alice_named = {.aws_arn = alice.aws_arn, .named_only = true};
+    const policy_principal_t sess_named = {
+        .aws_arn = sess.aws_arn, .role_arn = sess.role_arn, .named_only = true};
+    p = parse_kind("{" V "\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":["
+                   "\"arn:aws:iam::123456789012:root\",\"arn:aws:iam::123456789012:user/alice\","
+                   "\"arn:aws:iam::123456789012:role/Ops\"]},\"Action\":\"sts:AssumeRole\"}]}",
+                   POLICY_TRUST);
+    CHECK_INT(ev_trust(p, &alice_named), ALLOW);  /* named, though the account is named too */
+    CHECK_INT(ev_trust(p, &sess_named), NOMATCH); /* only its role is named */
+    policy_free(p);
+    p = parse_kind(ST("\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\""),
+                   POLICY_TRUST);
+    CHECK_INT(ev_trust(p, &alice_named), NOMATCH);
+    policy_free(p);
+    p = parse_kind(ST("\"Effect\":\"Allow\",\"NotPrincipal\":{\"AWS\":\"arn:aws:iam::1:user/x\"},"
+                      "\"Action\":\"sts:AssumeRole\""),
+                   POLICY_TRUST);
+    if (p) CHECK_INT(ev_trust(p, &alice_named), NOMATCH);
+    policy_free(p);
 }
 
 /* ---- the decision over a policy set */
@@ -758,44 +779,67 @@ static void test_decide(void)
     policy_request_t auto_ = {.action = "ssm:StartAutomationExecution", .resource = "*"};
 
     policy_set_t none = {0};
-    CHECK_INT(policy_decide(&none, &start), POLICY_IMPLICIT_DENY);
-    CHECK_INT(policy_decide(NULL, &start), POLICY_IMPLICIT_DENY);
+    CHECK_INT(policy_decide(&none, &start, NULL), POLICY_IMPLICIT_DENY);
+    CHECK_INT(policy_decide(NULL, &start, NULL), POLICY_IMPLICIT_DENY);
 
     const policy_t *id1[] = {ec2};
     policy_set_t s = {.identity = id1, .n_identity = 1};
-    CHECK_INT(policy_decide(&s, &start), POLICY_ALLOWED);
-    CHECK_INT(policy_decide(&s, &auto_), POLICY_IMPLICIT_DENY);
+    CHECK_INT(policy_decide(&s, &start, NULL), POLICY_ALLOWED);
+    CHECK_INT(policy_decide(&s, &auto_, NULL), POLICY_IMPLICIT_DENY);
 
     const policy_t *id2[] = {all, no_stop};
     s = (policy_set_t){.identity = id2, .n_identity = 2};
-    CHECK_INT(policy_decide(&s, &stop), POLICY_EXPLICIT_DENY);
-    CHECK_INT(policy_decide(&s, &start), POLICY_ALLOWED);
+    CHECK_INT(policy_decide(&s, &stop, NULL), POLICY_EXPLICIT_DENY);
+    CHECK_INT(policy_decide(&s, &start, NULL), POLICY_ALLOWED);
 
     /* boundary: intersection, and its deny is explicit */
     const policy_t *id3[] = {all};
     s = (policy_set_t){.identity = id3, .n_identity = 1, .boundary = ec2};
-    CHECK_INT(policy_decide(&s, &start), POLICY_ALLOWED);
-    CHECK_INT(policy_decide(&s, &auto_), POLICY_IMPLICIT_DENY);
+    CHECK_INT(policy_decide(&s, &start, NULL), POLICY_ALLOWED);
+    CHECK_INT(policy_decide(&s, &auto_, NULL), POLICY_IMPLICIT_DENY);
     s.boundary = no_stop;
-    CHECK_INT(policy_decide(&s, &stop), POLICY_EXPLICIT_DENY);
-    CHECK_INT(policy_decide(&s, &start), POLICY_IMPLICIT_DENY); /* boundary allows nothing */
+    CHECK_INT(policy_decide(&s, &stop, NULL), POLICY_EXPLICIT_DENY);
+    CHECK_INT(policy_decide(&s, &start, NULL), POLICY_IMPLICIT_DENY); /* boundary allows nothing */
     const policy_t *id4[] = {ssm};
     s = (policy_set_t){.identity = id4, .n_identity = 1, .boundary = ec2};
-    CHECK_INT(policy_decide(&s, &start), POLICY_IMPLICIT_DENY); /* boundary alone grants nothing */
+    CHECK_INT(policy_decide(&s, &start, NULL),
+              POLICY_IMPLICIT_DENY); /* boundary alone grants nothing */
 
-    /* session policies: each must allow too */
+    /* session policies: together one session policy that must allow too */
+    policy_layer_t why;
     const policy_t *sess1[] = {ec2};
     s = (policy_set_t){.identity = id3, .n_identity = 1, .session = sess1, .n_session = 1};
-    CHECK_INT(policy_decide(&s, &start), POLICY_ALLOWED);
-    CHECK_INT(policy_decide(&s, &auto_), POLICY_IMPLICIT_DENY);
-    const policy_t *sess2[] = {ec2, ssm};
+    CHECK_INT(policy_decide(&s, &start, &why), POLICY_ALLOWED);
+    CHECK_INT(why, POLICY_LAYER_NONE);
+    CHECK_INT(policy_decide(&s, &auto_, &why), POLICY_IMPLICIT_DENY);
+    CHECK_INT(why, POLICY_LAYER_SESSION);
+    const policy_t *sess2[] = {ec2, ssm}; /* inline + managed: either allowing suffices */
     s.session = sess2, s.n_session = 2;
-    CHECK_INT(policy_decide(&s, &start), POLICY_IMPLICIT_DENY);
+    CHECK_INT(policy_decide(&s, &start, NULL), POLICY_ALLOWED);
+    CHECK_INT(policy_decide(&s, &auto_, NULL), POLICY_ALLOWED);
+    CHECK_INT(policy_decide(&s, &stop, NULL), POLICY_ALLOWED);
     const policy_t *sess3[] = {all, no_stop};
     s.session = sess3;
-    CHECK_INT(policy_decide(&s, &stop), POLICY_EXPLICIT_DENY);
+    CHECK_INT(policy_decide(&s, &stop, &why), POLICY_EXPLICIT_DENY);
+    CHECK_INT(why, POLICY_LAYER_SESSION);
+    const policy_t *sess4[] = {NULL}; /* NULL entries are skipped: no session policy at all */
+    s.session = sess4, s.n_session = 1;
+    CHECK_INT(policy_decide(&s, &auto_, NULL), POLICY_ALLOWED);
     s = (policy_set_t){.identity = id4, .n_identity = 1, .session = sess1, .n_session = 1};
-    CHECK_INT(policy_decide(&s, &start), POLICY_IMPLICIT_DENY); /* session alone grants nothing */
+    CHECK_INT(policy_decide(&s, &start, &why),
+              POLICY_IMPLICIT_DENY); /* session alone grants nothing */
+    CHECK_INT(why, POLICY_LAYER_IDENTITY);
+
+    /* which layer decided */
+    s = (policy_set_t){.identity = id2, .n_identity = 2};
+    CHECK_INT(policy_decide(&s, &stop, &why), POLICY_EXPLICIT_DENY);
+    CHECK_INT(why, POLICY_LAYER_IDENTITY);
+    s = (policy_set_t){.identity = id3, .n_identity = 1, .boundary = ec2};
+    CHECK_INT(policy_decide(&s, &auto_, &why), POLICY_IMPLICIT_DENY);
+    CHECK_INT(why, POLICY_LAYER_BOUNDARY);
+    s.boundary = no_stop;
+    CHECK_INT(policy_decide(&s, &stop, &why), POLICY_EXPLICIT_DENY);
+    CHECK_INT(why, POLICY_LAYER_BOUNDARY);
 
     policy_free(all);
     policy_free(ec2);

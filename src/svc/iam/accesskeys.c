@@ -2,10 +2,12 @@
  * DeleteAccessKey, GetAccessKeyLastUsed. Keys live in the access_keys table (auth/keys.h)
  * with their secrets sealed; a user's key rows name the user by UserId. */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include "auth/keys.h"
 #include "core/clk.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define IAM_MAX_KEYS 2
@@ -27,7 +29,7 @@ static err_t key_owner(api_ctx_t *c, cJSON **user, const char **kind, const char
     err_t rc = iam_find(c, "user", name ? name : c->caller->name, user);
     if (!rc) {
         *kind = "user";
-        *principal = arena_strdup(c->arena, iam_str(*user, "UserId"));
+        *principal = arena_strdup(c->arena, jx_str(*user, "UserId"));
     }
     return rc;
 }
@@ -58,7 +60,7 @@ err_t iam_create_access_key(api_ctx_t *c)
             auth_keys_insert(c->app->keys, c->tx, id, secret, kind, principal, NULL, 0, now, c->eb);
     if (!rc) {
         cJSON *k = cJSON_AddObjectToObject(c->out, "AccessKey");
-        cJSON_AddStringToObject(k, "UserName", user ? iam_str(user, "UserName") : "root");
+        cJSON_AddStringToObject(k, "UserName", user ? jx_str(user, "UserName") : "root");
         cJSON_AddStringToObject(k, "AccessKeyId", id);
         cJSON_AddStringToObject(k, "Status", "Active");
         cJSON_AddStringToObject(k, "SecretAccessKey", secret);
@@ -91,7 +93,7 @@ err_t iam_list_access_keys(api_ctx_t *c)
             continue;
         }
         cJSON *k = cJSON_CreateObject();
-        cJSON_AddStringToObject(k, "UserName", user ? iam_str(user, "UserName") : "root");
+        cJSON_AddStringToObject(k, "UserName", user ? jx_str(user, "UserName") : "root");
         cJSON_AddStringToObject(k, "AccessKeyId", store_col_text(st, 0));
         cJSON_AddStringToObject(k, "Status", store_col_text(st, 1));
         cJSON_AddNumberToObject(k, "CreateDate", (double)store_col_int(st, 2) / 1000.0);
@@ -158,21 +160,27 @@ err_t iam_get_access_key_last_used(api_ctx_t *c)
     if (rc) return rc;
     const char *kind = arena_strdup(c->arena, store_col_text(st, 0));
     const char *principal = arena_strdup(c->arena, store_col_text(st, 1));
-    cJSON *lu = cJSON_AddObjectToObject(c->out, "AccessKeyLastUsed");
-    if (store_col_null(st, 2)) {
-        cJSON_AddNumberToObject(lu, "LastUsedDate", 0);
-        cJSON_AddStringToObject(lu, "ServiceName", "N/A");
-        cJSON_AddStringToObject(lu, "Region", "N/A");
-    } else {
-        cJSON_AddNumberToObject(lu, "LastUsedDate", (double)store_col_int(st, 2) / 1000.0);
-        cJSON_AddStringToObject(lu, "ServiceName", store_col_text(st, 3));
-        cJSON_AddStringToObject(lu, "Region", store_col_text(st, 4));
+    /* the store has a use at most a minute old; this process may know a later one */
+    int64_t used_ms = store_col_null(st, 2) ? 0 : store_col_int(st, 2), mem_ms = 0;
+    char service[32], region[32], mem_service[32], mem_region[32];
+    snprintf(service, sizeof(service), "%s", used_ms ? store_col_text(st, 3) : "N/A");
+    snprintf(region, sizeof(region), "%s", used_ms ? store_col_text(st, 4) : "N/A");
+    if (auth_keys_last_use(c->app->keys, id, &mem_ms, mem_service, mem_region) &&
+        mem_ms > used_ms) {
+        used_ms = mem_ms;
+        memcpy(service, mem_service, sizeof(service));
+        memcpy(region, mem_region, sizeof(region));
     }
+    cJSON *lu = cJSON_AddObjectToObject(c->out, "AccessKeyLastUsed");
+    if (used_ms) /* AWS leaves the date out for a key never used */
+        cJSON_AddNumberToObject(lu, "LastUsedDate", (double)used_ms / 1000.0);
+    cJSON_AddStringToObject(lu, "ServiceName", service);
+    cJSON_AddStringToObject(lu, "Region", region);
     rc = store_step(st, &row, c->eb);
     if (!rc && !strcmp(kind, "user")) {
         cJSON *u = NULL;
         rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_USER, principal}, &u, c->eb);
-        if (u) cJSON_AddStringToObject(c->out, "UserName", iam_str(u, "UserName"));
+        if (u) cJSON_AddStringToObject(c->out, "UserName", jx_str(u, "UserName"));
         cJSON_Delete(u);
     }
     return rc;

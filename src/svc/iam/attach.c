@@ -2,6 +2,7 @@
  * and ListEntitiesForPolicy. A link (owner id -> policy ARN) per attachment; the policy's
  * AttachmentCount follows. */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include <string.h>
 
@@ -25,7 +26,7 @@ static err_t iam_count_attachment(api_ctx_t *c, cJSON *p, int delta)
 {
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(p, "AttachmentCount");
     int v = (cJSON_IsNumber(n) ? n->valueint : 0) + delta;
-    cJSON_ReplaceItemInObjectCaseSensitive(p, "AttachmentCount", cJSON_CreateNumber(v < 0 ? 0 : v));
+    jx_set(p, "AttachmentCount", cJSON_CreateNumber(v < 0 ? 0 : v));
     return iam_policy_save(c, p);
 }
 
@@ -89,11 +90,11 @@ static err_t iam_list_attached(api_ctx_t *c, const char *type)
         cJSON *p = NULL;
         rc = iam_policy_by_arn(c, a->valuestring, &p);
         if (rc) break;
-        const char *path = iam_str(p, "Path");
+        const char *path = jx_str(p, "Path");
         if (!prefix || (path && !strncmp(path, prefix, strlen(prefix)))) {
             if (i >= offset && i < offset + limit) {
                 cJSON *item = cJSON_CreateObject();
-                cJSON_AddStringToObject(item, "PolicyName", iam_str(p, "PolicyName"));
+                cJSON_AddStringToObject(item, "PolicyName", jx_str(p, "PolicyName"));
                 cJSON_AddStringToObject(item, "PolicyArn", a->valuestring);
                 cJSON_AddItemToArray(list, item);
             } else if (i >= offset + limit) {
@@ -174,7 +175,7 @@ err_t iam_list_entities_for_policy(api_ctx_t *c)
                          &e, c->eb);
             if (!e) continue;
             cJSON *item = cJSON_CreateObject();
-            cJSON_AddStringToObject(item, kinds[k].name, iam_str(e, kinds[k].name));
+            cJSON_AddStringToObject(item, kinds[k].name, jx_str(e, kinds[k].name));
             cJSON_AddStringToObject(item, kinds[k].id, o->valuestring);
             cJSON_AddItemToArray(k == 0 ? users : k == 1 ? groups : roles, item);
             cJSON_Delete(e);

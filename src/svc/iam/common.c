@@ -1,5 +1,6 @@
 /* common.c - helpers shared by the IAM handlers. */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include "core/clk.h"
 #include "core/ids.h"
@@ -67,12 +68,6 @@ void iam_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit)
         res_page_token(offset + limit, t);
         cJSON_AddStringToObject(c->out, "Marker", t);
     }
-}
-
-const char *iam_str(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 err_t iam_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out)
@@ -171,8 +166,8 @@ err_t iam_entity_insert(api_ctx_t *c, const char *type, cJSON *body, const char 
     char name_m[32], id_m[32];
     snprintf(name_m, sizeof(name_m), "%sName", title);
     snprintf(id_m, sizeof(id_m), "%sId", title);
-    res_key_t k = {c->app->cfg.account_id, iam_kind(type), iam_str(body, id_m)};
-    res_row_t row = {.name = iam_fold(c, iam_str(body, name_m)),
+    res_key_t k = {c->app->cfg.account_id, iam_kind(type), jx_str(body, id_m)};
+    res_row_t row = {.name = iam_fold(c, jx_str(body, name_m)),
                      .created_ms = (int64_t)(iam_now(c) * 1000)};
     err_t rc = res_insert(c->tx, &k, &row, body, c->eb);
     if (!rc && out_member)
@@ -203,8 +198,8 @@ err_t iam_page_ids(api_ctx_t *c, const char *kind, const cJSON *ids, int64_t off
 
 const char *iam_entity_id(const cJSON *e)
 {
-    const char *id = iam_str(e, "UserId");
-    if (!id) id = iam_str(e, "GroupId");
-    if (!id) id = iam_str(e, "RoleId");
+    const char *id = jx_str(e, "UserId");
+    if (!id) id = jx_str(e, "GroupId");
+    if (!id) id = jx_str(e, "RoleId");
     return id;
 }

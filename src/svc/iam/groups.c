@@ -1,6 +1,7 @@
 /* groups.c - IAM groups and membership: CreateGroup, GetGroup, DeleteGroup,
  * AddUserToGroup, RemoveUserFromGroup, ListGroupsForUser (ListGroups is in users.c). */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include <string.h>
 
@@ -19,7 +20,7 @@ err_t iam_get_group(api_ctx_t *c)
     if (!rc) rc = iam_find(c, "group", api_in_str(c, "GroupName"), &g);
     if (rc) return rc;
     cJSON *ids = cJSON_CreateArray();
-    rc = iam_links(c, IAM_LINK_MEMBER, true, iam_str(g, "GroupId"), ids);
+    rc = iam_links(c, IAM_LINK_MEMBER, true, jx_str(g, "GroupId"), ids);
     cJSON_AddItemToObject(c->out, "Group", g);
     cJSON *users = cJSON_AddArrayToObject(c->out, "Users");
     bool more = false;
@@ -34,7 +35,7 @@ err_t iam_delete_group(api_ctx_t *c)
     cJSON *g = NULL;
     err_t rc = iam_find(c, "group", api_in_str(c, "GroupName"), &g);
     if (rc) return rc;
-    const char *id = arena_strdup(c->arena, iam_str(g, "GroupId"));
+    const char *id = arena_strdup(c->arena, jx_str(g, "GroupId"));
     cJSON_Delete(g);
     int64_t n = 0;
     rc = iam_link_count(c, IAM_LINK_MEMBER, true, id, &n);
@@ -66,8 +67,8 @@ static err_t iam_member_pair(api_ctx_t *c, const char **gid, const char **uid)
     err_t rc = iam_find(c, "group", api_in_str(c, "GroupName"), &g);
     if (!rc) rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
     if (!rc) {
-        *gid = arena_strdup(c->arena, iam_str(g, "GroupId"));
-        *uid = arena_strdup(c->arena, iam_str(u, "UserId"));
+        *gid = arena_strdup(c->arena, jx_str(g, "GroupId"));
+        *uid = arena_strdup(c->arena, jx_str(u, "UserId"));
     }
     cJSON_Delete(g);
     cJSON_Delete(u);
@@ -102,7 +103,7 @@ err_t iam_list_groups_for_user(api_ctx_t *c)
     if (!rc) rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
     if (rc) return rc;
     cJSON *ids = cJSON_CreateArray();
-    rc = iam_links(c, IAM_LINK_MEMBER, false, iam_str(u, "UserId"), ids);
+    rc = iam_links(c, IAM_LINK_MEMBER, false, jx_str(u, "UserId"), ids);
     cJSON_Delete(u);
     cJSON *groups = cJSON_AddArrayToObject(c->out, "Groups");
     bool more = false;

@@ -6,6 +6,7 @@
 #define CATALOGD_IAM_INT_H
 
 #include "api/gen/ops_gen.h"
+#include "core/jx.h"
 #include "iam/policy.h"
 #include "res/res.h"
 
@@ -69,9 +70,6 @@ const char *iam_entity_id(const cJSON *e);
 
 /* Checks a console password against a login profile's stored hash (login.c). */
 bool iam_login_verify(const char *encoded, const char *password);
-
-/* String member of a tree (NULL when absent). */
-const char *iam_str(const cJSON *o, const char *name);
 
 /* Lists the bodies of links of kind whose `a` (a_side) or `b` column equals key. Appends
  * the other side's value strings to out (a cJSON array of strings). */

@@ -1,6 +1,7 @@
 /* inline.c - inline policies of users, groups and roles: Put/Get/List/Delete
  * {User,Group,Role}Policy. One resource per policy, id "<owner id>:<PolicyName>". */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include <string.h>
 
@@ -43,8 +44,8 @@ static err_t inline_put(api_ctx_t *c, const inline_kind_t *k)
     rc = res_list(c->tx, &q, all, &more, c->eb);
     size_t total = policy_size_nows(span_of(doc));
     for (cJSON *p = all->child; p; p = p->next)
-        if (strcmp(iam_fold(c, iam_str(p, "PolicyName")), iam_fold(c, name)))
-            total += policy_size_nows(span_of(iam_str(p, "PolicyDocument")));
+        if (strcmp(iam_fold(c, jx_str(p, "PolicyName")), iam_fold(c, name)))
+            total += policy_size_nows(span_of(jx_str(p, "PolicyDocument")));
     cJSON_Delete(all);
     if (!rc && total > k->quota)
         rc = err_fail(c->eb, ERR_IAM_LIMIT_EXCEEDED,
@@ -79,9 +80,9 @@ static err_t inline_get(api_ctx_t *c, const inline_kind_t *k)
         rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "The %s policy with name %s cannot be found.",
                       k->type, name);
     if (!rc) {
-        cJSON_AddStringToObject(c->out, k->name_member, iam_str(owner, k->name_member));
-        cJSON_AddStringToObject(c->out, "PolicyName", iam_str(p, "PolicyName"));
-        cJSON_AddStringToObject(c->out, "PolicyDocument", iam_str(p, "PolicyDocument"));
+        cJSON_AddStringToObject(c->out, k->name_member, jx_str(owner, k->name_member));
+        cJSON_AddStringToObject(c->out, "PolicyName", jx_str(p, "PolicyName"));
+        cJSON_AddStringToObject(c->out, "PolicyDocument", jx_str(p, "PolicyDocument"));
     }
     cJSON_Delete(p);
     cJSON_Delete(owner);
@@ -101,7 +102,7 @@ static err_t inline_list(api_ctx_t *c, const inline_kind_t *k)
     rc = res_list(c->tx, &q, page, &more, c->eb);
     cJSON *names = cJSON_AddArrayToObject(c->out, "PolicyNames");
     for (cJSON *p = page->child; p; p = p->next)
-        cJSON_AddItemToArray(names, cJSON_CreateString(iam_str(p, "PolicyName")));
+        cJSON_AddItemToArray(names, cJSON_CreateString(jx_str(p, "PolicyName")));
     cJSON_Delete(page);
     cJSON_Delete(owner);
     if (!rc) iam_page_out(c, more, offset, limit);

@@ -1,6 +1,7 @@
 /* login.c - console passwords: Create/Get/Update/DeleteLoginProfile. Passwords are kept
  * only as Argon2id hashes (the console's sign-in checks them with iam_login_verify). */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include <argon2.h>
 #include <string.h>
@@ -30,7 +31,7 @@ bool iam_login_verify(const char *encoded, const char *password)
 
 static res_key_t login_key(api_ctx_t *c, const cJSON *user)
 {
-    return (res_key_t){c->app->cfg.account_id, IAM_LOGIN, iam_str(user, "UserId")};
+    return (res_key_t){c->app->cfg.account_id, IAM_LOGIN, jx_str(user, "UserId")};
 }
 
 err_t iam_create_login_profile(api_ctx_t *c)
@@ -43,13 +44,13 @@ err_t iam_create_login_profile(api_ctx_t *c)
     }
     if (!rc && lp)
         rc = err_fail(c->eb, ERR_IAM_ALREADY_EXISTS, "Login Profile for user %s already exists.",
-                      iam_str(u, "UserName"));
+                      jx_str(u, "UserName"));
     char hash[128];
     if (!rc) rc = login_hash(c, api_in_str(c, "Password"), hash);
     if (!rc) {
         bool reset = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "PasswordResetRequired"));
         cJSON *body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "UserName", iam_str(u, "UserName"));
+        cJSON_AddStringToObject(body, "UserName", jx_str(u, "UserName"));
         cJSON_AddNumberToObject(body, "CreateDate", iam_now(c));
         cJSON_AddBoolToObject(body, "PasswordResetRequired", reset);
         cJSON_AddStringToObject(body, "PasswordHash", hash);
@@ -103,13 +104,11 @@ err_t iam_update_login_profile(api_ctx_t *c)
     char hash[128];
     if (!rc && pw) {
         rc = login_hash(c, pw, hash);
-        if (!rc)
-            cJSON_ReplaceItemInObjectCaseSensitive(lp, "PasswordHash", cJSON_CreateString(hash));
+        if (!rc) jx_set(lp, "PasswordHash", cJSON_CreateString(hash));
     }
     const cJSON *reset = cJSON_GetObjectItemCaseSensitive(c->in, "PasswordResetRequired");
     if (!rc && cJSON_IsBool(reset))
-        cJSON_ReplaceItemInObjectCaseSensitive(lp, "PasswordResetRequired",
-                                               cJSON_CreateBool(cJSON_IsTrue(reset)));
+        jx_set(lp, "PasswordResetRequired", cJSON_CreateBool(cJSON_IsTrue(reset)));
     if (!rc) {
         res_key_t k = login_key(c, u);
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), lp, NULL, c->eb);

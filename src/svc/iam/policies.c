@@ -3,6 +3,7 @@
  * SetDefaultPolicyVersion. AWS managed policies live under the pseudo-account "aws"
  * (managed.c) and are read-only. */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include "iam/policy.h"
 
@@ -39,13 +40,13 @@ err_t iam_policy_by_arn(api_ctx_t *c, const char *arn, cJSON **out)
 /* The account that stores policy p (ours, or "aws"). */
 static const char *iam_policy_owner(api_ctx_t *c, const cJSON *p)
 {
-    const char *arn = iam_str(p, "Arn");
+    const char *arn = jx_str(p, "Arn");
     return arn && !strncmp(arn, "arn:aws:iam::aws:", 17) ? IAM_AWS_ACCOUNT : c->app->cfg.account_id;
 }
 
 err_t iam_policy_save(api_ctx_t *c, const cJSON *p)
 {
-    res_key_t k = {iam_policy_owner(c, p), IAM_POLICY, iam_str(p, "PolicyId")};
+    res_key_t k = {iam_policy_owner(c, p), IAM_POLICY, jx_str(p, "PolicyId")};
     return res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), p, NULL, c->eb);
 }
 
@@ -58,7 +59,7 @@ static err_t iam_version_put(api_ctx_t *c, const cJSON *p, const char *vid, cons
     cJSON_AddStringToObject(v, "VersionId", vid);
     cJSON_AddBoolToObject(v, "IsDefaultVersion", is_default);
     cJSON_AddNumberToObject(v, "CreateDate", iam_now(c));
-    const char *pid = iam_str(p, "PolicyId");
+    const char *pid = jx_str(p, "PolicyId");
     res_key_t k = {iam_policy_owner(c, p), IAM_POLICY_VER,
                    arena_printf(c->arena, "%s:%s", pid, vid)};
     res_row_t row = {.parent = pid, .created_ms = (int64_t)(iam_now(c) * 1000)};
@@ -72,20 +73,20 @@ static err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out)
 {
     *out = cJSON_CreateArray();
     bool more;
-    res_query_t q = {iam_policy_owner(c, p), IAM_POLICY_VER, iam_str(p, "PolicyId"), 0, 0};
+    res_query_t q = {iam_policy_owner(c, p), IAM_POLICY_VER, jx_str(p, "PolicyId"), 0, 0};
     return res_list(c->tx, &q, *out, &more, c->eb);
 }
 
 err_t iam_policy_default_doc(api_ctx_t *c, const cJSON *p, char **doc)
 {
-    const char *pid = iam_str(p, "PolicyId");
-    const char *vid = iam_str(p, "DefaultVersionId");
+    const char *pid = jx_str(p, "PolicyId");
+    const char *vid = jx_str(p, "DefaultVersionId");
     cJSON *v = NULL;
     res_key_t k = {iam_policy_owner(c, p), IAM_POLICY_VER,
                    arena_printf(c->arena, "%s:%s", pid, vid)};
     err_t rc = res_get(c->tx, &k, &v, c->eb);
     *doc = NULL;
-    if (!rc && v && iam_str(v, "Document")) *doc = arena_strdup(c->arena, iam_str(v, "Document"));
+    if (!rc && v && jx_str(v, "Document")) *doc = arena_strdup(c->arena, jx_str(v, "Document"));
     cJSON_Delete(v);
     if (!rc && !*doc) rc = err_fail(c->eb, ERR_INTERNAL, "policy %s has no default version", pid);
     return rc;
@@ -104,7 +105,7 @@ err_t iam_create_policy(api_ctx_t *c)
     res_query_t q = {c->app->cfg.account_id, IAM_POLICY, NULL, 0, 0};
     rc = res_list(c->tx, &q, all, &more, c->eb);
     for (cJSON *e = all->child; !rc && e; e = e->next)
-        if (!strcmp(iam_fold(c, iam_str(e, "PolicyName")), iam_fold(c, name)))
+        if (!strcmp(iam_fold(c, jx_str(e, "PolicyName")), iam_fold(c, name)))
             rc = err_fail(c->eb, ERR_IAM_ALREADY_EXISTS,
                           "A policy called %s already exists. Duplicate names are not allowed.",
                           name);
@@ -173,9 +174,9 @@ err_t iam_list_policies(api_ctx_t *c)
     more = false;
     for (cJSON *e = all->child; !rc && e;) {
         cJSON *next = e->next;
-        const char *path = iam_str(e, "Path");
+        const char *path = jx_str(e, "Path");
         int64_t n = 0;
-        if (only_attached) rc = iam_link_count(c, IAM_LINK_ATTACH, false, iam_str(e, "Arn"), &n);
+        if (only_attached) rc = iam_link_count(c, IAM_LINK_ATTACH, false, jx_str(e, "Arn"), &n);
         bool keep = (!prefix || (path && !strncmp(path, prefix, strlen(prefix)))) &&
                     (!only_attached || n > 0);
         if (keep) {
@@ -225,12 +226,12 @@ err_t iam_delete_policy(api_ctx_t *c)
     for (cJSON *v = vs ? vs->child : NULL; !rc && v; v = v->next)
         rc = res_delete(c->tx,
                         &(res_key_t){c->app->cfg.account_id, IAM_POLICY_VER,
-                                     arena_printf(c->arena, "%s:%s", iam_str(p, "PolicyId"),
-                                                  iam_str(v, "VersionId"))},
+                                     arena_printf(c->arena, "%s:%s", jx_str(p, "PolicyId"),
+                                                  jx_str(v, "VersionId"))},
                         NULL, c->eb);
     if (!rc)
         rc = res_delete(c->tx,
-                        &(res_key_t){c->app->cfg.account_id, IAM_POLICY, iam_str(p, "PolicyId")},
+                        &(res_key_t){c->app->cfg.account_id, IAM_POLICY, jx_str(p, "PolicyId")},
                         NULL, c->eb);
     cJSON_Delete(vs);
     cJSON_Delete(p);
@@ -260,16 +261,16 @@ err_t iam_create_policy_version(api_ctx_t *c)
             for (cJSON *v = vs->child; !rc && v; v = v->next) {
                 if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "IsDefaultVersion")))
                     continue;
-                cJSON_ReplaceItemInObjectCaseSensitive(v, "IsDefaultVersion", cJSON_CreateFalse());
-                res_key_t k = {c->app->cfg.account_id, IAM_POLICY_VER,
-                               arena_printf(c->arena, "%s:%s", iam_str(p, "PolicyId"),
-                                            iam_str(v, "VersionId"))};
+                jx_set(v, "IsDefaultVersion", cJSON_CreateFalse());
+                res_key_t k = {
+                    c->app->cfg.account_id, IAM_POLICY_VER,
+                    arena_printf(c->arena, "%s:%s", jx_str(p, "PolicyId"), jx_str(v, "VersionId"))};
                 rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), v, NULL, c->eb);
             }
-            cJSON_ReplaceItemInObjectCaseSensitive(p, "DefaultVersionId", cJSON_CreateString(vid));
+            jx_set(p, "DefaultVersionId", cJSON_CreateString(vid));
         }
-        cJSON_ReplaceItemInObjectCaseSensitive(p, "NextVersion", cJSON_CreateNumber(next + 1));
-        cJSON_ReplaceItemInObjectCaseSensitive(p, "UpdateDate", cJSON_CreateNumber(iam_now(c)));
+        jx_set(p, "NextVersion", cJSON_CreateNumber(next + 1));
+        jx_set(p, "UpdateDate", cJSON_CreateNumber(iam_now(c)));
         if (!rc) rc = iam_version_put(c, p, vid, doc, set_default);
         if (!rc) rc = iam_policy_save(c, p);
         if (!rc) {
@@ -288,7 +289,7 @@ err_t iam_create_policy_version(api_ctx_t *c)
 static err_t iam_version_in(api_ctx_t *c, cJSON *vs, const char *arn, const char *vid, cJSON **out)
 {
     for (cJSON *v = vs->child; v; v = v->next) {
-        if (!strcmp(iam_str(v, "VersionId"), vid)) {
+        if (!strcmp(jx_str(v, "VersionId"), vid)) {
             *out = v;
             return ERR_OK;
         }
@@ -354,7 +355,7 @@ err_t iam_delete_policy_version(api_ctx_t *c)
     if (!rc)
         rc = res_delete(c->tx,
                         &(res_key_t){c->app->cfg.account_id, IAM_POLICY_VER,
-                                     arena_printf(c->arena, "%s:%s", iam_str(p, "PolicyId"), vid)},
+                                     arena_printf(c->arena, "%s:%s", jx_str(p, "PolicyId"), vid)},
                         NULL, c->eb);
     cJSON_Delete(vs);
     cJSON_Delete(p);
@@ -372,15 +373,15 @@ err_t iam_set_default_policy_version(api_ctx_t *c)
     for (cJSON *e = vs ? vs->child : NULL; !rc && e; e = e->next) {
         bool want = e == v;
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "IsDefaultVersion")) == want) continue;
-        cJSON_ReplaceItemInObjectCaseSensitive(e, "IsDefaultVersion", cJSON_CreateBool(want));
+        jx_set(e, "IsDefaultVersion", cJSON_CreateBool(want));
         res_key_t k = {
             c->app->cfg.account_id, IAM_POLICY_VER,
-            arena_printf(c->arena, "%s:%s", iam_str(p, "PolicyId"), iam_str(e, "VersionId"))};
+            arena_printf(c->arena, "%s:%s", jx_str(p, "PolicyId"), jx_str(e, "VersionId"))};
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), e, NULL, c->eb);
     }
     if (!rc) {
-        cJSON_ReplaceItemInObjectCaseSensitive(p, "DefaultVersionId", cJSON_CreateString(vid));
-        cJSON_ReplaceItemInObjectCaseSensitive(p, "UpdateDate", cJSON_CreateNumber(iam_now(c)));
+        jx_set(p, "DefaultVersionId", cJSON_CreateString(vid));
+        jx_set(p, "UpdateDate", cJSON_CreateNumber(iam_now(c)));
         rc = iam_policy_save(c, p);
     }
     cJSON_Delete(vs);

@@ -2,6 +2,7 @@
  * (ListRoles is in users.c). The trust policy is a resource-based policy checked by
  * sts:AssumeRole (svc/sts). */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include <string.h>
 
@@ -43,7 +44,7 @@ err_t iam_get_role(api_ctx_t *c)
 /* Saves role r (found by iam_find) after a change. */
 static err_t iam_role_save(api_ctx_t *c, const cJSON *r)
 {
-    res_key_t k = {c->app->cfg.account_id, IAM_ROLE, iam_str(r, "RoleId")};
+    res_key_t k = {c->app->cfg.account_id, IAM_ROLE, jx_str(r, "RoleId")};
     return res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), r, NULL, c->eb);
 }
 
@@ -52,7 +53,7 @@ err_t iam_delete_role(api_ctx_t *c)
     cJSON *r = NULL;
     err_t rc = iam_find(c, "role", api_in_str(c, "RoleName"), &r);
     if (rc) return rc;
-    const char *id = arena_strdup(c->arena, iam_str(r, "RoleId"));
+    const char *id = arena_strdup(c->arena, jx_str(r, "RoleId"));
     cJSON_Delete(r);
     int64_t n = 0;
     rc = iam_link_count(c, IAM_LINK_ATTACH, true, id, &n);
@@ -81,8 +82,7 @@ err_t iam_update_assume_role_policy(api_ctx_t *c)
     err_t rc = iam_check_document(c, doc, POLICY_TRUST, IAM_TRUST_QUOTA, "ACLSizePerRole");
     if (!rc) rc = iam_find(c, "role", api_in_str(c, "RoleName"), &r);
     if (!rc) {
-        cJSON_ReplaceItemInObjectCaseSensitive(r, "AssumeRolePolicyDocument",
-                                               cJSON_CreateString(doc));
+        jx_set(r, "AssumeRolePolicyDocument", cJSON_CreateString(doc));
         rc = iam_role_save(c, r);
     }
     cJSON_Delete(r);
@@ -100,9 +100,7 @@ err_t iam_update_role(api_ctx_t *c)
         cJSON_AddStringToObject(r, "Description", desc);
     }
     int64_t max = api_in_int(c, "MaxSessionDuration", 0);
-    if (max)
-        cJSON_ReplaceItemInObjectCaseSensitive(r, "MaxSessionDuration",
-                                               cJSON_CreateNumber((double)max));
+    if (max) jx_set(r, "MaxSessionDuration", cJSON_CreateNumber((double)max));
     rc = iam_role_save(c, r);
     cJSON_Delete(r);
     return rc;

@@ -1,7 +1,9 @@
 /* simulate.c - the IAM policy simulator: SimulatePrincipalPolicy (a user's, group's or
- * role's own policies, plus any given) and SimulateCustomPolicy (only the given ones),
- * evaluated by the same engine that authorizes every request. */
+ * role's own policies and permissions boundary, plus any given) and SimulateCustomPolicy
+ * (only the given ones), decided by policy_decide, the function that authorizes every
+ * request. */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include "iam/identity.h"
 
@@ -14,8 +16,9 @@ typedef struct sim_policy {
 } sim_policy_t;
 
 typedef struct sim {
-    sim_policy_t v[64];
+    sim_policy_t v[64]; /* the identity-based policies */
     size_t n;
+    policy_t *boundary; /* the permissions boundary, or NULL */
 } sim_t;
 
 static err_t sim_add(api_ctx_t *c, sim_t *s, const char *id, const char *type, const char *doc)
@@ -31,6 +34,18 @@ static err_t sim_add(api_ctx_t *c, sim_t *s, const char *id, const char *type, c
 static void sim_free(sim_t *s)
 {
     for (size_t i = 0; i < s->n; i++) policy_free(s->v[i].p);
+    policy_free(s->boundary);
+}
+
+/* Makes doc the boundary (replacing any): a given one stands in for the entity's own. */
+static err_t sim_boundary(api_ctx_t *c, sim_t *s, const char *doc)
+{
+    policy_t *p = NULL;
+    err_t rc = policy_parse(span_of(doc), POLICY_IDENTITY, &p, c->eb);
+    if (rc) return rc;
+    policy_free(s->boundary);
+    s->boundary = p;
+    return ERR_OK;
 }
 
 /* The inline and attached policies of one owner. */
@@ -41,7 +56,7 @@ static err_t sim_owner(api_ctx_t *c, sim_t *s, const char *owner_id, const char 
     res_query_t q = {c->app->cfg.account_id, IAM_INLINE, owner_id, 0, 0};
     err_t rc = res_list(c->tx, &q, inl, &more, c->eb);
     for (cJSON *p = inl->child; !rc && p; p = p->next)
-        rc = sim_add(c, s, iam_str(p, "PolicyName"), inline_type, iam_str(p, "PolicyDocument"));
+        rc = sim_add(c, s, jx_str(p, "PolicyName"), inline_type, jx_str(p, "PolicyDocument"));
     cJSON_Delete(inl);
     cJSON *arns = cJSON_CreateArray();
     if (!rc) rc = iam_links(c, IAM_LINK_ATTACH, true, owner_id, arns);
@@ -80,7 +95,16 @@ static err_t sim_run(api_ctx_t *c, sim_t *s)
     for (const cJSON *g = given ? given->child : NULL; !rc && g; g = g->next, i++)
         rc = sim_add(c, s, arena_printf(c->arena, "PolicyInputList.%d", i), "IAM Policy",
                      g->valuestring);
+    const cJSON *bounds =
+        cJSON_GetObjectItemCaseSensitive(c->in, "PermissionsBoundaryPolicyInputList");
+    if (!rc && cJSON_GetArraySize(bounds) > 1)
+        return err_fail(c->eb, ERR_IAM_INVALID_INPUT,
+                        "You can input only one permissions boundary policy.");
+    if (!rc && cJSON_GetArraySize(bounds) == 1) rc = sim_boundary(c, s, bounds->child->valuestring);
     if (rc) return err_fail(c->eb, ERR_IAM_MALFORMED_POLICY, "%s", c->eb->msg);
+    const policy_t **identity = arena_alloc(c->arena, sizeof(*identity) * (s->n ? s->n : 1));
+    for (size_t p = 0; p < s->n; p++) identity[p] = s->v[p].p;
+    policy_set_t set = {identity, s->n, s->boundary, NULL, 0};
 
     /* the context */
     const cJSON *entries = cJSON_GetObjectItemCaseSensitive(c->in, "ContextEntries");
@@ -88,7 +112,7 @@ static err_t sim_run(api_ctx_t *c, sim_t *s)
     policy_ctx_entry_t *ctx = arena_zalloc(c->arena, sizeof(*ctx) * (n_ctx ? n_ctx : 1));
     size_t k = 0;
     for (const cJSON *e = entries ? entries->child : NULL; e; e = e->next) {
-        const char *key = iam_str(e, "ContextKeyName");
+        const char *key = jx_str(e, "ContextKeyName");
         const cJSON *vals = cJSON_GetObjectItemCaseSensitive(e, "ContextKeyValues");
         if (!key) continue;
         size_t nv = (size_t)cJSON_GetArraySize(vals);
@@ -96,7 +120,7 @@ static err_t sim_run(api_ctx_t *c, sim_t *s)
         size_t j = 0;
         for (const cJSON *x = vals ? vals->child : NULL; x; x = x->next)
             if (cJSON_IsString(x)) v[j++] = x->valuestring;
-        ctx[k++] = (policy_ctx_entry_t){key, sim_ctx_type(iam_str(e, "ContextKeyType")), v, j};
+        ctx[k++] = (policy_ctx_entry_t){key, sim_ctx_type(jx_str(e, "ContextKeyType")), v, j};
     }
     policy_ctx_t pctx = {ctx, k};
 
@@ -108,30 +132,32 @@ static err_t sim_run(api_ctx_t *c, sim_t *s)
         do {
             const char *res = r ? r->valuestring : "*";
             policy_request_t req = {a->valuestring, res, &pctx, NULL};
-            bool deny = false, allow = false;
-            policy_effect_t *eff = arena_alloc(c->arena, sizeof(*eff) * (s->n ? s->n : 1));
-            for (size_t p = 0; p < s->n; p++) {
-                eff[p] = policy_eval(s->v[p].p, &req, NULL);
-                deny |= eff[p] == POLICY_DENY;
-                allow |= eff[p] == POLICY_ALLOW;
-            }
+            policy_decision_t d = policy_decide(&set, &req, NULL);
             cJSON *out = cJSON_CreateObject();
             cJSON_AddStringToObject(out, "EvalActionName", a->valuestring);
             cJSON_AddStringToObject(out, "EvalResourceName", res);
             cJSON_AddStringToObject(out, "EvalDecision",
-                                    deny    ? "explicitDeny"
-                                    : allow ? "allowed"
-                                            : "implicitDeny");
+                                    d == POLICY_EXPLICIT_DENY ? "explicitDeny"
+                                    : d == POLICY_ALLOWED     ? "allowed"
+                                                              : "implicitDeny");
+            /* the identity statements that decided: the denying ones, or the allowing ones */
             cJSON *matched = cJSON_AddArrayToObject(out, "MatchedStatements");
-            policy_effect_t want = deny ? POLICY_DENY : POLICY_ALLOW;
-            for (size_t p = 0; p < s->n; p++) {
-                if (eff[p] != want) continue;
+            policy_effect_t want = d == POLICY_EXPLICIT_DENY ? POLICY_DENY
+                                   : d == POLICY_ALLOWED     ? POLICY_ALLOW
+                                                             : POLICY_NO_MATCH;
+            for (size_t p = 0; p < s->n && want != POLICY_NO_MATCH; p++) {
+                if (policy_eval(s->v[p].p, &req, NULL) != want) continue;
                 cJSON *m = cJSON_CreateObject();
                 cJSON_AddStringToObject(m, "SourcePolicyId", s->v[p].id);
                 cJSON_AddStringToObject(m, "SourcePolicyType", s->v[p].type);
                 cJSON_AddItemToArray(matched, m);
             }
             cJSON_AddArrayToObject(out, "MissingContextValues");
+            if (s->boundary)
+                cJSON_AddBoolToObject(
+                    cJSON_AddObjectToObject(out, "PermissionsBoundaryDecisionDetail"),
+                    "AllowedByPermissionsBoundary",
+                    policy_eval(s->boundary, &req, NULL) == POLICY_ALLOW);
             cJSON_AddItemToArray(results, out);
             r = r ? r->next : NULL;
         } while (r);
@@ -164,8 +190,11 @@ err_t iam_simulate_principal_policy(api_ctx_t *c)
     if (!type || !name)
         return err_fail(c->eb, ERR_IAM_INVALID_INPUT, "Invalid PolicySourceArn: %s", arn);
     cJSON *e = NULL;
+    char *boundary = NULL;
     rc = iam_find(c, type, name + 1, &e);
     if (!rc) rc = sim_owner(c, &s, iam_entity_id(e), type);
+    if (!rc) rc = iam_boundary_doc(c->tx, c->app->cfg.account_id, e, c->arena, &boundary, c->eb);
+    if (!rc && boundary) rc = sim_boundary(c, &s, boundary);
     if (!rc && !strcmp(type, "user")) {
         cJSON *groups = cJSON_CreateArray();
         rc = iam_links(c, IAM_LINK_MEMBER, false, iam_entity_id(e), groups);

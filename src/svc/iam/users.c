@@ -1,5 +1,6 @@
 /* users.c - IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser. */
 #include "svc/iam/iam_int.h"
+#include "core/jx.h"
 
 #include <string.h>
 
@@ -59,7 +60,7 @@ static err_t iam_list_kind(api_ctx_t *c, const char *kind, const char *member)
     more = false;
     for (cJSON *e = all->child; !rc && e;) {
         cJSON *next = e->next;
-        const char *path = iam_str(e, "Path");
+        const char *path = jx_str(e, "Path");
         if (!prefix || (path && !strncmp(path, prefix, strlen(prefix)))) {
             if (seen >= offset && seen < offset + limit)
                 cJSON_AddItemToArray(list, cJSON_DetachItemViaPointer(all, e));
@@ -108,12 +109,11 @@ err_t iam_update_user(api_ctx_t *c)
     }
     if (!rc) {
         const char *final_name = new_name ? new_name : name;
-        const char *path = new_path ? new_path : iam_str(u, "Path");
-        cJSON_ReplaceItemInObjectCaseSensitive(u, "UserName", cJSON_CreateString(final_name));
-        cJSON_ReplaceItemInObjectCaseSensitive(u, "Path", cJSON_CreateString(path));
-        cJSON_ReplaceItemInObjectCaseSensitive(
-            u, "Arn", cJSON_CreateString(iam_arn(c, "user", path, final_name)));
-        res_key_t k = {c->app->cfg.account_id, IAM_USER, iam_str(u, "UserId")};
+        const char *path = new_path ? new_path : jx_str(u, "Path");
+        jx_set(u, "UserName", cJSON_CreateString(final_name));
+        jx_set(u, "Path", cJSON_CreateString(path));
+        jx_set(u, "Arn", cJSON_CreateString(iam_arn(c, "user", path, final_name)));
+        res_key_t k = {c->app->cfg.account_id, IAM_USER, jx_str(u, "UserId")};
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), u, NULL, c->eb);
         if (!rc)
             rc = store_exec(
@@ -174,7 +174,7 @@ err_t iam_delete_user(api_ctx_t *c)
     cJSON *u = NULL;
     err_t rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
     if (rc) return rc;
-    const char *id = arena_strdup(c->arena, iam_str(u, "UserId"));
+    const char *id = arena_strdup(c->arena, jx_str(u, "UserId"));
     cJSON_Delete(u);
     rc = iam_user_deletable(c, id);
     if (!rc)

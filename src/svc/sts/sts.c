@@ -40,7 +40,7 @@ static err_t sts_issue(app_t *app, store_tx_t *tx, const char *record, int64_t d
 {
     auth_keys_generate(&app->ids, "ASIA", out->access_key, out->secret);
     sts_token(app, out->token);
-    int64_t now = clk_now_ms(&app->clock);
+    int64_t now = clk_now_ms(&app->wall);
     out->expires_ms = now + duration_s * 1000;
     return auth_keys_insert(app->keys, tx, out->access_key, out->secret, "session", record,
                             out->token, out->expires_ms, now, eb);
@@ -77,8 +77,8 @@ static err_t sts_role(app_t *app, store_tx_t *tx, const char *arn, cJSON **role,
     return rc;
 }
 
-/* Evaluates the trust policy for the principal; also tells whether it names the caller's
- * exact ARN (which then needs no identity permission of its own). */
+/* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole on role_arn
+ * (an unparsable document allows nobody). */
 static policy_effect_t sts_trust(const char *doc, const policy_principal_t *pp,
                                  const char *role_arn, const policy_ctx_t *ctx)
 {
@@ -89,6 +89,43 @@ static policy_effect_t sts_trust(const char *doc, const policy_principal_t *pp,
     policy_effect_t e = policy_eval(p, &req, NULL);
     policy_free(p);
     return e;
+}
+
+/* The context the trust and identity policies are decided in: the caller's request context
+ * (NULL: none, for a service) and the keys AssumeRole itself brings. In arena. */
+static policy_ctx_t sts_context(const sts_assume_req_t *r, arena_t *arena)
+{
+    size_t n = r->ctx ? r->ctx->n : 0, k = 0;
+    policy_ctx_entry_t *v = arena_alloc(arena, sizeof(*v) * (n + 2));
+    for (; k < n; k++) v[k] = r->ctx->entries[k];
+    const char **ext = arena_alloc(arena, sizeof(*ext));
+    const char **sess = arena_alloc(arena, sizeof(*sess));
+    ext[0] = r->external_id;
+    sess[0] = r->session_name;
+    if (r->external_id) v[k++] = (policy_ctx_entry_t){"sts:ExternalId", PCT_STRING, ext, 1};
+    if (r->session_name) v[k++] = (policy_ctx_entry_t){"sts:RoleSessionName", PCT_STRING, sess, 1};
+    return (policy_ctx_t){v, k};
+}
+
+/* Step 2 of sts_assume for an IAM caller whose principal the trust policy allows: an
+ * explicit deny of sts:AssumeRole in its own policies refuses; otherwise they must allow
+ * it, unless the trust policy names the caller's own ARN (a same-account grant to that
+ * principal itself; naming its account or, for a session, its role is not enough). */
+static err_t sts_identity(store_tx_t *tx, const sts_assume_req_t *r, const char *trust_doc,
+                          const policy_ctx_t *ctx, arena_t *arena, errbuf_t *eb)
+{
+    const auth_principal_t *caller = r->caller;
+    iam_policies_t pol;
+    err_t rc = iam_policies_load(tx, caller, arena, &pol, eb);
+    if (rc) return rc;
+    policy_request_t req = {"sts:AssumeRole", r->role_arn, ctx, NULL};
+    policy_decision_t d = policy_decide(&pol.set, &req, NULL);
+    iam_policies_free(&pol);
+    if (d == POLICY_ALLOWED) return ERR_OK;
+    policy_principal_t named = {.aws_arn = caller->arn, .named_only = true};
+    if (d == POLICY_IMPLICIT_DENY && sts_trust(trust_doc, &named, r->role_arn, ctx) == POLICY_ALLOW)
+        return ERR_OK;
+    return sts_refuse(eb, caller->arn, r->role_arn);
 }
 
 err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_creds_t *out,
@@ -106,17 +143,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     /* 1. the role's trust policy must allow this principal */
     const cJSON *trust = cJSON_GetObjectItemCaseSensitive(role, "AssumeRolePolicyDocument");
     const char *trust_doc = cJSON_IsString(trust) ? trust->valuestring : "{}";
-    const char *ext_vals[1] = {r->external_id};
-    const char *sess_vals[1] = {r->session_name};
-    policy_ctx_entry_t ents[4];
-    size_t n = 0;
-    if (r->external_id) ents[n++] = (policy_ctx_entry_t){"sts:ExternalId", PCT_STRING, ext_vals, 1};
-    if (r->session_name)
-        ents[n++] = (policy_ctx_entry_t){"sts:RoleSessionName", PCT_STRING, sess_vals, 1};
-    const char *parn_vals[1] = {
-        caller ? (caller->kind == AUTH_ROLE_SESSION ? caller->role_arn : caller->arn) : NULL};
-    if (caller) ents[n++] = (policy_ctx_entry_t){"aws:PrincipalArn", PCT_STRING, parn_vals, 1};
-    policy_ctx_t ctx = {ents, n};
+    policy_ctx_t ctx = sts_context(r, arena);
     policy_principal_t pp = {0};
     policy_effect_t e;
     if (caller) {
@@ -135,52 +162,31 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
             e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
         }
     }
-    if (e != POLICY_ALLOW) {
-        cJSON_Delete(role);
-        return sts_refuse(eb, who, r->role_arn);
-    }
+    rc = e == POLICY_ALLOW ? ERR_OK : sts_refuse(eb, who, r->role_arn);
 
-    /* 2. an IAM caller also needs sts:AssumeRole in its own policies, unless the trust
-     *    policy names it exactly (a same-account resource-based grant) */
-    if (caller) {
-        policy_principal_t only_account = {.account = caller->account};
-        bool named =
-            sts_trust(trust_doc,
-                      &(policy_principal_t){.aws_arn = caller->arn, .role_arn = pp.role_arn},
-                      r->role_arn, &ctx) == POLICY_ALLOW &&
-            sts_trust(trust_doc, &only_account, r->role_arn, &ctx) != POLICY_ALLOW;
-        iam_policies_t pol;
-        rc = iam_policies_load(tx, caller, arena, &pol, eb);
-        if (rc) {
-            cJSON_Delete(role);
-            return rc;
-        }
-        policy_request_t req = {"sts:AssumeRole", r->role_arn, &(policy_ctx_t){NULL, 0}, NULL};
-        policy_decision_t d = policy_decide(&pol.set, &req);
-        iam_policies_free(&pol);
-        if (d == POLICY_EXPLICIT_DENY || (d != POLICY_ALLOWED && !named)) {
-            cJSON_Delete(role);
-            return sts_refuse(eb, who, r->role_arn);
-        }
-    }
+    /* 2. an IAM caller's own policies */
+    if (!rc && caller) rc = sts_identity(tx, r, trust_doc, &ctx, arena, eb);
 
     /* 3. duration and session policies */
     const cJSON *max = cJSON_GetObjectItemCaseSensitive(role, "MaxSessionDuration");
     int64_t duration = r->duration_s ? r->duration_s : 3600;
-    if (cJSON_IsNumber(max) && duration > (int64_t)max->valuedouble) {
-        cJSON_Delete(role);
-        return err_fail(
+    if (!rc && caller && caller->kind == AUTH_ROLE_SESSION && duration > 3600)
+        rc = err_fail(eb, ERR_VALIDATION,
+                      "The requested DurationSeconds exceeds the 1 hour session limit for roles "
+                      "assumed by role chaining.");
+    if (!rc && cJSON_IsNumber(max) && duration > (int64_t)max->valuedouble)
+        rc = err_fail(
             eb, ERR_VALIDATION,
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-    }
-    if (r->policy) {
+    if (!rc && r->policy) {
         policy_t *sp = NULL;
         rc = policy_parse(span_of(r->policy), POLICY_IDENTITY, &sp, eb);
         policy_free(sp);
-        if (rc) {
-            cJSON_Delete(role);
-            return err_fail(eb, ERR_STS_MALFORMED_POLICY, "%s", eb->msg);
-        }
+        if (rc) rc = err_fail(eb, ERR_STS_MALFORMED_POLICY, "%s", eb->msg);
+    }
+    if (rc) {
+        cJSON_Delete(role);
+        return rc;
     }
     cJSON *arns = cJSON_CreateArray();
     for (const cJSON *a = r->policy_arns ? r->policy_arns->child : NULL; a; a = a->next) {
@@ -189,7 +195,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     }
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(role, "RoleId");
     char *record =
-        iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who);
+        iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who, 0);
     cJSON_Delete(arns);
     rc = sts_issue(app, tx, record, duration, out, eb);
     cJSON_free(record);
@@ -225,6 +231,7 @@ err_t sts_assume_role(api_ctx_t *ctx)
 {
     const char *policy = api_in_str(ctx, "Policy");
     const cJSON *arns = cJSON_GetObjectItemCaseSensitive(ctx->in, "PolicyArns");
+    policy_ctx_t rctx = api_request_context(ctx);
     sts_assume_req_t r = {
         .caller = ctx->caller,
         .role_arn = api_in_str(ctx, "RoleArn"),
@@ -234,6 +241,7 @@ err_t sts_assume_role(api_ctx_t *ctx)
         .policy_arns = arns,
         .external_id = api_in_str(ctx, "ExternalId"),
         .source_ip = ctx->source_ip,
+        .ctx = &rctx,
     };
     sts_creds_t c;
     err_t rc = sts_assume(ctx->app, ctx->tx, &r, &c, ctx->arena, ctx->eb);
@@ -251,26 +259,48 @@ err_t sts_assume_role(api_ctx_t *ctx)
     return ERR_OK;
 }
 
+/* sts_session_token with the session's flags (IAM_SESSION_TOKEN for GetSessionToken). */
+static err_t sts_own_session(app_t *app, store_tx_t *tx, const auth_principal_t *who,
+                             int64_t duration_s, unsigned flags, sts_creds_t *out, errbuf_t *eb)
+{
+    if ((who->kind != AUTH_ROOT && who->kind != AUTH_USER) || who->expires_ms)
+        return err_fail(eb, ERR_ACCESS_DENIED,
+                        "Cannot call GetSessionToken with session credentials");
+    if (who->kind == AUTH_ROOT) {
+        if (duration_s > 3600) duration_s = 3600;
+        flags |= IAM_SESSION_ROOT;
+    }
+    char *record = iam_session_record(NULL, who->kind == AUTH_USER ? who->user_id : NULL, NULL,
+                                      NULL, NULL, who->kind == AUTH_USER ? who->arn : NULL, flags);
+    err_t rc = sts_issue(app, tx, record, duration_s, out, eb);
+    cJSON_free(record);
+    if (!rc) {
+        out->who = *who;
+        snprintf(out->who.access_key, sizeof(out->who.access_key), "%s", out->access_key);
+        out->who.expires_ms = out->expires_ms;
+        out->who.from_get_session_token = (flags & IAM_SESSION_TOKEN) != 0;
+    }
+    return rc;
+}
+
+err_t sts_session_token(app_t *app, store_tx_t *tx, const auth_principal_t *who, int64_t duration_s,
+                        sts_creds_t *out, errbuf_t *eb)
+{
+    return sts_own_session(app, tx, who, duration_s, 0, out, eb);
+}
+
+/* GetSessionToken: needs no permission (its row is open), but long-term credentials.
+ * catalogd has no MFA devices, so an MFA code can never be validated. */
 err_t sts_get_session_token(api_ctx_t *ctx)
 {
     const auth_principal_t *who = ctx->caller;
-    if (who->kind == AUTH_ROLE_SESSION)
+    if (api_in_str(ctx, "SerialNumber") || api_in_str(ctx, "TokenCode"))
         return err_fail(ctx->eb, ERR_ACCESS_DENIED,
-                        "Cannot call GetSessionToken with session credentials");
+                        "MultiFactorAuthentication failed, unable to validate MFA code. Please "
+                        "verify your MFA serial number is valid and associated with this user.");
     int64_t duration = api_in_int(ctx, "DurationSeconds", who->kind == AUTH_ROOT ? 3600 : 43200);
-    if (who->kind == AUTH_ROOT && duration > 3600) duration = 3600;
-    char *record;
-    if (who->kind == AUTH_ROOT) {
-        cJSON *rec = cJSON_CreateObject();
-        cJSON_AddBoolToObject(rec, "root", true);
-        record = cJSON_PrintUnformatted(rec);
-        cJSON_Delete(rec);
-    } else {
-        record = iam_session_record(NULL, who->user_id, NULL, NULL, NULL, who->arn);
-    }
     sts_creds_t c;
-    err_t rc = sts_issue(ctx->app, ctx->tx, record, duration, &c, ctx->eb);
-    cJSON_free(record);
+    err_t rc = sts_own_session(ctx->app, ctx->tx, who, duration, IAM_SESSION_TOKEN, &c, ctx->eb);
     if (!rc) sts_put_creds(ctx, &c);
     return rc;
 }
@@ -285,7 +315,7 @@ err_t sts_decode_authorization_message(api_ctx_t *ctx)
     cJSON_Delete(j);
     buf_free(&b);
     if (!ok || !j)
-        return err_fail(ctx->eb, ERR_VALIDATION,
+        return err_fail(ctx->eb, ERR_STS_INVALID_AUTH_MESSAGE,
                         "The message is not a catalogd authorization message.");
     return ERR_OK;
 }

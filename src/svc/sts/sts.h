@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "auth/principal.h"
+#include "iam/policy.h"
 
 #include <cjson/cJSON.h>
 
@@ -20,6 +21,7 @@ typedef struct sts_assume_req {
     const cJSON *policy_arns; /* [{"arn": ...}], or NULL */
     const char *external_id;
     const char *source_ip;
+    const policy_ctx_t *ctx; /* the caller's request context (api_request_context), or NULL */
 } sts_assume_req_t;
 
 typedef struct sts_creds {
@@ -30,12 +32,27 @@ typedef struct sts_creds {
     auth_principal_t who; /* the session's principal */
 } sts_creds_t;
 
-/* Checks the role's trust policy (and, for an IAM caller, the caller's permission for
- * sts:AssumeRole) and issues temporary credentials in tx. ERR_ACCESS_DENIED with AWS's
- * message when refused (a missing role is refused the same way, as on AWS);
- * ERR_STS_MALFORMED_POLICY / ERR_STS_PACKED_POLICY_TOO_LARGE for a bad session policy;
- * ERR_VALIDATION when DurationSeconds passes the role's MaxSessionDuration. */
+/* The whole authorization of an AssumeRole, and the credentials: the role's trust policy
+ * must allow the principal; an IAM caller must not be explicitly denied sts:AssumeRole on
+ * the role by its own policies, which must also allow it unless the trust policy names the
+ * caller's own ARN (aws-api.md §7.5). Both are decided in req->ctx plus the trust keys
+ * (sts:ExternalId, sts:RoleSessionName). Issues temporary credentials in tx.
+ * ERR_ACCESS_DENIED with AWS's message when refused (a missing role is refused the same
+ * way, as on AWS); ERR_STS_MALFORMED_POLICY / ERR_STS_PACKED_POLICY_TOO_LARGE for a bad
+ * session policy; ERR_VALIDATION when DurationSeconds passes the role's MaxSessionDuration,
+ * or one hour when a role session assumes a role (role chaining). */
 err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *req, sts_creds_t *out,
                  arena_t *arena, errbuf_t *eb);
+
+/* Issues temporary credentials for who (the account root or an IAM user, by long-term
+ * credentials or none, as after a console sign-in) in tx: the session resolves back to
+ * that same principal, so its own policies govern every call. Unlike GetSessionToken's
+ * credentials these are not held to GetSessionToken's limits (a console session may call
+ * IAM). duration_s is not checked against the model's range (the caller picks it); the
+ * root user's is capped at 3600. out->who is who with the new access key and expiry.
+ * ERR_ACCESS_DENIED for any other principal or for temporary credentials (session tokens
+ * come from long-term credentials only); store errors as they come. */
+err_t sts_session_token(app_t *app, store_tx_t *tx, const auth_principal_t *who, int64_t duration_s,
+                        sts_creds_t *out, errbuf_t *eb);
 
 #endif
