@@ -5,6 +5,7 @@
 #define CATALOGD_EC2_INT_H
 
 #include "api/gen/ops_gen.h"
+#include "core/jx.h"
 #include "res/res.h"
 
 #define EC2_INSTANCE "ec2.instance"
@@ -44,9 +45,5 @@ err_t ec2_transition(app_t *app, store_tx_t *tx, cJSON *inst, const char *action
 
 /* Registers the transition job kind with the engine. */
 void ec2_register_jobs(app_t *app);
-
-/* Integer member of a tree, or def. */
-int64_t ec2_int(const cJSON *o, const char *name, int64_t def);
-const char *ec2_str(const cJSON *o, const char *name);
 
 #endif

@@ -2,6 +2,7 @@
  * StartInstances, StopInstances, RebootInstances, TerminateInstances. State changes start
  * transitions that providers complete later (provider.c). */
 #include "svc/ec2/ec2_int.h"
+#include "core/jx.h"
 
 #include "core/clk.h"
 #include "core/ids.h"
@@ -30,21 +31,9 @@ const char *ec2_state_name(int code)
     return "pending";
 }
 
-int64_t ec2_int(const cJSON *o, const char *name, int64_t def)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : def;
-}
-
-const char *ec2_str(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 int ec2_state(const cJSON *inst)
 {
-    return (int)ec2_int(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Code", EC2_PENDING);
+    return (int)jx_int(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Code", EC2_PENDING);
 }
 
 void ec2_set_state(cJSON *inst, int code)
@@ -53,7 +42,7 @@ void ec2_set_state(cJSON *inst, int code)
     cJSON_AddNumberToObject(s, "Code", code);
     cJSON_AddStringToObject(s, "Name", ec2_state_name(code));
     if (cJSON_GetObjectItemCaseSensitive(inst, "State"))
-        cJSON_ReplaceItemInObjectCaseSensitive(inst, "State", s);
+        jx_set(inst, "State", s);
     else
         cJSON_AddItemToObject(inst, "State", s);
 }
@@ -115,7 +104,7 @@ err_t ec2_load(api_ctx_t *c, const cJSON *ids, cJSON **out)
 
 err_t ec2_save(store_tx_t *tx, const char *account, const cJSON *inst, int64_t now_ms, errbuf_t *eb)
 {
-    res_key_t k = {account, EC2_INSTANCE, ec2_str(inst, "InstanceId")};
+    res_key_t k = {account, EC2_INSTANCE, jx_str(inst, "InstanceId")};
     return res_update(tx, &k, ec2_state_name(ec2_state(inst)), now_ms, inst, NULL, eb);
 }
 
@@ -128,7 +117,7 @@ static void ec2_user_initiated(api_ctx_t *c, cJSON *inst)
     char when[64], text[96];
     strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S GMT", &tm);
     snprintf(text, sizeof(text), "User initiated (%s)", when);
-    cJSON_ReplaceItemInObjectCaseSensitive(inst, "StateTransitionReason", cJSON_CreateString(text));
+    jx_set(inst, "StateTransitionReason", cJSON_CreateString(text));
 }
 
 /* Tags for `instance` from TagSpecifications (other resource types are ignored). */
@@ -137,7 +126,7 @@ static cJSON *ec2_spec_tags(const cJSON *in)
     cJSON *tags = cJSON_CreateArray();
     const cJSON *specs = cJSON_GetObjectItemCaseSensitive(in, "TagSpecifications");
     for (const cJSON *s = specs ? specs->child : NULL; s; s = s->next) {
-        const char *rt = ec2_str(s, "ResourceType");
+        const char *rt = jx_str(s, "ResourceType");
         if (rt && strcmp(rt, "instance")) continue;
         const cJSON *ts = cJSON_GetObjectItemCaseSensitive(s, "Tags");
         for (const cJSON *t = ts ? ts->child : NULL; t; t = t->next)
@@ -150,7 +139,7 @@ static cJSON *ec2_spec_tags(const cJSON *in)
 static const char *ec2_provider_for(api_ctx_t *c, const cJSON *tags)
 {
     for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next) {
-        const char *k = ec2_str(t, "Key"), *v = ec2_str(t, "Value");
+        const char *k = jx_str(t, "Key"), *v = jx_str(t, "Value");
         if (k && v && !strcmp(k, "catalogd:provider") &&
             (!strcmp(v, "emulated") || !strcmp(v, "exec")))
             return v;
@@ -193,20 +182,20 @@ err_t ec2_run_instances(api_ctx_t *c)
         rc = res_list(c->tx, &q, prior, &more, c->eb);
         cJSON *found = cJSON_CreateArray();
         for (cJSON *i = prior->child; i; i = i->next) {
-            const char *t = ec2_str(i, "ClientToken");
+            const char *t = jx_str(i, "ClientToken");
             if (t && !strcmp(t, token)) cJSON_AddItemToArray(found, cJSON_Duplicate(i, 1));
         }
         cJSON_Delete(prior);
         if (!rc && cJSON_GetArraySize(found)) {
             cJSON *first = found->child;
-            if (strcmp(ec2_str(first, "ImageId"), image))
+            if (strcmp(jx_str(first, "ImageId"), image))
                 rc =
                     err_fail(c->eb, ERR_EC2_IDEMPOTENT_MISMATCH,
                              "Arguments on this idempotent request are inconsistent with arguments "
                              "used in previous request(s).");
             if (!rc) {
                 cJSON *res = cJSON_GetObjectItemCaseSensitive(first, "_Reservation");
-                cJSON_AddStringToObject(c->out, "ReservationId", ec2_str(res, "ReservationId"));
+                cJSON_AddStringToObject(c->out, "ReservationId", jx_str(res, "ReservationId"));
                 cJSON_AddStringToObject(c->out, "OwnerId", c->app->cfg.account_id);
                 cJSON_AddArrayToObject(c->out, "Groups");
                 cJSON_AddItemToObject(c->out, "Instances", found);
@@ -239,7 +228,7 @@ err_t ec2_run_instances(api_ctx_t *c)
         cJSON_AddStringToObject(mon, "State", "disabled");
         cJSON *pl = cJSON_AddObjectToObject(inst, "Placement");
         const cJSON *want = cJSON_GetObjectItemCaseSensitive(c->in, "Placement");
-        const char *az = ec2_str(want, "AvailabilityZone");
+        const char *az = jx_str(want, "AvailabilityZone");
         cJSON_AddStringToObject(pl, "AvailabilityZone",
                                 az ? az : arena_printf(c->arena, "%sa", c->app->cfg.region));
         cJSON_AddStringToObject(pl, "GroupName", "");
@@ -265,7 +254,7 @@ err_t ec2_run_instances(api_ctx_t *c)
         const cJSON *iip = cJSON_GetObjectItemCaseSensitive(c->in, "IamInstanceProfile");
         if (iip) {
             cJSON *p = cJSON_AddObjectToObject(inst, "IamInstanceProfile");
-            const char *arn = ec2_str(iip, "Arn"), *name = ec2_str(iip, "Name");
+            const char *arn = jx_str(iip, "Arn"), *name = jx_str(iip, "Name");
             cJSON_AddStringToObject(p, "Arn",
                                     arn ? arn
                                         : arena_printf(c->arena,
@@ -323,8 +312,8 @@ static const char *ec2_tag(const cJSON *inst, const char *key)
 {
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
     for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next) {
-        const char *k = ec2_str(t, "Key");
-        if (k && !strcmp(k, key)) return ec2_str(t, "Value") ? ec2_str(t, "Value") : "";
+        const char *k = jx_str(t, "Key");
+        if (k && !strcmp(k, key)) return jx_str(t, "Value") ? jx_str(t, "Value") : "";
     }
     return NULL;
 }
@@ -334,23 +323,23 @@ static int ec2_filter_values(const cJSON *inst, const char *name, const char **v
                              char *scratch)
 {
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(inst, "State");
-    if (!strcmp(name, "instance-id")) return vals[0] = ec2_str(inst, "InstanceId"), 1;
-    if (!strcmp(name, "instance-state-name")) return vals[0] = ec2_str(st, "Name"), 1;
+    if (!strcmp(name, "instance-id")) return vals[0] = jx_str(inst, "InstanceId"), 1;
+    if (!strcmp(name, "instance-state-name")) return vals[0] = jx_str(st, "Name"), 1;
     if (!strcmp(name, "instance-state-code")) {
         snprintf(scratch, 16, "%d", ec2_state(inst));
         return vals[0] = scratch, 1;
     }
-    if (!strcmp(name, "instance-type")) return vals[0] = ec2_str(inst, "InstanceType"), 1;
-    if (!strcmp(name, "image-id")) return vals[0] = ec2_str(inst, "ImageId"), 1;
-    if (!strcmp(name, "key-name")) return vals[0] = ec2_str(inst, "KeyName"), vals[0] ? 1 : 0;
-    if (!strcmp(name, "private-ip-address")) return vals[0] = ec2_str(inst, "PrivateIpAddress"), 1;
+    if (!strcmp(name, "instance-type")) return vals[0] = jx_str(inst, "InstanceType"), 1;
+    if (!strcmp(name, "image-id")) return vals[0] = jx_str(inst, "ImageId"), 1;
+    if (!strcmp(name, "key-name")) return vals[0] = jx_str(inst, "KeyName"), vals[0] ? 1 : 0;
+    if (!strcmp(name, "private-ip-address")) return vals[0] = jx_str(inst, "PrivateIpAddress"), 1;
     if (!strcmp(name, "availability-zone"))
         return vals[0] =
-                   ec2_str(cJSON_GetObjectItemCaseSensitive(inst, "Placement"), "AvailabilityZone"),
+                   jx_str(cJSON_GetObjectItemCaseSensitive(inst, "Placement"), "AvailabilityZone"),
                1;
     if (!strcmp(name, "reservation-id"))
         return vals[0] =
-                   ec2_str(cJSON_GetObjectItemCaseSensitive(inst, "_Reservation"), "ReservationId"),
+                   jx_str(cJSON_GetObjectItemCaseSensitive(inst, "_Reservation"), "ReservationId"),
                1;
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
     if (!strncmp(name, "tag:", 4)) {
@@ -360,7 +349,7 @@ static int ec2_filter_values(const cJSON *inst, const char *name, const char **v
     if (!strcmp(name, "tag-key") || !strcmp(name, "tag-value")) {
         int n = 0;
         for (const cJSON *t = tags ? tags->child : NULL; t && n < cap; t = t->next)
-            vals[n++] = ec2_str(t, name[4] == 'k' ? "Key" : "Value");
+            vals[n++] = jx_str(t, name[4] == 'k' ? "Key" : "Value");
         return n;
     }
     return -1;
@@ -371,7 +360,7 @@ static err_t ec2_match(api_ctx_t *c, const cJSON *inst, const cJSON *filters, bo
 {
     *ok = true;
     for (const cJSON *f = filters ? filters->child : NULL; f && *ok; f = f->next) {
-        const char *name = ec2_str(f, "Name");
+        const char *name = jx_str(f, "Name");
         const char *have[64];
         char scratch[16];
         int n = name ? ec2_filter_values(inst, name, have, 64, scratch) : -1;
@@ -410,7 +399,7 @@ static err_t ec2_select(api_ctx_t *c, cJSON **out)
         cJSON *next = i->next;
         bool ok = true;
         if (ec2_state(i) == EC2_TERMINATED &&
-            ec2_int(i, "_TerminatedAt", now) + EC2_TERMINATED_VISIBLE_MS < now &&
+            jx_int(i, "_TerminatedAt", now) + EC2_TERMINATED_VISIBLE_MS < now &&
             !cJSON_GetArraySize(ids))
             ok = false;
         if (ok) rc = ec2_match(c, i, filters, &ok);
@@ -440,9 +429,7 @@ static err_t ec2_page(api_ctx_t *c, cJSON *all, int64_t min_results)
     for (int64_t i = 0; i < offset && all->child; i++) cJSON_DeleteItemFromArray(all, 0);
     if (limit && n - offset > limit) {
         while (cJSON_GetArraySize(all) > limit) cJSON_DeleteItemFromArray(all, (int)limit);
-        char t[64];
-        res_page_token(offset + limit, t);
-        cJSON_AddStringToObject(c->out, "NextToken", t);
+        res_page_out(c->out, "NextToken", true, offset + limit);
     }
     return ERR_OK;
 }
@@ -462,10 +449,10 @@ err_t ec2_describe_instances(api_ctx_t *c)
     while (sel->child) {
         cJSON *inst = cJSON_DetachItemViaPointer(sel, sel->child);
         const char *rid =
-            ec2_str(cJSON_GetObjectItemCaseSensitive(inst, "_Reservation"), "ReservationId");
+            jx_str(cJSON_GetObjectItemCaseSensitive(inst, "_Reservation"), "ReservationId");
         cJSON *r = NULL;
         for (cJSON *e = reservations->child; e && !r; e = e->next)
-            if (!strcmp(ec2_str(e, "ReservationId"), rid ? rid : "")) r = e;
+            if (!strcmp(jx_str(e, "ReservationId"), rid ? rid : "")) r = e;
         if (!r) {
             r = cJSON_CreateObject();
             cJSON_AddStringToObject(r, "ReservationId", rid ? rid : "");
@@ -503,8 +490,8 @@ err_t ec2_describe_instance_status(api_ctx_t *c)
         bool running = ec2_state(i) == EC2_RUNNING;
         cJSON_AddStringToObject(
             s, "AvailabilityZone",
-            ec2_str(cJSON_GetObjectItemCaseSensitive(i, "Placement"), "AvailabilityZone"));
-        cJSON_AddStringToObject(s, "InstanceId", ec2_str(i, "InstanceId"));
+            jx_str(cJSON_GetObjectItemCaseSensitive(i, "Placement"), "AvailabilityZone"));
+        cJSON_AddStringToObject(s, "InstanceId", jx_str(i, "InstanceId"));
         cJSON_AddItemToObject(s, "InstanceState",
                               cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(i, "State"), 1));
         for (int k = 0; k < 2; k++) {
@@ -544,10 +531,15 @@ static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
         bool ok = false;
         for (const int *f = ch->from; *f >= 0 && !ok; f++) ok = *f == s;
         for (const int *f = ch->noop; *f >= 0 && !ok; f++) ok = *f == s;
-        if (!ok)
+        if (!ok && s == EC2_PENDING && jx_int(i, "_Seq", 0) == 1 && !strcmp(ch->action, "stop"))
+            rc = err_fail(c->eb, ERR_EC2_INCORRECT_STATE,
+                          "Instance '%s' cannot be stopped as it has never reached the 'running' "
+                          "state.",
+                          jx_str(i, "InstanceId")); /* (still launching: EC2's own words) */
+        else if (!ok)
             rc = err_fail(c->eb, ERR_EC2_INCORRECT_STATE,
                           "The instance '%s' is not in a state from which it can be %s.",
-                          ec2_str(i, "InstanceId"), ch->verb);
+                          jx_str(i, "InstanceId"), ch->verb);
     }
     cJSON *list = ch->out_member ? cJSON_CreateArray() : NULL;
     int64_t now = clk_now_ms(&c->app->clock);
@@ -556,22 +548,22 @@ static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
         bool change = false;
         for (const int *f = ch->from; *f >= 0 && !change; f++) change = *f == prev;
         if (change) {
+            /* the transition records the state a failure returns to: take it before changing */
+            rc = ec2_transition(c->app, c->tx, i, ch->action, c->eb);
             if (ch->to != prev) ec2_set_state(i, ch->to);
             if (ch->to == EC2_STOPPING || ch->to == EC2_SHUTTING_DOWN) ec2_user_initiated(c, i);
             if (ch->to == EC2_PENDING) {
-                cJSON_ReplaceItemInObjectCaseSensitive(i, "StateTransitionReason",
-                                                       cJSON_CreateString(""));
+                jx_set(i, "StateTransitionReason", cJSON_CreateString(""));
                 ec2_set_reason(i, "pending", "pending");
             }
-            if (ch->to == EC2_SHUTTING_DOWN)
-                cJSON_AddNumberToObject(i, "_TerminatedAt", (double)now);
-            rc = ec2_transition(c->app, c->tx, i, ch->action, c->eb);
+            if (ch->to == EC2_SHUTTING_DOWN) /* (again, after a failed terminate) */
+                jx_set_num(i, "_TerminatedAt", (double)now);
             if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, i, now, c->eb);
             c->post |= API_POST_WAKE_ENGINE;
         }
         if (list) {
             cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "InstanceId", ec2_str(i, "InstanceId"));
+            cJSON_AddStringToObject(e, "InstanceId", jx_str(i, "InstanceId"));
             cJSON_AddItemToObject(e, "CurrentState",
                                   cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(i, "State"), 1));
             cJSON *p = cJSON_AddObjectToObject(e, "PreviousState");

@@ -4,6 +4,7 @@
  * A transition carries the instance's sequence number: a newer request (terminate while
  * stopping) makes an older job moot. */
 #include "svc/ec2/ec2_int.h"
+#include "core/jx.h"
 
 #include "core/clk.h"
 #include "core/log.h"
@@ -26,16 +27,16 @@ static int ec2_action_index(const char *a)
 
 err_t ec2_transition(app_t *app, store_tx_t *tx, cJSON *inst, const char *action, errbuf_t *eb)
 {
-    int64_t seq = ec2_int(inst, "_Seq", 0) + 1;
+    int64_t seq = jx_int(inst, "_Seq", 0) + 1;
     cJSON_DeleteItemFromObjectCaseSensitive(inst, "_Seq");
     cJSON_AddNumberToObject(inst, "_Seq", (double)seq);
-    const char *provider = ec2_str(inst, "_Provider");
+    const char *provider = jx_str(inst, "_Provider");
     bool emulated = !provider || strcmp(provider, "exec") != 0;
     int64_t now = clk_now_ms(&app->clock);
     char payload[256];
     snprintf(payload, sizeof(payload),
              "{\"id\":\"%s\",\"action\":\"%s\",\"seq\":%lld,\"prior\":%d}",
-             ec2_str(inst, "InstanceId"), action, (long long)seq, ec2_state(inst));
+             jx_str(inst, "InstanceId"), action, (long long)seq, ec2_state(inst));
     return engine_enqueue(tx, &app->ids, EC2_JOB, payload,
                           now + (emulated ? app->cfg.ec2_delay_ms : 0), 10, NULL, eb);
 }
@@ -49,18 +50,18 @@ static const char **ec2_exec_env(engine_run_t *r, const cJSON *inst, const char 
     size_t n = 10 + (size_t)cJSON_GetArraySize(tags);
     const char **env = arena_zalloc(r->arena, sizeof(*env) * (n + 1));
     size_t k = 0;
-    env[k++] = arena_printf(r->arena, "CATALOGD_INSTANCE_ID=%s", ec2_str(inst, "InstanceId"));
+    env[k++] = arena_printf(r->arena, "CATALOGD_INSTANCE_ID=%s", jx_str(inst, "InstanceId"));
     env[k++] = arena_printf(r->arena, "CATALOGD_TRANSITION=%s", action);
     env[k++] = arena_printf(r->arena, "CATALOGD_TRANSITION_ID=%s", run_id);
-    env[k++] = arena_printf(r->arena, "CATALOGD_IMAGE_ID=%s", ec2_str(inst, "ImageId"));
-    env[k++] = arena_printf(r->arena, "CATALOGD_INSTANCE_TYPE=%s", ec2_str(inst, "InstanceType"));
-    env[k++] = arena_printf(r->arena, "CATALOGD_PRIVATE_IP=%s", ec2_str(inst, "PrivateIpAddress"));
+    env[k++] = arena_printf(r->arena, "CATALOGD_IMAGE_ID=%s", jx_str(inst, "ImageId"));
+    env[k++] = arena_printf(r->arena, "CATALOGD_INSTANCE_TYPE=%s", jx_str(inst, "InstanceType"));
+    env[k++] = arena_printf(r->arena, "CATALOGD_PRIVATE_IP=%s", jx_str(inst, "PrivateIpAddress"));
     env[k++] = arena_printf(r->arena, "CATALOGD_REGION=%s", app->cfg.region);
     env[k++] = arena_printf(r->arena, "CATALOGD_ACCOUNT_ID=%s", app->cfg.account_id);
-    const char *ud = ec2_str(inst, "_UserData");
+    const char *ud = jx_str(inst, "_UserData");
     if (ud) env[k++] = arena_printf(r->arena, "CATALOGD_USER_DATA=%s", ud);
     for (const cJSON *t = tags ? tags->child : NULL; t && k < n; t = t->next) {
-        const char *key = ec2_str(t, "Key"), *val = ec2_str(t, "Value");
+        const char *key = jx_str(t, "Key"), *val = jx_str(t, "Value");
         if (!key) continue;
         char *name = arena_printf(r->arena, "CATALOGD_TAG_%s", key);
         for (char *p = name + 13; *p; p++)
@@ -91,10 +92,10 @@ static err_t ec2_transition_step(engine_run_t *r)
 {
     app_t *app = r->app;
     cJSON *p = cJSON_Parse(r->payload);
-    const char *id = ec2_str(p, "id"), *action = ec2_str(p, "action");
+    const char *id = jx_str(p, "id"), *action = jx_str(p, "action");
     int ai = action ? ec2_action_index(action) : -1;
-    int64_t seq = ec2_int(p, "seq", 0);
-    int prior = (int)ec2_int(p, "prior", EC2_RUNNING);
+    int64_t seq = jx_int(p, "seq", 0);
+    int prior = (int)jx_int(p, "prior", EC2_RUNNING);
     err_t rc = ERR_OK;
     cJSON *inst = NULL;
     if (!id || ai < 0) {
@@ -108,7 +109,7 @@ static err_t ec2_transition_step(engine_run_t *r)
         rc = res_get(rtx, &(res_key_t){app->cfg.account_id, EC2_INSTANCE, id}, &inst, r->eb);
         store_rollback(rtx);
     }
-    if (rc || !inst || ec2_int(inst, "_Seq", 0) != seq) {
+    if (rc || !inst || jx_int(inst, "_Seq", 0) != seq) {
         /* gone, or a newer transition took over: nothing to do */
         cJSON_Delete(inst);
         cJSON_Delete(p);
@@ -118,7 +119,7 @@ static err_t ec2_transition_step(engine_run_t *r)
 
     bool ok = true;
     char reason[1100] = "";
-    const char *provider = ec2_str(inst, "_Provider");
+    const char *provider = jx_str(inst, "_Provider");
     const char *command = app->cfg.ec2_exec[ai];
     if (provider && !strcmp(provider, "exec") && command[0]) {
         char *run_id = arena_printf(r->arena, "%s-%lld-%s", id, (long long)seq, action);
@@ -159,12 +160,17 @@ static err_t ec2_transition_step(engine_run_t *r)
         } else {
             ec2_set_reason(inst, NULL, NULL);
         }
-        if (to == EC2_RUNNING && ai != 3) /* (re)started: a new launch time */
-            cJSON_ReplaceItemInObjectCaseSensitive(
-                inst, "LaunchTime", cJSON_CreateNumber((double)clk_now_ms(&app->clock) / 1000.0));
+        if (to == EC2_RUNNING && ai == 1) /* restarted: a new launch time (a launch keeps
+                                           * the one RunInstances reported) */
+            jx_set(inst, "LaunchTime",
+                   cJSON_CreateNumber((double)clk_now_ms(&app->clock) / 1000.0));
         if (to == EC2_TERMINATED && !cJSON_GetObjectItemCaseSensitive(inst, "_TerminatedAt"))
             cJSON_AddNumberToObject(inst, "_TerminatedAt", (double)clk_now_ms(&app->clock));
         rc = ec2_save(tx, app->cfg.account_id, inst, clk_now_ms(&app->clock), r->eb);
+        /* whoever waits on this instance (an Automation step, a stack) runs now */
+        if (!rc)
+            rc = engine_signal(tx, arena_printf(r->arena, "ec2.instance:%s", id),
+                               clk_now_ms(&app->clock), r->eb);
         if (!rc) engine_done(r);
         if (!ok)
             log_warn("instance transition failed", "\"instance\":\"%s\",\"transition\":\"%s\"", id,

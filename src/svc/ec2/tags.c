@@ -1,5 +1,6 @@
 /* tags.c - EC2 tags on instances: CreateTags, DeleteTags, DescribeTags. */
 #include "svc/ec2/ec2_int.h"
+#include "core/jx.h"
 
 #include "core/clk.h"
 #include "iam/policy.h"
@@ -27,10 +28,10 @@ err_t ec2_create_tags(api_ctx_t *c)
         cJSON *tags = cJSON_GetObjectItemCaseSensitive(i, "Tags");
         if (!tags) tags = cJSON_AddArrayToObject(i, "Tags");
         for (const cJSON *w = want ? want->child : NULL; w; w = w->next) {
-            const char *k = ec2_str(w, "Key"), *v = ec2_str(w, "Value");
+            const char *k = jx_str(w, "Key"), *v = jx_str(w, "Value");
             if (!k) continue;
             cJSON *t = tags->child;
-            while (t && strcmp(ec2_str(t, "Key"), k)) t = t->next;
+            while (t && strcmp(jx_str(t, "Key"), k)) t = t->next;
             if (!t) {
                 t = cJSON_CreateObject();
                 cJSON_AddStringToObject(t, "Key", k);
@@ -40,9 +41,9 @@ err_t ec2_create_tags(api_ctx_t *c)
             cJSON_AddStringToObject(t, "Value", v ? v : "");
         }
         if (cJSON_GetArraySize(tags) > 50)
-            rc = err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
-                          "The instance '%s' would have more than 50 tags",
-                          ec2_str(i, "InstanceId"));
+            rc =
+                err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                         "The instance '%s' would have more than 50 tags", jx_str(i, "InstanceId"));
         if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, i, now, c->eb);
     }
     cJSON_Delete(insts);
@@ -62,9 +63,9 @@ err_t ec2_delete_tags(api_ctx_t *c)
             cJSON *next = t->next;
             bool drop = !want || !cJSON_GetArraySize(want); /* no Tags: every tag goes */
             for (const cJSON *w = want ? want->child : NULL; w && !drop; w = w->next) {
-                const char *wk = ec2_str(w, "Key"), *wv = ec2_str(w, "Value");
-                drop = wk && !strcmp(wk, ec2_str(t, "Key")) &&
-                       (!wv || !strcmp(wv, ec2_str(t, "Value") ? ec2_str(t, "Value") : ""));
+                const char *wk = jx_str(w, "Key"), *wv = jx_str(w, "Value");
+                drop = wk && !strcmp(wk, jx_str(t, "Key")) &&
+                       (!wv || !strcmp(wv, jx_str(t, "Value") ? jx_str(t, "Value") : ""));
             }
             if (drop) cJSON_Delete(cJSON_DetachItemViaPointer(tags, t));
             t = next;
@@ -88,11 +89,11 @@ err_t ec2_describe_tags(api_ctx_t *c)
         if (ec2_state(i) == EC2_TERMINATED) continue;
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(i, "Tags");
         for (const cJSON *t = tags ? tags->child : NULL; !rc && t; t = t->next) {
-            const char *vals[4] = {ec2_str(i, "InstanceId"), ec2_str(t, "Key"),
-                                   ec2_str(t, "Value") ? ec2_str(t, "Value") : "", "instance"};
+            const char *vals[4] = {jx_str(i, "InstanceId"), jx_str(t, "Key"),
+                                   jx_str(t, "Value") ? jx_str(t, "Value") : "", "instance"};
             bool keep = true;
             for (const cJSON *f = filters ? filters->child : NULL; f && keep && !rc; f = f->next) {
-                const char *name = ec2_str(f, "Name");
+                const char *name = jx_str(f, "Name");
                 int field = !name                            ? -1
                             : !strcmp(name, "resource-id")   ? 0
                             : !strcmp(name, "key")           ? 1

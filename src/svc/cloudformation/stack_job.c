@@ -1,0 +1,646 @@
+/* stack_job.c - the durable stack operations. One job per operation; each step does one
+ * resource action (create, check, update, delete) in the step's transaction and comes
+ * back, so a crash at any point resumes where the last commit left it:
+ *   create:  resources in dependency order; on failure ROLLBACK (delete what exists),
+ *            DELETE, or DO_NOTHING as OnFailure says
+ *   update:  new resources created, changed ones updated in place or replaced, then a
+ *            cleanup phase deletes the removed and the replaced; failure rolls back
+ *   delete:  resources in reverse creation order */
+#include "svc/cloudformation/cfn_int.h"
+#include "core/jx.h"
+
+#include "core/clk.h"
+#include "core/log.h"
+#include "svc/sts/sts.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CFN_POLL_MS         100
+#define CFN_WATCHED_POLL_MS 2000 /* the watched resource wakes the job itself */
+#define CFN_WAIT_MS(k)      ((k)->s.watched ? CFN_WATCHED_POLL_MS : CFN_POLL_MS)
+
+err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb)
+{
+    char payload[600];
+    snprintf(payload, sizeof(payload), "{\"stack\":\"%s\",\"seq\":%lld,\"op\":\"%s\"}",
+             jx_str(stack, "StackId"), (long long)jx_int(stack, "_Seq", 0), op);
+    return engine_enqueue(tx, &app->ids, CFN_JOB, payload, clk_now_ms(&app->clock), 20, NULL, eb);
+}
+
+/* Everything one step works with. */
+typedef struct stk {
+    engine_run_t *r;
+    app_t *app;
+    cfn_step_t s;
+    cJSON *stack;
+    cJSON *resources; /* bodies, by creation */
+    tpl_t *tpl;
+    tpl_ctx_t ctx;
+    cJSON *conds;
+    auth_principal_t who;
+    int64_t now;
+    int64_t seq;
+} stk_t;
+
+static cJSON *stk_res(stk_t *k, const char *logical)
+{
+    for (cJSON *r = k->resources ? k->resources->child : NULL; r; r = r->next)
+        if (!strcmp(jx_str(r, "LogicalResourceId"), logical)) return r;
+    return NULL;
+}
+
+static const char *stk_ref(void *ud, const char *logical)
+{
+    const cJSON *r = stk_res(ud, logical);
+    return r ? jx_str(r, "PhysicalResourceId") : NULL;
+}
+
+static cJSON *stk_getatt(void *ud, const char *logical, const char *attr)
+{
+    const cJSON *r = stk_res(ud, logical);
+    const cJSON *v =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "_Attrs"), attr);
+    if (v) return cJSON_Duplicate(v, 1);
+    if (r && !strcmp(attr, "Ref")) return cJSON_CreateString(jx_str(r, "PhysicalResourceId"));
+    return NULL;
+}
+
+static err_t stk_save_stack(stk_t *k)
+{
+    return cfn_stack_save(k->s.tx, k->app->cfg.account_id, k->stack, k->now, k->s.eb);
+}
+
+/* Saves a resource's record (inserting it when insert) under this stack. */
+static err_t stk_res_save(stk_t *k, cJSON *res, bool insert)
+{
+    return cfn_resource_save(k->s.tx, k->app->cfg.account_id, jx_str(k->stack, "StackId"), res,
+                             k->now, insert, k->s.eb);
+}
+
+/* Deletes the records of the resources `want` picks (their physical resources are gone);
+ * stops at the first failure. */
+static err_t stk_forget(stk_t *k, bool (*want)(stk_t *, const cJSON *))
+{
+    err_t rc = ERR_OK;
+    for (cJSON *r = k->resources->child; !rc && r; r = r->next)
+        if (want(k, r))
+            rc = cfn_resource_delete(k->s.tx, k->app->cfg.account_id, jx_str(k->stack, "StackId"),
+                                     jx_str(r, "LogicalResourceId"), k->s.eb);
+    return rc;
+}
+
+static err_t stk_res_status(stk_t *k, cJSON *res, const char *status, const char *reason,
+                            const cJSON *props)
+{
+    jx_set_str(res, "ResourceStatus", status);
+    cJSON_DeleteItemFromObjectCaseSensitive(res, "ResourceStatusReason");
+    if (reason && *reason) cJSON_AddStringToObject(res, "ResourceStatusReason", reason);
+    jx_set_num(res, "LastUpdatedTimestamp", (double)k->now / 1000.0);
+    err_t rc = stk_res_save(k, res, false);
+    if (!rc)
+        rc = cfn_event(k->app, k->s.tx, k->stack, jx_str(res, "LogicalResourceId"),
+                       jx_str(res, "PhysicalResourceId"), jx_str(res, "ResourceType"), status,
+                       reason, props, k->s.eb);
+    return rc;
+}
+
+static err_t stk_stack_status(stk_t *k, const char *status, const char *reason)
+{
+    cfn_set_status(k->stack, status, reason);
+    err_t rc = stk_save_stack(k);
+    if (!rc)
+        rc = cfn_event(k->app, k->s.tx, k->stack, NULL, NULL, NULL, status, reason, NULL, k->s.eb);
+    /* a settled stack wakes whoever waits on it (a Service Catalog record) */
+    if (!rc && !strstr(status, "IN_PROGRESS"))
+        rc = engine_signal(k->s.tx,
+                           arena_printf(k->r->arena, "cfn.stack:%s", jx_str(k->stack, "StackId")),
+                           k->now, k->s.eb);
+    return rc;
+}
+
+/* The principal the stack's work runs as: its RoleARN assumed by CloudFormation (kept
+ * in the stack for the operation, renewed when near expiry), else its caller. */
+static err_t stk_principal(stk_t *k)
+{
+    const char *role = jx_str(k->stack, "RoleARN");
+    const cJSON *sess = cJSON_GetObjectItemCaseSensitive(k->stack, "_Session");
+    if (role && sess && auth_principal_from_json(sess, &k->who) &&
+        k->who.expires_ms > clk_now_ms(&k->app->wall) + 300000)
+        return ERR_OK;
+    if (role) {
+        sts_assume_req_t req = {.service = "cloudformation.amazonaws.com",
+                                .role_arn = role,
+                                .session_name = "AWSCloudFormation",
+                                .duration_s = 3600};
+        sts_creds_t creds;
+        err_t rc = sts_assume(k->app, k->s.tx, &req, &creds, k->r->arena, k->s.eb);
+        if (rc) return rc;
+        k->who = creds.who;
+        jx_set(k->stack, "_Session", auth_principal_to_json(&k->who));
+        return ERR_OK;
+    }
+    if (!auth_principal_from_json(cJSON_GetObjectItemCaseSensitive(k->stack, "_Principal"),
+                                  &k->who))
+        return err_fail(k->s.eb, ERR_INTERNAL, "stack %s has no principal",
+                        jx_str(k->stack, "StackId"));
+    return ERR_OK;
+}
+
+/* Evaluates a resource's Properties under the template context. */
+static err_t stk_props(stk_t *k, const char *logical, cJSON **out)
+{
+    const cJSON *def = tpl_resource(k->tpl, logical);
+    const cJSON *props = cJSON_GetObjectItemCaseSensitive(def, "Properties");
+    if (!props) {
+        *out = cJSON_CreateObject();
+        return ERR_OK;
+    }
+    return tpl_eval(k->tpl, &k->ctx, props, out, k->s.eb);
+}
+
+/* Marks the operation failed: status and reason, then what OnFailure says to do. */
+static err_t stk_failed(stk_t *k, const char *logical, const char *op)
+{
+    char reason[700];
+    snprintf(reason, sizeof(reason), "The following resource(s) failed to %s: [%s]. ", op, logical);
+    const char *stack_op = jx_str(k->stack, "_Op");
+    if (!strcmp(stack_op, "update")) {
+        jx_set(k->stack, "_Phase", cJSON_CreateString("rollback"));
+        engine_again(k->r, k->r->payload, k->now);
+        return stk_stack_status(k, "UPDATE_ROLLBACK_IN_PROGRESS", reason);
+    }
+    const char *on_failure = jx_str(k->stack, "_OnFailure");
+    if (on_failure && !strcmp(on_failure, "DO_NOTHING")) {
+        engine_done(k->r);
+        return stk_stack_status(k, "CREATE_FAILED", reason);
+    }
+    if (on_failure && !strcmp(on_failure, "DELETE")) {
+        err_t rc = stk_stack_status(k, "CREATE_FAILED", reason);
+        jx_set(k->stack, "_Op", cJSON_CreateString("delete"));
+        if (!rc) rc = stk_stack_status(k, "DELETE_IN_PROGRESS", "");
+        engine_again(k->r, k->r->payload, k->now);
+        return rc;
+    }
+    /* as CloudFormation: straight from CREATE_IN_PROGRESS to ROLLBACK_IN_PROGRESS */
+    jx_set(k->stack, "_Phase", cJSON_CreateString("rollback"));
+    engine_again(k->r, k->r->payload, k->now);
+    return stk_stack_status(k, "ROLLBACK_IN_PROGRESS",
+                            arena_printf(k->r->arena, "%sRollback requested by user.", reason));
+}
+
+/* Creates (or keeps checking) one resource; *busy when this step did something. */
+static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool *busy)
+{
+    cJSON *res = stk_res(k, logical);
+    err_t rc = ERR_OK;
+    const cJSON *def = tpl_resource(k->tpl, logical);
+    const char *type_name = jx_str(def, "Type");
+    const cfn_type_t *type = type_name ? cfn_type(type_name) : NULL;
+    const char *in_progress = replacing ? "UPDATE_IN_PROGRESS" : "CREATE_IN_PROGRESS";
+    const char *complete = replacing ? "UPDATE_COMPLETE" : "CREATE_COMPLETE";
+    const char *failed = replacing ? "UPDATE_FAILED" : "CREATE_FAILED";
+    if (!res || replacing) {
+        *busy = true;
+        if (!res) {
+            res = cJSON_CreateObject();
+            cJSON_AddStringToObject(res, "StackName", jx_str(k->stack, "StackName"));
+            cJSON_AddStringToObject(res, "StackId", jx_str(k->stack, "StackId"));
+            cJSON_AddStringToObject(res, "LogicalResourceId", logical);
+            cJSON_AddStringToObject(res, "ResourceType", type_name ? type_name : "");
+            cJSON_AddStringToObject(res, "ResourceStatus", "CREATE_IN_PROGRESS");
+            cJSON_AddNumberToObject(res, "LastUpdatedTimestamp", (double)k->now / 1000.0);
+            cJSON_AddNumberToObject(res, "_Index", cJSON_GetArraySize(k->resources));
+            cJSON_AddNumberToObject(res, "_CreatedIn", (double)k->seq);
+            cJSON_AddItemToArray(k->resources, res);
+            rc = stk_res_save(k, res, true);
+        }
+        cJSON *props = NULL;
+        if (!rc) rc = stk_props(k, logical, &props);
+        if (rc) { /* an evaluation error is the stack's failure, not the step's */
+            char reason[1100];
+            snprintf(reason, sizeof(reason), "%s", k->s.eb->msg);
+            cJSON_Delete(props);
+            rc = stk_res_status(k, res, failed, reason, NULL);
+            return rc ? rc : stk_failed(k, logical, replacing ? "update" : "create");
+        }
+        rc = stk_res_status(k, res, in_progress,
+                            replacing ? "Requested update requires the creation of a new physical "
+                                        "resource; hence creating one."
+                                      : "",
+                            props);
+        if (!rc && !type) {
+            char reason[600];
+            snprintf(reason, sizeof(reason),
+                     "Resource type %s is not supported by catalogd (supported: %s)",
+                     type_name ? type_name : "(none)", cfn_supported_types());
+            cJSON_Delete(props);
+            rc = stk_res_status(k, res, failed, reason, NULL);
+            return rc ? rc : stk_failed(k, logical, "create");
+        }
+        if (!rc) {
+            rc = store_savepoint(k->s.tx, k->s.eb);
+            err_t cr = rc ? rc : type->create(&k->s, res, props);
+            if (!rc && cr) {
+                /* the owning service refused (AccessDenied, validation...): record why */
+                char reason[1100];
+                snprintf(reason, sizeof(reason), "%s", k->s.eb->msg);
+                store_rollback_to(k->s.tx);
+                cJSON_Delete(props);
+                rc = stk_res_status(k, res, failed, reason, NULL);
+                return rc ? rc : stk_failed(k, logical, replacing ? "update" : "create");
+            }
+            if (!rc) rc = store_release(k->s.tx, k->s.eb);
+        }
+        if (!rc) {
+            jx_set(res, "_Props", props);
+            props = NULL;
+            rc = stk_res_save(k, res, false);
+        }
+        cJSON_Delete(props);
+        if (!rc) engine_again(k->r, k->r->payload, k->now);
+        return rc;
+    }
+    const char *status = jx_str(res, "ResourceStatus");
+    if (!strcmp(status, "CREATE_IN_PROGRESS") || !strcmp(status, "UPDATE_IN_PROGRESS")) {
+        /* (decided now: stk_res_status replaces the member status points into) */
+        bool updating = !strcmp(status, "UPDATE_IN_PROGRESS");
+        *busy = true;
+        cfn_progress_t p = CFN_PENDING;
+        char reason[1024] = "";
+        rc = type ? type->check(&k->s, res, false, &p, reason, sizeof(reason)) : ERR_OK;
+        if (!rc && p == CFN_PENDING) engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
+        if (!rc && p == CFN_DONE) {
+            rc = stk_res_status(k, res, updating ? "UPDATE_COMPLETE" : complete, "", NULL);
+            engine_again(k->r, k->r->payload, k->now);
+        }
+        if (!rc && p == CFN_FAILED) {
+            rc = stk_res_status(k, res, updating ? "UPDATE_FAILED" : failed, reason, NULL);
+            if (!rc) rc = stk_failed(k, logical, updating ? "update" : "create");
+        }
+        return rc;
+    }
+    return ERR_OK; /* complete */
+}
+
+/* Deletes resources matching `want` (reverse creation order), one action per step.
+ * Returns with *busy false when none is left. */
+static err_t stk_delete_some(stk_t *k, bool (*want)(stk_t *, const cJSON *), bool *busy)
+{
+    cJSON *pick = NULL;
+    for (cJSON *r = k->resources->child; r; r = r->next) {
+        const char *st = jx_str(r, "ResourceStatus");
+        if (!strcmp(st, "DELETE_COMPLETE") || !want(k, r)) continue;
+        if (!pick || jx_int(r, "_Index", 0) > jx_int(pick, "_Index", 0)) pick = r;
+    }
+    *busy = pick != NULL;
+    if (!pick) return ERR_OK;
+    const cfn_type_t *type = cfn_type(jx_str(pick, "ResourceType"));
+    const char *st = jx_str(pick, "ResourceStatus");
+    err_t rc = ERR_OK;
+    if (strcmp(st, "DELETE_IN_PROGRESS")) {
+        if (!type || !jx_str(pick, "PhysicalResourceId")) {
+            rc = stk_res_status(k, pick, "DELETE_COMPLETE", "", NULL);
+            engine_again(k->r, k->r->payload, k->now);
+            return rc;
+        }
+        rc = store_savepoint(k->s.tx, k->s.eb);
+        err_t dr = rc ? rc : type->remove(&k->s, pick);
+        if (!rc && dr) {
+            char reason[1100];
+            snprintf(reason, sizeof(reason), "%s", k->s.eb->msg);
+            store_rollback_to(k->s.tx);
+            rc = stk_res_status(k, pick, "DELETE_FAILED", reason, NULL);
+            const char *op = jx_str(k->stack, "_Op"), *phase = jx_str(k->stack, "_Phase");
+            const char *final = !strcmp(op, "delete")                 ? "DELETE_FAILED"
+                                : !strcmp(op, "update")               ? "UPDATE_ROLLBACK_FAILED"
+                                : phase && !strcmp(phase, "rollback") ? "ROLLBACK_FAILED"
+                                                                      : "DELETE_FAILED";
+            if (!rc)
+                rc = stk_stack_status(
+                    k, final,
+                    arena_printf(k->r->arena, "The following resource(s) failed to delete: [%s]. ",
+                                 jx_str(pick, "LogicalResourceId")));
+            engine_done(k->r);
+            return rc;
+        }
+        if (!rc) rc = store_release(k->s.tx, k->s.eb);
+        if (!rc) rc = stk_res_status(k, pick, "DELETE_IN_PROGRESS", "", NULL);
+        engine_again(k->r, k->r->payload, k->now);
+        return rc;
+    }
+    cfn_progress_t p = CFN_PENDING;
+    char reason[1024] = "";
+    rc = type->check(&k->s, pick, true, &p, reason, sizeof(reason));
+    if (!rc && p == CFN_DONE) {
+        rc = stk_res_status(k, pick, "DELETE_COMPLETE", "", NULL);
+        engine_again(k->r, k->r->payload, k->now);
+    } else if (!rc) {
+        engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
+    }
+    return rc;
+}
+
+static bool want_all(stk_t *k, const cJSON *r)
+{
+    return true;
+}
+
+/* Update cleanup and rollback: what the new template dropped; what this update created. */
+static bool want_removed(stk_t *k, const cJSON *r)
+{
+    return tpl_resource(k->tpl, jx_str(r, "LogicalResourceId")) == NULL;
+}
+
+static bool want_created_now(stk_t *k, const cJSON *r)
+{
+    return jx_int(r, "_CreatedIn", -1) == k->seq;
+}
+
+static err_t stk_finish_outputs(stk_t *k)
+{
+    cJSON *outs = NULL;
+    err_t rc = tpl_outputs(k->tpl, &k->ctx, &outs, k->s.eb);
+    if (rc) {
+        log_warn("stack outputs failed", "\"stack\":\"%s\"", jx_str(k->stack, "StackId"));
+        return ERR_OK; /* outputs that cannot be evaluated are left out */
+    }
+    jx_set(k->stack, "Outputs", outs);
+    return ERR_OK;
+}
+
+/* Deletes physical resource phys of r (one that an update replaced, or that the rollback
+ * of one gives up) and waits until it is gone, one action per step, recording the DELETE
+ * events CloudFormation shows for that physical id. *gone once it is. */
+static err_t stk_remove_physical(stk_t *k, cJSON *r, const char *phys, bool *gone)
+{
+    const char *type_name = jx_str(r, "ResourceType"), *logical = jx_str(r, "LogicalResourceId");
+    const cfn_type_t *type = cfn_type(type_name);
+    *gone = type == NULL;
+    if (!type) return ERR_OK;
+    cJSON *tmp = cJSON_Duplicate(r, 1);
+    jx_set_str(tmp, "PhysicalResourceId", phys);
+    err_t rc = ERR_OK;
+    if (!jx_true(r, "_PhysicalDeleting")) {
+        rc = type->remove(&k->s, tmp);
+        if (!rc)
+            rc = cfn_event(k->app, k->s.tx, k->stack, logical, phys, type_name,
+                           "DELETE_IN_PROGRESS", "", NULL, k->s.eb);
+        if (!rc) {
+            jx_set(r, "_PhysicalDeleting", cJSON_CreateTrue());
+            rc = stk_res_save(k, r, false);
+        }
+        if (!rc) engine_again(k->r, k->r->payload, k->now);
+    } else {
+        cfn_progress_t p = CFN_PENDING;
+        char reason[1024] = "";
+        rc = type->check(&k->s, tmp, true, &p, reason, sizeof(reason));
+        if (!rc && p == CFN_DONE) {
+            *gone = true;
+            cJSON_DeleteItemFromObjectCaseSensitive(r, "_PhysicalDeleting");
+            rc = cfn_event(k->app, k->s.tx, k->stack, logical, phys, type_name, "DELETE_COMPLETE",
+                           "", NULL, k->s.eb);
+        } else if (!rc) {
+            engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
+        }
+    }
+    cJSON_Delete(tmp);
+    return rc;
+}
+
+/* Deletes the physical resources replaced during an update (kept in _OldPhysical); the
+ * cleanup ends when they are gone. */
+static err_t stk_drop_replaced(stk_t *k, bool *busy)
+{
+    for (cJSON *r = k->resources->child; r; r = r->next) {
+        const char *old = jx_str(r, "_OldPhysical");
+        if (!old) continue;
+        *busy = true;
+        bool gone = false;
+        err_t rc = stk_remove_physical(k, r, old, &gone);
+        if (rc || !gone) return rc;
+        cJSON_DeleteItemFromObjectCaseSensitive(r, "_OldPhysical");
+        rc = stk_res_save(k, r, false);
+        engine_again(k->r, k->r->payload, k->now);
+        return rc;
+    }
+    return ERR_OK;
+}
+
+static err_t stk_run_create(stk_t *k)
+{
+    cJSON *order = NULL;
+    err_t rc = tpl_order(k->tpl, &k->ctx, &order, k->s.eb);
+    bool busy = false;
+    for (cJSON *o = order ? order->child : NULL; !rc && o && !busy; o = o->next)
+        rc = stk_create_one(k, o->valuestring, false, &busy);
+    cJSON_Delete(order);
+    if (rc || busy) return rc;
+    rc = stk_finish_outputs(k);
+    if (!rc) rc = stk_stack_status(k, "CREATE_COMPLETE", "");
+    engine_done(k->r);
+    return rc;
+}
+
+/* One update action: create new, update changed (in place or by replacement). */
+static err_t stk_run_update(stk_t *k)
+{
+    cJSON *order = NULL;
+    err_t rc = tpl_order(k->tpl, &k->ctx, &order, k->s.eb);
+    bool busy = false;
+    for (cJSON *o = order ? order->child : NULL; !rc && o && !busy; o = o->next) {
+        cJSON *res = stk_res(k, o->valuestring);
+        if (!res || jx_int(res, "_CreatedIn", -1) == k->seq ||
+            !strcmp(jx_str(res, "ResourceStatus"), "UPDATE_IN_PROGRESS")) {
+            rc = stk_create_one(k, o->valuestring, false, &busy);
+            continue;
+        }
+        if (jx_int(res, "_UpdatedIn", -1) == k->seq) continue;
+        cJSON *props = NULL;
+        rc = stk_props(k, o->valuestring, &props);
+        if (rc) {
+            char reason[1100];
+            snprintf(reason, sizeof(reason), "%s", k->s.eb->msg);
+            rc = stk_res_status(k, res, "UPDATE_FAILED", reason, NULL);
+            if (!rc) rc = stk_failed(k, o->valuestring, "update");
+            busy = true;
+            break;
+        }
+        const cJSON *old = cJSON_GetObjectItemCaseSensitive(res, "_Props");
+        const char *new_type = jx_str(tpl_resource(k->tpl, o->valuestring), "Type");
+        jx_set_num(res, "_UpdatedIn", (double)k->seq);
+        if (cJSON_Compare(old, props, true) && !strcmp(new_type, jx_str(res, "ResourceType"))) {
+            cJSON_Delete(props);
+            rc = stk_res_save(k, res, false);
+            continue;
+        }
+        busy = true;
+        const cfn_type_t *type = cfn_type(new_type);
+        bool replace = strcmp(new_type, jx_str(res, "ResourceType")) != 0;
+        if (!replace && type) rc = type->update(&k->s, res, old, props, &replace);
+        if (!rc && !replace) {
+            jx_set(res, "_Props", props);
+            props = NULL;
+            rc = stk_res_status(k, res, "UPDATE_IN_PROGRESS", "", NULL);
+            if (!rc) rc = stk_res_status(k, res, "UPDATE_COMPLETE", "", NULL);
+            engine_again(k->r, k->r->payload, k->now);
+        } else if (!rc) {
+            /* replacement: keep the old physical for the cleanup phase */
+            const char *phys = jx_str(res, "PhysicalResourceId");
+            if (phys) cJSON_AddStringToObject(res, "_OldPhysical", phys);
+            jx_set(res, "ResourceType", cJSON_CreateString(new_type));
+            rc = stk_create_one(k, o->valuestring, true, &busy);
+        }
+        cJSON_Delete(props);
+    }
+    cJSON_Delete(order);
+    if (rc || busy) return rc;
+    jx_set(k->stack, "_Phase", cJSON_CreateString("cleanup"));
+    rc = stk_finish_outputs(k);
+    if (!rc) rc = stk_stack_status(k, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "");
+    engine_again(k->r, k->r->payload, k->now);
+    return rc;
+}
+
+/* Restores what an update replaced: the new physical goes, the old one comes back. */
+static err_t stk_restore_replaced(stk_t *k, bool *busy)
+{
+    for (cJSON *r = k->resources->child; r; r = r->next) {
+        const char *old = jx_str(r, "_OldPhysical");
+        if (!old) continue;
+        *busy = true;
+        const char *now_phys = jx_str(r, "PhysicalResourceId");
+        bool gone = true;
+        err_t rc =
+            now_phys && strcmp(now_phys, old) ? stk_remove_physical(k, r, now_phys, &gone) : ERR_OK;
+        if (rc || !gone) return rc;
+        jx_set_str(r, "PhysicalResourceId", old);
+        cJSON_DeleteItemFromObjectCaseSensitive(r, "_OldPhysical");
+        rc = stk_res_status(k, r, "UPDATE_COMPLETE", "", NULL);
+        engine_again(k->r, k->r->payload, k->now);
+        return rc;
+    }
+    return ERR_OK;
+}
+
+static err_t stk_step(stk_t *k)
+{
+    const char *op = jx_str(k->stack, "_Op");
+    const char *phase = jx_str(k->stack, "_Phase");
+    bool busy = false;
+    err_t rc;
+    if (!strcmp(op, "create") && (!phase || !strcmp(phase, "create"))) return stk_run_create(k);
+    if (!strcmp(op, "create")) { /* rollback */
+        rc = stk_delete_some(k, want_all, &busy);
+        if (rc || busy) return rc;
+        engine_done(k->r);
+        return stk_stack_status(k, "ROLLBACK_COMPLETE", "");
+    }
+    if (!strcmp(op, "update") && !strcmp(phase, "apply")) return stk_run_update(k);
+    if (!strcmp(op, "update") && !strcmp(phase, "cleanup")) {
+        rc = stk_drop_replaced(k, &busy);
+        if (!rc && !busy) rc = stk_delete_some(k, want_removed, &busy);
+        if (rc || busy) return rc;
+        /* the removed resources' records go with the cleanup */
+        rc = stk_forget(k, want_removed);
+        engine_done(k->r);
+        return rc ? rc : stk_stack_status(k, "UPDATE_COMPLETE", "");
+    }
+    if (!strcmp(op, "update")) { /* rollback */
+        rc = stk_restore_replaced(k, &busy);
+        if (!rc && !busy) rc = stk_delete_some(k, want_created_now, &busy);
+        if (rc || busy) return rc;
+        rc = stk_forget(k, want_created_now);
+        /* back to the template and parameters of before */
+        const cJSON *pt = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevTemplate");
+        const cJSON *pp = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevParams");
+        if (pt) jx_set(k->stack, "_Template", cJSON_Duplicate(pt, 1));
+        if (pp) jx_set(k->stack, "_Params", cJSON_Duplicate(pp, 1));
+        engine_done(k->r);
+        return rc ? rc : stk_stack_status(k, "UPDATE_ROLLBACK_COMPLETE", "");
+    }
+    /* delete */
+    rc = stk_delete_some(k, want_all, &busy);
+    if (rc || busy) return rc;
+    jx_set_num(k->stack, "DeletionTime", (double)k->now / 1000.0);
+    engine_done(k->r);
+    rc = stk_stack_status(k, "DELETE_COMPLETE", "");
+    /* the name is free again */
+    if (!rc)
+        rc =
+            store_exec(k->s.tx, k->s.eb, NULL,
+                       "UPDATE resources SET name = NULL WHERE account = ? AND kind = ? AND id = ?",
+                       "sss", k->app->cfg.account_id, CFN_STACK, jx_str(k->stack, "StackId"));
+    return rc;
+}
+
+static err_t cfn_stack_step(engine_run_t *r)
+{
+    app_t *app = r->app;
+    stk_t k = {.r = r, .app = app};
+    k.now = clk_now_ms(&app->clock);
+    cJSON *p = cJSON_Parse(r->payload);
+    const char *id = jx_str(p, "stack");
+    k.seq = jx_int(p, "seq", -1);
+    err_t rc;
+    store_tx_t *tx = engine_tx(r, &rc);
+    if (!tx || !id) {
+        cJSON_Delete(p);
+        return tx ? err_fail(r->eb, ERR_INTERNAL, "malformed stack job") : rc;
+    }
+    k.s = (cfn_step_t){
+        .app = app, .tx = tx, .arena = r->arena, .eb = r->eb, .as = &k.who, .job_id = r->job_id};
+    rc = cfn_stack_find(tx, app->cfg.account_id, id, false, &k.stack, r->eb);
+    if (rc || jx_int(k.stack, "_Seq", -2) != k.seq) {
+        /* gone, or a newer operation took over */
+        cJSON_Delete(k.stack);
+        cJSON_Delete(p);
+        engine_done(r);
+        return ERR_OK;
+    }
+    k.s.stack = k.stack;
+    rc = cfn_resources(tx, app->cfg.account_id, id, &k.resources, r->eb);
+    if (!rc) rc = tpl_parse(span_of(jx_str(k.stack, "_Template")), &k.tpl, r->eb);
+    k.ctx = (tpl_ctx_t){.stack_name = jx_str(k.stack, "StackName"),
+                        .stack_id = id,
+                        .region = app->cfg.region,
+                        .account_id = app->cfg.account_id,
+                        .partition = "aws",
+                        .url_suffix = "amazonaws.com",
+                        .params = cJSON_GetObjectItemCaseSensitive(k.stack, "_Params"),
+                        .ref = stk_ref,
+                        .getatt = stk_getatt,
+                        .ud = &k};
+    if (!rc) rc = tpl_conditions(k.tpl, &k.ctx, &k.conds, r->eb);
+    k.ctx.conditions = k.conds;
+    if (!rc) {
+        rc = stk_principal(&k);
+        if (rc == ERR_ACCESS_DENIED) {
+            /* CloudFormation could not assume the stack's role: the operation fails */
+            char reason[1100];
+            snprintf(reason, sizeof(reason), "%s", r->eb->msg);
+            const char *op = jx_str(k.stack, "_Op");
+            rc = stk_stack_status(&k,
+                                  !strcmp(op, "delete")   ? "DELETE_FAILED"
+                                  : !strcmp(op, "update") ? "UPDATE_ROLLBACK_COMPLETE"
+                                                          : "ROLLBACK_COMPLETE",
+                                  reason);
+            engine_done(r);
+            goto done;
+        }
+    }
+    if (!rc) rc = stk_step(&k);
+    if (!rc) rc = stk_save_stack(&k);
+done:
+    cJSON_Delete(k.conds);
+    tpl_free(k.tpl);
+    cJSON_Delete(k.resources);
+    cJSON_Delete(k.stack);
+    cJSON_Delete(p);
+    return rc;
+}
+
+void cfn_register_jobs(app_t *app)
+{
+    engine_register(app->engine, CFN_JOB, cfn_stack_step, 20);
+}
