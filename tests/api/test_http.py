@@ -196,7 +196,8 @@ def test_chunked_body_over_limit(fresh_daemon):
 
 
 def test_chunked_body_within_limit(daemon):
-    s = json_request(daemon, "ssm", "ListDocuments", {"MaxResults": 5})
+    s = json_request(daemon, "ssm", "ListDocuments",
+                     {"MaxResults": 5, "Filters": [{"Key": "Owner", "Values": ["Self"]}]})
     head = head_bytes(daemon, s, extra=[("Transfer-Encoding", "chunked")])
     r = raw_exchange(daemon, head + _chunked(s.body, 3))
     assert r.status == 200, r

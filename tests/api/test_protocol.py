@@ -20,11 +20,11 @@ ROOT_ARN = "arn:aws:iam::%s:root" % ACCOUNT
 
 
 def test_json_success_parses_with_request_id(daemon):
-    for svc, op, key in (
-        ("servicecatalog", "list_portfolios", "PortfolioDetails"),
-        ("ssm", "list_documents", "DocumentIdentifiers"),
+    for svc, op, key, kw in (
+        ("servicecatalog", "list_portfolios", "PortfolioDetails", {}),
+        ("ssm", "list_documents", "DocumentIdentifiers", {"Filters": [{"Key": "Owner", "Values": ["Self"]}]}),
     ):
-        r = getattr(daemon.client(svc), op)()
+        r = getattr(daemon.client(svc), op)(**kw)
         assert r[key] == []
         md = r["ResponseMetadata"]
         assert md["HTTPStatusCode"] == 200

@@ -1,0 +1,454 @@
+/* automation_job.c - running an Automation execution, one tick per engine step: start
+ * (queue behind the concurrency quota, assume the document's role as ssm.amazonaws.com),
+ * run the current step's action, retry, branch, fail (onFailure Abort / Continue /
+ * step:NAME), time out, cancel (onCancel), finish with the document's outputs. The step's
+ * effects and the execution's progress commit together, so a crash replays no tick. */
+#include "svc/ssm/ssm_int.h"
+#include "core/jx.h"
+
+#include "core/clk.h"
+#include "core/ids.h"
+#include "core/log.h"
+#include "svc/sts/sts.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct xrun {
+    engine_run_t *r;
+    app_t *app;
+    store_tx_t *tx;
+    cJSON *e;
+    adoc_t *doc;
+    auth_principal_t as;
+    int64_t now;
+} xrun_t;
+
+/* ---- variables of {{ }} */
+
+static cJSON *x_lookup(void *ud, const char *name)
+{
+    xrun_t *x = ud;
+    const cJSON *p =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(x->e, "_Bound"), name);
+    if (p) return cJSON_Duplicate(p, 1);
+    if (!strcmp(name, "automation:EXECUTION_ID"))
+        return cJSON_CreateString(jx_str(x->e, "AutomationExecutionId"));
+    if (!strcmp(name, "global:ACCOUNT_ID")) return cJSON_CreateString(x->app->cfg.account_id);
+    if (!strcmp(name, "global:REGION")) return cJSON_CreateString(x->app->cfg.region);
+    if (!strcmp(name, "global:AWS_PARTITION")) return cJSON_CreateString("aws");
+    if (!strcmp(name, "global:DATE") || !strcmp(name, "global:DATE_TIME")) {
+        time_t t = (time_t)(x->now / 1000);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        char buf[32];
+        strftime(buf, sizeof(buf), name[11] ? "%Y-%m-%d_%H.%M.%S" : "%Y-%m-%d", &tm);
+        return cJSON_CreateString(buf);
+    }
+    /* Step.Output */
+    const char *dot = strchr(name, '.');
+    if (!dot) return NULL;
+    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(x->e, "StepExecutions");
+    for (const cJSON *s = steps ? cJSON_GetArrayItem(steps, cJSON_GetArraySize(steps) - 1) : NULL;
+         s; s = s == steps->child ? NULL : s->prev) {
+        const char *sn = jx_str(s, "StepName");
+        if (!sn || strncmp(sn, name, (size_t)(dot - name)) || sn[dot - name]) continue;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(s, "_Typed"), dot + 1);
+        if (v) return cJSON_Duplicate(v, 1);
+    }
+    return NULL;
+}
+
+/* ---- bookkeeping */
+
+static void x_status(xrun_t *x, const char *status)
+{
+    jx_set(x->e, "AutomationExecutionStatus", cJSON_CreateString(status));
+}
+
+/* The StepExecution of step i in its current run (created when absent). */
+static cJSON *x_step_exec(xrun_t *x, int i)
+{
+    const adoc_step_t *d = adoc_step(x->doc, (size_t)i);
+    cJSON *steps = cJSON_GetObjectItemCaseSensitive(x->e, "StepExecutions");
+    cJSON *last = cJSON_GetArrayItem(steps, cJSON_GetArraySize(steps) - 1);
+    if (last && !strcmp(jx_str(last, "StepName"), d->name) &&
+        !ssm_status_terminal(jx_str(last, "StepStatus")))
+        return last;
+    char sid[37];
+    ids_uuid(&x->app->ids, sid);
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "StepName", d->name);
+    cJSON_AddStringToObject(s, "Action", d->action);
+    if (d->timeout_s) cJSON_AddNumberToObject(s, "TimeoutSeconds", (double)d->timeout_s);
+    cJSON_AddStringToObject(s, "OnFailure", d->on_failure ? d->on_failure : "Abort");
+    cJSON_AddNumberToObject(s, "MaxAttempts", d->max_attempts);
+    cJSON_AddNumberToObject(s, "ExecutionStartTime", (double)x->now / 1000.0);
+    cJSON_AddStringToObject(s, "StepStatus", "InProgress");
+    cJSON_AddObjectToObject(s, "Inputs");
+    cJSON_AddObjectToObject(s, "Outputs");
+    cJSON_AddStringToObject(s, "StepExecutionId", sid);
+    cJSON_AddObjectToObject(s, "OverriddenParameters");
+    cJSON_AddBoolToObject(s, "IsEnd", d->is_end);
+    if (d->next_step) cJSON_AddStringToObject(s, "NextStep", d->next_step);
+    cJSON_AddBoolToObject(s, "IsCritical", d->is_critical);
+    cJSON_AddNumberToObject(s, "_Attempt", 1);
+    cJSON_AddNumberToObject(s, "_Started", (double)x->now);
+    cJSON_AddItemToArray(steps, s);
+    jx_set(x->e, "CurrentStepName", cJSON_CreateString(d->name));
+    jx_set(x->e, "CurrentAction", cJSON_CreateString(d->action));
+    return s;
+}
+
+/* Step Inputs as the API shows them: each value JSON-encoded. */
+static void x_show_inputs(cJSON *step, const cJSON *inputs)
+{
+    cJSON *shown = cJSON_CreateObject();
+    for (const cJSON *i = inputs ? inputs->child : NULL; i; i = i->next) {
+        char *t = cJSON_PrintUnformatted(i);
+        cJSON_AddStringToObject(shown, i->string, t);
+        cJSON_free(t);
+    }
+    jx_set(step, "Inputs", shown);
+}
+
+/* Typed outputs to the API's map of string lists. */
+static cJSON *x_output_strings(const cJSON *typed)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (const cJSON *v = typed ? typed->child : NULL; v; v = v->next) {
+        cJSON *list = cJSON_CreateArray();
+        if (cJSON_IsArray(v)) {
+            for (const cJSON *i = v->child; i; i = i->next) {
+                if (cJSON_IsString(i))
+                    cJSON_AddItemToArray(list, cJSON_CreateString(i->valuestring));
+                else {
+                    char *t = cJSON_PrintUnformatted(i);
+                    cJSON_AddItemToArray(list, cJSON_CreateString(t));
+                    cJSON_free(t);
+                }
+            }
+        } else if (cJSON_IsString(v)) {
+            cJSON_AddItemToArray(list, cJSON_CreateString(v->valuestring));
+        } else {
+            char *t = cJSON_PrintUnformatted(v);
+            cJSON_AddItemToArray(list, cJSON_CreateString(t));
+            cJSON_free(t);
+        }
+        cJSON_AddItemToObject(o, v->string, list);
+    }
+    return o;
+}
+
+/* Ends the execution: Success unless a critical step failed; the document's outputs. */
+static void x_finish(xrun_t *x, const char *status, const char *failure)
+{
+    cJSON *outs = cJSON_CreateObject();
+    const cJSON *decl = adoc_outputs(x->doc);
+    for (const cJSON *o = decl ? decl->child : NULL; o; o = o->next) {
+        if (!cJSON_IsString(o)) continue;
+        cJSON *v = x_lookup(x, o->valuestring);
+        if (v) {
+            cJSON *wrap = cJSON_CreateObject();
+            cJSON_AddItemToObject(wrap, o->valuestring, v);
+            cJSON *strs = x_output_strings(wrap);
+            cJSON_AddItemToObject(
+                outs, o->valuestring,
+                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(strs, o->valuestring), 1));
+            cJSON_Delete(strs);
+            cJSON_Delete(wrap);
+        }
+    }
+    jx_set(x->e, "Outputs", outs);
+    x_status(x, status);
+    if (failure) jx_set(x->e, "FailureMessage", cJSON_CreateString(failure));
+    jx_set(x->e, "ExecutionEndTime", cJSON_CreateNumber((double)x->now / 1000.0));
+    cJSON_DeleteItemFromObjectCaseSensitive(x->e, "_Job");
+    engine_done(x->r);
+}
+
+/* Marks every step after `from` that never ran as Pending is implied: AWS lists only
+ * the steps that started; nothing to add. Ends a step with status. */
+static void x_step_end(xrun_t *x, cJSON *step, const char *status)
+{
+    jx_set(step, "StepStatus", cJSON_CreateString(status));
+    jx_set(step, "ExecutionEndTime", cJSON_CreateNumber((double)x->now / 1000.0));
+}
+
+/* Where execution goes after step i ends (success or a Continue'd failure). */
+static void x_advance(xrun_t *x, int i, const char *branch_to, bool failed_continue)
+{
+    const adoc_step_t *d = adoc_step(x->doc, (size_t)i);
+    const char *next = branch_to ? branch_to : (!failed_continue ? d->next_step : NULL);
+    int n;
+    if (d->is_end && !branch_to)
+        n = (int)adoc_step_count(x->doc);
+    else if (next)
+        n = adoc_step_index(x->doc, next);
+    else
+        n = i + 1;
+    jx_set(x->e, "_Current", cJSON_CreateNumber(n < 0 ? (double)adoc_step_count(x->doc) : n));
+    engine_again(x->r, x->r->payload, x->now);
+}
+
+/* The step failed for good (after its attempts): onFailure decides. */
+static void x_step_failed(xrun_t *x, int i, cJSON *step, const char *status, const char *message,
+                          const char *failure_type)
+{
+    const adoc_step_t *d = adoc_step(x->doc, (size_t)i);
+    char text[1400];
+    snprintf(text, sizeof(text),
+             "Step fails when it is executing action. %s Please refer to Automation Service "
+             "Troubleshooting Guide for more diagnosis details.",
+             message);
+    x_step_end(x, step, status);
+    /* what the action reported before failing (aws:approve's ApprovalStatus Rejected) */
+    jx_set(step, "Outputs", x_output_strings(cJSON_GetObjectItemCaseSensitive(step, "_Typed")));
+    jx_set(step, "FailureMessage", cJSON_CreateString(text));
+    cJSON *fd = cJSON_CreateObject();
+    cJSON_AddStringToObject(fd, "FailureStage", "Invocation");
+    cJSON_AddStringToObject(fd, "FailureType", failure_type[0] ? failure_type : "Action");
+    cJSON *details = cJSON_AddObjectToObject(fd, "Details");
+    cJSON *msg = cJSON_AddArrayToObject(details, "ExceptionMessage");
+    cJSON_AddItemToArray(msg, cJSON_CreateString(message));
+    jx_set(step, "FailureDetails", fd);
+    const char *on = d->on_failure ? d->on_failure : "Abort";
+    if (!strcmp(on, "Continue")) {
+        if (d->is_critical) jx_set(x->e, "_CriticalFailed", cJSON_CreateString(text));
+        x_advance(x, i, NULL, true);
+    } else if (!strncmp(on, "step:", 5)) {
+        if (d->is_critical) jx_set(x->e, "_CriticalFailed", cJSON_CreateString(text));
+        x_advance(x, i, on + 5, true);
+    } else {
+        x_finish(x, !strcmp(status, "TimedOut") ? "TimedOut" : "Failed", text);
+    }
+}
+
+/* Assumes the document's role, or acts as the caller. */
+static err_t x_principal(xrun_t *x, bool *refused)
+{
+    *refused = false;
+    const char *role = jx_str(x->e, "_Role");
+    const cJSON *sess = cJSON_GetObjectItemCaseSensitive(x->e, "_Session");
+    if (sess && auth_principal_from_json(sess, &x->as) &&
+        (!role || x->as.expires_ms > clk_now_ms(&x->app->wall) + 300000))
+        return ERR_OK;
+    if (!role) {
+        if (!auth_principal_from_json(cJSON_GetObjectItemCaseSensitive(x->e, "_Caller"), &x->as))
+            return err_fail(x->r->eb, ERR_INTERNAL, "execution without a caller");
+        jx_set(x->e, "_Session", auth_principal_to_json(&x->as));
+        return ERR_OK;
+    }
+    sts_assume_req_t req = {.service = "ssm.amazonaws.com",
+                            .role_arn = role,
+                            .session_name = jx_str(x->e, "AutomationExecutionId"),
+                            .duration_s = 3600};
+    sts_creds_t creds;
+    err_t rc = sts_assume(x->app, x->tx, &req, &creds, x->r->arena, x->r->eb);
+    if (rc == ERR_ACCESS_DENIED || rc == ERR_VALIDATION) {
+        *refused = true;
+        return ERR_OK;
+    }
+    if (rc) return rc;
+    x->as = creds.who;
+    jx_set(x->e, "_Session", auth_principal_to_json(&x->as));
+    return ERR_OK;
+}
+
+/* Counts executions running now (for the queue behind the quota). */
+static err_t x_running(xrun_t *x, int64_t *n)
+{
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc =
+        store_query(x->tx, x->r->eb, &st,
+                    "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ? AND state IN"
+                    " ('InProgress', 'Waiting', 'Cancelling')",
+                    "ss", x->app->cfg.account_id, SSM_EXEC);
+    if (!rc) rc = store_step(st, &row, x->r->eb);
+    *n = row ? store_col_int(st, 0) : 0;
+    if (!rc && row) rc = store_step(st, &row, x->r->eb);
+    return rc;
+}
+
+static err_t x_tick(xrun_t *x)
+{
+    const char *status = jx_str(x->e, "AutomationExecutionStatus");
+    const char *stop = jx_str(x->e, "_Stop");
+    err_t rc = ERR_OK;
+    if (!strcmp(status, "Pending")) {
+        int64_t running = 0;
+        rc = x_running(x, &running);
+        if (rc) return rc;
+        if (running >= x->app->cfg.automation_max_running && !stop) {
+            engine_again(x->r, x->r->payload, x->now + 500); /* queued */
+            return ERR_OK;
+        }
+        if (stop) {
+            x_finish(x, "Cancelled", NULL);
+            return ERR_OK;
+        }
+        bool refused;
+        rc = x_principal(x, &refused);
+        if (rc) return rc;
+        if (refused) {
+            x_finish(x, "Failed", "The defined assume role is unable to be assumed.");
+            return ERR_OK;
+        }
+        x_status(x, "InProgress");
+        engine_again(x->r, x->r->payload, x->now);
+        return ERR_OK;
+    }
+    bool refused = false;
+    rc = x_principal(x, &refused);
+    if (rc) return rc;
+    if (refused) {
+        x_finish(x, "Failed", "The defined assume role is unable to be assumed.");
+        return ERR_OK;
+    }
+    int i = (int)jx_int(x->e, "_Current", 0);
+    int n = (int)adoc_step_count(x->doc);
+    if (stop && !strcmp(stop, "Complete")) {
+        x_finish(x, "Success", NULL);
+        return ERR_OK;
+    }
+    if (i >= n) {
+        const char *crit = jx_str(x->e, "_CriticalFailed");
+        const char *cancelled = jx_str(x->e, "_Cancelled");
+        x_finish(x, cancelled ? "Cancelled" : crit ? "Failed" : "Success", cancelled ? NULL : crit);
+        return ERR_OK;
+    }
+    const adoc_step_t *d = adoc_step(x->doc, (size_t)i);
+    cJSON *step = x_step_exec(x, i);
+
+    /* cancellation: the running step is cancelled; onCancel may name a step to run */
+    if (stop && !strcmp(stop, "Cancel") && !jx_str(x->e, "_Cancelled")) {
+        x_step_end(x, step, "Cancelled");
+        jx_set(x->e, "_Cancelled", cJSON_CreateString("yes"));
+        x_status(x, "Cancelling");
+        if (d->on_cancel && !strncmp(d->on_cancel, "step:", 5)) {
+            int j = adoc_step_index(x->doc, d->on_cancel + 5);
+            jx_set(x->e, "_Current", cJSON_CreateNumber(j < 0 ? n : j));
+            jx_set(x->e, "_CancelStep", cJSON_CreateNumber(j));
+            engine_again(x->r, x->r->payload, x->now);
+        } else {
+            x_finish(x, "Cancelled", NULL);
+        }
+        return ERR_OK;
+    }
+    if (jx_str(x->e, "_Cancelled") && jx_int(x->e, "_CancelStep", -1) != i) {
+        x_finish(x, "Cancelled", NULL); /* the onCancel step is over */
+        return ERR_OK;
+    }
+
+    /* timeouts, on the service clock */
+    int64_t started = jx_int(step, "_Started", x->now);
+    if (d->timeout_s && x->now - started > d->timeout_s * 1000) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "Step timed out after %lld seconds.", (long long)d->timeout_s);
+        x_step_failed(x, i, step, "TimedOut", msg, "Verification");
+        return ERR_OK;
+    }
+
+    /* interpolate the inputs, run one tick of the action */
+    cJSON *inputs = NULL;
+    adoc_vars_t vars = {x_lookup, x};
+    if (adoc_interpolate(d->inputs, &vars, &inputs, x->r->eb) != ADOC_OK) {
+        char msg[1100];
+        snprintf(msg, sizeof(msg), "%s", x->r->eb->msg);
+        x_step_failed(x, i, step, "Failed", msg, "Verification");
+        return ERR_OK;
+    }
+    x_show_inputs(step, inputs);
+    x_status(x, "InProgress");
+    errbuf_t aeb = {{0}};
+    ssm_run_t run = {.app = x->app,
+                     .job_id = x->r->job_id,
+                     .tx = x->tx,
+                     .arena = x->r->arena,
+                     .eb = &aeb,
+                     .as = &x->as,
+                     .exec = x->e,
+                     .step = step,
+                     .def = d,
+                     .inputs = inputs,
+                     .now = x->now};
+    ssm_tick_t t = ssm_action_tick(&run);
+    const char *branch_to = NULL;
+    switch (t) {
+    case SSM_TICK_DONE:
+        if (!strcmp(d->action, "aws:branch")) branch_to = ssm_branch_next(&run);
+        jx_set(step, "Outputs", x_output_strings(cJSON_GetObjectItemCaseSensitive(step, "_Typed")));
+        x_step_end(x, step, "Success");
+        x_advance(x, i, branch_to, false);
+        break;
+    case SSM_TICK_AGAIN:
+        engine_again(x->r, x->r->payload, run.wake_ms > x->now ? run.wake_ms : x->now);
+        break;
+    case SSM_TICK_WAIT:
+        jx_set(step, "StepStatus", cJSON_CreateString("Waiting"));
+        x_status(x, "Waiting");
+        cJSON_DeleteItemFromObjectCaseSensitive(x->e, "_Job");
+        engine_done(x->r); /* a signal wakes it */
+        break;
+    case SSM_TICK_FAILED: {
+        int attempt = (int)jx_int(step, "_Attempt", 1);
+        if (attempt < d->max_attempts) {
+            jx_set(step, "_Attempt", cJSON_CreateNumber(attempt + 1));
+            cJSON_DeleteItemFromObjectCaseSensitive(step, "_Phase");
+            engine_again(x->r, x->r->payload, x->now + 1000);
+        } else {
+            x_step_failed(x, i, step, "Failed", aeb.msg, run.failure_type);
+        }
+        break;
+    }
+    }
+    x->r->eb = x->r->eb; /* (the action's own errbuf stays local) */
+    cJSON_Delete(inputs);
+    if (run.post & API_POST_WAKE_ENGINE) engine_notify(x->app->engine);
+    return ERR_OK;
+}
+
+static err_t ssm_auto_step(engine_run_t *r)
+{
+    app_t *app = r->app;
+    xrun_t x = {.r = r, .app = app, .now = clk_now_ms(&app->clock)};
+    cJSON *p = cJSON_Parse(r->payload);
+    const char *id = jx_str(p, "id");
+    err_t rc;
+    x.tx = engine_tx(r, &rc);
+    if (!x.tx || !id) {
+        cJSON_Delete(p);
+        return x.tx ? err_fail(r->eb, ERR_INTERNAL, "malformed automation job") : rc;
+    }
+    rc = ssm_exec_load(x.tx, app->cfg.account_id, id, &x.e, r->eb);
+    const char *job = x.e ? jx_str(x.e, "_Job") : NULL;
+    if (rc || ssm_status_terminal(jx_str(x.e, "AutomationExecutionStatus")) || !job ||
+        strcmp(job, r->job_id)) {
+        /* gone, over, or another job chain owns it */
+        cJSON_Delete(x.e);
+        cJSON_Delete(p);
+        engine_done(r);
+        return ERR_OK;
+    }
+    const char *fmt = jx_str(x.e, "_Format");
+    if (adoc_parse(span_of(jx_str(x.e, "_Content")),
+                   fmt && !strcmp(fmt, "YAML") ? ADOC_YAML : ADOC_JSON, &x.doc, r->eb) != ADOC_OK) {
+        x_finish(&x, "Failed", "The document of this execution no longer parses.");
+        rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
+    } else {
+        rc = x_tick(&x);
+        if (!rc) rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
+    }
+    adoc_free(x.doc);
+    cJSON_Delete(x.e);
+    cJSON_Delete(p);
+    return rc;
+}
+
+void ssm_register_jobs(app_t *app)
+{
+    engine_register(app->engine, SSM_JOB, ssm_auto_step, 20);
+}

@@ -1,0 +1,92 @@
+/* ssm_int.h - shared pieces of Systems Manager: document records (kind "ssm.document",
+ * one per name, and "ssm.docver", one per version; AWS-owned ones under the pseudo-account
+ * "aws"), automation executions ("ssm.execution") and the engine job that runs them one
+ * step at a time (automation_job.c, actions.c). */
+#ifndef CATALOGD_SSM_INT_H
+#define CATALOGD_SSM_INT_H
+
+#include "api/gen/ops_gen.h"
+#include "core/jx.h"
+#include "auto/adoc.h"
+#include "engine/engine.h"
+#include "res/res.h"
+
+#define SSM_DOC       "ssm.document"
+#define SSM_DOCVER    "ssm.docver"
+#define SSM_EXEC      "ssm.execution"
+#define SSM_JOB       "ssm.automation"
+#define SSM_AWS       "aws"
+#define SSM_MAX_BYTES (64 * 1024)
+
+/* Paging of the list calls: the offset a NextToken names (none or "" is the start) and
+ * MaxResults (default 50); InvalidNextToken for a token not ours. */
+err_t ssm_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit);
+/* NextToken for the page after [offset, offset + limit) when more remain. */
+void ssm_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit);
+
+/* A document and one of its versions: `version` may be NULL/"$DEFAULT", "$LATEST" or a
+ * number, or version_name selects by VersionName. Looks in the account, then among the
+ * AWS-owned ones. On absence: ERR_SSM_INVALID_DOCUMENT ("The specified document does not
+ * exist.") or ERR_SSM_INVALID_VERSION. *doc and *ver are owned by the caller; *aws tells
+ * whether it is AWS-owned. */
+err_t ssm_doc_load(store_tx_t *tx, const char *account, const char *name, const char *version,
+                   const char *version_name, cJSON **doc, cJSON **ver, bool *aws, errbuf_t *eb);
+
+/* The DocumentDescription of a document version (the model's shape). */
+cJSON *ssm_doc_description(const cJSON *doc, const cJSON *ver, const char *owner);
+
+/* Converts content between JSON and YAML (to: "JSON" or "YAML"); *out is arena text. */
+err_t ssm_convert(const char *content, const char *from, const char *to, arena_t *arena, char **out,
+                  errbuf_t *eb);
+
+/* Installs or refreshes the AWS-owned documents (data/ssm-documents). */
+err_t ssm_install_aws_documents(store_t *s, int64_t now_ms, errbuf_t *eb);
+
+/* ---- automation */
+void ssm_register_jobs(app_t *app);
+
+/* Execution records (kind SSM_EXEC). Saving one that has reached a terminal status
+ * wakes its watchers (ssm_exec_watch). */
+err_t ssm_exec_save(store_tx_t *tx, const char *account, const cJSON *e, int64_t now_ms,
+                    errbuf_t *eb);
+err_t ssm_exec_load(store_tx_t *tx, const char *account, const char *id, cJSON **out, errbuf_t *eb);
+/* Makes sure the execution's job runs by at_ms: brings its job forward, or starts a new
+ * one (recorded in e's "_Job"; the caller saves e). One job chain per execution. */
+err_t ssm_exec_wake(app_t *app, store_tx_t *tx, cJSON *e, int64_t at_ms, errbuf_t *eb);
+
+/* Another job waiting on an execution (Service Catalog's record job) watches it: when
+ * the execution ends, that job runs at once (engine_watch, topic "ssm.execution:<id>"). */
+err_t ssm_exec_watch(store_tx_t *tx, const char *exec_id, const char *job_id, errbuf_t *eb);
+
+/* Statuses an execution or step can be in. */
+bool ssm_status_terminal(const char *s);
+
+/* ---- the actions (actions.c): one tick of the current step. */
+typedef enum ssm_tick {
+    SSM_TICK_DONE,   /* the step succeeded; outputs set */
+    SSM_TICK_AGAIN,  /* poll again at *wake_ms */
+    SSM_TICK_WAIT,   /* waiting for a signal (pause, approve) */
+    SSM_TICK_FAILED, /* the step failed; message in eb */
+} ssm_tick_t;
+
+typedef struct ssm_run {
+    app_t *app;
+    const char *job_id; /* the execution's job (for engine_watch) */
+    store_tx_t *tx;
+    arena_t *arena;
+    errbuf_t *eb;
+    unsigned post;
+    const auth_principal_t *as; /* who the step acts as */
+    cJSON *exec;                /* the execution */
+    cJSON *step;                /* its StepExecution (with "_" state members) */
+    const adoc_step_t *def;     /* the step's definition */
+    cJSON *inputs;              /* interpolated inputs */
+    int64_t now, wake_ms;
+    char failure_type[32]; /* "Verification" / "Action" ... for FailureDetails */
+} ssm_run_t;
+
+ssm_tick_t ssm_action_tick(ssm_run_t *r);
+/* aws:branch: the name of the next step (NULL: go on in order). */
+const char *ssm_branch_next(ssm_run_t *r);
+
+#endif
