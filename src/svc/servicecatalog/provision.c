@@ -1,0 +1,561 @@
+/* provision.c - provisioned products: ProvisionProduct, DescribeProvisionedProduct,
+ * SearchProvisionedProducts, ScanProvisionedProducts, GetProvisionedProductOutputs,
+ * UpdateProvisionedProduct, TerminateProvisionedProduct. Each change is a record carried
+ * out by the record job (records.c). */
+#include "svc/servicecatalog/sc_int.h"
+
+#include "core/clk.h"
+#include "iam/policy.h"
+#include "res/res.h"
+#include "tpl/tpl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* May the caller work on a provisioned product launched by user_arn? Its own always
+ * (authorization checked the user level); one of another session of its role when its
+ * policies allow this operation at role level; anyone's at account level (a statement
+ * without an access-level condition is account level, as on AWS). */
+static bool sc_pp_owned(api_ctx_t *c, const cJSON *pp)
+{
+    const char *owner = jx_str(pp, "_UserArn");
+    if (c->caller->kind == AUTH_ROOT || c->caller->kind == AUTH_SERVICE) return true;
+    if (owner && !strcmp(owner, c->caller->arn)) return true;
+    const char *level = "servicecatalog:accountLevel";
+    if (owner && c->caller->kind == AUTH_ROLE_SESSION) {
+        char prefix[400];
+        snprintf(prefix, sizeof(prefix), "arn:aws:sts::%s:assumed-role/%s/", c->caller->account,
+                 c->caller->name);
+        if (!strncmp(owner, prefix, strlen(prefix))) level = "servicecatalog:roleLevel";
+    }
+    errbuf_t ignore;
+    errbuf_t *saved = c->eb;
+    c->eb = &ignore;
+    bool ok = api_check_action(c, c->op->action, "*", level, "self") == ERR_OK;
+    c->eb = saved;
+    return ok;
+}
+
+err_t sc_pp_find(api_ctx_t *c, const char *id, const char *name, cJSON **out)
+{
+    *out = NULL;
+    err_t rc = ERR_OK;
+    if (id) {
+        rc = sc_find(c, SC_PP, id, out);
+    } else if (name) {
+        cJSON *all = cJSON_CreateArray();
+        bool more;
+        res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
+        rc = res_list(c->tx, &q, all, &more, c->eb);
+        for (cJSON *p = all->child; !rc && p && !*out; p = p->next)
+            if (!strcmp(jx_str(p, "Name"), name) && sc_pp_owned(c, p))
+                *out = cJSON_DetachItemViaPointer(all, p);
+        cJSON_Delete(all);
+    } else {
+        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                        "Either the provisioned product Id or Name must be given.");
+    }
+    if (!rc && *out && !sc_pp_owned(c, *out)) {
+        cJSON_Delete(*out);
+        *out = NULL;
+    }
+    if (!rc && !*out)
+        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Provisioned product %s not found.", id ? id : name);
+    return rc;
+}
+
+/* The product a request names by ProductId or ProductName. */
+static err_t sc_product_named(api_ctx_t *c, const char *id, const char *name, cJSON **out)
+{
+    if (id) return sc_get(c, SC_PRODUCT, id, "Product", out);
+    *out = NULL;
+    cJSON *all = cJSON_CreateArray();
+    bool more;
+    res_query_t q = {c->app->cfg.account_id, SC_PRODUCT, NULL, 0, 0};
+    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
+    for (cJSON *p = all->child; !rc && p && !*out; p = p->next)
+        if (name &&
+            !strcmp(jx_str(cJSON_GetObjectItemCaseSensitive(p, "ProductViewSummary"), "Name"),
+                    name))
+            *out = cJSON_DetachItemViaPointer(all, p);
+    cJSON_Delete(all);
+    if (!rc && !*out)
+        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Product %s not found.", name ? name : "(none)");
+    return rc;
+}
+
+/* The artifact of product a request names by ProvisioningArtifactId or Name; it must be active. */
+static err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char *id,
+                               const char *name, cJSON **out)
+{
+    *out = NULL;
+    cJSON *all = cJSON_CreateArray();
+    bool more;
+    res_query_t q = {c->app->cfg.account_id, SC_ARTIFACT, product_id, 0, 0};
+    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
+    for (cJSON *a = all->child; !rc && a && !*out; a = a->next)
+        if ((id && !strcmp(jx_str(a, "Id"), id)) ||
+            (!id && name && !strcmp(jx_str(a, "Name"), name)))
+            *out = cJSON_DetachItemViaPointer(all, a);
+    cJSON_Delete(all);
+    if (!rc && !*out)
+        return err_fail(c->eb, ERR_SC_NOT_FOUND,
+                        "Provisioning artifact %s not found for product %s.",
+                        id     ? id
+                        : name ? name
+                               : "(none)",
+                        product_id);
+    if (!rc && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(*out, "Active")))
+        rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "Provisioning artifact %s is not active.",
+                      jx_str(*out, "Id"));
+    return rc;
+}
+
+/* The launch path: PathId (or PathName) among the caller's, or the first that holds the product. */
+static err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path)
+{
+    const char *want = api_in_str(c, "PathId"), *want_name = api_in_str(c, "PathName");
+    bool ok = false;
+    const char *first = NULL;
+    err_t rc = sc_caller_has_product(c, product_id, &ok, &first);
+    if (rc) return rc;
+    if (!ok) return err_fail(c->eb, ERR_SC_NOT_FOUND, "Product %s not found.", product_id);
+    if (!want && !want_name) {
+        *path = first;
+        return ERR_OK;
+    }
+    cJSON *ports = NULL;
+    rc = sc_caller_portfolios(c, &ports);
+    *path = NULL;
+    for (cJSON *p = ports ? ports->child : NULL; !rc && p && !*path; p = p->next) {
+        cJSON *port = NULL;
+        if (want && strcmp(p->valuestring, want)) continue;
+        rc = sc_get(c, SC_PORTFOLIO, p->valuestring, "Portfolio", &port);
+        if (!rc && (want || !strcmp(jx_str(port, "DisplayName"), want_name)))
+            *path = arena_strdup(c->arena, p->valuestring);
+        cJSON_Delete(port);
+    }
+    cJSON_Delete(ports);
+    if (!rc && !*path)
+        rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                      "Launch path %s is not available for product %s.", want ? want : want_name,
+                      product_id);
+    return rc;
+}
+
+/* Parameters as the record job keeps them: [{Key, Value}] checked against the template. */
+static err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given)
+{
+    tpl_t *t = NULL;
+    err_t rc = tpl_parse(span_of(tmpl), &t, c->eb);
+    cJSON *obj = cJSON_CreateObject(), *bound = NULL;
+    for (const cJSON *p = given ? given->child : NULL; p; p = p->next)
+        if (jx_str(p, "Key") && !jx_true(p, "UsePreviousValue"))
+            cJSON_AddStringToObject(obj, jx_str(p, "Key"),
+                                    jx_str(p, "Value") ? jx_str(p, "Value") : "");
+    if (!rc) rc = tpl_bind(t, obj, &bound, c->eb);
+    if (rc) rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "%s", c->eb->msg);
+    cJSON_Delete(obj);
+    cJSON_Delete(bound);
+    tpl_free(t);
+    return rc;
+}
+
+err_t sc_provision_product(api_ctx_t *c)
+{
+    const char *name = api_in_str(c, "ProvisionedProductName");
+    const char *token = api_in_str(c, "ProvisionToken");
+    cJSON *prod = NULL, *pa = NULL, *pp = NULL;
+    const char *path = NULL, *role = NULL;
+    /* a retried request returns its first record */
+    cJSON *all = cJSON_CreateArray();
+    bool more;
+    res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
+    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
+    for (cJSON *p = all->child; !rc && p; p = p->next) {
+        if (token && jx_str(p, "IdempotencyToken") &&
+            !strcmp(jx_str(p, "IdempotencyToken"), token) &&
+            !strcmp(jx_str(p, "_UserArn"), c->caller->arn)) {
+            cJSON *rec = NULL;
+            rc = sc_get(c, SC_RECORD, jx_str(p, "LastProvisioningRecordId"), "Record", &rec);
+            if (!rc) cJSON_AddItemToObject(c->out, "RecordDetail", sc_record_view(rec));
+            cJSON_Delete(rec);
+            cJSON_Delete(all);
+            return rc;
+        }
+        if (!strcmp(jx_str(p, "Name"), name) && strcmp(jx_str(p, "Status"), "TERMINATED"))
+            rc = err_fail(c->eb, ERR_SC_DUPLICATE,
+                          "A provisioned product with the name %s already exists.", name);
+    }
+    cJSON_Delete(all);
+    if (!rc)
+        rc = sc_product_named(c, api_in_str(c, "ProductId"), api_in_str(c, "ProductName"), &prod);
+    const char *pid =
+        prod ? jx_str(prod, "_Id")
+                   ? jx_str(prod, "_Id")
+                   : jx_str(cJSON_GetObjectItemCaseSensitive(prod, "ProductViewSummary"),
+                            "ProductId")
+             : NULL;
+    if (!rc) rc = sc_path_for(c, pid, &path);
+    if (!rc)
+        rc = sc_artifact_named(c, pid, api_in_str(c, "ProvisioningArtifactId"),
+                               api_in_str(c, "ProvisioningArtifactName"), &pa);
+    if (!rc)
+        rc = sc_check_params(c, jx_str(pa, "_Template"),
+                             cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"));
+    if (!rc) rc = sc_launch_role(c, path, pid, &role);
+    if (!rc) {
+        const char *id = sc_new_id(c, "pp-");
+        pp = cJSON_CreateObject();
+        cJSON_AddStringToObject(pp, "Name", name);
+        cJSON_AddStringToObject(pp, "Arn",
+                                arena_printf(c->arena, "arn:aws:servicecatalog:%s:%s:stack/%s/%s",
+                                             c->app->cfg.region, c->app->cfg.account_id, name, id));
+        cJSON_AddStringToObject(pp, "Type", "CFN_STACK");
+        cJSON_AddStringToObject(pp, "Id", id);
+        cJSON_AddStringToObject(pp, "Status", "UNDER_CHANGE");
+        cJSON_AddNumberToObject(pp, "CreatedTime", sc_now(c));
+        if (token) cJSON_AddStringToObject(pp, "IdempotencyToken", token);
+        cJSON_AddStringToObject(pp, "LastRecordId", "");
+        cJSON_AddStringToObject(pp, "LastProvisioningRecordId", "");
+        cJSON_AddStringToObject(pp, "ProductId", pid);
+        cJSON_AddStringToObject(pp, "ProvisioningArtifactId", jx_str(pa, "Id"));
+        if (role) cJSON_AddStringToObject(pp, "LaunchRoleArn", role);
+        cJSON_AddStringToObject(pp, "_UserArn", c->caller->arn);
+        cJSON_AddStringToObject(pp, "_PathId", path);
+        cJSON_AddItemToObject(pp, "_Tags", sc_tags_in(c, "Tags"));
+        cJSON_AddItemToObject(
+            pp, "_Params",
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"), 1));
+        res_row_t row = {.state = "UNDER_CHANGE", .created_ms = clk_now_ms(&c->app->clock)};
+        rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_PP, id}, &row, pp, c->eb);
+        /* what the record job needs to launch the stack */
+        cJSON *work = cJSON_CreateObject();
+        cJSON_AddStringToObject(work, "_Template", jx_str(pa, "_Template"));
+        cJSON_AddItemToObject(
+            work, "_Params",
+            cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"), 1));
+        cJSON_AddStringToObject(work, "_StackName",
+                                arena_printf(c->arena, "SC-%s-%s", c->app->cfg.account_id, id));
+        cJSON *st = cJSON_AddArrayToObject(work, "_StackTags");
+        const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
+        for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
+            cJSON_AddItemToArray(st, cJSON_Duplicate(t, 1));
+        const char *sys[][2] = {
+            {"aws:servicecatalog:provisionedProductArn", jx_str(pp, "Arn")},
+            {"aws:servicecatalog:productArn",
+             arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->app->cfg.region,
+                          c->app->cfg.account_id, pid)},
+            {"aws:servicecatalog:portfolioArn",
+             arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->app->cfg.region,
+                          c->app->cfg.account_id, path)},
+            {"aws:servicecatalog:provisioningPrincipalArn", c->caller->arn},
+        };
+        for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "Key", sys[i][0]);
+            cJSON_AddStringToObject(t, "Value", sys[i][1]);
+            cJSON_AddItemToArray(st, t);
+        }
+        if (!rc)
+            rc = sc_record_start(c, pp, "PROVISION_PRODUCT", work, NULL);
+        else
+            cJSON_Delete(work);
+        if (!rc) rc = sc_put(c, SC_PP, id, pp);
+    }
+    cJSON_Delete(pp);
+    cJSON_Delete(pa);
+    cJSON_Delete(prod);
+    return rc;
+}
+
+/* The ProvisionedProductDetail view: without the internal members. */
+static cJSON *sc_pp_detail(const cJSON *pp)
+{
+    cJSON *d = cJSON_Duplicate(pp, 1);
+    jx_drop_internal(d);
+    return d;
+}
+
+err_t sc_describe_provisioned_product(api_ctx_t *c)
+{
+    cJSON *pp = NULL;
+    err_t rc = sc_pp_find(c, api_in_str(c, "Id"), api_in_str(c, "Name"), &pp);
+    if (!rc) {
+        cJSON_AddItemToObject(c->out, "ProvisionedProductDetail", sc_pp_detail(pp));
+        cJSON_AddArrayToObject(c->out, "CloudWatchDashboards");
+    }
+    cJSON_Delete(pp);
+    return rc;
+}
+
+/* The ProvisionedProductAttribute view. */
+static cJSON *sc_pp_attribute(api_ctx_t *c, const cJSON *pp)
+{
+    cJSON *a = sc_pp_detail(pp);
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(pp, "_Tags");
+    cJSON_AddItemToObject(a, "Tags", tags ? cJSON_Duplicate(tags, 1) : cJSON_CreateArray());
+    if (jx_str(pp, "_Stack")) cJSON_AddStringToObject(a, "PhysicalId", jx_str(pp, "_Stack"));
+    cJSON *prod = NULL, *pa = NULL;
+    errbuf_t ignore;
+    if (!res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SC_PRODUCT, jx_str(pp, "ProductId")},
+                 &prod, &ignore) &&
+        prod)
+        cJSON_AddStringToObject(
+            a, "ProductName",
+            jx_str(cJSON_GetObjectItemCaseSensitive(prod, "ProductViewSummary"), "Name"));
+    if (!res_get(
+            c->tx,
+            &(res_key_t){c->app->cfg.account_id, SC_ARTIFACT, jx_str(pp, "ProvisioningArtifactId")},
+            &pa, &ignore) &&
+        pa)
+        cJSON_AddStringToObject(a, "ProvisioningArtifactName", jx_str(pa, "Name"));
+    cJSON_Delete(prod);
+    cJSON_Delete(pa);
+    const char *user = jx_str(pp, "_UserArn");
+    if (user) {
+        /* a session's user ARN is its role; the session name goes apart */
+        const char *slash = strstr(user, ":assumed-role/") ? strrchr(user, '/') : NULL;
+        if (slash) {
+            cJSON_AddStringToObject(a, "UserArn",
+                                    arena_printf(c->arena, "%.*s", (int)(slash - user), user));
+            cJSON_AddStringToObject(a, "UserArnSession", user);
+        } else {
+            cJSON_AddStringToObject(a, "UserArn", user);
+        }
+    }
+    return a;
+}
+
+/* Provisioned products the AccessLevelFilter (User by default) shows the caller. */
+static err_t sc_pp_visible(api_ctx_t *c, cJSON **out)
+{
+    const cJSON *alf = cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter");
+    const char *key = jx_str(alf, "Key"), *value = jx_str(alf, "Value");
+    cJSON *all = cJSON_CreateArray();
+    bool more;
+    res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
+    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
+    *out = cJSON_CreateArray();
+    for (cJSON *p = all->child; !rc && p;) {
+        cJSON *next = p->next;
+        const char *owner = jx_str(p, "_UserArn");
+        bool keep;
+        if (key && !strcmp(key, "Account")) {
+            keep = true; /* authorization already checked servicecatalog:accountLevel = self */
+        } else if (key && !strcmp(key, "Role")) {
+            const char *role = value && strcmp(value, "self") ? value : c->caller->role_arn;
+            char prefix[600];
+            const char *rn = strrchr(role ? role : "", '/');
+            snprintf(prefix, sizeof(prefix), "arn:aws:sts::%s:assumed-role/%s/",
+                     c->app->cfg.account_id, rn ? rn + 1 : "");
+            keep = owner && !strncmp(owner, prefix, strlen(prefix));
+        } else {
+            keep = owner && !strcmp(owner, c->caller->arn);
+        }
+        if (keep) cJSON_AddItemToArray(*out, cJSON_DetachItemViaPointer(all, p));
+        p = next;
+    }
+    cJSON_Delete(all);
+    return rc;
+}
+
+err_t sc_search_provisioned_products(api_ctx_t *c)
+{
+    int64_t offset, limit;
+    cJSON *vis = NULL;
+    err_t rc = sc_page_in(c, &offset, &limit);
+    if (!rc) rc = sc_pp_visible(c, &vis);
+    if (rc) {
+        cJSON_Delete(vis);
+        return rc;
+    }
+    /* Filters.SearchQuery: free text over name, id, status, product */
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(c->in, "Filters"), "SearchQuery");
+    cJSON *hits = cJSON_CreateArray();
+    for (cJSON *p = vis->child; p; p = p->next) {
+        cJSON *a = sc_pp_attribute(c, p);
+        bool keep = true;
+        for (const cJSON *w = q ? q->child : NULL; w && keep; w = w->next) {
+            const char *s = w->valuestring, *colon = strchr(s, ':');
+            if (colon) { /* field:value */
+                char field[64];
+                snprintf(field, sizeof(field), "%.*s", (int)(colon - s), s);
+                const char *fv = !strcasecmp(field, "name")        ? jx_str(a, "Name")
+                                 : !strcasecmp(field, "status")    ? jx_str(a, "Status")
+                                 : !strcasecmp(field, "productId") ? jx_str(a, "ProductId")
+                                 : !strcasecmp(field, "id")        ? jx_str(a, "Id")
+                                                                   : NULL;
+                keep = fv && strstr(fv, colon + 1);
+            } else {
+                keep = (jx_str(a, "Name") && strstr(jx_str(a, "Name"), s)) ||
+                       strstr(jx_str(a, "Id"), s) ||
+                       (jx_str(a, "ProductName") && strstr(jx_str(a, "ProductName"), s));
+            }
+        }
+        if (keep)
+            cJSON_AddItemToArray(hits, a);
+        else
+            cJSON_Delete(a);
+    }
+    cJSON_Delete(vis);
+    /* SortBy name|arn|id|status|idempotencyToken|lastRecordId|createdTime; ASCENDING default */
+    const char *sort = api_in_str(c, "SortBy"), *order = api_in_str(c, "SortOrder");
+    bool desc = order && !strcmp(order, "DESCENDING");
+    int n = cJSON_GetArraySize(hits);
+    if (sort && n > 1) {
+        const char *field = !strcmp(sort, "name")     ? "Name"
+                            : !strcmp(sort, "id")     ? "Id"
+                            : !strcmp(sort, "status") ? "Status"
+                            : !strcmp(sort, "arn")    ? "Arn"
+                                                      : NULL;
+        for (int i = 1; i < n && field; i++)
+            for (int k = i; k > 0; k--) {
+                cJSON *x = cJSON_GetArrayItem(hits, k - 1), *y = cJSON_GetArrayItem(hits, k);
+                int cmp = strcmp(jx_str(x, field) ? jx_str(x, field) : "",
+                                 jx_str(y, field) ? jx_str(y, field) : "");
+                if ((desc ? cmp < 0 : cmp > 0)) {
+                    cJSON *d = cJSON_DetachItemViaPointer(hits, y);
+                    cJSON_InsertItemInArray(hits, k - 1, d);
+                } else {
+                    break;
+                }
+            }
+    } else if (desc) {
+        cJSON *rev = cJSON_CreateArray();
+        while (hits->child)
+            cJSON_InsertItemInArray(rev, 0, cJSON_DetachItemViaPointer(hits, hits->child));
+        cJSON_Delete(hits);
+        hits = rev;
+    }
+    cJSON *page = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
+    int64_t i = 0;
+    bool more = false;
+    while (hits->child) {
+        cJSON *a = cJSON_DetachItemViaPointer(hits, hits->child);
+        if (i >= offset && i < offset + limit)
+            cJSON_AddItemToArray(page, a);
+        else
+            cJSON_Delete(a), more |= i >= offset + limit;
+        i++;
+    }
+    cJSON_Delete(hits);
+    cJSON_AddNumberToObject(c->out, "TotalResultsCount", (double)i);
+    sc_page_out(c, more, offset, limit);
+    return ERR_OK;
+}
+
+err_t sc_scan_provisioned_products(api_ctx_t *c)
+{
+    int64_t offset, limit;
+    cJSON *vis = NULL;
+    err_t rc = sc_page_in(c, &offset, &limit);
+    if (!rc) rc = sc_pp_visible(c, &vis);
+    cJSON *page = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
+    int64_t i = 0;
+    bool more = false;
+    for (cJSON *p = vis ? vis->child : NULL; !rc && p; p = p->next, i++) {
+        if (i >= offset && i < offset + limit)
+            cJSON_AddItemToArray(page, sc_pp_detail(p));
+        else if (i >= offset + limit)
+            more = true;
+    }
+    cJSON_Delete(vis);
+    if (!rc) sc_page_out(c, more, offset, limit);
+    return rc;
+}
+
+err_t sc_get_provisioned_product_outputs(api_ctx_t *c)
+{
+    cJSON *pp = NULL;
+    err_t rc = sc_pp_find(c, api_in_str(c, "ProvisionedProductId"),
+                          api_in_str(c, "ProvisionedProductName"), &pp);
+    if (rc) return rc;
+    const cJSON *keys = cJSON_GetObjectItemCaseSensitive(c->in, "OutputKeys");
+    const cJSON *outs = cJSON_GetObjectItemCaseSensitive(pp, "_Outputs");
+    cJSON *list = cJSON_AddArrayToObject(c->out, "Outputs");
+    for (const cJSON *o = outs ? outs->child : NULL; o; o = o->next) {
+        bool keep = !cJSON_GetArraySize(keys);
+        for (const cJSON *k = keys ? keys->child : NULL; k && !keep; k = k->next)
+            keep = !strcmp(k->valuestring, jx_str(o, "OutputKey"));
+        if (keep) cJSON_AddItemToArray(list, cJSON_Duplicate(o, 1));
+    }
+    cJSON_Delete(pp);
+    return ERR_OK;
+}
+
+/* A provisioned product must be stable for a change to start. */
+static err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp)
+{
+    const char *st = jx_str(pp, "Status");
+    if (!strcmp(st, "AVAILABLE") || !strcmp(st, "TAINTED") || !strcmp(st, "ERROR")) return ERR_OK;
+    return err_fail(c->eb, ERR_SC_INVALID_STATE,
+                    "Provisioned product %s is in state %s and cannot be changed now.",
+                    jx_str(pp, "Id"), st);
+}
+
+err_t sc_update_provisioned_product(api_ctx_t *c)
+{
+    cJSON *pp = NULL, *pa = NULL;
+    err_t rc = sc_pp_find(c, api_in_str(c, "ProvisionedProductId"),
+                          api_in_str(c, "ProvisionedProductName"), &pp);
+    if (!rc) rc = sc_pp_stable(c, pp);
+    if (!rc && !jx_str(pp, "_Stack"))
+        rc = err_fail(c->eb, ERR_SC_INVALID_STATE, "Provisioned product %s has no stack to update.",
+                      jx_str(pp, "Id"));
+    const char *pid = pp ? jx_str(pp, "ProductId") : NULL;
+    if (!rc && api_in_str(c, "ProductId") && strcmp(api_in_str(c, "ProductId"), pid))
+        rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                      "A provisioned product cannot change product.");
+    const char *paid = api_in_str(c, "ProvisioningArtifactId");
+    if (!rc && !paid && !api_in_str(c, "ProvisioningArtifactName"))
+        paid = jx_str(pp, "ProvisioningArtifactId");
+    if (!rc) rc = sc_artifact_named(c, pid, paid, api_in_str(c, "ProvisioningArtifactName"), &pa);
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters");
+    if (!rc) rc = sc_check_params(c, jx_str(pa, "_Template"), params);
+    if (!rc) {
+        cJSON *work = cJSON_CreateObject();
+        cJSON_AddStringToObject(work, "_Template", jx_str(pa, "_Template"));
+        cJSON_AddItemToObject(work, "_Params",
+                              params ? cJSON_Duplicate(params, 1) : cJSON_CreateArray());
+        jx_set_str(pp, "Status", "UNDER_CHANGE");
+        rc = sc_record_start(c, pp, "UPDATE_PROVISIONED_PRODUCT", work, NULL);
+        /* the record names the version it moves to */
+        cJSON *rd = cJSON_GetObjectItemCaseSensitive(c->out, "RecordDetail");
+        if (!rc && rd) {
+            jx_set_str(rd, "ProvisioningArtifactId", jx_str(pa, "Id"));
+            cJSON *rec = NULL;
+            rc = sc_get(c, SC_RECORD, jx_str(rd, "RecordId"), "Record", &rec);
+            if (!rc) {
+                jx_set_str(rec, "ProvisioningArtifactId", jx_str(pa, "Id"));
+                rc = sc_put(c, SC_RECORD, jx_str(rd, "RecordId"), rec);
+            }
+            cJSON_Delete(rec);
+        }
+        if (!rc) rc = sc_put(c, SC_PP, jx_str(pp, "Id"), pp);
+    }
+    cJSON_Delete(pa);
+    cJSON_Delete(pp);
+    return rc;
+}
+
+err_t sc_terminate_provisioned_product(api_ctx_t *c)
+{
+    cJSON *pp = NULL;
+    err_t rc = sc_pp_find(c, api_in_str(c, "ProvisionedProductId"),
+                          api_in_str(c, "ProvisionedProductName"), &pp);
+    if (!rc && !jx_true(c->in, "IgnoreErrors")) rc = sc_pp_stable(c, pp);
+    if (!rc) {
+        cJSON *work = cJSON_CreateObject();
+        if (jx_true(c->in, "IgnoreErrors")) cJSON_AddBoolToObject(work, "_IgnoreErrors", true);
+        if (jx_true(c->in, "RetainPhysicalResources") || !jx_str(pp, "_Stack"))
+            cJSON_AddBoolToObject(work, "_Retain", true);
+        jx_set_str(pp, "Status", "UNDER_CHANGE");
+        rc = sc_record_start(c, pp, "TERMINATE_PROVISIONED_PRODUCT", work, NULL);
+        if (!rc) rc = sc_put(c, SC_PP, jx_str(pp, "Id"), pp);
+    }
+    cJSON_Delete(pp);
+    return rc;
+}

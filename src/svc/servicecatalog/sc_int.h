@@ -1,0 +1,185 @@
+/* sc_int.h - shared pieces of Service Catalog. Entities live in the resource tables
+ * (res.h) under the kinds below; each body is the model's output shape plus internal
+ * "_"-members the encoder drops:
+ *   sc.portfolio   id port-*  PortfolioDetail             + _Tags
+ *   sc.product     id prod-*  ProductViewDetail           + _Tags
+ *   sc.artifact    id pa-*    ProvisioningArtifactDetail  + _Template, _Info; parent = product
+ *   sc.constraint  id cons-*  ConstraintDetail            + _Parameters (the JSON text)
+ *   sc.pp          id pp-*    ProvisionedProductDetail    + _Stack, _UserArn, _Tags, ...
+ *   sc.record      id rec-*   RecordDetail                + _Outputs; parent = provisioned product
+ *   sc.action      id act-*   ServiceActionDetail
+ * Links (a, b): sc.portfolio_product (portfolio, product), sc.portfolio_principal
+ * (portfolio, principal ARN; body {"PrincipalType"}), sc.action_artifact (action,
+ * "<product>|<artifact>"). */
+#ifndef CATALOGD_SC_INT_H
+#define CATALOGD_SC_INT_H
+
+#include "api/gen/ops_gen.h"
+#include "core/jx.h"
+#include "res/res.h"
+
+#define SC_PORTFOLIO                "sc.portfolio"
+#define SC_PRODUCT                  "sc.product"
+#define SC_ARTIFACT                 "sc.artifact"
+#define SC_CONSTRAINT               "sc.constraint"
+#define SC_PP                       "sc.pp"
+#define SC_RECORD                   "sc.record"
+#define SC_ACTION                   "sc.action"
+#define SC_LINK_PORTFOLIO_PRODUCT   "sc.portfolio_product"
+#define SC_LINK_PORTFOLIO_PRINCIPAL "sc.portfolio_principal"
+#define SC_LINK_ACTION_ARTIFACT     "sc.action_artifact"
+
+/* Now, as a value-tree timestamp (seconds). */
+double sc_now(api_ctx_t *c);
+/* A new id: prefix ("port-", "prod-", "pa-", "cons-", "pp-", "rec-", "act-") + 13
+ * lower-case alphanumerics, in the request arena. */
+const char *sc_new_id(api_ctx_t *c, const char *prefix);
+
+/* PageToken/PageSize (default 20): InvalidParametersException for a token not ours. */
+err_t sc_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit);
+/* NextPageToken when more remain. */
+void sc_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit);
+
+/* Loads an entity of kind by id: *out (owned by the caller) is NULL when there is none
+ * (or id is NULL); only store errors fail. */
+err_t sc_find(api_ctx_t *c, const char *kind, const char *id, cJSON **out);
+/* Loads an entity of kind by id; ResourceNotFoundException naming it when absent
+ * (what: "Portfolio", "Product", "ProvisioningArtifact", ...). *out owned by the caller. */
+err_t sc_get(api_ctx_t *c, const char *kind, const char *id, const char *what, cJSON **out);
+/* sc_get for an entity a request only needs to exist: the body is not kept. */
+err_t sc_require(api_ctx_t *c, const char *kind, const char *id, const char *what);
+/* Deletes an entity of kind by id (absent is fine). */
+err_t sc_del(api_ctx_t *c, const char *kind, const char *id);
+/* Saves an entity's body back (it must exist). */
+err_t sc_put(api_ctx_t *c, const char *kind, const char *id, const cJSON *body);
+
+/* The portfolios the caller has access to (principal associations of its user ARN, its
+ * groups' ARNs, its role's ARN, or an IAM_PATTERN matching one of those): an array of
+ * portfolio ids. The root user sees every portfolio. */
+err_t sc_caller_portfolios(api_ctx_t *c, cJSON **out);
+/* Does the caller have access to product (through any of its portfolios)? Also gives
+ * the portfolio (the launch path) it came through when path is non-NULL. */
+err_t sc_caller_has_product(api_ctx_t *c, const char *product_id, bool *ok, const char **path);
+
+/* The launch role of product in portfolio: the LAUNCH constraint's RoleArn (or the ARN
+ * of LocalRoleName in this account), or NULL when there is none. In the arena. */
+err_t sc_launch_role(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                     const char **role_arn);
+
+/* Fetches a provisioning artifact's template (Info.LoadTemplateFromURL, or
+ * Info.ImportFromPhysicalId = a stack ARN whose template is copied) and, unless
+ * disable_validation, checks it parses as a CloudFormation template.
+ * InvalidParametersException with the reason otherwise. *text is arena text. */
+err_t sc_artifact_template(api_ctx_t *c, const cJSON *info, bool disable_validation,
+                           const char **text);
+
+/* Idempotency tokens: the answer first given under (scope, token), or NULL; and
+ * recording it. */
+err_t sc_token_get(api_ctx_t *c, const char *scope, const char *token, cJSON **prior);
+err_t sc_token_put(api_ctx_t *c, const char *scope, const char *token, const cJSON *resp);
+
+/* Where an internal call runs: inside a request or an engine step. */
+typedef struct sc_env {
+    app_t *app;
+    store_tx_t *tx;
+    unsigned *post;
+    arena_t *arena;
+} sc_env_t;
+/* Calls service:op as `as` through the internal client (input borrowed). On failure
+ * why holds the error as botocore prints it: "An error occurred (Code) when calling the
+ * Op operation: message". */
+err_t sc_call(const sc_env_t *env, const auth_principal_t *as, const char *service, const char *op,
+              cJSON *in, cJSON **out, char *why, size_t cap);
+/* Credentials of a launch role, assumed by servicecatalog.amazonaws.com for an hour under
+ * session name session: *as is the role session. Failures as sts_assume gives them
+ * (ERR_ACCESS_DENIED when the trust policy refuses), message in eb. */
+err_t sc_assume_launch_role(const sc_env_t *env, const char *role, const char *session,
+                            auth_principal_t *as, errbuf_t *eb);
+/* Service Catalog acting as itself (servicecatalog.amazonaws.com), in p. */
+const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p);
+
+/* Tags as [{Key, Value}] from a request member (copy), or an empty array. */
+cJSON *sc_tags_in(api_ctx_t *c, const char *member);
+
+/* ---- records (records.c) and their job */
+#define SC_JOB "sc.record"
+
+/* Creates a record of type (PROVISION_PRODUCT, UPDATE_PROVISIONED_PRODUCT,
+ * TERMINATE_PROVISIONED_PRODUCT, EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION) for pp in
+ * status CREATED, makes it pp's LastRecordId (and LastProvisioningRecordId for the first
+ * three), and enqueues the job that carries it out. work holds the job's own members
+ * ("_"-prefixed; taken over). The RecordDetail goes into c->out. pp is updated (the
+ * caller saves it). */
+err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
+                      const char **record_id);
+void sc_register_jobs(app_t *app);
+/* The RecordDetail view of a stored record. */
+cJSON *sc_record_view(const cJSON *rec);
+
+/* The provisioned product a request names (Id or Name), if the caller may see it:
+ * its own, or any when its policies allow the action at account level (or it is root).
+ * ResourceNotFoundException otherwise. */
+err_t sc_pp_find(api_ctx_t *c, const char *id, const char *name, cJSON **out);
+
+/* ---- service-action execution (execute.c), called by the record job */
+/* One step of an EXECUTE record's work (job_id: the record job, which the automation
+ * wakes when it ends); returns with the record and provisioned product updated (status,
+ * errors, outputs), *finished when the record is over, else *again_ms for the next
+ * look. */
+err_t sc_execute_step(app_t *app, store_tx_t *tx, const char *job_id, arena_t *arena, cJSON *rec,
+                      cJSON *pp, int64_t *again_ms, bool *finished, errbuf_t *eb);
+/* Finishes a record: status SUCCEEDED or FAILED, the error (added to RecordErrors and to
+ * RecordOutputs as ErrorMessage) when failed. */
+void sc_record_end(cJSON *rec, const char *status, const char *error, double now);
+void sc_record_output(cJSON *rec, const char *key, const char *value, const char *description);
+
+/* ---- catalog administration helpers (portfolio.c, product.c, artifact.c,
+ * association.c, constraint.c). Bodies also carry "_IdempotencyToken" (the token of the
+ * create that made them) and artifacts "_ProductId". */
+
+/* The other side of every link of kind whose a (by_a) or b equals key, as strings
+ * appended to out, oldest first. */
+err_t sc_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out);
+/* One page of sc_links: the ids at [offset, offset + limit) appended to out, *more when
+ * links remain after it. */
+err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t offset,
+                   int64_t limit, cJSON *out, bool *more);
+/* Number of links of kind whose a (by_a) or b equals key. */
+err_t sc_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n);
+/* Does link (a, b) of kind exist? */
+err_t sc_link_exists(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *yes);
+
+/* Applies the request's AddTags and RemoveTags to tags (an array of {Key, Value} owned by
+ * a body): a key added again takes the new value. LimitExceededException past 20 tags. */
+err_t sc_tags_update(api_ctx_t *c, cJSON *tags);
+
+/* A product by id, or else by exact name (first created wins); ResourceNotFoundException
+ * when neither finds one, InvalidParametersException when both are NULL. With end_user,
+ * only products the caller can launch are found. *out owned by the caller. */
+err_t sc_product_find(api_ctx_t *c, const char *id, const char *name, bool end_user, cJSON **out);
+
+/* ResourceInUseException when product_id (or its version artifact_id, when non-NULL)
+ * has provisioned products or associated service actions. */
+err_t sc_product_in_use(api_ctx_t *c, const char *product_id, const char *artifact_id);
+
+/* Creates a provisioning artifact of product_id from a ProvisioningArtifactProperties
+ * tree (fetches and validates its template first). *out owns the new body. */
+err_t sc_artifact_create(api_ctx_t *c, const char *product_id, const cJSON *props,
+                         const char *token, cJSON **out);
+/* An artifact of product_id by id, or else by name; ResourceNotFoundException when
+ * absent, InvalidParametersException when both are NULL or the name is ambiguous. */
+err_t sc_artifact_find(api_ctx_t *c, const char *product_id, const char *id, const char *name,
+                       cJSON **out);
+/* The bodies of product_id's artifacts, oldest first, appended to out. */
+err_t sc_artifacts_of(api_ctx_t *c, const char *product_id, cJSON *out);
+/* The Info map an artifact's describe shows ({"TemplateUrl"} or {"PhysicalId"}): new. */
+cJSON *sc_artifact_info(const cJSON *artifact);
+
+/* The constraints of portfolio_id (and of product_id when non-NULL), bodies appended to
+ * out, oldest first. */
+err_t sc_constraints_of(api_ctx_t *c, const char *portfolio_id, const char *product_id, cJSON *out);
+/* ConstraintSummaries [{Type, Description}] of product_id in portfolio_id: new array. */
+err_t sc_constraint_summaries(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                              cJSON **out);
+
+#endif
