@@ -1,0 +1,244 @@
+/* signin.c - the console's sign-in: account, user name and console password in, one
+ * hour of session credentials for that user out (issued by STS exactly as
+ * GetSessionToken issues them, so the user's own policies govern every page). Every
+ * attempt costs one Argon2id verification, whether or not the user exists, and every
+ * refusal reads the same, so the endpoint tells nobody which users exist. */
+#include "console/console_int.h"
+
+#include "core/crypto.h"
+#include "core/enc.h"
+#include "core/jx.h"
+#include "core/log.h"
+#include "iam/identity.h"
+#include "svc/iam/iam_int.h"
+#include "svc/sts/sts.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define SIGNIN_REFUSED "Your authentication information is incorrect. Please try again."
+
+/* A hash of a password nobody knows, made with login.c's parameters: verified against
+ * when there is no real hash to check, so that a refusal costs what a real check does. */
+static const char signin_dummy_hash[] = "$argon2id$v=19$m=19456,t=2,p=1$Khca7lcMkY1duIoaBBceyg$"
+                                        "y6Qwkys4rl5aXxfU7HmcnZ5pBXFSGQcyJgOsw1UALtk";
+
+/* True when s has min..max bytes and no control characters. */
+static bool signin_text_ok(const char *s, size_t min, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < min || n > max) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return false;
+    return true;
+}
+
+err_t console_signin_parse(span_t body, console_signin_req_t *out, errbuf_t *eb)
+{
+    memset(out, 0, sizeof(*out));
+    if (body.n == 0 || body.n > CONSOLE_MAX_SIGNIN)
+        return err_fail(eb, ERR_VALIDATION,
+                        "The sign-in request must be a JSON object of at most %d bytes.",
+                        CONSOLE_MAX_SIGNIN);
+    cJSON *j = cJSON_ParseWithLength(body.p, body.n);
+    err_t rc = ERR_OK;
+    const char *account = jx_str(j, "account");
+    const char *user = jx_str(j, "user");
+    const char *password = jx_str(j, "password");
+    if (!cJSON_IsObject(j))
+        rc = err_fail(eb, ERR_VALIDATION, "The sign-in request is not a JSON object.");
+    else if (!account || strlen(account) != 12 || strspn(account, "0123456789") != 12)
+        rc = err_fail(eb, ERR_VALIDATION, "Enter the 12-digit account ID.");
+    else if (!signin_text_ok(user, 1, 64))
+        rc = err_fail(eb, ERR_VALIDATION,
+                      "Enter an IAM user name of 1 to 64 characters (root for the root user).");
+    else if (!signin_text_ok(password, 1, 128))
+        rc = err_fail(eb, ERR_VALIDATION, "Enter a password of 1 to 128 characters.");
+    if (!rc) {
+        snprintf(out->account, sizeof(out->account), "%s", account);
+        snprintf(out->user, sizeof(out->user), "%s", user);
+        snprintf(out->password, sizeof(out->password), "%s", password);
+    }
+    if (password)
+        memset(cJSON_GetObjectItemCaseSensitive(j, "password")->valuestring, 0, strlen(password));
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* The root user's console password (CATALOGD_ROOT_PASSWORD, else the first line of the
+ * data directory's file) into out; false when there is none. */
+static bool signin_root_password(const app_t *app, char *out, size_t cap)
+{
+    if (app->cfg.root_password[0]) {
+        snprintf(out, cap, "%s", app->cfg.root_password);
+        return true;
+    }
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/%s", app->cfg.data_dir, CONSOLE_ROOT_PW_FILE);
+    FILE *f = fopen(path, "re");
+    if (!f) return false;
+    bool ok = fgets(out, (int)cap, f) != NULL;
+    fclose(f);
+    if (ok) out[strcspn(out, "\r\n")] = '\0';
+    return ok && out[0];
+}
+
+/* Finds an IAM user with a login profile: its password hash into hash and its principal
+ * into who, *found true. A missing user or profile is not an error (*found false). */
+static err_t signin_user(app_t *app, const char *name, char hash[160], auth_principal_t *who,
+                         bool *found, errbuf_t *eb)
+{
+    *found = false;
+    char folded[72];
+    size_t i = 0;
+    for (; name[i] && i + 1 < sizeof(folded); i++)
+        folded[i] = (char)tolower((unsigned char)name[i]);
+    folded[i] = '\0';
+    const char *account = app->cfg.account_id;
+    store_tx_t *tx = NULL;
+    cJSON *u = NULL, *lp = NULL;
+    err_t rc = store_begin(app->store, false, &tx, eb);
+    if (!rc) rc = res_get_by_name(tx, account, IAM_USER, folded, &u, eb);
+    if (!rc && u) rc = res_get(tx, &(res_key_t){account, IAM_LOGIN, jx_str(u, "UserId")}, &lp, eb);
+    if (!rc && jx_str(lp, "PasswordHash")) {
+        rc = iam_identity_resolve(app->cfg.account_id, tx, "user", jx_str(u, "UserId"), who, eb);
+        if (!rc) {
+            snprintf(hash, 160, "%s", jx_str(lp, "PasswordHash"));
+            *found = true;
+        }
+    }
+    store_rollback(tx);
+    cJSON_Delete(u);
+    cJSON_Delete(lp);
+    return rc;
+}
+
+/* Decides a sign-in: *ok with who filled when the password is right. Errors are the
+ * store's only; a wrong account, user or password is *ok false. */
+static err_t signin_check(app_t *app, const console_signin_req_t *in, auth_principal_t *who,
+                          bool *ok, errbuf_t *eb)
+{
+    *ok = false;
+    memset(who, 0, sizeof(*who));
+    bool account_ok = strcmp(in->account, app->cfg.account_id) == 0;
+    char hash[160] = "";
+    bool found = false;
+    err_t rc = ERR_OK;
+    if (account_ok && strcasecmp(in->user, CONSOLE_ROOT_USER) == 0) { /* any case, as IAM names */
+        char expected[160];
+        unsigned char a[CRYPTO_SHA256_LEN], b[CRYPTO_SHA256_LEN];
+        bool have = signin_root_password(app, expected, sizeof(expected));
+        crypto_sha256(in->password, strlen(in->password), a);
+        crypto_sha256(expected, have ? strlen(expected) : 0, b);
+        memset(expected, 0, sizeof(expected));
+        iam_login_verify(signin_dummy_hash, in->password); /* the same cost as a user's */
+        *ok = have && crypto_equal(a, b, sizeof(a));
+        if (*ok) {
+            who->kind = AUTH_ROOT;
+            snprintf(who->account, sizeof(who->account), "%s", app->cfg.account_id);
+            snprintf(who->arn, sizeof(who->arn), "arn:aws:iam::%s:root", app->cfg.account_id);
+            snprintf(who->user_id, sizeof(who->user_id), "%s", app->cfg.account_id);
+            snprintf(who->name, sizeof(who->name), "root");
+        }
+        return ERR_OK;
+    }
+    if (account_ok) rc = signin_user(app, in->user, hash, who, &found, eb);
+    if (rc) return rc;
+    bool match = iam_login_verify(found ? hash : signin_dummy_hash, in->password);
+    *ok = found && match;
+    if (!*ok) memset(who, 0, sizeof(*who));
+    return ERR_OK;
+}
+
+/* Issues the session in its own transaction. */
+static err_t signin_issue(app_t *app, const auth_principal_t *who, sts_creds_t *c, errbuf_t *eb)
+{
+    store_tx_t *tx = NULL;
+    err_t rc = store_begin(app->store, true, &tx, eb);
+    if (rc) return rc;
+    rc = sts_session_token(app, tx, who, CONSOLE_SESSION_S, c, eb);
+    if (rc) {
+        store_rollback(tx);
+        return rc;
+    }
+    return store_commit(tx, eb);
+}
+
+static void signin_reply(app_t *app, const sts_creds_t *c, http_response_t *resp)
+{
+    char exp[32];
+    enc_iso8601(c->expires_ms, exp);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *cr = cJSON_AddObjectToObject(o, "Credentials");
+    cJSON_AddStringToObject(cr, "AccessKeyId", c->access_key);
+    cJSON_AddStringToObject(cr, "SecretAccessKey", c->secret);
+    cJSON_AddStringToObject(cr, "SessionToken", c->token);
+    cJSON_AddStringToObject(cr, "Expiration", exp);
+    cJSON *id = cJSON_AddObjectToObject(o, "Identity");
+    cJSON_AddStringToObject(id, "Arn", c->who.arn);
+    cJSON_AddStringToObject(id, "Account", c->who.account);
+    cJSON_AddStringToObject(id, "UserName", c->who.name);
+    cJSON_AddStringToObject(id, "Type", c->who.kind == AUTH_ROOT ? "root" : "user");
+    cJSON_AddStringToObject(o, "Region", app->cfg.region);
+    console_json_reply(resp, 200, o);
+}
+
+void console_signin(app_t *app, const http_request_t *req, http_response_t *resp)
+{
+    resp->operation = "SignIn";
+    if (span_eq_str(req->method, "GET")) { /* what the sign-in form pre-fills */
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "Account", app->cfg.account_id);
+        cJSON_AddStringToObject(o, "Region", app->cfg.region);
+        console_json_reply(resp, 200, o);
+        return;
+    }
+    if (!span_eq_str(req->method, "POST")) {
+        console_header(resp, "Allow", "GET, POST");
+        console_json_error(resp, 405, "MethodNotAllowed", "Sign in with POST.");
+        return;
+    }
+    if (req->limit) {
+        console_json_error(resp, 413, "RequestEntityTooLarge", "The sign-in request is too large.");
+        return;
+    }
+    /* JSON only: a cross-site form cannot send it without the browser asking first */
+    span_t ct = http_header(req, "Content-Type");
+    if (!ct.p || !span_starts_with(ct, SPAN_LIT("application/json"))) {
+        console_json_error(resp, 415, "UnsupportedMediaType",
+                           "Send the sign-in as application/json.");
+        return;
+    }
+    console_signin_req_t in;
+    errbuf_t eb = {{0}};
+    err_t rc = console_signin_parse(req->body, &in, &eb);
+    if (rc) {
+        console_json_error(resp, 400, "InvalidInput", eb.msg);
+        return;
+    }
+    auth_principal_t who;
+    bool ok = false;
+    rc = signin_check(app, &in, &who, &ok, &eb);
+    memset(in.password, 0, sizeof(in.password));
+    sts_creds_t c;
+    if (!rc && ok) rc = signin_issue(app, &who, &c, &eb);
+    if (rc) {
+        char em[1100];
+        log_error("console sign-in failed",
+                  "\"request_id\":\"%s\",\"error\":\"%s\",\"detail\":\"%s\"", req->request_id,
+                  err_name(rc), log_escape(em, sizeof(em), eb.msg));
+        console_json_error(resp, 500, "InternalFailure",
+                           "catalogd could not sign you in because of an internal error; its log "
+                           "has the details.");
+        return;
+    }
+    if (!ok) {
+        console_json_error(resp, 401, "SignInFailed", SIGNIN_REFUSED);
+        return;
+    }
+    snprintf(resp->principal, sizeof(resp->principal), "%s", who.arn);
+    signin_reply(app, &c, resp);
+    memset(&c, 0, sizeof(c));
+}
