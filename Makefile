@@ -1,6 +1,7 @@
 # catalogd - the two commands a newcomer needs:
 #   make run    install what is missing, build, start catalogd on 127.0.0.1:4599
 #   make test   install what is missing, then every check CI runs
+#   make demo   (with catalogd running) create the tutorial's users, portfolio and product
 # Everything else here is a step of those two.
 
 BUILD      ?= build
@@ -8,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DATA_DIR   ?= var/data
 PYTHON     ?= /usr/bin/python3
 
-.PHONY: all build deps run test gen check-gen format check-format lint unit api asan fuzz bench clean
+.PHONY: all build deps run demo test gen check-gen format check-format lint unit api console-test asan fuzz bench clean
 
 all: build
 
@@ -21,9 +22,13 @@ deps:
 
 run: deps build
 	@mkdir -p $(dir $(DATA_DIR))
-	exec $(BUILD)/catalogd serve --data-dir $(DATA_DIR)
+	exec $(BUILD)/catalogd serve --data-dir $(DATA_DIR) --template-dir $(CURDIR)/data/templates
 
-test: deps
+demo:
+	@$(PYTHON) tools/demo_data.py --data-dir $(DATA_DIR)
+
+test:
+	@scripts/install-deps.sh test
 	@scripts/test.sh
 
 gen:
@@ -46,6 +51,9 @@ unit: build
 
 api: build
 	@CATALOGD_BIN=$(abspath $(BUILD))/catalogd $(PYTHON) -m pytest -q tests/api
+
+console-test: build
+	@BUILD=$(abspath $(BUILD)) tests/console/run.sh
 
 bench: build
 	@bench/run.sh

@@ -1,13 +1,23 @@
 #!/bin/sh
-# Installs the Debian 12 packages catalogd builds, runs and tests with, when any is
-# missing. Idempotent; needs root (or sudo) only when something must be installed.
+# Installs the Debian 12 packages catalogd needs, when any is missing. Idempotent; needs
+# root (or sudo) only when something must be installed.
+#   install-deps.sh        what `make run` needs: build, run, the AWS CLI, the console build
+#   install-deps.sh test   and what `make test` needs on top: test and lint tools, the
+#                          fuzzing runtime, the benchmark servers, headless Chromium
 set -eu
 
-PKGS="build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-libmicrohttpd-dev libcjson-dev libfyaml-dev libyaml-dev libpcre2-dev libcurl4-openssl-dev
+PKGS="build-essential cmake pkg-config
+libmicrohttpd-dev libcjson-dev libfyaml-dev libpcre2-dev libcurl4-openssl-dev
 libssl-dev libsqlite3-dev libargon2-dev
-python3 python3-botocore python3-boto3 python3-pytest awscli
-wrk nginx-light curl procps"
+python3 python3-botocore python3-boto3 awscli curl procps
+nodejs"
+if [ "${1:-run}" = test ]; then
+    PKGS="$PKGS clang clang-format libclang-rt-14-dev python3-pytest python3-pytest-xdist
+wrk nginx-light chromium fonts-dejavu-core"
+fi
+# The web console is built with npm. Debian's `npm` conflicts with a nodejs that bundles
+# its own npm (NodeSource's), so it is asked for only when no npm command exists.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 
 missing=""
 for p in $PKGS; do

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Every check CI runs, in order, failing fast: generated tables, format, lint, build,
-# unit tests, API tests against the real daemon, the same again under ASan+UBSan, and a
-# short fuzz run of every parser. FUZZ_SECONDS (default 20) sets the fuzz time per target.
+# Every check CI runs, in order, failing fast: generated tables, format, lint, build
+# (with the web console), unit tests, API tests against the real daemon, the console's
+# browser tests, the API tests again under ASan+UBSan, and a short fuzz run of every
+# parser. FUZZ_SECONDS (default 20) sets the fuzz time per target.
 set -eu
 cd "$(dirname "$0")/.."
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -22,20 +23,23 @@ cmake --build build -j"$JOBS"
 stage "unit tests"
 (cd build && ctest --output-on-failure -j"$JOBS")
 stage "API tests (boto3, AWS CLI v2$(command -v aws >/dev/null && [ "$(command -v aws)" != /usr/bin/aws ] && echo ' and v1'))"
-CATALOGD_BIN="$PWD/build/catalogd" $PY -m pytest -q -p no:cacheprovider tests/api
+CATALOGD_BIN="$PWD/build/catalogd" $PY -m pytest -q -p no:cacheprovider -n "$JOBS" --dist loadfile tests/api
+stage "web console (Playwright, headless Chromium; screenshots in build/console-test-output)"
+BUILD="$PWD/build" tests/console/run.sh
 
 stage "ASan+UBSan build"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCATALOGD_SANITIZE=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCATALOGD_SANITIZE=ON -DCATALOGD_CONSOLE=OFF >/dev/null
 cmake --build build-asan -j"$JOBS"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 stage "unit tests under ASan+UBSan"
 (cd build-asan && ctest --output-on-failure -j"$JOBS")
 stage "API tests against the ASan+UBSan daemon"
-CATALOGD_BIN="$PWD/build-asan/catalogd" CATALOGD_SANITIZED=1 $PY -m pytest -q -p no:cacheprovider tests/api
+CATALOGD_BIN="$PWD/build-asan/catalogd" CATALOGD_SANITIZED=1 $PY -m pytest -q -p no:cacheprovider -n "$JOBS" --dist loadfile tests/api
 
 stage "fuzz smoke (${FUZZ_SECONDS}s per target)"
-cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCATALOGD_FUZZ=ON >/dev/null
+cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCATALOGD_FUZZ=ON \
+    -DCATALOGD_CONSOLE=OFF >/dev/null
 cmake --build build-fuzz -j"$JOBS"
 for f in build-fuzz/fuzz_*; do
     name=$(basename "$f")
