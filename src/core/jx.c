@@ -1,6 +1,10 @@
 /* jx.c - cJSON helpers. */
 #include "core/jx.h"
 
+#include <string.h>
+
+#include <stdlib.h>
+
 const char *jx_str(const cJSON *o, const char *name)
 {
     const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;
@@ -49,4 +53,39 @@ void jx_drop_internal(cJSON *o)
         if (m->string && m->string[0] == '_') cJSON_Delete(cJSON_DetachItemViaPointer(o, m));
         m = next;
     }
+}
+
+void jx_sort_by(cJSON *array, const char *name, bool descending)
+{
+    int n = 0;
+    for (cJSON *i = array ? array->child : NULL; i; i = i->next) n++;
+    if (n < 2) return;
+    cJSON **v = malloc(sizeof(*v) * (size_t)n);
+    if (!v) abort();
+    n = 0;
+    for (cJSON *i = array->child; i; i = i->next) v[n++] = i;
+    /* insertion sort: stable, and the lists here are short */
+    for (int i = 1; i < n && name; i++) {
+        cJSON *x = v[i];
+        const char *xs = jx_str(x, name) ? jx_str(x, name) : "";
+        int k = i;
+        for (; k > 0; k--) {
+            const char *ys = jx_str(v[k - 1], name) ? jx_str(v[k - 1], name) : "";
+            int cmp = strcmp(ys, xs);
+            if (descending ? cmp >= 0 : cmp <= 0) break;
+            v[k] = v[k - 1];
+        }
+        v[k] = x;
+    }
+    for (int i = 0; !name && descending && i < n / 2; i++) {
+        cJSON *t = v[i];
+        v[i] = v[n - 1 - i];
+        v[n - 1 - i] = t;
+    }
+    for (int i = 0; i < n; i++) {
+        v[i]->prev = i ? v[i - 1] : v[n - 1]; /* cJSON: the head's prev is the tail */
+        v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+    }
+    array->child = v[0];
+    free(v);
 }

@@ -25,5 +25,9 @@ void jx_copy(cJSON *dst, const cJSON *src, const char *const *names);
 /* Removes from o (NULL is fine) each member whose name begins with "_": the internal
  * state a stored body carries beside its API shape. Members of members are kept. */
 void jx_drop_internal(cJSON *o);
+/* Sorts the items of array (objects) by their string member name, stably, ascending or
+ * descending; an absent member sorts as "". name NULL keeps the current order (reversed
+ * when descending). Relinks the items (no cJSON list surgery). */
+void jx_sort_by(cJSON *array, const char *name, bool descending);
 
 #endif

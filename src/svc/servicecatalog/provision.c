@@ -404,32 +404,16 @@ err_t sc_search_provisioned_products(api_ctx_t *c)
     /* SortBy name|arn|id|status|idempotencyToken|lastRecordId|createdTime; ASCENDING default */
     const char *sort = api_in_str(c, "SortBy"), *order = api_in_str(c, "SortOrder");
     bool desc = order && !strcmp(order, "DESCENDING");
-    int n = cJSON_GetArraySize(hits);
-    if (sort && n > 1) {
-        const char *field = !strcmp(sort, "name")     ? "Name"
-                            : !strcmp(sort, "id")     ? "Id"
-                            : !strcmp(sort, "status") ? "Status"
-                            : !strcmp(sort, "arn")    ? "Arn"
-                                                      : NULL;
-        for (int i = 1; i < n && field; i++)
-            for (int k = i; k > 0; k--) {
-                cJSON *x = cJSON_GetArrayItem(hits, k - 1), *y = cJSON_GetArrayItem(hits, k);
-                int cmp = strcmp(jx_str(x, field) ? jx_str(x, field) : "",
-                                 jx_str(y, field) ? jx_str(y, field) : "");
-                if ((desc ? cmp < 0 : cmp > 0)) {
-                    cJSON *d = cJSON_DetachItemViaPointer(hits, y);
-                    cJSON_InsertItemInArray(hits, k - 1, d);
-                } else {
-                    break;
-                }
-            }
-    } else if (desc) {
-        cJSON *rev = cJSON_CreateArray();
-        while (hits->child)
-            cJSON_InsertItemInArray(rev, 0, cJSON_DetachItemViaPointer(hits, hits->child));
-        cJSON_Delete(hits);
-        hits = rev;
-    }
+    /* by a text field; otherwise creation order (the order they were listed in) */
+    const char *field = !sort                               ? NULL
+                        : !strcmp(sort, "name")             ? "Name"
+                        : !strcmp(sort, "id")               ? "Id"
+                        : !strcmp(sort, "status")           ? "Status"
+                        : !strcmp(sort, "arn")              ? "Arn"
+                        : !strcmp(sort, "lastRecordId")     ? "LastRecordId"
+                        : !strcmp(sort, "idempotencyToken") ? "IdempotencyToken"
+                                                            : NULL;
+    jx_sort_by(hits, field, desc);
     cJSON *page = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
     int64_t i = 0;
     bool more = false;
