@@ -7,6 +7,7 @@
 #include "core/mem.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <signal.h>
@@ -240,8 +241,10 @@ static bool config_parse(app_config_t *cfg, int argc, char **argv, int first, in
 
 static void banner(const app_t *app)
 {
-    char creds[1200];
-    snprintf(creds, sizeof(creds), "%s/root-credentials", app->cfg.data_dir);
+    char creds[PATH_MAX + 32], dir[PATH_MAX];
+    /* an absolute path, so the export works from any directory */
+    snprintf(creds, sizeof(creds), "%s/root-credentials",
+             realpath(app->cfg.data_dir, dir) ? dir : app->cfg.data_dir);
     bool have_file = access(creds, R_OK) == 0;
     char url[200];
     snprintf(url, sizeof(url), "http://%s", app->cfg.listen);
@@ -259,6 +262,8 @@ static void banner(const app_t *app)
     printf("  export AWS_DEFAULT_REGION=%s\n", app->cfg.region);
     printf("  aws --endpoint-url %s sts get-caller-identity\n", url);
     console_banner(app, url, stdout);
+    printf("New here? 'make demo' creates the service-actions tutorial's users, portfolio and\n"
+           "product; then follow docs/tutorial.md.\n");
     fflush(stdout);
 }
 
