@@ -164,7 +164,8 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
     err_t rc = auth_keys_lookup(app->keys, a->access_key, token, now, secret, who, eb);
     buf_free(&decoded);
     if (!rc) rc = sigv4_check_time(a, now, eb);
-    if (!rc) rc = sigv4_verify(sreq, a, span_of(secret), eb);
+    if (!rc)
+        rc = sigv4_verify_cached(sreq, a, span_of(secret), auth_keys_signing_keys(app->keys), eb);
     memset(secret, 0, sizeof(secret));
     if (!rc) auth_keys_note_use(app->keys, who, rt->svc->name, app->cfg.region, now);
     return rc;

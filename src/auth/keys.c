@@ -51,6 +51,7 @@ struct auth_keys {
     pthread_cond_t use_cv; /* wakes the recorder: a use is due, or stopping */
     bool use_due, stopping, recorder_running;
     pthread_t recorder;
+    sigv4_keycache_t *signing_keys;
 };
 
 static void *keys_recorder(void *arg);
@@ -64,6 +65,7 @@ err_t auth_keys_open(const auth_keys_opts_t *o, auth_keys_t **out, errbuf_t *eb)
     k->o.data_dir = k->data_dir;
     k->o.account = k->account;
     k->gen = 1;
+    k->signing_keys = sigv4_keycache_new();
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->use_cv, NULL);
     err_t rc = seal_open(&k->seal, o->data_dir, o->ids, eb);
@@ -90,6 +92,7 @@ void auth_keys_close(auth_keys_t *k)
     }
     pthread_cond_destroy(&k->use_cv);
     pthread_mutex_destroy(&k->mu);
+    sigv4_keycache_free(k->signing_keys);
     free(k->data_dir);
     free(k->account);
     free(k);
@@ -106,6 +109,11 @@ void auth_keys_invalidate(auth_keys_t *k)
     pthread_mutex_lock(&k->mu);
     k->gen++;
     pthread_mutex_unlock(&k->mu);
+}
+
+sigv4_keycache_t *auth_keys_signing_keys(auth_keys_t *k)
+{
+    return k->signing_keys;
 }
 
 static unsigned keys_hash(span_t id)

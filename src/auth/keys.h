@@ -5,6 +5,7 @@
 
 #include "auth/principal.h"
 #include "auth/seal.h"
+#include "auth/sigv4.h"
 #include "core/clk.h"
 #include "core/err.h"
 #include "core/ids.h"
@@ -38,6 +39,10 @@ err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, 
                        char secret[128], auth_principal_t *who, errbuf_t *eb);
 /* Drops cached lookups; call after committing any change to access keys or principals. */
 void auth_keys_invalidate(auth_keys_t *k);
+/* The memo of derived SigV4 signing keys for requests signed with these keys (for
+ * sigv4_verify_cached; never NULL, owned by k). It needs no invalidation: an entry serves
+ * only the very secret it was derived from, and only after auth_keys_lookup accepted the key. */
+sigv4_keycache_t *auth_keys_signing_keys(auth_keys_t *k);
 
 /* Notes that who's long-term access key authenticated a request to service in region at
  * now_ms (session keys are not IAM access keys and are ignored). Costs a hash probe under

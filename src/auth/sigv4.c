@@ -9,6 +9,7 @@
 #include "core/mem.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -254,11 +255,10 @@ static bool sigv4_canonical_headers(const sigv4_request_t *req, span_t signed_li
     size_t pos = 0;
     span_t name;
     while (sigv4_list_next(signed_list, &pos, ';', false, &name)) {
-        for (size_t i = 0; i < name.n; i++) {
-            char c = name.p[i];
-            if (!buf_addc(out, c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c)) return false;
-        }
-        if (!buf_addc(out, ':')) return false;
+        size_t at = out->len; /* appended whole, then lower-cased where it landed */
+        if (!buf_addspan(out, name) || !buf_addc(out, ':')) return false;
+        for (size_t i = at; i < out->len; i++)
+            if (out->p[i] >= 'A' && out->p[i] <= 'Z') out->p[i] = (char)(out->p[i] - 'A' + 'a');
         bool first = true;
         for (size_t i = 0; i < req->n_headers; i++) {
             if (!span_eq_nocase(req->headers[i].name, name)) continue;
@@ -369,10 +369,10 @@ void sigv4_signing_key(span_t secret, span_t date, span_t region, span_t service
 }
 
 /* Recomputes the signature (with or without the token parameter in the canonical query)
- * and compares it with the claimed one in constant time. False on any mismatch, including
- * a canonical request too large to build. */
+ * with the signing key and compares it with the claimed one in constant time. False on any
+ * mismatch, including a canonical request too large to build. */
 static bool sigv4_signature_matches(const sigv4_request_t *req, const sigv4_auth_t *a,
-                                    span_t secret, bool omit_token)
+                                    const unsigned char key[32], bool omit_token)
 {
     buf_t cr, sts;
     buf_init(&cr, SIGV4_MAX_CANONICAL);
@@ -380,17 +380,95 @@ static bool sigv4_signature_matches(const sigv4_request_t *req, const sigv4_auth
     bool ok = sigv4_build_canonical(req, a, omit_token, &cr) &&
               sigv4_string_to_sign(a, buf_span(&cr), &sts);
     if (ok) {
-        unsigned char key[32], mac[CRYPTO_SHA256_LEN];
+        unsigned char mac[CRYPTO_SHA256_LEN];
         char hex[65];
-        sigv4_signing_key(secret, a->scope_date, a->region, a->service, key);
-        crypto_hmac_sha256(key, sizeof key, sts.p, sts.len, mac);
+        crypto_hmac_sha256(key, 32, sts.p, sts.len, mac);
         enc_hex(mac, sizeof mac, hex);
-        explicit_bzero(key, sizeof key);
         ok = a->signature.n == 64 && crypto_equal(hex, a->signature.p, 64);
     }
     buf_free(&cr);
     buf_free(&sts);
     return ok;
+}
+
+/* ---- the signing-key memo -------------------------------------------------------------- */
+
+#define SIGV4_KEYCACHE_SLOTS  64
+#define SIGV4_KEYCACHE_SCOPE  128 /* access key id, date, region, service, each length-prefixed */
+#define SIGV4_KEYCACHE_SECRET 128
+
+typedef struct sigv4_keyslot {
+    size_t scope_n; /* 0: empty */
+    size_t secret_n;
+    char scope[SIGV4_KEYCACHE_SCOPE];
+    char secret[SIGV4_KEYCACHE_SECRET];
+    unsigned char key[32];
+} sigv4_keyslot_t;
+
+struct sigv4_keycache {
+    pthread_mutex_t mu; /* guards slot */
+    sigv4_keyslot_t slot[SIGV4_KEYCACHE_SLOTS];
+};
+
+sigv4_keycache_t *sigv4_keycache_new(void)
+{
+    sigv4_keycache_t *c = xcalloc(1, sizeof *c);
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}
+
+void sigv4_keycache_free(sigv4_keycache_t *c)
+{
+    if (!c) return;
+    pthread_mutex_destroy(&c->mu);
+    explicit_bzero(c->slot, sizeof c->slot);
+    free(c);
+}
+
+/* Writes the memo's lookup key for a into out (length-prefixed parts, so no two scopes
+ * read alike); 0 when a part is too long to memoize. */
+static size_t sigv4_keycache_scope(const sigv4_auth_t *a, char out[SIGV4_KEYCACHE_SCOPE])
+{
+    const span_t parts[4] = {a->access_key, a->scope_date, a->region, a->service};
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (parts[i].n > 255 || n + 1 + parts[i].n > SIGV4_KEYCACHE_SCOPE) return 0;
+        out[n++] = (char)parts[i].n;
+        if (parts[i].n) memcpy(out + n, parts[i].p, parts[i].n);
+        n += parts[i].n;
+    }
+    return n;
+}
+
+/* kSigning for a's scope and secret: from cache when an entry matches all of it, else
+ * derived (and memoized when it fits a slot). */
+static void sigv4_keycache_get(sigv4_keycache_t *c, const sigv4_auth_t *a, span_t secret,
+                               unsigned char out[32])
+{
+    char scope[SIGV4_KEYCACHE_SCOPE];
+    size_t n = c && secret.n <= SIGV4_KEYCACHE_SECRET ? sigv4_keycache_scope(a, scope) : 0;
+    if (!n) {
+        sigv4_signing_key(secret, a->scope_date, a->region, a->service, out);
+        return;
+    }
+    uint32_t h = 2166136261u; /* FNV-1a over the public scope, never the secret */
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)scope[i]) * 16777619u;
+    sigv4_keyslot_t *s = &c->slot[h % SIGV4_KEYCACHE_SLOTS];
+    pthread_mutex_lock(&c->mu);
+    bool hit = s->scope_n == n && memcmp(s->scope, scope, n) == 0 && s->secret_n == secret.n &&
+               crypto_equal(s->secret, sigv4_ptr(secret), secret.n);
+    if (hit) memcpy(out, s->key, 32);
+    pthread_mutex_unlock(&c->mu);
+    if (hit) return;
+    sigv4_signing_key(secret, a->scope_date, a->region, a->service, out);
+    pthread_mutex_lock(&c->mu);
+    explicit_bzero(s, sizeof *s);
+    memcpy(s->scope, scope, n);
+    s->scope_n = n;
+    if (secret.n) memcpy(s->secret, secret.p, secret.n);
+    s->secret_n = secret.n;
+    memcpy(s->key, out, 32);
+    pthread_mutex_unlock(&c->mu);
 }
 
 /* Every x-amz-content-sha256 header must be the body's hash: the signature covers the
@@ -410,6 +488,12 @@ static bool sigv4_payload_hash_ok(const sigv4_request_t *req)
 
 err_t sigv4_verify(const sigv4_request_t *req, const sigv4_auth_t *a, span_t secret, errbuf_t *eb)
 {
+    return sigv4_verify_cached(req, a, secret, NULL, eb);
+}
+
+err_t sigv4_verify_cached(const sigv4_request_t *req, const sigv4_auth_t *a, span_t secret,
+                          sigv4_keycache_t *cache, errbuf_t *eb)
+{
     char date[17];
     sigv4_request_date(a, date);
     if (!span_eq(a->scope_date, span_make(date, 8)))
@@ -419,16 +503,18 @@ err_t sigv4_verify(const sigv4_request_t *req, const sigv4_auth_t *a, span_t sec
                         SIGV4_ARG(a->scope_date), date, date);
     if (!sigv4_payload_hash_ok(req))
         return err_fail(eb, ERR_SIGNATURE_MISMATCH, SIGV4_MISMATCH_MSG);
-    if (sigv4_signature_matches(req, a, secret, false)) return ERR_OK;
+    unsigned char key[32];
+    sigv4_keycache_get(cache, a, secret, key);
+    bool ok = sigv4_signature_matches(req, a, key, false);
     /* Some signers (aws-c-auth's omit_session_token) add the token after signing. The
      * token proves nothing without a valid signature, and the header form allows an
      * unsigned token header too, so accept the signature without it. */
     span_t path, query, token;
     sigv4_split_uri(req->raw_uri, &path, &query);
-    if (a->presigned && sigv4_query_param(query, "X-Amz-Security-Token", &token) &&
-        sigv4_signature_matches(req, a, secret, true))
-        return ERR_OK;
-    return err_fail(eb, ERR_SIGNATURE_MISMATCH, SIGV4_MISMATCH_MSG);
+    if (!ok && a->presigned && sigv4_query_param(query, "X-Amz-Security-Token", &token))
+        ok = sigv4_signature_matches(req, a, key, true);
+    explicit_bzero(key, sizeof key);
+    return ok ? ERR_OK : err_fail(eb, ERR_SIGNATURE_MISMATCH, SIGV4_MISMATCH_MSG);
 }
 
 /* ---- parsing --------------------------------------------------------------------------- */
@@ -611,9 +697,9 @@ err_t sigv4_check_time(const sigv4_auth_t *a, int64_t now_ms, errbuf_t *eb)
     char req[17], now[17], edge[17];
     /* whole seconds, as X-Amz-Date counts them: the messages then quote the compared times */
     now_ms -= ((now_ms % 1000) + 1000) % 1000;
-    enc_amzdate(a->request_ms, req);
-    enc_amzdate(now_ms, now);
     if (a->request_ms - now_ms > SIGV4_MAX_SKEW_MS) {
+        enc_amzdate(a->request_ms, req);
+        enc_amzdate(now_ms, now);
         enc_amzdate(now_ms + SIGV4_MAX_SKEW_MS, edge);
         return err_fail(eb, ERR_SIGNATURE_EXPIRED,
                         "Signature not yet current: %s is still later than %s (%s + 15 min.)", req,
@@ -624,6 +710,8 @@ err_t sigv4_check_time(const sigv4_auth_t *a, int64_t now_ms, errbuf_t *eb)
                    ? err_fail(eb, ERR_SIGNATURE_EXPIRED, "Request has expired")
                    : ERR_OK;
     if (now_ms - a->request_ms > SIGV4_MAX_SKEW_MS) {
+        enc_amzdate(a->request_ms, req);
+        enc_amzdate(now_ms, now);
         enc_amzdate(now_ms - SIGV4_MAX_SKEW_MS, edge);
         return err_fail(eb, ERR_SIGNATURE_EXPIRED,
                         "Signature expired: %s is now earlier than %s (%s - 15 min.)", req, edge,

@@ -1,8 +1,9 @@
 /* sigv4.h - AWS Signature Version 4 verification (header and presigned-query forms).
  * Pure functions over a borrowed view of the request: no I/O, no clock of its own, no
- * allocation beyond the bounded buffers they are handed. The pipeline parses, looks the
- * access key up, then verifies. Spec: docs.aws.amazon.com/general/latest/gr/sigv4_signing.html;
- * known answers: ../shared/testdata/sigv4-v4 (tests/unit/test_sigv4.c). */
+ * allocation beyond bounded buffers (and an optional memo of derived signing keys, which
+ * the caller owns). The pipeline parses, looks the access key up, then verifies. Spec:
+ * docs.aws.amazon.com/general/latest/gr/sigv4_signing.html; known answers:
+ * ../shared/testdata/sigv4-v4 (tests/unit/test_sigv4.c). */
 #ifndef CATALOGD_SIGV4_H
 #define CATALOGD_SIGV4_H
 
@@ -70,6 +71,24 @@ err_t sigv4_check_time(const sigv4_auth_t *a, int64_t now_ms, errbuf_t *eb);
  * match the signature you provided. Check your AWS Secret Access Key and signing method.
  * Consult the service documentation for details."). Does not check the time. */
 err_t sigv4_verify(const sigv4_request_t *req, const sigv4_auth_t *a, span_t secret, errbuf_t *eb);
+
+/* A memo of derived signing keys. kSigning depends only on (secret, date, region,
+ * service), so a busy key needs its four chained HMACs once a day rather than on every
+ * request. The memo decides nothing: the caller has already looked the access key up (and
+ * refused an unknown or inactive one), and an entry serves only a request whose access key
+ * id, scope and secret all match it, so a changed secret never meets a stale key. Bounded
+ * (a fixed number of slots, an entry replaced when another lands on its slot; yesterday's
+ * entries are simply never asked for again), thread-safe; entries are wiped when replaced
+ * and when the memo is freed. */
+typedef struct sigv4_keycache sigv4_keycache_t;
+
+sigv4_keycache_t *sigv4_keycache_new(void);
+void sigv4_keycache_free(sigv4_keycache_t *c); /* NULL is fine */
+
+/* sigv4_verify with the signing key taken from (or added to) cache; NULL derives it. Same
+ * results as sigv4_verify, whatever the memo holds. */
+err_t sigv4_verify_cached(const sigv4_request_t *req, const sigv4_auth_t *a, span_t secret,
+                          sigv4_keycache_t *cache, errbuf_t *eb);
 
 /* The building blocks, exposed for the known-answer tests. Each appends to out and
  * returns false only when out's cap, or the 64 KiB cap on its scratch buffers, would be

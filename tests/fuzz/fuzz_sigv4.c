@@ -1,4 +1,6 @@
-/* fuzz_sigv4.c - libFuzzer target for SigV4 parsing and canonicalization. The input is
+/* fuzz_sigv4.c - libFuzzer target for SigV4 parsing and canonicalization, and for the
+ * signing-key memo agreeing with uncached verification (the header value doubles as a
+ * second secret, so entries of one scope meet other secrets). The input is
  * "AUTHORIZATION\0RAW-URI\0MY-HEADER1-VALUE\0BODY" (missing parts are empty; an empty
  * Authorization means none, so the presigned query form is reached through the URI; the
  * method is POST with a body, else GET, so the vectors' seeds verify).
@@ -32,6 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static sigv4_keycache_t *keys; /* lives as long as the process */
+    if (!keys) keys = sigv4_keycache_new();
     size_t na, nu, nh, nb;
     char *auth = next_part(&data, &size, &na);
     char *uri = next_part(&data, &size, &nu);
@@ -60,7 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (sigv4_canonical_request(&req, &a, &cr)) sigv4_string_to_sign(&a, buf_span(&cr), &sts);
         buf_reset(&cr);
         sigv4_canonical_request_omit_token(&req, &a, &cr);
-        sigv4_verify(&req, &a, SPAN_LIT(FUZZ_SECRET), &eb);
+        /* the signing-key memo (kept across inputs) must never change a verdict */
+        err_t plain = sigv4_verify(&req, &a, SPAN_LIT(FUZZ_SECRET), &eb);
+        if (sigv4_verify_cached(&req, &a, SPAN_LIT(FUZZ_SECRET), keys, &eb) != plain) abort();
+        if (nh && sigv4_verify_cached(&req, &a, span_make(hdr, nh), keys, &eb) !=
+                      sigv4_verify(&req, &a, span_make(hdr, nh), &eb))
+            abort();
         sigv4_check_time(&a, FUZZ_NOW_MS, &eb);
         buf_free(&cr);
         buf_free(&sts);

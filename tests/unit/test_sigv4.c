@@ -578,6 +578,85 @@ static void test_date_header(void)
     buf_free(&sts);
 }
 
+/* Signs GET / (Host, X-Amz-Date) for scope region with secret into auth (512 bytes), from
+ * the building blocks, and parses it into *a; h (3 slots) and *req borrow auth. */
+static void sign_get(const char *region, const char *secret, char *auth, sigv4_header_t *h,
+                     sigv4_request_t *req, sigv4_auth_t *a)
+{
+    errbuf_t eb = {{0}};
+    snprintf(auth, 512,
+             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/%s/service/aws4_request, "
+             "SignedHeaders=host;x-amz-date, Signature=%064d",
+             region, 0);
+    h[0] = HDR("Host", "example.amazonaws.com");
+    h[1] = HDR("X-Amz-Date", VECTOR_TS);
+    h[2] = HDR("Authorization", auth);
+    *req = mkreq("GET", "/", h, 3, "");
+    CHECK_INT(sigv4_parse(req, a, &eb), ERR_OK);
+    buf_t cr, sts;
+    buf_init(&cr, 1 << 16);
+    buf_init(&sts, 1 << 16);
+    CHECK(sigv4_canonical_request(req, a, &cr));
+    CHECK(sigv4_string_to_sign(a, buf_span(&cr), &sts));
+    unsigned char key[32], mac[32];
+    char hex[65];
+    sigv4_signing_key(span_of(secret), a->scope_date, a->region, a->service, key);
+    crypto_hmac_sha256(key, sizeof key, sts.p, sts.len, mac);
+    enc_hex(mac, sizeof mac, hex);
+    memcpy(auth + strlen(auth) - 64, hex, 64);
+    CHECK_INT(sigv4_parse(req, a, &eb), ERR_OK);
+    buf_free(&cr);
+    buf_free(&sts);
+}
+
+/* The signing-key memo gives the verdicts sigv4_verify gives, whatever it holds: a stale
+ * entry never serves another secret, and entries that collide replace each other. */
+static void test_keycache(void)
+{
+    errbuf_t eb = {{0}};
+    char auth[512];
+    sigv4_header_t h[3];
+    sigv4_request_t req;
+    sigv4_auth_t a;
+    sigv4_keycache_t *kc = sigv4_keycache_new();
+    sign_get("us-east-1", SECRET, auth, h, &req, &a);
+    for (int i = 0; i < 2; i++) /* derived, then from the memo */
+        CHECK_INT(sigv4_verify_cached(&req, &a, SPAN_LIT(SECRET), kc, &eb), ERR_OK);
+    /* the same key id and scope with another secret (re-created key, wrong guess) */
+    CHECK_INT(sigv4_verify_cached(&req, &a, SPAN_LIT("wrong-secret"), kc, &eb),
+              ERR_SIGNATURE_MISMATCH);
+    CHECK_INT(sigv4_verify_cached(&req, &a, SPAN_LIT("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEZ"),
+                                  kc, &eb),
+              ERR_SIGNATURE_MISMATCH);
+    CHECK_INT(sigv4_verify_cached(&req, &a, span_make(SECRET, strlen(SECRET) - 1), kc, &eb),
+              ERR_SIGNATURE_MISMATCH);
+    CHECK_INT(sigv4_verify_cached(&req, &a, SPAN_LIT(SECRET), kc, &eb), ERR_OK);
+    CHECK_INT(sigv4_verify_cached(&req, &a, SPAN_LIT(""), kc, &eb), ERR_SIGNATURE_MISMATCH);
+    /* more scopes than slots: each verifies, before and after the others pushed it out */
+    char auths[200][512];
+    sigv4_header_t hs[200][3];
+    sigv4_request_t reqs[200];
+    sigv4_auth_t as[200];
+    for (int i = 0; i < 200; i++) {
+        char region[32];
+        snprintf(region, sizeof region, "region-%d", i);
+        sign_get(region, SECRET, auths[i], hs[i], &reqs[i], &as[i]);
+        CHECK_INT(sigv4_verify_cached(&reqs[i], &as[i], SPAN_LIT(SECRET), kc, &eb), ERR_OK);
+    }
+    for (int i = 0; i < 200; i++) {
+        CHECK_INT(sigv4_verify_cached(&reqs[i], &as[i], SPAN_LIT(SECRET), kc, &eb), ERR_OK);
+        CHECK_INT(sigv4_verify_cached(&reqs[i], &as[i], SPAN_LIT("x"), kc, &eb),
+                  ERR_SIGNATURE_MISMATCH);
+    }
+    /* a tampered signature is refused however warm the memo is */
+    auths[7][strlen(auths[7]) - 1] ^= 1;
+    CHECK_INT(sigv4_parse(&reqs[7], &as[7], &eb), ERR_OK);
+    CHECK_INT(sigv4_verify_cached(&reqs[7], &as[7], SPAN_LIT(SECRET), kc, &eb),
+              ERR_SIGNATURE_MISMATCH);
+    sigv4_keycache_free(kc);
+    sigv4_keycache_free(NULL);
+}
+
 static void expect_time(int64_t req_ms, int64_t now_ms, bool presigned, err_t want, const char *msg)
 {
     sigv4_auth_t a = {.presigned = presigned, .request_ms = req_ms, .expires_s = 3600};
@@ -622,5 +701,6 @@ int main(void)
     test_verify_refusals();
     test_date_header();
     test_check_time();
+    test_keycache();
     return CHECK_DONE();
 }
