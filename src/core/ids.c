@@ -15,6 +15,25 @@ static void ids_fill_system(ids_t *g, unsigned char *out, size_t n)
     }
 }
 
+/* Public randomness from the pool, refilled with RAND_bytes when it runs dry. The pool is
+ * shared by the threads (a short critical section: a copy of a few bytes). */
+static void ids_fill_pooled(ids_t *g, unsigned char *out, size_t n)
+{
+    if (n > IDS_POOL / 4) { /* large asks gain nothing from the pool */
+        ids_fill_system(g, out, n);
+        return;
+    }
+    pthread_mutex_lock(&g->mu);
+    if (g->pool_left < n) {
+        ids_fill_system(g, g->pool, IDS_POOL);
+        g->pool_left = IDS_POOL;
+    }
+    unsigned char *from = g->pool + IDS_POOL - g->pool_left;
+    memcpy(out, from, n);
+    g->pool_left -= n;
+    pthread_mutex_unlock(&g->mu);
+}
+
 static void ids_fill_seeded(ids_t *g, unsigned char *out, size_t n)
 {
     pthread_mutex_lock(&g->mu);
@@ -32,6 +51,7 @@ void ids_init_system(ids_t *g)
 {
     memset(g, 0, sizeof(*g));
     g->fill = ids_fill_system;
+    g->fill_public = ids_fill_pooled;
     pthread_mutex_init(&g->mu, NULL);
 }
 
@@ -39,19 +59,25 @@ void ids_init_seeded(ids_t *g, uint64_t seed)
 {
     memset(g, 0, sizeof(*g));
     g->fill = ids_fill_seeded;
+    g->fill_public = ids_fill_seeded;
     g->state = seed;
     pthread_mutex_init(&g->mu, NULL);
 }
 
 void ids_uuid(ids_t *g, char out[37])
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char b[16];
-    g->fill(g, b, sizeof(b));
+    g->fill_public(g, b, sizeof(b));
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    char *p = out;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+        *p++ = hex[b[i] >> 4];
+        *p++ = hex[b[i] & 15];
+    }
+    *p = '\0';
 }
 
 void ids_chars(ids_t *g, const char *prefix, const char *alphabet, size_t n, char *out)

@@ -7,19 +7,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define IDS_POOL 4096 /* bytes of public randomness drawn at a time (256 UUIDs) */
+
 typedef struct ids {
-    /* Fills out with n random bytes. */
+    /* Fills out with n random bytes: secrets, keys, nonces and salts come from here. */
     void (*fill)(struct ids *g, unsigned char *out, size_t n);
+    /* Fills out with n random bytes for public identifiers (UUIDs: request, job and
+     * resource ids), which must be unique and unguessable enough but are never secret: may
+     * be served from a pool of fill's earlier output. */
+    void (*fill_public)(struct ids *g, unsigned char *out, size_t n);
     uint64_t state; /* seeded generator state */
     pthread_mutex_t mu;
+    unsigned char pool[IDS_POOL]; /* system: RAND_bytes output not yet handed out */
+    size_t pool_left;             /* unused bytes at the end of pool */
 } ids_t;
 
-/* Cryptographic randomness (OpenSSL RAND_bytes). */
+/* Cryptographic randomness (OpenSSL RAND_bytes); public identifiers draw it IDS_POOL bytes
+ * at a time (one RAND_bytes call per 256 UUIDs instead of one each). */
 void ids_init_system(ids_t *g);
 /* Deterministic, for tests; thread-safe. */
 void ids_init_seeded(ids_t *g, uint64_t seed);
 
-/* Random version-4 UUID, lower-case, 36 chars + NUL. */
+/* Random version-4 UUID, lower-case, 36 chars + NUL (from fill_public). */
 void ids_uuid(ids_t *g, char out[37]);
 /* prefix + n characters from alphabet (uniform). out needs strlen(prefix) + n + 1 bytes. */
 void ids_chars(ids_t *g, const char *prefix, const char *alphabet, size_t n, char *out);

@@ -17,6 +17,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* MHD's per-connection memory pool is max_header plus this: room for the request line, MHD's
+ * bookkeeping of each header and the response head, so that a header block up to a few KiB
+ * past max_header is still read whole and answered with the AWS error (larger ones get
+ * MHD's own 431). MHD zeroes the whole pool after every request (and half of it once more
+ * when the response starts), so every KiB here costs on each keep-alive request. */
+#define HTTP_POOL_SLACK (8 * 1024)
+
 struct http_server {
     http_opts_t o;
     struct MHD_Daemon *d;
@@ -91,19 +98,34 @@ static enum MHD_Result http_hdr_cb(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+/* Writes the dotted quad of a (network order) into out, which has room for 16 bytes
+ * (inet_ntop formats through the printf machinery, once per request). */
+static void http_ipv4(const struct in_addr *a, char *out)
+{
+    const unsigned char *b = (const unsigned char *)&a->s_addr;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100) *out++ = (char)('0' + v / 100);
+        if (v >= 10) *out++ = (char)('0' + v / 10 % 10);
+        *out++ = (char)('0' + v % 10);
+        *out++ = i < 3 ? '.' : '\0';
+    }
+}
+
 static void http_client_ip(struct MHD_Connection *c, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, cap, "unknown");
-    if (!ci || !ci->client_addr) return;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-                  (socklen_t)cap);
-    else if (sa->sa_family == AF_INET6)
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa && sa->sa_family == AF_INET && cap >= INET_ADDRSTRLEN) {
+        http_ipv4(&((const struct sockaddr_in *)(const void *)sa)->sin_addr, out);
+        return;
+    }
+    if (sa && sa->sa_family == AF_INET6 &&
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-                  (socklen_t)cap);
+                  (socklen_t)cap))
+        return;
+    snprintf(out, cap, "unknown");
 }
 
 /* Builds the request view, calls the handler, queues its response, logs the line. */
@@ -145,15 +167,18 @@ static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, 
     MHD_destroy_response(r);
 
     if (log_enabled(LOG_INFO)) {
-        char pe[400];
-        log_info("request",
-                 "\"request_id\":\"%s\",\"principal\":\"%s\",\"service\":\"%s\","
-                 "\"operation\":\"%s\",\"status\":%d,\"error\":\"%s\",\"latency_ms\":%.3f,"
-                 "\"client\":\"%s\",\"method\":\"%s\"",
-                 st->request_id, log_escape(pe, sizeof(pe), resp.principal),
-                 resp.service ? resp.service : "", resp.operation ? resp.operation : "",
-                 resp.status, resp.error_code ? resp.error_code : "",
-                 (double)(clk_mono_us() - st->start_us) / 1000.0, ip, method);
+        log_line_t l;
+        log_line_start(&l, LOG_INFO, "request");
+        log_line_str(&l, "request_id", st->request_id);
+        log_line_str(&l, "principal", resp.principal);
+        log_line_str(&l, "service", resp.service);
+        log_line_str(&l, "operation", resp.operation);
+        log_line_int(&l, "status", resp.status);
+        log_line_str(&l, "error", resp.error_code);
+        log_line_milli(&l, "latency_ms", clk_mono_us() - st->start_us);
+        log_line_str(&l, "client", ip);
+        log_line_str(&l, "method", method);
+        log_line_end(&l);
     }
     return ok;
 }
@@ -248,7 +273,7 @@ err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb)
         flags, (uint16_t)o->port, NULL, NULL, http_access_cb, s, MHD_OPTION_SOCK_ADDR, &ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 2),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s > 0 ? o->timeout_s : 60),
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(o->max_header + 32 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(o->max_header + HTTP_POOL_SLACK),
         MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb,
         s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s, MHD_OPTION_LISTENING_ADDRESS_REUSE,
         (unsigned)1, MHD_OPTION_END);

@@ -1,6 +1,8 @@
 /* sqlite.c - the embedded SQLite backend: one database file in WAL mode, a pool of
  * connections (one per concurrent transaction), prepared statements cached per
- * connection, BEGIN IMMEDIATE for writers, the data directory locked by the daemon. */
+ * connection, BEGIN IMMEDIATE for writers, the data directory locked by the daemon.
+ * A reader's BEGIN waits for its first statement, so a transaction that reads nothing
+ * costs no SQLite work at all. */
 #include "store/store_int.h"
 
 #include "core/log.h"
@@ -26,8 +28,14 @@ typedef struct sq_stmt {
     struct sq_stmt *next_extra; /* uncached statements, freed when the transaction ends */
 } sq_stmt_t;
 
+/* The transaction statements every connection keeps prepared (sqlite3_exec would parse
+ * them again on every transaction). */
+enum { SQ_BEGIN, SQ_BEGIN_IMMEDIATE, SQ_COMMIT, SQ_ROLLBACK, SQ_N_TXSQL };
+static const char *const sq_txsql[SQ_N_TXSQL] = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
+
 typedef struct sq_conn {
     sqlite3 *db;
+    sqlite3_stmt *txst[SQ_N_TXSQL]; /* sq_txsql, prepared */
     sq_stmt_t cache[SQ_CACHE];
     int n_cache;
     struct sq_conn *next_free;
@@ -38,6 +46,7 @@ typedef struct sq_tx {
     sq_conn_t *c;
     sq_stmt_t *extra;
     int64_t changes;
+    bool begun; /* BEGIN has run (a reader's waits for its first statement) */
 } sq_tx_t;
 
 typedef struct sq_store {
@@ -89,8 +98,32 @@ static err_t sq_exec_raw(sqlite3 *db, const char *sql, errbuf_t *eb)
     return e;
 }
 
+/* Runs one of the connection's transaction statements. ERR_STORE / ERR_STORE_BUSY with
+ * "sqlite <SQL>: <message>" on failure (eb may be NULL). */
+static err_t sq_txrun(sq_conn_t *c, int which, errbuf_t *eb)
+{
+    sqlite3_stmt *st = c->txst[which];
+    int rc = sqlite3_step(st);
+    err_t e = ERR_OK;
+    if (rc != SQLITE_DONE)
+        e = err_fail(eb, (rc & 0xff) == SQLITE_BUSY ? ERR_STORE_BUSY : ERR_STORE, "sqlite %s: %s",
+                     sq_txsql[which], sqlite3_errmsg(c->db));
+    sqlite3_reset(st);
+    return e;
+}
+
+/* Process-wide SQLite settings, before the library initialises: no memory statistics
+ * (catalogd reads none, and keeping them takes a global mutex on every allocation). */
+static pthread_once_t sq_config_once = PTHREAD_ONCE_INIT;
+
+static void sq_config(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* SQLITE_MISUSE if already initialised */
+}
+
 static err_t sq_conn_open(sq_store_t *q, sq_conn_t **out, errbuf_t *eb)
 {
+    pthread_once(&sq_config_once, sq_config);
     sq_conn_t *c = xcalloc(1, sizeof(*c));
     int rc = sqlite3_open_v2(
         q->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -102,7 +135,13 @@ static err_t sq_conn_open(sq_store_t *q, sq_conn_t **out, errbuf_t *eb)
         e = sq_exec_raw(c->db,
                         q->sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", eb);
     if (!e) e = sq_exec_raw(c->db, "PRAGMA foreign_keys=ON", eb);
+    for (int i = 0; !e && i < SQ_N_TXSQL; i++) {
+        int rc2 = sqlite3_prepare_v3(c->db, sq_txsql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->txst[i],
+                                     NULL);
+        if (rc2 != SQLITE_OK) e = sq_fail(eb, c->db, rc2, "prepare");
+    }
     if (e) {
+        for (int i = 0; i < SQ_N_TXSQL; i++) sqlite3_finalize(c->txst[i]);
         sqlite3_close_v2(c->db);
         free(c);
         return e;
@@ -118,6 +157,7 @@ static err_t sq_conn_open(sq_store_t *q, sq_conn_t **out, errbuf_t *eb)
 static void sq_conn_close(sq_conn_t *c)
 {
     for (int i = 0; i < c->n_cache; i++) sqlite3_finalize(c->cache[i].st);
+    for (int i = 0; i < SQ_N_TXSQL; i++) sqlite3_finalize(c->txst[i]);
     sqlite3_close_v2(c->db);
     free(c);
 }
@@ -185,11 +225,18 @@ static void sq_close(store_t *s)
     s->impl = NULL;
 }
 
-/* Returns a statement of c's cache for sql, preparing it on first use. */
+/* Returns a statement of c's cache for sql, preparing it on first use. Callers pass
+ * string literals, so the pointer almost always matches; the text is the fallback. */
 static err_t sq_cached(sq_conn_t *c, const char *sql, sq_stmt_t **out, errbuf_t *eb)
 {
     for (int i = 0; i < c->n_cache; i++) {
-        if (c->cache[i].sql == sql || strcmp(c->cache[i].sql, sql) == 0) {
+        if (c->cache[i].sql == sql) {
+            *out = &c->cache[i];
+            return ERR_OK;
+        }
+    }
+    for (int i = 0; i < c->n_cache; i++) {
+        if (strcmp(c->cache[i].sql, sql) == 0) {
             *out = &c->cache[i];
             return ERR_OK;
         }
@@ -237,10 +284,15 @@ static err_t sq_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb)
     t->head.store = s;
     t->head.write = write;
     t->c = c;
-    if (write) sq_writer_enter(q);
-    err_t e = sq_exec_raw(c->db, write ? "BEGIN IMMEDIATE" : "BEGIN", eb);
+    if (!write) { /* BEGIN (deferred) takes no lock until the first read: nor do we */
+        *out = &t->head;
+        return ERR_OK;
+    }
+    sq_writer_enter(q);
+    err_t e = sq_txrun(c, SQ_BEGIN_IMMEDIATE, eb);
+    t->begun = !e;
     if (e) {
-        if (write) sq_writer_leave(q);
+        sq_writer_leave(q);
         pthread_mutex_lock(&q->mu);
         c->next_free = q->free;
         q->free = c;
@@ -267,8 +319,8 @@ static err_t sq_commit(store_tx_t *tx, errbuf_t *eb)
 {
     sq_tx_t *t = (sq_tx_t *)tx;
     sq_release(t);
-    err_t e = sq_exec_raw(t->c->db, "COMMIT", eb);
-    if (e) sq_exec_raw(t->c->db, "ROLLBACK", NULL);
+    err_t e = t->begun ? sq_txrun(t->c, SQ_COMMIT, eb) : ERR_OK;
+    if (e && !sqlite3_get_autocommit(t->c->db)) sq_txrun(t->c, SQ_ROLLBACK, NULL);
     sq_finish(t);
     return e;
 }
@@ -277,7 +329,7 @@ static void sq_rollback(store_tx_t *tx)
 {
     sq_tx_t *t = (sq_tx_t *)tx;
     sq_release(t);
-    if (!sqlite3_get_autocommit(t->c->db)) sq_exec_raw(t->c->db, "ROLLBACK", NULL);
+    if (t->begun && !sqlite3_get_autocommit(t->c->db)) sq_txrun(t->c, SQ_ROLLBACK, NULL);
     sq_finish(t);
 }
 
@@ -285,7 +337,13 @@ static err_t sq_prepare(store_tx_t *tx, const char *sql, store_stmt_t **out, err
 {
     sq_tx_t *t = (sq_tx_t *)tx;
     sq_stmt_t *w = NULL;
-    err_t e = sq_cached(t->c, sql, &w, eb);
+    err_t e = ERR_OK;
+    if (!t->begun) { /* a reader's first statement: now the transaction starts */
+        e = sq_txrun(t->c, SQ_BEGIN, eb);
+        if (e) return e;
+        t->begun = true;
+    }
+    e = sq_cached(t->c, sql, &w, eb);
     if (e) return e;
     if (!w || sqlite3_stmt_busy(w->st)) {
         /* in use by an outer loop of this transaction (or the cache is full) */
