@@ -94,7 +94,14 @@ void console_asset_dir(const app_t *app, char *out, size_t cap)
     exe[n] = '\0';
     char *slash = strrchr(exe, '/');
     if (slash) *slash = '\0';
-    snprintf(out, cap, "%s/console", exe);
+    static const char leaf[] = "/console";
+    size_t len = strlen(exe);
+    if (len + sizeof(leaf) > cap) { /* too long to name: fall back to the relative path */
+        snprintf(out, cap, "console");
+        return;
+    }
+    memcpy(out, exe, len);
+    memcpy(out + len, leaf, sizeof(leaf));
 }
 
 void console_json_error(http_response_t *resp, int status, const char *code, const char *msg)

@@ -37,7 +37,7 @@ static err_t key_owner(api_ctx_t *c, cJSON **user, const char **kind, const char
 err_t iam_create_access_key(api_ctx_t *c)
 {
     cJSON *user = NULL;
-    const char *kind, *principal;
+    const char *kind = NULL, *principal = NULL;
     err_t rc = key_owner(c, &user, &kind, &principal);
     if (rc) return rc;
     store_stmt_t *st;
@@ -74,7 +74,7 @@ err_t iam_list_access_keys(api_ctx_t *c)
 {
     int64_t offset, limit;
     cJSON *user = NULL;
-    const char *kind, *principal;
+    const char *kind = NULL, *principal = NULL;
     err_t rc = iam_page_in(c, &offset, &limit);
     if (!rc) rc = key_owner(c, &user, &kind, &principal);
     if (rc) return rc;
@@ -108,7 +108,7 @@ err_t iam_list_access_keys(api_ctx_t *c)
 static err_t key_change(api_ctx_t *c, const char *status)
 {
     cJSON *user = NULL;
-    const char *kind, *principal;
+    const char *kind = NULL, *principal = NULL;
     const char *id = api_in_str(c, "AccessKeyId");
     err_t rc = key_owner(c, &user, &kind, &principal);
     cJSON_Delete(user);
