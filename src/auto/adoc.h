@@ -75,7 +75,7 @@ const adoc_param_t *adoc_param(const adoc_t *d, size_t i);
  * of objects; JSON text in the string form is parsed for the last two), defaults filled.
  * ADOC_E_PARAMS messages as SSM words them (the first error found; where each text comes
  * from is noted in params.c), among them:
- *   Parameter "X" has value "V" not found in [A, B].       (allowedValues)
+ *   Parameter "X" has value "V" not found in {A}, {B}.     (allowedValues)
  *   Parameter type error. The value supplied for X is not a valid string.  (and integer,
  *     boolean, string list, string map, map list; a list given for a String)
  *   Parameter "X" has value "V" not matching pattern P       (allowedPattern)

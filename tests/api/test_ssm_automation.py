@@ -160,18 +160,24 @@ class StatePoller:
         self.t = threading.Thread(target=self.run, daemon=True)
         self.t.start()
 
+    def sample(self):
+        inst = instance_of(self.ec2, self.iid)
+        st = inst["State"]["Name"]
+        if not self.seen or self.seen[-1] != st:
+            self.seen.append(st)
+            self.reasons[st] = inst.get("StateTransitionReason")
+
     def run(self):
         while not self.stop_flag.is_set():
-            inst = instance_of(self.ec2, self.iid)
-            st = inst["State"]["Name"]
-            if not self.seen or self.seen[-1] != st:
-                self.seen.append(st)
-                self.reasons[st] = inst.get("StateTransitionReason")
+            self.sample()
             time.sleep(0.02)
 
     def stop(self):
+        """The states seen, ending with the state at the time of the call (the thread's last
+        sample may have been answered before the call)."""
         self.stop_flag.set()
         self.t.join(10)
+        self.sample()
         return self.seen
 
 
@@ -590,6 +596,45 @@ def test_branch_default(d, ssm, ec2, custom):
     assert step_names(e)[:3] == ["describe", "choose", "waitRunning"]
 
 
+NOT_LIST_DOC = """\
+schemaVersion: '0.3'
+parameters:
+  Flag:
+    type: String
+mainSteps:
+  - name: choose
+    action: aws:branch
+    inputs:
+      Choices:
+        - NextStep: whenNotYes
+          Not:
+            - Variable: '{{ Flag }}'
+              StringEquals: 'yes'
+      Default: whenYes
+  - name: whenYes
+    action: aws:sleep
+    isEnd: true
+    inputs:
+      Duration: PT1S
+  - name: whenNotYes
+    action: aws:sleep
+    inputs:
+      Duration: PT1S
+"""
+
+
+def test_branch_not_written_as_a_list(d, ssm):
+    # Not takes one condition; written as a list of one it means the same (the validator
+    # accepts both forms, so the runtime must too, and never fall over on it)
+    create_doc(ssm, "not-as-list", NOT_LIST_DOC)
+    e = wait_status(ssm, start(ssm, "not-as-list", Flag="no"))
+    assert e["AutomationExecutionStatus"] == "Success", e
+    assert step_names(e) == ["choose", "whenNotYes"]
+    e = wait_status(ssm, start(ssm, "not-as-list", Flag="yes"))
+    assert e["AutomationExecutionStatus"] == "Success", e
+    assert step_names(e) == ["choose", "whenYes"]
+
+
 TIMEOUT_DOC = """\
 schemaVersion: '0.3'
 parameters:
@@ -925,6 +970,44 @@ def test_reject(d, ssm, approver, approve_doc):
     assert "rejected" in a["FailureMessage"].lower()
 
 
+TWO_APPROVALS_DOC = APPROVE_DOC.replace("MinRequiredApprovals: 1", "MinRequiredApprovals: 2").replace(
+    "    action: aws:approve\n", "    action: aws:approve\n    timeoutSeconds: 600\n")
+
+
+def test_two_approvals_need_two_approvers(d, ssm, iam, approver):
+    create_doc(ssm, "two-approvals", TWO_APPROVALS_DOC)
+    second = new_user(iam, "approver2", [allow("ssm:SendAutomationSignal")], policy_name="signal")
+    eid = start(ssm, "two-approvals", Approvers=["approver1", "approver2"])
+    wait_status(ssm, eid, "Waiting")
+    one = d.client("ssm", key=approver[0], secret=approver[1])
+    two = d.client("ssm", key=second[0], secret=second[1])
+    # one approver approving twice is still one approval
+    one.send_automation_signal(AutomationExecutionId=eid, SignalType="Approve")
+    one.send_automation_signal(AutomationExecutionId=eid, SignalType="Approve")
+    def weighed():
+        x = get_exec(ssm, eid)
+        return x if len(step_of(x, "approval").get("Outputs", {}).get("ApproverDecisions", [])) == 2 else None
+
+    e = wait_for(weighed, 20, "both signals to be weighed")
+    assert e["AutomationExecutionStatus"] == "Waiting"
+    assert step_of(e, "approval")["Outputs"]["ApprovalStatus"] == ["Waiting"]
+    two.send_automation_signal(AutomationExecutionId=eid, SignalType="Approve")
+    e = wait_status(ssm, eid)
+    assert e["AutomationExecutionStatus"] == "Success", e
+
+
+def test_an_approval_nobody_gives_times_out(d, ssm, approver):
+    create_doc(ssm, "approval-times-out", TWO_APPROVALS_DOC)
+    eid = start(ssm, "approval-times-out", Approvers=["approver1"])
+    wait_status(ssm, eid, "Waiting")
+    advance(d, 601 * 1000)
+    e = wait_status(ssm, eid)
+    assert e["AutomationExecutionStatus"] == "TimedOut", e
+    s = step_of(e, "approval")
+    assert s["StepStatus"] == "TimedOut" and "timed out" in s["FailureMessage"]
+    assert step_names(e) == ["approval"]
+
+
 # ---------------------------------------------------------------- describing executions
 
 LISTING_DOC = """\
@@ -1190,9 +1273,18 @@ def test_concurrency_limit(fresh_daemon):
     wait_status(ssm, second, "Waiting")
     third = start(ssm, "hold-it")
     assert get_exec(ssm, third)["AutomationExecutionStatus"] == "Pending"
-    for eid in (second, third):
-        ssm.stop_automation_execution(AutomationExecutionId=eid)
-    assert wait_status(ssm, third)["AutomationExecutionStatus"] == "Cancelled"
+    # stopping a queued execution ends it without running a step: Complete as Success,
+    # Cancel as Cancelled
+    ssm.stop_automation_execution(AutomationExecutionId=third, Type="Complete")
+    e = wait_status(ssm, third)
+    assert e["AutomationExecutionStatus"] == "Success" and ran(e) == [], e
+    fourth = start(ssm, "hold-it")
+    assert get_exec(ssm, fourth)["AutomationExecutionStatus"] == "Pending"
+    ssm.stop_automation_execution(AutomationExecutionId=fourth)
+    e = wait_status(ssm, fourth)
+    assert e["AutomationExecutionStatus"] == "Cancelled" and ran(e) == [], e
+    ssm.stop_automation_execution(AutomationExecutionId=second)
+    assert wait_status(ssm, second)["AutomationExecutionStatus"] == "Cancelled"
 
 
 def test_start_rate_throttling(fresh_daemon):

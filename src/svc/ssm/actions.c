@@ -408,8 +408,14 @@ static ssm_tick_t approve_step(ssm_run_t *r)
         cJSON_AddStringToObject(m, "Approver", who);
         cJSON_AddStringToObject(m, "Decision", !strcmp(type, "Approve") ? "Approved" : "Rejected");
         cJSON_AddItemToArray(decisions, m);
+        bool again = false; /* an approver counts once, however often they approve */
+        for (const cJSON *y = d->child; y != x && !again; y = y->next)
+            again =
+                !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(y, "Type")),
+                        "Approve") &&
+                !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(y, "Approver")), who);
         if (!strcmp(type, "Approve"))
-            approvals++;
+            approvals += !again;
         else
             rejected_by = who;
     }
@@ -467,13 +473,16 @@ static bool choice_holds(const cJSON *c, int depth)
             if (choice_holds(x, depth + 1)) return true;
         return false;
     }
-    if (not_) return !choice_holds(not_, depth + 1);
+    if (not_) /* an object, or a list of one (the validator accepts both) */
+        return !choice_holds(cJSON_IsArray(not_) ? not_->child : not_, depth + 1);
+    if (!cJSON_IsObject(c)) return false;
     const cJSON *var = cJSON_GetObjectItemCaseSensitive(c, "Variable");
     char b1[64], b2[64];
     for (const cJSON *op = c->child; op; op = op->next) {
-        if (!strcmp(op->string, "Variable") || !strcmp(op->string, "NextStep")) continue;
+        if (!op->string || !strcmp(op->string, "Variable") || !strcmp(op->string, "NextStep"))
+            continue;
         const char *a = text(var, b1, sizeof(b1)), *b = text(op, b2, sizeof(b2));
-        double x, y;
+        double x = 0, y = 0;
         bool nums = num(var, &x) && num(op, &y);
         if (!strcmp(op->string, "StringEquals")) return !strcmp(a, b);
         if (!strcmp(op->string, "EqualsIgnoreCase")) return !strcasecmp(a, b);

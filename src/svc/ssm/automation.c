@@ -304,10 +304,12 @@ err_t ssm_stop_automation_execution(api_ctx_t *c)
         /* status points into the member replaced below */
         bool pending = !strcmp(status, "Pending");
         jx_set_str(e, "_Stop", complete ? "Complete" : "Cancel");
+        /* a queued execution stays Pending (and out of the running count) until its job,
+         * woken now, ends it without running a step */
         jx_set_str(e, "AutomationExecutionStatus",
-                   complete && pending ? "Pending"
-                   : complete          ? "InProgress"
-                                       : "Cancelling");
+                   pending    ? "Pending"
+                   : complete ? "InProgress"
+                              : "Cancelling");
         rc = ssm_exec_wake(c->app, c->tx, e, now, c->eb);
         if (!rc) rc = ssm_exec_save(c->tx, c->app->cfg.account_id, e, now, c->eb);
         c->post |= API_POST_WAKE_ENGINE;

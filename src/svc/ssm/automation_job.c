@@ -286,8 +286,8 @@ static err_t x_tick(xrun_t *x)
             engine_again(x->r, x->r->payload, x->now + 500); /* queued */
             return ERR_OK;
         }
-        if (stop) {
-            x_finish(x, "Cancelled", NULL);
+        if (stop) { /* stopped while queued: no step ran */
+            x_finish(x, strcmp(stop, "Complete") ? "Cancelled" : "Success", NULL);
             return ERR_OK;
         }
         bool refused;
@@ -388,8 +388,14 @@ static err_t x_tick(xrun_t *x)
         engine_again(x->r, x->r->payload, run.wake_ms > x->now ? run.wake_ms : x->now);
         break;
     case SSM_TICK_WAIT:
+        /* what the step knows so far (aws:approve: ApprovalStatus Waiting, the decisions) */
+        jx_set(step, "Outputs", x_output_strings(cJSON_GetObjectItemCaseSensitive(step, "_Typed")));
         jx_set(step, "StepStatus", cJSON_CreateString("Waiting"));
         x_status(x, "Waiting");
+        if (d->timeout_s) { /* a signal hastens the job; else it wakes to time the step out */
+            engine_again(x->r, x->r->payload, started + d->timeout_s * 1000 + 1);
+            break;
+        }
         cJSON_DeleteItemFromObjectCaseSensitive(x->e, "_Job");
         engine_done(x->r); /* a signal wakes it */
         break;
@@ -405,7 +411,6 @@ static err_t x_tick(xrun_t *x)
         break;
     }
     }
-    x->r->eb = x->r->eb; /* (the action's own errbuf stays local) */
     cJSON_Delete(inputs);
     if (run.post & API_POST_WAKE_ENGINE) engine_notify(x->app->engine);
     return ERR_OK;
