@@ -47,7 +47,22 @@ for f in build-fuzz/fuzz_*; do
     work=$(mktemp -d)
     [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
     echo "-- $name"
-    "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$work" 2>&1 | tail -4
-    rm -rf "$work"
+    # a crash leaves crash-<sha1> (or leak-/timeout-) in artifacts/ and fails the stage
+    artifacts=$(mktemp -d)
+    set +e
+    "$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$artifacts/" \
+        "$work" >"$artifacts/log" 2>&1
+    status=$?
+    set -e
+    tail -4 "$artifacts/log"
+    if [ "$status" -ne 0 ]; then
+        grep -E "ERROR|SUMMARY|#[0-9]+ 0x" "$artifacts/log" | head -30
+        for a in "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-*; do
+            [ -e "$a" ] && { echo "input: $(basename "$a") (base64)"; base64 "$a" | head -20; }
+        done
+        echo "$name failed (exit $status)" >&2
+        exit 1
+    fi
+    rm -rf "$work" "$artifacts"
 done
 stage "all checks passed"
