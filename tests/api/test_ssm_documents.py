@@ -517,6 +517,14 @@ def test_delete_document_and_versions(d, ssm):
     with pytest.raises(ClientError) as e:
         ssm.get_document(Name="doomed", DocumentVersion="2")
     assert error_of(e)[0] == "InvalidDocumentVersion"
+    # the latest version went: the one left is the latest now, and $LATEST reads it
+    assert ssm.describe_document(Name="doomed")["Document"]["LatestVersion"] == "1"
+    assert ssm.get_document(Name="doomed", DocumentVersion="$LATEST")["DocumentVersion"] == "1"
+    # a deleted version's number is not given out again
+    r = ssm.update_document(Content=json.dumps(doc("d")), Name="doomed", DocumentVersion="$LATEST")
+    assert r["DocumentDescription"]["DocumentVersion"] == "4"
+    assert r["DocumentDescription"]["LatestVersion"] == "4"
+    ssm.delete_document(Name="doomed", DocumentVersion="4")
 
     p = d.aws("ssm", "delete-document", "--name", "doomed")
     assert p.returncode == 0 and p.stdout.strip() == "", (p.stdout, p.stderr)

@@ -292,6 +292,15 @@ static err_t ssm_versions(api_ctx_t *c, const char *owner, const char *name, cJS
     return res_list(c->tx, &q, *out, &more, c->eb);
 }
 
+/* The next version number of doc: one past the highest it ever had (a deleted latest
+ * version's number is not given out again). */
+static int64_t ssm_next_version(const cJSON *doc)
+{
+    int64_t latest = strtoll(jx_str(doc, "LatestVersion"), NULL, 10);
+    int64_t highest = jx_int(doc, "_HighestVersion", 0);
+    return (latest > highest ? latest : highest) + 1;
+}
+
 err_t ssm_update_document(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "Name");
@@ -327,8 +336,7 @@ err_t ssm_update_document(api_ctx_t *c)
     if (!rc) {
         int64_t now = clk_now_ms(&c->app->clock);
         char next[24];
-        snprintf(next, sizeof(next), "%lld",
-                 (long long)(strtoll(jx_str(doc, "LatestVersion"), NULL, 10) + 1));
+        snprintf(next, sizeof(next), "%lld", (long long)ssm_next_version(doc));
         const char *target = api_in_str(c, "TargetType");
         if (!target) {
             const cJSON *last = cJSON_GetArrayItem(vs, cJSON_GetArraySize(vs) - 1);
@@ -590,6 +598,30 @@ err_t ssm_list_document_versions(api_ctx_t *c)
     return rc;
 }
 
+/* The latest version of doc (named name) was deleted: LatestVersion becomes the highest
+ * version left (the default one is never deleted, so one is), and doc is saved. */
+static err_t ssm_latest_gone(api_ctx_t *c, const char *name, cJSON *doc)
+{
+    store_stmt_t *st = NULL;
+    err_t rc = store_query(c->tx, c->eb, &st,
+                           "SELECT id FROM resources WHERE account = ? AND kind = ? AND parent = ?",
+                           "sss", c->app->cfg.account_id, SSM_DOCVER, name);
+    int64_t best = 0;
+    size_t prefix = strlen(name) + 1; /* ids are "<name>:<version>" */
+    bool row = false;
+    while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
+        const char *id = store_col_text(st, 0);
+        int64_t v = id && strlen(id) > prefix ? strtoll(id + prefix, NULL, 10) : 0;
+        if (v > best) best = v;
+    }
+    if (rc || best <= 0) return rc;
+    jx_set_num(doc, "_HighestVersion", (double)(ssm_next_version(doc) - 1));
+    jx_set(doc, "LatestVersion",
+           cJSON_CreateString(arena_printf(c->arena, "%lld", (long long)best)));
+    return res_update(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOC, name}, NULL,
+                      clk_now_ms(&c->app->clock), doc, NULL, c->eb);
+}
+
 err_t ssm_delete_document(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "Name");
@@ -612,6 +644,8 @@ err_t ssm_delete_document(api_ctx_t *c)
             rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOCVER, key}, NULL,
                             c->eb);
         }
+        if (!rc && !strcmp(jx_str(ver, "DocumentVersion"), jx_str(doc, "LatestVersion")))
+            rc = ssm_latest_gone(c, name, doc);
         cJSON_Delete(d2);
         cJSON_Delete(ver);
     } else if (!rc) {
