@@ -431,6 +431,26 @@ def test_force_stop_of_a_pending_instance(d, ec2, hooks):
     assert state_of(ec2, iid) == "stopped"
 
 
+def test_a_failed_terminate_while_stopping_leaves_it_stopped(d, ec2, hooks):
+    # the stop command blocks, a terminate overtakes it and its command fails: no
+    # transition is left to finish the stop, so the instance must not stay "stopping"
+    iid = run_exec(ec2, hook_block="stop", hook_fail="terminate")
+    ec2.stop_instances(InstanceIds=[iid])
+    wait_for(lambda: os.path.exists(os.path.join(hooks, "started-%s-stop" % iid)), 15, "the stop command")
+    try:
+        r = ec2.terminate_instances(InstanceIds=[iid])["TerminatingInstances"][0]
+        assert r["PreviousState"]["Name"] == "stopping"
+        inst = wait_for(lambda: (lambda i: i if "disk on fire" in i.get("StateReason", {}).get("Message", "") else None)(
+            describe(ec2, iid)), 15, "the failed terminate")
+        assert inst["State"]["Name"] == "stopped"
+    finally:
+        open(os.path.join(hooks, "release-%s" % iid), "w").close()
+    wait_for(lambda: jobs_idle(d.data_dir), 15, "the engine to have nothing left to do")
+    assert state_of(ec2, iid) == "stopped"
+    ec2.start_instances(InstanceIds=[iid])  # and it can be used again
+    wait_state(ec2, iid, "running")
+
+
 def test_instance_id_errors(ec2):
     missing = "i-0123456789abcdef0"
     for fn in (ec2.start_instances, ec2.stop_instances, ec2.reboot_instances, ec2.terminate_instances,

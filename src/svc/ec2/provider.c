@@ -78,14 +78,26 @@ static void ec2_exec_done(void *arg)
     prov_exec_cleanup(a[0], a[1]);
 }
 
-/* The state a transition ends in on success, and on failure (back where it came from). */
+/* The state a transition ends in on success, and on failure: back where it came from, or,
+ * when it had overtaken another transition (a forced stop of a pending instance, a
+ * terminate while stopping), where that one was heading, since no job is left to finish
+ * it and an instance must never stay in a transitional state. */
 static int ec2_final_state(int action, int prior, bool ok)
 {
     static const int success[] = {EC2_RUNNING, EC2_RUNNING, EC2_STOPPED, EC2_RUNNING,
                                   EC2_TERMINATED};
     if (ok) return success[action];
     if (action == 0) return EC2_TERMINATED; /* a launch that fails never comes up */
-    return prior;
+    switch (prior) {
+    case EC2_PENDING:
+        return EC2_RUNNING;
+    case EC2_STOPPING:
+        return EC2_STOPPED;
+    case EC2_SHUTTING_DOWN:
+        return EC2_TERMINATED;
+    default:
+        return prior;
+    }
 }
 
 static err_t ec2_transition_step(engine_run_t *r)
