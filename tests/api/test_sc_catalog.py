@@ -220,7 +220,7 @@ def test_portfolio_too_many_tags(sc):
 
 def test_list_portfolios_paging(d, sc):
     made = [new_portfolio(sc, name="page%d" % i)["Id"] for i in range(5)]
-    seen, token, pages = [], None, 0
+    seen, created, token, pages = [], [], None, 0
     while True:
         kw = {"PageSize": 2}
         if token:
@@ -228,12 +228,15 @@ def test_list_portfolios_paging(d, sc):
         out = sc.list_portfolios(**kw)
         assert len(out["PortfolioDetails"]) <= 2
         seen += [p["Id"] for p in out["PortfolioDetails"]]
+        created += [p["CreatedTime"] for p in out["PortfolioDetails"]]
         pages += 1
         token = out.get("NextPageToken")
         if not token:
             break
     assert len(seen) == len(set(seen))
-    assert [i for i in seen if i in made] == made
+    # oldest first; portfolios made in the same millisecond may come in either order
+    assert created == sorted(created)
+    assert sorted(i for i in seen if i in made) == sorted(made)
     assert pages >= 3
     assert [p["Id"] for p in sc.get_paginator("list_portfolios").paginate(PageSize=2).build_full_result()[
         "PortfolioDetails"

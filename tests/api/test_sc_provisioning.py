@@ -2,6 +2,10 @@
 role; describe, search (access levels, filters, sort, paging), scan, outputs, update,
 terminate; records and their history; refusals that record nothing."""
 
+import functools
+import http.server
+import threading
+
 import pytest
 
 from helpers import fails, new_user, wait_for
@@ -121,6 +125,57 @@ def test_update_to_another_version(world):
     iid = world.instance(pp)
     inst = world.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
     assert inst["InstanceType"] == "t3.medium" and inst["State"]["Name"] == "running"
+
+
+OWNED = """\
+Parameters:
+  Owner: {Type: String}
+  InstanceType: {Type: String, Default: t3.micro, AllowedValues: [t3.micro, t3.small]}
+Resources:
+  Desktop:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0abcdef1234567890
+      InstanceType: !Ref InstanceType
+      Tags: [{Key: Owner, Value: !Ref Owner}]
+Outputs:
+  InstanceId: {Value: !Ref Desktop}
+"""
+
+
+def test_update_keeps_a_required_parameter_with_use_previous_value(world, tmp_path):
+    (tmp_path / "owned.yaml").write_text(OWNED)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d/owned.yaml" % srv.server_address[1]
+        v3 = world.client("servicecatalog").create_provisioning_artifact(
+            ProductId=world.ids["product"], Parameters={
+                "Name": "v3.0-owned", "Type": "CLOUD_FORMATION_TEMPLATE", "Info": {"LoadTemplateFromURL": url}},
+        )["ProvisioningArtifactDetail"]["Id"]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    sc = world.client("servicecatalog", "enduser")
+    rec = sc.provision_product(ProductId=world.ids["product"], ProvisioningArtifactId=v3, ProvisionedProductName="owned",
+                               ProvisioningParameters=[{"Key": "Owner", "Value": "ann"}])["RecordDetail"]
+    detail, outputs = world.wait_record(rec["RecordId"])
+    assert detail["Status"] == "SUCCEEDED", outputs
+    pp = detail["ProvisionedProductId"]
+    # Owner (required, no default) keeps its value; only the size changes, twice
+    for size in ("t3.small", "t3.micro"):
+        up = sc.update_provisioned_product(ProvisionedProductId=pp, ProvisioningArtifactId=v3,
+                                           ProvisioningParameters=[{"Key": "Owner", "UsePreviousValue": True},
+                                                                   {"Key": "InstanceType", "Value": size}])["RecordDetail"]
+        d2, out2 = world.wait_record(up["RecordId"])
+        assert d2["Status"] == "SUCCEEDED", out2
+        inst = world.client("ec2").describe_instances(InstanceIds=[world.instance(pp)])["Reservations"][0]["Instances"][0]
+        assert inst["InstanceType"] == size
+        assert {t["Key"]: t["Value"] for t in inst["Tags"]}["Owner"] == "ann"
+    world.wait_record(sc.terminate_provisioned_product(ProvisionedProductId=pp)["RecordDetail"]["RecordId"])
+    world.client("servicecatalog").delete_provisioning_artifact(ProductId=world.ids["product"], ProvisioningArtifactId=v3)
 
 
 def test_terminate_deletes_the_stack_and_the_instance(world):

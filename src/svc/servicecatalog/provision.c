@@ -480,6 +480,31 @@ static err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp)
                     jx_str(pp, "Id"), st);
 }
 
+/* The parameters of an update with each UsePreviousValue entry replaced by the value the
+ * provisioned product has now (from prev, its current [{Key, Value}]); an entry with no
+ * previous value is dropped, so the template's default applies. New array. */
+static cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev)
+{
+    cJSON *out = cJSON_CreateArray();
+    for (const cJSON *p = given ? given->child : NULL; p; p = p->next) {
+        const char *key = jx_str(p, "Key");
+        if (!key || !jx_true(p, "UsePreviousValue")) {
+            cJSON_AddItemToArray(out, cJSON_Duplicate(p, 1));
+            continue;
+        }
+        for (const cJSON *q = prev ? prev->child : NULL; q; q = q->next) {
+            if (jx_str(q, "Key") && !strcmp(jx_str(q, "Key"), key) && jx_str(q, "Value")) {
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddStringToObject(e, "Key", key);
+                cJSON_AddStringToObject(e, "Value", jx_str(q, "Value"));
+                cJSON_AddItemToArray(out, e);
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 err_t sc_update_provisioned_product(api_ctx_t *c)
 {
     cJSON *pp = NULL, *pa = NULL;
@@ -497,13 +522,15 @@ err_t sc_update_provisioned_product(api_ctx_t *c)
     if (!rc && !paid && !api_in_str(c, "ProvisioningArtifactName"))
         paid = jx_str(pp, "ProvisioningArtifactId");
     if (!rc) rc = sc_artifact_named(c, pid, paid, api_in_str(c, "ProvisioningArtifactName"), &pa);
-    const cJSON *params = cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters");
+    cJSON *params =
+        sc_resolve_previous(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"),
+                            cJSON_GetObjectItemCaseSensitive(pp, "_Params"));
     if (!rc) rc = sc_check_params(c, jx_str(pa, "_Template"), params);
     if (!rc) {
         cJSON *work = cJSON_CreateObject();
         cJSON_AddStringToObject(work, "_Template", jx_str(pa, "_Template"));
-        cJSON_AddItemToObject(work, "_Params",
-                              params ? cJSON_Duplicate(params, 1) : cJSON_CreateArray());
+        cJSON_AddItemToObject(work, "_Params", params);
+        params = NULL;
         jx_set_str(pp, "Status", "UNDER_CHANGE");
         rc = sc_record_start(c, pp, "UPDATE_PROVISIONED_PRODUCT", work, NULL);
         /* the record names the version it moves to */
@@ -520,6 +547,7 @@ err_t sc_update_provisioned_product(api_ctx_t *c)
         }
         if (!rc) rc = sc_put(c, SC_PP, jx_str(pp, "Id"), pp);
     }
+    cJSON_Delete(params);
     cJSON_Delete(pa);
     cJSON_Delete(pp);
     return rc;
