@@ -48,6 +48,16 @@ extern const size_t api_n_ops;
 const api_op_t *api_op_find(const model_service_t *svc, span_t name);
 
 /* What a handler gets. */
+/* A template URL in the request, read before the request's transaction began (prefetch.c),
+ * so that a slow web server never holds the store's write lock. */
+typedef struct api_prefetch {
+    const char *url; /* what was fetched; NULL: nothing */
+    err_t rc;        /* how it went (with eb's message) */
+    errbuf_t eb;
+    const char *text; /* the document (arena), when rc is ERR_OK */
+    size_t len;
+} api_prefetch_t;
+
 struct api_ctx {
     app_t *app;
     const api_op_t *op;
@@ -59,7 +69,8 @@ struct api_ctx {
     errbuf_t *eb;
     const char *request_id;
     const char *source_ip;
-    unsigned post; /* API_POST_* work to do once the transaction has committed */
+    unsigned post;                  /* API_POST_* work to do once the transaction has committed */
+    const api_prefetch_t *prefetch; /* NULL, or the request's template read in advance */
 };
 
 /* What a handler asks to happen after its transaction commits (never before: a
@@ -125,6 +136,23 @@ err_t api_check_action(api_ctx_t *c, const char *action, const char *resource, c
                        const char *value);
 /* iam:PassRole on role_arn for service (iam:PassedToService). */
 err_t api_check_pass_role(api_ctx_t *c, const char *role_arn, const char *service);
+
+/* ---- template URLs (prefetch.c) */
+
+#define API_MAX_TEMPLATE (1024 * 1024) /* bytes of a template read from a URL */
+
+/* For an operation that names a template by URL (CloudFormation TemplateURL, Service
+ * Catalog LoadTemplateFromURL): when the caller may call it at all (checked in a read
+ * transaction), reads the URL now, before the write transaction, into *pf (text in arena).
+ * Leaves pf->url NULL when the operation names no URL or the caller is refused (the
+ * pipeline then refuses it the usual way). Never fails itself: a fetch error is kept in pf
+ * for the handler to report where it would have fetched. */
+void api_prefetch(app_t *app, const api_call_t *call, const cJSON *in, arena_t *arena,
+                  api_prefetch_t *pf);
+/* The template at url as text in c->arena: the prefetched copy when the request's own URL,
+ * else read now (prov_fetch, API_MAX_TEMPLATE bytes, 10 s). ERR_VALIDATION with the fetch's
+ * message when it cannot be read. */
+err_t api_fetch_template(api_ctx_t *c, const char *url, const char **text);
 
 /* ---- the internal client (client.c): one service calling another (DESIGN §4) */
 

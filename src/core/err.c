@@ -45,6 +45,11 @@ const char *err_name(err_t e)
     return err_row(e)->name;
 }
 
+int err_retryable(err_t e)
+{
+    return e == ERR_STORE_BUSY || e == ERR_THROTTLING || err_status(e, ERR_PROTO_JSON) >= 500;
+}
+
 err_t err_vfail(errbuf_t *eb, err_t e, const char *fmt, va_list ap)
 {
     if (!eb) return e;

@@ -130,6 +130,10 @@ const char *err_code(err_t e, err_proto_t p);
 int err_status(err_t e, err_proto_t p);
 /* The enum name without its prefix, for logs ("VALIDATION"). */
 const char *err_name(err_t e);
+/* True when e may pass if the same work is tried again: a server fault (HTTP 5xx), a busy
+ * store, throttling. False for a refusal (access denied, validation, not found...), which
+ * the same call would meet again. */
+int err_retryable(err_t e);
 
 /* The human message that travels with an error (curl's failf text on the handle). */
 typedef struct errbuf {

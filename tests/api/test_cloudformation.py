@@ -20,7 +20,7 @@ import threading
 import pytest
 
 from conftest import ACCOUNT, Daemon
-from helpers import exec_hook_args, fails, hook_records, new_role, serve, trust, wait_for
+from helpers import allow, exec_hook_args, fails, hook_records, new_role, new_user, serve, trust, wait_for
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -392,6 +392,63 @@ def test_template_url_http(cf, tdir):
         srv.server_close()
 
 
+class HeldTemplate(http.server.BaseHTTPRequestHandler):
+    """Serves BODY, but only once the test sets `release` (it sets `asked` on arrival)."""
+
+    asked = threading.Event()
+    release = threading.Event()
+    requests = []
+    BODY = b"Resources:\n  H:\n    Type: AWS::CloudFormation::WaitConditionHandle\n"
+
+    def do_GET(self):
+        HeldTemplate.requests.append(self.path)
+        HeldTemplate.asked.set()
+        HeldTemplate.release.wait(30)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.BODY)))
+        self.end_headers()
+        self.wfile.write(self.BODY)
+
+    def log_message(self, *a):
+        pass
+
+
+def test_a_slow_template_url_holds_up_no_other_writer(d, cf):
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HeldTemplate)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = "http://127.0.0.1:%d/held.yaml" % srv.server_address[1]
+    result = {}
+    try:
+        # a caller without cloudformation:CreateStack never gets the daemon to fetch
+        iam = d.client("iam")
+        key, secret = new_user(iam, "cfn-reader", [allow("cloudformation:Describe*")])
+        reader = d.client("cloudformation", key=key, secret=secret)
+        assert fails(reader.create_stack, StackName="held", TemplateURL=url)[0] == "AccessDenied"
+        assert HeldTemplate.requests == []
+
+        def create():
+            result["id"] = cf.create_stack(StackName="held", TemplateURL=url)["StackId"]
+
+        t = threading.Thread(target=create, daemon=True)
+        t.start()
+        assert HeldTemplate.asked.wait(20), "the template was never asked for"
+        # while the template server sits on the request, another write goes through (on a
+        # new connection: the held request occupies its HTTP worker thread)
+        other = d.client("iam")
+        done = threading.Event()
+        threading.Thread(target=lambda: (other.create_user(UserName="not-held-up"), done.set()), daemon=True).start()
+        assert done.wait(8), "a write waited for the template fetch"
+        assert "id" not in result
+        HeldTemplate.release.set()
+        t.join(20)
+        assert settle(cf, result["id"])["StackStatus"] == "CREATE_COMPLETE"
+        assert HeldTemplate.requests == ["/held.yaml"]
+    finally:
+        HeldTemplate.release.set()
+        srv.shutdown()
+        srv.server_close()
+
+
 # ---- UpdateStack
 
 
@@ -619,6 +676,137 @@ def test_role_arn_is_what_the_stack_runs_as(d, cf, ec2):
     assert s["StackStatus"] == "ROLLBACK_COMPLETE"
     assert "sts:AssumeRole" in s["StackStatusReason"]
     assert instances_tagged(ec2, "suite", "role-missing") == []
+
+
+def test_refusal_while_waiting_ends_the_stack(d, cf, ec2):
+    # the role may launch and terminate but not describe: the wait for the instance is
+    # refused, which fails the resource (it does not leave the stack in progress), and the
+    # rollback's wait for the termination is refused too
+    iam = d.client("iam")
+    blind = new_role(iam, "cfn-blind", trust("cloudformation"),
+                     ["ec2:RunInstances", "ec2:CreateTags", "ec2:TerminateInstances"])
+    body = UNSUPPORTED.split("  Queue:")[0] % {"tag": "blind"}
+    sid = cf.create_stack(StackName="blind", TemplateBody=body, RoleARN=blind)["StackId"]
+    s = settle(cf, sid)
+    assert s["StackStatus"] == "ROLLBACK_FAILED", s
+    evs = events(cf, sid)
+    failed = [e for e in evs if e["LogicalResourceId"] == "Box" and e["ResourceStatus"] == "CREATE_FAILED"]
+    assert len(failed) == 1
+    assert "ec2:DescribeInstances" in failed[0]["ResourceStatusReason"]
+    assert any(e["LogicalResourceId"] == "Box" and e["ResourceStatus"] == "DELETE_FAILED" for e in evs)
+    # the instance was launched, then terminated by the rollback
+    [inst] = instances_tagged(ec2, "suite", "blind")
+    wait_for(lambda: instance(ec2, inst["InstanceId"])["State"]["Name"] == "terminated", 20, "the termination")
+
+
+TWO_BOXES = """\
+Parameters:
+  Env: {Type: String, Default: dev}
+  SecondImage: {Type: String, Default: ami-0abcdef1234567890}
+Resources:
+  First:
+    Type: AWS::EC2::Instance
+    Properties:
+      ImageId: ami-0abcdef1234567890
+      Tags: [{Key: suite, Value: two-boxes}, {Key: env, Value: !Ref Env}]
+  Second:
+    Type: AWS::EC2::Instance
+    DependsOn: First
+    Properties:
+      ImageId: !Ref SecondImage
+      Tags: [{Key: suite, Value: two-boxes-second}]
+"""
+
+
+def test_update_rollback_undoes_changes_made_in_place(cf, ec2):
+    sid = cf.create_stack(StackName="two-boxes", TemplateBody=TWO_BOXES, Tags=[{"Key": "team", "Value": "blue"}])["StackId"]
+    assert settle(cf, sid)["StackStatus"] == "CREATE_COMPLETE"
+    first = resources(cf, sid)["First"]["PhysicalResourceId"]
+    assert tags_of(instance(ec2, first))["env"] == "dev"
+    # First's tag changes in place; then Second's replacement is refused by EC2
+    cf.update_stack(StackName=sid, UsePreviousTemplate=True, Tags=[{"Key": "team", "Value": "red"}],
+                    Parameters=[{"ParameterKey": "Env", "ParameterValue": "prod"},
+                                {"ParameterKey": "SecondImage", "ParameterValue": "bad-image-id"}])
+    s = settle(cf, sid)
+    assert s["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE", s
+    statuses = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in events(cf, sid)]
+    assert ("Second", "UPDATE_FAILED") in statuses
+    # First has its old tag back, and the stack shows what it showed before
+    assert resources(cf, sid)["First"]["PhysicalResourceId"] == first
+    assert tags_of(instance(ec2, first))["env"] == "dev"
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in s["Parameters"]} == {
+        "Env": "dev", "SecondImage": "ami-0abcdef1234567890"}
+    assert s["Tags"] == [{"Key": "team", "Value": "blue"}]
+    # and a later update starts from there
+    cf.update_stack(StackName=sid, UsePreviousTemplate=True,
+                    Parameters=[{"ParameterKey": "Env", "ParameterValue": "test"},
+                                {"ParameterKey": "SecondImage", "UsePreviousValue": True}])
+    assert settle(cf, sid)["StackStatus"] == "UPDATE_COMPLETE"
+    assert tags_of(instance(ec2, first))["env"] == "test"
+    cf.delete_stack(StackName=sid)
+    settle_deleted(cf, sid)
+
+
+def test_update_with_a_role_that_cannot_act_rolls_back_the_stack(d, cf, ec2):
+    iam = d.client("iam")
+    strong = new_role(iam, "cfn-strong-2", trust("cloudformation"), "ec2:*")
+    no_tags = new_role(iam, "cfn-no-tags", trust("cloudformation"), ["ec2:Describe*"])
+    sid = cf.create_stack(StackName="retag", TemplateBody=TWO_BOXES.split("  Second:")[0], RoleARN=strong)["StackId"]
+    assert settle(cf, sid)["StackStatus"] == "CREATE_COMPLETE"
+    first = resources(cf, sid)["First"]["PhysicalResourceId"]
+    cf.update_stack(StackName=sid, UsePreviousTemplate=True, RoleARN=no_tags,
+                    Parameters=[{"ParameterKey": "Env", "ParameterValue": "prod"}])
+    s = settle(cf, sid)
+    assert s["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE", s
+    failed = [e for e in events(cf, sid) if e["LogicalResourceId"] == "First" and e["ResourceStatus"] == "UPDATE_FAILED"]
+    assert len(failed) == 1 and "ec2:CreateTags" in failed[0]["ResourceStatusReason"]
+    assert tags_of(instance(ec2, first))["env"] == "dev"
+    assert s["RoleARN"] == strong
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in s["Parameters"]}["Env"] == "dev"
+    # a role that cannot be assumed: the update fails at once and nothing changes
+    cf.update_stack(StackName=sid, UsePreviousTemplate=True, RoleARN="arn:aws:iam::%s:role/nobody" % ACCOUNT,
+                    Parameters=[{"ParameterKey": "Env", "ParameterValue": "prod"}])
+    s = settle(cf, sid)
+    assert s["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE" and "sts:AssumeRole" in s["StackStatusReason"]
+    assert s["RoleARN"] == strong
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in s["Parameters"]}["Env"] == "dev"
+    cf.delete_stack(StackName=sid)
+    settle_deleted(cf, sid)
+
+
+def test_passing_a_role_needs_iam_pass_role(d, cf):
+    iam = d.client("iam")
+    role = new_role(iam, "cfn-passed", trust("cloudformation"), "ec2:*")
+    body = "Resources:\n  H:\n    Type: AWS::CloudFormation::WaitConditionHandle\n"
+    key, secret = new_user(iam, "cfn-no-pass", [allow("cloudformation:*")])
+    user_cf = d.client("cloudformation", key=key, secret=secret)
+    code, msg, _ = fails(user_cf.create_stack, StackName="passing", TemplateBody=body, RoleARN=role)
+    assert code == "AccessDenied"
+    assert "iam:PassRole" in msg and role in msg
+    assert fails(cf.describe_stacks, StackName="passing")[0] == "ValidationError"  # nothing made
+    # without a role the same user may create it (the stack then runs as the user)
+    sid = user_cf.create_stack(StackName="passing", TemplateBody=body)["StackId"]
+    assert settle(cf, sid)["StackStatus"] == "CREATE_COMPLETE"
+    assert fails(user_cf.delete_stack, StackName=sid, RoleARN=role)[0] == "AccessDenied"
+    # PassRole for CloudFormation, on that role
+    iam.put_user_policy(UserName="cfn-no-pass", PolicyName="pass", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "iam:PassRole", "Resource": role,
+            "Condition": {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}}]}))
+    user_cf.delete_stack(StackName=sid, RoleARN=role)
+    settle_deleted(cf, sid)
+
+
+def test_deleting_a_stack_whose_document_is_already_gone(d, cf):
+    ssm = d.client("ssm")
+    body = ("Resources:\n  Doc:\n    Type: AWS::SSM::Document\n    Properties:\n      DocumentType: Automation\n"
+            "      Content:\n        schemaVersion: '0.3'\n        mainSteps:\n"
+            "          - {action: 'aws:sleep', name: nap, inputs: {Duration: PT1S}}\n")
+    sid = cf.create_stack(StackName="doc-gone", TemplateBody=body)["StackId"]
+    assert settle(cf, sid)["StackStatus"] == "CREATE_COMPLETE"
+    ssm.delete_document(Name=resources(cf, sid)["Doc"]["PhysicalResourceId"])
+    cf.delete_stack(StackName=sid)
+    settle_deleted(cf, sid)
 
 
 # ---- ValidationError at CreateStack

@@ -159,6 +159,45 @@ static err_t stk_props(stk_t *k, const char *logical, cJSON **out)
     return tpl_eval(k->tpl, &k->ctx, props, out, k->s.eb);
 }
 
+/* Ends the operation in status (a *_FAILED one) because resource logical failed to `verb`
+ * ("delete", "update"), with CloudFormation's reason text. */
+static err_t stk_end_failed(stk_t *k, const char *status, const char *verb, const char *logical)
+{
+    engine_done(k->r);
+    return stk_stack_status(
+        k, status,
+        arena_printf(k->r->arena, "The following resource(s) failed to %s: [%s]. ", verb, logical));
+}
+
+/* Ends a call into the owning service begun with store_savepoint, which returned rc. A
+ * refusal (an error the same call would meet again: AccessDenied, a missing instance...) is
+ * undone, its text copied to reason, and reported as *refused with ERR_OK, so that it fails
+ * the resource rather than the step; a success is kept; any other error (a busy store) is
+ * returned for the engine to retry the whole step. */
+static err_t stk_settle(stk_t *k, err_t rc, bool *refused, char *reason, size_t cap)
+{
+    *refused = false;
+    if (!rc) return store_release(k->s.tx, k->s.eb);
+    store_rollback_to(k->s.tx);
+    if (err_retryable(rc)) return rc;
+    snprintf(reason, cap, "%s", k->s.eb->msg);
+    *refused = true;
+    return ERR_OK;
+}
+
+/* type->check inside a savepoint: a refusal reads as CFN_FAILED with its text in reason. */
+static err_t stk_check(stk_t *k, const cfn_type_t *type, cJSON *res, bool deleting,
+                       cfn_progress_t *p, char *reason, size_t cap)
+{
+    bool refused;
+    err_t rc = store_savepoint(k->s.tx, k->s.eb);
+    if (!rc)
+        rc =
+            stk_settle(k, type->check(&k->s, res, deleting, p, reason, cap), &refused, reason, cap);
+    if (!rc && refused) *p = CFN_FAILED;
+    return rc;
+}
+
 /* Marks the operation failed: status and reason, then what OnFailure says to do. */
 static err_t stk_failed(stk_t *k, const char *logical, const char *op)
 {
@@ -238,19 +277,17 @@ static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool 
             rc = stk_res_status(k, res, failed, reason, NULL);
             return rc ? rc : stk_failed(k, logical, "create");
         }
+        if (!rc) rc = store_savepoint(k->s.tx, k->s.eb);
         if (!rc) {
-            rc = store_savepoint(k->s.tx, k->s.eb);
-            err_t cr = rc ? rc : type->create(&k->s, res, props);
-            if (!rc && cr) {
-                /* the owning service refused (AccessDenied, validation...): record why */
-                char reason[1100];
-                snprintf(reason, sizeof(reason), "%s", k->s.eb->msg);
-                store_rollback_to(k->s.tx);
+            /* the owning service may refuse (AccessDenied, validation...): record why */
+            char reason[1100];
+            bool refused;
+            rc = stk_settle(k, type->create(&k->s, res, props), &refused, reason, sizeof reason);
+            if (!rc && refused) {
                 cJSON_Delete(props);
                 rc = stk_res_status(k, res, failed, reason, NULL);
                 return rc ? rc : stk_failed(k, logical, replacing ? "update" : "create");
             }
-            if (!rc) rc = store_release(k->s.tx, k->s.eb);
         }
         if (!rc) {
             jx_set(res, "_Props", props);
@@ -268,7 +305,7 @@ static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool 
         *busy = true;
         cfn_progress_t p = CFN_PENDING;
         char reason[1024] = "";
-        rc = type ? type->check(&k->s, res, false, &p, reason, sizeof(reason)) : ERR_OK;
+        rc = type ? stk_check(k, type, res, false, &p, reason, sizeof(reason)) : ERR_OK;
         if (!rc && p == CFN_PENDING) engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
         if (!rc && p == CFN_DONE) {
             rc = stk_res_status(k, res, updating ? "UPDATE_COMPLETE" : complete, "", NULL);
@@ -283,20 +320,48 @@ static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool 
     return ERR_OK; /* complete */
 }
 
+/* True in an update's cleanup, where a resource that fails to delete is left behind
+ * (DELETE_FAILED) and the update still completes, as CloudFormation does. */
+static bool stk_in_cleanup(stk_t *k)
+{
+    const char *phase = jx_str(k->stack, "_Phase");
+    return !strcmp(jx_str(k->stack, "_Op"), "update") && phase && !strcmp(phase, "cleanup");
+}
+
+/* Resource r failed to delete: it says why; outside an update's cleanup the operation then
+ * ends, failed. */
+static err_t stk_delete_failed(stk_t *k, cJSON *r, const char *reason)
+{
+    err_t rc = stk_res_status(k, r, "DELETE_FAILED", reason, NULL);
+    if (stk_in_cleanup(k)) {
+        engine_again(k->r, k->r->payload, k->now);
+        return rc;
+    }
+    const char *op = jx_str(k->stack, "_Op"), *phase = jx_str(k->stack, "_Phase");
+    const char *final = !strcmp(op, "delete")                 ? "DELETE_FAILED"
+                        : !strcmp(op, "update")               ? "UPDATE_ROLLBACK_FAILED"
+                        : phase && !strcmp(phase, "rollback") ? "ROLLBACK_FAILED"
+                                                              : "DELETE_FAILED";
+    return rc ? rc : stk_end_failed(k, final, "delete", jx_str(r, "LogicalResourceId"));
+}
+
 /* Deletes resources matching `want` (reverse creation order), one action per step.
  * Returns with *busy false when none is left. */
 static err_t stk_delete_some(stk_t *k, bool (*want)(stk_t *, const cJSON *), bool *busy)
 {
     cJSON *pick = NULL;
+    bool cleanup = stk_in_cleanup(k);
     for (cJSON *r = k->resources->child; r; r = r->next) {
         const char *st = jx_str(r, "ResourceStatus");
         if (!strcmp(st, "DELETE_COMPLETE") || !want(k, r)) continue;
+        if (cleanup && !strcmp(st, "DELETE_FAILED")) continue; /* left behind */
         if (!pick || jx_int(r, "_Index", 0) > jx_int(pick, "_Index", 0)) pick = r;
     }
     *busy = pick != NULL;
     if (!pick) return ERR_OK;
     const cfn_type_t *type = cfn_type(jx_str(pick, "ResourceType"));
     const char *st = jx_str(pick, "ResourceStatus");
+    char reason[1100] = "";
     err_t rc = ERR_OK;
     if (strcmp(st, "DELETE_IN_PROGRESS")) {
         if (!type || !jx_str(pick, "PhysicalResourceId")) {
@@ -304,37 +369,21 @@ static err_t stk_delete_some(stk_t *k, bool (*want)(stk_t *, const cJSON *), boo
             engine_again(k->r, k->r->payload, k->now);
             return rc;
         }
+        bool refused = false;
         rc = store_savepoint(k->s.tx, k->s.eb);
-        err_t dr = rc ? rc : type->remove(&k->s, pick);
-        if (!rc && dr) {
-            char reason[1100];
-            snprintf(reason, sizeof(reason), "%s", k->s.eb->msg);
-            store_rollback_to(k->s.tx);
-            rc = stk_res_status(k, pick, "DELETE_FAILED", reason, NULL);
-            const char *op = jx_str(k->stack, "_Op"), *phase = jx_str(k->stack, "_Phase");
-            const char *final = !strcmp(op, "delete")                 ? "DELETE_FAILED"
-                                : !strcmp(op, "update")               ? "UPDATE_ROLLBACK_FAILED"
-                                : phase && !strcmp(phase, "rollback") ? "ROLLBACK_FAILED"
-                                                                      : "DELETE_FAILED";
-            if (!rc)
-                rc = stk_stack_status(
-                    k, final,
-                    arena_printf(k->r->arena, "The following resource(s) failed to delete: [%s]. ",
-                                 jx_str(pick, "LogicalResourceId")));
-            engine_done(k->r);
-            return rc;
-        }
-        if (!rc) rc = store_release(k->s.tx, k->s.eb);
+        if (!rc) rc = stk_settle(k, type->remove(&k->s, pick), &refused, reason, sizeof reason);
+        if (!rc && refused) return stk_delete_failed(k, pick, reason);
         if (!rc) rc = stk_res_status(k, pick, "DELETE_IN_PROGRESS", "", NULL);
         engine_again(k->r, k->r->payload, k->now);
         return rc;
     }
     cfn_progress_t p = CFN_PENDING;
-    char reason[1024] = "";
-    rc = type->check(&k->s, pick, true, &p, reason, sizeof(reason));
+    rc = stk_check(k, type, pick, true, &p, reason, sizeof(reason));
     if (!rc && p == CFN_DONE) {
         rc = stk_res_status(k, pick, "DELETE_COMPLETE", "", NULL);
         engine_again(k->r, k->r->payload, k->now);
+    } else if (!rc && p == CFN_FAILED) {
+        rc = stk_delete_failed(k, pick, reason);
     } else if (!rc) {
         engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
     }
@@ -371,7 +420,10 @@ static err_t stk_finish_outputs(stk_t *k)
 
 /* Deletes physical resource phys of r (one that an update replaced, or that the rollback
  * of one gives up) and waits until it is gone, one action per step, recording the DELETE
- * events CloudFormation shows for that physical id. *gone once it is. */
+ * events CloudFormation shows for that physical id. *gone once it is. When the owning
+ * service refuses, a DELETE_FAILED event says why: in the cleanup the old resource is left
+ * behind (*gone, as CloudFormation does); in a rollback the stack ends
+ * UPDATE_ROLLBACK_FAILED. */
 static err_t stk_remove_physical(stk_t *k, cJSON *r, const char *phys, bool *gone)
 {
     const char *type_name = jx_str(r, "ResourceType"), *logical = jx_str(r, "LogicalResourceId");
@@ -380,32 +432,43 @@ static err_t stk_remove_physical(stk_t *k, cJSON *r, const char *phys, bool *gon
     if (!type) return ERR_OK;
     cJSON *tmp = cJSON_Duplicate(r, 1);
     jx_set_str(tmp, "PhysicalResourceId", phys);
+    char reason[1100] = "";
+    bool refused = false;
     err_t rc = ERR_OK;
     if (!jx_true(r, "_PhysicalDeleting")) {
-        rc = type->remove(&k->s, tmp);
-        if (!rc)
+        rc = store_savepoint(k->s.tx, k->s.eb);
+        if (!rc) rc = stk_settle(k, type->remove(&k->s, tmp), &refused, reason, sizeof reason);
+        if (!rc && !refused)
             rc = cfn_event(k->app, k->s.tx, k->stack, logical, phys, type_name,
                            "DELETE_IN_PROGRESS", "", NULL, k->s.eb);
-        if (!rc) {
+        if (!rc && !refused) {
             jx_set(r, "_PhysicalDeleting", cJSON_CreateTrue());
             rc = stk_res_save(k, r, false);
         }
-        if (!rc) engine_again(k->r, k->r->payload, k->now);
+        if (!rc && !refused) engine_again(k->r, k->r->payload, k->now);
     } else {
         cfn_progress_t p = CFN_PENDING;
-        char reason[1024] = "";
-        rc = type->check(&k->s, tmp, true, &p, reason, sizeof(reason));
+        rc = stk_check(k, type, tmp, true, &p, reason, sizeof(reason));
+        refused = !rc && p == CFN_FAILED;
         if (!rc && p == CFN_DONE) {
             *gone = true;
             cJSON_DeleteItemFromObjectCaseSensitive(r, "_PhysicalDeleting");
             rc = cfn_event(k->app, k->s.tx, k->stack, logical, phys, type_name, "DELETE_COMPLETE",
                            "", NULL, k->s.eb);
-        } else if (!rc) {
+        } else if (!rc && !refused) {
             engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
         }
     }
     cJSON_Delete(tmp);
-    return rc;
+    if (rc || !refused) return rc;
+    cJSON_DeleteItemFromObjectCaseSensitive(r, "_PhysicalDeleting");
+    rc = cfn_event(k->app, k->s.tx, k->stack, logical, phys, type_name, "DELETE_FAILED", reason,
+                   NULL, k->s.eb);
+    if (!rc && stk_in_cleanup(k)) {
+        *gone = true;
+        return ERR_OK;
+    }
+    return rc ? rc : stk_end_failed(k, "UPDATE_ROLLBACK_FAILED", "delete", logical);
 }
 
 /* Deletes the physical resources replaced during an update (kept in _OldPhysical); the
@@ -469,6 +532,7 @@ static err_t stk_run_update(stk_t *k)
         const cJSON *old = cJSON_GetObjectItemCaseSensitive(res, "_Props");
         const char *new_type = jx_str(tpl_resource(k->tpl, o->valuestring), "Type");
         jx_set_num(res, "_UpdatedIn", (double)k->seq);
+        cJSON_DeleteItemFromObjectCaseSensitive(res, "_PrevProps"); /* an older update's */
         if (cJSON_Compare(old, props, true) && !strcmp(new_type, jx_str(res, "ResourceType"))) {
             cJSON_Delete(props);
             rc = stk_res_save(k, res, false);
@@ -477,8 +541,22 @@ static err_t stk_run_update(stk_t *k)
         busy = true;
         const cfn_type_t *type = cfn_type(new_type);
         bool replace = strcmp(new_type, jx_str(res, "ResourceType")) != 0;
-        if (!replace && type) rc = type->update(&k->s, res, old, props, &replace);
+        if (!replace && type) {
+            char reason[1100];
+            bool refused = false;
+            rc = store_savepoint(k->s.tx, k->s.eb);
+            if (!rc)
+                rc = stk_settle(k, type->update(&k->s, res, old, props, &replace), &refused, reason,
+                                sizeof reason);
+            if (!rc && refused) {
+                cJSON_Delete(props);
+                rc = stk_res_status(k, res, "UPDATE_FAILED", reason, NULL);
+                if (!rc) rc = stk_failed(k, o->valuestring, "update");
+                break;
+            }
+        }
         if (!rc && !replace) {
+            jx_set(res, "_PrevProps", cJSON_Duplicate(old, 1)); /* for a rollback */
             jx_set(res, "_Props", props);
             props = NULL;
             rc = stk_res_status(k, res, "UPDATE_IN_PROGRESS", "", NULL);
@@ -523,6 +601,61 @@ static err_t stk_restore_replaced(stk_t *k, bool *busy)
     return ERR_OK;
 }
 
+/* Puts back what an update changed on the stack itself: template, parameters, and the
+ * Parameters, Tags and RoleARN that DescribeStacks shows. */
+static void stk_restore_previous(stk_t *k)
+{
+    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevTemplate");
+    const cJSON *pp = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevParams");
+    const cJSON *shown = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevShown");
+    if (pt) jx_set(k->stack, "_Template", cJSON_Duplicate(pt, 1));
+    if (pp) jx_set(k->stack, "_Params", cJSON_Duplicate(pp, 1));
+    if (!shown) return;
+    static const char *const kept[] = {"Parameters", "Tags", "RoleARN"};
+    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(shown, kept[i]);
+        if (v)
+            jx_set(k->stack, kept[i], cJSON_Duplicate(v, 1));
+        else
+            cJSON_DeleteItemFromObjectCaseSensitive(k->stack, kept[i]);
+    }
+}
+
+/* Rollback of an update: one resource this update changed in place gets its former
+ * properties back (the owning service applies the reverse change). */
+static err_t stk_restore_in_place(stk_t *k, bool *busy)
+{
+    for (cJSON *r = k->resources->child; r; r = r->next) {
+        cJSON *prev = cJSON_GetObjectItemCaseSensitive(r, "_PrevProps");
+        if (!prev || jx_int(r, "_UpdatedIn", -1) != k->seq) continue; /* older: kept, unused */
+        *busy = true;
+        const cfn_type_t *type = cfn_type(jx_str(r, "ResourceType"));
+        const cJSON *now = cJSON_GetObjectItemCaseSensitive(r, "_Props");
+        bool replace = false, refused = false;
+        char reason[1100] = "";
+        err_t rc = store_savepoint(k->s.tx, k->s.eb);
+        if (!rc && type)
+            rc = stk_settle(k, type->update(&k->s, r, now, prev, &replace), &refused, reason,
+                            sizeof reason);
+        else if (!rc)
+            rc = store_release(k->s.tx, k->s.eb);
+        if (!rc && refused) {
+            rc = stk_res_status(k, r, "UPDATE_FAILED", reason, NULL);
+            return rc ? rc
+                      : stk_end_failed(k, "UPDATE_ROLLBACK_FAILED", "update",
+                                       jx_str(r, "LogicalResourceId"));
+        }
+        if (!rc) rc = stk_res_status(k, r, "UPDATE_IN_PROGRESS", "", NULL);
+        if (!rc) {
+            jx_set(r, "_Props", cJSON_DetachItemFromObjectCaseSensitive(r, "_PrevProps"));
+            rc = stk_res_status(k, r, "UPDATE_COMPLETE", "", NULL);
+        }
+        engine_again(k->r, k->r->payload, k->now);
+        return rc;
+    }
+    return ERR_OK;
+}
+
 static err_t stk_step(stk_t *k)
 {
     const char *op = jx_str(k->stack, "_Op");
@@ -550,12 +683,10 @@ static err_t stk_step(stk_t *k)
         rc = stk_restore_replaced(k, &busy);
         if (!rc && !busy) rc = stk_delete_some(k, want_created_now, &busy);
         if (rc || busy) return rc;
+        if (!rc && !busy) rc = stk_restore_in_place(k, &busy);
+        if (rc || busy) return rc;
         rc = stk_forget(k, want_created_now);
-        /* back to the template and parameters of before */
-        const cJSON *pt = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevTemplate");
-        const cJSON *pp = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevParams");
-        if (pt) jx_set(k->stack, "_Template", cJSON_Duplicate(pt, 1));
-        if (pp) jx_set(k->stack, "_Params", cJSON_Duplicate(pp, 1));
+        stk_restore_previous(k);
         engine_done(k->r);
         return rc ? rc : stk_stack_status(k, "UPDATE_ROLLBACK_COMPLETE", "");
     }
@@ -620,6 +751,7 @@ static err_t cfn_stack_step(engine_run_t *r)
             char reason[1100];
             snprintf(reason, sizeof(reason), "%s", r->eb->msg);
             const char *op = jx_str(k.stack, "_Op");
+            if (!strcmp(op, "update")) stk_restore_previous(&k); /* nothing was changed */
             rc = stk_stack_status(&k,
                                   !strcmp(op, "delete")   ? "DELETE_FAILED"
                                   : !strcmp(op, "update") ? "UPDATE_ROLLBACK_COMPLETE"

@@ -7,14 +7,11 @@
 
 #include "core/clk.h"
 #include "core/ids.h"
-#include "prov/fetch.h"
 
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-#define CFN_MAX_TEMPLATE (1024 * 1024)
 
 err_t cfn_stack_find(store_tx_t *tx, const char *account, const char *name_or_id, bool live_only,
                      cJSON **out, errbuf_t *eb)
@@ -144,12 +141,7 @@ static err_t cfn_template_text(api_ctx_t *c, const char **text)
     if (!url)
         return err_fail(c->eb, ERR_VALIDATION,
                         "Either Template URL or Template Body must be specified.");
-    buf_t b;
-    buf_init(&b, CFN_MAX_TEMPLATE);
-    err_t rc = prov_fetch(url, c->app->cfg.template_dir, 10, &b, c->eb);
-    if (!rc) *text = arena_strndup(c->arena, buf_str(&b), b.len);
-    buf_free(&b);
-    return rc;
+    return api_fetch_template(c, url, text);
 }
 
 /* Parameters: [{ParameterKey, ParameterValue, UsePreviousValue}] -> {key: value}. */
@@ -232,10 +224,19 @@ static err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const cha
     return rc;
 }
 
+/* A RoleARN given to CreateStack, UpdateStack or DeleteStack is passed to CloudFormation:
+ * the caller needs iam:PassRole on it (AccessDenied otherwise). */
+static err_t cfn_check_role(api_ctx_t *c)
+{
+    const char *role = api_in_str(c, "RoleARN");
+    return role ? api_check_pass_role(c, role, "cloudformation.amazonaws.com") : ERR_OK;
+}
+
 err_t cfn_create_stack(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "StackName");
     err_t rc = cfn_check_name(c, name);
+    if (!rc) rc = cfn_check_role(c);
     cJSON *existing = NULL;
     if (!rc) rc = res_get_by_name(c->tx, c->app->cfg.account_id, CFN_STACK, name, &existing, c->eb);
     const char *token = api_in_str(c, "ClientRequestToken");
@@ -335,6 +336,7 @@ err_t cfn_update_stack(api_ctx_t *c)
     cJSON *s = NULL;
     err_t rc = cfn_stack_find(c->tx, c->app->cfg.account_id, name, true, &s, c->eb);
     if (rc) return rc;
+    rc = cfn_check_role(c);
     const char *status = jx_str(s, "StackStatus");
     if (!rc && (!cfn_settled(status) || !strcmp(status, "ROLLBACK_COMPLETE") ||
                 !strcmp(status, "CREATE_FAILED") || !strcmp(status, "ROLLBACK_FAILED")))
@@ -362,6 +364,14 @@ err_t cfn_update_stack(api_ctx_t *c)
                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(s, "_Template"), 1));
         jx_set(s, "_PrevParams",
                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(s, "_Params"), 1));
+        /* what DescribeStacks shows, for a rollback to put back */
+        cJSON *shown = cJSON_CreateObject();
+        static const char *const kept[] = {"Parameters", "Tags", "RoleARN"};
+        for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, kept[i]);
+            if (v) cJSON_AddItemToObject(shown, kept[i], cJSON_Duplicate(v, 1));
+        }
+        jx_set(s, "_PrevShown", shown);
         jx_set(s, "_Template", cJSON_CreateString(text));
         jx_set(s, "_Params", bound);
         bound = NULL;
@@ -395,8 +405,9 @@ err_t cfn_delete_stack(api_ctx_t *c)
         cfn_stack_find(c->tx, c->app->cfg.account_id, api_in_str(c, "StackName"), true, &s, c->eb);
     if (rc == ERR_VALIDATION) return ERR_OK; /* deleting what does not exist succeeds */
     if (rc) return rc;
+    rc = cfn_check_role(c);
     const char *status = jx_str(s, "StackStatus");
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "EnableTerminationProtection")))
+    if (!rc && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "EnableTerminationProtection")))
         rc = err_fail(c->eb, ERR_VALIDATION,
                       "Stack [%s] cannot be deleted while TerminationProtection is enabled",
                       jx_str(s, "StackName"));

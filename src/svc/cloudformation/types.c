@@ -280,7 +280,8 @@ static err_t ssm_remove(cfn_step_t *s, cJSON *res)
     err_t rc = cfn_call(s, "ssm", "DeleteDocument", in, &out);
     cJSON_Delete(in);
     cJSON_Delete(out);
-    return rc;
+    /* already gone (deleted by hand): what the stack wanted */
+    return rc == ERR_SSM_INVALID_DOCUMENT ? ERR_OK : rc;
 }
 
 static err_t replace_always(cfn_step_t *s, cJSON *res, const cJSON *old_props, const cJSON *props,

@@ -6,15 +6,12 @@
 #include "core/clk.h"
 #include "core/ids.h"
 #include "iam/policy.h"
-#include "prov/fetch.h"
 #include "svc/cloudformation/cfn_int.h"
 #include "svc/sts/sts.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-
-#define SC_MAX_TEMPLATE (1024 * 1024)
 
 double sc_now(api_ctx_t *c)
 {
@@ -230,15 +227,8 @@ err_t sc_artifact_template(api_ctx_t *c, const cJSON *info, bool disable_validat
         cJSON_Delete(s);
         return ERR_OK;
     }
-    buf_t b;
-    buf_init(&b, SC_MAX_TEMPLATE);
-    err_t rc = prov_fetch(url, c->app->cfg.template_dir, 10, &b, c->eb);
-    if (rc) {
-        buf_free(&b);
-        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "%s", arena_strdup(c->arena, c->eb->msg));
-    }
-    *text = arena_strndup(c->arena, buf_str(&b), b.len);
-    buf_free(&b);
+    err_t rc = api_fetch_template(c, url, text);
+    if (rc) return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "%s", c->eb->msg);
     if (!disable_validation) {
         tpl_t *t = NULL;
         rc = tpl_parse(span_of(*text), &t, c->eb);
