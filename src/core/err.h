@@ -86,6 +86,7 @@
     S(EC2_INVALID_FILTER, 808, "InvalidParameterValue", 400)                                       \
     S(EC2_UNSUPPORTED_OPERATION, 809, "UnsupportedOperation", 400)                                 \
     S(EC2_INVALID_ID, 810, "InvalidID", 400)                                                       \
+    S(EC2_INSTANCE_LIMIT, 811, "InstanceLimitExceeded", 400)                                       \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \

@@ -207,6 +207,12 @@ def test_run_instances_errors(ec2):
     assert code == "InvalidAMIID.Malformed" and "img-1" in msg
     code, _, status = fails(ec2.run_instances, ImageId=AMI, MinCount=1, MaxCount=1, DryRun=True)
     assert (code, status) == ("DryRunOperation", 412)
+    # more than the quota of 20 at once: refused, and nothing launched
+    before = len(ec2.describe_instances()["Reservations"])
+    code, msg, status = fails(ec2.run_instances, ImageId=AMI, MinCount=21, MaxCount=30)
+    assert (code, status) == ("InstanceLimitExceeded", 400)
+    assert "(21)" in msg and "limit of 20" in msg
+    assert len(ec2.describe_instances()["Reservations"]) == before
 
 
 def test_run_instances_client_token_is_idempotent(ec2):

@@ -165,7 +165,15 @@ err_t ec2_run_instances(api_ctx_t *c)
                         "Value (%lld) for parameter maxCount is invalid. maxCount must be greater "
                         "than or equal to minCount.",
                         (long long)max);
-    if (max > 20) max = 20; /* the default On-Demand quota grants as many as it can */
+    /* the default On-Demand quota: at most 20 at once; as many as it can when MinCount fits */
+    if (min > 20)
+        return err_fail(c->eb, ERR_EC2_INSTANCE_LIMIT,
+                        "You have requested more instances (%lld) than your current instance "
+                        "limit of 20 allows for the specified instance type. Please visit "
+                        "http://aws.amazon.com/contact-us/ec2-request to request an adjustment "
+                        "to this limit.",
+                        (long long)min);
+    if (max > 20) max = 20;
     const char *image = api_in_str(c, "ImageId");
     if (!image)
         return err_fail(c->eb, ERR_MISSING_PARAMETER,
