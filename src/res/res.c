@@ -22,7 +22,8 @@ err_t res_insert(store_tx_t *tx, const res_key_t *k, const res_row_t *row, const
     if (rc) return rc;
     rc = store_exec(tx, eb, NULL,
                     "INSERT INTO resources (account, kind, id, name, parent, state, created_ms,"
-                    " updated_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " updated_ms, body, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                    " (SELECT COALESCE(MAX(seq), 0) + 1 FROM resources))",
                     "ssssssiis", k->account, k->kind, k->id, row->name, row->parent, row->state,
                     row->created_ms, row->updated_ms ? row->updated_ms : row->created_ms, text);
     cJSON_free(text);
@@ -90,14 +91,15 @@ err_t res_list(store_tx_t *tx, const res_query_t *q, cJSON *array, bool *more, e
 {
     store_stmt_t *st;
     int64_t limit = q->limit > 0 ? q->limit + 1 : -1; /* one extra row tells about "more" */
-    err_t rc = q->parent ? store_query(tx, eb, &st,
-                                       "SELECT body FROM resources WHERE account = ? AND kind = ?"
-                                       " AND parent = ? ORDER BY created_ms, id LIMIT ? OFFSET ?",
-                                       "sssii", q->account, q->kind, q->parent, limit, q->offset)
-                         : store_query(tx, eb, &st,
-                                       "SELECT body FROM resources WHERE account = ? AND kind = ?"
-                                       " ORDER BY created_ms, id LIMIT ? OFFSET ?",
-                                       "ssii", q->account, q->kind, limit, q->offset);
+    err_t rc = q->parent
+                   ? store_query(tx, eb, &st,
+                                 "SELECT body FROM resources WHERE account = ? AND kind = ?"
+                                 " AND parent = ? ORDER BY created_ms, seq, id LIMIT ? OFFSET ?",
+                                 "sssii", q->account, q->kind, q->parent, limit, q->offset)
+                   : store_query(tx, eb, &st,
+                                 "SELECT body FROM resources WHERE account = ? AND kind = ?"
+                                 " ORDER BY created_ms, seq, id LIMIT ? OFFSET ?",
+                                 "ssii", q->account, q->kind, limit, q->offset);
     bool row;
     int64_t n = 0;
     *more = false;

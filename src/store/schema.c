@@ -80,5 +80,16 @@ static const char *const m2[] = {
     NULL,
 };
 
-const char *const *const store_migrations[] = {m1, m2};
+/* 3: an insertion sequence, so that rows created in the same millisecond list in the order
+ * they were made (list order is created_ms, then seq). Set on insert as one past the
+ * highest (writers are serialized on SQLite; a PostgreSQL backend would use a sequence). */
+static const char *const m3[] = {
+    "ALTER TABLE resources ADD COLUMN seq BIGINT",
+    "ALTER TABLE links ADD COLUMN seq BIGINT",
+    "CREATE INDEX resources_seq ON resources (seq)",
+    "CREATE INDEX links_seq ON links (seq)",
+    NULL,
+};
+
+const char *const *const store_migrations[] = {m1, m2, m3};
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -75,11 +75,11 @@ err_t iam_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSO
     store_stmt_t *st;
     err_t rc = by_a ? store_query(c->tx, c->eb, &st,
                                   "SELECT b FROM links WHERE account = ? AND kind = ? AND a = ?"
-                                  " ORDER BY created_ms, b",
+                                  " ORDER BY created_ms, seq, b",
                                   "sss", c->app->cfg.account_id, kind, key)
                     : store_query(c->tx, c->eb, &st,
                                   "SELECT a FROM links WHERE account = ? AND kind = ? AND b = ?"
-                                  " ORDER BY created_ms, a",
+                                  " ORDER BY created_ms, seq, a",
                                   "sss", c->app->cfg.account_id, kind, key);
     bool row;
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row)
@@ -92,7 +92,8 @@ err_t iam_link_add(api_ctx_t *c, const char *kind, const char *a, const char *b,
     int64_t n = 0;
     err_t rc =
         store_exec(c->tx, c->eb, &n,
-                   "INSERT INTO links (account, kind, a, b, created_ms) VALUES (?, ?, ?, ?, ?)"
+                   "INSERT INTO links (account, kind, a, b, created_ms, seq) VALUES (?, ?, ?, ?, ?,"
+                   " (SELECT COALESCE(MAX(seq), 0) + 1 FROM links))"
                    " ON CONFLICT DO NOTHING",
                    "ssssi", c->app->cfg.account_id, kind, a, b, clk_now_ms(&c->app->clock));
     if (existed) *existed = !rc && n == 0;

@@ -23,11 +23,11 @@ err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, i
     int64_t rows = limit < 0 ? -1 : limit + 1;
     err_t rc = by_a ? store_query(c->tx, c->eb, &st,
                                   "SELECT b FROM links WHERE account = ? AND kind = ? AND a = ?"
-                                  " ORDER BY created_ms, b LIMIT ? OFFSET ?",
+                                  " ORDER BY created_ms, seq, b LIMIT ? OFFSET ?",
                                   "sssii", c->app->cfg.account_id, kind, key, rows, offset)
                     : store_query(c->tx, c->eb, &st,
                                   "SELECT a FROM links WHERE account = ? AND kind = ? AND b = ?"
-                                  " ORDER BY created_ms, a LIMIT ? OFFSET ?",
+                                  " ORDER BY created_ms, seq, a LIMIT ? OFFSET ?",
                                   "sssii", c->app->cfg.account_id, kind, key, rows, offset);
     bool row;
     int64_t n = 0;
@@ -75,7 +75,8 @@ static err_t sc_link_put(api_ctx_t *c, const char *kind, const char *a, const ch
 {
     return store_exec(
         c->tx, c->eb, NULL,
-        "INSERT INTO links (account, kind, a, b, created_ms, body) VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO links (account, kind, a, b, created_ms, body, seq) VALUES (?, ?, ?, ?, ?, ?,"
+        " (SELECT COALESCE(MAX(seq), 0) + 1 FROM links))"
         " ON CONFLICT (account, kind, a, b) DO UPDATE SET body = excluded.body",
         "ssssis", c->app->cfg.account_id, kind, a, b, clk_now_ms(&c->app->clock), body);
 }
@@ -258,10 +259,10 @@ err_t sc_list_principals_for_portfolio(api_ctx_t *c)
     store_stmt_t *st;
     bool row, more = false;
     int64_t i = 0;
-    rc = store_query(
-        c->tx, c->eb, &st,
-        "SELECT b, body FROM links WHERE account = ? AND kind = ? AND a = ? ORDER BY created_ms, b",
-        "sss", c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL, port);
+    rc = store_query(c->tx, c->eb, &st,
+                     "SELECT b, body FROM links WHERE account = ? AND kind = ? AND a = ? ORDER BY "
+                     "created_ms, seq, b",
+                     "sss", c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL, port);
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
         if (i++ < offset) continue;
         if (i > offset + limit) {

@@ -130,8 +130,8 @@ err_t sc_caller_portfolios(api_ctx_t *c, cJSON **out)
     if (c->caller->kind == AUTH_ROOT || c->caller->kind == AUTH_SERVICE) {
         rc = store_query(
             c->tx, c->eb, &st,
-            "SELECT id FROM resources WHERE account = ? AND kind = ? ORDER BY created_ms, id", "ss",
-            c->app->cfg.account_id, SC_PORTFOLIO);
+            "SELECT id FROM resources WHERE account = ? AND kind = ? ORDER BY created_ms, seq, id",
+            "ss", c->app->cfg.account_id, SC_PORTFOLIO);
         while (!rc && !(rc = store_step(st, &row, c->eb)) && row)
             cJSON_AddItemToArray(*out, cJSON_CreateString(store_col_text(st, 0)));
         return rc;
@@ -139,8 +139,8 @@ err_t sc_caller_portfolios(api_ctx_t *c, cJSON **out)
     cJSON *arns = sc_caller_arns(c);
     rc = store_query(
         c->tx, c->eb, &st,
-        "SELECT a, b, body FROM links WHERE account = ? AND kind = ? ORDER BY created_ms", "ss",
-        c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL);
+        "SELECT a, b, body FROM links WHERE account = ? AND kind = ? ORDER BY created_ms, seq",
+        "ss", c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL);
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
         cJSON *body = cJSON_Parse(store_col_text(st, 2) ? store_col_text(st, 2) : "{}");
         if (sc_principal_matches(c, store_col_text(st, 1), jx_str(body, "PrincipalType"), arns)) {

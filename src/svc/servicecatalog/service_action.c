@@ -245,11 +245,13 @@ static sa_fail_t sa_link(api_ctx_t *c, bool add, const char *action, const char 
                                 artifact, c->app->cfg.sc_max_actions_per_artifact),
                        SA_LIMIT;
         }
-        if (store_exec(c->tx, &eb, &n,
-                       "INSERT INTO links (account, kind, a, b, created_ms) VALUES (?, ?, ?, ?, ?) "
-                       "ON CONFLICT DO NOTHING",
-                       "ssssi", c->app->cfg.account_id, SC_LINK_ACTION_ARTIFACT, action, key,
-                       clk_now_ms(&c->app->clock)))
+        if (store_exec(
+                c->tx, &eb, &n,
+                "INSERT INTO links (account, kind, a, b, created_ms, seq) VALUES (?, ?, ?, ?, ?,"
+                " (SELECT COALESCE(MAX(seq), 0) + 1 FROM links)) "
+                "ON CONFLICT DO NOTHING",
+                "ssssi", c->app->cfg.account_id, SC_LINK_ACTION_ARTIFACT, action, key,
+                clk_now_ms(&c->app->clock)))
             return snprintf(msg, cap, "Internal failure"), SA_INTERNAL;
         if (n == 0)
             return snprintf(
