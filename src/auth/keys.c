@@ -40,6 +40,11 @@ typedef struct key_use {
     char region[32];
 } key_use_t;
 
+#define KEYS_PURGE_INTERVAL (60 * 1000) /* ms between purges of expired sessions */
+#define KEYS_SESSION_KEEP                                                                          \
+    (24 * 60 * 60 * 1000) /* ms an expired session key is kept (its                                \
+                           * use answers ExpiredToken meanwhile) */
+
 struct auth_keys {
     auth_keys_opts_t o;
     char *data_dir, *account;
@@ -50,6 +55,7 @@ struct auth_keys {
     key_use_t uses[KEYS_USES];
     pthread_cond_t use_cv; /* wakes the recorder: a use is due, or stopping */
     bool use_due, stopping, recorder_running;
+    int64_t purged_ms; /* when expired session keys were last purged (guarded by mu) */
     pthread_t recorder;
     sigv4_keycache_t *signing_keys;
 };
@@ -358,12 +364,30 @@ err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *id, const cha
         crypto_sha256(token, strlen(token), h);
         enc_hex(h, 32, th);
     }
-    err_t rc = store_exec(tx, eb, NULL,
-                          "INSERT INTO access_keys (access_key_id, account_id, kind, principal,"
-                          " secret, status, token_hash, expires_ms, created_ms) VALUES"
-                          " (?, ?, ?, ?, ?, 'Active', ?, ?, ?)",
-                          "ssssssii", id, k->account, kind, principal, buf_str(&sealed),
-                          token ? th : NULL, expires_ms, now_ms);
+    /* sessions keep coming (every Automation execution and record assumes a role): those
+     * expired for a day go, at most once a minute, in the transaction that adds one */
+    bool purge = false;
+    if (!strcmp(kind, "session")) {
+        pthread_mutex_lock(&k->mu);
+        purge = now_ms - k->purged_ms >= KEYS_PURGE_INTERVAL;
+        if (purge) k->purged_ms = now_ms;
+        pthread_mutex_unlock(&k->mu);
+    }
+    err_t rc = purge ? store_exec(tx, eb, NULL,
+                                  "DELETE FROM access_keys WHERE kind = 'session' AND"
+                                  " expires_ms < ?",
+                                  "i", now_ms - KEYS_SESSION_KEEP)
+                     : ERR_OK;
+    /* cached lookups of purged keys go too (one cached again before the commit would only
+     * keep answering ExpiredToken, which it did before) */
+    if (!rc && purge) auth_keys_invalidate(k);
+    if (!rc)
+        rc = store_exec(tx, eb, NULL,
+                        "INSERT INTO access_keys (access_key_id, account_id, kind, principal,"
+                        " secret, status, token_hash, expires_ms, created_ms) VALUES"
+                        " (?, ?, ?, ?, ?, 'Active', ?, ?, ?)",
+                        "ssssssii", id, k->account, kind, principal, buf_str(&sealed),
+                        token ? th : NULL, expires_ms, now_ms);
     buf_free(&sealed);
     return rc;
 }

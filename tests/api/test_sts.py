@@ -443,6 +443,21 @@ def test_expired_session(fresh_daemon, tmp_path):
     assert "expired" in q.error()[1]
     j = awsraw.json_call(later, "ssm", "ListDocuments", {}, key=s["key"], secret=s["secret"], token=s["token"], when=when)
     assert (j.status, j.error()[0]) == (400, "ExpiredTokenException"), j
+    assert later.stop() == 0
+
+    # a day on, the next session made purges the expired one: its key is simply unknown now
+    offset_s = 25 * 3600
+    day_on = fresh_daemon(data_dir=data, env={"CATALOGD_CLOCK_OFFSET_MS": str(offset_s * 1000)})
+    when = awsraw.utcnow() + datetime.timedelta(seconds=offset_s)
+    q = awsraw.query_call(day_on, "sts", awsraw.gci_params(), key=s["key"], secret=s["secret"], token=s["token"],
+                          when=when)
+    assert q.error()[0] == "ExpiredToken", q  # still known until a session is made
+    assume = {"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": role["Arn"], "RoleSessionName": "next"}
+    r = awsraw.query_call(day_on, "sts", assume, key=who["key"], secret=who["secret"], when=when)
+    assert r.status == 200, r
+    q = awsraw.query_call(day_on, "sts", awsraw.gci_params(), key=s["key"], secret=s["secret"], token=s["token"],
+                          when=when)
+    assert q.error()[0] == "InvalidClientTokenId", q
 
 
 # ---- GetSessionToken ----------------------------------------------------------------------
