@@ -878,6 +878,14 @@ def test_pause_and_resume(d, ssm, pause_doc):
     e = wait_status(ssm, eid, "Waiting")
     assert step_of(e, "hold")["StepStatus"] == "Waiting"
     assert e["CurrentStepName"] == "hold" and e["CurrentAction"] == "aws:pause"
+    # while it runs, every step of the document is listed: the one not run yet as Pending
+    assert [(s["StepName"], s["StepStatus"]) for s in e["StepExecutions"]] == [("hold", "Waiting"), ("whoami", "Pending")]
+    pending = e["StepExecutions"][1]
+    assert pending["Action"] == "aws:executeAwsApi" and "ExecutionStartTime" not in pending
+    assert "StepExecutionId" not in pending
+    # DescribeAutomationStepExecutions lists active and ended steps only
+    listed = ssm.describe_automation_step_executions(AutomationExecutionId=eid)["StepExecutions"]
+    assert [s["StepName"] for s in listed] == ["hold"]
     # a pause is not an approval
     with pytest.raises(ClientError) as x:
         ssm.send_automation_signal(AutomationExecutionId=eid, SignalType="Approve")

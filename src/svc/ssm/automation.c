@@ -277,12 +277,55 @@ static cJSON *ssm_public(const cJSON *o)
     return c;
 }
 
+cJSON *ssm_step_shell(const adoc_step_t *d, const char *status)
+{
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "StepName", d->name);
+    cJSON_AddStringToObject(s, "Action", d->action);
+    if (d->timeout_s) cJSON_AddNumberToObject(s, "TimeoutSeconds", (double)d->timeout_s);
+    cJSON_AddStringToObject(s, "OnFailure", d->on_failure ? d->on_failure : "Abort");
+    cJSON_AddNumberToObject(s, "MaxAttempts", d->max_attempts);
+    cJSON_AddStringToObject(s, "StepStatus", status);
+    cJSON_AddBoolToObject(s, "IsEnd", d->is_end);
+    if (d->next_step) cJSON_AddStringToObject(s, "NextStep", d->next_step);
+    cJSON_AddBoolToObject(s, "IsCritical", d->is_critical);
+    return s;
+}
+
+/* While an execution runs, GetAutomationExecution lists every step of its document: the
+ * ones not run yet follow, in document order, as Pending (no start time, no id). Once it
+ * has ended only the steps that ran are listed. */
+static void ssm_add_pending_steps(const cJSON *e, cJSON *view)
+{
+    if (ssm_status_terminal(jx_str(e, "AutomationExecutionStatus"))) return;
+    const char *fmt = jx_str(e, "_Format");
+    adoc_t *doc = NULL;
+    errbuf_t eb;
+    if (adoc_parse(span_of(jx_str(e, "_Content")),
+                   fmt && !strcmp(fmt, "YAML") ? ADOC_YAML : ADOC_JSON, &doc, &eb) != ADOC_OK)
+        return; /* the job reports that */
+    cJSON *steps = cJSON_GetObjectItemCaseSensitive(view, "StepExecutions");
+    if (!steps) steps = cJSON_AddArrayToObject(view, "StepExecutions");
+    for (size_t i = 0; i < adoc_step_count(doc); i++) {
+        const adoc_step_t *d = adoc_step(doc, i);
+        bool seen = false;
+        for (const cJSON *s = steps->child; s && !seen; s = s->next)
+            seen = !strcmp(jx_str(s, "StepName"), d->name);
+        if (!seen) cJSON_AddItemToArray(steps, ssm_step_shell(d, "Pending"));
+    }
+    adoc_free(doc);
+}
+
 err_t ssm_get_automation_execution(api_ctx_t *c)
 {
     cJSON *e = NULL;
     err_t rc = ssm_exec_load(c->tx, c->app->cfg.account_id, api_in_str(c, "AutomationExecutionId"),
                              &e, c->eb);
-    if (!rc) cJSON_AddItemToObject(c->out, "AutomationExecution", ssm_public(e));
+    if (!rc) {
+        cJSON *view = ssm_public(e);
+        ssm_add_pending_steps(e, view);
+        cJSON_AddItemToObject(c->out, "AutomationExecution", view);
+    }
     cJSON_Delete(e);
     return rc;
 }

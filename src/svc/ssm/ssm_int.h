@@ -61,6 +61,11 @@ err_t ssm_exec_watch(store_tx_t *tx, const char *exec_id, const char *job_id, er
 /* Statuses an execution or step can be in. */
 bool ssm_status_terminal(const char *s);
 
+/* A StepExecution of step d with what the document says about it (StepName, Action,
+ * TimeoutSeconds, OnFailure, MaxAttempts, IsEnd, NextStep, IsCritical) and StepStatus
+ * status; the caller adds the run's own members. New object. */
+cJSON *ssm_step_shell(const adoc_step_t *d, const char *status);
+
 /* ---- the actions (actions.c): one tick of the current step. */
 typedef enum ssm_tick {
     SSM_TICK_DONE,   /* the step succeeded; outputs set */
