@@ -5,6 +5,7 @@
  * refusal reads the same, so the endpoint tells nobody which users exist. */
 #include "console/console_int.h"
 
+#include "core/clk.h"
 #include "core/crypto.h"
 #include "core/enc.h"
 #include "core/jx.h"
@@ -14,11 +15,82 @@
 #include "svc/sts/sts.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #define SIGNIN_REFUSED "Your authentication information is incorrect. Please try again."
+
+/* Password guessing: after SIGNIN_MAX_FAILURES wrong passwords for one user name within
+ * SIGNIN_WINDOW_MS, sign-ins for that name are refused unheard for SIGNIN_LOCK_MS. Kept
+ * per name, existing or not (so the lock tells nothing either), in a fixed table: a name
+ * whose slot another takes over starts afresh, which costs a guesser nothing he could not
+ * get by waiting. */
+#define SIGNIN_SLOTS        256
+#define SIGNIN_MAX_FAILURES 5
+#define SIGNIN_WINDOW_MS    (5 * 60 * 1000)
+#define SIGNIN_LOCK_MS      (60 * 1000)
+
+typedef struct signin_slot {
+    uint32_t name_hash; /* 0: free */
+    int failures;
+    int64_t first_ms, locked_until_ms;
+} signin_slot_t;
+
+static pthread_mutex_t signin_mu = PTHREAD_MUTEX_INITIALIZER;
+static signin_slot_t signin_slots[SIGNIN_SLOTS];
+
+/* FNV-1a of "account/user" with the user name folded to lower case (never 0). */
+static uint32_t signin_hash(const char *account, const char *user)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = account; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    h = (h ^ '/') * 16777619u;
+    for (const char *p = user; *p; p++)
+        h = (h ^ (unsigned char)tolower((unsigned char)*p)) * 16777619u;
+    return h ? h : 1;
+}
+
+/* The slot of h (taken over when another name holds it); signin_mu held. */
+static signin_slot_t *signin_slot(uint32_t h)
+{
+    signin_slot_t *s = &signin_slots[h % SIGNIN_SLOTS];
+    if (s->name_hash != h) *s = (signin_slot_t){.name_hash = h};
+    return s;
+}
+
+/* Seconds the name stays locked at now_ms (0: not locked). */
+static int64_t signin_locked_s(uint32_t h, int64_t now_ms)
+{
+    pthread_mutex_lock(&signin_mu);
+    signin_slot_t *s = signin_slot(h);
+    int64_t left = s->locked_until_ms > now_ms ? s->locked_until_ms - now_ms : 0;
+    pthread_mutex_unlock(&signin_mu);
+    return (left + 999) / 1000;
+}
+
+/* Counts a sign-in's outcome: a success forgets the failures; the last failure allowed
+ * locks the name. */
+static void signin_note(uint32_t h, bool ok, int64_t now_ms)
+{
+    pthread_mutex_lock(&signin_mu);
+    signin_slot_t *s = signin_slot(h);
+    if (ok) {
+        *s = (signin_slot_t){.name_hash = h};
+    } else {
+        if (!s->failures || now_ms - s->first_ms > SIGNIN_WINDOW_MS) {
+            s->failures = 0;
+            s->first_ms = now_ms;
+        }
+        if (++s->failures >= SIGNIN_MAX_FAILURES) {
+            s->failures = 0;
+            s->locked_until_ms = now_ms + SIGNIN_LOCK_MS;
+        }
+    }
+    pthread_mutex_unlock(&signin_mu);
+}
 
 /* A hash of a password nobody knows, made with login.c's parameters: verified against
  * when there is no real hash to check, so that a refusal costs what a real check does. */
@@ -218,10 +290,23 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         console_json_error(resp, 400, "InvalidInput", eb.msg);
         return;
     }
+    uint32_t name = signin_hash(in.account, in.user);
+    int64_t now = clk_now_ms(&app->clock);
+    int64_t wait_s = signin_locked_s(name, now);
+    if (wait_s) {
+        memset(in.password, 0, sizeof(in.password));
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "Too many failed sign-ins for this user. Try again in %lld seconds.",
+                 (long long)wait_s);
+        console_json_error(resp, 429, "TooManySignInAttempts", msg);
+        return;
+    }
     auth_principal_t who;
     bool ok = false;
     rc = signin_check(app, &in, &who, &ok, &eb);
     memset(in.password, 0, sizeof(in.password));
+    if (!rc) signin_note(name, ok, now);
     sts_creds_t c;
     if (!rc && ok) rc = signin_issue(app, &who, &c, &eb);
     if (rc) {

@@ -1,0 +1,79 @@
+"""The console's sign-in endpoint (POST /console/api/signin) over plain HTTP: right and
+wrong passwords, and the lock that stops password guessing (five failures for one user
+name within five minutes lock that name for a minute, whether or not the user exists)."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import ACCOUNT, Daemon
+from helpers import serve
+
+ROOT_PASSWORD = "Root-Console-Passw0rd"
+
+
+@pytest.fixture(scope="module")
+def d():
+    yield from serve(Daemon(env={"CATALOGD_TEST_CLOCK": "1", "CATALOGD_ROOT_PASSWORD": ROOT_PASSWORD}))
+
+
+def advance(d, ms):
+    req = urllib.request.Request(d.endpoint + "/_catalogd/test/clock?advance_ms=%d" % ms, data=b"", method="POST")
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+def sign_in(d, user, password, account=ACCOUNT):
+    """(HTTP status, JSON body) of one sign-in."""
+    body = json.dumps({"account": account, "user": user, "password": password}).encode()
+    req = urllib.request.Request(d.endpoint + "/console/api/signin", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def test_right_and_wrong_password(d):
+    status, out = sign_in(d, "root", ROOT_PASSWORD)
+    assert status == 200 and out["Identity"]["Type"] == "root"
+    assert out["Credentials"]["AccessKeyId"].startswith("ASIA")
+    status, out = sign_in(d, "root", "not-it")
+    assert status == 401 and out["code"] == "SignInFailed"
+
+
+def test_five_failures_lock_the_name_for_a_minute(d):
+    iam = d.client("iam")
+    iam.create_user(UserName="guessed")
+    iam.create_login_profile(UserName="guessed", Password="Right-Passw0rd!")
+    for _ in range(5):
+        assert sign_in(d, "guessed", "wrong")[0] == 401
+    # locked: even the right password is refused, unheard, and so is any other case of it
+    status, out = sign_in(d, "Guessed", "Right-Passw0rd!")
+    assert status == 429 and out["code"] == "TooManySignInAttempts"
+    assert "Try again in 60 seconds" in out["message"]
+    # a name that does not exist locks the same way (the lock tells nothing)
+    for _ in range(5):
+        assert sign_in(d, "nobody-here", "wrong")[0] == 401
+    assert sign_in(d, "nobody-here", "wrong")[0] == 429
+    # other names are not affected
+    assert sign_in(d, "root", ROOT_PASSWORD)[0] == 200
+    # a minute later the right password works, and a success forgets the failures
+    advance(d, 61 * 1000)
+    assert sign_in(d, "guessed", "Right-Passw0rd!")[0] == 200
+    for _ in range(4):
+        assert sign_in(d, "guessed", "wrong")[0] == 401
+    assert sign_in(d, "guessed", "Right-Passw0rd!")[0] == 200
+
+
+def test_failures_spread_over_more_than_five_minutes_do_not_lock(d):
+    d.client("iam").create_user(UserName="slow-typist")
+    d.client("iam").create_login_profile(UserName="slow-typist", Password="Right-Passw0rd!")
+    for _ in range(4):
+        assert sign_in(d, "slow-typist", "wrong")[0] == 401
+    advance(d, 5 * 60 * 1000 + 1000)
+    for _ in range(4):
+        assert sign_in(d, "slow-typist", "wrong")[0] == 401
+    assert sign_in(d, "slow-typist", "Right-Passw0rd!")[0] == 200
