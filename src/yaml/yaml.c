@@ -300,30 +300,24 @@ static yaml_status_t node_to_json(yl_t *y, struct fy_node *n, int depth, cJSON *
     return YAML_OK;
 }
 
-/* Whether the text uses YAML's explicit-key indicator in block context: a "?" first on
- * a line (after indentation and "- " entries) followed by a blank. Neither templates nor
- * documents need one (their keys are strings), and libfyaml 0.7.12 crashes on malformed
- * input built around it (e.g. "? x:<TAB>:"), so such input is refused before it reaches
- * the library. */
+/* Whether the text may use YAML's explicit-key indicator: a "?" followed by a blank or
+ * the end of a line, with nothing before it on its line but blanks, or with an indicator
+ * ("-", ":", "?", ",", "[", "{") as the last thing before it. Neither templates nor
+ * documents need explicit keys (their keys are strings), and libfyaml 0.7.12 crashes on
+ * malformed input built around them ("? x:<TAB>:", "k:\n  : ? x<TAB>?:", "s:  : - ? - x"
+ * in fy_parser_destroy, all found by fuzzing), so such input is refused before it reaches
+ * the library. The test is deliberately wide: a "?" so placed inside a quoted string is
+ * refused too. */
 static bool explicit_key(span_t s)
 {
-    size_t i = 0;
-    while (i < s.n) {
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] != '?') continue;
+        if (i + 1 < s.n && !is_blank(s.p[i + 1]) && s.p[i + 1] != '\r' && s.p[i + 1] != '\n')
+            continue;
         size_t j = i;
-        for (;;) {
-            while (j < s.n && is_blank(s.p[j])) j++;
-            if (j + 1 < s.n && s.p[j] == '-' && is_blank(s.p[j + 1])) {
-                j++;
-                continue;
-            }
-            break;
-        }
-        if (j < s.n && s.p[j] == '?' &&
-            (j + 1 == s.n || is_blank(s.p[j + 1]) || s.p[j + 1] == '\r' || s.p[j + 1] == '\n'))
+        while (j > 0 && is_blank(s.p[j - 1])) j--;
+        if (j == 0 || s.p[j - 1] == '\n' || s.p[j - 1] == '\r' || strchr("-:?,[{", s.p[j - 1]))
             return true;
-        const char *nl = j < s.n ? memchr(s.p + j, '\n', s.n - j) : NULL;
-        if (!nl) break;
-        i = (size_t)(nl - s.p) + 1;
     }
     return false;
 }

@@ -560,6 +560,9 @@ BROKEN = [
     ("bad-yaml", "schemaVersion: '0.3'\nmainSteps:\n  - name: a\n    action: [aws:sleep\n", "YAML",
      "InvalidDocumentContent", ["YAML not well-formed"]),
     ("not-an-object", "[1, 2, 3]", "JSON", "InvalidDocumentContent", ["must be an object"]),
+    # an explicit key behind an explicit value crashed libfyaml (found by fuzz_adoc)
+    ("explicit-key-behind-value", "schemaVersion:\n  : ? x\t?:\t:\n", "YAML", "InvalidDocumentContent",
+     ["explicit keys"]),
     ("no-schema", json.dumps({"mainSteps": [step("a")]}), "JSON", "InvalidDocumentSchemaVersion",
      ["schema version", "0.3"]),
     ("schema-2.2", json.dumps(doc(schemaVersion="2.2")), "JSON", "InvalidDocumentSchemaVersion", ["2.2"]),

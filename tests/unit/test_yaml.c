@@ -211,6 +211,14 @@ static void test_errors(void)
     CHECK_STR(load("Resources:\n  R:\n    - ? x:\t:\n"), code(YAML_E_EXPLICIT_KEY));
     CHECK_STR(load("? x\n: y\n"), code(YAML_E_EXPLICIT_KEY));
     CHECK_STR(load("- - ?\n"), code(YAML_E_EXPLICIT_KEY));
+    /* behind an explicit value: libfyaml's parser cleanup crashed on this (found by fuzz_adoc) */
+    CHECK_STR(load("s:\n  : ? x\t?:\t:\n"), code(YAML_E_EXPLICIT_KEY));
+    CHECK_STR(load("s:\n  : - ? - \x15x\t?:\t:\n"), code(YAML_E_EXPLICIT_KEY));
+    CHECK_STR(load("s:  : - ? - \x15x\t)L:\t:\n"), code(YAML_E_EXPLICIT_KEY));
+    CHECK_STR(load("a: [? x]\n"), code(YAML_E_EXPLICIT_KEY));
+    CHECK_STR(load("a: {? x: y}\n"), code(YAML_E_EXPLICIT_KEY));
+    /* a colon that is not an indicator changes nothing */
+    CHECK_STR(load("a: \"?\"\nb: x:?y\n"), "{\"a\":\"?\",\"b\":\"x:?y\"}");
     CHECK_STR(load("q: what?\nr: '? x'\ns: ?x\n"), "{\"q\":\"what?\",\"r\":\"? x\",\"s\":\"?x\"}");
     /* ... nor invalid UTF-8 (it loops forever on this directive) or NUL bytes */
     CHECK_STR(load("%a\xa5"), code(YAML_E_ENCODING));
