@@ -243,6 +243,10 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
         /* internal */
         cJSON_AddStringToObject(e, "_Content", jx_str(ver, "Content"));
         cJSON_AddStringToObject(e, "_Format", jx_str(ver, "DocumentFormat"));
+        /* every step as a Pending StepExecution, for listing the ones not run yet */
+        cJSON *plan = cJSON_AddArrayToObject(e, "_Plan");
+        for (size_t i = 0; i < adoc_step_count(a); i++)
+            cJSON_AddItemToArray(plan, ssm_step_shell(adoc_step(a, i), "Pending"));
         cJSON_AddItemToObject(e, "_Bound", bound);
         bound = NULL;
         cJSON_AddItemToObject(e, "_Caller", auth_principal_to_json(c->caller));
@@ -293,27 +297,20 @@ cJSON *ssm_step_shell(const adoc_step_t *d, const char *status)
 }
 
 /* While an execution runs, GetAutomationExecution lists every step of its document: the
- * ones not run yet follow, in document order, as Pending (no start time, no id). Once it
- * has ended only the steps that ran are listed. */
+ * ones not run yet follow, in document order, as Pending (no start time, no id), from the
+ * plan recorded when it started. Once it has ended only the steps that ran are listed. */
 static void ssm_add_pending_steps(const cJSON *e, cJSON *view)
 {
-    if (ssm_status_terminal(jx_str(e, "AutomationExecutionStatus"))) return;
-    const char *fmt = jx_str(e, "_Format");
-    adoc_t *doc = NULL;
-    errbuf_t eb;
-    if (adoc_parse(span_of(jx_str(e, "_Content")),
-                   fmt && !strcmp(fmt, "YAML") ? ADOC_YAML : ADOC_JSON, &doc, &eb) != ADOC_OK)
-        return; /* the job reports that */
+    const cJSON *plan = cJSON_GetObjectItemCaseSensitive(e, "_Plan");
+    if (!plan || ssm_status_terminal(jx_str(e, "AutomationExecutionStatus"))) return;
     cJSON *steps = cJSON_GetObjectItemCaseSensitive(view, "StepExecutions");
     if (!steps) steps = cJSON_AddArrayToObject(view, "StepExecutions");
-    for (size_t i = 0; i < adoc_step_count(doc); i++) {
-        const adoc_step_t *d = adoc_step(doc, i);
+    for (const cJSON *p = plan->child; p; p = p->next) {
         bool seen = false;
         for (const cJSON *s = steps->child; s && !seen; s = s->next)
-            seen = !strcmp(jx_str(s, "StepName"), d->name);
-        if (!seen) cJSON_AddItemToArray(steps, ssm_step_shell(d, "Pending"));
+            seen = !strcmp(jx_str(s, "StepName"), jx_str(p, "StepName"));
+        if (!seen) cJSON_AddItemToArray(steps, cJSON_Duplicate(p, 1));
     }
-    adoc_free(doc);
 }
 
 err_t ssm_get_automation_execution(api_ctx_t *c)
