@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "http/http.h"
 #include "proto/proto.h"
+#include "yaml/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,7 @@ static bool front_test_clock(app_t *app, const http_request_t *req, http_respons
 void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
 {
     app_t *app = ud;
+    yaml_isolate_this_thread(true); /* text from a request never reaches libfyaml in-process */
     if (front_health(req, resp) || front_test_clock(app, req, resp) || console_http(app, req, resp))
         return;
     arena_t arena;

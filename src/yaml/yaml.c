@@ -2,7 +2,7 @@
  * workarounds for libfyaml 0.7.12 in one place: it gets a NUL-terminated copy of the
  * text, never sees invalid UTF-8 or explicit keys, and single-quoted scalars are decoded
  * here from their source text. */
-#include "yaml/yaml.h"
+#include "yaml/yaml_int.h"
 
 #include "core/enc.h"
 #include "core/mem.h"
@@ -336,7 +336,7 @@ static yaml_status_t syntax_error(struct fy_diag *diag, yaml_error_t *err)
     return YAML_E_SYNTAX;
 }
 
-yaml_status_t yaml_load(span_t text, const yaml_opts_t *opts, cJSON **out, yaml_error_t *err)
+yaml_status_t yaml__load_here(span_t text, const yaml_opts_t *opts, cJSON **out, yaml_error_t *err)
 {
     *err = (yaml_error_t){YAML_OK, 0, 0, ""};
     /* libfyaml 0.7.12 loops forever on some invalid UTF-8 (a directive line holding it) */

@@ -63,6 +63,16 @@ typedef struct yaml_opts {
  * or the failure with err filled and *out untouched. Aborts on out of memory. */
 yaml_status_t yaml_load(span_t text, const yaml_opts_t *opts, cJSON **out, yaml_error_t *err);
 
+/* Whether yaml_load on the calling thread parses in a child process (fork): a crash or a
+ * hang of libfyaml on hostile input then costs that child (killed after
+ * YAML_ISOLATED_TIMEOUT_S), and the caller gets YAML_E_SYNTAX ("the YAML parser failed on
+ * this input"), never a dead daemon. The request threads turn it on for themselves: text
+ * from a request is parsed that way once, and what is stored after passing is re-parsed
+ * in-process by the engine (the same text, the same result). Off by default (tests,
+ * fuzzers, the engine). */
+void yaml_isolate_this_thread(bool on);
+#define YAML_ISOLATED_TIMEOUT_S 10
+
 /* A number by the YAML 1.2 core schema: decimal integers, 0o octal, 0x hex, and floats
  * with an optional exponent. .inf and .nan are not (JSON cannot hold them), nor is
  * anything that overflows a double. */
