@@ -6,11 +6,13 @@
 #include "yaml/yaml_int.h"
 
 #include "core/buf.h"
+#include "core/crypto.h"
 #include "core/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +25,35 @@
 #define ISOLATE_MAX_REPLY (256u * 1024 * 1024) /* bytes of JSON a child may send back */
 
 static _Thread_local bool isolate_on;
+
+/* Texts a child has parsed without dying, by SHA-256: the parser is deterministic, so the
+ * same bytes are parsed in-process afterwards (stored documents and templates are read
+ * again and again: every StartAutomationExecution, every ProvisionProduct). Fixed size,
+ * oldest replaced first. */
+#define ISOLATE_KNOWN 512
+
+static pthread_mutex_t isolate_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char isolate_known[ISOLATE_KNOWN][CRYPTO_SHA256_LEN];
+static size_t isolate_n_known, isolate_next;
+
+static bool isolate_is_known(const unsigned char h[CRYPTO_SHA256_LEN])
+{
+    pthread_mutex_lock(&isolate_mu);
+    bool found = false;
+    for (size_t i = 0; i < isolate_n_known && !found; i++)
+        found = memcmp(isolate_known[i], h, CRYPTO_SHA256_LEN) == 0;
+    pthread_mutex_unlock(&isolate_mu);
+    return found;
+}
+
+static void isolate_remember(const unsigned char h[CRYPTO_SHA256_LEN])
+{
+    pthread_mutex_lock(&isolate_mu);
+    memcpy(isolate_known[isolate_next], h, CRYPTO_SHA256_LEN);
+    isolate_next = (isolate_next + 1) % ISOLATE_KNOWN;
+    if (isolate_n_known < ISOLATE_KNOWN) isolate_n_known++;
+    pthread_mutex_unlock(&isolate_mu);
+}
 
 void yaml_isolate_this_thread(bool on)
 {
@@ -111,6 +142,9 @@ static yaml_status_t isolate_failed(yaml_error_t *err, const char *why)
 static yaml_status_t isolate_load(span_t text, const yaml_opts_t *opts, cJSON **out,
                                   yaml_error_t *err)
 {
+    unsigned char digest[CRYPTO_SHA256_LEN];
+    crypto_sha256(text.n ? text.p : "", text.n, digest);
+    if (isolate_is_known(digest)) return yaml__load_here(text, opts, out, err);
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
         log_warn("yaml isolation unavailable, parsing in-process", "\"errno\":%d", errno);
@@ -146,6 +180,7 @@ static yaml_status_t isolate_load(span_t text, const yaml_opts_t *opts, cJSON **
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || b.len < sizeof h) {
         rc = isolate_failed(err, "no answer from the parser");
     } else {
+        isolate_remember(digest); /* it came through: safe in-process from now on */
         memcpy(&h, b.p, sizeof h);
         *err = h.err;
         err->msg[sizeof(err->msg) - 1] = '\0';

@@ -26,6 +26,11 @@ def test_a_parser_crash_is_a_refusal_not_a_dead_daemon(d):
                             DocumentFormat="YAML")
     code, msg = error_of(e)
     assert code == "InvalidDocumentContent" and "YAML not well-formed" in msg and "crashed" in msg
+    # a text that killed its parser is not remembered as safe: the second try forks again
+    with pytest.raises(ClientError) as e:
+        ssm.create_document(Name="crashes-parser", Content=DOC % FAULT, DocumentType="Automation",
+                            DocumentFormat="YAML")
+    assert "crashed" in error_of(e)[1]
     with pytest.raises(ClientError) as e:
         cf.validate_template(TemplateBody=TEMPLATE % FAULT)
     code, msg = error_of(e)
