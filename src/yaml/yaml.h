@@ -73,6 +73,12 @@ yaml_status_t yaml_load(span_t text, const yaml_opts_t *opts, cJSON **out, yaml_
 void yaml_isolate_this_thread(bool on);
 #define YAML_ISOLATED_TIMEOUT_S 10
 
+/* v as block YAML (a new string; free it): mappings and sequences in block style, each
+ * string plain when it cannot read as anything else (no YAML 1.1 or 1.2 reader takes it
+ * for a bool, null or number), double-quoted with JSON's escapes otherwise; numbers,
+ * booleans and null as JSON writes them. yaml_load reads it back as v. */
+char *yaml_emit(const cJSON *v);
+
 /* A number by the YAML 1.2 core schema: decimal integers, 0o octal, 0x hex, and floats
  * with an optional exponent. .inf and .nan are not (JSON cannot hold them), nor is
  * anything that overflows a double. */

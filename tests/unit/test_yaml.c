@@ -232,8 +232,63 @@ static void test_errors(void)
     CHECK_STR(load("a: &x 1\nb: *x"), "{\"a\":1,\"b\":1}");
 }
 
+/* json through yaml_emit and back through yaml_load: the same tree, compact JSON. */
+static const char *round_trip(const char *json)
+{
+    cJSON *v = cJSON_Parse(json);
+    if (!v) return "(bad test json)";
+    char *y = yaml_emit(v);
+    cJSON_Delete(v);
+    const char *back = load(y);
+    free(y);
+    return back;
+}
+
+static const char *emitted(const char *json)
+{
+    cJSON *v = cJSON_Parse(json);
+    char *y = yaml_emit(v);
+    cJSON_Delete(v);
+    return check_keep(y);
+}
+
+static void test_emit(void)
+{
+    CHECK_STR(emitted("{\"schemaVersion\":\"0.3\",\"mainSteps\":[{\"name\":\"stop\","
+                      "\"action\":\"aws:changeInstanceState\",\"inputs\":{\"InstanceIds\":"
+                      "[\"{{ InstanceId }}\"],\"Force\":true}}],\"outputs\":[],\"count\":3}"),
+              "schemaVersion: \"0.3\"\n"
+              "mainSteps:\n"
+              "  - name: stop\n"
+              "    action: aws:changeInstanceState\n"
+              "    inputs:\n"
+              "      InstanceIds:\n"
+              "        - \"{{ InstanceId }}\"\n"
+              "      Force: true\n"
+              "outputs: []\n"
+              "count: 3\n");
+    /* strings a reader would take for something else stay strings */
+    const char *tricky =
+        "{\"a\":[\"yes\",\"No\",\"on\",\"null\",\"~\",\"12\",\"0x1F\",\"1e3\","
+        "\".inf\",\"\",\" lead\",\"trail \",\"a: b\",\"a #b\",\"x:\",\"- x\","
+        "\"? x\",\"line\\nbreak\",\"tab\\there\",\"q\\\"uote\",\"\u00e9t\u00e9\","
+        "\"Fn::GetAtt\",\"/AWS::EC2::Instance\",\"$.a[0]\",\"@x\",\"*x\",\"&x\",\"!x\","
+        "\"%x\",\"a\\u2028b\",\"c\\u0085d\",\"e\\u007ff\",\"\\u0001\",\"|x\",\">x\",\"'x\",\"{x}\","
+        "\"[x]\",\",x\"],"
+        "\"y\":{\"null\":1,\"true\":{},\"a b\":[[1,[2]],{\"k\":[]}]},\"z\":-0.5}";
+    cJSON *want = cJSON_Parse(tricky);
+    char *w = cJSON_PrintUnformatted(want);
+    cJSON_Delete(want);
+    CHECK_STR(round_trip(tricky), w);
+    free(w);
+    CHECK_STR(round_trip("[]"), "[]");
+    CHECK_STR(round_trip("\"solo\""), "\"solo\"");
+    CHECK_STR(round_trip("[[[]],{}]"), "[[[]],{}]");
+}
+
 int main(void)
 {
+    test_emit();
     test_scalars();
     test_number_rule();
     test_single_quoted();

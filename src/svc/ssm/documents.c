@@ -10,9 +10,9 @@
 #include "core/enc.h"
 #include "iam/policy.h"
 #include "svc/ssm/ssm_docs.h"
+#include "yaml/yaml.h"
 
 #include <ctype.h>
-#include <libfyaml.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +27,15 @@ err_t ssm_convert(const char *content, const char *from, const char *to, arena_t
         *out = arena_strdup(arena, content);
         return ERR_OK;
     }
-    struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_AUTO};
-    struct fy_document *d = fy_document_build_from_string(&cfg, content, FY_NT);
-    if (!d)
+    /* the tree the document means (the stored content parsed when it was written), then
+     * written out: JSON indented, YAML in block style */
+    adoc_t *d = NULL;
+    if (adoc_parse(span_of(content), !strcmp(from, "YAML") ? ADOC_YAML : ADOC_JSON, &d, eb) !=
+        ADOC_OK)
         return err_fail(eb, ERR_SSM_INVALID_CONTENT,
                         "The document content cannot be converted to %s", to);
-    char *text = fy_emit_document_to_string(
-        d,
-        (enum fy_emitter_cfg_flags)(!strcmp(to, "JSON") ? FYECF_MODE_JSON_TP : FYECF_MODE_BLOCK));
-    fy_document_destroy(d);
-    if (!text) return err_fail(eb, ERR_INTERNAL, "cannot emit the document as %s", to);
+    char *text = !strcmp(to, "JSON") ? cJSON_Print(adoc_json(d)) : yaml_emit(adoc_json(d));
+    adoc_free(d);
     *out = arena_strdup(arena, text);
     free(text);
     return ERR_OK;
