@@ -22,6 +22,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT, CLI_V1, CLI_V2, CLIS, SHARED, Daemon
+from helpers import fails, serve
 
 ARN = "arn:aws:iam::%s:" % ACCOUNT
 ENDUSER_ARN = ARN + "user/enduser1"
@@ -98,13 +99,6 @@ def test_tutorial_policy_is_the_seed_files():
     assert text[start : start + len(TUTORIAL_POLICY)] == TUTORIAL_POLICY
 
 
-def fails(fn, **kw):
-    with pytest.raises(ClientError) as ei:
-        fn(**kw)
-    r = ei.value.response
-    return r["Error"]["Code"], r["Error"].get("Message", ""), r["ResponseMetadata"]["HTTPStatusCode"]
-
-
 def cli_error(p):
     """(code, message) from an AWS CLI's 'An error occurred (Code) when calling ...' line."""
     m = re.search(r"An error occurred \(([^)]+)\) when calling the \w+ operation(?: \([^)]*\))?: (.*)", p.stderr)
@@ -134,11 +128,7 @@ def edit_policy_boto3(d, arn):
 
 @pytest.fixture(scope="module")
 def d():
-    dm = Daemon().start()
-    yield dm
-    rc = dm.stop()
-    dm.cleanup()
-    assert rc == 0
+    yield from serve(Daemon())
 
 
 @pytest.fixture(scope="module")

@@ -10,33 +10,22 @@ import json
 import re
 
 import pytest
-from botocore.exceptions import ClientError
 
 import awsraw
 from conftest import ACCOUNT, CLIS, Daemon
+from helpers import fails, serve
 
 ARN = "arn:aws:iam::%s:" % ACCOUNT
 
 
 @pytest.fixture(scope="module")
 def d():
-    dm = Daemon().start()
-    yield dm
-    rc = dm.stop()
-    dm.cleanup()
-    assert rc == 0
+    yield from serve(Daemon())
 
 
 @pytest.fixture(scope="module")
 def iam(d):
     return d.client("iam")
-
-
-def fails(fn, **kw):
-    with pytest.raises(ClientError) as ei:
-        fn(**kw)
-    r = ei.value.response
-    return r["Error"]["Code"], r["Error"].get("Message", ""), r["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def doc(*stmts):
