@@ -39,6 +39,10 @@ err_t cfn_resource_save(store_tx_t *tx, const char *account, const char *stack_i
 err_t cfn_resource_delete(store_tx_t *tx, const char *account, const char *stack_id,
                           const char *logical_id, errbuf_t *eb);
 
+/* The members of a stack DescribeStacks shows that UpdateStack may change (NULL-ended):
+ * kept in _PrevShown by UpdateStack, put back by an update's rollback. */
+extern const char *const cfn_shown[];
+
 /* Starts operation op ("create", "update", "delete") on the stack: enqueues its job. */
 err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb);
 void cfn_register_jobs(app_t *app);

@@ -611,14 +611,9 @@ static void stk_restore_previous(stk_t *k)
     if (pt) jx_set(k->stack, "_Template", cJSON_Duplicate(pt, 1));
     if (pp) jx_set(k->stack, "_Params", cJSON_Duplicate(pp, 1));
     if (!shown) return;
-    static const char *const kept[] = {"Parameters", "Tags", "RoleARN"};
-    for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(shown, kept[i]);
-        if (v)
-            jx_set(k->stack, kept[i], cJSON_Duplicate(v, 1));
-        else
-            cJSON_DeleteItemFromObjectCaseSensitive(k->stack, kept[i]);
-    }
+    for (const char *const *m = cfn_shown; *m; m++)
+        cJSON_DeleteItemFromObjectCaseSensitive(k->stack, *m);
+    jx_copy(k->stack, shown, cfn_shown);
 }
 
 /* Rollback of an update: one resource this update changed in place gets its former
@@ -633,12 +628,10 @@ static err_t stk_restore_in_place(stk_t *k, bool *busy)
         const cJSON *now = cJSON_GetObjectItemCaseSensitive(r, "_Props");
         bool replace = false, refused = false;
         char reason[1100] = "";
-        err_t rc = store_savepoint(k->s.tx, k->s.eb);
+        err_t rc = type ? store_savepoint(k->s.tx, k->s.eb) : ERR_OK;
         if (!rc && type)
             rc = stk_settle(k, type->update(&k->s, r, now, prev, &replace), &refused, reason,
                             sizeof reason);
-        else if (!rc)
-            rc = store_release(k->s.tx, k->s.eb);
         if (!rc && refused) {
             rc = stk_res_status(k, r, "UPDATE_FAILED", reason, NULL);
             return rc ? rc

@@ -224,6 +224,8 @@ static err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const cha
     return rc;
 }
 
+const char *const cfn_shown[] = {"Parameters", "Tags", "RoleARN", NULL};
+
 /* A RoleARN given to CreateStack, UpdateStack or DeleteStack is passed to CloudFormation:
  * the caller needs iam:PassRole on it (AccessDenied otherwise). */
 static err_t cfn_check_role(api_ctx_t *c)
@@ -364,13 +366,8 @@ err_t cfn_update_stack(api_ctx_t *c)
                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(s, "_Template"), 1));
         jx_set(s, "_PrevParams",
                cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(s, "_Params"), 1));
-        /* what DescribeStacks shows, for a rollback to put back */
-        cJSON *shown = cJSON_CreateObject();
-        static const char *const kept[] = {"Parameters", "Tags", "RoleARN"};
-        for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(s, kept[i]);
-            if (v) cJSON_AddItemToObject(shown, kept[i], cJSON_Duplicate(v, 1));
-        }
+        cJSON *shown = cJSON_CreateObject(); /* for a rollback to put back */
+        jx_copy(shown, s, cfn_shown);
         jx_set(s, "_PrevShown", shown);
         jx_set(s, "_Template", cJSON_CreateString(text));
         jx_set(s, "_Params", bound);

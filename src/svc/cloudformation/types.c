@@ -167,16 +167,22 @@ static err_t ec2_check(cfn_step_t *s, cJSON *res, bool deleting, cfn_progress_t 
     return rc;
 }
 
+/* Deletes a resource with service:op (input in, freed here); the owning service's
+ * not-found error `gone` counts as deleted (deleted by hand: what the stack wanted). */
+static err_t delete_call(cfn_step_t *s, const char *service, const char *op, cJSON *in, err_t gone)
+{
+    cJSON *out = NULL;
+    err_t rc = cfn_call(s, service, op, in, &out);
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    return rc == gone ? ERR_OK : rc;
+}
+
 static err_t ec2_remove(cfn_step_t *s, cJSON *res)
 {
     const char *id = jx_str(res, "PhysicalResourceId");
-    if (!id) return ERR_OK;
-    cJSON *in = ec2_one_instance(id);
-    cJSON *out = NULL;
-    err_t rc = cfn_call(s, "ec2", "TerminateInstances", in, &out);
-    cJSON_Delete(in);
-    cJSON_Delete(out);
-    return rc == ERR_EC2_NOT_FOUND ? ERR_OK : rc;
+    return id ? delete_call(s, "ec2", "TerminateInstances", ec2_one_instance(id), ERR_EC2_NOT_FOUND)
+              : ERR_OK;
 }
 
 /* Properties EC2 can change on a running instance here: Tags. Anything else replaces it
@@ -276,12 +282,7 @@ static err_t ssm_remove(cfn_step_t *s, cJSON *res)
     if (!name) return ERR_OK;
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "Name", name);
-    cJSON *out = NULL;
-    err_t rc = cfn_call(s, "ssm", "DeleteDocument", in, &out);
-    cJSON_Delete(in);
-    cJSON_Delete(out);
-    /* already gone (deleted by hand): what the stack wanted */
-    return rc == ERR_SSM_INVALID_DOCUMENT ? ERR_OK : rc;
+    return delete_call(s, "ssm", "DeleteDocument", in, ERR_SSM_INVALID_DOCUMENT);
 }
 
 static err_t replace_always(cfn_step_t *s, cJSON *res, const cJSON *old_props, const cJSON *props,
