@@ -124,9 +124,7 @@ sigv4_keycache_t *auth_keys_signing_keys(auth_keys_t *k)
 
 static unsigned keys_hash(span_t id)
 {
-    unsigned h = 2166136261u;
-    for (size_t i = 0; i < id.n; i++) h = (h ^ (unsigned char)id.p[i]) * 16777619u;
-    return h;
+    return span_fnv1a(SPAN_FNV_BASIS, id);
 }
 
 static void keys_root_principal(const char *account, const char *key, auth_principal_t *who)

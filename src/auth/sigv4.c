@@ -451,8 +451,8 @@ static void sigv4_keycache_get(sigv4_keycache_t *c, const sigv4_auth_t *a, span_
         sigv4_signing_key(secret, a->scope_date, a->region, a->service, out);
         return;
     }
-    uint32_t h = 2166136261u; /* FNV-1a over the public scope, never the secret */
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)scope[i]) * 16777619u;
+    /* the slot from the public scope, never the secret */
+    uint32_t h = span_fnv1a(SPAN_FNV_BASIS, span_make(scope, n));
     sigv4_keyslot_t *s = &c->slot[h % SIGV4_KEYCACHE_SLOTS];
     pthread_mutex_lock(&c->mu);
     bool hit = s->scope_n == n && memcmp(s->scope, scope, n) == 0 && s->secret_n == secret.n &&

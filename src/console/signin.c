@@ -45,11 +45,12 @@ static signin_slot_t signin_slots[SIGNIN_SLOTS];
 /* FNV-1a of "account/user" with the user name folded to lower case (never 0). */
 static uint32_t signin_hash(const char *account, const char *user)
 {
-    uint32_t h = 2166136261u;
-    for (const char *p = account; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
-    h = (h ^ '/') * 16777619u;
-    for (const char *p = user; *p; p++)
-        h = (h ^ (unsigned char)tolower((unsigned char)*p)) * 16777619u;
+    char folded[72]; /* as long as console_signin_req_t.user */
+    size_t n = 0;
+    for (; user[n] && n < sizeof(folded); n++) folded[n] = (char)tolower((unsigned char)user[n]);
+    uint32_t h = span_fnv1a(SPAN_FNV_BASIS, span_of(account));
+    h = span_fnv1a(h, SPAN_LIT("/"));
+    h = span_fnv1a(h, span_make(folded, n));
     return h ? h : 1;
 }
 

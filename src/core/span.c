@@ -36,3 +36,9 @@ span_t span_split(span_t s, char c, span_t *head)
     *head = (span_t){s.p, (size_t)i};
     return (span_t){s.p + i + 1, s.n - (size_t)i - 1};
 }
+
+uint32_t span_fnv1a(uint32_t h, span_t s)
+{
+    for (size_t i = 0; i < s.n; i++) h = (h ^ (unsigned char)s.p[i]) * 16777619u;
+    return h;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct span {
@@ -43,5 +44,10 @@ span_t span_trim(span_t s);
 span_t span_split(span_t s, char c, span_t *head);
 /* Index of c in s, or -1. */
 long span_index(span_t s, char c);
+
+/* FNV-1a of s, continued from h (start a hash with SPAN_FNV_BASIS): a quick,
+ * non-cryptographic hash for table slots and stable derived ids. */
+#define SPAN_FNV_BASIS 2166136261u
+uint32_t span_fnv1a(uint32_t h, span_t s);
 
 #endif

@@ -11,8 +11,7 @@ static err_t managed_one(store_tx_t *tx, const iam_managed_t *m, int64_t now_ms,
     char arn[512], id[64], vid[96];
     snprintf(arn, sizeof(arn), "arn:aws:iam::aws:policy%s%s", m->path, m->name);
     /* AWS's policy ids look like ANPA + 17; ours are derived from the name, stable */
-    unsigned h = 2166136261u;
-    for (const char *p = m->name; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    uint32_t h = span_fnv1a(SPAN_FNV_BASIS, span_of(m->name));
     snprintf(id, sizeof(id), "ANPAAWSMANAGED%07X", h & 0xfffffff);
     snprintf(vid, sizeof(vid), "%s:%s", id, m->version);
     cJSON *old = NULL;

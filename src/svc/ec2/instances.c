@@ -150,8 +150,7 @@ static const char *ec2_provider_for(api_ctx_t *c, const cJSON *tags)
 /* A private address derived from the instance id, stable and unique enough. */
 static void ec2_private_ip(const char *id, char out[32])
 {
-    unsigned h = 2166136261u;
-    for (const char *p = id; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    uint32_t h = span_fnv1a(SPAN_FNV_BASIS, span_of(id));
     snprintf(out, 32, "10.%u.%u.%u", (h >> 16) & 0xff, (h >> 8) & 0xff, 1 + (h & 0xfd));
 }
 
