@@ -13,11 +13,8 @@
  * explicit deny); the explicitly denied request matches the Deny of the 10th policy, so
  * it too reads every policy. */
 
-// Build and run, from the repository root (no sanitizers, -O2):
-//   gcc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc
-//       src/core/*.c src/iam/policy*.c bench/policy_bench.c
-//       -lcjson -lcrypto -lpthread -lm -o /tmp/policy_bench
-//   /tmp/policy_bench [SECONDS per run, default 2] [RUNS, default 5]
+// Built by `make` (RelWithDebInfo: -O2, no sanitizers); run from the repository root:
+//   build/policy_bench [SECONDS per run, default 2] [RUNS, default 5]
 
 #include "iam/policy.h"
 
@@ -183,7 +180,7 @@ static double decide_rate(const policy_set_t *set, const policy_request_t *req, 
     unsigned long long n = 0;
     double t0 = now_s(), t;
     do {
-        for (int k = 0; k < 256; k++) *sink += (unsigned)policy_decide(set, req);
+        for (int k = 0; k < 256; k++) *sink += (unsigned)policy_decide(set, req, NULL);
         n += 256;
         t = now_s();
     } while (t - t0 < seconds);
@@ -248,7 +245,7 @@ int main(int argc, char **argv)
          POLICY_IMPLICIT_DENY},
     };
     for (size_t r = 0; r < sizeof(reqs) / sizeof(reqs[0]); r++) {
-        policy_decision_t got = policy_decide(&set, &reqs[r].req);
+        policy_decision_t got = policy_decide(&set, &reqs[r].req, NULL);
         if (got != reqs[r].want) {
             fprintf(stderr, "%s: got %s, want %s\n", reqs[r].label, decision_name(got),
                     decision_name(reqs[r].want));
