@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void app_config_defaults(app_config_t *cfg)
 {
@@ -27,6 +28,8 @@ void app_config_defaults(app_config_t *cfg)
     cfg->max_body = 8 * 1024 * 1024;
     cfg->max_header = 16 * 1024;
     cfg->timeout_s = 60;
+    /* max_conns (main.c), per-client limit, header and body deadlines: 0, the defaults
+     * in src/http/server.c */
     cfg->lease_ms = 30000;
     cfg->sync_full = true;
     snprintf(cfg->ec2_provider, sizeof(cfg->ec2_provider), "emulated");
@@ -48,8 +51,15 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     ids_init_system(&app->ids);
     proto_patterns_init();
 
+    /* refusals first, before anything is created or changed (docs/internals/store.md) */
+    bool exists = false;
+    err_t rc = store_check(cfg->data_dir, &exists, eb);
+    seal_t probe;
+    if (!rc && exists) rc = seal_open(&probe, cfg->data_dir, false, &app->ids, eb);
+    explicit_bzero(&probe, sizeof(probe));
+    if (rc) return rc;
     store_opts_t so = {.data_dir = cfg->data_dir, .exclusive = true, .sync_full = cfg->sync_full};
-    err_t rc = store_open(&so, &app->store, eb);
+    rc = store_open(&so, &app->store, eb);
     auth_keys_opts_t ko = {.store = app->store,
                            .data_dir = cfg->data_dir,
                            .account = cfg->account_id,
@@ -78,8 +88,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     return rc;
 }
 
-/* Splits "HOST:PORT" / "[V6]:PORT". */
-static bool app_split_listen(const char *listen, char *host, size_t cap, int *port)
+bool app_split_listen(const char *listen, char *host, size_t cap, int *port)
 {
     const char *colon = strrchr(listen, ':');
     if (!colon || colon == listen) return false;
@@ -96,12 +105,14 @@ static bool app_split_listen(const char *listen, char *host, size_t cap, int *po
     return true;
 }
 
-err_t app_start(app_t *app, errbuf_t *eb)
+err_t app_start(app_t *app, int listen_fd, errbuf_t *eb)
 {
     char host[128];
     int port;
-    if (!app_split_listen(app->cfg.listen, host, sizeof(host), &port))
+    if (!app_split_listen(app->cfg.listen, host, sizeof(host), &port)) {
+        close(listen_fd);
         return err_fail(eb, ERR_INTERNAL, "--listen wants HOST:PORT, got '%s'", app->cfg.listen);
+    }
     err_t rc = engine_start(app->engine, eb);
     http_opts_t ho = {.host = host,
                       .port = port,
@@ -109,10 +120,16 @@ err_t app_start(app_t *app, errbuf_t *eb)
                       .max_body = app->cfg.max_body,
                       .max_header = app->cfg.max_header,
                       .timeout_s = app->cfg.timeout_s,
+                      .max_conns = app->cfg.max_conns,
+                      .max_conns_per_client = app->cfg.max_conns_per_client,
+                      .header_timeout_s = app->cfg.header_timeout_s,
+                      .body_timeout_s = app->cfg.body_timeout_s,
+                      .listen_fd = listen_fd,
                       .handler = api_http_handle,
                       .ud = app,
                       .ids = &app->ids};
-    if (!rc) rc = http_start(&ho, &app->http, eb);
+    if (!rc) return http_start(&ho, &app->http, eb);
+    close(listen_fd);
     return rc;
 }
 

@@ -25,6 +25,10 @@ typedef struct app_config {
     size_t max_body;
     size_t max_header;
     int timeout_s;
+    int max_conns;            /* open HTTP connections in all (0: automatic, see main.c) */
+    int max_conns_per_client; /* open HTTP connections from one client address (0: default) */
+    int header_timeout_s;     /* a request's line and headers must arrive within this */
+    int body_timeout_s;       /* its body within this, once the headers have */
     int64_t lease_ms;
     bool sync_full;
     int64_t clock_offset_ms; /* CATALOGD_CLOCK_OFFSET_MS: shifts the clocks (tests, drills) */
@@ -61,11 +65,15 @@ typedef struct app {
 
 /* Fills cfg with the defaults (127.0.0.1:4599, ./catalogd-data, 123456789012, us-east-1). */
 void app_config_defaults(app_config_t *cfg);
-/* Opens the store (migrating it), the key store (bootstrapping root), and the engine;
- * does not start serving. */
+/* Splits "HOST:PORT" / "[V6]:PORT" into host (cap bytes) and port; false when malformed. */
+bool app_split_listen(const char *listen, char *host, size_t cap, int *port);
+/* Checks the data directory without changing anything (store_check, then the sealing key
+ * when a database exists), then opens the store (migrating it), the key store
+ * (bootstrapping root), and the engine; does not start serving. */
 err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb);
-/* Starts the engine workers and the HTTP server. */
-err_t app_start(app_t *app, errbuf_t *eb);
+/* Starts the engine workers and the HTTP server on listen_fd (from http_listen; taken
+ * over, closed on failure). */
+err_t app_start(app_t *app, int listen_fd, errbuf_t *eb);
 /* Stops serving (in-flight requests finish), stops the engine, closes the store. */
 void app_close(app_t *app);
 

@@ -6,6 +6,7 @@
 #include "console/console.h"
 #include "core/mem.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -21,7 +23,7 @@ static const char usage[] =
     "       catalogd jobs stats [options]  job counts of a data directory (JSON)\n"
     "       catalogd jobs probe --count N [--steps S] [--sleep-ms MS] [options]\n"
     "                                      enqueue diagnostic probe jobs\n"
-    "       catalogd --version | --help\n"
+    "       catalogd --version | --help        (also: catalogd serve --help)\n"
     "\n"
     "options (each also read from the environment variable in brackets):\n"
     "  --listen HOST:PORT    address to serve on [CATALOGD_LISTEN] (127.0.0.1:4599)\n"
@@ -35,6 +37,14 @@ static const char usage[] =
     "  --max-body BYTES      largest request body [CATALOGD_MAX_BODY] (8388608)\n"
     "  --max-header BYTES    largest request header block [CATALOGD_MAX_HEADER] (16384)\n"
     "  --timeout SECONDS     idle connection timeout [CATALOGD_TIMEOUT] (60)\n"
+    "  --header-timeout S    a request's line and headers must arrive within S seconds,\n"
+    "                        however slowly they trickle [CATALOGD_HEADER_TIMEOUT] (10)\n"
+    "  --body-timeout S      its body within S seconds of the headers [CATALOGD_BODY_TIMEOUT] "
+    "(60)\n"
+    "  --max-conns N         open connections in all [CATALOGD_MAX_CONNS]\n"
+    "                        (1024, at most half the open-file limit)\n"
+    "  --max-conns-per-client N   open connections from one client address\n"
+    "                        [CATALOGD_MAX_CONNS_PER_CLIENT] (128)\n"
     "  --lease-ms MS         job lease [CATALOGD_LEASE_MS] (30000)\n"
     "  --sync full|normal    fsync each commit, or leave it to WAL checkpoints\n"
     "                        [CATALOGD_SYNC] (full)\n"
@@ -91,6 +101,10 @@ static const opt_spec_t opts[] = {
     OPT_X("--max-body", "CATALOGD_MAX_BODY", 'z', max_body),
     OPT_X("--max-header", "CATALOGD_MAX_HEADER", 'z', max_header),
     OPT_X("--timeout", "CATALOGD_TIMEOUT", 'i', timeout_s),
+    OPT_X("--header-timeout", "CATALOGD_HEADER_TIMEOUT", 'i', header_timeout_s),
+    OPT_X("--body-timeout", "CATALOGD_BODY_TIMEOUT", 'i', body_timeout_s),
+    OPT_X("--max-conns", "CATALOGD_MAX_CONNS", 'i', max_conns),
+    OPT_X("--max-conns-per-client", "CATALOGD_MAX_CONNS_PER_CLIENT", 'i', max_conns_per_client),
     OPT_X("--lease-ms", "CATALOGD_LEASE_MS", 'l', lease_ms),
     OPT_X("--sync", "CATALOGD_SYNC", 'y', sync_full),
     OPT_S("--ec2-provider", "CATALOGD_EC2_PROVIDER", ec2_provider),
@@ -150,6 +164,35 @@ static bool opt_set(app_config_t *cfg, const opt_spec_t *o, const char *value)
     return false;
 }
 
+/* Raises the open-file limit to its hard limit (connections, the database and job
+ * processes all take descriptors) and settles --max-conns against it: by default 1024 or
+ * half the limit, whichever is less; a larger explicit value is refused, so the listener
+ * never runs out of descriptors and stops accepting for everyone. */
+static bool config_conns(app_config_t *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return true;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    long long fds = rl.rlim_cur == RLIM_INFINITY ? 1LL << 20 : (long long)rl.rlim_cur;
+    long long half = fds / 2;
+    if (!cfg->max_conns) {
+        cfg->max_conns = (int)(half < 1024 ? half : 1024);
+        return true;
+    }
+    if (cfg->max_conns > half) {
+        fprintf(stderr,
+                "catalogd: --max-conns %d is more than half the open-file limit (%lld); "
+                "raise the limit (ulimit -n) or lower --max-conns\n",
+                cfg->max_conns, fds);
+        return false;
+    }
+    return true;
+}
+
 static bool config_check(const app_config_t *cfg)
 {
     size_t n = strlen(cfg->account_id);
@@ -161,7 +204,17 @@ static bool config_check(const app_config_t *cfg)
     if (!region_ok) fprintf(stderr, "catalogd: --region must look like us-east-1\n");
     bool prov_ok = !strcmp(cfg->ec2_provider, "emulated") || !strcmp(cfg->ec2_provider, "exec");
     if (!prov_ok) fprintf(stderr, "catalogd: --ec2-provider must be emulated or exec\n");
-    return ok && region_ok && prov_ok;
+    char host[128];
+    int port;
+    unsigned char addr[sizeof(struct in6_addr)];
+    bool listen_ok = app_split_listen(cfg->listen, host, sizeof(host), &port) &&
+                     (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1);
+    if (!listen_ok)
+        fprintf(stderr, "catalogd: --listen wants HOST:PORT (a numeric address), got '%s'\n",
+                cfg->listen);
+    bool dir_ok = cfg->data_dir[0] != '\0';
+    if (!dir_ok) fprintf(stderr, "catalogd: --data-dir must not be empty\n");
+    return ok && region_ok && prov_ok && listen_ok && dir_ok;
 }
 
 /* Environment first, then flags over it. argv[first..] are the options. Extra numeric
@@ -232,7 +285,7 @@ static bool config_parse(app_config_t *cfg, int argc, char **argv, int first, in
             matched = true;
         }
         if (!matched) {
-            fprintf(stderr, "catalogd: unknown option '%s'\n\n%s", a, usage);
+            fprintf(stderr, "catalogd: unknown option '%s' (catalogd --help lists them)\n", a);
             return false;
         }
     }
@@ -267,12 +320,34 @@ static void banner(const app_t *app)
     fflush(stdout);
 }
 
+/* True when argv[first..] asks for help (then the usage is printed on stdout). */
+static bool wants_help(int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return true;
+        }
+    return false;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     app_config_t cfg;
     int unused = 0;
-    if (!config_parse(&cfg, argc, argv, 2, &unused, &unused, &unused)) return 2;
+    if (wants_help(argc, argv, 2)) return 0;
+    if (!config_parse(&cfg, argc, argv, 2, &unused, &unused, &unused) || !config_conns(&cfg))
+        return 2;
     log_setup(cfg.log_level, 2);
+    /* the port first: a taken port is refused before the data directory is touched */
+    char host[128];
+    int port = 0, listen_fd = -1;
+    app_split_listen(cfg.listen, host, sizeof(host), &port);
+    errbuf_t leb = {{0}};
+    if (http_listen(host, port, &listen_fd, &leb)) {
+        fprintf(stderr, "catalogd: %s\n", leb.msg);
+        return 1;
+    }
     /* Signals are taken by sigwait below; every thread created after this inherits the mask. */
     sigset_t set;
     sigemptyset(&set);
@@ -285,7 +360,10 @@ static int cmd_serve(int argc, char **argv)
     errbuf_t eb = {{0}};
     err_t rc = app_open(&app, &cfg, &eb);
     if (!rc) rc = console_prepare(&app, &eb);
-    if (!rc) rc = app_start(&app, &eb);
+    if (rc)
+        close(listen_fd);
+    else
+        rc = app_start(&app, listen_fd, &eb);
     if (rc) {
         fprintf(stderr, "catalogd: %s\n", eb.msg);
         app_close(&app);
@@ -304,6 +382,7 @@ static int cmd_serve(int argc, char **argv)
 
 static int cmd_jobs(int argc, char **argv)
 {
+    if (wants_help(argc, argv, 2)) return 0;
     if (argc < 3 || (strcmp(argv[2], "stats") && strcmp(argv[2], "probe"))) {
         fputs(usage, stderr);
         return 2;
@@ -351,6 +430,6 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "serve")) return cmd_serve(argc, argv);
     if (!strcmp(argv[1], "jobs")) return cmd_jobs(argc, argv);
-    fprintf(stderr, "catalogd: unknown command '%s'\n\n%s", argv[1], usage);
+    fprintf(stderr, "catalogd: unknown command '%s' (catalogd --help lists them)\n", argv[1]);
     return 2;
 }

@@ -11,21 +11,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-err_t seal_open(seal_t *s, const char *dir, ids_t *ids, errbuf_t *eb)
+err_t seal_open(seal_t *s, const char *dir, bool create, ids_t *ids, errbuf_t *eb)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/master.key", dir);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
+        unsigned char extra;
         ssize_t n = read(fd, s->key, sizeof(s->key));
+        ssize_t more = n == (ssize_t)sizeof(s->key) ? read(fd, &extra, 1) : 0;
         close(fd);
-        if (n != (ssize_t)sizeof(s->key))
-            return err_fail(eb, ERR_STORE, "key file %s is damaged (want %zu bytes)", path,
-                            sizeof(s->key));
+        if (n != (ssize_t)sizeof(s->key) || more != 0)
+            return err_fail(eb, ERR_STORE,
+                            "key file %s is damaged (%s; want %zu bytes): restore it from a "
+                            "backup; the database's secrets are sealed with it",
+                            path, n <= 0 ? "empty" : "wrong size", sizeof(s->key));
         return ERR_OK;
     }
     if (errno != ENOENT)
         return err_fail(eb, ERR_STORE, "cannot read %s: %s", path, strerror(errno));
+    if (!create)
+        return err_fail(eb, ERR_STORE,
+                        "key file %s is missing, but the database beside it holds secrets sealed "
+                        "with it: restore it from a backup (only a first start creates it)",
+                        path);
     ids->fill(ids, s->key, sizeof(s->key));
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return err_fail(eb, ERR_STORE, "cannot create %s: %s", path, strerror(errno));

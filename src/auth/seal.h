@@ -12,8 +12,11 @@ typedef struct seal {
     unsigned char key[32];
 } seal_t;
 
-/* Loads <dir>/master.key, creating it (0600, random) on first use. ERR_STORE on I/O errors. */
-err_t seal_open(seal_t *s, const char *dir, ids_t *ids, errbuf_t *eb);
+/* Loads <dir>/master.key; when it does not exist, creates it (0600, random) if create is
+ * set (a first start, with no sealed secrets yet), else refuses: a new key would leave
+ * every sealed secret unreadable. ERR_STORE with one line naming the file when it is
+ * missing (and !create), empty, of the wrong size or unreadable. */
+err_t seal_open(seal_t *s, const char *dir, bool create, ids_t *ids, errbuf_t *eb);
 /* Appends "v1:" + base64(nonce | ciphertext | tag) of plain to out. */
 bool seal_seal(const seal_t *s, ids_t *ids, span_t plain, buf_t *out);
 /* Appends the plaintext of sealed to out; false when it was tampered with or is not ours. */

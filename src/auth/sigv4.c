@@ -9,7 +9,9 @@
 #include "core/mem.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -491,6 +493,40 @@ err_t sigv4_verify(const sigv4_request_t *req, const sigv4_auth_t *a, span_t sec
     return sigv4_verify_cached(req, a, secret, NULL, eb);
 }
 
+/* True when name is in the signature's signed-header list. */
+static bool sigv4_is_signed(const sigv4_auth_t *a, span_t name)
+{
+    size_t pos = 0;
+    span_t elem;
+    while (sigv4_list_next(a->signed_headers, &pos, ';', a->presigned, &elem))
+        if (span_eq_nocase(elem, name)) return true;
+    return false;
+}
+
+/* Every x-amz-* header the request carries must be signed, or a captured request could be
+ * replayed with, say, another X-Amz-Target. The one exception is X-Amz-Security-Token,
+ * which AWS's own signers may add after signing (the suite's post-sts-header-after) and
+ * which cannot be swapped: it must belong to the signing access key. ERR_OK, or
+ * ERR_SIGNATURE_MISMATCH naming the unsigned headers. */
+static err_t sigv4_check_amz_signed(const sigv4_request_t *req, const sigv4_auth_t *a, errbuf_t *eb)
+{
+    char names[512];
+    size_t n = 0;
+    names[0] = '\0';
+    for (size_t i = 0; i < req->n_headers; i++) {
+        span_t h = req->headers[i].name;
+        if (h.n < 6 || !span_eq_nocase(span_make(h.p, 6), SPAN_LIT("x-amz-")) ||
+            span_eq_nocase(h, SPAN_LIT("x-amz-security-token")) || sigv4_is_signed(a, h))
+            continue;
+        int w = snprintf(names + n, sizeof(names) - n, "%s%.*s", n ? ", " : "", SIGV4_ARG(h));
+        if (w > 0) n = n + (size_t)w < sizeof(names) ? n + (size_t)w : sizeof(names) - 1;
+    }
+    if (!n) return ERR_OK;
+    for (size_t i = 0; i < n; i++) names[i] = (char)tolower((unsigned char)names[i]);
+    return err_fail(eb, ERR_SIGNATURE_MISMATCH,
+                    "There were headers present in the request which were not signed: %s", names);
+}
+
 err_t sigv4_verify_cached(const sigv4_request_t *req, const sigv4_auth_t *a, span_t secret,
                           sigv4_keycache_t *cache, errbuf_t *eb)
 {
@@ -501,6 +537,8 @@ err_t sigv4_verify_cached(const sigv4_request_t *req, const sigv4_auth_t *a, spa
                         "Date in Credential scope does not match YYYYMMDD from ISO-8601 version "
                         "of date from HTTP: '%.*s' != '%.8s', from '%s'.",
                         SIGV4_ARG(a->scope_date), date, date);
+    err_t rc = sigv4_check_amz_signed(req, a, eb);
+    if (rc) return rc;
     if (!sigv4_payload_hash_ok(req))
         return err_fail(eb, ERR_SIGNATURE_MISMATCH, SIGV4_MISMATCH_MSG);
     unsigned char key[32];

@@ -66,7 +66,9 @@ err_t sigv4_check_time(const sigv4_auth_t *a, int64_t now_ms, errbuf_t *eb);
  * x-amz-content-sha256 header must also be the body's hash, else the body would go
  * unauthenticated; a presigned request whose X-Amz-Security-Token was added after signing
  * is accepted too, as AWS accepts an unsigned token header; the credential scope's date
- * must be the request's):
+ * must be the request's; every x-amz-* header the request carries must be signed, but for
+ * X-Amz-Security-Token, else "There were headers present in the request which were not
+ * signed: <names>"):
  * ERR_OK or ERR_SIGNATURE_MISMATCH (AWS's "The request signature we calculated does not
  * match the signature you provided. Check your AWS Secret Access Key and signing method.
  * Consult the service documentation for details."). Does not check the time. */

@@ -56,6 +56,12 @@ typedef struct http_opts {
     size_t max_body;
     size_t max_header;
     int timeout_s; /* idle connection timeout */
+    /* connection limits (0: the defaults in server.c) */
+    int max_conns;            /* open connections in all */
+    int max_conns_per_client; /* open connections from one client address */
+    int header_timeout_s;     /* the request line and headers must arrive within this */
+    int body_timeout_s;       /* the body must arrive within this once the headers have */
+    int listen_fd;            /* a socket from http_listen (taken over), or -1: bind host:port */
     http_handler_fn handler;
     void *ud;
     ids_t *ids;
@@ -63,7 +69,12 @@ typedef struct http_opts {
 
 typedef struct http_server http_server_t;
 
-/* Binds and starts serving. ERR_INTERNAL with a message (address in use, bad address). */
+/* Binds host:port exclusively (no address or port sharing with another process) and
+ * listens; *fd is the listening socket, for http_opts.listen_fd. ERR_INTERNAL with one line
+ * naming the address and the reason (in use, not a numeric address, permission). */
+err_t http_listen(const char *host, int port, int *fd, errbuf_t *eb);
+/* Starts serving on o->listen_fd (closed by http_stop, or here on failure), or binds
+ * o->host:o->port itself when it is -1. ERR_INTERNAL with a message. */
 err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb);
 /* The bound port. */
 int http_port(const http_server_t *s);

@@ -2,12 +2,16 @@
  * header collection in arrival order, response queueing and the request log line. */
 #include "http/http.h"
 
+#include "http/guard.h"
+
 #include "core/arena.h"
 #include "core/clk.h"
 #include "core/log.h"
 #include "core/mem.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -24,9 +28,16 @@
  * when the response starts), so every KiB here costs on each keep-alive request. */
 #define HTTP_POOL_SLACK (8 * 1024)
 
+/* Connection limits when http_opts leaves them 0 (docs/architecture.md, HTTP) */
+#define HTTP_DEFAULT_MAX_CONNS            1024
+#define HTTP_DEFAULT_MAX_CONNS_PER_CLIENT 128
+#define HTTP_DEFAULT_HEADER_TIMEOUT_S     10
+#define HTTP_DEFAULT_BODY_TIMEOUT_S       60
+
 struct http_server {
     http_opts_t o;
     struct MHD_Daemon *d;
+    http_guard_t *guard; /* header and body deadlines */
     int port;
 };
 
@@ -68,6 +79,7 @@ static void http_completed_cb(void *cls, struct MHD_Connection *c, void **con_cl
 {
     http_state_t *st = *con_cls;
     if (!st) return;
+    http_guard_phase(st->srv->guard, c, HTTP_PHASE_KEEPALIVE);
     buf_free(&st->body);
     arena_free(&st->arena);
     free(st);
@@ -132,6 +144,7 @@ static void http_client_ip(struct MHD_Connection *c, char *out, size_t cap)
 static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, const char *method)
 {
     http_server_t *srv = st->srv;
+    http_guard_phase(srv->guard, c, HTTP_PHASE_BUSY);
     hdr_collect_t h = {.arena = &st->arena};
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_hdr_cb, &h);
     char ip[INET6_ADDRSTRLEN + 1];
@@ -214,9 +227,12 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const
     if (!st) return MHD_NO; /* cannot happen: the URI callback always sets it */
     if (!st->started) {
         st->started = true;
+        http_guard_phase(st->srv->guard, c, HTTP_PHASE_BODY);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && http_content_lengths_conflict(c, cl)) {
-            /* RFC 9112 §6.3: a guard against request smuggling */
+        if (cl && (http_content_lengths_conflict(c, cl) ||
+                   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))) {
+            /* RFC 9112 §6.1, §6.3: guards against request smuggling (two lengths, or a
+             * length beside a transfer coding, which the sender must never send) */
             st->limit = ERR_BAD_HTTP;
             return http_respond(st, c, method);
         }
@@ -250,40 +266,95 @@ static void http_mhd_log(void *cls, const char *fm, va_list ap)
     log_debug("libmicrohttpd", "\"detail\":\"%s\"", log_escape(em, sizeof(em), msg));
 }
 
-err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb)
+/* ---- listening socket and connection limits ------------------------------------------ */
+
+err_t http_listen(const char *host, int port, int *fd, errbuf_t *eb)
 {
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-    if (inet_pton(AF_INET, o->host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+    socklen_t len;
+    if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
         struct sockaddr_in *a = (struct sockaddr_in *)&ss;
         a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)o->port);
-    } else if (inet_pton(AF_INET6, o->host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+        a->sin_port = htons((uint16_t)port);
+        len = sizeof(*a);
+    } else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)o->port);
-        flags |= MHD_USE_IPv6;
+        a->sin6_port = htons((uint16_t)port);
+        len = sizeof(*a);
     } else {
-        return err_fail(eb, ERR_INTERNAL, "listen address %s is not a numeric IP address", o->host);
+        return err_fail(eb, ERR_INTERNAL, "listen address %s is not a numeric IP address", host);
     }
+    int s = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return err_fail(eb, ERR_INTERNAL, "cannot listen on %s:%d: %s", host, port,
+                        strerror(errno));
+    /* SO_REUSEADDR only lets a restart bind past its predecessor's TIME_WAIT connections;
+     * no SO_REUSEPORT, so a second process can never share the port */
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (ss.ss_family == AF_INET6) setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(s, (struct sockaddr *)&ss, len) != 0 || listen(s, SOMAXCONN) != 0) {
+        int e = errno;
+        close(s);
+        return err_fail(eb, ERR_INTERNAL, "cannot listen on %s:%d: %s", host, port,
+                        e == EADDRINUSE ? "the port is in use by another process" : strerror(e));
+    }
+    *fd = s;
+    return ERR_OK;
+}
+
+/* The port socket fd is bound to, or fallback. */
+static int http_bound_port(int fd, int fallback)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return fallback;
+    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6) return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return fallback;
+}
+
+static unsigned http_or(int v, int dflt)
+{
+    return (unsigned)(v > 0 ? v : dflt);
+}
+
+err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb)
+{
+    int fd = o->listen_fd;
+    err_t rc = fd >= 0 ? ERR_OK : http_listen(o->host, o->port, &fd, eb);
+    if (rc) return rc;
     http_server_t *s = xcalloc(1, sizeof(*s));
     s->o = *o;
+    unsigned idle = http_or(o->timeout_s, 60);
+    rc = http_guard_start(http_or(o->header_timeout_s, HTTP_DEFAULT_HEADER_TIMEOUT_S),
+                          http_or(o->body_timeout_s, HTTP_DEFAULT_BODY_TIMEOUT_S), (int)idle,
+                          &s->guard, eb);
+    if (rc) {
+        close(fd);
+        free(s);
+        return rc;
+    }
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     s->d = MHD_start_daemon(
-        flags, (uint16_t)o->port, NULL, NULL, http_access_cb, s, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 2),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s > 0 ? o->timeout_s : 60),
+        flags, 0, NULL, NULL, http_access_cb, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+        MHD_OPTION_THREAD_POOL_SIZE, http_or(o->threads, 2), MHD_OPTION_CONNECTION_TIMEOUT, idle,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(o->max_header + HTTP_POOL_SLACK),
         MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb,
-        s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_END);
+        s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
+        /* connection limits: see guard.h and docs/architecture.md (HTTP) */
+        MHD_OPTION_CONNECTION_LIMIT, http_or(o->max_conns, HTTP_DEFAULT_MAX_CONNS),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        http_or(o->max_conns_per_client, HTTP_DEFAULT_MAX_CONNS_PER_CLIENT),
+        MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, s->guard, MHD_OPTION_END);
     if (!s->d) {
+        http_guard_stop(s->guard); /* fd: MHD may have closed it; the process is ending */
         free(s);
-        return err_fail(eb, ERR_INTERNAL, "cannot listen on %s:%d (address in use?)", o->host,
-                        o->port);
+        return err_fail(eb, ERR_INTERNAL, "cannot serve on %s:%d", o->host, o->port);
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : o->port;
+    s->port = http_bound_port(fd, o->port);
     *out = s;
     return ERR_OK;
 }
@@ -299,5 +370,6 @@ void http_stop(http_server_t *s)
     MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
     MHD_stop_daemon(s->d);                    /* joins the pool: running handlers finish */
     if (fd != MHD_INVALID_SOCKET) close(fd);
+    http_guard_stop(s->guard);
     free(s);
 }

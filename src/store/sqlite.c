@@ -162,9 +162,88 @@ static void sq_conn_close(sq_conn_t *c)
     free(c);
 }
 
+/* ---- start-up checks ------------------------------------------------------------------ */
+
+/* True when the SQLite database at path (which exists and starts with SQLite's header)
+ * holds catalogd's schema: the migrations table and the first migration's tables. Opened
+ * read-only; and "immutable" unless a write-ahead log is there to be read (a crash, or a
+ * running daemon, whose -wal and -shm files exist already), so that no -wal or -shm file
+ * is created beside a database that is then refused. */
+static bool sq_is_catalogd(const char *path)
+{
+    char wal[4200], uri[13000];
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    struct stat ws;
+    bool has_wal = stat(wal, &ws) == 0;
+    size_t n = (size_t)snprintf(uri, sizeof(uri), "file:");
+    for (const char *p = path; *p && n + 4 < sizeof(uri); p++) /* URI-escape what SQLite reads */
+        n += (size_t)(*p == '%' || *p == '?' || *p == '#'
+                          ? snprintf(uri + n, sizeof(uri) - n, "%%%02X", (unsigned char)*p)
+                          : snprintf(uri + n, sizeof(uri) - n, "%c", *p));
+    snprintf(uri + n, sizeof(uri) - n, "%s", has_wal ? "" : "?immutable=1");
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    bool ok =
+        sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db,
+                           "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                           "name IN ('schema_migrations', 'meta', 'access_keys')",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 3;
+    sqlite3_finalize(st);
+    sqlite3_close_v2(db);
+    return ok;
+}
+
+err_t store_check(const char *data_dir, bool *exists, errbuf_t *eb)
+{
+    const char *dir = data_dir && *data_dir ? data_dir : ".";
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/catalogd.db", dir);
+    *exists = false;
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (errno == ENOENT) return ERR_OK; /* first start: created by store_open */
+        return err_fail(eb, ERR_STORE, "cannot use data directory %s: %s", dir, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode))
+        return err_fail(eb, ERR_STORE, "data directory %s is not a directory", dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return err_fail(eb, ERR_STORE, "data directory %s is not writable by this user: %s", dir,
+                        strerror(errno));
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT) return ERR_OK; /* first start */
+        return err_fail(eb, ERR_STORE, "cannot read database %s: %s", path, strerror(errno));
+    }
+    *exists = true;
+    if (!S_ISREG(st.st_mode))
+        return err_fail(eb, ERR_STORE, "database %s is not a regular file", path);
+    if (st.st_size == 0)
+        return err_fail(eb, ERR_STORE,
+                        "database %s is empty (0 bytes): restore it from a backup, or remove it "
+                        "to start a new installation",
+                        path);
+    char head[16] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return err_fail(eb, ERR_STORE, "cannot read database %s: %s", path, strerror(errno));
+    ssize_t n = read(fd, head, sizeof(head));
+    close(fd);
+    if (n != (ssize_t)sizeof(head) || memcmp(head, "SQLite format 3", 16) != 0)
+        return err_fail(eb, ERR_STORE, "database %s is not a SQLite database", path);
+    if (!sq_is_catalogd(path))
+        return err_fail(eb, ERR_STORE,
+                        "database %s is not a catalogd database (no catalogd tables in it)", path);
+    return ERR_OK;
+}
+
 static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
 {
     const char *dir = o->data_dir && *o->data_dir ? o->data_dir : ".";
+    bool exists = false;
+    err_t rc0 = store_check(dir, &exists, eb);
+    if (rc0) return rc0;
+    s->created = !exists;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return err_fail(eb, ERR_STORE, "cannot create data directory %s: %s", dir, strerror(errno));
     sq_store_t *q = xcalloc(1, sizeof(*q));
@@ -182,9 +261,12 @@ static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
         snprintf(lock, sizeof(lock), "%s/catalogd.lock", dir);
         q->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (q->lock_fd < 0 || flock(q->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            err_t e =
-                err_fail(eb, ERR_STORE, "data directory %s is in use by another catalogd (lock %s)",
-                         dir, lock);
+            err_t e = q->lock_fd < 0 ? err_fail(eb, ERR_STORE, "cannot create lock file %s: %s",
+                                                lock, strerror(errno))
+                                     : err_fail(eb, ERR_STORE,
+                                                "data directory %s is in use by another "
+                                                "catalogd (lock %s)",
+                                                dir, lock);
             sq_store_t *qq = q;
             s->impl = NULL;
             if (qq->lock_fd >= 0) close(qq->lock_fd);

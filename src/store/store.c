@@ -78,6 +78,11 @@ void store_close(store_t *s)
     free(s);
 }
 
+bool store_created(const store_t *s)
+{
+    return s->created;
+}
+
 int store_schema_version(store_t *s)
 {
     return s->schema_version;

@@ -26,6 +26,14 @@ typedef struct store_opts {
 /* Opens the store and applies pending migrations. ERR_STORE with a message on failure
  * (unwritable directory, directory locked by another daemon, corrupt database). */
 err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb);
+/* Read-only start-up checks of a data directory, before anything is created or changed:
+ * *exists tells whether it holds a database (false: a first start, which store_open
+ * creates). ERR_STORE with one line naming the path when the directory is not a writable
+ * directory, or the database is empty (0 bytes), not SQLite, or not catalogd's. store_open
+ * runs them too. */
+err_t store_check(const char *data_dir, bool *exists, errbuf_t *eb);
+/* True when store_open created the database (a first start). */
+bool store_created(const store_t *s);
 /* Closes every connection; no transaction may be open. NULL is fine. */
 void store_close(store_t *s);
 /* Applied schema version, for diagnostics. */

@@ -29,6 +29,7 @@ typedef struct store_backend {
 struct store {
     const store_backend_t *be;
     int schema_version;
+    bool created; /* the backend created the database in this open (a first start) */
     void *impl;
 };
 

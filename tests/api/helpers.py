@@ -7,6 +7,7 @@ Fixtures and the daemon itself live in conftest.py; this module is imported by n
 import json
 import os
 import re
+import subprocess
 import time
 
 import pytest
@@ -139,3 +140,13 @@ def hook_records(hook_dir, transition, instance_id=None, ext="log"):
     <transition>" lines, as tuples, only instance_id's when given."""
     rows = [tuple(r) for r in log_lines(os.path.join(hook_dir, "%s.%s" % (transition, ext)))]
     return [r for r in rows if instance_id is None or r[1] == instance_id]
+
+
+def run_bin(*args, env=None, timeout=30, **kw):
+    """Runs the catalogd binary to completion (text output); kw goes to subprocess.run."""
+    from conftest import BIN
+
+    e = dict(os.environ)
+    e.update(env or {})
+    return subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=timeout,
+                          env=e, **kw)

@@ -14,17 +14,11 @@ import botocore.config
 import botocore.exceptions
 import pytest
 
-from conftest import ACCOUNT, BIN, CLI_V2, CLIS, REGION, REPO, ROOT_KEY, ROOT_SECRET, free_port
+from conftest import ACCOUNT, CLI_V2, CLIS, REGION, REPO, ROOT_KEY, ROOT_SECRET, free_port
+from helpers import run_bin
 
 NO_ENV_KEYS = {"CATALOGD_ROOT_ACCESS_KEY_ID": "", "CATALOGD_ROOT_SECRET_ACCESS_KEY": ""}
 ROOT_ARN = "arn:aws:iam::%s:root" % ACCOUNT
-
-
-def run_bin(*args, env=None, timeout=30):
-    e = dict(os.environ)
-    e.update(env or {})
-    return subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=timeout,
-                          env=e)
 
 
 def sts_with(d, key, secret):

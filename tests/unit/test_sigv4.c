@@ -494,9 +494,18 @@ static void test_verify_refusals(void)
     h[3] = HDR("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD"); /* unsigned, and not the body's */
     req.n_headers = 4;
     CHECK_INT(parse_verify(&req, SECRET, &eb), ERR_SIGNATURE_MISMATCH);
-    CHECK_STR(eb.msg, "The request signature we calculated does not match the signature you "
-                      "provided. Check your AWS Secret Access Key and signing method. Consult "
-                      "the service documentation for details.");
+    CHECK_STR(eb.msg, "There were headers present in the request which were not signed: "
+                      "x-amz-content-sha256");
+    /* every x-amz-* header must be signed (a swapped X-Amz-Target would replay)... */
+    h[3] = HDR("X-Amz-Target", "AmazonSSM.DeleteDocument");
+    CHECK_INT(parse_verify(&req, SECRET, &eb), ERR_SIGNATURE_MISMATCH);
+    CHECK_STR(eb.msg, "There were headers present in the request which were not signed: "
+                      "x-amz-target");
+    /* ...but for the session token, which signers may add after signing */
+    h[3] = HDR("X-Amz-Security-Token", "token");
+    CHECK_INT(parse_verify(&req, SECRET, &eb), ERR_OK);
+    h[3] = HDR("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793"); /* not x-amz- */
+    CHECK_INT(parse_verify(&req, SECRET, &eb), ERR_OK);
     req.n_headers = 3;
 
     /* Presigned: only the X-Amz-Signature that carried the signature is left unsigned. */
