@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -214,6 +215,14 @@ static bool config_check(const app_config_t *cfg)
                 cfg->listen);
     bool dir_ok = cfg->data_dir[0] != '\0';
     if (!dir_ok) fprintf(stderr, "catalogd: --data-dir must not be empty\n");
+    const char *dirs[][2] = {{"--template-dir", cfg->template_dir},
+                             {"--console-dir", cfg->console_dir}};
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        struct stat st;
+        if (!dirs[i][1][0] || (stat(dirs[i][1], &st) == 0 && S_ISDIR(st.st_mode))) continue;
+        fprintf(stderr, "catalogd: %s %s is not a directory\n", dirs[i][0], dirs[i][1]);
+        dir_ok = false;
+    }
     return ok && region_ok && prov_ok && listen_ok && dir_ok;
 }
 

@@ -164,12 +164,12 @@ static void sq_conn_close(sq_conn_t *c)
 
 /* ---- start-up checks ------------------------------------------------------------------ */
 
-/* True when the SQLite database at path (which exists and starts with SQLite's header)
+/* Checks that the SQLite database at path (which exists and starts with SQLite's header)
  * holds catalogd's schema: the migrations table and the first migration's tables. Opened
  * read-only; and "immutable" unless a write-ahead log is there to be read (a crash, or a
  * running daemon, whose -wal and -shm files exist already), so that no -wal or -shm file
- * is created beside a database that is then refused. */
-static bool sq_is_catalogd(const char *path)
+ * is created beside a database that is then refused. ERR_STORE naming path otherwise. */
+static err_t sq_check_schema(const char *path, errbuf_t *eb)
 {
     char wal[4200], uri[13000];
     snprintf(wal, sizeof(wal), "%s-wal", path);
@@ -183,16 +183,24 @@ static bool sq_is_catalogd(const char *path)
     snprintf(uri + n, sizeof(uri) - n, "%s", has_wal ? "" : "?immutable=1");
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    bool ok =
-        sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db,
-                           "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
-                           "name IN ('schema_migrations', 'meta', 'access_keys')",
-                           -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 3;
+    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db,
+                                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                                "name IN ('schema_migrations', 'meta', 'access_keys')",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    err_t e = ERR_OK;
+    if (found < 0)
+        e = err_fail(eb, ERR_STORE, "cannot read database %s: %s", path,
+                     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    else if (found != 3)
+        e = err_fail(eb, ERR_STORE, "database %s is not a catalogd database (no catalogd tables)",
+                     path);
     sqlite3_finalize(st);
     sqlite3_close_v2(db);
-    return ok;
+    return e;
 }
 
 err_t store_check(const char *data_dir, bool *exists, errbuf_t *eb)
@@ -209,7 +217,7 @@ err_t store_check(const char *data_dir, bool *exists, errbuf_t *eb)
     if (!S_ISDIR(st.st_mode))
         return err_fail(eb, ERR_STORE, "data directory %s is not a directory", dir);
     if (access(dir, W_OK | X_OK) != 0)
-        return err_fail(eb, ERR_STORE, "data directory %s is not writable by this user: %s", dir,
+        return err_fail(eb, ERR_STORE, "data directory %s is not writable: %s", dir,
                         strerror(errno));
     if (stat(path, &st) != 0) {
         if (errno == ENOENT) return ERR_OK; /* first start */
@@ -231,10 +239,7 @@ err_t store_check(const char *data_dir, bool *exists, errbuf_t *eb)
     close(fd);
     if (n != (ssize_t)sizeof(head) || memcmp(head, "SQLite format 3", 16) != 0)
         return err_fail(eb, ERR_STORE, "database %s is not a SQLite database", path);
-    if (!sq_is_catalogd(path))
-        return err_fail(eb, ERR_STORE,
-                        "database %s is not a catalogd database (no catalogd tables in it)", path);
-    return ERR_OK;
+    return sq_check_schema(path, eb);
 }
 
 static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)

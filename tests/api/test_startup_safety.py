@@ -136,6 +136,17 @@ def test_database_from_an_earlier_run_starts(installed, fresh_daemon):
     assert [u["UserName"] for u in d.client("iam").list_users()["Users"]] == ["sealed"]
 
 
+def test_database_after_a_crash_starts(fresh_daemon):
+    """kill -9 leaves the write-ahead log beside the database: the check reads through it
+    (the user below may exist only in the log) and the daemon starts."""
+    d = fresh_daemon()
+    d.client("iam").create_user(UserName="in-the-log")
+    d.kill9()
+    assert os.path.exists(os.path.join(d.data_dir, "catalogd.db-wal"))
+    d2 = fresh_daemon(data_dir=d.data_dir)
+    assert [u["UserName"] for u in d2.client("iam").list_users()["Users"]] == ["in-the-log"]
+
+
 # ---- the sealing key ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("damage", ["missing", "empty", "short", "long"])
@@ -192,6 +203,8 @@ def test_unwritable_data_dir_is_not_reported_in_use(fresh_daemon, has_db):
         (["--log-level", "loud"], "invalid value 'loud' for --log-level"),
         (["--no-such-flag"], "unknown option '--no-such-flag'"),
         (["--sync"], "--sync needs a value"),
+        (["--template-dir", "/nonexistent/templates"], "--template-dir /nonexistent/templates is not a directory"),
+        (["--console-dir", "/nonexistent/console"], "--console-dir /nonexistent/console is not a directory"),
     ],
 )
 def test_bad_flag_refused_before_anything_is_created(tmp_path, args, text):
