@@ -45,7 +45,7 @@ static const char usage[] =
     "  --max-conns N         open connections in all [CATALOGD_MAX_CONNS]\n"
     "                        (1024, at most half the open-file limit)\n"
     "  --max-conns-per-client N   open connections from one client address\n"
-    "                        [CATALOGD_MAX_CONNS_PER_CLIENT] (128)\n"
+    "                        [CATALOGD_MAX_CONNS_PER_CLIENT] (256)\n"
     "  --lease-ms MS         job lease [CATALOGD_LEASE_MS] (30000)\n"
     "  --sync full|normal    fsync each commit, or leave it to WAL checkpoints\n"
     "                        [CATALOGD_SYNC] (full)\n"

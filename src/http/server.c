@@ -30,7 +30,7 @@
 
 /* Connection limits when http_opts leaves them 0 (docs/architecture.md, HTTP) */
 #define HTTP_DEFAULT_MAX_CONNS            1024
-#define HTTP_DEFAULT_MAX_CONNS_PER_CLIENT 128
+#define HTTP_DEFAULT_MAX_CONNS_PER_CLIENT 256
 #define HTTP_DEFAULT_HEADER_TIMEOUT_S     10
 #define HTTP_DEFAULT_BODY_TIMEOUT_S       60
 
