@@ -8,7 +8,9 @@
 #include "store/store_int.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int count_rows(store_t *s, const char *kind)
 {
@@ -60,6 +62,39 @@ static void test_ids(void)
     CHECK_STR(x, y);
 }
 
+/* store_check refuses what is not a catalogd database, and changes nothing doing so. */
+static void test_store_check(void)
+{
+    char dir[] = "/tmp/catalogd-check-XXXXXX", path[128];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/catalogd.db", dir);
+    errbuf_t eb = {{0}};
+    bool exists = true;
+    CHECK_INT(store_check(dir, &exists, &eb), ERR_OK); /* no database: a first start */
+    CHECK(!exists);
+    const struct {
+        const char *bytes;
+        size_t n;
+        const char *says;
+    } bad[] = {{"", 0, "is empty (0 bytes)"},
+               {"not a database at all, just some text.", 38, "is not a SQLite database"}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        FILE *f = fopen(path, "wb");
+        CHECK(f && fwrite(bad[i].bytes, 1, bad[i].n, f) == bad[i].n);
+        if (f) fclose(f);
+        CHECK_INT(store_check(dir, &exists, &eb), ERR_STORE);
+        CHECK(exists);
+        CHECK(strstr(eb.msg, bad[i].says) && strstr(eb.msg, path));
+        store_opts_t so = {.data_dir = dir, .exclusive = true};
+        store_t *s = NULL;
+        CHECK_INT(store_open(&so, &s, &eb), ERR_STORE); /* store_open checks the same */
+        CHECK(strstr(eb.msg, bad[i].says) != NULL);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     test_ids();
@@ -71,6 +106,7 @@ int main(void)
     CHECK(store_open(&so, &s, &eb) == ERR_OK);
     CHECK_INT(store_schema_version(s), store_n_migrations);
     CHECK_STR(store_backend(s), "sqlite");
+    CHECK(store_created(s)); /* a first start */
 
     /* a second daemon on the same directory is refused; tools may share it */
     store_t *s2 = NULL;
@@ -79,7 +115,9 @@ int main(void)
     store_opts_t shared = {.data_dir = dir, .exclusive = false};
     CHECK(store_open(&shared, &s2, &eb) == ERR_OK);
     CHECK_INT(store_schema_version(s2), store_n_migrations); /* migrations are not reapplied */
+    CHECK(!store_created(s2));
     store_close(s2);
+    test_store_check();
 
     /* commit keeps, rollback discards */
     store_tx_t *tx;
