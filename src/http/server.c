@@ -196,26 +196,36 @@ static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, 
     return ok;
 }
 
-typedef struct cl_check {
-    const char *first;
-    bool conflict;
-} cl_check_t;
+typedef struct framing {
+    const char *cl; /* the first Content-Length */
+    int n_te;       /* Transfer-Encoding headers */
+    bool bad;
+} framing_t;
 
-static enum MHD_Result http_cl_cb(void *cls, enum MHD_ValueKind kind, const char *key,
-                                  const char *value)
+static enum MHD_Result http_framing_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
 {
-    cl_check_t *c = cls;
-    if (strcasecmp(key, "Content-Length") == 0 && value && strcmp(value, c->first) != 0)
-        c->conflict = true;
+    framing_t *f = cls;
+    if (!value) return MHD_YES;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        if (f->cl && strcmp(value, f->cl) != 0) f->bad = true;
+        if (!f->cl) f->cl = value;
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        span_t v = span_trim(span_of(value));
+        if (++f->n_te > 1 || !span_eq_nocase(v, SPAN_LIT("chunked"))) f->bad = true;
+    }
     return MHD_YES;
 }
 
-/* True when the request carries Content-Length headers with different values. */
-static bool http_content_lengths_conflict(struct MHD_Connection *c, const char *first)
+/* True when the request's body length is ambiguous, guards against request smuggling
+ * (RFC 9112 §6.1, §6.3): Content-Length headers that differ, a Content-Length beside a
+ * Transfer-Encoding (which a sender must never send), or a Transfer-Encoding other than
+ * one plain "chunked" (chunked not last, twice, or a coding catalogd does not decode). */
+static bool http_framing_bad(struct MHD_Connection *c)
 {
-    cl_check_t chk = {first, false};
-    MHD_get_connection_values(c, MHD_HEADER_KIND, http_cl_cb, &chk);
-    return chk.conflict;
+    framing_t f = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, http_framing_cb, &f);
+    return f.bad || (f.cl && f.n_te);
 }
 
 static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const char *url,
@@ -229,10 +239,7 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const
         st->started = true;
         http_guard_phase(st->srv->guard, c, HTTP_PHASE_BODY);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && (http_content_lengths_conflict(c, cl) ||
-                   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))) {
-            /* RFC 9112 §6.1, §6.3: guards against request smuggling (two lengths, or a
-             * length beside a transfer coding, which the sender must never send) */
+        if (http_framing_bad(c)) {
             st->limit = ERR_BAD_HTTP;
             return http_respond(st, c, method);
         }
