@@ -196,6 +196,23 @@ def test_many_clients_in_parallel_within_limits(fresh_daemon):
     assert results == [200] * 128
 
 
+def test_stop_with_slow_connections_open(fresh_daemon):
+    """SIGTERM while slow connections are mid-header: a clean, prompt stop (the sweeper
+    and the connection registry go down after MHD has closed every connection)."""
+    d = fresh_daemon(args=["--header-timeout", "30"])
+    socks = [connect(d) for _ in range(10)]
+    try:
+        for s in socks:
+            s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        time.sleep(0.3)
+        start = time.monotonic()
+        assert d.stop() == 0
+        assert time.monotonic() - start < 10
+    finally:
+        for s in socks:
+            s.close()
+
+
 # ---- request smuggling ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
