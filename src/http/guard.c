@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -23,6 +24,7 @@ typedef struct guard_conn {
     MHD_socket fd;
     int64_t deadline_us; /* 0: none (busy, or already shut down) */
     http_phase_t phase;
+    char client[INET6_ADDRSTRLEN + 1]; /* for the log line */
 } guard_conn_t;
 
 struct http_guard {
@@ -58,8 +60,8 @@ static int guard_sweep_locked(http_guard_t *g, int64_t now_us)
         if (!c->deadline_us || now_us < c->deadline_us) continue;
         c->deadline_us = 0;
         shutdown(c->fd, SHUT_RDWR);
-        log_info("connection deadline passed", "\"phase\":\"%s\"",
-                 c->phase == HTTP_PHASE_BODY ? "body" : "header");
+        log_info("connection deadline passed", "\"phase\":\"%s\",\"client\":\"%s\"",
+                 c->phase == HTTP_PHASE_BODY ? "body" : "header", c->client);
         n++;
     }
     return n;
@@ -134,6 +136,7 @@ void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
         if (!ci) return;
         guard_conn_t *n = xcalloc(1, sizeof(*n));
         n->fd = ci->connect_fd;
+        http_client_ip(c, n->client, sizeof(n->client));
         n->phase = HTTP_PHASE_HEAD;
         n->deadline_us = guard_deadline(g, HTTP_PHASE_HEAD, clk_mono_us());
         pthread_mutex_lock(&g->mu);

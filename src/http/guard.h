@@ -29,6 +29,9 @@ void http_guard_stop(http_guard_t *g);
  * accept (header deadline running) until MHD reports it closed (before its socket is). */
 void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                        enum MHD_ConnectionNotificationCode code);
+/* The client's address of c as text into out (cap >= INET6_ADDRSTRLEN + 1), or "unknown"
+ * (server.c). */
+void http_client_ip(struct MHD_Connection *c, char *out, size_t cap);
 /* Moves connection c into phase p, starting that phase's deadline (if it has one). */
 void http_guard_phase(http_guard_t *g, struct MHD_Connection *c, http_phase_t p);
 

@@ -124,7 +124,7 @@ static void http_ipv4(const struct in_addr *a, char *out)
     }
 }
 
-static void http_client_ip(struct MHD_Connection *c, char *out, size_t cap)
+void http_client_ip(struct MHD_Connection *c, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

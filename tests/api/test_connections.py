@@ -81,6 +81,8 @@ def test_trickled_headers_closed_at_header_deadline(fresh_daemon, chunks):
         waited = trickle(sock, chunks(), 0.4, 10)
     assert waited is not None and 1.5 <= waited <= 5, waited
     assert serving(d)
+    assert {"msg": "connection deadline passed", "phase": "header", "client": "127.0.0.1"}.items() \
+        <= next(r for r in d.log() if r.get("msg") == "connection deadline passed").items()
 
 
 def test_trickled_body_closed_at_body_deadline(fresh_daemon):
