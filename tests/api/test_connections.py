@@ -78,8 +78,8 @@ def test_trickled_headers_closed_at_header_deadline(fresh_daemon, chunks):
     """Each byte resets MHD's idle timeout (60 s here); the header deadline does not move."""
     d = fresh_daemon(args=["--header-timeout", "2", "--timeout", "60"])
     with connect(d) as sock:
-        waited = trickle(sock, chunks(), 0.4, 10)
-    assert waited is not None and 1.5 <= waited <= 5, waited
+        waited = trickle(sock, chunks(), 0.4, 15)
+    assert waited is not None and 1.5 <= waited <= 8, waited
     assert serving(d)
     assert {"msg": "connection deadline passed", "phase": "header", "client": "127.0.0.1"}.items() \
         <= next(r for r in d.log() if r.get("msg") == "connection deadline passed").items()
@@ -96,8 +96,8 @@ def test_trickled_body_closed_at_body_deadline(fresh_daemon):
             yield b" "
 
     with connect(d) as sock:
-        waited = trickle(sock, chunks(), 0.4, 10)
-    assert waited is not None and 1.5 <= waited <= 5, waited
+        waited = trickle(sock, chunks(), 0.4, 15)
+    assert waited is not None and 1.5 <= waited <= 8, waited
     assert serving(d)
 
 
@@ -120,7 +120,7 @@ def test_one_client_cannot_take_every_connection(fresh_daemon):
     """Slow connections from 127.0.0.1 beyond the per-client limit are closed at once; a
     client from another address (127.0.0.2) is answered meanwhile; the slow ones that were
     let in end at the header deadline, and then 127.0.0.1 is served again."""
-    d = fresh_daemon(args=["--max-conns-per-client", "8", "--header-timeout", "3"])
+    d = fresh_daemon(args=["--max-conns-per-client", "8", "--header-timeout", "6"])
     socks = []
     try:
         for _ in range(40):
@@ -134,7 +134,7 @@ def test_one_client_cannot_take_every_connection(fresh_daemon):
         start = time.monotonic()
         r = signed_sts(d, source="127.0.0.2")
         assert r.status == 200, r
-        assert time.monotonic() - start < 2
+        assert time.monotonic() - start < 4  # not held up until the deadline sweeps them
 
         # the connections past the limit were closed by the daemon straight away
         def closed_now(s):
@@ -161,7 +161,7 @@ def test_one_client_cannot_take_every_connection(fresh_daemon):
             except (BrokenPipeError, ConnectionResetError):
                 return False
 
-        end = time.monotonic() + 8
+        end = time.monotonic() + 15
         while time.monotonic() < end and any(still_open(s) for s in socks):
             time.sleep(0.3)
         assert not any(still_open(s) for s in socks)
