@@ -1,0 +1,90 @@
+/* node.h - managed nodes: how catalogd reaches a machine to run a command on it (Run
+ * Command, issue 12). A node is an EC2 instance with a transport: `local` (the catalogd
+ * host, as a configured unprivileged user) or `ssh` (libssh; host, port, user from the
+ * provider or the instance's tags; the private key sealed at rest). An instance without a
+ * transport is not a managed node: commands sent to it end Undeliverable.
+ *
+ * A command runs detached on the node under a small wrapper that keeps, in a run directory
+ * on the node, the script (delivered as a file, never spliced into a shell line), its pid
+ * (the leader of its own process group), its capped stdout and stderr, and its exit status.
+ * So an engine step starts a run and then polls it without holding a worker thread, and a
+ * catalogd that dies meanwhile finds the run's outcome after its restart instead of running
+ * it again. Timeouts and cancellation kill the run's process group. */
+#ifndef CATALOGD_NODE_NODE_H
+#define CATALOGD_NODE_NODE_H
+
+#include "core/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct node_pool node_pool_t; /* transports, connections, sealed keys: one per app */
+
+typedef enum node_transport {
+    NODE_NONE = 0, /* not a managed node */
+    NODE_LOCAL,    /* the catalogd host, as user */
+    NODE_SSH,      /* host:port as user, with the key named by key_id */
+} node_transport_t;
+
+/* Where one instance's commands go (from the provider's configuration or the instance's
+ * tags; node_target_for fills it). Strings are borrowed for the call. */
+typedef struct node_target {
+    const char *instance_id;
+    node_transport_t transport;
+    const char *host;   /* ssh */
+    int port;           /* ssh (22) */
+    const char *user;   /* local and ssh */
+    const char *key_id; /* ssh: which sealed private key (NULL: the pool's default) */
+} node_target_t;
+
+/* One run of a script on a node. */
+typedef struct node_run {
+    const char *run_id; /* unique, stable across restarts (invocation id + plugin) */
+    const char *script; /* the script's text (runs under /bin/sh) */
+    size_t script_len;
+    const char *workdir;    /* NULL: the run directory */
+    int64_t timeout_ms;     /* executionTimeout: past it the process group is killed */
+    const char *const *env; /* NULL-terminated "K=V" additions, or NULL */
+} node_run_t;
+
+typedef enum node_state {
+    NODE_RUN_RUNNING = 0,   /* poll again */
+    NODE_RUN_EXITED,        /* exit_code is the script's status */
+    NODE_RUN_TIMED_OUT,     /* timeout_ms passed; the group was killed */
+    NODE_RUN_CANCELLED,     /* node_cancel killed it */
+    NODE_RUN_UNDELIVERABLE, /* the node could not be reached to start it (detail says why) */
+    NODE_RUN_LOST,          /* started, but the node lost it (rebooted, run dir gone) */
+} node_state_t;
+
+typedef struct node_status {
+    node_state_t state;
+    int exit_code;
+    char detail[256]; /* a short operator-facing reason for UNDELIVERABLE / LOST */
+} node_status_t;
+
+/* Starts run r on target t the first time it is called for r->run_id, and reports its state
+ * on every later call (never starts it twice, also across a catalogd restart). Returns an
+ * error only for catalogd's own failures; an unreachable node is a status, not an error. */
+err_t node_poll(node_pool_t *p, const node_target_t *t, const node_run_t *r, node_status_t *st,
+                errbuf_t *eb);
+
+/* Kills run_id's process group if it still runs (a later node_poll says CANCELLED). */
+err_t node_cancel(node_pool_t *p, const node_target_t *t, const char *run_id, errbuf_t *eb);
+
+/* Reads up to cap bytes of run_id's stdout (which = 1) or stderr (which = 2) starting at
+ * offset into buf; *n receives the count and *total the whole size kept on the node (capped
+ * at NODE_OUTPUT_CAP). */
+#define NODE_OUTPUT_CAP (8 * 1024 * 1024)
+err_t node_output(node_pool_t *p, const node_target_t *t, const char *run_id, int which,
+                  size_t offset, char *buf, size_t cap, size_t *n, size_t *total, errbuf_t *eb);
+
+/* Removes run_id's run directory once its outcome and output are stored. */
+void node_cleanup(node_pool_t *p, const node_target_t *t, const char *run_id);
+
+/* A real reachability check (connect, authenticate, run `true`), bounded by timeout_ms:
+ * true for Online, false for ConnectionLost (detail says why). */
+bool node_ping(node_pool_t *p, const node_target_t *t, int64_t timeout_ms, char *detail,
+               size_t cap);
+
+#endif
