@@ -14,8 +14,8 @@
 
 /* The fetch threads: template URLs read at once, and how many more may wait for one (past
  * that a request is answered with the service's throttling error). */
-#define APP_FETCH_THREADS 4
-#define APP_FETCH_QUEUE   64
+#define APP_FETCH_THREADS 8
+#define APP_FETCH_QUEUE   16
 #include <stdlib.h>
 #include <string.h>
 

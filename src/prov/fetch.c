@@ -313,13 +313,11 @@ prov_fetch_class_t prov_fetch(const prov_fetch_policy_t *p, const char *url, buf
         err_fail(eb, ERR_UNAVAILABLE, "shutting down");
         return PROV_FETCH_CANCELLED;
     }
-    if (rc != CURLE_OK && run.refused) {
-        err_fail(eb, ERR_VALIDATION, "address %s refused: %s (see --fetch-allow)", run.refused_addr,
-                 run.refused);
-        return PROV_FETCH_UNREACHABLE;
-    }
     if (rc != CURLE_OK) {
-        err_fail(eb, ERR_VALIDATION, "%s", cerr[0] ? cerr : curl_easy_strerror(rc));
+        err_fail(eb, ERR_VALIDATION, "%s%s%s%s%s", cerr[0] ? cerr : curl_easy_strerror(rc),
+                 run.refused ? "; address " : "", run.refused ? run.refused_addr : "",
+                 run.refused ? " refused (see --fetch-allow): " : "",
+                 run.refused ? run.refused : "");
         return PROV_FETCH_UNREACHABLE;
     }
     if (status != 200) {

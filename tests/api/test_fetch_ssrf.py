@@ -224,10 +224,11 @@ def test_failures_look_alike_and_never_echo_the_remote(allowed, web, silent):
 def test_a_silent_template_server_stalls_nobody_else(allowed, silent):
     url = "http://127.0.0.1:%d/t.yaml" % silent.getsockname()[1]
     done = []  # (what, time) in completion order
+    clients = [allowed.client("cloudformation") for _ in range(6)]
 
     def create(i):
         try:
-            allowed.client("cloudformation").create_stack(StackName="stall%d" % i, TemplateURL=url)
+            clients[i].create_stack(StackName="stall%d" % i, TemplateURL=url)
         except ClientError:
             pass
         done.append(("create", time.monotonic()))
@@ -235,7 +236,7 @@ def test_a_silent_template_server_stalls_nobody_else(allowed, silent):
     creators = [threading.Thread(target=create, args=(i,), daemon=True) for i in range(6)]
     for t in creators:
         t.start()
-    time.sleep(1)  # the creates are in (two more than there are HTTP threads)
+    time.sleep(1)  # the creates are in (three times as many as there are HTTP threads)
     assert not done
     sts = allowed.client("sts")
     cf = allowed.client("cloudformation")
@@ -245,6 +246,32 @@ def test_a_silent_template_server_stalls_nobody_else(allowed, silent):
         done.append(("other", time.monotonic()))
     # every other call answered while every create was still waiting on the silent server
     assert [w for w, _ in done[:3]] == ["other"] * 3, done
+    silent.close()  # the waiting connections are reset: the creates end now
     for t in creators:
         t.join(60)
     assert sorted(w for w, _ in done) == ["create"] * 6 + ["other"] * 3
+
+
+def test_a_full_fetch_queue_answers_throttling(allowed, silent):
+    """8 fetch threads and 16 waiting: the 25th call at once is throttled, not queued."""
+    url = "http://127.0.0.1:%d/t.yaml" % silent.getsockname()[1]
+    clients = [allowed.client("cloudformation") for _ in range(30)]
+    results = []
+
+    def create(i):
+        try:
+            clients[i].create_stack(StackName="full%d" % i, TemplateURL=url)
+            results.append(("created", ""))
+        except ClientError as e:
+            r = e.response
+            results.append((r["Error"]["Code"], r["Error"].get("Message", "")))
+
+    threads = [threading.Thread(target=create, args=(i,), daemon=True) for i in range(30)]
+    for t in threads:
+        t.start()
+    wait_for(lambda: len(results) >= 6, timeout=8, what="six calls refused while the rest wait")
+    assert sorted(results) == [("Throttling", "Rate exceeded")] * 6, results
+    silent.close()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == [("Throttling", "Rate exceeded")] * 6 + [("ValidationError", CFN_MSG)] * 24
