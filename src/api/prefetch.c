@@ -152,7 +152,8 @@ err_t api_prefetch_submit(app_t *app, const api_call_t *call, const char *url, a
     prefetch_job_t *j = arena_zalloc(arena, sizeof(*j));
     *j = (prefetch_job_t){
         app, call->op->svc->name, arena_strdup(arena, call->request_id), arena, pf, done, ud};
-    if (!app->fetchq) return err_fail(eb, ERR_UNAVAILABLE, "catalogd is not serving yet");
+    if (!app->fetchq || atomic_load(&app->fetch_cancel))
+        return err_fail(eb, ERR_UNAVAILABLE, "catalogd is shutting down; retry the call.");
     if (!workq_submit(app->fetchq, prefetch_run, j))
         return err_fail(eb, ERR_THROTTLING, "Rate exceeded");
     return ERR_OK;

@@ -87,7 +87,8 @@ typedef struct http_server http_server_t;
 err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb);
 /* The bound port. */
 int http_port(const http_server_t *s);
-/* Stops accepting, lets in-flight requests finish, closes connections. NULL is fine. */
+/* Stops accepting, lets in-flight requests finish (deferred ones send their answers, for up
+ * to 15 s), closes connections. NULL is fine. */
 void http_stop(http_server_t *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct http_server {
     http_opts_t o;
     struct MHD_Daemon *d;
     int port;
+    atomic_int deferred; /* exchanges that were deferred and have not completed yet */
 };
 
 /* Everything one request owns, from the request line to the completion callback. */
@@ -47,6 +49,7 @@ typedef struct http_state {
     enum { HTTP_LIVE, HTTP_DEFERRED, HTTP_SUSPENDED, HTTP_RESUMED } phase;
     void *deferred;
     void (*drop)(void *state);
+    bool counted; /* in srv->deferred until the exchange completes */
 } http_state_t;
 
 span_t http_header(const http_request_t *r, const char *name)
@@ -78,6 +81,7 @@ static void http_completed_cb(void *cls, struct MHD_Connection *c, void **con_cl
     http_state_t *st = *con_cls;
     if (!st) return;
     if (st->deferred && st->drop) st->drop(st->deferred); /* never resumed into the handler */
+    if (st->counted) atomic_fetch_sub(&st->srv->deferred, 1);
     pthread_mutex_destroy(&st->mu);
     buf_free(&st->body);
     arena_free(&st->arena);
@@ -151,6 +155,8 @@ http_token_t *http_defer(const http_request_t *req, void *state, void (*drop)(vo
     st->phase = HTTP_DEFERRED;
     st->deferred = state;
     st->drop = drop;
+    if (!st->counted) atomic_fetch_add(&st->srv->deferred, 1);
+    st->counted = true;
     pthread_mutex_unlock(&st->mu);
     return st;
 }
@@ -158,6 +164,8 @@ http_token_t *http_defer(const http_request_t *req, void *state, void (*drop)(vo
 void http_defer_cancel(http_token_t *st)
 {
     pthread_mutex_lock(&st->mu);
+    if (st->counted) atomic_fetch_sub(&st->srv->deferred, 1);
+    st->counted = false;
     st->phase = HTTP_LIVE;
     st->deferred = NULL;
     st->drop = NULL;
@@ -385,7 +393,10 @@ void http_stop(http_server_t *s)
 {
     if (!s) return;
     MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
-    MHD_stop_daemon(s->d);                    /* joins the pool: running handlers finish */
+    /* deferred exchanges (all resumed by now: see http.h) get to send their answers; a
+     * client that never reads its answer is not waited for past 15 s */
+    for (int i = 0; i < 1500 && atomic_load(&s->deferred) > 0; i++) usleep(10 * 1000);
+    MHD_stop_daemon(s->d); /* joins the pool: running handlers finish */
     if (fd != MHD_INVALID_SOCKET) close(fd);
     free(s);
 }

@@ -20,6 +20,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+import awsraw
+
 from conftest import Daemon
 from helpers import fails, serve, wait_for
 
@@ -275,3 +277,18 @@ def test_a_full_fetch_queue_answers_throttling(allowed, silent):
     for t in threads:
         t.join(60)
     assert sorted(results) == [("Throttling", "Rate exceeded")] * 6 + [("ValidationError", CFN_MSG)] * 24
+
+
+def test_stopping_answers_the_calls_waiting_on_a_fetch(fresh_daemon, silent):
+    d = fresh_daemon(env={"CATALOGD_FETCH_ALLOW": "127.0.0.1/32"})
+    url = "http://127.0.0.1:%d/t.yaml" % silent.getsockname()[1]
+    params = {"Action": "CreateStack", "Version": "2010-05-15", "StackName": "at-stop", "TemplateURL": url}
+    result = []  # sent without an SDK: botocore would retry a 503 against the stopped daemon
+    t = threading.Thread(target=lambda: result.append(awsraw.query_call(d, "cloudformation", params)), daemon=True)
+    t.start()
+    time.sleep(1)  # the fetch is waiting on the silent server
+    assert not result
+    assert d.stop() == 0  # a clean exit, with the request answered rather than dropped
+    t.join(10)
+    assert result and result[0].status == 503, result  # cancelled, not waited out
+    assert b"<Code>ServiceUnavailable</Code>" in result[0].body
