@@ -5,8 +5,10 @@ addresses, whether named directly, through a host name, in another spelling, or 
 redirect, unless the operator's allow-list (--fetch-allow / CATALOGD_FETCH_ALLOW) names them.
 The caller learns nothing about the remote side: a refused address, a closed port, a port that
 never answers, a 404 and a 500 with a body all give the one AWS message (the reason is in the
-log, with the request id). And the fetch never runs on an HTTP thread: calls whose template
-server never answers hold up nobody else.
+log, with the request id). A runbook step's fetch goes through the same client. And the fetch
+never runs on an HTTP thread: calls whose template server never answers hold up nobody else,
+a full fetch queue answers Throttling at once, and a stopping daemon answers the calls still
+waiting (ServiceUnavailable).
 
 No test sends traffic to a non-loopback address: every such address is refused before a
 socket is opened. Servers here listen on 127.0.0.1 (and 127.0.0.2, also loopback on Linux).
@@ -292,3 +294,33 @@ def test_stopping_answers_the_calls_waiting_on_a_fetch(fresh_daemon, silent):
     t.join(10)
     assert result and result[0].status == 503, result  # cancelled, not waited out
     assert b"<Code>ServiceUnavailable</Code>" in result[0].body
+
+
+RUNBOOK = """\
+schemaVersion: '0.3'
+parameters:
+  Url:
+    type: String
+mainSteps:
+  - name: validate
+    action: aws:executeAwsApi
+    inputs:
+      Service: cloudformation
+      Api: ValidateTemplate
+      TemplateURL: '{{ Url }}'
+"""
+
+
+def test_a_runbook_step_fetches_through_the_same_client(d, web):
+    """An engine step's fetch (no HTTP thread: it may wait there) is refused alike."""
+    srv = web()
+    ssm = d.client("ssm")
+    ssm.create_document(Name="fetch-it", Content=RUNBOOK, DocumentType="Automation", DocumentFormat="YAML")
+    for url in ("http://127.0.0.1:%d/t.yaml" % srv.server_address[1], "http://169.254.169.254/latest/meta-data/"):
+        eid = ssm.start_automation_execution(DocumentName="fetch-it", Parameters={"Url": [url]})["AutomationExecutionId"]
+        e = wait_for(lambda: (lambda x: x if x["AutomationExecutionStatus"] in ("Success", "Failed") else None)(
+            ssm.get_automation_execution(AutomationExecutionId=eid)["AutomationExecution"]), what="the execution")
+        assert e["AutomationExecutionStatus"] == "Failed", e
+        step = e["StepExecutions"][0]
+        assert CFN_MSG in step.get("FailureMessage", ""), step
+    assert srv.asked == []
