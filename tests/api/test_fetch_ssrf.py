@@ -16,6 +16,7 @@ socket is opened. Servers here listen on 127.0.0.1 (and 127.0.0.2, also loopback
 
 import http.server
 import socket
+import subprocess
 import threading
 import time
 
@@ -24,7 +25,7 @@ from botocore.exceptions import ClientError
 
 import awsraw
 
-from conftest import Daemon
+from conftest import BIN, Daemon
 from helpers import fails, serve, wait_for
 
 TEMPLATE = b"Resources:\n  H:\n    Type: AWS::CloudFormation::WaitConditionHandle\n"
@@ -324,3 +325,13 @@ def test_a_runbook_step_fetches_through_the_same_client(d, web):
         step = e["StepExecutions"][0]
         assert CFN_MSG in step.get("FailureMessage", ""), step
     assert srv.asked == []
+
+
+def test_a_bad_allow_list_refuses_to_start(tmp_path):
+    data = tmp_path / "data"
+    for flag in (["--fetch-allow", "10.0.0.0/99"], ["--fetch-allow", "127.0.0.1,intranet"]):
+        p = subprocess.run([BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(data)] + flag,
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0
+        assert "--fetch-allow" in p.stderr and flag[1].split(",")[-1] in p.stderr, p.stderr
+        assert not data.exists()  # checked before anything is created
