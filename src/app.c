@@ -11,6 +11,11 @@
 #include "proto/proto.h"
 
 #include <stdio.h>
+
+/* The fetch threads: template URLs read at once, and how many more may wait for one (past
+ * that a request is answered with the service's throttling error). */
+#define APP_FETCH_THREADS 8
+#define APP_FETCH_QUEUE   16
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +55,10 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     app->wall = clk_system(cfg->clock_offset_ms);
     ids_init_system(&app->ids);
     proto_patterns_init();
+    app->fetch.file_root = app->cfg.template_dir;
+    app->fetch.cancel = &app->fetch_cancel;
+    err_t rc = prov_fetch_allow_parse(&app->fetch, cfg->fetch_allow, eb);
+    if (rc) return rc; /* a bad flag: nothing created yet */
 
     /* refusals first, before anything is created or changed (docs/internals/store.md) */
     bool exists = false;
@@ -114,6 +123,7 @@ err_t app_start(app_t *app, int listen_fd, errbuf_t *eb)
         return err_fail(eb, ERR_INTERNAL, "--listen wants HOST:PORT, got '%s'", app->cfg.listen);
     }
     err_t rc = engine_start(app->engine, eb);
+    if (!rc) rc = workq_start(APP_FETCH_THREADS, APP_FETCH_QUEUE, &app->fetchq, eb);
     http_opts_t ho = {.host = host,
                       .port = port,
                       .threads = app->cfg.http_threads,
@@ -135,7 +145,13 @@ err_t app_start(app_t *app, int listen_fd, errbuf_t *eb)
 
 void app_close(app_t *app)
 {
+    /* fetches first: each resumes its deferred request, and the HTTP server stops only with
+     * none left waiting (a request that comes meanwhile is told ServiceUnavailable) */
+    atomic_store(&app->fetch_cancel, true);
+    workq_stop(app->fetchq);
     http_stop(app->http);
+    workq_free(app->fetchq);
+    app->fetchq = NULL;
     app->http = NULL;
     engine_destroy(app->engine);
     app->engine = NULL;

@@ -57,7 +57,10 @@ static const char usage[] =
     "                        [CATALOGD_EC2_EXEC_LAUNCH, ...]; see docs/providers.md\n"
     "  --ec2-exec-timeout S  exec provider command timeout [CATALOGD_EC2_EXEC_TIMEOUT] (300)\n"
     "  --template-dir DIR    file: template URLs may point inside DIR [CATALOGD_TEMPLATE_DIR]\n"
-    "                        (unset: file: URLs are refused; http(s) URLs always work)\n"
+    "                        (unset: file: URLs are refused)\n"
+    "  --fetch-allow CIDR[,CIDR...]  address ranges http(s) template URLs may reach although\n"
+    "                        loopback, private, link-local or otherwise refused, e.g.\n"
+    "                        10.20.0.0/16 [CATALOGD_FETCH_ALLOW] (none)\n"
     "  --automation-max-running N / --automation-max-queued N\n"
     "                        Automation executions running at once, and waiting behind them\n"
     "                        [CATALOGD_AUTOMATION_MAX_RUNNING, _QUEUED] (100, 1000)\n"
@@ -117,6 +120,7 @@ static const opt_spec_t opts[] = {
     OPT_S("--ec2-exec-terminate", "CATALOGD_EC2_EXEC_TERMINATE", ec2_exec[4]),
     OPT_X("--ec2-exec-timeout", "CATALOGD_EC2_EXEC_TIMEOUT", 'i', ec2_exec_timeout_s),
     OPT_S("--template-dir", "CATALOGD_TEMPLATE_DIR", template_dir),
+    OPT_S("--fetch-allow", "CATALOGD_FETCH_ALLOW", fetch_allow),
     OPT_X("--automation-max-running", "CATALOGD_AUTOMATION_MAX_RUNNING", 'i',
           automation_max_running),
     OPT_X("--automation-max-queued", "CATALOGD_AUTOMATION_MAX_QUEUED", 'i', automation_max_queued),

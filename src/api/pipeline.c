@@ -46,8 +46,11 @@ err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out
     err_t rc = proto_validate(op->svc, op->input, in, eb);
     store_tx_t *tx = call->tx;
     bool own = tx == NULL;
-    api_prefetch_t pf = {0}; /* a template URL, read before the write lock is taken */
-    if (!rc && own && op->write) api_prefetch(app, call, in, arena, &pf);
+    api_prefetch_t pf = {0}; /* a template URL, read before the transaction begins */
+    if (!rc && call->prefetch)
+        pf = *call->prefetch;
+    else if (!rc && own)
+        api_prefetch(app, call, arena, &pf);
     if (!rc && own) rc = store_begin(app->store, op->write, &tx, eb);
     bool nested = false; /* inside a caller's transaction: undo only our own part on failure */
     if (!rc && !own && op->write) nested = !(rc = store_savepoint(tx, eb));
