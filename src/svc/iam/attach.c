@@ -73,40 +73,42 @@ static err_t iam_detach(api_ctx_t *c, const char *type)
     return rc;
 }
 
+/* Keeps an attached policy ARN (a string) whose policy's Path starts with PathPrefix. */
+static err_t iam_keep_attached(void *ctx, const cJSON *arn, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    api_ctx_t *c = ctx;
+    cJSON *p = NULL;
+    err_t rc = iam_policy_by_arn(c, arn->valuestring, &p);
+    if (!rc) rc = iam_keep_path(c, p, k, keep);
+    cJSON_Delete(p);
+    return rc;
+}
+
 static err_t iam_list_attached(api_ctx_t *c, const char *type)
 {
-    int64_t offset, limit;
-    err_t rc = iam_page_in(c, &offset, &limit);
+    res_page_t pg;
+    err_t rc = iam_page_in(c, &pg);
     cJSON *e = NULL;
     if (!rc) rc = iam_find(c, type, api_in_str(c, iam_name_member(type)), &e);
     if (rc) return rc;
-    const char *prefix = api_in_str(c, "PathPrefix");
     cJSON *arns = cJSON_CreateArray();
-    rc = iam_links(c, IAM_LINK_ATTACH, true, iam_entity_id(e), arns);
+    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_ATTACH, true, iam_entity_id(e), &pg,
+                        iam_keep_attached, c, arns, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "AttachedPolicies");
-    int64_t i = 0;
-    bool more = false;
     for (cJSON *a = arns->child; !rc && a; a = a->next) {
         cJSON *p = NULL;
         rc = iam_policy_by_arn(c, a->valuestring, &p);
         if (rc) break;
-        const char *path = jx_str(p, "Path");
-        if (!prefix || (path && !strncmp(path, prefix, strlen(prefix)))) {
-            if (i >= offset && i < offset + limit) {
-                cJSON *item = cJSON_CreateObject();
-                cJSON_AddStringToObject(item, "PolicyName", jx_str(p, "PolicyName"));
-                cJSON_AddStringToObject(item, "PolicyArn", a->valuestring);
-                cJSON_AddItemToArray(list, item);
-            } else if (i >= offset + limit) {
-                more = true;
-            }
-            i++;
-        }
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "PolicyName", jx_str(p, "PolicyName"));
+        cJSON_AddStringToObject(item, "PolicyArn", a->valuestring);
+        cJSON_AddItemToArray(list, item);
         cJSON_Delete(p);
     }
     cJSON_Delete(arns);
     cJSON_Delete(e);
-    if (!rc) iam_page_out(c, more, offset, limit);
+    if (!rc) iam_page_out(c, &pg);
     return rc;
 }
 
