@@ -207,7 +207,7 @@ err_t res_list_page(store_tx_t *tx, const res_query_t *q, res_page_t *p, res_kee
             cJSON_AddItemToArray(array, b);
         else
             cJSON_Delete(b);
-        if (o == RES_PAGE_FULL) break;
+        if (o == RES_PAGE_FULL || p->done) break;
     }
     return rc;
 }

@@ -76,6 +76,7 @@ typedef struct res_page {
     res_pkey_t from;
     int64_t taken; /* items on the page so far */
     bool more;     /* an item past the page exists */
+    bool done;     /* a keep callback ends the read (its own page, of parts of rows, is full) */
     res_pkey_t last;
     char text[4][RES_PKEY_TEXT]; /* storage of from's and last's texts */
 } res_page_t;

@@ -25,17 +25,21 @@ def uniq(prefix):
     return "%s-%d-%d" % (prefix, os.getpid(), next(_n))
 
 
-def walk(fetch, ids_of, token_of, between):
+def walk(fetch, ids_of, token_of, between, limit=PAGE):
     """Reads every page of a list: fetch(token) -> response (token None: the first
     page), ids_of(response) -> ids, token_of(response) -> the next token or None.
-    between(first_ids) runs once, after the first page. Returns every id, in order."""
+    between(first_ids) runs once, after the first page, which must be a full page of
+    limit items. Returns every id, in order."""
     out = fetch(None)
     got = ids_of(out)
+    assert len(got) == limit and token_of(out)
     between(list(got))
     token = token_of(out)
     while token:
         out = fetch(token)
-        got += ids_of(out)
+        page = ids_of(out)
+        assert len(page) <= limit
+        got += page
         token = token_of(out)
     return got
 
@@ -92,6 +96,35 @@ def test_iam_marker_is_checked(d):
         assert (code, msg, status) == ("InvalidInput", "Invalid Marker.", 400)
 
 
+def test_iam_list_entities_for_policy_survives_a_detach_and_an_attach(d):
+    iam = d.client("iam")
+    arn = iam.create_policy(PolicyName=uniq("pol"), PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))[
+        "Policy"]["Arn"]
+
+    def new():
+        name = uniq("pe")
+        iam.create_user(UserName=name)
+        iam.attach_user_policy(UserName=name, PolicyArn=arn)
+        return name
+
+    names = [new() for _ in range(12)]
+    detached = []
+
+    def between(first):
+        detached.append(first[0])
+        iam.detach_user_policy(UserName=first[0], PolicyArn=arn)
+        new()
+
+    got = walk(
+        lambda t: iam.list_entities_for_policy(PolicyArn=arn, MaxItems=PAGE, **({"Marker": t} if t else {})),
+        lambda o: [u["UserName"] for u in o["PolicyUsers"]],
+        lambda o: o.get("Marker") if o["IsTruncated"] else None,
+        between,
+    )
+    assert_once(got, set(names) - set(detached))
+
+
 # ---- EC2: NextToken / MaxResults
 
 
@@ -121,6 +154,32 @@ def test_ec2_describe_instances_survives_a_terminate_and_a_launch(d):
     first = ec2.describe_instances(Filters=filt, MaxResults=PAGE)
     code, _, _ = fails(ec2.describe_instance_status, MaxResults=PAGE, NextToken=first["NextToken"])
     assert code == "InvalidParameterValue"
+
+
+def test_ec2_describe_tags_survives_a_delete_and_a_create(d):
+    ec2 = d.client("ec2")
+    iids = [i["InstanceId"] for i in ec2.run_instances(ImageId="ami-0abcdef1234567890", MinCount=2,
+                                                        MaxCount=2)["Instances"]]
+    for iid in iids:
+        ec2.create_tags(Resources=[iid], Tags=[{"Key": "k%02d" % j, "Value": str(j)} for j in range(12)])
+    filt = [{"Name": "resource-id", "Values": iids}]
+    gone = []
+
+    def between(first):
+        gone.append(first[1])
+        iid, key = first[1]
+        ec2.delete_tags(Resources=[iid], Tags=[{"Key": key}])
+        ec2.create_tags(Resources=[iids[0]], Tags=[{"Key": "a-new", "Value": "x"}, {"Key": "z-new", "Value": "y"}])
+
+    got = walk(
+        lambda t: ec2.describe_tags(Filters=filt, MaxResults=PAGE, **({"NextToken": t} if t else {})),
+        lambda o: [(x["ResourceId"], x["Key"]) for x in o["Tags"]],
+        lambda o: o.get("NextToken"),
+        between,
+    )
+    assert_once(got, {(i, "k%02d" % j) for i in iids for j in range(12)} - set(gone))
+    code, msg, _ = fails(ec2.describe_tags, MaxResults=PAGE, NextToken="garbage")
+    assert (code, msg) == ("InvalidParameterValue", "The token 'garbage' is invalid.")
 
 
 # ---- SSM: NextToken / MaxResults
@@ -180,6 +239,27 @@ def test_ssm_list_documents_survives_a_delete_and_an_insert(d):
     assert_once(got, set(names) - set(deleted))
 
 
+def test_ssm_list_document_versions_survives_an_update(d):
+    ssm = d.client("ssm")
+    name = uniq("PagingVersions")
+    ssm.create_document(Name=name, Content=NOOP, DocumentType="Automation", DocumentFormat="YAML")
+    for j in range(11):
+        ssm.update_document(Name=name, Content=NOOP + "# %d\n" % j, DocumentVersion="$LATEST", DocumentFormat="YAML")
+    versions = [str(v) for v in range(12, 0, -1)]
+
+    def between(first):  # newest first: the new version goes before what was returned
+        ssm.update_document(Name=name, Content=NOOP + "# new\n", DocumentVersion="$LATEST", DocumentFormat="YAML")
+
+    got = walk(
+        lambda t: ssm.list_document_versions(Name=name, MaxResults=PAGE, **({"NextToken": t} if t else {})),
+        lambda o: [v["DocumentVersion"] for v in o["DocumentVersions"]],
+        lambda o: o.get("NextToken"),
+        between,
+    )
+    assert_once(got, versions)
+    assert got == versions
+
+
 def test_ssm_tokens_are_checked(d):
     ssm = d.client("ssm")
     docs = ssm.list_documents(MaxResults=1)
@@ -224,6 +304,7 @@ def test_cloudformation_describe_stack_events_survives_an_update(d):
         lambda o: [e["EventId"] for e in o["StackEvents"]],
         lambda o: o.get("NextToken"),
         between,
+        limit=100,
     )
     assert_once(got, before)
 
@@ -242,6 +323,7 @@ def test_cloudformation_list_stacks_survives_an_insert(d):
         lambda o: [s["StackId"] for s in o["StackSummaries"]],
         lambda o: o.get("NextToken"),
         between,
+        limit=100,
     )
     assert_once(got, made)
     code, msg, _ = fails(cfn.list_stacks, NextToken="garbage")
@@ -374,6 +456,7 @@ def test_sc_search_provisioned_products_and_record_history(world):
             lambda o: [p["Id"] for p in o["ProvisionedProducts"]],
             lambda o: o.get("NextPageToken"),
             between_pp,
+            limit=MPAGE,
         )
         assert_once(got, set(pps) - set(terminated))
     got = walk(
@@ -381,6 +464,7 @@ def test_sc_search_provisioned_products_and_record_history(world):
         lambda o: [p["Id"] for p in o["ProvisionedProducts"]],
         lambda o: o.get("NextPageToken"),
         between_pp,
+        limit=MPAGE,
     )
     assert_once(got, set(pps) - set(terminated))
 
@@ -397,6 +481,7 @@ def test_sc_search_provisioned_products_and_record_history(world):
         lambda o: [r["RecordId"] for r in o["RecordDetails"]],
         lambda o: o.get("NextPageToken"),
         between_rec,
+        limit=MPAGE,
     )
     assert_once(got, history)
     assert got[:MPAGE] == history[:MPAGE]

@@ -573,15 +573,21 @@ err_t ssm_list_documents(api_ctx_t *c)
 err_t ssm_list_document_versions(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "Name");
-    cJSON *doc = NULL, *ver = NULL, *vs = NULL;
+    cJSON *doc = NULL, *ver = NULL, *vs = cJSON_CreateArray();
     bool aws;
-    err_t rc =
-        ssm_doc_load(c->tx, c->app->cfg.account_id, name, NULL, NULL, &doc, &ver, &aws, c->eb);
-    if (!rc) rc = ssm_versions(c, aws ? SSM_AWS : c->app->cfg.account_id, jx_str(doc, "Name"), &vs);
+    res_page_t p;
+    err_t rc = ssm_page_in(c, &p);
+    if (!rc)
+        rc = ssm_doc_load(c->tx, c->app->cfg.account_id, name, NULL, NULL, &doc, &ver, &aws, c->eb);
+    if (!rc) { /* newest first */
+        res_query_t q = {aws ? SSM_AWS : c->app->cfg.account_id, SSM_DOCVER, jx_str(doc, "Name"), 0,
+                         0};
+        p.desc = true;
+        rc = res_list_page(c->tx, &q, &p, NULL, NULL, vs, c->eb);
+    }
     if (!rc) {
         cJSON *list = cJSON_AddArrayToObject(c->out, "DocumentVersions");
-        for (cJSON *v = cJSON_GetArrayItem(vs, cJSON_GetArraySize(vs) - 1); v;
-             v = v == vs->child ? NULL : v->prev) {
+        for (cJSON *v = vs->child; v; v = v->next) {
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "Name", jx_str(doc, "Name"));
             if (jx_str(doc, "DisplayName"))
@@ -599,6 +605,7 @@ err_t ssm_list_document_versions(api_ctx_t *c)
             cJSON_AddStringToObject(e, "Status", "Active");
             cJSON_AddItemToArray(list, e);
         }
+        ssm_page_out(c, &p);
     }
     cJSON_Delete(vs);
     cJSON_Delete(doc);
