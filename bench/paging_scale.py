@@ -8,7 +8,9 @@ the API would take an hour to make 20,000), starts it again and times, as root:
   ListRecordHistory          the first page, page 52 of the walk, and one provisioned
                              product's records (SearchFilter provisionedproduct)
   ScanProvisionedProducts    the first page
-  SearchProvisionedProducts  the first page (it counts every hit: TotalResultsCount)
+  SearchProvisionedProducts  the first page at the Account level (TotalResultsCount from the
+                             index) and at the default User level (each row is read to
+                             count the caller's)
 
 each as the median of R calls in milliseconds, and the daemon's peak RSS (VmHWM) after.
 Usage:
@@ -93,8 +95,9 @@ def main():
             "ListRecordHistory one product": median_ms(lambda: sc.list_record_history(
                 SearchFilter={"Key": "provisionedproduct", "Value": "pp-bench%08d" % (N // 2)})),
             "ScanProvisionedProducts first page": median_ms(lambda: sc.scan_provisioned_products(PageSize=20)),
-            "SearchProvisionedProducts first page": median_ms(lambda: sc.search_provisioned_products(
+            "SearchProvisionedProducts, Account": median_ms(lambda: sc.search_provisioned_products(
                 AccessLevelFilter={"Key": "Account", "Value": "self"}, PageSize=20)),
+            "SearchProvisionedProducts, User": median_ms(lambda: sc.search_provisioned_products(PageSize=20)),
         }
         print("N=%d records and provisioned products, median of %d calls" % (N, R))
         for k, v in figures.items():

@@ -117,3 +117,15 @@ err_t res_list(store_tx_t *tx, const res_query_t *q, cJSON *array, bool *more, e
     }
     return rc;
 }
+
+err_t res_count(store_tx_t *tx, const res_query_t *q, int64_t *n, errbuf_t *eb)
+{
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc =
+        store_query(tx, eb, &st, "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ?",
+                    "ss", q->account, q->kind);
+    if (!rc) rc = store_step(st, &row, eb);
+    *n = !rc && row ? store_col_int(st, 0) : 0;
+    return rc;
+}

@@ -49,6 +49,8 @@ typedef struct res_query {
 /* Appends the bodies of matching resources (oldest first) to array; *more tells whether
  * rows remain past offset + limit. */
 err_t res_list(store_tx_t *tx, const res_query_t *q, cJSON *array, bool *more, errbuf_t *eb);
+/* How many resources of q's account and kind there are (from the index, no body read). */
+err_t res_count(store_tx_t *tx, const res_query_t *q, int64_t *n, errbuf_t *eb);
 
 /* ---- paging by key (page.c)
  * Every list orders its items by a key and a page token names the key of the last item

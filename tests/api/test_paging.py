@@ -459,6 +459,20 @@ def test_sc_search_provisioned_products_and_record_history(world):
             limit=MPAGE,
         )
         assert_once(got, set(pps) - set(terminated))
+    # the account level with no query: counted by the index, the page read alone
+    admin = world.client("servicecatalog")
+    level = {"AccessLevelFilter": {"Key": "Account", "Value": "self"}}
+    total = admin.search_provisioned_products(PageSize=MPAGE, **level)["TotalResultsCount"]
+    assert total == len(admin.get_paginator("scan_provisioned_products").paginate(**level)
+                        .build_full_result()["ProvisionedProducts"])
+    got = walk(
+        lambda t: admin.search_provisioned_products(PageSize=MPAGE, **level, **({"PageToken": t} if t else {})),
+        lambda o: [p["Id"] for p in o["ProvisionedProducts"]],
+        lambda o: o.get("NextPageToken"),
+        between_pp,
+        limit=MPAGE,
+    )
+    assert_once(got, set(pps) - set(terminated))
     got = walk(
         lambda t: sc.scan_provisioned_products(PageSize=MPAGE, **({"PageToken": t} if t else {})),
         lambda o: [p["Id"] for p in o["ProvisionedProducts"]],

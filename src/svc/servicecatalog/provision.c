@@ -433,10 +433,21 @@ err_t sc_search_provisioned_products(api_ctx_t *c)
         .page = &p,
         .out = cJSON_AddArrayToObject(c->out, "ProvisionedProducts"),
     };
-    res_page_begin(&all, "", 0, desc, NULL);
     res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
-    rc = res_list_page(c->tx, &q, &all, sc_pp_search_row, &s, NULL, c->eb);
-    res_sort_page(&s.sorted, &p, s.out);
+    const char *level = jx_str(cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter"), "Key");
+    if (!field && !cJSON_GetArraySize(s.query) && level && !strcmp(level, "Account")) {
+        /* every row is a hit: the index counts them, and the page is read alone */
+        cJSON *page = cJSON_CreateArray();
+        rc = res_count(c->tx, &q, &s.total, c->eb);
+        if (!rc) rc = res_list_page(c->tx, &q, &p, NULL, NULL, page, c->eb);
+        for (const cJSON *pp = page->child; pp; pp = pp->next)
+            cJSON_AddItemToArray(s.out, sc_pp_attribute(c, pp));
+        cJSON_Delete(page);
+    } else {
+        res_page_begin(&all, "", 0, desc, NULL);
+        rc = res_list_page(c->tx, &q, &all, sc_pp_search_row, &s, NULL, c->eb);
+        res_sort_page(&s.sorted, &p, s.out);
+    }
     if (rc) return rc;
     cJSON_AddNumberToObject(c->out, "TotalResultsCount", (double)s.total);
     sc_page_out(c, &p);
