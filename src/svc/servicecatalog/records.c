@@ -147,37 +147,37 @@ static bool sc_level_covers(api_ctx_t *c, const char *user_arn)
     return !strcmp(user_arn, c->caller->arn);
 }
 
-err_t sc_list_record_history(api_ctx_t *c)
+/* ListRecordHistory's filters that SQL does not apply: the access level and
+ * SearchFilter product (ctx: c). */
+static err_t sc_record_keep(void *ctx, const cJSON *r, const res_pkey_t *k, bool *keep)
 {
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
-    if (rc) return rc;
+    (void)k;
+    api_ctx_t *c = ctx;
     const cJSON *sf = cJSON_GetObjectItemCaseSensitive(c->in, "SearchFilter");
     const char *fkey = jx_str(sf, "Key"), *fval = jx_str(sf, "Value");
-    cJSON *all = cJSON_CreateArray();
-    bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_RECORD, NULL, 0, 0};
-    rc = res_list(c->tx, &q, all, &more, c->eb);
+    const char *product = jx_str(r, "ProductId");
+    *keep = (c->caller->kind == AUTH_ROOT || sc_level_covers(c, jx_str(r, "_UserArn"))) &&
+            !(fkey && fval && !strcmp(fkey, "product") && (!product || strcmp(product, fval)));
+    return ERR_OK;
+}
+
+err_t sc_list_record_history(api_ctx_t *c)
+{
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    if (rc) return rc;
+    /* newest first; SearchFilter provisionedproduct is the records' parent */
+    const cJSON *sf = cJSON_GetObjectItemCaseSensitive(c->in, "SearchFilter");
+    const char *fkey = jx_str(sf, "Key"), *fval = jx_str(sf, "Value");
+    bool by_pp = fkey && fval && !strcmp(fkey, "provisionedproduct");
+    res_query_t q = {c->app->cfg.account_id, SC_RECORD, by_pp ? fval : NULL, 0, 0};
+    cJSON *page = cJSON_CreateArray();
+    p.desc = true;
+    rc = res_list_page(c->tx, &q, &p, sc_record_keep, c, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "RecordDetails");
-    int64_t seen = 0;
-    more = false;
-    for (cJSON *r = cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1); !rc && r;
-         r = r == all->child ? NULL : r->prev) {
-        if (c->caller->kind != AUTH_ROOT && !sc_level_covers(c, jx_str(r, "_UserArn"))) continue;
-        if (fkey && fval) {
-            if (!strcmp(fkey, "product") && strcmp(jx_str(r, "ProductId"), fval)) continue;
-            if (!strcmp(fkey, "provisionedproduct") &&
-                strcmp(jx_str(r, "ProvisionedProductId"), fval))
-                continue;
-        }
-        if (seen >= offset && seen < offset + limit)
-            cJSON_AddItemToArray(list, sc_record_view(r));
-        else if (seen >= offset + limit)
-            more = true;
-        seen++;
-    }
-    cJSON_Delete(all);
-    if (!rc) sc_page_out(c, more, offset, limit);
+    for (cJSON *r = page->child; r; r = r->next) cJSON_AddItemToArray(list, sc_record_view(r));
+    cJSON_Delete(page);
+    if (!rc) sc_page_out(c, &p);
     return rc;
 }
 

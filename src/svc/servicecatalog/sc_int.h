@@ -35,10 +35,16 @@ double sc_now(api_ctx_t *c);
  * lower-case alphanumerics, in the request arena. */
 const char *sc_new_id(api_ctx_t *c, const char *prefix);
 
-/* PageToken/PageSize (default 20): InvalidParametersException for a token not ours. */
-err_t sc_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit);
+/* Paging by key (res.h): p starts after PageToken, PageSize (default 20) a page, tokens
+ * bound to scope (NULL: the operation); InvalidParametersException for a token not ours. */
+err_t sc_page_in(api_ctx_t *c, res_page_t *p, const char *scope);
 /* NextPageToken when more remain. */
-void sc_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit);
+void sc_page_out(api_ctx_t *c, const res_page_t *p);
+/* A whole list call: one page (PageToken/PageSize) of the account's entities of kind in
+ * creation order that keep (NULL: all) accepts, each shown through view (NULL: as stored) in
+ * the array member of the output. */
+err_t sc_list_kind(api_ctx_t *c, const char *kind, res_keep_fn keep, void *ctx,
+                   cJSON *(*view)(const cJSON *), const char *member);
 
 /* Loads an entity of kind by id: *out (owned by the caller) is NULL when there is none
  * (or id is NULL); only store errors fail. */
@@ -140,10 +146,9 @@ void sc_record_output(cJSON *rec, const char *key, const char *value, const char
 /* The other side of every link of kind whose a (by_a) or b equals key, as strings
  * appended to out, oldest first. */
 err_t sc_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out);
-/* One page of sc_links: the ids at [offset, offset + limit) appended to out, *more when
- * links remain after it. */
-err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t offset,
-                   int64_t limit, cJSON *out, bool *more);
+/* One page p of sc_links appended to out. */
+err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, res_page_t *p,
+                   cJSON *out);
 /* Number of links of kind whose a (by_a) or b equals key. */
 err_t sc_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n);
 /* Does link (a, b) of kind exist? */
