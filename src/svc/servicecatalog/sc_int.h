@@ -122,12 +122,12 @@ cJSON *sc_record_view(const cJSON *rec);
 err_t sc_pp_find(api_ctx_t *c, const char *id, const char *name, cJSON **out);
 
 /* ---- service-action execution (execute.c), called by the record job */
-/* One step of an EXECUTE record's work (job_id: the record job, which the automation
- * wakes when it ends); returns with the record and provisioned product updated (status,
- * errors, outputs), *finished when the record is over, else *again_ms for the next
- * look. */
-err_t sc_execute_step(app_t *app, store_tx_t *tx, const char *job_id, arena_t *arena, cJSON *rec,
-                      cJSON *pp, int64_t *again_ms, bool *finished, errbuf_t *eb);
+/* One step of an EXECUTE record's work in env (the record job's transaction and
+ * after-commit flags; job_id: the record job, which the automation wakes when it ends);
+ * returns with the record and provisioned product updated (status, errors, outputs),
+ * *finished when the record is over, else *again_ms for the next look. */
+err_t sc_execute_step(const sc_env_t *env, const char *job_id, cJSON *rec, cJSON *pp,
+                      int64_t *again_ms, bool *finished, errbuf_t *eb);
 /* Finishes a record: status SUCCEEDED or FAILED, the error (added to RecordErrors and to
  * RecordOutputs as ErrorMessage) when failed. */
 void sc_record_end(cJSON *rec, const char *status, const char *error, double now);
