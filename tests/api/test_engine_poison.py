@@ -147,6 +147,17 @@ REFUSE = {
 }
 
 
+def refuse(data_dir, kind, state):
+    """Adds a trigger to data_dir's store (its daemon stopped) that refuses to update a
+    resource row of kind to state, as a failing disk would refuse the write."""
+    con = sqlite3.connect(os.path.join(data_dir, "catalogd.db"))
+    con.execute(
+        "CREATE TRIGGER refuse_%s BEFORE UPDATE ON resources WHEN NEW.kind = '%s' AND NEW.state = '%s'"
+        " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END" % (kind.replace(".", "_"), kind, state))
+    con.commit()
+    con.close()
+
+
 def advance(d, ms):
     req = urllib.request.Request(d.endpoint + "/_catalogd/test/clock?advance_ms=%d" % ms, data=b"",
                                  method="POST")
@@ -161,13 +172,8 @@ def refusing_daemon(fresh_daemon):
     data_dir = tempfile.mkdtemp(prefix="catalogd-refuse-")
     env = {"CATALOGD_TEST_CLOCK": "1"}
     fresh_daemon(data_dir=data_dir, env=env).stop()
-    con = sqlite3.connect(os.path.join(data_dir, "catalogd.db"))
     for kind, state in REFUSE.items():
-        con.execute(
-            "CREATE TRIGGER refuse_%s BEFORE UPDATE ON resources WHEN NEW.kind = '%s' AND NEW.state = '%s'"
-            " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END" % (kind.replace(".", "_"), kind, state))
-    con.commit()
-    con.close()
+        refuse(data_dir, kind, state)
     yield fresh_daemon(data_dir=data_dir, env=env)
     shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -218,3 +224,33 @@ def test_jobs_that_fail_for_good_close_their_owners(refusing_daemon):
 
     kinds = sorted(j["kind"] for j in failed_jobs(d.data_dir))
     assert kinds == ["cfn.stack", "ssm.automation"], kinds
+
+
+def test_a_record_following_an_execution_set_aside_fails_too():
+    from sc_world import RESTART_DEFINITION, World
+
+    world = World(env={"CATALOGD_TEST_CLOCK": "1"})
+    try:
+        action = world.new_action(RESTART_DEFINITION, name="Restart")
+        world.daemon.stop()
+        refuse(world.daemon.data_dir, "ssm.execution", "InProgress")
+        world.daemon.start()
+        sc = world.client("servicecatalog", "enduser")
+        rid = sc.execute_provisioned_product_service_action(ProvisionedProductId=world.pp,
+                                                            ServiceActionId=action)["RecordDetail"]["RecordId"]
+
+        def ended():
+            r = sc.describe_record(Id=rid)["RecordDetail"]
+            return r if r["Status"] in ("SUCCEEDED", "FAILED") else None
+
+        # the execution's job fails its 20 attempts; its give-up fails the execution, which
+        # wakes the record that follows it
+        rec = drive(world.daemon, ended, "the record to end")
+        assert rec["Status"] == "FAILED", rec
+        [err] = rec["RecordErrors"]
+        assert err["Description"].startswith("The execution failed 20 times (last error: "), err
+        assert err["Description"].endswith(") and was set aside."), err
+        pp = sc.describe_provisioned_product(Id=world.pp)["ProvisionedProductDetail"]
+        assert pp["Status"] == "AVAILABLE", pp
+    finally:
+        world.stop()
