@@ -300,12 +300,13 @@ static err_t engine_end_tx(engine_run_t *r, err_t rc)
 }
 
 /* Sets job c aside: the kind's give-up (k may be NULL: no kind, or none registered) closes
- * the owner with why, and the job becomes `failed`, in one transaction fenced by the
- * claim. When that cannot commit, the job comes back in a second with attempts past the
- * limit (so the next claim gives up again, with last_error = why); after
+ * the owner with why (what the owner's users may read), and the job becomes `failed` with
+ * last_error = detail (why and the internal error, for the operator), in one transaction
+ * fenced by the claim. When that cannot commit, the job comes back in a second with
+ * attempts past the limit (so the next claim gives up again, with last_error = why); after
  * ENGINE_GIVEUP_TRIES such tries it is marked failed without the give-up. */
 static void engine_give_up(engine_worker_t *w, claimed_t *c, const engine_kind_t *k, err_t why_rc,
-                           const char *why)
+                           const char *why, const char *detail)
 {
     engine_t *e = w->e;
     errbuf_t eb = {{0}};
@@ -320,7 +321,7 @@ static void engine_give_up(engine_worker_t *w, claimed_t *c, const engine_kind_t
         rc = store_exec(r.tx, &eb, &changes,
                         "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = 0,"
                         " last_error = ?, updated_ms = ? WHERE id = ? AND lease_owner = ?",
-                        "siss", why, now, c->id, w->claim);
+                        "siss", detail, now, c->id, w->claim);
     if (!rc && changes != 1) rc = err_fail(&eb, ERR_LEASE_LOST, "the job's lease was lost");
     if (!rc) rc = store_exec(r.tx, &eb, NULL, "DELETE FROM job_watch WHERE job = ?", "s", c->id);
     rc = engine_end_tx(&r, rc);
@@ -331,7 +332,7 @@ static void engine_give_up(engine_worker_t *w, claimed_t *c, const engine_kind_t
             LOG_ERROR, "job failed",
             "\"job\":\"%s\",\"kind\":\"%s\",\"attempt\":%d,\"error\":\"%s\",\"detail\":\"%s\","
             "\"owner_closed\":%s",
-            c->id, c->kind, c->attempts, err_name(why_rc), log_escape(em, sizeof(em), why),
+            c->id, c->kind, c->attempts, err_name(why_rc), log_escape(em, sizeof(em), detail),
             hook ? "true" : "false");
         engine_notify(e); /* the owner's watchers may be due */
         return;
@@ -359,21 +360,27 @@ static void engine_give_up(engine_worker_t *w, claimed_t *c, const engine_kind_t
     if (rc) log_warn("job failure not recorded", "\"job\":\"%s\",\"error\":\"%s\"", c->id, eb2.msg);
 }
 
-/* Why a job whose claim counted past its limit is given up without running: its last
- * attempt never finished. A later claim of a job whose give-up failed keeps the reason that
- * give-up had (last_error). */
-static void engine_why_interrupted(const claimed_t *c, char *out, size_t cap)
+/* Why a job whose claim counted past its limit is given up without running (its last
+ * attempt never finished), for the owner's users (why) and for the operator (detail, with
+ * the error an earlier attempt failed with). A later claim of a job whose give-up failed
+ * keeps the reason that give-up had (last_error). */
+static void engine_why_interrupted(const claimed_t *c, char why[1400], char detail[2600])
 {
+    size_t cap = 1400;
     if (c->attempts > c->max_attempts + 1 && c->last_error)
-        snprintf(out, cap, "%s", c->last_error);
+        snprintf(why, cap, "%s", c->last_error);
     else if (c->last_error)
-        snprintf(out, cap,
+        snprintf(why, cap,
                  "did not finish in %d attempts (the last was interrupted: the process stopped"
-                 " while it ran; an earlier one failed with: %s)",
-                 c->max_attempts, c->last_error);
+                 " while it ran; earlier ones failed with an internal error) (job %s)",
+                 c->max_attempts, c->id);
     else
-        snprintf(out, cap, "was interrupted %d times (the process stopped while it ran)",
+        snprintf(why, cap, "was interrupted %d times (the process stopped while it ran)",
                  c->max_attempts);
+    if (c->attempts == c->max_attempts + 1 && c->last_error)
+        snprintf(detail, 2600, "%s: %.1100s", why, c->last_error);
+    else
+        snprintf(detail, 2600, "%s", why);
 }
 
 /* Runs one step of a claimed job and commits its effects with the job's next state. A
@@ -383,14 +390,15 @@ static void engine_step(engine_worker_t *w, claimed_t *c)
 {
     engine_t *e = w->e;
     const engine_kind_t *k = engine_kind(e, c->kind);
-    char why[1400];
+    char why[1400], detail[2600];
     if (!k) { /* nobody here can run it: fail it now */
-        engine_give_up(w, c, NULL, ERR_INTERNAL, "failed (no handler registered for this kind)");
+        static const char none[] = "failed (no handler registered for this kind)";
+        engine_give_up(w, c, NULL, ERR_INTERNAL, none, none);
         return;
     }
     if (c->attempts > c->max_attempts) {
-        engine_why_interrupted(c, why, sizeof(why));
-        engine_give_up(w, c, k, ERR_INTERNAL, why);
+        engine_why_interrupted(c, why, detail);
+        engine_give_up(w, c, k, ERR_INTERNAL, why, detail);
         return;
     }
     errbuf_t eb = {{0}};
@@ -423,11 +431,15 @@ static void engine_step(engine_worker_t *w, claimed_t *c)
     if (rc == ERR_LEASE_LOST) {
         log_warn("job lease lost; step discarded", "\"job\":\"%s\"", c->id);
     } else if (rc && (permanent || c->attempts >= c->max_attempts)) {
+        /* the owner's users read that it failed inside catalogd and which job; the error
+         * itself (store paths, SQL messages) is for the operator: log and last_error */
         if (permanent)
-            snprintf(why, sizeof(why), "failed (%s)", eb.msg);
+            snprintf(why, sizeof(why), "failed with an internal error (job %s)", c->id);
         else
-            snprintf(why, sizeof(why), "failed %d times (last error: %s)", c->attempts, eb.msg);
-        engine_give_up(w, c, k, rc, why);
+            snprintf(why, sizeof(why), "failed %d times with an internal error (job %s)",
+                     c->attempts, c->id);
+        snprintf(detail, sizeof(detail), "%s: %s", why, eb.msg);
+        engine_give_up(w, c, k, rc, why, detail);
     } else if (rc) {
         engine_retry(w, c, rc, eb.msg);
     } else {
