@@ -264,3 +264,36 @@ def test_a_record_following_an_execution_set_aside_fails_too():
         assert pp["Status"] == "AVAILABLE", pp
     finally:
         world.stop()
+
+
+def test_a_record_whose_job_fails_for_good_ends_failed():
+    from sc_world import RESTART_DEFINITION, World
+
+    world = World(env={"CATALOGD_TEST_CLOCK": "1"})
+    try:
+        action = world.new_action(RESTART_DEFINITION, name="Restart")
+        world.daemon.stop()
+        refuse(world.daemon.data_dir, "sc.record", "IN_PROGRESS")
+        world.daemon.start()
+        sc = world.client("servicecatalog", "enduser")
+        rid = sc.execute_provisioned_product_service_action(ProvisionedProductId=world.pp,
+                                                            ServiceActionId=action)["RecordDetail"]["RecordId"]
+
+        def ended():
+            r = sc.describe_record(Id=rid)["RecordDetail"]
+            return r if r["Status"] in ("SUCCEEDED", "FAILED") else None
+
+        rec = drive(world.daemon, ended, "the record to end")
+        [job] = [j for j in failed_jobs(world.daemon.data_dir) if j["kind"] == "sc.record"]
+        assert rec["Status"] == "FAILED", rec
+        assert rec["RecordErrors"] == [{
+            "Code": "FAILED",
+            "Description": "Internal failure: the record's work failed 3 times with an internal error (job %s) and "
+                           "was set aside." % job["id"]}]
+        assert job["last_error"].endswith(": sqlite step: disk I/O error"), job
+        pp = sc.describe_provisioned_product(Id=world.pp)["ProvisionedProductDetail"]
+        assert pp["Status"] == "AVAILABLE", pp
+        # nothing the failed attempts did was kept: no execution was started
+        assert world.client("ssm").describe_automation_executions()["AutomationExecutionMetadataList"] == []
+    finally:
+        world.stop()

@@ -93,8 +93,8 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
     char payload[128];
     snprintf(payload, sizeof(payload), "{\"record\":\"%s\"}", id);
     if (!rc)
-        rc = engine_enqueue(c->tx, &c->app->ids, SC_JOB, payload, clk_now_ms(&c->app->clock), 20,
-                            NULL, c->eb);
+        rc = engine_enqueue(c->tx, &c->app->ids, SC_JOB, payload, clk_now_ms(&c->app->clock),
+                            SC_ATTEMPTS, NULL, c->eb);
     if (!rc) {
         jx_set(pp, "LastRecordId", cJSON_CreateString(id));
         if (strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION"))
@@ -449,11 +449,6 @@ static err_t rjob_close(rjob_t *j, const char *id, const char *why)
     return sc_record_save(j);
 }
 
-/* The record job. A step that keeps failing inside catalogd (SC_GIVE_UP attempts) is not
- * left to the engine's retries: its partial work is undone and the record ends FAILED
- * with "Internal failure" (the details go to the log), so a record never hangs. */
-#define SC_GIVE_UP 3
-
 /* The record job's state for one step or give-up of run r; false when the payload names
  * no record. */
 static bool rjob_init(engine_run_t *r, rjob_t *j, char *id, size_t cap, err_t *rc)
@@ -491,28 +486,18 @@ static err_t sc_record_step(engine_run_t *r)
         engine_done(r);
         rc = sc_record_save(&j);
     } else {
-        rc = store_savepoint(j.tx, r->eb);
-        if (!rc) rc = sc_record_work(&j);
+        rc = sc_record_work(&j);
         if (!rc) rc = sc_record_save(&j);
-        if (!rc) rc = store_release(j.tx, r->eb);
-        if (rc && r->attempt >= SC_GIVE_UP) {
-            char why[600];
-            log_error("record failed inside catalogd",
-                      "\"record\":\"%s\",\"error\":\"%s\",\"detail\":\"%s\"", id, err_name(rc),
-                      log_escape(why, sizeof(why), r->eb->msg));
-            store_rollback_to(j.tx);
-            r->post = 0; /* what the undone work asked for is undone too */
-            rc = rjob_close(&j, id, "Internal failure");
-            engine_done(r);
-        }
     }
     cJSON_Delete(j.pp);
     cJSON_Delete(j.rec);
     return rc;
 }
 
-/* The record job is set aside (its step stopped the process each time it ran, or could
- * not even start): the record ends FAILED with the reason in RecordErrors. */
+/* The record job is set aside: its step failed inside catalogd SC_ATTEMPTS times (the
+ * engine rolled each back and logged the error), stopped the process each time it ran,
+ * or could not start. The record ends FAILED "Internal failure: ..." with the reason, and
+ * the provisioned product as rjob_close says: a record never hangs. */
 static err_t sc_record_giveup(engine_run_t *r, const char *why)
 {
     rjob_t j;
@@ -529,5 +514,5 @@ static err_t sc_record_giveup(engine_run_t *r, const char *why)
 
 void sc_register_jobs(app_t *app)
 {
-    engine_register(app->engine, SC_JOB, sc_record_step, 20, sc_record_giveup);
+    engine_register(app->engine, SC_JOB, sc_record_step, SC_ATTEMPTS, sc_record_giveup);
 }

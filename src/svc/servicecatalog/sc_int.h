@@ -102,7 +102,8 @@ const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p);
 cJSON *sc_tags_in(api_ctx_t *c, const char *member);
 
 /* ---- records (records.c) and their job */
-#define SC_JOB "sc.record"
+#define SC_JOB      "sc.record"
+#define SC_ATTEMPTS 3 /* of a record step failing inside catalogd, before the record is FAILED */
 
 /* Creates a record of type (PROVISION_PRODUCT, UPDATE_PROVISIONED_PRODUCT,
  * TERMINATE_PROVISIONED_PRODUCT, EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION) for pp in
