@@ -236,44 +236,23 @@ def test_jobs_that_fail_for_good_close_their_owners(refusing_daemon):
     assert sorted(jobs) == ["cfn.stack", "ssm.automation"], jobs
 
 
-def test_a_record_following_an_execution_set_aside_fails_too():
+
+@pytest.fixture
+def refused_action():
+    """Runs a restart service action on the Service Catalog world's provisioned product while
+    its store refuses to update a row of kind to state (a trigger added while the daemon was
+    stopped): refused_action(kind, state) -> (world, ended record). The world is stopped
+    afterwards."""
     from sc_world import RESTART_DEFINITION, World
 
-    world = World(env={"CATALOGD_TEST_CLOCK": "1"})
-    try:
+    worlds = []
+
+    def run(kind, state):
+        world = World(env={"CATALOGD_TEST_CLOCK": "1"})
+        worlds.append(world)
         action = world.new_action(RESTART_DEFINITION, name="Restart")
         world.daemon.stop()
-        refuse(world.daemon.data_dir, "ssm.execution", "InProgress")
-        world.daemon.start()
-        sc = world.client("servicecatalog", "enduser")
-        rid = sc.execute_provisioned_product_service_action(ProvisionedProductId=world.pp,
-                                                            ServiceActionId=action)["RecordDetail"]["RecordId"]
-
-        def ended():
-            r = sc.describe_record(Id=rid)["RecordDetail"]
-            return r if r["Status"] in ("SUCCEEDED", "FAILED") else None
-
-        # the execution's job fails its 20 attempts; its give-up fails the execution, which
-        # wakes the record that follows it
-        rec = drive(world.daemon, ended, "the record to end")
-        assert rec["Status"] == "FAILED", rec
-        [err] = rec["RecordErrors"]
-        assert re.fullmatch(r"The execution failed 20 times with an internal error \(job [0-9a-f-]{36}\) and was "
-                            r"set aside\.", err["Description"]), err
-        pp = sc.describe_provisioned_product(Id=world.pp)["ProvisionedProductDetail"]
-        assert pp["Status"] == "AVAILABLE", pp
-    finally:
-        world.stop()
-
-
-def test_a_record_whose_job_fails_for_good_ends_failed():
-    from sc_world import RESTART_DEFINITION, World
-
-    world = World(env={"CATALOGD_TEST_CLOCK": "1"})
-    try:
-        action = world.new_action(RESTART_DEFINITION, name="Restart")
-        world.daemon.stop()
-        refuse(world.daemon.data_dir, "sc.record", "IN_PROGRESS")
+        refuse(world.daemon.data_dir, kind, state)
         world.daemon.start()
         sc = world.client("servicecatalog", "enduser")
         rid = sc.execute_provisioned_product_service_action(ProvisionedProductId=world.pp,
@@ -284,16 +263,33 @@ def test_a_record_whose_job_fails_for_good_ends_failed():
             return r if r["Status"] in ("SUCCEEDED", "FAILED") else None
 
         rec = drive(world.daemon, ended, "the record to end")
-        [job] = [j for j in failed_jobs(world.daemon.data_dir) if j["kind"] == "sc.record"]
-        assert rec["Status"] == "FAILED", rec
-        assert rec["RecordErrors"] == [{
-            "Code": "FAILED",
-            "Description": "Internal failure: the record's work failed 3 times with an internal error (job %s) and "
-                           "was set aside." % job["id"]}]
-        assert job["last_error"].endswith(": sqlite step: disk I/O error"), job
         pp = sc.describe_provisioned_product(Id=world.pp)["ProvisionedProductDetail"]
-        assert pp["Status"] == "AVAILABLE", pp
-        # nothing the failed attempts did was kept: no execution was started
-        assert world.client("ssm").describe_automation_executions()["AutomationExecutionMetadataList"] == []
-    finally:
+        assert pp["Status"] == "AVAILABLE", pp  # where it was before the action
+        return world, rec
+
+    yield run
+    for world in worlds:
         world.stop()
+
+
+def test_a_record_following_an_execution_set_aside_fails_too(refused_action):
+    # the execution's job fails its 20 attempts; its give-up fails the execution, which
+    # wakes the record that follows it
+    _, rec = refused_action("ssm.execution", "InProgress")
+    assert rec["Status"] == "FAILED", rec
+    [err] = rec["RecordErrors"]
+    assert re.fullmatch(r"The execution failed 20 times with an internal error \(job [0-9a-f-]{36}\) and was "
+                        r"set aside\.", err["Description"]), err
+
+
+def test_a_record_whose_job_fails_for_good_ends_failed(refused_action):
+    world, rec = refused_action("sc.record", "IN_PROGRESS")
+    [job] = [j for j in failed_jobs(world.daemon.data_dir) if j["kind"] == "sc.record"]
+    assert rec["Status"] == "FAILED", rec
+    assert rec["RecordErrors"] == [{
+        "Code": "FAILED",
+        "Description": "Internal failure: the record's work failed 3 times with an internal error (job %s) and "
+                       "was set aside." % job["id"]}]
+    assert job["last_error"].endswith(": sqlite step: disk I/O error"), job
+    # nothing the failed attempts did was kept: no execution was started
+    assert world.client("ssm").describe_automation_executions()["AutomationExecutionMetadataList"] == []
