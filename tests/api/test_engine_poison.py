@@ -145,11 +145,12 @@ def test_a_step_that_kills_the_process_is_set_aside(fresh_daemon):
 
 # ---------------------------------------------------------------- failing for good by errors
 
-REFUSE = {
+REFUSE = [
     # the kind of resource row, and the state a step may not store
-    "ssm.execution": "InProgress",
-    "cfn.stack": "CREATE_IN_PROGRESS",
-}
+    ("ssm.execution", "InProgress"),
+    ("cfn.stack", "CREATE_IN_PROGRESS"),
+    ("cfn.stack", "DELETE_COMPLETE"),
+]
 
 
 def refuse(data_dir, kind, state):
@@ -157,8 +158,8 @@ def refuse(data_dir, kind, state):
     resource row of kind to state, as a failing disk would refuse the write."""
     con = sqlite3.connect(os.path.join(data_dir, "catalogd.db"))
     con.execute(
-        "CREATE TRIGGER refuse_%s BEFORE UPDATE ON resources WHEN NEW.kind = '%s' AND NEW.state = '%s'"
-        " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END" % (kind.replace(".", "_"), kind, state))
+        "CREATE TRIGGER refuse_%s_%s BEFORE UPDATE ON resources WHEN NEW.kind = '%s' AND NEW.state = '%s'"
+        " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END" % (kind.replace(".", "_"), state, kind, state))
     con.commit()
     con.close()
 
@@ -173,11 +174,12 @@ def advance(d, ms):
 @pytest.fixture
 def refusing_daemon(fresh_daemon):
     """A daemon on the test clock whose store refuses to update an execution to InProgress
-    or a stack to CREATE_IN_PROGRESS (a trigger added while it was stopped)."""
+    or a stack to CREATE_IN_PROGRESS or DELETE_COMPLETE (triggers added while it was
+    stopped)."""
     data_dir = tempfile.mkdtemp(prefix="catalogd-refuse-")
     env = {"CATALOGD_TEST_CLOCK": "1"}
     fresh_daemon(data_dir=data_dir, env=env).stop()
-    for kind, state in REFUSE.items():
+    for kind, state in REFUSE:
         refuse(data_dir, kind, state)
     yield fresh_daemon(data_dir=data_dir, env=env)
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -237,6 +239,16 @@ def test_jobs_that_fail_for_good_close_their_owners(refusing_daemon):
     job = job_of("cfn.stack")
     assert reasons == ["The stack operation failed 20 times with an internal error (job %s) and was set aside. "
                        "Rollback requested by user." % job["id"]], reasons
+
+    # a deletion whose job is set aside ends DELETE_FAILED, from which it can be tried again
+    cfn.delete_stack(StackName=sid)
+    s = drive(d, stack, "the deletion to end")
+    delete_job = [j for j in failed_jobs(d.data_dir) if j["kind"] == "cfn.stack" and j["id"] != job["id"]]
+    assert len(delete_job) == 1, delete_job
+    assert (s["StackStatus"], s["StackStatusReason"]) == (
+        "DELETE_FAILED",
+        "The stack operation failed 20 times with an internal error (job %s) and was set aside."
+        % delete_job[0]["id"]), s
     assert sorted(jobs) == ["cfn.stack", "ssm.automation"], jobs
 
 

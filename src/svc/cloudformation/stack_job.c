@@ -805,12 +805,12 @@ static err_t cfn_stack_giveup(engine_run_t *r, const char *why)
     stk_t k;
     err_t rc = stk_load(r, &k);
     if (rc || !k.stack) return rc == ERR_INTERNAL && r->permanent ? ERR_OK : rc;
-    const char *reason = arena_printf(r->arena, "The stack operation %s and was set aside. ", why);
+    const char *reason = arena_printf(r->arena, "The stack operation %s and was set aside.", why);
     const char *op = jx_str(k.stack, "_Op"), *phase = jx_str(k.stack, "_Phase");
     bool create = !strcmp(op, "create"), update = !strcmp(op, "update");
     if ((create && (!phase || !strcmp(phase, "create"))) ||
         (update && phase && !strcmp(phase, "apply"))) {
-        rc = stk_fail_op(&k, reason);
+        rc = stk_fail_op(&k, arena_printf(r->arena, "%s ", reason));
         if (!rc) { /* the rollback (or deletion) runs as a job of its own */
             jx_set_num(k.stack, "_Seq", (double)(k.seq + 1));
             rc = cfn_start(k.app, k.s.tx, k.stack, jx_str(k.stack, "_Op"), r->eb);
