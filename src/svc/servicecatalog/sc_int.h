@@ -108,7 +108,8 @@ const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p);
 cJSON *sc_tags_in(api_ctx_t *c, const char *member);
 
 /* ---- records (records.c) and their job */
-#define SC_JOB "sc.record"
+#define SC_JOB      "sc.record"
+#define SC_ATTEMPTS 3 /* of a record step failing inside catalogd, before the record is FAILED */
 
 /* Creates a record of type (PROVISION_PRODUCT, UPDATE_PROVISIONED_PRODUCT,
  * TERMINATE_PROVISIONED_PRODUCT, EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION) for pp in
@@ -128,12 +129,12 @@ cJSON *sc_record_view(const cJSON *rec);
 err_t sc_pp_find(api_ctx_t *c, const char *id, const char *name, cJSON **out);
 
 /* ---- service-action execution (execute.c), called by the record job */
-/* One step of an EXECUTE record's work (job_id: the record job, which the automation
- * wakes when it ends); returns with the record and provisioned product updated (status,
- * errors, outputs), *finished when the record is over, else *again_ms for the next
- * look. */
-err_t sc_execute_step(app_t *app, store_tx_t *tx, const char *job_id, arena_t *arena, cJSON *rec,
-                      cJSON *pp, int64_t *again_ms, bool *finished, errbuf_t *eb);
+/* One step of an EXECUTE record's work in env (the record job's transaction and
+ * after-commit flags; job_id: the record job, which the automation wakes when it ends);
+ * returns with the record and provisioned product updated (status, errors, outputs),
+ * *finished when the record is over, else *again_ms for the next look. */
+err_t sc_execute_step(const sc_env_t *env, const char *job_id, cJSON *rec, cJSON *pp,
+                      int64_t *again_ms, bool *finished, errbuf_t *eb);
 /* Finishes a record: status SUCCEEDED or FAILED, the error (added to RecordErrors and to
  * RecordOutputs as ErrorMessage) when failed. */
 void sc_record_end(cJSON *rec, const char *status, const char *error, double now);

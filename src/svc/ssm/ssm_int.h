@@ -81,7 +81,7 @@ typedef struct ssm_run {
     store_tx_t *tx;
     arena_t *arena;
     errbuf_t *eb;
-    unsigned post;
+    unsigned *post;             /* the job step's after-commit flags (engine_run_t.post) */
     const auth_principal_t *as; /* who the step acts as */
     cJSON *exec;                /* the execution */
     cJSON *step;                /* its StepExecution (with "_" state members) */
