@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const api_op_t *op = &api_ops[((size_t)data[0] << 8 | data[1]) % api_n_ops];
     uint8_t mode = data[2];
-    gen_t g = {data + 3, size - 3, 0};
+    gen_t g = {data + 3, size - 3, 0, false};
     bool bad = false;
     cJSON *in;
     if (mode & 0x80) {

@@ -20,7 +20,8 @@
 typedef struct gen {
     const uint8_t *p;
     size_t n;
-    int nodes; /* values built, bounded */
+    int nodes;   /* values built, bounded */
+    bool no_dup; /* never give a member twice (documents refuse duplicate keys) */
 } gen_t;
 
 static uint8_t gen_byte(gen_t *g)
@@ -169,7 +170,7 @@ static cJSON *gen_value(gen_t *g, const model_service_t *svc, uint16_t idx, int 
         for (uint16_t i = 0; i < s->n_members && !deep; i++) {
             const model_member_t *m = &svc->members[s->first_member + i];
             if (gen_skip_member(m->name) || !gen_chance(g, m->required ? 230 : 90)) continue;
-            if (gen_chance(g, 8)) { /* given twice: only the last counts */
+            if (!g->no_dup && gen_chance(g, 8)) { /* given twice: only the last counts */
                 bool ignored = false;
                 cJSON_AddItemToObject(o, m->name,
                                       gen_value(g, svc, m->shape, depth + 1, bad_rate, &ignored));
