@@ -101,6 +101,10 @@ static void test_form_parse(void)
     /* '+' is a space, %XX either case, empty values, a missing '=', an empty key */
     CHECK(form_is("b=%41%2f%2F&a=1+2&c=&d&=e&x+y=%2B%25", "=e&a=1 2&b=A//&c=&d=&x y=+%"));
     CHECK(form_is("a=b=c", "a=b=c")); /* only the first '=' splits */
+    /* a key given twice keeps its last value (AWS's behaviour), however the sort ties */
+    CHECK(form_is("a=1&b=2&a=3", "a=3&b=2"));
+    CHECK(form_is("k=1&k=2&k=3&k=4&k=5&k=6&k=7&k=8&k=9", "k=9"));
+    CHECK(form_is("k=&k=x", "k=x"));
     CHECK(form_is("&&a=1&&", "a=1"));
     CHECK(form_is("", ""));
     CHECK(form_is("&", ""));
