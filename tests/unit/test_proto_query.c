@@ -571,9 +571,55 @@ static void test_error_docs(void)
     CHECK_INT(proto_err_proto(MP_EC2), ERR_PROTO_EC2);
 }
 
+/* Conforms the JSON text in (an in-process caller's tree) to shape; expects rc and msg. */
+static bool conform_is(const model_service_t *svc, uint16_t shape, const char *in, err_t want_rc,
+                       const char *msg)
+{
+    cJSON *t = cJSON_Parse(in);
+    errbuf_t eb = {{0}};
+    err_t rc = t ? proto_conform(svc, shape, t, &eb) : ERR_INTERNAL;
+    bool ok = rc == want_rc && (!msg || strcmp(eb.msg, msg) == 0);
+    if (!ok)
+        fprintf(stderr, "conform [%s]\n  got:  rc=%d %s\n  want: rc=%d %s\n", in, rc, eb.msg,
+                want_rc, msg ? msg : "");
+    cJSON_Delete(t);
+    return ok;
+}
+
+/* In-process trees for the query protocols meet the same type gate as awsJson ones, with the
+ * validation error their decoder gives a value that does not convert. */
+static void test_conform_query_protocols(void)
+{
+    uint16_t cu = shape_named(iam, "CreateUserRequest");
+    uint16_t di = shape_named(ec2, "DescribeInstancesRequest");
+    CHECK(cu != MODEL_NONE && di != MODEL_NONE);
+    if (cu == MODEL_NONE || di == MODEL_NONE) return;
+    CHECK(conform_is(iam, cu, "{\"UserName\":{\"a\":\"b\"}}", ERR_VALIDATION,
+                     ONE "Value '{...}' at 'userName' failed to satisfy constraint: Member must be "
+                         "a string"));
+    CHECK(conform_is(iam, cu, "{\"UserName\":\"u\",\"Path\":5}", ERR_VALIDATION,
+                     ONE "Value '5' at 'path' failed to satisfy constraint: Member must be a "
+                         "string"));
+    CHECK(conform_is(ec2, di, "{\"InstanceIds\":[[\"i-1\"]]}", ERR_VALIDATION,
+                     ONE "Value '[i-1]' at 'instanceIds.1.member' failed to satisfy constraint: "
+                         "Member must be a string"));
+    CHECK(conform_is(ec2, di, "{\"InstanceIds\":true}", ERR_VALIDATION,
+                     ONE "Value 'true' at 'instanceIds' failed to satisfy constraint: Member must "
+                         "be a list"));
+    CHECK(conform_is(iam, cu, "{\"UserName\":\"u\",\"Unknown\":[1],\"Path\":null}", ERR_OK, NULL));
+    /* the validator refuses a wrong type on its own too (a tree nobody conformed) */
+    cJSON *t = cJSON_Parse("{\"UserName\":7}");
+    errbuf_t eb = {{0}};
+    CHECK_INT(proto_validate(iam, cu, t, &eb), ERR_VALIDATION);
+    CHECK_STR(eb.msg, ONE "Value '7' at 'userName' failed to satisfy constraint: Member must be a "
+                          "string");
+    cJSON_Delete(t);
+}
+
 int main(void)
 {
     setup();
+    test_conform_query_protocols();
     test_form_parse();
     test_form_nul();
     test_query_decode();
