@@ -132,7 +132,7 @@ static void pause_ms(long ms)
 /* The execution's record once it is over (or NULL after the bound), moving service time. */
 static cJSON *run_out(const char *id)
 {
-    for (int i = 0; i < 400; i++) {
+    for (int i = 0; i < 200; i++) {
         clk_advance(&app->clock, 1000);
         engine_notify(app->engine);
         pause_ms(1);
@@ -149,7 +149,7 @@ static cJSON *run_out(const char *id)
                    !strcmp(st, "TimedOut")))
             return out;
         cJSON_Delete(out);
-        if (i == 200) { /* long enough: cancel it, and see it end */
+        if (i == 100) { /* long enough: cancel it, and see it end */
             cJSON *stop = cJSON_CreateObject();
             cJSON_AddStringToObject(stop, "AutomationExecutionId", id);
             cJSON_AddStringToObject(stop, "Type", "Cancel");
