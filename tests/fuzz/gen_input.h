@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
 
 typedef struct gen {
     const uint8_t *p;
@@ -233,13 +235,30 @@ static void gen_root(const app_t *app, auth_principal_t *who)
     snprintf(who->path, sizeof(who->path), "/");
 }
 
-/* Opens an app over a new store in a temp dir (removed by nobody: the OS's tmp cleaner).
- * workers: the engine's worker threads (started only when > 0). */
+static app_t gen_the_app;
+static char gen_dir[] = "/tmp/catalogd-fuzz-XXXXXX";
+
+static int gen_unlink(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* At a normal exit (libFuzzer's, past -max_total_time or -runs): stops the engine, closes
+ * the store and removes its directory. A crash leaves it for a look. */
+static void gen_cleanup(void)
+{
+    app_close(&gen_the_app);
+    nftw(gen_dir, gen_unlink, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Opens an app over a new store in a temp dir, removed at exit. workers: the engine's
+ * worker threads (started only when > 0). */
 static app_t *gen_app(int workers)
 {
-    static app_t app;
-    char dir[] = "/tmp/catalogd-fuzz-XXXXXX";
-    if (!mkdtemp(dir)) abort();
+    app_t *app = &gen_the_app;
+    const char *dir = gen_dir;
+    if (!mkdtemp(gen_dir)) abort();
     app_config_t cfg;
     app_config_defaults(&cfg);
     snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
@@ -249,12 +268,13 @@ static app_t *gen_app(int workers)
     cfg.log_level = LOG_ERROR;
     log_setup(LOG_OFF, 2);
     errbuf_t eb = {{0}};
-    if (app_open(&app, &cfg, &eb) != ERR_OK) {
+    if (app_open(app, &cfg, &eb) != ERR_OK) {
         fprintf(stderr, "app_open: %s\n", eb.msg);
         abort();
     }
-    if (workers > 0 && engine_start(app.engine, &eb) != ERR_OK) abort();
-    return &app;
+    if (workers > 0 && engine_start(app->engine, &eb) != ERR_OK) abort();
+    atexit(gen_cleanup);
+    return app;
 }
 
 /* An errbuf message must be a terminated, non-empty string. */
