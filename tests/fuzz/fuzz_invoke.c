@@ -8,7 +8,9 @@
  * input holds a value of the wrong type is refused with the protocol's type error
  * (awsJson: SerializationException; query, ec2: the validation error) before any handler
  * runs. The engine is not started: jobs a call enqueues stay queued. Seed corpus:
- * tests/fuzz/corpus/invoke/. */
+ * tests/fuzz/corpus/invoke/. Found so far: iam:UpdateUser with NewUserName and no NewPath
+ * read the freed Path (users.c); before the type gate, any mistyped member reached
+ * handlers as NULL. */
 #include "gen_input.h"
 
 static app_t *app;

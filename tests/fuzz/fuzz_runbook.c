@@ -9,7 +9,8 @@
  * sanitizer report; a first step whose inputs hold a value of the wrong type ends Failed
  * with the callee's type error (SerializationException, ValidationError,
  * InvalidParameterValue) or the step's own ("Failed to resolve input"). Seed corpus:
- * tests/fuzz/corpus/runbook/. */
+ * tests/fuzz/corpus/runbook/. Found so far: the store's statement cache compared SQL with
+ * a pointer into the engine's stack buffer of a finished call (sqlite.c). */
 #include "gen_input.h"
 
 #include <time.h>
