@@ -202,3 +202,19 @@ def test_indented_yaml_template_creates_a_stack(d):
     s = wait_for(done, 30, "the stack to finish")
     assert s["StackStatus"] == "CREATE_COMPLETE", s
     assert s["Outputs"] == [{"OutputKey": "Label", "OutputValue": "indented"}]
+
+
+# ---- the wire says the same for the query protocols ------------------------------------------
+
+@pytest.mark.parametrize("service,params,code", [
+    ("iam", "Action=ListUsers&Version=2010-05-08&MaxItems=ten", "ValidationError"),
+    ("ec2", "Action=DescribeInstances&Version=2016-11-15&MaxResults=ten", "InvalidParameterValue"),
+], ids=["iam", "ec2"])
+def test_query_wire_type_error_has_the_in_process_wording(d, service, params, code):
+    """A value that does not convert on the wire gets the error a mistyped in-process value
+    gets (the runbook cases above)."""
+    r = query_call(d, service, params)
+    field = "maxItems" if service == "iam" else "maxResults"
+    assert r.status == 400, r
+    assert r.error() == (code, "1 validation error detected: Value 'ten' at '%s' failed to satisfy "
+                               "constraint: Member must be an integer" % field)
