@@ -218,3 +218,20 @@ def test_query_wire_type_error_has_the_in_process_wording(d, service, params, co
     assert r.status == 400, r
     assert r.error() == (code, "1 validation error detected: Value 'ten' at '%s' failed to satisfy "
                                "constraint: Member must be an integer" % field)
+
+
+# ---- found by fuzz_invoke ---------------------------------------------------------------------
+
+def test_update_user_rename_keeps_its_path(d):
+    """UpdateUser with NewUserName and no NewPath read the user's Path after replacing it
+    (a use after free): the stored ARN held heap garbage and ListUsers then answered
+    malformed XML."""
+    iam = d.client("iam")
+    old, new = "ren-" + uuid.uuid4().hex[:8], "ren-" + uuid.uuid4().hex[:8]
+    for i in range(20):  # enough renames for freed memory to be reused in a release build
+        iam.create_user(UserName="%s-%d" % (old, i), Path="/team/sub/")
+        iam.update_user(UserName="%s-%d" % (old, i), NewUserName="%s-%d" % (new, i))
+        u = iam.get_user(UserName="%s-%d" % (new, i))["User"]
+        assert (u["Path"], u["Arn"]) == ("/team/sub/", "arn:aws:iam::123456789012:user/team/sub/%s-%d" % (new, i))
+    listed = {u["UserName"]: u["Arn"] for u in iam.list_users(PathPrefix="/team/")["Users"]}
+    assert all(listed["%s-%d" % (new, i)].endswith("/team/sub/%s-%d" % (new, i)) for i in range(20))
