@@ -1,6 +1,7 @@
 /* fuzz_invoke.c - libFuzzer target for the pipeline after the wire: api_invoke, as the
- * account root, against a real store in a temp dir, for every operation row (api_ops[]).
- * Input: two bytes choose the row, one byte the mode, the rest drives gen_input.h's
+ * account root (or an IAM user), against a real store in a temp dir, for every operation row
+ * (api_ops[]). Input: two bytes choose the row, one byte the mode (bit 0x40: as an IAM user whose
+ * policy allows everything, through policy evaluation), the rest drives gen_input.h's
  * generator, which builds the row's input from its model shape: mostly well typed, with
  * members given twice and members the model lacks, and in "mistyped" mode some values of
  * a type the model does not allow. Mode bit 0x80 instead parses the rest as a JSON input
@@ -14,7 +15,38 @@
 #include "gen_input.h"
 
 static app_t *app;
-static auth_principal_t root;
+static auth_principal_t root, user;
+
+/* An IAM user whose inline policy allows everything: its calls go through policy
+ * evaluation and the resource ARNs authorization builds from the input. */
+static void make_user(void)
+{
+    arena_t arena;
+    arena_init(&arena);
+    errbuf_t eb = {{0}};
+    cJSON *in = cJSON_Parse("{\"UserName\":\"fuzz-principal\"}"), *out = NULL;
+    if (api_client_call_tx(app, NULL, NULL, &arena, &root, "iam", "CreateUser", in, &out, &eb))
+        abort();
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(out, "User");
+    user = root;
+    user.kind = AUTH_USER;
+    snprintf(user.arn, sizeof(user.arn), "%s",
+             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "Arn")));
+    snprintf(user.user_id, sizeof(user.user_id), "%s",
+             cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "UserId")));
+    snprintf(user.name, sizeof(user.name), "fuzz-principal");
+    cJSON_Delete(out);
+    cJSON_AddStringToObject(in, "PolicyName", "all");
+    cJSON_AddStringToObject(in, "PolicyDocument",
+                            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                            "\"Action\":\"*\",\"Resource\":\"*\"}]}");
+    out = NULL;
+    if (api_client_call_tx(app, NULL, NULL, &arena, &root, "iam", "PutUserPolicy", in, &out, &eb))
+        abort();
+    cJSON_Delete(out);
+    cJSON_Delete(in);
+    arena_free(&arena);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!app) {
         app = gen_app(0);
         gen_root(app, &root);
+        make_user();
     }
     const api_op_t *op = &api_ops[((size_t)data[0] << 8 | data[1]) % api_n_ops];
     uint8_t mode = data[2];
@@ -40,7 +73,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     arena_init(&arena);
     errbuf_t eb = {{0}};
     cJSON *out = NULL;
-    api_call_t call = {.op = op, .caller = &root, .input = in, .request_id = "fuzz-invoke"};
+    api_call_t call = {.op = op,
+                       .caller = (mode & 0x40) ? &user : &root,
+                       .input = in,
+                       .request_id = "fuzz-invoke"};
     err_t rc = api_invoke(app, &call, &arena, &out, &eb);
     if (rc) {
         gen_check_msg(&eb);
