@@ -110,6 +110,17 @@ static bool has_output(const adoc_step_t *s, span_t name)
         {"aws:changeInstanceState", "InstanceStates"},
         {"aws:approve", "ApprovalStatus"},
         {"aws:approve", "ApproverDecisions"},
+        {"aws:executeScript", "Payload"},
+        {"aws:executeScript", "OutputPayload"},
+        {"aws:executeScript", "ExecutionLog"},
+        {"aws:createStack", "StackId"},
+        {"aws:createStack", "StackStatus"},
+        {"aws:createStack", "StackStatusReason"},
+        {"aws:runInstances", "InstanceIds"},
+        {"aws:runCommand", "CommandId"},
+        {"aws:runCommand", "Status"},
+        {"aws:runCommand", "ResponseCode"},
+        {"aws:runCommand", "Output"},
     };
     for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
         if (strcmp(s->action, builtin[i].action) == 0 && span_eq_str(name, builtin[i].output))

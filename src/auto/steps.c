@@ -31,6 +31,8 @@ static const char *const branch_ops[] = {"StringEquals",
 
 typedef enum kind { K_STR, K_BOOL, K_INT, K_LIST, K_ANY } kind_t;
 
+#define ADOC_MAX_INPUTS 16
+
 typedef struct input_spec {
     const char *name;
     kind_t kind;
@@ -40,7 +42,7 @@ typedef struct input_spec {
 typedef struct action_spec {
     const char *action;
     bool closed; /* inputs other than the listed ones are refused */
-    input_spec_t inputs[7];
+    input_spec_t inputs[ADOC_MAX_INPUTS];
 } action_spec_t;
 
 static const action_spec_t actions[] = {
@@ -74,6 +76,58 @@ static const action_spec_t actions[] = {
       {"NotificationArn", K_STR, false},
       {"Message", K_STR, false},
       {"MinRequiredApprovals", K_INT, false}}},
+    {"aws:executeScript",
+     true,
+     {{"Runtime", K_STR, true},
+      {"Handler", K_STR, true},
+      {"Script", K_STR, false},
+      {"InputPayload", K_ANY, false},
+      {"Attachment", K_STR, false}}},
+    {"aws:createStack",
+     true,
+     {{"StackName", K_STR, true},
+      {"TemplateBody", K_STR, false},
+      {"TemplateURL", K_STR, false},
+      {"Parameters", K_ANY, false},
+      {"Capabilities", K_LIST, false},
+      {"Tags", K_ANY, false},
+      {"TimeoutInMinutes", K_INT, false},
+      {"OnFailure", K_STR, false},
+      {"DisableRollback", K_BOOL, false},
+      {"RoleARN", K_STR, false},
+      {"ClientRequestToken", K_STR, false},
+      {"NotificationARNs", K_LIST, false},
+      {"ResourceTypes", K_LIST, false},
+      {"StackPolicyBody", K_STR, false},
+      {"StackPolicyURL", K_STR, false}}},
+    {"aws:deleteStack",
+     true,
+     {{"StackName", K_STR, true},
+      {"RoleARN", K_STR, false},
+      {"ClientRequestToken", K_STR, false},
+      {"RetainResources", K_LIST, false}}},
+    {"aws:createTags",
+     true,
+     {{"ResourceIds", K_LIST, true}, {"Tags", K_ANY, true}, {"ResourceType", K_STR, false}}},
+    /* the other RunInstances parameters pass through to ec2:RunInstances */
+    {"aws:runInstances",
+     false,
+     {{"ImageId", K_STR, true},
+      {"InstanceType", K_STR, false},
+      {"MinInstanceCount", K_INT, false},
+      {"MaxInstanceCount", K_INT, false},
+      {"TagSpecifications", K_ANY, false}}},
+    /* the other SendCommand parameters pass through to ssm:SendCommand */
+    {"aws:runCommand",
+     false,
+     {{"DocumentName", K_STR, true},
+      {"InstanceIds", K_LIST, false},
+      {"Targets", K_ANY, false},
+      {"Parameters", K_ANY, false},
+      {"Comment", K_STR, false},
+      {"TimeoutSeconds", K_INT, false},
+      {"MaxConcurrency", K_STR, false},
+      {"MaxErrors", K_STR, false}}},
 };
 #define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
 
@@ -325,12 +379,42 @@ static adoc_error_t check_approve(const adoc_step_t *s, errbuf_t *eb)
     return ADOC_OK;
 }
 
+/* aws:executeScript inputs: an inline Script (an Attachment is refused: catalogd keeps
+ * no attachments), a Python 3 Runtime and a Handler naming a Python function. */
+static adoc_error_t check_script(const adoc_step_t *s, errbuf_t *eb)
+{
+    static const char *const runtimes[] = {"python3.6",  "python3.7",  "python3.8", "python3.9",
+                                           "python3.10", "python3.11", NULL};
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(s->inputs, "Runtime");
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(s->inputs, "Handler");
+    if (cJSON_GetObjectItemCaseSensitive(s->inputs, "Attachment"))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "Step %s (aws:executeScript) names an Attachment: catalogd does not "
+                          "support attachments; put the script inline in Script.",
+                          s->name);
+    if (!cJSON_GetObjectItemCaseSensitive(s->inputs, "Script"))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "Step %s is missing the required input Script of action "
+                          "aws:executeScript.",
+                          s->name);
+    if (!has_ref(rt) && !adoc__one_of(rt->valuestring, runtimes))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "The Runtime of step %s is \"%.100s\"; catalogd runs python3.6 to "
+                          "python3.11 (PowerShell is not supported).",
+                          s->name, rt->valuestring);
+    if (!has_ref(h) && !adoc__is_name(h->valuestring, 128, NULL))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "The Handler of step %s must name a Python function of the Script.",
+                          s->name);
+    return ADOC_OK;
+}
+
 /* The inputs of s against its action: required inputs present, each of its kind, no
  * unknown inputs for the actions with a fixed set, then the action's own rules. */
 static adoc_error_t check_inputs(const adoc_t *d, const adoc_step_t *s, errbuf_t *eb)
 {
     const action_spec_t *a = find_action(s->action);
-    for (const input_spec_t *in = a->inputs; in < a->inputs + 7 && in->name; in++) {
+    for (const input_spec_t *in = a->inputs; in < a->inputs + ADOC_MAX_INPUTS && in->name; in++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->inputs, in->name);
         if (!v && in->required)
             return adoc__fail(eb, ADOC_E_CONTENT,
@@ -343,7 +427,8 @@ static adoc_error_t check_inputs(const adoc_t *d, const adoc_step_t *s, errbuf_t
     if (a->closed)
         for (const cJSON *c = s->inputs->child; c; c = c->next) {
             bool known = false;
-            for (const input_spec_t *in = a->inputs; in < a->inputs + 7 && in->name; in++)
+            for (const input_spec_t *in = a->inputs; in < a->inputs + ADOC_MAX_INPUTS && in->name;
+                 in++)
                 known = known || strcmp(in->name, c->string) == 0;
             if (!known)
                 return adoc__fail(eb, ADOC_E_CONTENT,
@@ -367,6 +452,13 @@ static adoc_error_t check_inputs(const adoc_t *d, const adoc_step_t *s, errbuf_t
         return check_branch(d, s, eb);
     } else if (strcmp(s->action, "aws:approve") == 0) {
         return check_approve(s, eb);
+    } else if (strcmp(s->action, "aws:executeScript") == 0) {
+        return check_script(s, eb);
+    } else if (strcmp(s->action, "aws:runCommand") == 0) {
+        if (!cJSON_GetObjectItemCaseSensitive(s->inputs, "InstanceIds") &&
+            !cJSON_GetObjectItemCaseSensitive(s->inputs, "Targets"))
+            return adoc__fail(eb, ADOC_E_CONTENT,
+                              "Step %s (aws:runCommand) needs InstanceIds or Targets.", s->name);
     }
     return ADOC_OK;
 }
@@ -407,7 +499,7 @@ adoc_error_t adoc_step_inputs_check(const adoc_step_t *s, const cJSON *in, errbu
     const action_spec_t *a = find_action(s->action);
     if (!a || !cJSON_IsObject(in))
         return adoc__fail(eb, ADOC_E_CONTENT, "Step %s has no inputs to run.", s->name);
-    for (const input_spec_t *sp = a->inputs; sp < a->inputs + 7 && sp->name; sp++) {
+    for (const input_spec_t *sp = a->inputs; sp < a->inputs + ADOC_MAX_INPUTS && sp->name; sp++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, sp->name);
         if (!v && sp->required)
             return adoc__fail(eb, ADOC_E_CONTENT, "Failed to resolve input: %s.", sp->name);

@@ -358,6 +358,7 @@ static err_t x_tick(xrun_t *x)
     x_status(x, "InProgress");
     errbuf_t aeb = {{0}};
     ssm_run_t run = {.app = x->app,
+                     .run = x->r,
                      .job_id = x->r->job_id,
                      .tx = x->tx,
                      .arena = x->r->arena,

@@ -77,6 +77,7 @@ typedef enum ssm_tick {
 
 typedef struct ssm_run {
     app_t *app;
+    engine_run_t *run;  /* the job step (engine_after_commit) */
     const char *job_id; /* the execution's job (for engine_watch) */
     store_tx_t *tx;
     arena_t *arena;
@@ -92,6 +93,35 @@ typedef struct ssm_run {
 } ssm_run_t;
 
 ssm_tick_t ssm_action_tick(ssm_run_t *r);
+
+/* Helpers the action files share (actions.c). */
+/* Fails the step: message in r->eb, FailureDetails type `type` ("Verification",
+ * "Action"). Returns SSM_TICK_FAILED. */
+ssm_tick_t ssm_act_fail(ssm_run_t *r, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Calls service:op as the execution's principal; on failure r->eb holds the sentence a
+ * botocore client would print ("An error occurred (Code) when calling the Op operation:
+ * message"). *out (the caller's) may be NULL on failure. */
+err_t ssm_act_call(ssm_run_t *r, const char *service, const char *op, cJSON *in, cJSON **out);
+/* Sets the typed output `name` of the step (takes v). */
+void ssm_act_set(ssm_run_t *r, const char *name, cJSON *v);
+/* A StringList input as a new array of strings (a single string is one element). */
+cJSON *ssm_in_list(const cJSON *in, const char *name);
+/* The step's declared outputs ({Name, Selector, Type}) selected from resp. */
+void ssm_act_outputs(ssm_run_t *r, const cJSON *resp);
+/* Watches "<prefix>:<id>" for each id of the list and polls again in 2 s: SSM_TICK_AGAIN,
+ * or SSM_TICK_FAILED when a watch cannot be recorded. */
+ssm_tick_t ssm_act_watch(ssm_run_t *r, const char *prefix, const cJSON *ids);
+
+/* aws:executeScript (script.c). */
+ssm_tick_t ssm_act_script(ssm_run_t *r);
+/* aws:createStack, aws:deleteStack, aws:createTags, aws:runInstances, aws:runCommand
+ * (aws_steps.c). */
+ssm_tick_t ssm_act_create_stack(ssm_run_t *r);
+ssm_tick_t ssm_act_delete_stack(ssm_run_t *r);
+ssm_tick_t ssm_act_create_tags(ssm_run_t *r);
+ssm_tick_t ssm_act_run_instances(ssm_run_t *r);
+ssm_tick_t ssm_act_run_command(ssm_run_t *r);
 /* aws:branch: the name of the next step (NULL: go on in order). */
 const char *ssm_branch_next(ssm_run_t *r);
 

@@ -1,0 +1,287 @@
+"""The Automation step types people use (issue 12, deliver 4), through boto3 against a
+real daemon: aws:executeScript (a payload with outputs selected from $.Payload, a script
+that raises, one past its time limit, one over its memory limit, an Attachment refused),
+aws:createStack + aws:deleteStack, aws:createTags seen by DescribeInstances,
+aws:runInstances (the instance running afterwards), and their documented outputs.
+
+The daemon runs on real time (the scripts run in real child processes), with emulated
+instances whose transitions take 200 ms.
+"""
+
+import json
+import os
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import Daemon
+from helpers import error_of, serve, wait_for
+from test_ssm_automation import create_doc, run_instance, start, state_of, step_of, tags_of, wait_status
+from test_ssm_automation import ec2, ssm  # noqa: F401 (the same fixtures, on this module's daemon)
+
+
+@pytest.fixture(scope="module")
+def d():
+    yield from serve(Daemon(args=["--ec2-delay-ms", "200"]))
+
+
+def outputs(e, step):
+    return step_of(e, step)["Outputs"]
+
+
+SCRIPT_DOC = """
+schemaVersion: '0.3'
+parameters:
+  Name:
+    type: String
+outputs:
+  - Greet.Message
+mainSteps:
+  - name: Greet
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.11
+      Handler: script_handler
+      InputPayload:
+        name: '{{ Name }}'
+        count: 3
+      Script: |-
+        import os
+        def script_handler(events, context):
+            print("hello from the script")
+            return {"message": "hi " + events["name"], "twice": events["count"] * 2,
+                    "uid": os.getuid(), "env": sorted(os.environ)}
+    outputs:
+      - Name: Message
+        Selector: $.Payload.message
+        Type: String
+      - Name: Twice
+        Selector: $.Payload.twice
+        Type: Integer
+  - name: Echo
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.8
+      Handler: handler
+      InputPayload:
+        got: '{{ Greet.Message }}'
+      Script: |-
+        def handler(events, context):
+            return events["got"].upper()
+"""
+
+
+def test_execute_script_payload_and_outputs(ssm):
+    create_doc(ssm, "Steps-Script", SCRIPT_DOC)
+    eid = start(ssm, "Steps-Script", Name="world")
+    e = wait_status(ssm, eid, timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    out = outputs(e, "Greet")
+    assert out["Message"] == ["hi world"]
+    assert out["Twice"] == ["6"]
+    payload = json.loads(out["Payload"][0])
+    assert payload["message"] == "hi world"
+    assert json.loads(out["OutputPayload"][0]) == {"Payload": payload}
+    assert out["ExecutionLog"] == ["hello from the script\n"]
+    # not root, and nothing of catalogd's environment
+    if os.geteuid() == 0:
+        assert payload["uid"] != 0
+    assert [k for k in payload["env"] if "SECRET" in k or k.startswith("AWS") or k.startswith("CATALOGD")] == []
+    assert outputs(e, "Echo")["Payload"] == ["HI WORLD"]
+    assert e["Outputs"]["Greet.Message"] == ["hi world"]
+
+
+def test_execute_script_raises(ssm):
+    create_doc(ssm, "Steps-ScriptRaises", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Boom
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.10
+      Handler: script_handler
+      Script: |-
+        def script_handler(events, context):
+            print("about to fail")
+            raise ValueError("the disk is full")
+""")
+    e = wait_status(ssm, start(ssm, "Steps-ScriptRaises"), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Failed"
+    s = step_of(e, "Boom")
+    assert s["StepStatus"] == "Failed"
+    assert "ValueError: the disk is full" in s["FailureMessage"]
+    assert s["FailureDetails"]["Details"]["ExceptionMessage"] == ["ValueError: the disk is full"]
+    log = s["Outputs"]["ExecutionLog"][0]
+    assert "about to fail" in log and "Traceback" in log
+
+
+def test_execute_script_time_and_memory_limits(ssm):
+    create_doc(ssm, "Steps-ScriptSlow", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Slow
+    action: aws:executeScript
+    timeoutSeconds: 2
+    inputs:
+      Runtime: python3.11
+      Handler: h
+      Script: |-
+        import time
+        def h(events, context):
+            time.sleep(60)
+""")
+    e = wait_status(ssm, start(ssm, "Steps-ScriptSlow"), timeout=30)
+    assert e["AutomationExecutionStatus"] == "TimedOut", e
+    assert step_of(e, "Slow")["StepStatus"] == "TimedOut"
+    create_doc(ssm, "Steps-ScriptBig", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Big
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.11
+      Handler: h
+      Script: |-
+        def h(events, context):
+            return len(bytearray(2 * 1024 * 1024 * 1024))
+""")
+    e = wait_status(ssm, start(ssm, "Steps-ScriptBig"), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Failed"
+    assert "MemoryError" in step_of(e, "Big")["FailureMessage"]
+
+
+def test_execute_script_attachment_refused(ssm):
+    with pytest.raises(ClientError) as exc:
+        create_doc(ssm, "Steps-ScriptAttach", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Run
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.11
+      Handler: main.handler
+      Attachment: scripts.zip
+""")
+    code, msg = error_of(exc)
+    assert code == "InvalidDocumentContent"
+    assert "Attachment" in msg and "inline" in msg
+
+
+TEMPLATE = json.dumps({
+    "Resources": {"Box": {"Type": "AWS::EC2::Instance",
+                          "Properties": {"ImageId": "ami-0abcdef1234567890", "InstanceType": "t2.micro"}}},
+    "Outputs": {"Id": {"Value": {"Ref": "Box"}}},
+})
+
+
+def test_create_and_delete_stack(ssm, d):
+    cfn = d.client("cloudformation")
+    create_doc(ssm, "Steps-Stack", """
+schemaVersion: '0.3'
+parameters:
+  Template:
+    type: String
+outputs:
+  - Make.StackId
+  - Make.StackStatus
+mainSteps:
+  - name: Make
+    action: aws:createStack
+    inputs:
+      StackName: steps-stack
+      TemplateBody: '{{ Template }}'
+  - name: Look
+    action: aws:assertAwsResourceProperty
+    inputs:
+      Service: cloudformation
+      Api: DescribeStacks
+      StackName: '{{ Make.StackId }}'
+      PropertySelector: $.Stacks[0].StackStatus
+      DesiredValues: [CREATE_COMPLETE]
+  - name: Remove
+    action: aws:deleteStack
+    inputs:
+      StackName: steps-stack
+""", fmt="YAML")
+    e = wait_status(ssm, start(ssm, "Steps-Stack", Template=TEMPLATE), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    sid = e["Outputs"]["Make.StackId"][0]
+    assert sid.startswith("arn:aws:cloudformation:")
+    assert e["Outputs"]["Make.StackStatus"] == ["CREATE_COMPLETE"]
+    assert cfn.describe_stacks(StackName=sid)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_create_stack_failure_fails_the_step(ssm):
+    create_doc(ssm, "Steps-StackBad", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Make
+    action: aws:createStack
+    inputs:
+      StackName: steps-bad
+      TemplateBody: '{"Resources": {"X": {"Type": "AWS::No::Such"}}}'
+""")
+    e = wait_status(ssm, start(ssm, "Steps-StackBad"), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Failed"
+    s = step_of(e, "Make")
+    assert "Stack steps-bad ended in status ROLLBACK_COMPLETE" in s["FailureMessage"]
+    assert s["Outputs"]["StackStatus"] == ["ROLLBACK_COMPLETE"]
+
+
+def test_create_tags_and_run_instances(ssm, ec2):
+    iid = run_instance(ec2)
+    create_doc(ssm, "Steps-Ec2", """
+schemaVersion: '0.3'
+parameters:
+  Ids:
+    type: StringList
+outputs:
+  - Launch.InstanceIds
+mainSteps:
+  - name: Tag
+    action: aws:createTags
+    inputs:
+      ResourceType: EC2
+      ResourceIds: '{{ Ids }}'
+      Tags:
+        - Key: team
+          Value: web
+        - Key: env
+          Value: test
+  - name: Launch
+    action: aws:runInstances
+    inputs:
+      ImageId: ami-0abcdef1234567890
+      InstanceType: t2.micro
+      MinInstanceCount: 2
+      MaxInstanceCount: 2
+      TagSpecifications:
+        - ResourceType: instance
+          Tags:
+            - Key: made-by
+              Value: automation
+""")
+    e = wait_status(ssm, start(ssm, "Steps-Ec2", Ids=[iid]), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    assert tags_of(ec2, iid) == {"team": "web", "env": "test"}
+    launched = e["Outputs"]["Launch.InstanceIds"]
+    assert len(launched) == 2
+    for i in launched:
+        assert state_of(ec2, i) == "running"
+        assert tags_of(ec2, i) == {"made-by": "automation"}
+
+
+def test_create_tags_refuses_other_resource_types(ssm):
+    create_doc(ssm, "Steps-TagParam", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Tag
+    action: aws:createTags
+    inputs:
+      ResourceType: Parameter
+      ResourceIds: [p1]
+      Tags: [{Key: a, Value: b}]
+""")
+    e = wait_status(ssm, start(ssm, "Steps-TagParam"), timeout=30)
+    assert e["AutomationExecutionStatus"] == "Failed"
+    assert "only EC2 resources" in step_of(e, "Tag")["FailureMessage"]
