@@ -554,10 +554,18 @@ static void test_params_decl(void)
 
 static void test_steps(void)
 {
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:invokeLambdaFunction','inputs':{}}]")),
+              "Action aws:invokeLambdaFunction in step a is not supported by catalogd. Supported "
+              "actions: " ADOC_ACTIONS);
     CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:runCommand','inputs':{}}]")),
-              "Action aws:runCommand in step a is not supported by catalogd. Supported actions: "
-              "aws:changeInstanceState, aws:executeAwsApi, aws:waitForAwsResourceProperty, "
-              "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve");
+              "Step a is missing the required input DocumentName of action aws:runCommand.");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:runCommand','inputs':"
+                             "{'DocumentName':'AWS-RunShellScript'}}]")),
+              "Step a (aws:runCommand) needs InstanceIds or Targets.");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:executeScript','inputs':"
+                             "{'Runtime':'PowerShell 7.4','Handler':'h','Script':'x'}}]")),
+              "The Runtime of step a is \"PowerShell 7.4\"; catalogd runs python3.6 to "
+              "python3.11 (PowerShell is not supported).");
     CHECK_STR(bad(with_steps("[{'action':'aws:pause','inputs':{}}]")),
               "mainSteps[0] is missing the required field name.");
     CHECK_STR(bad(with_steps("[{'name':'a b','action':'aws:pause','inputs':{}}]")),
