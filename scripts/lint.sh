@@ -8,6 +8,18 @@ banned=$(grep -rnE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|gets)[[:space:
 if [ -n "$banned" ]; then
     echo "lint: banned calls (use bounded/checked forms):"; echo "$banned"; fail=1
 fi
+# Modules use each other through the in-process client or a public header: a module's
+# *_int.h is for the files of its own folder (and folders below it) only.
+private=$(grep -rnoE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*_int\.h"' src --include='*.c' --include='*.h' |
+    while IFS=: read -r f line inc; do
+        h=${inc#*\"}; h=${h%\"}
+        case $h in */*) hdir=src/${h%/*} ;; *) continue ;; esac
+        case ${f%/*}/ in "$hdir"/*) ;; *) echo "$f:$line: includes $h" ;; esac
+    done)
+if [ -n "$private" ]; then
+    echo "lint: another module's private header (use the in-process client or its public header):"
+    echo "$private"; fail=1
+fi
 for f in $(scripts/c-files.sh); do
     n=$(wc -l < "$f")
     if [ "$n" -gt 800 ] && ! grep -q 'LONG-FILE:' "$f"; then

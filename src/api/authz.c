@@ -252,34 +252,36 @@ policy_ctx_t api_request_context(const api_ctx_t *c)
 err_t api_deny(const api_call_t *call, const char *action, const char *resource, bool explicit_deny,
                const char *because, errbuf_t *eb)
 {
-    if (call->op->svc->protocol == MP_EC2) {
-        if (!call->op->write)
-            return err_fail(eb, ERR_ACCESS_DENIED,
-                            "You are not authorized to perform this operation.");
-        /* EC2 hides the details in an opaque blob that sts:DecodeAuthorizationMessage reads */
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddBoolToObject(d, "allowed", false);
-        cJSON_AddBoolToObject(d, "explicitDeny", explicit_deny);
-        cJSON *ctx = cJSON_AddObjectToObject(d, "context");
-        cJSON_AddStringToObject(ctx, "principal", call->caller->arn);
-        cJSON_AddStringToObject(ctx, "action", action);
-        cJSON_AddStringToObject(ctx, "resource", resource);
-        char *text = cJSON_PrintUnformatted(d);
-        cJSON_Delete(d);
-        buf_t b;
-        buf_init(&b, 4096);
-        enc_base64(&b, text, strlen(text));
-        cJSON_free(text);
-        err_fail(eb, ERR_ACCESS_DENIED,
-                 "You are not authorized to perform this operation. Encoded authorization failure "
-                 "message: %s",
-                 buf_str(&b));
-        buf_free(&b);
-        return ERR_ACCESS_DENIED;
-    }
-    return err_fail(eb, ERR_ACCESS_DENIED,
-                    "User: %s is not authorized to perform: %s on resource: %s %s",
-                    call->caller->arn, action, resource, because);
+    if (call->op->svc->protocol != MP_EC2)
+        return err_fail(eb, ERR_ACCESS_DENIED,
+                        "User: %s is not authorized to perform: %s on resource: %s %s",
+                        call->caller->arn, action, resource, because);
+    /* EC2 (aws-api.md 6.3): its own sentence, then IAM's; a read names no resource */
+    if (!call->op->write)
+        return err_fail(eb, ERR_ACCESS_DENIED,
+                        "You are not authorized to perform this operation. User: %s is not "
+                        "authorized to perform: %s %s",
+                        call->caller->arn, action, because);
+    /* a write adds the details in an opaque blob that sts:DecodeAuthorizationMessage reads */
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddBoolToObject(d, "allowed", false);
+    cJSON_AddBoolToObject(d, "explicitDeny", explicit_deny);
+    cJSON *ctx = cJSON_AddObjectToObject(d, "context");
+    cJSON_AddStringToObject(ctx, "principal", call->caller->arn);
+    cJSON_AddStringToObject(ctx, "action", action);
+    cJSON_AddStringToObject(ctx, "resource", resource);
+    char *text = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    buf_t b;
+    buf_init(&b, 4096);
+    enc_base64(&b, text, strlen(text));
+    cJSON_free(text);
+    err_fail(eb, ERR_ACCESS_DENIED,
+             "You are not authorized to perform this operation. User: %s is not authorized to "
+             "perform: %s on resource: %s %s. Encoded authorization failure message: %s",
+             call->caller->arn, action, resource, because, buf_str(&b));
+    buf_free(&b);
+    return ERR_ACCESS_DENIED;
 }
 
 /* Decides action on every one of resources for call->caller, in the request context plus

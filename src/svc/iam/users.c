@@ -109,7 +109,9 @@ err_t iam_update_user(api_ctx_t *c)
     }
     if (!rc) {
         const char *final_name = new_name ? new_name : name;
-        const char *path = new_path ? new_path : jx_str(u, "Path");
+        /* a copy: jx_set below frees the member the stored path lives in */
+        const char *old_path = jx_str(u, "Path");
+        const char *path = arena_strdup(c->arena, new_path ? new_path : old_path ? old_path : "/");
         jx_set(u, "UserName", cJSON_CreateString(final_name));
         jx_set(u, "Path", cJSON_CreateString(path));
         jx_set(u, "Arn", cJSON_CreateString(iam_arn(c, "user", path, final_name)));
