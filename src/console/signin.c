@@ -30,8 +30,10 @@
  * until a sign-in succeeds. Keyed by (account, name, source) so that a guesser elsewhere
  * can never keep a user out: the lock holds only where the failures came from (an IPv6
  * source counts by its /64, which one client usually holds whole). Kept per name, existing
- * or not (so the lock tells nothing either), in a fixed table: a key whose slot another
- * takes over starts afresh, which costs a guesser nothing he could not get by waiting. */
+ * or not (so the lock tells nothing either), in a fixed table indexed by a keyed hash
+ * (HMAC-SHA256 under a secret drawn at the first sign-in), so nobody can aim a name at
+ * the slot of another key: a key whose slot another takes over by chance starts afresh,
+ * which costs a guesser some thousand requests for what he could get by waiting. */
 #define SIGNIN_SLOTS        1024
 #define SIGNIN_MAX_FAILURES 5
 #define SIGNIN_WINDOW_MS    (5 * 60 * 1000)
@@ -39,41 +41,53 @@
 #define SIGNIN_LOCK_MAX_MS  (15 * 60 * 1000)
 
 typedef struct signin_slot {
-    uint32_t key_hash; /* 0: free */
+    uint64_t key_hash; /* 0: free */
     int failures, locks;
     int64_t first_ms, locked_until_ms;
 } signin_slot_t;
 
 static pthread_mutex_t signin_mu = PTHREAD_MUTEX_INITIALIZER;
 static signin_slot_t signin_slots[SIGNIN_SLOTS];
+static unsigned char signin_secret[32];
+static bool signin_keyed;
 
-/* FNV-1a of "account/user" with the user name folded to lower case, then of the source
- * address (its 4 bytes, or the first 8 of an IPv6 one; the text when it parses as
- * neither). Never 0. */
-static uint32_t signin_hash(const char *account, const char *user, const char *source)
+/* The keyed hash of (account, user name folded to lower case, source address: its 4
+ * bytes, or the first 8 of an IPv6 one, or the text when it parses as neither). Never 0. */
+static uint64_t signin_hash(app_t *app, const char *account, const char *user, const char *source)
 {
-    char folded[72]; /* as long as console_signin_req_t.user */
-    size_t n = 0;
-    for (; user[n] && n < sizeof(folded); n++) folded[n] = (char)tolower((unsigned char)user[n]);
-    uint32_t h = span_fnv1a(SPAN_FNV_BASIS, span_of(account));
-    h = span_fnv1a(h, SPAN_LIT("/"));
-    h = span_fnv1a(h, span_make(folded, n));
-    h = span_fnv1a(h, SPAN_LIT("@"));
+    char key[16 + 72 + 1 + 16]; /* account, '/', the folded name (<= 64), '@', the source */
+    int n = snprintf(key, sizeof(key), "%s/", account);
+    for (size_t i = 0; user[i] && (size_t)n + 1 < sizeof(key) - 17; i++)
+        key[n++] = (char)tolower((unsigned char)user[i]);
+    key[n++] = '@';
     unsigned char a[16];
     const char *src = source ? source : "";
-    if (inet_pton(AF_INET, src, a) == 1)
-        h = span_fnv1a(h, span_make((const char *)a, 4));
-    else if (inet_pton(AF_INET6, src, a) == 1)
-        h = IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a)
-                ? span_fnv1a(h, span_make((const char *)a + 12, 4))
-                : span_fnv1a(h, span_make((const char *)a, 8));
-    else
-        h = span_fnv1a(h, span_of(src));
+    size_t len = 0;
+    if (inet_pton(AF_INET, src, a) == 1) {
+        len = 4;
+    } else if (inet_pton(AF_INET6, src, a) == 1) {
+        len = IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a) ? 4 : 8;
+        if (len == 4) memmove(a, a + 12, 4);
+    } else {
+        len = strlen(src) < 16 ? strlen(src) : 16;
+        memcpy(a, src, len);
+    }
+    memcpy(key + n, a, len);
+    pthread_mutex_lock(&signin_mu);
+    if (!signin_keyed) {
+        app->ids.fill(&app->ids, signin_secret, sizeof(signin_secret));
+        signin_keyed = true;
+    }
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256(signin_secret, sizeof(signin_secret), key, (size_t)n + len, mac);
+    pthread_mutex_unlock(&signin_mu);
+    uint64_t h = 0;
+    memcpy(&h, mac, sizeof(h));
     return h ? h : 1;
 }
 
 /* The slot of h (taken over when another key holds it); signin_mu held. */
-static signin_slot_t *signin_slot(uint32_t h)
+static signin_slot_t *signin_slot(uint64_t h)
 {
     signin_slot_t *s = &signin_slots[h % SIGNIN_SLOTS];
     if (s->key_hash != h) *s = (signin_slot_t){.key_hash = h};
@@ -81,7 +95,7 @@ static signin_slot_t *signin_slot(uint32_t h)
 }
 
 /* Seconds the key stays locked at now_ms (0: not locked). */
-static int64_t signin_locked_s(uint32_t h, int64_t now_ms)
+static int64_t signin_locked_s(uint64_t h, int64_t now_ms)
 {
     pthread_mutex_lock(&signin_mu);
     signin_slot_t *s = signin_slot(h);
@@ -92,7 +106,7 @@ static int64_t signin_locked_s(uint32_t h, int64_t now_ms)
 
 /* Counts a sign-in's outcome: a success forgets the failures and the locks; the last
  * failure allowed locks the key, twice as long as its lock before. */
-static void signin_note(uint32_t h, bool ok, int64_t now_ms)
+static void signin_note(uint64_t h, bool ok, int64_t now_ms)
 {
     pthread_mutex_lock(&signin_mu);
     signin_slot_t *s = signin_slot(h);
@@ -295,7 +309,7 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         console_json_error(resp, 400, "InvalidInput", eb.msg);
         return;
     }
-    uint32_t name = signin_hash(in.account, in.user, req->client_ip);
+    uint64_t name = signin_hash(app, in.account, in.user, req->client_ip);
     int64_t now = clk_now_ms(&app->clock);
     int64_t wait_s = signin_locked_s(name, now);
     if (wait_s) {
