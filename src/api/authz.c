@@ -7,9 +7,9 @@
 
 #include "core/enc.h"
 #include "iam/identity.h"
-#include "res/res.h"
+#include "svc/cloudformation/cfn.h"
+#include "svc/ssm/ssm.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,14 +23,7 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
     if (!strcmp(type, "stack")) { /* a stack by name or by StackId */
         if (!value) return "*";
         if (!strncmp(value, "arn:", 4)) return value;
-        cJSON *s = NULL;
-        errbuf_t seb;
-        const char *arn = NULL;
-        if (!res_get_by_name(tx, app->cfg.account_id, "cfn.stack", value, &s, &seb) && s) {
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "StackId");
-            if (cJSON_IsString(id)) arn = arena_strdup(arena, id->valuestring);
-        }
-        cJSON_Delete(s);
+        const char *arn = cfn_stack_arn(tx, app->cfg.account_id, value, arena);
         return arn ? arn
                    : arena_printf(arena, "arn:aws:cloudformation:%s:%s:stack/%s/*", app->cfg.region,
                                   app->cfg.account_id, value);
@@ -40,11 +33,7 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
         if (!value) return "*";
         const char *name =
             !strncmp(value, "arn:", 4) && strrchr(value, '/') ? strrchr(value, '/') + 1 : value;
-        cJSON *d = NULL;
-        errbuf_t deb;
-        bool own =
-            !res_get(tx, &(res_key_t){app->cfg.account_id, "ssm.document", name}, &d, &deb) && d;
-        cJSON_Delete(d);
+        bool own = ssm_document_owned(tx, app->cfg.account_id, name);
         const char *acct = own ? app->cfg.account_id : "";
         if (!strcmp(type, "document"))
             return arena_printf(arena, "arn:aws:ssm:%s:%s:document/%s", app->cfg.region, acct,
@@ -58,14 +47,10 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
         if (!strcmp(type, "role") && who->kind == AUTH_ROLE_SESSION) return who->role_arn;
         return "*";
     }
-    char kind[160];
-    snprintf(kind, sizeof(kind), "iam.%s", type);
-    char *folded = arena_strdup(arena, value);
-    for (char *p = folded; *p; p++) *p = (char)tolower((unsigned char)*p);
     cJSON *e = NULL;
     errbuf_t eb;
     const char *arn = NULL;
-    if (!res_get_by_name(tx, app->cfg.account_id, kind, folded, &e, &eb) && e) {
+    if (!iam_identity_find(tx, app->cfg.account_id, type, value, &e, &eb) && e) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "Arn");
         if (cJSON_IsString(a)) arn = arena_strdup(arena, a->valuestring);
     }

@@ -45,17 +45,28 @@ static void who_user(auth_principal_t *who, const char *account, const cJSON *u)
     snprintf(who->path, sizeof(who->path), "%s", json_str(u, "Path"));
 }
 
+err_t iam_identity_find(store_tx_t *tx, const char *account, const char *type, const char *name,
+                        cJSON **out, errbuf_t *eb)
+{
+    *out = NULL;
+    const char *kind = !strcmp(type, "user")    ? K_USER
+                       : !strcmp(type, "group") ? K_GROUP
+                       : !strcmp(type, "role")  ? K_ROLE
+                                                : NULL;
+    if (!kind || !name) return ERR_OK;
+    char *folded = xstrdup(name); /* names are unique without regard to case */
+    for (char *p = folded; *p; p++) *p = (char)tolower((unsigned char)*p);
+    err_t rc = res_get_by_name(tx, account, kind, folded, out, eb);
+    free(folded);
+    return rc;
+}
+
 err_t iam_identity_login(store_tx_t *tx, const char *account, const char *name, char *hash,
                          size_t cap, auth_principal_t *who, bool *found, errbuf_t *eb)
 {
     *found = false;
-    char folded[72]; /* IAM user names have at most 64 characters */
-    size_t i = 0;
-    for (; name[i] && i + 1 < sizeof(folded); i++)
-        folded[i] = (char)tolower((unsigned char)name[i]);
-    folded[i] = '\0';
     cJSON *u = NULL, *lp = NULL;
-    err_t rc = res_get_by_name(tx, account, K_USER, folded, &u, eb);
+    err_t rc = iam_identity_find(tx, account, "user", name, &u, eb);
     const char *id = json_str(u, "UserId");
     if (!rc && id) rc = res_get(tx, &(res_key_t){account, K_LOGIN, id}, &lp, eb);
     const char *h = json_str(lp, "PasswordHash");
