@@ -216,6 +216,15 @@ def test_import_from_physical_id_needs_get_template(d, template_url):
     out = sc.create_provisioning_artifact(ProductId=pid, IdempotencyToken="i4",
                                           Parameters={"Name": "v2", "Info": {"ImportFromPhysicalId": stack}})
     assert out["Info"] == {"PhysicalId": stack}
+    # a deleted stack is no source, though GetTemplate still reads it by its StackId
+    root_cf.delete_stack(StackName=stack)
+    wait_for(lambda: root_cf.describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE",
+             what="the stack to go")
+    assert root_cf.get_template(StackName=stack)["TemplateBody"]
+    code, msg, _ = fails(sc.create_provisioning_artifact, ProductId=pid, IdempotencyToken="i5",
+                         Parameters={"Name": "v3", "Info": {"ImportFromPhysicalId": stack}})
+    assert (code, msg) == ("InvalidParametersException",
+                           "ImportFromPhysicalId %s is not a stack: Stack with id %s does not exist" % (stack, stack))
 
 
 # ---- UpdateUser: a rename keeps the ARN whole

@@ -6,6 +6,7 @@
 #include "core/clk.h"
 #include "core/ids.h"
 #include "iam/policy.h"
+#include "svc/cloudformation/cfn.h"
 #include "svc/sts/sts.h"
 #include "tpl/tpl.h"
 
@@ -221,6 +222,14 @@ err_t sc_artifact_template(api_ctx_t *c, const cJSON *info, bool disable_validat
         const char *body = jx_str(jx_own(c->arena, out), "TemplateBody");
         if (!rc && body) *text = body;
         if (rc == ERR_ACCESS_DENIED) return rc;
+        /* GetTemplate still reads a deleted stack by its StackId: that is no source */
+        const char *name = !strncmp(stack, "arn:", 4) ? strstr(stack, ":stack/") : NULL;
+        if (!rc && name) {
+            name = arena_strndup(c->arena, name + 7, strcspn(name + 7, "/"));
+            const char *live = cfn_stack_arn(c->tx, c->app->cfg.account_id, name, c->arena);
+            if (!live || strcmp(live, stack))
+                rc = err_fail(c->eb, ERR_VALIDATION, "Stack with id %s does not exist", stack);
+        }
         /* err_fail formats into eb: hand it a copy of the message it replaces */
         if (rc || !body)
             return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
