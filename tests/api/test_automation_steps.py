@@ -285,3 +285,146 @@ mainSteps:
     e = wait_status(ssm, start(ssm, "Steps-TagParam"), timeout=30)
     assert e["AutomationExecutionStatus"] == "Failed"
     assert "only EC2 resources" in step_of(e, "Tag")["FailureMessage"]
+
+
+def test_loop_stops_each_instance(ssm, ec2):
+    ids = [run_instance(ec2) for _ in range(2)]
+    create_doc(ssm, "Steps-Loop", """
+schemaVersion: '0.3'
+parameters:
+  Ids:
+    type: StringList
+outputs:
+  - StopEach.CurrentIteration
+  - StopEach.CurrentIteratorValue
+mainSteps:
+  - name: StopEach
+    action: aws:loop
+    inputs:
+      Iterators: '{{ Ids }}'
+      IteratorDataType: String
+      Steps:
+        - name: StopOne
+          action: aws:changeInstanceState
+          inputs:
+            InstanceIds:
+              - '{{ StopEach.CurrentIteratorValue }}'
+            DesiredState: stopped
+        - name: Note
+          action: aws:executeScript
+          inputs:
+            Runtime: python3.11
+            Handler: h
+            InputPayload:
+              id: '{{ StopEach.CurrentIteratorValue }}'
+              n: '{{ StopEach.CurrentIteration }}'
+              states: '{{ StopOne.InstanceStates }}'
+            Script: |-
+              def h(events, context):
+                  return "%s:%s:%s" % (events["n"], events["id"], events["states"][0])
+          outputs:
+            - Name: Line
+              Selector: $.Payload
+              Type: String
+  - name: After
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.11
+      Handler: h
+      InputPayload:
+        last: '{{ Note.Line }}'
+      Script: |-
+        def h(events, context):
+            return events["last"]
+""")
+    e = wait_status(ssm, start(ssm, "Steps-Loop", Ids=ids), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    for i in ids:
+        assert state_of(ec2, i) == "stopped"
+    assert e["Outputs"]["StopEach.CurrentIteration"] == ["2"]
+    assert e["Outputs"]["StopEach.CurrentIteratorValue"] == [ids[1]]
+    assert step_of(e, "After")["Outputs"]["Payload"] == ["2:%s:stopped" % ids[1]]
+
+
+def test_loop_condition_and_failure(ssm):
+    create_doc(ssm, "Steps-LoopWhile", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Count
+    action: aws:loop
+    inputs:
+      MaxIterations: 10
+      LoopCondition:
+        Variable: '{{ Bump.Below }}'
+        BooleanEquals: true
+      Steps:
+        - name: Bump
+          action: aws:executeScript
+          inputs:
+            Runtime: python3.11
+            Handler: h
+            InputPayload:
+              n: '{{ Count.CurrentIteration }}'
+            Script: |-
+              def h(events, context):
+                  return {"below": events["n"] < 3}
+          outputs:
+            - Name: Below
+              Selector: $.Payload.below
+              Type: Boolean
+""")
+    e = wait_status(ssm, start(ssm, "Steps-LoopWhile"), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    assert step_of(e, "Count")["Outputs"]["CurrentIteration"] == ["3"]
+    create_doc(ssm, "Steps-LoopFail", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Each
+    action: aws:loop
+    inputs:
+      Iterators: [a, b, c]
+      Steps:
+        - name: Check
+          action: aws:executeScript
+          inputs:
+            Runtime: python3.11
+            Handler: h
+            InputPayload:
+              v: '{{ Each.CurrentIteratorValue }}'
+            Script: |-
+              def h(events, context):
+                  if events["v"] == "b":
+                      raise RuntimeError("bad item " + events["v"])
+""")
+    e = wait_status(ssm, start(ssm, "Steps-LoopFail"), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Failed"
+    s = step_of(e, "Each")
+    assert "Step Check failed in iteration 2: RuntimeError: bad item b" in s["FailureMessage"]
+    assert s["Outputs"]["CurrentIteratorValue"] == ["b"]
+
+
+def test_loop_document_checks(ssm):
+    bad = [
+        ("""  - name: L
+    action: aws:loop
+    inputs:
+      Steps: [{name: S, action: aws:sleep, inputs: {Duration: PT1S}}]
+""", "exactly one of the inputs Iterators and LoopCondition"),
+        ("""  - name: L
+    action: aws:loop
+    inputs:
+      Iterators: [a]
+      Steps: [{name: S, action: aws:pause, inputs: {}}]
+""", "aws:pause steps are not supported in aws:loop"),
+        ("""  - name: L
+    action: aws:loop
+    inputs:
+      Iterators: [a]
+      Steps: [{name: L, action: aws:sleep, inputs: {Duration: PT1S}}]
+""", "Step name L is used by more than one step"),
+    ]
+    for i, (steps, want) in enumerate(bad):
+        with pytest.raises(ClientError) as exc:
+            create_doc(ssm, "Steps-LoopBad%d" % i, "schemaVersion: '0.3'\nmainSteps:\n" + steps)
+        code, msg = error_of(exc)
+        assert code == "InvalidDocumentContent" and want in msg, msg

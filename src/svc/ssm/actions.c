@@ -98,7 +98,7 @@ ssm_tick_t ssm_act_watch(ssm_run_t *r, const char *prefix, const cJSON *ids)
 {
     for (const cJSON *i = ids ? ids->child : NULL; i; i = i->next) {
         if (!cJSON_IsString(i)) continue;
-        const char *topic = arena_printf(r->arena, "%s:%s", prefix, i->valuestring);
+        const char *topic = arena_printf(r->arena, "%s%s", prefix, i->valuestring);
         if (engine_watch(r->tx, topic, r->job_id, r->eb))
             return ssm_act_fail(r, "Action", "%s", r->eb->msg);
     }
@@ -202,7 +202,7 @@ static ssm_tick_t change_state(ssm_run_t *r)
     }
     cJSON_Delete(todo);
     /* each instance's transition wakes this step when it ends; the poll is a fallback */
-    ssm_tick_t t = ssm_act_watch(r, "ec2.instance", ids);
+    ssm_tick_t t = ssm_act_watch(r, "ec2.instance:", ids);
     cJSON_Delete(ids);
     return t;
 }
@@ -515,6 +515,11 @@ static bool choice_holds(const cJSON *c, int depth)
     return false;
 }
 
+bool ssm_choice_holds(const cJSON *c)
+{
+    return choice_holds(c, 0);
+}
+
 const char *ssm_branch_next(ssm_run_t *r)
 {
     const cJSON *choices = cJSON_GetObjectItemCaseSensitive(r->inputs, "Choices");
@@ -544,5 +549,6 @@ ssm_tick_t ssm_action_tick(ssm_run_t *r)
     if (!strcmp(a, "aws:createTags")) return ssm_act_create_tags(r);
     if (!strcmp(a, "aws:runInstances")) return ssm_act_run_instances(r);
     if (!strcmp(a, "aws:runCommand")) return ssm_act_run_command(r);
+    if (!strcmp(a, "aws:loop")) return ssm_act_loop(r);
     return ssm_act_fail(r, "Verification", "Action %s is not supported by catalogd.", a);
 }

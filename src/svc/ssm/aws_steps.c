@@ -73,7 +73,7 @@ static ssm_tick_t stack_wait(ssm_run_t *r, const char *want, bool outputs)
     const char *reason = jx_str(st, "StackStatusReason");
     ssm_tick_t t;
     if (!status || strstr(status, "_IN_PROGRESS")) {
-        t = watch_one(r, "cfn.stack", id);
+        t = watch_one(r, "cfn.stack:", id);
     } else {
         if (outputs) {
             ssm_act_set(r, "StackId", cJSON_CreateString(id));
@@ -193,7 +193,7 @@ ssm_tick_t ssm_act_run_instances(ssm_run_t *r)
         ssm_act_set(r, "InstanceIds", cJSON_Duplicate(ids, 1));
         t = SSM_TICK_DONE;
     } else {
-        t = ssm_act_watch(r, "ec2.instance", ids);
+        t = ssm_act_watch(r, "ec2.instance:", ids);
     }
     cJSON_Delete(out);
     return t;

@@ -67,8 +67,9 @@ typedef enum ssm_tick {
 
 typedef struct ssm_run {
     app_t *app;
-    engine_run_t *run;  /* the job step (engine_after_commit) */
-    const char *job_id; /* the execution's job (for engine_watch) */
+    engine_run_t *run;       /* the job step (engine_after_commit) */
+    const adoc_vars_t *vars; /* the execution's {{ }} variables */
+    const char *job_id;      /* the execution's job (for engine_watch) */
     store_tx_t *tx;
     arena_t *arena;
     errbuf_t *eb;
@@ -99,9 +100,15 @@ void ssm_act_set(ssm_run_t *r, const char *name, cJSON *v);
 cJSON *ssm_in_list(const cJSON *in, const char *name);
 /* The step's declared outputs ({Name, Selector, Type}) selected from resp. */
 void ssm_act_outputs(ssm_run_t *r, const cJSON *resp);
-/* Watches "<prefix>:<id>" for each id of the list and polls again in 2 s: SSM_TICK_AGAIN,
- * or SSM_TICK_FAILED when a watch cannot be recorded. */
+/* Watches "<prefix><id>" (prefix "ec2.instance:") for each id of the list and polls again in 2 s:
+ * SSM_TICK_AGAIN, or SSM_TICK_FAILED when a watch cannot be recorded. */
 ssm_tick_t ssm_act_watch(ssm_run_t *r, const char *prefix, const cJSON *ids);
+
+/* Whether an aws:branch condition (Variable + operator, And/Or/Not), interpolated,
+ * holds. */
+bool ssm_choice_holds(const cJSON *c);
+/* aws:loop (loop.c). */
+ssm_tick_t ssm_act_loop(ssm_run_t *r);
 
 /* aws:executeScript (script.c). */
 ssm_tick_t ssm_act_script(ssm_run_t *r);
