@@ -428,3 +428,89 @@ def test_loop_document_checks(ssm):
             create_doc(ssm, "Steps-LoopBad%d" % i, "schemaVersion: '0.3'\nmainSteps:\n" + steps)
         code, msg = error_of(exc)
         assert code == "InvalidDocumentContent" and want in msg, msg
+
+
+RATE_DOC = """
+schemaVersion: '0.3'
+parameters:
+  InstanceId:
+    type: String
+  Note:
+    type: String
+    default: none
+mainSteps:
+  - name: Check
+    action: aws:assertAwsResourceProperty
+    inputs:
+      Service: ec2
+      Api: DescribeTags
+      Filters:
+        - Name: resource-id
+          Values: ['{{ InstanceId }}']
+        - Name: key
+          Values: [health]
+      PropertySelector: $.Tags[0].Value
+      DesiredValues: [good]
+"""
+
+
+def children_of(ssm, parent):
+    got = ssm.describe_automation_executions(Filters=[{"Key": "ParentExecutionId", "Values": [parent]}])
+    return got["AutomationExecutionMetadataList"]
+
+
+def test_rate_control_stops_after_max_errors(ssm, ec2):
+    fleet = "fleet-%s" % os.getpid()
+    bad = run_instance(ec2, TagSpecifications=[{"ResourceType": "instance", "Tags": [
+        {"Key": "fleet", "Value": fleet}, {"Key": "health", "Value": "bad"}]}])
+    good = [run_instance(ec2, TagSpecifications=[{"ResourceType": "instance", "Tags": [
+        {"Key": "fleet", "Value": fleet}, {"Key": "health", "Value": "good"}]}]) for _ in range(2)]
+    create_doc(ssm, "Steps-Rate", RATE_DOC)
+    parent = ssm.start_automation_execution(
+        DocumentName="Steps-Rate", TargetParameterName="InstanceId",
+        Targets=[{"Key": "tag:fleet", "Values": [fleet]}], MaxConcurrency="1", MaxErrors="0",
+        Parameters={"Note": ["rate"]})["AutomationExecutionId"]
+    e = wait_status(ssm, parent, timeout=60)
+    assert e["AutomationExecutionStatus"] == "Failed", e
+    resolved = e["ResolvedTargets"]["ParameterValues"]
+    assert sorted(resolved) == sorted([bad] + good)
+    assert e["MaxConcurrency"] == "1" and e["MaxErrors"] == "0" and e["TargetParameterName"] == "InstanceId"
+    assert e["Targets"] == [{"Key": "tag:fleet", "Values": [fleet]}]
+    kids = children_of(ssm, parent)
+    # one at a time, in order, and none after the first failure
+    assert len(kids) == resolved.index(bad) + 1
+    by_target = {k["Target"]: k for k in kids}
+    assert by_target[bad]["AutomationExecutionStatus"] == "Failed"
+    for i in resolved[:resolved.index(bad)]:
+        assert by_target[i]["AutomationExecutionStatus"] == "Success"
+    child = ssm.get_automation_execution(AutomationExecutionId=by_target[bad]["AutomationExecutionId"])[
+        "AutomationExecution"]
+    assert child["ParentAutomationExecutionId"] == parent
+    assert child["Parameters"] == {"InstanceId": [bad], "Note": ["rate"]}
+
+
+def test_rate_control_parameter_values_and_errors(ssm, ec2):
+    ids = [run_instance(ec2, TagSpecifications=[{"ResourceType": "instance", "Tags": [
+        {"Key": "health", "Value": "good"}]}]) for _ in range(3)]
+    create_doc(ssm, "Steps-RatePV", RATE_DOC)
+    parent = ssm.start_automation_execution(
+        DocumentName="Steps-RatePV", TargetParameterName="InstanceId",
+        Targets=[{"Key": "ParameterValues", "Values": ids}], MaxConcurrency="2",
+        MaxErrors="1")["AutomationExecutionId"]
+    e = wait_status(ssm, parent, timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    kids = children_of(ssm, parent)
+    assert sorted(k["Target"] for k in kids) == sorted(ids)
+    assert {k["AutomationExecutionStatus"] for k in kids} == {"Success"}
+    for kw, code in [
+        (dict(Targets=[{"Key": "ParameterValues", "Values": ids}]), "InvalidAutomationExecutionParametersException"),
+        (dict(Targets=[{"Key": "ParameterValues", "Values": ids}], TargetParameterName="Nope"),
+         "InvalidAutomationExecutionParametersException"),
+        (dict(Targets=[{"Key": "tag:none-such", "Values": ["x"]}], TargetParameterName="InstanceId"),
+         "InvalidTarget"),
+        (dict(Targets=[{"Key": "ResourceGroup", "Values": ["g"]}], TargetParameterName="InstanceId"),
+         "InvalidTarget"),
+    ]:
+        with pytest.raises(ClientError) as exc:
+            ssm.start_automation_execution(DocumentName="Steps-RatePV", **kw)
+        assert error_of(exc)[0] == code, kw

@@ -455,6 +455,9 @@ static err_t ssm_auto_step(engine_run_t *r)
                    fmt && !strcmp(fmt, "YAML") ? ADOC_YAML : ADOC_JSON, &x.doc, r->eb) != ADOC_OK) {
         x_finish(&x, "Failed", "The document of this execution no longer parses.");
         rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
+    } else if (cJSON_GetObjectItemCaseSensitive(x.e, "_Rate")) {
+        rc = ssm_rate_tick(r, x.tx, x.e, x.doc, x.now);
+        if (!rc) rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
     } else {
         rc = x_tick(&x);
         if (!rc) rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);

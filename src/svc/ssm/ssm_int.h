@@ -52,6 +52,22 @@ err_t ssm_exec_load(store_tx_t *tx, const char *account, const char *id, cJSON *
  * one (recorded in e's "_Job"; the caller saves e). One job chain per execution. */
 err_t ssm_exec_wake(app_t *app, store_tx_t *tx, cJSON *e, int64_t at_ms, errbuf_t *eb);
 
+/* The API's view of bound parameters: every value a list of strings. */
+cJSON *ssm_param_strings(const cJSON *bound);
+
+/* Rate control (targets.c). In StartAutomationExecution: with Targets (+
+ * TargetParameterName) or TargetMaps, *rate is the parent's plan (children with their
+ * Parameters, MaxConcurrency and MaxErrors as counts, and "public": the parent's API
+ * fields), else NULL. Errors: InvalidAutomationExecutionParametersException (Targets
+ * without TargetParameterName, one the document lacks, Targets with TargetMaps),
+ * InvalidTarget (a key other than ParameterValues or tag:<key>, nothing resolved), or
+ * what ec2:DescribeInstances answered the caller. */
+err_t ssm_rate_plan(api_ctx_t *c, const adoc_t *a, cJSON **rate);
+/* One tick of a parent execution e: starts children up to MaxConcurrency unless more
+ * than MaxErrors failed, and ends e when none runs (Success, Failed or, after a stop,
+ * Cancelled). */
+err_t ssm_rate_tick(engine_run_t *r, store_tx_t *tx, cJSON *e, const adoc_t *doc, int64_t now);
+
 /* A StepExecution of step d with what the document says about it (StepName, Action,
  * TimeoutSeconds, OnFailure, MaxAttempts, IsEnd, NextStep, IsCritical) and StepStatus
  * status; the caller adds the run's own members. New object. */
