@@ -10,6 +10,9 @@ instances whose transitions take 200 ms.
 
 import json
 import os
+import pathlib
+import shutil
+import tempfile
 
 import pytest
 from botocore.exceptions import ClientError
@@ -514,3 +517,42 @@ def test_rate_control_parameter_values_and_errors(ssm, ec2):
         with pytest.raises(ClientError) as exc:
             ssm.start_automation_execution(DocumentName="Steps-RatePV", **kw)
         assert error_of(exc)[0] == code, kw
+
+
+def test_execute_script_runs_once_across_kill9(fresh_daemon):
+    """catalogd dies while the script runs: the detached child goes on, and the restarted
+    daemon picks up its result instead of running the script again."""
+    out = pathlib.Path(tempfile.mkdtemp(prefix="steps-kill9-"))  # the script may run as nobody
+    os.chmod(out, 0o777)
+    log = out / "log"
+    d = fresh_daemon(args=["--lease-ms", "1500"])
+    ssm = d.client("ssm")
+    create_doc(ssm, "Steps-ScriptKill", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Once
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.11
+      Handler: h
+      InputPayload:
+        path: '%s'
+      Script: |-
+        import time
+        def h(events, context):
+            with open(events["path"], "a") as f:
+                f.write("begin\\n")
+            time.sleep(3)
+            with open(events["path"], "a") as f:
+                f.write("end\\n")
+            return "done"
+""" % log)
+    eid = start(ssm, "Steps-ScriptKill")
+    wait_for(lambda: log.exists() and "begin" in log.read_text(), 30, "the script to begin")
+    d.kill9()
+    d2 = fresh_daemon(data_dir=d.data_dir, args=["--lease-ms", "1500"])
+    e = wait_status(d2.client("ssm"), eid, timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    assert step_of(e, "Once")["Outputs"]["Payload"] == ["done"]
+    assert log.read_text() == "begin\nend\n"
+    shutil.rmtree(out, ignore_errors=True)
