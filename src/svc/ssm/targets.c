@@ -211,6 +211,10 @@ static err_t rate_start_child(engine_run_t *r, store_tx_t *tx, cJSON *e, const a
     jx_set(k, "Parameters", ssm_param_strings(bound));
     jx_set(k, "_Bound", bound);
     jx_set(k, "_Current", cJSON_CreateNumber(0));
+    cJSON *plan = cJSON_CreateArray();
+    for (size_t i = 0; i < adoc_step_count(doc); i++)
+        cJSON_AddItemToArray(plan, ssm_step_shell(adoc_step(doc, i), "Pending"));
+    jx_set(k, "_Plan", plan);
     res_row_t row = {.state = "Pending", .created_ms = now};
     err_t rc = ssm_exec_wake(app, tx, k, now, r->eb);
     if (!rc) rc = res_insert(tx, &(res_key_t){app->cfg.account_id, SSM_EXEC, id}, &row, k, r->eb);
