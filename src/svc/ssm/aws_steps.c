@@ -249,6 +249,15 @@ ssm_tick_t ssm_act_run_command(ssm_run_t *r)
     if (!phase(r)) {
         static const char *const none[] = {NULL};
         cJSON *in = pass_inputs(r->inputs, none), *out = NULL;
+        /* a document parameter given as one string is a list of one, as SendCommand takes */
+        cJSON *params = cJSON_GetObjectItemCaseSensitive(in, "Parameters");
+        for (cJSON *p = cJSON_IsObject(params) ? params->child : NULL; p; p = p->next)
+            if (cJSON_IsString(p)) {
+                cJSON *list = cJSON_CreateArray();
+                cJSON_AddItemToArray(list, cJSON_CreateString(p->valuestring));
+                cJSON_ReplaceItemViaPointer(params, p, list);
+                p = list;
+            }
         err_t rc = ssm_act_call(r, "ssm", "SendCommand", in, &out);
         cJSON_Delete(in);
         const char *id =

@@ -3,7 +3,7 @@
  * worker. The child is started through prov/exec (a detached wrapper that records its
  * status in <data-dir>/exec/<run-id>/), so it runs once per attempt even if catalogd dies
  * meanwhile; each tick of the step polls that directory. The child's environment holds
- * nothing of catalogd's (PATH and the two variables below), its stdin is the input file
+ * nothing of catalogd's (env -i: PATH and LANG only), its stdin is the input file
  * (Script, Handler, InputPayload as JSON), and its stdout one JSON answer written by the
  * bootstrap: {"payload": <the handler's return value>} or {"error": "<the last line of
  * the traceback>", "trace": ...}, with "log" (what the script printed, capped). */
@@ -89,12 +89,12 @@ static const char *script_command(ssm_run_t *r)
         unsigned uid = pw ? (unsigned)pw->pw_uid : 65534, gid = pw ? (unsigned)pw->pw_gid : 65534;
         snprintf(drop, sizeof(drop), "setpriv --reuid=%u --regid=%u --clear-groups ", uid, gid);
     }
-    return arena_printf(r->arena,
-                        "cd / && ulimit -v %d && ulimit -f %d && b=$CATALOGD_SCRIPT_BOOT && "
-                        "i=$CATALOGD_SCRIPT_INPUT && unset CATALOGD_SCRIPT_BOOT "
-                        "CATALOGD_SCRIPT_INPUT CATALOGD_EXEC_COMMAND CATALOGD_EXEC_TIMEOUT && "
-                        "exec %s/usr/bin/python3 -I -c \"$b\" < \"$i\"",
-                        SCRIPT_MEM_KB, SCRIPT_FILE_BLOCKS, drop);
+    return arena_printf(
+        r->arena,
+        "cd / && ulimit -v %d && ulimit -f %d && b=$CATALOGD_SCRIPT_BOOT && "
+        "i=$CATALOGD_SCRIPT_INPUT && exec %senv -i PATH=/usr/local/bin:/usr/bin:/bin "
+        "LANG=C.UTF-8 /usr/bin/python3 -I -c \"$b\" < \"$i\"",
+        SCRIPT_MEM_KB, SCRIPT_FILE_BLOCKS, drop);
 }
 
 /* Writes the input file once per attempt (0600, read by the wrapper's shell before it
