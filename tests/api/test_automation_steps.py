@@ -556,3 +556,27 @@ mainSteps:
     assert step_of(e, "Once")["Outputs"]["Payload"] == ["done"]
     assert log.read_text() == "begin\nend\n"
     shutil.rmtree(out, ignore_errors=True)
+
+
+def test_rate_control_stop_cancels_children(ssm):
+    create_doc(ssm, "Steps-RateStop", """
+schemaVersion: '0.3'
+parameters:
+  Item:
+    type: String
+mainSteps:
+  - name: Hold
+    action: aws:pause
+    inputs: {}
+""")
+    parent = ssm.start_automation_execution(
+        DocumentName="Steps-RateStop", TargetParameterName="Item",
+        Targets=[{"Key": "ParameterValues", "Values": ["a", "b", "c"]}], MaxConcurrency="1")["AutomationExecutionId"]
+    kid = wait_for(lambda: [k for k in children_of(ssm, parent) if k["AutomationExecutionStatus"] == "Waiting"],
+                   30, "the first child to wait")[0]
+    assert kid["Target"] == "a"
+    ssm.stop_automation_execution(AutomationExecutionId=parent)
+    e = wait_status(ssm, parent, timeout=30)
+    assert e["AutomationExecutionStatus"] == "Cancelled"
+    kids = children_of(ssm, parent)
+    assert [(k["Target"], k["AutomationExecutionStatus"]) for k in kids] == [("a", "Cancelled")]

@@ -6,7 +6,8 @@
  * ParameterValues) and kept in the parent's "_Rate": {"children": [{"params", "target",
  * "id"}], "conc", "errs"}. The parent's job (ssm_rate_tick) starts children, watches
  * them, and ends the parent when none runs: Success, or Failed once errors exceed
- * MaxErrors (children not started then never start). */
+ * MaxErrors (children not started then never start). StopAutomationExecution (Cancel) on
+ * the parent stops starting children and cancels the running ones. */
 #include "svc/ssm/ssm_int.h"
 
 #include "core/ids.h"
@@ -244,9 +245,19 @@ err_t ssm_rate_tick(engine_run_t *r, store_tx_t *tx, cJSON *e, const adoc_t *doc
             running++;
         else if (strcmp(st, "Success"))
             errors++;
+        if (!rc && stop && !strcmp(stop, "Cancel") && !ssm_status_terminal(st) &&
+            !jx_str(k, "_Stop")) { /* stopping the parent stops its running children */
+            jx_set_str(k, "_Stop", "Cancel");
+            if (strcmp(st, "Pending")) jx_set_str(k, "AutomationExecutionStatus", "Cancelling");
+            rc = ssm_exec_wake(app, tx, k, now, r->eb);
+            if (!rc) rc = ssm_exec_save(tx, app->cfg.account_id, k, now, r->eb);
+            r->post |= API_POST_WAKE_ENGINE;
+        }
         cJSON_Delete(k);
+        if (rc) return rc;
     }
-    jx_set_str(e, "AutomationExecutionStatus", "InProgress");
+    if (!strcmp(jx_str(e, "AutomationExecutionStatus"), "Pending"))
+        jx_set_str(e, "AutomationExecutionStatus", "InProgress");
     bool exceeded = errors > max_errs, left = false;
     for (cJSON *ch = children ? children->child : NULL; ch; ch = ch->next) {
         if (jx_str(ch, "id")) continue;
