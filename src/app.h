@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "node/node.h"
 #include "store/store.h"
 
 #include <stddef.h>
@@ -47,6 +48,13 @@ typedef struct app_config {
     char root_secret[128];           /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
     char console_dir[1024];  /* the web console's built assets ("": <dir of the binary>/console) */
     char root_password[128]; /* CATALOGD_ROOT_PASSWORD: the root user's console password, or "" */
+    char node_transport[8];  /* managed nodes (src/node): "" | "local" | "ssh" for every instance */
+    char node_user[64];      /* local commands run as this user */
+    char node_ssh_host[256]; /* ssh defaults (an instance's catalogd:node-* tags override them) */
+    int node_ssh_port;
+    char node_ssh_user[64];
+    char node_ssh_key[64]; /* key id under DATA_DIR/node-keys ("default") */
+    int64_t node_ping_ms;  /* DescribeInstanceInformation reuses a ping this long */
 } app_config_t;
 
 typedef struct app {
@@ -60,7 +68,8 @@ typedef struct app {
     http_server_t *http;
     char root_key_id[32];
     bool root_generated;
-    rate_t start_rate; /* the StartAutomationExecution token bucket */
+    rate_t start_rate;  /* the StartAutomationExecution token bucket */
+    node_pool_t *nodes; /* managed nodes: transports and the ping cache */
 } app_t;
 
 /* Fills cfg with the defaults (127.0.0.1:4599, ./catalogd-data, 123456789012, us-east-1). */
