@@ -11,6 +11,11 @@
 #include "proto/proto.h"
 
 #include <stdio.h>
+
+/* The fetch threads: template URLs read at once, and how many more may wait for one (past
+ * that a request is answered with the service's throttling error). */
+#define APP_FETCH_THREADS 8
+#define APP_FETCH_QUEUE   16
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +49,13 @@ void app_config_defaults(app_config_t *cfg)
     cfg->node_ping_ms = 30000;
 }
 
+/* The engine's after-commit hook: a step's in-process calls ask for exactly the work a
+ * request's handlers do, and it runs the same way. */
+static void app_post_commit(void *app, unsigned post)
+{
+    api_post_commit(app, post);
+}
+
 err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 {
     memset(app, 0, sizeof(*app));
@@ -53,10 +65,14 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     app->wall = clk_system(cfg->clock_offset_ms);
     ids_init_system(&app->ids);
     proto_patterns_init();
+    app->fetch.file_root = app->cfg.template_dir;
+    app->fetch.cancel = &app->fetch_cancel;
+    err_t rc = prov_fetch_allow_parse(&app->fetch, cfg->fetch_allow, eb);
+    if (rc) return rc; /* a bad flag: nothing created yet */
 
     /* refusals first, before anything is created or changed (docs/internals/store.md) */
     bool exists = false;
-    err_t rc = store_check(cfg->data_dir, &exists, eb);
+    rc = store_check(cfg->data_dir, &exists, eb);
     seal_t probe;
     if (!rc && exists) rc = seal_open(&probe, cfg->data_dir, false, &app->ids, eb);
     explicit_bzero(&probe, sizeof(probe));
@@ -89,7 +105,8 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .app = app,
                         .workers = cfg->workers,
                         .lease_ms = cfg->lease_ms,
-                        .reclaim_on_start = true};
+                        .reclaim_on_start = true,
+                        .after_commit = app_post_commit};
     if (!rc) rc = engine_create(&eo, &app->engine, eb);
     if (!rc) engine_register_probe(app->engine);
     if (!rc) ec2_register_jobs(app);
@@ -127,6 +144,7 @@ err_t app_start(app_t *app, int listen_fd, errbuf_t *eb)
         return err_fail(eb, ERR_INTERNAL, "--listen wants HOST:PORT, got '%s'", app->cfg.listen);
     }
     err_t rc = engine_start(app->engine, eb);
+    if (!rc) rc = workq_start(APP_FETCH_THREADS, APP_FETCH_QUEUE, &app->fetchq, eb);
     http_opts_t ho = {.host = host,
                       .port = port,
                       .threads = app->cfg.http_threads,
@@ -148,7 +166,13 @@ err_t app_start(app_t *app, int listen_fd, errbuf_t *eb)
 
 void app_close(app_t *app)
 {
+    /* fetches first: each resumes its deferred request, and the HTTP server stops only with
+     * none left waiting (a request that comes meanwhile is told ServiceUnavailable) */
+    atomic_store(&app->fetch_cancel, true);
+    workq_stop(app->fetchq);
     http_stop(app->http);
+    workq_free(app->fetchq);
+    app->fetchq = NULL;
     app->http = NULL;
     engine_destroy(app->engine);
     app->engine = NULL;

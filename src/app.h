@@ -8,9 +8,11 @@
 #include "core/ids.h"
 #include "core/rate.h"
 #include "core/log.h"
+#include "core/workq.h"
 #include "engine/engine.h"
 #include "http/http.h"
 #include "node/node.h"
+#include "prov/fetch.h"
 #include "store/store.h"
 
 #include <stddef.h>
@@ -38,11 +40,12 @@ typedef struct app_config {
     int64_t ec2_delay_ms;    /* emulated transitions take this long */
     char ec2_exec[5][1024];  /* exec commands: launch, start, stop, reboot, terminate */
     int ec2_exec_timeout_s;
-    char template_dir[1024];         /* file: template URLs must resolve inside it ("" = refused) */
-    int automation_max_running;      /* concurrent executions per account (AWS: 100) */
-    int automation_max_queued;       /* waiting behind them (AWS: 1000) */
-    int64_t automation_start_rate;   /* StartAutomationExecution calls per second (0: no limit) */
-    int sc_max_actions;              /* service actions per account (AWS: 200) */
+    char template_dir[1024];       /* file: template URLs must resolve inside it ("" = refused) */
+    char fetch_allow[1024];        /* CIDRs outbound fetches may reach though refused by default */
+    int automation_max_running;    /* concurrent executions per account (AWS: 100) */
+    int automation_max_queued;     /* waiting behind them (AWS: 1000) */
+    int64_t automation_start_rate; /* StartAutomationExecution calls per second (0: no limit) */
+    int sc_max_actions;            /* service actions per account (AWS: 200) */
     int sc_max_actions_per_artifact; /* associations per product version (AWS: 25) */
     char root_key_id[64];            /* from CATALOGD_ROOT_ACCESS_KEY_ID, or "" */
     char root_secret[128];           /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
@@ -68,8 +71,11 @@ typedef struct app {
     http_server_t *http;
     char root_key_id[32];
     bool root_generated;
-    rate_t start_rate;  /* the StartAutomationExecution token bucket */
-    node_pool_t *nodes; /* managed nodes: transports and the ping cache */
+    rate_t start_rate;         /* the StartAutomationExecution token bucket */
+    prov_fetch_policy_t fetch; /* every outbound fetch: allow-list, file root, limits */
+    atomic_bool fetch_cancel;  /* set at stop: running fetches end */
+    workq_t *fetchq;           /* the fetch threads (template URLs off the HTTP threads) */
+    node_pool_t *nodes;        /* managed nodes: transports and the ping cache */
 } app_t;
 
 /* Fills cfg with the defaults (127.0.0.1:4599, ./catalogd-data, 123456789012, us-east-1). */

@@ -22,6 +22,7 @@
 static const char usage[] =
     "usage: catalogd serve [options]       run the daemon\n"
     "       catalogd jobs stats [options]  job counts of a data directory (JSON)\n"
+    "       catalogd jobs failed [options] the jobs set aside, one JSON object a line\n"
     "       catalogd jobs probe --count N [--steps S] [--sleep-ms MS] [options]\n"
     "                                      enqueue diagnostic probe jobs\n"
     "       catalogd node-key import --id ID --file KEY [--data-dir DIR]\n"
@@ -59,7 +60,10 @@ static const char usage[] =
     "                        [CATALOGD_EC2_EXEC_LAUNCH, ...]; see docs/providers.md\n"
     "  --ec2-exec-timeout S  exec provider command timeout [CATALOGD_EC2_EXEC_TIMEOUT] (300)\n"
     "  --template-dir DIR    file: template URLs may point inside DIR [CATALOGD_TEMPLATE_DIR]\n"
-    "                        (unset: file: URLs are refused; http(s) URLs always work)\n"
+    "                        (unset: file: URLs are refused)\n"
+    "  --fetch-allow CIDR[,CIDR...]  address ranges http(s) template URLs may reach although\n"
+    "                        loopback, private, link-local or otherwise refused, e.g.\n"
+    "                        10.20.0.0/16 [CATALOGD_FETCH_ALLOW] (none)\n"
     "  --automation-max-running N / --automation-max-queued N\n"
     "                        Automation executions running at once, and waiting behind them\n"
     "                        [CATALOGD_AUTOMATION_MAX_RUNNING, _QUEUED] (100, 1000)\n"
@@ -129,6 +133,7 @@ static const opt_spec_t opts[] = {
     OPT_S("--ec2-exec-terminate", "CATALOGD_EC2_EXEC_TERMINATE", ec2_exec[4]),
     OPT_X("--ec2-exec-timeout", "CATALOGD_EC2_EXEC_TIMEOUT", 'i', ec2_exec_timeout_s),
     OPT_S("--template-dir", "CATALOGD_TEMPLATE_DIR", template_dir),
+    OPT_S("--fetch-allow", "CATALOGD_FETCH_ALLOW", fetch_allow),
     OPT_X("--automation-max-running", "CATALOGD_AUTOMATION_MAX_RUNNING", 'i',
           automation_max_running),
     OPT_X("--automation-max-queued", "CATALOGD_AUTOMATION_MAX_QUEUED", 'i', automation_max_queued),
@@ -413,10 +418,23 @@ static int cmd_serve(int argc, char **argv)
     return 0;
 }
 
+/* One line of `catalogd jobs failed`. */
+static void print_failed_job(void *ud, const char *id, const char *kind, int64_t attempts,
+                             int64_t max_attempts, const char *last_error)
+{
+    (void)ud;
+    char why[2048];
+    printf("{\"id\":\"%s\",\"kind\":\"%s\",\"attempts\":%lld,\"max_attempts\":%lld,"
+           "\"last_error\":\"%s\"}\n",
+           id, kind, (long long)attempts, (long long)max_attempts,
+           log_escape(why, sizeof(why), last_error ? last_error : ""));
+}
+
 static int cmd_jobs(int argc, char **argv)
 {
     if (wants_help(argc, argv, 2)) return 0;
-    if (argc < 3 || (strcmp(argv[2], "stats") && strcmp(argv[2], "probe"))) {
+    if (argc < 3 ||
+        (strcmp(argv[2], "stats") && strcmp(argv[2], "probe") && strcmp(argv[2], "failed"))) {
         fputs(usage, stderr);
         return 2;
     }
@@ -442,6 +460,8 @@ static int cmd_jobs(int argc, char **argv)
                    (long long)s.ready, (long long)s.running, (long long)s.done,
                    (long long)s.failed);
     }
+    if (!rc && !strcmp(argv[2], "failed"))
+        rc = engine_failed_jobs(store, print_failed_job, NULL, &eb);
     store_close(store);
     if (rc) {
         fprintf(stderr, "catalogd: %s\n", eb.msg);

@@ -48,8 +48,9 @@ extern const size_t api_n_ops;
 const api_op_t *api_op_find(const model_service_t *svc, span_t name);
 
 /* What a handler gets. */
-/* A template URL in the request, read before the request's transaction began (prefetch.c),
- * so that a slow web server never holds the store's write lock. */
+/* A template URL in the request, read before the request's transaction began and, for a
+ * network request, off the HTTP threads (prefetch.c), so that a slow web server never holds
+ * the store's write lock or an HTTP thread. */
 typedef struct api_prefetch {
     const char *url; /* what was fetched; NULL: nothing */
     err_t rc;        /* how it went (with eb's message) */
@@ -62,7 +63,8 @@ struct api_ctx {
     app_t *app;
     const api_op_t *op;
     const auth_principal_t *caller;
-    const cJSON *in; /* validated input: never NULL (an empty object when there is none) */
+    const cJSON *in; /* conformed, validated input: never NULL (an empty object when there is
+                        none); every value has its model type */
     cJSON *out;      /* the handler adds output members here (an object) */
     store_tx_t *tx;  /* the request's transaction */
     arena_t *arena;  /* per-request memory */
@@ -84,16 +86,23 @@ enum api_post {
 typedef struct api_call {
     const api_op_t *op;
     const auth_principal_t *caller; /* authenticated principal */
-    cJSON *input;                   /* decoded input (validated here; owned by the caller) */
+    cJSON *input; /* decoded or built input (NULL: none); borrowed: api_invoke conforms and
+                     validates its own copy */
     const char *request_id;
     const char *source_ip;
     store_tx_t *tx; /* enclosing transaction of an in-process caller, or NULL for a new one */
     unsigned *post; /* with tx: where the callee's API_POST_* flags go (the caller runs them) */
+    const api_prefetch_t *prefetch; /* the template URL read off this thread (front.c), or
+                                       NULL: api_invoke reads one itself (api_prefetch) */
 } api_call_t;
 
-/* Validates, authorizes and runs call->op. On ERR_OK *out owns the output tree. On
- * failure eb holds the message and nothing the handler wrote is kept (its own
- * transaction is rolled back; inside an enclosing one the caller decides). */
+/* Conforms, validates, authorizes and runs call->op, for wire and in-process calls alike.
+ * The input is copied and conformed to the operation's input shape (proto_conform): a value
+ * of the wrong type anywhere in it fails the call with the service protocol's error
+ * (awsJson: SerializationException; query, ec2: the validation error), so a handler only
+ * ever sees values of their model types. On ERR_OK *out owns the output tree. On failure
+ * eb holds the message and nothing the handler wrote is kept (its own transaction is
+ * rolled back; inside an enclosing one the caller decides). */
 err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out, errbuf_t *eb);
 
 /* Runs API_POST_* work after a commit. */
@@ -141,17 +150,25 @@ err_t api_check_pass_role(api_ctx_t *c, const char *role_arn, const char *servic
 
 #define API_MAX_TEMPLATE (1024 * 1024) /* bytes of a template read from a URL */
 
-/* For an operation that names a template by URL (CloudFormation TemplateURL, Service
- * Catalog LoadTemplateFromURL): when the caller may call it at all (checked in a read
- * transaction), reads the URL now, before the write transaction, into *pf (text in arena).
- * Leaves pf->url NULL when the operation names no URL or the caller is refused (the
- * pipeline then refuses it the usual way). Never fails itself: a fetch error is kept in pf
- * for the handler to report where it would have fetched. */
-void api_prefetch(app_t *app, const api_call_t *call, const cJSON *in, arena_t *arena,
-                  api_prefetch_t *pf);
+/* The template URL of call, when its operation names one (CreateStack, UpdateStack,
+ * ValidateTemplate, CreateProduct, CreateProvisioningArtifact), its input is valid and the
+ * caller may make the call (checked in a read transaction); else NULL (the pipeline then
+ * refuses it the usual way). The URL is copied into arena. */
+const char *api_prefetch_url(app_t *app, const api_call_t *call, arena_t *arena);
+/* Synchronous, for in-process callers on their own threads: when api_prefetch_url names a
+ * URL, reads it now into *pf (text in arena). Never fails itself: a fetch error is kept in
+ * pf for the handler to report where it would have fetched. */
+void api_prefetch(app_t *app, const api_call_t *call, arena_t *arena, api_prefetch_t *pf);
+/* Hands the read of url to the fetch threads (never the caller's thread): *pf is filled
+ * there (text in arena, which nobody else may touch meanwhile), then done(ud) runs there.
+ * ERR_THROTTLING ("Rate exceeded"; nothing queued) when the fetch queue is full,
+ * ERR_UNAVAILABLE when catalogd is not serving. */
+err_t api_prefetch_submit(app_t *app, const api_call_t *call, const char *url, arena_t *arena,
+                          api_prefetch_t *pf, void (*done)(void *ud), void *ud, errbuf_t *eb);
 /* The template at url as text in c->arena: the prefetched copy when the request's own URL,
- * else read now (prov_fetch, API_MAX_TEMPLATE bytes, 10 s). ERR_VALIDATION with the fetch's
- * message when it cannot be read. */
+ * else read now (prov_fetch, API_MAX_TEMPLATE bytes; refused on an HTTP thread). On failure
+ * the service's AWS message (ERR_VALIDATION) and never the remote's answer; the reason is
+ * logged. */
 err_t api_fetch_template(api_ctx_t *c, const char *url, const char **text);
 
 /* ---- the internal client (client.c): one service calling another (DESIGN §4) */
@@ -165,7 +182,9 @@ err_t api_client_call(api_ctx_t *ctx, const auth_principal_t *as, const char *se
                       const char *operation, cJSON *input, cJSON **out, errbuf_t *eb);
 
 /* The same outside any request: opens and commits its own transaction (engine steps use
- * it with the step's transaction instead, through api_client_call_tx). */
+ * it with the step's transaction instead, through api_client_call_tx, and then must pass
+ * post = &engine_run_t.post, which the engine runs after the step's commit; tx without
+ * post is refused with ERR_INTERNAL). */
 err_t api_client_call_tx(app_t *app, store_tx_t *tx, unsigned *post, arena_t *arena,
                          const auth_principal_t *as, const char *service, const char *operation,
                          cJSON *input, cJSON **out, errbuf_t *eb);

@@ -7,8 +7,10 @@
 #include "console/console.h"
 #include "core/enc.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "http/http.h"
 #include "proto/proto.h"
+#include "prov/fetch.h"
 #include "yaml/yaml.h"
 
 #include <stdio.h>
@@ -224,73 +226,146 @@ static bool front_test_clock(app_t *app, const http_request_t *req, http_respons
     return true;
 }
 
-void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
-{
-    app_t *app = ud;
-    yaml_isolate_this_thread(true); /* text from a request never reaches libfyaml in-process */
-    if (front_health(req, resp) || front_test_clock(app, req, resp) || console_http(app, req, resp))
-        return;
+/* One wire request's state from decoding to the answer. It lives on the heap so that a
+ * request whose template URL is read on a fetch thread can be deferred (http_defer) and
+ * finished by the handler's second call. */
+typedef struct front_req {
     arena_t arena;
-    arena_init(&arena);
-    errbuf_t eb = {{0}};
+    errbuf_t eb;
+    route_t rt;
+    auth_principal_t who;
+    cJSON *in;
+    api_prefetch_t pf; /* the template URL read off the HTTP thread, when there is one */
+} front_req_t;
+
+static void front_req_free(void *p)
+{
+    front_req_t *fr = p;
+    cJSON_Delete(fr->in);
+    arena_free(&fr->arena);
+    free(fr);
+}
+
+/* Limits, route, authenticate, decode: ERR_OK with fr->in, or the failure in fr->eb. */
+static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr)
+{
+    errbuf_t *eb = &fr->eb;
+    route_t *rt = &fr->rt;
     bool json = http_header(req, "X-Amz-Target").p != NULL;
-    route_t rt = {.proto = json ? ERR_PROTO_JSON : ERR_PROTO_QUERY};
-    auth_principal_t who = {0};
-    cJSON *in = NULL, *out = NULL;
-    sigv4_request_t sreq = front_sigv4_request(req, &arena);
-    front_scope(&sreq, json, &rt);
+    rt->proto = json ? ERR_PROTO_JSON : ERR_PROTO_QUERY;
+    sigv4_request_t sreq = front_sigv4_request(req, &fr->arena);
+    front_scope(&sreq, json, rt);
     err_t rc = req->limit;
     if (rc == ERR_BODY_TOO_LARGE)
-        err_fail(&eb, rc, "The request body exceeds the limit of %zu bytes", req->max_body);
+        err_fail(eb, rc, "The request body exceeds the limit of %zu bytes", req->max_body);
     else if (rc == ERR_HEADERS_TOO_LARGE)
-        err_fail(&eb, rc, "The request headers exceed the limit of %zu bytes", req->max_header);
+        err_fail(eb, rc, "The request headers exceed the limit of %zu bytes", req->max_header);
     else if (rc == ERR_BAD_HTTP)
-        err_fail(&eb, rc, "The request has conflicting Content-Length headers");
+        err_fail(eb, rc, "The request has conflicting Content-Length headers");
 
-    if (!rc) rc = front_route(req, &arena, &rt, &eb);
-    if (!rc) rc = front_authenticate(app, &sreq, &rt, &who, &eb);
+    if (!rc) rc = front_route(req, &fr->arena, rt, eb);
+    if (!rc) rc = front_authenticate(app, &sreq, rt, &fr->who, eb);
     if (!rc) {
-        snprintf(resp->principal, sizeof(resp->principal), "%s", who.arn);
-        if (rt.proto == ERR_PROTO_JSON && !enc_utf8_valid(req->body))
-            rc = err_fail(&eb, ERR_SERIALIZATION, "The request body is not valid UTF-8");
-        else if (rt.proto == ERR_PROTO_JSON)
-            rc = proto_json_decode(rt.svc, rt.op->input, req->body, &in, &eb);
+        if (rt->proto == ERR_PROTO_JSON && !enc_utf8_valid(req->body))
+            rc = err_fail(eb, ERR_SERIALIZATION, "The request body is not valid UTF-8");
+        else if (rt->proto == ERR_PROTO_JSON)
+            rc = proto_json_decode(rt->svc, rt->op->input, req->body, &fr->in, eb);
         else
-            rc = proto_query_decode(rt.svc, rt.op->input, &rt.params, &in, &eb);
+            rc = proto_query_decode(rt->svc, rt->op->input, &rt->params, &fr->in, eb);
     }
+    return rc;
+}
+
+static api_call_t front_call(const http_request_t *req, front_req_t *fr)
+{
+    return (api_call_t){
+        .op = fr->rt.op,
+        .caller = &fr->who,
+        .input = fr->in,
+        .request_id = req->request_id,
+        .source_ip = req->client_ip,
+        .prefetch = &fr->pf,
+    };
+}
+
+/* The fetch thread's last word on a deferred request: have the handler called again. */
+static void front_fetched(void *token)
+{
+    http_resume(token);
+}
+
+/* When the request names a template URL it may fetch: hands the fetch to the fetch threads
+ * and defers the answer (*deferred). Otherwise ERR_OK, or the fetch queue's refusal. */
+static err_t front_defer(app_t *app, const http_request_t *req, front_req_t *fr, bool *deferred)
+{
+    *deferred = false;
+    api_call_t call = front_call(req, fr);
+    const char *url = api_prefetch_url(app, &call, &fr->arena);
+    if (!url) return ERR_OK;
+    http_token_t *t = http_defer(req, fr, front_req_free);
+    err_t rc = api_prefetch_submit(app, &call, url, &fr->arena, &fr->pf, front_fetched, t, &fr->eb);
+    if (rc) {
+        http_defer_cancel(t);
+        return rc;
+    }
+    *deferred = true; /* fr now belongs to the fetch thread until it resumes us */
+    return ERR_OK;
+}
+
+/* Invokes (when decoding went well), encodes the result or the error into resp. */
+static void front_answer(app_t *app, const http_request_t *req, front_req_t *fr, err_t rc,
+                         http_response_t *resp)
+{
+    const route_t *rt = &fr->rt;
+    cJSON *out = NULL;
+    if (fr->who.arn[0]) snprintf(resp->principal, sizeof(resp->principal), "%s", fr->who.arn);
     if (!rc) {
-        api_call_t call = {
-            .op = rt.op,
-            .caller = &who,
-            .input = in,
-            .request_id = req->request_id,
-            .source_ip = req->client_ip,
-        };
-        rc = api_invoke(app, &call, &arena, &out, &eb);
+        api_call_t call = front_call(req, fr);
+        rc = api_invoke(app, &call, &fr->arena, &out, &fr->eb);
     }
-    if (rt.svc) resp->service = rt.svc->name;
-    if (rt.op) resp->operation = rt.op->name;
+    if (rt->svc) resp->service = rt->svc->name;
+    if (rt->op) resp->operation = rt->op->name;
     if (!rc) {
         bool ok;
-        if (rt.proto == ERR_PROTO_JSON) {
+        if (rt->proto == ERR_PROTO_JSON) {
             resp->content_type = "application/x-amz-json-1.1";
-            ok = proto_json_encode(rt.svc, rt.op->output, out, &resp->body);
+            ok = proto_json_encode(rt->svc, rt->op->output, out, &resp->body);
         } else {
             resp->content_type = "text/xml";
-            ok = proto_xml_encode(rt.svc, rt.op->name, rt.op->result_wrapper, rt.op->output, out,
-                                  req->request_id, &resp->body);
+            ok = proto_xml_encode(rt->svc, rt->op->name, rt->op->result_wrapper, rt->op->output,
+                                  out, req->request_id, &resp->body);
         }
         resp->status = 200;
         if (!ok) {
             buf_reset(&resp->body);
-            rc = err_fail(&eb, ERR_INTERNAL, "the response exceeds the output buffer");
+            rc = err_fail(&fr->eb, ERR_INTERNAL, "the response exceeds the output buffer");
         }
     }
     if (rc) {
         buf_reset(&resp->body);
-        front_error(app, req, &rt, rc, &eb, resp);
+        front_error(app, req, rt, rc, &fr->eb, resp);
     }
-    cJSON_Delete(in);
     cJSON_Delete(out);
-    arena_free(&arena);
+}
+
+void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
+{
+    app_t *app = ud;
+    yaml_isolate_this_thread(true);  /* text from a request never reaches libfyaml in-process */
+    prov_fetch_forbid_this_thread(); /* nor does this thread ever wait on the network */
+    front_req_t *fr = req->resumed;  /* the second call of a deferred request */
+    err_t rc = ERR_OK;
+    if (!fr) {
+        if (front_health(req, resp) || front_test_clock(app, req, resp) ||
+            console_http(app, req, resp))
+            return;
+        fr = xcalloc(1, sizeof(*fr));
+        arena_init(&fr->arena);
+        rc = front_decode(app, req, fr);
+        bool deferred = false;
+        if (!rc) rc = front_defer(app, req, fr, &deferred);
+        if (deferred) return;
+    }
+    front_answer(app, req, fr, rc, resp);
+    front_req_free(fr);
 }

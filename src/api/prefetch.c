@@ -1,12 +1,19 @@
-/* prefetch.c - template URLs read before the request's transaction. A handler holds its
- * write transaction (and so SQLite's write lock, and every other writer waiting on it)
- * until it returns; a template fetched over http from inside it could hold everyone up for
- * the whole fetch timeout. api_invoke therefore reads the URL first, and the handler takes
- * the copy from its context. */
+/* prefetch.c - template URLs read before the request's transaction, and off the HTTP
+ * threads. A handler holds its transaction (for a write, SQLite's write lock and every
+ * writer waiting on it) until it returns, and an HTTP thread serves every connection
+ * assigned to it: a template read over http from either could hold everyone up for the
+ * whole fetch timeout. So the wire front end (front.c) asks api_prefetch_url whether a
+ * request names a template it may fetch, hands the fetch to the fetch threads
+ * (api_prefetch_submit) and defers its answer; api_invoke then takes the copy. In-process
+ * callers on their own threads (engine steps) read synchronously (api_prefetch). Every
+ * fetch goes through the one outbound client (prov/fetch.c); a failure reaches the caller
+ * as one AWS message per class and the real reason goes to the log. */
 #include "api/api.h"
 
 #include "core/buf.h"
-#include "prov/fetch.h"
+#include "core/log.h"
+#include "core/workq.h"
+#include "proto/proto.h"
 
 #include <string.h>
 
@@ -16,6 +23,7 @@ static const struct {
 } prefetch_members[] = {
     {"cloudformation", "CreateStack", "TemplateURL"},
     {"cloudformation", "UpdateStack", "TemplateURL"},
+    {"cloudformation", "ValidateTemplate", "TemplateURL"},
     {"servicecatalog", "CreateProduct", "ProvisioningArtifactParameters.Info.LoadTemplateFromURL"},
     {"servicecatalog", "CreateProvisioningArtifact", "Parameters.Info.LoadTemplateFromURL"},
 };
@@ -36,42 +44,119 @@ static const char *prefetch_lookup(const cJSON *in, const char *path)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Reads url into arena text; the outcome and message in rc / eb. */
-static err_t prefetch_read(app_t *app, const char *url, arena_t *arena, const char **text,
-                           size_t *len, errbuf_t *eb)
+/* The caller's message for a failed fetch of class k (AWS's wording per service). */
+static err_t prefetch_error(const char *service, prov_fetch_class_t k, errbuf_t *eb)
+{
+    bool sc = !strcmp(service, "servicecatalog");
+    switch (k) {
+    case PROV_FETCH_FILE:
+        return ERR_VALIDATION; /* the confinement message stands */
+    case PROV_FETCH_BAD_URL:
+        return err_fail(eb, ERR_VALIDATION,
+                        sc ? "LoadTemplateFromURL must be a supported URL."
+                           : "TemplateURL must be a supported URL.");
+    case PROV_FETCH_TOO_LARGE:
+        return err_fail(eb, ERR_VALIDATION, "Template may not exceed %d bytes in size.",
+                        API_MAX_TEMPLATE);
+    case PROV_FETCH_CANCELLED:
+        return err_fail(eb, ERR_UNAVAILABLE, "catalogd is shutting down; retry the call.");
+    default:
+        return err_fail(eb, ERR_VALIDATION,
+                        sc ? "LoadTemplateFromURL must reference a template to which you have "
+                             "access."
+                           : "TemplateURL must reference a valid S3 object to which you have "
+                             "access.");
+    }
+}
+
+/* Reads url into arena text (*text, *len): the outcome, with the caller's message in eb;
+ * the real reason of a failure is logged (info) with the request id. */
+static err_t prefetch_read(app_t *app, const char *service, const char *request_id, const char *url,
+                           arena_t *arena, const char **text, size_t *len, errbuf_t *eb)
 {
     buf_t b;
     buf_init(&b, API_MAX_TEMPLATE);
-    err_t rc = prov_fetch(url, app->cfg.template_dir, 10, &b, eb);
-    if (!rc) {
+    prov_fetch_class_t k = prov_fetch(&app->fetch, url, &b, eb);
+    err_t rc = ERR_OK;
+    if (k == PROV_FETCH_OK) {
         *text = arena_strndup(arena, buf_str(&b), b.len);
         *len = b.len;
+    } else {
+        char eu[512], er[600];
+        log_info("template fetch failed",
+                 "\"request_id\":\"%s\",\"service\":\"%s\",\"url\":\"%s\",\"reason\":\"%s\"",
+                 request_id ? request_id : "", service, log_escape(eu, sizeof(eu), url),
+                 log_escape(er, sizeof(er), eb->msg));
+        rc = prefetch_error(service, k, eb);
     }
     buf_free(&b);
     return rc;
 }
 
-void api_prefetch(app_t *app, const api_call_t *call, const cJSON *in, arena_t *arena,
-                  api_prefetch_t *pf)
+const char *api_prefetch_url(app_t *app, const api_call_t *call, arena_t *arena)
 {
-    memset(pf, 0, sizeof(*pf));
     const char *url = NULL;
+    const cJSON *in = call->input;
     for (size_t i = 0; i < sizeof prefetch_members / sizeof *prefetch_members && !url; i++)
         if (!strcmp(call->op->svc->name, prefetch_members[i].service) &&
             !strcmp(call->op->name, prefetch_members[i].op))
             url = prefetch_lookup(in, prefetch_members[i].path);
-    if (!url) return;
-    /* only for a caller who may make the call: nobody else gets the daemon to fetch */
-    store_tx_t *tx = NULL;
+    if (!url) return NULL;
+    /* only for a valid call by a caller who may make it: nobody else gets the daemon to
+     * fetch (api_invoke then refuses the call the usual way) */
     errbuf_t eb;
+    if (proto_validate(call->op->svc, call->op->input, in, &eb)) return NULL;
+    store_tx_t *tx = NULL;
     err_t rc = store_begin(app->store, false, &tx, &eb);
     if (!rc) {
         rc = api_authorize(app, call, tx, &eb);
         store_rollback(tx);
     }
-    if (rc) return;
-    pf->url = arena_strdup(arena, url);
-    pf->rc = prefetch_read(app, url, arena, &pf->text, &pf->len, &pf->eb);
+    return rc ? NULL : arena_strdup(arena, url);
+}
+
+void api_prefetch(app_t *app, const api_call_t *call, arena_t *arena, api_prefetch_t *pf)
+{
+    memset(pf, 0, sizeof(*pf));
+    const char *url = api_prefetch_url(app, call, arena);
+    if (!url) return;
+    pf->url = url;
+    pf->rc = prefetch_read(app, call->op->svc->name, call->request_id, url, arena, &pf->text,
+                           &pf->len, &pf->eb);
+}
+
+/* One fetch handed to the fetch threads; lives in the request's arena. */
+typedef struct prefetch_job {
+    app_t *app;
+    const char *service, *request_id;
+    arena_t *arena;
+    api_prefetch_t *pf;
+    void (*done)(void *ud);
+    void *ud;
+} prefetch_job_t;
+
+static void prefetch_run(void *arg)
+{
+    prefetch_job_t *j = arg;
+    api_prefetch_t *pf = j->pf;
+    pf->rc = prefetch_read(j->app, j->service, j->request_id, pf->url, j->arena, &pf->text,
+                           &pf->len, &pf->eb);
+    j->done(j->ud); /* the last touch: the request may be gone once it returns */
+}
+
+err_t api_prefetch_submit(app_t *app, const api_call_t *call, const char *url, arena_t *arena,
+                          api_prefetch_t *pf, void (*done)(void *ud), void *ud, errbuf_t *eb)
+{
+    memset(pf, 0, sizeof(*pf));
+    pf->url = url;
+    prefetch_job_t *j = arena_zalloc(arena, sizeof(*j));
+    *j = (prefetch_job_t){
+        app, call->op->svc->name, arena_strdup(arena, call->request_id), arena, pf, done, ud};
+    if (!app->fetchq || atomic_load(&app->fetch_cancel))
+        return err_fail(eb, ERR_UNAVAILABLE, "catalogd is shutting down; retry the call.");
+    if (!workq_submit(app->fetchq, prefetch_run, j))
+        return err_fail(eb, ERR_THROTTLING, "Rate exceeded");
+    return ERR_OK;
 }
 
 err_t api_fetch_template(api_ctx_t *c, const char *url, const char **text)
@@ -83,5 +168,5 @@ err_t api_fetch_template(api_ctx_t *c, const char *url, const char **text)
         return ERR_OK;
     }
     size_t len;
-    return prefetch_read(c->app, url, c->arena, text, &len, c->eb);
+    return prefetch_read(c->app, c->op->svc->name, c->request_id, url, c->arena, text, &len, c->eb);
 }

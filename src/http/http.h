@@ -27,6 +27,8 @@ typedef struct http_request {
     const char *request_id; /* uuid, also sent as x-amzn-RequestId */
     err_t limit;            /* ERR_BODY_TOO_LARGE / ERR_HEADERS_TOO_LARGE, else ERR_OK */
     size_t max_body, max_header;
+    void *resumed;              /* a deferred request's second call: the handler's state */
+    struct http_state *server_; /* the server's own (http_defer) */
 } http_request_t;
 
 #define HTTP_MAX_EXTRA_HEADERS 8
@@ -48,6 +50,24 @@ typedef struct http_response {
 span_t http_header(const http_request_t *r, const char *name);
 
 typedef void (*http_handler_fn)(void *ud, const http_request_t *req, http_response_t *resp);
+
+/* ---- deferred answers: a handler that must wait for slow work (an outbound fetch) never
+ * waits on its HTTP thread. Inside the handler it calls http_defer, hands the token to the
+ * work, and returns without filling resp; the connection leaves its thread (libmicrohttpd
+ * suspend) and the thread serves others. When the work calls http_resume(token), from any
+ * thread, the handler is called again for the same request, on an HTTP thread, with
+ * req->resumed == state, and answers as usual (or defers again). If the connection ends
+ * without that call (the server stopping), drop(state) runs instead. Every deferred
+ * request must be resumed before http_stop. */
+typedef struct http_state http_token_t;
+
+/* From inside the handler: the answer is deferred; returns the token for http_resume. */
+http_token_t *http_defer(const http_request_t *req, void *state, void (*drop)(void *state));
+/* From inside the same handler call, when the work could not be handed off after all: the
+ * handler answers now (drop is not called; the handler keeps its state). */
+void http_defer_cancel(http_token_t *t);
+/* The work is done: the handler is to be called again. Any thread, once per http_defer. */
+void http_resume(http_token_t *t);
 
 typedef struct http_opts {
     const char *host; /* numeric IPv4/IPv6 address to bind */
@@ -78,7 +98,8 @@ err_t http_listen(const char *host, int port, int *fd, errbuf_t *eb);
 err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb);
 /* The bound port. */
 int http_port(const http_server_t *s);
-/* Stops accepting, lets in-flight requests finish, closes connections. NULL is fine. */
+/* Stops accepting, lets in-flight requests finish (deferred ones send their answers, for up
+ * to 15 s), closes connections. NULL is fine. */
 void http_stop(http_server_t *s);
 
 #endif

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,7 @@ struct http_server {
     struct MHD_Daemon *d;
     http_guard_t *guard; /* header and body deadlines */
     int port;
+    atomic_int deferred; /* exchanges that were deferred and have not completed yet */
 };
 
 /* Everything one request owns, from the request line to the completion callback. */
@@ -50,6 +53,13 @@ typedef struct http_state {
     bool started;
     err_t limit;
     buf_t body;
+    /* a deferred answer (http_defer / http_resume), under mu */
+    pthread_mutex_t mu;
+    struct MHD_Connection *conn;
+    enum { HTTP_LIVE, HTTP_DEFERRED, HTTP_SUSPENDED, HTTP_RESUMED } phase;
+    void *deferred;
+    void (*drop)(void *state);
+    bool counted; /* in srv->deferred until the exchange completes */
 } http_state_t;
 
 span_t http_header(const http_request_t *r, const char *name)
@@ -70,6 +80,8 @@ static void *http_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
     st->start_us = clk_mono_us();
     ids_uuid(srv->o.ids, st->request_id);
     buf_init(&st->body, srv->o.max_body);
+    pthread_mutex_init(&st->mu, NULL);
+    st->conn = c;
     return st;
 }
 
@@ -79,6 +91,9 @@ static void http_completed_cb(void *cls, struct MHD_Connection *c, void **con_cl
     http_state_t *st = *con_cls;
     if (!st) return;
     http_guard_phase(st->srv->guard, c, HTTP_PHASE_KEEPALIVE);
+    if (st->deferred && st->drop) st->drop(st->deferred); /* never resumed into the handler */
+    if (st->counted) atomic_fetch_sub(&st->srv->deferred, 1);
+    pthread_mutex_destroy(&st->mu);
     buf_free(&st->body);
     arena_free(&st->arena);
     free(st);
@@ -139,6 +154,74 @@ void http_client_ip(struct MHD_Connection *c, char *out, size_t cap)
     snprintf(out, cap, "unknown");
 }
 
+/* ---- deferred answers (http.h): the handler defers, the connection is suspended once the
+ * handler has returned, and a resume (which may come before that return) has the handler
+ * called again. The phase is kept under st->mu so that a resume racing the suspend is never
+ * lost: a resume during the handler call is taken by the loop in http_respond. */
+
+http_token_t *http_defer(const http_request_t *req, void *state, void (*drop)(void *state))
+{
+    http_state_t *st = req->server_;
+    pthread_mutex_lock(&st->mu);
+    st->phase = HTTP_DEFERRED;
+    st->deferred = state;
+    st->drop = drop;
+    if (!st->counted) atomic_fetch_add(&st->srv->deferred, 1);
+    st->counted = true;
+    pthread_mutex_unlock(&st->mu);
+    return st;
+}
+
+void http_defer_cancel(http_token_t *st)
+{
+    pthread_mutex_lock(&st->mu);
+    if (st->counted) atomic_fetch_sub(&st->srv->deferred, 1);
+    st->counted = false;
+    st->phase = HTTP_LIVE;
+    st->deferred = NULL;
+    st->drop = NULL;
+    pthread_mutex_unlock(&st->mu);
+}
+
+void http_resume(http_token_t *st)
+{
+    pthread_mutex_lock(&st->mu);
+    if (st->phase == HTTP_SUSPENDED) MHD_resume_connection(st->conn);
+    if (st->phase == HTTP_SUSPENDED || st->phase == HTTP_DEFERRED) st->phase = HTTP_RESUMED;
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* After a handler call: true when the request waits (the connection is now suspended);
+ * false when the handler answered, or is to be called again at once (*again). */
+static bool http_after_handler(http_state_t *st, struct MHD_Connection *c, bool *again)
+{
+    pthread_mutex_lock(&st->mu);
+    bool wait = st->phase == HTTP_DEFERRED;
+    if (wait) {
+        MHD_suspend_connection(c);
+        st->phase = HTTP_SUSPENDED;
+    }
+    *again = st->phase == HTTP_RESUMED;
+    pthread_mutex_unlock(&st->mu);
+    return wait;
+}
+
+/* Before a handler call: the state of a resumed request (handed to the handler, which now
+ * owns it), else NULL. */
+static void *http_take_resumed(http_state_t *st)
+{
+    pthread_mutex_lock(&st->mu);
+    void *state = NULL;
+    if (st->phase == HTTP_RESUMED) {
+        state = st->deferred;
+        st->phase = HTTP_LIVE;
+        st->deferred = NULL;
+        st->drop = NULL;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return state;
+}
+
 /* Builds the request view, calls the handler, queues its response, logs the line. */
 static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, const char *method)
 {
@@ -164,9 +247,21 @@ static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, 
     req.query = q.p ? q : span_make("", 0);
     if (!req.limit && h.bytes > srv->o.max_header) req.limit = ERR_HEADERS_TOO_LARGE;
 
-    http_response_t resp = {.status = 500, .content_type = "text/plain"};
-    buf_init(&resp.body, 64 * 1024 * 1024);
-    srv->o.handler(srv->o.ud, &req, &resp);
+    req.server_ = st;
+
+    http_response_t resp;
+    bool again;
+    do {
+        resp = (http_response_t){.status = 500, .content_type = "text/plain"};
+        buf_init(&resp.body, 64 * 1024 * 1024);
+        req.resumed = http_take_resumed(st);
+        srv->o.handler(srv->o.ud, &req, &resp);
+        if (http_after_handler(st, c, &again)) {
+            buf_free(&resp.body);
+            return MHD_YES; /* deferred: no response yet; a resume calls us again */
+        }
+        if (again) buf_free(&resp.body);
+    } while (again);
 
     size_t len;
     char *body = buf_take(&resp.body, &len);
@@ -344,6 +439,7 @@ err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb)
         return rc;
     }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    flags |= MHD_ALLOW_SUSPEND_RESUME; /* deferred answers (http_defer) */
     s->d = MHD_start_daemon(
         flags, 0, NULL, NULL, http_access_cb, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_THREAD_POOL_SIZE, http_or(o->threads, 2), MHD_OPTION_CONNECTION_TIMEOUT, idle,
@@ -374,7 +470,10 @@ void http_stop(http_server_t *s)
 {
     if (!s) return;
     MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
-    MHD_stop_daemon(s->d);                    /* joins the pool: running handlers finish */
+    /* deferred exchanges (all resumed by now: see http.h) get to send their answers; a
+     * client that never reads its answer is not waited for past 15 s */
+    for (int i = 0; i < 1500 && atomic_load(&s->deferred) > 0; i++) usleep(10 * 1000);
+    MHD_stop_daemon(s->d); /* joins the pool: running handlers finish */
     if (fd != MHD_INVALID_SOCKET) close(fd);
     http_guard_stop(s->guard);
     free(s);

@@ -57,6 +57,7 @@ class World:
             "--ec2-exec-stop", stop,
             "--ec2-exec-start", start,
             "--template-dir", os.path.join(REPO, "data", "templates"),
+            "--fetch-allow", "127.0.0.0/8",  # tests serve templates from loopback
         ] + list(extra_args)
         self.daemon = Daemon(args=args, env=env).start()
         self.creds = os.path.join(self.dir, "credentials")

@@ -105,7 +105,7 @@ def web(tdir):
 
 @pytest.fixture(scope="module")
 def d(tdir):
-    yield from serve(Daemon(args=["--template-dir", tdir]))
+    yield from serve(Daemon(args=["--template-dir", tdir, "--fetch-allow", "127.0.0.0/8"]))
 
 
 @pytest.fixture(scope="module")
