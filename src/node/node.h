@@ -121,8 +121,12 @@ bool node_target_for(const node_pool_t *p, const char *instance_id, const struct
 typedef struct node_ping_info {
     bool known;
     bool online;
-    int64_t at_ms; /* wall clock of that ping */
+    int64_t at_ms;      /* wall clock of that ping */
+    int64_t last_ok_ms; /* of the last one that reached the node (0: none) */
     char detail[256];
+    char computer_name[128];   /* what the node said when it was last reached: uname -n */
+    char platform_name[128];   /* NAME of /etc/os-release */
+    char platform_version[64]; /* VERSION_ID of /etc/os-release */
 } node_ping_info_t;
 void node_ping_cached(node_pool_t *p, const node_target_t *t, node_ping_info_t *out);
 

@@ -4,6 +4,7 @@
 #include "node/node_int.h"
 
 #include "core/jx.h"
+#include "core/log.h"
 #include "core/mem.h"
 
 #include <pthread.h>
@@ -21,9 +22,9 @@ typedef struct ping_entry {
     char id[64], host[256], user[64], key_id[64];
     node_transport_t transport;
     int port;
-    bool known, online, want, busy;
-    int64_t at_ms, asked_ms;
-    char detail[256];
+    bool want, busy;
+    int64_t asked_ms;
+    node_ping_info_t info;
 } ping_entry_t;
 
 struct node_pool {
@@ -224,21 +225,43 @@ void node_cleanup(node_pool_t *p, const node_target_t *t, const char *run_id)
     node_conn_close(c);
 }
 
+/* Reaches t and asks it who it is: info->online, detail, and the node's names. */
+static void pool_ping(node_pool_t *p, const node_target_t *t, node_ping_info_t *info)
+{
+    const char *recdir;
+    info->online = false;
+    info->detail[0] = '\0';
+    node_conn_t *c = pool_connect(p, t, &recdir, info->detail, sizeof(info->detail));
+    if (!c) return;
+    node_shres_t res = {0};
+    errbuf_t eb;
+    err_t rc = node_conn_sh(c,
+                            "uname -n; NAME=Linux; VERSION_ID=; . /etc/os-release 2>/dev/null;"
+                            " printf '%s\\n%s\\n' \"$NAME\" \"$VERSION_ID\"",
+                            span_of(""), 1024, &res, &eb);
+    info->online = !rc && res.reached && res.status == 0;
+    if (!info->online)
+        snprintf(info->detail, sizeof(info->detail), "%.200s", rc ? eb.msg : res.detail);
+    else {
+        char *save = NULL, *text = res.out.p ? res.out.p : (char *)"";
+        char *lines[3] = {NULL, NULL, NULL};
+        for (int i = 0; i < 3; i++) lines[i] = strtok_r(i ? NULL : text, "\n", &save);
+        snprintf(info->computer_name, sizeof(info->computer_name), "%s", lines[0] ? lines[0] : "");
+        snprintf(info->platform_name, sizeof(info->platform_name), "%s", lines[1] ? lines[1] : "");
+        snprintf(info->platform_version, sizeof(info->platform_version), "%s",
+                 lines[2] ? lines[2] : "");
+    }
+    buf_free(&res.out);
+    node_conn_close(c);
+}
+
 bool node_ping(node_pool_t *p, const node_target_t *t, int64_t timeout_ms, char *detail, size_t cap)
 {
     (void)timeout_ms; /* bounded by NODE_CONNECT_TIMEOUT_MS and NODE_CMD_TIMEOUT_MS */
-    const char *recdir;
-    if (cap) detail[0] = '\0';
-    node_conn_t *c = pool_connect(p, t, &recdir, detail, cap);
-    if (!c) return false;
-    node_shres_t res = {0};
-    errbuf_t eb;
-    err_t rc = node_conn_sh(c, "true", span_of(""), 64, &res, &eb);
-    bool ok = !rc && res.reached && res.status == 0;
-    if (!ok && cap) snprintf(detail, cap, "%s", rc ? eb.msg : res.detail);
-    buf_free(&res.out);
-    node_conn_close(c);
-    return ok;
+    node_ping_info_t info = {0};
+    pool_ping(p, t, &info);
+    if (cap) snprintf(detail, cap, "%s", info.detail);
+    return info.online;
 }
 
 /* --- the ping cache --- */
@@ -270,17 +293,27 @@ static void *ping_thread(void *arg)
                            .port = copy.port,
                            .user = copy.user,
                            .key_id = copy.key_id};
-        char detail[256];
-        bool online = node_ping(p, &t, PING_TIMEOUT, detail, sizeof(detail));
+        node_ping_info_t info = copy.info;
+        pool_ping(p, &t, &info);
+        info.known = true;
+        info.at_ms = wall_ms();
+        if (info.online) info.last_ok_ms = info.at_ms;
+        /* a node that comes or goes (or fails differently) is worth one line */
+        if (info.online != copy.info.online || !copy.info.known ||
+            strcmp(info.detail, copy.info.detail) != 0) {
+            char esc[600];
+            if (info.online)
+                log_info("managed node online", "\"instance\":\"%s\"", copy.id);
+            else
+                log_warn("managed node unreachable", "\"instance\":\"%s\",\"detail\":\"%s\"",
+                         copy.id, log_escape(esc, sizeof(esc), info.detail));
+        }
         pthread_mutex_lock(&p->mu);
         for (size_t i = 0; i < p->n_pings; i++) {
             ping_entry_t *x = &p->pings[i];
             if (strcmp(x->key, copy.key) != 0) continue;
             x->busy = x->want = false;
-            x->known = true;
-            x->online = online;
-            x->at_ms = wall_ms();
-            snprintf(x->detail, sizeof(x->detail), "%s", online ? "" : detail);
+            x->info = info;
         }
     }
     pthread_mutex_unlock(&p->mu);
@@ -316,15 +349,12 @@ void node_ping_cached(node_pool_t *p, const node_target_t *t, node_ping_info_t *
         e->port = t->port;
     }
     e->asked_ms = now;
-    if (!e->known || now - e->at_ms >= p->ping_ms) {
+    if (!e->info.known || now - e->info.at_ms >= p->ping_ms) {
         e->want = true;
         if (!p->thread_on && pthread_create(&p->thread, NULL, ping_thread, p) == 0)
             p->thread_on = true;
         pthread_cond_signal(&p->cv);
     }
-    out->known = e->known;
-    out->online = e->online;
-    out->at_ms = e->at_ms;
-    snprintf(out->detail, sizeof(out->detail), "%s", e->detail);
+    *out = e->info;
     pthread_mutex_unlock(&p->mu);
 }
