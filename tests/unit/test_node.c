@@ -225,17 +225,20 @@ static void test_timeout_cancel(node_pool_t *p, const node_target_t *t, const ch
 
 /* A catalogd that dies and starts again polls with a new pool: the run continues, is not
  * started again, and its outcome is there; a run whose process vanished is LOST. */
-static void test_restart(const node_target_t *t, const char *tag, const char *transport,
-                         const char *host, int port, const char *user, const char *base)
+static void test_restart(const char *tag, const char *transport, const char *host, int port,
+                         const char *user, const char *base)
 {
     char id[128], buf[64];
     snprintf(id, sizeof(id), "%s-restart", tag);
     node_run_t r = run_of(id, "echo run; sleep 1", 10000);
     node_pool_t *p1 = open_pool(transport, host, port, user);
-    node_status_t st = run_until_done(p1, t, &r, 300);
+    node_target_t t1, t2, *t = &t2; /* a target borrows from its pool */
+    CHECK(node_target_for(p1, "i-0123456789abcdef0", NULL, &t1));
+    node_status_t st = run_until_done(p1, &t1, &r, 300);
     CHECK_INT(st.state, NODE_RUN_RUNNING);
     node_pool_close(p1);
     node_pool_t *p2 = open_pool(transport, host, port, user);
+    CHECK(node_target_for(p2, "i-0123456789abcdef0", NULL, &t2));
     st = run_until_done(p2, t, &r, 10000);
     CHECK_INT(st.state, NODE_RUN_EXITED);
     size_t total = 0;
@@ -290,10 +293,11 @@ static void test_local(void)
     test_big_output(p, &t, "local");
     test_timeout_cancel(p, &t, "local", base);
     node_pool_close(p);
-    test_restart(&t, "local", "local", NULL, 0, NULL, base);
+    test_restart("local", "local", NULL, 0, NULL, base);
 
     /* the run directory belongs to the node user, and so do the processes */
     p = open_pool("local", NULL, 0, NULL);
+    CHECK(node_target_for(p, "i-0123456789abcdef0", NULL, &t));
     node_run_t r = run_of("local-whoami", "id -un", 10000);
     node_status_t st = run_until_done(p, &t, &r, 10000);
     CHECK_INT(st.state, NODE_RUN_EXITED);
