@@ -252,3 +252,33 @@ def test_node_key_import_refuses_what_is_not_a_key(tmp_path):
     assert p.returncode != 0 and "is not an unencrypted private key" in p.stderr
     p = run_bin("node-key", "import", "--data-dir", str(tmp_path / "d"), "--id", "../x", "--file", str(bad))
     assert p.returncode != 0 and "--id wants" in p.stderr
+
+
+def test_silent_node_never_stalls_a_request(node_daemon):
+    """A node that accepts the connection but never speaks (a listening socket nobody
+    serves) is checked off the HTTP threads: every DescribeInstanceInformation answers at
+    once, and the node shows ConnectionLost once the bounded handshake gives up."""
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # the kernel completes the handshake; no banner ever comes
+    try:
+        d = node_daemon("--node-transport", "ssh", "--node-ssh-host", "127.0.0.1",
+                        "--node-ssh-port", str(silent.getsockname()[1]), "--node-ssh-user", "ops")
+        ec2, ssm = d.client("ec2"), d.client("ssm")
+        (iid,) = launch(ec2)
+        slowest, t_start = 0.0, time.time()
+
+        def lost():
+            nonlocal slowest
+            t0 = time.time()
+            s = ping_status(ssm, iid)
+            slowest = max(slowest, time.time() - t0)
+            return s == "ConnectionLost"
+
+        wait_for(lost, timeout=30, interval=0.2, what="ConnectionLost for a silent node")
+        assert slowest < 1.5, slowest
+        assert 2 < time.time() - t_start < 20  # the handshake waited, boundedly
+    finally:
+        silent.close()
