@@ -222,3 +222,43 @@ void node_conn_close(node_conn_t *c)
 {
     if (c) c->close(c);
 }
+
+/* A connection as catalogd itself in base, and the record directory beside the runs. */
+static node_conn_t *self_conn(const char *base, char *rec, size_t cap, errbuf_t *eb)
+{
+    node_local_t self;
+    if (node_local_init(&self, NULL, eb)) return NULL;
+    snprintf(rec, cap, "%s/.started", base);
+    return node_conn_local(&self, base);
+}
+
+err_t node_self_poll(const char *base, const node_run_t *r, node_status_t *st, errbuf_t *eb)
+{
+    char rec[4200];
+    node_conn_t *c = self_conn(base, rec, sizeof(rec), eb);
+    if (!c) return ERR_INTERNAL;
+    err_t rc = node_run_poll(c, rec, r, st, eb);
+    node_conn_close(c);
+    return rc;
+}
+
+err_t node_self_output(const char *base, const char *run_id, int which, size_t offset, char *buf,
+                       size_t cap, size_t *n, size_t *total, errbuf_t *eb)
+{
+    char rec[4200];
+    *n = *total = 0;
+    node_conn_t *c = self_conn(base, rec, sizeof(rec), eb);
+    if (!c) return ERR_INTERNAL;
+    err_t rc = node_run_output(c, run_id, which, offset, buf, cap, n, total, eb);
+    node_conn_close(c);
+    return rc;
+}
+
+void node_self_cleanup(const char *base, const char *run_id)
+{
+    char rec[4200];
+    errbuf_t eb;
+    node_conn_t *c = self_conn(base, rec, sizeof(rec), &eb);
+    if (c) node_run_cleanup(c, rec, run_id);
+    node_conn_close(c);
+}

@@ -130,6 +130,15 @@ typedef struct node_ping_info {
 } node_ping_info_t;
 void node_ping_cached(node_pool_t *p, const node_target_t *t, node_ping_info_t *out);
 
+/* Runs on the catalogd host as catalogd itself, without a pool: the exec EC2 provider's
+ * commands (src/prov/exec.c). The same run protocol as node_poll / node_output /
+ * node_cleanup, with the run directories in base and catalogd's record of started runs in
+ * base/.started. */
+err_t node_self_poll(const char *base, const node_run_t *r, node_status_t *st, errbuf_t *eb);
+err_t node_self_output(const char *base, const char *run_id, int which, size_t offset, char *buf,
+                       size_t cap, size_t *n, size_t *total, errbuf_t *eb);
+void node_self_cleanup(const char *base, const char *run_id);
+
 /* `catalogd node-key import`: seals the private key in file under data_dir/node-keys/
  * <id>.sealed (0600) with the data directory's master key. */
 err_t node_key_import(const char *data_dir, const char *id, const char *file, errbuf_t *eb);
