@@ -3,6 +3,7 @@ PingStatus from a real reachability check, over the ssh transport (a private ssh
 127.0.0.1, tests/api/sshd.py) and the local one (--node-transport local --node-user),
 sealed ssh keys and pinned host keys."""
 
+import datetime
 import os
 import socket
 
@@ -100,9 +101,10 @@ def test_ssh_node_online_lost_and_host_key_pinned(node_daemon, tmp_path):
         assert [n["PingStatus"] for n in p.json["InstanceInformationList"] if n["InstanceId"] == iid] == ["Online"]
 
         # sshd gone: ConnectionLost after the ping period, last ping time kept
+        stopped_at = datetime.datetime.now(datetime.timezone.utc)
         sshd.stop()
         wait_for(lambda: ping_status(ssm, iid) == "ConnectionLost", what="ConnectionLost")
-        assert nodes(ssm)[iid]["LastPingDateTime"] <= nodes(ssm)[iid]["LastPingDateTime"]
+        assert nodes(ssm)[iid]["LastPingDateTime"] <= stopped_at  # the last time it answered
 
         # back with another host key: refused, still ConnectionLost, the log says why
         sshd.new_host_key()
