@@ -579,6 +579,11 @@ def test_sc_search_reads_only_its_page():
     root = "arn:aws:iam::%s:root" % ACCOUNT
     d = Daemon()
     d.start()
+    iam = d.client("iam")
+    reader = iam.create_user(UserName="reader")["User"]["Arn"]
+    iam.put_user_policy(UserName="reader", PolicyName="sc", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "servicecatalog:*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
     d.stop()
     db = sqlite3.connect(os.path.join(d.data_dir, "catalogd.db"))
     seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM resources").fetchone()[0]
@@ -593,6 +598,15 @@ def test_sc_search_reads_only_its_page():
         rows.append((ACCOUNT, "sc.pp", pp, "AVAILABLE", at, at, json.dumps(body), seq + i + 1))
     at = 1_700_000_000_100
     rows.append((ACCOUNT, "sc.pp", "pp-broken", "AVAILABLE", at, at, "{not json", seq + 100))
+    # records, newest first: the reader's 12 come before a broken one of nobody's
+    rows.append((ACCOUNT, "sc.record", "rec-broken", "SUCCEEDED", at, at, "{not json", seq + 101))
+    for i in range(12):
+        rec, at = "rec-only%04d" % i, 1_700_000_000_200 + i
+        body = {"RecordId": rec, "ProvisionedProductName": "x", "Status": "SUCCEEDED", "CreatedTime": at / 1000,
+                "UpdatedTime": at / 1000, "ProvisionedProductType": "CFN_STACK", "RecordType": "PROVISION_PRODUCT",
+                "ProvisionedProductId": "pp-x", "ProductId": "prod-none", "ProvisioningArtifactId": "pa-none",
+                "PathId": "port-none", "RecordErrors": [], "RecordTags": [], "_UserArn": reader}
+        rows.append((ACCOUNT, "sc.record", rec, "SUCCEEDED", at, at, json.dumps(body), seq + 102 + i))
     db.executemany("INSERT INTO resources (account, kind, id, name, parent, state, created_ms, updated_ms, body, seq)"
                    " VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?)", rows)
     db.commit()
@@ -620,6 +634,12 @@ def test_sc_search_reads_only_its_page():
         assert [p["Name"] for p in top["ProvisionedProducts"]] == ["only-%02d" % i for i in range(24, 19, -1)]
         code, _, status = fails(sc.search_provisioned_products, SortBy="name", PageSize=5, **level)
         assert status == 500
+        # the reader's record history at the User level: its own through the owner's keys
+        mine = d.client("servicecatalog", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+        got = walk(lambda t: mine.list_record_history(PageSize=5, **({"PageToken": t} if t else {})),
+                   lambda o: [r["RecordId"] for r in o["RecordDetails"]], lambda o: o.get("NextPageToken"),
+                   lambda first: None)
+        assert got == ["rec-only%04d" % i for i in range(11, -1, -1)]
     finally:
         d.stop()
         d.cleanup()

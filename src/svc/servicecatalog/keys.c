@@ -29,9 +29,13 @@ static void sc_key_title(const cJSON *b, buf_t *out)
 
 static const res_key_def_t sc_product_keys[] = {{SC_KEY_TITLE, NULL, sc_key_title}};
 
+/* A record's owner: ListRecordHistory at the User level. */
+static const res_key_def_t sc_record_keys[] = {{SC_KEY_OWNER, "_UserArn", NULL}};
+
 static const res_keyer_t sc_keyers[] = {
     {SC_PP, sc_pp_keys, sizeof(sc_pp_keys) / sizeof(sc_pp_keys[0])},
     {SC_PRODUCT, sc_product_keys, 1},
+    {SC_RECORD, sc_record_keys, 1},
 };
 
 void sc_register_keys(void)
