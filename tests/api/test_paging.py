@@ -530,6 +530,14 @@ def test_sc_search_provisioned_products_user_level_and_sorted(world):
     mine = sc.get_paginator("scan_provisioned_products").paginate().build_full_result()["ProvisionedProducts"]
     assert not {r["ProvisionedProductId"] for r in theirs} & {p["Id"] for p in mine}
     assert sc.search_provisioned_products(PageSize=MPAGE)["TotalResultsCount"] == len(mine)
+    # an update gives a provisioned product a new LastRecordId: its key follows
+    for r in recs[:3]:
+        up = sc.update_provisioned_product(ProvisionedProductId=r["ProvisionedProductId"],
+                                           ProvisioningArtifactId=world.ids["versions"]["v2.0"],
+                                           UpdateToken=uniq("u"))["RecordDetail"]
+        world.wait_record(up["RecordId"])
+        got = sc.describe_provisioned_product(Id=r["ProvisionedProductId"])["ProvisionedProductDetail"]
+        assert got["LastRecordId"] == up["RecordId"]
     terminated = []
 
     def between(first):
