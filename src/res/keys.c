@@ -104,7 +104,7 @@ static err_t res_keys_fill(store_tx_t *tx, const char *account, const res_keyer_
     for (const cJSON *r = rows->child; !rc && r; r = r->next) {
         const cJSON *body = cJSON_GetArrayItem(r, 1);
         res_key_t k = {account, ky->kind, r->child->valuestring};
-        rc = res_keys_put(tx, ky, &k, body, i == 0, eb); /* the first key: none yet */
+        rc = res_keys_put(tx, ky, &k, body, false, eb); /* it may have the others */
         buf_reset(from);
         buf_adds(from, k.id);
     }

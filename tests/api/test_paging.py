@@ -648,6 +648,16 @@ def test_sc_search_reads_only_its_page():
                    lambda o: [r["RecordId"] for r in o["RecordDetails"]], lambda o: o.get("NextPageToken"),
                    lambda first: None)
         assert got == ["rec-only%04d" % i for i in range(11, -1, -1)]
+        # a row that lost one key (a key a later catalogd adds) gets it back at start-up
+        d.stop()
+        db = sqlite3.connect(os.path.join(d.data_dir, "catalogd.db"))
+        assert db.execute("DELETE FROM resource_keys WHERE kind = 'sc.pp' AND field = 'owner'"
+                          " AND id IN ('pp-only0001', 'pp-only0002')").rowcount == 2
+        db.commit()
+        db.close()
+        d.start()
+        sc = d.client("servicecatalog")
+        assert sc.search_provisioned_products(PageSize=10)["TotalResultsCount"] == 25
     finally:
         d.stop()
         d.cleanup()
