@@ -9,6 +9,7 @@
 #include "svc/servicecatalog/sc.h"
 #include "svc/ssm/ssm.h"
 #include "proto/proto.h"
+#include "res/res.h"
 
 #include <stdio.h>
 
@@ -113,6 +114,8 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     if (!rc) cfn_register_jobs(app);
     if (!rc) ssm_register_jobs(app);
     if (!rc) sc_register_jobs(app);
+    if (!rc) sc_register_keys();
+    if (!rc) rc = res_keys_backfill(app->store, cfg->account_id, eb);
     if (!rc) rc = ssm_install_aws_documents(app->store, clk_now_ms(&app->clock), eb);
     if (rc) app_close(app);
     return rc;
