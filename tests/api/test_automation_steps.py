@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from conftest import Daemon
 from helpers import error_of, serve, wait_for
+from sshd import node_user
 from test_ssm_automation import create_doc, run_instance, start, state_of, step_of, tags_of, wait_status
 from test_ssm_automation import ec2, ssm  # noqa: F401 (the same fixtures, on this module's daemon)
 
@@ -580,3 +581,29 @@ mainSteps:
     assert e["AutomationExecutionStatus"] == "Cancelled"
     kids = children_of(ssm, parent)
     assert [(k["Target"], k["AutomationExecutionStatus"]) for k in kids] == [("a", "Cancelled")]
+
+
+@pytest.fixture(scope="module")
+def nd():
+    """A daemon whose instances are managed nodes running commands locally as the node user."""
+    yield from serve(Daemon(args=["--node-transport", "local", "--node-user", node_user(), "--ec2-delay-ms", "200"]))
+
+
+def test_execute_script_runs_as_the_node_user(nd):
+    ssm = nd.client("ssm")
+    create_doc(ssm, "Steps-ScriptUser", """
+schemaVersion: '0.3'
+mainSteps:
+  - name: Who
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.11
+      Handler: h
+      Script: |-
+        import os, pwd
+        def h(events, context):
+            return pwd.getpwuid(os.getuid()).pw_name
+""")
+    e = wait_status(ssm, start(ssm, "Steps-ScriptUser"), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    assert step_of(e, "Who")["Outputs"]["Payload"] == [node_user()]

@@ -80,12 +80,13 @@ static void script_cleanup(void *arg)
 }
 
 /* The shell command the exec wrapper runs: limits, then python3 as an unprivileged user
- * when catalogd is root (nobody's uid and gid). */
+ * when catalogd is root: --node-user when set, else nobody. */
 static const char *script_command(ssm_run_t *r)
 {
     char drop[160] = "";
     if (geteuid() == 0) {
-        const struct passwd *pw = getpwnam("nobody");
+        const char *user = r->app->cfg.node_user[0] ? r->app->cfg.node_user : "nobody";
+        const struct passwd *pw = getpwnam(user);
         unsigned uid = pw ? (unsigned)pw->pw_uid : 65534, gid = pw ? (unsigned)pw->pw_gid : 65534;
         snprintf(drop, sizeof(drop), "setpriv --reuid=%u --regid=%u --clear-groups ", uid, gid);
     }
