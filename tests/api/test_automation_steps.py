@@ -583,6 +583,46 @@ mainSteps:
     assert [(k["Target"], k["AutomationExecutionStatus"]) for k in kids] == [("a", "Cancelled")]
 
 
+def test_rate_control_target_maps(ssm):
+    create_doc(ssm, "Steps-RateMaps", """
+schemaVersion: '0.3'
+parameters:
+  Item:
+    type: String
+  Times:
+    type: Integer
+    default: 1
+mainSteps:
+  - name: Echo
+    action: aws:executeScript
+    inputs:
+      Runtime: python3.11
+      Handler: h
+      InputPayload:
+        item: '{{ Item }}'
+        times: '{{ Times }}'
+      Script: |-
+        def h(events, context):
+            return events["item"] * events["times"]
+""")
+    parent = ssm.start_automation_execution(
+        DocumentName="Steps-RateMaps", MaxConcurrency="50%",
+        TargetMaps=[{"Item": ["a"], "Times": ["2"]}, {"Item": ["b"]}])["AutomationExecutionId"]
+    e = wait_status(ssm, parent, timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    assert e["TargetMaps"] == [{"Item": ["a"], "Times": ["2"]}, {"Item": ["b"]}]
+    got = {}
+    for k in children_of(ssm, parent):
+        x = ssm.get_automation_execution(AutomationExecutionId=k["AutomationExecutionId"])["AutomationExecution"]
+        got[x["Parameters"]["Item"][0]] = step_of(x, "Echo")["Outputs"]["Payload"]
+    assert got == {"a": ["aa"], "b": ["b"]}
+    with pytest.raises(ClientError) as exc:
+        ssm.start_automation_execution(DocumentName="Steps-RateMaps", TargetMaps=[{"Item": ["a"]}],
+                                       TargetParameterName="Item",
+                                       Targets=[{"Key": "ParameterValues", "Values": ["a"]}])
+    assert error_of(exc)[0] == "InvalidAutomationExecutionParametersException"
+
+
 @pytest.fixture(scope="module")
 def nd():
     """A daemon whose instances are managed nodes running commands locally as the node user."""
