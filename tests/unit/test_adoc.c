@@ -557,7 +557,8 @@ static void test_steps(void)
     CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:runCommand','inputs':{}}]")),
               "Action aws:runCommand in step a is not supported by catalogd. Supported actions: "
               "aws:changeInstanceState, aws:executeAwsApi, aws:waitForAwsResourceProperty, "
-              "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve");
+              "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve, "
+              "aws:createImage");
     CHECK_STR(bad(with_steps("[{'action':'aws:pause','inputs':{}}]")),
               "mainSteps[0] is missing the required field name.");
     CHECK_STR(bad(with_steps("[{'name':'a b','action':'aws:pause','inputs':{}}]")),
