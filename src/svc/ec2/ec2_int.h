@@ -8,6 +8,7 @@
 #include "core/jx.h"
 #include "engine/engine.h"
 #include "res/res.h"
+#include "svc/ec2/ec2.h"
 
 #define EC2_INSTANCE "ec2.instance"
 #define EC2_JOB      "ec2.transition"
@@ -63,8 +64,6 @@ int ec2_tag_filter_values(const cJSON *res, const char *name, const char **vals,
 extern const char *const ec2_public_images[];
 extern const size_t ec2_n_public_images;
 
-/* Registers the transition and image job kinds with the engine. */
-void ec2_register_jobs(app_t *app);
 /* The image job's step and give-up hook (images.c). */
 err_t ec2_image_step(engine_run_t *r);
 err_t ec2_image_giveup(engine_run_t *r, const char *why);
