@@ -9,11 +9,14 @@ TerminateInstances; instanceInitiatedShutdownBehavior), and the AWS CLI v2.
 """
 
 import base64
+import shutil
+import tempfile
 
 import pytest
 
 from conftest import ACCOUNT, Daemon
 from helpers import allow, cli_error, fails, new_user, serve, wait_for
+from test_engine_poison import drive, failed_jobs, refuse
 
 IMAGE = "ami-0abcdef1234567890"
 
@@ -184,6 +187,42 @@ def test_image_calls_are_authorized(d, ec2):
     assert code == "UnauthorizedOperation"
     code, _, _ = fails(reader.modify_instance_attribute, InstanceId=iid, DisableApiTermination={"Value": True})
     assert code == "UnauthorizedOperation"
+
+
+def test_an_image_whose_job_fails_for_good_ends_failed(fresh_daemon):
+    """The store refuses to make an image available (a trigger, as a failing disk would):
+    the ec2.image job is set aside after its attempts and its give-up hook ends the image
+    `failed` with the reason; AWS-CreateImage waiting on it fails."""
+    data_dir = tempfile.mkdtemp(prefix="catalogd-image-")
+    kw = dict(data_dir=data_dir, env={"CATALOGD_TEST_CLOCK": "1"}, args=["--ec2-delay-ms", "100"])
+    fresh_daemon(**kw).stop()
+    refuse(data_dir, "ec2.image", "available")
+    d = fresh_daemon(**kw)
+    ec2, ssm = d.client("ec2"), d.client("ssm")
+    iid = ec2.run_instances(ImageId=IMAGE, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    drive(d, lambda: state_of(ec2, iid) == "running", "the instance to run")
+    eid = ssm.start_automation_execution(DocumentName="AWS-CreateImage",
+                                         Parameters={"InstanceId": [iid], "NoReboot": ["true"]})["AutomationExecutionId"]
+
+    def ended():
+        e = ssm.get_automation_execution(AutomationExecutionId=eid)["AutomationExecution"]
+        return e if e["AutomationExecutionStatus"] not in ("Pending", "InProgress") else None
+
+    e = drive(d, ended, "the execution to end")
+    [job] = [j for j in failed_jobs(d.data_dir) if j["kind"] == "ec2.image"]
+    assert (job["attempts"], job["max_attempts"]) == (10, 10)
+    [im] = ec2.describe_images(Owners=["self"])["Images"]
+    assert im["State"] == "failed"
+    assert im["StateReason"] == {
+        "Code": "Server.InternalError",
+        "Message": "The image creation failed 10 times with an internal error (job %s) and was set aside."
+        % job["id"],
+    }
+    assert e["AutomationExecutionStatus"] == "Failed", e
+    step = e["StepExecutions"][0]
+    assert "Image %s is failed, not available." % im["ImageId"] in step["FailureMessage"], step
+    assert state_of(ec2, iid) == "running"
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- instance attributes
