@@ -74,6 +74,9 @@ def test_public_catalogue(ec2):
     assert ami.startswith("ami-") and len(ami) == 21
     assert image(ec2, ami)["Name"] == al2023["Name"]
     assert ec2.describe_images(Filters=[{"Name": "image-id", "Values": [ami]}])["Images"] == [al2023]
+    # ExecutableUsers: all = the public ones
+    assert ec2.describe_images(ExecutableUsers=["all"], Owners=["amazon"])["Images"] == amazon
+    assert all(i["Public"] for i in ec2.describe_images(ExecutableUsers=["all"])["Images"])
     # the same catalogue ids on every call; none of it is the account's own
     assert ec2.describe_images(Owners=["amazon"])["Images"] == amazon
     assert all(i["OwnerId"] == ACCOUNT for i in ec2.describe_images(Owners=["self"])["Images"])
@@ -115,6 +118,9 @@ def test_create_image_pending_then_available(ec2):
     assert [i["ImageId"] for i in ec2.describe_images(Filters=[{"Name": "state", "Values": ["available"]},
                                                                 {"Name": "name", "Values": ["web (v1.0)*"]}])["Images"]] == [ami]
     assert ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["web*"]}])["Images"] == []
+    assert ec2.describe_images(ExecutableUsers=["all"], Filters=[{"Name": "name", "Values": ["web*"]}])["Images"] == []
+    assert [i["ImageId"] for i in ec2.describe_images(ExecutableUsers=[ACCOUNT],
+                                                      Filters=[{"Name": "name", "Values": ["web*"]}])["Images"]] == [ami]
     # boto3's waiter works against it
     ec2.get_waiter("image_available").wait(ImageIds=[ami], WaiterConfig={"Delay": 1, "MaxAttempts": 5})
 

@@ -281,19 +281,25 @@ static int ec2_image_filter_values(const cJSON *im, const char *name, const char
     return ec2_tag_filter_values(im, name, vals, cap);
 }
 
-/* Whether Owners (absent: any) admits im: self, amazon, aws-marketplace or an account id. */
+/* Whether Owners (absent: any) admits im: self, amazon, aws-marketplace or an account id;
+ * and ExecutableUsers (absent: any): all (public images), self (what the account may
+ * launch: its own and public ones) or the account's id (its own). */
 static bool ec2_owner_ok(api_ctx_t *c, const cJSON *im)
 {
     const cJSON *owners = cJSON_GetObjectItemCaseSensitive(c->in, "Owners");
-    if (!cJSON_GetArraySize(owners)) return true;
+    const cJSON *users = cJSON_GetObjectItemCaseSensitive(c->in, "ExecutableUsers");
     const char *owner = jx_str(im, "OwnerId"), *alias = jx_str(im, "ImageOwnerAlias");
-    for (const cJSON *o = owners->child; o; o = o->next) {
-        const char *w = o->valuestring;
-        if (!strcmp(w, "self") && !strcmp(owner, c->app->cfg.account_id)) return true;
-        if (alias && !strcmp(w, alias)) return true;
-        if (!strcmp(w, owner)) return true;
-    }
-    return false;
+    bool own = !strcmp(owner, c->app->cfg.account_id);
+    bool pub = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(im, "Public"));
+    bool by_owner = !cJSON_GetArraySize(owners), by_user = !cJSON_GetArraySize(users);
+    for (const cJSON *o = owners ? owners->child : NULL; o && !by_owner; o = o->next)
+        by_owner = (!strcmp(o->valuestring, "self") && own) ||
+                   (alias && !strcmp(o->valuestring, alias)) || !strcmp(o->valuestring, owner);
+    for (const cJSON *u = users ? users->child : NULL; u && !by_user; u = u->next)
+        by_user = (!strcmp(u->valuestring, "all") && pub) ||
+                  (!strcmp(u->valuestring, "self") && (own || pub)) ||
+                  (!strcmp(u->valuestring, c->app->cfg.account_id) && own);
+    return by_owner && by_user;
 }
 
 err_t ec2_describe_images(api_ctx_t *c)
