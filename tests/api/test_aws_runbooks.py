@@ -7,6 +7,7 @@ type; a second run with the same type only asserts). Each document is the conten
 publishes, owned by Amazon (data/ssm-documents/README.md names the sources).
 """
 
+import collections
 import json
 
 import pytest
@@ -115,6 +116,36 @@ def test_the_runbooks_are_amazons_with_their_published_content(ssm):
     # the published YAML form too
     y = ssm.get_document(Name="AWS-ResizeInstance", DocumentFormat="YAML")["Content"]
     assert "action: aws:assertAwsResourceProperty" in y
+
+
+# AWS-StopEC2Instance as AWS publishes it (../shared/reference/aws-api.md §4.2), key order too
+STOP_PUBLISHED = """{
+  "description": "Stop EC2 instances(s)",
+  "schemaVersion": "0.3",
+  "assumeRole": "{{ AutomationAssumeRole }}",
+  "parameters": {
+    "InstanceId": {"type": "StringList", "description": "(Required) EC2 Instance(s) to stop"},
+    "AutomationAssumeRole": {
+      "type": "String",
+      "description": "(Optional) The ARN of the role that allows Automation to perform the actions on your behalf.",
+      "default": ""
+    }
+  },
+  "mainSteps": [
+    {"name": "stopInstances", "action": "aws:changeInstanceState", "onFailure": "Continue",
+     "inputs": {"InstanceIds": "{{ InstanceId }}", "DesiredState": "stopped"}},
+    {"name": "forceStopInstances", "action": "aws:changeInstanceState",
+     "inputs": {"InstanceIds": "{{ InstanceId }}", "CheckStateOnly": false, "DesiredState": "stopped", "Force": true}}
+  ]
+}"""
+
+
+def test_stop_ec2_instance_is_the_published_text(ssm):
+    ordered = collections.OrderedDict
+    got = json.loads(ssm.get_document(Name="AWS-StopEC2Instance")["Content"], object_pairs_hook=ordered)
+    assert got == json.loads(STOP_PUBLISHED, object_pairs_hook=ordered)
+    assert [list(s) for s in got["mainSteps"]] == [["name", "action", "onFailure", "inputs"],
+                                                   ["name", "action", "inputs"]]
 
 
 def test_stop_start_restart_terminate_as_a_role(ssm, ec2, iam):
