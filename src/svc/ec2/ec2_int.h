@@ -45,6 +45,10 @@ err_t ec2_save(store_tx_t *tx, const char *account, const cJSON *inst, int64_t n
  * that completes it through the instance's provider. The caller saves inst. */
 err_t ec2_transition(app_t *app, store_tx_t *tx, cJSON *inst, const char *action, errbuf_t *eb);
 
+/* The tags TagSpecifications give a resource of type (e.g. "instance"); untyped: also
+ * those of specifications without a ResourceType. New array. */
+cJSON *ec2_spec_tags(const cJSON *in, const char *type, bool untyped);
+
 /* ---- filters (Describe* Filters: values ORed within a filter, filters ANDed, * and ?
  * wildcards). A filter function puts the values res has for filter `name` into vals (at
  * most cap; scratch holds 16 bytes for a number) and answers how many, or -1 for a filter

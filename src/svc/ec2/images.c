@@ -90,21 +90,6 @@ static bool ec2_ami_name_ok(const char *n)
     return true;
 }
 
-/* Tags for `image` from TagSpecifications (other resource types are ignored). */
-static cJSON *ec2_image_tags(const cJSON *in)
-{
-    cJSON *tags = cJSON_CreateArray();
-    const cJSON *specs = cJSON_GetObjectItemCaseSensitive(in, "TagSpecifications");
-    for (const cJSON *s = specs ? specs->child : NULL; s; s = s->next) {
-        const char *rt = jx_str(s, "ResourceType");
-        if (!rt || strcmp(rt, "image")) continue;
-        const cJSON *ts = cJSON_GetObjectItemCaseSensitive(s, "Tags");
-        for (const cJSON *t = ts ? ts->child : NULL; t; t = t->next)
-            cJSON_AddItemToArray(tags, cJSON_Duplicate(t, 1));
-    }
-    return tags;
-}
-
 static void ec2_copy(cJSON *to, const cJSON *from, const char *member)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(from, member);
@@ -162,7 +147,7 @@ err_t ec2_create_image(api_ctx_t *c)
                                          "RootDeviceName", "RootDeviceType",    "EnaSupport",
                                          "Hypervisor",     "VirtualizationType"};
     for (size_t i = 0; i < sizeof(copied) / sizeof(copied[0]); i++) ec2_copy(im, inst, copied[i]);
-    cJSON *tags = ec2_image_tags(c->in);
+    cJSON *tags = ec2_spec_tags(c->in, "image", false);
     if (cJSON_GetArraySize(tags))
         cJSON_AddItemToObject(im, "Tags", tags);
     else

@@ -120,14 +120,13 @@ static void ec2_user_initiated(api_ctx_t *c, cJSON *inst)
     jx_set(inst, "StateTransitionReason", cJSON_CreateString(text));
 }
 
-/* Tags for `instance` from TagSpecifications (other resource types are ignored). */
-static cJSON *ec2_spec_tags(const cJSON *in)
+cJSON *ec2_spec_tags(const cJSON *in, const char *type, bool untyped)
 {
     cJSON *tags = cJSON_CreateArray();
     const cJSON *specs = cJSON_GetObjectItemCaseSensitive(in, "TagSpecifications");
     for (const cJSON *s = specs ? specs->child : NULL; s; s = s->next) {
         const char *rt = jx_str(s, "ResourceType");
-        if (rt && strcmp(rt, "instance")) continue;
+        if (rt ? strcmp(rt, type) != 0 : !untyped) continue;
         const cJSON *ts = cJSON_GetObjectItemCaseSensitive(s, "Tags");
         for (const cJSON *t = ts ? ts->child : NULL; t; t = t->next)
             cJSON_AddItemToArray(tags, cJSON_Duplicate(t, 1));
@@ -214,7 +213,7 @@ err_t ec2_run_instances(api_ctx_t *c)
     }
     char rid[32];
     ids_chars(&c->app->ids, "r-", IDS_HEX, 17, rid);
-    cJSON *tags = ec2_spec_tags(c->in);
+    cJSON *tags = ec2_spec_tags(c->in, "instance", true);
     const char *provider = ec2_provider_for(c, tags);
     cJSON *list = cJSON_CreateArray();
     int64_t now = clk_now_ms(&c->app->clock);
