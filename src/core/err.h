@@ -93,6 +93,7 @@
     S(EC2_AMI_NAME_MALFORMED, 832, "InvalidAMIName.Malformed", 400)                                \
     S(EC2_AUTH_FAILURE, 833, "AuthFailure", 400)                                                   \
     S(EC2_NOT_PERMITTED, 834, "OperationNotPermitted", 400)                                        \
+    S(EC2_AMI_UNAVAILABLE, 835, "InvalidAMIID.Unavailable", 400)                                   \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \

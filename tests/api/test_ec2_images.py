@@ -80,9 +80,12 @@ def test_public_catalogue(ec2):
     # the same catalogue ids on every call; none of it is the account's own
     assert ec2.describe_images(Owners=["amazon"])["Images"] == amazon
     assert all(i["OwnerId"] == ACCOUNT for i in ec2.describe_images(Owners=["self"])["Images"])
-    # an instance launches from it
+    # an instance launches from it, with the image's root device
     iid = launch(ec2, image=ami)
     assert instance_of(ec2, iid)["ImageId"] == ami
+    assert instance_of(ec2, iid)["RootDeviceName"] == "/dev/xvda"
+    jammy = ubuntu["Images"][0]["ImageId"]
+    assert instance_of(ec2, launch(ec2, image=jammy))["RootDeviceName"] == "/dev/sda1"
 
 
 def test_catalogue_ids_depend_on_the_region(fresh_daemon, ec2):
@@ -228,6 +231,9 @@ def test_an_image_whose_job_fails_for_good_ends_failed(fresh_daemon):
     step = e["StepExecutions"][0]
     assert "Image %s is failed, not available." % im["ImageId"] in step["FailureMessage"], step
     assert state_of(ec2, iid) == "running"
+    # a failed image cannot be launched
+    code, msg, _ = fails(ec2.run_instances, ImageId=im["ImageId"], MinCount=1, MaxCount=1)
+    assert (code, msg) == ("InvalidAMIID.Unavailable", "AMI '%s' is failed, and cannot be run" % im["ImageId"])
     shutil.rmtree(data_dir, ignore_errors=True)
 
 

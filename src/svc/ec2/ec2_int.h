@@ -68,6 +68,13 @@ int ec2_tag_filter_values(const cJSON *res, const char *name, const char **vals,
 extern const char *const ec2_public_images[];
 extern const size_t ec2_n_public_images;
 
+/* An image of the account or the catalogue by id (*out NULL when neither has it). */
+err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out);
+/* The image RunInstances launches: ec2_image_find, and InvalidAMIID.Unavailable for one
+ * that is not available (pending, failed). An unknown well-formed id is *out NULL, no
+ * error: catalogd launches any id (ec2.md, Images). */
+err_t ec2_image_for_launch(api_ctx_t *c, const char *id, cJSON **out);
+
 /* The image job's step and give-up hook (images.c). */
 err_t ec2_image_step(engine_run_t *r);
 err_t ec2_image_giveup(engine_run_t *r, const char *why);

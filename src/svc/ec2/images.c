@@ -66,8 +66,7 @@ static cJSON *ec2_public(api_ctx_t *c)
     return all;
 }
 
-/* An image of the account or the catalogue by id (*out NULL when neither has it). */
-static err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out)
+err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out)
 {
     err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_IMAGE, id}, out, c->eb);
     if (rc || *out) return rc;
@@ -76,6 +75,19 @@ static err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out)
         if (!strcmp(jx_str(im, "ImageId"), id)) *out = cJSON_DetachItemViaPointer(pub, im);
     cJSON_Delete(pub);
     return ERR_OK;
+}
+
+err_t ec2_image_for_launch(api_ctx_t *c, const char *id, cJSON **out)
+{
+    err_t rc = ec2_image_find(c, id, out);
+    const char *state = rc || !*out ? "available" : jx_str(*out, "State");
+    if (strcmp(state, "available")) {
+        rc = err_fail(c->eb, ERR_EC2_AMI_UNAVAILABLE, "AMI '%s' is %s, and cannot be run", id,
+                      state);
+        cJSON_Delete(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* Names: 3 to 128 of letters, digits ( ) [ ] space . / - ' @ _ (EC2's rule). */

@@ -179,6 +179,12 @@ err_t ec2_run_instances(api_ctx_t *c)
     if (strncmp(image, "ami-", 4) || strlen(image) < 8)
         return err_fail(c->eb, ERR_EC2_AMI_MALFORMED, "Invalid id: \"%s\" (expecting \"ami-...\")",
                         image);
+    cJSON *ami = NULL; /* the image when catalogd knows it */
+    rc = ec2_image_for_launch(c, image, &ami);
+    if (rc) return rc;
+    const char *root_device = jx_str(ami, "RootDeviceName");
+    root_device = arena_strdup(c->arena, root_device ? root_device : "/dev/xvda");
+    cJSON_Delete(ami);
     const char *token = api_in_str(c, "ClientToken");
     if (token) {
         /* idempotency: the same token returns the same reservation */
@@ -268,7 +274,7 @@ err_t ec2_run_instances(api_ctx_t *c)
                                                        c->app->cfg.account_id, name ? name : ""));
         }
         cJSON_AddArrayToObject(inst, "NetworkInterfaces");
-        cJSON_AddStringToObject(inst, "RootDeviceName", "/dev/xvda");
+        cJSON_AddStringToObject(inst, "RootDeviceName", root_device);
         cJSON_AddStringToObject(inst, "RootDeviceType", "ebs");
         cJSON *sgs = cJSON_AddArrayToObject(inst, "SecurityGroups");
         const cJSON *want_sgs = cJSON_GetObjectItemCaseSensitive(c->in, "SecurityGroupIds");
