@@ -121,7 +121,10 @@
     S(SSM_INVALID_SIGNAL, 720, "InvalidAutomationSignalException", 400)                            \
     S(SSM_STEP_NOT_FOUND, 721, "AutomationStepNotFoundException", 400)                             \
     S(SSM_IDEMPOTENT_MISMATCH, 722, "IdempotentParameterMismatch", 400)                            \
-    S(SSM_INVALID_TAG, 723, "InvalidTag", 400)
+    S(SSM_INVALID_TAG, 723, "InvalidTag", 400)                                                     \
+    /* ssm: managed nodes (760..) */                                                               \
+    S(SSM_INVALID_INSTANCE_ID, 760, "InvalidInstanceId", 400)                                      \
+    S(SSM_INVALID_INSTANCE_FILTER_VALUE, 761, "InvalidInstanceInformationFilterValue", 400)
 
 #define ERR_ENUM_P(name, num, jc, js, qc, qs, ec, es) ERR_##name = num,
 #define ERR_ENUM_S(name, num, c, s)                   ERR_##name = num,

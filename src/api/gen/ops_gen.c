@@ -147,6 +147,7 @@ const api_op_t api_ops[] = {
     {&model_services[4], "DescribeAutomationExecutions", 150, 156, NULL, ssm_describe_automation_executions, "ssm:DescribeAutomationExecutions", "*", false, API_AUTHZ_POLICY},
     {&model_services[4], "DescribeAutomationStepExecutions", 160, 166, NULL, ssm_describe_automation_step_executions, "ssm:DescribeAutomationStepExecutions", "arn:aws:ssm:{region}:{account}:automation-execution/{AutomationExecutionId}", false, API_AUTHZ_POLICY},
     {&model_services[4], "DescribeDocument", 73, 74, NULL, ssm_describe_document, "ssm:DescribeDocument", "{@document:Name}", false, API_AUTHZ_POLICY},
+    {&model_services[4], "DescribeInstanceInformation", 170, 180, NULL, ssm_describe_instance_information, "ssm:DescribeInstanceInformation", "*", false, API_AUTHZ_POLICY},
     {&model_services[4], "GetAutomationExecution", 122, 123, NULL, ssm_get_automation_execution, "ssm:GetAutomationExecution", "arn:aws:ssm:{region}:{account}:automation-execution/{AutomationExecutionId}", false, API_AUTHZ_POLICY},
     {&model_services[4], "GetDocument", 75, 76, NULL, ssm_get_document, "ssm:GetDocument", "{@document:Name}", false, API_AUTHZ_POLICY},
     {&model_services[4], "ListDocumentVersions", 83, 84, NULL, ssm_list_document_versions, "ssm:ListDocumentVersions", "{@document:Name}", false, API_AUTHZ_POLICY},
@@ -161,4 +162,4 @@ const api_op_t api_ops[] = {
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 157;
+const size_t api_n_ops = 158;
