@@ -34,7 +34,7 @@ typedef enum adoc_format { ADOC_AUTO, ADOC_JSON, ADOC_YAML } adoc_format_t;
     "aws:changeInstanceState, aws:executeAwsApi, aws:waitForAwsResourceProperty, "                 \
     "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve, "               \
     "aws:executeScript, aws:createStack, aws:deleteStack, aws:createTags, aws:runInstances, "      \
-    "aws:runCommand, aws:loop"
+    "aws:runCommand, aws:loop, aws:createImage"
 
 typedef struct adoc adoc_t;
 

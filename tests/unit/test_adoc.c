@@ -680,6 +680,15 @@ static void test_actions(void)
     CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:executeAwsApi','inputs':"
                              "{'Service':'ec2'}}]")),
               "Step a is missing the required input Api of action aws:executeAwsApi.");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:createImage','inputs':"
+                             "{'InstanceId':'i-1'}}]")),
+              "Step a is missing the required input ImageName of action aws:createImage.");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:createImage','inputs':"
+                             "{'InstanceId':'i-1','ImageName':'x','NoReboot':'yes'}}]")),
+              "The input NoReboot of step a must be true or false (or a {{ variable }}).");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:createImage','inputs':"
+                             "{'InstanceId':'i-1','ImageName':'x','Name':'y'}}]")),
+              "Action aws:createImage does not take the input \"Name\" (step a).");
     CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:waitForAwsResourceProperty','inputs':"
                              "{'Service':'ec2','Api':'DescribeInstances','PropertySelector':"
                              "'Reservations','DesiredValues':['running']}}]")),
