@@ -62,7 +62,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 
     /* refusals first, before anything is created or changed (docs/internals/store.md) */
     bool exists = false;
-    err_t rc = store_check(cfg->data_dir, &exists, eb);
+    rc = store_check(cfg->data_dir, &exists, eb);
     seal_t probe;
     if (!rc && exists) rc = seal_open(&probe, cfg->data_dir, false, &app->ids, eb);
     explicit_bzero(&probe, sizeof(probe));
