@@ -2,6 +2,7 @@
  * start-up, the banner, and an orderly stop on SIGTERM/SIGINT. Also the small admin
  * commands that work on a data directory (jobs). */
 #include "app.h"
+#include "svc/ssm/ssm_cmd.h"
 
 #include "console/console.h"
 #include "core/mem.h"
@@ -24,6 +25,10 @@ static const char usage[] =
     "       catalogd jobs stats [options]  job counts of a data directory (JSON)\n"
     "       catalogd jobs probe --count N [--steps S] [--sleep-ms MS] [options]\n"
     "                                      enqueue diagnostic probe jobs\n"
+    "       catalogd command-output COMMAND_ID INSTANCE_ID [--plugin N] [--stderr]\n"
+    "                              [--data-dir DIR]\n"
+    "                                      a Run Command plugin's whole output (the API\n"
+    "                                      shows its first 24,000 characters)\n"
     "       catalogd --version | --help        (also: catalogd serve --help)\n"
     "\n"
     "options (each also read from the environment variable in brackets):\n"
@@ -443,6 +448,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "serve")) return cmd_serve(argc, argv);
     if (!strcmp(argv[1], "jobs")) return cmd_jobs(argc, argv);
+    if (!strcmp(argv[1], "command-output")) return ssm_command_output_main(argc, argv);
     fprintf(stderr, "catalogd: unknown command '%s' (catalogd --help lists them)\n", argv[1]);
     return 2;
 }

@@ -50,21 +50,6 @@ bool cmd_terminal(const char *s)
     return s != NULL;
 }
 
-bool cmd_output_path(const char *data_dir, const char *command_id, const char *instance_id,
-                     int plugin, int which, char *out, size_t cap)
-{
-    for (const char *const *s = (const char *const[]){command_id, instance_id, NULL}; *s; s++) {
-        if (!**s || **s == '.') return false;
-        for (const char *p = *s; *p; p++)
-            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                  (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-                return false;
-    }
-    int n = snprintf(out, cap, "%s/commands/%s/%s/%d.%s", data_dir, command_id, instance_id, plugin,
-                     which == 1 ? "stdout" : "stderr");
-    return n > 0 && (size_t)n < cap;
-}
-
 err_t cmd_wake(app_t *app, store_tx_t *tx, cJSON *cmd, int64_t at_ms, errbuf_t *eb)
 {
     return ssm_job_wake(app, tx, cmd, SSM_CMD_JOB, jx_str(cmd, "CommandId"), at_ms, eb);
