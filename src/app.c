@@ -46,6 +46,13 @@ void app_config_defaults(app_config_t *cfg)
     cfg->sc_max_actions_per_artifact = 25;
 }
 
+/* The engine's after-commit hook: a step's in-process calls ask for exactly the work a
+ * request's handlers do, and it runs the same way. */
+static void app_post_commit(void *app, unsigned post)
+{
+    api_post_commit(app, post);
+}
+
 err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 {
     memset(app, 0, sizeof(*app));
@@ -85,7 +92,8 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .app = app,
                         .workers = cfg->workers,
                         .lease_ms = cfg->lease_ms,
-                        .reclaim_on_start = true};
+                        .reclaim_on_start = true,
+                        .after_commit = app_post_commit};
     if (!rc) rc = engine_create(&eo, &app->engine, eb);
     if (!rc) engine_register_probe(app->engine);
     if (!rc) ec2_register_jobs(app);

@@ -23,6 +23,7 @@
 static const char usage[] =
     "usage: catalogd serve [options]       run the daemon\n"
     "       catalogd jobs stats [options]  job counts of a data directory (JSON)\n"
+    "       catalogd jobs failed [options] the jobs set aside, one JSON object a line\n"
     "       catalogd jobs probe --count N [--steps S] [--sleep-ms MS] [options]\n"
     "                                      enqueue diagnostic probe jobs\n"
     "       catalogd command-output COMMAND_ID INSTANCE_ID [--plugin N] [--stderr]\n"
@@ -398,10 +399,23 @@ static int cmd_serve(int argc, char **argv)
     return 0;
 }
 
+/* One line of `catalogd jobs failed`. */
+static void print_failed_job(void *ud, const char *id, const char *kind, int64_t attempts,
+                             int64_t max_attempts, const char *last_error)
+{
+    (void)ud;
+    char why[2048];
+    printf("{\"id\":\"%s\",\"kind\":\"%s\",\"attempts\":%lld,\"max_attempts\":%lld,"
+           "\"last_error\":\"%s\"}\n",
+           id, kind, (long long)attempts, (long long)max_attempts,
+           log_escape(why, sizeof(why), last_error ? last_error : ""));
+}
+
 static int cmd_jobs(int argc, char **argv)
 {
     if (wants_help(argc, argv, 2)) return 0;
-    if (argc < 3 || (strcmp(argv[2], "stats") && strcmp(argv[2], "probe"))) {
+    if (argc < 3 ||
+        (strcmp(argv[2], "stats") && strcmp(argv[2], "probe") && strcmp(argv[2], "failed"))) {
         fputs(usage, stderr);
         return 2;
     }
@@ -427,6 +441,8 @@ static int cmd_jobs(int argc, char **argv)
                    (long long)s.ready, (long long)s.running, (long long)s.done,
                    (long long)s.failed);
     }
+    if (!rc && !strcmp(argv[2], "failed"))
+        rc = engine_failed_jobs(store, print_failed_job, NULL, &eb);
     store_close(store);
     if (rc) {
         fprintf(stderr, "catalogd: %s\n", eb.msg);

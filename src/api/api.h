@@ -176,7 +176,9 @@ err_t api_client_call(api_ctx_t *ctx, const auth_principal_t *as, const char *se
                       const char *operation, cJSON *input, cJSON **out, errbuf_t *eb);
 
 /* The same outside any request: opens and commits its own transaction (engine steps use
- * it with the step's transaction instead, through api_client_call_tx). */
+ * it with the step's transaction instead, through api_client_call_tx, and then must pass
+ * post = &engine_run_t.post, which the engine runs after the step's commit; tx without
+ * post is refused with ERR_INTERNAL). */
 err_t api_client_call_tx(app_t *app, store_tx_t *tx, unsigned *post, arena_t *arena,
                          const auth_principal_t *as, const char *service, const char *operation,
                          cJSON *input, cJSON **out, errbuf_t *eb);

@@ -18,6 +18,12 @@ err_t api_client_call_tx(app_t *app, store_tx_t *tx, unsigned *post, arena_t *ar
     if (!op)
         return err_fail(eb, ERR_INTERNAL, "internal call to unsupported operation %s:%s", service,
                         operation);
+    /* inside a caller's transaction the callee's after-commit work (key cache invalidation,
+     * wake-ups) can only run when the caller runs it: a caller with nowhere to put it would
+     * lose it silently, so it is refused outright */
+    if (tx && !post)
+        return err_fail(eb, ERR_INTERNAL, "internal call to %s:%s without an after-commit set",
+                        service, operation);
     char rid[37];
     ids_uuid(&app->ids, rid);
     api_call_t call = {

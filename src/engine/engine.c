@@ -19,6 +19,7 @@ typedef struct engine_kind {
     char *name;
     engine_fn fn;
     int max_attempts;
+    engine_giveup_fn giveup;
 } engine_kind_t;
 
 typedef struct engine_worker {
@@ -61,11 +62,12 @@ err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb)
     return ERR_OK;
 }
 
-void engine_register(engine_t *e, const char *kind, engine_fn fn, int max_attempts)
+void engine_register(engine_t *e, const char *kind, engine_fn fn, int max_attempts,
+                     engine_giveup_fn giveup)
 {
     e->kinds = xrealloc(e->kinds, sizeof(*e->kinds) * (e->n_kinds + 1));
     e->kinds[e->n_kinds++] =
-        (engine_kind_t){xstrdup(kind), fn, max_attempts < 1 ? 1 : max_attempts};
+        (engine_kind_t){xstrdup(kind), fn, max_attempts < 1 ? 1 : max_attempts, giveup};
 }
 
 static const engine_kind_t *engine_kind(engine_t *e, const char *name)
@@ -153,6 +155,11 @@ void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms)
     r->next_run_at = run_at_ms;
 }
 
+void engine_fail(engine_run_t *r)
+{
+    r->permanent = true;
+}
+
 void engine_after_commit(engine_run_t *r, void (*fn)(void *arg), void *arg)
 {
     r->after = fn;
@@ -163,10 +170,20 @@ typedef struct claimed {
     char id[64];
     char kind[128];
     char *payload;
+    char *last_error; /* NULL when the step has not failed since its last success */
     int attempts, max_attempts;
 } claimed_t;
 
-/* Claims the next due job for this worker. *got is false when nothing is due. */
+static void engine_claimed_free(claimed_t *c)
+{
+    free(c->payload);
+    free(c->last_error);
+}
+
+/* Claims the next due job for this worker. *got is false when nothing is due. The claim
+ * counts the attempt in the same UPDATE that takes the lease, before the step runs: a step
+ * that stops the process still counts, and the claim after the last allowed one gives the
+ * job up instead of running it (engine_step). */
 static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t *eb)
 {
     engine_t *e = w->e;
@@ -185,7 +202,7 @@ static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t 
              "UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1,"
              " updated_ms = ? WHERE id = (SELECT id FROM jobs WHERE state = 'ready' AND"
              " run_at <= ? AND lease_until <= ? ORDER BY run_at, id LIMIT 1%s)"
-             " RETURNING id, kind, payload, attempts, max_attempts",
+             " RETURNING id, kind, payload, attempts, max_attempts, last_error",
              store_sql_skip_locked(e->o.store));
     store_stmt_t *st;
     bool row = false;
@@ -197,17 +214,18 @@ static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t 
         c->payload = xstrdup(store_col_text(st, 2) ? store_col_text(st, 2) : "{}");
         c->attempts = (int)store_col_int(st, 3);
         c->max_attempts = (int)store_col_int(st, 4);
+        c->last_error = store_col_null(st, 5) ? NULL : xstrdup(store_col_text(st, 5));
         bool more;
         rc = store_step(st, &more, eb); /* finish the statement */
     }
     if (rc) {
         store_rollback(tx);
-        if (row) free(c->payload);
+        if (row) engine_claimed_free(c);
         return rc;
     }
     rc = store_commit(tx, eb);
     if (rc) {
-        if (row) free(c->payload);
+        if (row) engine_claimed_free(c);
         return rc;
     }
     if (row) {
@@ -219,57 +237,174 @@ static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t 
     return ERR_OK;
 }
 
-/* Records a failed attempt: back off and retry, or mark the job failed. */
-static void engine_attempt_failed(engine_worker_t *w, claimed_t *c, err_t why, const char *msg)
+/* Records a failed attempt that is not the last: back off and retry. */
+static void engine_retry(engine_worker_t *w, claimed_t *c, err_t why, const char *msg)
 {
     engine_t *e = w->e;
     errbuf_t eb = {{0}};
     int64_t now = clk_now_ms(e->o.clock);
-    bool final = c->attempts >= c->max_attempts;
     int64_t backoff = 1000LL << (c->attempts < 10 ? c->attempts - 1 : 9);
     store_tx_t *tx;
     err_t rc = store_begin(e->o.store, true, &tx, &eb);
     if (!rc)
         rc = store_exec(tx, &eb, NULL,
-                        "UPDATE jobs SET state = ?, run_at = ?, lease_owner = NULL,"
-                        " lease_until = 0, last_error = ?, updated_ms = ?"
-                        " WHERE id = ? AND lease_owner = ?",
-                        "sisiss", final ? "failed" : "ready", now + (final ? 0 : backoff), msg, now,
-                        c->id, w->claim);
+                        "UPDATE jobs SET run_at = ?, lease_owner = NULL, lease_until = 0,"
+                        " last_error = ?, updated_ms = ? WHERE id = ? AND lease_owner = ?",
+                        "isiss", now + backoff, msg, now, c->id, w->claim);
     if (!rc)
         rc = store_commit(tx, &eb);
     else
         store_rollback(tx);
     char em[512];
-    log_write(final ? LOG_ERROR : LOG_WARN, final ? "job failed" : "job attempt failed",
-              "\"job\":\"%s\",\"kind\":\"%s\",\"attempt\":%d,\"error\":\"%s\",\"detail\":\"%s\"",
-              c->id, c->kind, c->attempts, err_name(why), log_escape(em, sizeof(em), msg));
+    log_warn("job attempt failed",
+             "\"job\":\"%s\",\"kind\":\"%s\",\"attempt\":%d,\"error\":\"%s\",\"detail\":\"%s\"",
+             c->id, c->kind, c->attempts, err_name(why), log_escape(em, sizeof(em), msg));
     if (rc) log_warn("job failure not recorded", "\"job\":\"%s\",\"error\":\"%s\"", c->id, eb.msg);
 }
 
-/* Runs one step of a claimed job and commits its effects with the job's next state. */
+/* A step's run of claimed job c, with arena and eb for it. */
+static engine_run_t engine_run_init(engine_worker_t *w, const claimed_t *c, arena_t *arena,
+                                    errbuf_t *eb)
+{
+    engine_t *e = w->e;
+    return (engine_run_t){.job_id = c->id,
+                          .kind = c->kind,
+                          .payload = c->payload,
+                          .attempt = c->attempts,
+                          .now_ms = clk_now_ms(e->o.clock),
+                          .app = e->o.app,
+                          .engine = e,
+                          .arena = arena,
+                          .eb = eb,
+                          .outcome = OUTCOME_DONE};
+}
+
+/* Commits r's transaction when rc is ERR_OK (else rolls it back), then runs what waits for
+ * the commit: the app's after-commit work for r->post, and engine_after_commit's fn. The
+ * one place a step's or a give-up's transaction ends, so both run the same work a request
+ * runs after its commit. */
+static err_t engine_end_tx(engine_run_t *r, err_t rc)
+{
+    engine_t *e = r->engine;
+    if (!rc) {
+        store_tx_t *tx = r->tx;
+        r->tx = NULL;
+        rc = store_commit(tx, r->eb);
+    }
+    store_rollback(r->tx);
+    r->tx = NULL;
+    if (rc) return rc;
+    if (r->post && e->o.after_commit) e->o.after_commit(e->o.app, r->post);
+    if (r->after) r->after(r->after_arg);
+    return ERR_OK;
+}
+
+/* Sets job c aside: the kind's give-up (k may be NULL: no kind, or none registered) closes
+ * the owner with why (what the owner's users may read), and the job becomes `failed` with
+ * last_error = detail (why and the internal error, for the operator), in one transaction
+ * fenced by the claim. When that cannot commit, the job comes back in a second with
+ * attempts past the limit (so the next claim gives up again, with last_error = why); after
+ * ENGINE_GIVEUP_TRIES such tries it is marked failed without the give-up. */
+static void engine_give_up(engine_worker_t *w, claimed_t *c, const engine_kind_t *k, err_t why_rc,
+                           const char *why, const char *detail)
+{
+    engine_t *e = w->e;
+    errbuf_t eb = {{0}};
+    arena_t arena;
+    arena_init(&arena);
+    engine_run_t r = engine_run_init(w, c, &arena, &eb);
+    bool hook = k && k->giveup && c->attempts <= c->max_attempts + ENGINE_GIVEUP_TRIES;
+    err_t rc = hook ? k->giveup(&r, why) : ERR_OK;
+    if (!rc) engine_tx(&r, &rc);
+    int64_t now = clk_now_ms(e->o.clock), changes = 0;
+    if (!rc)
+        rc = store_exec(r.tx, &eb, &changes,
+                        "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = 0,"
+                        " last_error = ?, updated_ms = ? WHERE id = ? AND lease_owner = ?",
+                        "siss", detail, now, c->id, w->claim);
+    if (!rc && changes != 1) rc = err_fail(&eb, ERR_LEASE_LOST, "the job's lease was lost");
+    if (!rc) rc = store_exec(r.tx, &eb, NULL, "DELETE FROM job_watch WHERE job = ?", "s", c->id);
+    rc = engine_end_tx(&r, rc);
+    arena_free(&arena);
+    char em[512];
+    if (!rc) {
+        log_write(
+            LOG_ERROR, "job failed",
+            "\"job\":\"%s\",\"kind\":\"%s\",\"attempt\":%d,\"error\":\"%s\",\"detail\":\"%s\","
+            "\"owner_closed\":%s",
+            c->id, c->kind, c->attempts, err_name(why_rc), log_escape(em, sizeof(em), detail),
+            hook ? "true" : "false");
+        engine_notify(e); /* the owner's watchers may be due */
+        return;
+    }
+    if (rc == ERR_LEASE_LOST) {
+        log_warn("job lease lost; step discarded", "\"job\":\"%s\"", c->id);
+        return;
+    }
+    log_error("job give-up failed", "\"job\":\"%s\",\"kind\":\"%s\",\"error\":\"%s\"", c->id,
+              c->kind, log_escape(em, sizeof(em), eb.msg));
+    store_tx_t *tx;
+    errbuf_t eb2 = {{0}};
+    rc = store_begin(e->o.store, true, &tx, &eb2);
+    if (!rc)
+        rc = store_exec(tx, &eb2, NULL,
+                        "UPDATE jobs SET run_at = ?, lease_owner = NULL, lease_until = 0,"
+                        " attempts = CASE WHEN attempts > max_attempts THEN attempts"
+                        " ELSE max_attempts + 1 END, last_error = ?, updated_ms = ?"
+                        " WHERE id = ? AND lease_owner = ?",
+                        "isiss", now + 1000, why, now, c->id, w->claim);
+    if (!rc)
+        rc = store_commit(tx, &eb2);
+    else
+        store_rollback(tx);
+    if (rc) log_warn("job failure not recorded", "\"job\":\"%s\",\"error\":\"%s\"", c->id, eb2.msg);
+}
+
+/* Why a job whose claim counted past its limit is given up without running (its last
+ * attempt never finished), for the owner's users (why) and for the operator (detail, with
+ * the error an earlier attempt failed with). A later claim of a job whose give-up failed
+ * keeps the reason that give-up had (last_error). */
+static void engine_why_interrupted(const claimed_t *c, char why[1400], char detail[2600])
+{
+    size_t cap = 1400;
+    if (c->attempts > c->max_attempts + 1 && c->last_error)
+        snprintf(why, cap, "%s", c->last_error);
+    else if (c->last_error)
+        snprintf(why, cap,
+                 "did not finish in %d attempts (the last was interrupted: the process stopped"
+                 " while it ran; earlier ones failed with an internal error) (job %s)",
+                 c->max_attempts, c->id);
+    else
+        snprintf(why, cap, "was interrupted %d times (the process stopped while it ran)",
+                 c->max_attempts);
+    if (c->attempts == c->max_attempts + 1 && c->last_error)
+        snprintf(detail, 2600, "%s: %.1100s", why, c->last_error);
+    else
+        snprintf(detail, 2600, "%s", why);
+}
+
+/* Runs one step of a claimed job and commits its effects with the job's next state. A
+ * claim past the job's limit, an error on the last attempt and a permanent error
+ * (engine_fail) give the job up instead. */
 static void engine_step(engine_worker_t *w, claimed_t *c)
 {
     engine_t *e = w->e;
     const engine_kind_t *k = engine_kind(e, c->kind);
-    errbuf_t eb = {{0}};
-    if (!k) {
-        c->attempts = c->max_attempts; /* nobody here can run it: fail it now */
-        engine_attempt_failed(w, c, ERR_INTERNAL, "no handler registered for this job kind");
+    char why[1400], detail[2600];
+    if (!k) { /* nobody here can run it: fail it now */
+        static const char none[] = "failed (no handler registered for this kind)";
+        engine_give_up(w, c, NULL, ERR_INTERNAL, none, none);
         return;
     }
+    if (c->attempts > c->max_attempts) {
+        engine_why_interrupted(c, why, detail);
+        engine_give_up(w, c, k, ERR_INTERNAL, why, detail);
+        return;
+    }
+    errbuf_t eb = {{0}};
     arena_t arena;
     arena_init(&arena);
-    engine_run_t r = {.job_id = c->id,
-                      .kind = c->kind,
-                      .payload = c->payload,
-                      .attempt = c->attempts,
-                      .now_ms = clk_now_ms(e->o.clock),
-                      .app = e->o.app,
-                      .engine = e,
-                      .arena = &arena,
-                      .eb = &eb,
-                      .outcome = OUTCOME_DONE};
+    engine_run_t r = engine_run_init(w, c, &arena, &eb);
     err_t rc = k->fn(&r);
     if (!rc) engine_tx(&r, &rc);
     int64_t changes = 0;
@@ -290,18 +425,23 @@ static void engine_step(engine_worker_t *w, claimed_t *c)
         if (!rc && r.outcome != OUTCOME_AGAIN)
             rc = store_exec(r.tx, &eb, NULL, "DELETE FROM job_watch WHERE job = ?", "s", c->id);
     }
-    if (!rc) {
-        store_tx_t *tx = r.tx;
-        r.tx = NULL;
-        rc = store_commit(tx, &eb);
-    }
-    store_rollback(r.tx);
-    if (!rc && r.after) r.after(r.after_arg);
+    rc = engine_end_tx(&r, rc);
+    bool permanent = r.permanent;
     arena_free(&arena);
     if (rc == ERR_LEASE_LOST) {
         log_warn("job lease lost; step discarded", "\"job\":\"%s\"", c->id);
+    } else if (rc && (permanent || c->attempts >= c->max_attempts)) {
+        /* the owner's users read that it failed inside catalogd and which job; the error
+         * itself (store paths, SQL messages) is for the operator: log and last_error */
+        if (permanent)
+            snprintf(why, sizeof(why), "failed with an internal error (job %s)", c->id);
+        else
+            snprintf(why, sizeof(why), "failed %d times with an internal error (job %s)",
+                     c->attempts, c->id);
+        snprintf(detail, sizeof(detail), "%s: %s", why, eb.msg);
+        engine_give_up(w, c, k, rc, why, detail);
     } else if (rc) {
-        engine_attempt_failed(w, c, rc, eb.msg);
+        engine_retry(w, c, rc, eb.msg);
     } else {
         engine_notify(e); /* the next step, or jobs the step enqueued, may be due */
     }
@@ -345,7 +485,7 @@ static void *engine_worker_main(void *arg)
         if (rc && rc != ERR_STORE_BUSY) log_warn("job claim failed", "\"error\":\"%s\"", eb.msg);
         if (got) {
             engine_step(w, &c);
-            free(c.payload);
+            engine_claimed_free(&c);
             pthread_mutex_lock(&e->mu);
             w->claim[0] = '\0';
             pthread_mutex_unlock(&e->mu);
@@ -486,6 +626,24 @@ err_t engine_stats(store_t *s, int64_t now_ms, engine_stats_t *out, errbuf_t *eb
         else
             out->ready += n;
     }
+    store_rollback(tx);
+    return rc;
+}
+
+err_t engine_failed_jobs(store_t *s, engine_failed_fn fn, void *ud, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    err_t rc = store_begin(s, false, &tx, eb);
+    if (rc) return rc;
+    store_stmt_t *st;
+    rc = store_query(tx, eb, &st,
+                     "SELECT id, kind, attempts, max_attempts, last_error FROM jobs"
+                     " WHERE state = 'failed' ORDER BY updated_ms, id",
+                     "");
+    bool row;
+    while (!rc && !(rc = store_step(st, &row, eb)) && row)
+        fn(ud, store_col_text(st, 0), store_col_text(st, 1), store_col_int(st, 2),
+           store_col_int(st, 3), store_col_null(st, 4) ? NULL : store_col_text(st, 4));
     store_rollback(tx);
     return rc;
 }

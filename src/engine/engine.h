@@ -24,15 +24,35 @@ typedef struct engine_run engine_run_t;
  * with backoff until max_attempts, then marked failed. Steps must not commit tx. */
 typedef err_t (*engine_fn)(engine_run_t *r);
 
+/* A kind's give-up: the job fails for good. It is called for every way that happens: the
+ * attempts of one step ran out through errors, the step was interrupted (the process
+ * stopped while it ran) until the claims counted past max_attempts, or a step called
+ * engine_fail. It runs in the transaction that marks the job failed (engine_tx(r)), so the
+ * job is set aside iff its owner (execution, record, stack, instance) is closed: it writes
+ * the owner's failed state with `why`, a phrase that follows a subject ("was interrupted 10
+ * times (the process stopped while it ran)", "failed 20 times (last error: ...)"), and
+ * signals the owner's watchers. engine_again / engine_done mean nothing here. An error rolls
+ * it back and the engine tries again a little later, up to ENGINE_GIVEUP_TRIES times, then
+ * sets the job aside without it (logged). */
+typedef err_t (*engine_giveup_fn)(engine_run_t *r, const char *why);
+#define ENGINE_GIVEUP_TRIES 3
+
+/* The app's work after a commit of a step or a give-up (key cache invalidation, wake-ups):
+ * post is the union of the flags the step's in-process calls ORed into r->post (the same
+ * flags a request's handler sets; opaque to the engine). app.c wires it to the request
+ * pipeline's own after-commit function, so requests and steps run the same work. */
+typedef void (*engine_post_fn)(void *app, unsigned post);
+
 typedef struct engine_opts {
     store_t *store;
     const clk_t *clock;
     ids_t *ids;
-    void *app;             /* handed to every step */
-    int workers;           /* worker threads (default 2) */
-    int64_t lease_ms;      /* claim lease (default 30000), renewed while a step runs */
-    int64_t poll_ms;       /* idle re-check interval (default 1000) */
-    bool reclaim_on_start; /* single-node store: leases of a previous process die with it */
+    void *app;                   /* handed to every step */
+    int workers;                 /* worker threads (default 2) */
+    int64_t lease_ms;            /* claim lease (default 30000), renewed while a step runs */
+    int64_t poll_ms;             /* idle re-check interval (default 1000) */
+    bool reclaim_on_start;       /* single-node store: leases of a previous process die with it */
+    engine_post_fn after_commit; /* NULL: no app work after commits */
 } engine_opts_t;
 
 struct engine_run {
@@ -45,6 +65,7 @@ struct engine_run {
     engine_t *engine;
     arena_t *arena; /* freed after the step */
     errbuf_t *eb;
+    unsigned post; /* after-commit flags: in-process calls made with the step's tx OR theirs in */
     /* private to the engine */
     void (*after)(void *arg); /* engine_after_commit */
     void *after_arg;
@@ -52,11 +73,15 @@ struct engine_run {
     int outcome;
     const char *next_payload;
     int64_t next_run_at;
+    bool permanent; /* engine_fail */
 };
 
 err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb);
-/* Registers a kind before engine_start. max_attempts >= 1. */
-void engine_register(engine_t *e, const char *kind, engine_fn fn, int max_attempts);
+/* Registers a kind before engine_start. max_attempts >= 1 (the row's own limit, set at
+ * enqueue, is the one a claim checks). giveup closes the job's owner when the job fails for
+ * good; NULL only for a kind that owns nothing (say why where it is registered). */
+void engine_register(engine_t *e, const char *kind, engine_fn fn, int max_attempts,
+                     engine_giveup_fn giveup);
 err_t engine_start(engine_t *e, errbuf_t *eb);
 /* Stops claiming, lets in-flight steps finish, joins the workers. Idempotent. */
 void engine_stop(engine_t *e);
@@ -88,6 +113,10 @@ void engine_done(engine_run_t *r);
 /* The job continues with another step: payload (copied) at run_at_ms. */
 void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms);
 
+/* The error this step returns is final: no retry; the kind's give-up runs at once. For
+ * errors no later attempt can cure (a malformed payload). */
+void engine_fail(engine_run_t *r);
+
 /* Runs fn(arg) once the step's transaction has committed (not when it rolls back):
  * for cleaning up outside state, such as a provider's run directory, only after the
  * result that depends on it is durable. arg must outlive the step (use r->arena). */
@@ -98,6 +127,12 @@ typedef struct engine_stats {
     int64_t ready, running, done, failed;
 } engine_stats_t;
 err_t engine_stats(store_t *s, int64_t now_ms, engine_stats_t *out, errbuf_t *eb);
+
+/* The failed (set aside) jobs, oldest first: fn once per job with its id, kind, attempts
+ * (claims of its last step), max_attempts and last_error (the reason it was set aside). */
+typedef void (*engine_failed_fn)(void *ud, const char *id, const char *kind, int64_t attempts,
+                                 int64_t max_attempts, const char *last_error);
+err_t engine_failed_jobs(store_t *s, engine_failed_fn fn, void *ud, errbuf_t *eb);
 
 /* The built-in diagnostic job kind "engine.probe" (probe.c): payload
  * {"steps":N,"step":k,"sleep_ms":X}; each step sleeps X ms outside the transaction,

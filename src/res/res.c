@@ -118,37 +118,14 @@ err_t res_list(store_tx_t *tx, const res_query_t *q, cJSON *array, bool *more, e
     return rc;
 }
 
-void res_page_token(int64_t offset, char out[64])
+err_t res_count(store_tx_t *tx, const res_query_t *q, int64_t *n, errbuf_t *eb)
 {
-    char plain[40];
-    int n = snprintf(plain, sizeof(plain), "catalogd:%lld", (long long)offset);
-    buf_t b;
-    buf_init(&b, 63);
-    enc_base64(&b, plain, (size_t)n);
-    snprintf(out, 64, "%s", buf_str(&b));
-    buf_free(&b);
-}
-
-void res_page_out(cJSON *out, const char *member, bool more, int64_t next_offset)
-{
-    if (!more) return;
-    char t[64];
-    res_page_token(next_offset, t);
-    cJSON_AddStringToObject(out, member, t);
-}
-
-bool res_page_offset(const char *token, int64_t *offset)
-{
-    buf_t b;
-    buf_init(&b, 64);
-    bool ok = token && strlen(token) < 64 && enc_base64_decode(&b, span_of(token)) &&
-              span_starts_with(buf_span(&b), SPAN_LIT("catalogd:"));
-    if (ok) {
-        char *end;
-        long long v = strtoll(buf_str(&b) + 9, &end, 10);
-        ok = *end == '\0' && end != buf_str(&b) + 9 && v >= 0;
-        if (ok) *offset = v;
-    }
-    buf_free(&b);
-    return ok;
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc =
+        store_query(tx, eb, &st, "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ?",
+                    "ss", q->account, q->kind);
+    if (!rc) rc = store_step(st, &row, eb);
+    *n = !rc && row ? store_col_int(st, 0) : 0;
+    return rc;
 }

@@ -1,7 +1,7 @@
 /* res.h - the resource layer every service keeps its entities in: typed rows of the
  * generic `resources` and `links` tables (schema.c), with the entity's attributes as a
- * JSON body that maps straight onto the model's output shapes. Also the opaque page
- * tokens the list operations hand out. */
+ * JSON body that maps straight onto the model's output shapes. Also paging by key: the
+ * opaque page tokens the list operations hand out (page.c). */
 #ifndef CATALOGD_RES_H
 #define CATALOGD_RES_H
 
@@ -49,13 +49,88 @@ typedef struct res_query {
 /* Appends the bodies of matching resources (oldest first) to array; *more tells whether
  * rows remain past offset + limit. */
 err_t res_list(store_tx_t *tx, const res_query_t *q, cJSON *array, bool *more, errbuf_t *eb);
+/* How many resources of q's account and kind there are (from the index, no body read). */
+err_t res_count(store_tx_t *tx, const res_query_t *q, int64_t *n, errbuf_t *eb);
 
-/* Page tokens: an opaque encoding of an offset. Returns false for a token this
- * server did not issue. */
-void res_page_token(int64_t offset, char out[64]);
-bool res_page_offset(const char *token, int64_t *offset);
-/* When more, adds member (the service's name for it: "NextToken", "NextPageToken") to out:
- * the token of the page that starts at next_offset. */
-void res_page_out(cJSON *out, const char *member, bool more, int64_t next_offset);
+/* ---- paging by key (page.c)
+ * Every list orders its items by a key and a page token names the key of the last item
+ * returned, so the next page starts strictly after it: an item that exists throughout a
+ * walk is returned exactly once whatever is created or deleted between the pages. Keys
+ * compare by s (NULL first), then n, then seq, then id (NULL first); a list sets the parts
+ * its order uses: creation order is (n = created_ms, seq). */
+#define RES_PKEY_TEXT      256 /* texts in a key are cut to 255 bytes */
+#define RES_PAGE_TOKEN_MAX 800 /* the longest token issued, NUL included */
+
+typedef struct res_pkey {
+    const char *s;  /* a text the list sorts by, or NULL */
+    int64_t n;      /* a number the list sorts by (created_ms for creation order) */
+    int64_t seq;    /* the row's insertion sequence (unique), or 0 */
+    const char *id; /* a unique tie-break when the list has no seq, or NULL */
+} res_pkey_t;
+
+typedef struct res_page {
+    const char *scope;   /* what tokens are bound to: the operation (and its sort) */
+    const char *segment; /* a list read by several queries in turn: the part being read
+                            now, stamped as s on the keys res_list_page offers */
+    int64_t limit;       /* items per page */
+    bool desc;           /* the list runs from the highest key down */
+    bool after;          /* a token was given: the page starts after `from` */
+    res_pkey_t from;
+    int64_t taken; /* items on the page so far */
+    bool more;     /* an item past the page exists */
+    bool done;     /* a keep callback ends the read (its own page, of parts of rows, is full) */
+    res_pkey_t last;
+    char text[4][RES_PKEY_TEXT]; /* storage of from's and last's texts */
+} res_page_t;
+
+/* Starts a page of at most limit items (<= 0: unlimited) after token (NULL or "": the
+ * first page). scope is borrowed for p's lifetime. Returns false for a token that this
+ * server did not issue for scope (garbage, another operation's, another sort's): the
+ * caller answers with its service's error. */
+bool res_page_begin(res_page_t *p, const char *scope, int64_t limit, bool desc, const char *token);
+
+typedef enum res_offer { RES_PAGE_SKIP, RES_PAGE_TAKE, RES_PAGE_FULL } res_offer_t;
+/* Offers the next item of the list, in key order: SKIP when it was on an earlier page,
+ * TAKE when it goes on this one (its key becomes the next token's), FULL when the page is
+ * full (more is set: stop reading). Copies what it keeps of k. */
+res_offer_t res_page_offer(res_page_t *p, const res_pkey_t *k);
+/* The next page's token in out when more remain, else NULL. */
+const char *res_page_next(const res_page_t *p, char out[RES_PAGE_TOKEN_MAX]);
+/* Adds the next page's token to out under member ("NextToken", "NextPageToken", "Marker")
+ * when more remain. */
+void res_page_out(const res_page_t *p, cJSON *out, const char *member);
+/* Key order: <0, 0, >0. */
+int res_pkey_cmp(const res_pkey_t *a, const res_pkey_t *b);
+
+/* Whether a row read for a page belongs to the list (a filter SQL cannot say); k is the
+ * row's key. Errors stop the read. */
+typedef err_t (*res_keep_fn)(void *ctx, const cJSON *body, const res_pkey_t *k, bool *keep);
+/* One page of q's resources (q->offset and q->limit unused) in creation order, newest
+ * first when p->desc, appended to array: rows are read in key order after p's token and
+ * only until the page is full, each row that keep (NULL: every row) refuses is passed
+ * over. Errors leave array partly filled. */
+err_t res_list_page(store_tx_t *tx, const res_query_t *q, res_page_t *p, res_keep_fn keep,
+                    void *ctx, cJSON *array, errbuf_t *eb);
+/* One page of the links of kind whose a (by_a) or b is key, in creation order (p->desc
+ * unused): the other ends, each that keep (NULL: every one) accepts as a string, appended
+ * to out. */
+err_t res_links_page(store_tx_t *tx, const char *account, const char *kind, bool by_a,
+                     const char *key, res_page_t *p, res_keep_fn keep, void *ctx, cJSON *out,
+                     errbuf_t *eb);
+
+/* A list sorted in memory (by a member the store has no column for): the items with their
+ * keys, then one page of them in key order. */
+typedef struct res_sort {
+    size_t n, cap;
+    struct res_sort_item {
+        res_pkey_t k; /* texts owned */
+        cJSON *item;
+    } * v;
+} res_sort_t;
+/* Adds item (taken) under key k (texts copied). */
+void res_sort_add(res_sort_t *s, cJSON *item, const res_pkey_t *k);
+/* Sorts s (descending when p->desc), offers each item to p and moves those it takes to out,
+ * in order; frees the rest and s's storage. */
+void res_sort_page(res_sort_t *s, res_page_t *p, cJSON *out);
 
 #endif

@@ -91,5 +91,28 @@ static const char *const m3[] = {
     NULL,
 };
 
-const char *const *const store_migrations[] = {m1, m2, m3};
+/* 4: paging by key. Lists read `(created_ms, seq) > (token's key)` in index order and stop
+ * when the page is full, so every row needs a seq (rows from before migration 3 get
+ * distinct negative ones, in creation order) and the indexes end in (created_ms, seq);
+ * they replace the shorter ones they extend. */
+static const char *const m4[] = {
+    "UPDATE resources SET seq = w.n FROM (SELECT account AS wa, kind AS wk, id AS wi,"
+    " ROW_NUMBER() OVER (ORDER BY created_ms, account, kind, id) - 1 - COUNT(*) OVER () AS n"
+    " FROM resources WHERE seq IS NULL) AS w"
+    " WHERE resources.account = w.wa AND resources.kind = w.wk AND resources.id = w.wi",
+    "UPDATE links SET seq = w.n FROM (SELECT account AS wa, kind AS wk, a AS wx, b AS wy,"
+    " ROW_NUMBER() OVER (ORDER BY created_ms, account, kind, a, b) - 1 - COUNT(*) OVER () AS n"
+    " FROM links WHERE seq IS NULL) AS w"
+    " WHERE links.account = w.wa AND links.kind = w.wk AND links.a = w.wx AND links.b = w.wy",
+    "DROP INDEX resources_created",
+    "DROP INDEX resources_parent",
+    "DROP INDEX links_b",
+    "CREATE INDEX resources_page ON resources (account, kind, created_ms, seq)",
+    "CREATE INDEX resources_parent_page ON resources (account, kind, parent, created_ms, seq)",
+    "CREATE INDEX links_a_page ON links (account, kind, a, created_ms, seq)",
+    "CREATE INDEX links_b_page ON links (account, kind, b, created_ms, seq)",
+    NULL,
+};
+
+const char *const *const store_migrations[] = {m1, m2, m3, m4};
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

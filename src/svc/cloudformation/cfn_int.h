@@ -56,7 +56,7 @@ typedef struct cfn_step {
     errbuf_t *eb;
     const auth_principal_t *as;
     const cJSON *stack;
-    unsigned post;
+    unsigned *post;     /* the job step's after-commit flags (engine_run_t.post) */
     const char *job_id; /* the stack's job: a check may engine_watch what it waits for */
     bool watched;       /* ... and says so here (the job then polls only as a fallback) */
 } cfn_step_t;

@@ -5,7 +5,10 @@
  *            DELETE, or DO_NOTHING as OnFailure says
  *   update:  new resources created, changed ones updated in place or replaced, then a
  *            cleanup phase deletes the removed and the replaced; failure rolls back
- *   delete:  resources in reverse creation order */
+ *   delete:  resources in reverse creation order
+ * and the operation's give-up when its job is set aside.
+ * LONG-FILE: one state machine; its step, its give-up and the helpers they share work on
+ * the file's private stk_t, which splitting would have to publish. */
 #include "svc/cloudformation/cfn_int.h"
 #include "core/jx.h"
 
@@ -198,11 +201,10 @@ static err_t stk_check(stk_t *k, const cfn_type_t *type, cJSON *res, bool deleti
     return rc;
 }
 
-/* Marks the operation failed: status and reason, then what OnFailure says to do. */
-static err_t stk_failed(stk_t *k, const char *logical, const char *op)
+/* Marks the operation failed with reason (ending in a blank when more may follow): status,
+ * then what OnFailure says to do (the job goes on with the rollback or deletion). */
+static err_t stk_fail_op(stk_t *k, const char *reason)
 {
-    char reason[700];
-    snprintf(reason, sizeof(reason), "The following resource(s) failed to %s: [%s]. ", op, logical);
     const char *stack_op = jx_str(k->stack, "_Op");
     if (!strcmp(stack_op, "update")) {
         jx_set(k->stack, "_Phase", cJSON_CreateString("rollback"));
@@ -226,6 +228,14 @@ static err_t stk_failed(stk_t *k, const char *logical, const char *op)
     engine_again(k->r, k->r->payload, k->now);
     return stk_stack_status(k, "ROLLBACK_IN_PROGRESS",
                             arena_printf(k->r->arena, "%sRollback requested by user.", reason));
+}
+
+/* A resource failed to `op` (create, update, delete): the operation fails. */
+static err_t stk_failed(stk_t *k, const char *logical, const char *op)
+{
+    char reason[700];
+    snprintf(reason, sizeof(reason), "The following resource(s) failed to %s: [%s]. ", op, logical);
+    return stk_fail_op(k, reason);
 }
 
 /* Creates (or keeps checking) one resource; *busy when this step did something. */
@@ -698,32 +708,52 @@ static err_t stk_step(stk_t *k)
     return rc;
 }
 
+/* Loads the stack of run r's job into k, in the job's transaction. ERR_OK with k->stack
+ * NULL when there is nothing to do: the stack is gone, or a newer operation took over;
+ * ERR_INTERNAL (permanent) for a malformed payload. */
+static err_t stk_load(engine_run_t *r, stk_t *k)
+{
+    app_t *app = r->app;
+    *k = (stk_t){.r = r, .app = app, .now = clk_now_ms(&app->clock)};
+    cJSON *p = cJSON_Parse(r->payload);
+    const char *id = jx_str(p, "stack");
+    k->seq = jx_int(p, "seq", -1);
+    err_t rc;
+    store_tx_t *tx = engine_tx(r, &rc);
+    if (tx && !id) {
+        engine_fail(r);
+        rc = err_fail(r->eb, ERR_INTERNAL, "malformed stack job");
+    }
+    if (tx && id) {
+        k->s = (cfn_step_t){.app = app,
+                            .tx = tx,
+                            .arena = r->arena,
+                            .eb = r->eb,
+                            .as = &k->who,
+                            .post = &r->post,
+                            .job_id = r->job_id};
+        if (cfn_stack_find(tx, app->cfg.account_id, id, false, &k->stack, r->eb) ||
+            jx_int(k->stack, "_Seq", -2) != k->seq) {
+            cJSON_Delete(k->stack);
+            k->stack = NULL;
+        }
+        k->s.stack = k->stack;
+    }
+    cJSON_Delete(p);
+    return rc;
+}
+
 static err_t cfn_stack_step(engine_run_t *r)
 {
     app_t *app = r->app;
-    stk_t k = {.r = r, .app = app};
-    k.now = clk_now_ms(&app->clock);
-    cJSON *p = cJSON_Parse(r->payload);
-    const char *id = jx_str(p, "stack");
-    k.seq = jx_int(p, "seq", -1);
-    err_t rc;
-    store_tx_t *tx = engine_tx(r, &rc);
-    if (!tx || !id) {
-        cJSON_Delete(p);
-        return tx ? err_fail(r->eb, ERR_INTERNAL, "malformed stack job") : rc;
-    }
-    k.s = (cfn_step_t){
-        .app = app, .tx = tx, .arena = r->arena, .eb = r->eb, .as = &k.who, .job_id = r->job_id};
-    rc = cfn_stack_find(tx, app->cfg.account_id, id, false, &k.stack, r->eb);
-    if (rc || jx_int(k.stack, "_Seq", -2) != k.seq) {
-        /* gone, or a newer operation took over */
-        cJSON_Delete(k.stack);
-        cJSON_Delete(p);
+    stk_t k;
+    err_t rc = stk_load(r, &k);
+    if (rc || !k.stack) {
         engine_done(r);
-        return ERR_OK;
+        return rc;
     }
-    k.s.stack = k.stack;
-    rc = cfn_resources(tx, app->cfg.account_id, id, &k.resources, r->eb);
+    const char *id = jx_str(k.stack, "StackId");
+    rc = cfn_resources(k.s.tx, app->cfg.account_id, id, &k.resources, r->eb);
     if (!rc) rc = tpl_parse(span_of(jx_str(k.stack, "_Template")), &k.tpl, r->eb);
     k.ctx = (tpl_ctx_t){.stack_name = jx_str(k.stack, "StackName"),
                         .stack_id = id,
@@ -761,11 +791,45 @@ done:
     tpl_free(k.tpl);
     cJSON_Delete(k.resources);
     cJSON_Delete(k.stack);
-    cJSON_Delete(p);
+    return rc;
+}
+
+/* The stack's job is set aside (a step stopped the process each time it ran, or kept failing
+ * inside catalogd). The operation fails with the reason as a resource failure would: a
+ * create or an update goes on to its rollback (or OnFailure's deletion) in a new job, with
+ * attempts of its own; a rollback, a cleanup or a deletion that is set aside ends in
+ * ROLLBACK_FAILED / UPDATE_COMPLETE / UPDATE_ROLLBACK_FAILED / DELETE_FAILED, from which
+ * the stack can be deleted (or, for UPDATE_COMPLETE, used) again. */
+static err_t cfn_stack_giveup(engine_run_t *r, const char *why)
+{
+    stk_t k;
+    err_t rc = stk_load(r, &k);
+    if (rc || !k.stack) return rc == ERR_INTERNAL && r->permanent ? ERR_OK : rc;
+    const char *reason = arena_printf(r->arena, "The stack operation %s and was set aside.", why);
+    const char *op = jx_str(k.stack, "_Op"), *phase = jx_str(k.stack, "_Phase");
+    bool create = !strcmp(op, "create"), update = !strcmp(op, "update");
+    if ((create && (!phase || !strcmp(phase, "create"))) ||
+        (update && phase && !strcmp(phase, "apply"))) {
+        rc = stk_fail_op(&k, arena_printf(r->arena, "%s ", reason));
+        if (!rc) { /* the rollback (or deletion) runs as a job of its own */
+            jx_set_num(k.stack, "_Seq", (double)(k.seq + 1));
+            rc = cfn_start(k.app, k.s.tx, k.stack, jx_str(k.stack, "_Op"), r->eb);
+            r->post |= API_POST_WAKE_ENGINE;
+        }
+    } else {
+        rc = stk_stack_status(&k,
+                              create                                         ? "ROLLBACK_FAILED"
+                              : update && phase && !strcmp(phase, "cleanup") ? "UPDATE_COMPLETE"
+                              : update ? "UPDATE_ROLLBACK_FAILED"
+                                       : "DELETE_FAILED",
+                              reason);
+    }
+    if (!rc) rc = stk_save_stack(&k);
+    cJSON_Delete(k.stack);
     return rc;
 }
 
 void cfn_register_jobs(app_t *app)
 {
-    engine_register(app->engine, CFN_JOB, cfn_stack_step, 20);
+    engine_register(app->engine, CFN_JOB, cfn_stack_step, 20, cfn_stack_giveup);
 }

@@ -427,19 +427,22 @@ err_t cfn_delete_stack(api_ctx_t *c)
     return rc;
 }
 
-/* Offset/limit from NextToken for the list calls (ValidationError on a foreign token). */
-static err_t cfn_page(api_ctx_t *c, int64_t *offset)
+/* Paging by key (res.h) for the list calls: p starts after NextToken, 100 a page, newest
+ * first when desc (ValidationError on a token this operation did not issue). */
+static err_t cfn_page(api_ctx_t *c, res_page_t *p, bool desc)
 {
-    const char *tok = api_in_str(c, "NextToken");
-    *offset = 0;
-    if (tok && !res_page_offset(tok, offset))
+    if (!res_page_begin(p, c->op->action, 100, desc, api_in_str(c, "NextToken")))
         return err_fail(c->eb, ERR_VALIDATION, "Invalid NextToken");
     return ERR_OK;
 }
 
-static void cfn_next(api_ctx_t *c, bool more, int64_t offset, int64_t limit)
+/* DescribeStacks without a name: the live stacks. */
+static err_t cfn_keep_live(void *ctx, const cJSON *s, const res_pkey_t *k, bool *keep)
 {
-    res_page_out(c->out, "NextToken", more, offset + limit);
+    (void)k;
+    (void)ctx;
+    *keep = strcmp(jx_str(s, "StackStatus"), "DELETE_COMPLETE") != 0;
+    return ERR_OK;
 }
 
 err_t cfn_describe_stacks(api_ctx_t *c)
@@ -452,65 +455,47 @@ err_t cfn_describe_stacks(api_ctx_t *c)
         if (!rc) cJSON_AddItemToArray(list, s);
         return rc;
     }
-    int64_t offset;
-    err_t rc = cfn_page(c, &offset);
-    cJSON *all = cJSON_CreateArray();
-    bool more;
+    res_page_t p;
+    err_t rc = cfn_page(c, &p, true);
     res_query_t q = {c->app->cfg.account_id, CFN_STACK, NULL, 0, 0};
-    if (!rc) rc = res_list(c->tx, &q, all, &more, c->eb);
-    int64_t i = 0, limit = 100;
-    more = false;
-    /* newest first, the live ones */
-    for (cJSON *s = all ? cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1) : NULL; !rc && s;
-         s = s == all->child ? NULL : s->prev) {
-        if (!strcmp(jx_str(s, "StackStatus"), "DELETE_COMPLETE")) continue;
-        if (i >= offset && i < offset + limit)
-            cJSON_AddItemToArray(list, cJSON_Duplicate(s, 1));
-        else if (i >= offset + limit)
-            more = true;
-        i++;
-    }
-    cJSON_Delete(all);
-    if (!rc) cfn_next(c, more, offset, limit);
+    if (!rc) rc = res_list_page(c->tx, &q, &p, cfn_keep_live, c, list, c->eb);
+    if (!rc) res_page_out(&p, c->out, "NextToken");
     return rc;
+}
+
+/* ListStacks' StackStatusFilter. */
+static err_t cfn_keep_status(void *ctx, const cJSON *s, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    const cJSON *filter =
+        cJSON_GetObjectItemCaseSensitive(((api_ctx_t *)ctx)->in, "StackStatusFilter");
+    const char *st = jx_str(s, "StackStatus");
+    *keep = !cJSON_GetArraySize(filter);
+    for (const cJSON *f = filter ? filter->child : NULL; f && !*keep; f = f->next)
+        *keep = !strcmp(f->valuestring, st);
+    return ERR_OK;
 }
 
 err_t cfn_list_stacks(api_ctx_t *c)
 {
-    int64_t offset;
-    err_t rc = cfn_page(c, &offset);
-    const cJSON *filter = cJSON_GetObjectItemCaseSensitive(c->in, "StackStatusFilter");
-    cJSON *all = cJSON_CreateArray();
-    bool more;
+    res_page_t p;
+    err_t rc = cfn_page(c, &p, true);
+    cJSON *page = cJSON_CreateArray();
     res_query_t q = {c->app->cfg.account_id, CFN_STACK, NULL, 0, 0};
-    if (!rc) rc = res_list(c->tx, &q, all, &more, c->eb);
+    if (!rc) rc = res_list_page(c->tx, &q, &p, cfn_keep_status, c, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "StackSummaries");
-    int64_t i = 0, limit = 100;
-    more = false;
-    for (cJSON *s = all ? cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1) : NULL; !rc && s;
-         s = s == all->child ? NULL : s->prev) {
-        const char *st = jx_str(s, "StackStatus");
-        bool keep = !cJSON_GetArraySize(filter);
-        for (const cJSON *f = filter ? filter->child : NULL; f && !keep; f = f->next)
-            keep = !strcmp(f->valuestring, st);
-        if (!keep) continue;
-        if (i >= offset && i < offset + limit) {
-            cJSON *sum = cJSON_CreateObject();
-            static const char *const copy[] = {
-                "StackId",           "StackName",        "CreationTime",
-                "LastUpdatedTime",   "DeletionTime",     "StackStatus",
-                "StackStatusReason", "DriftInformation", NULL};
-            jx_copy(sum, s, copy);
-            if (jx_str(s, "Description"))
-                cJSON_AddStringToObject(sum, "TemplateDescription", jx_str(s, "Description"));
-            cJSON_AddItemToArray(list, sum);
-        } else if (i >= offset + limit) {
-            more = true;
-        }
-        i++;
+    for (cJSON *s = page->child; !rc && s; s = s->next) {
+        cJSON *sum = cJSON_CreateObject();
+        static const char *const copy[] = {"StackId",           "StackName",        "CreationTime",
+                                           "LastUpdatedTime",   "DeletionTime",     "StackStatus",
+                                           "StackStatusReason", "DriftInformation", NULL};
+        jx_copy(sum, s, copy);
+        if (jx_str(s, "Description"))
+            cJSON_AddStringToObject(sum, "TemplateDescription", jx_str(s, "Description"));
+        cJSON_AddItemToArray(list, sum);
     }
-    cJSON_Delete(all);
-    if (!rc) cfn_next(c, more, offset, limit);
+    cJSON_Delete(page);
+    if (!rc) res_page_out(&p, c->out, "NextToken");
     return rc;
 }
 
@@ -525,40 +510,44 @@ static err_t cfn_stack_resources(api_ctx_t *c, cJSON **stack, cJSON **resources)
     return rc;
 }
 
+/* ListStackResources: a deleted resource shows only while its stack is deleted (ctx: the
+ * stack). */
+static err_t cfn_keep_resource(void *ctx, const cJSON *r, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    *keep = strcmp(jx_str(r, "ResourceStatus"), "DELETE_COMPLETE") ||
+            !strcmp(jx_str(ctx, "StackStatus"), "DELETE_COMPLETE");
+    return ERR_OK;
+}
+
 err_t cfn_list_stack_resources(api_ctx_t *c)
 {
-    int64_t offset;
-    cJSON *s = NULL, *all = NULL;
-    err_t rc = cfn_page(c, &offset);
-    if (!rc) rc = cfn_stack_resources(c, &s, &all);
+    res_page_t p;
+    cJSON *s = NULL, *page = cJSON_CreateArray();
+    err_t rc = cfn_page(c, &p, false);
+    if (!rc)
+        rc = cfn_stack_find(c->tx, c->app->cfg.account_id, api_in_str(c, "StackName"), false, &s,
+                            c->eb);
+    res_query_t q = {c->app->cfg.account_id, CFN_RESOURCE, s ? jx_str(s, "StackId") : "", 0, 0};
+    if (!rc) rc = res_list_page(c->tx, &q, &p, cfn_keep_resource, s, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "StackResourceSummaries");
-    int64_t i = 0, limit = 100;
-    bool more = false;
-    for (cJSON *r = all ? all->child : NULL; !rc && r; r = r->next) {
-        if (!strcmp(jx_str(r, "ResourceStatus"), "DELETE_COMPLETE") &&
-            strcmp(jx_str(s, "StackStatus"), "DELETE_COMPLETE"))
-            continue;
-        if (i >= offset && i < offset + limit) {
-            cJSON *sum = cJSON_CreateObject();
-            static const char *const copy[] = {"LogicalResourceId",
-                                               "PhysicalResourceId",
-                                               "ResourceType",
-                                               "LastUpdatedTimestamp",
-                                               "ResourceStatus",
-                                               "ResourceStatusReason",
-                                               NULL};
-            jx_copy(sum, r, copy);
-            cJSON *drift = cJSON_AddObjectToObject(sum, "DriftInformation");
-            cJSON_AddStringToObject(drift, "StackResourceDriftStatus", "NOT_CHECKED");
-            cJSON_AddItemToArray(list, sum);
-        } else if (i >= offset + limit) {
-            more = true;
-        }
-        i++;
+    for (cJSON *r = page->child; !rc && r; r = r->next) {
+        cJSON *sum = cJSON_CreateObject();
+        static const char *const copy[] = {"LogicalResourceId",
+                                           "PhysicalResourceId",
+                                           "ResourceType",
+                                           "LastUpdatedTimestamp",
+                                           "ResourceStatus",
+                                           "ResourceStatusReason",
+                                           NULL};
+        jx_copy(sum, r, copy);
+        cJSON *drift = cJSON_AddObjectToObject(sum, "DriftInformation");
+        cJSON_AddStringToObject(drift, "StackResourceDriftStatus", "NOT_CHECKED");
+        cJSON_AddItemToArray(list, sum);
     }
-    cJSON_Delete(all);
+    cJSON_Delete(page);
     cJSON_Delete(s);
-    if (!rc) cfn_next(c, more, offset, limit);
+    if (!rc) res_page_out(&p, c->out, "NextToken");
     return rc;
 }
 
@@ -635,29 +624,15 @@ err_t cfn_describe_stack_events(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "StackName");
     if (!name) return err_fail(c->eb, ERR_VALIDATION, "StackName must be specified");
-    int64_t offset;
+    res_page_t p;
     cJSON *s = NULL;
-    err_t rc = cfn_page(c, &offset);
+    err_t rc = cfn_page(c, &p, true); /* newest first */
     if (!rc) rc = cfn_stack_find(c->tx, c->app->cfg.account_id, name, false, &s, c->eb);
-    cJSON *all = cJSON_CreateArray();
-    bool more;
     res_query_t q = {c->app->cfg.account_id, CFN_EVENT, s ? jx_str(s, "StackId") : "", 0, 0};
-    if (!rc) rc = res_list(c->tx, &q, all, &more, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "StackEvents");
-    int64_t i = 0, limit = 100;
-    more = false;
-    for (cJSON *e = all->child ? cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1) : NULL;
-         !rc && e; e = e == all->child ? NULL : e->prev, i++) { /* newest first */
-        if (i < offset) continue;
-        if (i >= offset + limit) {
-            more = true;
-            break;
-        }
-        cJSON_AddItemToArray(list, cJSON_Duplicate(e, 1));
-    }
-    cJSON_Delete(all);
+    if (!rc) rc = res_list_page(c->tx, &q, &p, NULL, NULL, list, c->eb);
     cJSON_Delete(s);
-    if (!rc) cfn_next(c, more, offset, limit);
+    if (!rc) res_page_out(&p, c->out, "NextToken");
     return rc;
 }
 

@@ -10,7 +10,7 @@
 static err_t cfn_call(cfn_step_t *s, const char *service, const char *op, cJSON *in, cJSON **out)
 {
     err_t rc =
-        api_client_call_tx(s->app, s->tx, &s->post, s->arena, s->as, service, op, in, out, s->eb);
+        api_client_call_tx(s->app, s->tx, s->post, s->arena, s->as, service, op, in, out, s->eb);
     if (rc && !strcmp(service, "ec2")) {
         /* CloudFormation reports EC2's refusals as "API: ec2:RunInstances <message>" */
         char prefix[96];

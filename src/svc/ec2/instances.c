@@ -384,47 +384,39 @@ static err_t ec2_match(api_ctx_t *c, const cJSON *inst, const cJSON *filters, bo
     return ERR_OK;
 }
 
-/* The instances a Describe call selects: InstanceIds (all must exist) or every visible
- * one, filtered. *out owns an array. */
-static err_t ec2_select(api_ctx_t *c, cJSON **out)
+/* What a Describe call selects beyond its filters. */
+typedef struct ec2_sel {
+    api_ctx_t *c;
+    int64_t now;
+    bool by_ids;       /* InstanceIds named them: terminated ones show however old */
+    bool running_only; /* DescribeInstanceStatus without IncludeAllInstances */
+} ec2_sel_t;
+
+static err_t ec2_keep(void *ctx, const cJSON *i, const res_pkey_t *k, bool *keep)
 {
-    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->in, "InstanceIds");
-    const cJSON *filters = cJSON_GetObjectItemCaseSensitive(c->in, "Filters");
-    cJSON *all = NULL;
-    err_t rc;
-    if (cJSON_GetArraySize(ids)) {
-        rc = ec2_load(c, ids, &all);
-    } else {
-        all = cJSON_CreateArray();
-        bool more;
-        res_query_t q = {c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0};
-        rc = res_list(c->tx, &q, all, &more, c->eb);
-    }
-    int64_t now = clk_now_ms(&c->app->clock);
-    *out = cJSON_CreateArray();
-    for (cJSON *i = all ? all->child : NULL; !rc && i;) {
-        cJSON *next = i->next;
-        bool ok = true;
-        if (ec2_state(i) == EC2_TERMINATED &&
-            jx_int(i, "_TerminatedAt", now) + EC2_TERMINATED_VISIBLE_MS < now &&
-            !cJSON_GetArraySize(ids))
-            ok = false;
-        if (ok) rc = ec2_match(c, i, filters, &ok);
-        if (!rc && ok) cJSON_AddItemToArray(*out, cJSON_DetachItemViaPointer(all, i));
-        i = next;
-    }
-    cJSON_Delete(all);
-    return rc;
+    (void)k;
+    ec2_sel_t *sel = ctx;
+    *keep = !(sel->running_only && ec2_state(i) != EC2_RUNNING) &&
+            !(!sel->by_ids && ec2_state(i) == EC2_TERMINATED &&
+              jx_int(i, "_TerminatedAt", sel->now) + EC2_TERMINATED_VISIBLE_MS < sel->now);
+    if (!*keep) return ERR_OK;
+    return ec2_match(sel->c, i, cJSON_GetObjectItemCaseSensitive(sel->c->in, "Filters"), keep);
 }
 
-/* NextToken/MaxResults over a selected array: keeps one page of `all` in place. */
-static err_t ec2_page(api_ctx_t *c, cJSON *all, int64_t min_results)
+/* The instances a Describe call selects: InstanceIds (all must exist; no paging) or one
+ * page (NextToken/MaxResults, at least min_results a page) of the visible ones in creation
+ * order, filtered. *out owns an array. */
+static err_t ec2_select(api_ctx_t *c, bool running_only, int64_t min_results, cJSON **out)
 {
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->in, "InstanceIds");
     const char *tok = api_in_str(c, "NextToken");
-    int64_t offset = 0, limit = api_in_int(c, "MaxResults", 0);
-    if (tok && !res_page_offset(tok, &offset))
+    int64_t limit = api_in_int(c, "MaxResults", 0);
+    ec2_sel_t sel = {c, clk_now_ms(&c->app->clock), cJSON_GetArraySize(ids) > 0, running_only};
+    res_page_t p;
+    *out = NULL;
+    if (!res_page_begin(&p, c->op->action, limit, false, tok))
         return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER, "The token '%s' is invalid.", tok);
-    if (limit && cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(c->in, "InstanceIds")))
+    if (limit && sel.by_ids)
         return err_fail(c->eb, ERR_EC2_INVALID_COMBINATION,
                         "The parameter instancesSet cannot be used with the parameter maxResults");
     if (limit && (limit < min_results || limit > 1000))
@@ -432,21 +424,31 @@ static err_t ec2_page(api_ctx_t *c, cJSON *all, int64_t min_results)
                         "Value ( %lld ) for parameter maxResults is invalid. Expecting a value "
                         "greater than %lld.",
                         (long long)limit, (long long)min_results - 1);
-    int64_t n = cJSON_GetArraySize(all);
-    for (int64_t i = 0; i < offset && all->child; i++) cJSON_DeleteItemFromArray(all, 0);
-    if (limit && n - offset > limit) {
-        while (cJSON_GetArraySize(all) > limit) cJSON_DeleteItemFromArray(all, (int)limit);
-        res_page_out(c->out, "NextToken", true, offset + limit);
+    *out = cJSON_CreateArray();
+    if (!sel.by_ids) {
+        res_query_t q = {c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0};
+        err_t rc = res_list_page(c->tx, &q, &p, ec2_keep, &sel, *out, c->eb);
+        if (!rc) res_page_out(&p, c->out, "NextToken");
+        return rc;
     }
-    return ERR_OK;
+    cJSON *all = NULL;
+    err_t rc = ec2_load(c, ids, &all);
+    for (cJSON *i = all ? all->child : NULL; !rc && i;) {
+        cJSON *next = i->next;
+        bool ok = false;
+        rc = ec2_keep(&sel, i, NULL, &ok);
+        if (!rc && ok) cJSON_AddItemToArray(*out, cJSON_DetachItemViaPointer(all, i));
+        i = next;
+    }
+    cJSON_Delete(all);
+    return rc;
 }
 
 err_t ec2_describe_instances(api_ctx_t *c)
 {
     cJSON *sel = NULL;
     err_t rc = ec2_dry_run(c);
-    if (!rc) rc = ec2_select(c, &sel);
-    if (!rc) rc = ec2_page(c, sel, 5);
+    if (!rc) rc = ec2_select(c, false, 5, &sel);
     if (rc) {
         cJSON_Delete(sel);
         return rc;
@@ -478,15 +480,9 @@ err_t ec2_describe_instance_status(api_ctx_t *c)
 {
     cJSON *sel = NULL;
     err_t rc = ec2_dry_run(c);
-    if (!rc) rc = ec2_select(c, &sel);
+    /* by default only running instances report status */
     bool all_states = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "IncludeAllInstances"));
-    if (!rc && !all_states) /* by default only running instances report status */
-        for (cJSON *i = sel->child; i;) {
-            cJSON *next = i->next;
-            if (ec2_state(i) != EC2_RUNNING) cJSON_Delete(cJSON_DetachItemViaPointer(sel, i));
-            i = next;
-        }
-    if (!rc) rc = ec2_page(c, sel, 5);
+    if (!rc) rc = ec2_select(c, !all_states, 5, &sel);
     if (rc) {
         cJSON_Delete(sel);
         return rc;

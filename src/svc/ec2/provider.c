@@ -100,20 +100,66 @@ static int ec2_final_state(int action, int prior, bool ok)
     }
 }
 
+/* Ends transition ai of inst (in tx, the job's transaction): the state it lands in,
+ * StateReason (reason when it failed), launch and termination times, saved; then whoever
+ * waits on the instance (an Automation step, a stack) runs. */
+static err_t ec2_transition_end(engine_run_t *r, store_tx_t *tx, cJSON *inst, int ai, int prior,
+                                bool ok, const char *reason)
+{
+    app_t *app = r->app;
+    int64_t now = clk_now_ms(&app->clock);
+    int to = ec2_final_state(ai, prior, ok);
+    ec2_set_state(inst, to);
+    if (!ok) {
+        ec2_set_reason(inst, "Server.InternalError",
+                       arena_printf(r->arena, "Server.InternalError: %s", reason));
+    } else if (to == EC2_STOPPED || to == EC2_TERMINATED) {
+        ec2_set_reason(inst, "Client.UserInitiatedShutdown",
+                       "Client.UserInitiatedShutdown: User initiated shutdown");
+    } else {
+        ec2_set_reason(inst, NULL, NULL);
+    }
+    if (to == EC2_RUNNING && ai == 1) /* restarted: a new launch time (a launch keeps
+                                       * the one RunInstances reported) */
+        jx_set(inst, "LaunchTime", cJSON_CreateNumber((double)now / 1000.0));
+    if (to == EC2_TERMINATED && !cJSON_GetObjectItemCaseSensitive(inst, "_TerminatedAt"))
+        cJSON_AddNumberToObject(inst, "_TerminatedAt", (double)now);
+    err_t rc = ec2_save(tx, app->cfg.account_id, inst, now, r->eb);
+    if (!rc)
+        rc = engine_signal(
+            tx, arena_printf(r->arena, "ec2.instance:%s", jx_str(inst, "InstanceId")), now, r->eb);
+    if (!ok)
+        log_warn("instance transition failed", "\"instance\":\"%s\",\"transition\":\"%s\"",
+                 jx_str(inst, "InstanceId"), ec2_actions[ai]);
+    return rc;
+}
+
+/* The transition payload's parts; false when it is malformed. */
+static bool ec2_payload(engine_run_t *r, const char **id, int *ai, int64_t *seq, int *prior)
+{
+    cJSON *p = cJSON_Parse(r->payload);
+    const char *i = jx_str(p, "id"), *action = jx_str(p, "action");
+    *id = i ? arena_strdup(r->arena, i) : NULL;
+    *ai = action ? ec2_action_index(action) : -1;
+    *seq = jx_int(p, "seq", 0);
+    *prior = (int)jx_int(p, "prior", EC2_RUNNING);
+    cJSON_Delete(p);
+    return *id && *ai >= 0;
+}
+
 static err_t ec2_transition_step(engine_run_t *r)
 {
     app_t *app = r->app;
-    cJSON *p = cJSON_Parse(r->payload);
-    const char *id = jx_str(p, "id"), *action = jx_str(p, "action");
-    int ai = action ? ec2_action_index(action) : -1;
-    int64_t seq = jx_int(p, "seq", 0);
-    int prior = (int)jx_int(p, "prior", EC2_RUNNING);
+    const char *id;
+    int ai, prior;
+    int64_t seq;
     err_t rc = ERR_OK;
     cJSON *inst = NULL;
-    if (!id || ai < 0) {
-        cJSON_Delete(p);
+    if (!ec2_payload(r, &id, &ai, &seq, &prior)) {
+        engine_fail(r);
         return err_fail(r->eb, ERR_INTERNAL, "malformed ec2 transition payload");
     }
+    const char *action = ec2_actions[ai];
     /* read the instance before any slow work */
     store_tx_t *rtx;
     rc = store_begin(app->store, false, &rtx, r->eb);
@@ -124,7 +170,6 @@ static err_t ec2_transition_step(engine_run_t *r)
     if (rc || !inst || jx_int(inst, "_Seq", 0) != seq) {
         /* gone, or a newer transition took over: nothing to do */
         cJSON_Delete(inst);
-        cJSON_Delete(p);
         if (!rc) engine_done(r);
         return rc;
     }
@@ -142,7 +187,6 @@ static err_t ec2_transition_step(engine_run_t *r)
         if (!rc && !res.done) {
             engine_again(r, r->payload, clk_now_ms(&app->clock) + EC2_POLL_MS);
             cJSON_Delete(inst);
-            cJSON_Delete(p);
             return ERR_OK;
         }
         if (!rc) {
@@ -160,40 +204,35 @@ static err_t ec2_transition_step(engine_run_t *r)
         }
     }
     store_tx_t *tx = rc ? NULL : engine_tx(r, &rc);
-    if (tx) {
-        int to = ec2_final_state(ai, prior, ok);
-        ec2_set_state(inst, to);
-        if (!ok) {
-            ec2_set_reason(inst, "Server.InternalError",
-                           arena_printf(r->arena, "Server.InternalError: %s", reason));
-        } else if (to == EC2_STOPPED || to == EC2_TERMINATED) {
-            ec2_set_reason(inst, "Client.UserInitiatedShutdown",
-                           "Client.UserInitiatedShutdown: User initiated shutdown");
-        } else {
-            ec2_set_reason(inst, NULL, NULL);
-        }
-        if (to == EC2_RUNNING && ai == 1) /* restarted: a new launch time (a launch keeps
-                                           * the one RunInstances reported) */
-            jx_set(inst, "LaunchTime",
-                   cJSON_CreateNumber((double)clk_now_ms(&app->clock) / 1000.0));
-        if (to == EC2_TERMINATED && !cJSON_GetObjectItemCaseSensitive(inst, "_TerminatedAt"))
-            cJSON_AddNumberToObject(inst, "_TerminatedAt", (double)clk_now_ms(&app->clock));
-        rc = ec2_save(tx, app->cfg.account_id, inst, clk_now_ms(&app->clock), r->eb);
-        /* whoever waits on this instance (an Automation step, a stack) runs now */
-        if (!rc)
-            rc = engine_signal(tx, arena_printf(r->arena, "ec2.instance:%s", id),
-                               clk_now_ms(&app->clock), r->eb);
-        if (!rc) engine_done(r);
-        if (!ok)
-            log_warn("instance transition failed", "\"instance\":\"%s\",\"transition\":\"%s\"", id,
-                     action);
-    }
+    if (tx) rc = ec2_transition_end(r, tx, inst, ai, prior, ok, reason);
+    if (!rc) engine_done(r);
     cJSON_Delete(inst);
-    cJSON_Delete(p);
+    return rc;
+}
+
+/* The transition is set aside: the instance ends where a failed transition would leave it
+ * (never in pending / stopping / shutting-down), with the reason in StateReason. A run of
+ * the exec provider's command is left in its directory for the operator. */
+static err_t ec2_transition_giveup(engine_run_t *r, const char *why)
+{
+    app_t *app = r->app;
+    const char *id;
+    int ai, prior;
+    int64_t seq;
+    if (!ec2_payload(r, &id, &ai, &seq, &prior)) return ERR_OK; /* no instance to close */
+    err_t rc;
+    store_tx_t *tx = engine_tx(r, &rc);
+    cJSON *inst = NULL;
+    if (tx) rc = res_get(tx, &(res_key_t){app->cfg.account_id, EC2_INSTANCE, id}, &inst, r->eb);
+    if (!rc && inst && jx_int(inst, "_Seq", 0) == seq)
+        rc = ec2_transition_end(r, tx, inst, ai, prior, false,
+                                arena_printf(r->arena, "The %s transition %s and was set aside.",
+                                             ec2_actions[ai], why));
+    cJSON_Delete(inst);
     return rc;
 }
 
 void ec2_register_jobs(app_t *app)
 {
-    engine_register(app->engine, EC2_JOB, ec2_transition_step, 10);
+    engine_register(app->engine, EC2_JOB, ec2_transition_step, 10, ec2_transition_giveup);
 }

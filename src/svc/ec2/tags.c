@@ -5,6 +5,7 @@
 #include "core/clk.h"
 #include "iam/policy.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Loads the instances named by Resources (only instance ids are taggable here). */
@@ -76,55 +77,101 @@ err_t ec2_delete_tags(api_ctx_t *c)
     return rc;
 }
 
+/* One DescribeTags read: a page of tags keyed (instance creation, seq, tag key), read
+ * from the instances in creation order (each instance's tags in key order). */
+typedef struct ec2_tag_walk {
+    api_ctx_t *c;
+    res_page_t *page, *rows;
+    cJSON *out;
+} ec2_tag_walk_t;
+
+static int ec2_tag_cmp(const void *x, const void *y)
+{
+    return strcmp(jx_str(*(cJSON *const *)x, "Key"), jx_str(*(cJSON *const *)y, "Key"));
+}
+
+/* Does DescribeTags' Filters let tag vals (resource id, key, value, type) through? */
+static err_t ec2_tag_match(api_ctx_t *c, const char *const vals[4], bool *keep)
+{
+    const cJSON *filters = cJSON_GetObjectItemCaseSensitive(c->in, "Filters");
+    *keep = true;
+    for (const cJSON *f = filters ? filters->child : NULL; f && *keep; f = f->next) {
+        const char *name = jx_str(f, "Name");
+        int field = !name                            ? -1
+                    : !strcmp(name, "resource-id")   ? 0
+                    : !strcmp(name, "key")           ? 1
+                    : !strcmp(name, "value")         ? 2
+                    : !strcmp(name, "resource-type") ? 3
+                                                     : -1;
+        if (field < 0)
+            return err_fail(c->eb, ERR_EC2_INVALID_FILTER, "The filter '%s' is invalid",
+                            name ? name : "");
+        bool any = false;
+        const cJSON *vs = cJSON_GetObjectItemCaseSensitive(f, "Values");
+        for (const cJSON *v = vs ? vs->child : NULL; v && !any; v = v->next)
+            any = policy_wildcard(v->valuestring, vals[field], false);
+        *keep = any;
+    }
+    return ERR_OK;
+}
+
+static err_t ec2_tag_row(void *ctx, const cJSON *i, const res_pkey_t *k, bool *keep)
+{
+    ec2_tag_walk_t *w = ctx;
+    *keep = false; /* the rows stay; their tags go on the page */
+    if (ec2_state(i) == EC2_TERMINATED) return ERR_OK;
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(i, "Tags");
+    int n = cJSON_GetArraySize(tags);
+    if (!n) return ERR_OK;
+    cJSON **sorted = arena_alloc(w->c->arena, sizeof(*sorted) * (size_t)n);
+    int j = 0;
+    for (cJSON *t = tags->child; t; t = t->next) sorted[j++] = t;
+    qsort(sorted, (size_t)n, sizeof(*sorted), ec2_tag_cmp);
+    err_t rc = ERR_OK;
+    for (j = 0; j < n && !rc && !w->rows->done; j++) {
+        const cJSON *t = sorted[j];
+        const char *vals[4] = {jx_str(i, "InstanceId"), jx_str(t, "Key"),
+                               jx_str(t, "Value") ? jx_str(t, "Value") : "", "instance"};
+        bool ok;
+        rc = ec2_tag_match(w->c, vals, &ok);
+        if (rc || !ok) continue;
+        res_offer_t o =
+            res_page_offer(w->page, &(res_pkey_t){.n = k->n, .seq = k->seq, .id = vals[1]});
+        w->rows->done = o == RES_PAGE_FULL;
+        if (o != RES_PAGE_TAKE) continue;
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "Key", vals[1]);
+        cJSON_AddStringToObject(d, "ResourceId", vals[0]);
+        cJSON_AddStringToObject(d, "ResourceType", "instance");
+        cJSON_AddStringToObject(d, "Value", vals[2]);
+        cJSON_AddItemToArray(w->out, d);
+    }
+    return rc;
+}
+
 err_t ec2_describe_tags(api_ctx_t *c)
 {
+    const char *tok = api_in_str(c, "NextToken");
+    int64_t limit = api_in_int(c, "MaxResults", 0);
+    res_page_t page, rows;
     err_t rc = ec2_dry_run(c);
-    cJSON *all = cJSON_CreateArray();
-    bool more;
+    if (!rc && !res_page_begin(&page, c->op->action, limit, false, tok))
+        rc = err_fail(c->eb, ERR_EC2_INVALID_PARAMETER, "The token '%s' is invalid.", tok);
+    if (!rc && limit && (limit < 5 || limit > 1000))
+        rc = err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                      "Value ( %lld ) for parameter maxResults is invalid. Expecting a value "
+                      "greater than 4.",
+                      (long long)limit);
+    if (rc) return rc;
+    /* the rows from the token's instance on: its tags past the token's key are still due */
+    res_page_begin(&rows, "", 0, false, NULL);
+    if (page.after) {
+        rows.after = true;
+        rows.from = (res_pkey_t){.n = page.from.n, .seq = page.from.seq - 1};
+    }
+    ec2_tag_walk_t w = {c, &page, &rows, cJSON_AddArrayToObject(c->out, "Tags")};
     res_query_t q = {c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0};
-    if (!rc) rc = res_list(c->tx, &q, all, &more, c->eb);
-    const cJSON *filters = cJSON_GetObjectItemCaseSensitive(c->in, "Filters");
-    cJSON *out = cJSON_CreateArray();
-    for (cJSON *i = all->child; !rc && i; i = i->next) {
-        if (ec2_state(i) == EC2_TERMINATED) continue;
-        const cJSON *tags = cJSON_GetObjectItemCaseSensitive(i, "Tags");
-        for (const cJSON *t = tags ? tags->child : NULL; !rc && t; t = t->next) {
-            const char *vals[4] = {jx_str(i, "InstanceId"), jx_str(t, "Key"),
-                                   jx_str(t, "Value") ? jx_str(t, "Value") : "", "instance"};
-            bool keep = true;
-            for (const cJSON *f = filters ? filters->child : NULL; f && keep && !rc; f = f->next) {
-                const char *name = jx_str(f, "Name");
-                int field = !name                            ? -1
-                            : !strcmp(name, "resource-id")   ? 0
-                            : !strcmp(name, "key")           ? 1
-                            : !strcmp(name, "value")         ? 2
-                            : !strcmp(name, "resource-type") ? 3
-                                                             : -1;
-                if (field < 0) {
-                    rc = err_fail(c->eb, ERR_EC2_INVALID_FILTER, "The filter '%s' is invalid",
-                                  name ? name : "");
-                    break;
-                }
-                bool any = false;
-                const cJSON *vs = cJSON_GetObjectItemCaseSensitive(f, "Values");
-                for (const cJSON *v = vs ? vs->child : NULL; v && !any; v = v->next)
-                    any = policy_wildcard(v->valuestring, vals[field], false);
-                keep = any;
-            }
-            if (!keep || rc) continue;
-            cJSON *d = cJSON_CreateObject();
-            cJSON_AddStringToObject(d, "Key", vals[1]);
-            cJSON_AddStringToObject(d, "ResourceId", vals[0]);
-            cJSON_AddStringToObject(d, "ResourceType", "instance");
-            cJSON_AddStringToObject(d, "Value", vals[2]);
-            cJSON_AddItemToArray(out, d);
-        }
-    }
-    cJSON_Delete(all);
-    if (!rc) {
-        cJSON_AddItemToObject(c->out, "Tags", out);
-        return ERR_OK;
-    }
-    cJSON_Delete(out);
+    rc = res_list_page(c->tx, &q, &rows, ec2_tag_row, &w, NULL, c->eb);
+    if (!rc) res_page_out(&page, c->out, "NextToken");
     return rc;
 }

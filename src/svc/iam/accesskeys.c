@@ -72,26 +72,25 @@ err_t iam_create_access_key(api_ctx_t *c)
 
 err_t iam_list_access_keys(api_ctx_t *c)
 {
-    int64_t offset, limit;
+    res_page_t p;
     cJSON *user = NULL;
     const char *kind = NULL, *principal = NULL;
-    err_t rc = iam_page_in(c, &offset, &limit);
+    err_t rc = iam_page_in(c, &p);
     if (!rc) rc = key_owner(c, &user, &kind, &principal);
     if (rc) return rc;
     store_stmt_t *st;
-    rc = store_query(
-        c->tx, c->eb, &st,
-        "SELECT access_key_id, status, created_ms FROM access_keys WHERE account_id = ?"
-        " AND kind = ? AND principal = ? ORDER BY created_ms, access_key_id LIMIT ? OFFSET ?",
-        "sssii", c->app->cfg.account_id, kind, principal, limit + 1, offset);
+    rc =
+        store_query(c->tx, c->eb, &st,
+                    "SELECT access_key_id, status, created_ms FROM access_keys WHERE account_id = ?"
+                    " AND kind = ? AND principal = ? AND (created_ms, access_key_id) > (?, ?)"
+                    " ORDER BY created_ms, access_key_id",
+                    "sssis", c->app->cfg.account_id, kind, principal,
+                    p.after ? p.from.n : INT64_MIN, p.after && p.from.id ? p.from.id : "");
     cJSON *list = cJSON_AddArrayToObject(c->out, "AccessKeyMetadata");
-    bool row, more = false;
-    int64_t n = 0;
+    bool row;
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
-        if (n++ == limit) {
-            more = true;
-            continue;
-        }
+        res_pkey_t key = {.n = store_col_int(st, 2), .id = store_col_text(st, 0)};
+        if (res_page_offer(&p, &key) == RES_PAGE_FULL) break;
         cJSON *k = cJSON_CreateObject();
         cJSON_AddStringToObject(k, "UserName", user ? jx_str(user, "UserName") : "root");
         cJSON_AddStringToObject(k, "AccessKeyId", store_col_text(st, 0));
@@ -100,7 +99,7 @@ err_t iam_list_access_keys(api_ctx_t *c)
         cJSON_AddItemToArray(list, k);
     }
     cJSON_Delete(user);
-    if (!rc) iam_page_out(c, more, offset, limit);
+    if (!rc) iam_page_out(c, &p);
     return rc;
 }
 

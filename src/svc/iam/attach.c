@@ -73,40 +73,42 @@ static err_t iam_detach(api_ctx_t *c, const char *type)
     return rc;
 }
 
+/* Keeps an attached policy ARN (a string) whose policy's Path starts with PathPrefix. */
+static err_t iam_keep_attached(void *ctx, const cJSON *arn, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    api_ctx_t *c = ctx;
+    cJSON *p = NULL;
+    err_t rc = iam_policy_by_arn(c, arn->valuestring, &p);
+    if (!rc) rc = iam_keep_path(c, p, k, keep);
+    cJSON_Delete(p);
+    return rc;
+}
+
 static err_t iam_list_attached(api_ctx_t *c, const char *type)
 {
-    int64_t offset, limit;
-    err_t rc = iam_page_in(c, &offset, &limit);
+    res_page_t pg;
+    err_t rc = iam_page_in(c, &pg);
     cJSON *e = NULL;
     if (!rc) rc = iam_find(c, type, api_in_str(c, iam_name_member(type)), &e);
     if (rc) return rc;
-    const char *prefix = api_in_str(c, "PathPrefix");
     cJSON *arns = cJSON_CreateArray();
-    rc = iam_links(c, IAM_LINK_ATTACH, true, iam_entity_id(e), arns);
+    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_ATTACH, true, iam_entity_id(e), &pg,
+                        iam_keep_attached, c, arns, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "AttachedPolicies");
-    int64_t i = 0;
-    bool more = false;
     for (cJSON *a = arns->child; !rc && a; a = a->next) {
         cJSON *p = NULL;
         rc = iam_policy_by_arn(c, a->valuestring, &p);
         if (rc) break;
-        const char *path = jx_str(p, "Path");
-        if (!prefix || (path && !strncmp(path, prefix, strlen(prefix)))) {
-            if (i >= offset && i < offset + limit) {
-                cJSON *item = cJSON_CreateObject();
-                cJSON_AddStringToObject(item, "PolicyName", jx_str(p, "PolicyName"));
-                cJSON_AddStringToObject(item, "PolicyArn", a->valuestring);
-                cJSON_AddItemToArray(list, item);
-            } else if (i >= offset + limit) {
-                more = true;
-            }
-            i++;
-        }
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "PolicyName", jx_str(p, "PolicyName"));
+        cJSON_AddStringToObject(item, "PolicyArn", a->valuestring);
+        cJSON_AddItemToArray(list, item);
         cJSON_Delete(p);
     }
     cJSON_Delete(arns);
     cJSON_Delete(e);
-    if (!rc) iam_page_out(c, more, offset, limit);
+    if (!rc) iam_page_out(c, &pg);
     return rc;
 }
 
@@ -147,41 +149,68 @@ err_t iam_list_attached_role_policies(api_ctx_t *c)
     return iam_list_attached(c, "role");
 }
 
+static const struct {
+    const char *kind, *filter, *name, *id;
+} iam_owner_kinds[] = {{IAM_USER, "User", "UserName", "UserId"},
+                       {IAM_GROUP, "Group", "GroupName", "GroupId"},
+                       {IAM_ROLE, "Role", "RoleName", "RoleId"}};
+
+/* The entity an attachment's owner id names, and its kind (an index of iam_owner_kinds),
+ * when EntityFilter lets it through; *e NULL otherwise. */
+static err_t iam_owner(api_ctx_t *c, const char *id, cJSON **e, int *kind)
+{
+    const char *filter = api_in_str(c, "EntityFilter");
+    err_t rc = ERR_OK;
+    *e = NULL;
+    for (int k = 0; k < 3 && !rc && !*e; k++) {
+        if (filter && strcmp(filter, iam_owner_kinds[k].filter) &&
+            strcmp(filter, "LocalManagedPolicy") && strcmp(filter, "AWSManagedPolicy"))
+            continue;
+        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, iam_owner_kinds[k].kind, id}, e,
+                     c->eb);
+        *kind = k;
+    }
+    return rc;
+}
+
+static err_t iam_keep_owner(void *ctx, const cJSON *id, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    cJSON *e = NULL;
+    int kind;
+    err_t rc = iam_owner(ctx, id->valuestring, &e, &kind);
+    *keep = e != NULL;
+    cJSON_Delete(e);
+    return rc;
+}
+
 err_t iam_list_entities_for_policy(api_ctx_t *c)
 {
     const char *arn = api_in_str(c, "PolicyArn");
-    const char *filter = api_in_str(c, "EntityFilter");
+    res_page_t pg;
     cJSON *p = NULL;
-    err_t rc = iam_policy_by_arn(c, arn, &p);
+    err_t rc = iam_page_in(c, &pg);
+    if (!rc) rc = iam_policy_by_arn(c, arn, &p);
     cJSON_Delete(p);
     if (rc) return rc;
     cJSON *owners = cJSON_CreateArray();
-    rc = iam_links(c, IAM_LINK_ATTACH, false, arn, owners);
-    cJSON *users = cJSON_AddArrayToObject(c->out, "PolicyUsers");
-    cJSON *groups = cJSON_AddArrayToObject(c->out, "PolicyGroups");
-    cJSON *roles = cJSON_AddArrayToObject(c->out, "PolicyRoles");
-    static const struct {
-        const char *kind, *filter, *name, *id;
-    } kinds[] = {{IAM_USER, "User", "UserName", "UserId"},
-                 {IAM_GROUP, "Group", "GroupName", "GroupId"},
-                 {IAM_ROLE, "Role", "RoleName", "RoleId"}};
+    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_ATTACH, false, arn, &pg,
+                        iam_keep_owner, c, owners, c->eb);
+    cJSON *lists[3] = {cJSON_AddArrayToObject(c->out, "PolicyUsers"),
+                       cJSON_AddArrayToObject(c->out, "PolicyGroups"),
+                       cJSON_AddArrayToObject(c->out, "PolicyRoles")};
     for (cJSON *o = owners->child; !rc && o; o = o->next) {
-        for (int k = 0; k < 3 && !rc; k++) {
-            if (filter && strcmp(filter, kinds[k].filter) && strcmp(filter, "LocalManagedPolicy") &&
-                strcmp(filter, "AWSManagedPolicy"))
-                continue;
-            cJSON *e = NULL;
-            rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, kinds[k].kind, o->valuestring},
-                         &e, c->eb);
-            if (!e) continue;
-            cJSON *item = cJSON_CreateObject();
-            cJSON_AddStringToObject(item, kinds[k].name, jx_str(e, kinds[k].name));
-            cJSON_AddStringToObject(item, kinds[k].id, o->valuestring);
-            cJSON_AddItemToArray(k == 0 ? users : k == 1 ? groups : roles, item);
-            cJSON_Delete(e);
-        }
+        cJSON *e = NULL;
+        int k = 0;
+        rc = iam_owner(c, o->valuestring, &e, &k);
+        if (!e) continue;
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, iam_owner_kinds[k].name, jx_str(e, iam_owner_kinds[k].name));
+        cJSON_AddStringToObject(item, iam_owner_kinds[k].id, o->valuestring);
+        cJSON_AddItemToArray(lists[k], item);
+        cJSON_Delete(e);
     }
     cJSON_Delete(owners);
-    cJSON_AddBoolToObject(c->out, "IsTruncated", false);
+    if (!rc) iam_page_out(c, &pg);
     return rc;
 }

@@ -50,24 +50,26 @@ double iam_now(api_ctx_t *c)
     return (double)clk_now_ms(&c->app->clock) / 1000.0;
 }
 
-err_t iam_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit)
+err_t iam_page_in(api_ctx_t *c, res_page_t *p)
 {
-    const char *marker = api_in_str(c, "Marker");
-    *offset = 0;
-    if (marker && !res_page_offset(marker, offset))
+    if (!res_page_begin(p, c->op->action, api_in_int(c, "MaxItems", 100), false,
+                        api_in_str(c, "Marker")))
         return err_fail(c->eb, ERR_IAM_INVALID_INPUT, "Invalid Marker.");
-    *limit = api_in_int(c, "MaxItems", 100);
     return ERR_OK;
 }
 
-void iam_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit)
+void iam_page_out(api_ctx_t *c, const res_page_t *p)
 {
-    cJSON_AddBoolToObject(c->out, "IsTruncated", more);
-    if (more) {
-        char t[64];
-        res_page_token(offset + limit, t);
-        cJSON_AddStringToObject(c->out, "Marker", t);
-    }
+    cJSON_AddBoolToObject(c->out, "IsTruncated", p->more);
+    res_page_out(p, c->out, "Marker");
+}
+
+err_t iam_keep_path(void *ctx, const cJSON *e, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    const char *prefix = api_in_str(ctx, "PathPrefix"), *path = jx_str(e, "Path");
+    *keep = !prefix || (path && !strncmp(path, prefix, strlen(prefix)));
+    return ERR_OK;
 }
 
 err_t iam_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out)
@@ -178,18 +180,10 @@ err_t iam_entity_insert(api_ctx_t *c, const char *type, cJSON *body, const char 
     return rc;
 }
 
-err_t iam_page_ids(api_ctx_t *c, const char *kind, const cJSON *ids, int64_t offset, int64_t limit,
-                   cJSON *out, bool *more)
+err_t iam_load_ids(api_ctx_t *c, const char *kind, const cJSON *ids, cJSON *out)
 {
-    int64_t i = 0;
     err_t rc = ERR_OK;
-    *more = false;
-    for (const cJSON *id = ids->child; !rc && id; id = id->next, i++) {
-        if (i < offset) continue;
-        if (i >= offset + limit) {
-            *more = true;
-            break;
-        }
+    for (const cJSON *id = ids->child; !rc && id; id = id->next) {
         cJSON *e = NULL;
         rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, kind, id->valuestring}, &e, c->eb);
         if (e) cJSON_AddItemToArray(out, e);

@@ -14,19 +14,19 @@ err_t iam_create_group(api_ctx_t *c)
 
 err_t iam_get_group(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    err_t rc = iam_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = iam_page_in(c, &p);
     cJSON *g = NULL;
     if (!rc) rc = iam_find(c, "group", api_in_str(c, "GroupName"), &g);
     if (rc) return rc;
     cJSON *ids = cJSON_CreateArray();
-    rc = iam_links(c, IAM_LINK_MEMBER, true, jx_str(g, "GroupId"), ids);
+    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_MEMBER, true, jx_str(g, "GroupId"),
+                        &p, NULL, NULL, ids, c->eb);
     cJSON_AddItemToObject(c->out, "Group", g);
     cJSON *users = cJSON_AddArrayToObject(c->out, "Users");
-    bool more = false;
-    if (!rc) rc = iam_page_ids(c, IAM_USER, ids, offset, limit, users, &more);
+    if (!rc) rc = iam_load_ids(c, IAM_USER, ids, users);
     cJSON_Delete(ids);
-    if (!rc) iam_page_out(c, more, offset, limit);
+    if (!rc) iam_page_out(c, &p);
     return rc;
 }
 
@@ -97,18 +97,18 @@ err_t iam_remove_user_from_group(api_ctx_t *c)
 
 err_t iam_list_groups_for_user(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    err_t rc = iam_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = iam_page_in(c, &p);
     cJSON *u = NULL;
     if (!rc) rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
     if (rc) return rc;
     cJSON *ids = cJSON_CreateArray();
-    rc = iam_links(c, IAM_LINK_MEMBER, false, jx_str(u, "UserId"), ids);
+    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_MEMBER, false, jx_str(u, "UserId"),
+                        &p, NULL, NULL, ids, c->eb);
     cJSON_Delete(u);
     cJSON *groups = cJSON_AddArrayToObject(c->out, "Groups");
-    bool more = false;
-    if (!rc) rc = iam_page_ids(c, IAM_GROUP, ids, offset, limit, groups, &more);
+    if (!rc) rc = iam_load_ids(c, IAM_GROUP, ids, groups);
     cJSON_Delete(ids);
-    if (!rc) iam_page_out(c, more, offset, limit);
+    if (!rc) iam_page_out(c, &p);
     return rc;
 }

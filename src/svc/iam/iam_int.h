@@ -36,11 +36,13 @@ const char *iam_arn(api_ctx_t *c, const char *type, const char *path, const char
 /* Now, in the seconds-with-fraction form timestamps take in value trees. */
 double iam_now(api_ctx_t *c);
 
-/* Marker/MaxItems paging: reads the request's Marker (InvalidInput when it is not ours)
- * and MaxItems (default 100). */
-err_t iam_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit);
+/* Marker/MaxItems paging by key (res.h): starts p after the request's Marker
+ * (InvalidInput when it is not one this operation issued), MaxItems (default 100) a page. */
+err_t iam_page_in(api_ctx_t *c, res_page_t *p);
 /* Writes IsTruncated and, when more remain, Marker. */
-void iam_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit);
+void iam_page_out(api_ctx_t *c, const res_page_t *p);
+/* Keeps an entity or policy whose Path starts with the request's PathPrefix (ctx: c). */
+err_t iam_keep_path(void *ctx, const cJSON *e, const res_pkey_t *k, bool *keep);
 
 /* Starts a new user/group/role: fails with EntityAlreadyExists when the (case-folded)
  * name is taken, else returns a body with Path, <Type>Name, <Type>Id (id_prefix + 17),
@@ -50,10 +52,9 @@ err_t iam_entity_new(api_ctx_t *c, const char *type, const char *id_prefix, cJSO
 /* Inserts a body made by iam_entity_new; on success the tree is added to the output as
  * out_member (when non-NULL) or freed. */
 err_t iam_entity_insert(api_ctx_t *c, const char *type, cJSON *body, const char *out_member);
-/* Loads the entities of kind whose ids are the strings of ids, the page
- * [offset, offset+limit) of them, into out; *more tells whether ids remain. */
-err_t iam_page_ids(api_ctx_t *c, const char *kind, const cJSON *ids, int64_t offset, int64_t limit,
-                   cJSON *out, bool *more);
+/* Loads the entities of kind whose ids are the strings of ids into out (a vanished one is
+ * left out). */
+err_t iam_load_ids(api_ctx_t *c, const char *kind, const cJSON *ids, cJSON *out);
 
 /* Parses doc as a policy of kind (MalformedPolicyDocument with the parser's message) and
  * enforces the size quota (LimitExceeded "Cannot exceed quota for <quota_name>: N."). */

@@ -91,21 +91,20 @@ static err_t inline_get(api_ctx_t *c, const inline_kind_t *k)
 
 static err_t inline_list(api_ctx_t *c, const inline_kind_t *k)
 {
-    int64_t offset, limit;
-    err_t rc = iam_page_in(c, &offset, &limit);
+    res_page_t pg;
+    err_t rc = iam_page_in(c, &pg);
     cJSON *owner = NULL;
     if (!rc) rc = inline_owner(c, k, &owner);
     if (rc) return rc;
     cJSON *page = cJSON_CreateArray();
-    bool more = false;
-    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, iam_entity_id(owner), offset, limit};
-    rc = res_list(c->tx, &q, page, &more, c->eb);
+    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, iam_entity_id(owner), 0, 0};
+    rc = res_list_page(c->tx, &q, &pg, NULL, NULL, page, c->eb);
     cJSON *names = cJSON_AddArrayToObject(c->out, "PolicyNames");
     for (cJSON *p = page->child; p; p = p->next)
         cJSON_AddItemToArray(names, cJSON_CreateString(jx_str(p, "PolicyName")));
     cJSON_Delete(page);
     cJSON_Delete(owner);
-    if (!rc) iam_page_out(c, more, offset, limit);
+    if (!rc) iam_page_out(c, &pg);
     return rc;
 }
 

@@ -150,46 +150,37 @@ err_t iam_get_policy(api_ctx_t *c)
     return rc;
 }
 
+/* ListPolicies' filter: PathPrefix and OnlyAttached. */
+static err_t iam_keep_policy(void *ctx, const cJSON *e, const res_pkey_t *k, bool *keep)
+{
+    api_ctx_t *c = ctx;
+    int64_t n = 1;
+    err_t rc = iam_keep_path(c, e, k, keep);
+    if (!rc && *keep && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "OnlyAttached")))
+        rc = iam_link_count(c, IAM_LINK_ATTACH, false, jx_str(e, "Arn"), &n);
+    *keep = *keep && n > 0;
+    return rc;
+}
+
 err_t iam_list_policies(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    err_t rc = iam_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = iam_page_in(c, &p);
     if (rc) return rc;
     const char *scope = api_in_str(c, "Scope");
-    const char *prefix = api_in_str(c, "PathPrefix");
-    const cJSON *only = cJSON_GetObjectItemCaseSensitive(c->in, "OnlyAttached");
-    bool only_attached = cJSON_IsTrue(only);
-    cJSON *all = cJSON_CreateArray();
-    bool more = false;
+    cJSON *list = cJSON_AddArrayToObject(c->out, "Policies");
+    /* AWS managed policies, then the account's: two segments of one key order */
     if (!scope || strcmp(scope, "Local")) {
         res_query_t q = {IAM_AWS_ACCOUNT, IAM_POLICY, NULL, 0, 0};
-        rc = res_list(c->tx, &q, all, &more, c->eb);
+        p.segment = "1aws";
+        rc = res_list_page(c->tx, &q, &p, iam_keep_policy, c, list, c->eb);
     }
-    if (!rc && (!scope || strcmp(scope, "AWS"))) {
+    if (!rc && !p.more && (!scope || strcmp(scope, "AWS"))) {
         res_query_t q = {c->app->cfg.account_id, IAM_POLICY, NULL, 0, 0};
-        rc = res_list(c->tx, &q, all, &more, c->eb);
+        p.segment = "2local";
+        rc = res_list_page(c->tx, &q, &p, iam_keep_policy, c, list, c->eb);
     }
-    cJSON *list = cJSON_AddArrayToObject(c->out, "Policies");
-    int64_t seen = 0;
-    more = false;
-    for (cJSON *e = all->child; !rc && e;) {
-        cJSON *next = e->next;
-        const char *path = jx_str(e, "Path");
-        int64_t n = 0;
-        if (only_attached) rc = iam_link_count(c, IAM_LINK_ATTACH, false, jx_str(e, "Arn"), &n);
-        bool keep = (!prefix || (path && !strncmp(path, prefix, strlen(prefix)))) &&
-                    (!only_attached || n > 0);
-        if (keep) {
-            if (seen >= offset && seen < offset + limit)
-                cJSON_AddItemToArray(list, cJSON_DetachItemViaPointer(all, e));
-            else if (seen >= offset + limit)
-                more = true;
-            seen++;
-        }
-        e = next;
-    }
-    cJSON_Delete(all);
-    if (!rc) iam_page_out(c, more, offset, limit);
+    if (!rc) iam_page_out(c, &p);
     return rc;
 }
 
@@ -313,30 +304,20 @@ err_t iam_get_policy_version(api_ctx_t *c)
 
 err_t iam_list_policy_versions(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    err_t rc = iam_page_in(c, &offset, &limit);
-    cJSON *p = NULL, *vs = NULL;
+    res_page_t pg;
+    err_t rc = iam_page_in(c, &pg);
+    cJSON *p = NULL;
     if (!rc) rc = iam_policy_by_arn(c, api_in_str(c, "PolicyArn"), &p);
-    if (!rc) rc = iam_versions(c, p, &vs);
     if (!rc) {
-        cJSON *list = cJSON_AddArrayToObject(c->out, "Versions");
-        int64_t i = 0;
-        bool more = false;
         /* newest first, as IAM lists them */
-        for (cJSON *v = vs ? cJSON_GetArrayItem(vs, cJSON_GetArraySize(vs) - 1) : NULL; v;
-             v = v == vs->child ? NULL : v->prev, i++) {
-            if (i < offset) continue;
-            if (i >= offset + limit) {
-                more = true;
-                break;
-            }
-            cJSON *copy = cJSON_Duplicate(v, 1);
-            cJSON_DeleteItemFromObjectCaseSensitive(copy, "Document");
-            cJSON_AddItemToArray(list, copy);
-        }
-        iam_page_out(c, more, offset, limit);
+        cJSON *list = cJSON_AddArrayToObject(c->out, "Versions");
+        res_query_t q = {iam_policy_owner(c, p), IAM_POLICY_VER, jx_str(p, "PolicyId"), 0, 0};
+        pg.desc = true;
+        rc = res_list_page(c->tx, &q, &pg, NULL, NULL, list, c->eb);
+        for (cJSON *v = list->child; v; v = v->next)
+            cJSON_DeleteItemFromObjectCaseSensitive(v, "Document");
+        if (!rc) iam_page_out(c, &pg);
     }
-    cJSON_Delete(vs);
     cJSON_Delete(p);
     return rc;
 }

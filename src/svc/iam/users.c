@@ -44,34 +44,16 @@ err_t iam_get_user(api_ctx_t *c)
     return rc;
 }
 
-/* Appends every entity of kind whose Path starts with prefix, paged. */
+/* Appends one page of the entities of kind whose Path starts with PathPrefix. */
 static err_t iam_list_kind(api_ctx_t *c, const char *kind, const char *member)
 {
-    int64_t offset, limit;
-    err_t rc = iam_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = iam_page_in(c, &p);
     if (rc) return rc;
-    const char *prefix = api_in_str(c, "PathPrefix");
-    cJSON *all = cJSON_CreateArray();
-    bool more = false;
     res_query_t q = {c->app->cfg.account_id, kind, NULL, 0, 0};
-    rc = res_list(c->tx, &q, all, &more, c->eb);
-    cJSON *list = cJSON_AddArrayToObject(c->out, member);
-    int64_t seen = 0;
-    more = false;
-    for (cJSON *e = all->child; !rc && e;) {
-        cJSON *next = e->next;
-        const char *path = jx_str(e, "Path");
-        if (!prefix || (path && !strncmp(path, prefix, strlen(prefix)))) {
-            if (seen >= offset && seen < offset + limit)
-                cJSON_AddItemToArray(list, cJSON_DetachItemViaPointer(all, e));
-            else if (seen >= offset + limit)
-                more = true;
-            seen++;
-        }
-        e = next;
-    }
-    cJSON_Delete(all);
-    if (!rc) iam_page_out(c, more, offset, limit);
+    rc = res_list_page(c->tx, &q, &p, iam_keep_path, c, cJSON_AddArrayToObject(c->out, member),
+                       c->eb);
+    if (!rc) iam_page_out(c, &p);
     return rc;
 }
 

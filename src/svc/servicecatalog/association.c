@@ -15,36 +15,18 @@
 #define SC_MAX_PRINCIPALS_PER_PORTFOLIO 100
 #define SC_MAX_PATTERNS_PER_PORTFOLIO   10 /* AssociatePrincipalWithPortfolio documentation */
 
-err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t offset,
-                   int64_t limit, cJSON *out, bool *more)
+err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, res_page_t *p,
+                   cJSON *out)
 {
-    store_stmt_t *st;
-    /* one row past the page tells whether more remain; LIMIT -1 is no limit */
-    int64_t rows = limit < 0 ? -1 : limit + 1;
-    err_t rc = by_a ? store_query(c->tx, c->eb, &st,
-                                  "SELECT b FROM links WHERE account = ? AND kind = ? AND a = ?"
-                                  " ORDER BY created_ms, seq, b LIMIT ? OFFSET ?",
-                                  "sssii", c->app->cfg.account_id, kind, key, rows, offset)
-                    : store_query(c->tx, c->eb, &st,
-                                  "SELECT a FROM links WHERE account = ? AND kind = ? AND b = ?"
-                                  " ORDER BY created_ms, seq, a LIMIT ? OFFSET ?",
-                                  "sssii", c->app->cfg.account_id, kind, key, rows, offset);
-    bool row;
-    int64_t n = 0;
-    *more = false;
-    while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
-        if (n++ == limit)
-            *more = true;
-        else
-            cJSON_AddItemToArray(out, cJSON_CreateString(store_col_text(st, 0)));
-    }
-    return rc;
+    return res_links_page(c->tx, c->app->cfg.account_id, kind, by_a, key, p, NULL, NULL, out,
+                          c->eb);
 }
 
 err_t sc_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out)
 {
-    bool more;
-    return sc_link_page(c, kind, by_a, key, 0, -1, out, &more);
+    res_page_t all;
+    res_page_begin(&all, "", 0, false, NULL);
+    return sc_link_page(c, kind, by_a, key, &all, out);
 }
 
 err_t sc_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n)
@@ -142,13 +124,12 @@ err_t sc_disassociate_product_from_portfolio(api_ctx_t *c)
 err_t sc_list_portfolios_for_product(api_ctx_t *c)
 {
     const char *prod = api_in_str(c, "ProductId");
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
     if (!rc) rc = sc_require(c, SC_PRODUCT, prod, "Product");
     if (rc) return rc;
     cJSON *ids = cJSON_CreateArray();
-    bool more = false;
-    rc = sc_link_page(c, SC_LINK_PORTFOLIO_PRODUCT, false, prod, offset, limit, ids, &more);
+    rc = sc_link_page(c, SC_LINK_PORTFOLIO_PRODUCT, false, prod, &p, ids);
     cJSON *list = cJSON_AddArrayToObject(c->out, "PortfolioDetails");
     for (const cJSON *id = ids->child; !rc && id; id = id->next) {
         cJSON *b = NULL;
@@ -156,7 +137,7 @@ err_t sc_list_portfolios_for_product(api_ctx_t *c)
         if (b) cJSON_AddItemToArray(list, b); /* ids that no longer resolve are skipped */
     }
     cJSON_Delete(ids);
-    if (!rc) sc_page_out(c, more, offset, limit);
+    if (!rc) sc_page_out(c, &p);
     return rc;
 }
 
@@ -251,24 +232,21 @@ err_t sc_disassociate_principal_from_portfolio(api_ctx_t *c)
 err_t sc_list_principals_for_portfolio(api_ctx_t *c)
 {
     const char *port = api_in_str(c, "PortfolioId");
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
     if (!rc) rc = sc_require(c, SC_PORTFOLIO, port, "Portfolio");
     if (rc) return rc;
     cJSON *list = cJSON_AddArrayToObject(c->out, "Principals");
     store_stmt_t *st;
-    bool row, more = false;
-    int64_t i = 0;
+    bool row;
     rc = store_query(c->tx, c->eb, &st,
-                     "SELECT b, body FROM links WHERE account = ? AND kind = ? AND a = ? ORDER BY "
-                     "created_ms, seq, b",
-                     "sss", c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL, port);
+                     "SELECT b, body, created_ms, seq FROM links WHERE account = ? AND kind = ?"
+                     " AND a = ? AND (created_ms, seq) > (?, ?) ORDER BY created_ms, seq",
+                     "sssii", c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL, port,
+                     p.after ? p.from.n : INT64_MIN, p.after ? p.from.seq : INT64_MIN);
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
-        if (i++ < offset) continue;
-        if (i > offset + limit) {
-            more = true;
-            continue; /* step to the end so the statement is finished */
-        }
+        res_pkey_t k = {.n = store_col_int(st, 2), .seq = store_col_int(st, 3)};
+        if (res_page_offer(&p, &k) == RES_PAGE_FULL) break;
         cJSON *b = cJSON_Parse(store_col_text(st, 1) ? store_col_text(st, 1) : "{}");
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "PrincipalARN", store_col_text(st, 0));
@@ -277,6 +255,6 @@ err_t sc_list_principals_for_portfolio(api_ctx_t *c)
         cJSON_AddItemToArray(list, e);
         cJSON_Delete(b);
     }
-    if (!rc) sc_page_out(c, more, offset, limit);
+    if (!rc) sc_page_out(c, &p);
     return rc;
 }

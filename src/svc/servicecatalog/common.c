@@ -25,20 +25,41 @@ const char *sc_new_id(api_ctx_t *c, const char *prefix)
     return arena_strdup(c->arena, id);
 }
 
-err_t sc_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit)
+err_t sc_page_in(api_ctx_t *c, res_page_t *p, const char *scope)
 {
-    const char *tok = api_in_str(c, "PageToken");
-    *offset = 0;
-    if (tok && *tok && !res_page_offset(tok, offset))
+    int64_t limit = api_in_int(c, "PageSize", 20);
+    if (!res_page_begin(p, scope ? scope : c->op->action, limit > 0 ? limit : 20, false,
+                        api_in_str(c, "PageToken")))
         return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "The page token is not valid.");
-    *limit = api_in_int(c, "PageSize", 20);
-    if (*limit <= 0) *limit = 20;
     return ERR_OK;
 }
 
-void sc_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit)
+void sc_page_out(api_ctx_t *c, const res_page_t *p)
 {
-    res_page_out(c->out, "NextPageToken", more, offset + limit);
+    res_page_out(p, c->out, "NextPageToken");
+}
+
+err_t sc_list_kind(api_ctx_t *c, const char *kind, res_keep_fn keep, void *ctx,
+                   cJSON *(*view)(const cJSON *), const char *member)
+{
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    cJSON *page = cJSON_CreateArray();
+    res_query_t q = {c->app->cfg.account_id, kind, NULL, 0, 0};
+    if (!rc) rc = res_list_page(c->tx, &q, &p, keep, ctx, page, c->eb);
+    cJSON *list = cJSON_AddArrayToObject(c->out, member);
+    while (!rc && page->child) {
+        cJSON *e = cJSON_DetachItemViaPointer(page, page->child);
+        if (view) {
+            cJSON_AddItemToArray(list, view(e));
+            cJSON_Delete(e);
+        } else {
+            cJSON_AddItemToArray(list, e);
+        }
+    }
+    cJSON_Delete(page);
+    if (!rc) sc_page_out(c, &p);
+    return rc;
 }
 
 err_t sc_find(api_ctx_t *c, const char *kind, const char *id, cJSON **out)

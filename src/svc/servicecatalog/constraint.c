@@ -14,23 +14,28 @@
 
 #define SC_MAX_CONSTRAINTS 100 /* constraints per product per portfolio (limits.md) */
 
+/* Which constraints of a portfolio a read wants: all, or one product's. */
+typedef struct sc_cons_sel {
+    const char *portfolio_id, *product_id; /* product_id NULL: any */
+} sc_cons_sel_t;
+
+static err_t sc_constraint_keep(void *ctx, const cJSON *k, const res_pkey_t *key, bool *keep)
+{
+    (void)key;
+    const sc_cons_sel_t *sel = ctx;
+    const char *port = jx_str(k, "PortfolioId"), *prod = jx_str(k, "ProductId");
+    *keep = port && !strcmp(port, sel->portfolio_id) &&
+            (!sel->product_id || (prod && !strcmp(prod, sel->product_id)));
+    return ERR_OK;
+}
+
 err_t sc_constraints_of(api_ctx_t *c, const char *portfolio_id, const char *product_id, cJSON *out)
 {
-    cJSON *all = cJSON_CreateArray();
-    bool more;
+    res_page_t all;
+    res_page_begin(&all, "", 0, false, NULL);
+    sc_cons_sel_t sel = {portfolio_id, product_id};
     res_query_t q = {c->app->cfg.account_id, SC_CONSTRAINT, portfolio_id, 0, 0};
-    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
-    while (!rc && all->child) {
-        cJSON *k = cJSON_DetachItemViaPointer(all, all->child);
-        const char *port = jx_str(k, "PortfolioId"), *prod = jx_str(k, "ProductId");
-        if (port && !strcmp(port, portfolio_id) &&
-            (!product_id || (prod && !strcmp(prod, product_id))))
-            cJSON_AddItemToArray(out, k);
-        else
-            cJSON_Delete(k);
-    }
-    cJSON_Delete(all);
-    return rc;
+    return res_list_page(c->tx, &q, &all, sc_constraint_keep, &sel, out, c->eb);
 }
 
 err_t sc_constraint_summaries(api_ctx_t *c, const char *portfolio_id, const char *product_id,
@@ -233,16 +238,13 @@ err_t sc_delete_constraint(api_ctx_t *c)
 err_t sc_list_constraints_for_portfolio(api_ctx_t *c)
 {
     const char *port = api_in_str(c, "PortfolioId"), *prod = api_in_str(c, "ProductId");
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
     if (!rc) rc = sc_require(c, SC_PORTFOLIO, port, "Portfolio");
-    cJSON *all = cJSON_CreateArray();
-    if (!rc) rc = sc_constraints_of(c, port, prod, all);
     cJSON *list = cJSON_AddArrayToObject(c->out, "ConstraintDetails");
-    int64_t i = 0;
-    for (const cJSON *k = all->child; !rc && k; k = k->next, i++)
-        if (i >= offset && i < offset + limit) cJSON_AddItemToArray(list, cJSON_Duplicate(k, 1));
-    if (!rc) sc_page_out(c, i > offset + limit, offset, limit);
-    cJSON_Delete(all);
+    sc_cons_sel_t sel = {port, prod};
+    res_query_t q = {c->app->cfg.account_id, SC_CONSTRAINT, port, 0, 0};
+    if (!rc) rc = res_list_page(c->tx, &q, &p, sc_constraint_keep, &sel, list, c->eb);
+    if (!rc) sc_page_out(c, &p);
     return rc;
 }

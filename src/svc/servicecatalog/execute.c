@@ -243,7 +243,6 @@ err_t sc_execute_provisioned_product_service_action(api_ctx_t *c)
 
 typedef struct sx {
     sc_env_t env;
-    unsigned post;
     errbuf_t *eb;
     cJSON *rec, *pp;
     const char *job_id;
@@ -474,15 +473,16 @@ static err_t sx_follow(sx_t *x, bool *over)
     return ERR_OK;
 }
 
-err_t sc_execute_step(app_t *app, store_tx_t *tx, const char *job_id, arena_t *arena, cJSON *rec,
-                      cJSON *pp, int64_t *again_ms, bool *finished, errbuf_t *eb)
+err_t sc_execute_step(const sc_env_t *env, const char *job_id, cJSON *rec, cJSON *pp,
+                      int64_t *again_ms, bool *finished, errbuf_t *eb)
 {
+    app_t *app = env->app;
     sx_t x = {.eb = eb,
               .rec = rec,
               .pp = pp,
               .job_id = job_id,
               .now = (double)clk_now_ms(&app->clock) / 1000.0};
-    x.env = (sc_env_t){app, tx, &x.post, arena};
+    x.env = *env;
     *finished = false;
     err_t rc;
     if (!strcmp(jx_str(rec, "Status"), "CREATED")) {

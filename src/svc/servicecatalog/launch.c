@@ -27,24 +27,35 @@ static err_t sc_paths_of(api_ctx_t *c, const char *product_id, cJSON **out)
     return rc;
 }
 
+/* Is portfolio port one of the paths (ctx: an array of ids)? */
+static err_t sc_path_keep(void *ctx, const cJSON *port, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    *keep = false;
+    for (const cJSON *id = ((const cJSON *)ctx)->child; id && !*keep; id = id->next)
+        *keep = !strcmp(id->valuestring, jx_str(port, "Id"));
+    return ERR_OK;
+}
+
 err_t sc_list_launch_paths(api_ctx_t *c)
 {
     const char *prod = api_in_str(c, "ProductId");
-    int64_t offset, limit;
-    cJSON *paths = NULL;
-    err_t rc = sc_page_in(c, &offset, &limit);
+    res_page_t p;
+    cJSON *paths = NULL, *page = cJSON_CreateArray();
+    err_t rc = sc_page_in(c, &p, NULL);
     if (!rc) rc = sc_require(c, SC_PRODUCT, prod, "Product");
     if (!rc) rc = sc_paths_of(c, prod, &paths);
+    /* keyed as the portfolios are: their creation order */
+    res_query_t q = {c->app->cfg.account_id, SC_PORTFOLIO, NULL, 0, 0};
+    if (!rc) rc = res_list_page(c->tx, &q, &p, sc_path_keep, paths, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "LaunchPathSummaries");
-    int64_t i = 0;
-    for (const cJSON *id = paths ? paths->child : NULL; !rc && id; id = id->next, i++) {
-        if (i < offset || i >= offset + limit) continue;
-        cJSON *port = NULL, *cons = NULL;
-        rc = sc_get(c, SC_PORTFOLIO, id->valuestring, "Portfolio", &port);
-        if (!rc) rc = sc_constraint_summaries(c, id->valuestring, prod, &cons);
+    for (const cJSON *port = page->child; !rc && port; port = port->next) {
+        const char *id = jx_str(port, "Id");
+        cJSON *cons = NULL;
+        rc = sc_constraint_summaries(c, id, prod, &cons);
         if (!rc) {
             cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "Id", id->valuestring);
+            cJSON_AddStringToObject(e, "Id", id);
             cJSON_AddItemToObject(e, "ConstraintSummaries", cons);
             cons = NULL;
             const cJSON *tags = cJSON_GetObjectItemCaseSensitive(port, "_Tags");
@@ -53,10 +64,10 @@ err_t sc_list_launch_paths(api_ctx_t *c)
             cJSON_AddItemToArray(list, e);
         }
         cJSON_Delete(cons);
-        cJSON_Delete(port);
     }
-    if (!rc) sc_page_out(c, i > offset + limit, offset, limit);
+    if (!rc) sc_page_out(c, &p);
     cJSON_Delete(paths);
+    cJSON_Delete(page);
     return rc;
 }
 

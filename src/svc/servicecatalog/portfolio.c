@@ -135,15 +135,7 @@ err_t sc_describe_portfolio(api_ctx_t *c)
 
 err_t sc_list_portfolios(api_ctx_t *c)
 {
-    int64_t offset = 0, limit = 20;
-    err_t rc = sc_page_in(c, &offset, &limit);
-    if (rc) return rc;
-    cJSON *list = cJSON_AddArrayToObject(c->out, "PortfolioDetails");
-    bool more = false;
-    res_query_t q = {c->app->cfg.account_id, SC_PORTFOLIO, NULL, offset, limit};
-    rc = res_list(c->tx, &q, list, &more, c->eb);
-    if (!rc) sc_page_out(c, more, offset, limit);
-    return rc;
+    return sc_list_kind(c, SC_PORTFOLIO, NULL, NULL, NULL, "PortfolioDetails");
 }
 
 err_t sc_update_portfolio(api_ctx_t *c)

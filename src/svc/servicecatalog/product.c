@@ -7,6 +7,7 @@
 #include "core/clk.h"
 #include "core/jx.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -293,32 +294,6 @@ err_t sc_describe_product_view(api_ctx_t *c)
 
 /* ---- search */
 
-typedef struct sc_hit {
-    cJSON *p;
-    int versions;
-    size_t index; /* original order: ties keep it */
-    int by;       /* 0 none, 1 Title, 2 VersionCount, 3 CreationDate (the same in every hit) */
-    bool desc;
-} sc_hit_t;
-
-static int sc_hit_cmp(const void *x, const void *y)
-{
-    const sc_hit_t *a = x, *b = y;
-    int d = 0;
-    if (a->by == 1) {
-        const char *na = jx_str(sc_summary(a->p), "Name"), *nb = jx_str(sc_summary(b->p), "Name");
-        d = strcasecmp(na ? na : "", nb ? nb : "");
-    } else if (a->by == 2) {
-        d = (a->versions > b->versions) - (a->versions < b->versions);
-    } else if (a->by == 3) {
-        double ta = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a->p, "CreatedTime"));
-        double tb = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(b->p, "CreatedTime"));
-        d = (ta > tb) - (ta < tb);
-    }
-    if (a->desc) d = -d;
-    return d ? d : (a->index > b->index) - (a->index < b->index);
-}
-
 /* Case-insensitive substring. */
 static bool sc_contains(const char *hay, const char *needle)
 {
@@ -354,70 +329,105 @@ static bool sc_filter_ok(const cJSON *filters, const cJSON *p)
     return true;
 }
 
-/* Filters, sorts and pages products (taken) into out: whole details (admin) or their
- * summaries. */
-static err_t sc_search(api_ctx_t *c, cJSON *products, bool admin, cJSON *out)
+/* One product search: the products of a set of portfolios (or all), filtered; sorted by
+ * Title or VersionCount in memory, else read in creation order up to the page. */
+typedef struct sc_search {
+    api_ctx_t *c;
+    const cJSON *in; /* product ids (an object used as a set), or NULL: every product */
+    int by;          /* 0 creation order, 1 Title, 2 VersionCount */
+    res_sort_t sorted;
+} sc_search_t;
+
+static err_t sc_search_row(void *ctx, const cJSON *p, const res_pkey_t *k, bool *keep)
 {
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
-    const cJSON *filters = cJSON_GetObjectItemCaseSensitive(c->in, "Filters");
-    const char *by = api_in_str(c, "SortBy"), *order = api_in_str(c, "SortOrder");
-    int n = cJSON_GetArraySize(products);
-    sc_hit_t *hits = arena_zalloc(c->arena, sizeof(*hits) * (size_t)(n ? n : 1));
-    size_t nh = 0;
-    int sort_by = !by ? 0 : !strcmp(by, "Title") ? 1 : !strcmp(by, "VersionCount") ? 2 : 3;
-    bool desc = order && !strcmp(order, "DESCENDING");
-    for (cJSON *p = products->child; !rc && p; p = p->next) {
-        if (!sc_filter_ok(filters, p)) continue;
-        hits[nh] = (sc_hit_t){p, 0, nh, sort_by, desc};
-        if (by && !strcmp(by, "VersionCount")) {
-            cJSON *arts = cJSON_CreateArray();
-            rc = sc_artifacts_of(c, sc_product_id(p), arts);
-            hits[nh].versions = cJSON_GetArraySize(arts);
-            cJSON_Delete(arts);
-        }
-        nh++;
+    sc_search_t *s = ctx;
+    *keep = (!s->in || cJSON_GetObjectItemCaseSensitive(s->in, sc_product_id(p))) &&
+            sc_filter_ok(cJSON_GetObjectItemCaseSensitive(s->c->in, "Filters"), p);
+    if (!*keep || !s->by) return ERR_OK;
+    *keep = false; /* gathered for the sort instead */
+    res_pkey_t key = {.seq = k->seq};
+    err_t rc = ERR_OK;
+    if (s->by == 1) {
+        const char *name = jx_str(sc_summary(p), "Name");
+        char *low = arena_strdup(s->c->arena, name ? name : "");
+        for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
+        key.s = low;
+    } else {
+        cJSON *arts = cJSON_CreateArray();
+        rc = sc_artifacts_of(s->c, sc_product_id(p), arts);
+        key.n = cJSON_GetArraySize(arts);
+        cJSON_Delete(arts);
     }
-    if (!rc && nh > 1 && (sort_by || desc)) qsort(hits, nh, sizeof(*hits), sc_hit_cmp);
-    for (size_t i = (size_t)offset; !rc && i < nh && i < (size_t)(offset + limit); i++)
-        cJSON_AddItemToArray(out, cJSON_Duplicate(admin ? hits[i].p : sc_summary(hits[i].p), 1));
-    if (!rc) sc_page_out(c, (int64_t)nh > offset + limit, offset, limit);
-    cJSON_Delete(products);
+    if (!rc) res_sort_add(&s->sorted, cJSON_Duplicate(p, 1), &key);
+    return rc;
+}
+
+/* Filters, sorts and pages the products in portfolios (an array of ids; NULL: all) into
+ * out: whole details (admin) or their summaries. */
+static err_t sc_search(api_ctx_t *c, const cJSON *portfolios, bool admin, cJSON *out)
+{
+    const char *by = api_in_str(c, "SortBy"), *order = api_in_str(c, "SortOrder");
+    sc_search_t s = {.c = c,
+                     .by = !by                           ? 0
+                           : !strcmp(by, "Title")        ? 1
+                           : !strcmp(by, "VersionCount") ? 2
+                                                         : 0};
+    bool desc = order && !strcmp(order, "DESCENDING");
+    res_page_t p, all;
+    err_t rc = sc_page_in(c, &p, arena_printf(c->arena, "%s/%d/%d", c->op->action, s.by, desc));
+    cJSON *set = portfolios ? cJSON_CreateObject() : NULL;
+    for (const cJSON *port = portfolios ? portfolios->child : NULL; !rc && port;
+         port = port->next) {
+        cJSON *ids = cJSON_CreateArray();
+        rc = sc_links(c, SC_LINK_PORTFOLIO_PRODUCT, true, port->valuestring, ids);
+        for (const cJSON *id = ids->child; id; id = id->next)
+            if (!cJSON_GetObjectItemCaseSensitive(set, id->valuestring))
+                cJSON_AddTrueToObject(set, id->valuestring);
+        cJSON_Delete(ids);
+    }
+    s.in = set;
+    p.desc = desc;
+    cJSON *page = cJSON_CreateArray();
+    res_query_t q = {c->app->cfg.account_id, SC_PRODUCT, NULL, 0, 0};
+    if (!rc && s.by) {
+        res_page_begin(&all, "", 0, false, NULL);
+        rc = res_list_page(c->tx, &q, &all, sc_search_row, &s, NULL, c->eb);
+    } else if (!rc) {
+        rc = res_list_page(c->tx, &q, &p, sc_search_row, &s, page, c->eb);
+    }
+    res_sort_page(&s.sorted, &p, page);
+    for (const cJSON *e = page->child; !rc && e; e = e->next)
+        cJSON_AddItemToArray(out, cJSON_Duplicate(admin ? e : sc_summary(e), 1));
+    if (!rc) sc_page_out(c, &p);
+    cJSON_Delete(page);
+    cJSON_Delete(set);
     return rc;
 }
 
 err_t sc_search_products(api_ctx_t *c)
 {
-    cJSON *all = cJSON_CreateArray();
-    err_t rc = sc_caller_products(c, all);
-    if (rc) {
-        cJSON_Delete(all);
-        return rc;
-    }
-    rc = sc_search(c, all, false, cJSON_AddArrayToObject(c->out, "ProductViewSummaries"));
+    cJSON *ports = NULL;
+    err_t rc = sc_caller_portfolios(c, &ports);
+    if (!rc)
+        rc = sc_search(c, ports, false, cJSON_AddArrayToObject(c->out, "ProductViewSummaries"));
     cJSON_AddObjectToObject(c->out, "ProductViewAggregations");
+    cJSON_Delete(ports);
     return rc;
 }
 
 err_t sc_search_products_as_admin(api_ctx_t *c)
 {
     const char *port = api_in_str(c, "PortfolioId");
-    cJSON *all = cJSON_CreateArray();
+    cJSON *one = NULL;
     err_t rc = ERR_OK;
     if (port) {
         rc = sc_require(c, SC_PORTFOLIO, port, "Portfolio");
-        cJSON *one = cJSON_CreateArray();
+        one = cJSON_CreateArray();
         cJSON_AddItemToArray(one, cJSON_CreateString(port));
-        if (!rc) rc = sc_products_in(c, one, all);
-        cJSON_Delete(one);
-    } else {
-        rc = sc_all_products(c, all);
     }
-    if (rc) {
-        cJSON_Delete(all);
-        return rc;
-    }
-    return sc_search(c, all, true, cJSON_AddArrayToObject(c->out, "ProductViewDetails"));
+    if (!rc) rc = sc_search(c, one, true, cJSON_AddArrayToObject(c->out, "ProductViewDetails"));
+    cJSON_Delete(one);
+    return rc;
 }
 
 err_t sc_update_product(api_ctx_t *c)

@@ -328,83 +328,89 @@ static cJSON *sc_pp_attribute(api_ctx_t *c, const cJSON *pp)
     return a;
 }
 
-/* Provisioned products the AccessLevelFilter (User by default) shows the caller. */
-static err_t sc_pp_visible(api_ctx_t *c, cJSON **out)
+/* Does the AccessLevelFilter (User by default) show the caller provisioned product p? */
+static bool sc_pp_visible(api_ctx_t *c, const cJSON *p)
 {
     const cJSON *alf = cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter");
     const char *key = jx_str(alf, "Key"), *value = jx_str(alf, "Value");
-    cJSON *all = cJSON_CreateArray();
-    bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
-    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
-    *out = cJSON_CreateArray();
-    for (cJSON *p = all->child; !rc && p;) {
-        cJSON *next = p->next;
-        const char *owner = jx_str(p, "_UserArn");
-        bool keep;
-        if (key && !strcmp(key, "Account")) {
-            keep = true; /* authorization already checked servicecatalog:accountLevel = self */
-        } else if (key && !strcmp(key, "Role")) {
-            const char *role = value && strcmp(value, "self") ? value : c->caller->role_arn;
-            char prefix[600];
-            const char *rn = strrchr(role ? role : "", '/');
-            snprintf(prefix, sizeof(prefix), "arn:aws:sts::%s:assumed-role/%s/",
-                     c->app->cfg.account_id, rn ? rn + 1 : "");
-            keep = owner && !strncmp(owner, prefix, strlen(prefix));
-        } else {
-            keep = owner && !strcmp(owner, c->caller->arn);
-        }
-        if (keep) cJSON_AddItemToArray(*out, cJSON_DetachItemViaPointer(all, p));
-        p = next;
+    const char *owner = jx_str(p, "_UserArn");
+    if (key && !strcmp(key, "Account"))
+        return true; /* authorization already checked servicecatalog:accountLevel = self */
+    if (key && !strcmp(key, "Role")) {
+        const char *role = value && strcmp(value, "self") ? value : c->caller->role_arn;
+        char prefix[600];
+        const char *rn = strrchr(role ? role : "", '/');
+        snprintf(prefix, sizeof(prefix), "arn:aws:sts::%s:assumed-role/%s/", c->app->cfg.account_id,
+                 rn ? rn + 1 : "");
+        return owner && !strncmp(owner, prefix, strlen(prefix));
     }
-    cJSON_Delete(all);
-    return rc;
+    return owner && !strcmp(owner, c->caller->arn);
+}
+
+/* Filters.SearchQuery: free text over name, id, status, product (each term must match). */
+static bool sc_pp_query_ok(const cJSON *q, const cJSON *a)
+{
+    for (const cJSON *w = q ? q->child : NULL; w; w = w->next) {
+        const char *s = w->valuestring, *colon = strchr(s, ':');
+        bool keep;
+        if (colon) { /* field:value */
+            char field[64];
+            snprintf(field, sizeof(field), "%.*s", (int)(colon - s), s);
+            const char *fv = !strcasecmp(field, "name")        ? jx_str(a, "Name")
+                             : !strcasecmp(field, "status")    ? jx_str(a, "Status")
+                             : !strcasecmp(field, "productId") ? jx_str(a, "ProductId")
+                             : !strcasecmp(field, "id")        ? jx_str(a, "Id")
+                                                               : NULL;
+            keep = fv && strstr(fv, colon + 1);
+        } else {
+            keep = (jx_str(a, "Name") && strstr(jx_str(a, "Name"), s)) ||
+                   strstr(jx_str(a, "Id"), s) ||
+                   (jx_str(a, "ProductName") && strstr(jx_str(a, "ProductName"), s));
+        }
+        if (!keep) return false;
+    }
+    return true;
+}
+
+/* One SearchProvisionedProducts read: every hit is counted (TotalResultsCount), and only
+ * the page is kept: offered in creation order, or gathered for a sort by a member. */
+typedef struct sc_pp_search {
+    api_ctx_t *c;
+    const cJSON *query;
+    const char *field; /* sort member, or NULL: creation order */
+    res_page_t *page;
+    cJSON *out; /* the page's ProvisionedProductAttributes */
+    res_sort_t sorted;
+    int64_t total;
+} sc_pp_search_t;
+
+static err_t sc_pp_search_row(void *ctx, const cJSON *p, const res_pkey_t *k, bool *keep)
+{
+    sc_pp_search_t *s = ctx;
+    *keep = false; /* the read itself keeps nothing */
+    if (!sc_pp_visible(s->c, p)) return ERR_OK;
+    cJSON *a = s->query || s->field ? sc_pp_attribute(s->c, p) : NULL;
+    if (a && !sc_pp_query_ok(s->query, a)) {
+        cJSON_Delete(a);
+        return ERR_OK;
+    }
+    s->total++;
+    if (s->field) {
+        const char *v = jx_str(a, s->field);
+        res_sort_add(&s->sorted, a, &(res_pkey_t){.s = v ? v : "", .seq = k->seq});
+    } else if (res_page_offer(s->page, k) == RES_PAGE_TAKE) {
+        cJSON_AddItemToArray(s->out, a ? a : sc_pp_attribute(s->c, p));
+    } else {
+        cJSON_Delete(a);
+    }
+    return ERR_OK;
 }
 
 err_t sc_search_provisioned_products(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    cJSON *vis = NULL;
-    err_t rc = sc_page_in(c, &offset, &limit);
-    if (!rc) rc = sc_pp_visible(c, &vis);
-    if (rc) {
-        cJSON_Delete(vis);
-        return rc;
-    }
-    /* Filters.SearchQuery: free text over name, id, status, product */
-    const cJSON *q = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(c->in, "Filters"), "SearchQuery");
-    cJSON *hits = cJSON_CreateArray();
-    for (cJSON *p = vis->child; p; p = p->next) {
-        cJSON *a = sc_pp_attribute(c, p);
-        bool keep = true;
-        for (const cJSON *w = q ? q->child : NULL; w && keep; w = w->next) {
-            const char *s = w->valuestring, *colon = strchr(s, ':');
-            if (colon) { /* field:value */
-                char field[64];
-                snprintf(field, sizeof(field), "%.*s", (int)(colon - s), s);
-                const char *fv = !strcasecmp(field, "name")        ? jx_str(a, "Name")
-                                 : !strcasecmp(field, "status")    ? jx_str(a, "Status")
-                                 : !strcasecmp(field, "productId") ? jx_str(a, "ProductId")
-                                 : !strcasecmp(field, "id")        ? jx_str(a, "Id")
-                                                                   : NULL;
-                keep = fv && strstr(fv, colon + 1);
-            } else {
-                keep = (jx_str(a, "Name") && strstr(jx_str(a, "Name"), s)) ||
-                       strstr(jx_str(a, "Id"), s) ||
-                       (jx_str(a, "ProductName") && strstr(jx_str(a, "ProductName"), s));
-            }
-        }
-        if (keep)
-            cJSON_AddItemToArray(hits, a);
-        else
-            cJSON_Delete(a);
-    }
-    cJSON_Delete(vis);
     /* SortBy name|arn|id|status|idempotencyToken|lastRecordId|createdTime; ASCENDING default */
     const char *sort = api_in_str(c, "SortBy"), *order = api_in_str(c, "SortOrder");
     bool desc = order && !strcmp(order, "DESCENDING");
-    /* by a text field; otherwise creation order (the order they were listed in) */
     const char *field = !sort                               ? NULL
                         : !strcmp(sort, "name")             ? "Name"
                         : !strcmp(sort, "id")               ? "Id"
@@ -413,42 +419,52 @@ err_t sc_search_provisioned_products(api_ctx_t *c)
                         : !strcmp(sort, "lastRecordId")     ? "LastRecordId"
                         : !strcmp(sort, "idempotencyToken") ? "IdempotencyToken"
                                                             : NULL;
-    jx_sort_by(hits, field, desc);
-    cJSON *page = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
-    int64_t i = 0;
-    bool more = false;
-    while (hits->child) {
-        cJSON *a = cJSON_DetachItemViaPointer(hits, hits->child);
-        if (i >= offset && i < offset + limit)
-            cJSON_AddItemToArray(page, a);
-        else
-            cJSON_Delete(a), more |= i >= offset + limit;
-        i++;
+    res_page_t p, all;
+    err_t rc = sc_page_in(c, &p,
+                          arena_printf(c->arena, "%s/%s/%s", c->op->action, field ? field : "",
+                                       desc ? "desc" : "asc"));
+    if (rc) return rc;
+    p.desc = desc;
+    sc_pp_search_t s = {
+        .c = c,
+        .query = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(c->in, "Filters"), "SearchQuery"),
+        .field = field,
+        .page = &p,
+        .out = cJSON_AddArrayToObject(c->out, "ProvisionedProducts"),
+    };
+    res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
+    const char *level = jx_str(cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter"), "Key");
+    if (!field && !cJSON_GetArraySize(s.query) && level && !strcmp(level, "Account")) {
+        /* every row is a hit: the index counts them, and the page is read alone */
+        cJSON *page = cJSON_CreateArray();
+        rc = res_count(c->tx, &q, &s.total, c->eb);
+        if (!rc) rc = res_list_page(c->tx, &q, &p, NULL, NULL, page, c->eb);
+        for (const cJSON *pp = page->child; pp; pp = pp->next)
+            cJSON_AddItemToArray(s.out, sc_pp_attribute(c, pp));
+        cJSON_Delete(page);
+    } else {
+        res_page_begin(&all, "", 0, desc, NULL);
+        rc = res_list_page(c->tx, &q, &all, sc_pp_search_row, &s, NULL, c->eb);
+        res_sort_page(&s.sorted, &p, s.out);
     }
-    cJSON_Delete(hits);
-    cJSON_AddNumberToObject(c->out, "TotalResultsCount", (double)i);
-    sc_page_out(c, more, offset, limit);
+    if (rc) return rc;
+    cJSON_AddNumberToObject(c->out, "TotalResultsCount", (double)s.total);
+    sc_page_out(c, &p);
+    return ERR_OK;
+}
+
+/* ScanProvisionedProducts: the visible ones (ctx: c). */
+static err_t sc_pp_keep_visible(void *ctx, const cJSON *p, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    *keep = sc_pp_visible(ctx, p);
     return ERR_OK;
 }
 
 err_t sc_scan_provisioned_products(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    cJSON *vis = NULL;
-    err_t rc = sc_page_in(c, &offset, &limit);
-    if (!rc) rc = sc_pp_visible(c, &vis);
-    cJSON *page = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
-    int64_t i = 0;
-    bool more = false;
-    for (cJSON *p = vis ? vis->child : NULL; !rc && p; p = p->next, i++) {
-        if (i >= offset && i < offset + limit)
-            cJSON_AddItemToArray(page, sc_pp_detail(p));
-        else if (i >= offset + limit)
-            more = true;
-    }
-    cJSON_Delete(vis);
-    if (!rc) sc_page_out(c, more, offset, limit);
-    return rc;
+    return sc_list_kind(c, SC_PP, sc_pp_keep_visible, c, sc_pp_detail, "ProvisionedProducts");
 }
 
 err_t sc_get_provisioned_product_outputs(api_ctx_t *c)

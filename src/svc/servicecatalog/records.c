@@ -93,8 +93,8 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
     char payload[128];
     snprintf(payload, sizeof(payload), "{\"record\":\"%s\"}", id);
     if (!rc)
-        rc = engine_enqueue(c->tx, &c->app->ids, SC_JOB, payload, clk_now_ms(&c->app->clock), 20,
-                            NULL, c->eb);
+        rc = engine_enqueue(c->tx, &c->app->ids, SC_JOB, payload, clk_now_ms(&c->app->clock),
+                            SC_ATTEMPTS, NULL, c->eb);
     if (!rc) {
         jx_set(pp, "LastRecordId", cJSON_CreateString(id));
         if (strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION"))
@@ -147,37 +147,37 @@ static bool sc_level_covers(api_ctx_t *c, const char *user_arn)
     return !strcmp(user_arn, c->caller->arn);
 }
 
-err_t sc_list_record_history(api_ctx_t *c)
+/* ListRecordHistory's filters that SQL does not apply: the access level and
+ * SearchFilter product (ctx: c). */
+static err_t sc_record_keep(void *ctx, const cJSON *r, const res_pkey_t *k, bool *keep)
 {
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
-    if (rc) return rc;
+    (void)k;
+    api_ctx_t *c = ctx;
     const cJSON *sf = cJSON_GetObjectItemCaseSensitive(c->in, "SearchFilter");
     const char *fkey = jx_str(sf, "Key"), *fval = jx_str(sf, "Value");
-    cJSON *all = cJSON_CreateArray();
-    bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_RECORD, NULL, 0, 0};
-    rc = res_list(c->tx, &q, all, &more, c->eb);
+    const char *product = jx_str(r, "ProductId");
+    *keep = (c->caller->kind == AUTH_ROOT || sc_level_covers(c, jx_str(r, "_UserArn"))) &&
+            !(fkey && fval && !strcmp(fkey, "product") && (!product || strcmp(product, fval)));
+    return ERR_OK;
+}
+
+err_t sc_list_record_history(api_ctx_t *c)
+{
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    if (rc) return rc;
+    /* newest first; SearchFilter provisionedproduct is the records' parent */
+    const cJSON *sf = cJSON_GetObjectItemCaseSensitive(c->in, "SearchFilter");
+    const char *fkey = jx_str(sf, "Key"), *fval = jx_str(sf, "Value");
+    bool by_pp = fkey && fval && !strcmp(fkey, "provisionedproduct");
+    res_query_t q = {c->app->cfg.account_id, SC_RECORD, by_pp ? fval : NULL, 0, 0};
+    cJSON *page = cJSON_CreateArray();
+    p.desc = true;
+    rc = res_list_page(c->tx, &q, &p, sc_record_keep, c, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "RecordDetails");
-    int64_t seen = 0;
-    more = false;
-    for (cJSON *r = cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1); !rc && r;
-         r = r == all->child ? NULL : r->prev) {
-        if (c->caller->kind != AUTH_ROOT && !sc_level_covers(c, jx_str(r, "_UserArn"))) continue;
-        if (fkey && fval) {
-            if (!strcmp(fkey, "product") && strcmp(jx_str(r, "ProductId"), fval)) continue;
-            if (!strcmp(fkey, "provisionedproduct") &&
-                strcmp(jx_str(r, "ProvisionedProductId"), fval))
-                continue;
-        }
-        if (seen >= offset && seen < offset + limit)
-            cJSON_AddItemToArray(list, sc_record_view(r));
-        else if (seen >= offset + limit)
-            more = true;
-        seen++;
-    }
-    cJSON_Delete(all);
-    if (!rc) sc_page_out(c, more, offset, limit);
+    for (cJSON *r = page->child; r; r = r->next) cJSON_AddItemToArray(list, sc_record_view(r));
+    cJSON_Delete(page);
+    if (!rc) sc_page_out(c, &p);
     return rc;
 }
 
@@ -190,7 +190,6 @@ typedef struct rjob {
     sc_env_t env;
     cJSON *rec, *pp;
     double now;
-    unsigned post;
 } rjob_t;
 
 /* The principal provisioning work runs as: the launch role, or the caller. */
@@ -377,14 +376,12 @@ static err_t rjob_wait(rjob_t *j)
 static err_t sc_record_work(rjob_t *j)
 {
     engine_run_t *r = j->r;
-    app_t *app = j->app;
     err_t rc = ERR_OK;
     const char *type = jx_str(j->rec, "RecordType");
     if (!strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION")) {
         int64_t again = -1;
         bool finished = false;
-        rc = sc_execute_step(app, j->tx, r->job_id, r->arena, j->rec, j->pp, &again, &finished,
-                             r->eb);
+        rc = sc_execute_step(&j->env, r->job_id, j->rec, j->pp, &again, &finished, r->eb);
         if (!rc && finished)
             engine_done(r);
         else if (!rc)
@@ -427,23 +424,55 @@ static err_t sc_record_load(rjob_t *j, const char *id)
     return rc;
 }
 
-/* The record job. A step that keeps failing inside catalogd (SC_GIVE_UP attempts) is not
- * left to the engine's retries: its partial work is undone and the record ends FAILED
- * with "Internal failure" (the details go to the log), so a record never hangs. */
-#define SC_GIVE_UP 3
+/* Ends record id FAILED with why (read afresh in the job's transaction, so nothing the
+ * failing work wrote is kept): its provisioned product goes back to what it was before an
+ * EXECUTE record, or to ERROR (provision) / TAINTED (update, terminate). A record already
+ * over, or gone, is left alone. */
+static err_t rjob_close(rjob_t *j, const char *id, const char *why)
+{
+    cJSON_Delete(j->rec);
+    cJSON_Delete(j->pp);
+    j->rec = j->pp = NULL;
+    err_t rc = sc_record_load(j, id);
+    const char *status = j->rec ? jx_str(j->rec, "Status") : NULL;
+    if (rc || !j->rec || !strcmp(status, "SUCCEEDED") || !strcmp(status, "FAILED")) return rc;
+    const char *type = jx_str(j->rec, "RecordType");
+    bool execute = !strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION");
+    sc_record_end(j->rec, "FAILED", why, j->now);
+    if (j->pp) {
+        const char *prior = jx_str(j->rec, "_PriorStatus");
+        jx_set_str(j->pp, "Status",
+                   execute                              ? (prior && *prior ? prior : "AVAILABLE")
+                   : !strcmp(type, "PROVISION_PRODUCT") ? "ERROR"
+                                                        : "TAINTED");
+    }
+    return sc_record_save(j);
+}
+
+/* The record job's state for one step or give-up of run r; false when the payload names
+ * no record. */
+static bool rjob_init(engine_run_t *r, rjob_t *j, char *id, size_t cap, err_t *rc)
+{
+    app_t *app = r->app;
+    *j = (rjob_t){.r = r, .app = app, .now = (double)clk_now_ms(&app->clock) / 1000.0};
+    cJSON *p = cJSON_Parse(r->payload);
+    snprintf(id, cap, "%s", jx_str(p, "record") ? jx_str(p, "record") : "");
+    cJSON_Delete(p);
+    j->tx = engine_tx(r, rc);
+    j->env = (sc_env_t){app, j->tx, &r->post, r->arena};
+    return j->tx && id[0];
+}
 
 static err_t sc_record_step(engine_run_t *r)
 {
-    app_t *app = r->app;
-    rjob_t j = {.r = r, .app = app, .now = (double)clk_now_ms(&app->clock) / 1000.0};
-    cJSON *p = cJSON_Parse(r->payload);
+    rjob_t j;
     char id[128];
-    snprintf(id, sizeof(id), "%s", jx_str(p, "record") ? jx_str(p, "record") : "");
-    cJSON_Delete(p);
     err_t rc;
-    j.tx = engine_tx(r, &rc);
-    j.env = (sc_env_t){app, j.tx, &j.post, r->arena};
-    if (!j.tx || !id[0]) return j.tx ? err_fail(r->eb, ERR_INTERNAL, "malformed record job") : rc;
+    if (!rjob_init(r, &j, id, sizeof(id), &rc)) {
+        if (!j.tx) return rc;
+        engine_fail(r);
+        return err_fail(r->eb, ERR_INTERNAL, "malformed record job");
+    }
     rc = sc_record_load(&j, id);
     const char *status = j.rec ? jx_str(j.rec, "Status") : NULL;
     if (rc || !j.rec || !strcmp(status, "SUCCEEDED") || !strcmp(status, "FAILED")) {
@@ -457,36 +486,27 @@ static err_t sc_record_step(engine_run_t *r)
         engine_done(r);
         rc = sc_record_save(&j);
     } else {
-        rc = store_savepoint(j.tx, r->eb);
-        if (!rc) rc = sc_record_work(&j);
+        rc = sc_record_work(&j);
         if (!rc) rc = sc_record_save(&j);
-        if (!rc) rc = store_release(j.tx, r->eb);
-        if (rc && r->attempt >= SC_GIVE_UP) {
-            char why[600];
-            log_error("record failed inside catalogd",
-                      "\"record\":\"%s\",\"error\":\"%s\",\"detail\":\"%s\"", id, err_name(rc),
-                      log_escape(why, sizeof(why), r->eb->msg));
-            store_rollback_to(j.tx);
-            cJSON_Delete(j.rec);
-            cJSON_Delete(j.pp);
-            j.rec = j.pp = NULL;
-            rc = sc_record_load(&j, id);
-            if (!rc && j.rec) {
-                const char *type = jx_str(j.rec, "RecordType");
-                bool execute = !strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION");
-                sc_record_end(j.rec, "FAILED", "Internal failure", j.now);
-                if (j.pp) {
-                    const char *prior = jx_str(j.rec, "_PriorStatus");
-                    jx_set_str(j.pp, "Status",
-                               execute ? (prior && *prior ? prior : "AVAILABLE")
-                               : !strcmp(type, "PROVISION_PRODUCT") ? "ERROR"
-                                                                    : "TAINTED");
-                }
-                rc = sc_record_save(&j);
-            }
-            engine_done(r);
-        }
     }
+    cJSON_Delete(j.pp);
+    cJSON_Delete(j.rec);
+    return rc;
+}
+
+/* The record job is set aside: its step failed inside catalogd SC_ATTEMPTS times (the
+ * engine rolled each back and logged the error), stopped the process each time it ran,
+ * or could not start. The record ends FAILED "Internal failure: ..." with the reason, and
+ * the provisioned product as rjob_close says: a record never hangs. */
+static err_t sc_record_giveup(engine_run_t *r, const char *why)
+{
+    rjob_t j;
+    char id[128];
+    err_t rc;
+    if (!rjob_init(r, &j, id, sizeof(id), &rc)) return j.tx ? ERR_OK : rc;
+    rc = rjob_close(
+        &j, id,
+        arena_printf(r->arena, "Internal failure: the record's work %s and was set aside.", why));
     cJSON_Delete(j.pp);
     cJSON_Delete(j.rec);
     return rc;
@@ -494,5 +514,5 @@ static err_t sc_record_step(engine_run_t *r)
 
 void sc_register_jobs(app_t *app)
 {
-    engine_register(app->engine, SC_JOB, sc_record_step, 20);
+    engine_register(app->engine, SC_JOB, sc_record_step, SC_ATTEMPTS, sc_record_giveup);
 }

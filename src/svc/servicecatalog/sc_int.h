@@ -35,10 +35,16 @@ double sc_now(api_ctx_t *c);
  * lower-case alphanumerics, in the request arena. */
 const char *sc_new_id(api_ctx_t *c, const char *prefix);
 
-/* PageToken/PageSize (default 20): InvalidParametersException for a token not ours. */
-err_t sc_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit);
+/* Paging by key (res.h): p starts after PageToken, PageSize (default 20) a page, tokens
+ * bound to scope (NULL: the operation); InvalidParametersException for a token not ours. */
+err_t sc_page_in(api_ctx_t *c, res_page_t *p, const char *scope);
 /* NextPageToken when more remain. */
-void sc_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit);
+void sc_page_out(api_ctx_t *c, const res_page_t *p);
+/* A whole list call: one page (PageToken/PageSize) of the account's entities of kind in
+ * creation order that keep (NULL: all) accepts, each shown through view (NULL: as stored) in
+ * the array member of the output. */
+err_t sc_list_kind(api_ctx_t *c, const char *kind, res_keep_fn keep, void *ctx,
+                   cJSON *(*view)(const cJSON *), const char *member);
 
 /* Loads an entity of kind by id: *out (owned by the caller) is NULL when there is none
  * (or id is NULL); only store errors fail. */
@@ -102,7 +108,8 @@ const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p);
 cJSON *sc_tags_in(api_ctx_t *c, const char *member);
 
 /* ---- records (records.c) and their job */
-#define SC_JOB "sc.record"
+#define SC_JOB      "sc.record"
+#define SC_ATTEMPTS 3 /* of a record step failing inside catalogd, before the record is FAILED */
 
 /* Creates a record of type (PROVISION_PRODUCT, UPDATE_PROVISIONED_PRODUCT,
  * TERMINATE_PROVISIONED_PRODUCT, EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION) for pp in
@@ -122,12 +129,12 @@ cJSON *sc_record_view(const cJSON *rec);
 err_t sc_pp_find(api_ctx_t *c, const char *id, const char *name, cJSON **out);
 
 /* ---- service-action execution (execute.c), called by the record job */
-/* One step of an EXECUTE record's work (job_id: the record job, which the automation
- * wakes when it ends); returns with the record and provisioned product updated (status,
- * errors, outputs), *finished when the record is over, else *again_ms for the next
- * look. */
-err_t sc_execute_step(app_t *app, store_tx_t *tx, const char *job_id, arena_t *arena, cJSON *rec,
-                      cJSON *pp, int64_t *again_ms, bool *finished, errbuf_t *eb);
+/* One step of an EXECUTE record's work in env (the record job's transaction and
+ * after-commit flags; job_id: the record job, which the automation wakes when it ends);
+ * returns with the record and provisioned product updated (status, errors, outputs),
+ * *finished when the record is over, else *again_ms for the next look. */
+err_t sc_execute_step(const sc_env_t *env, const char *job_id, cJSON *rec, cJSON *pp,
+                      int64_t *again_ms, bool *finished, errbuf_t *eb);
 /* Finishes a record: status SUCCEEDED or FAILED, the error (added to RecordErrors and to
  * RecordOutputs as ErrorMessage) when failed. */
 void sc_record_end(cJSON *rec, const char *status, const char *error, double now);
@@ -140,10 +147,9 @@ void sc_record_output(cJSON *rec, const char *key, const char *value, const char
 /* The other side of every link of kind whose a (by_a) or b equals key, as strings
  * appended to out, oldest first. */
 err_t sc_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out);
-/* One page of sc_links: the ids at [offset, offset + limit) appended to out, *more when
- * links remain after it. */
-err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t offset,
-                   int64_t limit, cJSON *out, bool *more);
+/* One page p of sc_links appended to out. */
+err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, res_page_t *p,
+                   cJSON *out);
 /* Number of links of kind whose a (by_a) or b equals key. */
 err_t sc_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n);
 /* Does link (a, b) of kind exist? */

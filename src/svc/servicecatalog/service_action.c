@@ -173,17 +173,7 @@ err_t sc_delete_service_action(api_ctx_t *c)
 
 err_t sc_list_service_actions(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
-    cJSON *page = cJSON_CreateArray();
-    bool more = false;
-    res_query_t q = {c->app->cfg.account_id, SC_ACTION, NULL, offset, limit};
-    if (!rc) rc = res_list(c->tx, &q, page, &more, c->eb);
-    cJSON *list = cJSON_AddArrayToObject(c->out, "ServiceActionSummaries");
-    for (cJSON *a = page->child; a; a = a->next) cJSON_AddItemToArray(list, sa_summary(a));
-    cJSON_Delete(page);
-    if (!rc) sc_page_out(c, more, offset, limit);
-    return rc;
+    return sc_list_kind(c, SC_ACTION, NULL, NULL, sa_summary, "ServiceActionSummaries");
 }
 
 /* ---- associations */
@@ -344,16 +334,15 @@ err_t sc_list_service_actions_for_provisioning_artifact(api_ctx_t *c)
 {
     const char *product = api_in_str(c, "ProductId"),
                *artifact = api_in_str(c, "ProvisioningArtifactId");
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
     if (!rc) rc = sc_require(c, SC_PRODUCT, product, "Product");
     if (!rc) rc = sc_require(c, SC_ARTIFACT, artifact, "Provisioning artifact");
     if (rc) return rc;
     char key[256];
     snprintf(key, sizeof(key), "%s|%s", product, artifact);
     cJSON *ids = cJSON_CreateArray();
-    bool more = false;
-    rc = sc_link_page(c, SC_LINK_ACTION_ARTIFACT, false, key, offset, limit, ids, &more);
+    rc = sc_link_page(c, SC_LINK_ACTION_ARTIFACT, false, key, &p, ids);
     cJSON *list = cJSON_AddArrayToObject(c->out, "ServiceActionSummaries");
     for (cJSON *i = ids->child; !rc && i; i = i->next) {
         cJSON *a = NULL;
@@ -362,20 +351,19 @@ err_t sc_list_service_actions_for_provisioning_artifact(api_ctx_t *c)
         cJSON_Delete(a);
     }
     cJSON_Delete(ids);
-    if (!rc) sc_page_out(c, more, offset, limit);
+    if (!rc) sc_page_out(c, &p);
     return rc;
 }
 
 err_t sc_list_provisioning_artifacts_for_service_action(api_ctx_t *c)
 {
     const char *id = api_in_str(c, "ServiceActionId");
-    int64_t offset, limit;
-    err_t rc = sc_page_in(c, &offset, &limit);
+    res_page_t pg;
+    err_t rc = sc_page_in(c, &pg, NULL);
     if (!rc) rc = sc_require(c, SC_ACTION, id, "Service action");
     if (rc) return rc;
     cJSON *keys = cJSON_CreateArray();
-    bool more = false;
-    rc = sc_link_page(c, SC_LINK_ACTION_ARTIFACT, true, id, offset, limit, keys, &more);
+    rc = sc_link_page(c, SC_LINK_ACTION_ARTIFACT, true, id, &pg, keys);
     cJSON *list = cJSON_AddArrayToObject(c->out, "ProvisioningArtifactViews");
     for (cJSON *k = keys->child; !rc && k; k = k->next) {
         char product[128];
@@ -401,6 +389,6 @@ err_t sc_list_provisioning_artifacts_for_service_action(api_ctx_t *c)
         cJSON_Delete(pa);
     }
     cJSON_Delete(keys);
-    if (!rc) sc_page_out(c, more, offset, limit);
+    if (!rc) sc_page_out(c, &pg);
     return rc;
 }

@@ -44,7 +44,7 @@ static err_t call(ssm_run_t *r, const char *service, const char *op, cJSON *in, 
 {
     errbuf_t ceb = {{0}};
     err_t rc =
-        api_client_call_tx(r->app, r->tx, &r->post, r->arena, r->as, service, op, in, out, &ceb);
+        api_client_call_tx(r->app, r->tx, r->post, r->arena, r->as, service, op, in, out, &ceb);
     if (rc) {
         char text[sizeof(r->eb->msg)];
         api_client_error_text(rc, service, op, ceb.msg, text, sizeof(text));
@@ -78,7 +78,7 @@ static void transition_failure(ssm_run_t *r, const char *id, char *why, size_t c
     cJSON *in = cJSON_CreateObject(), *out = NULL, *ids = cJSON_AddArrayToObject(in, "InstanceIds");
     cJSON_AddItemToArray(ids, cJSON_CreateString(id));
     errbuf_t ignore = {{0}};
-    if (api_client_call_tx(r->app, r->tx, &r->post, r->arena, r->as, "ec2", "DescribeInstances", in,
+    if (api_client_call_tx(r->app, r->tx, r->post, r->arena, r->as, "ec2", "DescribeInstances", in,
                            &out, &ignore) == ERR_OK) {
         const cJSON *inst = cJSON_GetArrayItem(
             cJSON_GetObjectItemCaseSensitive(

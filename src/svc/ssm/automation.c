@@ -405,58 +405,54 @@ static err_t ssm_exec_match(api_ctx_t *c, const cJSON *e, bool *ok)
     return ERR_OK;
 }
 
+/* DescribeAutomationExecutions' filters, as a res_keep_fn. */
+static err_t ssm_exec_keep(void *ctx, const cJSON *e, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    return ssm_exec_match(ctx, e, keep);
+}
+
 err_t ssm_describe_automation_executions(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    err_t rc = ssm_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = ssm_page_in(c, &p);
     if (rc) return rc;
-    cJSON *all = cJSON_CreateArray();
-    bool more;
+    cJSON *page = cJSON_CreateArray();
     res_query_t q = {c->app->cfg.account_id, SSM_EXEC, NULL, 0, 0};
-    rc = res_list(c->tx, &q, all, &more, c->eb);
+    p.desc = true; /* newest first */
+    rc = res_list_page(c->tx, &q, &p, ssm_exec_keep, c, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "AutomationExecutionMetadataList");
-    int64_t seen = 0;
-    more = false;
-    for (cJSON *e = cJSON_GetArrayItem(all, cJSON_GetArraySize(all) - 1); !rc && e;
-         e = e == all->child ? NULL : e->prev) { /* newest first */
-        bool ok;
-        rc = ssm_exec_match(c, e, &ok);
-        if (rc || !ok) continue;
-        if (seen >= offset && seen < offset + limit) {
-            cJSON *m = cJSON_CreateObject();
-            static const char *const copy[] = {"AutomationExecutionId",
-                                               "DocumentName",
-                                               "DocumentVersion",
-                                               "AutomationExecutionStatus",
-                                               "ExecutionStartTime",
-                                               "ExecutionEndTime",
-                                               "ExecutedBy",
-                                               "Outputs",
-                                               "Mode",
-                                               "CurrentStepName",
-                                               "CurrentAction",
-                                               "FailureMessage",
-                                               "Targets",
-                                               "ResolvedTargets",
-                                               NULL};
-            jx_copy(m, e, copy);
-            cJSON_AddStringToObject(m, "LogFile", "");
-            cJSON_AddStringToObject(m, "AutomationType", "Local");
-            cJSON_AddItemToArray(list, m);
-        } else if (seen >= offset + limit) {
-            more = true;
-        }
-        seen++;
+    for (cJSON *e = page->child; !rc && e; e = e->next) {
+        cJSON *m = cJSON_CreateObject();
+        static const char *const copy[] = {"AutomationExecutionId",
+                                           "DocumentName",
+                                           "DocumentVersion",
+                                           "AutomationExecutionStatus",
+                                           "ExecutionStartTime",
+                                           "ExecutionEndTime",
+                                           "ExecutedBy",
+                                           "Outputs",
+                                           "Mode",
+                                           "CurrentStepName",
+                                           "CurrentAction",
+                                           "FailureMessage",
+                                           "Targets",
+                                           "ResolvedTargets",
+                                           NULL};
+        jx_copy(m, e, copy);
+        cJSON_AddStringToObject(m, "LogFile", "");
+        cJSON_AddStringToObject(m, "AutomationType", "Local");
+        cJSON_AddItemToArray(list, m);
     }
-    cJSON_Delete(all);
-    if (!rc) ssm_page_out(c, more, offset, limit);
+    cJSON_Delete(page);
+    if (!rc) ssm_page_out(c, &p);
     return rc;
 }
 
 err_t ssm_describe_automation_step_executions(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    err_t rc = ssm_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = ssm_page_in(c, &p);
     if (rc) return rc;
     cJSON *e = NULL;
     rc = ssm_exec_load(c->tx, c->app->cfg.account_id, api_in_str(c, "AutomationExecutionId"), &e,
@@ -468,9 +464,8 @@ err_t ssm_describe_automation_step_executions(api_ctx_t *c)
     const cJSON *filters = cJSON_GetObjectItemCaseSensitive(c->in, "Filters");
     bool reverse = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "ReverseOrder"));
     cJSON *list = cJSON_AddArrayToObject(c->out, "StepExecutions");
-    int64_t seen = 0;
-    bool more = false;
     int n = cJSON_GetArraySize(steps);
+    p.desc = reverse; /* the key is the step's position: steps are only ever appended */
     for (int i = 0; i < n; i++) {
         const cJSON *s = cJSON_GetArrayItem(steps, reverse ? n - 1 - i : i);
         bool ok = true;
@@ -488,14 +483,12 @@ err_t ssm_describe_automation_step_executions(api_ctx_t *c)
             ok = any;
         }
         if (!ok) continue;
-        if (seen >= offset && seen < offset + limit)
-            cJSON_AddItemToArray(list, cJSON_Duplicate(s, 1));
-        else if (seen >= offset + limit)
-            more = true;
-        seen++;
+        res_offer_t o = res_page_offer(&p, &(res_pkey_t){.n = reverse ? n - 1 - i : i});
+        if (o == RES_PAGE_TAKE) cJSON_AddItemToArray(list, cJSON_Duplicate(s, 1));
+        if (o == RES_PAGE_FULL) break;
     }
     cJSON_Delete(pub);
-    ssm_page_out(c, more, offset, limit);
+    ssm_page_out(c, &p);
     return ERR_OK;
 }
 

@@ -361,6 +361,7 @@ static err_t x_tick(xrun_t *x)
                      .tx = x->tx,
                      .arena = x->r->arena,
                      .eb = &aeb,
+                     .post = &x->r->post,
                      .as = &x->as,
                      .exec = x->e,
                      .step = step,
@@ -404,7 +405,6 @@ static err_t x_tick(xrun_t *x)
     }
     }
     cJSON_Delete(inputs);
-    if (run.post & API_POST_WAKE_ENGINE) engine_notify(x->app->engine);
     return ERR_OK;
 }
 
@@ -418,6 +418,7 @@ static err_t ssm_auto_step(engine_run_t *r)
     x.tx = engine_tx(r, &rc);
     if (!x.tx || !id) {
         cJSON_Delete(p);
+        if (x.tx) engine_fail(r);
         return x.tx ? err_fail(r->eb, ERR_INTERNAL, "malformed automation job") : rc;
     }
     rc = ssm_exec_load(x.tx, app->cfg.account_id, id, &x.e, r->eb);
@@ -445,8 +446,48 @@ static err_t ssm_auto_step(engine_run_t *r)
     return rc;
 }
 
+/* The execution's job is set aside (a step stopped the process each time it ran, or kept
+ * failing inside catalogd): the step it was on and the execution end Failed with the
+ * reason, and whoever follows the execution (a Service Catalog record) moves on. No
+ * onFailure applies: nothing more of the document runs. */
+static err_t ssm_auto_giveup(engine_run_t *r, const char *why)
+{
+    app_t *app = r->app;
+    int64_t now = clk_now_ms(&app->clock);
+    cJSON *p = cJSON_Parse(r->payload), *e = NULL;
+    const char *id = jx_str(p, "id");
+    err_t rc;
+    store_tx_t *tx = engine_tx(r, &rc);
+    if (tx && id) rc = ssm_exec_load(tx, app->cfg.account_id, id, &e, r->eb);
+    if (rc == ERR_SSM_EXECUTION_NOT_FOUND) rc = ERR_OK;
+    const char *job = e ? jx_str(e, "_Job") : NULL;
+    if (!rc && e && !ssm_status_terminal(jx_str(e, "AutomationExecutionStatus")) && job &&
+        !strcmp(job, r->job_id)) {
+        const cJSON *steps = cJSON_GetObjectItemCaseSensitive(e, "StepExecutions");
+        cJSON *step = cJSON_GetArrayItem(steps, cJSON_GetArraySize(steps) - 1);
+        char text[1600];
+        if (step && !ssm_status_terminal(jx_str(step, "StepStatus"))) {
+            snprintf(text, sizeof(text), "Step %s %s and was set aside.", jx_str(step, "StepName"),
+                     why);
+            jx_set_str(step, "StepStatus", "Failed");
+            jx_set_num(step, "ExecutionEndTime", (double)now / 1000.0);
+            jx_set_str(step, "FailureMessage", text);
+        } else {
+            snprintf(text, sizeof(text), "The execution %s and was set aside.", why);
+        }
+        jx_set_str(e, "AutomationExecutionStatus", "Failed");
+        jx_set_str(e, "FailureMessage", text);
+        jx_set_num(e, "ExecutionEndTime", (double)now / 1000.0);
+        cJSON_DeleteItemFromObjectCaseSensitive(e, "_Job");
+        rc = ssm_exec_save(tx, app->cfg.account_id, e, now, r->eb);
+    }
+    cJSON_Delete(e);
+    cJSON_Delete(p);
+    return rc;
+}
+
 void ssm_register_jobs(app_t *app)
 {
-    engine_register(app->engine, SSM_JOB, ssm_auto_step, 20);
+    engine_register(app->engine, SSM_JOB, ssm_auto_step, 20, ssm_auto_giveup);
     ssm_register_command_jobs(app);
 }

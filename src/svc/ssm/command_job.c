@@ -450,7 +450,44 @@ out:
     return rc;
 }
 
+/* The job failed for good inside catalogd: every invocation still live ends Failed with
+ * the reason in its plugin's StandardErrorContent, and the command with them. */
+static err_t cmd_giveup(engine_run_t *r, const char *why)
+{
+    app_t *app = r->app;
+    cJSON *p = cJSON_Parse(r->payload), *cmd = NULL, *invs = cJSON_CreateArray();
+    const char *id = jx_str(p, "id"), *acct = app->cfg.account_id;
+    crun_t x = {.r = r, .app = app, .now = clk_now_ms(&app->clock)};
+    bool more;
+    err_t rc;
+    store_tx_t *tx = engine_tx(r, &rc);
+    if (tx && id) rc = res_get(tx, &(res_key_t){acct, SSM_CMD, id}, &cmd, r->eb);
+    if (tx && !rc && cmd && !strcmp(jx_str(cmd, "_Job") ?: "", r->job_id))
+        rc = res_list(tx, &(res_query_t){acct, SSM_INV, id, 0, 0}, invs, &more, r->eb);
+    for (cJSON *v = invs->child; !rc && v; v = v->next) {
+        if (cmd_terminal(jx_str(v, "Status"))) continue;
+        cJSON *pl = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "_Plugins"),
+                                       (int)jx_int(v, "_Plugin", 0));
+        if (pl)
+            jx_set_str(pl, "_Stderr",
+                       arena_printf(r->arena, "The command's job %s and was set aside.", why));
+        inv_end(&x, v, "Failed", "Failed");
+        rc = res_update(tx,
+                        &(res_key_t){acct, SSM_INV,
+                                     arena_printf(r->arena, "%s:%s", id, jx_str(v, "InstanceId"))},
+                        NULL, x.now, v, NULL, r->eb);
+    }
+    if (!rc && cmd && cJSON_GetArraySize(invs)) {
+        cmd_aggregate(cmd, invs);
+        rc = res_update(tx, &(res_key_t){acct, SSM_CMD, id}, NULL, x.now, cmd, NULL, r->eb);
+    }
+    cJSON_Delete(invs);
+    cJSON_Delete(cmd);
+    cJSON_Delete(p);
+    return rc;
+}
+
 void ssm_register_command_jobs(app_t *app)
 {
-    engine_register(app->engine, SSM_CMD_JOB, cmd_step, 10);
+    engine_register(app->engine, SSM_CMD_JOB, cmd_step, 10, cmd_giveup);
 }

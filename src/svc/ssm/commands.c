@@ -394,36 +394,46 @@ static err_t cmd_filtered(api_ctx_t *c, const cJSON *rec, bool *ok)
     return ERR_OK;
 }
 
-/* Appends the records of query q that pass the filters, paged, to list; NextToken set. */
-static err_t cmd_page(api_ctx_t *c, const res_query_t *q, const char *instance, bool details,
-                      cJSON *list)
+typedef struct cmd_keep_ctx {
+    api_ctx_t *c;
+    const char *instance; /* only records about it, or NULL */
+} cmd_keep_ctx_t;
+
+/* res_keep_fn: a command or invocation about the instance asked for, passing the filters. */
+static err_t cmd_keep(void *ctx, const cJSON *r, const res_pkey_t *k, bool *keep)
 {
-    int64_t offset, limit, seen = 0;
-    err_t rc = ssm_page_in(c, &offset, &limit);
-    cJSON *all = cJSON_CreateArray();
-    bool more = false;
-    if (!rc) rc = res_list(c->tx, q, all, &more, c->eb);
-    more = false;
-    for (cJSON *r = all->child; !rc && r; r = r->next) {
-        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(r, "InstanceIds");
-        bool ok =
-            !instance || (jx_str(r, "InstanceId") && !strcmp(jx_str(r, "InstanceId"), instance));
-        for (const cJSON *i = ids ? ids->child : NULL; instance && !ok && i; i = i->next)
-            ok = !strcmp(i->valuestring, instance);
-        if (ok) rc = cmd_filtered(c, r, &ok);
-        if (rc || !ok) continue;
-        if (seen >= offset + limit) {
-            more = true;
-            break;
-        }
-        if (seen++ < offset) continue;
+    (void)k;
+    cmd_keep_ctx_t *x = ctx;
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(r, "InstanceIds");
+    *keep =
+        !x->instance || (jx_str(r, "InstanceId") && !strcmp(jx_str(r, "InstanceId"), x->instance));
+    for (const cJSON *i = ids ? ids->child : NULL; x->instance && !*keep && i; i = i->next)
+        *keep = !strcmp(i->valuestring, x->instance);
+    return *keep ? cmd_filtered(x->c, r, keep) : ERR_OK;
+}
+
+/* One page of query q's records that pass the filters (newest first when desc) onto list,
+ * as the API shows them (invocations with their CommandPlugins when details); NextToken
+ * set. */
+static err_t cmd_page(api_ctx_t *c, const res_query_t *q, bool desc, const char *instance,
+                      bool details, cJSON *list)
+{
+    res_page_t p;
+    err_t rc = ssm_page_in(c, &p);
+    if (rc) return rc;
+    p.desc = desc;
+    cJSON *page = cJSON_CreateArray();
+    cmd_keep_ctx_t x = {c, instance};
+    rc = res_list_page(c->tx, q, &p, cmd_keep, &x, page, c->eb);
+    for (cJSON *r = page->child; !rc && r; r = r->next) {
         cJSON *o = cmd_public(r);
         if (!strcmp(q->kind, SSM_INV)) {
             cJSON *ps = cJSON_AddArrayToObject(o, "CommandPlugins");
             const cJSON *pl = cJSON_GetObjectItemCaseSensitive(r, "_Plugins");
-            for (const cJSON *p = details && pl ? pl->child : NULL; p; p = p->next) {
-                cJSON *e = cmd_public(p);
-                cJSON_AddStringToObject(e, "Output", jx_str(p, "_Output") ?: "");
+            for (const cJSON *pi = details && pl ? pl->child : NULL; pi; pi = pi->next) {
+                cJSON *e = cmd_public(pi);
+                if (!cJSON_GetObjectItemCaseSensitive(e, "Output"))
+                    cJSON_AddStringToObject(e, "Output", "");
                 cJSON_AddStringToObject(e, "StandardOutputUrl", "");
                 cJSON_AddStringToObject(e, "StandardErrorUrl", "");
                 cJSON_AddItemToArray(ps, e);
@@ -431,8 +441,8 @@ static err_t cmd_page(api_ctx_t *c, const res_query_t *q, const char *instance, 
         }
         cJSON_AddItemToArray(list, o);
     }
-    cJSON_Delete(all);
-    if (!rc) ssm_page_out(c, more, offset, limit);
+    cJSON_Delete(page);
+    if (!rc) ssm_page_out(c, &p);
     return rc;
 }
 
@@ -450,7 +460,7 @@ err_t ssm_list_commands(api_ctx_t *c)
         return rc;
     }
     res_query_t q = {c->app->cfg.account_id, SSM_CMD, NULL, 0, 0};
-    return cmd_page(c, &q, api_in_str(c, "InstanceId"), false, list);
+    return cmd_page(c, &q, true, api_in_str(c, "InstanceId"), false, list);
 }
 
 err_t ssm_list_command_invocations(api_ctx_t *c)
@@ -462,7 +472,7 @@ err_t ssm_list_command_invocations(api_ctx_t *c)
     if (rc) return rc;
     cJSON *list = cJSON_AddArrayToObject(c->out, "CommandInvocations");
     res_query_t q = {c->app->cfg.account_id, SSM_INV, id, 0, 0};
-    return cmd_page(c, &q, api_in_str(c, "InstanceId"), jx_true(c->in, "Details"), list);
+    return cmd_page(c, &q, false, api_in_str(c, "InstanceId"), jx_true(c->in, "Details"), list);
 }
 
 /* ISO 8601 text of a millisecond time ("" for none), as GetCommandInvocation shows it. */

@@ -527,76 +527,91 @@ static err_t ssm_doc_match(api_ctx_t *c, const cJSON *d, bool aws, bool *ok)
     return ERR_OK;
 }
 
-err_t ssm_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit)
+err_t ssm_page_in(api_ctx_t *c, res_page_t *p)
 {
-    const char *tok = api_in_str(c, "NextToken");
-    *offset = 0;
-    *limit = api_in_int(c, "MaxResults", 50);
-    if (tok && *tok && !res_page_offset(tok, offset))
+    if (!res_page_begin(p, c->op->action, api_in_int(c, "MaxResults", 50), false,
+                        api_in_str(c, "NextToken")))
         return err_fail(c->eb, ERR_SSM_INVALID_NEXT_TOKEN, "The specified token isn't valid.");
     return ERR_OK;
 }
 
-void ssm_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit)
+void ssm_page_out(api_ctx_t *c, const res_page_t *p)
 {
-    res_page_out(c->out, "NextToken", more, offset + limit);
+    res_page_out(p, c->out, "NextToken");
+}
+
+/* The DocumentIdentifier of document d (a stored body) in *ident (NULL when it vanished). */
+static err_t ssm_doc_ident(api_ctx_t *c, const cJSON *d, cJSON **ident, bool *aws)
+{
+    cJSON *dd = NULL, *ver = NULL;
+    *ident = NULL;
+    err_t rc = ssm_doc_load(c->tx, c->app->cfg.account_id, jx_str(d, "Name"), NULL, NULL, &dd, &ver,
+                            aws, c->eb);
+    if (!rc) *ident = ssm_identifier(dd, ver, *aws ? "Amazon" : c->app->cfg.account_id);
+    cJSON_Delete(dd);
+    cJSON_Delete(ver);
+    return rc;
+}
+
+/* ListDocuments' filters, on a stored document body. */
+static err_t ssm_doc_keep(void *ctx, const cJSON *d, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    api_ctx_t *c = ctx;
+    cJSON *ident = NULL;
+    bool aws = false;
+    err_t rc = ssm_doc_ident(c, d, &ident, &aws);
+    *keep = false;
+    if (!rc) rc = ssm_doc_match(c, ident, aws, keep);
+    cJSON_Delete(ident);
+    return rc;
 }
 
 err_t ssm_list_documents(api_ctx_t *c)
 {
-    int64_t offset, limit;
-    err_t rc = ssm_page_in(c, &offset, &limit);
+    res_page_t p;
+    err_t rc = ssm_page_in(c, &p);
     if (rc) return rc;
-    cJSON *list = cJSON_AddArrayToObject(c->out, "DocumentIdentifiers");
-    int64_t seen = 0;
-    bool more = false;
-    /* the account's documents, then AWS's */
-    const char *owners[2] = {c->app->cfg.account_id, SSM_AWS};
-    for (int o = 0; o < 2 && !rc; o++) {
-        cJSON *docs = cJSON_CreateArray();
-        bool m;
-        res_query_t q = {owners[o], SSM_DOC, NULL, 0, 0};
-        rc = res_list(c->tx, &q, docs, &m, c->eb);
-        for (cJSON *d = docs->child; !rc && d; d = d->next) {
-            cJSON *dd = NULL, *ver = NULL;
-            bool aws;
-            rc = ssm_doc_load(c->tx, c->app->cfg.account_id, jx_str(d, "Name"), NULL, NULL, &dd,
-                              &ver, &aws, c->eb);
-            if (rc) break;
-            cJSON *ident = ssm_identifier(dd, ver, aws ? "Amazon" : c->app->cfg.account_id);
-            bool ok = false;
-            rc = ssm_doc_match(c, ident, aws, &ok);
-            if (!rc && ok) {
-                if (seen >= offset && seen < offset + limit) {
-                    cJSON_AddItemToArray(list, ident);
-                    ident = NULL;
-                } else if (seen >= offset + limit) {
-                    more = true;
-                }
-                seen++;
-            }
-            cJSON_Delete(ident);
-            cJSON_Delete(dd);
-            cJSON_Delete(ver);
-        }
-        cJSON_Delete(docs);
+    cJSON *docs = cJSON_CreateArray();
+    /* the account's documents, then AWS's: two segments of one key order */
+    res_query_t q = {c->app->cfg.account_id, SSM_DOC, NULL, 0, 0};
+    p.segment = "1account";
+    rc = res_list_page(c->tx, &q, &p, ssm_doc_keep, c, docs, c->eb);
+    if (!rc && !p.more) {
+        q.account = SSM_AWS;
+        p.segment = "2aws";
+        rc = res_list_page(c->tx, &q, &p, ssm_doc_keep, c, docs, c->eb);
     }
-    if (!rc) ssm_page_out(c, more, offset, limit);
+    cJSON *list = cJSON_AddArrayToObject(c->out, "DocumentIdentifiers");
+    for (cJSON *d = docs->child; !rc && d; d = d->next) {
+        cJSON *ident = NULL;
+        bool aws;
+        rc = ssm_doc_ident(c, d, &ident, &aws);
+        if (ident) cJSON_AddItemToArray(list, ident);
+    }
+    cJSON_Delete(docs);
+    if (!rc) ssm_page_out(c, &p);
     return rc;
 }
 
 err_t ssm_list_document_versions(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "Name");
-    cJSON *doc = NULL, *ver = NULL, *vs = NULL;
+    cJSON *doc = NULL, *ver = NULL, *vs = cJSON_CreateArray();
     bool aws;
-    err_t rc =
-        ssm_doc_load(c->tx, c->app->cfg.account_id, name, NULL, NULL, &doc, &ver, &aws, c->eb);
-    if (!rc) rc = ssm_versions(c, aws ? SSM_AWS : c->app->cfg.account_id, jx_str(doc, "Name"), &vs);
+    res_page_t p;
+    err_t rc = ssm_page_in(c, &p);
+    if (!rc)
+        rc = ssm_doc_load(c->tx, c->app->cfg.account_id, name, NULL, NULL, &doc, &ver, &aws, c->eb);
+    if (!rc) { /* newest first */
+        res_query_t q = {aws ? SSM_AWS : c->app->cfg.account_id, SSM_DOCVER, jx_str(doc, "Name"), 0,
+                         0};
+        p.desc = true;
+        rc = res_list_page(c->tx, &q, &p, NULL, NULL, vs, c->eb);
+    }
     if (!rc) {
         cJSON *list = cJSON_AddArrayToObject(c->out, "DocumentVersions");
-        for (cJSON *v = cJSON_GetArrayItem(vs, cJSON_GetArraySize(vs) - 1); v;
-             v = v == vs->child ? NULL : v->prev) {
+        for (cJSON *v = vs->child; v; v = v->next) {
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "Name", jx_str(doc, "Name"));
             if (jx_str(doc, "DisplayName"))
@@ -614,6 +629,7 @@ err_t ssm_list_document_versions(api_ctx_t *c)
             cJSON_AddStringToObject(e, "Status", "Active");
             cJSON_AddItemToArray(list, e);
         }
+        ssm_page_out(c, &p);
     }
     cJSON_Delete(vs);
     cJSON_Delete(doc);

@@ -18,11 +18,12 @@
 #define SSM_AWS       "aws"
 #define SSM_MAX_BYTES (64 * 1024)
 
-/* Paging of the list calls: the offset a NextToken names (none or "" is the start) and
- * MaxResults (default 50); InvalidNextToken for a token not ours. */
-err_t ssm_page_in(api_ctx_t *c, int64_t *offset, int64_t *limit);
-/* NextToken for the page after [offset, offset + limit) when more remain. */
-void ssm_page_out(api_ctx_t *c, bool more, int64_t offset, int64_t limit);
+/* Paging of the list calls by key (res.h): p starts after the NextToken (none or "" is the
+ * start), MaxResults (default 50) a page; InvalidNextToken for a token this operation did
+ * not issue. */
+err_t ssm_page_in(api_ctx_t *c, res_page_t *p);
+/* NextToken when more remain. */
+void ssm_page_out(api_ctx_t *c, const res_page_t *p);
 
 /* A document and one of its versions: `version` may be NULL/"$DEFAULT", "$LATEST" or a
  * number, or version_name selects by VersionName. Looks in the account, then among the
@@ -85,7 +86,7 @@ typedef struct ssm_run {
     store_tx_t *tx;
     arena_t *arena;
     errbuf_t *eb;
-    unsigned post;
+    unsigned *post;             /* the job step's after-commit flags (engine_run_t.post) */
     const auth_principal_t *as; /* who the step acts as */
     cJSON *exec;                /* the execution */
     cJSON *step;                /* its StepExecution (with "_" state members) */
