@@ -5,11 +5,19 @@ statuses. The daemon of this module has no node transport, so every instance is 
 unmanaged node: its invocations end Undeliverable, as AWS reports a node without an agent."""
 
 import json
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import urllib.request
 
 import pytest
 import yaml
 
-from conftest import ACCOUNT, REGION, Daemon
+from conftest import ACCOUNT, BIN, REGION, Daemon
 from helpers import allow, cli_error, fails, new_user, policy, serve, wait_for
 
 
@@ -253,3 +261,259 @@ def test_aws_cli_send_and_get(d, ec2):
     assert g["StatusDetails"] == "Undeliverable"
     code, _ = cli_error(d.aws("ssm", "get-command-invocation", "--command-id", cid, "--instance-id", "i-0000000000000000a"))
     assert code == "InvocationDoesNotExist"
+
+
+# ---------------------------------------------------------------- managed nodes (local transport)
+
+NODE_USER = "catalogd-node"
+
+
+def node_user():
+    """The user local commands run as: catalogd-node (created when missing) under root,
+    else the current user."""
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    try:
+        pwd.getpwnam(NODE_USER)
+    except KeyError:
+        subprocess.run(["useradd", "-m", "-s", "/bin/sh", NODE_USER], check=True)
+    return NODE_USER
+
+
+def node_args():
+    return ["--node-transport", "local", "--node-user", node_user()]
+
+
+@pytest.fixture(scope="module")
+def nd():
+    yield from serve(Daemon(args=node_args(), env={"CATALOGD_TEST_CLOCK": "1"}))
+
+
+@pytest.fixture(scope="module")
+def nssm(nd):
+    return nd.client("ssm")
+
+
+@pytest.fixture(scope="module")
+def nec2(nd):
+    return nd.client("ec2")
+
+
+@pytest.fixture
+def shared_dir():
+    """A directory the node user can write to."""
+    path = tempfile.mkdtemp(prefix="catalogd-runcmd-")
+    os.chmod(path, 0o777)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def send(ssm, iids, commands, **kw):
+    """SendCommand of AWS-RunShellScript running commands (or of kw's doc, commands None)."""
+    params = {"commands": list(commands)} if commands is not None else {}
+    params.update(kw.pop("params", {}))
+    r = ssm.send_command(DocumentName=kw.pop("doc", "AWS-RunShellScript"), InstanceIds=list(iids),
+                         Parameters=params, **kw)
+    return r["Command"]["CommandId"]
+
+
+def invocation(ssm, cid, iid, timeout=30):
+    wait_for(lambda: ssm.get_command_invocation(CommandId=cid, InstanceId=iid)["Status"]
+             not in ("Pending", "InProgress", "Delayed", "Cancelling"), timeout=timeout,
+             what="invocation %s on %s to end" % (cid, iid))
+    return ssm.get_command_invocation(CommandId=cid, InstanceId=iid)
+
+
+def test_echo_succeeds_with_its_output(nssm, nec2):
+    iid = run_instance(nec2)
+    cid = send(nssm, [iid], ["echo hello", "echo oops >&2"])
+    inv = invocation(nssm, cid, iid)
+    assert (inv["Status"], inv["StatusDetails"], inv["ResponseCode"]) == ("Success", "Success", 0)
+    assert inv["StandardOutputContent"] == "hello\n" and inv["StandardErrorContent"] == "oops\n"
+    assert inv["PluginName"] == "aws:runShellScript"
+    assert inv["ExecutionStartDateTime"] and inv["ExecutionEndDateTime"]
+    assert re.fullmatch(r"PT\d+\.\d{3}S", inv["ExecutionElapsedTime"])
+    cmd = command_of(nssm, cid)
+    assert (cmd["Status"], cmd["CompletedCount"], cmd["ErrorCount"]) == ("Success", 1, 0)
+    li = nssm.list_command_invocations(CommandId=cid, Details=True)["CommandInvocations"][0]
+    plugin = li["CommandPlugins"][0]
+    assert (plugin["Status"], plugin["ResponseCode"]) == ("Success", 0)
+    assert plugin["Output"] == "hello\n\n----------ERROR-------\noops\n"
+
+
+def test_exit_code_fails_the_invocation(nssm, nec2):
+    iid = run_instance(nec2)
+    cid = send(nssm, [iid], ["echo before", "exit 3", "echo after"])
+    inv = invocation(nssm, cid, iid)
+    assert (inv["Status"], inv["StatusDetails"], inv["ResponseCode"]) == ("Failed", "Failed", 3)
+    assert inv["StandardOutputContent"] == "before\n"
+    cmd = finished(nssm, cid)
+    assert (cmd["Status"], cmd["StatusDetails"], cmd["ErrorCount"]) == ("Failed", "Failed", 1)
+
+
+def test_execution_timeout_times_out(nssm, nec2):
+    iid = run_instance(nec2)
+    t0 = time.time()
+    cid = send(nssm, [iid], ["echo started", "sleep 60"], params={"executionTimeout": ["2"]})
+    inv = invocation(nssm, cid, iid, timeout=40)
+    assert (inv["Status"], inv["StatusDetails"]) == ("TimedOut", "ExecutionTimedOut")
+    assert time.time() - t0 < 30
+    assert inv["StandardOutputContent"] == "started\n"
+    assert finished(nssm, cid)["Status"] == "Failed"
+
+
+def test_big_output_is_truncated_as_aws_does_and_readable_whole(nd, nssm, nec2):
+    iid = run_instance(nec2)
+    cid = send(nssm, [iid], ["yes 0123456789abcdefghi | head -c 102400"])
+    inv = invocation(nssm, cid, iid)
+    assert inv["Status"] == "Success"
+    line = "0123456789abcdefghi\n"
+    whole = (line * (102400 // len(line) + 1))[:102400]
+    assert inv["StandardOutputContent"] == whole[:24000]
+    li = nssm.list_command_invocations(CommandId=cid, Details=True)["CommandInvocations"][0]
+    assert li["CommandPlugins"][0]["Output"] == whole[:2500]
+    p = subprocess.run([BIN, "command-output", cid, iid, "--data-dir", nd.data_dir], capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == whole.encode()
+    p = subprocess.run([BIN, "command-output", cid, iid, "--stderr", "--data-dir", nd.data_dir],
+                       capture_output=True, timeout=30)
+    assert (p.returncode, p.stdout) == (0, b"")
+    p = subprocess.run([BIN, "command-output", cid, "../etc", "--data-dir", nd.data_dir], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 2
+
+
+def test_binary_output(nd, nssm, nec2):
+    iid = run_instance(nec2)
+    cid = send(nssm, [iid], [r"printf 'ok\000\377\376end\n'"])
+    inv = invocation(nssm, cid, iid)
+    assert inv["Status"] == "Success"
+    assert inv["StandardOutputContent"] == "ok\ufffd\ufffdend\n"
+    p = subprocess.run([BIN, "command-output", cid, iid, "--data-dir", nd.data_dir], capture_output=True, timeout=30)
+    assert p.stdout == b"ok\x00\xff\xfeend\n"
+
+
+def test_cancel_kills_a_running_command(nssm, nec2):
+    iid = run_instance(nec2)
+    token = "%d" % (900000 + os.getpid() % 90000)
+    cid = send(nssm, [iid], ["echo started", "sleep " + token, "echo never"])
+    wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep " + token], capture_output=True).returncode == 0,
+             what="the command to run")
+    assert nssm.cancel_command(CommandId=cid)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    inv = invocation(nssm, cid, iid)
+    assert (inv["Status"], inv["StatusDetails"]) == ("Cancelled", "Cancelled")
+    assert "never" not in inv["StandardOutputContent"]
+    wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep " + token], capture_output=True).returncode != 0,
+             what="the command's process to be killed")
+    assert finished(nssm, cid)["Status"] == "Cancelled"
+
+
+def test_max_errors_stops_the_fan_out(nssm, nec2):
+    iids = [run_instance(nec2) for _ in range(4)]
+    cid = send(nssm, iids, ["exit 1"], MaxConcurrency="1", MaxErrors="0")
+    cmd = finished(nssm, cid)
+    assert (cmd["Status"], cmd["StatusDetails"]) == ("Failed", "Failed")
+    assert (cmd["TargetCount"], cmd["CompletedCount"], cmd["ErrorCount"]) == (4, 4, 1)
+    details = [nssm.get_command_invocation(CommandId=cid, InstanceId=i)["StatusDetails"] for i in iids]
+    assert details == ["Failed", "Terminated", "Terminated", "Terminated"]
+
+
+def test_max_errors_as_a_percentage_lets_some_fail(nssm, nec2):
+    iids = [run_instance(nec2) for _ in range(4)]
+    cid = send(nssm, iids, ["exit 2"], MaxConcurrency="100%", MaxErrors="100%")
+    cmd = finished(nssm, cid)
+    assert (cmd["Status"], cmd["ErrorCount"], cmd["CompletedCount"]) == ("Failed", 4, 4)
+    assert cmd["StatusDetails"] == "Incomplete"
+
+
+def test_max_concurrency_is_respected(nssm, nec2, shared_dir):
+    iids = [run_instance(nec2) for _ in range(3)]
+    log = os.path.join(shared_dir, "log")
+    cid = send(nssm, iids, ["echo start >> %s" % log, "sleep 1", "echo end >> %s" % log], MaxConcurrency="1")
+    assert finished(nssm, cid)["Status"] == "Success"
+    with open(log) as f:
+        assert f.read().split() == ["start", "end"] * 3
+
+
+def test_delivery_timeout(nd, nssm, nec2):
+    first, second = run_instance(nec2), run_instance(nec2)
+    cid = send(nssm, [first, second], ["sleep 4"], MaxConcurrency="1", TimeoutSeconds=30)
+    wait_for(lambda: nssm.get_command_invocation(CommandId=cid, InstanceId=first)["Status"] == "InProgress",
+             what="the first invocation to start")
+    req = urllib.request.Request(nd.endpoint + "/_catalogd/test/clock?advance_ms=31000", method="POST")
+    urllib.request.urlopen(req, timeout=10).read()
+    late = invocation(nssm, cid, second)
+    assert (late["Status"], late["StatusDetails"]) == ("TimedOut", "DeliveryTimedOut")
+    assert invocation(nssm, cid, first)["Status"] == "Success"
+    cmd = finished(nssm, cid)
+    assert (cmd["DeliveryTimedOutCount"], cmd["ErrorCount"]) == (1, 0)
+    assert (cmd["Status"], cmd["StatusDetails"]) == ("TimedOut", "DeliveryTimedOut")
+
+
+def test_shell_metacharacters_reach_the_script_as_written(nssm, nec2, shared_dir):
+    iid = run_instance(nec2)
+    keep = os.path.join(shared_dir, "keep")
+    open(keep, "w").close()
+    os.chmod(keep, 0o666)
+    line = "x; rm -rf %s $(rm -f %s) `rm -f %s` \"q\" 'q' \\ && exit 9 | {{ not-a-var }}" % (shared_dir, keep, keep)
+    cid = send(nssm, [iid], ["cat <<'EOF'", line, "EOF"])
+    inv = invocation(nssm, cid, iid)
+    assert inv["Status"] == "Success" and inv["StandardOutputContent"] == line + "\n"
+    assert os.path.exists(keep)
+    # a document parameter is substituted as the document says, then left alone
+    doc = shell_doc(["cat <<'EOF'", "{{ text }}", "EOF"], parameters={"text": {"type": "String"}})
+    nssm.create_document(Name="meta-cmd", Content=json.dumps(doc))
+    value = "a; rm -rf %s $(rm -f %s)" % (shared_dir, keep)
+    cid = send(nssm, [iid], None, doc="meta-cmd", params={"text": [value]})
+    inv = invocation(nssm, cid, iid)
+    assert inv["StandardOutputContent"] == value + "\n" and os.path.exists(keep)
+
+
+def test_powershell_is_refused_on_a_linux_node_and_preconditions_skip(nssm, nec2):
+    iid = run_instance(nec2)
+    doc = shell_doc(mainSteps=[
+        {"action": "aws:runPowerShellScript", "name": "windowsOnly", "precondition": {"StringEquals": ["platformType", "Windows"]},
+         "inputs": {"runCommand": ["Write-Output hi"]}},
+        {"action": "aws:runShellScript", "name": "linux", "inputs": {"runCommand": ["echo linux"]}}])
+    nssm.create_document(Name="mixed-cmd", Content=json.dumps(doc))
+    cid = nssm.send_command(DocumentName="mixed-cmd", InstanceIds=[iid])["Command"]["CommandId"]
+    finished(nssm, cid)
+    skipped = nssm.get_command_invocation(CommandId=cid, InstanceId=iid, PluginName="windowsOnly")
+    assert skipped["Status"] == "Success" and "skipped due to unsatisfied preconditions" in skipped["StandardOutputContent"]
+    ran = nssm.get_command_invocation(CommandId=cid, InstanceId=iid, PluginName="linux")
+    assert (ran["Status"], ran["StandardOutputContent"]) == ("Success", "linux\n")
+    nssm.create_document(Name="ps-cmd", Content=json.dumps(shell_doc(mainSteps=[
+        {"action": "aws:runPowerShellScript", "name": "ps", "inputs": {"runCommand": ["Write-Output hi"]}}])))
+    cid = nssm.send_command(DocumentName="ps-cmd", InstanceIds=[iid])["Command"]["CommandId"]
+    inv = invocation(nssm, cid, iid)
+    assert (inv["Status"], inv["ResponseCode"]) == ("Failed", 1)
+    assert "aws:runPowerShellScript is not supported" in inv["StandardErrorContent"]
+
+
+def test_a_stopped_instance_is_undeliverable(nssm, nec2):
+    iid = run_instance(nec2)
+    wait_for(lambda: nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+             == "running", what="the instance to run")
+    nec2.stop_instances(InstanceIds=[iid])
+    wait_for(lambda: nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+             == "stopped", what="the instance to stop")
+    cid = send(nssm, [iid], ["echo hi"])
+    inv = invocation(nssm, cid, iid)
+    assert (inv["Status"], inv["StatusDetails"]) == ("Failed", "Undeliverable")
+
+
+def test_kill9_during_a_command_runs_it_once(fresh_daemon, shared_dir):
+    d = fresh_daemon(args=node_args() + ["--lease-ms", "1500"])
+    ssm, ec2 = d.client("ssm"), d.client("ec2")
+    iid = run_instance(ec2)
+    log = os.path.join(shared_dir, "runs")
+    cid = send(ssm, [iid], ["echo start >> %s" % log, "sleep 3", "echo end >> %s" % log, "echo done"])
+    wait_for(lambda: os.path.exists(log), what="the command to start")
+    d.kill9()
+    d2 = fresh_daemon(data_dir=d.data_dir, args=node_args() + ["--lease-ms", "1500"])
+    ssm = d2.client("ssm")
+    inv = invocation(ssm, cid, iid, timeout=60)
+    assert (inv["Status"], inv["StandardOutputContent"]) == ("Success", "done\n")
+    time.sleep(1)
+    with open(log) as f:
+        assert f.read().split() == ["start", "end"]
