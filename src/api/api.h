@@ -63,7 +63,8 @@ struct api_ctx {
     app_t *app;
     const api_op_t *op;
     const auth_principal_t *caller;
-    const cJSON *in; /* validated input: never NULL (an empty object when there is none) */
+    const cJSON *in; /* conformed, validated input: never NULL (an empty object when there is
+                        none); every value has its model type */
     cJSON *out;      /* the handler adds output members here (an object) */
     store_tx_t *tx;  /* the request's transaction */
     arena_t *arena;  /* per-request memory */
@@ -85,7 +86,8 @@ enum api_post {
 typedef struct api_call {
     const api_op_t *op;
     const auth_principal_t *caller; /* authenticated principal */
-    cJSON *input;                   /* decoded input (validated here; owned by the caller) */
+    cJSON *input; /* decoded or built input (NULL: none); borrowed: api_invoke conforms and
+                     validates its own copy */
     const char *request_id;
     const char *source_ip;
     store_tx_t *tx; /* enclosing transaction of an in-process caller, or NULL for a new one */
@@ -94,9 +96,13 @@ typedef struct api_call {
                                        NULL: api_invoke reads one itself (api_prefetch) */
 } api_call_t;
 
-/* Validates, authorizes and runs call->op. On ERR_OK *out owns the output tree. On
- * failure eb holds the message and nothing the handler wrote is kept (its own
- * transaction is rolled back; inside an enclosing one the caller decides). */
+/* Conforms, validates, authorizes and runs call->op, for wire and in-process calls alike.
+ * The input is copied and conformed to the operation's input shape (proto_conform): a value
+ * of the wrong type anywhere in it fails the call with the service protocol's error
+ * (awsJson: SerializationException; query, ec2: the validation error), so a handler only
+ * ever sees values of their model types. On ERR_OK *out owns the output tree. On failure
+ * eb holds the message and nothing the handler wrote is kept (its own transaction is
+ * rolled back; inside an enclosing one the caller decides). */
 err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out, errbuf_t *eb);
 
 /* Runs API_POST_* work after a commit. */

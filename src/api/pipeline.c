@@ -4,6 +4,7 @@
 
 #include "proto/proto.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int op_cmp(const model_service_t *svc, span_t name, const api_op_t *row)
@@ -37,13 +38,19 @@ void api_post_commit(app_t *app, unsigned post)
     if (post & API_POST_WAKE_ENGINE) engine_notify(app->engine);
 }
 
-err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out, errbuf_t *eb)
+err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **out, errbuf_t *eb)
 {
+    /* The type gate: the callee works on its own conformed copy of the input, so that an
+     * in-process caller's tree (built by a runbook, say) is held to the model exactly as a
+     * decoded request is, and a handler never sees a value of the wrong type. */
+    api_call_t conformed = *given;
+    const api_call_t *call = &conformed;
     const api_op_t *op = call->op;
-    cJSON *empty = NULL;
-    const cJSON *in = call->input;
-    if (!in) in = empty = cJSON_CreateObject();
-    err_t rc = proto_validate(op->svc, op->input, in, eb);
+    cJSON *in = given->input ? cJSON_Duplicate(given->input, true) : cJSON_CreateObject();
+    if (!in) abort(); /* the house OOM policy */
+    conformed.input = in;
+    err_t rc = proto_conform(op->svc, op->input, in, eb);
+    if (!rc) rc = proto_validate(op->svc, op->input, in, eb);
     store_tx_t *tx = call->tx;
     bool own = tx == NULL;
     api_prefetch_t pf = {0}; /* a template URL, read before the transaction begins */
@@ -81,7 +88,7 @@ err_t api_invoke(app_t *app, const api_call_t *call, arena_t *arena, cJSON **out
         else
             store_rollback_to(tx);
     }
-    cJSON_Delete(empty);
+    cJSON_Delete(in);
     if (rc) {
         cJSON_Delete(ctx.out);
         return rc;

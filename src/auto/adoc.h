@@ -116,6 +116,14 @@ typedef struct adoc_step {
 } adoc_step_t;
 
 const adoc_step_t *adoc_step(const adoc_t *d, size_t i);
+/* The typed gate before a step runs: its inputs as interpolated (in) against what its
+ * action takes: each input of its kind (String a string, Boolean true/false, Integer an
+ * integer, StringList a string or a list of strings), required ones present,
+ * aws:changeInstanceState's DesiredState running|stopped|terminated, a PropertySelector
+ * that compiles. Inputs an action passes on (executeAwsApi's API parameters) are typed by
+ * api_invoke. ADOC_E_CONTENT with SSM's words, e.g. "Failed to resolve input: DesiredState
+ * to type String. DesiredState is resolved to a type Integer." */
+adoc_error_t adoc_step_inputs_check(const adoc_step_t *s, const cJSON *in, errbuf_t *eb);
 /* Index of the step called name, or -1. */
 int adoc_step_index(const adoc_t *d, const char *name);
 /* The document's declared outputs (["Step.Output", ...]) or NULL. */

@@ -371,6 +371,67 @@ static adoc_error_t check_inputs(const adoc_t *d, const adoc_step_t *s, errbuf_t
     return ADOC_OK;
 }
 
+/* The SSM type name of a resolved value, for messages. */
+static const char *resolved_type(const cJSON *v)
+{
+    int64_t i;
+    if (cJSON_IsString(v)) return "String";
+    if (cJSON_IsBool(v)) return "Boolean";
+    if (cJSON_IsNumber(v)) return adoc__get_int(v, &i) ? "Integer" : "Double";
+    if (cJSON_IsArray(v)) return cJSON_IsObject(v->child) ? "MapList" : "List";
+    if (cJSON_IsObject(v)) return "StringMap";
+    return "Null";
+}
+
+/* True when resolved value v has kind k (no {{ }} left to excuse it). */
+static bool kind_resolved(kind_t k, const cJSON *v)
+{
+    int64_t i;
+    switch (k) {
+    case K_BOOL:
+        return cJSON_IsBool(v);
+    case K_INT:
+        return adoc__get_int(v, &i);
+    case K_STR:
+    case K_LIST:
+        return kind_ok(k, v);
+    default:
+        return true;
+    }
+}
+
+adoc_error_t adoc_step_inputs_check(const adoc_step_t *s, const cJSON *in, errbuf_t *eb)
+{
+    static const char *const kind_names[] = {
+        [K_STR] = "String", [K_BOOL] = "Boolean", [K_INT] = "Integer", [K_LIST] = "StringList"};
+    const action_spec_t *a = find_action(s->action);
+    if (!a || !cJSON_IsObject(in))
+        return adoc__fail(eb, ADOC_E_CONTENT, "Step %s has no inputs to run.", s->name);
+    for (const input_spec_t *sp = a->inputs; sp < a->inputs + 7 && sp->name; sp++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, sp->name);
+        if (!v && sp->required)
+            return adoc__fail(eb, ADOC_E_CONTENT, "Failed to resolve input: %s.", sp->name);
+        if (v && !kind_resolved(sp->kind, v))
+            return adoc__fail(eb, ADOC_E_CONTENT,
+                              "Failed to resolve input: %s to type %s. %s is resolved to a type "
+                              "%s.",
+                              sp->name, kind_names[sp->kind], sp->name, resolved_type(v));
+    }
+    if (strcmp(s->action, "aws:changeInstanceState") == 0) {
+        static const char *const states[] = {"running", "stopped", "terminated", NULL};
+        const char *ds = cJSON_GetObjectItemCaseSensitive(in, "DesiredState")->valuestring;
+        if (!adoc__one_of(ds, states))
+            return adoc__fail(eb, ADOC_E_CONTENT,
+                              "DesiredState is \"%.100s\"; it must be running, stopped or "
+                              "terminated.",
+                              ds);
+    } else if (strstr(s->action, "AwsResourceProperty")) {
+        const cJSON *ps = cJSON_GetObjectItemCaseSensitive(in, "PropertySelector");
+        return adoc__selector_check(ps->valuestring, eb);
+    }
+    return ADOC_OK;
+}
+
 /* User-defined outputs of s: a list of {Name, Selector, Type}, names unique within the
  * step, Type one of the six, Selector compiling (select.c). */
 static adoc_error_t check_outputs(const adoc_step_t *s, errbuf_t *eb)

@@ -30,6 +30,7 @@ err_t proto_json_decode(const model_service_t *svc, uint16_t shape, span_t body,
 typedef struct proto_param {
     const char *key, *value; /* NUL-terminated, percent-decoded, in the arena */
     size_t key_len, value_len;
+    size_t order; /* position in the request */
 } proto_param_t;
 
 typedef struct proto_params {
@@ -38,7 +39,8 @@ typedef struct proto_params {
 } proto_params_t;
 
 /* Splits an application/x-www-form-urlencoded body or query string into pairs,
- * percent-decoded ('+' is a space), sorted by key, in arena. ERR_SERIALIZATION
+ * percent-decoded ('+' is a space), sorted by key, in arena; of a key given twice only the
+ * last pair stays (AWS takes the last value). ERR_SERIALIZATION
  * (MalformedQueryString) on a bad escape or more than max_params pairs. */
 err_t proto_form_parse(span_t form, arena_t *arena, size_t max_params, proto_params_t *out,
                        errbuf_t *eb);
@@ -52,10 +54,30 @@ const proto_param_t *proto_param_get(const proto_params_t *ps, const char *key);
 err_t proto_query_decode(const model_service_t *svc, uint16_t shape, const proto_params_t *ps,
                          cJSON **out, errbuf_t *eb);
 
+/* ---- the type gate */
+
+/* Conforms tree (an object) to input shape `shape` in place: every value must have its
+ * model type (structure and map: object; list: array; string: string; blob: base64 string;
+ * boolean: bool; integer/long: integral number in range; float/double: finite number;
+ * timestamp: epoch seconds or ISO 8601 text, which becomes seconds), recursively. Unknown
+ * members and null members are dropped; of a member or map key given twice the last stays.
+ * MODEL_NONE drops every member. A value of the wrong type is, for awsJson services,
+ * ERR_SERIALIZATION "Expected a string at 'userName' but found an object"; for the query
+ * protocols ERR_VALIDATION with proto_type_error's wording. */
+err_t proto_conform(const model_service_t *svc, uint16_t shape, cJSON *tree, errbuf_t *eb);
+/* ERR_VALIDATION as a query service words a value that is not of its member's type: "1
+ * validation error detected: Value 'V' at 'path' failed to satisfy constraint: Member must
+ * be <want>". */
+err_t proto_type_error(const char *path, const char *value, const char *want, errbuf_t *eb);
+/* Appends a value the way Coral quotes it in messages (strings bare, lists as [a, b],
+ * objects as {...}). */
+void proto_render_value(buf_t *b, const cJSON *n);
+
 /* ---- validation */
 
-/* Checks tree against shape's constraints: required members, string/list/map lengths,
- * numeric ranges, enums and patterns. Returns ERR_OK, or ERR_VALIDATION /
+/* Checks tree against shape's constraints: every value's type (a value proto_conform would
+ * refuse is a failure here too, "Member must be a string"), required members,
+ * string/list/map lengths, numeric ranges, enums and patterns. Returns ERR_OK, or ERR_VALIDATION /
  * ERR_MISSING_PARAMETER with the service's wording in eb ("2 validation errors detected:
  * Value null at 'name' failed to satisfy constraint: Member must not be null; ..." or, for
  * ec2, "The request must contain the parameter X"). Does not modify the tree. */

@@ -17,7 +17,8 @@
 static int param_cmp(const void *a, const void *b)
 {
     const proto_param_t *x = a, *y = b;
-    return strcmp(x->key, y->key);
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->order > y->order) - (x->order < y->order);
 }
 
 err_t proto_form_parse(span_t form, arena_t *arena, size_t max_params, proto_params_t *out,
@@ -63,11 +64,17 @@ err_t proto_form_parse(span_t form, arena_t *arena, size_t max_params, proto_par
         }
         v[n].value = arena_strndup(arena, buf_str(&tmp), tmp.len);
         v[n].value_len = tmp.len;
+        v[n].order = n;
         n++;
     }
     qsort(v, n, sizeof(*v), param_cmp);
+    size_t m = 0; /* a key given twice keeps its last value, as AWS does */
+    for (size_t i = 0; i < n; i++) {
+        if (m && strcmp(v[m - 1].key, v[i].key) == 0) m--;
+        v[m++] = v[i];
+    }
     out->v = v;
-    out->n = n;
+    out->n = m;
 done:
     buf_free(&tmp);
     return rc;
@@ -115,10 +122,7 @@ static err_t qdec_value(qdec_t *q, uint16_t shape_idx, buf_t *key, buf_t *path, 
 
 static err_t qdec_bad(qdec_t *q, buf_t *path, const char *value, const char *what)
 {
-    return err_fail(q->eb, ERR_VALIDATION,
-                    "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                    "constraint: Member must be %s",
-                    value, buf_str(path), what);
+    return proto_type_error(buf_str(path), value, what, q->eb);
 }
 
 static err_t qdec_scalar(qdec_t *q, const model_shape_t *s, const proto_param_t *p, buf_t *path,

@@ -70,8 +70,7 @@ typedef struct val {
     err_t first; /* the code of the first failure */
 } val_t;
 
-/* Renders a value the way Coral quotes it in messages. */
-static void val_render(buf_t *b, const cJSON *n)
+void proto_render_value(buf_t *b, const cJSON *n)
 {
     if (cJSON_IsString(n)) {
         buf_adds(b, n->valuestring);
@@ -86,7 +85,7 @@ static void val_render(buf_t *b, const cJSON *n)
     } else if (cJSON_IsArray(n)) {
         buf_addc(b, '[');
         for (const cJSON *c = n->child; c; c = c->next) {
-            val_render(b, c);
+            proto_render_value(b, c);
             if (c->next) buf_adds(b, ", ");
         }
         buf_addc(b, ']');
@@ -115,13 +114,13 @@ static void val_fail(val_t *v, err_t code, const cJSON *n, const char *fmt, ...)
             goto append;
         }
         buf_adds(&e, "Value (");
-        val_render(&e, n);
+        proto_render_value(&e, n);
         buf_printf(&e, ") for parameter %s is invalid. ", param);
     } else {
         buf_adds(&e, "Value ");
         if (n) {
             buf_addc(&e, '\'');
-            val_render(&e, n);
+            proto_render_value(&e, n);
             buf_addc(&e, '\'');
         } else {
             buf_adds(&e, "null");
@@ -196,16 +195,49 @@ static void val_struct(val_t *v, const model_shape_t *s, const cJSON *n, int dep
     }
 }
 
+/* True when n has the JSON type of shape s (as proto_conform leaves it); else records a
+ * failure naming the type. */
+static bool val_type(val_t *v, const model_shape_t *s, const cJSON *n)
+{
+    static const char *const want[] = {
+        [MT_STRUCTURE] = "a structure", [MT_LIST] = "a list",          [MT_MAP] = "a map",
+        [MT_STRING] = "a string",       [MT_INTEGER] = "an integer",   [MT_LONG] = "an integer",
+        [MT_BOOLEAN] = "a boolean",     [MT_DOUBLE] = "a number",      [MT_FLOAT] = "a number",
+        [MT_TIMESTAMP] = "a timestamp", [MT_BLOB] = "a base64 string",
+    };
+    bool ok;
+    switch ((model_type_t)s->type) {
+    case MT_STRUCTURE:
+    case MT_MAP:
+        ok = cJSON_IsObject(n);
+        break;
+    case MT_LIST:
+        ok = cJSON_IsArray(n);
+        break;
+    case MT_STRING:
+    case MT_BLOB:
+        ok = cJSON_IsString(n);
+        break;
+    case MT_BOOLEAN:
+        ok = cJSON_IsBool(n);
+        break;
+    default:
+        ok = cJSON_IsNumber(n);
+        break;
+    }
+    if (!ok) val_fail(v, ERR_VALIDATION, n, "Member must be %s", want[s->type]);
+    return ok;
+}
+
 static void val_node(val_t *v, uint16_t shape_idx, const cJSON *n, int depth)
 {
     const model_shape_t *s = model_shape(v->svc, shape_idx);
-    if (depth > VAL_MAX_DEPTH) return;
+    if (depth > VAL_MAX_DEPTH || !val_type(v, s, n)) return;
     switch ((model_type_t)s->type) {
     case MT_STRUCTURE:
-        if (cJSON_IsObject(n)) val_struct(v, s, n, depth);
+        val_struct(v, s, n, depth);
         return;
     case MT_LIST: {
-        if (!cJSON_IsArray(n)) return;
         val_length(v, s, n, cJSON_GetArraySize(n));
         int i = 1;
         for (const cJSON *c = n->child; c; c = c->next, i++) {
@@ -217,7 +249,6 @@ static void val_node(val_t *v, uint16_t shape_idx, const cJSON *n, int depth)
         return;
     }
     case MT_MAP: {
-        if (!cJSON_IsObject(n)) return;
         val_length(v, s, n, cJSON_GetArraySize(n));
         const model_shape_t *ks = model_shape(v->svc, s->key);
         for (const cJSON *c = n->child; c; c = c->next) {
@@ -234,7 +265,6 @@ static void val_node(val_t *v, uint16_t shape_idx, const cJSON *n, int depth)
         return;
     }
     case MT_STRING: {
-        if (!cJSON_IsString(n)) return;
         const char *str = n->valuestring;
         val_length(v, s, n, val_utf8_len(str));
         if (s->n_enums) {
@@ -256,13 +286,12 @@ static void val_node(val_t *v, uint16_t shape_idx, const cJSON *n, int depth)
         return;
     }
     case MT_BLOB:
-        if (cJSON_IsString(n)) val_length(v, s, n, (int64_t)(strlen(n->valuestring) * 3 / 4));
+        val_length(v, s, n, (int64_t)(strlen(n->valuestring) * 3 / 4));
         return;
     case MT_INTEGER:
     case MT_LONG:
     case MT_DOUBLE:
     case MT_FLOAT:
-        if (!cJSON_IsNumber(n)) return;
         if ((s->flags & MSF_HAS_MIN) && n->valuedouble < (double)s->min)
             val_fail(v, ERR_VALIDATION, n, "Member must have value greater than or equal to %lld",
                      (long long)s->min);

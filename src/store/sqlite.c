@@ -24,7 +24,7 @@
 typedef struct sq_stmt {
     struct store_stmt head;
     sqlite3_stmt *st;
-    const char *sql;
+    const char *sql; /* the pointer last asked for: a hint only (the text is sqlite3_sql) */
     struct sq_stmt *next_extra; /* uncached statements, freed when the transaction ends */
 } sq_stmt_t;
 
@@ -312,18 +312,21 @@ static void sq_close(store_t *s)
     s->impl = NULL;
 }
 
-/* Returns a statement of c's cache for sql, preparing it on first use. Callers pass
- * string literals, so the pointer almost always matches; the text is the fallback. */
+/* Returns a statement of c's cache for sql, preparing it on first use. Callers mostly
+ * pass string literals, so the pointer almost always matches; the text is compared with
+ * the statement's own copy (sqlite3_sql), never with a caller's buffer, which may be gone
+ * (a query built in a stack buffer leaves only a stale pointer behind). */
 static err_t sq_cached(sq_conn_t *c, const char *sql, sq_stmt_t **out, errbuf_t *eb)
 {
     for (int i = 0; i < c->n_cache; i++) {
-        if (c->cache[i].sql == sql) {
+        if (c->cache[i].sql == sql && strcmp(sqlite3_sql(c->cache[i].st), sql) == 0) {
             *out = &c->cache[i];
             return ERR_OK;
         }
     }
     for (int i = 0; i < c->n_cache; i++) {
-        if (strcmp(c->cache[i].sql, sql) == 0) {
+        if (strcmp(sqlite3_sql(c->cache[i].st), sql) == 0) {
+            c->cache[i].sql = sql;
             *out = &c->cache[i];
             return ERR_OK;
         }

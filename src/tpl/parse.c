@@ -94,6 +94,7 @@ static err_t load(span_t body, cJSON **out, errbuf_t *eb)
                         TPL_MAX_BODY);
     size_t i = 0;
     if (body.n >= 3 && memcmp(body.p, "\xEF\xBB\xBF", 3) == 0) i = 3;
+    size_t start = i; /* YAML gets its text from here: the first line's indentation counts */
     while (i < body.n &&
            (body.p[i] == ' ' || body.p[i] == '\t' || body.p[i] == '\r' || body.p[i] == '\n'))
         i++;
@@ -109,7 +110,7 @@ static err_t load(span_t body, cJSON **out, errbuf_t *eb)
                         "Template format error: YAML not well-formed. (line %d, column %d)", line,
                         col);
     }
-    if (!json) return tpl__yaml_load(span_make(body.p + i, body.n - i), out, eb);
+    if (!json) return tpl__yaml_load(span_make(body.p + start, body.n - start), out, eb);
 
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(body.p, body.n, &end, false);

@@ -117,6 +117,19 @@ static void test_decode_conforms(void)
     CHECK(DEC_OK(sc, lp_in, "", "{}"));
     CHECK(DEC_OK(sc, lp_in, " \n", "{}"));
     CHECK(dec_ok(sc, lp_in, NULL, 0, "{}"));
+    /* a member or map key given twice keeps its last value; the earlier one is not checked */
+    CHECK(DEC_OK(sc, lp_in, "{\"PageSize\":\"bad\",\"PageToken\":\"a\",\"PageSize\":5}",
+                 "{\"PageToken\":\"a\",\"PageSize\":5}"));
+    CHECK(DEC_OK(sc, lp_in, "{\"PageSize\":1,\"PageSize\":2,\"PageSize\":3}", "{\"PageSize\":3}"));
+    CHECK(DEC_FAIL(sc, lp_in, "{\"PageSize\":5,\"PageSize\":\"bad\"}",
+                   "Expected an integer at 'pageSize' but found a string"));
+    uint16_t sae = shape_named(ssm, "StartAutomationExecutionRequest");
+    CHECK(sae != MODEL_NONE);
+    if (sae != MODEL_NONE)
+        CHECK(DEC_OK(ssm, sae,
+                     "{\"DocumentName\":\"d\",\"Parameters\":{\"a\":[\"1\"],\"b\":[\"2\"],"
+                     "\"a\":[\"3\"]}}",
+                     "{\"DocumentName\":\"d\",\"Parameters\":{\"b\":[\"2\"],\"a\":[\"3\"]}}"));
     /* MODEL_NONE: any object, every member dropped */
     CHECK(DEC_OK(sc, MODEL_NONE, "{\"a\":1,\"b\":[{}]}", "{}"));
     CHECK(DEC_FAIL(sc, MODEL_NONE, "[]", NOT_OBJECT));

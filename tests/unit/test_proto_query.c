@@ -101,6 +101,10 @@ static void test_form_parse(void)
     /* '+' is a space, %XX either case, empty values, a missing '=', an empty key */
     CHECK(form_is("b=%41%2f%2F&a=1+2&c=&d&=e&x+y=%2B%25", "=e&a=1 2&b=A//&c=&d=&x y=+%"));
     CHECK(form_is("a=b=c", "a=b=c")); /* only the first '=' splits */
+    /* a key given twice keeps its last value (AWS's behaviour), however the sort ties */
+    CHECK(form_is("a=1&b=2&a=3", "a=3&b=2"));
+    CHECK(form_is("k=1&k=2&k=3&k=4&k=5&k=6&k=7&k=8&k=9", "k=9"));
+    CHECK(form_is("k=&k=x", "k=x"));
     CHECK(form_is("&&a=1&&", "a=1"));
     CHECK(form_is("", ""));
     CHECK(form_is("&", ""));
@@ -567,9 +571,55 @@ static void test_error_docs(void)
     CHECK_INT(proto_err_proto(MP_EC2), ERR_PROTO_EC2);
 }
 
+/* Conforms the JSON text in (an in-process caller's tree) to shape; expects rc and msg. */
+static bool conform_is(const model_service_t *svc, uint16_t shape, const char *in, err_t want_rc,
+                       const char *msg)
+{
+    cJSON *t = cJSON_Parse(in);
+    errbuf_t eb = {{0}};
+    err_t rc = t ? proto_conform(svc, shape, t, &eb) : ERR_INTERNAL;
+    bool ok = rc == want_rc && (!msg || strcmp(eb.msg, msg) == 0);
+    if (!ok)
+        fprintf(stderr, "conform [%s]\n  got:  rc=%d %s\n  want: rc=%d %s\n", in, rc, eb.msg,
+                want_rc, msg ? msg : "");
+    cJSON_Delete(t);
+    return ok;
+}
+
+/* In-process trees for the query protocols meet the same type gate as awsJson ones, with the
+ * validation error their decoder gives a value that does not convert. */
+static void test_conform_query_protocols(void)
+{
+    uint16_t cu = shape_named(iam, "CreateUserRequest");
+    uint16_t di = shape_named(ec2, "DescribeInstancesRequest");
+    CHECK(cu != MODEL_NONE && di != MODEL_NONE);
+    if (cu == MODEL_NONE || di == MODEL_NONE) return;
+    CHECK(conform_is(iam, cu, "{\"UserName\":{\"a\":\"b\"}}", ERR_VALIDATION,
+                     ONE "Value '{...}' at 'userName' failed to satisfy constraint: Member must be "
+                         "a string"));
+    CHECK(conform_is(iam, cu, "{\"UserName\":\"u\",\"Path\":5}", ERR_VALIDATION,
+                     ONE "Value '5' at 'path' failed to satisfy constraint: Member must be a "
+                         "string"));
+    CHECK(conform_is(ec2, di, "{\"InstanceIds\":[[\"i-1\"]]}", ERR_VALIDATION,
+                     ONE "Value '[i-1]' at 'instanceIds.1.member' failed to satisfy constraint: "
+                         "Member must be a string"));
+    CHECK(conform_is(ec2, di, "{\"InstanceIds\":true}", ERR_VALIDATION,
+                     ONE "Value 'true' at 'instanceIds' failed to satisfy constraint: Member must "
+                         "be a list"));
+    CHECK(conform_is(iam, cu, "{\"UserName\":\"u\",\"Unknown\":[1],\"Path\":null}", ERR_OK, NULL));
+    /* the validator refuses a wrong type on its own too (a tree nobody conformed) */
+    cJSON *t = cJSON_Parse("{\"UserName\":7}");
+    errbuf_t eb = {{0}};
+    CHECK_INT(proto_validate(iam, cu, t, &eb), ERR_VALIDATION);
+    CHECK_STR(eb.msg, ONE "Value '7' at 'userName' failed to satisfy constraint: Member must be a "
+                          "string");
+    cJSON_Delete(t);
+}
+
 int main(void)
 {
     setup();
+    test_conform_query_protocols();
     test_form_parse();
     test_form_nul();
     test_query_decode();

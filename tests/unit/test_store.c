@@ -28,6 +28,31 @@ static int count_rows(store_t *s, const char *kind)
     return n;
 }
 
+/* Regression (found by fuzz_runbook): the statement cache kept the pointer to a caller's SQL
+ * and compared later queries with it after that buffer was gone (the engine builds its claim
+ * query in a stack buffer). The ASan build reads freed memory here on the old code. */
+static void test_sql_from_a_buffer(store_t *s)
+{
+    errbuf_t eb = {{0}};
+    store_tx_t *tx;
+    store_stmt_t *st;
+    bool row = false;
+    char *sql = strdup("SELECT 1");
+    CHECK(store_begin(s, false, &tx, &eb) == ERR_OK);
+    CHECK(store_query(tx, &eb, &st, sql, "") == ERR_OK);
+    CHECK(!store_step(st, &row, &eb) && row);
+    store_rollback(tx);
+    free(sql);
+    CHECK(store_begin(s, false, &tx, &eb) == ERR_OK);
+    CHECK(store_query(tx, &eb, &st, "SELECT 2", "") == ERR_OK);
+    CHECK(!store_step(st, &row, &eb) && row && store_col_int(st, 0) == 2);
+    sql = strdup("SELECT 1"); /* the same text from another buffer: the cached statement */
+    CHECK(store_query(tx, &eb, &st, sql, "") == ERR_OK);
+    CHECK(!store_step(st, &row, &eb) && row && store_col_int(st, 0) == 1);
+    store_rollback(tx);
+    free(sql);
+}
+
 static void test_ids(void)
 {
     ids_t g;
@@ -177,6 +202,7 @@ int main(void)
     CHECK_INT(store_schema_version(s), store_n_migrations);
     CHECK_STR(store_backend(s), "sqlite");
     CHECK(store_created(s)); /* a first start */
+    test_sql_from_a_buffer(s);
 
     /* a second daemon on the same directory is refused; tools may share it */
     store_t *s2 = NULL;

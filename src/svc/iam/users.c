@@ -91,7 +91,9 @@ err_t iam_update_user(api_ctx_t *c)
     }
     if (!rc) {
         const char *final_name = new_name ? new_name : name;
+        /* a copy: the jx_set below frees the stored Path this would otherwise point into */
         const char *path = new_path ? new_path : jx_str(u, "Path");
+        path = arena_strdup(c->arena, path ? path : "/");
         jx_set(u, "UserName", cJSON_CreateString(final_name));
         jx_set(u, "Path", cJSON_CreateString(path));
         jx_set(u, "Arn", cJSON_CreateString(iam_arn(c, "user", path, final_name)));

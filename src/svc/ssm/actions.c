@@ -53,21 +53,24 @@ static err_t call(ssm_run_t *r, const char *service, const char *op, cJSON *in, 
     return rc;
 }
 
+/* The readers below rely on adoc_step_inputs_check, which the engine runs on the
+ * interpolated inputs before any tick: each input the action takes has its kind. */
+
+/* A Boolean input (absent: false). */
 static bool in_bool(const cJSON *in, const char *name)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
-    return cJSON_IsTrue(v) || (cJSON_IsString(v) && !strcasecmp(v->valuestring, "true"));
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, name));
 }
 
-/* The InstanceIds input as an array of strings (a single string is one id). */
-static cJSON *instance_ids(const cJSON *in)
+/* A StringList input as a new array of strings (a single string is one element). */
+static cJSON *in_list(const cJSON *in, const char *name)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, "InstanceIds");
-    cJSON *ids = cJSON_CreateArray();
-    if (cJSON_IsString(v)) cJSON_AddItemToArray(ids, cJSON_CreateString(v->valuestring));
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
+    cJSON *list = cJSON_CreateArray();
+    if (cJSON_IsString(v)) cJSON_AddItemToArray(list, cJSON_CreateString(v->valuestring));
     for (const cJSON *i = cJSON_IsArray(v) ? v->child : NULL; i; i = i->next)
-        if (cJSON_IsString(i)) cJSON_AddItemToArray(ids, cJSON_CreateString(i->valuestring));
-    return ids;
+        cJSON_AddItemToArray(list, cJSON_CreateString(i->valuestring));
+    return list;
 }
 
 /* Why an instance's last transition failed (its StateReason), as far as the execution's
@@ -99,9 +102,7 @@ static ssm_tick_t change_state(ssm_run_t *r)
 {
     const char *want =
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->inputs, "DesiredState"));
-    if (!want || (strcmp(want, "running") && strcmp(want, "stopped") && strcmp(want, "terminated")))
-        return fail(r, "Verification", "DesiredState must be running, stopped or terminated.");
-    cJSON *ids = instance_ids(r->inputs);
+    cJSON *ids = in_list(r->inputs, "InstanceIds");
     if (!cJSON_GetArraySize(ids)) {
         cJSON_Delete(ids);
         return fail(r, "Verification", "InstanceIds must name at least one instance.");
@@ -263,12 +264,12 @@ static char *property_text(ssm_run_t *r, const cJSON *resp, const char *selector
 
 static bool desired(const cJSON *in, const char *have)
 {
-    const cJSON *want = cJSON_GetObjectItemCaseSensitive(in, "DesiredValues");
-    for (const cJSON *w = want ? want->child : NULL; w; w = w->next) {
-        if (cJSON_IsString(w) && !strcmp(w->valuestring, have)) return true;
-        if (cJSON_IsBool(w) && !strcasecmp(cJSON_IsTrue(w) ? "true" : "false", have)) return true;
-    }
-    return false;
+    cJSON *want = in_list(in, "DesiredValues");
+    bool found = false;
+    for (const cJSON *w = want->child; w && !found; w = w->next)
+        found = !strcmp(w->valuestring, have);
+    cJSON_Delete(want);
+    return found;
 }
 
 static ssm_tick_t execute_api(ssm_run_t *r)
@@ -385,17 +386,12 @@ static ssm_tick_t pause_step(ssm_run_t *r)
 static ssm_tick_t approve_step(ssm_run_t *r)
 {
     if (!cJSON_GetObjectItemCaseSensitive(r->step, "_Approvers")) {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(r->inputs, "Approvers");
-        cJSON *list = cJSON_CreateArray();
-        if (cJSON_IsString(a)) cJSON_AddItemToArray(list, cJSON_CreateString(a->valuestring));
-        for (const cJSON *i = cJSON_IsArray(a) ? a->child : NULL; i; i = i->next)
-            if (cJSON_IsString(i)) cJSON_AddItemToArray(list, cJSON_CreateString(i->valuestring));
-        cJSON_AddItemToObject(r->step, "_Approvers", list);
+        cJSON_AddItemToObject(r->step, "_Approvers", in_list(r->inputs, "Approvers"));
     }
     const cJSON *min = cJSON_GetObjectItemCaseSensitive(r->inputs, "MinRequiredApprovals");
-    int need = cJSON_IsNumber(min)   ? min->valueint
-               : cJSON_IsString(min) ? (int)strtol(min->valuestring, NULL, 10)
-                                     : 1;
+    int need = !cJSON_IsNumber(min)         ? 1
+               : min->valuedouble > 1000000 ? 1000000
+                                            : (int)min->valuedouble;
     if (need < 1) need = 1;
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(r->step, "_Decisions");
     cJSON *decisions = cJSON_CreateArray();

@@ -347,7 +347,9 @@ static err_t x_tick(xrun_t *x)
     /* interpolate the inputs, run one tick of the action */
     cJSON *inputs = NULL;
     adoc_vars_t vars = {x_lookup, x};
-    if (adoc_interpolate(d->inputs, &vars, &inputs, x->r->eb) != ADOC_OK) {
+    if (adoc_interpolate(d->inputs, &vars, &inputs, x->r->eb) != ADOC_OK ||
+        adoc_step_inputs_check(d, inputs, x->r->eb) != ADOC_OK) {
+        cJSON_Delete(inputs);
         char msg[1100];
         snprintf(msg, sizeof(msg), "%s", x->r->eb->msg);
         x_step_failed(x, i, step, "Failed", msg, "Verification");
