@@ -148,6 +148,13 @@ def test_a_script_over_the_size_limit_is_refused(ssm):
     assert c == "MaxDocumentSizeExceeded", msg
 
 
+def test_send_command_refuses_scripts_over_the_size_limit(ssm, ec2):
+    iid = run_instance(ec2)
+    c, msg, _ = fails(ssm.send_command, DocumentName="AWS-RunShellScript", InstanceIds=[iid],
+                      Parameters={"commands": ["echo " + "x" * 40000, "echo " + "y" * 30000]})
+    assert c == "MaxDocumentSizeExceeded", msg
+
+
 def test_send_command_refuses_a_runbook_and_an_unknown_document(ssm, ec2):
     iid = run_instance(ec2)
     assert fails(ssm.send_command, DocumentName="AWS-RestartEC2Instance", InstanceIds=[iid])[0] == "InvalidDocument"
@@ -339,6 +346,15 @@ def test_echo_succeeds_with_its_output(nssm, nec2):
     plugin = li["CommandPlugins"][0]
     assert (plugin["Status"], plugin["ResponseCode"]) == ("Success", 0)
     assert plugin["Output"] == "hello\n\n----------ERROR-------\noops\n"
+
+
+def test_a_long_script_runs_whole(nssm, nec2):
+    iid = run_instance(nec2)
+    lines = ["echo %04d-%s" % (i, "z" * 60) for i in range(500)]
+    cid = send(nssm, [iid], lines)
+    inv = invocation(nssm, cid, iid)
+    assert inv["Status"] == "Success"
+    assert inv["StandardOutputContent"] == "".join(l[5:] + "\n" for l in lines)[:24000]
 
 
 def test_exit_code_fails_the_invocation(nssm, nec2):

@@ -127,7 +127,7 @@ static bool inv_cancelled(const crun_t *x, const cJSON *inv)
 static char *cmd_text(const char *p, size_t n, size_t cap)
 {
     buf_t b;
-    buf_init(&b, n < 4096 ? n + 16 : 4096);
+    buf_init(&b, cap * 4 + 1); /* a character is at most 4 bytes */
     size_t chars = 0;
     for (size_t i = 0; i < n && chars < cap; chars++) {
         unsigned char c = (unsigned char)p[i];
@@ -182,10 +182,17 @@ static void cmd_collect(crun_t *x, node_pool_t *pool, const node_target_t *t, co
 {
     char *text[2] = {NULL, NULL};
     for (int which = 1; which <= 2; which++) {
-        size_t cap = NODE_OUTPUT_CAP, n = 0, total = 0;
+        size_t cap = NODE_OUTPUT_CAP, n = 0, total = 0, got = 0;
         char *buf = xmalloc(cap);
         errbuf_t eb = {0};
-        if (node_output && node_output(pool, t, run_id, which, 0, buf, cap, &n, &total, &eb)) n = 0;
+        /* a transport may answer in pieces: read until the whole kept output is here */
+        do {
+            got = 0;
+            if (!node_output ||
+                node_output(pool, t, run_id, which, n, buf + n, cap - n, &got, &total, &eb))
+                break;
+            n += got;
+        } while (got && n < total && n < cap);
         char path[1200];
         if (cmd_output_path(x->app->cfg.data_dir, jx_str(inv, "CommandId"),
                             jx_str(inv, "InstanceId"), idx, which, path, sizeof(path)))
@@ -196,7 +203,7 @@ static void cmd_collect(crun_t *x, node_pool_t *pool, const node_target_t *t, co
     jx_set_str(p, "_Stdout", text[0]);
     jx_set_str(p, "_Stderr", text[1]);
     buf_t o;
-    buf_init(&o, 256);
+    buf_init(&o, 2 * CMD_API_OUTPUT * 4 + 64);
     buf_adds(&o, text[0]);
     if (*text[1]) {
         buf_adds(&o, "\n----------ERROR-------\n");

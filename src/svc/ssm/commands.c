@@ -143,15 +143,15 @@ static err_t cmd_plugins(api_ctx_t *c, const adoc_t *a, const cJSON *bound, cJSO
         cJSON *in = NULL;
         if (adoc_interpolate(s->inputs, &vars, &in, c->eb) != ADOC_OK)
             return err_fail(c->eb, ERR_SSM_INVALID_CMD_PARAMETERS, "%s", c->eb->msg);
-        buf_t script;
-        buf_init(&script, 256);
+        buf_t script; /* past the limit below: refused whole, never cut */
+        buf_init(&script, (size_t)SSM_MAX_BYTES + 1);
+        bool fits = true;
         const cJSON *rc = cJSON_GetObjectItemCaseSensitive(in, "runCommand");
-        if (cJSON_IsString(rc)) buf_adds(&script, rc->valuestring);
-        for (const cJSON *l = cJSON_IsArray(rc) ? rc->child : NULL; l; l = l->next) {
-            buf_adds(&script, cJSON_IsString(l) ? l->valuestring : "");
-            buf_adds(&script, "\n");
-        }
-        total += script.len;
+        if (cJSON_IsString(rc)) fits &= buf_adds(&script, rc->valuestring);
+        for (const cJSON *l = cJSON_IsArray(rc) ? rc->child : NULL; l; l = l->next)
+            fits &= buf_adds(&script, cJSON_IsString(l) ? l->valuestring : "") &&
+                    buf_adds(&script, "\n");
+        total += fits ? script.len : (size_t)SSM_MAX_BYTES + 1;
         const char *ts = jx_str(in, "timeoutSeconds");
         int64_t timeout = ts && *ts ? strtoll(ts, NULL, 10) : jx_int(in, "timeoutSeconds", 3600);
         cJSON *p = cJSON_CreateObject();
@@ -169,8 +169,8 @@ static err_t cmd_plugins(api_ctx_t *c, const adoc_t *a, const cJSON *bound, cJSO
     if (total > SSM_MAX_BYTES)
         return err_fail(c->eb, ERR_SSM_MAX_SIZE,
                         "The size limit of a document is 64 KB: the command's scripts come to "
-                        "%zu bytes.",
-                        total);
+                        "more than %d bytes.",
+                        SSM_MAX_BYTES);
     return ERR_OK;
 }
 
