@@ -16,6 +16,7 @@
 // Built by `make` (RelWithDebInfo: -O2, no sanitizers); run from the repository root:
 //   build/policy_bench [SECONDS per run, default 2] [RUNS, default 5]
 
+#include "core/mem.h"
 #include "iam/policy.h"
 
 #include <stdio.h>
@@ -211,6 +212,7 @@ static double parse_us(char *const *docs, double seconds, volatile unsigned *sin
 
 int main(int argc, char **argv)
 {
+    mem_init();
     double seconds = argc > 1 ? strtod(argv[1], NULL) : 2.0;
     int runs = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 5;
     if (seconds <= 0 || runs < 1 || runs > 100) {

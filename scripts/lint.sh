@@ -8,6 +8,36 @@ banned=$(grep -rnE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|gets)[[:space:
 if [ -n "$banned" ]; then
     echo "lint: banned calls (use bounded/checked forms):"; echo "$banned"; fail=1
 fi
+# Modules use each other through the in-process client or a public header: a module's
+# *_int.h is for the files of its own folder (and folders below it) only.
+private=$(grep -rnoE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"]*_int\.h"' src --include='*.c' --include='*.h' |
+    while IFS=: read -r f line inc; do
+        h=${inc#*\"}; h=${h%\"}
+        case $h in */*) hdir=src/${h%/*} ;; *) continue ;; esac
+        case ${f%/*}/ in "$hdir"/*) ;; *) echo "$f:$line: includes $h" ;; esac
+    done)
+if [ -n "$private" ]; then
+    echo "lint: another module's private header (use the in-process client or its public header):"
+    echo "$private"; fail=1
+fi
+# ... nor another module's record kinds ("iam.role", "cfn.stack", ...): its tables are its own.
+tables=$(grep -rnE '"(iam|cfn|ssm|ec2|sc)\.[a-z_]+"' src --include='*.c' --include='*.h' |
+    while IFS=: read -r f line text; do
+        code=$(printf '%s\n' "$text" | sed -e 's|/\*.*\*/||g' -e 's|/\*.*||' -e 's|^[[:space:]]*\*.*||')
+        for k in $(printf '%s\n' "$code" | grep -oE '"(iam|cfn|ssm|ec2|sc)\.[a-z_]+"' | cut -c2- | cut -d. -f1 | sort -u); do
+            case $k in
+            iam) owners="src/svc/iam/ src/iam/" ;; cfn) owners=src/svc/cloudformation/ ;;
+            ssm) owners=src/svc/ssm/ ;; ec2) owners=src/svc/ec2/ ;; sc) owners=src/svc/servicecatalog/ ;;
+            esac
+            ok=0
+            for o in $owners; do case $f in "$o"*) ok=1 ;; esac; done
+            [ $ok = 1 ] || echo "$f:$line: reads $k's records"
+        done
+    done)
+if [ -n "$tables" ]; then
+    echo "lint: another module's records (use the in-process client or its public header):"
+    echo "$tables"; fail=1
+fi
 for f in $(scripts/c-files.sh); do
     n=$(wc -l < "$f")
     if [ "$n" -gt 800 ] && ! grep -q 'LONG-FILE:' "$f"; then

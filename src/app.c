@@ -4,10 +4,10 @@
 #include "api/api.h"
 #include "iam/identity.h"
 #include "iam/managed.h"
-#include "svc/cloudformation/cfn_int.h"
-#include "svc/ec2/ec2_int.h"
-#include "svc/ssm/ssm_int.h"
-#include "svc/servicecatalog/sc_int.h"
+#include "svc/cloudformation/cfn.h"
+#include "svc/ec2/ec2.h"
+#include "svc/servicecatalog/sc.h"
+#include "svc/ssm/ssm.h"
 #include "proto/proto.h"
 
 #include <stdio.h>

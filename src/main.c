@@ -453,6 +453,7 @@ static int cmd_jobs(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    mem_init();
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         fputs(usage, argc < 2 ? stderr : stdout);

@@ -7,9 +7,9 @@
 
 #include "core/enc.h"
 #include "iam/identity.h"
-#include "res/res.h"
+#include "svc/cloudformation/cfn.h"
+#include "svc/ssm/ssm.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,14 +23,7 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
     if (!strcmp(type, "stack")) { /* a stack by name or by StackId */
         if (!value) return "*";
         if (!strncmp(value, "arn:", 4)) return value;
-        cJSON *s = NULL;
-        errbuf_t seb;
-        const char *arn = NULL;
-        if (!res_get_by_name(tx, app->cfg.account_id, "cfn.stack", value, &s, &seb) && s) {
-            const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "StackId");
-            if (cJSON_IsString(id)) arn = arena_strdup(arena, id->valuestring);
-        }
-        cJSON_Delete(s);
+        const char *arn = cfn_stack_arn(tx, app->cfg.account_id, value, arena);
         return arn ? arn
                    : arena_printf(arena, "arn:aws:cloudformation:%s:%s:stack/%s/*", app->cfg.region,
                                   app->cfg.account_id, value);
@@ -40,11 +33,7 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
         if (!value) return "*";
         const char *name =
             !strncmp(value, "arn:", 4) && strrchr(value, '/') ? strrchr(value, '/') + 1 : value;
-        cJSON *d = NULL;
-        errbuf_t deb;
-        bool own =
-            !res_get(tx, &(res_key_t){app->cfg.account_id, "ssm.document", name}, &d, &deb) && d;
-        cJSON_Delete(d);
+        bool own = ssm_document_owned(tx, app->cfg.account_id, name);
         const char *acct = own ? app->cfg.account_id : "";
         if (!strcmp(type, "document"))
             return arena_printf(arena, "arn:aws:ssm:%s:%s:document/%s", app->cfg.region, acct,
@@ -58,14 +47,10 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
         if (!strcmp(type, "role") && who->kind == AUTH_ROLE_SESSION) return who->role_arn;
         return "*";
     }
-    char kind[160];
-    snprintf(kind, sizeof(kind), "iam.%s", type);
-    char *folded = arena_strdup(arena, value);
-    for (char *p = folded; *p; p++) *p = (char)tolower((unsigned char)*p);
     cJSON *e = NULL;
     errbuf_t eb;
     const char *arn = NULL;
-    if (!res_get_by_name(tx, app->cfg.account_id, kind, folded, &e, &eb) && e) {
+    if (!iam_identity_find(tx, app->cfg.account_id, type, value, &e, &eb) && e) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "Arn");
         if (cJSON_IsString(a)) arn = arena_strdup(arena, a->valuestring);
     }
@@ -252,34 +237,36 @@ policy_ctx_t api_request_context(const api_ctx_t *c)
 err_t api_deny(const api_call_t *call, const char *action, const char *resource, bool explicit_deny,
                const char *because, errbuf_t *eb)
 {
-    if (call->op->svc->protocol == MP_EC2) {
-        if (!call->op->write)
-            return err_fail(eb, ERR_ACCESS_DENIED,
-                            "You are not authorized to perform this operation.");
-        /* EC2 hides the details in an opaque blob that sts:DecodeAuthorizationMessage reads */
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddBoolToObject(d, "allowed", false);
-        cJSON_AddBoolToObject(d, "explicitDeny", explicit_deny);
-        cJSON *ctx = cJSON_AddObjectToObject(d, "context");
-        cJSON_AddStringToObject(ctx, "principal", call->caller->arn);
-        cJSON_AddStringToObject(ctx, "action", action);
-        cJSON_AddStringToObject(ctx, "resource", resource);
-        char *text = cJSON_PrintUnformatted(d);
-        cJSON_Delete(d);
-        buf_t b;
-        buf_init(&b, 4096);
-        enc_base64(&b, text, strlen(text));
-        cJSON_free(text);
-        err_fail(eb, ERR_ACCESS_DENIED,
-                 "You are not authorized to perform this operation. Encoded authorization failure "
-                 "message: %s",
-                 buf_str(&b));
-        buf_free(&b);
-        return ERR_ACCESS_DENIED;
-    }
-    return err_fail(eb, ERR_ACCESS_DENIED,
-                    "User: %s is not authorized to perform: %s on resource: %s %s",
-                    call->caller->arn, action, resource, because);
+    if (call->op->svc->protocol != MP_EC2)
+        return err_fail(eb, ERR_ACCESS_DENIED,
+                        "User: %s is not authorized to perform: %s on resource: %s %s",
+                        call->caller->arn, action, resource, because);
+    /* EC2 (aws-api.md 6.3): its own sentence, then IAM's; a read names no resource */
+    if (!call->op->write)
+        return err_fail(eb, ERR_ACCESS_DENIED,
+                        "You are not authorized to perform this operation. User: %s is not "
+                        "authorized to perform: %s %s",
+                        call->caller->arn, action, because);
+    /* a write adds the details in an opaque blob that sts:DecodeAuthorizationMessage reads */
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddBoolToObject(d, "allowed", false);
+    cJSON_AddBoolToObject(d, "explicitDeny", explicit_deny);
+    cJSON *ctx = cJSON_AddObjectToObject(d, "context");
+    cJSON_AddStringToObject(ctx, "principal", call->caller->arn);
+    cJSON_AddStringToObject(ctx, "action", action);
+    cJSON_AddStringToObject(ctx, "resource", resource);
+    char *text = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    buf_t b;
+    buf_init(&b, 4096);
+    enc_base64(&b, text, strlen(text));
+    cJSON_free(text);
+    err_fail(eb, ERR_ACCESS_DENIED,
+             "You are not authorized to perform this operation. User: %s is not authorized to "
+             "perform: %s on resource: %s %s. Encoded authorization failure message: %s",
+             call->caller->arn, action, resource, because, buf_str(&b));
+    buf_free(&b);
+    return ERR_ACCESS_DENIED;
 }
 
 /* Decides action on every one of resources for call->caller, in the request context plus

@@ -11,10 +11,11 @@
 #include "core/jx.h"
 #include "core/log.h"
 #include "iam/identity.h"
-#include "svc/iam/iam_int.h"
 #include "svc/sts/sts.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,47 +24,78 @@
 
 #define SIGNIN_REFUSED "Your authentication information is incorrect. Please try again."
 
-/* Password guessing: after SIGNIN_MAX_FAILURES wrong passwords for one user name within
- * SIGNIN_WINDOW_MS, sign-ins for that name are refused unheard for SIGNIN_LOCK_MS. Kept
- * per name, existing or not (so the lock tells nothing either), in a fixed table: a name
- * whose slot another takes over starts afresh, which costs a guesser nothing he could not
- * get by waiting. */
-#define SIGNIN_SLOTS        256
+/* Password guessing: after SIGNIN_MAX_FAILURES wrong passwords for one user name from
+ * one source within SIGNIN_WINDOW_MS, sign-ins for that name from that source are refused
+ * unheard for SIGNIN_LOCK_MS, doubled for each lock that follows (up to SIGNIN_LOCK_MAX_MS)
+ * until a sign-in succeeds. Keyed by (account, name, source) so that a guesser elsewhere
+ * can never keep a user out: the lock holds only where the failures came from (an IPv6
+ * source counts by its /64, which one client usually holds whole). Kept per name, existing
+ * or not (so the lock tells nothing either), in a fixed table indexed by a keyed hash
+ * (HMAC-SHA256 under a secret drawn at the first sign-in), so nobody can aim a name at
+ * the slot of another key: a key whose slot another takes over by chance starts afresh,
+ * which costs a guesser some thousand requests for what he could get by waiting. */
+#define SIGNIN_SLOTS        1024
 #define SIGNIN_MAX_FAILURES 5
 #define SIGNIN_WINDOW_MS    (5 * 60 * 1000)
 #define SIGNIN_LOCK_MS      (60 * 1000)
+#define SIGNIN_LOCK_MAX_MS  (15 * 60 * 1000)
 
 typedef struct signin_slot {
-    uint32_t name_hash; /* 0: free */
-    int failures;
+    uint64_t key_hash; /* 0: free */
+    int failures, locks;
     int64_t first_ms, locked_until_ms;
 } signin_slot_t;
 
 static pthread_mutex_t signin_mu = PTHREAD_MUTEX_INITIALIZER;
 static signin_slot_t signin_slots[SIGNIN_SLOTS];
+static unsigned char signin_secret[32];
+static bool signin_keyed;
 
-/* FNV-1a of "account/user" with the user name folded to lower case (never 0). */
-static uint32_t signin_hash(const char *account, const char *user)
+/* The keyed hash of (account, user name folded to lower case, source address: its 4
+ * bytes, or the first 8 of an IPv6 one, or the text when it parses as neither). Never 0. */
+static uint64_t signin_hash(app_t *app, const char *account, const char *user, const char *source)
 {
-    char folded[72]; /* as long as console_signin_req_t.user */
-    size_t n = 0;
-    for (; user[n] && n < sizeof(folded); n++) folded[n] = (char)tolower((unsigned char)user[n]);
-    uint32_t h = span_fnv1a(SPAN_FNV_BASIS, span_of(account));
-    h = span_fnv1a(h, SPAN_LIT("/"));
-    h = span_fnv1a(h, span_make(folded, n));
+    char key[16 + 72 + 1 + 16]; /* account, '/', the folded name (<= 64), '@', the source */
+    int n = snprintf(key, sizeof(key), "%s/", account);
+    for (size_t i = 0; user[i] && (size_t)n + 1 < sizeof(key) - 17; i++)
+        key[n++] = (char)tolower((unsigned char)user[i]);
+    key[n++] = '@';
+    unsigned char a[16];
+    const char *src = source ? source : "";
+    size_t len = 0;
+    if (inet_pton(AF_INET, src, a) == 1) {
+        len = 4;
+    } else if (inet_pton(AF_INET6, src, a) == 1) {
+        len = IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a) ? 4 : 8;
+        if (len == 4) memmove(a, a + 12, 4);
+    } else {
+        len = strlen(src) < 16 ? strlen(src) : 16;
+        memcpy(a, src, len);
+    }
+    memcpy(key + n, a, len);
+    pthread_mutex_lock(&signin_mu);
+    if (!signin_keyed) {
+        app->ids.fill(&app->ids, signin_secret, sizeof(signin_secret));
+        signin_keyed = true;
+    }
+    unsigned char mac[CRYPTO_SHA256_LEN];
+    crypto_hmac_sha256(signin_secret, sizeof(signin_secret), key, (size_t)n + len, mac);
+    pthread_mutex_unlock(&signin_mu);
+    uint64_t h = 0;
+    memcpy(&h, mac, sizeof(h));
     return h ? h : 1;
 }
 
-/* The slot of h (taken over when another name holds it); signin_mu held. */
-static signin_slot_t *signin_slot(uint32_t h)
+/* The slot of h (taken over when another key holds it); signin_mu held. */
+static signin_slot_t *signin_slot(uint64_t h)
 {
     signin_slot_t *s = &signin_slots[h % SIGNIN_SLOTS];
-    if (s->name_hash != h) *s = (signin_slot_t){.name_hash = h};
+    if (s->key_hash != h) *s = (signin_slot_t){.key_hash = h};
     return s;
 }
 
-/* Seconds the name stays locked at now_ms (0: not locked). */
-static int64_t signin_locked_s(uint32_t h, int64_t now_ms)
+/* Seconds the key stays locked at now_ms (0: not locked). */
+static int64_t signin_locked_s(uint64_t h, int64_t now_ms)
 {
     pthread_mutex_lock(&signin_mu);
     signin_slot_t *s = signin_slot(h);
@@ -72,22 +104,25 @@ static int64_t signin_locked_s(uint32_t h, int64_t now_ms)
     return (left + 999) / 1000;
 }
 
-/* Counts a sign-in's outcome: a success forgets the failures; the last failure allowed
- * locks the name. */
-static void signin_note(uint32_t h, bool ok, int64_t now_ms)
+/* Counts a sign-in's outcome: a success forgets the failures and the locks; the last
+ * failure allowed locks the key, twice as long as its lock before. */
+static void signin_note(uint64_t h, bool ok, int64_t now_ms)
 {
     pthread_mutex_lock(&signin_mu);
     signin_slot_t *s = signin_slot(h);
     if (ok) {
-        *s = (signin_slot_t){.name_hash = h};
+        *s = (signin_slot_t){.key_hash = h};
     } else {
         if (!s->failures || now_ms - s->first_ms > SIGNIN_WINDOW_MS) {
             s->failures = 0;
             s->first_ms = now_ms;
         }
         if (++s->failures >= SIGNIN_MAX_FAILURES) {
+            int64_t lock_ms = (int64_t)SIGNIN_LOCK_MS << (s->locks < 5 ? s->locks : 5);
             s->failures = 0;
-            s->locked_until_ms = now_ms + SIGNIN_LOCK_MS;
+            s->locks++;
+            s->locked_until_ms =
+                now_ms + (lock_ms < SIGNIN_LOCK_MAX_MS ? lock_ms : SIGNIN_LOCK_MAX_MS);
         }
     }
     pthread_mutex_unlock(&signin_mu);
@@ -158,33 +193,16 @@ static bool signin_root_password(const app_t *app, char *out, size_t cap)
     return ok && out[0];
 }
 
-/* Finds an IAM user with a login profile: its password hash into hash and its principal
- * into who, *found true. A missing user or profile is not an error (*found false). */
+/* Finds an IAM user with a login profile through the identity module (iam/identity.h):
+ * its password hash into hash and its principal into who, *found true. A missing user
+ * or profile is not an error (*found false). */
 static err_t signin_user(app_t *app, const char *name, char hash[160], auth_principal_t *who,
                          bool *found, errbuf_t *eb)
 {
-    *found = false;
-    char folded[72];
-    size_t i = 0;
-    for (; name[i] && i + 1 < sizeof(folded); i++)
-        folded[i] = (char)tolower((unsigned char)name[i]);
-    folded[i] = '\0';
-    const char *account = app->cfg.account_id;
     store_tx_t *tx = NULL;
-    cJSON *u = NULL, *lp = NULL;
     err_t rc = store_begin(app->store, false, &tx, eb);
-    if (!rc) rc = res_get_by_name(tx, account, IAM_USER, folded, &u, eb);
-    if (!rc && u) rc = res_get(tx, &(res_key_t){account, IAM_LOGIN, jx_str(u, "UserId")}, &lp, eb);
-    if (!rc && jx_str(lp, "PasswordHash")) {
-        rc = iam_identity_resolve(app->cfg.account_id, tx, "user", jx_str(u, "UserId"), who, eb);
-        if (!rc) {
-            snprintf(hash, 160, "%s", jx_str(lp, "PasswordHash"));
-            *found = true;
-        }
-    }
-    store_rollback(tx);
-    cJSON_Delete(u);
-    cJSON_Delete(lp);
+    if (!rc) rc = iam_identity_login(tx, app->cfg.account_id, name, hash, 160, who, found, eb);
+    if (tx) store_rollback(tx);
     return rc;
 }
 
@@ -291,14 +309,15 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         console_json_error(resp, 400, "InvalidInput", eb.msg);
         return;
     }
-    uint32_t name = signin_hash(in.account, in.user);
+    uint64_t name = signin_hash(app, in.account, in.user, req->client_ip);
     int64_t now = clk_now_ms(&app->clock);
     int64_t wait_s = signin_locked_s(name, now);
     if (wait_s) {
         memset(in.password, 0, sizeof(in.password));
         char msg[200];
         snprintf(msg, sizeof(msg),
-                 "Too many failed sign-ins for this user. Try again in %lld seconds.",
+                 "Too many failed sign-ins for this user from your address. Try again in %lld "
+                 "seconds.",
                  (long long)wait_s);
         console_json_error(resp, 429, "TooManySignInAttempts", msg);
         return;

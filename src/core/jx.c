@@ -5,6 +5,17 @@
 
 #include <stdlib.h>
 
+static void jx_delete(void *tree)
+{
+    cJSON_Delete(tree);
+}
+
+cJSON *jx_own(arena_t *a, cJSON *tree)
+{
+    if (tree) arena_defer(a, jx_delete, tree);
+    return tree;
+}
+
 const char *jx_str(const cJSON *o, const char *name)
 {
     const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, name) : NULL;

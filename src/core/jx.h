@@ -4,6 +4,8 @@
 #ifndef CATALOGD_JX_H
 #define CATALOGD_JX_H
 
+#include "core/arena.h"
+
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +16,9 @@ const char *jx_str(const cJSON *o, const char *name);
 int64_t jx_int(const cJSON *o, const char *name, int64_t def);
 /* True when member name is JSON true. */
 bool jx_true(const cJSON *o, const char *name);
+/* Gives tree (NULL is fine) to arena: cJSON_Delete runs at arena_free, so a tree a
+ * request or a step only reads needs no free of its own. Returns tree. */
+cJSON *jx_own(arena_t *a, cJSON *tree);
 /* Sets member name of o to v (taking v), replacing any member of that name. */
 void jx_set(cJSON *o, const char *name, cJSON *v);
 /* jx_set with a new string / number. */

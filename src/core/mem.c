@@ -1,6 +1,7 @@
 /* mem.c - allocation wrappers that abort on exhaustion. */
 #include "core/mem.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,4 +44,11 @@ char *xstrndup(const char *s, size_t n)
 char *xstrdup(const char *s)
 {
     return xstrndup(s, strlen(s));
+}
+
+void mem_init(void)
+{
+    /* free stays free: trees built before this call (there should be none) still free */
+    cJSON_Hooks hooks = {.malloc_fn = xmalloc, .free_fn = free};
+    cJSON_InitHooks(&hooks);
 }

@@ -11,4 +11,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* Puts the libraries that allocate on the process's behalf under the same policy:
+ * cJSON allocates through xmalloc (cJSON_InitHooks), so no tree is ever half-built on
+ * exhaustion. Call once at start-up, before any thread or tree exists: main, and every
+ * unit-test and fuzz harness (tests/unit/check.h, tests/fuzz/fuzz_init.h). */
+void mem_init(void);
+
 #endif

@@ -5,6 +5,8 @@
 #include "core/mem.h"
 #include "res/res.h"
 
+#include <argon2.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #define K_POLICY  "iam.policy"
 #define K_VERSION "iam.policy_version"
 #define K_INLINE  "iam.inline"
+#define K_LOGIN   "iam.login_profile"
 #define L_MEMBER  "iam.member"
 #define L_ATTACH  "iam.attach"
 
@@ -40,6 +43,46 @@ static void who_user(auth_principal_t *who, const char *account, const cJSON *u)
     snprintf(who->user_id, sizeof(who->user_id), "%s", json_str(u, "UserId"));
     snprintf(who->name, sizeof(who->name), "%s", json_str(u, "UserName"));
     snprintf(who->path, sizeof(who->path), "%s", json_str(u, "Path"));
+}
+
+err_t iam_identity_find(store_tx_t *tx, const char *account, const char *type, const char *name,
+                        cJSON **out, errbuf_t *eb)
+{
+    *out = NULL;
+    const char *kind = !strcmp(type, "user")    ? K_USER
+                       : !strcmp(type, "group") ? K_GROUP
+                       : !strcmp(type, "role")  ? K_ROLE
+                                                : NULL;
+    if (!kind || !name) return ERR_OK;
+    char *folded = xstrdup(name); /* names are unique without regard to case */
+    for (char *p = folded; *p; p++) *p = (char)tolower((unsigned char)*p);
+    err_t rc = res_get_by_name(tx, account, kind, folded, out, eb);
+    free(folded);
+    return rc;
+}
+
+err_t iam_identity_login(store_tx_t *tx, const char *account, const char *name, char *hash,
+                         size_t cap, auth_principal_t *who, bool *found, errbuf_t *eb)
+{
+    *found = false;
+    cJSON *u = NULL, *lp = NULL;
+    err_t rc = iam_identity_find(tx, account, "user", name, &u, eb);
+    const char *id = json_str(u, "UserId");
+    if (!rc && id) rc = res_get(tx, &(res_key_t){account, K_LOGIN, id}, &lp, eb);
+    const char *h = json_str(lp, "PasswordHash");
+    if (!rc && h) {
+        who_user(who, account, u);
+        snprintf(hash, cap, "%s", h);
+        *found = true;
+    }
+    cJSON_Delete(u);
+    cJSON_Delete(lp);
+    return rc;
+}
+
+bool iam_login_verify(const char *encoded, const char *password)
+{
+    return encoded && password && argon2id_verify(encoded, password, strlen(password)) == ARGON2_OK;
 }
 
 err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const char *principal,

@@ -18,6 +18,22 @@
 err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const char *principal,
                            auth_principal_t *who, errbuf_t *eb);
 
+/* The stored body of the IAM user, group or role (type "user", "group" or "role") called
+ * name, in any case (with its "Arn", "Path", id, ...); *out NULL when there is none.
+ * What other modules read of IAM's entities instead of IAM's tables. *out is the
+ * caller's. */
+err_t iam_identity_find(store_tx_t *tx, const char *account, const char *type, const char *name,
+                        cJSON **out, errbuf_t *eb);
+
+/* The console's view of IAM user `name` (any case) of account: the Argon2id hash of its
+ * login profile into hash (cap bytes) and the user as a principal into who, *found
+ * true. A missing user or login profile is *found false, not an error. */
+err_t iam_identity_login(store_tx_t *tx, const char *account, const char *name, char *hash,
+                         size_t cap, auth_principal_t *who, bool *found, errbuf_t *eb);
+
+/* True when password is the one encoded (an Argon2id hash, as login profiles keep). */
+bool iam_login_verify(const char *encoded, const char *password);
+
 /* The document of managed policy arn's default version, copied into arena; *doc is NULL
  * when the policy does not exist. AWS managed policies are found under account "aws". */
 err_t iam_managed_policy_doc(store_tx_t *tx, const char *account, const char *arn, arena_t *arena,

@@ -358,13 +358,23 @@ def _decode(d, message):
 
 def test_ec2_denials_use_ec2_wording(d, tutorial):
     ec2 = d.client("ec2", **tutorial["creds"])
-    # a read outside the policy: the short sentence, nothing encoded
+    # a read outside the policy: EC2's sentence, then IAM's without a resource; nothing encoded
     code, msg, status = fails(ec2.describe_instances)
-    assert (code, msg, status) == ("UnauthorizedOperation", "You are not authorized to perform this operation.", 403)
-    # a write outside the policy: the sentence plus an encoded message that decodes
+    assert (code, msg, status) == (
+        "UnauthorizedOperation",
+        "You are not authorized to perform this operation. User: %s is not authorized to perform: "
+        "ec2:DescribeInstances because no identity-based policy allows the ec2:DescribeInstances action" % ENDUSER_ARN,
+        403,
+    )
+    # a write outside the policy: both sentences (with the resource), then an encoded message
     code, msg, status = fails(ec2.reboot_instances, InstanceIds=[NO_INSTANCE])
     assert (code, status) == ("UnauthorizedOperation", 403)
-    assert msg.startswith("You are not authorized to perform this operation. Encoded authorization failure message: ")
+    instance_arn = "arn:aws:ec2:us-east-1:%s:instance/%s" % (ACCOUNT, NO_INSTANCE)
+    assert msg.startswith(
+        "You are not authorized to perform this operation. User: %s is not authorized to perform: "
+        "ec2:RebootInstances on resource: %s because no identity-based policy allows the "
+        "ec2:RebootInstances action. Encoded authorization failure message: " % (ENDUSER_ARN, instance_arn)
+    ), msg
     decoded = _decode(d, msg)
     assert decoded["allowed"] is False and decoded["explicitDeny"] is False
     assert decoded["context"]["principal"] == ENDUSER_ARN
@@ -385,6 +395,8 @@ def test_ec2_explicit_deny_on_the_group(d, tutorial):
     try:
         code, msg, status = fails(ec2.stop_instances, InstanceIds=[NO_INSTANCE])
         assert (code, status) == ("UnauthorizedOperation", 403)
+        assert "ec2:StopInstances on resource: arn:aws:ec2:us-east-1:%s:instance/%s with an explicit deny in an " \
+            "identity-based policy. Encoded authorization failure message: " % (ACCOUNT, NO_INSTANCE) in msg, msg
         assert _decode(d, msg)["explicitDeny"] is True
         # the rest of the tutorial's ec2 actions are untouched
         code, _, _ = fails(ec2.start_instances, InstanceIds=[NO_INSTANCE])

@@ -654,10 +654,12 @@ def test_role_arn_is_what_the_stack_runs_as(d, cf, ec2):
     assert len(failed) == 1
     # CloudFormation's wording for an EC2 refusal: the API call, then EC2's message
     reason = failed[0]["ResourceStatusReason"]
-    prefix = "API: ec2:RunInstances You are not authorized to perform this operation. Encoded authorization failure message: "
+    prefix = ("API: ec2:RunInstances You are not authorized to perform this operation. User: "
+              "arn:aws:sts::%s:assumed-role/cfn-no-run/AWSCloudFormation is not authorized to perform: "
+              "ec2:RunInstances on resource: " % ACCOUNT)
     assert reason.startswith(prefix), reason
-    decoded = json.loads(d.client("sts").decode_authorization_message(
-        EncodedMessage=reason[len(prefix):])["DecodedMessage"])
+    blob = reason.split(". Encoded authorization failure message: ", 1)[1]
+    decoded = json.loads(d.client("sts").decode_authorization_message(EncodedMessage=blob)["DecodedMessage"])
     assert decoded["allowed"] is False
     assert decoded["context"]["action"] == "ec2:RunInstances"
     assert decoded["context"]["principal"] == "arn:aws:sts::%s:assumed-role/cfn-no-run/AWSCloudFormation" % ACCOUNT

@@ -1,9 +1,13 @@
 """The console's sign-in endpoint (POST /console/api/signin) over plain HTTP: right and
 wrong passwords, and the lock that stops password guessing (five failures for one user
-name within five minutes lock that name for a minute, whether or not the user exists)."""
+name from one source address within five minutes lock that name for that source for a
+minute, then twice as long each time, whether or not the user exists; other sources
+are never locked out by them)."""
 
+import http.client
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -24,16 +28,17 @@ def advance(d, ms):
     urllib.request.urlopen(req, timeout=10).read()
 
 
-def sign_in(d, user, password, account=ACCOUNT):
-    """(HTTP status, JSON body) of one sign-in."""
+def sign_in(d, user, password, account=ACCOUNT, source="127.0.0.1"):
+    """(HTTP status, JSON body) of one sign-in, sent from the loopback address source."""
     body = json.dumps({"account": account, "user": user, "password": password}).encode()
-    req = urllib.request.Request(d.endpoint + "/console/api/signin", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
+    url = urllib.parse.urlsplit(d.endpoint)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30, source_address=(source, 0))
     try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+        conn.request("POST", "/console/api/signin", body=body, headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
 
 
 def test_right_and_wrong_password(d):
@@ -50,7 +55,7 @@ def test_five_failures_lock_the_name_for_a_minute(d):
     iam.create_login_profile(UserName="guessed", Password="Right-Passw0rd!")
     for _ in range(5):
         assert sign_in(d, "guessed", "wrong")[0] == 401
-    # locked: even the right password is refused, unheard, and so is any other case of it
+    # locked from here: even the right password is refused, unheard, and so is any other case of it
     status, out = sign_in(d, "Guessed", "Right-Passw0rd!")
     assert status == 429 and out["code"] == "TooManySignInAttempts"
     assert "Try again in 60 seconds" in out["message"]
@@ -77,3 +82,31 @@ def test_failures_spread_over_more_than_five_minutes_do_not_lock(d):
     for _ in range(4):
         assert sign_in(d, "slow-typist", "wrong")[0] == 401
     assert sign_in(d, "slow-typist", "Right-Passw0rd!")[0] == 200
+
+
+def test_a_guesser_elsewhere_cannot_lock_the_owner_out(d):
+    iam = d.client("iam")
+    iam.create_user(UserName="admin-owner")
+    iam.create_login_profile(UserName="admin-owner", Password="Owners-Passw0rd!")
+    attacker, owner = "127.0.0.2", "127.0.0.1"
+    for _ in range(5):
+        assert sign_in(d, "admin-owner", "guess", source=attacker)[0] == 401
+    # the guesser is refused unheard, even when he guesses right
+    status, out = sign_in(d, "admin-owner", "Owners-Passw0rd!", source=attacker)
+    assert (status, out["code"]) == (429, "TooManySignInAttempts")
+    assert "Try again in 60 seconds" in out["message"]
+    # the owner, elsewhere, signs in all the while
+    status, out = sign_in(d, "admin-owner", "Owners-Passw0rd!", source=owner)
+    assert status == 200 and out["Identity"]["UserName"] == "admin-owner"
+    # the guesser keeps going: each lock is twice the one before
+    advance(d, 61 * 1000)
+    for _ in range(5):
+        assert sign_in(d, "admin-owner", "guess", source=attacker)[0] == 401
+    status, out = sign_in(d, "admin-owner", "guess", source=attacker)
+    assert status == 429 and "Try again in 120 seconds" in out["message"], out
+    assert sign_in(d, "admin-owner", "Owners-Passw0rd!", source=owner)[0] == 200
+    advance(d, 121 * 1000)
+    for _ in range(5):
+        assert sign_in(d, "admin-owner", "guess", source=attacker)[0] == 401
+    status, out = sign_in(d, "admin-owner", "guess", source=attacker)
+    assert status == 429 and "Try again in 240 seconds" in out["message"], out

@@ -3,6 +3,7 @@
  * and a guessed value for each, interpolates every step's inputs with a stub lookup and
  * runs every output selector against a fixed response. Seed corpus:
  * tests/fuzz/corpus/adoc/. */
+#include "fuzz_init.h"
 #include "auto/adoc.h"
 
 #include <stddef.h>

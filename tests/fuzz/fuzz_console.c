@@ -3,6 +3,7 @@
  * "..", and no slash but the one after "assets/"), content types, and the sign-in body
  * parser (accepts only what its checks promise). The first byte picks the part; the rest
  * is the input. Corpus: tests/fuzz/corpus/console/. */
+#include "fuzz_init.h"
 #include "console/console_int.h"
 
 #include <stddef.h>

@@ -3,6 +3,7 @@
  * Type, then a tree (JSON; any other text becomes one string). The tree is interpolated
  * with variables looked up in itself and searched with the selector under every Type.
  * Seed corpus: tests/fuzz/corpus/interp/. */
+#include "fuzz_init.h"
 #include "auto/adoc.h"
 
 #include <math.h>

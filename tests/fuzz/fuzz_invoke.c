@@ -12,6 +12,7 @@
  * tests/fuzz/corpus/invoke/. Found so far: iam:UpdateUser with NewUserName and no NewPath
  * read the freed Path (users.c); before the type gate, any mistyped member reached
  * handlers as NULL. */
+#include "fuzz_init.h"
 #include "gen_input.h"
 
 static app_t *app;

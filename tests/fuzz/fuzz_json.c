@@ -2,6 +2,7 @@
  * and ListDocuments input (and output) shapes, validate, encode; for input shapes the encoding
  * must decode to the same tree and re-encode to the same bytes. Corpus: tests/fuzz/corpus/json/.
  * -DFUZZ_JSON_STRICT also requires output-shape encodings to be valid JSON. */
+#include "fuzz_init.h"
 #include "proto/proto.h"
 
 #include <stddef.h>

@@ -2,6 +2,7 @@
  * identity and as a trust policy and, when one parses, evaluates it against fixed requests
  * (with and without context, principals of every kind) and through policy_decide.
  * Seed corpus: tests/fuzz/corpus/policy/. */
+#include "fuzz_init.h"
 #include "iam/policy.h"
 
 #include <stddef.h>

@@ -2,6 +2,7 @@
  * pairs), then decode against sts/servicecatalog/ssm input and output shapes, validate, write XML
  * and JSON; JSON of input shapes must decode back to the same tree. Corpus:
  * tests/fuzz/corpus/query/. */
+#include "fuzz_init.h"
 #include "proto/proto.h"
 
 #include "core/arena.h"

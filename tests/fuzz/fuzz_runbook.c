@@ -11,6 +11,7 @@
  * InvalidParameterValue) or the step's own ("Failed to resolve input"). Seed corpus:
  * tests/fuzz/corpus/runbook/. Found so far: the store's statement cache compared SQL with
  * a pointer into the engine's stack buffer of a finished call (sqlite.c). */
+#include "fuzz_init.h"
 #include "gen_input.h"
 
 #include <time.h>

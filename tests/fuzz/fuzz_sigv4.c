@@ -5,6 +5,7 @@
  * Authorization means none, so the presigned query form is reached through the URI; the
  * method is POST with a body, else GET, so the vectors' seeds verify).
  * Seeds: tests/fuzz/corpus/sigv4/, made from ../shared/testdata/sigv4-v4. */
+#include "fuzz_init.h"
 #include "auth/sigv4.h"
 
 #include "core/mem.h"

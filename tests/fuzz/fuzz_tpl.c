@@ -3,6 +3,7 @@
  * the conditions, orders the resources, lists each resource's dependencies and evaluates
  * every resource's Properties and the Outputs with stub callbacks.
  * Seed corpus: tests/fuzz/corpus/tpl/. */
+#include "fuzz_init.h"
 #include "tpl/tpl.h"
 
 #include <stddef.h>

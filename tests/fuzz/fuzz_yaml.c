@@ -5,6 +5,7 @@
  * explicit keys must be refused before libfyaml sees them. What the permissive dialect
  * loads must come back the same through yaml_emit. Seed corpus:
  * tests/fuzz/corpus/yaml/. */
+#include "fuzz_init.h"
 #include "yaml/yaml.h"
 
 #include <stddef.h>

@@ -4,9 +4,17 @@
 #ifndef CATALOGD_CHECK_H
 #define CATALOGD_CHECK_H
 
+#include "core/mem.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Every test runs under the daemon's allocation policy (mem_init), set before main. */
+__attribute__((constructor)) static void check_mem_init(void)
+{
+    mem_init();
+}
 
 static int check_failures;
 static int check_count;

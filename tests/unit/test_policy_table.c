@@ -14,6 +14,7 @@
 //       src/core/*.c src/iam/policy*.c tests/unit/test_policy_table.c
 //       -lcjson -lcrypto -lpthread -lm -o /tmp/tpt && /tmp/tpt
 
+#include "core/mem.h"
 #include "iam/policy.h"
 
 #include <cjson/cJSON.h>
@@ -248,6 +249,7 @@ static bool run_case(const cJSON *c, run_t *r)
 
 int main(void)
 {
+    mem_init();
     char where[4096];
     char *text = load_cases(where, sizeof(where));
     if (!text) {

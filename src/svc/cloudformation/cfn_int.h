@@ -9,6 +9,7 @@
 #include "core/jx.h"
 #include "engine/engine.h"
 #include "res/res.h"
+#include "svc/cloudformation/cfn.h"
 #include "tpl/tpl.h"
 
 #define CFN_STACK    "cfn.stack"    /* id = StackId ARN; name = StackName while it lives */
@@ -45,7 +46,6 @@ extern const char *const cfn_shown[];
 
 /* Starts operation op ("create", "update", "delete") on the stack: enqueues its job. */
 err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb);
-void cfn_register_jobs(app_t *app);
 
 /* ---- resource types (types.c). Each call runs in the step's transaction, through the
  * in-process client as the stack's principal. */

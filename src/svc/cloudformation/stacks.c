@@ -32,6 +32,17 @@ err_t cfn_stack_find(store_tx_t *tx, const char *account, const char *name_or_id
     return rc;
 }
 
+const char *cfn_stack_arn(store_tx_t *tx, const char *account, const char *name, arena_t *arena)
+{
+    cJSON *s = NULL;
+    errbuf_t eb;
+    const char *arn = NULL;
+    if (!res_get_by_name(tx, account, CFN_STACK, name, &s, &eb) && s)
+        arn = jx_str(s, "StackId") ? arena_strdup(arena, jx_str(s, "StackId")) : NULL;
+    cJSON_Delete(s);
+    return arn;
+}
+
 err_t cfn_stack_save(store_tx_t *tx, const char *account, const cJSON *stack, int64_t now_ms,
                      errbuf_t *eb)
 {

@@ -7,6 +7,7 @@
 #include "api/gen/ops_gen.h"
 #include "core/jx.h"
 #include "res/res.h"
+#include "svc/ec2/ec2.h"
 
 #define EC2_INSTANCE "ec2.instance"
 #define EC2_JOB      "ec2.transition"
@@ -42,8 +43,5 @@ err_t ec2_save(store_tx_t *tx, const char *account, const cJSON *inst, int64_t n
  * its sequence number (so an older transition's job becomes moot) and enqueues the job
  * that completes it through the instance's provider. The caller saves inst. */
 err_t ec2_transition(app_t *app, store_tx_t *tx, cJSON *inst, const char *action, errbuf_t *eb);
-
-/* Registers the transition job kind with the engine. */
-void ec2_register_jobs(app_t *app);
 
 #endif

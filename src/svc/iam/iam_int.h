@@ -69,9 +69,6 @@ err_t iam_policy_default_doc(api_ctx_t *c, const cJSON *p, char **doc);
 /* The owner id of a user/group/role body ("UserId", "GroupId" or "RoleId"). */
 const char *iam_entity_id(const cJSON *e);
 
-/* Checks a console password against a login profile's stored hash (login.c). */
-bool iam_login_verify(const char *encoded, const char *password);
-
 /* Lists the bodies of links of kind whose `a` (a_side) or `b` column equals key. Appends
  * the other side's value strings to out (a cJSON array of strings). */
 err_t iam_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out);

@@ -24,11 +24,6 @@ static err_t login_hash(api_ctx_t *c, const char *password, char out[128])
     return ERR_OK;
 }
 
-bool iam_login_verify(const char *encoded, const char *password)
-{
-    return encoded && password && argon2id_verify(encoded, password, strlen(password)) == ARGON2_OK;
-}
-
 static res_key_t login_key(api_ctx_t *c, const cJSON *user)
 {
     return (res_key_t){c->app->cfg.account_id, IAM_LOGIN, jx_str(user, "UserId")};

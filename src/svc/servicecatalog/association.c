@@ -5,8 +5,8 @@
 #include "svc/servicecatalog/sc_int.h"
 
 #include "core/clk.h"
+#include "iam/identity.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -158,9 +158,9 @@ static err_t sc_check_principal(api_ctx_t *c, const char *arn, const char *type)
             rest = p + alen + 1;
     }
     const char *kind = NULL, *slash = rest ? strchr(rest, '/') : NULL;
-    if (slash && (size_t)(slash - rest) == 4 && !strncmp(rest, "user", 4)) kind = "iam.user";
-    if (slash && (size_t)(slash - rest) == 5 && !strncmp(rest, "group", 5)) kind = "iam.group";
-    if (slash && (size_t)(slash - rest) == 4 && !strncmp(rest, "role", 4)) kind = "iam.role";
+    if (slash && (size_t)(slash - rest) == 4 && !strncmp(rest, "user", 4)) kind = "user";
+    if (slash && (size_t)(slash - rest) == 5 && !strncmp(rest, "group", 5)) kind = "group";
+    if (slash && (size_t)(slash - rest) == 4 && !strncmp(rest, "role", 4)) kind = "role";
     if (!kind || !slash[1])
         return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                         pattern ? "PrincipalARN %s is not a valid IAM_PATTERN: expected "
@@ -170,10 +170,8 @@ static err_t sc_check_principal(api_ctx_t *c, const char *arn, const char *type)
                         arn);
     if (pattern) return ERR_OK;
     const char *name = strrchr(slash, '/') + 1;
-    char *folded = arena_strdup(c->arena, name);
-    for (char *q = folded; *q; q++) *q = (char)tolower((unsigned char)*q);
     cJSON *e = NULL;
-    err_t rc = res_get_by_name(c->tx, acct, kind, folded, &e, c->eb);
+    err_t rc = iam_identity_find(c->tx, acct, kind, name, &e, c->eb);
     const char *have = e ? jx_str(e, "Arn") : NULL;
     bool ok = have && !strcasecmp(have, arn);
     cJSON_Delete(e);

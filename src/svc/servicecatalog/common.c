@@ -6,8 +6,9 @@
 #include "core/clk.h"
 #include "core/ids.h"
 #include "iam/policy.h"
-#include "svc/cloudformation/cfn_int.h"
+#include "svc/cloudformation/cfn.h"
 #include "svc/sts/sts.h"
+#include "tpl/tpl.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -204,7 +205,7 @@ err_t sc_launch_role(api_ctx_t *c, const char *portfolio_id, const char *product
                      const char **role_arn)
 {
     *role_arn = NULL;
-    cJSON *all = cJSON_CreateArray();
+    cJSON *all = jx_own(c->arena, cJSON_CreateArray());
     bool more;
     res_query_t q = {c->app->cfg.account_id, SC_CONSTRAINT, NULL, 0, 0};
     err_t rc = res_list(c->tx, &q, all, &more, c->eb);
@@ -212,16 +213,15 @@ err_t sc_launch_role(api_ctx_t *c, const char *portfolio_id, const char *product
         if (strcmp(jx_str(k, "Type"), "LAUNCH") || strcmp(jx_str(k, "ProductId"), product_id) ||
             (portfolio_id && strcmp(jx_str(k, "PortfolioId"), portfolio_id)))
             continue;
-        cJSON *p = cJSON_Parse(jx_str(k, "_Parameters") ? jx_str(k, "_Parameters") : "{}");
+        const char *text = jx_str(k, "_Parameters");
+        cJSON *p = jx_own(c->arena, cJSON_Parse(text ? text : "{}"));
         const char *arn = jx_str(p, "RoleArn"), *local = jx_str(p, "LocalRoleName");
         if (arn)
-            *role_arn = arena_strdup(c->arena, arn);
+            *role_arn = arn;
         else if (local)
             *role_arn =
                 arena_printf(c->arena, "arn:aws:iam::%s:role/%s", c->app->cfg.account_id, local);
-        cJSON_Delete(p);
     }
-    cJSON_Delete(all);
     return rc;
 }
 
@@ -235,17 +235,27 @@ err_t sc_artifact_template(api_ctx_t *c, const cJSON *info, bool disable_validat
             c->eb, ERR_SC_INVALID_PARAMETERS,
             "Info must contain exactly one of LoadTemplateFromURL or ImportFromPhysicalId.");
     if (stack) {
-        cJSON *s = NULL;
-        err_t rc = cfn_stack_find(c->tx, c->app->cfg.account_id, stack, true, &s, c->eb);
-        if (rc) {
-            cJSON_Delete(s);
-            /* err_fail formats into eb: hand it a copy of the message it replaces */
+        /* read as the caller through CloudFormation itself: cloudformation:GetTemplate on
+         * the stack is the caller's to have (AccessDenied otherwise, as AWS) */
+        cJSON *in = jx_own(c->arena, cJSON_CreateObject()), *out = NULL;
+        cJSON_AddStringToObject(in, "StackName", stack);
+        err_t rc = api_client_call(c, c->caller, "cloudformation", "GetTemplate", in, &out, c->eb);
+        const char *body = jx_str(jx_own(c->arena, out), "TemplateBody");
+        if (!rc && body) *text = body;
+        if (rc == ERR_ACCESS_DENIED) return rc;
+        /* GetTemplate still reads a deleted stack by its StackId: that is no source */
+        const char *name = !strncmp(stack, "arn:", 4) ? strstr(stack, ":stack/") : NULL;
+        if (!rc && name) {
+            name = arena_strndup(c->arena, name + 7, strcspn(name + 7, "/"));
+            const char *live = cfn_stack_arn(c->tx, c->app->cfg.account_id, name, c->arena);
+            if (!live || strcmp(live, stack))
+                rc = err_fail(c->eb, ERR_VALIDATION, "Stack with id %s does not exist", stack);
+        }
+        /* err_fail formats into eb: hand it a copy of the message it replaces */
+        if (rc || !body)
             return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                             "ImportFromPhysicalId %s is not a stack: %s", stack,
-                            arena_strdup(c->arena, c->eb->msg));
-        }
-        *text = arena_strdup(c->arena, jx_str(s, "_Template"));
-        cJSON_Delete(s);
+                            arena_strdup(c->arena, rc ? c->eb->msg : "it has no template"));
         return ERR_OK;
     }
     err_t rc = api_fetch_template(c, url, text);

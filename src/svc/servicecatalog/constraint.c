@@ -6,9 +6,9 @@
 #include "svc/servicecatalog/sc_int.h"
 
 #include "core/clk.h"
+#include "iam/identity.h"
 #include "core/jx.h"
 
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -69,10 +69,8 @@ static err_t sc_role_lookup(api_ctx_t *c, const char *arn, const char *name, con
         name = strrchr(arn, '/') + 1;
     }
     if (!name || !*name) return ERR_OK;
-    char *folded = arena_strdup(c->arena, name);
-    for (char *p = folded; *p; p++) *p = (char)tolower((unsigned char)*p);
     cJSON *r = NULL;
-    err_t rc = res_get_by_name(c->tx, acct, "iam.role", folded, &r, c->eb);
+    err_t rc = iam_identity_find(c->tx, acct, "role", name, &r, c->eb);
     const char *have = jx_str(r, "Arn");
     if (!rc && have && (!arn || !strcasecmp(have, arn))) *found = arena_strdup(c->arena, have);
     cJSON_Delete(r);

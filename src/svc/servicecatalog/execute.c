@@ -18,7 +18,7 @@
 
 #include "core/clk.h"
 #include "core/log.h"
-#include "svc/ssm/ssm_int.h"
+#include "svc/ssm/ssm.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -17,6 +17,7 @@
 #include "api/gen/ops_gen.h"
 #include "core/jx.h"
 #include "res/res.h"
+#include "svc/servicecatalog/sc.h"
 
 #define SC_PORTFOLIO                "sc.portfolio"
 #define SC_PRODUCT                  "sc.product"
@@ -119,7 +120,6 @@ cJSON *sc_tags_in(api_ctx_t *c, const char *member);
  * caller saves it). */
 err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
                       const char **record_id);
-void sc_register_jobs(app_t *app);
 /* The RecordDetail view of a stored record. */
 cJSON *sc_record_view(const cJSON *rec);
 

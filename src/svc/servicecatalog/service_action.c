@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Checks a Definition map: Name required; AssumeRole "LAUNCH_ROLE" or a role ARN;
- * Parameters a JSON array of {"Name", "Type": TARGET|TEXT_VALUE}. InvalidParametersException. */
+/* Checks a Definition map: Name required; AssumeRole "LAUNCH_ROLE" or a role ARN the
+ * caller may pass to Service Catalog (iam:PassRole, AccessDenied otherwise: the action
+ * runs as that role); Parameters a JSON array of {"Name", "Type": TARGET|TEXT_VALUE}.
+ * InvalidParametersException. */
 static err_t sa_check_definition(api_ctx_t *c, const cJSON *def)
 {
     const char *name = jx_str(def, "Name");
@@ -27,10 +29,9 @@ static err_t sa_check_definition(api_ctx_t *c, const cJSON *def)
         return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                         "Version must be a document version number, not %s.", version);
     const char *params = jx_str(def, "Parameters");
-    if (!params) return ERR_OK;
-    cJSON *p = cJSON_Parse(params);
+    cJSON *p = jx_own(c->arena, params ? cJSON_Parse(params) : NULL);
     err_t rc = ERR_OK;
-    if (!cJSON_IsArray(p))
+    if (params && !cJSON_IsArray(p))
         rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                       "Definition Parameters must be a JSON array such as "
                       "[{\"Name\":\"InstanceId\",\"Type\":\"TARGET\"}].");
@@ -48,7 +49,8 @@ static err_t sa_check_definition(api_ctx_t *c, const cJSON *def)
                 rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                               "Parameter %s appears twice in the definition.", n);
     }
-    cJSON_Delete(p);
+    if (!rc && role && strcmp(role, "LAUNCH_ROLE"))
+        rc = api_check_pass_role(c, role, "servicecatalog.amazonaws.com");
     return rc;
 }
 

@@ -747,3 +747,12 @@ err_t ssm_install_aws_documents(store_t *s, int64_t now_ms, errbuf_t *eb)
     }
     return store_commit(tx, eb);
 }
+
+bool ssm_document_owned(store_tx_t *tx, const char *account, const char *name)
+{
+    cJSON *d = NULL;
+    errbuf_t eb;
+    bool own = !res_get(tx, &(res_key_t){account, SSM_DOC, name}, &d, &eb) && d;
+    cJSON_Delete(d);
+    return own;
+}

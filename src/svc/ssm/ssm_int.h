@@ -10,6 +10,7 @@
 #include "auto/adoc.h"
 #include "engine/engine.h"
 #include "res/res.h"
+#include "svc/ssm/ssm.h"
 
 #define SSM_DOC       "ssm.document"
 #define SSM_DOCVER    "ssm.docver"
@@ -40,11 +41,7 @@ cJSON *ssm_doc_description(const cJSON *doc, const cJSON *ver, const char *owner
 err_t ssm_convert(const char *content, const char *from, const char *to, arena_t *arena, char **out,
                   errbuf_t *eb);
 
-/* Installs or refreshes the AWS-owned documents (data/ssm-documents). */
-err_t ssm_install_aws_documents(store_t *s, int64_t now_ms, errbuf_t *eb);
-
-/* ---- automation */
-void ssm_register_jobs(app_t *app);
+/* ---- automation (ssm_register_jobs, ssm_exec_watch, ssm_status_terminal: ssm.h) */
 
 /* Execution records (kind SSM_EXEC). Saving one that has reached a terminal status
  * wakes its watchers (ssm_exec_watch). */
@@ -59,13 +56,6 @@ err_t ssm_job_wake(app_t *app, store_tx_t *tx, cJSON *o, const char *kind, const
 /* Makes sure the execution's job runs by at_ms: brings its job forward, or starts a new
  * one (recorded in e's "_Job"; the caller saves e). One job chain per execution. */
 err_t ssm_exec_wake(app_t *app, store_tx_t *tx, cJSON *e, int64_t at_ms, errbuf_t *eb);
-
-/* Another job waiting on an execution (Service Catalog's record job) watches it: when
- * the execution ends, that job runs at once (engine_watch, topic "ssm.execution:<id>"). */
-err_t ssm_exec_watch(store_tx_t *tx, const char *exec_id, const char *job_id, errbuf_t *eb);
-
-/* Statuses an execution or step can be in. */
-bool ssm_status_terminal(const char *s);
 
 /* A StepExecution of step d with what the document says about it (StepName, Action,
  * TimeoutSeconds, OnFailure, MaxAttempts, IsEnd, NextStep, IsCritical) and StepStatus

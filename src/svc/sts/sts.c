@@ -6,9 +6,7 @@
 #include "core/clk.h"
 #include "core/enc.h"
 #include "iam/identity.h"
-#include "res/res.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,13 +58,7 @@ static err_t sts_role(app_t *app, store_tx_t *tx, const char *arn, cJSON **role,
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:role/", app->cfg.account_id);
     if (strncmp(arn, prefix, strlen(prefix))) return ERR_OK;
-    const char *name = strrchr(arn, '/') + 1;
-    char folded[128];
-    size_t i = 0;
-    for (; name[i] && i + 1 < sizeof(folded); i++)
-        folded[i] = (char)tolower((unsigned char)name[i]);
-    folded[i] = '\0';
-    err_t rc = res_get_by_name(tx, app->cfg.account_id, "iam.role", folded, role, eb);
+    err_t rc = iam_identity_find(tx, app->cfg.account_id, "role", strrchr(arn, '/') + 1, role, eb);
     if (!rc && *role) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(*role, "Arn");
         if (!cJSON_IsString(a) || strcmp(a->valuestring, arn)) { /* same name, other path */

@@ -1,0 +1,11 @@
+/* sc.h - what Service Catalog offers the rest of catalogd beside its operations: its job
+ * kinds, registered at start-up. */
+#ifndef CATALOGD_SC_H
+#define CATALOGD_SC_H
+
+#include "app.h"
+
+/* Registers the record job kinds with the engine. */
+void sc_register_jobs(app_t *app);
+
+#endif
