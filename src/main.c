@@ -2,7 +2,7 @@
  * start-up, the banner, and an orderly stop on SIGTERM/SIGINT. Also the small admin
  * commands that work on a data directory (jobs). */
 #include "app.h"
-#include "svc/ssm/ssm_cmd.h"
+#include "svc/ssm/ssm.h"
 
 #include "console/console.h"
 #include "core/mem.h"

@@ -2,7 +2,7 @@
  * them in the data directory, and the `catalogd command-output` subcommand that reads one
  * back (ssm_cmd.h). */
 #include "svc/ssm/cmd_int.h"
-#include "svc/ssm/ssm_cmd.h"
+#include "svc/ssm/ssm.h"
 
 #include <errno.h>
 #include <fcntl.h>
