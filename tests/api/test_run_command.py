@@ -533,3 +533,24 @@ def test_kill9_during_a_command_runs_it_once(fresh_daemon, shared_dir):
     time.sleep(1)
     with open(log) as f:
         assert f.read().split() == ["start", "end"]
+
+
+def test_a_run_the_node_lost_ends_failed(nd, nssm, nec2):
+    iid = run_instance(nec2)
+    token = "%d" % (800000 + os.getpid() % 90000)
+    cid = send(nssm, [iid], ["sleep " + token])
+    wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep " + token], capture_output=True).returncode == 0,
+             what="the command to run")
+    run_id = "%s-%s-0" % (cid, iid)
+    gone = []
+    for root, dirs, _ in os.walk(os.path.join(nd.data_dir, "node")):
+        for name in dirs:
+            if name == run_id:
+                gone.append(os.path.join(root, name))
+    assert gone, "no run directory %s under the data directory" % run_id
+    for path in gone:
+        shutil.rmtree(path)
+    subprocess.run(["pkill", "-f", "sleep " + token])
+    inv = invocation(nssm, cid, iid)
+    assert (inv["Status"], inv["StatusDetails"], inv["ResponseCode"]) == ("Failed", "Failed", -1)
+    assert "run directory is gone" in inv["StandardErrorContent"]
