@@ -244,6 +244,9 @@ def test_targets_by_tag_and_list_filters(ssm, ec2):
     one = ssm.list_command_invocations(CommandId=cid, InstanceId=b)["CommandInvocations"]
     assert [i["InstanceId"] for i in one] == [b]
     assert ssm.list_commands(CommandId=cid, Filters=[{"key": "Status", "value": "Success"}])["Commands"] == []
+    none = ssm.send_command(DocumentName="AWS-RunShellScript", Targets=[{"Key": "tag:team", "Values": ["nobody"]}],
+                            Parameters={"commands": ["true"]})["Command"]
+    assert (none["Status"], none["TargetCount"], none["InstanceIds"]) == ("Success", 0, [])
 
 
 def test_unknown_command_and_invocation(ssm, ec2):

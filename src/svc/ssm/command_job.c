@@ -331,18 +331,19 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
 
 typedef struct cleanup_arg {
     app_t *app;
-    cJSON *insts; /* {run_id: instance} */
+    const char *insts; /* {run_id: instance} as JSON text in the step's arena */
 } cleanup_arg_t;
 
 static void cmd_cleanup(void *arg)
 {
     cleanup_arg_t *a = arg;
-    for (const cJSON *r = a->insts->child; r && node_cleanup; r = r->next) {
+    cJSON *insts = cJSON_Parse(a->insts);
+    for (const cJSON *r = insts ? insts->child : NULL; r && node_cleanup; r = r->next) {
         node_target_t t;
         node_pool_t *pool = cmd_node(a->app, r, &t);
         if (t.transport != NODE_NONE) node_cleanup(pool, &t, r->string);
     }
-    cJSON_Delete(a->insts);
+    cJSON_Delete(insts);
 }
 
 /* Drives command cmd's invocations (invs) one tick; true while any is still live. */
@@ -435,13 +436,17 @@ static err_t cmd_step(engine_run_t *r)
     if (!rc && cJSON_GetArraySize(x.cleanup)) {
         cleanup_arg_t *a = arena_alloc(r->arena, sizeof(*a));
         a->app = app;
-        a->insts = cJSON_CreateObject();
+        cJSON *insts = cJSON_CreateObject();
         for (const cJSON *c = x.cleanup->child; c; c = c->next)
             for (const cJSON *v = invs->child; v; v = v->next)
                 if (strstr(c->valuestring, jx_str(v, "InstanceId")))
                     cJSON_AddItemToObject(
-                        a->insts, c->valuestring,
+                        insts, c->valuestring,
                         cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(v, "_Instance"), 1));
+        char *text = cJSON_PrintUnformatted(insts);
+        a->insts = arena_strdup(r->arena, text);
+        cJSON_free(text);
+        cJSON_Delete(insts);
         engine_after_commit(r, cmd_cleanup, a);
     }
     if (!rc && live)

@@ -325,7 +325,7 @@ err_t ssm_send_command(api_ctx_t *c)
         cJSON_AddNumberToObject(cmd, "_Concurrency", (double)conc);
         cJSON_AddNumberToObject(cmd, "_Errors", (double)errs);
         if (!n) {
-            cJSON_AddStringToObject(cmd, "Status", "Success");
+            jx_set_str(cmd, "Status", "Success");
             jx_set_str(cmd, "StatusDetails", "Success");
         }
     }
