@@ -501,6 +501,8 @@ def test_powershell_is_refused_on_a_linux_node_and_preconditions_skip(nssm, nec2
     assert skipped["Status"] == "Success" and "skipped due to unsatisfied preconditions" in skipped["StandardOutputContent"]
     ran = nssm.get_command_invocation(CommandId=cid, InstanceId=iid, PluginName="linux")
     assert (ran["Status"], ran["StandardOutputContent"]) == ("Success", "linux\n")
+    code, msg, _ = fails(nssm.get_command_invocation, CommandId=cid, InstanceId=iid)
+    assert code == "InvalidPluginName" and "more than one plugin" in msg, msg
     nssm.create_document(Name="ps-cmd", Content=json.dumps(shell_doc(mainSteps=[
         {"action": "aws:runPowerShellScript", "name": "ps", "inputs": {"runCommand": ["Write-Output hi"]}}])))
     cid = nssm.send_command(DocumentName="ps-cmd", InstanceIds=[iid])["Command"]["CommandId"]

@@ -497,8 +497,7 @@ err_t ssm_get_command_invocation(api_ctx_t *c)
             &inv, c->eb);
     if (!rc && !inv)
         rc = err_fail(c->eb, ERR_SSM_INVOCATION_NOT_FOUND,
-                      "An error occurred (InvocationDoesNotExist) when calling the "
-                      "GetCommandInvocation operation");
+                      "Command %s has no invocation on instance %s.", id, iid);
     const cJSON *ps = inv ? cJSON_GetObjectItemCaseSensitive(inv, "_Plugins") : NULL;
     const cJSON *p = ps ? ps->child : NULL;
     if (!rc && plugin) {
@@ -506,14 +505,18 @@ err_t ssm_get_command_invocation(api_ctx_t *c)
         if (!p)
             rc = err_fail(c->eb, ERR_SSM_INVALID_PLUGIN_NAME,
                           "The plugin name %s is not valid for this command.", plugin);
+    } else if (!rc && cJSON_GetArraySize(ps) > 1) {
+        /* "If the document contains more than one plugin, you must specify the name" */
+        rc = err_fail(c->eb, ERR_SSM_INVALID_PLUGIN_NAME,
+                      "The document of command %s has more than one plugin: name one in "
+                      "PluginName.",
+                      id);
     }
     if (!rc) {
         static const char *const copied[] = {"CommandId",    "InstanceId",      "Comment",
                                              "DocumentName", "DocumentVersion", NULL};
         jx_copy(c->out, inv, copied);
-        /* more than one plugin without PluginName: the invocation's own view */
-        bool whole = !plugin && cJSON_GetArraySize(ps) != 1;
-        const cJSON *src = whole || !p ? inv : p;
+        const cJSON *src = p ? p : inv;
         cJSON_AddStringToObject(c->out, "PluginName", p ? jx_str(p, "Name") : "");
         cJSON_AddNumberToObject(c->out, "ResponseCode", (double)jx_int(p, "ResponseCode", -1));
         int64_t start = jx_int(p, "_Start", 0), end = jx_int(p, "_End", 0);
