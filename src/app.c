@@ -9,6 +9,7 @@
 #include "svc/servicecatalog/sc.h"
 #include "svc/ssm/ssm.h"
 #include "proto/proto.h"
+#include "res/res.h"
 
 #include <stdio.h>
 
@@ -44,6 +45,9 @@ void app_config_defaults(app_config_t *cfg)
     cfg->automation_max_queued = 1000;
     cfg->sc_max_actions = 200;
     cfg->sc_max_actions_per_artifact = 25;
+    cfg->node_ssh_port = 22;
+    snprintf(cfg->node_ssh_key, sizeof(cfg->node_ssh_key), "default");
+    cfg->node_ping_ms = 30000;
 }
 
 /* The engine's after-commit hook: a step's in-process calls ask for exactly the work a
@@ -74,6 +78,16 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     if (!rc && exists) rc = seal_open(&probe, cfg->data_dir, false, &app->ids, eb);
     explicit_bzero(&probe, sizeof(probe));
     if (rc) return rc;
+    node_config_t nc = {.data_dir = cfg->data_dir,
+                        .transport = cfg->node_transport,
+                        .local_user = cfg->node_user,
+                        .ssh_host = cfg->node_ssh_host,
+                        .ssh_port = cfg->node_ssh_port,
+                        .ssh_user = cfg->node_ssh_user,
+                        .ssh_key = cfg->node_ssh_key,
+                        .ping_ms = cfg->node_ping_ms};
+    rc = node_pool_open(&nc, &app->nodes, eb);
+    if (rc) return rc;
     store_opts_t so = {.data_dir = cfg->data_dir, .exclusive = true, .sync_full = cfg->sync_full};
     rc = store_open(&so, &app->store, eb);
     auth_keys_opts_t ko = {.store = app->store,
@@ -100,6 +114,8 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     if (!rc) cfn_register_jobs(app);
     if (!rc) ssm_register_jobs(app);
     if (!rc) sc_register_jobs(app);
+    if (!rc) sc_register_keys();
+    if (!rc) rc = res_keys_backfill(app->store, cfg->account_id, eb);
     if (!rc) rc = ssm_install_aws_documents(app->store, clk_now_ms(&app->clock), eb);
     if (rc) app_close(app);
     return rc;
@@ -167,4 +183,6 @@ void app_close(app_t *app)
     app->keys = NULL;
     store_close(app->store);
     app->store = NULL;
+    node_pool_close(app->nodes);
+    app->nodes = NULL;
 }

@@ -11,6 +11,7 @@
 #include "core/workq.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "node/node.h"
 #include "prov/fetch.h"
 #include "store/store.h"
 
@@ -50,6 +51,13 @@ typedef struct app_config {
     char root_secret[128];           /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
     char console_dir[1024];  /* the web console's built assets ("": <dir of the binary>/console) */
     char root_password[128]; /* CATALOGD_ROOT_PASSWORD: the root user's console password, or "" */
+    char node_transport[8];  /* managed nodes (src/node): "" | "local" | "ssh" for every instance */
+    char node_user[64];      /* local commands run as this user */
+    char node_ssh_host[256]; /* ssh defaults (an instance's catalogd:node-* tags override them) */
+    int node_ssh_port;
+    char node_ssh_user[64];
+    char node_ssh_key[64]; /* key id under DATA_DIR/node-keys ("default") */
+    int64_t node_ping_ms;  /* DescribeInstanceInformation reuses a ping this long */
 } app_config_t;
 
 typedef struct app {
@@ -67,6 +75,7 @@ typedef struct app {
     prov_fetch_policy_t fetch; /* every outbound fetch: allow-list, file root, limits */
     atomic_bool fetch_cancel;  /* set at stop: running fetches end */
     workq_t *fetchq;           /* the fetch threads (template URLs off the HTTP threads) */
+    node_pool_t *nodes;        /* managed nodes: transports and the ping cache */
 } app_t;
 
 /* Fills cfg with the defaults (127.0.0.1:4599, ./catalogd-data, 123456789012, us-east-1). */

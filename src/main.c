@@ -30,6 +30,8 @@ static const char usage[] =
     "                              [--data-dir DIR]\n"
     "                                      a Run Command plugin's whole output (the API\n"
     "                                      shows its first 24,000 characters)\n"
+    "       catalogd node-key import --id ID --file KEY [--data-dir DIR]\n"
+    "                                      seal an ssh private key for managed nodes\n"
     "       catalogd --version | --help        (also: catalogd serve --help)\n"
     "\n"
     "options (each also read from the environment variable in brackets):\n"
@@ -74,6 +76,16 @@ static const char usage[] =
     "                        ThrottlingException [CATALOGD_AUTOMATION_START_RATE] (0: no limit)\n"
     "  --sc-max-actions N / --sc-max-actions-per-artifact N\n"
     "                        service-action quotas [CATALOGD_SC_MAX_ACTIONS, ...] (200, 25)\n"
+    "  --node-transport local|ssh   makes every instance a managed node (Run Command)\n"
+    "                        reached this way [CATALOGD_NODE_TRANSPORT] (none; an instance's\n"
+    "                        catalogd:node-transport tag overrides it); see docs/providers.md\n"
+    "  --node-user USER      local transport: commands run on this host as USER, never root\n"
+    "                        [CATALOGD_NODE_USER]\n"
+    "  --node-ssh-host H / --node-ssh-port P / --node-ssh-user U / --node-ssh-key ID\n"
+    "                        ssh transport defaults [CATALOGD_NODE_SSH_HOST, ...] (port 22,\n"
+    "                        key default); tags catalogd:node-host|-port|-user|-key override\n"
+    "  --node-ping-ms MS     DescribeInstanceInformation reuses a node's ping this long\n"
+    "                        [CATALOGD_NODE_PING_MS] (30000)\n"
     "  --console-dir DIR     the web console's built assets, served at /console\n"
     "                        [CATALOGD_CONSOLE_DIR] (console/ beside the catalogd binary)\n"
     "The first start creates the account's root access key, from\n"
@@ -135,6 +147,13 @@ static const opt_spec_t opts[] = {
     OPT_X("--sc-max-actions-per-artifact", "CATALOGD_SC_MAX_ACTIONS_PER_ARTIFACT", 'i',
           sc_max_actions_per_artifact),
     OPT_S("--console-dir", "CATALOGD_CONSOLE_DIR", console_dir),
+    OPT_S("--node-transport", "CATALOGD_NODE_TRANSPORT", node_transport),
+    OPT_S("--node-user", "CATALOGD_NODE_USER", node_user),
+    OPT_S("--node-ssh-host", "CATALOGD_NODE_SSH_HOST", node_ssh_host),
+    OPT_X("--node-ssh-port", "CATALOGD_NODE_SSH_PORT", 'i', node_ssh_port),
+    OPT_S("--node-ssh-user", "CATALOGD_NODE_SSH_USER", node_ssh_user),
+    OPT_S("--node-ssh-key", "CATALOGD_NODE_SSH_KEY", node_ssh_key),
+    OPT_X("--node-ping-ms", "CATALOGD_NODE_PING_MS", 'l', node_ping_ms),
 };
 
 /* Stores value into the field opt describes; false (with a message) when it is invalid. */
@@ -215,6 +234,11 @@ static bool config_check(const app_config_t *cfg)
     if (!region_ok) fprintf(stderr, "catalogd: --region must look like us-east-1\n");
     bool prov_ok = !strcmp(cfg->ec2_provider, "emulated") || !strcmp(cfg->ec2_provider, "exec");
     if (!prov_ok) fprintf(stderr, "catalogd: --ec2-provider must be emulated or exec\n");
+    const char *nt = cfg->node_transport;
+    if (nt[0] && strcmp(nt, "local") && strcmp(nt, "ssh")) {
+        fprintf(stderr, "catalogd: --node-transport must be local or ssh\n");
+        prov_ok = false;
+    }
     char host[128];
     int port;
     unsigned char addr[sizeof(struct in6_addr)];
@@ -451,6 +475,44 @@ static int cmd_jobs(int argc, char **argv)
     return 0;
 }
 
+/* catalogd node-key import --id ID --file KEY [--data-dir DIR]: seals an ssh private key
+ * for managed nodes into DIR/node-keys/ID.sealed (the key is never printed). */
+static int cmd_node_key(int argc, char **argv)
+{
+    if (wants_help(argc, argv, 2)) return 0;
+    if (argc < 3 || strcmp(argv[2], "import")) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *id = NULL, *file = NULL;
+    char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], "--id")     ? &id
+                            : !strcmp(argv[i], "--file") ? &file
+                                                         : NULL;
+        if (slot && i >= 3 && i + 1 < argc)
+            *slot = argv[++i];
+        else
+            rest[n++] = argv[i];
+    }
+    app_config_t cfg;
+    int unused = 0;
+    bool ok = id && file && config_parse(&cfg, n, rest, 3, &unused, &unused, &unused);
+    free(rest);
+    if (!ok) {
+        if (!id || !file) fprintf(stderr, "catalogd: node-key import needs --id ID --file KEY\n");
+        return 2;
+    }
+    errbuf_t eb = {{0}};
+    if (node_key_import(cfg.data_dir, id, file, &eb)) {
+        fprintf(stderr, "catalogd: %s\n", eb.msg);
+        return 1;
+    }
+    printf("sealed ssh key '%s' into %s/node-keys/%s.sealed\n", id, cfg.data_dir, id);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     mem_init();
@@ -466,6 +528,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "serve")) return cmd_serve(argc, argv);
     if (!strcmp(argv[1], "jobs")) return cmd_jobs(argc, argv);
     if (!strcmp(argv[1], "command-output")) return ssm_command_output_main(argc, argv);
+    if (!strcmp(argv[1], "node-key")) return cmd_node_key(argc, argv);
     fprintf(stderr, "catalogd: unknown command '%s' (catalogd --help lists them)\n", argv[1]);
     return 2;
 }

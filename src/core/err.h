@@ -114,9 +114,12 @@
     S(SSM_INVALID_SIGNAL, 720, "InvalidAutomationSignalException", 400)                            \
     S(SSM_STEP_NOT_FOUND, 721, "AutomationStepNotFoundException", 400)                             \
     S(SSM_IDEMPOTENT_MISMATCH, 722, "IdempotentParameterMismatch", 400)                            \
-    S(SSM_INVALID_TAG, 723, "InvalidTag", 400)                                              \
+    S(SSM_INVALID_TAG, 723, "InvalidTag", 400)                                                     \
+    /* ssm: managed nodes (760..) */                                                               \
+    S(SSM_INVALID_INSTANCE_ID, 760, "InvalidInstanceId", 400)                                      \
+    S(SSM_INVALID_INSTANCE_FILTER_VALUE, 761, "InvalidInstanceInformationFilterValue", 400)        \
+    /* ssm: Run Command (740..) */                                                                 \
     S(SSM_INVALID_CMD_PARAMETERS, 740, "InvalidParameters", 400)                                   \
-    S(SSM_INVALID_INSTANCE_ID, 741, "InvalidInstanceId", 400)                                      \
     S(SSM_INVALID_COMMAND_ID, 742, "InvalidCommandId", 400)                                        \
     S(SSM_INVOCATION_NOT_FOUND, 743, "InvocationDoesNotExist", 400)                                \
     S(SSM_INVALID_PLUGIN_NAME, 744, "InvalidPluginName", 400)                                      \

@@ -87,4 +87,60 @@ void node_cleanup(node_pool_t *p, const node_target_t *t, const char *run_id);
 bool node_ping(node_pool_t *p, const node_target_t *t, int64_t timeout_ms, char *detail,
                size_t cap);
 
+/* --- added by the implementation (issue 12, deliver 3) --- */
+
+/* The pool's settings (from the serve flags; strings are copied). */
+typedef struct node_config {
+    const char *data_dir;
+    const char *transport;  /* default for every instance: "" (none), "local" or "ssh" */
+    const char *local_user; /* --node-user: the only user local commands run as */
+    const char *ssh_host;   /* ssh defaults, each overridable by an instance's tags */
+    int ssh_port;
+    const char *ssh_user;
+    const char *ssh_key; /* key id (<data-dir>/node-keys/<id>.sealed); NULL: "default" */
+    int64_t ping_ms;     /* how long a ping result is reused (DescribeInstanceInformation) */
+} node_config_t;
+
+/* Opens the pool: resolves and checks the local user (ERR_VALIDATION with one line when
+ * it is root, unknown, or another user while catalogd is not root). */
+err_t node_pool_open(const node_config_t *c, node_pool_t **out, errbuf_t *eb);
+/* Stops the ping thread and frees the pool (NULL is fine). */
+void node_pool_close(node_pool_t *p);
+
+/* Fills t for the instance instance_id with tags (EC2's [{Key, Value}] array, or NULL):
+ * the pool's defaults, overridden by the tags catalogd:node-transport (local|ssh|none),
+ * catalogd:node-host, catalogd:node-port, catalogd:node-user (ssh only: local commands
+ * always run as --node-user) and catalogd:node-key. Strings borrow from tags and the pool.
+ * False (t->transport NODE_NONE) when the instance is not a managed node. */
+struct cJSON;
+bool node_target_for(const node_pool_t *p, const char *instance_id, const struct cJSON *tags,
+                     node_target_t *t);
+
+/* The last ping of t, never blocking: known false until a first ping finished; a result
+ * older than the pool's ping_ms (or none) asks the pool's thread for a fresh one. */
+typedef struct node_ping_info {
+    bool known;
+    bool online;
+    int64_t at_ms;      /* wall clock of that ping */
+    int64_t last_ok_ms; /* of the last one that reached the node (0: none) */
+    char detail[256];
+    char computer_name[128];   /* what the node said when it was last reached: uname -n */
+    char platform_name[128];   /* NAME of /etc/os-release */
+    char platform_version[64]; /* VERSION_ID of /etc/os-release */
+} node_ping_info_t;
+void node_ping_cached(node_pool_t *p, const node_target_t *t, node_ping_info_t *out);
+
+/* Runs on the catalogd host as catalogd itself, without a pool: the exec EC2 provider's
+ * commands (src/prov/exec.c). The same run protocol as node_poll / node_output /
+ * node_cleanup, with the run directories in base and catalogd's record of started runs in
+ * base/.started. */
+err_t node_self_poll(const char *base, const node_run_t *r, node_status_t *st, errbuf_t *eb);
+err_t node_self_output(const char *base, const char *run_id, int which, size_t offset, char *buf,
+                       size_t cap, size_t *n, size_t *total, errbuf_t *eb);
+void node_self_cleanup(const char *base, const char *run_id);
+
+/* `catalogd node-key import`: seals the private key in file under data_dir/node-keys/
+ * <id>.sealed (0600) with the data directory's master key. */
+err_t node_key_import(const char *data_dir, const char *id, const char *file, errbuf_t *eb);
+
 #endif

@@ -191,23 +191,29 @@ err_t res_list_page(store_tx_t *tx, const res_query_t *q, res_page_t *p, res_kee
                          "SELECT body, created_ms, seq FROM resources WHERE account = ? AND"
                          " kind = ? AND (created_ms, seq) > (?, ?) ORDER BY created_ms, seq",
                          "ssii", q->account, q->kind, n, seq);
+    return rc ? rc : res_page_rows(st, p, -1, keep, ctx, array, eb);
+}
+
+err_t res_page_rows(store_stmt_t *st, res_page_t *p, int s_col, res_keep_fn keep, void *ctx,
+                    cJSON *array, errbuf_t *eb)
+{
     /* rows stream in key order: reading stops at the first kept row past the page */
     bool row;
-    while (!rc && !(rc = store_step(st, &row, eb)) && row) {
+    err_t rc;
+    while (!(rc = store_step(st, &row, eb)) && row) {
         cJSON *b = cJSON_Parse(store_col_text(st, 0));
-        if (!b) {
-            rc = err_fail(eb, ERR_INTERNAL, "a stored resource body is not JSON");
-            break;
-        }
+        if (!b) return err_fail(eb, ERR_INTERNAL, "a stored resource body is not JSON");
         bool ok = true;
-        res_pkey_t k = {.s = p->segment, .n = store_col_int(st, 1), .seq = store_col_int(st, 2)};
+        res_pkey_t k = {.s = s_col < 0 ? p->segment : store_col_text(st, s_col),
+                        .n = store_col_int(st, 1),
+                        .seq = store_col_int(st, 2)};
         if (keep) rc = keep(ctx, b, &k, &ok);
         res_offer_t o = !rc && ok ? res_page_offer(p, &k) : RES_PAGE_SKIP;
         if (o == RES_PAGE_TAKE)
             cJSON_AddItemToArray(array, b);
         else
             cJSON_Delete(b);
-        if (o == RES_PAGE_FULL || p->done) break;
+        if (rc || o == RES_PAGE_FULL || p->done) break;
     }
     return rc;
 }

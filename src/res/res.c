@@ -27,7 +27,7 @@ err_t res_insert(store_tx_t *tx, const res_key_t *k, const res_row_t *row, const
                     "ssssssiis", k->account, k->kind, k->id, row->name, row->parent, row->state,
                     row->created_ms, row->updated_ms ? row->updated_ms : row->created_ms, text);
     cJSON_free(text);
-    return rc;
+    return rc ? rc : res_keys_write(tx, k, body, true, eb);
 }
 
 err_t res_update(store_tx_t *tx, const res_key_t *k, const char *state, int64_t updated_ms,
@@ -43,7 +43,7 @@ err_t res_update(store_tx_t *tx, const res_key_t *k, const char *state, int64_t 
                     "ssisss", text, state, updated_ms, k->account, k->kind, k->id);
     cJSON_free(text);
     if (found) *found = n > 0;
-    return rc;
+    return rc || !n ? rc : res_keys_write(tx, k, body, false, eb);
 }
 
 err_t res_delete(store_tx_t *tx, const res_key_t *k, bool *found, errbuf_t *eb)
@@ -53,7 +53,7 @@ err_t res_delete(store_tx_t *tx, const res_key_t *k, bool *found, errbuf_t *eb)
         store_exec(tx, eb, &n, "DELETE FROM resources WHERE account = ? AND kind = ? AND id = ?",
                    "sss", k->account, k->kind, k->id);
     if (found) *found = n > 0;
-    return rc;
+    return rc || !n ? rc : res_keys_drop(tx, k, eb);
 }
 
 static err_t res_get_one(store_stmt_t *st, cJSON **out, errbuf_t *eb)

@@ -5,6 +5,7 @@
 #ifndef CATALOGD_RES_H
 #define CATALOGD_RES_H
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -117,6 +118,57 @@ err_t res_list_page(store_tx_t *tx, const res_query_t *q, res_page_t *p, res_kee
 err_t res_links_page(store_tx_t *tx, const char *account, const char *kind, bool by_a,
                      const char *key, res_page_t *p, res_keep_fn keep, void *ctx, cJSON *out,
                      errbuf_t *eb);
+
+/* ---- indexed keys (keys.c)
+ * A kind may declare keys: values read out of its bodies (an owner, a member a list sorts
+ * by) that res_insert / res_update / res_delete keep in `resource_keys` beside the row,
+ * with the row's created_ms and seq, so a list filters and sorts on them in SQL and reads
+ * only its page. A value is text, never NULL ("" when the body has none); numbers that
+ * sort are written zero-padded. */
+typedef struct res_key_def {
+    const char *field;  /* "owner", "Name", ... */
+    const char *member; /* the value is this top-level string member of the body, or */
+    void (*value)(const cJSON *body, buf_t *out); /* appends it (nothing: "") */
+} res_key_def_t;
+typedef struct res_keyer {
+    const char *kind;
+    const res_key_def_t *keys;
+    size_t n;
+} res_keyer_t;
+/* Declares kind k->kind's keys (borrowed for the process's life; once at start-up, before
+ * any thread reads or writes resources; a second call with the same k does nothing). */
+void res_keys_register(const res_keyer_t *k);
+/* Writes (replaces; fresh: a row just inserted, which has none) the keys of resource k
+ * from body, when its kind has any. The row must exist. res_insert and res_update call it. */
+err_t res_keys_write(store_tx_t *tx, const res_key_t *k, const cJSON *body, bool fresh,
+                     errbuf_t *eb);
+/* Removes resource k's keys (res_delete calls it). */
+err_t res_keys_drop(store_tx_t *tx, const res_key_t *k, errbuf_t *eb);
+/* At start-up, after the keyers are registered: writes the keys of account's rows that
+ * lack one (rows from before a key existed, or written by other tools), in batches. */
+err_t res_keys_backfill(store_t *s, const char *account, errbuf_t *eb);
+
+typedef struct res_keyed {
+    const char *account, *kind;
+    const char *sort;  /* the key the list is sorted by (value, created_ms, seq); NULL:
+                          creation order (created_ms, seq) */
+    const char *field; /* only rows whose key field is value; NULL: every row */
+    const char *value;
+    bool prefix; /* res_keyed_count only: whose value starts with value */
+} res_keyed_t;
+/* One page of q's resources, read through resource_keys in q's order (descending when
+ * p->desc) after p's token and only until the page is full, as res_list_page does (which
+ * it is, with neither sort nor field). Keys offered: sorted, (s = value, n = created_ms,
+ * seq); else (n = created_ms, seq), as res_list_page's. */
+err_t res_keyed_page(store_tx_t *tx, const res_keyed_t *q, res_page_t *p, res_keep_fn keep,
+                     void *ctx, cJSON *array, errbuf_t *eb);
+/* How many of q's resources have key q->field equal to (starting with, when q->prefix)
+ * q->value: counted in the index, no row read. */
+err_t res_keyed_count(store_tx_t *tx, const res_keyed_t *q, int64_t *n, errbuf_t *eb);
+/* Steps st, a keyset read whose columns are (body, created_ms, seq[, s at s_col]; s_col
+ * -1: p->segment), offering each row keep accepts to p until the page is full. */
+err_t res_page_rows(store_stmt_t *st, res_page_t *p, int s_col, res_keep_fn keep, void *ctx,
+                    cJSON *array, errbuf_t *eb);
 
 /* A list sorted in memory (by a member the store has no column for): the items with their
  * keys, then one page of them in key order. */

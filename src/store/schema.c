@@ -114,5 +114,25 @@ static const char *const m4[] = {
     NULL,
 };
 
-const char *const *const store_migrations[] = {m1, m2, m3, m4};
+/* 5: indexed keys of resources (res/keys.c): values read out of a kind's bodies (an
+ * owner, a member a list sorts by), one row per key, with the resource's created_ms and
+ * seq, so lists filter and sort by them in index order. The daemon writes the keys of
+ * existing rows at start-up (res_keys_backfill): they come from JSON bodies, which
+ * portable SQL cannot read. */
+static const char *const m5[] = {
+    "CREATE TABLE resource_keys ("
+    " account TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " id TEXT NOT NULL,"
+    " field TEXT NOT NULL,"
+    " value TEXT NOT NULL,"
+    " created_ms BIGINT NOT NULL,"
+    " seq BIGINT NOT NULL,"
+    " PRIMARY KEY (account, kind, id, field))",
+    "CREATE INDEX resource_keys_page ON resource_keys (account, kind, field, value, created_ms,"
+    " seq)",
+    NULL,
+};
+
+const char *const *const store_migrations[] = {m1, m2, m3, m4, m5};
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -5,8 +5,9 @@ its owner (instance transition, Automation execution, stack) with a clear reason
 of leaving it in progress.
 
 The crashing step is a real one: an EC2 stop transition under the exec provider, whose
-operator command leaves a named pipe where the provider looks for the command's exit
-status. The transition's step blocks reading it, and the test, as an operator's
+operator command leaves a named pipe where catalogd keeps its record that the run started
+(DATA_DIR/exec/.started/<run id>, read by every poll of the run). The transition's step
+blocks reading it, and the test, as an operator's
 supervisor would, kills catalogd with SIGKILL right then and starts it again.
 
 The failing steps are real too: a SQLite trigger (the kind of fault a full or damaged
@@ -34,7 +35,7 @@ from conftest import BIN, Daemon
 from helpers import wait_for
 
 EC2_TRANSITION_LIMIT = 10  # max attempts of ec2.transition (docs/internals/engine.md)
-STOP_HOOK = "rm -f status && mkfifo status && exec sleep 120"
+STOP_HOOK = 'r="../.started/$(basename "$PWD")" && rm -f "$r" && mkfifo "$r" && exec sleep 120'
 
 
 def failed_jobs(data_dir):
@@ -53,7 +54,7 @@ def kill_in_step(d, data_dir, timeout):
     kills d with SIGKILL while the step is blocked in that read. False when no step came."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for path in glob.glob(os.path.join(data_dir, "exec", "*-stop", "status")):
+        for path in glob.glob(os.path.join(data_dir, "exec", ".started", "*-stop")):
             try:
                 if not stat.S_ISFIFO(os.lstat(path).st_mode):
                     continue

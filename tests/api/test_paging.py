@@ -431,6 +431,18 @@ def launch(world, name):
                                 ProvisioningParameters=[{"Key": "InstanceType", "Value": "t3.micro"}])["RecordDetail"]
 
 
+def replace(world, gone, prefix):
+    """Terminates the end user's provisioned product gone and, once it has left the list,
+    launches a new one named after prefix."""
+    sc = world.client("servicecatalog", "enduser")
+    rec = sc.terminate_provisioned_product(ProvisionedProductId=gone, TerminateToken=uniq("t"))["RecordDetail"]
+    world.wait_record(rec["RecordId"])
+    scan = sc.get_paginator("scan_provisioned_products")
+    wait_for(lambda: all(p["Id"] != gone for p in scan.paginate().build_full_result()["ProvisionedProducts"]),
+             30, "the terminated product to go")
+    world.wait_record(launch(world, uniq(prefix))["RecordId"])
+
+
 def test_sc_search_provisioned_products_and_record_history(world):
     sc = world.client("servicecatalog", "enduser")
     recs = [launch(world, uniq("walk")) for _ in range(M)]
@@ -442,12 +454,7 @@ def test_sc_search_provisioned_products_and_record_history(world):
     def between_pp(first):
         gone = next(p for p in first if p in pps)
         terminated.append(gone)
-        rec = sc.terminate_provisioned_product(ProvisionedProductId=gone, TerminateToken=uniq("t"))["RecordDetail"]
-        world.wait_record(rec["RecordId"])
-        scan = sc.get_paginator("scan_provisioned_products")
-        wait_for(lambda: all(p["Id"] != gone for p in scan.paginate().build_full_result()["ProvisionedProducts"]),
-                 30, "the terminated product to go")
-        world.wait_record(launch(world, uniq("walk-new"))["RecordId"])
+        replace(world, gone, "walk-new")
 
     for kw in ({}, {"SortBy": "name"}):
         got = walk(
@@ -502,3 +509,155 @@ def test_sc_search_provisioned_products_and_record_history(world):
     # one product's records: its parent column, still newest first
     one = sc.list_record_history(SearchFilter={"Key": "provisionedproduct", "Value": pps[-1]})["RecordDetails"]
     assert [r["RecordId"] for r in one] == [recs[-1]["RecordId"]]
+
+
+def test_sc_search_provisioned_products_user_level_and_sorted(world):
+    """The default User level reads the caller's provisioned products through the owner's
+    index and a sort through its member's: each walk returns every survivor once, in the
+    sort's order, and TotalResultsCount counts the caller's alone."""
+    sc = world.client("servicecatalog", "enduser")
+    admin = world.client("servicecatalog")
+    recs = [launch(world, uniq("user")) for _ in range(M)]
+    # the administrator's own (another owner) are not the end user's at the User level
+    theirs = [admin.provision_product(
+        ProductId=world.ids["product"], ProvisioningArtifactId=world.ids["versions"]["v1.0"],
+        ProvisionedProductName=uniq("admins"),
+        ProvisioningParameters=[{"Key": "InstanceType", "Value": "t3.micro"}])["RecordDetail"] for _ in range(2)]
+    for r in recs:
+        world.wait_record(r["RecordId"])
+    for r in theirs:
+        world.wait_record(r["RecordId"], user=None)
+    mine = sc.get_paginator("scan_provisioned_products").paginate().build_full_result()["ProvisionedProducts"]
+    assert not {r["ProvisionedProductId"] for r in theirs} & {p["Id"] for p in mine}
+    assert sc.search_provisioned_products(PageSize=MPAGE)["TotalResultsCount"] == len(mine)
+    # an update gives a provisioned product a new LastRecordId: its key follows
+    for r in recs[:3]:
+        up = sc.update_provisioned_product(ProvisionedProductId=r["ProvisionedProductId"],
+                                           ProvisioningArtifactId=world.ids["versions"]["v2.0"],
+                                           UpdateToken=uniq("u"))["RecordDetail"]
+        world.wait_record(up["RecordId"])
+        got = sc.describe_provisioned_product(Id=r["ProvisionedProductId"])["ProvisionedProductDetail"]
+        assert got["LastRecordId"] == up["RecordId"]
+    terminated = []
+
+    def between(first):
+        gone = next(p for p in first if p in pps and p not in terminated)
+        terminated.append(gone)
+        replace(world, gone, "user-new")
+
+    for kw, member in (({}, None), ({"SortBy": "name"}, "Name"),
+                       ({"SortBy": "lastRecordId", "SortOrder": "DESCENDING"}, "LastRecordId"),
+                       ({"SortOrder": "DESCENDING"}, None)):
+        pages = []
+        # every provisioned product of the end user's is there throughout the walk, but one
+        pps = [p["Id"] for p in sc.get_paginator("scan_provisioned_products").paginate()
+               .build_full_result()["ProvisionedProducts"]]
+
+        def fetch(t):
+            out = sc.search_provisioned_products(PageSize=MPAGE, **kw, **({"PageToken": t} if t else {}))
+            pages.append(out)
+            return out
+
+        got = walk(fetch, lambda o: [p["Id"] for p in o["ProvisionedProducts"]], lambda o: o.get("NextPageToken"),
+                   between, limit=MPAGE)
+        assert_once(got, set(pps) - set(terminated))
+        assert not {r["ProvisionedProductId"] for r in theirs} & set(got)
+        seen = [p for o in pages for p in o["ProvisionedProducts"]]
+        if member:  # in the member's order (the keys follow each update: LastRecordId changes)
+            values = [p[member] for p in seen]
+            assert values == sorted(values, reverse=kw.get("SortOrder") == "DESCENDING")
+    final = sc.get_paginator("scan_provisioned_products").paginate().build_full_result()["ProvisionedProducts"]
+    assert sc.search_provisioned_products(PageSize=MPAGE)["TotalResultsCount"] == len(final)
+    # a sort's token is refused by another sort
+    page = sc.search_provisioned_products(PageSize=MPAGE, SortBy="name")
+    code, msg, _ = fails(sc.search_provisioned_products, PageSize=MPAGE, SortBy="status",
+                         PageToken=page["NextPageToken"])
+    assert (code, msg) == ("InvalidParametersException", "The page token is not valid.")
+
+
+def test_sc_search_reads_only_its_page():
+    """A page is read through the indexes and reads no row outside it: a provisioned
+    product with a body that is not JSON, owned by another principal and last in the
+    sort, fails the lists that reach it and no other. The rows are written straight into
+    the database (as an older catalogd left them): start-up keys them."""
+    import sqlite3
+
+    from conftest import ACCOUNT
+
+    root = "arn:aws:iam::%s:root" % ACCOUNT
+    d = Daemon()
+    d.start()
+    iam = d.client("iam")
+    reader = iam.create_user(UserName="reader")["User"]["Arn"]
+    iam.put_user_policy(UserName="reader", PolicyName="sc", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "servicecatalog:*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="reader")["AccessKey"]
+    d.stop()
+    db = sqlite3.connect(os.path.join(d.data_dir, "catalogd.db"))
+    seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM resources").fetchone()[0]
+    rows = []
+    for i in range(25):
+        pp = "pp-only%04d" % i
+        body = {"Id": pp, "Name": "only-%02d" % ((i * 7) % 25), "Type": "CFN_STACK", "Status": "AVAILABLE",
+                "Arn": "arn:aws:servicecatalog:us-east-1:%s:stack/x/%s" % (ACCOUNT, pp), "CreatedTime": 1.7e9 + i,
+                "ProductId": "prod-none", "ProvisioningArtifactId": "pa-none", "LastRecordId": "rec-%d" % i,
+                "IdempotencyToken": "tok-%d" % i, "_UserArn": root}
+        at = 1_700_000_000_000 + i
+        rows.append((ACCOUNT, "sc.pp", pp, "AVAILABLE", at, at, json.dumps(body), seq + i + 1))
+    at = 1_700_000_000_100
+    rows.append((ACCOUNT, "sc.pp", "pp-broken", "AVAILABLE", at, at, "{not json", seq + 100))
+    # records, newest first: the reader's 12 come before a broken one of nobody's
+    rows.append((ACCOUNT, "sc.record", "rec-broken", "SUCCEEDED", at, at, "{not json", seq + 101))
+    for i in range(12):
+        rec, at = "rec-only%04d" % i, 1_700_000_000_200 + i
+        body = {"RecordId": rec, "ProvisionedProductName": "x", "Status": "SUCCEEDED", "CreatedTime": at / 1000,
+                "UpdatedTime": at / 1000, "ProvisionedProductType": "CFN_STACK", "RecordType": "PROVISION_PRODUCT",
+                "ProvisionedProductId": "pp-x", "ProductId": "prod-none", "ProvisioningArtifactId": "pa-none",
+                "PathId": "port-none", "RecordErrors": [], "RecordTags": [], "_UserArn": reader}
+        rows.append((ACCOUNT, "sc.record", rec, "SUCCEEDED", at, at, json.dumps(body), seq + 102 + i))
+    db.executemany("INSERT INTO resources (account, kind, id, name, parent, state, created_ms, updated_ms, body, seq)"
+                   " VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?)", rows)
+    db.commit()
+    db.close()
+    d.start()
+    try:
+        sc = d.client("servicecatalog")
+        # the User level: root's 25 through the owner's index; the broken row is nobody's
+        out = sc.search_provisioned_products(PageSize=10)
+        assert out["TotalResultsCount"] == 25
+        got = walk(lambda t: sc.search_provisioned_products(PageSize=10, **({"PageToken": t} if t else {})),
+                   lambda o: [p["Id"] for p in o["ProvisionedProducts"]], lambda o: o.get("NextPageToken"),
+                   lambda first: None, limit=10)
+        assert got == ["pp-only%04d" % i for i in range(25)]
+        names = walk(lambda t: sc.search_provisioned_products(SortBy="name", PageSize=10,
+                                                              **({"PageToken": t} if t else {})),
+                     lambda o: [p["Name"] for p in o["ProvisionedProducts"]], lambda o: o.get("NextPageToken"),
+                     lambda first: None, limit=10)
+        assert names == ["only-%02d" % i for i in range(25)]
+        # the Account level, newest first and by name descending: the broken row comes
+        # last in neither of them, first in the other
+        level = {"AccessLevelFilter": {"Key": "Account", "Value": "self"}}
+        top = sc.search_provisioned_products(SortBy="name", SortOrder="DESCENDING", PageSize=5, **level)
+        assert top["TotalResultsCount"] == 26
+        assert [p["Name"] for p in top["ProvisionedProducts"]] == ["only-%02d" % i for i in range(24, 19, -1)]
+        code, _, status = fails(sc.search_provisioned_products, SortBy="name", PageSize=5, **level)
+        assert status == 500
+        # the reader's record history at the User level: its own through the owner's keys
+        mine = d.client("servicecatalog", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+        got = walk(lambda t: mine.list_record_history(PageSize=5, **({"PageToken": t} if t else {})),
+                   lambda o: [r["RecordId"] for r in o["RecordDetails"]], lambda o: o.get("NextPageToken"),
+                   lambda first: None)
+        assert got == ["rec-only%04d" % i for i in range(11, -1, -1)]
+        # a row that lost one key (a key a later catalogd adds) gets it back at start-up
+        d.stop()
+        db = sqlite3.connect(os.path.join(d.data_dir, "catalogd.db"))
+        assert db.execute("DELETE FROM resource_keys WHERE kind = 'sc.pp' AND field = 'owner'"
+                          " AND id IN ('pp-only0001', 'pp-only0002')").rowcount == 2
+        db.commit()
+        db.close()
+        d.start()
+        sc = d.client("servicecatalog")
+        assert sc.search_provisioned_products(PageSize=10)["TotalResultsCount"] == 25
+    finally:
+        d.stop()
+        d.cleanup()

@@ -145,6 +145,7 @@ err_t ssm_delete_document(api_ctx_t *ctx);
 err_t ssm_describe_automation_executions(api_ctx_t *ctx);
 err_t ssm_describe_automation_step_executions(api_ctx_t *ctx);
 err_t ssm_describe_document(api_ctx_t *ctx);
+err_t ssm_describe_instance_information(api_ctx_t *ctx);
 err_t ssm_get_automation_execution(api_ctx_t *ctx);
 err_t ssm_get_command_invocation(api_ctx_t *ctx);
 err_t ssm_get_document(api_ctx_t *ctx);

@@ -204,7 +204,16 @@ static err_t ec2_transition_step(engine_run_t *r)
         }
     }
     store_tx_t *tx = rc ? NULL : engine_tx(r, &rc);
-    if (tx) rc = ec2_transition_end(r, tx, inst, ai, prior, ok, reason);
+    if (tx) {
+        /* read again in the write transaction: a request that came in during the slow
+         * work (a stop while a reboot's command ran) must not be overwritten by the
+         * copy read before it; when it took over, this transition is moot */
+        cJSON_Delete(inst);
+        inst = NULL;
+        rc = res_get(tx, &(res_key_t){app->cfg.account_id, EC2_INSTANCE, id}, &inst, r->eb);
+        if (!rc && inst && jx_int(inst, "_Seq", 0) == seq)
+            rc = ec2_transition_end(r, tx, inst, ai, prior, ok, reason);
+    }
     if (!rc) engine_done(r);
     cJSON_Delete(inst);
     return rc;

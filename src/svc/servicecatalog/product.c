@@ -329,8 +329,9 @@ static bool sc_filter_ok(const cJSON *filters, const cJSON *p)
     return true;
 }
 
-/* One product search: the products of a set of portfolios (or all), filtered; sorted by
- * Title or VersionCount in memory, else read in creation order up to the page. */
+/* One product search: the products of a set of portfolios (or all), filtered; read in
+ * creation order or by the Title key up to the page, or sorted by VersionCount in memory
+ * (at most SC_MAX_PRODUCTS). */
 typedef struct sc_search {
     api_ctx_t *c;
     const cJSON *in; /* product ids (an object used as a set), or NULL: every product */
@@ -343,21 +344,13 @@ static err_t sc_search_row(void *ctx, const cJSON *p, const res_pkey_t *k, bool 
     sc_search_t *s = ctx;
     *keep = (!s->in || cJSON_GetObjectItemCaseSensitive(s->in, sc_product_id(p))) &&
             sc_filter_ok(cJSON_GetObjectItemCaseSensitive(s->c->in, "Filters"), p);
-    if (!*keep || !s->by) return ERR_OK;
+    if (!*keep || s->by != 2) return ERR_OK;
     *keep = false; /* gathered for the sort instead */
     res_pkey_t key = {.seq = k->seq};
-    err_t rc = ERR_OK;
-    if (s->by == 1) {
-        const char *name = jx_str(sc_summary(p), "Name");
-        char *low = arena_strdup(s->c->arena, name ? name : "");
-        for (char *q = low; *q; q++) *q = (char)tolower((unsigned char)*q);
-        key.s = low;
-    } else {
-        cJSON *arts = cJSON_CreateArray();
-        rc = sc_artifacts_of(s->c, sc_product_id(p), arts);
-        key.n = cJSON_GetArraySize(arts);
-        cJSON_Delete(arts);
-    }
+    cJSON *arts = cJSON_CreateArray();
+    err_t rc = sc_artifacts_of(s->c, sc_product_id(p), arts);
+    key.n = cJSON_GetArraySize(arts);
+    cJSON_Delete(arts);
     if (!rc) res_sort_add(&s->sorted, cJSON_Duplicate(p, 1), &key);
     return rc;
 }
@@ -389,11 +382,12 @@ static err_t sc_search(api_ctx_t *c, const cJSON *portfolios, bool admin, cJSON 
     p.desc = desc;
     cJSON *page = cJSON_CreateArray();
     res_query_t q = {c->app->cfg.account_id, SC_PRODUCT, NULL, 0, 0};
-    if (!rc && s.by) {
+    if (!rc && s.by == 2) {
         res_page_begin(&all, "", 0, false, NULL);
         rc = res_list_page(c->tx, &q, &all, sc_search_row, &s, NULL, c->eb);
     } else if (!rc) {
-        rc = res_list_page(c->tx, &q, &p, sc_search_row, &s, page, c->eb);
+        res_keyed_t kq = {q.account, q.kind, s.by == 1 ? SC_KEY_TITLE : NULL, NULL, NULL, false};
+        rc = res_keyed_page(c->tx, &kq, &p, sc_search_row, &s, page, c->eb);
     }
     res_sort_page(&s.sorted, &p, page);
     for (const cJSON *e = page->child; !rc && e; e = e->next)

@@ -290,6 +290,22 @@ err_t sc_describe_provisioned_product(api_ctx_t *c)
     return rc;
 }
 
+/* The name of provisioned product pp's product (in c's arena), or NULL. */
+static const char *sc_pp_product_name(api_ctx_t *c, const cJSON *pp)
+{
+    cJSON *prod = NULL;
+    errbuf_t ignore;
+    const char *name = NULL;
+    if (!res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SC_PRODUCT, jx_str(pp, "ProductId")},
+                 &prod, &ignore) &&
+        prod) {
+        name = jx_str(cJSON_GetObjectItemCaseSensitive(prod, "ProductViewSummary"), "Name");
+        name = name ? arena_strdup(c->arena, name) : NULL;
+    }
+    cJSON_Delete(prod);
+    return name;
+}
+
 /* The ProvisionedProductAttribute view. */
 static cJSON *sc_pp_attribute(api_ctx_t *c, const cJSON *pp)
 {
@@ -297,21 +313,16 @@ static cJSON *sc_pp_attribute(api_ctx_t *c, const cJSON *pp)
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(pp, "_Tags");
     cJSON_AddItemToObject(a, "Tags", tags ? cJSON_Duplicate(tags, 1) : cJSON_CreateArray());
     if (jx_str(pp, "_Stack")) cJSON_AddStringToObject(a, "PhysicalId", jx_str(pp, "_Stack"));
-    cJSON *prod = NULL, *pa = NULL;
+    const char *product = sc_pp_product_name(c, pp);
+    if (product) cJSON_AddStringToObject(a, "ProductName", product);
+    cJSON *pa = NULL;
     errbuf_t ignore;
-    if (!res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SC_PRODUCT, jx_str(pp, "ProductId")},
-                 &prod, &ignore) &&
-        prod)
-        cJSON_AddStringToObject(
-            a, "ProductName",
-            jx_str(cJSON_GetObjectItemCaseSensitive(prod, "ProductViewSummary"), "Name"));
     if (!res_get(
             c->tx,
             &(res_key_t){c->app->cfg.account_id, SC_ARTIFACT, jx_str(pp, "ProvisioningArtifactId")},
             &pa, &ignore) &&
         pa)
         cJSON_AddStringToObject(a, "ProvisioningArtifactName", jx_str(pa, "Name"));
-    cJSON_Delete(prod);
     cJSON_Delete(pa);
     const char *user = jx_str(pp, "_UserArn");
     if (user) {
@@ -328,27 +339,42 @@ static cJSON *sc_pp_attribute(api_ctx_t *c, const cJSON *pp)
     return a;
 }
 
+/* The AccessLevelFilter's level: Account, Role, or User (the default). */
+static const char *sc_pp_level(api_ctx_t *c)
+{
+    const char *key = jx_str(cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter"), "Key");
+    return key && (!strcmp(key, "Account") || !strcmp(key, "Role")) ? key : "User";
+}
+
+/* The Role level's owner prefix: the sessions of the filter's role (Value "self": the
+ * caller's), "arn:aws:sts::<account>:assumed-role/<role name>/", in out. */
+static void sc_pp_role_prefix(api_ctx_t *c, char out[600])
+{
+    const char *value =
+        jx_str(cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter"), "Value");
+    const char *role = value && strcmp(value, "self") ? value : c->caller->role_arn;
+    const char *rn = strrchr(role ? role : "", '/');
+    snprintf(out, 600, "arn:aws:sts::%s:assumed-role/%s/", c->app->cfg.account_id,
+             rn ? rn + 1 : "");
+}
+
 /* Does the AccessLevelFilter (User by default) show the caller provisioned product p? */
 static bool sc_pp_visible(api_ctx_t *c, const cJSON *p)
 {
-    const cJSON *alf = cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter");
-    const char *key = jx_str(alf, "Key"), *value = jx_str(alf, "Value");
-    const char *owner = jx_str(p, "_UserArn");
-    if (key && !strcmp(key, "Account"))
+    const char *level = sc_pp_level(c), *owner = jx_str(p, "_UserArn");
+    if (!strcmp(level, "Account"))
         return true; /* authorization already checked servicecatalog:accountLevel = self */
-    if (key && !strcmp(key, "Role")) {
-        const char *role = value && strcmp(value, "self") ? value : c->caller->role_arn;
+    if (!strcmp(level, "Role")) {
         char prefix[600];
-        const char *rn = strrchr(role ? role : "", '/');
-        snprintf(prefix, sizeof(prefix), "arn:aws:sts::%s:assumed-role/%s/", c->app->cfg.account_id,
-                 rn ? rn + 1 : "");
+        sc_pp_role_prefix(c, prefix);
         return owner && !strncmp(owner, prefix, strlen(prefix));
     }
     return owner && !strcmp(owner, c->caller->arn);
 }
 
-/* Filters.SearchQuery: free text over name, id, status, product (each term must match). */
-static bool sc_pp_query_ok(const cJSON *q, const cJSON *a)
+/* Filters.SearchQuery: free text over name, id, status, product (each term must match)
+ * of provisioned product p (its product's name looked up only when a term needs it). */
+static bool sc_pp_query_ok(api_ctx_t *c, const cJSON *q, const cJSON *p)
 {
     for (const cJSON *w = q ? q->child : NULL; w; w = w->next) {
         const char *s = w->valuestring, *colon = strchr(s, ':');
@@ -356,54 +382,73 @@ static bool sc_pp_query_ok(const cJSON *q, const cJSON *a)
         if (colon) { /* field:value */
             char field[64];
             snprintf(field, sizeof(field), "%.*s", (int)(colon - s), s);
-            const char *fv = !strcasecmp(field, "name")        ? jx_str(a, "Name")
-                             : !strcasecmp(field, "status")    ? jx_str(a, "Status")
-                             : !strcasecmp(field, "productId") ? jx_str(a, "ProductId")
-                             : !strcasecmp(field, "id")        ? jx_str(a, "Id")
+            const char *fv = !strcasecmp(field, "name")        ? jx_str(p, "Name")
+                             : !strcasecmp(field, "status")    ? jx_str(p, "Status")
+                             : !strcasecmp(field, "productId") ? jx_str(p, "ProductId")
+                             : !strcasecmp(field, "id")        ? jx_str(p, "Id")
                                                                : NULL;
             keep = fv && strstr(fv, colon + 1);
         } else {
-            keep = (jx_str(a, "Name") && strstr(jx_str(a, "Name"), s)) ||
-                   strstr(jx_str(a, "Id"), s) ||
-                   (jx_str(a, "ProductName") && strstr(jx_str(a, "ProductName"), s));
+            const char *name = jx_str(p, "Name"), *id = jx_str(p, "Id"), *product;
+            keep = (name && strstr(name, s)) || (id && strstr(id, s)) ||
+                   ((product = sc_pp_product_name(c, p)) && strstr(product, s));
         }
         if (!keep) return false;
     }
     return true;
 }
 
-/* One SearchProvisionedProducts read: every hit is counted (TotalResultsCount), and only
- * the page is kept: offered in creation order, or gathered for a sort by a member. */
+/* One SearchProvisionedProducts read. */
 typedef struct sc_pp_search {
     api_ctx_t *c;
-    const cJSON *query;
-    const char *field; /* sort member, or NULL: creation order */
-    res_page_t *page;
-    cJSON *out; /* the page's ProvisionedProductAttributes */
-    res_sort_t sorted;
+    const cJSON *query; /* Filters.SearchQuery, or NULL */
+    res_page_t *page;   /* with a query: the page the hits are offered to */
+    cJSON *rows;        /* ... and its rows */
     int64_t total;
 } sc_pp_search_t;
 
-static err_t sc_pp_search_row(void *ctx, const cJSON *p, const res_pkey_t *k, bool *keep)
+/* Is p a hit: visible at the access level and matching the SearchQuery? */
+static err_t sc_pp_hit(void *ctx, const cJSON *p, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    sc_pp_search_t *s = ctx;
+    *keep = sc_pp_visible(s->c, p) && (!s->query || sc_pp_query_ok(s->c, s->query, p));
+    return ERR_OK;
+}
+
+/* With a SearchQuery, one read counts every hit and offers each to the page, in the
+ * read's order (keeping none itself). */
+static err_t sc_pp_query_hit(void *ctx, const cJSON *p, const res_pkey_t *k, bool *keep)
 {
     sc_pp_search_t *s = ctx;
-    *keep = false; /* the read itself keeps nothing */
-    if (!sc_pp_visible(s->c, p)) return ERR_OK;
-    cJSON *a = s->query || s->field ? sc_pp_attribute(s->c, p) : NULL;
-    if (a && !sc_pp_query_ok(s->query, a)) {
-        cJSON_Delete(a);
-        return ERR_OK;
+    err_t rc = sc_pp_hit(ctx, p, k, keep);
+    if (*keep) {
+        s->total++;
+        if (res_page_offer(s->page, k) == RES_PAGE_TAKE)
+            cJSON_AddItemToArray(s->rows, cJSON_Duplicate(p, 1));
     }
-    s->total++;
-    if (s->field) {
-        const char *v = jx_str(a, s->field);
-        res_sort_add(&s->sorted, a, &(res_pkey_t){.s = v ? v : "", .seq = k->seq});
-    } else if (res_page_offer(s->page, k) == RES_PAGE_TAKE) {
-        cJSON_AddItemToArray(s->out, a ? a : sc_pp_attribute(s->c, p));
-    } else {
-        cJSON_Delete(a);
+    *keep = false;
+    return rc;
+}
+
+/* TotalResultsCount with no SearchQuery, from the index: every row at the Account level,
+ * the owner's keys at the User and Role levels. */
+static err_t sc_pp_search_total(sc_pp_search_t *s, const res_keyed_t *q)
+{
+    api_ctx_t *c = s->c;
+    const char *level = sc_pp_level(c);
+    if (!strcmp(level, "Account")) {
+        res_query_t all = {q->account, q->kind, NULL, 0, 0};
+        return res_count(c->tx, &all, &s->total, c->eb);
     }
-    return ERR_OK;
+    char prefix[600];
+    res_keyed_t t = {q->account, q->kind, NULL, SC_KEY_OWNER, c->caller->arn, false};
+    if (!strcmp(level, "Role")) {
+        sc_pp_role_prefix(c, prefix);
+        t.value = prefix;
+        t.prefix = true;
+    }
+    return res_keyed_count(c->tx, &t, &s->total, c->eb);
 }
 
 err_t sc_search_provisioned_products(api_ctx_t *c)
@@ -419,35 +464,40 @@ err_t sc_search_provisioned_products(api_ctx_t *c)
                         : !strcmp(sort, "lastRecordId")     ? "LastRecordId"
                         : !strcmp(sort, "idempotencyToken") ? "IdempotencyToken"
                                                             : NULL;
-    res_page_t p, all;
+    res_page_t p;
     err_t rc = sc_page_in(c, &p,
                           arena_printf(c->arena, "%s/%s/%s", c->op->action, field ? field : "",
                                        desc ? "desc" : "asc"));
     if (rc) return rc;
     p.desc = desc;
+    const cJSON *query = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(c->in, "Filters"), "SearchQuery");
+    cJSON *page = cJSON_CreateArray();
     sc_pp_search_t s = {
-        .c = c,
-        .query = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(c->in, "Filters"), "SearchQuery"),
-        .field = field,
-        .page = &p,
-        .out = cJSON_AddArrayToObject(c->out, "ProvisionedProducts"),
-    };
-    res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
-    const char *level = jx_str(cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter"), "Key");
-    if (!field && !cJSON_GetArraySize(s.query) && level && !strcmp(level, "Account")) {
-        /* every row is a hit: the index counts them, and the page is read alone */
-        cJSON *page = cJSON_CreateArray();
-        rc = res_count(c->tx, &q, &s.total, c->eb);
-        if (!rc) rc = res_list_page(c->tx, &q, &p, NULL, NULL, page, c->eb);
-        for (const cJSON *pp = page->child; pp; pp = pp->next)
-            cJSON_AddItemToArray(s.out, sc_pp_attribute(c, pp));
-        cJSON_Delete(page);
-    } else {
-        res_page_begin(&all, "", 0, desc, NULL);
-        rc = res_list_page(c->tx, &q, &all, sc_pp_search_row, &s, NULL, c->eb);
-        res_sort_page(&s.sorted, &p, s.out);
+        .c = c, .query = cJSON_GetArraySize(query) ? query : NULL, .page = &p, .rows = page};
+    /* sorted by the member's key (its index), and at the User level only the caller's
+     * rows through the owner's keys: the page reads its rows and no others, but for those
+     * a Role level passes over; a SearchQuery reads on to count its hits */
+    const char *level = sc_pp_level(c);
+    res_keyed_t q = {c->app->cfg.account_id, SC_PP, field, NULL, NULL, false};
+    if (!strcmp(level, "User")) {
+        q.field = SC_KEY_OWNER;
+        q.value = c->caller->arn;
     }
+    if (s.query) { /* free text: no index; every row the level covers is tested */
+        res_page_t all;
+        res_page_begin(&all, "", 0, desc, NULL);
+        rc = res_keyed_page(c->tx, &q, &all, sc_pp_query_hit, &s, NULL, c->eb);
+    } else {
+        rc = sc_pp_search_total(&s, &q);
+        if (!rc)
+            rc = res_keyed_page(c->tx, &q, &p, strcmp(level, "Role") ? NULL : sc_pp_hit, &s, page,
+                                c->eb);
+    }
+    cJSON *out = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
+    for (const cJSON *pp = page->child; pp; pp = pp->next)
+        cJSON_AddItemToArray(out, sc_pp_attribute(c, pp));
+    cJSON_Delete(page);
     if (rc) return rc;
     cJSON_AddNumberToObject(c->out, "TotalResultsCount", (double)s.total);
     sc_page_out(c, &p);

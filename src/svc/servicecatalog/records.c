@@ -173,7 +173,16 @@ err_t sc_list_record_history(api_ctx_t *c)
     res_query_t q = {c->app->cfg.account_id, SC_RECORD, by_pp ? fval : NULL, 0, 0};
     cJSON *page = cJSON_CreateArray();
     p.desc = true;
-    rc = res_list_page(c->tx, &q, &p, sc_record_keep, c, page, c->eb);
+    /* a level that covers the caller's records alone reads them through the owner's keys */
+    const char *level = jx_str(cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter"), "Key");
+    bool own = c->caller->kind != AUTH_ROOT && !(level && !strcmp(level, "Account")) &&
+               !(level && !strcmp(level, "Role") && c->caller->kind == AUTH_ROLE_SESSION);
+    if (own && !by_pp) {
+        res_keyed_t k = {q.account, q.kind, NULL, SC_KEY_OWNER, c->caller->arn, false};
+        rc = res_keyed_page(c->tx, &k, &p, sc_record_keep, c, page, c->eb);
+    } else {
+        rc = res_list_page(c->tx, &q, &p, sc_record_keep, c, page, c->eb);
+    }
     cJSON *list = cJSON_AddArrayToObject(c->out, "RecordDetails");
     for (cJSON *r = page->child; r; r = r->next) cJSON_AddItemToArray(list, sc_record_view(r));
     cJSON_Delete(page);

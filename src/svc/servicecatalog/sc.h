@@ -1,5 +1,5 @@
 /* sc.h - what Service Catalog offers the rest of catalogd beside its operations: its job
- * kinds, registered at start-up. */
+ * kinds and indexed resource keys, registered at start-up. */
 #ifndef CATALOGD_SC_H
 #define CATALOGD_SC_H
 
@@ -7,5 +7,7 @@
 
 /* Registers the record job kinds with the engine. */
 void sc_register_jobs(app_t *app);
+/* Declares the indexed keys of Service Catalog's kinds (res_keys_register). */
+void sc_register_keys(void);
 
 #endif

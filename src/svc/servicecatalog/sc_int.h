@@ -29,6 +29,10 @@
 #define SC_LINK_PORTFOLIO_PRODUCT   "sc.portfolio_product"
 #define SC_LINK_PORTFOLIO_PRINCIPAL "sc.portfolio_principal"
 #define SC_LINK_ACTION_ARTIFACT     "sc.action_artifact"
+/* indexed keys (keys.c): a provisioned product's or record's owner, a product's
+ * lower-cased name; a provisioned product's SortBy members are keyed under their names */
+#define SC_KEY_OWNER "owner"
+#define SC_KEY_TITLE "title"
 
 /* Now, as a value-tree timestamp (seconds). */
 double sc_now(api_ctx_t *c);

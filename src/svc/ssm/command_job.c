@@ -4,7 +4,8 @@
  * allow (node_poll: never blocks, never starts a run twice, also across a restart), keeps
  * each finished plugin's whole output in the data directory, then writes the new states
  * and the command's aggregate status in the step's transaction and polls again with
- * engine_again. A node the run cannot reach ends the invocation Undeliverable. */
+ * engine_again. An instance that is not a managed node, or a node the run cannot reach,
+ * ends the invocation Undeliverable. */
 #include "svc/ssm/cmd_int.h"
 
 #include "core/clk.h"
@@ -23,21 +24,19 @@
 
 #define CMD_POLL_MS 500
 
-/* Until the node transports are linked in (src/node), every instance is unmanaged: these
- * weak references are NULL then and invocations end Undeliverable. */
-#pragma weak node_poll
-#pragma weak node_cancel
-#pragma weak node_output
-#pragma weak node_cleanup
-
 /* ---- the node of an invocation */
 
-/* Where instance inst's commands go; NODE_NONE when it is not a managed node. */
+/* Where instance inst's commands go (the pool's transport, or its tags at SendCommand);
+ * NODE_NONE when it is not a managed node, or it was stopped. */
 static node_pool_t *cmd_node(app_t *app, const cJSON *inst, node_target_t *t)
 {
-    (void)app;
-    *t = (node_target_t){.instance_id = jx_str(inst, "InstanceId"), .transport = NODE_NONE};
-    return NULL;
+    const char *id = jx_str(inst, "InstanceId");
+    const char *state = jx_str(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Name");
+    bool down = state && (!strcmp(state, "stopped") || !strcmp(state, "stopping"));
+    if (down || !app->nodes ||
+        !node_target_for(app->nodes, id, cJSON_GetObjectItemCaseSensitive(inst, "Tags"), t))
+        *t = (node_target_t){.instance_id = id, .transport = NODE_NONE};
+    return app->nodes;
 }
 
 /* ---- bookkeeping */
@@ -188,9 +187,7 @@ static void cmd_collect(crun_t *x, node_pool_t *pool, const node_target_t *t, co
         /* a transport may answer in pieces: read until the whole kept output is here */
         do {
             got = 0;
-            if (!node_output ||
-                node_output(pool, t, run_id, which, n, buf + n, cap - n, &got, &total, &eb))
-                break;
+            if (node_output(pool, t, run_id, which, n, buf + n, cap - n, &got, &total, &eb)) break;
             n += got;
         } while (got && n < total && n < cap);
         char path[1200];
@@ -269,7 +266,7 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
             inv_end(x, inv, "Failed", "Failed");
             return ERR_OK;
         }
-        if (t.transport == NODE_NONE || !node_poll) {
+        if (t.transport == NODE_NONE) {
             inv_end(x, inv, "Failed", "Undeliverable");
             return ERR_OK;
         }
@@ -338,7 +335,7 @@ static void cmd_cleanup(void *arg)
 {
     cleanup_arg_t *a = arg;
     cJSON *insts = cJSON_Parse(a->insts);
-    for (const cJSON *r = insts ? insts->child : NULL; r && node_cleanup; r = r->next) {
+    for (const cJSON *r = insts ? insts->child : NULL; r; r = r->next) {
         node_target_t t;
         node_pool_t *pool = cmd_node(a->app, r, &t);
         if (t.transport != NODE_NONE) node_cleanup(pool, &t, r->string);
