@@ -6,7 +6,6 @@ unmanaged node: its invocations end Undeliverable, as AWS reports a node without
 
 import json
 import os
-import pwd
 import re
 import shutil
 import subprocess
@@ -18,7 +17,8 @@ import pytest
 import yaml
 
 from conftest import ACCOUNT, BIN, REGION, Daemon
-from helpers import allow, cli_error, fails, new_user, policy, serve, wait_for
+from helpers import allow, cli_error, fails, new_user, run_bin, serve, wait_for
+from sshd import Sshd, node_user
 
 
 @pytest.fixture(scope="module")
@@ -275,28 +275,28 @@ def test_aws_cli_send_and_get(d, ec2):
 
 # ---------------------------------------------------------------- managed nodes (local transport)
 
-NODE_USER = "catalogd-node"
-
-
-def node_user():
-    """The user local commands run as: catalogd-node (created when missing) under root,
-    else the current user."""
-    if os.geteuid() != 0:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    try:
-        pwd.getpwnam(NODE_USER)
-    except KeyError:
-        subprocess.run(["useradd", "-m", "-s", "/bin/sh", NODE_USER], check=True)
-    return NODE_USER
-
-
 def node_args():
     return ["--node-transport", "local", "--node-user", node_user()]
 
 
-@pytest.fixture(scope="module")
-def nd():
-    yield from serve(Daemon(args=node_args(), env={"CATALOGD_TEST_CLOCK": "1"}))
+@pytest.fixture(scope="module", params=["local", "ssh"])
+def nd(request, tmp_path_factory):
+    """A daemon whose every instance is a managed node: on this host as the node user
+    (local), or through a private sshd on 127.0.0.1 logging in as that user (ssh)."""
+    env = {"CATALOGD_TEST_CLOCK": "1"}
+    if request.param == "local":
+        yield from serve(Daemon(args=node_args(), env=env))
+        return
+    sshd = Sshd().start()
+    try:
+        data = str(tmp_path_factory.mktemp("ssh-node-data"))
+        imp = run_bin("node-key", "import", "--data-dir", data, "--id", "default", "--file", sshd.client_key)
+        assert imp.returncode == 0, imp.stderr
+        yield from serve(Daemon(data_dir=data, env=env, args=[
+            "--node-transport", "ssh", "--node-ssh-host", "127.0.0.1", "--node-ssh-port", str(sshd.port),
+            "--node-ssh-user", sshd.user]))
+    finally:
+        sshd.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -547,8 +547,9 @@ def test_a_run_the_node_lost_ends_failed(nd, nssm, nec2):
     wait_for(lambda: subprocess.run(["pgrep", "-f", "sleep " + token], capture_output=True).returncode == 0,
              what="the command to run")
     run_id = "%s-%s-0" % (cid, iid)
-    gone = []
-    for root, dirs, _ in os.walk(os.path.join(nd.data_dir, "node")):
+    gone = []  # the run directory: in the data directory (local) or the ssh user's home
+    roots = [os.path.join(nd.data_dir, "node"), os.path.expanduser("~" + node_user())]
+    for root, dirs, _ in (w for r in roots for w in os.walk(r)):
         for name in dirs:
             if name == run_id:
                 gone.append(os.path.join(root, name))
