@@ -398,7 +398,16 @@ def generate(out_dir, data_dir, version, ops_path):
         )
     sd.append("};\nconst size_t ssm_n_aws_docs = %d;\n" % len(dnames))
 
+    # ---- the public AMI catalogue (data/ec2-images/public-images.json)
+    with open(os.path.join(out_dir, "data", "ec2-images", "public-images.json")) as fh:
+        imgs = json.load(fh)
+    ig = [HEADER % version, '#include "svc/ec2/ec2_int.h"\n\nconst char *const ec2_public_images[] = {\n']
+    for im in imgs:
+        ig.append("    %s,\n" % c_str(json.dumps(im, separators=(",", ":"))))
+    ig.append("};\nconst size_t ec2_n_public_images = %d;\n" % len(imgs))
+
     outputs = {
+        "src/svc/ec2/gen/images_gen.c": "".join(ig),
         "src/iam/gen/managed_gen.c": "".join(mp),
         "src/svc/ssm/gen/documents_gen.c": "".join(sd),
         "src/proto/gen/model_gen.c": "".join(c),

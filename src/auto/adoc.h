@@ -32,7 +32,8 @@ typedef enum adoc_format { ADOC_AUTO, ADOC_JSON, ADOC_YAML } adoc_format_t;
 /* The step actions catalogd runs; anything else is refused when a document is written. */
 #define ADOC_ACTIONS                                                                               \
     "aws:changeInstanceState, aws:executeAwsApi, aws:waitForAwsResourceProperty, "                 \
-    "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve"
+    "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve, "               \
+    "aws:createImage"
 
 typedef struct adoc adoc_t;
 

@@ -108,6 +108,8 @@ static bool has_output(const adoc_step_t *s, span_t name)
         const char *action, *output;
     } builtin[] = {
         {"aws:changeInstanceState", "InstanceStates"},
+        {"aws:createImage", "ImageId"},
+        {"aws:createImage", "ImageState"},
         {"aws:approve", "ApprovalStatus"},
         {"aws:approve", "ApproverDecisions"},
     };

@@ -87,6 +87,13 @@
     S(EC2_UNSUPPORTED_OPERATION, 809, "UnsupportedOperation", 400)                                 \
     S(EC2_INVALID_ID, 810, "InvalidID", 400)                                                       \
     S(EC2_INSTANCE_LIMIT, 811, "InstanceLimitExceeded", 400)                                       \
+    /* ec2 images and instance attributes */                                                       \
+    S(EC2_AMI_NOT_FOUND, 830, "InvalidAMIID.NotFound", 400)                                        \
+    S(EC2_AMI_NAME_DUPLICATE, 831, "InvalidAMIName.Duplicate", 400)                                \
+    S(EC2_AMI_NAME_MALFORMED, 832, "InvalidAMIName.Malformed", 400)                                \
+    S(EC2_AUTH_FAILURE, 833, "AuthFailure", 400)                                                   \
+    S(EC2_NOT_PERMITTED, 834, "OperationNotPermitted", 400)                                        \
+    S(EC2_AMI_UNAVAILABLE, 835, "InvalidAMIID.Unavailable", 400)                                   \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \

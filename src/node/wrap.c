@@ -53,7 +53,7 @@ static const char wrap_body[] =
 /* Reads a run directory (first the group's liveness, then the status: a wrapper that
  * wrote its status and exited between the two is never taken for a lost one). */
 static const char probe_fmt[] =
-    "cd -P '%s' 2>/dev/null || { echo none; exit 0; }\n"
+    "cd -P '%s' 2>/dev/null || { [ -d '%s.tmp' ] && echo tmp || echo none; exit 0; }\n"
     "p=-; [ -f pid ] && p=$(cat pid); case $p in ''|*[!0-9]*|0|1) p=-;; esac\n"
     "a=0; [ \"$p\" != - ] && kill -0 -\"$p\" 2>/dev/null && a=1\n"
     "s=-; [ -f status ] && s=$(cat status); case $s in ''|*[!0-9]*) s=-;; esac\n"
@@ -240,7 +240,7 @@ err_t node_run_poll(node_conn_t *c, const char *recdir, const node_run_t *r, nod
     if (!node_run_id_ok(r->run_id))
         return err_fail(eb, ERR_INTERNAL, "invalid run id '%.80s'", r->run_id);
     char cmd[2000], rec[32];
-    snprintf(cmd, sizeof(cmd), probe_fmt, r->run_id);
+    snprintf(cmd, sizeof(cmd), probe_fmt, r->run_id, r->run_id);
     node_shres_t res = {0};
     err_t rc = run_sh(c, cmd, span_of(""), &res, eb);
     bool started = rec_read(recdir, r->run_id, rec, sizeof(rec));
@@ -253,7 +253,16 @@ err_t node_run_poll(node_conn_t *c, const char *recdir, const node_run_t *r, nod
         return rc;
     }
     const char *out = buf_str(&res.out);
-    if (!strncmp(out, "none", 4)) {
+    if (!strncmp(out, "tmp", 3) && started && !strncmp(rec, "started", 7)) {
+        /* delivered and recorded, but catalogd died before the start: start it now */
+        buf_free(&res.out);
+        snprintf(cmd, sizeof(cmd), start_fmt, r->run_id, r->run_id, r->run_id, r->run_id);
+        rc = run_sh(c, cmd, span_of(""), &res, eb);
+        buf_free(&res.out);
+        set_status(st, NODE_RUN_RUNNING, 0, res.reached ? NULL : res.detail);
+        return rc;
+    }
+    if (!strncmp(out, "none", 4) || !strncmp(out, "tmp", 3)) {
         buf_free(&res.out);
         if (started && !strncmp(rec, "cancelled", 9))
             set_status(st, NODE_RUN_CANCELLED, 0, NULL);

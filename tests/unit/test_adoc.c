@@ -557,7 +557,8 @@ static void test_steps(void)
     CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:runCommand','inputs':{}}]")),
               "Action aws:runCommand in step a is not supported by catalogd. Supported actions: "
               "aws:changeInstanceState, aws:executeAwsApi, aws:waitForAwsResourceProperty, "
-              "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve");
+              "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve, "
+              "aws:createImage");
     CHECK_STR(bad(with_steps("[{'action':'aws:pause','inputs':{}}]")),
               "mainSteps[0] is missing the required field name.");
     CHECK_STR(bad(with_steps("[{'name':'a b','action':'aws:pause','inputs':{}}]")),
@@ -644,6 +645,15 @@ static void test_actions(void)
     CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:executeAwsApi','inputs':"
                              "{'Service':'ec2'}}]")),
               "Step a is missing the required input Api of action aws:executeAwsApi.");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:createImage','inputs':"
+                             "{'InstanceId':'i-1'}}]")),
+              "Step a is missing the required input ImageName of action aws:createImage.");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:createImage','inputs':"
+                             "{'InstanceId':'i-1','ImageName':'x','NoReboot':'yes'}}]")),
+              "The input NoReboot of step a must be true or false (or a {{ variable }}).");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:createImage','inputs':"
+                             "{'InstanceId':'i-1','ImageName':'x','Name':'y'}}]")),
+              "Action aws:createImage does not take the input \"Name\" (step a).");
     CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:waitForAwsResourceProperty','inputs':"
                              "{'Service':'ec2','Api':'DescribeInstances','PropertySelector':"
                              "'Reservations','DesiredValues':['running']}}]")),

@@ -244,6 +244,33 @@ static void test_restart(const char *tag, const char *transport, const char *hos
     size_t total = 0;
     size_t n = output(p2, t, id, 1, buf, sizeof(buf), &total);
     CHECK_INT(n, 4); /* "run\n" once */
+
+    /* catalogd died after delivering and recording a run but before starting it: the
+     * next poll starts it (from a copy of this run's delivered files) */
+    if (base) {
+        char cmd[2000], rec[600];
+        snprintf(cmd, sizeof(cmd),
+                 "cd '%s' && mkdir %s-crash.tmp && cp -a %s/script %s/wrap %s-crash.tmp/ && "
+                 "chown --reference=%s %s-crash.tmp",
+                 base, tag, id, id, tag, id, tag);
+        CHECK_INT(system(cmd), 0);
+        snprintf(rec, sizeof(rec), "%s/node/.started/%s-crash", data_dir, tag);
+        FILE *f = fopen(rec, "w");
+        CHECK(f != NULL);
+        if (f) {
+            fputs("started", f);
+            fclose(f);
+        }
+        char crash[140];
+        snprintf(crash, sizeof(crash), "%s-crash", tag);
+        node_run_t rc = run_of(crash, "echo never-delivered", 10000);
+        st = run_until_done(p2, t, &rc, 10000);
+        CHECK_INT(st.state, NODE_RUN_EXITED);
+        n = output(p2, t, crash, 1, buf, sizeof(buf), &total);
+        CHECK_INT(n, 4);
+        CHECK(memcmp(buf, "run\n", 4) == 0); /* what was delivered, not redelivered */
+        node_cleanup(p2, t, crash);
+    }
     node_cleanup(p2, t, id);
 
     if (base) {

@@ -14,11 +14,16 @@ const api_op_t api_ops[] = {
     {&model_services[0], "ListStacks", 63, 65, "ListStacksResult", cfn_list_stacks, "cloudformation:ListStacks", "*", false, API_AUTHZ_POLICY},
     {&model_services[0], "UpdateStack", 35, 39, "UpdateStackResult", cfn_update_stack, "cloudformation:UpdateStack", "{@stack:StackName}", true, API_AUTHZ_POLICY},
     {&model_services[0], "ValidateTemplate", 107, 108, "ValidateTemplateResult", cfn_validate_template, "cloudformation:ValidateTemplate", "*", false, API_AUTHZ_POLICY},
+    {&model_services[1], "CreateImage", 167, 168, NULL, ec2_create_image, "ec2:CreateImage", "arn:aws:ec2:{region}:{account}:instance/{InstanceId}", true, API_AUTHZ_POLICY},
     {&model_services[1], "CreateTags", 159, MODEL_NONE, NULL, ec2_create_tags, "ec2:CreateTags", "arn:aws:ec2:{region}:{account}:instance/{Resources[]}", true, API_AUTHZ_POLICY},
     {&model_services[1], "DeleteTags", 162, MODEL_NONE, NULL, ec2_delete_tags, "ec2:DeleteTags", "arn:aws:ec2:{region}:{account}:instance/{Resources[]}", true, API_AUTHZ_POLICY},
+    {&model_services[1], "DeregisterImage", 181, MODEL_NONE, NULL, ec2_deregister_image, "ec2:DeregisterImage", "arn:aws:ec2:{region}::image/{ImageId}", true, API_AUTHZ_POLICY},
+    {&model_services[1], "DescribeImages", 169, 173, NULL, ec2_describe_images, "ec2:DescribeImages", "*", false, API_AUTHZ_POLICY},
+    {&model_services[1], "DescribeInstanceAttribute", 193, 194, NULL, ec2_describe_instance_attribute, "ec2:DescribeInstanceAttribute", "arn:aws:ec2:{region}:{account}:instance/{InstanceId}", false, API_AUTHZ_POLICY},
     {&model_services[1], "DescribeInstanceStatus", 136, 137, NULL, ec2_describe_instance_status, "ec2:DescribeInstanceStatus", "*", false, API_AUTHZ_POLICY},
     {&model_services[1], "DescribeInstances", 128, 134, NULL, ec2_describe_instances, "ec2:DescribeInstances", "*", false, API_AUTHZ_POLICY},
     {&model_services[1], "DescribeTags", 163, 164, NULL, ec2_describe_tags, "ec2:DescribeTags", "*", false, API_AUTHZ_POLICY},
+    {&model_services[1], "ModifyInstanceAttribute", 182, MODEL_NONE, NULL, ec2_modify_instance_attribute, "ec2:ModifyInstanceAttribute", "arn:aws:ec2:{region}:{account}:instance/{InstanceId}", true, API_AUTHZ_POLICY},
     {&model_services[1], "RebootInstances", 156, MODEL_NONE, NULL, ec2_reboot_instances, "ec2:RebootInstances", "arn:aws:ec2:{region}:{account}:instance/{InstanceIds[]}", true, API_AUTHZ_POLICY},
     {&model_services[1], "RunInstances", 0, 75, NULL, ec2_run_instances, "ec2:RunInstances", "arn:aws:ec2:{region}:{account}:instance/*", true, API_AUTHZ_POLICY},
     {&model_services[1], "StartInstances", 150, 151, NULL, ec2_start_instances, "ec2:StartInstances", "arn:aws:ec2:{region}:{account}:instance/{InstanceIds[]}", true, API_AUTHZ_POLICY},
@@ -162,4 +167,4 @@ const api_op_t api_ops[] = {
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 158;
+const size_t api_n_ops = 163;

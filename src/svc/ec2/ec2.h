@@ -5,7 +5,7 @@
 
 #include "app.h"
 
-/* Registers the transition job kind with the engine. */
+/* Registers the job kinds (ec2.transition, ec2.image) with the engine. */
 void ec2_register_jobs(app_t *app);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "api/gen/ops_gen.h"
 #include "core/jx.h"
+#include "engine/engine.h"
 #include "res/res.h"
 #include "svc/ec2/ec2.h"
 
@@ -43,5 +44,39 @@ err_t ec2_save(store_tx_t *tx, const char *account, const cJSON *inst, int64_t n
  * its sequence number (so an older transition's job becomes moot) and enqueues the job
  * that completes it through the instance's provider. The caller saves inst. */
 err_t ec2_transition(app_t *app, store_tx_t *tx, cJSON *inst, const char *action, errbuf_t *eb);
+
+/* The tags TagSpecifications give a resource of type (e.g. "instance"); untyped: also
+ * those of specifications without a ResourceType. New array. */
+cJSON *ec2_spec_tags(const cJSON *in, const char *type, bool untyped);
+
+/* ---- filters (Describe* Filters: values ORed within a filter, filters ANDed, * and ?
+ * wildcards). A filter function puts the values res has for filter `name` into vals (at
+ * most cap; scratch holds 16 bytes for a number) and answers how many, or -1 for a filter
+ * it does not know (InvalidParameterValue "The filter 'x' is invalid"). */
+typedef int (*ec2_filter_fn)(const cJSON *res, const char *name, const char **vals, int cap,
+                             char *scratch);
+err_t ec2_filter_match(api_ctx_t *c, const cJSON *res, const cJSON *filters, ec2_filter_fn fn,
+                       bool *ok);
+/* The tag filters every taggable resource has: tag:<key>, tag-key, tag-value (-1 otherwise). */
+int ec2_tag_filter_values(const cJSON *res, const char *name, const char **vals, int cap);
+
+/* ---- images (images.c): kind "ec2.image" (the account's own, body shaped like the
+ * model's Image, row name = image name) and the public catalogue (data/ec2-images,
+ * compiled into gen/images_gen.c as JSON objects without ids). */
+#define EC2_IMAGE     "ec2.image"
+#define EC2_IMAGE_JOB "ec2.image"
+extern const char *const ec2_public_images[];
+extern const size_t ec2_n_public_images;
+
+/* An image of the account or the catalogue by id (*out NULL when neither has it). */
+err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out);
+/* The image RunInstances launches: ec2_image_find, and InvalidAMIID.Unavailable for one
+ * that is not available (pending, failed). An unknown well-formed id is *out NULL, no
+ * error: catalogd launches any id (ec2.md, Images). */
+err_t ec2_image_for_launch(api_ctx_t *c, const char *id, cJSON **out);
+
+/* The image job's step and give-up hook (images.c). */
+err_t ec2_image_step(engine_run_t *r);
+err_t ec2_image_giveup(engine_run_t *r, const char *why);
 
 #endif

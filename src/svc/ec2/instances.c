@@ -120,14 +120,13 @@ static void ec2_user_initiated(api_ctx_t *c, cJSON *inst)
     jx_set(inst, "StateTransitionReason", cJSON_CreateString(text));
 }
 
-/* Tags for `instance` from TagSpecifications (other resource types are ignored). */
-static cJSON *ec2_spec_tags(const cJSON *in)
+cJSON *ec2_spec_tags(const cJSON *in, const char *type, bool untyped)
 {
     cJSON *tags = cJSON_CreateArray();
     const cJSON *specs = cJSON_GetObjectItemCaseSensitive(in, "TagSpecifications");
     for (const cJSON *s = specs ? specs->child : NULL; s; s = s->next) {
         const char *rt = jx_str(s, "ResourceType");
-        if (rt && strcmp(rt, "instance")) continue;
+        if (rt ? strcmp(rt, type) != 0 : !untyped) continue;
         const cJSON *ts = cJSON_GetObjectItemCaseSensitive(s, "Tags");
         for (const cJSON *t = ts ? ts->child : NULL; t; t = t->next)
             cJSON_AddItemToArray(tags, cJSON_Duplicate(t, 1));
@@ -180,6 +179,12 @@ err_t ec2_run_instances(api_ctx_t *c)
     if (strncmp(image, "ami-", 4) || strlen(image) < 8)
         return err_fail(c->eb, ERR_EC2_AMI_MALFORMED, "Invalid id: \"%s\" (expecting \"ami-...\")",
                         image);
+    cJSON *ami = NULL; /* the image when catalogd knows it */
+    rc = ec2_image_for_launch(c, image, &ami);
+    if (rc) return rc;
+    const char *root_device = jx_str(ami, "RootDeviceName");
+    root_device = arena_strdup(c->arena, root_device ? root_device : "/dev/xvda");
+    cJSON_Delete(ami);
     const char *token = api_in_str(c, "ClientToken");
     if (token) {
         /* idempotency: the same token returns the same reservation */
@@ -214,7 +219,7 @@ err_t ec2_run_instances(api_ctx_t *c)
     }
     char rid[32];
     ids_chars(&c->app->ids, "r-", IDS_HEX, 17, rid);
-    cJSON *tags = ec2_spec_tags(c->in);
+    cJSON *tags = ec2_spec_tags(c->in, "instance", true);
     const char *provider = ec2_provider_for(c, tags);
     cJSON *list = cJSON_CreateArray();
     int64_t now = clk_now_ms(&c->app->clock);
@@ -269,7 +274,7 @@ err_t ec2_run_instances(api_ctx_t *c)
                                                        c->app->cfg.account_id, name ? name : ""));
         }
         cJSON_AddArrayToObject(inst, "NetworkInterfaces");
-        cJSON_AddStringToObject(inst, "RootDeviceName", "/dev/xvda");
+        cJSON_AddStringToObject(inst, "RootDeviceName", root_device);
         cJSON_AddStringToObject(inst, "RootDeviceType", "ebs");
         cJSON *sgs = cJSON_AddArrayToObject(inst, "SecurityGroups");
         const cJSON *want_sgs = cJSON_GetObjectItemCaseSensitive(c->in, "SecurityGroupIds");
@@ -293,6 +298,14 @@ err_t ec2_run_instances(api_ctx_t *c)
         cJSON_AddStringToObject(inst, "_Provider", provider);
         if (api_in_str(c, "UserData"))
             cJSON_AddStringToObject(inst, "_UserData", api_in_str(c, "UserData"));
+        if (api_in_str(c, "InstanceInitiatedShutdownBehavior"))
+            cJSON_AddStringToObject(inst, "_ShutdownBehavior",
+                                    api_in_str(c, "InstanceInitiatedShutdownBehavior"));
+        for (int g = 0; g < 2; g++) {
+            const char *m = g ? "DisableApiStop" : "DisableApiTermination";
+            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, m)))
+                cJSON_AddBoolToObject(inst, g ? "_disableApiStop" : "_disableApiTermination", true);
+        }
         res_row_t row = {.state = "pending", .created_ms = now};
         rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, id}, &row, inst,
                         c->eb);
@@ -315,14 +328,30 @@ err_t ec2_run_instances(api_ctx_t *c)
 
 /* ---- filters */
 
-static const char *ec2_tag(const cJSON *inst, const char *key)
+static const char *ec2_tag(const cJSON *res, const char *key)
 {
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(res, "Tags");
     for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next) {
         const char *k = jx_str(t, "Key");
         if (k && !strcmp(k, key)) return jx_str(t, "Value") ? jx_str(t, "Value") : "";
     }
     return NULL;
+}
+
+int ec2_tag_filter_values(const cJSON *res, const char *name, const char **vals, int cap)
+{
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(res, "Tags");
+    if (!strncmp(name, "tag:", 4)) {
+        const char *v = ec2_tag(res, name + 4);
+        return v ? (vals[0] = v, 1) : 0;
+    }
+    if (!strcmp(name, "tag-key") || !strcmp(name, "tag-value")) {
+        int n = 0;
+        for (const cJSON *t = tags ? tags->child : NULL; t && n < cap; t = t->next)
+            vals[n++] = jx_str(t, name[4] == 'k' ? "Key" : "Value");
+        return n;
+    }
+    return -1;
 }
 
 /* The values an instance has for filter `name`, into vals (at most cap); -1 = unknown filter. */
@@ -348,29 +377,18 @@ static int ec2_filter_values(const cJSON *inst, const char *name, const char **v
         return vals[0] =
                    jx_str(cJSON_GetObjectItemCaseSensitive(inst, "_Reservation"), "ReservationId"),
                1;
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
-    if (!strncmp(name, "tag:", 4)) {
-        const char *v = ec2_tag(inst, name + 4);
-        return v ? (vals[0] = v, 1) : 0;
-    }
-    if (!strcmp(name, "tag-key") || !strcmp(name, "tag-value")) {
-        int n = 0;
-        for (const cJSON *t = tags ? tags->child : NULL; t && n < cap; t = t->next)
-            vals[n++] = jx_str(t, name[4] == 'k' ? "Key" : "Value");
-        return n;
-    }
-    return -1;
+    return ec2_tag_filter_values(inst, name, vals, cap);
 }
 
-/* Does inst pass every filter (values ORed within a filter, filters ANDed, * and ? wildcards)? */
-static err_t ec2_match(api_ctx_t *c, const cJSON *inst, const cJSON *filters, bool *ok)
+err_t ec2_filter_match(api_ctx_t *c, const cJSON *res, const cJSON *filters, ec2_filter_fn fn,
+                       bool *ok)
 {
     *ok = true;
     for (const cJSON *f = filters ? filters->child : NULL; f && *ok; f = f->next) {
         const char *name = jx_str(f, "Name");
         const char *have[64];
         char scratch[16];
-        int n = name ? ec2_filter_values(inst, name, have, 64, scratch) : -1;
+        int n = name ? fn(res, name, have, 64, scratch) : -1;
         if (n < 0)
             return err_fail(c->eb, ERR_EC2_INVALID_FILTER, "The filter '%s' is invalid",
                             name ? name : "");
@@ -400,7 +418,8 @@ static err_t ec2_keep(void *ctx, const cJSON *i, const res_pkey_t *k, bool *keep
             !(!sel->by_ids && ec2_state(i) == EC2_TERMINATED &&
               jx_int(i, "_TerminatedAt", sel->now) + EC2_TERMINATED_VISIBLE_MS < sel->now);
     if (!*keep) return ERR_OK;
-    return ec2_match(sel->c, i, cJSON_GetObjectItemCaseSensitive(sel->c->in, "Filters"), keep);
+    return ec2_filter_match(sel->c, i, cJSON_GetObjectItemCaseSensitive(sel->c->in, "Filters"),
+                            ec2_filter_values, keep);
 }
 
 /* The instances a Describe call selects: InstanceIds (all must exist; no paging) or one
@@ -518,9 +537,10 @@ err_t ec2_describe_instance_status(api_ctx_t *c)
  * to start, and the InstanceStateChange list (out_member NULL for Reboot). */
 typedef struct ec2_change {
     const char *action, *out_member, *verb;
-    int to;          /* state entered now */
-    const int *from; /* states the change may start from */
-    const int *noop; /* states where the call succeeds without a change */
+    int to;            /* state entered now */
+    const int *from;   /* states the change may start from */
+    const int *noop;   /* states where the call succeeds without a change */
+    const char *guard; /* the protection attribute that refuses the change, or NULL */
 } ec2_change_t;
 
 static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
@@ -543,6 +563,11 @@ static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
             rc = err_fail(c->eb, ERR_EC2_INCORRECT_STATE,
                           "The instance '%s' is not in a state from which it can be %s.",
                           jx_str(i, "InstanceId"), ch->verb);
+        else if (ch->guard && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(i, ch->guard)))
+            rc = err_fail(c->eb, ERR_EC2_NOT_PERMITTED,
+                          "The instance '%s' may not be %s. Modify its '%s' instance attribute "
+                          "and try again.",
+                          jx_str(i, "InstanceId"), ch->verb, ch->guard + 1);
     }
     cJSON *list = ch->out_member ? cJSON_CreateArray() : NULL;
     int64_t now = clk_now_ms(&c->app->clock);
@@ -589,14 +614,15 @@ static const int none[] = {-1};
 err_t ec2_start_instances(api_ctx_t *c)
 {
     static const int from[] = {EC2_STOPPED, -1}, noop[] = {EC2_PENDING, EC2_RUNNING, -1};
-    ec2_change_t ch = {"start", "StartingInstances", "started", EC2_PENDING, from, noop};
+    ec2_change_t ch = {"start", "StartingInstances", "started", EC2_PENDING, from, noop, NULL};
     return ec2_change(c, &ch);
 }
 
 err_t ec2_stop_instances(api_ctx_t *c)
 {
     static const int from[] = {EC2_RUNNING, -1}, noop[] = {EC2_STOPPING, EC2_STOPPED, -1};
-    ec2_change_t ch = {"stop", "StoppingInstances", "stopped", EC2_STOPPING, from, noop};
+    ec2_change_t ch = {"stop", "StoppingInstances", "stopped", EC2_STOPPING, from,
+                       noop,   "_disableApiStop"};
     /* Force=true stops even a pending instance (as EC2 lets a stuck one be forced) */
     static const int forced[] = {EC2_RUNNING, EC2_PENDING, -1};
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "Force"))) ch.from = forced;
@@ -606,7 +632,7 @@ err_t ec2_stop_instances(api_ctx_t *c)
 err_t ec2_reboot_instances(api_ctx_t *c)
 {
     static const int from[] = {EC2_RUNNING, -1};
-    ec2_change_t ch = {"reboot", NULL, "rebooted", EC2_RUNNING, from, none};
+    ec2_change_t ch = {"reboot", NULL, "rebooted", EC2_RUNNING, from, none, NULL};
     return ec2_change(c, &ch);
 }
 
@@ -614,7 +640,7 @@ err_t ec2_terminate_instances(api_ctx_t *c)
 {
     static const int from[] = {EC2_PENDING, EC2_RUNNING, EC2_STOPPING, EC2_STOPPED, -1},
                      noop[] = {EC2_SHUTTING_DOWN, EC2_TERMINATED, -1};
-    ec2_change_t ch = {"terminate", "TerminatingInstances", "terminated", EC2_SHUTTING_DOWN, from,
-                       noop};
+    ec2_change_t ch = {"terminate", "TerminatingInstances",  "terminated", EC2_SHUTTING_DOWN, from,
+                       noop,        "_disableApiTermination"};
     return ec2_change(c, &ch);
 }

@@ -244,4 +244,5 @@ static err_t ec2_transition_giveup(engine_run_t *r, const char *why)
 void ec2_register_jobs(app_t *app)
 {
     engine_register(app->engine, EC2_JOB, ec2_transition_step, 10, ec2_transition_giveup);
+    engine_register(app->engine, EC2_IMAGE_JOB, ec2_image_step, 10, ec2_image_giveup);
 }

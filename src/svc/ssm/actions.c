@@ -222,10 +222,13 @@ static cJSON *api_params(const cJSON *in)
 /* Calls the Service/Api of the step's inputs; *out owns the response. */
 static ssm_tick_t run_api(ssm_run_t *r, cJSON **out)
 {
-    const char *service =
+    const char *given =
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->inputs, "Service"));
     const char *api = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->inputs, "Api"));
-    if (!service || !api) return fail(r, "Verification", "Service and Api are required inputs.");
+    if (!given || !api) return fail(r, "Verification", "Service and Api are required inputs.");
+    char service[64]; /* AWS's runbooks spell namespaces either way (AWS-ResizeInstance: EC2) */
+    snprintf(service, sizeof(service), "%s", given);
+    for (char *p = service; *p; p++) *p = (char)tolower((unsigned char)*p);
     char op[128];
     snprintf(op, sizeof(op), "%s", api);
     op[0] = (char)toupper((unsigned char)op[0]); /* boto3 spells operations either way */
@@ -428,6 +431,63 @@ static ssm_tick_t approve_step(ssm_run_t *r)
     return SSM_TICK_WAIT;
 }
 
+/* ---- aws:createImage: CreateImage once, then wait (DescribeImages, woken when the image
+ * job ends) until the image is available; outputs ImageId and ImageState. */
+static ssm_tick_t create_image(ssm_run_t *r)
+{
+    const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->step, "_ImageId"));
+    cJSON *in = cJSON_CreateObject(), *out = NULL;
+    err_t rc;
+    if (!id) {
+        static const char *const from[][2] = {{"InstanceId", "InstanceId"},
+                                              {"ImageName", "Name"},
+                                              {"ImageDescription", "Description"},
+                                              {"NoReboot", "NoReboot"},
+                                              {"BlockDeviceMappings", "BlockDeviceMappings"}};
+        for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->inputs, from[i][0]);
+            if (v) cJSON_AddItemToObject(in, from[i][1], cJSON_Duplicate(v, 1));
+        }
+        rc = call(r, "ec2", "CreateImage", in, &out);
+        cJSON_Delete(in);
+        id = rc ? NULL : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "ImageId"));
+        if (id) {
+            jx_set(r->step, "_ImageId", cJSON_CreateString(id));
+            set_typed(r, "ImageId", cJSON_CreateString(id));
+        }
+        cJSON_Delete(out);
+        if (rc) return SSM_TICK_FAILED;
+        id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->step, "_ImageId"));
+        in = cJSON_CreateObject();
+        out = NULL;
+    }
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "ImageIds"), cJSON_CreateString(id));
+    rc = call(r, "ec2", "DescribeImages", in, &out);
+    cJSON_Delete(in);
+    if (rc) {
+        cJSON_Delete(out);
+        return SSM_TICK_FAILED;
+    }
+    const cJSON *im = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Images"), 0);
+    const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(im, "State"));
+    char st[32];
+    snprintf(st, sizeof(st), "%s", state ? state : "unknown");
+    const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(im, "StateReason"), "Message"));
+    char reason[600];
+    snprintf(reason, sizeof(reason), "%s", why ? why : "");
+    cJSON_Delete(out);
+    set_typed(r, "ImageState", cJSON_CreateString(st));
+    if (!strcmp(st, "available")) return SSM_TICK_DONE;
+    if (strcmp(st, "pending"))
+        return fail(r, "Action", "Image %s is %s, not available. %s", id, st, reason);
+    char topic[96];
+    snprintf(topic, sizeof(topic), "ec2.image:%s", id);
+    if (engine_watch(r->tx, topic, r->job_id, r->eb)) return fail(r, "Action", "%s", r->eb->msg);
+    r->wake_ms = r->now + WATCHED_POLL_MS;
+    return SSM_TICK_AGAIN;
+}
+
 /* ---- aws:branch */
 
 static bool num(const cJSON *v, double *out)
@@ -527,5 +587,6 @@ ssm_tick_t ssm_action_tick(ssm_run_t *r)
     if (!strcmp(a, "aws:branch")) return SSM_TICK_DONE;
     if (!strcmp(a, "aws:pause")) return pause_step(r);
     if (!strcmp(a, "aws:approve")) return approve_step(r);
+    if (!strcmp(a, "aws:createImage")) return create_image(r);
     return fail(r, "Verification", "Action %s is not supported by catalogd.", a);
 }
