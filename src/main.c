@@ -2,6 +2,7 @@
  * start-up, the banner, and an orderly stop on SIGTERM/SIGINT. Also the small admin
  * commands that work on a data directory (jobs). */
 #include "app.h"
+#include "svc/ssm/ssm.h"
 
 #include "console/console.h"
 #include "core/mem.h"
@@ -25,6 +26,10 @@ static const char usage[] =
     "       catalogd jobs failed [options] the jobs set aside, one JSON object a line\n"
     "       catalogd jobs probe --count N [--steps S] [--sleep-ms MS] [options]\n"
     "                                      enqueue diagnostic probe jobs\n"
+    "       catalogd command-output COMMAND_ID INSTANCE_ID [--plugin N] [--stderr]\n"
+    "                              [--data-dir DIR]\n"
+    "                                      a Run Command plugin's whole output (the API\n"
+    "                                      shows its first 24,000 characters)\n"
     "       catalogd node-key import --id ID --file KEY [--data-dir DIR]\n"
     "                                      seal an ssh private key for managed nodes\n"
     "       catalogd --version | --help        (also: catalogd serve --help)\n"
@@ -522,6 +527,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "serve")) return cmd_serve(argc, argv);
     if (!strcmp(argv[1], "jobs")) return cmd_jobs(argc, argv);
+    if (!strcmp(argv[1], "command-output")) return ssm_command_output_main(argc, argv);
     if (!strcmp(argv[1], "node-key")) return cmd_node_key(argc, argv);
     fprintf(stderr, "catalogd: unknown command '%s' (catalogd --help lists them)\n", argv[1]);
     return 2;

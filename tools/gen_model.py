@@ -393,7 +393,7 @@ def generate(out_dir, data_dir, version, ops_path):
             d = json.load(fh)
         sd.append(
             "    {%s, %s, %s, %s},\n"
-            % (c_str(d["Name"]), c_str(d["DocumentType"]), c_str(d["TargetType"]),
+            % (c_str(d["Name"]), c_str(d["DocumentType"]), c_str(d.get("TargetType")),
                c_str(json.dumps(d["Content"], indent=2)))
         )
     sd.append("};\nconst size_t ssm_n_aws_docs = %d;\n" % len(dnames))

@@ -56,6 +56,23 @@ typedef struct adoc adoc_t;
 adoc_error_t adoc_parse(span_t content, adoc_format_t fmt, adoc_t **out, errbuf_t *eb);
 void adoc_free(adoc_t *d); /* NULL is fine */
 
+/* The plugins of Command documents catalogd runs (ADOC_PLUGINS). */
+#define ADOC_PLUGINS "aws:runShellScript, aws:runPowerShellScript"
+
+/* Parses and validates a Command document (Run Command): schemaVersion "2.2" or "2.0"
+ * with mainSteps (each {action, name, inputs, precondition}; names unique and
+ * [a-zA-Z0-9_.-]+; action one of ADOC_PLUGINS; runCommand required, a list of strings or
+ * one {{ }} reference; workingDirectory a string; timeoutSeconds a number or text of one),
+ * or, when legacy is true (AWS-owned content), "1.2" with runtimeConfig. Parameters are
+ * declared and checked as for Automation (adoc_bind binds them); every {{ }} must name a
+ * declared parameter. The plugins are the document's steps (adoc_step): name is the step
+ * name (the action for 1.2), inputs the raw inputs. Same size, syntax and error classes
+ * as adoc_parse. */
+adoc_error_t adoc_parse_command(span_t content, adoc_format_t fmt, bool legacy, adoc_t **out,
+                                errbuf_t *eb);
+/* The document's schemaVersion as text ("0.3", "2.2", "1.2"). */
+const char *adoc_schema_version(const adoc_t *d);
+
 /* The document as JSON (YAML converted). Borrowed. */
 const cJSON *adoc_json(const adoc_t *d);
 const char *adoc_description(const adoc_t *d); /* or NULL */

@@ -74,6 +74,15 @@ int adoc__re_full_match(const pcre2_code *re, const char *s);
  * inputs, references to other steps by name). Needs d->root; ADOC_E_CONTENT on failure. */
 adoc_error_t adoc__parse_steps(adoc_t *d, errbuf_t *eb);
 
+/* ---- command.c */
+
+/* The top level of a Command document (schemaVersion 2.2 or 2.0 from customers, 1.2 also
+ * when legacy is true: AWS's own content) and its plugins as d->steps: mainSteps (2.x) or
+ * runtimeConfig (1.2, each plugin named by its action). Needs d->root; fills
+ * d->description. ADOC_E_SCHEMA / ADOC_E_CONTENT on failure. */
+adoc_error_t adoc__command_top(adoc_t *d, bool legacy, errbuf_t *eb);
+adoc_error_t adoc__command_steps(adoc_t *d, errbuf_t *eb);
+
 /* ---- graph.c */
 
 /* Refuses steps from which no end (isEnd, or past the last step) can be reached. */

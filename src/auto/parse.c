@@ -381,7 +381,10 @@ static adoc_error_t load(span_t content, adoc_format_t fmt, cJSON **out, errbuf_
     return fmt == ADOC_JSON ? load_json(content, out, eb) : load_yaml(content, out, eb);
 }
 
-adoc_error_t adoc_parse(span_t content, adoc_format_t fmt, adoc_t **out, errbuf_t *eb)
+/* Loads and checks a document: an Automation runbook, or a Command document (legacy:
+ * admitting AWS's schema 1.2). */
+static adoc_error_t parse_doc(span_t content, adoc_format_t fmt, bool command, bool legacy,
+                              adoc_t **out, errbuf_t *eb)
 {
     *out = NULL;
     adoc_t *d = xcalloc(1, sizeof(*d));
@@ -391,11 +394,11 @@ adoc_error_t adoc_parse(span_t content, adoc_format_t fmt, adoc_t **out, errbuf_
                         "The document content must be an object (a JSON object or a YAML "
                         "mapping).");
     if (rc == ADOC_OK) rc = check_tree(d->root, 0, eb);
-    if (rc == ADOC_OK) rc = check_schema(d->root, eb);
-    if (rc == ADOC_OK) rc = check_top(d, eb);
+    if (rc == ADOC_OK) rc = command ? adoc__command_top(d, legacy, eb) : check_schema(d->root, eb);
+    if (rc == ADOC_OK && !command) rc = check_top(d, eb);
     if (rc == ADOC_OK) rc = parse_params(d, eb);
-    if (rc == ADOC_OK) rc = adoc__parse_steps(d, eb);
-    if (rc == ADOC_OK) rc = adoc__check_graph(d, eb);
+    if (rc == ADOC_OK) rc = command ? adoc__command_steps(d, eb) : adoc__parse_steps(d, eb);
+    if (rc == ADOC_OK && !command) rc = adoc__check_graph(d, eb);
     if (rc == ADOC_OK) rc = adoc__check_refs(d, eb);
     if (rc != ADOC_OK) {
         adoc_free(d);
@@ -403,6 +406,23 @@ adoc_error_t adoc_parse(span_t content, adoc_format_t fmt, adoc_t **out, errbuf_
     }
     *out = d;
     return ADOC_OK;
+}
+
+adoc_error_t adoc_parse(span_t content, adoc_format_t fmt, adoc_t **out, errbuf_t *eb)
+{
+    return parse_doc(content, fmt, false, false, out, eb);
+}
+
+adoc_error_t adoc_parse_command(span_t content, adoc_format_t fmt, bool legacy, adoc_t **out,
+                                errbuf_t *eb)
+{
+    return parse_doc(content, fmt, true, legacy, out, eb);
+}
+
+const char *adoc_schema_version(const adoc_t *d)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d->root, "schemaVersion");
+    return cJSON_IsString(v) ? v->valuestring : "0.3";
 }
 
 void adoc_free(adoc_t *d)

@@ -125,7 +125,13 @@
     S(SSM_INVALID_TARGET, 724, "InvalidTarget", 400)                                               \
     /* ssm: managed nodes (760..) */                                                               \
     S(SSM_INVALID_INSTANCE_ID, 760, "InvalidInstanceId", 400)                                      \
-    S(SSM_INVALID_INSTANCE_FILTER_VALUE, 761, "InvalidInstanceInformationFilterValue", 400)
+    S(SSM_INVALID_INSTANCE_FILTER_VALUE, 761, "InvalidInstanceInformationFilterValue", 400)        \
+    /* ssm: Run Command (740..) */                                                                 \
+    S(SSM_INVALID_CMD_PARAMETERS, 740, "InvalidParameters", 400)                                   \
+    S(SSM_INVALID_COMMAND_ID, 742, "InvalidCommandId", 400)                                        \
+    S(SSM_INVOCATION_NOT_FOUND, 743, "InvocationDoesNotExist", 400)                                \
+    S(SSM_INVALID_PLUGIN_NAME, 744, "InvalidPluginName", 400)                                      \
+    S(SSM_DUPLICATE_INSTANCE_ID, 745, "DuplicateInstanceId", 400)
 
 #define ERR_ENUM_P(name, num, jc, js, qc, qs, ec, es) ERR_##name = num,
 #define ERR_ENUM_S(name, num, c, s)                   ERR_##name = num,

@@ -148,6 +148,13 @@ static bool rec_read(const char *recdir, const char *run_id, char *buf, size_t c
 static err_t rec_write(const char *recdir, const char *run_id, const char *what, errbuf_t *eb)
 {
     char path[4400], tmp[4500];
+    /* its parent (DATA_DIR/node) too: with only the ssh transport nothing else makes it */
+    snprintf(path, sizeof(path), "%s", recdir);
+    char *slash = strrchr(path, '/');
+    if (slash && slash != path) {
+        *slash = '\0';
+        (void)mkdir(path, 0700);
+    }
     if (mkdir(recdir, 0700) != 0 && errno != EEXIST)
         return err_fail(eb, ERR_INTERNAL, "cannot create %s: %s", recdir, strerror(errno));
     rec_path(path, sizeof(path), recdir, run_id);

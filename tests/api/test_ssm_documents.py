@@ -467,7 +467,7 @@ def test_list_documents_filters_and_pagination(d, ssm):
     r = ssm.list_documents(Filters=[{"Key": "DocumentType", "Values": ["Automation"]}, {"Key": "Name", "Values": ["list-"]}])
     assert sorted(x["Name"] for x in r["DocumentIdentifiers"]) == made
     r = ssm.list_documents(Filters=[{"Key": "DocumentType", "Values": ["Command"]}])
-    assert r["DocumentIdentifiers"] == []
+    assert [x["Name"] for x in r["DocumentIdentifiers"]] == ["AWS-RunShellScript"]
     r = ssm.list_documents(Filters=[{"Key": "TargetType", "Values": ["/AWS::EC2::Instance"]},
                                     {"Key": "Owner", "Values": ["Self"]}, {"Key": "Name", "Values": ["list-"]}])
     assert sorted(x["Name"] for x in r["DocumentIdentifiers"]) == ["list-00", "list-02"]

@@ -1,5 +1,6 @@
-/* fuzz_adoc.c - libFuzzer target for the Automation document parser: parses each input as
- * JSON and as YAML and, when one parses, checks the accessors agree, binds no parameters
+/* fuzz_adoc.c - libFuzzer target for the Automation and Command document parsers: parses
+ * each input as JSON and as YAML, as a runbook and as a Command document (also admitting
+ * AWS's schema 1.2) and, when one parses, checks the accessors agree, binds no parameters
  * and a guessed value for each, interpolates every step's inputs with a stub lookup and
  * runs every output selector against a fixed response. Seed corpus:
  * tests/fuzz/corpus/adoc/. */
@@ -113,16 +114,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     span_t content = span_make((const char *)data, size);
     const adoc_format_t fmts[] = {ADOC_JSON, ADOC_YAML, ADOC_AUTO};
     for (size_t f = 0; f < 3; f++) {
-        adoc_t *d = NULL;
-        errbuf_t eb;
-        adoc_error_t rc = adoc_parse(content, fmts[f], &d, &eb);
-        if (rc == ADOC_OK) {
-            if (!d) __builtin_trap();
-            exercise(d, response);
-            adoc_free(d);
-        } else {
-            if (d || (rc != ADOC_E_CONTENT && rc != ADOC_E_SCHEMA)) __builtin_trap();
-            check_msg(&eb);
+        for (int kind = 0; kind < 3; kind++) { /* runbook, Command, Command with 1.2 */
+            adoc_t *d = NULL;
+            errbuf_t eb;
+            adoc_error_t rc = kind ? adoc_parse_command(content, fmts[f], kind == 2, &d, &eb)
+                                   : adoc_parse(content, fmts[f], &d, &eb);
+            if (rc == ADOC_OK) {
+                if (!d) __builtin_trap();
+                exercise(d, response);
+                adoc_free(d);
+            } else {
+                if (d || (rc != ADOC_E_CONTENT && rc != ADOC_E_SCHEMA)) __builtin_trap();
+                check_msg(&eb);
+            }
         }
     }
     return 0;

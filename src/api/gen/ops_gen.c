@@ -142,6 +142,7 @@ const api_op_t api_ops[] = {
     {&model_services[3], "UpdateProvisionedProduct", 259, 265, NULL, sc_update_provisioned_product, "servicecatalog:UpdateProvisionedProduct", "*", true, API_AUTHZ_POLICY},
     {&model_services[3], "UpdateProvisioningArtifact", 122, 123, NULL, sc_update_provisioning_artifact, "servicecatalog:UpdateProvisioningArtifact", "arn:aws:catalog:{region}:{account}:product/{ProductId}", true, API_AUTHZ_POLICY},
     {&model_services[3], "UpdateServiceAction", 290, 291, NULL, sc_update_service_action, "servicecatalog:UpdateServiceAction", "*", true, API_AUTHZ_POLICY},
+    {&model_services[4], "CancelCommand", 252, 253, NULL, ssm_cancel_command, "ssm:CancelCommand", "*", true, API_AUTHZ_POLICY},
     {&model_services[4], "CreateDocument", 35, 44, NULL, ssm_create_document, "ssm:CreateDocument", "arn:aws:ssm:{region}:{account}:document/{Name}", true, API_AUTHZ_POLICY},
     {&model_services[4], "DeleteDocument", 88, 89, NULL, ssm_delete_document, "ssm:DeleteDocument", "{@document:Name}", true, API_AUTHZ_POLICY},
     {&model_services[4], "DescribeAutomationExecutions", 150, 156, NULL, ssm_describe_automation_executions, "ssm:DescribeAutomationExecutions", "*", false, API_AUTHZ_POLICY},
@@ -149,10 +150,14 @@ const api_op_t api_ops[] = {
     {&model_services[4], "DescribeDocument", 73, 74, NULL, ssm_describe_document, "ssm:DescribeDocument", "{@document:Name}", false, API_AUTHZ_POLICY},
     {&model_services[4], "DescribeInstanceInformation", 170, 180, NULL, ssm_describe_instance_information, "ssm:DescribeInstanceInformation", "*", false, API_AUTHZ_POLICY},
     {&model_services[4], "GetAutomationExecution", 122, 123, NULL, ssm_get_automation_execution, "ssm:GetAutomationExecution", "arn:aws:ssm:{region}:{account}:automation-execution/{AutomationExecutionId}", false, API_AUTHZ_POLICY},
+    {&model_services[4], "GetCommandInvocation", 247, 248, NULL, ssm_get_command_invocation, "ssm:GetCommandInvocation", "*", false, API_AUTHZ_POLICY},
     {&model_services[4], "GetDocument", 75, 76, NULL, ssm_get_document, "ssm:GetDocument", "{@document:Name}", false, API_AUTHZ_POLICY},
+    {&model_services[4], "ListCommandInvocations", 233, 234, NULL, ssm_list_command_invocations, "ssm:ListCommandInvocations", "*", false, API_AUTHZ_POLICY},
+    {&model_services[4], "ListCommands", 225, 231, NULL, ssm_list_commands, "ssm:ListCommands", "*", false, API_AUTHZ_POLICY},
     {&model_services[4], "ListDocumentVersions", 83, 84, NULL, ssm_list_document_versions, "ssm:ListDocumentVersions", "{@document:Name}", false, API_AUTHZ_POLICY},
     {&model_services[4], "ListDocuments", 0, 12, NULL, ssm_list_documents, "ssm:ListDocuments", "*", false, API_AUTHZ_POLICY},
     {&model_services[4], "SendAutomationSignal", 167, 169, NULL, ssm_send_automation_signal, "ssm:SendAutomationSignal", "arn:aws:ssm:{region}:{account}:automation-execution/{AutomationExecutionId}", true, API_AUTHZ_POLICY},
+    {&model_services[4], "SendCommand", 197, 216, NULL, ssm_send_command, "ssm:SendCommand", "{@document:DocumentName}", true, API_AUTHZ_POLICY},
     {&model_services[4], "StartAutomationExecution", 90, 120, NULL, ssm_start_automation_execution, "ssm:StartAutomationExecution", "{@automation-definition:DocumentName}", true, API_AUTHZ_POLICY},
     {&model_services[4], "StopAutomationExecution", 147, 149, NULL, ssm_stop_automation_execution, "ssm:StopAutomationExecution", "arn:aws:ssm:{region}:{account}:automation-execution/{AutomationExecutionId}", true, API_AUTHZ_POLICY},
     {&model_services[4], "UpdateDocument", 67, 68, NULL, ssm_update_document, "ssm:UpdateDocument", "{@document:Name}", true, API_AUTHZ_POLICY},
@@ -162,4 +167,4 @@ const api_op_t api_ops[] = {
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 158;
+const size_t api_n_ops = 163;

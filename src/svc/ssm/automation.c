@@ -41,17 +41,23 @@ err_t ssm_exec_load(store_tx_t *tx, const char *account, const char *id, cJSON *
     return rc;
 }
 
-err_t ssm_exec_wake(app_t *app, store_tx_t *tx, cJSON *e, int64_t at_ms, errbuf_t *eb)
+err_t ssm_job_wake(app_t *app, store_tx_t *tx, cJSON *o, const char *kind, const char *id,
+                   int64_t at_ms, errbuf_t *eb)
 {
-    const char *job = jx_str(e, "_Job");
+    const char *job = jx_str(o, "_Job");
     bool found = false;
     err_t rc = job ? engine_hasten(tx, job, at_ms, &found, eb) : ERR_OK;
     if (rc || found) return rc;
-    char payload[128], id[37];
-    snprintf(payload, sizeof(payload), "{\"id\":\"%s\"}", jx_str(e, "AutomationExecutionId"));
-    rc = engine_enqueue(tx, &app->ids, SSM_JOB, payload, at_ms, 20, id, eb);
-    if (!rc) jx_set_str(e, "_Job", id);
+    char payload[128], jid[37];
+    snprintf(payload, sizeof(payload), "{\"id\":\"%s\"}", id);
+    rc = engine_enqueue(tx, &app->ids, kind, payload, at_ms, 20, jid, eb);
+    if (!rc) jx_set_str(o, "_Job", jid);
     return rc;
+}
+
+err_t ssm_exec_wake(app_t *app, store_tx_t *tx, cJSON *e, int64_t at_ms, errbuf_t *eb)
+{
+    return ssm_job_wake(app, tx, e, SSM_JOB, jx_str(e, "AutomationExecutionId"), at_ms, eb);
 }
 
 err_t ssm_exec_watch(store_tx_t *tx, const char *exec_id, const char *job_id, errbuf_t *eb)

@@ -4,6 +4,7 @@
  * step:NAME), time out, cancel (onCancel), finish with the document's outputs. The step's
  * effects and the execution's progress commit together, so a crash replays no tick. */
 #include "svc/ssm/ssm_int.h"
+#include "svc/ssm/cmd_int.h"
 #include "core/jx.h"
 
 #include "core/clk.h"
@@ -511,4 +512,5 @@ static err_t ssm_auto_giveup(engine_run_t *r, const char *why)
 void ssm_register_jobs(app_t *app)
 {
     engine_register(app->engine, SSM_JOB, ssm_auto_step, 20, ssm_auto_giveup);
+    ssm_register_command_jobs(app);
 }

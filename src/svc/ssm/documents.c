@@ -1,7 +1,8 @@
 /* documents.c - Systems Manager documents: CreateDocument, UpdateDocument,
  * UpdateDocumentDefaultVersion, DescribeDocument, GetDocument, ListDocuments,
  * ListDocumentVersions, DeleteDocument, and the AWS-owned documents every account has.
- * Only Automation (schema 0.3) documents are stored: catalogd runs no other kind. */
+ * Two kinds are stored: Automation (schema 0.3) runbooks and Command (schema 2.2, and
+ * AWS's own 1.2) documents for Run Command: catalogd runs no other kind. */
 #include "svc/ssm/ssm_int.h"
 #include "core/jx.h"
 
@@ -30,8 +31,9 @@ err_t ssm_convert(const char *content, const char *from, const char *to, arena_t
     /* the tree the document means (the stored content parsed when it was written), then
      * written out: JSON indented, YAML in block style */
     adoc_t *d = NULL;
-    if (adoc_parse(span_of(content), !strcmp(from, "YAML") ? ADOC_YAML : ADOC_JSON, &d, eb) !=
-        ADOC_OK)
+    adoc_format_t f = !strcmp(from, "YAML") ? ADOC_YAML : ADOC_JSON;
+    if (adoc_parse(span_of(content), f, &d, eb) != ADOC_OK &&
+        adoc_parse_command(span_of(content), f, true, &d, eb) != ADOC_OK)
         return err_fail(eb, ERR_SSM_INVALID_CONTENT,
                         "The document content cannot be converted to %s", to);
     char *text = !strcmp(to, "JSON") ? cJSON_Print(adoc_json(d)) : yaml_emit(adoc_json(d));
@@ -41,11 +43,15 @@ err_t ssm_convert(const char *content, const char *from, const char *to, arena_t
     return ERR_OK;
 }
 
-/* Content -> parsed document, mapping the module's error classes to SSM's codes. */
-static err_t ssm_parse(errbuf_t *eb, const char *content, const char *format, adoc_t **out)
+/* Content of a document of type (Automation or Command) -> parsed document, mapping the
+ * module's error classes to SSM's codes. legacy admits AWS's own schema-1.2 content. */
+static err_t ssm_parse(errbuf_t *eb, const char *type, const char *content, const char *format,
+                       bool legacy, adoc_t **out)
 {
     adoc_format_t f = !format ? ADOC_AUTO : !strcmp(format, "YAML") ? ADOC_YAML : ADOC_JSON;
-    adoc_error_t e = adoc_parse(span_of(content), f, out, eb);
+    adoc_error_t e = !strcmp(type, "Command")
+                         ? adoc_parse_command(span_of(content), f, legacy, out, eb)
+                         : adoc_parse(span_of(content), f, out, eb);
     if (e == ADOC_OK) return ERR_OK;
     return e == ADOC_E_SCHEMA ? ERR_SSM_INVALID_SCHEMA : ERR_SSM_INVALID_CONTENT;
 }
@@ -117,11 +123,14 @@ cJSON *ssm_doc_description(const cJSON *doc, const cJSON *ver, const char *owner
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(ver, "Parameters");
     cJSON_AddItemToObject(d, "Parameters",
                           params ? cJSON_Duplicate(params, 1) : cJSON_CreateArray());
+    const cJSON *pts = cJSON_GetObjectItemCaseSensitive(ver, "PlatformTypes");
     cJSON *pt = cJSON_AddArrayToObject(d, "PlatformTypes");
     static const char *const platforms[] = {"Windows", "Linux", "MacOS"};
-    for (int i = 0; i < 3; i++) cJSON_AddItemToArray(pt, cJSON_CreateString(platforms[i]));
+    if (pts) jx_set(d, "PlatformTypes", cJSON_Duplicate(pts, 1));
+    for (int i = 0; !pts && i < 3; i++) cJSON_AddItemToArray(pt, cJSON_CreateString(platforms[i]));
     cJSON_AddStringToObject(d, "DocumentType", jx_str(doc, "DocumentType"));
-    cJSON_AddStringToObject(d, "SchemaVersion", "0.3");
+    cJSON_AddStringToObject(d, "SchemaVersion",
+                            jx_str(ver, "SchemaVersion") ? jx_str(ver, "SchemaVersion") : "0.3");
     cJSON_AddStringToObject(d, "LatestVersion", jx_str(doc, "LatestVersion"));
     cJSON_AddStringToObject(d, "DefaultVersion", jx_str(doc, "DefaultVersion"));
     cJSON_AddStringToObject(d, "DocumentFormat", jx_str(ver, "DocumentFormat"));
@@ -175,6 +184,20 @@ static cJSON *ssm_version(const char *content, const char *format, const char *v
     cJSON_AddStringToObject(v, "Hash", hex);
     if (adoc_description(a)) cJSON_AddStringToObject(v, "Description", adoc_description(a));
     cJSON_AddItemToObject(v, "Parameters", ssm_param_list(a));
+    cJSON_AddStringToObject(v, "SchemaVersion", adoc_schema_version(a));
+    if (strcmp(adoc_schema_version(a), "0.3")) {
+        /* a Command document runs where its plugins do: shell scripts on Linux and macOS,
+         * PowerShell on Windows (and Linux, where PowerShell is installed) */
+        bool sh = false, ps = false;
+        for (size_t i = 0; i < adoc_step_count(a); i++) {
+            sh |= !strcmp(adoc_step(a, i)->action, "aws:runShellScript");
+            ps |= !strcmp(adoc_step(a, i)->action, "aws:runPowerShellScript");
+        }
+        cJSON *pt = cJSON_AddArrayToObject(v, "PlatformTypes");
+        if (ps) cJSON_AddItemToArray(pt, cJSON_CreateString("Windows"));
+        if (sh || ps) cJSON_AddItemToArray(pt, cJSON_CreateString("Linux"));
+        if (sh) cJSON_AddItemToArray(pt, cJSON_CreateString("MacOS"));
+    }
     return v;
 }
 
@@ -194,24 +217,24 @@ static bool ssm_reserved(const char *name)
            !strncasecmp(name, "amzn", 4);
 }
 
-/* Validates content of a CreateDocument/UpdateDocument; *a owns the parsed document. */
-static err_t ssm_check_content(api_ctx_t *c, const char *content, const char *format, adoc_t **a)
+/* Validates content of a CreateDocument/UpdateDocument of a document of type (Automation
+ * or Command); *a owns the parsed document. */
+static err_t ssm_check_content(api_ctx_t *c, const char *type, const char *content,
+                               const char *format, adoc_t **a)
 {
     if (strlen(content) > SSM_MAX_BYTES)
         return err_fail(c->eb, ERR_SSM_MAX_SIZE,
                         "The document content exceeds the maximum size of %d bytes.",
                         SSM_MAX_BYTES);
-    const char *type = api_in_str(c, "DocumentType");
-    if (type && strcmp(type, "Automation"))
+    if (strcmp(type, "Automation") && strcmp(type, "Command"))
         return err_fail(
             c->eb, ERR_VALIDATION,
             "DocumentType %s is not supported by catalogd, which stores and runs Automation "
-            "documents only.",
+            "and Command documents only.",
             type);
     if (format && !strcmp(format, "TEXT"))
-        return err_fail(c->eb, ERR_SSM_INVALID_CONTENT,
-                        "Automation documents must be JSON or YAML.");
-    return ssm_parse(c->eb, content, format ? format : "JSON", a);
+        return err_fail(c->eb, ERR_SSM_INVALID_CONTENT, "%s documents must be JSON or YAML.", type);
+    return ssm_parse(c->eb, type, content, format ? format : "JSON", false, a);
 }
 
 err_t ssm_create_document(api_ctx_t *c)
@@ -234,13 +257,14 @@ err_t ssm_create_document(api_ctx_t *c)
     if (!rc && taken)
         return err_fail(c->eb, ERR_SSM_DOCUMENT_EXISTS, "Document with same name %s already exists",
                         name);
+    const char *type = api_in_str(c, "DocumentType") ? api_in_str(c, "DocumentType") : "Command";
     adoc_t *a = NULL;
-    if (!rc) rc = ssm_check_content(c, content, format, &a);
+    if (!rc) rc = ssm_check_content(c, type, content, format, &a);
     if (rc) return rc;
     int64_t now = clk_now_ms(&c->app->clock);
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddStringToObject(doc, "Name", name);
-    cJSON_AddStringToObject(doc, "DocumentType", "Automation");
+    cJSON_AddStringToObject(doc, "DocumentType", type);
     if (api_in_str(c, "DisplayName"))
         cJSON_AddStringToObject(doc, "DisplayName", api_in_str(c, "DisplayName"));
     cJSON_AddStringToObject(doc, "LatestVersion", "1");
@@ -318,7 +342,7 @@ err_t ssm_update_document(api_ctx_t *c)
     if (!rc) rc = ssm_versions(c, c->app->cfg.account_id, name, &vs);
     /* "JSON is the default format" of the new version, whatever the earlier ones were */
     if (!rc && !format) format = "JSON";
-    if (!rc) rc = ssm_check_content(c, content, format, &a);
+    if (!rc) rc = ssm_check_content(c, jx_str(doc, "DocumentType"), content, format, &a);
     if (!rc && cJSON_GetArraySize(vs) >= SSM_MAX_VERSIONS)
         rc = err_fail(c->eb, ERR_SSM_VERSION_LIMIT,
                       "The document has reached its limit of %d versions.", SSM_MAX_VERSIONS);
@@ -690,7 +714,7 @@ static err_t ssm_install_one(store_tx_t *tx, const ssm_aws_doc_t *d, int64_t now
                     SSM_AWS, SSM_DOCVER, d->name);
     if (!rc) rc = res_delete(tx, &(res_key_t){SSM_AWS, SSM_DOC, d->name}, NULL, eb);
     adoc_t *a = NULL;
-    if (!rc && adoc_parse(span_of(d->content), ADOC_JSON, &a, eb) != ADOC_OK)
+    if (!rc && ssm_parse(eb, d->type, d->content, "JSON", true, &a))
         return err_fail(eb, ERR_INTERNAL, "AWS-owned document %s does not parse: %s", d->name,
                         eb->msg);
     if (rc) return rc;

@@ -1,7 +1,7 @@
 /* ssm.h - what Systems Manager offers the rest of catalogd beside its operations (which
  * others call through the in-process client): start-up (its job kinds, the AWS-owned
- * documents), whose a document is (authorization), and watching an execution until it
- * ends (Service Catalog's record job). */
+ * documents), whose a document is (authorization), watching an execution until it
+ * ends (Service Catalog's record job), and the `catalogd command-output` subcommand. */
 #ifndef CATALOGD_SSM_H
 #define CATALOGD_SSM_H
 
@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Registers the automation job kinds with the engine. */
+/* Registers the automation and Run Command job kinds with the engine. */
 void ssm_register_jobs(app_t *app);
 
 /* Installs or refreshes the AWS-owned documents (data/ssm-documents). */
@@ -30,5 +30,14 @@ err_t ssm_exec_watch(store_tx_t *tx, const char *exec_id, const char *job_id, er
 /* True for the final statuses of an execution or step: Success, Failed, Cancelled,
  * TimedOut. */
 bool ssm_status_terminal(const char *s);
+
+/* `catalogd command-output COMMAND_ID INSTANCE_ID [--plugin N] [--stderr]
+ * [--data-dir DIR]`, catalogd's extension for reading a Run Command plugin's whole output
+ * (the API shows the first 24,000 characters, as AWS does; AWS would put the rest in S3):
+ * copies the stdout (or stderr) of plugin N (0, the first, by default) of that invocation,
+ * as the node produced it (up to NODE_OUTPUT_CAP bytes), to standard output. DIR defaults
+ * to $CATALOGD_DATA_DIR, then ./catalogd-data. Returns the process exit status: 0, 1 when
+ * there is no such output (yet), 2 on bad usage. */
+int ssm_command_output_main(int argc, char **argv);
 
 #endif

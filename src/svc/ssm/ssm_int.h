@@ -48,6 +48,11 @@ err_t ssm_convert(const char *content, const char *from, const char *to, arena_t
 err_t ssm_exec_save(store_tx_t *tx, const char *account, const cJSON *e, int64_t now_ms,
                     errbuf_t *eb);
 err_t ssm_exec_load(store_tx_t *tx, const char *account, const char *id, cJSON **out, errbuf_t *eb);
+/* Makes sure the job of record o (its "_Job") runs by at_ms: brings it forward, or
+ * enqueues a new one of kind with payload {"id": id} and records it in o (the caller
+ * saves o). */
+err_t ssm_job_wake(app_t *app, store_tx_t *tx, cJSON *o, const char *kind, const char *id,
+                   int64_t at_ms, errbuf_t *eb);
 /* Makes sure the execution's job runs by at_ms: brings its job forward, or starts a new
  * one (recorded in e's "_Job"; the caller saves e). One job chain per execution. */
 err_t ssm_exec_wake(app_t *app, store_tx_t *tx, cJSON *e, int64_t at_ms, errbuf_t *eb);

@@ -1,0 +1,502 @@
+/* command_job.c - running a command: one engine job per command ("ssm.command") whose
+ * every step reads the command and its invocations (a read transaction), polls the runs
+ * in progress on their nodes and starts pending ones as MaxConcurrency and MaxErrors
+ * allow (node_poll: never blocks, never starts a run twice, also across a restart), keeps
+ * each finished plugin's whole output in the data directory, then writes the new states
+ * and the command's aggregate status in the step's transaction and polls again with
+ * engine_again. An instance that is not a managed node, or a node the run cannot reach,
+ * ends the invocation Undeliverable. */
+#include "svc/ssm/cmd_int.h"
+
+#include "core/clk.h"
+#include "core/enc.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "node/node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CMD_POLL_MS 500
+
+/* ---- the node of an invocation */
+
+/* Where instance inst's commands go (the pool's transport, or its tags at SendCommand);
+ * NODE_NONE when it is not a managed node, or it was stopped. */
+static node_pool_t *cmd_node(app_t *app, const cJSON *inst, node_target_t *t)
+{
+    const char *id = jx_str(inst, "InstanceId");
+    const char *state = jx_str(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Name");
+    bool down = state && (!strcmp(state, "stopped") || !strcmp(state, "stopping"));
+    if (down || !app->nodes ||
+        !node_target_for(app->nodes, id, cJSON_GetObjectItemCaseSensitive(inst, "Tags"), t))
+        *t = (node_target_t){.instance_id = id, .transport = NODE_NONE};
+    return app->nodes;
+}
+
+/* ---- bookkeeping */
+
+bool cmd_terminal(const char *s)
+{
+    static const char *const live[] = {"Pending", "InProgress", "Delayed", "Cancelling", NULL};
+    for (const char *const *l = live; *l; l++)
+        if (s && !strcmp(s, *l)) return false;
+    return s != NULL;
+}
+
+err_t cmd_wake(app_t *app, store_tx_t *tx, cJSON *cmd, int64_t at_ms, errbuf_t *eb)
+{
+    return ssm_job_wake(app, tx, cmd, SSM_CMD_JOB, jx_str(cmd, "CommandId"), at_ms, eb);
+}
+
+static void set_status(cJSON *o, const char *status, const char *details)
+{
+    jx_set_str(o, "Status", status);
+    jx_set_str(o, "StatusDetails", details);
+}
+
+void cmd_aggregate(cJSON *cmd, const cJSON *invs)
+{
+    int64_t n = 0, done = 0, errors = 0, dto = 0, ok = 0, cancelled = 0, started = 0;
+    bool cancelling = false;
+    for (const cJSON *v = invs->child; v; v = v->next) {
+        const char *s = jx_str(v, "Status"), *d = jx_str(v, "StatusDetails");
+        n++;
+        started += strcmp(s, "Pending") != 0;
+        cancelling |= !strcmp(s, "Cancelling");
+        if (!cmd_terminal(s)) continue;
+        done++;
+        ok += !strcmp(s, "Success");
+        cancelled += !strcmp(s, "Cancelled");
+        dto += !strcmp(d, "DeliveryTimedOut");
+        /* AWS counts Failed and Execution Timed Out against MaxErrors, not delivery
+         * timeouts, undeliverable nodes or cancellations */
+        errors += !strcmp(d, "Failed") || !strcmp(d, "ExecutionTimedOut");
+    }
+    jx_set_num(cmd, "TargetCount", (double)n);
+    jx_set_num(cmd, "CompletedCount", (double)done);
+    jx_set_num(cmd, "ErrorCount", (double)errors);
+    jx_set_num(cmd, "DeliveryTimedOutCount", (double)dto);
+    int64_t max_errors = jx_int(cmd, "_Errors", 0);
+    if (done < n) {
+        if (cancelling)
+            set_status(cmd, "Cancelling", "Cancelling");
+        else if (started)
+            set_status(cmd, "InProgress", "InProgress");
+        return;
+    }
+    if (ok == n)
+        set_status(cmd, "Success", "Success");
+    else if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cmd, "_Cancel")) && cancelled)
+        set_status(cmd, "Cancelled", "Cancelled");
+    else if (errors > max_errors)
+        set_status(cmd, "Failed", "Failed");
+    else if (dto && dto + ok == n)
+        set_status(cmd, "TimedOut", "DeliveryTimedOut");
+    else
+        set_status(cmd, "Failed", "Incomplete");
+}
+
+/* ---- one invocation */
+
+typedef struct crun {
+    engine_run_t *r;
+    app_t *app;
+    cJSON *cmd;
+    int64_t now;
+    cJSON *cleanup; /* run ids whose directories go once the step commits */
+} crun_t;
+
+/* Is the invocation named for cancellation? */
+static bool inv_cancelled(const crun_t *x, const cJSON *inv)
+{
+    const cJSON *want = cJSON_GetObjectItemCaseSensitive(x->cmd, "_Cancel");
+    for (const cJSON *w = want ? want->child : NULL; w; w = w->next)
+        if (!strcmp(w->valuestring, "*") || !strcmp(w->valuestring, jx_str(inv, "InstanceId")))
+            return true;
+    return false;
+}
+
+/* The first cap characters of bytes [p, p+n) as valid UTF-8 (other bytes become U+FFFD). */
+static char *cmd_text(const char *p, size_t n, size_t cap)
+{
+    buf_t b;
+    buf_init(&b, cap * 4 + 1); /* a character is at most 4 bytes */
+    size_t chars = 0;
+    for (size_t i = 0; i < n && chars < cap; chars++) {
+        unsigned char c = (unsigned char)p[i];
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
+        if (len && i + len <= n && enc_utf8_valid((span_t){p + i, len}) && c) {
+            buf_add(&b, p + i, len);
+            i += len;
+        } else {
+            buf_adds(&b, c ? "\xEF\xBF\xBD" : "");
+            if (!c) chars--;
+            i++;
+        }
+    }
+    char *s = xstrdup(buf_str(&b));
+    buf_free(&b);
+    return s;
+}
+
+/* Writes bytes to path (directories made), replacing what was there. */
+static void cmd_write_file(const char *path, const char *p, size_t n)
+{
+    char dir[1200];
+    snprintf(dir, sizeof(dir), "%s", path);
+    for (char *s = strchr(dir + 1, '/'); s; s = strchr(s + 1, '/')) {
+        *s = '\0';
+        (void)mkdir(dir, 0700);
+        *s = '/';
+    }
+    char tmp[1300];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    (void)fsync(fd);
+    close(fd);
+    if (off == n) (void)rename(tmp, path);
+}
+
+/* Collects the outputs of a finished run into plugin p (and the data directory). */
+static void cmd_collect(crun_t *x, node_pool_t *pool, const node_target_t *t, const char *run_id,
+                        const cJSON *inv, int idx, cJSON *p)
+{
+    char *text[2] = {NULL, NULL};
+    for (int which = 1; which <= 2; which++) {
+        size_t cap = NODE_OUTPUT_CAP, n = 0, total = 0, got = 0;
+        char *buf = xmalloc(cap);
+        errbuf_t eb = {0};
+        /* a transport may answer in pieces: read until the whole kept output is here */
+        do {
+            got = 0;
+            if (node_output(pool, t, run_id, which, n, buf + n, cap - n, &got, &total, &eb)) break;
+            n += got;
+        } while (got && n < total && n < cap);
+        char path[1200];
+        if (cmd_output_path(x->app->cfg.data_dir, jx_str(inv, "CommandId"),
+                            jx_str(inv, "InstanceId"), idx, which, path, sizeof(path)))
+            cmd_write_file(path, buf, n);
+        text[which - 1] = cmd_text(buf, n, CMD_API_OUTPUT);
+        free(buf);
+    }
+    jx_set_str(p, "_Stdout", text[0]);
+    jx_set_str(p, "_Stderr", text[1]);
+    buf_t o;
+    buf_init(&o, 2 * CMD_API_OUTPUT * 4 + 64);
+    buf_adds(&o, text[0]);
+    if (*text[1]) {
+        buf_adds(&o, "\n----------ERROR-------\n");
+        buf_adds(&o, text[1]);
+    }
+    char *out = cmd_text(buf_str(&o), o.len, CMD_LIST_OUTPUT);
+    jx_set_str(p, "Output", out);
+    free(out);
+    buf_free(&o);
+    free(text[0]);
+    free(text[1]);
+}
+
+/* Ends plugin p and, with it, the invocation's current run. */
+static void plugin_end(crun_t *x, cJSON *p, const char *status, const char *details, int code)
+{
+    set_status(p, status, details);
+    jx_set_num(p, "ResponseCode", code);
+    jx_set_num(p, "_End", (double)x->now);
+    jx_set_num(p, "ResponseFinishDateTime", (double)x->now / 1000.0);
+}
+
+/* Ends the invocation with status (every plugin not yet run too). */
+static void inv_end(crun_t *x, cJSON *inv, const char *status, const char *details)
+{
+    set_status(inv, status, details);
+    cJSON *ps = cJSON_GetObjectItemCaseSensitive(inv, "_Plugins");
+    for (cJSON *p = ps ? ps->child : NULL; p; p = p->next)
+        if (!cmd_terminal(jx_str(p, "Status"))) plugin_end(x, p, status, details, -1);
+}
+
+/* One look at a started invocation: polls its current plugin's run, moves to the next
+ * plugin or ends. */
+static err_t inv_poll(crun_t *x, cJSON *inv)
+{
+    const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(x->cmd, "_Plugins");
+    cJSON *ps = cJSON_GetObjectItemCaseSensitive(inv, "_Plugins");
+    node_target_t t;
+    node_pool_t *pool = cmd_node(x->app, cJSON_GetObjectItemCaseSensitive(inv, "_Instance"), &t);
+    bool cancel = inv_cancelled(x, inv);
+    for (int idx = (int)jx_int(inv, "_Plugin", 0); idx < cJSON_GetArraySize(ps); idx++) {
+        cJSON *p = cJSON_GetArrayItem(ps, idx);
+        const cJSON *def = cJSON_GetArrayItem(plugins, idx);
+        jx_set_num(inv, "_Plugin", idx);
+        if (!jx_int(p, "_Start", 0)) {
+            jx_set_num(p, "_Start", (double)x->now);
+            jx_set_num(p, "ResponseStartDateTime", (double)x->now / 1000.0);
+            set_status(p, "InProgress", "InProgress");
+        }
+        if (jx_str(def, "Skip")) {
+            plugin_end(x, p, "Success", "Success", 0);
+            jx_set_str(p, "_Stdout", jx_str(def, "Skip"));
+            jx_set_str(p, "Output", jx_str(def, "Skip"));
+            continue;
+        }
+        if (!strcmp(jx_str(def, "Action"), "aws:runPowerShellScript")) {
+            /* catalogd's nodes are Linux hosts without PowerShell */
+            plugin_end(x, p, "Failed", "Failed", 1);
+            jx_set_str(p, "_Stderr",
+                       "failed to run commands: aws:runPowerShellScript is not supported on "
+                       "this node: its platform is Linux, which runs aws:runShellScript.");
+            jx_set_str(p, "Output", jx_str(p, "_Stderr"));
+            inv_end(x, inv, "Failed", "Failed");
+            return ERR_OK;
+        }
+        if (t.transport == NODE_NONE) {
+            inv_end(x, inv, "Failed", "Undeliverable");
+            return ERR_OK;
+        }
+        const char *run_id = arena_printf(x->r->arena, "%s-%s-%d", jx_str(inv, "CommandId"),
+                                          jx_str(inv, "InstanceId"), idx);
+        const char *wd = jx_str(def, "WorkDir");
+        node_run_t run = {.run_id = run_id,
+                          .script = jx_str(def, "Script"),
+                          .script_len = strlen(jx_str(def, "Script")),
+                          .workdir = wd && *wd ? wd : NULL,
+                          .timeout_ms = jx_int(def, "TimeoutS", 3600) * 1000};
+        if (cancel && !jx_true(p, "_CancelSent")) {
+            jx_set(p, "_CancelSent", cJSON_CreateTrue());
+            set_status(inv, "Cancelling", "Cancelling");
+            errbuf_t ceb = {0};
+            if (node_cancel(pool, &t, run_id, &ceb))
+                log_warn("cancel of run %s failed: %s", run_id, ceb.msg);
+        }
+        node_status_t st = {0};
+        err_t rc = node_poll(pool, &t, &run, &st, x->r->eb);
+        if (rc) return rc;
+        if (st.state == NODE_RUN_RUNNING) {
+            if (!cancel) set_status(inv, "InProgress", "InProgress");
+            return ERR_OK;
+        }
+        if (st.state == NODE_RUN_UNDELIVERABLE) {
+            jx_set_str(p, "_Stderr", st.detail);
+            inv_end(x, inv, "Failed", "Undeliverable");
+            return ERR_OK;
+        }
+        cmd_collect(x, pool, &t, run_id, inv, idx, p);
+        cJSON_AddItemToArray(x->cleanup, cJSON_CreateString(run_id));
+        if (st.state == NODE_RUN_EXITED && st.exit_code == 0) {
+            plugin_end(x, p, "Success", "Success", 0);
+            continue;
+        }
+        if (st.state == NODE_RUN_EXITED) {
+            plugin_end(x, p, "Failed", "Failed", st.exit_code);
+            inv_end(x, inv, "Failed", "Failed");
+        } else if (st.state == NODE_RUN_TIMED_OUT) {
+            plugin_end(x, p, "TimedOut", "ExecutionTimedOut", -1);
+            inv_end(x, inv, "TimedOut", "ExecutionTimedOut");
+        } else if (st.state == NODE_RUN_CANCELLED) {
+            plugin_end(x, p, "Cancelled", "Cancelled", -1);
+            inv_end(x, inv, "Cancelled", "Cancelled");
+        } else { /* LOST: as AWS reports an agent that lost its work */
+            jx_set_str(p, "_Stderr", st.detail);
+            plugin_end(x, p, "Failed", "Failed", -1);
+            inv_end(x, inv, "Failed", "Failed");
+        }
+        return ERR_OK;
+    }
+    if (!cmd_terminal(jx_str(inv, "Status")) || !strcmp(jx_str(inv, "Status"), "InProgress"))
+        set_status(inv, "Success", "Success");
+    return ERR_OK;
+}
+
+/* ---- the step */
+
+typedef struct cleanup_arg {
+    app_t *app;
+    const char *insts; /* {run_id: instance} as JSON text in the step's arena */
+} cleanup_arg_t;
+
+static void cmd_cleanup(void *arg)
+{
+    cleanup_arg_t *a = arg;
+    cJSON *insts = cJSON_Parse(a->insts);
+    for (const cJSON *r = insts ? insts->child : NULL; r; r = r->next) {
+        node_target_t t;
+        node_pool_t *pool = cmd_node(a->app, r, &t);
+        if (t.transport != NODE_NONE) node_cleanup(pool, &t, r->string);
+    }
+    cJSON_Delete(insts);
+}
+
+/* Drives command cmd's invocations (invs) one tick; true while any is still live. */
+static err_t cmd_tick(crun_t *x, cJSON *invs, bool *live)
+{
+    int64_t running = 0, errors = 0;
+    int64_t conc = jx_int(x->cmd, "_Concurrency", 50), max_errors = jx_int(x->cmd, "_Errors", 0);
+    double req =
+        cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x->cmd, "RequestedDateTime"));
+    int64_t deadline = (int64_t)(req * 1000.0) + jx_int(x->cmd, "TimeoutSeconds", 3600) * 1000;
+    for (cJSON *v = invs->child; v; v = v->next) {
+        const char *s = jx_str(v, "Status");
+        if (!cmd_terminal(s) && strcmp(s, "Pending")) {
+            err_t rc = inv_poll(x, v);
+            if (rc) return rc;
+        }
+        s = jx_str(v, "Status");
+        running += !cmd_terminal(s) && strcmp(s, "Pending");
+        errors += !strcmp(jx_str(v, "StatusDetails"), "Failed") ||
+                  !strcmp(jx_str(v, "StatusDetails"), "ExecutionTimedOut");
+    }
+    for (cJSON *v = invs->child; v; v = v->next) {
+        if (strcmp(jx_str(v, "Status"), "Pending")) continue;
+        if (inv_cancelled(x, v)) {
+            inv_end(x, v, "Cancelled", "Cancelled");
+        } else if (errors > max_errors) {
+            /* past MaxErrors the system sends to no more targets */
+            inv_end(x, v, "Cancelled", "Terminated");
+        } else if (x->now >= deadline) {
+            inv_end(x, v, "TimedOut", "DeliveryTimedOut");
+        } else if (running < conc) {
+            set_status(v, "InProgress", "InProgress");
+            err_t rc = inv_poll(x, v);
+            if (rc) return rc;
+            const char *s = jx_str(v, "Status");
+            running += !cmd_terminal(s);
+            errors += !strcmp(jx_str(v, "StatusDetails"), "Failed") ||
+                      !strcmp(jx_str(v, "StatusDetails"), "ExecutionTimedOut");
+        }
+    }
+    *live = false;
+    for (const cJSON *v = invs->child; v; v = v->next) *live |= !cmd_terminal(jx_str(v, "Status"));
+    return ERR_OK;
+}
+
+static err_t cmd_step(engine_run_t *r)
+{
+    app_t *app = r->app;
+    cJSON *p = cJSON_Parse(r->payload);
+    const char *id = jx_str(p, "id");
+    crun_t x = {.r = r, .app = app, .now = clk_now_ms(&app->clock)};
+    cJSON *invs = cJSON_CreateArray(), *fresh = NULL;
+    const char *acct = app->cfg.account_id;
+    /* read and poll outside the write transaction: a node may take a while to answer */
+    store_tx_t *rtx = NULL;
+    bool more = false, live = false;
+    err_t rc = id ? store_begin(app->store, false, &rtx, r->eb)
+                  : err_fail(r->eb, ERR_INTERNAL, "malformed command job");
+    if (!rc) rc = res_get(rtx, &(res_key_t){acct, SSM_CMD, id}, &x.cmd, r->eb);
+    if (!rc && x.cmd)
+        rc = res_list(rtx, &(res_query_t){acct, SSM_INV, id, 0, 0}, invs, &more, r->eb);
+    if (rtx) store_rollback(rtx);
+    if (!rc && (!x.cmd || cmd_terminal(jx_str(x.cmd, "Status")) ||
+                strcmp(jx_str(x.cmd, "_Job") ?: "", r->job_id))) {
+        engine_done(r); /* gone, over, or another job chain owns it */
+        goto out;
+    }
+    x.cleanup = cJSON_CreateArray();
+    if (!rc) rc = cmd_tick(&x, invs, &live);
+    store_tx_t *tx = !rc ? engine_tx(r, &rc) : NULL;
+    /* CancelCommand may have written the command meanwhile: keep what it asked */
+    if (tx) rc = res_get(tx, &(res_key_t){acct, SSM_CMD, id}, &fresh, r->eb);
+    if (tx && !rc && fresh) {
+        const cJSON *want = cJSON_GetObjectItemCaseSensitive(fresh, "_Cancel");
+        bool newer = cJSON_GetArraySize(want) !=
+                     cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(x.cmd, "_Cancel"));
+        if (want) jx_set(x.cmd, "_Cancel", cJSON_Duplicate(want, 1));
+        live |= newer; /* look again at once */
+    }
+    for (cJSON *v = invs->child; tx && !rc && v; v = v->next) {
+        const char *key = arena_printf(r->arena, "%s:%s", id, jx_str(v, "InstanceId"));
+        rc = res_update(tx, &(res_key_t){acct, SSM_INV, key}, NULL, x.now, v, NULL, r->eb);
+    }
+    if (tx && !rc) {
+        cmd_aggregate(x.cmd, invs);
+        if (live && cmd_terminal(jx_str(x.cmd, "Status")))
+            set_status(x.cmd, "InProgress", "InProgress");
+        rc = res_update(tx, &(res_key_t){acct, SSM_CMD, id}, NULL, x.now, x.cmd, NULL, r->eb);
+    }
+    if (!rc && cJSON_GetArraySize(x.cleanup)) {
+        cleanup_arg_t *a = arena_alloc(r->arena, sizeof(*a));
+        a->app = app;
+        cJSON *insts = cJSON_CreateObject();
+        for (const cJSON *c = x.cleanup->child; c; c = c->next)
+            for (const cJSON *v = invs->child; v; v = v->next)
+                if (strstr(c->valuestring, jx_str(v, "InstanceId")))
+                    cJSON_AddItemToObject(
+                        insts, c->valuestring,
+                        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(v, "_Instance"), 1));
+        char *text = cJSON_PrintUnformatted(insts);
+        a->insts = arena_strdup(r->arena, text);
+        cJSON_free(text);
+        cJSON_Delete(insts);
+        engine_after_commit(r, cmd_cleanup, a);
+    }
+    if (!rc && live)
+        engine_again(r, r->payload, x.now + CMD_POLL_MS);
+    else if (!rc)
+        engine_done(r);
+out:
+    cJSON_Delete(x.cleanup);
+    cJSON_Delete(fresh);
+    cJSON_Delete(invs);
+    cJSON_Delete(x.cmd);
+    cJSON_Delete(p);
+    return rc;
+}
+
+/* The job failed for good inside catalogd: every invocation still live ends Failed with
+ * the reason in its plugin's StandardErrorContent, and the command with them. */
+static err_t cmd_giveup(engine_run_t *r, const char *why)
+{
+    app_t *app = r->app;
+    cJSON *p = cJSON_Parse(r->payload), *cmd = NULL, *invs = cJSON_CreateArray();
+    const char *id = jx_str(p, "id"), *acct = app->cfg.account_id;
+    crun_t x = {.r = r, .app = app, .now = clk_now_ms(&app->clock)};
+    bool more;
+    err_t rc;
+    store_tx_t *tx = engine_tx(r, &rc);
+    if (tx && id) rc = res_get(tx, &(res_key_t){acct, SSM_CMD, id}, &cmd, r->eb);
+    if (tx && !rc && cmd && !strcmp(jx_str(cmd, "_Job") ?: "", r->job_id))
+        rc = res_list(tx, &(res_query_t){acct, SSM_INV, id, 0, 0}, invs, &more, r->eb);
+    for (cJSON *v = invs->child; !rc && v; v = v->next) {
+        if (cmd_terminal(jx_str(v, "Status"))) continue;
+        cJSON *pl = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "_Plugins"),
+                                       (int)jx_int(v, "_Plugin", 0));
+        if (pl)
+            jx_set_str(pl, "_Stderr",
+                       arena_printf(r->arena, "The command's job %s and was set aside.", why));
+        inv_end(&x, v, "Failed", "Failed");
+        rc = res_update(tx,
+                        &(res_key_t){acct, SSM_INV,
+                                     arena_printf(r->arena, "%s:%s", id, jx_str(v, "InstanceId"))},
+                        NULL, x.now, v, NULL, r->eb);
+    }
+    if (!rc && cmd && cJSON_GetArraySize(invs)) {
+        cmd_aggregate(cmd, invs);
+        rc = res_update(tx, &(res_key_t){acct, SSM_CMD, id}, NULL, x.now, cmd, NULL, r->eb);
+    }
+    cJSON_Delete(invs);
+    cJSON_Delete(cmd);
+    cJSON_Delete(p);
+    return rc;
+}
+
+void ssm_register_command_jobs(app_t *app)
+{
+    engine_register(app->engine, SSM_CMD_JOB, cmd_step, 10, cmd_giveup);
+}
