@@ -1,11 +1,15 @@
 """The Automation step types people use (issue 12, deliver 4), through boto3 against a
 real daemon: aws:executeScript (a payload with outputs selected from $.Payload, a script
-that raises, one past its time limit, one over its memory limit, an Attachment refused),
+that raises, one past its time limit, one over its memory limit, an Attachment refused,
+the child outliving a kill -9 and running once, the child running as --node-user),
 aws:createStack + aws:deleteStack, aws:createTags seen by DescribeInstances,
-aws:runInstances (the instance running afterwards), and their documented outputs.
+aws:runInstances (the instances running afterwards), aws:loop (for each instance id,
+stopping each; do while; a failing iteration), aws:runCommand on a managed node (the
+local transport), and rate control (Targets by tag and ParameterValues, TargetMaps,
+MaxConcurrency, MaxErrors stopping the rest, a stop cancelling the children).
 
-The daemon runs on real time (the scripts run in real child processes), with emulated
-instances whose transitions take 200 ms.
+The daemons run on real time (scripts and commands run in real child processes), with
+emulated instances whose transitions take 200 ms.
 """
 
 import json
@@ -647,3 +651,47 @@ mainSteps:
     e = wait_status(ssm, start(ssm, "Steps-ScriptUser"), timeout=60)
     assert e["AutomationExecutionStatus"] == "Success", e
     assert step_of(e, "Who")["Outputs"]["Payload"] == [node_user()]
+
+
+RUN_DOC = """
+schemaVersion: '0.3'
+parameters:
+  InstanceId:
+    type: String
+  Cmd:
+    type: String
+outputs:
+  - Run.Status
+  - Run.Output
+mainSteps:
+  - name: Run
+    action: aws:runCommand
+    inputs:
+      DocumentName: AWS-RunShellScript
+      InstanceIds: ['{{ InstanceId }}']
+      Comment: from automation
+      Parameters:
+        commands: ['{{ Cmd }}']
+"""
+
+
+def test_run_command_step(nd):
+    ssm, ec2 = nd.client("ssm"), nd.client("ec2")
+    iid = run_instance(ec2)
+    create_doc(ssm, "Steps-RunCommand", RUN_DOC)
+    e = wait_status(ssm, start(ssm, "Steps-RunCommand", InstanceId=iid, Cmd="echo hello; id -un"), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Success", e
+    out = step_of(e, "Run")["Outputs"]
+    assert out["Status"] == ["Success"] and out["ResponseCode"] == ["0"]
+    assert out["Output"] == ["hello\n%s\n" % node_user()]
+    assert e["Outputs"]["Run.Output"] == out["Output"]
+    cid = out["CommandId"][0]
+    cmd = ssm.list_commands(CommandId=cid)["Commands"][0]
+    assert cmd["DocumentName"] == "AWS-RunShellScript" and cmd["Comment"] == "from automation"
+    assert cmd["InstanceIds"] == [iid]
+    # a command that fails fails the step, with its status and response code
+    e = wait_status(ssm, start(ssm, "Steps-RunCommand", InstanceId=iid, Cmd="echo bad >&2; exit 3"), timeout=60)
+    assert e["AutomationExecutionStatus"] == "Failed"
+    s = step_of(e, "Run")
+    assert s["Outputs"]["Status"] == ["Failed"] and s["Outputs"]["ResponseCode"] == ["3"]
+    assert "ended with status Failed" in s["FailureMessage"]
