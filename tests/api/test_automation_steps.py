@@ -672,6 +672,7 @@ mainSteps:
       Comment: from automation
       Parameters:
         commands: ['{{ Cmd }}']
+        executionTimeout: '60'
 """
 
 

@@ -255,7 +255,7 @@ ssm_tick_t ssm_act_run_command(ssm_run_t *r)
             if (cJSON_IsString(p)) {
                 cJSON *list = cJSON_CreateArray();
                 cJSON_AddItemToArray(list, cJSON_CreateString(p->valuestring));
-                cJSON_ReplaceItemViaPointer(params, p, list);
+                cJSON_ReplaceItemInObjectCaseSensitive(params, p->string, list); /* keeps the key */
                 p = list;
             }
         err_t rc = ssm_act_call(r, "ssm", "SendCommand", in, &out);
