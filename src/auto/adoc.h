@@ -33,7 +33,8 @@ typedef enum adoc_format { ADOC_AUTO, ADOC_JSON, ADOC_YAML } adoc_format_t;
 #define ADOC_ACTIONS                                                                               \
     "aws:changeInstanceState, aws:executeAwsApi, aws:waitForAwsResourceProperty, "                 \
     "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve, "               \
-    "aws:createImage"
+    "aws:executeScript, aws:createStack, aws:deleteStack, aws:createTags, aws:runInstances, "      \
+    "aws:runCommand, aws:loop, aws:createImage"
 
 typedef struct adoc adoc_t;
 
@@ -112,9 +113,15 @@ typedef struct adoc_step {
     int64_t timeout_s;      /* 0 when absent */
     int max_attempts;       /* >= 1 */
     bool is_end, is_critical;
-    const char *next_step; /* or NULL */
-    const cJSON *outputs;  /* [{Name, Selector, Type}] or NULL */
+    const char *next_step;        /* or NULL */
+    const cJSON *outputs;         /* [{Name, Selector, Type}] or NULL */
+    struct adoc_step *loop_steps; /* aws:loop: its Steps, run in order each iteration */
+    size_t n_loop_steps;
 } adoc_step_t;
+
+/* The step called name among the main steps and the Steps of their aws:loop steps, or
+ * NULL. */
+const adoc_step_t *adoc_find_step(const adoc_t *d, const char *name);
 
 const adoc_step_t *adoc_step(const adoc_t *d, size_t i);
 /* The typed gate before a step runs: its inputs as interpolated (in) against what its

@@ -109,4 +109,15 @@ bool adoc__next_ref(span_t s, size_t from, adoc_ref_t *ref);
 /* ADOC_OK when selector is a JSONPath adoc_select understands; else ADOC_E_CONTENT. */
 adoc_error_t adoc__selector_check(const char *selector, errbuf_t *eb);
 
+/* steps.c: the step a "step:NAME" or name reference (target) points to; the message
+ * names what refers (what, of step). */
+adoc_error_t adoc__check_target(const adoc_t *d, const char *target, const char *what,
+                                const char *step, errbuf_t *eb);
+/* branch.c: one condition of step `step` (top: a Choice, which also carries NextStep). */
+adoc_error_t adoc__check_cond(const adoc_t *d, const char *step, const cJSON *c, bool top,
+                              int depth, errbuf_t *eb);
+/* branch.c: aws:branch inputs: a non-empty Choices list, each a condition with NextStep,
+ * and an optional Default naming a step. */
+adoc_error_t adoc__check_branch(const adoc_t *d, const adoc_step_t *s, errbuf_t *eb);
+
 #endif

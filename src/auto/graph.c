@@ -112,6 +112,19 @@ static bool has_output(const adoc_step_t *s, span_t name)
         {"aws:createImage", "ImageState"},
         {"aws:approve", "ApprovalStatus"},
         {"aws:approve", "ApproverDecisions"},
+        {"aws:executeScript", "Payload"},
+        {"aws:executeScript", "OutputPayload"},
+        {"aws:executeScript", "ExecutionLog"},
+        {"aws:createStack", "StackId"},
+        {"aws:createStack", "StackStatus"},
+        {"aws:createStack", "StackStatusReason"},
+        {"aws:runInstances", "InstanceIds"},
+        {"aws:runCommand", "CommandId"},
+        {"aws:runCommand", "Status"},
+        {"aws:runCommand", "ResponseCode"},
+        {"aws:runCommand", "Output"},
+        {"aws:loop", "CurrentIteration"},
+        {"aws:loop", "CurrentIteratorValue"},
     };
     for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
         if (strcmp(s->action, builtin[i].action) == 0 && span_eq_str(name, builtin[i].output))
@@ -138,11 +151,11 @@ static adoc_error_t check_step_output(const adoc_t *d, span_t ref, const char *w
     char sname[ADOC_MAX_REF + 1];
     memcpy(sname, step.p, step.n);
     sname[step.n] = '\0';
-    int i = adoc_step_index(d, sname);
-    if (i < 0)
+    const adoc_step_t *s = adoc_find_step(d, sname);
+    if (!s)
         return adoc__fail(eb, ADOC_E_CONTENT, "%s refers to %.*s, but no step is named %s.", where,
                           (int)ref.n, ref.p, sname);
-    if (!has_output(&d->steps[i], out))
+    if (!has_output(s, out))
         return adoc__fail(eb, ADOC_E_CONTENT, "%s refers to %.*s, but step %s has no output %.*s.",
                           where, (int)ref.n, ref.p, sname, (int)out.n, out.p);
     return ADOC_OK;

@@ -431,6 +431,7 @@ void adoc_free(adoc_t *d)
     for (size_t i = 0; d->re && i < d->n_params; i++) pcre2_code_free(d->re[i]);
     free(d->re);
     free(d->params);
+    for (size_t i = 0; d->steps && i < d->n_steps; i++) free(d->steps[i].loop_steps);
     free(d->steps);
     free(d->by_name);
     cJSON_Delete(d->root);
@@ -487,4 +488,15 @@ int adoc_step_index(const adoc_t *d, const char *name)
     if (!name || !d->by_name) return -1;
     const adoc_name_t *e = bsearch(name, d->by_name, d->n_steps, sizeof(*e), cmp_name_key);
     return e ? e->index : -1;
+}
+
+const adoc_step_t *adoc_find_step(const adoc_t *d, const char *name)
+{
+    int i = adoc_step_index(d, name);
+    if (i >= 0) return &d->steps[i];
+    for (size_t k = 0; name && k < d->n_steps; k++)
+        for (size_t j = 0; j < d->steps[k].n_loop_steps; j++)
+            if (strcmp(d->steps[k].loop_steps[j].name, name) == 0)
+                return &d->steps[k].loop_steps[j];
+    return NULL;
 }

@@ -1,7 +1,7 @@
 /* steps.c - the mainSteps of an Automation document: the fields every step shares, the
- * actions catalogd runs with the inputs each requires, user-defined outputs, aws:branch
- * Choices, and the names steps use to refer to each other (nextStep, onFailure step:X,
- * onCancel step:X, NextStep, Default). */
+ * actions catalogd runs with the inputs each requires, user-defined outputs, the Steps of
+ * aws:loop, and the names steps use to refer to each other (nextStep, onFailure step:X,
+ * onCancel step:X). aws:branch Choices are checked in branch.c. */
 #include "auto/adoc_int.h"
 
 #include "core/enc.h"
@@ -16,20 +16,10 @@ static const char *const step_keys[] = {
     "isCritical",     "outputs",   NULL};
 static const char *const out_types[] = {"String",  "Integer",   "Boolean", "StringList",
                                         "MapList", "StringMap", NULL};
-static const char *const branch_ops[] = {"StringEquals",
-                                         "EqualsIgnoreCase",
-                                         "StartsWith",
-                                         "EndsWith",
-                                         "Contains",
-                                         "NumericEquals",
-                                         "NumericGreater",
-                                         "NumericLesser",
-                                         "NumericGreaterOrEquals",
-                                         "NumericLesserOrEquals",
-                                         "BooleanEquals",
-                                         NULL};
 
 typedef enum kind { K_STR, K_BOOL, K_INT, K_LIST, K_ANY } kind_t;
+
+#define ADOC_MAX_INPUTS 16
 
 typedef struct input_spec {
     const char *name;
@@ -40,7 +30,7 @@ typedef struct input_spec {
 typedef struct action_spec {
     const char *action;
     bool closed; /* inputs other than the listed ones are refused */
-    input_spec_t inputs[7];
+    input_spec_t inputs[ADOC_MAX_INPUTS];
 } action_spec_t;
 
 static const action_spec_t actions[] = {
@@ -81,6 +71,67 @@ static const action_spec_t actions[] = {
       {"NotificationArn", K_STR, false},
       {"Message", K_STR, false},
       {"MinRequiredApprovals", K_INT, false}}},
+    {"aws:executeScript",
+     true,
+     {{"Runtime", K_STR, true},
+      {"Handler", K_STR, true},
+      {"Script", K_STR, false},
+      {"InputPayload", K_ANY, false},
+      {"Attachment", K_STR, false}}},
+    {"aws:createStack",
+     true,
+     {{"StackName", K_STR, true},
+      {"TemplateBody", K_STR, false},
+      {"TemplateURL", K_STR, false},
+      {"Parameters", K_ANY, false},
+      {"Capabilities", K_LIST, false},
+      {"Tags", K_ANY, false},
+      {"TimeoutInMinutes", K_INT, false},
+      {"OnFailure", K_STR, false},
+      {"DisableRollback", K_BOOL, false},
+      {"RoleARN", K_STR, false},
+      {"ClientRequestToken", K_STR, false},
+      {"NotificationARNs", K_LIST, false},
+      {"ResourceTypes", K_LIST, false},
+      {"StackPolicyBody", K_STR, false},
+      {"StackPolicyURL", K_STR, false}}},
+    {"aws:deleteStack",
+     true,
+     {{"StackName", K_STR, true},
+      {"RoleARN", K_STR, false},
+      {"ClientRequestToken", K_STR, false},
+      {"RetainResources", K_LIST, false}}},
+    {"aws:createTags",
+     true,
+     {{"ResourceIds", K_LIST, true}, {"Tags", K_ANY, true}, {"ResourceType", K_STR, false}}},
+    /* the other RunInstances parameters pass through to ec2:RunInstances */
+    {"aws:runInstances",
+     false,
+     {{"ImageId", K_STR, true},
+      {"InstanceType", K_STR, false},
+      {"MinInstanceCount", K_INT, false},
+      {"MaxInstanceCount", K_INT, false},
+      {"TagSpecifications", K_ANY, false}}},
+    /* the other SendCommand parameters pass through to ssm:SendCommand */
+    {"aws:runCommand",
+     false,
+     {{"DocumentName", K_STR, true},
+      {"InstanceIds", K_LIST, false},
+      {"Targets", K_ANY, false},
+      {"Parameters", K_ANY, false},
+      {"Comment", K_STR, false},
+      {"TimeoutSeconds", K_INT, false},
+      {"MaxConcurrency", K_STR, false},
+      {"MaxErrors", K_STR, false}}},
+    /* Steps is parsed into the step's loop_steps; Steps and LoopCondition are
+     * interpolated by the loop itself, each iteration */
+    {"aws:loop",
+     true,
+     {{"Iterators", K_ANY, false},
+      {"IteratorDataType", K_STR, false},
+      {"LoopCondition", K_ANY, false},
+      {"MaxIterations", K_INT, false},
+      {"Steps", K_ANY, false}}},
 };
 #define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
 
@@ -134,147 +185,14 @@ static const char *kind_text(kind_t k)
 }
 
 /* The step a "step:NAME" or name reference points to; the message names what refers. */
-static adoc_error_t check_target(const adoc_t *d, const char *target, const char *what,
-                                 const char *step, errbuf_t *eb)
+adoc_error_t adoc__check_target(const adoc_t *d, const char *target, const char *what,
+                                const char *step, errbuf_t *eb)
 {
     if (adoc_step_index(d, target) >= 0) return ADOC_OK;
     return adoc__fail(eb, ADOC_E_CONTENT,
                       "The %s of step %s names step \"%.100s\", which is not defined in the "
                       "document.",
                       what, step, target);
-}
-
-static adoc_error_t check_cond(const adoc_t *d, const char *step, const cJSON *c, bool top,
-                               int depth, errbuf_t *eb);
-
-/* And/Or: a list of at least two conditions (SSM's message for fewer, typo included, is
- * "Expect at lease two expressions ..."). */
-static adoc_error_t check_list_op(const adoc_t *d, const char *step, const cJSON *v, const char *op,
-                                  int depth, errbuf_t *eb)
-{
-    size_t n = 0;
-    if (!cJSON_IsArray(v))
-        return adoc__fail(eb, ADOC_E_CONTENT, "The %s of a Choice in step %s must be a list.", op,
-                          step);
-    for (const cJSON *c = v->child; c; c = c->next) n++;
-    if (n < 2)
-        return adoc__fail(eb, ADOC_E_CONTENT,
-                          "Expect at lease two expressions for operator: %s in step: %s. "
-                          "Provided: %zu",
-                          op, step, n);
-    for (const cJSON *c = v->child; c; c = c->next) {
-        adoc_error_t rc = check_cond(d, step, c, false, depth + 1, eb);
-        if (rc != ADOC_OK) return rc;
-    }
-    return ADOC_OK;
-}
-
-/* The value compared by operator op: a string for the string operators, a number (or a
- * string, resolved at run time) for Numeric*, a boolean (or string) for BooleanEquals. */
-static adoc_error_t check_operand(const char *step, const char *op, const cJSON *v, errbuf_t *eb)
-{
-    bool ok;
-    if (strncmp(op, "Numeric", 7) == 0)
-        ok = cJSON_IsNumber(v) || cJSON_IsString(v);
-    else if (strcmp(op, "BooleanEquals") == 0)
-        ok = cJSON_IsBool(v) || cJSON_IsString(v);
-    else
-        ok = cJSON_IsString(v);
-    if (ok) return ADOC_OK;
-    return adoc__fail(eb, ADOC_E_CONTENT, "The %s value of a Choice in step %s must be %s.", op,
-                      step,
-                      strncmp(op, "Numeric", 7) == 0     ? "a number"
-                      : strcmp(op, "BooleanEquals") == 0 ? "true or false"
-                                                         : "a string");
-}
-
-/* One condition of aws:branch: Variable with one operator, or And/Or (lists), or Not (one
- * condition). top: a Choice itself, which also carries NextStep. */
-static adoc_error_t check_cond(const adoc_t *d, const char *step, const cJSON *c, bool top,
-                               int depth, errbuf_t *eb)
-{
-    if (depth > ADOC_MAX_DEPTH || !cJSON_IsObject(c))
-        return adoc__fail(eb, ADOC_E_CONTENT,
-                          "Each Choice of step %s, and each condition inside one, must be an "
-                          "object.",
-                          step);
-    const char *op = NULL, *combo = NULL;
-    bool var = false, next = false;
-    for (const cJSON *k = c->child; k; k = k->next) {
-        const char *key = k->string;
-        adoc_error_t rc = ADOC_OK;
-        if (strcmp(key, "NextStep") == 0 && top) {
-            if (!cJSON_IsString(k))
-                return adoc__fail(eb, ADOC_E_CONTENT,
-                                  "The NextStep of a Choice in step %s must be a step name.", step);
-            rc = check_target(d, k->valuestring, "NextStep of a Choice", step, eb);
-            next = true;
-        } else if (strcmp(key, "Variable") == 0) {
-            if (!cJSON_IsString(k))
-                return adoc__fail(eb, ADOC_E_CONTENT,
-                                  "The Variable of a Choice in step %s must be a string such as "
-                                  "\"{{ stepName.outputName }}\".",
-                                  step);
-            var = true;
-        } else if (adoc__one_of(key, branch_ops)) {
-            if (op)
-                return adoc__fail(eb, ADOC_E_CONTENT,
-                                  "A Choice in step %s has two operators, %s and %s.", step, op,
-                                  key);
-            op = key;
-            rc = check_operand(step, key, k, eb);
-        } else if (strcmp(key, "And") == 0 || strcmp(key, "Or") == 0 || strcmp(key, "Not") == 0) {
-            if (combo)
-                return adoc__fail(eb, ADOC_E_CONTENT,
-                                  "A Choice in step %s has two operators, %s and %s.", step, combo,
-                                  key);
-            combo = key;
-            if (key[0] != 'N')
-                rc = check_list_op(d, step, k, key, depth, eb);
-            else if (cJSON_IsArray(k) && k->child && !k->child->next)
-                rc = check_cond(d, step, k->child, false, depth + 1, eb);
-            else
-                rc = check_cond(d, step, k, false, depth + 1, eb);
-        } else {
-            return adoc__fail(eb, ADOC_E_CONTENT,
-                              "Unsupported operator %.100s in a Choice of step %s. Supported: "
-                              "Variable with StringEquals, EqualsIgnoreCase, StartsWith, "
-                              "EndsWith, Contains, NumericEquals, NumericGreater, NumericLesser, "
-                              "NumericGreaterOrEquals, NumericLesserOrEquals or BooleanEquals; "
-                              "And, Or, Not%s.",
-                              key, step, top ? "; NextStep" : "");
-        }
-        if (rc != ADOC_OK) return rc;
-    }
-    if (combo && (op || var))
-        return adoc__fail(eb, ADOC_E_CONTENT,
-                          "A Choice in step %s mixes %s with a Variable comparison; nest the "
-                          "comparison inside %s.",
-                          step, combo, combo);
-    if (!combo && !(op && var))
-        return adoc__fail(eb, ADOC_E_CONTENT,
-                          "A Choice in step %s needs a Variable and one operator (or And, Or, "
-                          "Not).",
-                          step);
-    if (top && !next)
-        return adoc__fail(eb, ADOC_E_CONTENT, "A Choice in step %s is missing NextStep.", step);
-    return ADOC_OK;
-}
-
-/* aws:branch inputs: a non-empty Choices list, each a condition with NextStep, and an
- * optional Default naming a step. */
-static adoc_error_t check_branch(const adoc_t *d, const adoc_step_t *s, errbuf_t *eb)
-{
-    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(s->inputs, "Choices");
-    if (!cJSON_IsArray(ch) || !ch->child)
-        return adoc__fail(eb, ADOC_E_CONTENT, "The Choices of step %s must be a non-empty list.",
-                          s->name);
-    for (const cJSON *c = ch->child; c; c = c->next) {
-        adoc_error_t rc = check_cond(d, s->name, c, true, 0, eb);
-        if (rc != ADOC_OK) return rc;
-    }
-    const cJSON *def = cJSON_GetObjectItemCaseSensitive(s->inputs, "Default");
-    return def ? check_target(d, def->valuestring, "Default", s->name, eb) : ADOC_OK;
 }
 
 /* aws:sleep inputs: exactly one of Duration and Timestamp; literal ones must parse, and a
@@ -332,12 +250,82 @@ static adoc_error_t check_approve(const adoc_step_t *s, errbuf_t *eb)
     return ADOC_OK;
 }
 
+static adoc_error_t check_inputs(const adoc_t *d, const adoc_step_t *s, errbuf_t *eb);
+
+/* aws:loop inputs: Iterators (at most 100) or a LoopCondition (a branch condition
+ * without NextStep), MaxIterations 1 to 100, and its Steps (parsed by parse_loop), each
+ * with the checks of its action. */
+static adoc_error_t check_loop(const adoc_t *d, const adoc_step_t *s, errbuf_t *eb)
+{
+    static const char *const types[] = {"String", "Integer", "Boolean", "StringMap", NULL};
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(s->inputs, "Iterators");
+    const cJSON *cond = cJSON_GetObjectItemCaseSensitive(s->inputs, "LoopCondition");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(s->inputs, "IteratorDataType");
+    const cJSON *max = cJSON_GetObjectItemCaseSensitive(s->inputs, "MaxIterations");
+    int64_t n;
+    if (!it == !cond)
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "Step %s (aws:loop) takes exactly one of the inputs Iterators and "
+                          "LoopCondition.",
+                          s->name);
+    if (cJSON_IsArray(it) && cJSON_GetArraySize(it) > 100)
+        return adoc__fail(eb, ADOC_E_CONTENT, "The Iterators of step %s list more than 100 items.",
+                          s->name);
+    if (type && !has_ref(type) && !adoc__one_of(type->valuestring, types))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "The IteratorDataType of step %s must be Boolean, Integer, String or "
+                          "StringMap.",
+                          s->name);
+    if (max && adoc__get_int(max, &n) && (n < 1 || n > 100))
+        return adoc__fail(eb, ADOC_E_CONTENT, "The MaxIterations of step %s must be from 1 to 100.",
+                          s->name);
+    if (cond) {
+        adoc_error_t rc = adoc__check_cond(d, s->name, cond, false, 0, eb);
+        if (rc != ADOC_OK) return rc;
+    }
+    for (size_t i = 0; i < s->n_loop_steps; i++) {
+        adoc_error_t rc = check_inputs(d, &s->loop_steps[i], eb);
+        if (rc != ADOC_OK) return rc;
+    }
+    return ADOC_OK;
+}
+
+/* aws:executeScript inputs: an inline Script (an Attachment is refused: catalogd keeps
+ * no attachments), a Python 3 Runtime and a Handler naming a Python function. */
+static adoc_error_t check_script(const adoc_step_t *s, errbuf_t *eb)
+{
+    static const char *const runtimes[] = {"python3.6",  "python3.7",  "python3.8", "python3.9",
+                                           "python3.10", "python3.11", NULL};
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(s->inputs, "Runtime");
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(s->inputs, "Handler");
+    if (cJSON_GetObjectItemCaseSensitive(s->inputs, "Attachment"))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "Step %s (aws:executeScript) names an Attachment: catalogd does not "
+                          "support attachments; put the script inline in Script.",
+                          s->name);
+    if (!cJSON_GetObjectItemCaseSensitive(s->inputs, "Script"))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "Step %s is missing the required input Script of action "
+                          "aws:executeScript.",
+                          s->name);
+    if (!has_ref(rt) && !adoc__one_of(rt->valuestring, runtimes))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "The Runtime of step %s is \"%.100s\"; catalogd runs python3.6 to "
+                          "python3.11 (PowerShell is not supported).",
+                          s->name, rt->valuestring);
+    if (!has_ref(h) && !adoc__is_name(h->valuestring, 128, NULL))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "The Handler of step %s must name a Python function of the Script.",
+                          s->name);
+    return ADOC_OK;
+}
+
 /* The inputs of s against its action: required inputs present, each of its kind, no
  * unknown inputs for the actions with a fixed set, then the action's own rules. */
 static adoc_error_t check_inputs(const adoc_t *d, const adoc_step_t *s, errbuf_t *eb)
 {
     const action_spec_t *a = find_action(s->action);
-    for (const input_spec_t *in = a->inputs; in < a->inputs + 7 && in->name; in++) {
+    for (const input_spec_t *in = a->inputs; in < a->inputs + ADOC_MAX_INPUTS && in->name; in++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->inputs, in->name);
         if (!v && in->required)
             return adoc__fail(eb, ADOC_E_CONTENT,
@@ -350,7 +338,8 @@ static adoc_error_t check_inputs(const adoc_t *d, const adoc_step_t *s, errbuf_t
     if (a->closed)
         for (const cJSON *c = s->inputs->child; c; c = c->next) {
             bool known = false;
-            for (const input_spec_t *in = a->inputs; in < a->inputs + 7 && in->name; in++)
+            for (const input_spec_t *in = a->inputs; in < a->inputs + ADOC_MAX_INPUTS && in->name;
+                 in++)
                 known = known || strcmp(in->name, c->string) == 0;
             if (!known)
                 return adoc__fail(eb, ADOC_E_CONTENT,
@@ -371,9 +360,18 @@ static adoc_error_t check_inputs(const adoc_t *d, const adoc_step_t *s, errbuf_t
     } else if (strcmp(s->action, "aws:sleep") == 0) {
         return check_sleep(s, eb);
     } else if (strcmp(s->action, "aws:branch") == 0) {
-        return check_branch(d, s, eb);
+        return adoc__check_branch(d, s, eb);
     } else if (strcmp(s->action, "aws:approve") == 0) {
         return check_approve(s, eb);
+    } else if (strcmp(s->action, "aws:executeScript") == 0) {
+        return check_script(s, eb);
+    } else if (strcmp(s->action, "aws:loop") == 0) {
+        return check_loop(d, s, eb);
+    } else if (strcmp(s->action, "aws:runCommand") == 0) {
+        if (!cJSON_GetObjectItemCaseSensitive(s->inputs, "InstanceIds") &&
+            !cJSON_GetObjectItemCaseSensitive(s->inputs, "Targets"))
+            return adoc__fail(eb, ADOC_E_CONTENT,
+                              "Step %s (aws:runCommand) needs InstanceIds or Targets.", s->name);
     }
     return ADOC_OK;
 }
@@ -414,7 +412,7 @@ adoc_error_t adoc_step_inputs_check(const adoc_step_t *s, const cJSON *in, errbu
     const action_spec_t *a = find_action(s->action);
     if (!a || !cJSON_IsObject(in))
         return adoc__fail(eb, ADOC_E_CONTENT, "Step %s has no inputs to run.", s->name);
-    for (const input_spec_t *sp = a->inputs; sp < a->inputs + 7 && sp->name; sp++) {
+    for (const input_spec_t *sp = a->inputs; sp < a->inputs + ADOC_MAX_INPUTS && sp->name; sp++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, sp->name);
         if (!v && sp->required)
             return adoc__fail(eb, ADOC_E_CONTENT, "Failed to resolve input: %s.", sp->name);
@@ -615,11 +613,11 @@ static adoc_error_t link_step(const adoc_t *d, const adoc_step_t *s, errbuf_t *e
 {
     static const char *const no_cancel[] = {"aws:approve", "aws:pause", "aws:sleep", NULL};
     adoc_error_t rc = ADOC_OK;
-    if (s->next_step) rc = check_target(d, s->next_step, "nextStep", s->name, eb);
+    if (s->next_step) rc = adoc__check_target(d, s->next_step, "nextStep", s->name, eb);
     if (rc == ADOC_OK && strncmp(s->on_failure, "step:", 5) == 0)
-        rc = check_target(d, s->on_failure + 5, "onFailure", s->name, eb);
+        rc = adoc__check_target(d, s->on_failure + 5, "onFailure", s->name, eb);
     if (rc == ADOC_OK && strncmp(s->on_cancel, "step:", 5) == 0) {
-        rc = check_target(d, s->on_cancel + 5, "onCancel", s->name, eb);
+        rc = adoc__check_target(d, s->on_cancel + 5, "onCancel", s->name, eb);
         int t = rc == ADOC_OK ? adoc_step_index(d, s->on_cancel + 5) : -1;
         if (t >= 0 && adoc__one_of(d->steps[t].action, no_cancel))
             rc = adoc__fail(eb, ADOC_E_CONTENT,
@@ -636,6 +634,58 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(((const adoc_name_t *)a)->name, ((const adoc_name_t *)b)->name);
 }
 
+/* The Steps of aws:loop step s into s->loop_steps: a non-empty list of steps whose names
+ * no other step uses, run in order (no nextStep, isEnd, onFailure/onCancel step:X), and
+ * not loop, branch, approve or pause steps. */
+static adoc_error_t parse_loop(adoc_step_t *s, errbuf_t *eb)
+{
+    static const char *const inner_no[] = {"aws:loop", "aws:branch", "aws:approve", "aws:pause",
+                                           NULL};
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(s->inputs, "Steps");
+    size_t n = 0;
+    for (const cJSON *c = cJSON_IsArray(st) ? st->child : NULL; c; c = c->next) n++;
+    if (!n || n > 100)
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "The Steps of step %s (aws:loop) must be a list of 1 to 100 steps.",
+                          s->name);
+    s->loop_steps = xcalloc(n, sizeof(*s->loop_steps));
+    s->n_loop_steps = n;
+    size_t i = 0;
+    for (const cJSON *c = st->child; c; c = c->next, i++) {
+        adoc_step_t *in = &s->loop_steps[i];
+        adoc_error_t rc = read_step(c, i, in, eb);
+        if (rc != ADOC_OK) return rc;
+        if (adoc__one_of(in->action, inner_no))
+            return adoc__fail(eb, ADOC_E_CONTENT,
+                              "Step %s cannot run inside the loop %s: %s steps are not supported "
+                              "in aws:loop.",
+                              in->name, s->name, in->action);
+        if (in->next_step || in->is_end || strncmp(in->on_failure, "step:", 5) == 0 ||
+            strncmp(in->on_cancel, "step:", 5) == 0)
+            return adoc__fail(eb, ADOC_E_CONTENT,
+                              "Step %s inside the loop %s cannot use nextStep, isEnd or "
+                              "step:<name> targets: the steps of a loop run in order.",
+                              in->name, s->name);
+    }
+    return ADOC_OK;
+}
+
+/* Step names must be unique across the document, the Steps of loops included. */
+static adoc_error_t check_loop_names(const adoc_t *d, errbuf_t *eb)
+{
+    for (size_t k = 0; k < d->n_steps; k++)
+        for (size_t j = 0; j < d->steps[k].n_loop_steps; j++) {
+            const char *name = d->steps[k].loop_steps[j].name;
+            const adoc_step_t *first = adoc_find_step(d, name);
+            if (first != &d->steps[k].loop_steps[j])
+                return adoc__fail(eb, ADOC_E_CONTENT,
+                                  "Step name %s is used by more than one step; step names must "
+                                  "be unique.",
+                                  name);
+        }
+    return ADOC_OK;
+}
+
 adoc_error_t adoc__parse_steps(adoc_t *d, errbuf_t *eb)
 {
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(d->root, "mainSteps");
@@ -649,6 +699,8 @@ adoc_error_t adoc__parse_steps(adoc_t *d, errbuf_t *eb)
     size_t i = 0;
     for (const cJSON *c = ms->child; c; c = c->next, i++) {
         adoc_error_t rc = read_step(c, i, &d->steps[i], eb);
+        if (rc == ADOC_OK && strcmp(d->steps[i].action, "aws:loop") == 0)
+            rc = parse_loop(&d->steps[i], eb);
         if (rc != ADOC_OK) return rc;
     }
     adoc_name_t *names = xcalloc(n, sizeof(*names));
@@ -664,6 +716,8 @@ adoc_error_t adoc__parse_steps(adoc_t *d, errbuf_t *eb)
             return rc;
         }
     d->by_name = names;
+    adoc_error_t lrc = check_loop_names(d, eb);
+    if (lrc != ADOC_OK) return lrc;
     for (i = 0; i < n; i++) {
         adoc_error_t rc = link_step(d, &d->steps[i], eb);
         if (rc != ADOC_OK) return rc;

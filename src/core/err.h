@@ -122,6 +122,7 @@
     S(SSM_STEP_NOT_FOUND, 721, "AutomationStepNotFoundException", 400)                             \
     S(SSM_IDEMPOTENT_MISMATCH, 722, "IdempotentParameterMismatch", 400)                            \
     S(SSM_INVALID_TAG, 723, "InvalidTag", 400)                                                     \
+    S(SSM_INVALID_TARGET, 724, "InvalidTarget", 400)                                               \
     /* ssm: managed nodes (760..) */                                                               \
     S(SSM_INVALID_INSTANCE_ID, 760, "InvalidInstanceId", 400)                                      \
     S(SSM_INVALID_INSTANCE_FILTER_VALUE, 761, "InvalidInstanceInformationFilterValue", 400)        \

@@ -573,9 +573,9 @@ BROKEN = [
      "InvalidDocumentContent", ["P", '"secret"']),
     ("unknown-param-type", json.dumps(doc(params={"P": {"type": "Float"}})), "JSON", "InvalidDocumentContent",
      ["P", '"Float"']),
-    ("unknown-action", json.dumps(doc(steps=[step("a"), {"name": "run", "action": "aws:runCommand",
-                                                           "inputs": {"DocumentName": "AWS-RunShellScript"}}])),
-     "JSON", "InvalidDocumentContent", ["aws:runCommand", "run"]),
+    ("unknown-action", json.dumps(doc(steps=[step("a"), {"name": "run", "action": "aws:executeStateMachine",
+                                                           "inputs": {"stateMachineArn": "arn"}}])),
+     "JSON", "InvalidDocumentContent", ["aws:executeStateMachine", "run", "not supported"]),
     ("unknown-action-yaml", "schemaVersion: '0.3'\nmainSteps:\n  - name: lambda\n    action: aws:invokeLambdaFunction\n"
      "    inputs:\n      FunctionName: f\n", "YAML", "InvalidDocumentContent", ["aws:invokeLambdaFunction", "lambda"]),
     ("missing-input", json.dumps(doc(steps=[{"name": "stop", "action": "aws:changeInstanceState",

@@ -554,11 +554,46 @@ static void test_params_decl(void)
 
 static void test_steps(void)
 {
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:invokeLambdaFunction','inputs':{}}]")),
+              "Action aws:invokeLambdaFunction in step a is not supported by catalogd. Supported "
+              "actions: " ADOC_ACTIONS);
     CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:runCommand','inputs':{}}]")),
-              "Action aws:runCommand in step a is not supported by catalogd. Supported actions: "
-              "aws:changeInstanceState, aws:executeAwsApi, aws:waitForAwsResourceProperty, "
-              "aws:assertAwsResourceProperty, aws:sleep, aws:branch, aws:pause, aws:approve, "
-              "aws:createImage");
+              "Step a is missing the required input DocumentName of action aws:runCommand.");
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:runCommand','inputs':"
+                             "{'DocumentName':'AWS-RunShellScript'}}]")),
+              "Step a (aws:runCommand) needs InstanceIds or Targets.");
+    CHECK_STR(bad(with_steps("[{'name':'l','action':'aws:loop','inputs':{'Iterators':'{{ L }}',"
+                             "'Steps':[{'name':'s','action':'aws:sleep','inputs':{'Duration':"
+                             "'PT1S'},'nextStep':'l'}]}}]")),
+              "Step s inside the loop l cannot use nextStep, isEnd or step:<name> targets: the "
+              "steps of a loop run in order.");
+    CHECK_STR(bad(with_steps("[{'name':'l','action':'aws:loop','inputs':{'Iterators':'{{ L }}',"
+                             "'Steps':[{'name':'s','action':'aws:sleep','inputs':{'Duration':"
+                             "'{{ t.Nope }}'}}]}}]")),
+              "Step l refers to t.Nope, but no step is named t.");
+    CHECK_STR(bad(with_steps("[{'name':'l','action':'aws:loop','inputs':{'Iterators':'{{ L }}',"
+                             "'MaxIterations':101,'Steps':[{'name':'s','action':'aws:sleep',"
+                             "'inputs':{'Duration':'PT1S'}}]}}]")),
+              "The MaxIterations of step l must be from 1 to 100.");
+    {
+        char *t = jq(with_steps(
+            "[{'name':'l','action':'aws:loop','inputs':{'LoopCondition':{'Variable':"
+            "'{{ s.Out }}','BooleanEquals':true},'Steps':[{'name':'s','action':"
+            "'aws:executeScript','inputs':{'Runtime':'python3.11','Handler':'h','Script':"
+            "'def h(e, c): return 1','InputPayload':{'n':'{{ l.CurrentIteration }}'}},"
+            "'outputs':[{'Name':'Out','Selector':'$.Payload','Type':'Boolean'}]}]}}]"));
+        adoc_t *d = NULL;
+        errbuf_t eb = {{0}};
+        CHECK(adoc_parse(span_of(t), ADOC_JSON, &d, &eb) == ADOC_OK);
+        CHECK(d && adoc_step(d, 0)->n_loop_steps == 1);
+        CHECK(d && adoc_find_step(d, "s") == &adoc_step(d, 0)->loop_steps[0]);
+        adoc_free(d);
+        free(t);
+    }
+    CHECK_STR(bad(with_steps("[{'name':'a','action':'aws:executeScript','inputs':"
+                             "{'Runtime':'PowerShell 7.4','Handler':'h','Script':'x'}}]")),
+              "The Runtime of step a is \"PowerShell 7.4\"; catalogd runs python3.6 to "
+              "python3.11 (PowerShell is not supported).");
     CHECK_STR(bad(with_steps("[{'action':'aws:pause','inputs':{}}]")),
               "mainSteps[0] is missing the required field name.");
     CHECK_STR(bad(with_steps("[{'name':'a b','action':'aws:pause','inputs':{}}]")),

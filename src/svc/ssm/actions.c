@@ -18,16 +18,14 @@
 #define POLL_MS         200
 #define WATCHED_POLL_MS 2000 /* a watched transition wakes the step itself */
 
-static void set_typed(ssm_run_t *r, const char *name, cJSON *v)
+void ssm_act_set(ssm_run_t *r, const char *name, cJSON *v)
 {
     cJSON *t = cJSON_GetObjectItemCaseSensitive(r->step, "_Typed");
     if (!t) t = cJSON_AddObjectToObject(r->step, "_Typed");
     jx_set(t, name, v);
 }
 
-static ssm_tick_t fail(ssm_run_t *r, const char *type, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static ssm_tick_t fail(ssm_run_t *r, const char *type, const char *fmt, ...)
+ssm_tick_t ssm_act_fail(ssm_run_t *r, const char *type, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -40,7 +38,7 @@ static ssm_tick_t fail(ssm_run_t *r, const char *type, const char *fmt, ...)
 /* Calls service:op as the execution's principal; on failure fills eb with the sentence a
  * botocore client would print ("An error occurred (Code) when calling the Op operation:
  * message"). */
-static err_t call(ssm_run_t *r, const char *service, const char *op, cJSON *in, cJSON **out)
+err_t ssm_act_call(ssm_run_t *r, const char *service, const char *op, cJSON *in, cJSON **out)
 {
     errbuf_t ceb = {{0}};
     err_t rc =
@@ -63,7 +61,7 @@ static bool in_bool(const cJSON *in, const char *name)
 }
 
 /* A StringList input as a new array of strings (a single string is one element). */
-static cJSON *in_list(const cJSON *in, const char *name)
+cJSON *ssm_in_list(const cJSON *in, const char *name)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
     cJSON *list = cJSON_CreateArray();
@@ -96,21 +94,33 @@ static void transition_failure(ssm_run_t *r, const char *id, char *why, size_t c
     cJSON_Delete(out);
 }
 
+ssm_tick_t ssm_act_watch(ssm_run_t *r, const char *prefix, const cJSON *ids)
+{
+    for (const cJSON *i = ids ? ids->child : NULL; i; i = i->next) {
+        if (!cJSON_IsString(i)) continue;
+        const char *topic = arena_printf(r->arena, "%s%s", prefix, i->valuestring);
+        if (engine_watch(r->tx, topic, r->job_id, r->eb))
+            return ssm_act_fail(r, "Action", "%s", r->eb->msg);
+    }
+    r->wake_ms = r->now + WATCHED_POLL_MS;
+    return SSM_TICK_AGAIN;
+}
+
 /* ---- aws:changeInstanceState: act (Stop/Start/TerminateInstances), then wait, watching
  * DescribeInstanceStatus (the permissions the tutorial's policy grants) */
 static ssm_tick_t change_state(ssm_run_t *r)
 {
     const char *want =
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->inputs, "DesiredState"));
-    cJSON *ids = in_list(r->inputs, "InstanceIds");
+    cJSON *ids = ssm_in_list(r->inputs, "InstanceIds");
     if (!cJSON_GetArraySize(ids)) {
         cJSON_Delete(ids);
-        return fail(r, "Verification", "InstanceIds must name at least one instance.");
+        return ssm_act_fail(r, "Verification", "InstanceIds must name at least one instance.");
     }
     cJSON *in = cJSON_CreateObject(), *out = NULL;
     cJSON_AddItemToObject(in, "InstanceIds", cJSON_Duplicate(ids, 1));
     cJSON_AddBoolToObject(in, "IncludeAllInstances", true);
-    err_t rc = call(r, "ec2", "DescribeInstanceStatus", in, &out);
+    err_t rc = ssm_act_call(r, "ec2", "DescribeInstanceStatus", in, &out);
     cJSON_Delete(in);
     if (rc) {
         cJSON_Delete(ids);
@@ -141,9 +151,9 @@ static ssm_tick_t change_state(ssm_run_t *r)
                 /* we asked, and it went back: the transition failed */
                 char why[600];
                 transition_failure(r, id, why, sizeof(why));
-                ssm_tick_t t =
-                    fail(r, "Action", "Instance %s did not reach the %s state: it is %s. %s", id,
-                         want, name, why);
+                ssm_tick_t t = ssm_act_fail(r, "Action",
+                                            "Instance %s did not reach the %s state: it is %s. %s",
+                                            id, want, name, why);
                 cJSON_Delete(out);
                 cJSON_Delete(ids);
                 cJSON_Delete(todo);
@@ -153,9 +163,9 @@ static ssm_tick_t change_state(ssm_run_t *r)
             cJSON_AddItemToArray(todo, cJSON_CreateString(id));
         }
         if (!there && name && !strcmp(name, "terminated") && strcmp(want, "terminated")) {
-            ssm_tick_t t =
-                fail(r, "Action", "Instance %s is terminated and cannot reach the %s state.",
-                     cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "InstanceId")), want);
+            ssm_tick_t t = ssm_act_fail(
+                r, "Action", "Instance %s is terminated and cannot reach the %s state.",
+                cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "InstanceId")), want);
             cJSON_Delete(out);
             cJSON_Delete(ids);
             cJSON_Delete(todo);
@@ -166,7 +176,7 @@ static ssm_tick_t change_state(ssm_run_t *r)
     cJSON_Delete(out);
     out = NULL; /* the StopInstances/StartInstances call below may fail without setting it */
     if (all_there) {
-        set_typed(r, "InstanceStates", states);
+        ssm_act_set(r, "InstanceStates", states);
         cJSON_Delete(ids);
         cJSON_Delete(todo);
         return SSM_TICK_DONE;
@@ -181,7 +191,7 @@ static ssm_tick_t change_state(ssm_run_t *r)
         todo = NULL;
         if (!strcmp(want, "stopped") && in_bool(r->inputs, "Force"))
             cJSON_AddBoolToObject(in, "Force", true);
-        rc = call(r, "ec2", op, in, &out);
+        rc = ssm_act_call(r, "ec2", op, in, &out);
         cJSON_Delete(in);
         cJSON_Delete(out);
         if (rc) {
@@ -192,17 +202,9 @@ static ssm_tick_t change_state(ssm_run_t *r)
     }
     cJSON_Delete(todo);
     /* each instance's transition wakes this step when it ends; the poll is a fallback */
-    for (const cJSON *i = ids->child; i; i = i->next) {
-        char topic[96];
-        snprintf(topic, sizeof(topic), "ec2.instance:%s", i->valuestring);
-        if (engine_watch(r->tx, topic, r->job_id, r->eb)) {
-            cJSON_Delete(ids);
-            return fail(r, "Action", "%s", r->eb->msg);
-        }
-    }
+    ssm_tick_t t = ssm_act_watch(r, "ec2.instance:", ids);
     cJSON_Delete(ids);
-    r->wake_ms = r->now + WATCHED_POLL_MS;
-    return SSM_TICK_AGAIN;
+    return t;
 }
 
 /* The API parameters of an executeAwsApi-like step: every input but the action's own. */
@@ -225,7 +227,8 @@ static ssm_tick_t run_api(ssm_run_t *r, cJSON **out)
     const char *given =
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->inputs, "Service"));
     const char *api = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->inputs, "Api"));
-    if (!given || !api) return fail(r, "Verification", "Service and Api are required inputs.");
+    if (!given || !api)
+        return ssm_act_fail(r, "Verification", "Service and Api are required inputs.");
     char service[64]; /* AWS's runbooks spell namespaces either way (AWS-ResizeInstance: EC2) */
     snprintf(service, sizeof(service), "%s", given);
     for (char *p = service; *p; p++) *p = (char)tolower((unsigned char)*p);
@@ -234,9 +237,10 @@ static ssm_tick_t run_api(ssm_run_t *r, cJSON **out)
     op[0] = (char)toupper((unsigned char)op[0]); /* boto3 spells operations either way */
     const model_service_t *svc = model_service(service);
     if (!svc || !api_op_find(svc, span_of(op)))
-        return fail(r, "Verification", "%s.%s is not an API catalogd serves.", service, api);
+        return ssm_act_fail(r, "Verification", "%s.%s is not an API catalogd serves.", service,
+                            api);
     cJSON *params = api_params(r->inputs);
-    err_t rc = call(r, service, op, params, out);
+    err_t rc = ssm_act_call(r, service, op, params, out);
     cJSON_Delete(params);
     return rc ? SSM_TICK_FAILED : SSM_TICK_DONE;
 }
@@ -267,7 +271,7 @@ static char *property_text(ssm_run_t *r, const cJSON *resp, const char *selector
 
 static bool desired(const cJSON *in, const char *have)
 {
-    cJSON *want = in_list(in, "DesiredValues");
+    cJSON *want = ssm_in_list(in, "DesiredValues");
     bool found = false;
     for (const cJSON *w = want->child; w && !found; w = w->next)
         found = !strcmp(w->valuestring, have);
@@ -275,11 +279,8 @@ static bool desired(const cJSON *in, const char *have)
     return found;
 }
 
-static ssm_tick_t execute_api(ssm_run_t *r)
+void ssm_act_outputs(ssm_run_t *r, const cJSON *resp)
 {
-    cJSON *resp = NULL;
-    ssm_tick_t t = run_api(r, &resp);
-    if (t != SSM_TICK_DONE) return t;
     const cJSON *outs = r->def->outputs;
     for (const cJSON *o = outs ? outs->child : NULL; o; o = o->next) {
         const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "Name"));
@@ -288,8 +289,16 @@ static ssm_tick_t execute_api(ssm_run_t *r)
         cJSON *v = NULL;
         if (name && sel && adoc_select(resp, sel, type ? type : "String", &v, r->eb) == ADOC_OK &&
             v)
-            set_typed(r, name, v);
+            ssm_act_set(r, name, v);
     }
+}
+
+static ssm_tick_t execute_api(ssm_run_t *r)
+{
+    cJSON *resp = NULL;
+    ssm_tick_t t = run_api(r, &resp);
+    if (t != SSM_TICK_DONE) return t;
+    ssm_act_outputs(r, resp);
     cJSON_Delete(resp);
     return SSM_TICK_DONE;
 }
@@ -298,7 +307,7 @@ static ssm_tick_t wait_property(ssm_run_t *r, bool assert_only)
 {
     const char *sel =
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r->inputs, "PropertySelector"));
-    if (!sel) return fail(r, "Verification", "PropertySelector is a required input.");
+    if (!sel) return ssm_act_fail(r, "Verification", "PropertySelector is a required input.");
     cJSON *resp = NULL;
     ssm_tick_t t = run_api(r, &resp);
     if (t != SSM_TICK_DONE) return t;
@@ -307,9 +316,10 @@ static ssm_tick_t wait_property(ssm_run_t *r, bool assert_only)
     cJSON_Delete(resp);
     if (found && desired(r->inputs, have)) return SSM_TICK_DONE;
     if (assert_only)
-        return fail(r, "Verification",
-                    "Verification failed: the property %s is %s, not one of the desired values.",
-                    sel, found ? have : "absent");
+        return ssm_act_fail(
+            r, "Verification",
+            "Verification failed: the property %s is %s, not one of the desired values.", sel,
+            found ? have : "absent");
     r->wake_ms = r->now + 500;
     return SSM_TICK_AGAIN;
 }
@@ -360,15 +370,16 @@ static ssm_tick_t sleep_until(ssm_run_t *r)
         if (dur) {
             int64_t d = duration_ms(dur);
             if (d < 0)
-                return fail(r, "Verification",
-                            "Duration %s is not an ISO 8601 duration of at most 604799 seconds.",
-                            dur);
+                return ssm_act_fail(
+                    r, "Verification",
+                    "Duration %s is not an ISO 8601 duration of at most 604799 seconds.", dur);
             wake = r->now + d;
         } else if (ts) {
             if (!enc_parse_iso8601(span_of(ts), &wake))
-                return fail(r, "Verification", "Timestamp %s is not an ISO 8601 date-time.", ts);
+                return ssm_act_fail(r, "Verification", "Timestamp %s is not an ISO 8601 date-time.",
+                                    ts);
         } else {
-            return fail(r, "Verification", "aws:sleep needs a Duration or a Timestamp.");
+            return ssm_act_fail(r, "Verification", "aws:sleep needs a Duration or a Timestamp.");
         }
         cJSON_AddNumberToObject(r->step, "_WakeAt", (double)wake);
     }
@@ -389,7 +400,7 @@ static ssm_tick_t pause_step(ssm_run_t *r)
 static ssm_tick_t approve_step(ssm_run_t *r)
 {
     if (!cJSON_GetObjectItemCaseSensitive(r->step, "_Approvers")) {
-        cJSON_AddItemToObject(r->step, "_Approvers", in_list(r->inputs, "Approvers"));
+        cJSON_AddItemToObject(r->step, "_Approvers", ssm_in_list(r->inputs, "Approvers"));
     }
     const cJSON *min = cJSON_GetObjectItemCaseSensitive(r->inputs, "MinRequiredApprovals");
     int need = !cJSON_IsNumber(min)         ? 1
@@ -418,16 +429,16 @@ static ssm_tick_t approve_step(ssm_run_t *r)
         else
             rejected_by = who;
     }
-    set_typed(r, "ApproverDecisions", decisions);
+    ssm_act_set(r, "ApproverDecisions", decisions);
     if (rejected_by) {
-        set_typed(r, "ApprovalStatus", cJSON_CreateString("Rejected"));
-        return fail(r, "Action", "The approval request was rejected by %s.", rejected_by);
+        ssm_act_set(r, "ApprovalStatus", cJSON_CreateString("Rejected"));
+        return ssm_act_fail(r, "Action", "The approval request was rejected by %s.", rejected_by);
     }
     if (approvals >= need) {
-        set_typed(r, "ApprovalStatus", cJSON_CreateString("Approved"));
+        ssm_act_set(r, "ApprovalStatus", cJSON_CreateString("Approved"));
         return SSM_TICK_DONE;
     }
-    set_typed(r, "ApprovalStatus", cJSON_CreateString("Waiting"));
+    ssm_act_set(r, "ApprovalStatus", cJSON_CreateString("Waiting"));
     return SSM_TICK_WAIT;
 }
 
@@ -448,12 +459,12 @@ static ssm_tick_t create_image(ssm_run_t *r)
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->inputs, from[i][0]);
             if (v) cJSON_AddItemToObject(in, from[i][1], cJSON_Duplicate(v, 1));
         }
-        rc = call(r, "ec2", "CreateImage", in, &out);
+        rc = ssm_act_call(r, "ec2", "CreateImage", in, &out);
         cJSON_Delete(in);
         id = rc ? NULL : cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "ImageId"));
         if (id) {
             jx_set(r->step, "_ImageId", cJSON_CreateString(id));
-            set_typed(r, "ImageId", cJSON_CreateString(id));
+            ssm_act_set(r, "ImageId", cJSON_CreateString(id));
         }
         cJSON_Delete(out);
         if (rc) return SSM_TICK_FAILED;
@@ -462,7 +473,7 @@ static ssm_tick_t create_image(ssm_run_t *r)
         out = NULL;
     }
     cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "ImageIds"), cJSON_CreateString(id));
-    rc = call(r, "ec2", "DescribeImages", in, &out);
+    rc = ssm_act_call(r, "ec2", "DescribeImages", in, &out);
     cJSON_Delete(in);
     if (rc) {
         cJSON_Delete(out);
@@ -477,13 +488,14 @@ static ssm_tick_t create_image(ssm_run_t *r)
     char reason[600];
     snprintf(reason, sizeof(reason), "%s", why ? why : "");
     cJSON_Delete(out);
-    set_typed(r, "ImageState", cJSON_CreateString(st));
+    ssm_act_set(r, "ImageState", cJSON_CreateString(st));
     if (!strcmp(st, "available")) return SSM_TICK_DONE;
     if (strcmp(st, "pending"))
-        return fail(r, "Action", "Image %s is %s, not available. %s", id, st, reason);
+        return ssm_act_fail(r, "Action", "Image %s is %s, not available. %s", id, st, reason);
     char topic[96];
     snprintf(topic, sizeof(topic), "ec2.image:%s", id);
-    if (engine_watch(r->tx, topic, r->job_id, r->eb)) return fail(r, "Action", "%s", r->eb->msg);
+    if (engine_watch(r->tx, topic, r->job_id, r->eb))
+        return ssm_act_fail(r, "Action", "%s", r->eb->msg);
     r->wake_ms = r->now + WATCHED_POLL_MS;
     return SSM_TICK_AGAIN;
 }
@@ -564,6 +576,11 @@ static bool choice_holds(const cJSON *c, int depth)
     return false;
 }
 
+bool ssm_choice_holds(const cJSON *c)
+{
+    return choice_holds(c, 0);
+}
+
 const char *ssm_branch_next(ssm_run_t *r)
 {
     const cJSON *choices = cJSON_GetObjectItemCaseSensitive(r->inputs, "Choices");
@@ -587,6 +604,13 @@ ssm_tick_t ssm_action_tick(ssm_run_t *r)
     if (!strcmp(a, "aws:branch")) return SSM_TICK_DONE;
     if (!strcmp(a, "aws:pause")) return pause_step(r);
     if (!strcmp(a, "aws:approve")) return approve_step(r);
+    if (!strcmp(a, "aws:executeScript")) return ssm_act_script(r);
+    if (!strcmp(a, "aws:createStack")) return ssm_act_create_stack(r);
+    if (!strcmp(a, "aws:deleteStack")) return ssm_act_delete_stack(r);
+    if (!strcmp(a, "aws:createTags")) return ssm_act_create_tags(r);
+    if (!strcmp(a, "aws:runInstances")) return ssm_act_run_instances(r);
+    if (!strcmp(a, "aws:runCommand")) return ssm_act_run_command(r);
+    if (!strcmp(a, "aws:loop")) return ssm_act_loop(r);
     if (!strcmp(a, "aws:createImage")) return create_image(r);
-    return fail(r, "Verification", "Action %s is not supported by catalogd.", a);
+    return ssm_act_fail(r, "Verification", "Action %s is not supported by catalogd.", a);
 }

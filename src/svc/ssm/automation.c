@@ -68,7 +68,7 @@ err_t ssm_exec_watch(store_tx_t *tx, const char *exec_id, const char *job_id, er
 }
 
 /* The API's view of bound parameters: every value a list of strings. */
-static cJSON *ssm_param_strings(const cJSON *bound)
+cJSON *ssm_param_strings(const cJSON *bound)
 {
     cJSON *o = cJSON_CreateObject();
     for (const cJSON *p = bound ? bound->child : NULL; p; p = p->next) {
@@ -167,8 +167,15 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
                           &a, c->eb))
         rc = err_fail(c->eb, ERR_INTERNAL, "stored document %s no longer parses: %s", name,
                       c->eb->msg);
-    if (!rc && adoc_bind(a, cJSON_GetObjectItemCaseSensitive(c->in, "Parameters"), &bound, c->eb))
-        rc = ERR_SSM_INVALID_PARAMETERS;
+    /* Targets / TargetMaps: a parent of one child per target, bound like its first child */
+    cJSON *rate = NULL;
+    if (!rc) rc = ssm_rate_plan(c, a, &rate);
+    const cJSON *params =
+        rate ? cJSON_GetObjectItemCaseSensitive(
+                   cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rate, "children"), 0),
+                   "params")
+             : cJSON_GetObjectItemCaseSensitive(c->in, "Parameters");
+    if (!rc && adoc_bind(a, params, &bound, c->eb)) rc = ERR_SSM_INVALID_PARAMETERS;
 
     /* a retried start returns the same execution; a different one under the same token is refused
      */
@@ -240,19 +247,30 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
         const char *mode = api_in_str(c, "Mode");
         cJSON_AddStringToObject(e, "Mode", mode ? mode : "Auto");
         cJSON_AddStringToObject(e, "ExecutedBy", c->caller->arn);
-        cJSON_AddArrayToObject(e, "Targets");
-        cJSON *rt = cJSON_AddObjectToObject(e, "ResolvedTargets");
-        cJSON_AddArrayToObject(rt, "ParameterValues");
-        cJSON_AddBoolToObject(rt, "Truncated", false);
+        if (rate) {
+            cJSON *pub = cJSON_DetachItemFromObjectCaseSensitive(rate, "public");
+            for (cJSON *f = pub->child; f; f = f->next)
+                cJSON_AddItemToObject(e, f->string, cJSON_Duplicate(f, 1));
+            cJSON_Delete(pub);
+        } else {
+            cJSON_AddArrayToObject(e, "Targets");
+            cJSON *rt = cJSON_AddObjectToObject(e, "ResolvedTargets");
+            cJSON_AddArrayToObject(rt, "ParameterValues");
+            cJSON_AddBoolToObject(rt, "Truncated", false);
+        }
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
         if (tags) cJSON_AddItemToObject(e, "_Tags", cJSON_Duplicate(tags, 1));
         /* internal */
         cJSON_AddStringToObject(e, "_Content", jx_str(ver, "Content"));
         cJSON_AddStringToObject(e, "_Format", jx_str(ver, "DocumentFormat"));
         /* every step as a Pending StepExecution, for listing the ones not run yet */
-        cJSON *plan = cJSON_AddArrayToObject(e, "_Plan");
-        for (size_t i = 0; i < adoc_step_count(a); i++)
+        cJSON *plan = rate ? NULL : cJSON_AddArrayToObject(e, "_Plan");
+        for (size_t i = 0; plan && i < adoc_step_count(a); i++)
             cJSON_AddItemToArray(plan, ssm_step_shell(adoc_step(a, i), "Pending"));
+        if (rate) { /* the parent runs no step: its job starts the children */
+            cJSON_AddItemToObject(e, "_Rate", rate);
+            rate = NULL;
+        }
         cJSON_AddItemToObject(e, "_Bound", bound);
         bound = NULL;
         cJSON_AddItemToObject(e, "_Caller", auth_principal_to_json(c->caller));
@@ -270,6 +288,7 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
         cJSON_Delete(e);
     }
 done:
+    cJSON_Delete(rate);
     adoc_free(a);
     cJSON_Delete(bound);
     cJSON_Delete(doc);
@@ -396,8 +415,11 @@ static err_t ssm_exec_match(api_ctx_t *c, const cJSON *e, bool *ok)
                 const cJSON *tags = cJSON_GetObjectItemCaseSensitive(e, "_Tags");
                 for (const cJSON *t = tags ? tags->child : NULL; t && !any; t = t->next)
                     any = jx_str(t, "Key") && !strcmp(jx_str(t, "Key"), w);
+            } else if (!strcmp(key, "ParentExecutionId")) {
+                const char *parent = jx_str(e, "ParentAutomationExecutionId");
+                any = parent && !strcmp(parent, w);
             } else {
-                any = false; /* ParentExecutionId, TargetResourceGroup, ...: none here */
+                any = false; /* TargetResourceGroup, ...: none here */
             }
         }
         *ok = any;
@@ -437,7 +459,13 @@ err_t ssm_describe_automation_executions(api_ctx_t *c)
                                            "CurrentAction",
                                            "FailureMessage",
                                            "Targets",
+                                           "TargetMaps",
                                            "ResolvedTargets",
+                                           "TargetParameterName",
+                                           "MaxConcurrency",
+                                           "MaxErrors",
+                                           "Target",
+                                           "ParentAutomationExecutionId",
                                            NULL};
         jx_copy(m, e, copy);
         cJSON_AddStringToObject(m, "LogFile", "");

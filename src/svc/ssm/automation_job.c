@@ -51,8 +51,18 @@ static cJSON *x_lookup(void *ud, const char *name)
     const char *dot = strchr(name, '.');
     if (!dot) return NULL;
     const cJSON *steps = cJSON_GetObjectItemCaseSensitive(x->e, "StepExecutions");
+    char inner[130];
+    snprintf(inner, sizeof(inner), "%.*s", (int)(dot - name), name);
     for (const cJSON *s = steps ? cJSON_GetArrayItem(steps, cJSON_GetArraySize(steps) - 1) : NULL;
          s; s = s == steps->child ? NULL : s->prev) {
+        /* the steps of an aws:loop: what they produced, kept in the loop's state */
+        const cJSON *lv = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "_Loop"),
+                                                 "outs"),
+                inner),
+            dot + 1);
+        if (lv) return cJSON_Duplicate(lv, 1);
         const char *sn = jx_str(s, "StepName");
         if (!sn || strncmp(sn, name, (size_t)(dot - name)) || sn[dot - name]) continue;
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(
@@ -345,10 +355,16 @@ static err_t x_tick(xrun_t *x)
     }
 
     /* interpolate the inputs, run one tick of the action */
-    cJSON *inputs = NULL;
+    cJSON *inputs = NULL, *own = NULL;
     adoc_vars_t vars = {x_lookup, x};
-    if (adoc_interpolate(d->inputs, &vars, &inputs, x->r->eb) != ADOC_OK ||
-        adoc_step_inputs_check(d, inputs, x->r->eb) != ADOC_OK) {
+    if (d->n_loop_steps) { /* a loop interpolates its Steps and LoopCondition itself */
+        own = cJSON_Duplicate(d->inputs, 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(own, "Steps");
+        cJSON_DeleteItemFromObjectCaseSensitive(own, "LoopCondition");
+    }
+    adoc_error_t irc = adoc_interpolate(own ? own : d->inputs, &vars, &inputs, x->r->eb);
+    cJSON_Delete(own);
+    if (irc != ADOC_OK || adoc_step_inputs_check(d, inputs, x->r->eb) != ADOC_OK) {
         cJSON_Delete(inputs);
         char msg[1100];
         snprintf(msg, sizeof(msg), "%s", x->r->eb->msg);
@@ -359,6 +375,8 @@ static err_t x_tick(xrun_t *x)
     x_status(x, "InProgress");
     errbuf_t aeb = {{0}};
     ssm_run_t run = {.app = x->app,
+                     .run = x->r,
+                     .vars = &vars,
                      .job_id = x->r->job_id,
                      .tx = x->tx,
                      .arena = x->r->arena,
@@ -438,6 +456,9 @@ static err_t ssm_auto_step(engine_run_t *r)
                    fmt && !strcmp(fmt, "YAML") ? ADOC_YAML : ADOC_JSON, &x.doc, r->eb) != ADOC_OK) {
         x_finish(&x, "Failed", "The document of this execution no longer parses.");
         rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
+    } else if (cJSON_GetObjectItemCaseSensitive(x.e, "_Rate")) {
+        rc = ssm_rate_tick(r, x.tx, x.e, x.doc, x.now);
+        if (!rc) rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
     } else {
         rc = x_tick(&x);
         if (!rc) rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);

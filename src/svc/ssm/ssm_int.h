@@ -57,6 +57,22 @@ err_t ssm_job_wake(app_t *app, store_tx_t *tx, cJSON *o, const char *kind, const
  * one (recorded in e's "_Job"; the caller saves e). One job chain per execution. */
 err_t ssm_exec_wake(app_t *app, store_tx_t *tx, cJSON *e, int64_t at_ms, errbuf_t *eb);
 
+/* The API's view of bound parameters: every value a list of strings. */
+cJSON *ssm_param_strings(const cJSON *bound);
+
+/* Rate control (targets.c). In StartAutomationExecution: with Targets (+
+ * TargetParameterName) or TargetMaps, *rate is the parent's plan (children with their
+ * Parameters, MaxConcurrency and MaxErrors as counts, and "public": the parent's API
+ * fields), else NULL. Errors: InvalidAutomationExecutionParametersException (Targets
+ * without TargetParameterName, one the document lacks, Targets with TargetMaps),
+ * InvalidTarget (a key other than ParameterValues or tag:<key>, nothing resolved), or
+ * what ec2:DescribeInstances answered the caller. */
+err_t ssm_rate_plan(api_ctx_t *c, const adoc_t *a, cJSON **rate);
+/* One tick of a parent execution e: starts children up to MaxConcurrency unless more
+ * than MaxErrors failed, and ends e when none runs (Success, Failed or, after a stop,
+ * Cancelled). */
+err_t ssm_rate_tick(engine_run_t *r, store_tx_t *tx, cJSON *e, const adoc_t *doc, int64_t now);
+
 /* A StepExecution of step d with what the document says about it (StepName, Action,
  * TimeoutSeconds, OnFailure, MaxAttempts, IsEnd, NextStep, IsCritical) and StepStatus
  * status; the caller adds the run's own members. New object. */
@@ -72,7 +88,9 @@ typedef enum ssm_tick {
 
 typedef struct ssm_run {
     app_t *app;
-    const char *job_id; /* the execution's job (for engine_watch) */
+    engine_run_t *run;       /* the job step (engine_after_commit) */
+    const adoc_vars_t *vars; /* the execution's {{ }} variables */
+    const char *job_id;      /* the execution's job (for engine_watch) */
     store_tx_t *tx;
     arena_t *arena;
     errbuf_t *eb;
@@ -87,6 +105,41 @@ typedef struct ssm_run {
 } ssm_run_t;
 
 ssm_tick_t ssm_action_tick(ssm_run_t *r);
+
+/* Helpers the action files share (actions.c). */
+/* Fails the step: message in r->eb, FailureDetails type `type` ("Verification",
+ * "Action"). Returns SSM_TICK_FAILED. */
+ssm_tick_t ssm_act_fail(ssm_run_t *r, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Calls service:op as the execution's principal; on failure r->eb holds the sentence a
+ * botocore client would print ("An error occurred (Code) when calling the Op operation:
+ * message"). *out (the caller's) may be NULL on failure. */
+err_t ssm_act_call(ssm_run_t *r, const char *service, const char *op, cJSON *in, cJSON **out);
+/* Sets the typed output `name` of the step (takes v). */
+void ssm_act_set(ssm_run_t *r, const char *name, cJSON *v);
+/* A StringList input as a new array of strings (a single string is one element). */
+cJSON *ssm_in_list(const cJSON *in, const char *name);
+/* The step's declared outputs ({Name, Selector, Type}) selected from resp. */
+void ssm_act_outputs(ssm_run_t *r, const cJSON *resp);
+/* Watches "<prefix><id>" (prefix "ec2.instance:") for each id of the list and polls again in 2 s:
+ * SSM_TICK_AGAIN, or SSM_TICK_FAILED when a watch cannot be recorded. */
+ssm_tick_t ssm_act_watch(ssm_run_t *r, const char *prefix, const cJSON *ids);
+
+/* Whether an aws:branch condition (Variable + operator, And/Or/Not), interpolated,
+ * holds. */
+bool ssm_choice_holds(const cJSON *c);
+/* aws:loop (loop.c). */
+ssm_tick_t ssm_act_loop(ssm_run_t *r);
+
+/* aws:executeScript (script.c). */
+ssm_tick_t ssm_act_script(ssm_run_t *r);
+/* aws:createStack, aws:deleteStack, aws:createTags, aws:runInstances, aws:runCommand
+ * (aws_steps.c). */
+ssm_tick_t ssm_act_create_stack(ssm_run_t *r);
+ssm_tick_t ssm_act_delete_stack(ssm_run_t *r);
+ssm_tick_t ssm_act_create_tags(ssm_run_t *r);
+ssm_tick_t ssm_act_run_instances(ssm_run_t *r);
+ssm_tick_t ssm_act_run_command(ssm_run_t *r);
 /* aws:branch: the name of the next step (NULL: go on in order). */
 const char *ssm_branch_next(ssm_run_t *r);
 
