@@ -11,8 +11,8 @@ administrator would do it with the AWS CLI:
     password, access key;
   * IAM group `Endusers` with AWSServiceCatalogEndUserFullAccess and the customer
     managed policy `ServiceCatalogEndUserPolicy` (the "custom policy created for the
-    group's Provision and Terminate permissions" that Step 1 edits); user `enduser` in it,
-    with a console password and access key;
+    group's Provision and Terminate permissions" that Step 1 edits), an inline policy
+    `ReadCommandOutput` (Step 6); user `enduser` in it, with a console password and access key;
   * role `SCLaunchRole` trusting servicecatalog.amazonaws.com, allowed to run the
     product's stack and the restart runbook;
   * portfolio `Engineering Tools` granted to the group, product `Linux Desktop` with
@@ -66,12 +66,14 @@ ENDUSER_POLICY = {
                    "servicecatalog:SearchProvisionedProducts", "servicecatalog:DescribeProvisionedProduct"],
         "Resource": "*",
         "Condition": {"StringEquals": {"servicecatalog:userLevel": "self"}},
-    }, {
-        "Sid": "ReadCommandOutput",
-        "Effect": "Allow",
-        "Action": ["ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation"],
-        "Resource": "*",
     }],
+}
+# The group's inline policy for Step 6: reading the output of the commands its actions ran
+# (apart from the policy Step 1 edits, so that edit keeps it).
+READ_COMMAND_OUTPUT = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Resource": "*",
+                   "Action": ["ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation"]}],
 }
 LAUNCH_TRUST = {
     "Version": "2012-10-17",
@@ -214,6 +216,8 @@ def build(endpoint, region, root_key, root_secret, creds_path, provision=True, t
            PolicyDocument=json.dumps(ENDUSER_POLICY),
            Description="Provision and terminate permissions of the end-user group")
     iam.attach_group_policy(GroupName="Endusers", PolicyArn=policy_arn)
+    iam.put_group_policy(GroupName="Endusers", PolicyName="ReadCommandOutput",
+                         PolicyDocument=json.dumps(READ_COMMAND_OUTPUT))
     iam.attach_group_policy(GroupName="Endusers",
                             PolicyArn="arn:aws:iam::aws:policy/AWSServiceCatalogEndUserFullAccess")
     ignore("EntityAlreadyExists", iam.create_role, RoleName="SCLaunchRole",
