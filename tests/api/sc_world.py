@@ -40,7 +40,7 @@ def tutorial_step1_policy():
 class World:
     """A started daemon with the demo data; stop() ends it."""
 
-    def __init__(self, extra_args=(), env=None):
+    def __init__(self, extra_args=(), env=None, web_port=None):
         self.dir = tempfile.mkdtemp(prefix="catalogd-sc-")
         self.log = os.path.join(self.dir, "transitions.log")
         # each transition appends "<transition> <instance>"; a file fail-<instance> makes
@@ -61,8 +61,18 @@ class World:
         ] + list(extra_args)
         self.daemon = Daemon(args=args, env=env).start()
         self.creds = os.path.join(self.dir, "credentials")
-        self.ids = demo_data.build(self.daemon.endpoint, REGION, ROOT_KEY, ROOT_SECRET, self.creds)
+        self.ids = demo_data.build(self.daemon.endpoint, REGION, ROOT_KEY, ROOT_SECRET, self.creds,
+                                   web_port=web_port)
         self.pp = self.ids["provisioned_product"]
+
+    def add_step1_policy(self):
+        """Step 1: the tutorial's statement added to the group's policy (a new default version)."""
+        iam, arn = self.client("iam"), self.ids["group_policy_arn"]
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        doc = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        doc["Statement"] = list(doc["Statement"]) + json.loads(tutorial_step1_policy())["Statement"]
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(doc), SetAsDefault=True)
 
     def restart(self):
         self.daemon.stop()

@@ -26,10 +26,14 @@ mkdir -p "$OUT"
 DATA=$(mktemp -d)
 PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT
+# Step 6 runs a command on the product's node: instances are managed nodes on this host,
+# as the API tests' node user; the node's web server listens on a free port
+NODE_USER=$(cd "$ROOT/tests/api" && $PY -c 'from sshd import node_user; print(node_user())')
+WEB_PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 CATALOGD_EC2_DELAY_MS=${CATALOGD_EC2_DELAY_MS:-1000} CATALOGD_ROOT_PASSWORD=Root-Console-Passw0rd \
     "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" --console-dir "$BUILD/console" \
-    --template-dir "$ROOT/data/templates" --log-level warn >"$OUT/catalogd.log" 2>&1 &
+    --template-dir "$ROOT/data/templates" --node-transport local --node-user "$NODE_USER" --log-level warn >"$OUT/catalogd.log" 2>&1 &
 DAEMON=$!
 # The daemon dies with this script: on any exit, and (through the watcher) even when
 # this shell is killed outright.
@@ -37,6 +41,14 @@ SELF=$$
 ( while kill -0 "$SELF" 2>/dev/null; do sleep 1; done; kill "$DAEMON" 2>/dev/null ) &
 WATCHER=$!
 cleanup() {
+    # the node's web server (it answers with its pid)
+    WEB_PID=$(curl -fsS "http://127.0.0.1:$WEB_PORT/" 2>/dev/null | sed -n 's/.*pid \([0-9][0-9]*\).*/\1/p')
+    if [ -n "$WEB_PID" ]; then
+        kill "$WEB_PID" 2>/dev/null || true
+        for f in $(grep -lx "$WEB_PID" "$(getent passwd "$NODE_USER" | cut -d: -f6)"/.catalogd-demo/*/web.pid 2>/dev/null); do
+            rm -rf "${f%/web.pid}"
+        done
+    fi
     kill "$DAEMON" 2>/dev/null || true
     wait "$DAEMON" 2>/dev/null || true
     kill "$WATCHER" 2>/dev/null || true
@@ -52,7 +64,7 @@ until curl -fsS "$URL/_catalogd/health" >/dev/null 2>&1; do
     kill -0 "$DAEMON" 2>/dev/null || { cat "$OUT/catalogd.log" >&2; fail "catalogd exited"; }
     sleep 0.1
 done
-$PY "$ROOT/tools/demo_data.py" --endpoint "$URL" --data-dir "$DATA" >"$OUT/demo-data.txt" ||
+$PY "$ROOT/tools/demo_data.py" --endpoint "$URL" --data-dir "$DATA" --web-port "$WEB_PORT" >"$OUT/demo-data.txt" ||
     { cat "$OUT/demo-data.txt" "$OUT/catalogd.log" >&2; fail "demo data failed"; }
 
 CONSOLE_URL=$URL/console CONSOLE_TEST_OUTPUT=$OUT CHROMIUM=$CHROMIUM \

@@ -20,6 +20,7 @@ const STEP1 = readFileSync(new URL('./step1-policy.json', import.meta.url), 'utf
 const ACCOUNT = '123456789012';
 const PASSWORDS = { admin: 'Admin-Passw0rd!', enduser: 'EndUser-Passw0rd!' };
 const ACTION = 'AWS-RestartEC2Instance';
+const WEB_ACTION = 'Restart-web-server'; // make demo's second action (Step 6)
 const NOT_IN_PRODUCT = 'i-0123456789abcdef0';
 
 let browser;
@@ -239,18 +240,18 @@ async function openProvisioned() {
 }
 
 /** Runs the action from the Actions menu; edit(dialog) may change the inputs. */
-async function execute(edit) {
+async function execute(edit, action = ACTION) {
   await page.getByRole('button', { name: 'Actions' }).click();
-  await page.getByRole('menuitem', { name: ACTION }).click();
-  const dialog = page.getByRole('dialog', { name: `Execute ${ACTION}` });
+  await page.getByRole('menuitem', { name: action }).click();
+  const dialog = page.getByRole('dialog', { name: `Execute ${action}` });
   await dialog.waitFor();
   const target = dialog.getByLabel('InstanceId (target)');
   await target.waitFor();
   assert.match(await target.inputValue(), /^i-[0-9a-f]{17}$/); // the TARGET default: the product's instance
   if (edit) await edit(target);
-  await snap(edit ? 'execute-dialog-edited' : 'execute-dialog');
+  await snap(edit ? 'execute-dialog-edited' : action === ACTION ? 'execute-dialog' : 'execute-dialog-web');
   await dialog.getByRole('button', { name: 'Execute action' }).click();
-  await page.getByText(`The action ${ACTION} was sent.`).waitFor();
+  await page.getByText(`The action ${action} was sent.`).waitFor();
 }
 
 /** The id of the newest event shown, or ''. */
@@ -297,6 +298,19 @@ test('Step 5: a failing execution shows its troubleshooting message in the event
   const message = `The following values for the parameter are not allowed because they are not in the provisioned product: ${NOT_IN_PRODUCT}`;
   await ev.getByRole('cell', { name: message }).waitFor(); // the record's Outputs
   await snap('execution-failed');
+});
+
+test('Step 6: restarting the web server shows the command\'s output in the event', async () => {
+  const before = await newestId();
+  await execute(null, WEB_ACTION);
+  const { status, ev } = await newestEvent(before);
+  assert.equal(status, 'SUCCEEDED');
+  const out = ev.locator('.command-output').first();
+  await out.waitFor();
+  const text = await out.textContent();
+  assert.match(text, /restartWebServer: i-[0-9a-f]{17} .*Success.*exit code 0/s);
+  assert.match(text, /started the web server \(pid \d+\) on 127\.0\.0\.1:\d+/);
+  await snap('execution-command-output');
 });
 
 test('the end user\'s own pages: products to launch', async () => {

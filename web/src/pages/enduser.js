@@ -8,6 +8,7 @@ import {
   ExecuteProvisionedProductServiceActionCommand, ListRecordHistoryCommand, DescribeRecordCommand,
   TerminateProvisionedProductCommand,
 } from '@aws-sdk/client-service-catalog';
+import { GetAutomationExecutionCommand, ListCommandInvocationsCommand } from '@aws-sdk/client-ssm';
 import { send, sendAll } from '../aws.js';
 import { h, table, link, fmtDate, errorBanner, spinner, section, details, field, dialog, token, banner, badge, menuButton, progress, errorText } from '../ui.js';
 import { navigate, flash } from '../router.js';
@@ -160,6 +161,32 @@ function recordBody(out) {
     }));
 }
 
+/** The Run Command output of a service action's record: for each aws:runCommand step of
+ * its automation execution, every node's status, exit code and output
+ * (ListCommandInvocations with Details). Null when there is none. */
+async function commandOutput(out) {
+  const id = (out.RecordOutputs || []).find((o) => o.OutputKey === 'AutomationExecutionId')?.OutputValue;
+  if (!id) return null;
+  try {
+    const ex = await send('ssm', new GetAutomationExecutionCommand({ AutomationExecutionId: id }));
+    const steps = (ex.AutomationExecution?.StepExecutions || []).filter((s) => s.Action === 'aws:runCommand' && s.Outputs?.CommandId?.[0]);
+    if (steps.length === 0) return null;
+    const parts = await Promise.all(steps.map(async (s) => {
+      const inv = await send('ssm', new ListCommandInvocationsCommand({ CommandId: s.Outputs.CommandId[0], Details: true }));
+      return (inv.CommandInvocations || []).map((i) => {
+        const p = i.CommandPlugins?.[0] || {};
+        return h('div', { class: 'command-output', dataset: { command: i.CommandId, instance: i.InstanceId } },
+          h('h4', {}, `${s.StepName}: ${i.InstanceId} `, badge(i.Status), ` exit code ${p.ResponseCode ?? '-'}`),
+          h('pre', { class: 'output-value' }, p.Output || '(no output)'));
+      });
+    }));
+    return h('section', { class: 'record-commands' }, h('h3', {}, 'Command output'), parts.flat());
+  } catch (err) {
+    // e.g. no ssm:GetAutomationExecution or ssm:ListCommandInvocations: the outputs stay
+    return h('section', { class: 'record-commands' }, errorBanner('Could not read the command output', err));
+  }
+}
+
 /** The events section: ListRecordHistory for the product, DescribeRecord for each opened. */
 function eventsView(ppId, onBusyChange) {
   const wrap = h('div');
@@ -179,7 +206,10 @@ function eventsView(ppId, onBusyChange) {
     await Promise.all(recs.filter((r) => open.has(r.RecordId) && (!bodies.has(r.RecordId) || BUSY.has(r.Status) || bodies.get(r.RecordId).status !== r.Status)).map(async (r) => {
       try {
         const d = await send('sc', new DescribeRecordCommand({ Id: r.RecordId }));
-        bodies.set(r.RecordId, { status: r.Status, node: recordBody(d) });
+        const node = recordBody(d);
+        const cmd = BUSY.has(r.Status) ? null : await commandOutput(d);
+        if (cmd) node.append(cmd);
+        bodies.set(r.RecordId, { status: r.Status, node });
       } catch (err) {
         bodies.set(r.RecordId, { status: r.Status, node: errorBanner('Could not read the event', err) });
       }
