@@ -7,9 +7,8 @@
  *            cleanup phase deletes the removed and the replaced; failure rolls back
  *   delete:  resources in reverse creation order
  * and the operation's give-up when its job is set aside.
- * LONG-FILE: one state machine; its step, its give-up and the helpers they share work on
- * the file's private stk_t, which splitting would have to publish. */
-#include "svc/cloudformation/cfn_int.h"
+ * Deleting, rolling back and restoring live in stack_undo.c (stk_int.h). */
+#include "svc/cloudformation/stk_int.h"
 #include "core/jx.h"
 
 #include "core/clk.h"
@@ -19,10 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CFN_POLL_MS         100
-#define CFN_WATCHED_POLL_MS 2000 /* the watched resource wakes the job itself */
-#define CFN_WAIT_MS(k)      ((k)->s.watched ? CFN_WATCHED_POLL_MS : CFN_POLL_MS)
-
 err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb)
 {
     char payload[600];
@@ -30,21 +25,6 @@ err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, 
              jx_str(stack, "StackId"), (long long)jx_int(stack, "_Seq", 0), op);
     return engine_enqueue(tx, &app->ids, CFN_JOB, payload, clk_now_ms(&app->clock), 20, NULL, eb);
 }
-
-/* Everything one step works with. */
-typedef struct stk {
-    engine_run_t *r;
-    app_t *app;
-    cfn_step_t s;
-    cJSON *stack;
-    cJSON *resources; /* bodies, by creation */
-    tpl_t *tpl;
-    tpl_ctx_t ctx;
-    cJSON *conds;
-    auth_principal_t who;
-    int64_t now;
-    int64_t seq;
-} stk_t;
 
 static cJSON *stk_res(stk_t *k, const char *logical)
 {
@@ -75,7 +55,7 @@ static err_t stk_save_stack(stk_t *k)
 }
 
 /* Saves a resource's record (inserting it when insert) under this stack. */
-static err_t stk_res_save(stk_t *k, cJSON *res, bool insert)
+err_t stk_res_save(stk_t *k, cJSON *res, bool insert)
 {
     return cfn_resource_save(k->s.tx, k->app->cfg.account_id, jx_str(k->stack, "StackId"), res,
                              k->now, insert, k->s.eb);
@@ -93,8 +73,8 @@ static err_t stk_forget(stk_t *k, bool (*want)(stk_t *, const cJSON *))
     return rc;
 }
 
-static err_t stk_res_status(stk_t *k, cJSON *res, const char *status, const char *reason,
-                            const cJSON *props)
+err_t stk_res_status(stk_t *k, cJSON *res, const char *status, const char *reason,
+                     const cJSON *props)
 {
     jx_set_str(res, "ResourceStatus", status);
     cJSON_DeleteItemFromObjectCaseSensitive(res, "ResourceStatusReason");
@@ -164,7 +144,7 @@ static err_t stk_props(stk_t *k, const char *logical, cJSON **out)
 
 /* Ends the operation in status (a *_FAILED one) because resource logical failed to `verb`
  * ("delete", "update"), with CloudFormation's reason text. */
-static err_t stk_end_failed(stk_t *k, const char *status, const char *verb, const char *logical)
+err_t stk_end_failed(stk_t *k, const char *status, const char *verb, const char *logical)
 {
     engine_done(k->r);
     return stk_stack_status(
@@ -177,7 +157,7 @@ static err_t stk_end_failed(stk_t *k, const char *status, const char *verb, cons
  * undone, its text copied to reason, and reported as *refused with ERR_OK, so that it fails
  * the resource rather than the step; a success is kept; any other error (a busy store) is
  * returned for the engine to retry the whole step. */
-static err_t stk_settle(stk_t *k, err_t rc, bool *refused, char *reason, size_t cap)
+err_t stk_settle(stk_t *k, err_t rc, bool *refused, char *reason, size_t cap)
 {
     *refused = false;
     if (!rc) return store_release(k->s.tx, k->s.eb);
@@ -189,8 +169,8 @@ static err_t stk_settle(stk_t *k, err_t rc, bool *refused, char *reason, size_t 
 }
 
 /* type->check inside a savepoint: a refusal reads as CFN_FAILED with its text in reason. */
-static err_t stk_check(stk_t *k, const cfn_type_t *type, cJSON *res, bool deleting,
-                       cfn_progress_t *p, char *reason, size_t cap)
+err_t stk_check(stk_t *k, const cfn_type_t *type, cJSON *res, bool deleting, cfn_progress_t *p,
+                char *reason, size_t cap)
 {
     bool refused;
     err_t rc = store_savepoint(k->s.tx, k->s.eb);
@@ -330,92 +310,6 @@ static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool 
     return ERR_OK; /* complete */
 }
 
-/* True in an update's cleanup, where a resource that fails to delete is left behind
- * (DELETE_FAILED) and the update still completes, as CloudFormation does. */
-static bool stk_in_cleanup(stk_t *k)
-{
-    const char *phase = jx_str(k->stack, "_Phase");
-    return !strcmp(jx_str(k->stack, "_Op"), "update") && phase && !strcmp(phase, "cleanup");
-}
-
-/* Resource r failed to delete: it says why; outside an update's cleanup the operation then
- * ends, failed. */
-static err_t stk_delete_failed(stk_t *k, cJSON *r, const char *reason)
-{
-    err_t rc = stk_res_status(k, r, "DELETE_FAILED", reason, NULL);
-    if (stk_in_cleanup(k)) {
-        engine_again(k->r, k->r->payload, k->now);
-        return rc;
-    }
-    const char *op = jx_str(k->stack, "_Op"), *phase = jx_str(k->stack, "_Phase");
-    const char *final = !strcmp(op, "delete")                 ? "DELETE_FAILED"
-                        : !strcmp(op, "update")               ? "UPDATE_ROLLBACK_FAILED"
-                        : phase && !strcmp(phase, "rollback") ? "ROLLBACK_FAILED"
-                                                              : "DELETE_FAILED";
-    return rc ? rc : stk_end_failed(k, final, "delete", jx_str(r, "LogicalResourceId"));
-}
-
-/* Deletes resources matching `want` (reverse creation order), one action per step.
- * Returns with *busy false when none is left. */
-static err_t stk_delete_some(stk_t *k, bool (*want)(stk_t *, const cJSON *), bool *busy)
-{
-    cJSON *pick = NULL;
-    bool cleanup = stk_in_cleanup(k);
-    for (cJSON *r = k->resources->child; r; r = r->next) {
-        const char *st = jx_str(r, "ResourceStatus");
-        if (!strcmp(st, "DELETE_COMPLETE") || !want(k, r)) continue;
-        if (cleanup && !strcmp(st, "DELETE_FAILED")) continue; /* left behind */
-        if (!pick || jx_int(r, "_Index", 0) > jx_int(pick, "_Index", 0)) pick = r;
-    }
-    *busy = pick != NULL;
-    if (!pick) return ERR_OK;
-    const cfn_type_t *type = cfn_type(jx_str(pick, "ResourceType"));
-    const char *st = jx_str(pick, "ResourceStatus");
-    char reason[1100] = "";
-    err_t rc = ERR_OK;
-    if (strcmp(st, "DELETE_IN_PROGRESS")) {
-        if (!type || !jx_str(pick, "PhysicalResourceId")) {
-            rc = stk_res_status(k, pick, "DELETE_COMPLETE", "", NULL);
-            engine_again(k->r, k->r->payload, k->now);
-            return rc;
-        }
-        bool refused = false;
-        rc = store_savepoint(k->s.tx, k->s.eb);
-        if (!rc) rc = stk_settle(k, type->remove(&k->s, pick), &refused, reason, sizeof reason);
-        if (!rc && refused) return stk_delete_failed(k, pick, reason);
-        if (!rc) rc = stk_res_status(k, pick, "DELETE_IN_PROGRESS", "", NULL);
-        engine_again(k->r, k->r->payload, k->now);
-        return rc;
-    }
-    cfn_progress_t p = CFN_PENDING;
-    rc = stk_check(k, type, pick, true, &p, reason, sizeof(reason));
-    if (!rc && p == CFN_DONE) {
-        rc = stk_res_status(k, pick, "DELETE_COMPLETE", "", NULL);
-        engine_again(k->r, k->r->payload, k->now);
-    } else if (!rc && p == CFN_FAILED) {
-        rc = stk_delete_failed(k, pick, reason);
-    } else if (!rc) {
-        engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
-    }
-    return rc;
-}
-
-static bool want_all(stk_t *k, const cJSON *r)
-{
-    return true;
-}
-
-/* Update cleanup and rollback: what the new template dropped; what this update created. */
-static bool want_removed(stk_t *k, const cJSON *r)
-{
-    return tpl_resource(k->tpl, jx_str(r, "LogicalResourceId")) == NULL;
-}
-
-static bool want_created_now(stk_t *k, const cJSON *r)
-{
-    return jx_int(r, "_CreatedIn", -1) == k->seq;
-}
-
 static err_t stk_finish_outputs(stk_t *k)
 {
     cJSON *outs = NULL;
@@ -425,78 +319,6 @@ static err_t stk_finish_outputs(stk_t *k)
         return ERR_OK; /* outputs that cannot be evaluated are left out */
     }
     jx_set(k->stack, "Outputs", outs);
-    return ERR_OK;
-}
-
-/* Deletes physical resource phys of r (one that an update replaced, or that the rollback
- * of one gives up) and waits until it is gone, one action per step, recording the DELETE
- * events CloudFormation shows for that physical id. *gone once it is. When the owning
- * service refuses, a DELETE_FAILED event says why: in the cleanup the old resource is left
- * behind (*gone, as CloudFormation does); in a rollback the stack ends
- * UPDATE_ROLLBACK_FAILED. */
-static err_t stk_remove_physical(stk_t *k, cJSON *r, const char *phys, bool *gone)
-{
-    const char *type_name = jx_str(r, "ResourceType"), *logical = jx_str(r, "LogicalResourceId");
-    const cfn_type_t *type = cfn_type(type_name);
-    *gone = type == NULL;
-    if (!type) return ERR_OK;
-    cJSON *tmp = cJSON_Duplicate(r, 1);
-    jx_set_str(tmp, "PhysicalResourceId", phys);
-    char reason[1100] = "";
-    bool refused = false;
-    err_t rc = ERR_OK;
-    if (!jx_true(r, "_PhysicalDeleting")) {
-        rc = store_savepoint(k->s.tx, k->s.eb);
-        if (!rc) rc = stk_settle(k, type->remove(&k->s, tmp), &refused, reason, sizeof reason);
-        if (!rc && !refused)
-            rc = cfn_event(k->app, k->s.tx, k->stack, logical, phys, type_name,
-                           "DELETE_IN_PROGRESS", "", NULL, k->s.eb);
-        if (!rc && !refused) {
-            jx_set(r, "_PhysicalDeleting", cJSON_CreateTrue());
-            rc = stk_res_save(k, r, false);
-        }
-        if (!rc && !refused) engine_again(k->r, k->r->payload, k->now);
-    } else {
-        cfn_progress_t p = CFN_PENDING;
-        rc = stk_check(k, type, tmp, true, &p, reason, sizeof(reason));
-        refused = !rc && p == CFN_FAILED;
-        if (!rc && p == CFN_DONE) {
-            *gone = true;
-            cJSON_DeleteItemFromObjectCaseSensitive(r, "_PhysicalDeleting");
-            rc = cfn_event(k->app, k->s.tx, k->stack, logical, phys, type_name, "DELETE_COMPLETE",
-                           "", NULL, k->s.eb);
-        } else if (!rc && !refused) {
-            engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
-        }
-    }
-    cJSON_Delete(tmp);
-    if (rc || !refused) return rc;
-    cJSON_DeleteItemFromObjectCaseSensitive(r, "_PhysicalDeleting");
-    rc = cfn_event(k->app, k->s.tx, k->stack, logical, phys, type_name, "DELETE_FAILED", reason,
-                   NULL, k->s.eb);
-    if (!rc && stk_in_cleanup(k)) {
-        *gone = true;
-        return ERR_OK;
-    }
-    return rc ? rc : stk_end_failed(k, "UPDATE_ROLLBACK_FAILED", "delete", logical);
-}
-
-/* Deletes the physical resources replaced during an update (kept in _OldPhysical); the
- * cleanup ends when they are gone. */
-static err_t stk_drop_replaced(stk_t *k, bool *busy)
-{
-    for (cJSON *r = k->resources->child; r; r = r->next) {
-        const char *old = jx_str(r, "_OldPhysical");
-        if (!old) continue;
-        *busy = true;
-        bool gone = false;
-        err_t rc = stk_remove_physical(k, r, old, &gone);
-        if (rc || !gone) return rc;
-        cJSON_DeleteItemFromObjectCaseSensitive(r, "_OldPhysical");
-        rc = stk_res_save(k, r, false);
-        engine_again(k->r, k->r->payload, k->now);
-        return rc;
-    }
     return ERR_OK;
 }
 
@@ -590,75 +412,6 @@ static err_t stk_run_update(stk_t *k)
     return rc;
 }
 
-/* Restores what an update replaced: the new physical goes, the old one comes back. */
-static err_t stk_restore_replaced(stk_t *k, bool *busy)
-{
-    for (cJSON *r = k->resources->child; r; r = r->next) {
-        const char *old = jx_str(r, "_OldPhysical");
-        if (!old) continue;
-        *busy = true;
-        const char *now_phys = jx_str(r, "PhysicalResourceId");
-        bool gone = true;
-        err_t rc =
-            now_phys && strcmp(now_phys, old) ? stk_remove_physical(k, r, now_phys, &gone) : ERR_OK;
-        if (rc || !gone) return rc;
-        jx_set_str(r, "PhysicalResourceId", old);
-        cJSON_DeleteItemFromObjectCaseSensitive(r, "_OldPhysical");
-        rc = stk_res_status(k, r, "UPDATE_COMPLETE", "", NULL);
-        engine_again(k->r, k->r->payload, k->now);
-        return rc;
-    }
-    return ERR_OK;
-}
-
-/* Puts back what an update changed on the stack itself: template, parameters, and the
- * Parameters, Tags and RoleARN that DescribeStacks shows. */
-static void stk_restore_previous(stk_t *k)
-{
-    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevTemplate");
-    const cJSON *pp = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevParams");
-    const cJSON *shown = cJSON_GetObjectItemCaseSensitive(k->stack, "_PrevShown");
-    if (pt) jx_set(k->stack, "_Template", cJSON_Duplicate(pt, 1));
-    if (pp) jx_set(k->stack, "_Params", cJSON_Duplicate(pp, 1));
-    if (!shown) return;
-    for (const char *const *m = cfn_shown; *m; m++)
-        cJSON_DeleteItemFromObjectCaseSensitive(k->stack, *m);
-    jx_copy(k->stack, shown, cfn_shown);
-}
-
-/* Rollback of an update: one resource this update changed in place gets its former
- * properties back (the owning service applies the reverse change). */
-static err_t stk_restore_in_place(stk_t *k, bool *busy)
-{
-    for (cJSON *r = k->resources->child; r; r = r->next) {
-        cJSON *prev = cJSON_GetObjectItemCaseSensitive(r, "_PrevProps");
-        if (!prev || jx_int(r, "_UpdatedIn", -1) != k->seq) continue; /* older: kept, unused */
-        *busy = true;
-        const cfn_type_t *type = cfn_type(jx_str(r, "ResourceType"));
-        const cJSON *now = cJSON_GetObjectItemCaseSensitive(r, "_Props");
-        bool replace = false, refused = false;
-        char reason[1100] = "";
-        err_t rc = type ? store_savepoint(k->s.tx, k->s.eb) : ERR_OK;
-        if (!rc && type)
-            rc = stk_settle(k, type->update(&k->s, r, now, prev, &replace), &refused, reason,
-                            sizeof reason);
-        if (!rc && refused) {
-            rc = stk_res_status(k, r, "UPDATE_FAILED", reason, NULL);
-            return rc ? rc
-                      : stk_end_failed(k, "UPDATE_ROLLBACK_FAILED", "update",
-                                       jx_str(r, "LogicalResourceId"));
-        }
-        if (!rc) rc = stk_res_status(k, r, "UPDATE_IN_PROGRESS", "", NULL);
-        if (!rc) {
-            jx_set(r, "_Props", cJSON_DetachItemFromObjectCaseSensitive(r, "_PrevProps"));
-            rc = stk_res_status(k, r, "UPDATE_COMPLETE", "", NULL);
-        }
-        engine_again(k->r, k->r->payload, k->now);
-        return rc;
-    }
-    return ERR_OK;
-}
-
 static err_t stk_step(stk_t *k)
 {
     const char *op = jx_str(k->stack, "_Op");
@@ -667,7 +420,7 @@ static err_t stk_step(stk_t *k)
     err_t rc;
     if (!strcmp(op, "create") && (!phase || !strcmp(phase, "create"))) return stk_run_create(k);
     if (!strcmp(op, "create")) { /* rollback */
-        rc = stk_delete_some(k, want_all, &busy);
+        rc = stk_delete_some(k, stk_want_all, &busy);
         if (rc || busy) return rc;
         engine_done(k->r);
         return stk_stack_status(k, "ROLLBACK_COMPLETE", "");
@@ -675,26 +428,26 @@ static err_t stk_step(stk_t *k)
     if (!strcmp(op, "update") && !strcmp(phase, "apply")) return stk_run_update(k);
     if (!strcmp(op, "update") && !strcmp(phase, "cleanup")) {
         rc = stk_drop_replaced(k, &busy);
-        if (!rc && !busy) rc = stk_delete_some(k, want_removed, &busy);
+        if (!rc && !busy) rc = stk_delete_some(k, stk_want_removed, &busy);
         if (rc || busy) return rc;
         /* the removed resources' records go with the cleanup */
-        rc = stk_forget(k, want_removed);
+        rc = stk_forget(k, stk_want_removed);
         engine_done(k->r);
         return rc ? rc : stk_stack_status(k, "UPDATE_COMPLETE", "");
     }
     if (!strcmp(op, "update")) { /* rollback */
         rc = stk_restore_replaced(k, &busy);
-        if (!rc && !busy) rc = stk_delete_some(k, want_created_now, &busy);
+        if (!rc && !busy) rc = stk_delete_some(k, stk_want_created_now, &busy);
         if (rc || busy) return rc;
         if (!rc && !busy) rc = stk_restore_in_place(k, &busy);
         if (rc || busy) return rc;
-        rc = stk_forget(k, want_created_now);
+        rc = stk_forget(k, stk_want_created_now);
         stk_restore_previous(k);
         engine_done(k->r);
         return rc ? rc : stk_stack_status(k, "UPDATE_ROLLBACK_COMPLETE", "");
     }
     /* delete */
-    rc = stk_delete_some(k, want_all, &busy);
+    rc = stk_delete_some(k, stk_want_all, &busy);
     if (rc || busy) return rc;
     jx_set_num(k->stack, "DeletionTime", (double)k->now / 1000.0);
     engine_done(k->r);
