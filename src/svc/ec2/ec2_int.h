@@ -79,4 +79,46 @@ err_t ec2_image_for_launch(api_ctx_t *c, const char *id, cJSON **out);
 err_t ec2_image_step(engine_run_t *r);
 err_t ec2_image_giveup(engine_run_t *r, const char *why);
 
+/* ---- Describe helpers (describe.c) */
+
+/* Starts a Describe call's page: NextToken (InvalidParameterValue "The token '...' is
+ * invalid." for one not issued for this operation) and MaxResults (min..max, EC2's
+ * message), which a call naming its resources (named: ids_member, e.g. "GroupIds") cannot
+ * take (InvalidParameterCombination). */
+err_t ec2_page_begin(api_ctx_t *c, res_page_t *p, int64_t min, int64_t max, bool named,
+                     const char *ids_member);
+/* Whether an instance that is not terminated has, in its list member `list`, an object
+ * whose `key` is value (e.g. SecurityGroups / GroupId / sg-...). */
+err_t ec2_instances_using(api_ctx_t *c, const char *list, const char *key, const char *value,
+                          bool *yes);
+
+/* ---- VPC look-ups security groups and launches need (vpc_ref.c) */
+
+/* The VPC a resource goes in: given (which must exist: InvalidVpcID.NotFound) or, when
+ * NULL, the account's default VPC. *out lives in c->arena. */
+err_t ec2_vpc_resolve(api_ctx_t *c, const char *given, const char **out);
+
+/* ---- security groups (secgroups.c, sg_rules.c): kind "ec2.sg", body the model's
+ * SecurityGroup plus "_Rules" (SecurityGroupRule objects) */
+#define EC2_SG "ec2.sg"
+
+/* The group with id (*out owns it): InvalidGroupId.Malformed, InvalidGroup.NotFound. */
+err_t ec2_sg_get(api_ctx_t *c, const char *id, cJSON **out);
+/* The group named name in vpc (NULL: the default VPC): InvalidGroup.NotFound. */
+err_t ec2_sg_named(api_ctx_t *c, const char *vpc, const char *name, cJSON **out);
+/* Creates VPC vpc_id's `default` group (inbound: all from itself; outbound: all to
+ * 0.0.0.0/0), as EC2 gives every VPC; its id in out_id. For the code that creates VPCs. */
+err_t ec2_sg_create_default(app_t *app, store_tx_t *tx, const char *account, const char *vpc_id,
+                            char out_id[32], errbuf_t *eb);
+/* Appends to out the rules (SecurityGroupRule objects of group g, new ids) the
+ * IpPermissions perms ask for, validated as EC2 does (protocol, ports, CIDRs, referenced
+ * groups, the same rule twice). */
+err_t ec2_sg_rules_of(api_ctx_t *c, const cJSON *g, const cJSON *perms, bool egress, cJSON *out);
+/* Whether two rules allow the same traffic (direction, protocol, ports, peer). */
+bool ec2_sg_rule_same(const cJSON *a, const cJSON *b);
+/* "peer: 0.0.0.0/0, TCP, from port: 22, to port: 22, ALLOW" */
+void ec2_sg_rule_text(const cJSON *r, char *out, size_t cap);
+/* Rebuilds g's IpPermissions and IpPermissionsEgress from its _Rules. */
+void ec2_sg_render(cJSON *g);
+
 #endif
