@@ -121,4 +121,22 @@ void ec2_sg_rule_text(const cJSON *r, char *out, size_t cap);
 /* Rebuilds g's IpPermissions and IpPermissionsEgress from its _Rules. */
 void ec2_sg_render(cJSON *g);
 
+/* ---- key pairs (keypairs.c, keygen.c): kind "ec2.keypair", row name = KeyName, body the
+ * model's KeyPairInfo (PublicKey shown only when asked for) */
+#define EC2_KEYPAIR "ec2.keypair"
+
+typedef struct ec2_keygen {
+    char type[16];         /* rsa, ed25519 */
+    char fingerprint[128]; /* as EC2 shows it */
+    char public_key[1024]; /* OpenSSH one-line form, without comment */
+} ec2_keygen_t;
+/* Generates a key of type (rsa: 2048 bits, PEM "RSA PRIVATE KEY"; ed25519: OpenSSH
+ * format); the private key goes to private_pem only, never into k. */
+err_t ec2_keygen_create(const char *type, ec2_keygen_t *k, buf_t *private_pem, errbuf_t *eb);
+/* Reads an OpenSSH or RFC 4716 public key (ssh-rsa of 1024, 2048 or 4096 bits, or
+ * ssh-ed25519): InvalidKeyPair.Format otherwise. */
+err_t ec2_keygen_import(const char *text, ec2_keygen_t *k, errbuf_t *eb);
+/* The key pair named name (*out NULL when there is none). */
+err_t ec2_keypair_named(api_ctx_t *c, const char *name, cJSON **out);
+
 #endif
