@@ -139,4 +139,24 @@ err_t ec2_keygen_import(const char *text, ec2_keygen_t *k, errbuf_t *eb);
 /* The key pair named name (*out NULL when there is none). */
 err_t ec2_keypair_named(api_ctx_t *c, const char *name, cJSON **out);
 
+/* ---- volumes (volumes.c): kind "ec2.volume", body the model's Volume, state = State */
+#define EC2_VOLUME "ec2.volume"
+
+typedef struct ec2_volume_spec {
+    const char *zone, *type;        /* type: standard, gp2, gp3, io1, io2, st1, sc1 */
+    int64_t size, iops, throughput; /* GiB; 0: not given */
+    bool encrypted;
+} ec2_volume_spec_t;
+/* Checks s as CreateVolume does: the type, its size range, Iops and Throughput. */
+err_t ec2_volume_check(api_ctx_t *c, const ec2_volume_spec_t *s);
+/* Inserts an available volume of spec s with tags (NULL: none); *out owns its body. */
+err_t ec2_volume_create(api_ctx_t *c, const ec2_volume_spec_t *s, const cJSON *tags, cJSON **out);
+/* Attaches volume vol (available) to inst at device (a valid, free EBS device name in the
+ * same zone): both bodies change, the volume is saved, the caller saves inst. */
+err_t ec2_volume_attach(api_ctx_t *c, cJSON *vol, cJSON *inst, const char *device, bool dot);
+/* What termination does to inst's volumes: those marked DeleteOnTermination are deleted,
+ * the others detached (available); inst's BlockDeviceMappings empties. The caller saves
+ * inst. */
+err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb);
+
 #endif

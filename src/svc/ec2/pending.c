@@ -1,31 +1,6 @@
 /* pending.c - operations not written yet (temporary). */
 #include "svc/ec2/ec2_int.h"
 
-err_t ec2_create_volume(api_ctx_t *c)
-{
-    return err_fail(c->eb, ERR_EC2_UNSUPPORTED_OPERATION, "not yet");
-}
-
-err_t ec2_describe_volumes(api_ctx_t *c)
-{
-    return err_fail(c->eb, ERR_EC2_UNSUPPORTED_OPERATION, "not yet");
-}
-
-err_t ec2_delete_volume(api_ctx_t *c)
-{
-    return err_fail(c->eb, ERR_EC2_UNSUPPORTED_OPERATION, "not yet");
-}
-
-err_t ec2_attach_volume(api_ctx_t *c)
-{
-    return err_fail(c->eb, ERR_EC2_UNSUPPORTED_OPERATION, "not yet");
-}
-
-err_t ec2_detach_volume(api_ctx_t *c)
-{
-    return err_fail(c->eb, ERR_EC2_UNSUPPORTED_OPERATION, "not yet");
-}
-
 err_t ec2_create_launch_template(api_ctx_t *c)
 {
     return err_fail(c->eb, ERR_EC2_UNSUPPORTED_OPERATION, "not yet");
