@@ -463,6 +463,28 @@ def test_elastic_ips(ec2):
     ec2.terminate_instances(InstanceIds=[i1, i2])
 
 
+def test_elastic_ip_and_the_gateway(ec2):
+    vid = new_vpc(ec2, "10.13.0.0/16")["VpcId"]
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.13.0.0/24")["Subnet"]["SubnetId"]
+    iid = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=sid)["Instances"][0]["InstanceId"]
+    alloc = ec2.allocate_address()["AllocationId"]
+    code, msg, _ = fails(ec2.associate_address, AllocationId=alloc, InstanceId=iid)
+    assert (code, msg) == ("Gateway.NotAttached", "Network %s is not attached to any internet gateway" % vid)
+    gid = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    ec2.associate_address(AllocationId=alloc, InstanceId=iid)
+    code, msg, _ = fails(ec2.detach_internet_gateway, InternetGatewayId=gid, VpcId=vid)
+    assert (code, msg) == ("DependencyViolation", "Network %s has some mapped public address(es). Please unmap "
+                                                  "those public address(es) before detaching the gateway." % vid)
+    # a terminated instance gives its address back
+    ec2.terminate_instances(InstanceIds=[iid])
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=[iid], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]
+    assert "PublicIpAddress" not in ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    ec2.detach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    ec2.release_address(AllocationId=alloc)
+
+
 # ---- zones and regions
 
 

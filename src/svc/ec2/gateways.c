@@ -117,6 +117,24 @@ err_t ec2_detach_internet_gateway(api_ctx_t *c)
     if (!ec2_igw_vpc(g) || strcmp(ec2_igw_vpc(g), vpc_id))
         return err_fail(c->eb, ERR_EC2_GATEWAY_NOT_ATTACHED,
                         "resource %s is not attached to network %s", id, vpc_id);
+    /* public addresses mapped in the network keep its gateway */
+    cJSON *eips = NULL;
+    rc = ec2_all(c, EC2_EIP, NULL, &eips);
+    for (const cJSON *a = eips ? eips->child : NULL; !rc && a; a = a->next) {
+        const char *on = jx_str(a, "InstanceId");
+        cJSON *inst = NULL;
+        if (on)
+            rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, on}, &inst,
+                         c->eb);
+        jx_own(c->arena, inst);
+        const char *in = inst ? ec2_instance_vpc(c, inst) : NULL;
+        if (!rc && in && !strcmp(in, vpc_id))
+            return err_fail(c->eb, ERR_EC2_DEPENDENCY,
+                            "Network %s has some mapped public address(es). Please unmap those "
+                            "public address(es) before detaching the gateway.",
+                            vpc_id);
+    }
+    if (rc) return rc;
     jx_set(g, "Attachments", cJSON_CreateArray());
     return ec2_put(c, &ec2_kind_igw, g);
 }

@@ -281,6 +281,34 @@ err_t ec2_default_subnet(api_ctx_t *c, const char *az, cJSON **out)
     return rc;
 }
 
+const char *ec2_instance_vpc(api_ctx_t *c, const cJSON *inst)
+{
+    const char *vpc = jx_str(inst, "VpcId"), *subnet = jx_str(inst, "SubnetId");
+    cJSON *b = NULL;
+    errbuf_t eb;
+    if (vpc) return vpc;
+    if (subnet) {
+        res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SUBNET, subnet}, &b, &eb);
+        jx_own(c->arena, b);
+        return b ? arena_strdup(c->arena, jx_str(b, "VpcId")) : NULL;
+    }
+    ec2_default_vpc(c, &b);
+    return b ? arena_strdup(c->arena, jx_str(b, "VpcId")) : NULL;
+}
+
+err_t ec2_vpc_igw(api_ctx_t *c, const char *vpc_id, cJSON **out)
+{
+    cJSON *all = NULL;
+    *out = NULL;
+    err_t rc = ec2_all(c, EC2_IGW, NULL, &all);
+    for (cJSON *g = all ? all->child : NULL; !rc && g && !*out; g = g->next) {
+        const char *v = jx_str(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(g, "Attachments"), 0), "VpcId");
+        if (v && vpc_id && !strcmp(v, vpc_id)) *out = g;
+    }
+    return rc;
+}
+
 /* ---- CIDR blocks */
 
 bool ec2_cidr_parse(const char *s, ec2_cidr_t *out)
