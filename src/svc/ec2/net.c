@@ -313,14 +313,27 @@ err_t ec2_vpc_igw(api_ctx_t *c, const char *vpc_id, cJSON **out)
 
 bool ec2_cidr_parse(const char *s, ec2_cidr_t *out)
 {
-    unsigned a, b, c, d, len;
-    char tail;
-    if (!s || sscanf(s, "%3u.%3u.%3u.%3u/%2u%c", &a, &b, &c, &d, &len, &tail) != 5) return false;
-    if (a > 255 || b > 255 || c > 255 || d > 255 || len > 32 || !strchr("0123456789", s[0]))
+    /* four dot-separated decimal octets, '/', a prefix length: digits only (no signs,
+     * spaces or leading zeros beyond one digit's worth), as EC2 reads a block */
+    unsigned part[5];
+    int n = 0;
+    const char *p = s;
+    while (p && n < 5) {
+        size_t digits = strspn(p, "0123456789");
+        if (!digits || digits > 3 || (digits > 1 && p[0] == '0')) return false;
+        unsigned v = 0;
+        for (size_t k = 0; k < digits; k++) v = v * 10 + (unsigned)(p[k] - '0');
+        part[n++] = v;
+        p += digits;
+        char want = n < 4 ? '.' : n == 4 ? '/' : '\0';
+        if (*p != want) return false;
+        p = want ? p + 1 : NULL;
+    }
+    if (n != 5 || part[0] > 255 || part[1] > 255 || part[2] > 255 || part[3] > 255 || part[4] > 32)
         return false;
-    uint32_t mask = len ? 0xffffffffu << (32 - len) : 0;
-    out->addr = ((a << 24) | (b << 16) | (c << 8) | d) & mask;
-    out->len = (int)len;
+    uint32_t mask = part[4] ? 0xffffffffu << (32 - part[4]) : 0;
+    out->addr = ((part[0] << 24) | (part[1] << 16) | (part[2] << 8) | part[3]) & mask;
+    out->len = (int)part[4];
     return true;
 }
 
