@@ -387,8 +387,8 @@ def test_internet_gateways(ec2):
     code, msg, _ = fails(ec2.attach_internet_gateway, InternetGatewayId=gid, VpcId=b)
     assert (code, msg) == ("Resource.AlreadyAssociated", "resource %s is already attached to network %s" % (gid, a))
     h = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    code, _, _ = fails(ec2.attach_internet_gateway, InternetGatewayId=h, VpcId=a)
-    assert code == "Resource.AlreadyAssociated"
+    code, msg, _ = fails(ec2.attach_internet_gateway, InternetGatewayId=h, VpcId=a)
+    assert (code, msg) == ("InvalidParameterValue", "Network %s already has an internet gateway attached" % a)
     code, msg, _ = fails(ec2.delete_internet_gateway, InternetGatewayId=gid)
     assert (code, msg) == ("DependencyViolation",
                            "The internetGateway '%s' has dependencies and cannot be deleted." % gid)

@@ -97,7 +97,7 @@ err_t ec2_attach_internet_gateway(api_ctx_t *c)
                         "resource %s is already attached to network %s", id, ec2_igw_vpc(g));
     for (const cJSON *o = all->child; o; o = o->next)
         if (ec2_igw_vpc(o) && !strcmp(ec2_igw_vpc(o), vpc_id))
-            return err_fail(c->eb, ERR_EC2_ALREADY_ASSOCIATED,
+            return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
                             "Network %s already has an internet gateway attached", vpc_id);
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(a, "State", "available");
