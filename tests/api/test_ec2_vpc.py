@@ -455,7 +455,10 @@ def test_elastic_ips(ec2):
     assert code == "InvalidInstanceID.NotFound"
 
     ec2.release_address(AllocationId=alloc)
-    ec2.release_address(PublicIp=y["PublicIp"])
+    code, msg, _ = fails(ec2.release_address, PublicIp=y["PublicIp"])
+    assert (code, msg) == ("InvalidParameterValue",
+                           "You must specify an allocation id when releasing a VPC elastic IP address")
+    ec2.release_address(AllocationId=y["AllocationId"])
     code, msg, _ = fails(ec2.release_address, AllocationId=alloc)
     assert (code, msg) == ("InvalidAllocationID.NotFound", "The allocation ID '%s' does not exist" % alloc)
     code, _, _ = fails(ec2.describe_addresses, PublicIps=[ip])

@@ -136,6 +136,10 @@ err_t ec2_release_address(api_ctx_t *c)
     err_t rc = ec2_dry_run(c);
     if (!rc) rc = ec2_eip_named(c, &a);
     if (rc) return rc;
+    if (!api_in_str(c, "AllocationId") && !strcmp(jx_str(a, "Domain"), "vpc"))
+        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                        "You must specify an allocation id when releasing a VPC elastic IP "
+                        "address");
     if (jx_str(a, "AssociationId"))
         return err_fail(c->eb, ERR_EC2_ADDRESS_IN_USE, "Address %s is in use.",
                         jx_str(a, "PublicIp"));
