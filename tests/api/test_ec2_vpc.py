@@ -631,9 +631,11 @@ def test_iam_authorizes_by_resource(d, ec2):
     user.create_tags(Resources=[vid], Tags=tags(by="user"))
     code, msg, status = fails(user.create_tags, Resources=[sid], Tags=tags(by="user"))
     assert (code, status) == ("UnauthorizedOperation", 403)
-    assert "subnet/%s" % sid in msg or "ec2:CreateTags" in msg
+    # each resource is authorized by its own kind's ARN
+    assert ("ec2:CreateTags on resource: arn:aws:ec2:us-east-1:%s:subnet/%s because" % (ACCOUNT, sid)) in msg, msg
     code, _, _ = fails(user.create_vpc, CidrBlock="10.32.0.0/16")
     assert code == "UnauthorizedOperation"
     code, _, _ = fails(user.delete_subnet, SubnetId=sid)
     assert code == "UnauthorizedOperation"
-    assert ec2.describe_subnets(SubnetIds=[sid])["Subnets"][0]["SubnetId"] == sid
+    assert "Tags" not in ec2.describe_subnets(SubnetIds=[sid])["Subnets"][0]
+    assert ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["Tags"] == tags(by="user")
