@@ -159,4 +159,11 @@ err_t ec2_volume_attach(api_ctx_t *c, cJSON *vol, cJSON *inst, const char *devic
  * inst. */
 err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb);
 
+/* ---- instance types (instance_types.c; data/ec2-instance-types compiled into
+ * gen/instance_types_gen.c as JSON objects) */
+extern const char *const ec2_instance_types[];
+extern const size_t ec2_n_instance_types;
+/* Whether DescribeInstanceTypes knows type name. */
+bool ec2_instance_type_known(const char *name);
+
 #endif

@@ -31,7 +31,3 @@ err_t ec2_modify_launch_template(api_ctx_t *c)
     return err_fail(c->eb, ERR_EC2_UNSUPPORTED_OPERATION, "not yet");
 }
 
-err_t ec2_describe_instance_types(api_ctx_t *c)
-{
-    return err_fail(c->eb, ERR_EC2_UNSUPPORTED_OPERATION, "not yet");
-}
