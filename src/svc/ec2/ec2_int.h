@@ -166,4 +166,12 @@ extern const size_t ec2_n_instance_types;
 /* Whether DescribeInstanceTypes knows type name. */
 bool ec2_instance_type_known(const char *name);
 
+/* ---- launch templates (launch_templates.c): kind "ec2.lt", row name = the template's
+ * name, body the model's LaunchTemplate plus "_Versions" (LaunchTemplateVersion objects) */
+#define EC2_LT "ec2.lt"
+/* The data of the version a LaunchTemplateSpecification names (Version: a number,
+ * $Latest or $Default, the default when absent): *data new, id and *version set. */
+err_t ec2_lt_data_for_launch(api_ctx_t *c, const cJSON *spec, cJSON **data, char id[32],
+                             int64_t *version);
+
 #endif
