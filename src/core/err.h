@@ -94,33 +94,32 @@
     S(EC2_AUTH_FAILURE, 833, "AuthFailure", 400)                                                   \
     S(EC2_NOT_PERMITTED, 834, "OperationNotPermitted", 400)                                        \
     S(EC2_AMI_UNAVAILABLE, 835, "InvalidAMIID.Unavailable", 400)                                   \
-    /* ec2 security groups, key pairs, volumes, launch templates (840..859, 885..) */              \
-    S(EC2_SG_NOT_FOUND, 840, "InvalidGroup.NotFound", 400)                                         \
-    S(EC2_SG_DUPLICATE, 841, "InvalidGroup.Duplicate", 400)                                        \
-    S(EC2_SG_MALFORMED, 842, "InvalidGroupId.Malformed", 400)                                      \
-    S(EC2_PERM_DUPLICATE, 843, "InvalidPermission.Duplicate", 400)                                 \
-    S(EC2_PERM_NOT_FOUND, 844, "InvalidPermission.NotFound", 400)                                  \
-    S(EC2_CANNOT_DELETE, 845, "CannotDelete", 400)                                                 \
-    S(EC2_DEPENDENCY, 846, "DependencyViolation", 400)                                             \
-    S(EC2_RULE_NOT_FOUND, 847, "InvalidSecurityGroupRuleId.NotFound", 400)                         \
-    S(EC2_KEY_NOT_FOUND, 848, "InvalidKeyPair.NotFound", 400)                                      \
-    S(EC2_KEY_DUPLICATE, 849, "InvalidKeyPair.Duplicate", 400)                                     \
-    S(EC2_KEY_FORMAT, 850, "InvalidKeyPair.Format", 400)                                           \
-    S(EC2_VOL_NOT_FOUND, 851, "InvalidVolume.NotFound", 400)                                       \
-    S(EC2_VOL_MALFORMED, 852, "InvalidVolumeID.Malformed", 400)                                    \
-    S(EC2_VOL_IN_USE, 853, "VolumeInUse", 400)                                                     \
-    S(EC2_VOL_STATE, 854, "IncorrectState", 400)                                                   \
-    S(EC2_VOL_ZONE_MISMATCH, 855, "InvalidVolume.ZoneMismatch", 400)                               \
-    S(EC2_LT_NAME_EXISTS, 856, "InvalidLaunchTemplateName.AlreadyExistsException", 400)            \
-    S(EC2_LT_NAME_MALFORMED, 857, "InvalidLaunchTemplateName.MalformedException", 400)             \
-    S(EC2_LT_NAME_NOT_FOUND, 858, "InvalidLaunchTemplateName.NotFoundException", 400)              \
-    S(EC2_LT_ID_NOT_FOUND, 859, "InvalidLaunchTemplateId.NotFound", 400)                           \
-    S(EC2_LT_ID_MALFORMED, 885, "InvalidLaunchTemplateId.Malformed", 400)                          \
-    S(EC2_LT_VERSION_NOT_FOUND, 886, "InvalidLaunchTemplateId.VersionNotFound", 400)               \
-    S(EC2_INSTANCE_TYPE, 887, "InvalidInstanceType", 400)                                          \
-    S(EC2_INVALID_PARAMETER_X, 888, "InvalidParameter", 400)                                       \
-    S(EC2_SNAPSHOT_NOT_FOUND, 889, "InvalidSnapshot.NotFound", 400)                                \
-    S(EC2_RULE_MALFORMED, 890, "InvalidSecurityGroupRuleId.Malformed", 400)                        \
+    /* ec2 security groups, key pairs, volumes, launch templates (860..) */                        \
+    S(EC2_SG_NOT_FOUND, 860, "InvalidGroup.NotFound", 400)                                         \
+    S(EC2_SG_DUPLICATE, 861, "InvalidGroup.Duplicate", 400)                                        \
+    S(EC2_SG_MALFORMED, 862, "InvalidGroupId.Malformed", 400)                                      \
+    S(EC2_PERM_DUPLICATE, 863, "InvalidPermission.Duplicate", 400)                                 \
+    S(EC2_PERM_NOT_FOUND, 864, "InvalidPermission.NotFound", 400)                                  \
+    S(EC2_CANNOT_DELETE, 865, "CannotDelete", 400)                                                 \
+    S(EC2_RULE_NOT_FOUND, 866, "InvalidSecurityGroupRuleId.NotFound", 400)                         \
+    S(EC2_KEY_NOT_FOUND, 867, "InvalidKeyPair.NotFound", 400)                                      \
+    S(EC2_KEY_DUPLICATE, 868, "InvalidKeyPair.Duplicate", 400)                                     \
+    S(EC2_KEY_FORMAT, 869, "InvalidKeyPair.Format", 400)                                           \
+    S(EC2_VOL_NOT_FOUND, 870, "InvalidVolume.NotFound", 400)                                       \
+    S(EC2_VOL_MALFORMED, 871, "InvalidVolumeID.Malformed", 400)                                    \
+    S(EC2_VOL_IN_USE, 872, "VolumeInUse", 400)                                                     \
+    S(EC2_VOL_STATE, 873, "IncorrectState", 400)                                                   \
+    S(EC2_VOL_ZONE_MISMATCH, 874, "InvalidVolume.ZoneMismatch", 400)                               \
+    S(EC2_LT_NAME_EXISTS, 875, "InvalidLaunchTemplateName.AlreadyExistsException", 400)            \
+    S(EC2_LT_NAME_MALFORMED, 876, "InvalidLaunchTemplateName.MalformedException", 400)             \
+    S(EC2_LT_NAME_NOT_FOUND, 877, "InvalidLaunchTemplateName.NotFoundException", 400)              \
+    S(EC2_LT_ID_NOT_FOUND, 878, "InvalidLaunchTemplateId.NotFound", 400)                           \
+    S(EC2_LT_ID_MALFORMED, 879, "InvalidLaunchTemplateId.Malformed", 400)                          \
+    S(EC2_LT_VERSION_NOT_FOUND, 880, "InvalidLaunchTemplateId.VersionNotFound", 400)               \
+    S(EC2_INSTANCE_TYPE, 881, "InvalidInstanceType", 400)                                          \
+    S(EC2_INVALID_PARAMETER_X, 882, "InvalidParameter", 400)                                       \
+    S(EC2_SNAPSHOT_NOT_FOUND, 883, "InvalidSnapshot.NotFound", 400)                                \
+    S(EC2_RULE_MALFORMED, 884, "InvalidSecurityGroupRuleId.Malformed", 400)                        \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \

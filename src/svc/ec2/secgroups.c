@@ -233,7 +233,7 @@ err_t ec2_delete_security_group(api_ctx_t *c)
     if (!rc) rc = ec2_instances_using(c, "SecurityGroups", "GroupId", id, &used);
     if (!rc && !used) rc = sg_referenced(c, id, &used);
     if (!rc && used)
-        rc = err_fail(c->eb, ERR_EC2_DEPENDENCY, "resource %s has a dependent object", id);
+        rc = err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION, "resource %s has a dependent object", id);
     if (!rc) rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SG, id}, NULL, c->eb);
     if (!rc) {
         cJSON_AddBoolToObject(c->out, "Return", true);
