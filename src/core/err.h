@@ -142,6 +142,7 @@
     S(EC2_INVALID_PARAMETER_X, 882, "InvalidParameter", 400)                                       \
     S(EC2_SNAPSHOT_NOT_FOUND, 883, "InvalidSnapshot.NotFound", 400)                                \
     S(EC2_RULE_MALFORMED, 884, "InvalidSecurityGroupRuleId.Malformed", 400)                        \
+    S(EC2_NO_DEFAULT_VPC, 885, "VPCIdNotSpecified", 400)                                           \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \

@@ -5,6 +5,7 @@
 #define CATALOGD_EC2_INT_H
 
 #include "api/gen/ops_gen.h"
+#include "core/ids.h"
 #include "core/jx.h"
 #include "engine/engine.h"
 #include "res/res.h"
@@ -92,7 +93,7 @@ err_t ec2_page_begin(api_ctx_t *c, res_page_t *p, int64_t min, int64_t max, bool
 err_t ec2_instances_using(api_ctx_t *c, const char *list, const char *key, const char *value,
                           bool *yes);
 
-/* ---- VPC look-ups security groups and launches need (vpc_ref.c) */
+/* ---- VPC look-ups security groups and launches need (vpc_groups.c) */
 
 /* The VPC a resource goes in: given (which must exist: InvalidVpcID.NotFound) or, when
  * NULL, the account's default VPC. *out lives in c->arena. */
@@ -108,8 +109,13 @@ err_t ec2_sg_get(api_ctx_t *c, const char *id, cJSON **out);
 err_t ec2_sg_named(api_ctx_t *c, const char *vpc, const char *name, cJSON **out);
 /* Creates VPC vpc_id's `default` group (inbound: all from itself; outbound: all to
  * 0.0.0.0/0), as EC2 gives every VPC; its id in out_id. For the code that creates VPCs. */
-err_t ec2_sg_create_default(app_t *app, store_tx_t *tx, const char *account, const char *vpc_id,
-                            char out_id[32], errbuf_t *eb);
+err_t ec2_sg_create_default(ids_t *ids, store_tx_t *tx, const char *account, const char *vpc_id,
+                            int64_t now, char out_id[32], errbuf_t *eb);
+/* What deleting VPC vpc_id does to its groups: DependencyViolation ("The vpc 'x' has
+ * dependencies and cannot be deleted.") while it has any beside its default one, which
+ * then goes. */
+err_t ec2_sg_delete_vpc_groups(store_tx_t *tx, const char *account, const char *vpc_id,
+                               errbuf_t *eb);
 /* Appends to out the rules (SecurityGroupRule objects of group g, new ids) the
  * IpPermissions perms ask for, validated as EC2 does (protocol, ports, CIDRs, referenced
  * groups, the same rule twice). */
