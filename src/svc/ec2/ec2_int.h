@@ -180,4 +180,32 @@ bool ec2_instance_type_known(const char *name);
 err_t ec2_lt_data_for_launch(api_ctx_t *c, const cJSON *spec, cJSON **data, char id[32],
                              int64_t *version);
 
+/* ---- what RunInstances resolves before launching (launch.c) */
+typedef struct ec2_launch {
+    const cJSON *given; /* the request as it came (c->in again at the end) */
+    char lt_id[32];     /* the launch template launched from, or "" */
+    int64_t lt_version;
+    const char *subnet, *vpc, *zone, *cidr; /* arena-owned */
+    bool default_vpc;
+    cJSON *groups;  /* [{GroupName, GroupId}] */
+    cJSON *volumes; /* [{DeviceName, Ebs}] to create for each instance */
+    cJSON *profile; /* {Arn, Id} or NULL */
+} ec2_launch_t;
+/* Starts a launch: with LaunchTemplate, c->in becomes the request completed by the
+ * template version's data (the request's own members win; tag specifications add up). */
+err_t ec2_launch_begin(api_ctx_t *c, ec2_launch_t *l);
+/* Resolves and checks, as EC2 does: SubnetId (InvalidSubnetID.NotFound; else the default
+ * VPC's subnet in the Placement zone), the groups (InvalidGroup.NotFound, another VPC's:
+ * InvalidParameter; none: the VPC's default group), KeyName (InvalidKeyPair.NotFound),
+ * UserData, BlockDeviceMappings (plus the root volume on root_device) and
+ * IamInstanceProfile (existing, iam:PassRole on its roles). */
+err_t ec2_launch_resolve(api_ctx_t *c, ec2_launch_t *l, const char *root_device);
+/* Gives inst its zone, subnet, VPC, address in the subnet, groups, instance profile and
+ * launch template tags. */
+void ec2_launch_apply(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst);
+/* Creates and attaches inst's volumes (inst inserted, saved by the caller). */
+err_t ec2_launch_volumes(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst);
+/* Ends the launch: c->in back to the request, l's trees freed. */
+void ec2_launch_end(api_ctx_t *c, ec2_launch_t *l);
+
 #endif
