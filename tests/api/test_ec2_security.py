@@ -262,8 +262,10 @@ def test_describe_filters_and_paging(ec2):
     assert len(rules) == 8 and len({r["SecurityGroupRuleId"] for r in rules}) == 8
     one = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rules[0]["SecurityGroupRuleId"]])["SecurityGroupRules"]
     assert one == [rules[0]]
-    code, _, _ = fails(ec2.describe_security_group_rules, SecurityGroupRuleIds=["sgr-0123456789abcdef0"])
-    assert code == "InvalidSecurityGroupRuleId.NotFound"
+    code, msg, _ = fails(ec2.describe_security_group_rules,
+                         SecurityGroupRuleIds=[rules[0]["SecurityGroupRuleId"], "sgr-0123456789abcdef0"])
+    assert (code, msg) == ("InvalidSecurityGroupRuleId.NotFound",
+                           "The security group rule ID 'sgr-0123456789abcdef0' does not exist")
 
 
 def test_group_in_use_by_instance(ec2):
@@ -271,6 +273,14 @@ def test_group_in_use_by_instance(ec2):
     iid = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SecurityGroupIds=[gid])["Instances"][0]["InstanceId"]
     code, msg, _ = fails(ec2.delete_security_group, GroupId=gid)
     assert (code, msg) == ("DependencyViolation", "resource %s has a dependent object" % gid)
+    # ModifyInstanceAttribute Groups: each must exist
+    code, msg, _ = fails(ec2.modify_instance_attribute, InstanceId=iid, Groups=["sg-0123456789abcdef0"])
+    assert (code, msg) == ("InvalidGroup.NotFound", "The security group 'sg-0123456789abcdef0' does not exist")
+    other = ec2.create_security_group(GroupName="used-2", Description="x")["GroupId"]
+    ec2.modify_instance_attribute(InstanceId=iid, Groups=[other])
+    got = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["SecurityGroups"]
+    assert got == [{"GroupName": "used-2", "GroupId": other}]
+    ec2.delete_security_group(GroupId=gid)  # no longer used
     ec2.terminate_instances(InstanceIds=[iid])
 
 

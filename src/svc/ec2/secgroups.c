@@ -506,7 +506,7 @@ typedef struct sg_rule_walk {
     res_page_t *page, *rows;
     const cJSON *ids; /* SecurityGroupRuleIds, or NULL */
     cJSON *out;
-    int found;
+    bool *found; /* which of ids were seen */
 } sg_rule_walk_t;
 
 static int sg_rule_filter_values(const cJSON *r, const char *name, const char **vals, int cap,
@@ -528,9 +528,10 @@ static err_t sg_rule_row(void *ctx, const cJSON *g, const res_pkey_t *k, bool *k
     err_t rc = ERR_OK;
     for (cJSON *r = rules ? rules->child : NULL; r && !rc && !w->rows->done; r = r->next) {
         bool ok = !w->ids;
-        for (const cJSON *i = w->ids ? w->ids->child : NULL; i && !ok; i = i->next)
-            ok = !strcmp(i->valuestring, jx_str(r, "SecurityGroupRuleId"));
-        w->found += ok;
+        int at = 0;
+        for (const cJSON *i = w->ids ? w->ids->child : NULL; i && !ok; i = i->next, at++)
+            if ((ok = !strcmp(i->valuestring, jx_str(r, "SecurityGroupRuleId"))))
+                w->found[at] = true;
         if (ok)
             rc = ec2_filter_match(w->c, r, cJSON_GetObjectItemCaseSensitive(w->c->in, "Filters"),
                                   sg_rule_filter_values, &ok);
@@ -561,17 +562,23 @@ err_t ec2_describe_security_group_rules(api_ctx_t *c)
         rows.after = true;
         rows.from = (res_pkey_t){.n = page.from.n, .seq = page.from.seq - 1};
     }
+    int n = cJSON_GetArraySize(ids);
     sg_rule_walk_t w = {c,
                         &page,
                         &rows,
-                        cJSON_GetArraySize(ids) ? ids : NULL,
+                        n ? ids : NULL,
                         cJSON_AddArrayToObject(c->out, "SecurityGroupRules"),
-                        0};
+                        arena_alloc(c->arena, sizeof(bool) * (size_t)(n + 1))};
+    memset(w.found, 0, sizeof(bool) * (size_t)(n + 1));
     res_query_t q = {c->app->cfg.account_id, EC2_SG, NULL, 0, 0};
     rc = res_list_page(c->tx, &q, &rows, sg_rule_row, &w, NULL, c->eb);
-    if (!rc && w.ids && !page.after && w.found < cJSON_GetArraySize(ids))
-        rc = err_fail(c->eb, ERR_EC2_RULE_NOT_FOUND,
-                      "The security group rule ID '%s' does not exist", ids->child->valuestring);
+    /* (a page cut short, or one after a token, cannot tell what is missing) */
+    int at = 0;
+    for (const cJSON *i = ids ? ids->child : NULL; !rc && i && !page.after && !page.more;
+         i = i->next, at++)
+        if (!w.found[at])
+            rc = err_fail(c->eb, ERR_EC2_RULE_NOT_FOUND,
+                          "The security group rule ID '%s' does not exist", i->valuestring);
     if (!rc) res_page_out(&page, c->out, "NextToken");
     return rc;
 }
