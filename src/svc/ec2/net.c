@@ -39,10 +39,31 @@ const ec2_kind_t ec2_kind_eip = {
     EC2_EIP,      "eipalloc-", "AllocationId", "elastic-ip", ERR_EC2_ALLOCATION_NOT_FOUND,
     "allocation", ERR_OK};
 
+const ec2_kind_t ec2_kind_sg = {EC2_SG,
+                                "sg-",
+                                "GroupId",
+                                "security-group",
+                                ERR_EC2_SG_NOT_FOUND,
+                                "security group",
+                                ERR_EC2_SG_MALFORMED};
+const ec2_kind_t ec2_kind_volume = {
+    EC2_VOLUME,           "vol-", "VolumeId", "volume", ERR_EC2_VOL_NOT_FOUND, "volume",
+    ERR_EC2_VOL_MALFORMED};
+const ec2_kind_t ec2_kind_keypair = {EC2_KEYPAIR,           "key-",     "KeyPairId", "key-pair",
+                                     ERR_EC2_KEY_NOT_FOUND, "key pair", ERR_OK};
+const ec2_kind_t ec2_kind_lt = {EC2_LT,
+                                "lt-",
+                                "LaunchTemplateId",
+                                "launch-template",
+                                ERR_EC2_LT_ID_NOT_FOUND,
+                                "launch template",
+                                ERR_EC2_LT_ID_MALFORMED};
+
 /* sorted by kind: DescribeTags pages through them in this order */
-const ec2_kind_t *const ec2_taggable[] = {&ec2_kind_eip,      &ec2_kind_igw, &ec2_kind_image,
-                                          &ec2_kind_instance, &ec2_kind_rtb, &ec2_kind_subnet,
-                                          &ec2_kind_vpc};
+const ec2_kind_t *const ec2_taggable[] = {&ec2_kind_eip,      &ec2_kind_igw,     &ec2_kind_image,
+                                          &ec2_kind_instance, &ec2_kind_keypair, &ec2_kind_lt,
+                                          &ec2_kind_rtb,      &ec2_kind_sg,      &ec2_kind_subnet,
+                                          &ec2_kind_volume,   &ec2_kind_vpc};
 const size_t ec2_n_taggable = sizeof(ec2_taggable) / sizeof(ec2_taggable[0]);
 
 const ec2_kind_t *ec2_kind_of(const char *id)

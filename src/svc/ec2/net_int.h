@@ -29,7 +29,8 @@ typedef struct ec2_kind {
 } ec2_kind_t;
 
 extern const ec2_kind_t ec2_kind_instance, ec2_kind_image, ec2_kind_vpc, ec2_kind_subnet,
-    ec2_kind_rtb, ec2_kind_igw, ec2_kind_eip;
+    ec2_kind_rtb, ec2_kind_igw, ec2_kind_eip, ec2_kind_sg, ec2_kind_volume, ec2_kind_keypair,
+    ec2_kind_lt;
 /* The taggable kinds, sorted by kind (DescribeTags reads them in this order). */
 extern const ec2_kind_t *const ec2_taggable[];
 extern const size_t ec2_n_taggable;
