@@ -453,6 +453,10 @@ def test_elastic_ips(ec2):
     assert (code, msg) == ("InvalidAssociationID.NotFound", "The association ID '%s' does not exist" % assoc2)
     code, _, _ = fails(ec2.associate_address, AllocationId=y["AllocationId"], InstanceId="i-0123456789abcdef0")
     assert code == "InvalidInstanceID.NotFound"
+    code, msg, _ = fails(ec2.associate_address, AllocationId=y["AllocationId"], NetworkInterfaceId="eni-0123456789abcdef0")
+    assert (code, msg) == ("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID 'eni-0123456789abcdef0' does not exist")
+    code, _, _ = fails(ec2.associate_address, AllocationId=y["AllocationId"])
+    assert code == "MissingParameter"
 
     ec2.release_address(AllocationId=alloc)
     code, msg, _ = fails(ec2.release_address, PublicIp=y["PublicIp"])

@@ -214,7 +214,10 @@ err_t ec2_associate_address(api_ctx_t *c)
     err_t rc = ec2_dry_run(c);
     if (!rc) rc = ec2_eip_named(c, &a);
     if (rc) return rc;
-    const char *inst_id = api_in_str(c, "InstanceId");
+    const char *inst_id = api_in_str(c, "InstanceId"), *eni = api_in_str(c, "NetworkInterfaceId");
+    if (!inst_id && eni) /* catalogd's instances have no network interfaces of their own */
+        return err_fail(c->eb, ERR_EC2_ENI_NOT_FOUND, "The networkInterface ID '%s' does not exist",
+                        eni);
     if (!inst_id)
         return err_fail(c->eb, ERR_MISSING_PARAMETER,
                         "Either instance ID or network interface ID must be specified");
