@@ -146,6 +146,13 @@ def test_create_vpc_cidr_rules(ec2):
         assert msg == "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block." % bad
     code, _, _ = fails(ec2.create_vpc)
     assert code == "MissingParameter"
+    # tags only for what the call creates
+    code, msg, _ = fails(ec2.create_vpc, CidrBlock="10.9.0.0/16", TagSpecifications=spec("subnet", a="b"))
+    assert (code, msg) == ("InvalidParameterValue", "'subnet' is not a valid taggable resource type for this operation.")
+    code, msg, _ = fails(ec2.create_internet_gateway, TagSpecifications=[{"Tags": tags(a="b")}])
+    assert (code, msg) == ("InvalidParameterValue", "Tag specification resource type must have a value")
+    code, _, _ = fails(ec2.allocate_address, TagSpecifications=spec("vpc", a="b"))
+    assert code == "InvalidParameterValue"
     code, _, status = fails(ec2.create_vpc, CidrBlock="10.9.0.0/16", DryRun=True)
     assert (code, status) == ("DryRunOperation", 412)
     assert ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.9.0.0/16"]}])["Vpcs"] == []

@@ -33,6 +33,7 @@ static err_t ec2_eip_by_ip(api_ctx_t *c, const char *ip, cJSON **out)
 err_t ec2_allocate_address(api_ctx_t *c)
 {
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "elastic-ip");
     if (rc) return rc;
     const char *domain = api_in_str(c, "Domain"), *want = api_in_str(c, "Address");
     const char *id = ec2_new_id(c, "eipalloc-");

@@ -34,6 +34,7 @@ err_t ec2_create_internet_gateway(api_ctx_t *c)
 {
     cJSON *g = NULL;
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "internet-gateway");
     ec2_net_t n = ec2_net_of(c);
     if (!rc)
         rc = ec2_igw_make(&n, NULL,

@@ -82,6 +82,7 @@ err_t ec2_create_route_table(api_ctx_t *c)
 {
     cJSON *vpc = NULL, *rtb = NULL;
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "route-table");
     if (!rc) rc = ec2_vpc_get(c, api_in_str(c, "VpcId"), &vpc);
     ec2_net_t n = ec2_net_of(c);
     if (!rc)

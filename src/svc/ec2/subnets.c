@@ -81,6 +81,7 @@ err_t ec2_create_subnet(api_ctx_t *c)
 {
     cJSON *vpc = NULL, *siblings = NULL, *subnet = NULL;
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "subnet");
     if (!rc) rc = ec2_vpc_get(c, api_in_str(c, "VpcId"), &vpc);
     if (rc) return rc;
     const char *text = api_in_str(c, "CidrBlock");

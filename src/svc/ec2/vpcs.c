@@ -125,6 +125,7 @@ err_t ec2_network_install(app_t *app, const char *account, const char *region, e
 err_t ec2_create_vpc(api_ctx_t *c)
 {
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "vpc");
     if (rc) return rc;
     const char *text = api_in_str(c, "CidrBlock");
     ec2_cidr_t cidr;
