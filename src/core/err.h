@@ -117,6 +117,7 @@
     S(EC2_ADDRESS_IN_USE, 855, "InvalidIPAddress.InUse", 400)                                      \
     S(EC2_ADDRESS_NOT_FOUND, 856, "InvalidAddress.NotFound", 400)                                  \
     S(EC2_ENI_NOT_FOUND, 857, "InvalidNetworkInterfaceID.NotFound", 400)                           \
+    S(EC2_DEFAULT_VPC_EXISTS, 858, "DefaultVpcAlreadyExists", 400)                                 \
     /* ec2 security groups, key pairs, volumes, launch templates (860..) */                        \
     S(EC2_SG_NOT_FOUND, 860, "InvalidGroup.NotFound", 400)                                         \
     S(EC2_SG_DUPLICATE, 861, "InvalidGroup.Duplicate", 400)                                        \

@@ -122,6 +122,17 @@ def test_default_vpc_is_installed_once(fresh_daemon):
     code, _, _ = fails(ec2.create_security_group, GroupName="g", Description="d")
     assert code == "VPCIdNotSpecified"
 
+    # CreateDefaultVpc makes a new one, as EC2 first did
+    vpc = ec2.create_default_vpc()["Vpc"]
+    assert vpc["VpcId"] != vid and vpc["IsDefault"] is True and vpc["CidrBlock"] == "172.31.0.0/16"
+    assert default_vpc(ec2)["VpcId"] == vpc["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    assert len(subnets) == 6 and all(s["DefaultForAz"] for s in subnets)
+    assert main_table(ec2, vpc["VpcId"])["Routes"][1]["DestinationCidrBlock"] == "0.0.0.0/0"
+    code, msg, _ = fails(ec2.create_default_vpc)
+    assert (code, msg) == ("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+    ec2.create_security_group(GroupName="g", Description="d")
+
 
 # ---- VPCs
 
