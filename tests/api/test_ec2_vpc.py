@@ -626,6 +626,10 @@ def test_with_the_cli(d):
     p = d.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.30.1.0/24",
               "--availability-zone", "us-east-1a", check=True)
     sid = p.json["Subnet"]["SubnetId"]
+    # the CLI's waiters read the states and the NotFound errors
+    d.aws("ec2", "wait", "vpc-exists", "--vpc-ids", vid, check=True)
+    d.aws("ec2", "wait", "vpc-available", "--vpc-ids", vid, check=True)
+    d.aws("ec2", "wait", "subnet-available", "--subnet-ids", sid, check=True)
     p = d.aws("ec2", "describe-subnets", "--filters", "Name=vpc-id,Values=" + vid, check=True)
     assert [s["SubnetId"] for s in p.json["Subnets"]] == [sid]
     p = d.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.30.1.0/25")
