@@ -172,6 +172,10 @@ def test_run_instances_in_a_subnet_with_groups_and_key(ec2):
     assert [g["GroupName"] for g in j["SecurityGroups"]] == ["default"]
     found = ec2.describe_instances(Filters=[{"Name": "key-name", "Values": ["launch-key"]}])["Reservations"]
     assert [r["Instances"][0]["InstanceId"] for r in found] == [i["InstanceId"]]
+    for name, value, want in [("vpc-id", vpc, 2), ("subnet-id", subnet, 2), ("instance.group-id", sg, 1),
+                              ("instance.group-name", "app", 1)]:
+        found = ec2.describe_instances(Filters=[{"Name": name, "Values": [value]}])["Reservations"]
+        assert len(found) == want, name
 
 
 @pytest.mark.parametrize(
