@@ -87,10 +87,14 @@ const char *ec2_region(const api_ctx_t *c)
 
 ec2_net_t ec2_net_of(api_ctx_t *c)
 {
-    return (ec2_net_t){c->tx,         &c->app->ids,
-                       c->arena,      c->app->cfg.account_id,
-                       ec2_region(c), clk_now_ms(&c->app->clock),
-                       c->eb};
+    return (ec2_net_t){.app = c->app,
+                       .tx = c->tx,
+                       .ids = &c->app->ids,
+                       .arena = c->arena,
+                       .account = c->app->cfg.account_id,
+                       .region = ec2_region(c),
+                       .now = clk_now_ms(&c->app->clock),
+                       .eb = c->eb};
 }
 
 const char *ec2_new_id(api_ctx_t *c, const char *prefix)
@@ -210,16 +214,12 @@ err_t ec2_describe(api_ctx_t *c, const ec2_describe_t *d)
     err_t rc = ec2_dry_run(c);
     if (rc) return rc;
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->in, d->ids_member);
-    const char *tok = d->max ? api_in_str(c, "NextToken") : NULL;
-    int64_t limit = d->max ? api_in_int(c, "MaxResults", 0) : 0;
     res_page_t p;
-    if (!res_page_begin(&p, c->op->action, limit, false, tok))
-        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER, "The token '%s' is invalid.", tok);
-    if (limit && (limit < 5 || limit > d->max))
-        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
-                        "Value ( %lld ) for parameter maxResults is invalid. Expecting a value "
-                        "between 5 and %lld.",
-                        (long long)limit, (long long)d->max);
+    if (d->max)
+        rc = ec2_page_begin(c, &p, 5, d->max, false, NULL);
+    else
+        res_page_begin(&p, c->op->action, 0, false, NULL); /* the model has no paging */
+    if (rc) return rc;
     cJSON *out = cJSON_AddArrayToObject(c->out, d->out_member);
     ec2_dsel_t sel = {c, d};
     if (!cJSON_GetArraySize(ids)) {
@@ -302,18 +302,59 @@ err_t ec2_default_subnet(api_ctx_t *c, const char *az, cJSON **out)
     return rc;
 }
 
+const char *ec2_instance_vpc(api_ctx_t *c, const cJSON *inst)
+{
+    const char *vpc = jx_str(inst, "VpcId"), *subnet = jx_str(inst, "SubnetId");
+    cJSON *b = NULL;
+    errbuf_t eb;
+    if (vpc) return vpc;
+    if (subnet) {
+        res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SUBNET, subnet}, &b, &eb);
+        jx_own(c->arena, b);
+        return b ? arena_strdup(c->arena, jx_str(b, "VpcId")) : NULL;
+    }
+    ec2_default_vpc(c, &b);
+    return b ? arena_strdup(c->arena, jx_str(b, "VpcId")) : NULL;
+}
+
+err_t ec2_vpc_igw(api_ctx_t *c, const char *vpc_id, cJSON **out)
+{
+    cJSON *all = NULL;
+    *out = NULL;
+    err_t rc = ec2_all(c, EC2_IGW, NULL, &all);
+    for (cJSON *g = all ? all->child : NULL; !rc && g && !*out; g = g->next) {
+        const char *v = jx_str(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(g, "Attachments"), 0), "VpcId");
+        if (v && vpc_id && !strcmp(v, vpc_id)) *out = g;
+    }
+    return rc;
+}
+
 /* ---- CIDR blocks */
 
 bool ec2_cidr_parse(const char *s, ec2_cidr_t *out)
 {
-    unsigned a, b, c, d, len;
-    char tail;
-    if (!s || sscanf(s, "%3u.%3u.%3u.%3u/%2u%c", &a, &b, &c, &d, &len, &tail) != 5) return false;
-    if (a > 255 || b > 255 || c > 255 || d > 255 || len > 32 || !strchr("0123456789", s[0]))
+    /* four dot-separated decimal octets, '/', a prefix length: digits only (no signs,
+     * spaces or leading zeros beyond one digit's worth), as EC2 reads a block */
+    unsigned part[5];
+    int n = 0;
+    const char *p = s;
+    while (p && n < 5) {
+        size_t digits = strspn(p, "0123456789");
+        if (!digits || digits > 3 || (digits > 1 && p[0] == '0')) return false;
+        unsigned v = 0;
+        for (size_t k = 0; k < digits; k++) v = v * 10 + (unsigned)(p[k] - '0');
+        part[n++] = v;
+        p += digits;
+        char want = n < 4 ? '.' : n == 4 ? '/' : '\0';
+        if (*p != want) return false;
+        p = want ? p + 1 : NULL;
+    }
+    if (n != 5 || part[0] > 255 || part[1] > 255 || part[2] > 255 || part[3] > 255 || part[4] > 32)
         return false;
-    uint32_t mask = len ? 0xffffffffu << (32 - len) : 0;
-    out->addr = ((a << 24) | (b << 16) | (c << 8) | d) & mask;
-    out->len = (int)len;
+    uint32_t mask = part[4] ? 0xffffffffu << (32 - part[4]) : 0;
+    out->addr = ((part[0] << 24) | (part[1] << 16) | (part[2] << 8) | part[3]) & mask;
+    out->len = (int)part[4];
     return true;
 }
 
