@@ -164,6 +164,10 @@ def test_run_instances_in_a_subnet_with_groups_and_key(ec2):
     assert (i["SubnetId"], i["VpcId"], i["Placement"]["AvailabilityZone"]) == (subnet, vpc, "us-east-1b")
     assert i["PrivateIpAddress"].startswith("10.50.1.")
     assert i["SecurityGroups"] == [{"GroupName": "app", "GroupId": sg}]
+    (eni,) = i["NetworkInterfaces"]
+    assert eni["NetworkInterfaceId"].startswith("eni-") and eni["Attachment"]["DeviceIndex"] == 0
+    assert (eni["SubnetId"], eni["VpcId"], eni["PrivateIpAddress"]) == (subnet, vpc, i["PrivateIpAddress"])
+    assert eni["Groups"] == i["SecurityGroups"] and eni["Status"] == "in-use"
     assert i["KeyName"] == "launch-key"
     ud = ec2.describe_instance_attribute(InstanceId=i["InstanceId"], Attribute="userData")["UserData"]["Value"]
     assert base64.b64decode(ud) == b"#!/bin/sh\necho hi\n"

@@ -280,6 +280,8 @@ def test_group_in_use_by_instance(ec2):
     ec2.modify_instance_attribute(InstanceId=iid, Groups=[other])
     got = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["SecurityGroups"]
     assert got == [{"GroupName": "used-2", "GroupId": other}]
+    eni = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0]
+    assert eni["Groups"] == got
     ec2.delete_security_group(GroupId=gid)  # no longer used
     ec2.terminate_instances(InstanceIds=[iid])
 
