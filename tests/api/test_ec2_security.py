@@ -140,6 +140,16 @@ def test_authorize_and_revoke_ingress(ec2):
     assert [x["CidrIp"] for x in group(ec2, gid)["IpPermissions"][0]["IpRanges"]] == ["192.168.0.0/16"]
     code, msg, _ = fails(ec2.revoke_security_group_ingress, GroupId=gid, IpPermissions=[SSH])
     assert (code, msg) == ("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+    # some known, some not: the known go, the others come back
+    r = ec2.revoke_security_group_ingress(
+        GroupId=gid,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                        "IpRanges": [{"CidrIp": "192.168.0.0/16"}, {"CidrIp": "172.16.0.0/12"}]}],
+    )
+    assert r["Return"] is True
+    assert [x["CidrIp"] for x in r["UnknownIpPermissions"][0]["IpRanges"]] == ["172.16.0.0/12"]
+    assert group(ec2, gid)["IpPermissions"] == []
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[SSH])
     # by rule id
     rid = ec2.describe_security_group_rules(
         Filters=[{"Name": "group-id", "Values": [gid]}]
@@ -210,7 +220,8 @@ def test_unknown_groups(ec2):
     code, msg, _ = fails(ec2.describe_security_groups, GroupIds=["sg-zz"])
     assert code == "InvalidGroupId.Malformed"
     code, msg, _ = fails(ec2.delete_security_group, GroupName="nobody-has-this")
-    assert code == "InvalidGroup.NotFound" and "nobody-has-this" in msg
+    assert (code, msg) == ("InvalidGroup.NotFound",
+                           "The security group 'nobody-has-this' does not exist in default VPC '%s'" % default_vpc(ec2))
 
 
 def test_describe_filters_and_paging(ec2):

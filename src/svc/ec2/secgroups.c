@@ -44,7 +44,8 @@ err_t ec2_sg_named(api_ctx_t *c, const char *vpc, const char *name, cJSON **out)
                              arena_printf(c->arena, "%s/%s", in_vpc, name), out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_EC2_SG_NOT_FOUND,
-                      "The security group '%s' does not exist in VPC '%s'", name, in_vpc);
+                      "The security group '%s' does not exist in %sVPC '%s'", name,
+                      vpc ? "" : "default ", in_vpc);
     return rc;
 }
 
