@@ -143,6 +143,7 @@
     S(EC2_INVALID_PARAMETER_X, 888, "InvalidParameter", 400)                                       \
     S(EC2_SNAPSHOT_NOT_FOUND, 889, "InvalidSnapshot.NotFound", 400)                                \
     S(EC2_RULE_MALFORMED, 890, "InvalidSecurityGroupRuleId.Malformed", 400)                        \
+    S(EC2_PARAMETER_DEPENDENCY, 891, "InvalidParameterDependency", 400)                            \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \

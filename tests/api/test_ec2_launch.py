@@ -54,6 +54,8 @@ def test_volume_lifecycle(ec2):
     vid = v["VolumeId"]
     assert v["State"] == "creating" and v["Size"] == 20 and v["Iops"] == 3000 and v["Throughput"] == 125
     assert v["Tags"] == [{"Key": "Name", "Value": "data"}] and v["Encrypted"] is False
+    enc = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1, Encrypted=True, KmsKeyId="alias/mine")
+    assert (enc["Encrypted"], enc["KmsKeyId"]) == (True, "alias/mine")
     ec2.get_waiter("volume_available").wait(VolumeIds=[vid], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     iid = running(ec2, launch(ec2, Placement={"AvailabilityZone": "us-east-1a"})["InstanceId"])["InstanceId"]
     a = ec2.attach_volume(VolumeId=vid, InstanceId=iid, Device="/dev/sdf")
@@ -87,6 +89,8 @@ def test_volume_lifecycle(ec2):
         ({"Size": 10, "AvailabilityZone": "eu-west-1a"}, "InvalidParameterValue", "Invalid availability zone: [eu-west-1a]"),
         ({}, "MissingParameter", "size"),
         ({"SnapshotId": "snap-0123456789abcdef0"}, "InvalidSnapshot.NotFound", "snap-0123456789abcdef0"),
+        ({"Size": 1, "KmsKeyId": "alias/mine"}, "InvalidParameterDependency",
+         "The parameter KmsKeyId requires the parameter Encrypted to be set."),
     ],
 )
 def test_create_volume_bad_input(ec2, kw, code, text):

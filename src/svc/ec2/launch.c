@@ -238,7 +238,8 @@ static err_t ln_volumes(api_ctx_t *c, ec2_launch_t *l, const char *root_device)
                                jx_int(ebs, "VolumeSize", 8),
                                jx_int(ebs, "Iops", 0),
                                jx_int(ebs, "Throughput", 0),
-                               jx_true(ebs, "Encrypted")};
+                               jx_true(ebs, "Encrypted"),
+                               jx_str(ebs, "KmsKeyId")};
         err_t rc = ec2_volume_check(c, &s);
         if (rc) return rc;
         cJSON *v = cJSON_CreateObject();
@@ -358,7 +359,8 @@ err_t ec2_launch_volumes(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst)
                                jx_int(ebs, "VolumeSize", 8),
                                jx_int(ebs, "Iops", 0),
                                jx_int(ebs, "Throughput", 0),
-                               jx_true(ebs, "Encrypted")};
+                               jx_true(ebs, "Encrypted"),
+                               jx_str(ebs, "KmsKeyId")};
         const cJSON *dot = cJSON_GetObjectItemCaseSensitive(ebs, "DeleteOnTermination");
         cJSON *v = NULL;
         rc = ec2_volume_create(c, &s, tags, &v);
