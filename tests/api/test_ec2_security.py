@@ -235,8 +235,11 @@ def test_describe_filters_and_paging(ec2):
             TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "n", "Value": str(i % 2)}]}],
         )["GroupId"]
         made.append(gid)
+    # the port filters see every rule of a group (here the third)
     ec2.authorize_security_group_ingress(
-        GroupId=made[3], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        GroupId=made[3],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+                       for p in (80, 8080, 443)],
     )
     inv = [{"Name": "vpc-id", "Values": [vpc]}]
     names = sorted(g["GroupName"] for g in ec2.describe_security_groups(Filters=inv)["SecurityGroups"])
@@ -244,6 +247,8 @@ def test_describe_filters_and_paging(ec2):
     odd = ec2.describe_security_groups(Filters=inv + [{"Name": "tag:n", "Values": ["1"]}])["SecurityGroups"]
     assert sorted(g["GroupId"] for g in odd) == sorted(made[1::2])
     web = ec2.describe_security_groups(Filters=inv + [{"Name": "ip-permission.from-port", "Values": ["443"]}])["SecurityGroups"]
+    assert [g["GroupId"] for g in web] == [made[3]]
+    web = ec2.describe_security_groups(Filters=inv + [{"Name": "ip-permission.to-port", "Values": ["8080"]}])["SecurityGroups"]
     assert [g["GroupId"] for g in web] == [made[3]]
     star = ec2.describe_security_groups(Filters=inv + [{"Name": "group-name", "Values": ["page-?"]}])["SecurityGroups"]
     assert len(star) == 7
@@ -270,7 +275,7 @@ def test_describe_filters_and_paging(ec2):
         if not page.get("NextToken"):
             break
         kw["NextToken"] = page["NextToken"]
-    assert len(rules) == 8 and len({r["SecurityGroupRuleId"] for r in rules}) == 8
+    assert len(rules) == 10 and len({r["SecurityGroupRuleId"] for r in rules}) == 10
     one = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rules[0]["SecurityGroupRuleId"]])["SecurityGroupRules"]
     assert one == [rules[0]]
     code, msg, _ = fails(ec2.describe_security_group_rules,

@@ -407,40 +407,28 @@ err_t ec2_revoke_security_group_egress(api_ctx_t *c)
 /* ---- DescribeSecurityGroups */
 
 /* Values of the ip-permission.* filters (egress. prefixed for outbound rules). */
-static int sg_perm_values(const cJSON *g, const char *name, const char **vals, int cap,
-                          char *scratch)
+static int sg_perm_values(const cJSON *g, const char *name, const char **vals, int cap)
 {
     bool egress = !strncmp(name, "egress.", 7);
     const char *what = name + (egress ? 7 : 0);
     if (strncmp(what, "ip-permission.", 14)) return -1;
     what += 14;
-    static const char *const members[][2] = {{"cidr", "CidrIpv4"},
-                                             {"ipv6-cidr", "CidrIpv6"},
-                                             {"prefix-list-id", "PrefixListId"},
-                                             {"protocol", "IpProtocol"}};
+    static const char *const members[][2] = {
+        {"cidr", "CidrIpv4"},       {"ipv6-cidr", "CidrIpv6"}, {"prefix-list-id", "PrefixListId"},
+        {"protocol", "IpProtocol"}, {"from-port", "_From"},    {"to-port", "_To"}};
     const char *member = NULL;
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
         if (!strcmp(what, members[i][0])) member = members[i][1];
-    bool from = !strcmp(what, "from-port"), to = !strcmp(what, "to-port");
     bool gid = !strcmp(what, "group-id");
-    if (!member && !from && !to && !gid) return -1;
+    if (!member && !gid) return -1;
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(g, "_Rules");
     int n = 0;
-    size_t used = 0;
     for (const cJSON *r = rules ? rules->child : NULL; r && n < cap; r = r->next) {
         if (jx_true(r, "IsEgress") != egress) continue;
-        if (member && jx_str(r, member)) vals[n++] = jx_str(r, member);
-        if (gid) {
-            const char *v =
-                jx_str(cJSON_GetObjectItemCaseSensitive(r, "ReferencedGroupInfo"), "GroupId");
-            if (v) vals[n++] = v;
-        }
-        if ((from || to) && used + 8 <= 16) { /* scratch holds two numbers of up to 7 */
-            snprintf(scratch + used, 8, "%lld",
-                     (long long)jx_int(r, from ? "FromPort" : "ToPort", -1));
-            vals[n++] = scratch + used;
-            used += 8;
-        }
+        const char *v =
+            gid ? jx_str(cJSON_GetObjectItemCaseSensitive(r, "ReferencedGroupInfo"), "GroupId")
+                : jx_str(r, member);
+        if (v) vals[n++] = v;
     }
     return n;
 }
@@ -455,7 +443,8 @@ static int sg_filter_values(const cJSON *g, const char *name, const char **vals,
                                            {"vpc-id", "VpcId"}};
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
         if (!strcmp(name, plain[i][0])) return (vals[0] = jx_str(g, plain[i][1])) ? 1 : 0;
-    int n = sg_perm_values(g, name, vals, cap, scratch);
+    (void)scratch;
+    int n = sg_perm_values(g, name, vals, cap);
     return n >= 0 ? n : ec2_tag_filter_values(g, name, vals, cap);
 }
 
