@@ -54,6 +54,8 @@ def test_volume_lifecycle(ec2):
     vid = v["VolumeId"]
     assert v["State"] == "creating" and v["Size"] == 20 and v["Iops"] == 3000 and v["Throughput"] == 125
     assert v["Tags"] == [{"Key": "Name", "Value": "data"}] and v["Encrypted"] is False
+    enc = ec2.create_volume(AvailabilityZone="us-east-1a", Size=1, Encrypted=True, KmsKeyId="alias/mine")
+    assert (enc["Encrypted"], enc["KmsKeyId"]) == (True, "alias/mine")
     ec2.get_waiter("volume_available").wait(VolumeIds=[vid], WaiterConfig={"Delay": 1, "MaxAttempts": 10})
     iid = running(ec2, launch(ec2, Placement={"AvailabilityZone": "us-east-1a"})["InstanceId"])["InstanceId"]
     a = ec2.attach_volume(VolumeId=vid, InstanceId=iid, Device="/dev/sdf")
@@ -87,6 +89,8 @@ def test_volume_lifecycle(ec2):
         ({"Size": 10, "AvailabilityZone": "eu-west-1a"}, "InvalidParameterValue", "Invalid availability zone: [eu-west-1a]"),
         ({}, "MissingParameter", "size"),
         ({"SnapshotId": "snap-0123456789abcdef0"}, "InvalidSnapshot.NotFound", "snap-0123456789abcdef0"),
+        ({"Size": 1, "KmsKeyId": "alias/mine"}, "InvalidParameterDependency",
+         "The parameter KmsKeyId requires the parameter Encrypted to be set."),
     ],
 )
 def test_create_volume_bad_input(ec2, kw, code, text):
@@ -164,6 +168,10 @@ def test_run_instances_in_a_subnet_with_groups_and_key(ec2):
     assert (i["SubnetId"], i["VpcId"], i["Placement"]["AvailabilityZone"]) == (subnet, vpc, "us-east-1b")
     assert i["PrivateIpAddress"].startswith("10.50.1.")
     assert i["SecurityGroups"] == [{"GroupName": "app", "GroupId": sg}]
+    (eni,) = i["NetworkInterfaces"]
+    assert eni["NetworkInterfaceId"].startswith("eni-") and eni["Attachment"]["DeviceIndex"] == 0
+    assert (eni["SubnetId"], eni["VpcId"], eni["PrivateIpAddress"]) == (subnet, vpc, i["PrivateIpAddress"])
+    assert eni["Groups"] == i["SecurityGroups"] and eni["Status"] == "in-use"
     assert i["KeyName"] == "launch-key"
     ud = ec2.describe_instance_attribute(InstanceId=i["InstanceId"], Attribute="userData")["UserData"]["Value"]
     assert base64.b64decode(ud) == b"#!/bin/sh\necho hi\n"
@@ -172,6 +180,10 @@ def test_run_instances_in_a_subnet_with_groups_and_key(ec2):
     assert [g["GroupName"] for g in j["SecurityGroups"]] == ["default"]
     found = ec2.describe_instances(Filters=[{"Name": "key-name", "Values": ["launch-key"]}])["Reservations"]
     assert [r["Instances"][0]["InstanceId"] for r in found] == [i["InstanceId"]]
+    for name, value, want in [("vpc-id", vpc, 2), ("subnet-id", subnet, 2), ("instance.group-id", sg, 1),
+                              ("instance.group-name", "app", 1)]:
+        found = ec2.describe_instances(Filters=[{"Name": name, "Values": [value]}])["Reservations"]
+        assert len(found) == want, name
 
 
 @pytest.mark.parametrize(

@@ -140,6 +140,16 @@ def test_authorize_and_revoke_ingress(ec2):
     assert [x["CidrIp"] for x in group(ec2, gid)["IpPermissions"][0]["IpRanges"]] == ["192.168.0.0/16"]
     code, msg, _ = fails(ec2.revoke_security_group_ingress, GroupId=gid, IpPermissions=[SSH])
     assert (code, msg) == ("InvalidPermission.NotFound", "The specified rule does not exist in this security group.")
+    # some known, some not: the known go, the others come back
+    r = ec2.revoke_security_group_ingress(
+        GroupId=gid,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                        "IpRanges": [{"CidrIp": "192.168.0.0/16"}, {"CidrIp": "172.16.0.0/12"}]}],
+    )
+    assert r["Return"] is True
+    assert [x["CidrIp"] for x in r["UnknownIpPermissions"][0]["IpRanges"]] == ["172.16.0.0/12"]
+    assert group(ec2, gid)["IpPermissions"] == []
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[SSH])
     # by rule id
     rid = ec2.describe_security_group_rules(
         Filters=[{"Name": "group-id", "Values": [gid]}]
@@ -210,7 +220,8 @@ def test_unknown_groups(ec2):
     code, msg, _ = fails(ec2.describe_security_groups, GroupIds=["sg-zz"])
     assert code == "InvalidGroupId.Malformed"
     code, msg, _ = fails(ec2.delete_security_group, GroupName="nobody-has-this")
-    assert code == "InvalidGroup.NotFound" and "nobody-has-this" in msg
+    assert (code, msg) == ("InvalidGroup.NotFound",
+                           "The security group 'nobody-has-this' does not exist in default VPC '%s'" % default_vpc(ec2))
 
 
 def test_describe_filters_and_paging(ec2):
@@ -224,8 +235,11 @@ def test_describe_filters_and_paging(ec2):
             TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "n", "Value": str(i % 2)}]}],
         )["GroupId"]
         made.append(gid)
+    # the port filters see every rule of a group (here the third)
     ec2.authorize_security_group_ingress(
-        GroupId=made[3], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        GroupId=made[3],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+                       for p in (80, 8080, 443)],
     )
     inv = [{"Name": "vpc-id", "Values": [vpc]}]
     names = sorted(g["GroupName"] for g in ec2.describe_security_groups(Filters=inv)["SecurityGroups"])
@@ -233,6 +247,8 @@ def test_describe_filters_and_paging(ec2):
     odd = ec2.describe_security_groups(Filters=inv + [{"Name": "tag:n", "Values": ["1"]}])["SecurityGroups"]
     assert sorted(g["GroupId"] for g in odd) == sorted(made[1::2])
     web = ec2.describe_security_groups(Filters=inv + [{"Name": "ip-permission.from-port", "Values": ["443"]}])["SecurityGroups"]
+    assert [g["GroupId"] for g in web] == [made[3]]
+    web = ec2.describe_security_groups(Filters=inv + [{"Name": "ip-permission.to-port", "Values": ["8080"]}])["SecurityGroups"]
     assert [g["GroupId"] for g in web] == [made[3]]
     star = ec2.describe_security_groups(Filters=inv + [{"Name": "group-name", "Values": ["page-?"]}])["SecurityGroups"]
     assert len(star) == 7
@@ -259,7 +275,7 @@ def test_describe_filters_and_paging(ec2):
         if not page.get("NextToken"):
             break
         kw["NextToken"] = page["NextToken"]
-    assert len(rules) == 8 and len({r["SecurityGroupRuleId"] for r in rules}) == 8
+    assert len(rules) == 10 and len({r["SecurityGroupRuleId"] for r in rules}) == 10
     one = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rules[0]["SecurityGroupRuleId"]])["SecurityGroupRules"]
     assert one == [rules[0]]
     code, msg, _ = fails(ec2.describe_security_group_rules,
@@ -280,6 +296,8 @@ def test_group_in_use_by_instance(ec2):
     ec2.modify_instance_attribute(InstanceId=iid, Groups=[other])
     got = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["SecurityGroups"]
     assert got == [{"GroupName": "used-2", "GroupId": other}]
+    eni = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0]
+    assert eni["Groups"] == got
     ec2.delete_security_group(GroupId=gid)  # no longer used
     ec2.terminate_instances(InstanceIds=[iid])
 

@@ -157,6 +157,10 @@ err_t ec2_modify_instance_attribute(api_ctx_t *c)
         }
         cJSON_Delete(value);
         value = sgs;
+        /* the primary network interface carries the groups too */
+        cJSON *eni =
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(inst, "NetworkInterfaces"), 0);
+        if (!rc && eni) jx_set(eni, "Groups", cJSON_Duplicate(sgs, 1));
     }
     if (!rc) {
         jx_set(inst, a->stored, value);

@@ -152,6 +152,7 @@ typedef struct ec2_volume_spec {
     const char *zone, *type;        /* type: standard, gp2, gp3, io1, io2, st1, sc1 */
     int64_t size, iops, throughput; /* GiB; 0: not given */
     bool encrypted;
+    const char *kms_key; /* KmsKeyId of an encrypted volume, or NULL */
 } ec2_volume_spec_t;
 /* Checks s as CreateVolume does: the type, its size range, Iops and Throughput. */
 err_t ec2_volume_check(api_ctx_t *c, const ec2_volume_spec_t *s);

@@ -369,6 +369,20 @@ static int ec2_filter_values(const cJSON *inst, const char *name, const char **v
         return vals[0] =
                    jx_str(cJSON_GetObjectItemCaseSensitive(inst, "Placement"), "AvailabilityZone"),
                1;
+    if (!strcmp(name, "vpc-id")) return vals[0] = jx_str(inst, "VpcId"), vals[0] ? 1 : 0;
+    if (!strcmp(name, "subnet-id")) return vals[0] = jx_str(inst, "SubnetId"), vals[0] ? 1 : 0;
+    if (!strcmp(name, "instance.group-id") || !strcmp(name, "instance.group-name")) {
+        const cJSON *gs = cJSON_GetObjectItemCaseSensitive(inst, "SecurityGroups");
+        int n = 0;
+        for (const cJSON *g = gs ? gs->child : NULL; g && n < cap; g = g->next)
+            if ((vals[n] = jx_str(g, name[15] == 'i' ? "GroupId" : "GroupName"))) n++;
+        return n;
+    }
+    if (!strcmp(name, "iam-instance-profile.arn"))
+        return (vals[0] =
+                    jx_str(cJSON_GetObjectItemCaseSensitive(inst, "IamInstanceProfile"), "Arn"))
+                   ? 1
+                   : 0;
     if (!strcmp(name, "reservation-id"))
         return vals[0] =
                    jx_str(cJSON_GetObjectItemCaseSensitive(inst, "_Reservation"), "ReservationId"),

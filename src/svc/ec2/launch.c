@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "auth/principal.h"
 #include "core/enc.h"
+#include "core/ids.h"
 #include "proto/model.h"
 
 #include <stdio.h>
@@ -237,7 +238,8 @@ static err_t ln_volumes(api_ctx_t *c, ec2_launch_t *l, const char *root_device)
                                jx_int(ebs, "VolumeSize", 8),
                                jx_int(ebs, "Iops", 0),
                                jx_int(ebs, "Throughput", 0),
-                               jx_true(ebs, "Encrypted")};
+                               jx_true(ebs, "Encrypted"),
+                               jx_str(ebs, "KmsKeyId")};
         err_t rc = ec2_volume_check(c, &s);
         if (rc) return rc;
         cJSON *v = cJSON_CreateObject();
@@ -270,6 +272,46 @@ err_t ec2_launch_resolve(api_ctx_t *c, ec2_launch_t *l, const char *root_device)
     return rc;
 }
 
+/* The instance's primary network interface, as DescribeInstances shows it (new array). */
+static cJSON *ln_interface(api_ctx_t *c, const ec2_launch_t *l, const cJSON *inst)
+{
+    char eni[32], att[48], mac[20];
+    ids_chars(&c->app->ids, "eni-", IDS_HEX, 17, eni);
+    ids_chars(&c->app->ids, "eni-attach-", IDS_HEX, 17, att);
+    uint32_t h = span_fnv1a(SPAN_FNV_BASIS, span_of(eni));
+    snprintf(mac, sizeof(mac), "0e:%02x:%02x:%02x:%02x:%02x", h >> 24, (h >> 16) & 255,
+             (h >> 8) & 255, h & 255, (h >> 4) & 255);
+    const char *ip = jx_str(inst, "PrivateIpAddress"), *dns = jx_str(inst, "PrivateDnsName");
+    cJSON *list = cJSON_CreateArray(), *n = cJSON_CreateObject();
+    cJSON *a = cJSON_AddObjectToObject(n, "Attachment");
+    cJSON_AddNumberToObject(a, "AttachTime", jx_int(inst, "LaunchTime", 0));
+    cJSON_AddStringToObject(a, "AttachmentId", att);
+    cJSON_AddBoolToObject(a, "DeleteOnTermination", true);
+    cJSON_AddNumberToObject(a, "DeviceIndex", 0);
+    cJSON_AddStringToObject(a, "Status", "attached");
+    cJSON_AddNumberToObject(a, "NetworkCardIndex", 0);
+    cJSON_AddStringToObject(n, "Description", "");
+    cJSON_AddItemToObject(n, "Groups", cJSON_Duplicate(l->groups, 1));
+    cJSON_AddArrayToObject(n, "Ipv6Addresses");
+    cJSON_AddStringToObject(n, "MacAddress", mac);
+    cJSON_AddStringToObject(n, "NetworkInterfaceId", eni);
+    cJSON_AddStringToObject(n, "OwnerId", c->app->cfg.account_id);
+    cJSON_AddStringToObject(n, "PrivateDnsName", dns);
+    cJSON_AddStringToObject(n, "PrivateIpAddress", ip);
+    cJSON *pa = cJSON_CreateObject();
+    cJSON_AddBoolToObject(pa, "Primary", true);
+    cJSON_AddStringToObject(pa, "PrivateDnsName", dns);
+    cJSON_AddStringToObject(pa, "PrivateIpAddress", ip);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(n, "PrivateIpAddresses"), pa);
+    cJSON_AddBoolToObject(n, "SourceDestCheck", true);
+    cJSON_AddStringToObject(n, "Status", "in-use");
+    cJSON_AddStringToObject(n, "SubnetId", l->subnet);
+    cJSON_AddStringToObject(n, "VpcId", l->vpc);
+    cJSON_AddStringToObject(n, "InterfaceType", "interface");
+    cJSON_AddItemToArray(list, n);
+    return list;
+}
+
 void ec2_launch_apply(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst)
 {
     jx_set_str(cJSON_GetObjectItemCaseSensitive(inst, "Placement"), "AvailabilityZone", l->zone);
@@ -290,6 +332,7 @@ void ec2_launch_apply(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst)
         jx_set_str(inst, "PrivateIpAddress", ip);
         jx_set_str(inst, "PrivateDnsName", dns);
     }
+    jx_set(inst, "NetworkInterfaces", ln_interface(c, l, inst));
     if (l->lt_id[0]) {
         cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
         if (!tags) tags = cJSON_AddArrayToObject(inst, "Tags");
@@ -316,7 +359,8 @@ err_t ec2_launch_volumes(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst)
                                jx_int(ebs, "VolumeSize", 8),
                                jx_int(ebs, "Iops", 0),
                                jx_int(ebs, "Throughput", 0),
-                               jx_true(ebs, "Encrypted")};
+                               jx_true(ebs, "Encrypted"),
+                               jx_str(ebs, "KmsKeyId")};
         const cJSON *dot = cJSON_GetObjectItemCaseSensitive(ebs, "DeleteOnTermination");
         cJSON *v = NULL;
         rc = ec2_volume_create(c, &s, tags, &v);

@@ -44,7 +44,8 @@ err_t ec2_sg_named(api_ctx_t *c, const char *vpc, const char *name, cJSON **out)
                              arena_printf(c->arena, "%s/%s", in_vpc, name), out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_EC2_SG_NOT_FOUND,
-                      "The security group '%s' does not exist in VPC '%s'", name, in_vpc);
+                      "The security group '%s' does not exist in %sVPC '%s'", name,
+                      vpc ? "" : "default ", in_vpc);
     return rc;
 }
 
@@ -132,7 +133,7 @@ err_t ec2_sg_delete_vpc_groups(store_tx_t *tx, const char *account, const char *
     err_t rc = res_list(tx, &(res_query_t){account, EC2_SG, vpc_id, 0, 0}, all, &more, eb);
     for (const cJSON *g = all->child; !rc && g; g = g->next)
         if (strcmp(jx_str(g, "GroupName"), "default"))
-            rc = err_fail(eb, ERR_EC2_DEPENDENCY_VIOLATION,
+            rc = err_fail(eb, ERR_EC2_DEPENDENCY,
                           "The vpc '%s' has dependencies and cannot be deleted.", vpc_id);
     for (const cJSON *g = all->child; !rc && g; g = g->next)
         rc = res_delete(tx, &(res_key_t){account, EC2_SG, jx_str(g, "GroupId")}, NULL, eb);
@@ -250,8 +251,7 @@ err_t ec2_delete_security_group(api_ctx_t *c)
     if (!rc) rc = ec2_instances_using(c, "SecurityGroups", "GroupId", id, &used);
     if (!rc && !used) rc = sg_referenced(c, id, &used);
     if (!rc && used)
-        rc =
-            err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION, "resource %s has a dependent object", id);
+        rc = err_fail(c->eb, ERR_EC2_DEPENDENCY, "resource %s has a dependent object", id);
     if (!rc) rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SG, id}, NULL, c->eb);
     if (!rc) {
         cJSON_AddBoolToObject(c->out, "Return", true);
@@ -407,40 +407,28 @@ err_t ec2_revoke_security_group_egress(api_ctx_t *c)
 /* ---- DescribeSecurityGroups */
 
 /* Values of the ip-permission.* filters (egress. prefixed for outbound rules). */
-static int sg_perm_values(const cJSON *g, const char *name, const char **vals, int cap,
-                          char *scratch)
+static int sg_perm_values(const cJSON *g, const char *name, const char **vals, int cap)
 {
     bool egress = !strncmp(name, "egress.", 7);
     const char *what = name + (egress ? 7 : 0);
     if (strncmp(what, "ip-permission.", 14)) return -1;
     what += 14;
-    static const char *const members[][2] = {{"cidr", "CidrIpv4"},
-                                             {"ipv6-cidr", "CidrIpv6"},
-                                             {"prefix-list-id", "PrefixListId"},
-                                             {"protocol", "IpProtocol"}};
+    static const char *const members[][2] = {
+        {"cidr", "CidrIpv4"},       {"ipv6-cidr", "CidrIpv6"}, {"prefix-list-id", "PrefixListId"},
+        {"protocol", "IpProtocol"}, {"from-port", "_From"},    {"to-port", "_To"}};
     const char *member = NULL;
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++)
         if (!strcmp(what, members[i][0])) member = members[i][1];
-    bool from = !strcmp(what, "from-port"), to = !strcmp(what, "to-port");
     bool gid = !strcmp(what, "group-id");
-    if (!member && !from && !to && !gid) return -1;
+    if (!member && !gid) return -1;
     const cJSON *rules = cJSON_GetObjectItemCaseSensitive(g, "_Rules");
     int n = 0;
-    size_t used = 0;
     for (const cJSON *r = rules ? rules->child : NULL; r && n < cap; r = r->next) {
         if (jx_true(r, "IsEgress") != egress) continue;
-        if (member && jx_str(r, member)) vals[n++] = jx_str(r, member);
-        if (gid) {
-            const char *v =
-                jx_str(cJSON_GetObjectItemCaseSensitive(r, "ReferencedGroupInfo"), "GroupId");
-            if (v) vals[n++] = v;
-        }
-        if ((from || to) && used + 8 <= 16) { /* scratch holds two numbers of up to 7 */
-            snprintf(scratch + used, 8, "%lld",
-                     (long long)jx_int(r, from ? "FromPort" : "ToPort", -1));
-            vals[n++] = scratch + used;
-            used += 8;
-        }
+        const char *v =
+            gid ? jx_str(cJSON_GetObjectItemCaseSensitive(r, "ReferencedGroupInfo"), "GroupId")
+                : jx_str(r, member);
+        if (v) vals[n++] = v;
     }
     return n;
 }
@@ -455,7 +443,8 @@ static int sg_filter_values(const cJSON *g, const char *name, const char **vals,
                                            {"vpc-id", "VpcId"}};
     for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
         if (!strcmp(name, plain[i][0])) return (vals[0] = jx_str(g, plain[i][1])) ? 1 : 0;
-    int n = sg_perm_values(g, name, vals, cap, scratch);
+    (void)scratch;
+    int n = sg_perm_values(g, name, vals, cap);
     return n >= 0 ? n : ec2_tag_filter_values(g, name, vals, cap);
 }
 

@@ -221,8 +221,14 @@ static cJSON *sg_perm_for(cJSON *list, const cJSON *r)
 void ec2_sg_render(cJSON *g)
 {
     cJSON *in = cJSON_CreateArray(), *eg = cJSON_CreateArray();
-    const cJSON *rules = cJSON_GetObjectItemCaseSensitive(g, "_Rules");
-    for (const cJSON *r = rules ? rules->child : NULL; r; r = r->next) {
+    cJSON *rules = cJSON_GetObjectItemCaseSensitive(g, "_Rules");
+    for (cJSON *r = rules ? rules->child : NULL; r; r = r->next) {
+        /* the ports as text, for the port filters (internal: never shown) */
+        char port[24];
+        snprintf(port, sizeof(port), "%lld", (long long)jx_int(r, "FromPort", -1));
+        jx_set_str(r, "_From", port);
+        snprintf(port, sizeof(port), "%lld", (long long)jx_int(r, "ToPort", -1));
+        jx_set_str(r, "_To", port);
         cJSON *p = sg_perm_for(jx_true(r, "IsEgress") ? eg : in, r);
         cJSON *e = cJSON_CreateObject();
         const char *list, *v;

@@ -96,6 +96,7 @@ err_t ec2_volume_create(api_ctx_t *c, const ec2_volume_spec_t *s, const cJSON *t
     cJSON_AddStringToObject(v, "AvailabilityZone", s->zone);
     cJSON_AddNumberToObject(v, "CreateTime", (double)now / 1000.0);
     cJSON_AddBoolToObject(v, "Encrypted", s->encrypted);
+    if (s->encrypted && s->kms_key) cJSON_AddStringToObject(v, "KmsKeyId", s->kms_key);
     cJSON_AddNumberToObject(v, "Size", (double)s->size);
     cJSON_AddStringToObject(v, "SnapshotId", "");
     cJSON_AddStringToObject(v, "State", "available");
@@ -220,7 +221,11 @@ err_t ec2_create_volume(api_ctx_t *c)
                            api_in_int(c, "Size", 0),
                            api_in_int(c, "Iops", 0),
                            api_in_int(c, "Throughput", 0),
-                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "Encrypted"))};
+                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "Encrypted")),
+                           api_in_str(c, "KmsKeyId")};
+    if (!rc && s.kms_key && !s.encrypted)
+        rc = err_fail(c->eb, ERR_EC2_PARAMETER_DEPENDENCY,
+                      "The parameter KmsKeyId requires the parameter Encrypted to be set.");
     if (!rc && !zone)
         rc = err_fail(c->eb, ERR_MISSING_PARAMETER,
                       "The request must contain the parameter AvailabilityZone");

@@ -5,8 +5,6 @@
 #include "svc/ec2/net_int.h"
 #include "core/jx.h"
 
-#include <stdio.h>
-
 err_t ec2_vpc_groups_create(const ec2_net_t *n, cJSON *vpc)
 {
     char id[32];
@@ -24,6 +22,6 @@ err_t ec2_vpc_resolve(api_ctx_t *c, const char *given, const char **out)
     cJSON *vpc = NULL;
     err_t rc = given ? ec2_vpc_get(c, given, &vpc) : ec2_default_vpc(c, &vpc);
     if (!rc && !vpc) rc = err_fail(c->eb, ERR_EC2_NO_DEFAULT_VPC, "No default VPC for this user");
-    *out = rc ? NULL : jx_str(vpc, "VpcId");
+    *out = rc ? NULL : arena_strdup(c->arena, jx_str(vpc, "VpcId"));
     return rc;
 }
