@@ -1,5 +1,6 @@
 /* ec2.h - what EC2 offers the rest of catalogd beside its operations (which others call
- * through the in-process client): its job kinds, registered at start-up. */
+ * through the in-process client): its job kinds, registered at start-up, and the public
+ * parameters over its image catalogue (which Parameter Store serves). */
 #ifndef CATALOGD_EC2_H
 #define CATALOGD_EC2_H
 
@@ -7,5 +8,10 @@
 
 /* Registers the job kinds (ec2.transition, ec2.image) with the engine. */
 void ec2_register_jobs(app_t *app);
+
+/* AWS's public parameters that name images of the catalogue (/aws/service/...), in name
+ * order: the i-th one's name, or NULL past the last; id gets the id that image has in
+ * region, created (32 bytes) its CreationDate. */
+const char *ec2_public_param(size_t i, const char *region, char id[32], char created[32]);
 
 #endif
