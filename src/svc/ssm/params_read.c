@@ -89,8 +89,8 @@ err_t ssm_param_find(api_ctx_t *c, const ssm_pref_t *p, cJSON **param, cJSON **v
         rc = err_fail(c->eb, ERR_SSM_PARAM_NOT_FOUND, "Parameter %s not found.", p->name);
     else if (!rc && !*ver)
         rc = ssm_version_missing(c, p);
-    else if (!rc && p->version && !strncmp(p->name, SSM_PUBLIC_PREFIX, strlen(SSM_PUBLIC_PREFIX)) &&
-             p->version != 1)
+    else if (!rc && p->selector[0] && p->version != 1 &&
+             !strncmp(p->name, SSM_PUBLIC_PREFIX, strlen(SSM_PUBLIC_PREFIX)))
         rc = ssm_version_missing(c, p);
     if (rc) {
         cJSON_Delete(*param);
