@@ -52,7 +52,4 @@ const char *ssm_ver_id(api_ctx_t *c, const char *key, int64_t v);
  * DeleteParameters: the caller needs it on every one). */
 err_t ssm_authorize_names(api_ctx_t *c, const char *action);
 
-/* The public parameters that name catalogue images: name -> image id in this region. */
-bool ssm_public_param(api_ctx_t *c, const char *name, char id[32]);
-
 #endif

@@ -11,15 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool ssm_public_param(api_ctx_t *c, const char *name, char id[32])
-{
-    char created[32];
-    const char *n;
-    for (size_t i = 0; (n = ec2_public_param(i, c->app->cfg.region, id, created)); i++)
-        if (!strcmp(n, name)) return true;
-    return false;
-}
-
 /* The record of public parameter i (NULL past the last): String, version 1, modified
  * when its image was created. */
 static cJSON *ssm_public_record(api_ctx_t *c, size_t i)
