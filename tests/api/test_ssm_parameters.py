@@ -232,6 +232,19 @@ def test_by_path_and_describe_paging(ssm):
         ssm.put_parameter(Name=n, Value=n, Type="String")
     one = ssm.get_parameters_by_path(Path="/t10")["Parameters"]
     assert sorted(p["Name"] for p in one) == ["/t10/a", "/t10/b"]
+    assert sorted(p["Name"] for p in ssm.get_parameters_by_path(Path="/t10/")["Parameters"]) == ["/t10/a", "/t10/b"]
+    assert [p["Name"] for p in ssm.get_parameters_by_path(Path="/t10/sub/deep")["Parameters"]] == ["/t10/sub/deep/d"]
+    top = [p["Name"] for p in ssm.get_parameters_by_path(Path="/", MaxResults=10)["Parameters"]]
+    assert top and all(n.count("/") <= 1 for n in top)
+    # one level pages through the index
+    seen, tok = [], None
+    while True:
+        page = ssm.get_parameters_by_path(Path="/t10", MaxResults=1, **({"NextToken": tok} if tok else {}))
+        seen += [p["Name"] for p in page["Parameters"]]
+        tok = page.get("NextToken")
+        if not tok:
+            break
+    assert seen == ["/t10/a", "/t10/b"]
     seen, tok = [], None
     while True:
         kw = {"NextToken": tok} if tok else {}

@@ -15,6 +15,7 @@
 #define SSM_PARAM_LABELS   10   /* labels per version */
 #define SSM_DEFAULT_KEY    "alias/aws/ssm"
 #define SSM_PUBLIC_PREFIX  "/aws/service/"
+#define SSM_KEY_LEVEL      "level" /* indexed key of ssm.param: ssm_param_level of its name */
 
 /* A parameter reference as a request gives it: a name or ARN, with an optional
  * ":version" or ":label" selector. */
@@ -51,5 +52,9 @@ const char *ssm_ver_id(api_ctx_t *c, const char *key, int64_t v);
 /* Authorizes action on the parameter of each name in the request's Names (GetParameters,
  * DeleteParameters: the caller needs it on every one). */
 err_t ssm_authorize_names(api_ctx_t *c, const char *action);
+
+/* The level a parameter lies at: its name without the last segment ("/a/b/c" -> "/a/b";
+ * "/a" and "a" -> "/"). */
+void ssm_param_level(const char *name, char *out, size_t cap);
 
 #endif

@@ -538,3 +538,30 @@ err_t ssm_unlabel_parameter_version(api_ctx_t *c)
     cJSON_Delete(all);
     return rc;
 }
+
+/* ---- the indexed key: a parameter's level (GetParametersByPath reads one level through
+ * it rather than every parameter) */
+
+void ssm_param_level(const char *name, char *out, size_t cap)
+{
+    const char *last = strrchr(name, '/');
+    if (!last || last == name) /* "a", "/a": the top */
+        snprintf(out, cap, "/");
+    else
+        snprintf(out, cap, "%.*s", (int)(last - name), name);
+}
+
+static void ssm_key_level(const cJSON *b, buf_t *out)
+{
+    char level[SSM_PARAM_KEY_MAX];
+    ssm_param_level(jx_str(b, "Name") ? jx_str(b, "Name") : "", level, sizeof(level));
+    buf_adds(out, level);
+}
+
+static const res_key_def_t ssm_param_keys[] = {{SSM_KEY_LEVEL, NULL, ssm_key_level}};
+static const res_keyer_t ssm_param_keyer = {SSM_PARAM, ssm_param_keys, 1};
+
+void ssm_register_keys(void)
+{
+    res_keys_register(&ssm_param_keyer);
+}

@@ -443,6 +443,13 @@ err_t ssm_get_parameters_by_path(api_ctx_t *c)
                 cJSON_Delete(r);
         }
         res_sort_page(&sorted, &p, page);
+    } else if (!s.recursive) { /* one level: read through the index */
+        char level[SSM_PARAM_KEY_MAX];
+        size_t n = strlen(path);
+        while (n > 1 && path[n - 1] == '/') n--; /* "/a/" is "/a" */
+        ssm_param_level(arena_printf(c->arena, "%.*s/x", (int)n, path), level, sizeof(level));
+        res_keyed_t q = {c->app->cfg.account_id, SSM_PARAM, NULL, SSM_KEY_LEVEL, level, false};
+        rc = res_keyed_page(c->tx, &q, &p, ssm_sel_keep, &s, page, c->eb);
     } else {
         rc = res_list_page(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAM, NULL, 0, 0}, &p,
                            ssm_sel_keep, &s, page, c->eb);
