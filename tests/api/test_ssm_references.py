@@ -70,7 +70,7 @@ def ssm(d):
     return s
 
 
-def test_ssm_typed_parameters(cf, ec2, ssm):
+def test_ssm_typed_parameters(d, cf, ec2, ssm):
     cf.create_stack(StackName="typed", TemplateBody=TYPED)
     s = settle(cf, "typed")
     assert s["StackStatus"] == "CREATE_COMPLETE", s.get("StackStatusReason")
@@ -82,8 +82,8 @@ def test_ssm_typed_parameters(cf, ec2, ssm):
     assert inst["ImageId"] == AMI and tags_of(inst)["Owner"] == "carol"
     assert outputs_of(s) == {"FirstZone": "us-east-1a", "Image": AMI}
     # the CLI shows the same
-    out = cf.describe_stacks(StackName="typed")["Stacks"][0]["Parameters"]
-    assert {p["ParameterKey"]: p.get("ResolvedValue") for p in out}["Owner"] == "carol"
+    out = d.aws("cloudformation", "describe-stacks", "--stack-name", "typed", check=True).json
+    assert {p["ParameterKey"]: p.get("ResolvedValue") for p in out["Stacks"][0]["Parameters"]}["Owner"] == "carol"
 
     # an update re-reads the parameters: UsePreviousValue keeps the names, not the values
     ssm.put_parameter(Name="/refs/owner", Value="dave", Overwrite=True)
