@@ -53,6 +53,9 @@ const char *ssm_ver_id(api_ctx_t *c, const char *key, int64_t v);
  * DeleteParameters: the caller needs it on every one). */
 err_t ssm_authorize_names(api_ctx_t *c, const char *action);
 
+/* Whether labels (a version's Labels; NULL is fine) holds l. */
+bool ssm_has_label(const cJSON *labels, const char *l);
+
 /* The level a parameter lies at: its name without the last segment ("/a/b/c" -> "/a/b";
  * "/a" and "a" -> "/"). */
 void ssm_param_level(const char *name, char *out, size_t cap);

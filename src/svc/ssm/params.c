@@ -416,7 +416,7 @@ static bool ssm_label_ok(const char *l)
     return strspn(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static bool ssm_has_label(const cJSON *labels, const char *l)
+bool ssm_has_label(const cJSON *labels, const char *l)
 {
     for (const cJSON *x = labels ? labels->child : NULL; x; x = x->next)
         if (cJSON_IsString(x) && !strcmp(x->valuestring, l)) return true;
