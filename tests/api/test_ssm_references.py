@@ -198,3 +198,10 @@ def test_automation_reads_parameter_store(ssm):
     e = wait_status(ssm, eid)
     assert e["AutomationExecutionStatus"] == "Failed"
     assert "{{ ssm:/refs/wait }} could not be resolved" in e["StepExecutions"][0]["FailureMessage"]
+
+
+def test_run_command_documents_do_not_take_parameter_store_references(ssm):
+    doc = {"schemaVersion": "2.2", "mainSteps": [
+        {"action": "aws:runShellScript", "name": "run", "inputs": {"runCommand": ["echo {{ssm:/refs/owner}}"]}}]}
+    code, msg, _ = fails(ssm.create_document, Name="RefsCommand", Content=json.dumps(doc), DocumentType="Command")
+    assert code == "InvalidDocumentContent" and "{{ ssm:/refs/owner }}" in msg
