@@ -110,6 +110,7 @@ def test_rollback_puts_the_parameter_names_back(cf, ec2, ssm):
     ssm.put_parameter(Name="/refs/owner2", Value="erin", Type="String")
     cf.create_stack(StackName="typed-rb", TemplateBody=TYPED)
     assert settle(cf, "typed-rb")["StackStatus"] == "CREATE_COMPLETE"
+
     def owner():
         return {p["ParameterKey"]: p for p in stack(cf, "typed-rb")["Parameters"]}["Owner"]
 
