@@ -78,10 +78,6 @@ typedef struct cfn_type {
 
 /* The type named `name`, or NULL (with the supported list in the message). */
 const cfn_type_t *cfn_type(const char *name);
-/* Whether changing a resource of type `name` from old_props to props replaces it (a
- * property whose update requires replacement changed), as AWS's resource reference says
- * (true for an unknown type). For change sets' Replacement column. */
-bool cfn_type_replaces(const char *name, const cJSON *old_props, const cJSON *props);
 /* "AWS::EC2::Instance, AWS::IAM::Role, ...": every type the table holds. */
 const char *cfn_supported_types(void);
 

@@ -448,17 +448,6 @@ const cfn_type_t *cfn_type(const char *name)
     return spec_of(name) ? &cfn_generic : NULL;
 }
 
-bool cfn_type_replaces(const char *name, const cJSON *old_props, const cJSON *props)
-{
-    const cfn_spec_t *spec = spec_of(name);
-    if (!spec) return true;
-    for (const cJSON *p = props ? props->child : NULL; p; p = p->next)
-        if (needs_replacing(spec, old_props, props, p->string)) return true;
-    for (const cJSON *p = old_props ? old_props->child : NULL; p; p = p->next)
-        if (needs_replacing(spec, old_props, props, p->string)) return true;
-    return false;
-}
-
 static char cfn_supported[4096];
 static pthread_once_t cfn_supported_once = PTHREAD_ONCE_INIT;
 
