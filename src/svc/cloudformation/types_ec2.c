@@ -123,6 +123,18 @@ static err_t instance_check(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, b
         cJSON *attrs = cJSON_GetObjectItemCaseSensitive(res, "_Attrs");
         if (!cJSON_GetObjectItemCaseSensitive(attrs, "PublicIp"))
             cJSON_AddStringToObject(attrs, "PublicIp", "");
+        const char *subnet = jx_str(inst, "SubnetId");
+        if (!cJSON_GetObjectItemCaseSensitive(attrs, "VpcId") && subnet) { /* from its subnet */
+            cJSON *in = cJSON_CreateObject(), *out = NULL;
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "SubnetIds"),
+                                 cJSON_CreateString(subnet));
+            rc = cfn_call(s, EC2, "DescribeSubnets", in, &out);
+            const char *vpc = jx_str(
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Subnets"), 0), "VpcId");
+            if (!rc && vpc) cJSON_AddStringToObject(attrs, "VpcId", vpc);
+            cJSON_Delete(in);
+            cJSON_Delete(out);
+        }
     } else if (!inst || (state && (!strcmp(state, "terminated") ||
                                    !strcmp(state, "shutting-down") || !strcmp(state, "stopped")))) {
         *p = CFN_FAILED;
@@ -377,9 +389,12 @@ static const cfn_prop_t attach_props[] = {{"Device", NULL, CFN_P_REQ},
                                           {"VolumeId", NULL, CFN_P_REQ},
                                           {NULL}};
 
-static const cfn_prop_t key_props[] = {{"KeyName", NULL, CFN_P_REQ}, {"KeyType", NULL, 0},
-                                       {"KeyFormat", NULL, 0},       {"PublicKeyMaterial", NULL, 0},
-                                       {"Tags", NULL, CFN_P_TAGS},   {NULL}};
+static const cfn_prop_t key_props[] = {{"KeyName", NULL, CFN_P_REQ | CFN_P_NAME},
+                                       {"KeyType", NULL, 0},
+                                       {"KeyFormat", NULL, 0},
+                                       {"PublicKeyMaterial", NULL, 0},
+                                       {"Tags", NULL, CFN_P_TAGS},
+                                       {NULL}};
 static const cfn_attr_t key_attrs[] = {
     {"KeyFingerprint", "KeyFingerprint"}, {"KeyPairId", "KeyPairId"}, {NULL}};
 
