@@ -17,6 +17,8 @@ from cfn_helpers import create, delete, failures, outputs, resources, stack, upd
 from conftest import Daemon
 from helpers import serve
 
+# the AMI as AWS's own templates find it: a public parameter of Parameter Store
+AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
 TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -42,6 +44,7 @@ def network(dns=True, public=False, port=22, desc="web tier", shutdown="stop", d
             egress_port=443, name_tag="net", extra=None, instance_sg="Web"):
     """The template: a VPC with everything around an instance."""
     t = {
+        "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": AMI}},
         "Resources": {
             "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {
                 "CidrBlock": "10.20.0.0/16", "EnableDnsSupport": "true", "EnableDnsHostnames": dns,
@@ -76,7 +79,7 @@ def network(dns=True, public=False, port=22, desc="web tier", shutdown="stop", d
             "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": TRUST}},
             "Profile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [{"Ref": "Role"}]}},
             "Server": {"Type": "AWS::EC2::Instance", "DependsOn": "Default", "Properties": {
-                "ImageId": "ami-12345678", "InstanceType": "t3.micro", "SubnetId": {"Ref": "Subnet"},
+                "ImageId": {"Ref": "Ami"}, "InstanceType": "t3.micro", "SubnetId": {"Ref": "Subnet"},
                 "SecurityGroupIds": [{"Ref": instance_sg}], "KeyName": {"Ref": "Key"},
                 "IamInstanceProfile": {"Ref": "Profile"},
                 "InstanceInitiatedShutdownBehavior": shutdown,
@@ -256,6 +259,10 @@ def test_a_failed_update_puts_the_network_back(d, cf, ec2):
 
 
 DEFAULT_VPC = """
+Parameters:
+  Ami:
+    Type: AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>
+    Default: /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64
 Resources:
   Ssh:
     Type: AWS::EC2::SecurityGroup
@@ -266,7 +273,7 @@ Resources:
   Box:
     Type: AWS::EC2::Instance
     Properties:
-      ImageId: ami-12345678
+      ImageId: !Ref Ami
       SecurityGroups: [!Ref Ssh]
       Tags: [{Key: Name, Value: %s}]
 Outputs:
