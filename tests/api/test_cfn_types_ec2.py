@@ -86,7 +86,10 @@ def network(dns=True, public=False, port=22, desc="web tier", shutdown="stop", d
                 "UserData": {"Fn::Base64": "#!/bin/sh\necho hi\n"},
                 "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": "16",
                                                                             "DeleteOnTermination": "true"}}],
+                "Volumes": [{"Device": "/dev/sdg", "VolumeId": {"Ref": "Extra"}}],
                 "Tags": [{"Key": "Name", "Value": "server"}]}},
+            "Extra": {"Type": "AWS::EC2::Volume", "Properties": {
+                "AvailabilityZone": {"Fn::GetAtt": ["Subnet", "AvailabilityZone"]}, "Size": 4}},
             "Address": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc", "InstanceId": {"Ref": "Server"}}},
             "Disk": {"Type": "AWS::EC2::Volume", "Properties": {
                 "AvailabilityZone": {"Fn::GetAtt": ["Server", "AvailabilityZone"]}, "Size": 8,
@@ -117,6 +120,7 @@ def network(dns=True, public=False, port=22, desc="web tier", shutdown="stop", d
             "Address": {"Value": {"Ref": "Address"}},
             "Allocation": {"Value": {"Fn::GetAtt": ["Address", "AllocationId"]}},
             "Disk": {"Value": {"Ref": "Disk"}},
+            "Extra": {"Value": {"Ref": "Extra"}},
         },
     }
     if extra:
@@ -150,6 +154,8 @@ def state(ec2, out):
             "InstanceInitiatedShutdownBehavior"]["Value"],
         "volume": (vol["State"], [(a["InstanceId"], a["Device"]) for a in vol["Attachments"]]),
         "address": addr.get("InstanceId"),
+        "extra": [(a["InstanceId"], a["Device"])
+                  for a in ec2.describe_volumes(VolumeIds=[out["Extra"]])["Volumes"][0]["Attachments"]],
     }
 
 
@@ -195,6 +201,7 @@ def test_network_stack_create_update_replace_delete(d, cf, ec2):
     assert st["assoc"] == [out["Subnet"]]
     assert st["instance_sgs"] == [out["WebId"]] and st["shutdown"] == "stop"
     assert st["volume"] == ("in-use", [(out["Server"], "/dev/sdf")]) and st["address"] == out["Server"]
+    assert st["extra"] == [(out["Server"], "/dev/sdg")]  # the instance's own Volumes
     inst = ec2.describe_instances(InstanceIds=[out["Server"]])["Reservations"][0]["Instances"][0]
     assert inst["SubnetId"] == out["Subnet"] and inst["KeyName"] == "net-key"
     assert inst["IamInstanceProfile"]["Arn"].endswith("/" + resources(cf, "net")["Profile"]["PhysicalResourceId"])
