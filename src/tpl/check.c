@@ -186,9 +186,7 @@ static err_t check_fn(ck_t *c, const char *fn, const cJSON *arg, int depth)
     else if (strcmp(fn, "Fn::GetAZs") == 0)
         ok = cJSON_IsString(arg) || tpl__fn(arg, NULL);
     else if (strcmp(fn, "Fn::ImportValue") == 0)
-        return err_fail(c->eb, ERR_VALIDATION,
-                        "Template error: Fn::ImportValue is not supported: catalogd does not "
-                        "implement stack exports");
+        ok = str_or_fn(arg);
     else
         return err_fail(c->eb, ERR_VALIDATION,
                         "Template format error: Unsupported function %.100s. Supported functions "
