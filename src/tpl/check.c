@@ -25,7 +25,7 @@ typedef struct ck {
 
 static const char *const supported_fns =
     "Ref, Condition, Fn::And, Fn::Base64, Fn::Equals, Fn::FindInMap, Fn::GetAZs, Fn::GetAtt, "
-    "Fn::If, Fn::Join, Fn::Not, Fn::Or, Fn::Select, Fn::Split, Fn::Sub";
+    "Fn::If, Fn::ImportValue, Fn::Join, Fn::Not, Fn::Or, Fn::Select, Fn::Split, Fn::Sub";
 
 static bool is_resource(const tpl_t *t, const char *name)
 {
