@@ -148,8 +148,8 @@ err_t cfn_exports_publish(app_t *app, store_tx_t *tx, cJSON *stack, const cJSON 
             errbuf_t ignored;
             const char *by = jx_str(other, "ExportingStackId");
             if (!cfn_stack_find(tx, acct, by, false, &s, &ignored)) by = jx_str(s, "StackName");
-            rc = err_fail(eb, ERR_VALIDATION, "Export with name %s is already exported by stack %s",
-                          name, by);
+            rc = err_fail(eb, ERR_VALIDATION,
+                          "Export with name %s is already exported by stack %s.", name, by);
             cJSON_Delete(s);
         }
         cJSON_Delete(other);

@@ -334,9 +334,11 @@ static err_t stk_finish_outputs(stk_t *k, bool *failed)
                         cfn_exports_publish(k->app, k->s.tx, k->stack, outs, k->tpl, &k->ctx,
                                             k->r->arena, k->s.eb),
                         failed, reason, sizeof reason);
-    if (!rc && *failed) {
+    if (!rc && *failed) { /* the reason as a sentence, more may follow */
+        size_t n = strlen(reason);
         cJSON_Delete(outs);
-        return stk_fail_op(k, arena_printf(k->r->arena, "%s ", reason));
+        return stk_fail_op(
+            k, arena_printf(k->r->arena, "%s%s", reason, n && reason[n - 1] == '.' ? " " : ". "));
     }
     if (!rc)
         jx_set(k->stack, "Outputs", outs);
