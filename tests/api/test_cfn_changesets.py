@@ -9,13 +9,15 @@ import pytest
 from conftest import Daemon
 from helpers import cli_error, fails, serve, wait_for
 
-# Two documents and a handle: Doc's Content follows the Env parameter (a change of Env
-# replaces it: SSM documents replace on Content), its Tags change in place; Reader's
-# Content refers to Doc, so a replaced Doc changes Reader only when the change runs.
+# Two documents, a role and a handle: Doc's Content follows the Env parameter (a change of
+# Env replaces it: an SSM document is replaced on any change), the role's Description
+# follows Note (changed in place); Reader's Content refers to Doc, so a replaced Doc
+# changes Reader only when the change runs.
 TEMPLATE = """\
 Parameters:
   Env: {Type: String, Default: dev}
   Team: {Type: String, Default: blue}
+  Note: {Type: String, Default: first}
 Resources:
   Doc:
     Type: AWS::SSM::Document
@@ -34,7 +36,16 @@ Resources:
         schemaVersion: "2.2"
         description: !Ref Doc
         mainSteps: [{action: "aws:runShellScript", name: run, inputs: {runCommand: [echo hi]}}]
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Description: !Ref Note
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: "sts:AssumeRole"}]
 %(extra)s"""
+
+CAPS = ["CAPABILITY_IAM"]
 
 HANDLE = """\
   Handle:
@@ -56,7 +67,15 @@ def d():
 
 @pytest.fixture(scope="module")
 def cf(d):
-    return d.client("cloudformation")
+    """A client whose stack and change set calls acknowledge the template's IAM role."""
+    c = d.client("cloudformation")
+
+    def acknowledge(params, **kw):
+        params.setdefault("Capabilities", CAPS)
+
+    for op in ("CreateChangeSet", "CreateStack", "UpdateStack"):
+        c.meta.events.register("provide-client-params.cloudformation.%s" % op, acknowledge)
+    return c
 
 
 def status(cf, name):
@@ -100,9 +119,11 @@ def test_create_change_set_reviews_then_creates(cf):
     assert cs["Status"] == "CREATE_COMPLETE" and cs["ExecutionStatus"] == "AVAILABLE"
     assert cs["ChangeSetId"] == r["Id"] and cs["StackId"] == r["StackId"] and cs["StackName"] == "cs-new"
     assert cs["Description"] == "the first one"
-    assert {p["ParameterKey"]: p["ParameterValue"] for p in cs["Parameters"]} == {"Env": "qa", "Team": "blue"}
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in cs["Parameters"]} == {"Env": "qa", "Team": "blue",
+                                                                                  "Note": "first"}
+    assert cs["Capabilities"] == CAPS
     ch = changes_of(cs)
-    assert set(ch) == {"Doc", "Reader", "Handle"}
+    assert set(ch) == {"Doc", "Reader", "Role", "Handle"}
     assert all(c["Action"] == "Add" and "Replacement" not in c and "PhysicalResourceId" not in c
                for c in ch.values())
     assert ch["Handle"]["ResourceType"] == "AWS::CloudFormation::WaitConditionHandle"
@@ -128,11 +149,12 @@ def test_update_change_set_columns(cf):
 """
     cf.create_change_set(StackName="cs-cols", ChangeSetName="columns", TemplateBody=body,
                          Parameters=[{"ParameterKey": "Env", "ParameterValue": "prod"},
-                                     {"ParameterKey": "Team", "ParameterValue": "red"}])
+                                     {"ParameterKey": "Team", "ParameterValue": "red"},
+                                     {"ParameterKey": "Note", "ParameterValue": "second"}])
     cs = wait_cs(cf, "cs-cols", "columns")
     assert cs["Status"] == "CREATE_COMPLETE", cs.get("StatusReason")
     ch = changes_of(cs)
-    assert set(ch) == {"Doc", "Reader", "Handle", "Extra"}
+    assert set(ch) == {"Doc", "Reader", "Role", "Handle", "Extra"}
     assert ch["Extra"]["Action"] == "Add"
     assert ch["Handle"]["Action"] == "Remove"
     assert ch["Handle"]["PhysicalResourceId"] == res["Handle"]["PhysicalResourceId"]
@@ -144,9 +166,14 @@ def test_update_change_set_columns(cf):
     assert details["Content"] == {
         "Target": {"Attribute": "Properties", "Name": "Content", "RequiresRecreation": "Always"},
         "Evaluation": "Static", "ChangeSource": "ParameterReference", "CausingEntity": "Env"}
-    assert details["Tags"] == {
-        "Target": {"Attribute": "Tags", "RequiresRecreation": "Never"},
-        "Evaluation": "Static", "ChangeSource": "ParameterReference", "CausingEntity": "Team"}
+    assert details["Tags"]["Target"]["Attribute"] == "Tags" and "Name" not in details["Tags"]["Target"]
+    assert (details["Tags"]["ChangeSource"], details["Tags"]["CausingEntity"]) == ("ParameterReference", "Team")
+    # the role's Description changes in place
+    role = ch["Role"]
+    assert role["Action"] == "Modify" and role["Replacement"] == "False" and role["Scope"] == ["Properties"]
+    assert role["Details"] == [{
+        "Target": {"Attribute": "Properties", "Name": "Description", "RequiresRecreation": "Never"},
+        "Evaluation": "Static", "ChangeSource": "ParameterReference", "CausingEntity": "Note"}]
     # Reader refers to Doc, which is replaced: known only when the change runs
     reader = ch["Reader"]
     assert reader["Action"] == "Modify" and reader["Replacement"] == "Conditional"
@@ -155,33 +182,42 @@ def test_update_change_set_columns(cf):
         "Evaluation": "Dynamic", "ChangeSource": "ResourceReference", "CausingEntity": "Doc"}]
 
 
-def test_tags_only_change_is_in_place(cf):
-    created(cf, "cs-tags")
-    cf.create_change_set(StackName="cs-tags", ChangeSetName="tags", UsePreviousTemplate=True,
+def test_in_place_change_and_direct_edits(cf):
+    created(cf, "cs-place")
+    cf.create_change_set(StackName="cs-place", ChangeSetName="note", UsePreviousTemplate=True,
                          Parameters=[{"ParameterKey": "Env", "UsePreviousValue": True},
-                                     {"ParameterKey": "Team", "ParameterValue": "green"}])
-    ch = changes_of(wait_cs(cf, "cs-tags", "tags"))
-    assert set(ch) == {"Doc"}
-    assert ch["Doc"]["Replacement"] == "False" and ch["Doc"]["Scope"] == ["Tags"]
+                                     {"ParameterKey": "Note", "ParameterValue": "changed"}])
+    ch = changes_of(wait_cs(cf, "cs-place", "note"))
+    assert set(ch) == {"Role"}
+    assert ch["Role"]["Replacement"] == "False" and ch["Role"]["Scope"] == ["Properties"]
     # a direct edit of the template text
     body = template().replace("Tags: [{Key: team, Value: !Ref Team}]", "Tags: [{Key: team, Value: fixed}]")
-    cf.create_change_set(StackName="cs-tags", ChangeSetName="direct", TemplateBody=body)
-    d = changes_of(wait_cs(cf, "cs-tags", "direct"))["Doc"]["Details"]
-    assert d == [{"Target": {"Attribute": "Tags", "RequiresRecreation": "Never"}, "Evaluation": "Static",
-                  "ChangeSource": "DirectModification"}]
+    cf.create_change_set(StackName="cs-place", ChangeSetName="direct", TemplateBody=body)
+    doc = changes_of(wait_cs(cf, "cs-place", "direct"))["Doc"]
+    assert doc["Scope"] == ["Tags"]
+    assert [(x["Target"]["Attribute"], x["Evaluation"], x["ChangeSource"]) for x in doc["Details"]] == [
+        ("Tags", "Static", "DirectModification")]
+    # executed, the role keeps its physical id (in place)
+    before = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+              for r in cf.list_stack_resources(StackName="cs-place")["StackResourceSummaries"]}
+    cf.execute_change_set(StackName="cs-place", ChangeSetName="note")
+    assert wait_stack(cf, "cs-place", "stack_update_complete")["StackStatus"] == "UPDATE_COMPLETE"
+    after = {r["LogicalResourceId"]: r["PhysicalResourceId"]
+             for r in cf.list_stack_resources(StackName="cs-place")["StackResourceSummaries"]}
+    assert after == before
 
 
 def test_execute_obsoletes_the_others(cf):
     created(cf, "cs-exec")
     a = cf.create_change_set(StackName="cs-exec", ChangeSetName="a", TemplateBody=template(handle=False))["Id"]
     b = cf.create_change_set(StackName="cs-exec", ChangeSetName="b", UsePreviousTemplate=True,
-                             Parameters=[{"ParameterKey": "Team", "ParameterValue": "red"}])["Id"]
+                             Parameters=[{"ParameterKey": "Note", "ParameterValue": "b"}])["Id"]
     wait_cs(cf, "cs-exec", "a")
     cf.execute_change_set(ChangeSetName=a)
     s = wait_stack(cf, "cs-exec", "stack_update_complete")
     assert s["StackStatus"] == "UPDATE_COMPLETE"
     res = [r["LogicalResourceId"] for r in cf.list_stack_resources(StackName="cs-exec")["StackResourceSummaries"]]
-    assert sorted(res) == ["Doc", "Reader"]
+    assert sorted(res) == ["Doc", "Reader", "Role"]
     assert cf.describe_change_set(ChangeSetName=a)["ExecutionStatus"] == "EXECUTE_COMPLETE"
     assert cf.describe_change_set(ChangeSetName=b)["ExecutionStatus"] == "OBSOLETE"
     code, msg, http = fails(cf.execute_change_set, ChangeSetName=b)
@@ -191,7 +227,7 @@ def test_execute_obsoletes_the_others(cf):
     assert code == "InvalidChangeSetStatus"
     # a direct UpdateStack obsoletes the change sets made before it
     c = cf.create_change_set(StackName="cs-exec", ChangeSetName="c", UsePreviousTemplate=True,
-                             Parameters=[{"ParameterKey": "Team", "ParameterValue": "teal"}])["Id"]
+                             Parameters=[{"ParameterKey": "Note", "ParameterValue": "c"}])["Id"]
     cf.update_stack(StackName="cs-exec", TemplateBody=template())
     assert cf.describe_change_set(ChangeSetName=c)["ExecutionStatus"] == "OBSOLETE"
     wait_stack(cf, "cs-exec", "stack_update_complete")
@@ -249,7 +285,7 @@ def test_bad_requests(cf):
     assert code == "ValidationError" and "UsePreviousTemplate" in msg
     # a name twice on one stack
     cf.create_change_set(StackName="cs-bad", ChangeSetName="dup", UsePreviousTemplate=True,
-                         Parameters=[{"ParameterKey": "Team", "ParameterValue": "x"}])
+                         Parameters=[{"ParameterKey": "Note", "ParameterValue": "x"}])
     code, msg, _ = fails(cf.create_change_set, StackName="cs-bad", ChangeSetName="dup", UsePreviousTemplate=True)
     assert (code, msg) == ("AlreadyExistsException", "ChangeSet [dup] already exists")
     # finding one
@@ -293,7 +329,7 @@ def test_review_stack_deleted_at_once(cf):
 def test_list_change_sets_pages(cf):
     created(cf, "cs-many")
     ids = [cf.create_change_set(StackName="cs-many", ChangeSetName="n%03d" % i, UsePreviousTemplate=True,
-                                Parameters=[{"ParameterKey": "Team", "ParameterValue": "t%d" % i}])["Id"]
+                                Parameters=[{"ParameterKey": "Note", "ParameterValue": "t%d" % i}])["Id"]
            for i in range(101)]
     first = cf.list_change_sets(StackName="cs-many")
     assert len(first["Summaries"]) == 100 and first["NextToken"]
@@ -307,12 +343,13 @@ def test_list_change_sets_pages(cf):
 
 def test_cli_walk_through(d, cf):
     p = d.aws("cloudformation", "create-change-set", "--stack-name", "cs-cli", "--change-set-name", "cli1",
-              "--change-set-type", "CREATE", "--template-body", template(), check=True)
+              "--change-set-type", "CREATE", "--template-body", template(), "--capabilities",
+              "CAPABILITY_IAM", check=True)
     cs_id = p.json["Id"]
     d.aws("cloudformation", "wait", "change-set-create-complete", "--change-set-name", cs_id, check=True)
     desc = d.aws("cloudformation", "describe-change-set", "--change-set-name", "cli1", "--stack-name", "cs-cli",
                  check=True).json
-    assert desc["Status"] == "CREATE_COMPLETE" and len(desc["Changes"]) == 3
+    assert desc["Status"] == "CREATE_COMPLETE" and len(desc["Changes"]) == 4
     d.aws("cloudformation", "execute-change-set", "--change-set-name", cs_id, check=True)
     d.aws("cloudformation", "wait", "stack-create-complete", "--stack-name", "cs-cli", check=True)
     listed = d.aws("cloudformation", "list-change-sets", "--stack-name", "cs-cli", check=True).json
