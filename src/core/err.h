@@ -116,6 +116,32 @@
     S(EC2_ADDRESS_LIMIT, 854, "AddressLimitExceeded", 400)                                         \
     S(EC2_ADDRESS_IN_USE, 855, "InvalidIPAddress.InUse", 400)                                      \
     S(EC2_ADDRESS_NOT_FOUND, 856, "InvalidAddress.NotFound", 400)                                  \
+    /* ec2 security groups, key pairs, volumes, launch templates (860..) */                        \
+    S(EC2_SG_NOT_FOUND, 860, "InvalidGroup.NotFound", 400)                                         \
+    S(EC2_SG_DUPLICATE, 861, "InvalidGroup.Duplicate", 400)                                        \
+    S(EC2_SG_MALFORMED, 862, "InvalidGroupId.Malformed", 400)                                      \
+    S(EC2_PERM_DUPLICATE, 863, "InvalidPermission.Duplicate", 400)                                 \
+    S(EC2_PERM_NOT_FOUND, 864, "InvalidPermission.NotFound", 400)                                  \
+    S(EC2_CANNOT_DELETE, 865, "CannotDelete", 400)                                                 \
+    S(EC2_RULE_NOT_FOUND, 866, "InvalidSecurityGroupRuleId.NotFound", 400)                         \
+    S(EC2_KEY_NOT_FOUND, 867, "InvalidKeyPair.NotFound", 400)                                      \
+    S(EC2_KEY_DUPLICATE, 868, "InvalidKeyPair.Duplicate", 400)                                     \
+    S(EC2_KEY_FORMAT, 869, "InvalidKeyPair.Format", 400)                                           \
+    S(EC2_VOL_NOT_FOUND, 870, "InvalidVolume.NotFound", 400)                                       \
+    S(EC2_VOL_MALFORMED, 871, "InvalidVolumeID.Malformed", 400)                                    \
+    S(EC2_VOL_IN_USE, 872, "VolumeInUse", 400)                                                     \
+    S(EC2_VOL_STATE, 873, "IncorrectState", 400)                                                   \
+    S(EC2_VOL_ZONE_MISMATCH, 874, "InvalidVolume.ZoneMismatch", 400)                               \
+    S(EC2_LT_NAME_EXISTS, 875, "InvalidLaunchTemplateName.AlreadyExistsException", 400)            \
+    S(EC2_LT_NAME_MALFORMED, 876, "InvalidLaunchTemplateName.MalformedException", 400)             \
+    S(EC2_LT_NAME_NOT_FOUND, 877, "InvalidLaunchTemplateName.NotFoundException", 400)              \
+    S(EC2_LT_ID_NOT_FOUND, 878, "InvalidLaunchTemplateId.NotFound", 400)                           \
+    S(EC2_LT_ID_MALFORMED, 879, "InvalidLaunchTemplateId.Malformed", 400)                          \
+    S(EC2_LT_VERSION_NOT_FOUND, 880, "InvalidLaunchTemplateId.VersionNotFound", 400)               \
+    S(EC2_INSTANCE_TYPE, 881, "InvalidInstanceType", 400)                                          \
+    S(EC2_INVALID_PARAMETER_X, 882, "InvalidParameter", 400)                                       \
+    S(EC2_SNAPSHOT_NOT_FOUND, 883, "InvalidSnapshot.NotFound", 400)                                \
+    S(EC2_RULE_MALFORMED, 884, "InvalidSecurityGroupRuleId.Malformed", 400)                        \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \
@@ -148,6 +174,18 @@
     S(SSM_IDEMPOTENT_MISMATCH, 722, "IdempotentParameterMismatch", 400)                            \
     S(SSM_INVALID_TAG, 723, "InvalidTag", 400)                                                     \
     S(SSM_INVALID_TARGET, 724, "InvalidTarget", 400)                                               \
+    /* ssm: Parameter Store (770..) */                                                             \
+    S(SSM_PARAM_NOT_FOUND, 770, "ParameterNotFound", 400)                                          \
+    S(SSM_PARAM_EXISTS, 771, "ParameterAlreadyExists", 400)                                        \
+    S(SSM_PARAM_VERSION_NOT_FOUND, 772, "ParameterVersionNotFound", 400)                           \
+    S(SSM_PARAM_MAX_VERSIONS, 773, "ParameterMaxVersionLimitExceeded", 400)                        \
+    S(SSM_HIERARCHY_LIMIT, 774, "HierarchyLevelLimitExceededException", 400)                       \
+    S(SSM_PATTERN_MISMATCH, 775, "ParameterPatternMismatchException", 400)                         \
+    S(SSM_INVALID_PATTERN, 776, "InvalidAllowedPatternException", 400)                             \
+    S(SSM_LABEL_LIMIT, 777, "ParameterVersionLabelLimitExceeded", 400)                             \
+    S(SSM_UNSUPPORTED_TYPE, 778, "UnsupportedParameterType", 400)                                  \
+    S(SSM_INVALID_KEY_ID, 779, "InvalidKeyId", 400)                                                \
+    S(SSM_INVALID_FILTER_OPTION, 780, "InvalidFilterOption", 400)                                  \
     /* ssm: managed nodes (760..) */                                                               \
     S(SSM_INVALID_INSTANCE_ID, 760, "InvalidInstanceId", 400)                                      \
     S(SSM_INVALID_INSTANCE_FILTER_VALUE, 761, "InvalidInstanceInformationFilterValue", 400)        \
