@@ -7,8 +7,9 @@ deleted as it is in use by Y")."""
 
 import pytest
 
+from cfn_helpers import outputs, settle, stack
 from conftest import Daemon
-from helpers import cli_error, fails, serve, wait_for
+from helpers import cli_error, fails, serve
 
 EXPORTER = """\
 Parameters:
@@ -52,14 +53,6 @@ def cf(d):
     return d.client("cloudformation")
 
 
-def stack(cf, name):
-    return cf.describe_stacks(StackName=name)["Stacks"][0]
-
-
-def settle(cf, name):
-    """The stack (by name or id) once its status no longer ends in _IN_PROGRESS."""
-    return wait_for(lambda: (lambda s: None if s["StackStatus"].endswith("_IN_PROGRESS") else s)(stack(cf, name)),
-                    30, "stack %s to settle" % name)
 
 
 def reason_of_rollback(cf, name, status="UPDATE_ROLLBACK_IN_PROGRESS"):
@@ -67,9 +60,6 @@ def reason_of_rollback(cf, name, status="UPDATE_ROLLBACK_IN_PROGRESS"):
     return next(e["ResourceStatusReason"] for e in cf.describe_stack_events(StackName=name)["StackEvents"]
                 if e["LogicalResourceId"] == name and e["ResourceStatus"] == status)
 
-
-def outputs(s):
-    return {o["OutputKey"]: o["OutputValue"] for o in s.get("Outputs", [])}
 
 
 def exports(cf):
