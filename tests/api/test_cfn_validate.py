@@ -5,7 +5,10 @@ TemplateURL or StackName), and InsufficientCapabilitiesException from CreateStac
 UpdateStack and CreateChangeSet when IAM resources are not acknowledged; boto3 and the
 AWS CLI."""
 
+import functools
+import http.server
 import os
+import threading
 
 import pytest
 
@@ -64,7 +67,7 @@ def tdir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def d(tdir):
-    yield from serve(Daemon(args=["--ec2-delay-ms", "0", "--template-dir", tdir]))
+    yield from serve(Daemon(args=["--ec2-delay-ms", "0", "--template-dir", tdir, "--fetch-allow", "127.0.0.0/8"]))
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +120,32 @@ def test_get_template_summary(cf, tdir):
                     Parameters=[{"ParameterKey": "Secret", "ParameterValue": "x"}])
     by_stack = cf.get_template_summary(StackName="sum-stack")
     assert by_stack["ResourceTypes"] == r["ResourceTypes"] and by_stack["Parameters"] == r["Parameters"]
+
+
+def test_template_url_over_http(cf, tdir):
+    """GetTemplateSummary and CreateChangeSet read an http(s) TemplateURL on the fetch
+    threads, as CreateStack does (an HTTP thread may not wait on the network)."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=tdir)
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        base = "http://127.0.0.1:%d/" % srv.server_address[1]
+        r = cf.get_template_summary(TemplateURL=base + "plain.yaml")
+        assert r["Description"] == "no IAM here"
+        cs = cf.create_change_set(StackName="url-stack", ChangeSetName="c", ChangeSetType="CREATE",
+                                  TemplateURL=base + "plain.yaml",
+                                  Parameters=[{"ParameterKey": "Secret", "ParameterValue": "x"}])
+        assert len(cf.describe_change_set(ChangeSetName=cs["Id"])["Changes"]) == 3
+        code, msg, _ = fails(cf.get_template_summary, TemplateURL=base + "missing.yaml")
+        assert (code, msg) == ("ValidationError",
+                               "TemplateURL must reference a valid S3 object to which you have access.")
+        code, _, _ = fails(cf.create_change_set, StackName="url-stack", ChangeSetName="d", ChangeSetType="CREATE",
+                           TemplateURL=base + "missing.yaml")
+        assert code == "ValidationError"
+    finally:
+        srv.shutdown()
+        srv.server_close()
 
 
 def test_get_template_summary_bad_input(cf, tdir):
