@@ -235,6 +235,13 @@ def test_execute_obsoletes_the_others(cf):
     assert {n: x["ExecutionStatus"] for n, x in summaries.items()} == {
         "initial": "EXECUTE_COMPLETE", "a": "EXECUTE_COMPLETE", "b": "OBSOLETE", "c": "OBSOLETE"}
     assert summaries["a"]["ChangeSetId"] == a and summaries["a"]["Status"] == "CREATE_COMPLETE"
+    # the change sets go with their stack
+    sid = status(cf, "cs-exec")["StackId"]
+    cf.delete_stack(StackName="cs-exec")
+    cf.get_waiter("stack_delete_complete").wait(StackName=sid, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    for x in (a, b, c):
+        assert fails(cf.describe_change_set, ChangeSetName=x)[0] == "ChangeSetNotFound"
+    assert cf.list_change_sets(StackName=sid)["Summaries"] == []
 
 
 def test_empty_change_set_fails(cf):

@@ -89,10 +89,11 @@ err_t cfn_check_caps(api_ctx_t *c, const tpl_t *t);
 err_t cfn_changes(api_ctx_t *c, const cJSON *stack, const tpl_t *t, const cJSON *bound,
                   cJSON **out);
 
-/* The stack was updated or deleted other than by its change set except_id (NULL: none):
- * its change sets that could still be executed become OBSOLETE; an executed one keeps the
- * outcome the stack shows now. */
-err_t cfn_changesets_obsolete(api_ctx_t *c, const cJSON *stack, const char *except_id);
+/* The stack was updated other than by its change set except_id (NULL: none): its change
+ * sets that could still be executed become OBSOLETE; an executed one keeps the outcome the
+ * stack shows now. A DELETE_COMPLETE stack's change sets are deleted. */
+err_t cfn_changesets_obsolete(app_t *app, store_tx_t *tx, const cJSON *stack, const char *except_id,
+                              errbuf_t *eb);
 
 /* ---- exports.c (the stack job's side) */
 

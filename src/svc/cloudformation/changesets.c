@@ -75,31 +75,32 @@ static err_t cs_find(api_ctx_t *c, cJSON **out)
     return rc;
 }
 
-static err_t cs_save(api_ctx_t *c, const cJSON *cs)
+static err_t cs_save(app_t *app, store_tx_t *tx, const cJSON *cs, errbuf_t *eb)
 {
-    res_key_t k = {c->app->cfg.account_id, CFN_CHANGESET, jx_str(cs, "ChangeSetId")};
-    return res_update(c->tx, &k, jx_str(cs, "Status"), clk_now_ms(&c->app->clock), cs, NULL, c->eb);
+    res_key_t k = {app->cfg.account_id, CFN_CHANGESET, jx_str(cs, "ChangeSetId")};
+    return res_update(tx, &k, jx_str(cs, "Status"), clk_now_ms(&app->clock), cs, NULL, eb);
 }
 
-err_t cfn_changesets_obsolete(api_ctx_t *c, const cJSON *stack, const char *except_id)
+err_t cfn_changesets_obsolete(app_t *app, store_tx_t *tx, const cJSON *stack, const char *except_id,
+                              errbuf_t *eb)
 {
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = app->cfg.account_id;
     bool more, gone = !strcmp(jx_str(stack, "StackStatus"), "DELETE_COMPLETE");
     cJSON *all = cJSON_CreateArray();
     res_query_t q = {acct, CFN_CHANGESET, jx_str(stack, "StackId"), 0, 0};
-    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
+    err_t rc = res_list(tx, &q, all, &more, eb);
     for (cJSON *cs = all->child; !rc && cs; cs = cs->next) {
         const char *id = jx_str(cs, "ChangeSetId");
         const char *exec = jx_str(cs, "ExecutionStatus");
         if (except_id && !strcmp(id, except_id)) continue;
         if (gone) {
-            rc = res_delete(c->tx, &(res_key_t){acct, CFN_CHANGESET, id}, NULL, c->eb);
+            rc = res_delete(tx, &(res_key_t){acct, CFN_CHANGESET, id}, NULL, eb);
         } else if (!strcmp(exec, "AVAILABLE") || !strcmp(exec, "UNAVAILABLE")) {
             jx_set_str(cs, "ExecutionStatus", "OBSOLETE");
-            rc = cs_save(c, cs);
+            rc = cs_save(app, tx, cs, eb);
         } else if (!strcmp(exec, "EXECUTE_IN_PROGRESS")) { /* its outcome is the stack's now */
             jx_set_str(cs, "ExecutionStatus", cs_outcome(jx_str(stack, "StackStatus")));
-            rc = cs_save(c, cs);
+            rc = cs_save(app, tx, cs, eb);
         }
     }
     cJSON_Delete(all);
@@ -344,10 +345,10 @@ err_t cfn_execute_change_set(api_ctx_t *c)
         cJSON_Delete(out);
         cJSON_Delete(in);
     }
-    if (!rc) rc = cfn_changesets_obsolete(c, s, jx_str(cs, "ChangeSetId"));
+    if (!rc) rc = cfn_changesets_obsolete(c->app, c->tx, s, jx_str(cs, "ChangeSetId"), c->eb);
     if (!rc) {
         jx_set_str(cs, "ExecutionStatus", "EXECUTE_IN_PROGRESS");
-        rc = cs_save(c, cs);
+        rc = cs_save(c->app, c->tx, cs, c->eb);
     }
     cJSON_Delete(s);
     cJSON_Delete(cs);

@@ -500,6 +500,7 @@ static err_t stk_step(stk_t *k)
     engine_done(k->r);
     rc = cfn_exports_drop(k->app, k->s.tx, k->stack, k->r->arena, k->s.eb);
     if (!rc) rc = stk_stack_status(k, "DELETE_COMPLETE", "");
+    if (!rc) rc = cfn_changesets_obsolete(k->app, k->s.tx, k->stack, NULL, k->s.eb);
     /* the name is free again */
     if (!rc)
         rc =

@@ -370,7 +370,7 @@ static err_t cfn_delete_review(api_ctx_t *c, cJSON *s)
     cfn_set_status(s, "DELETE_COMPLETE", "");
     if (!rc) rc = cfn_event(c->app, c->tx, s, NULL, NULL, NULL, "DELETE_COMPLETE", "", NULL, c->eb);
     if (!rc) rc = cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb);
-    if (!rc) rc = cfn_changesets_obsolete(c, s, NULL);
+    if (!rc) rc = cfn_changesets_obsolete(c->app, c->tx, s, NULL, c->eb);
     if (!rc)
         rc =
             store_exec(c->tx, c->eb, NULL,
@@ -433,7 +433,7 @@ err_t cfn_update_stack(api_ctx_t *c)
         cfn_set_status(s, "UPDATE_IN_PROGRESS", "");
         rc = cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb);
         if (!rc) rc = cfn_kickoff(c, s, "update", "UPDATE_IN_PROGRESS");
-        if (!rc) rc = cfn_changesets_obsolete(c, s, NULL);
+        if (!rc) rc = cfn_changesets_obsolete(c->app, c->tx, s, NULL, c->eb);
         if (!rc) cJSON_AddStringToObject(c->out, "StackId", jx_str(s, "StackId"));
     }
     cJSON_Delete(bound);
