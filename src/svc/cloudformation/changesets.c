@@ -7,6 +7,7 @@
  * _FAILED) and the stack's other change sets become OBSOLETE. */
 #include "svc/cloudformation/cfn_int.h"
 #include "core/jx.h"
+#include "svc/cloudformation/stack_ssm.h"
 
 #include "core/clk.h"
 #include "core/ids.h"
@@ -218,6 +219,7 @@ err_t cfn_create_change_set(api_ctx_t *c)
     const char *text = NULL;
     tpl_t *t = NULL;
     cJSON *s = NULL, *existing = NULL, *given = NULL, *bound = NULL, *changes = NULL;
+    cJSON *prev = NULL, *resolved = NULL, *ssm_names = NULL;
     if (!rc && !use_prev) rc = cfn_template_text(c, &text);
     if (!rc && !use_prev) rc = tpl_parse(span_of(text), &t, c->eb);
     if (!rc) rc = cs_stack_for(c, type, name, &s);
@@ -225,8 +227,13 @@ err_t cfn_create_change_set(api_ctx_t *c)
         text = arena_strdup(c->arena, jx_str(s, "_Template"));
         rc = tpl_parse(span_of(text), &t, c->eb);
     }
-    if (!rc) given = cfn_given_params(c, cJSON_GetObjectItemCaseSensitive(s, "_Params"));
+    if (!rc) prev = s && jx_str(s, "_Template") ? cfn_ssm_previous(s) : NULL;
+    if (!rc) given = cfn_given_params(c, prev);
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
+    /* the changes compare values: SSM-typed parameters read now (execution reads them again) */
+    if (!rc) resolved = cJSON_Duplicate(bound, 1);
+    if (!rc) rc = cfn_ssm_params(c, t, resolved, &ssm_names);
+    if (!rc) rc = cfn_dynref_check(c, t);
     if (!rc) rc = cfn_check_order(c, t, bound, jx_str(s, "StackName"));
     if (!rc) rc = cfn_check_caps(c, t);
     const char *stack_id = s ? jx_str(s, "StackId") : NULL;
@@ -235,8 +242,8 @@ err_t cfn_create_change_set(api_ctx_t *c)
                              c->eb);
     const char *token = api_in_str(c, "ClientToken");
     if (!rc && existing) {
-        const char *prev = jx_str(existing, "_Token");
-        if (token && prev && !strcmp(prev, token)) { /* a retry of the same request */
+        const char *first = jx_str(existing, "_Token");
+        if (token && first && !strcmp(first, token)) { /* a retry of the same request */
             cJSON_AddStringToObject(c->out, "Id", jx_str(existing, "ChangeSetId"));
             cJSON_AddStringToObject(c->out, "StackId", stack_id);
             goto done;
@@ -246,7 +253,7 @@ err_t cfn_create_change_set(api_ctx_t *c)
     if (rc) goto done;
     /* the changes; a template that cannot be evaluated fails the change set, not the call */
     errbuf_t why;
-    err_t diff = cfn_changes(c, s, t, bound, &changes);
+    err_t diff = cfn_changes(c, s, t, resolved, &changes);
     if (diff && diff != ERR_VALIDATION) {
         rc = diff;
         goto done;
@@ -265,7 +272,9 @@ err_t cfn_create_change_set(api_ctx_t *c)
     cJSON_AddStringToObject(cs, "StackName", jx_str(s, "StackName"));
     if (api_in_str(c, "Description"))
         cJSON_AddStringToObject(cs, "Description", api_in_str(c, "Description"));
-    cJSON_AddItemToObject(cs, "Parameters", cfn_stack_params(t, bound));
+    cJSON *params = cfn_stack_params(t, resolved);
+    cfn_ssm_shown(params, t, ssm_names);
+    cJSON_AddItemToObject(cs, "Parameters", params);
     cJSON_AddNumberToObject(cs, "CreationTime", (double)now / 1000.0);
     cJSON_AddStringToObject(cs, "ExecutionStatus", diff || empty ? "UNAVAILABLE" : "AVAILABLE");
     cJSON_AddStringToObject(cs, "Status", diff || empty ? "FAILED" : "CREATE_COMPLETE");
@@ -295,6 +304,9 @@ done:
     cJSON_Delete(existing);
     cJSON_Delete(bound);
     cJSON_Delete(given);
+    cJSON_Delete(prev);
+    cJSON_Delete(resolved);
+    cJSON_Delete(ssm_names);
     cJSON_Delete(s);
     tpl_free(t);
     return rc;

@@ -67,8 +67,8 @@ static bool cfn_word_in(const char *list, const char *word)
 
 cfn_recreate_t cfn_type_replaces(const char *type, const char *prop)
 {
-    static const cfn_spec_t *const tables[] = {cfn_iam_specs, cfn_ec2_specs, cfn_vpc_specs,
-                                               cfn_misc_specs, cfn_wait_specs};
+    static const cfn_spec_t *const tables[] = {cfn_iam_specs, cfn_ec2_specs,  cfn_sg_specs,
+                                               cfn_vpc_specs, cfn_misc_specs, cfn_wait_specs};
     for (size_t t = 0; t < sizeof(tables) / sizeof(*tables); t++)
         for (const cfn_spec_t *sp = tables[t]; sp->type; sp++) {
             if (strcmp(sp->type, type)) continue;
