@@ -366,3 +366,24 @@ def test_cli_walk_through(d, cf):
     assert (code, msg) == ("ChangeSetNotFound", "ChangeSet [missing] does not exist")
     d.aws("cloudformation", "delete-change-set", "--change-set-name", cs_id, check=True)
     assert d.aws("cloudformation", "list-change-sets", "--stack-name", "cs-cli", check=True).json["Summaries"] == []
+
+
+def test_cli_deploy(d, cf, tmp_path):
+    """`aws cloudformation deploy` is change sets underneath: a CREATE one for a new stack,
+    an UPDATE one after, and AWS's "didn't contain changes" for a template it has already."""
+    path = tmp_path / "t.yaml"
+    path.write_text(template())
+    p = d.aws("cloudformation", "deploy", "--stack-name", "cs-deploy", "--template-file", str(path),
+              "--capabilities", "CAPABILITY_IAM", check=True)
+    assert "Successfully created/updated stack - cs-deploy" in p.stdout
+    assert status(cf, "cs-deploy")["StackStatus"] == "CREATE_COMPLETE"
+    p = d.aws("cloudformation", "deploy", "--stack-name", "cs-deploy", "--template-file", str(path),
+              "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Note=deployed", check=True)
+    s = status(cf, "cs-deploy")
+    assert s["StackStatus"] == "UPDATE_COMPLETE"
+    assert {x["ParameterKey"]: x["ParameterValue"] for x in s["Parameters"]}["Note"] == "deployed"
+    p = d.aws("cloudformation", "deploy", "--stack-name", "cs-deploy", "--template-file", str(path),
+              "--capabilities", "CAPABILITY_IAM", "--parameter-overrides", "Note=deployed")
+    assert p.returncode == 0 and "No changes to deploy" in p.stdout, (p.stdout, p.stderr)
+    p = d.aws("cloudformation", "deploy", "--stack-name", "cs-deploy2", "--template-file", str(path))
+    assert p.returncode != 0 and "InsufficientCapabilities" in p.stderr
