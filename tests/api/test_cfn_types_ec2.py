@@ -17,6 +17,8 @@ from cfn_helpers import create, delete, failures, outputs, resources, stack, upd
 from conftest import Daemon
 from helpers import serve
 
+# the AMI as AWS's own templates find it: a public parameter of Parameter Store
+AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
 TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -42,6 +44,7 @@ def network(dns=True, public=False, port=22, desc="web tier", shutdown="stop", d
             egress_port=443, name_tag="net", extra=None, instance_sg="Web"):
     """The template: a VPC with everything around an instance."""
     t = {
+        "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": AMI}},
         "Resources": {
             "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {
                 "CidrBlock": "10.20.0.0/16", "EnableDnsSupport": "true", "EnableDnsHostnames": dns,
@@ -76,14 +79,17 @@ def network(dns=True, public=False, port=22, desc="web tier", shutdown="stop", d
             "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": TRUST}},
             "Profile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [{"Ref": "Role"}]}},
             "Server": {"Type": "AWS::EC2::Instance", "DependsOn": "Default", "Properties": {
-                "ImageId": "ami-12345678", "InstanceType": "t3.micro", "SubnetId": {"Ref": "Subnet"},
+                "ImageId": {"Ref": "Ami"}, "InstanceType": "t3.micro", "SubnetId": {"Ref": "Subnet"},
                 "SecurityGroupIds": [{"Ref": instance_sg}], "KeyName": {"Ref": "Key"},
                 "IamInstanceProfile": {"Ref": "Profile"},
                 "InstanceInitiatedShutdownBehavior": shutdown,
                 "UserData": {"Fn::Base64": "#!/bin/sh\necho hi\n"},
                 "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": "16",
                                                                             "DeleteOnTermination": "true"}}],
+                "Volumes": [{"Device": "/dev/sdg", "VolumeId": {"Ref": "Extra"}}],
                 "Tags": [{"Key": "Name", "Value": "server"}]}},
+            "Extra": {"Type": "AWS::EC2::Volume", "Properties": {
+                "AvailabilityZone": {"Fn::GetAtt": ["Subnet", "AvailabilityZone"]}, "Size": 4}},
             "Address": {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc", "InstanceId": {"Ref": "Server"}}},
             "Disk": {"Type": "AWS::EC2::Volume", "Properties": {
                 "AvailabilityZone": {"Fn::GetAtt": ["Server", "AvailabilityZone"]}, "Size": 8,
@@ -114,6 +120,7 @@ def network(dns=True, public=False, port=22, desc="web tier", shutdown="stop", d
             "Address": {"Value": {"Ref": "Address"}},
             "Allocation": {"Value": {"Fn::GetAtt": ["Address", "AllocationId"]}},
             "Disk": {"Value": {"Ref": "Disk"}},
+            "Extra": {"Value": {"Ref": "Extra"}},
         },
     }
     if extra:
@@ -147,6 +154,8 @@ def state(ec2, out):
             "InstanceInitiatedShutdownBehavior"]["Value"],
         "volume": (vol["State"], [(a["InstanceId"], a["Device"]) for a in vol["Attachments"]]),
         "address": addr.get("InstanceId"),
+        "extra": [(a["InstanceId"], a["Device"])
+                  for a in ec2.describe_volumes(VolumeIds=[out["Extra"]])["Volumes"][0]["Attachments"]],
     }
 
 
@@ -192,6 +201,7 @@ def test_network_stack_create_update_replace_delete(d, cf, ec2):
     assert st["assoc"] == [out["Subnet"]]
     assert st["instance_sgs"] == [out["WebId"]] and st["shutdown"] == "stop"
     assert st["volume"] == ("in-use", [(out["Server"], "/dev/sdf")]) and st["address"] == out["Server"]
+    assert st["extra"] == [(out["Server"], "/dev/sdg")]  # the instance's own Volumes
     inst = ec2.describe_instances(InstanceIds=[out["Server"]])["Reservations"][0]["Instances"][0]
     assert inst["SubnetId"] == out["Subnet"] and inst["KeyName"] == "net-key"
     assert inst["IamInstanceProfile"]["Arn"].endswith("/" + resources(cf, "net")["Profile"]["PhysicalResourceId"])
@@ -256,6 +266,10 @@ def test_a_failed_update_puts_the_network_back(d, cf, ec2):
 
 
 DEFAULT_VPC = """
+Parameters:
+  Ami:
+    Type: AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>
+    Default: /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64
 Resources:
   Ssh:
     Type: AWS::EC2::SecurityGroup
@@ -266,7 +280,7 @@ Resources:
   Box:
     Type: AWS::EC2::Instance
     Properties:
-      ImageId: ami-12345678
+      ImageId: !Ref Ami
       SecurityGroups: [!Ref Ssh]
       Tags: [{Key: Name, Value: %s}]
 Outputs:

@@ -1,10 +1,10 @@
 /* replaces.c - which property changes replace a resource: change sets show it as the
  * Replacement column and each detail's RequiresRecreation. A type in the resource type
- * table (types_int.h) answers as its update does: a CFN_P_MUTABLE property changes in
+ * table (cfn_table_replaces) answers as its update does: a CFN_P_MUTABLE property changes in
  * place, any other replaces. A type the table does not hold yet answers from AWS's
  * resource and property reference ("Update requires: Replacement") below; a type neither
  * knows is CONDITIONALLY. */
-#include "svc/cloudformation/types_int.h"
+#include "svc/cloudformation/cfn_int.h"
 
 #include <string.h>
 
@@ -67,16 +67,8 @@ static bool cfn_word_in(const char *list, const char *word)
 
 cfn_recreate_t cfn_type_replaces(const char *type, const char *prop)
 {
-    static const cfn_spec_t *const tables[] = {cfn_iam_specs, cfn_ec2_specs,  cfn_sg_specs,
-                                               cfn_vpc_specs, cfn_misc_specs, cfn_wait_specs};
-    for (size_t t = 0; t < sizeof(tables) / sizeof(*tables); t++)
-        for (const cfn_spec_t *sp = tables[t]; sp->type; sp++) {
-            if (strcmp(sp->type, type)) continue;
-            for (const cfn_prop_t *p = sp->props; p && p->prop; p++)
-                if (!strcmp(p->prop, prop))
-                    return p->flags & CFN_P_MUTABLE ? CFN_RECREATE_NEVER : CFN_RECREATE_ALWAYS;
-            return CFN_RECREATE_ALWAYS; /* what the table does not know is replaced */
-        }
+    int table = cfn_table_replaces(type, prop); /* what the stack job itself will do */
+    if (table >= 0) return table ? CFN_RECREATE_ALWAYS : CFN_RECREATE_NEVER;
     for (size_t i = 0; i < sizeof(cfn_replaces) / sizeof(*cfn_replaces); i++) {
         if (strcmp(cfn_replaces[i].type, type)) continue;
         if (cfn_word_in(cfn_replaces[i].always, prop)) return CFN_RECREATE_ALWAYS;

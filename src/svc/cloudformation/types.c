@@ -448,6 +448,14 @@ const cfn_type_t *cfn_type(const char *name)
     return spec_of(name) ? &cfn_generic : NULL;
 }
 
+int cfn_table_replaces(const char *type, const char *prop)
+{
+    const cfn_spec_t *spec = spec_of(type);
+    if (!spec) return -1;
+    const cfn_prop_t *p = prop_of(spec, prop);
+    return p && (p->flags & CFN_P_MUTABLE) ? 0 : 1;
+}
+
 static char cfn_supported[4096];
 static pthread_once_t cfn_supported_once = PTHREAD_ONCE_INIT;
 

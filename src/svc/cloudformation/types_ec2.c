@@ -69,8 +69,10 @@ static err_t instance_run(cfn_step_t *s, cJSON *res, const cJSON *props, cJSON *
 static err_t instance_after_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
                                    const cJSON *props, const cJSON *in)
 {
+    cJSON_DeleteItemFromObjectCaseSensitive(res, "_VolumesAttached"); /* a replacement's own */
     cJSON *run = cJSON_Duplicate(in, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(run, "SourceDestCheck"); /* not RunInstances' */
+    cJSON_DeleteItemFromObjectCaseSensitive(run, "Volumes");
     err_t rc = instance_run(s, res, props, run);
     cJSON_Delete(run);
     return rc;
@@ -106,6 +108,27 @@ static const cfn_attr_t instance_attrs[] = {{"InstanceId", "InstanceId"},
                                             {"VpcId", "VpcId"},
                                             {NULL}};
 
+/* Attaches (attach) or detaches the Volumes ({Device, VolumeId}) of `list` that `other`
+ * does not hold, to or from instance id. */
+static err_t instance_volumes(cfn_step_t *s, const char *id, const cJSON *list, const cJSON *other,
+                              bool attach)
+{
+    err_t rc = ERR_OK;
+    for (const cJSON *v = list ? list->child : NULL; !rc && v; v = v->next) {
+        bool held = false;
+        for (const cJSON *o = other ? other->child : NULL; o && !held; o = o->next)
+            held = cJSON_Compare(v, o, true);
+        if (held) continue;
+        cJSON *in = cfn_obj1("InstanceId", id);
+        cJSON_AddStringToObject(in, "VolumeId", jx_str(v, "VolumeId") ? jx_str(v, "VolumeId") : "");
+        cJSON_AddStringToObject(in, "Device", jx_str(v, "Device") ? jx_str(v, "Device") : "");
+        rc = attach ? cfn_call(s, EC2, "AttachVolume", in, NULL)
+                    : cfn_call_gone(s, EC2, "DetachVolume", in, "InvalidVolume.NotFound");
+        cJSON_Delete(in);
+    }
+    return rc;
+}
+
 static err_t instance_check(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, bool deleting,
                             cfn_progress_t *p, char *reason, size_t cap)
 {
@@ -119,6 +142,13 @@ static err_t instance_check(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, b
         *p = !inst || (state && !strcmp(state, "terminated")) ? CFN_DONE : CFN_PENDING;
     } else if (state && !strcmp(state, "running")) {
         *p = CFN_DONE;
+        /* Volumes attach once the instance runs */
+        const cJSON *vols = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(res, "_Props"), "Volumes");
+        if (vols && !jx_true(res, "_VolumesAttached")) {
+            rc = instance_volumes(s, id, vols, NULL, true);
+            if (!rc) jx_set(res, "_VolumesAttached", cJSON_CreateTrue());
+        }
         cfn_set_result(res, spec, NULL, inst, NULL); /* the attributes Fn::GetAtt reads */
         cJSON *attrs = cJSON_GetObjectItemCaseSensitive(res, "_Attrs");
         if (!cJSON_GetObjectItemCaseSensitive(attrs, "PublicIp"))
@@ -198,6 +228,10 @@ static err_t instance_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
                              attrs[i].boolean ? cJSON_CreateBool(!strcmp(v, "true"))
                                               : cJSON_CreateString(v));
     }
+    const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_props, "Volumes");
+    const cJSON *now = cJSON_GetObjectItemCaseSensitive(props, "Volumes");
+    if (!rc) rc = instance_volumes(s, id, was, now, false);
+    if (!rc) rc = instance_volumes(s, id, now, was, true);
     const cJSON *groups = cJSON_GetObjectItemCaseSensitive(props, "SecurityGroupIds");
     if (!rc && groups && cfn_changed(old_props, props, "SecurityGroupIds"))
         rc = instance_modify(s, id, "Groups", cJSON_Duplicate(groups, 1));
@@ -356,6 +390,7 @@ static const cfn_prop_t instance_props[] = {{"AdditionalInfo", NULL, 0},
                                             {"Tags", NULL, CFN_P_TAGS | M},
                                             {"Tenancy", NULL, 0},
                                             {"UserData", NULL, 0},
+                                            {"Volumes", NULL, CFN_P_HOOK | M},
                                             {NULL}};
 
 static const cfn_prop_t eip_props[] = {{"Domain", NULL, 0},

@@ -296,8 +296,9 @@ static err_t profile_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
 
 static const char *const owners[][2] = {{"Roles", "Role"}, {"Users", "User"}, {"Groups", "Group"}};
 
-/* Puts (or deletes) inline policy `policy` on every owner of props; skip_in: owners that
- * keep it under the same name and document are left alone. */
+/* Puts (put) or deletes the inline policy props describe (PolicyName, PolicyDocument) on
+ * every owner props' Roles, Users and Groups name; owners that keep (NULL: none) also names
+ * are left alone. */
 static err_t policy_apply(cfn_step_t *s, const cJSON *props, bool put, const cJSON *keep)
 {
     const char *pname = cfn_prop_str(s, props, "PolicyName");
