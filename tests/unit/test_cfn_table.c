@@ -31,8 +31,12 @@ static void test_rows_are_well_formed(void)
                     CHECK(!(p->flags & CFN_P_REQ));
             }
             CHECK(strstr(cfn_supported_types(), s->type) != NULL);
+            /* the stack job's type carries the row's name (messages show it) */
+            const cfn_type_t *type = cfn_type(s->type);
+            CHECK(type != NULL && !strcmp(type->name, s->type));
         }
     CHECK(rows == 27);
+    CHECK(cfn_type("AWS::SQS::Queue") == NULL);
 }
 
 static void test_update_rules_follow_aws(void)

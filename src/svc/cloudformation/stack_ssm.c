@@ -161,8 +161,7 @@ err_t cfn_dynref_props(cfn_step_t *s, const char *type, const cJSON *props, cJSO
 err_t cfn_ssm_create(cfn_step_t *s, const cfn_type_t *type, cJSON *res, const cJSON *props)
 {
     cJSON *live = NULL;
-    /* the resource's own type: the table's types share one cfn_type_t named "(table)" */
-    err_t rc = cfn_dynref_props(s, jx_str(res, "ResourceType"), props, &live);
+    err_t rc = cfn_dynref_props(s, type->name, props, &live);
     if (!rc) rc = type->create(s, res, live);
     cJSON_Delete(live);
     return rc;
@@ -172,8 +171,8 @@ err_t cfn_ssm_update(cfn_step_t *s, const cfn_type_t *type, cJSON *res, const cJ
                      const cJSON *props, bool *replace)
 {
     cJSON *live_old = NULL, *live = NULL;
-    err_t rc = cfn_dynref_props(s, jx_str(res, "ResourceType"), old, &live_old);
-    if (!rc) rc = cfn_dynref_props(s, jx_str(res, "ResourceType"), props, &live);
+    err_t rc = cfn_dynref_props(s, type->name, old, &live_old);
+    if (!rc) rc = cfn_dynref_props(s, type->name, props, &live);
     if (!rc) rc = type->update(s, res, live_old, live, replace);
     cJSON_Delete(live_old);
     cJSON_Delete(live);

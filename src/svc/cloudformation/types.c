@@ -441,13 +441,6 @@ static err_t gen_update(cfn_step_t *s, cJSON *res, const cJSON *old_props, const
     return rc;
 }
 
-static const cfn_type_t cfn_generic = {"(table)", gen_create, gen_check, gen_remove, gen_update};
-
-const cfn_type_t *cfn_type(const char *name)
-{
-    return spec_of(name) ? &cfn_generic : NULL;
-}
-
 int cfn_table_replaces(const char *type, const char *prop)
 {
     const cfn_spec_t *spec = spec_of(type);
@@ -456,20 +449,38 @@ int cfn_table_replaces(const char *type, const char *prop)
     return p && (p->flags & CFN_P_MUTABLE) ? 0 : 1;
 }
 
+/* One cfn_type_t per row, named as the row (what callers show, e.g. in messages), all
+ * with the generic functions; and the supported list. Built once. */
+#define CFN_MAX_TYPES 64
+static cfn_type_t cfn_types[CFN_MAX_TYPES];
+static size_t cfn_n_types;
 static char cfn_supported[4096];
-static pthread_once_t cfn_supported_once = PTHREAD_ONCE_INIT;
+static pthread_once_t cfn_types_once = PTHREAD_ONCE_INIT;
 
-static void supported_build(void)
+static void types_build(void)
 {
     size_t n = 0;
     for (size_t t = 0; t < sizeof(cfn_tables) / sizeof(cfn_tables[0]); t++)
-        for (const cfn_spec_t *sp = cfn_tables[t]; sp->type && n < sizeof(cfn_supported); sp++)
-            n += (size_t)snprintf(cfn_supported + n, sizeof(cfn_supported) - n, "%s%s",
-                                  n ? ", " : "", sp->type);
+        for (const cfn_spec_t *sp = cfn_tables[t]; sp->type; sp++) {
+            if (cfn_n_types < CFN_MAX_TYPES)
+                cfn_types[cfn_n_types++] =
+                    (cfn_type_t){sp->type, gen_create, gen_check, gen_remove, gen_update};
+            if (n < sizeof(cfn_supported))
+                n += (size_t)snprintf(cfn_supported + n, sizeof(cfn_supported) - n, "%s%s",
+                                      n ? ", " : "", sp->type);
+        }
+}
+
+const cfn_type_t *cfn_type(const char *name)
+{
+    pthread_once(&cfn_types_once, types_build);
+    for (size_t i = 0; name && i < cfn_n_types; i++)
+        if (!strcmp(cfn_types[i].name, name)) return &cfn_types[i];
+    return NULL;
 }
 
 const char *cfn_supported_types(void)
 {
-    pthread_once(&cfn_supported_once, supported_build);
+    pthread_once(&cfn_types_once, types_build);
     return cfn_supported;
 }
