@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "http/http.h"
 #include "proto/proto.h"
+#include "svc/cloudformation/cfn.h"
 #include "prov/fetch.h"
 #include "yaml/yaml.h"
 
@@ -357,7 +358,7 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
     err_t rc = ERR_OK;
     if (!fr) {
         if (front_health(req, resp) || front_test_clock(app, req, resp) ||
-            console_http(app, req, resp))
+            cfn_signal_http(app, req, resp) || console_http(app, req, resp))
             return;
         fr = xcalloc(1, sizeof(*fr));
         arena_init(&fr->arena);

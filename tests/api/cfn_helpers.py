@@ -37,7 +37,9 @@ def failures(cf, name):
 
 
 def create(cf, name, body, status="CREATE_COMPLETE", **kw):
-    """Creates stack name from body (a template's text) and waits; asserts its final status."""
+    """Creates stack name from body (a template's text) and waits; asserts its final status.
+    IAM resources are acknowledged (CAPABILITY_NAMED_IAM) unless Capabilities is given."""
+    kw.setdefault("Capabilities", ["CAPABILITY_NAMED_IAM"])
     cf.create_stack(StackName=name, TemplateBody=body, **kw)
     s = settle(cf, name)
     assert s["StackStatus"] == status, (s["StackStatus"], s.get("StackStatusReason"), failures(cf, name))
@@ -45,6 +47,7 @@ def create(cf, name, body, status="CREATE_COMPLETE", **kw):
 
 
 def update(cf, name, body, status="UPDATE_COMPLETE", **kw):
+    kw.setdefault("Capabilities", ["CAPABILITY_NAMED_IAM"])
     cf.update_stack(StackName=name, TemplateBody=body, **kw)
     s = settle(cf, name)
     assert s["StackStatus"] == status, (s["StackStatus"], s.get("StackStatusReason"), failures(cf, name))

@@ -49,6 +49,8 @@ def test_provision_runs_a_stack_as_the_launch_role(world):
     assert len(stacks) == 1
     assert stacks[0]["StackName"].startswith("SC-%s-pp-" % world.ids["account"])
     assert {"Key": "team", "Value": "blue"} in stacks[0]["Tags"]
+    # Service Catalog acknowledges a product's IAM resources for the user, as AWS's does
+    assert {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"} <= set(stacks[0]["Capabilities"])
     out = world.client("servicecatalog").get_provisioned_product_outputs(
         ProvisionedProductId=detail["ProvisionedProductId"])["Outputs"]
     assert {o["OutputKey"] for o in out} == {"InstanceId", "PrivateIp"}

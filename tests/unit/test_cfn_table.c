@@ -9,8 +9,8 @@
 
 #include <string.h>
 
-static const cfn_spec_t *const tables[] = {cfn_iam_specs, cfn_ec2_specs, cfn_sg_specs,
-                                           cfn_vpc_specs, cfn_misc_specs};
+static const cfn_spec_t *const tables[] = {cfn_iam_specs, cfn_ec2_specs,  cfn_sg_specs,
+                                           cfn_vpc_specs, cfn_misc_specs, cfn_wait_specs};
 
 static void test_rows_are_well_formed(void)
 {
@@ -35,7 +35,7 @@ static void test_rows_are_well_formed(void)
             const cfn_type_t *type = cfn_type(s->type);
             CHECK(type != NULL && !strcmp(type->name, s->type));
         }
-    CHECK(rows == 26);
+    CHECK(rows == 27);
     CHECK(cfn_type("AWS::SQS::Queue") == NULL);
 }
 

@@ -1,5 +1,5 @@
-/* types_misc.c - AWS::SSM::Document, AWS::SSM::Parameter and
- * AWS::CloudFormation::WaitConditionHandle as rows of the type table (types_int.h). */
+/* types_misc.c - AWS::SSM::Document and AWS::SSM::Parameter as rows of the type table
+ * (types_int.h); the wait condition types are in waitcond.c. */
 #include "svc/cloudformation/types_int.h"
 #include "core/jx.h"
 
@@ -50,19 +50,6 @@ static err_t param_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, con
     return rc;
 }
 
-/* ---- AWS::CloudFormation::WaitConditionHandle: a URL, nothing behind it to create */
-
-static err_t wch_after_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *props,
-                              const cJSON *in)
-{
-    jx_set_str(res, "PhysicalResourceId",
-               arena_printf(s->arena,
-                            "https://cloudformation-waitcondition-%s.s3.amazonaws.com/%s/%s",
-                            s->app->cfg.region, jx_str(s->stack, "StackId"),
-                            jx_str(res, "LogicalResourceId")));
-    return ERR_OK;
-}
-
 #define M CFN_P_MUTABLE
 
 /* UpdateMethod Replace (the default) replaces a document: every property is Replacement. */
@@ -106,7 +93,4 @@ const cfn_spec_t cfn_misc_specs[] = {{.type = "AWS::SSM::Document",
                                       .name_form = "CFN-",
                                       .after_create = param_after_create,
                                       .update = param_update},
-                                     {.type = "AWS::CloudFormation::WaitConditionHandle",
-                                      .service = "cloudformation",
-                                      .after_create = wch_after_create},
                                      {NULL}};
