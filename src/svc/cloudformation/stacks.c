@@ -270,6 +270,7 @@ err_t cfn_create_stack(api_ctx_t *c)
     if (!rc) rc = tpl_parse(span_of(text), &t, c->eb);
     if (!rc) given = cfn_given_params(c, NULL);
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
+    if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, name);
     const char *on_failure = api_in_str(c, "OnFailure");
     if (!rc && on_failure && cJSON_GetObjectItemCaseSensitive(c->in, "DisableRollback"))
@@ -366,6 +367,7 @@ err_t cfn_update_stack(api_ctx_t *c)
     if (!rc) rc = tpl_parse(span_of(text), &t, c->eb);
     if (!rc) given = cfn_given_params(c, cJSON_GetObjectItemCaseSensitive(s, "_Params"));
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
+    if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, jx_str(s, "StackName"));
     if (!rc && !strcmp(text, jx_str(s, "_Template")) &&
         cJSON_Compare(bound, cJSON_GetObjectItemCaseSensitive(s, "_Params"), true) &&
