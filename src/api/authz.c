@@ -8,6 +8,7 @@
 #include "core/enc.h"
 #include "iam/identity.h"
 #include "svc/cloudformation/cfn.h"
+#include "svc/ec2/ec2.h"
 #include "svc/ssm/ssm.h"
 
 #include <stdio.h>
@@ -84,7 +85,10 @@ static const char *authz_expand(app_t *app, store_tx_t *tx, const api_call_t *ca
         } else if (!strcmp(ref, "region")) {
             val = app->cfg.region;
         } else if (rl > 2 && !strcmp(ref + rl - 2, "[]")) {
-            val = elem ? elem : "*";
+            /* {@ec2:Member[]}: an EC2 id of any kind, as "<type>/<id>" */
+            val = strncmp(ref, "@ec2:", 5) ? (elem ? elem : "*")
+                  : elem                   ? ec2_arn_resource(elem, arena)
+                                           : "*";
         } else if (ref[0] == '@') {
             char *colon = strchr(ref, ':');
             if (colon) {
@@ -120,7 +124,8 @@ const char **api_resource_arns(app_t *app, store_tx_t *tx, const api_call_t *cal
         while (open > t && *open != '{') open--;
         char name[128];
         snprintf(name, sizeof(name), "%.*s", (int)(lb - open - 1), open + 1);
-        list = cJSON_GetObjectItemCaseSensitive(call->input, name);
+        const char *colon = strchr(name, ':'); /* {@ec2:Member[]} */
+        list = cJSON_GetObjectItemCaseSensitive(call->input, colon ? colon + 1 : name);
     }
     size_t count =
         cJSON_IsArray(list) && cJSON_GetArraySize(list) ? (size_t)cJSON_GetArraySize(list) : 1;

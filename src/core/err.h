@@ -94,6 +94,28 @@
     S(EC2_AUTH_FAILURE, 833, "AuthFailure", 400)                                                   \
     S(EC2_NOT_PERMITTED, 834, "OperationNotPermitted", 400)                                        \
     S(EC2_AMI_UNAVAILABLE, 835, "InvalidAMIID.Unavailable", 400)                                   \
+    /* ec2 networking: VPCs, subnets, route tables, gateways, addresses (836..) */                 \
+    S(EC2_VPC_NOT_FOUND, 836, "InvalidVpcID.NotFound", 400)                                        \
+    S(EC2_VPC_MALFORMED, 837, "InvalidVpcID.Malformed", 400)                                       \
+    S(EC2_VPC_RANGE, 838, "InvalidVpc.Range", 400)                                                 \
+    S(EC2_SUBNET_NOT_FOUND, 839, "InvalidSubnetID.NotFound", 400)                                  \
+    S(EC2_SUBNET_MALFORMED, 840, "InvalidSubnetID.Malformed", 400)                                 \
+    S(EC2_SUBNET_RANGE, 841, "InvalidSubnet.Range", 400)                                           \
+    S(EC2_SUBNET_CONFLICT, 842, "InvalidSubnet.Conflict", 400)                                     \
+    S(EC2_RTB_NOT_FOUND, 843, "InvalidRouteTableID.NotFound", 400)                                 \
+    S(EC2_RTB_MALFORMED, 844, "InvalidRouteTableID.Malformed", 400)                                \
+    S(EC2_IGW_NOT_FOUND, 845, "InvalidInternetGatewayID.NotFound", 400)                            \
+    S(EC2_ALLOCATION_NOT_FOUND, 846, "InvalidAllocationID.NotFound", 400)                          \
+    S(EC2_ASSOCIATION_NOT_FOUND, 847, "InvalidAssociationID.NotFound", 400)                        \
+    S(EC2_DEPENDENCY_VIOLATION, 848, "DependencyViolation", 400)                                   \
+    S(EC2_ALREADY_ASSOCIATED, 849, "Resource.AlreadyAssociated", 400)                              \
+    S(EC2_GATEWAY_NOT_ATTACHED, 850, "Gateway.NotAttached", 400)                                   \
+    S(EC2_ROUTE_NOT_FOUND, 851, "InvalidRoute.NotFound", 400)                                      \
+    S(EC2_ROUTE_EXISTS, 852, "RouteAlreadyExists", 400)                                            \
+    S(EC2_GATEWAY_NOT_FOUND, 853, "InvalidGatewayID.NotFound", 400)                                \
+    S(EC2_ADDRESS_LIMIT, 854, "AddressLimitExceeded", 400)                                         \
+    S(EC2_ADDRESS_IN_USE, 855, "InvalidIPAddress.InUse", 400)                                      \
+    S(EC2_ADDRESS_NOT_FOUND, 856, "InvalidAddress.NotFound", 400)                                  \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \

@@ -8,4 +8,13 @@
 /* Registers the job kinds (ec2.transition, ec2.image) with the engine. */
 void ec2_register_jobs(app_t *app);
 
+/* Installs, once per account and region, what EC2 gives every account there: the default
+ * VPC with a subnet per zone, its main route table and internet gateway (net_int.h). A
+ * default VPC deleted later is not installed again. In a transaction of its own. */
+err_t ec2_network_install(app_t *app, const char *account, const char *region, errbuf_t *eb);
+
+/* The resource part of the ARN of EC2 id ("vpc/vpc-0a...", "instance/i-0b..."; an id of
+ * no known kind is "*"), in arena a: what authorizing CreateTags and DeleteTags names. */
+const char *ec2_arn_resource(const char *id, arena_t *a);
+
 #endif
