@@ -24,6 +24,8 @@ static const struct {
     {"cloudformation", "CreateStack", "TemplateURL"},
     {"cloudformation", "UpdateStack", "TemplateURL"},
     {"cloudformation", "ValidateTemplate", "TemplateURL"},
+    {"cloudformation", "CreateChangeSet", "TemplateURL"},
+    {"cloudformation", "GetTemplateSummary", "TemplateURL"},
     {"servicecatalog", "CreateProduct", "ProvisioningArtifactParameters.Info.LoadTemplateFromURL"},
     {"servicecatalog", "CreateProvisioningArtifact", "Parameters.Info.LoadTemplateFromURL"},
 };

@@ -119,6 +119,9 @@
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \
+    S(CFN_INSUFFICIENT_CAPABILITIES, 902, "InsufficientCapabilitiesException", 400)                \
+    S(CFN_CHANGESET_NOT_FOUND, 903, "ChangeSetNotFound", 404)                                      \
+    S(CFN_INVALID_CHANGESET_STATUS, 904, "InvalidChangeSetStatus", 400)                            \
     /* ssm */                                                                                      \
     S(SSM_INVALID_NEXT_TOKEN, 700, "InvalidNextToken", 400)                                        \
     S(SSM_INVALID_FILTER_KEY, 701, "InvalidFilterKey", 400)                                        \

@@ -25,7 +25,7 @@ typedef struct ck {
 
 static const char *const supported_fns =
     "Ref, Condition, Fn::And, Fn::Base64, Fn::Equals, Fn::FindInMap, Fn::GetAZs, Fn::GetAtt, "
-    "Fn::If, Fn::Join, Fn::Not, Fn::Or, Fn::Select, Fn::Split, Fn::Sub";
+    "Fn::If, Fn::ImportValue, Fn::Join, Fn::Not, Fn::Or, Fn::Select, Fn::Split, Fn::Sub";
 
 static bool is_resource(const tpl_t *t, const char *name)
 {
@@ -186,9 +186,7 @@ static err_t check_fn(ck_t *c, const char *fn, const cJSON *arg, int depth)
     else if (strcmp(fn, "Fn::GetAZs") == 0)
         ok = cJSON_IsString(arg) || tpl__fn(arg, NULL);
     else if (strcmp(fn, "Fn::ImportValue") == 0)
-        return err_fail(c->eb, ERR_VALIDATION,
-                        "Template error: Fn::ImportValue is not supported: catalogd does not "
-                        "implement stack exports");
+        ok = str_or_fn(arg);
     else
         return err_fail(c->eb, ERR_VALIDATION,
                         "Template format error: Unsupported function %.100s. Supported functions "

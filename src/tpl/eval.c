@@ -299,6 +299,26 @@ static err_t fn_if(tpl_ev_t *e, const cJSON *arg, int depth, cJSON **out)
     return tpl__ev(e, cJSON_GetArrayItem(arg, b ? 1 : 2), depth + 1, out);
 }
 
+/* Fn::ImportValue: the value of the export its argument (a string, or a function giving
+ * one) names, from ctx->import; "No export named X found." when there is none. */
+static err_t fn_import(tpl_ev_t *e, const cJSON *arg, int depth, cJSON **out)
+{
+    cJSON *name = NULL;
+    err_t rc = tpl__ev(e, arg, depth + 1, &name);
+    if (rc != ERR_OK) return rc;
+    if (!cJSON_IsString(name)) {
+        if (name != TPL_NOVALUE) cJSON_Delete(name);
+        return tpl__shape_error(e->eb, "Fn::ImportValue");
+    }
+    const char *v = e->ctx->import ? e->ctx->import(e->ctx->ud, name->valuestring) : NULL;
+    if (!v)
+        rc = err_fail(e->eb, ERR_VALIDATION, "No export named %.255s found.", name->valuestring);
+    else
+        *out = cJSON_CreateString(v);
+    cJSON_Delete(name);
+    return rc;
+}
+
 /* ---- the walk */
 
 static err_t ev_fn(tpl_ev_t *e, const char *fn, const cJSON *arg, int depth, cJSON **out)
@@ -325,10 +345,7 @@ static err_t ev_fn(tpl_ev_t *e, const char *fn, const cJSON *arg, int depth, cJS
     if (strcmp(fn, "Fn::Sub") == 0) return tpl__fn_sub(e, arg, depth, out);
     if (strcmp(fn, "Fn::Base64") == 0) return tpl__fn_base64(e, arg, depth, out);
     if (strcmp(fn, "Fn::GetAZs") == 0) return tpl__fn_getazs(e, arg, depth, out);
-    if (strcmp(fn, "Fn::ImportValue") == 0)
-        return err_fail(e->eb, ERR_VALIDATION,
-                        "Template error: Fn::ImportValue is not supported: catalogd does not "
-                        "implement stack exports");
+    if (strcmp(fn, "Fn::ImportValue") == 0) return fn_import(e, arg, depth, out);
     return err_fail(e->eb, ERR_VALIDATION, "Template format error: Unsupported function %.100s",
                     fn);
 }
@@ -411,5 +428,61 @@ err_t tpl_conditions(const tpl_t *t, const tpl_ctx_t *ctx, cJSON **out, errbuf_t
         e.memo = NULL;
     }
     tpl__ev_done(&e);
+    return rc;
+}
+
+/* Collects into names (unique) the export names of the Fn::ImportValue nodes under node. */
+static err_t collect_imports(const tpl_t *t, const tpl_ctx_t *ctx, const cJSON *node, int depth,
+                             cJSON *names, errbuf_t *eb)
+{
+    if (depth > TPL_MAX_DEPTH) return ERR_OK; /* parse bounded the nesting already */
+    const cJSON *arg = NULL;
+    const char *fn = tpl__fn(node, &arg);
+    if (fn && !strcmp(fn, "Fn::ImportValue")) {
+        tpl_ctx_t x = *ctx;
+        x.import = NULL;
+        cJSON *name = NULL;
+        err_t rc = tpl_eval(t, &x, arg, &name, eb);
+        if (rc) return rc;
+        bool seen = !cJSON_IsString(name);
+        for (const cJSON *n = names->child; n && !seen; n = n->next)
+            seen = !strcmp(n->valuestring, name->valuestring);
+        if (!seen) cJSON_AddItemToArray(names, cJSON_CreateString(name->valuestring));
+        cJSON_Delete(name);
+        return ERR_OK;
+    }
+    err_t rc = ERR_OK;
+    for (const cJSON *c = cJSON_IsObject(node) || cJSON_IsArray(node) ? node->child : NULL;
+         c && !rc; c = c->next)
+        rc = collect_imports(t, ctx, c, depth + 1, names, eb);
+    return rc;
+}
+
+/* The Condition a resource or output names, or NULL. */
+static const char *item_cond(const cJSON *item)
+{
+    const cJSON *c = tpl__get(item, "Condition");
+    return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+err_t tpl_imports(const tpl_t *t, const tpl_ctx_t *ctx, cJSON **out, errbuf_t *eb)
+{
+    *out = cJSON_CreateArray();
+    const cJSON *r;
+    err_t rc = ERR_OK;
+    cJSON_ArrayForEach(r, t->resources)
+    {
+        const char *cond = item_cond(r);
+        if (cond && ctx->conditions && !cJSON_IsTrue(tpl__get(ctx->conditions, cond))) continue;
+        rc = collect_imports(t, ctx, tpl__get(r, "Properties"), 0, *out, eb);
+        if (rc) return rc;
+    }
+    cJSON_ArrayForEach(r, t->outputs)
+    {
+        const char *cond = item_cond(r);
+        if (cond && ctx->conditions && !cJSON_IsTrue(tpl__get(ctx->conditions, cond))) continue;
+        rc = collect_imports(t, ctx, tpl__get(r, "Value"), 0, *out, eb);
+        if (rc) return rc;
+    }
     return rc;
 }

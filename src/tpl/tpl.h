@@ -76,6 +76,9 @@ typedef struct tpl_ctx {
     /* Fn::GetAZs: the availability zones of a region (NULL or "" = ctx region); a new
      * array. NULL callback: "<region>a", "<region>b", "<region>c". */
     cJSON *(*azs)(void *ud, const char *region);
+    /* Fn::ImportValue: the value of export name, or NULL when there is none (NULL
+     * callback: no export exists). */
+    const char *(*import)(void *ud, const char *name);
     void *ud;
 } tpl_ctx_t;
 
@@ -99,11 +102,17 @@ err_t tpl_dependencies(const tpl_t *t, const char *logical_id, cJSON **out, errb
  * Ref, Fn::GetAtt, Fn::Sub (both forms, ${AWS::...}, ${Res.Attr}, ${!Literal}),
  * Fn::Join, Fn::Select, Fn::Split, Fn::FindInMap, Fn::If (with AWS::NoValue removing the
  * member or list item), Fn::Equals, Fn::And, Fn::Or, Fn::Not, Fn::Base64, Fn::GetAZs,
- * Fn::ImportValue (unsupported: a clear error), Condition; pseudo parameters
+ * Fn::ImportValue (through ctx->import: "No export named X found."), Condition; pseudo parameters
  * AWS::StackName, AWS::StackId, AWS::Region, AWS::AccountId, AWS::Partition,
  * AWS::URLSuffix, AWS::NoValue, AWS::NotificationARNs. *out owns the result (a new tree).
  * A Ref/GetAtt to a resource not yet created is ERR_VALIDATION naming it. */
 err_t tpl_eval(const tpl_t *t, const tpl_ctx_t *ctx, const cJSON *node, cJSON **out, errbuf_t *eb);
+
+/* The export names the template's Fn::ImportValue nodes name (in the Properties of the
+ * resources whose condition holds, given ctx->conditions, and the Values of such outputs),
+ * each evaluated under ctx (parameters, pseudo parameters): *out owns an array of unique
+ * strings. */
+err_t tpl_imports(const tpl_t *t, const tpl_ctx_t *ctx, cJSON **out, errbuf_t *eb);
 
 /* A resource of the template (borrowed), or NULL. */
 const cJSON *tpl_resource(const tpl_t *t, const char *logical_id);

@@ -221,6 +221,8 @@ static const struct {
                 "to specify a mapping of values to replace in the string"},
     {"Fn::Base64", "Template error: every Fn::Base64 object must have a String value or a "
                    "function that returns a String."},
+    {"Fn::ImportValue", "Template error: every Fn::ImportValue object requires one parameter: the "
+                        "name of an export, a String or a function that returns one"},
     {"Fn::GetAZs", "Template error: every Fn::GetAZs object requires a region name: a String or "
                    "a Ref to AWS::Region."},
 };

@@ -367,10 +367,13 @@ static void test_yaml_scalars(void)
     CHECK_STR(parse_err("Resources:\n  R: {Type: T, Properties: {V: !Cidr [a, 1, 2]}}\n"),
               "Template format error: Unsupported function Fn::Cidr. Supported functions are: "
               "[Ref, Condition, Fn::And, Fn::Base64, Fn::Equals, Fn::FindInMap, Fn::GetAZs, "
-              "Fn::GetAtt, Fn::If, Fn::Join, Fn::Not, Fn::Or, Fn::Select, Fn::Split, Fn::Sub]");
+              "Fn::GetAtt, Fn::If, Fn::ImportValue, Fn::Join, Fn::Not, Fn::Or, Fn::Select, "
+              "Fn::Split, Fn::Sub]");
     CHECK_STR(parse_err("Resources:\n  R: {Type: T, Properties: {V: !ImportValue x}}\n"),
-              "Template error: Fn::ImportValue is not supported: catalogd does not implement "
-              "stack exports");
+              "(parsed)");
+    CHECK_STR(parse_err("Resources:\n  R: {Type: T, Properties: {V: !ImportValue [x, y]}}\n"),
+              "Template error: every Fn::ImportValue object requires one parameter: the name of an "
+              "export, a String or a function that returns one");
     CHECK_STR(parse_err("Resources:\n  R:\n    Type: T\n    Properties:\n      V:\n"),
               "[/Resources/R/Properties/V] 'null' values are not allowed in templates");
     CHECK_STR(parse_err("Resources:\n  R: {Type: T, Properties: {V: !GetAtt NoDot}}\n"),
@@ -656,9 +659,10 @@ static void test_intrinsics(void)
               "{\"Tags\":[{\"Key\":\"Env\",\"Value\":\"dev\"}],\"N\":1}");
     CHECK_STR(ev(t, "{\"Fn::Transform\":{}}"),
               "ERR: Template format error: Unsupported function Fn::Transform");
-    CHECK_STR(ev(t, "{\"Fn::ImportValue\":\"x\"}"),
-              "ERR: Template error: Fn::ImportValue is not supported: catalogd does not "
-              "implement stack exports");
+    /* without an import callback no export exists */
+    CHECK_STR(ev(t, "{\"Fn::ImportValue\":\"x\"}"), "ERR: No export named x found.");
+    CHECK_STR(ev(t, "{\"Fn::ImportValue\":{\"Fn::Sub\":\"${Env}-vpc\"}}"),
+              "ERR: No export named dev-vpc found.");
     tpl_free(t);
 }
 

@@ -3,13 +3,21 @@
 #include "api/gen/ops_gen.h"
 
 const api_op_t api_ops[] = {
+    {&model_services[0], "CreateChangeSet", 115, 126, "CreateChangeSetResult", cfn_create_change_set, "cloudformation:CreateChangeSet", "{@stack:StackName}", true, API_AUTHZ_POLICY},
     {&model_services[0], "CreateStack", 0, 33, "CreateStackResult", cfn_create_stack, "cloudformation:CreateStack", "arn:aws:cloudformation:{region}:{account}:stack/{StackName}/*", true, API_AUTHZ_POLICY},
+    {&model_services[0], "DeleteChangeSet", 151, 152, "DeleteChangeSetResult", cfn_delete_change_set, "cloudformation:DeleteChangeSet", "{@stack:StackName}", true, API_AUTHZ_POLICY},
     {&model_services[0], "DeleteStack", 40, MODEL_NONE, NULL, cfn_delete_stack, "cloudformation:DeleteStack", "{@stack:StackName}", true, API_AUTHZ_POLICY},
+    {&model_services[0], "DescribeChangeSet", 127, 128, "DescribeChangeSetResult", cfn_describe_change_set, "cloudformation:DescribeChangeSet", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "DescribeStackEvents", 91, 92, "DescribeStackEventsResult", cfn_describe_stack_events, "cloudformation:DescribeStackEvents", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "DescribeStackResource", 87, 88, "DescribeStackResourceResult", cfn_describe_stack_resource, "cloudformation:DescribeStackResource", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "DescribeStackResources", 82, 83, "DescribeStackResourcesResult", cfn_describe_stack_resources, "cloudformation:DescribeStackResources", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "DescribeStacks", 43, 45, "DescribeStacksResult", cfn_describe_stacks, "cloudformation:DescribeStacks", "{@stack:StackName}", false, API_AUTHZ_POLICY},
+    {&model_services[0], "ExecuteChangeSet", 149, 150, "ExecuteChangeSetResult", cfn_execute_change_set, "cloudformation:ExecuteChangeSet", "{@stack:StackName}", true, API_AUTHZ_POLICY},
     {&model_services[0], "GetTemplate", 102, 105, "GetTemplateResult", cfn_get_template, "cloudformation:GetTemplate", "{@stack:StackName}", false, API_AUTHZ_POLICY},
+    {&model_services[0], "GetTemplateSummary", 157, 160, "GetTemplateSummaryResult", cfn_get_template_summary, "cloudformation:GetTemplateSummary", "{@stack:StackName}", false, API_AUTHZ_POLICY},
+    {&model_services[0], "ListChangeSets", 153, 154, "ListChangeSetsResult", cfn_list_change_sets, "cloudformation:ListChangeSets", "{@stack:StackName}", false, API_AUTHZ_POLICY},
+    {&model_services[0], "ListExports", 172, 173, "ListExportsResult", cfn_list_exports, "cloudformation:ListExports", "*", false, API_AUTHZ_POLICY},
+    {&model_services[0], "ListImports", 177, 178, "ListImportsResult", cfn_list_imports, "cloudformation:ListImports", "*", false, API_AUTHZ_POLICY},
     {&model_services[0], "ListStackResources", 70, 71, "ListStackResourcesResult", cfn_list_stack_resources, "cloudformation:ListStackResources", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "ListStacks", 63, 65, "ListStacksResult", cfn_list_stacks, "cloudformation:ListStacks", "*", false, API_AUTHZ_POLICY},
     {&model_services[0], "UpdateStack", 35, 39, "UpdateStackResult", cfn_update_stack, "cloudformation:UpdateStack", "{@stack:StackName}", true, API_AUTHZ_POLICY},
@@ -213,4 +221,4 @@ const api_op_t api_ops[] = {
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 209;
+const size_t api_n_ops = 217;

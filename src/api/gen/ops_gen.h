@@ -5,13 +5,21 @@
 
 #include "api/api.h"
 
+err_t cfn_create_change_set(api_ctx_t *ctx);
 err_t cfn_create_stack(api_ctx_t *ctx);
+err_t cfn_delete_change_set(api_ctx_t *ctx);
 err_t cfn_delete_stack(api_ctx_t *ctx);
+err_t cfn_describe_change_set(api_ctx_t *ctx);
 err_t cfn_describe_stack_events(api_ctx_t *ctx);
 err_t cfn_describe_stack_resource(api_ctx_t *ctx);
 err_t cfn_describe_stack_resources(api_ctx_t *ctx);
 err_t cfn_describe_stacks(api_ctx_t *ctx);
+err_t cfn_execute_change_set(api_ctx_t *ctx);
 err_t cfn_get_template(api_ctx_t *ctx);
+err_t cfn_get_template_summary(api_ctx_t *ctx);
+err_t cfn_list_change_sets(api_ctx_t *ctx);
+err_t cfn_list_exports(api_ctx_t *ctx);
+err_t cfn_list_imports(api_ctx_t *ctx);
 err_t cfn_list_stack_resources(api_ctx_t *ctx);
 err_t cfn_list_stacks(api_ctx_t *ctx);
 err_t cfn_update_stack(api_ctx_t *ctx);

@@ -16,6 +16,11 @@
 #define CFN_RESOURCE "cfn.resource" /* id = "<StackId>|<LogicalId>", parent = StackId */
 #define CFN_EVENT    "cfn.event"    /* id = EventId, parent = StackId */
 #define CFN_JOB      "cfn.stack"
+#define CFN_CHANGESET                                                                              \
+    "cfn.changeset"             /* id = ChangeSetId ARN; name = "<StackId>|<ChangeSetName>",       \
+                                   parent = StackId (changesets.c) */
+#define CFN_EXPORT "cfn.export" /* id = "<region>|<Name>", parent = exporting StackId */
+#define CFN_IMPORT "cfn.import" /* id = "<export id>|<StackId>", parent = export id */
 
 /* Loads a stack by name (the live one) or StackId ARN (live or deleted). ValidationError
  * "Stack with id X does not exist" when absent. *out owned by the caller. */
@@ -50,6 +55,73 @@ err_t cfn_resource_delete(store_tx_t *tx, const char *account, const char *stack
  * kept in _PrevShown by UpdateStack, put back by an update's rollback. */
 extern const char *const cfn_shown[];
 
+/* ---- the request side shared by stacks.c, changesets.c and validate.c */
+
+/* The template of a request: TemplateBody, or TemplateURL fetched (bounded). */
+err_t cfn_template_text(api_ctx_t *c, const char **text);
+/* The request's Parameters ([{ParameterKey, ParameterValue, UsePreviousValue}]) as
+ * {key: value}, UsePreviousValue read from previous (bound values; may be NULL). */
+cJSON *cfn_given_params(api_ctx_t *c, const cJSON *previous);
+/* The Parameters list a Stack or ChangeSet shows (NoEcho values masked). */
+cJSON *cfn_stack_params(const tpl_t *t, const cJSON *bound);
+/* ValidationError unless the conditions evaluate and the resources have a creation order
+ * (no cycle, no dependency on a resource whose condition is false). */
+err_t cfn_check_order(api_ctx_t *c, const tpl_t *t, const cJSON *bound, const char *name);
+/* ValidationError unless name matches [a-zA-Z][-a-zA-Z0-9]*, at most 128 (member: the
+ * request member named in the message, "stackName", "changeSetName"). */
+err_t cfn_check_name(api_ctx_t *c, const char *name, const char *member);
+/* Whether a stack in status may be updated (or have an UPDATE change set). */
+bool cfn_updatable(const char *status);
+/* CreateStack's work for a stack of the request, which exists in REVIEW_IN_PROGRESS when
+ * review is given (an executed CREATE change set: its StackId is kept). */
+err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review);
+
+/* ---- validate.c */
+
+/* The capabilities template t requires (CAPABILITY_IAM or CAPABILITY_NAMED_IAM for IAM
+ * resources, the latter when one is named; CAPABILITY_AUTO_EXPAND for a Transform), as a
+ * new array of strings, and the reason text in *reason (arena; NULL when none). */
+cJSON *cfn_required_caps(const tpl_t *t, arena_t *arena, const char **reason);
+/* InsufficientCapabilitiesException "Requires capabilities : [X]" unless the request's
+ * Capabilities grant what t requires (CAPABILITY_NAMED_IAM covers CAPABILITY_IAM). */
+err_t cfn_check_caps(api_ctx_t *c, const tpl_t *t);
+
+/* ---- changes.c, changesets.c */
+
+/* The Changes of applying template t (parameters bound) to stack (its resources and
+ * _Template; none for a CREATE change set's stack): *out a new array of {"Type":
+ * "Resource", "ResourceChange"} (also on failure). ERR_VALIDATION when t cannot be
+ * evaluated: the change set FAILS with that text. */
+err_t cfn_changes(api_ctx_t *c, const cJSON *stack, const tpl_t *t, const cJSON *bound,
+                  cJSON **out);
+
+/* The stack was updated or deleted other than by its change set except_id (NULL: none):
+ * its change sets that could still be executed become OBSOLETE; an executed one keeps the
+ * outcome the stack shows now. */
+err_t cfn_changesets_obsolete(api_ctx_t *c, const cJSON *stack, const char *except_id);
+
+/* ---- exports.c (the stack job's side) */
+
+/* Replaces the exports and imports of the stack with those of its outputs (Outputs with
+ * ExportName) and template t (its Fn::ImportValue names under ctx; kept in _Imports). A
+ * refusal ("Export with name X is already exported by stack Y", "Export X cannot be
+ * deleted/updated as it is in use by Y") is ERR_VALIDATION with that text: the operation
+ * fails with it. Run it inside a savepoint: a refusal may leave part of it done. */
+err_t cfn_exports_publish(app_t *app, store_tx_t *tx, cJSON *stack, const cJSON *outputs,
+                          const tpl_t *t, const tpl_ctx_t *ctx, arena_t *arena, errbuf_t *eb);
+/* ERR_VALIDATION "No export named X found." when an Fn::ImportValue of t (under ctx) names
+ * an export that does not exist. */
+err_t cfn_imports_check(app_t *app, store_tx_t *tx, const tpl_t *t, const tpl_ctx_t *ctx,
+                        arena_t *arena, errbuf_t *eb);
+/* ERR_VALIDATION "Export X cannot be deleted as it is in use by Y" when another stack
+ * imports an export of the stack. */
+err_t cfn_exports_unused(app_t *app, store_tx_t *tx, const cJSON *stack, arena_t *arena,
+                         errbuf_t *eb);
+/* Drops the exports and imports of a deleted stack. */
+err_t cfn_exports_drop(app_t *app, store_tx_t *tx, cJSON *stack, arena_t *arena, errbuf_t *eb);
+/* The value of export name (arena), or NULL when there is none. */
+const char *cfn_export_value(app_t *app, store_tx_t *tx, const char *name, arena_t *arena);
+
 /* Starts operation op ("create", "update", "delete") on the stack: enqueues its job. */
 err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb);
 
@@ -81,6 +153,17 @@ typedef struct cfn_type {
     err_t (*update)(cfn_step_t *s, cJSON *res, const cJSON *old_props, const cJSON *props,
                     bool *replace);
 } cfn_type_t;
+
+/* Whether changing property prop of a resource of type `type` replaces the resource, as
+ * AWS's resource reference says ("Update requires: Replacement" is ALWAYS, "Some
+ * interruptions"/"No interruption" NEVER, depends-on-value CONDITIONALLY; a type catalogd
+ * does not know: CONDITIONALLY). The change sets' Replacement column (replaces.c). */
+typedef enum cfn_recreate {
+    CFN_RECREATE_NEVER,
+    CFN_RECREATE_CONDITIONALLY,
+    CFN_RECREATE_ALWAYS
+} cfn_recreate_t;
+cfn_recreate_t cfn_type_replaces(const char *type, const char *prop);
 
 /* The type named `name`, or NULL (with the supported list in the message). */
 const cfn_type_t *cfn_type(const char *name);

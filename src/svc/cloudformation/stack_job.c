@@ -49,6 +49,12 @@ static cJSON *stk_getatt(void *ud, const char *logical, const char *attr)
     return NULL;
 }
 
+static const char *stk_import(void *ud, const char *name)
+{
+    stk_t *k = ud;
+    return cfn_export_value(k->app, k->s.tx, name, k->r->arena);
+}
+
 static err_t stk_save_stack(stk_t *k)
 {
     return cfn_stack_save(k->s.tx, k->app->cfg.account_id, k->stack, k->now, k->s.eb);
@@ -310,16 +316,33 @@ static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool 
     return ERR_OK; /* complete */
 }
 
-static err_t stk_finish_outputs(stk_t *k)
+/* The outputs, and the exports and imports they make (exports.c): a refusal of those
+ * ("Export with name X is already exported by stack Y") fails the operation (*failed). */
+static err_t stk_finish_outputs(stk_t *k, bool *failed)
 {
     cJSON *outs = NULL;
+    *failed = false;
     err_t rc = tpl_outputs(k->tpl, &k->ctx, &outs, k->s.eb);
     if (rc) {
         log_warn("stack outputs failed", "\"stack\":\"%s\"", jx_str(k->stack, "StackId"));
         return ERR_OK; /* outputs that cannot be evaluated are left out */
     }
-    jx_set(k->stack, "Outputs", outs);
-    return ERR_OK;
+    char reason[1100];
+    rc = store_savepoint(k->s.tx, k->s.eb);
+    if (!rc)
+        rc = stk_settle(k,
+                        cfn_exports_publish(k->app, k->s.tx, k->stack, outs, k->tpl, &k->ctx,
+                                            k->r->arena, k->s.eb),
+                        failed, reason, sizeof reason);
+    if (!rc && *failed) {
+        cJSON_Delete(outs);
+        return stk_fail_op(k, arena_printf(k->r->arena, "%s ", reason));
+    }
+    if (!rc)
+        jx_set(k->stack, "Outputs", outs);
+    else
+        cJSON_Delete(outs);
+    return rc;
 }
 
 static err_t stk_run_create(stk_t *k)
@@ -331,8 +354,10 @@ static err_t stk_run_create(stk_t *k)
         rc = stk_create_one(k, o->valuestring, false, &busy);
     cJSON_Delete(order);
     if (rc || busy) return rc;
-    rc = stk_finish_outputs(k);
-    if (!rc) rc = stk_stack_status(k, "CREATE_COMPLETE", "");
+    bool failed;
+    rc = stk_finish_outputs(k, &failed);
+    if (rc || failed) return rc;
+    rc = stk_stack_status(k, "CREATE_COMPLETE", "");
     engine_done(k->r);
     return rc;
 }
@@ -405,9 +430,11 @@ static err_t stk_run_update(stk_t *k)
     }
     cJSON_Delete(order);
     if (rc || busy) return rc;
+    bool failed;
+    rc = stk_finish_outputs(k, &failed);
+    if (rc || failed) return rc;
     jx_set(k->stack, "_Phase", cJSON_CreateString("cleanup"));
-    rc = stk_finish_outputs(k);
-    if (!rc) rc = stk_stack_status(k, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "");
+    rc = stk_stack_status(k, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "");
     engine_again(k->r, k->r->payload, k->now);
     return rc;
 }
@@ -418,6 +445,14 @@ static err_t stk_step(stk_t *k)
     const char *phase = jx_str(k->stack, "_Phase");
     bool busy = false;
     err_t rc;
+    bool forward = (!strcmp(op, "create") && (!phase || !strcmp(phase, "create"))) ||
+                   (!strcmp(op, "update") && !strcmp(phase, "apply"));
+    if (forward) { /* an import of an export that does not exist fails the operation */
+        rc = cfn_imports_check(k->app, k->s.tx, k->tpl, &k->ctx, k->r->arena, k->s.eb);
+        if (rc == ERR_VALIDATION)
+            return stk_fail_op(k, arena_printf(k->r->arena, "%s ", k->s.eb->msg));
+        if (rc) return rc;
+    }
     if (!strcmp(op, "create") && (!phase || !strcmp(phase, "create"))) return stk_run_create(k);
     if (!strcmp(op, "create")) { /* rollback */
         rc = stk_delete_some(k, stk_want_all, &busy);
@@ -446,12 +481,18 @@ static err_t stk_step(stk_t *k)
         engine_done(k->r);
         return rc ? rc : stk_stack_status(k, "UPDATE_ROLLBACK_COMPLETE", "");
     }
-    /* delete */
-    rc = stk_delete_some(k, stk_want_all, &busy);
+    /* delete: not while another stack imports an export of this one */
+    rc = cfn_exports_unused(k->app, k->s.tx, k->stack, k->r->arena, k->s.eb);
+    if (rc == ERR_VALIDATION) {
+        engine_done(k->r);
+        return stk_stack_status(k, "DELETE_FAILED", arena_printf(k->r->arena, "%s", k->s.eb->msg));
+    }
+    if (!rc) rc = stk_delete_some(k, stk_want_all, &busy);
     if (rc || busy) return rc;
     jx_set_num(k->stack, "DeletionTime", (double)k->now / 1000.0);
     engine_done(k->r);
-    rc = stk_stack_status(k, "DELETE_COMPLETE", "");
+    rc = cfn_exports_drop(k->app, k->s.tx, k->stack, k->r->arena, k->s.eb);
+    if (!rc) rc = stk_stack_status(k, "DELETE_COMPLETE", "");
     /* the name is free again */
     if (!rc)
         rc =
@@ -517,6 +558,7 @@ static err_t cfn_stack_step(engine_run_t *r)
                         .params = cJSON_GetObjectItemCaseSensitive(k.stack, "_Params"),
                         .ref = stk_ref,
                         .getatt = stk_getatt,
+                        .import = stk_import,
                         .ud = &k};
     if (!rc) rc = tpl_conditions(k.tpl, &k.ctx, &k.conds, r->eb);
     k.ctx.conditions = k.conds;

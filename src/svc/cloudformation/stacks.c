@@ -137,8 +137,7 @@ err_t cfn_resource_delete(store_tx_t *tx, const char *account, const char *stack
     return res_delete(tx, &(res_key_t){account, CFN_RESOURCE, id}, NULL, eb);
 }
 
-/* The template of a request: TemplateBody, or TemplateURL fetched (bounded). */
-static err_t cfn_template_text(api_ctx_t *c, const char **text)
+err_t cfn_template_text(api_ctx_t *c, const char **text)
 {
     const char *body = api_in_str(c, "TemplateBody");
     const char *url = api_in_str(c, "TemplateURL");
@@ -155,8 +154,7 @@ static err_t cfn_template_text(api_ctx_t *c, const char **text)
     return api_fetch_template(c, url, text);
 }
 
-/* Parameters: [{ParameterKey, ParameterValue, UsePreviousValue}] -> {key: value}. */
-static cJSON *cfn_given_params(api_ctx_t *c, const cJSON *previous)
+cJSON *cfn_given_params(api_ctx_t *c, const cJSON *previous)
 {
     cJSON *o = cJSON_CreateObject();
     const cJSON *ps = cJSON_GetObjectItemCaseSensitive(c->in, "Parameters");
@@ -174,8 +172,7 @@ static cJSON *cfn_given_params(api_ctx_t *c, const cJSON *previous)
     return o;
 }
 
-/* The Parameters list a Stack shows (NoEcho values masked). */
-static cJSON *cfn_stack_params(const tpl_t *t, const cJSON *bound)
+cJSON *cfn_stack_params(const tpl_t *t, const cJSON *bound)
 {
     cJSON *list = cJSON_CreateArray();
     for (size_t i = 0; i < tpl_param_count(t); i++) {
@@ -192,7 +189,7 @@ static cJSON *cfn_stack_params(const tpl_t *t, const cJSON *bound)
 /* What CloudFormation rejects before starting: conditions that cannot be evaluated with
  * the bound parameters, a circular dependency between the resources to create, and
  * dependencies on resources whose condition is false (ValidationError at the call). */
-static err_t cfn_check_order(api_ctx_t *c, const tpl_t *t, const cJSON *bound, const char *name)
+err_t cfn_check_order(api_ctx_t *c, const tpl_t *t, const cJSON *bound, const char *name)
 {
     tpl_ctx_t ctx = {.stack_name = name,
                      .stack_id = "",
@@ -210,18 +207,17 @@ static err_t cfn_check_order(api_ctx_t *c, const tpl_t *t, const cJSON *bound, c
     return rc;
 }
 
-/* Stack names: a letter, then letters, digits and hyphens, at most 128. */
-static err_t cfn_check_name(api_ctx_t *c, const char *name)
+err_t cfn_check_name(api_ctx_t *c, const char *name, const char *member)
 {
     size_t n = strlen(name);
     bool ok = n >= 1 && n <= 128 && isalpha((unsigned char)name[0]);
     for (size_t i = 1; ok && i < n; i++) ok = isalnum((unsigned char)name[i]) || name[i] == '-';
     if (!ok)
         return err_fail(c->eb, ERR_VALIDATION,
-                        "1 validation error detected: Value '%s' at 'stackName' failed to satisfy "
+                        "1 validation error detected: Value '%s' at '%s' failed to satisfy "
                         "constraint: Member must satisfy regular expression pattern: "
                         "[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/._+]*",
-                        name);
+                        name, member);
     return ERR_OK;
 }
 
@@ -247,11 +243,17 @@ static err_t cfn_check_role(api_ctx_t *c)
 
 err_t cfn_create_stack(api_ctx_t *c)
 {
-    const char *name = api_in_str(c, "StackName");
-    err_t rc = cfn_check_name(c, name);
+    return cfn_create_stack_in(c, NULL);
+}
+
+err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
+{
+    const char *name = review ? jx_str(review, "StackName") : api_in_str(c, "StackName");
+    err_t rc = review ? ERR_OK : cfn_check_name(c, name, "stackName");
     if (!rc) rc = cfn_check_role(c);
     cJSON *existing = NULL;
-    if (!rc) rc = res_get_by_name(c->tx, c->app->cfg.account_id, CFN_STACK, name, &existing, c->eb);
+    if (!rc && !review)
+        rc = res_get_by_name(c->tx, c->app->cfg.account_id, CFN_STACK, name, &existing, c->eb);
     const char *token = api_in_str(c, "ClientRequestToken");
     if (!rc && existing) {
         const char *prev = jx_str(existing, "_Token");
@@ -272,6 +274,7 @@ err_t cfn_create_stack(api_ctx_t *c)
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, name);
+    if (!rc) rc = cfn_check_caps(c, t);
     const char *on_failure = api_in_str(c, "OnFailure");
     if (!rc && on_failure && cJSON_GetObjectItemCaseSensitive(c->in, "DisableRollback"))
         rc = err_fail(c->eb, ERR_VALIDATION,
@@ -279,8 +282,10 @@ err_t cfn_create_stack(api_ctx_t *c)
     if (!rc) {
         char uuid[37];
         ids_uuid(&c->app->ids, uuid);
-        const char *id = arena_printf(c->arena, "arn:aws:cloudformation:%s:%s:stack/%s/%s",
-                                      c->app->cfg.region, c->app->cfg.account_id, name, uuid);
+        const char *id = review
+                             ? arena_strdup(c->arena, jx_str(review, "StackId"))
+                             : arena_printf(c->arena, "arn:aws:cloudformation:%s:%s:stack/%s/%s",
+                                            c->app->cfg.region, c->app->cfg.account_id, name, uuid);
         int64_t now = clk_now_ms(&c->app->clock);
         cJSON *s = cJSON_CreateObject();
         cJSON_AddStringToObject(s, "StackId", id);
@@ -321,7 +326,9 @@ err_t cfn_create_stack(api_ctx_t *c)
         cJSON_AddNumberToObject(s, "_Seq", 1);
         if (token) cJSON_AddStringToObject(s, "_Token", token);
         res_row_t row = {.name = name, .state = "CREATE_IN_PROGRESS", .created_ms = now};
-        rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, CFN_STACK, id}, &row, s, c->eb);
+        rc = review ? cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb)
+                    : res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, CFN_STACK, id}, &row,
+                                 s, c->eb);
         if (!rc) rc = cfn_kickoff(c, s, "create", "CREATE_IN_PROGRESS");
         if (!rc) cJSON_AddStringToObject(c->out, "StackId", id);
         cJSON_Delete(s);
@@ -344,6 +351,35 @@ static bool cfn_settled(const char *status)
     return false;
 }
 
+bool cfn_updatable(const char *status)
+{
+    return cfn_settled(status) && strcmp(status, "ROLLBACK_COMPLETE") &&
+           strcmp(status, "CREATE_FAILED") && strcmp(status, "ROLLBACK_FAILED");
+}
+
+/* DeleteStack of a stack in REVIEW_IN_PROGRESS (a CREATE change set's, never executed):
+ * no resource exists, so it is DELETE_COMPLETE at once, its name freed, its change sets
+ * gone with it. */
+static err_t cfn_delete_review(api_ctx_t *c, cJSON *s)
+{
+    int64_t now = clk_now_ms(&c->app->clock);
+    jx_set(s, "_Seq", cJSON_CreateNumber((double)(jx_int(s, "_Seq", 0) + 1)));
+    cfn_set_status(s, "DELETE_IN_PROGRESS", "");
+    err_t rc = cfn_event(c->app, c->tx, s, NULL, NULL, NULL, "DELETE_IN_PROGRESS", "User Initiated",
+                         NULL, c->eb);
+    jx_set_num(s, "DeletionTime", (double)now / 1000.0);
+    cfn_set_status(s, "DELETE_COMPLETE", "");
+    if (!rc) rc = cfn_event(c->app, c->tx, s, NULL, NULL, NULL, "DELETE_COMPLETE", "", NULL, c->eb);
+    if (!rc) rc = cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb);
+    if (!rc) rc = cfn_changesets_obsolete(c, s, NULL);
+    if (!rc)
+        rc =
+            store_exec(c->tx, c->eb, NULL,
+                       "UPDATE resources SET name = NULL WHERE account = ? AND kind = ? AND id = ?",
+                       "sss", c->app->cfg.account_id, CFN_STACK, jx_str(s, "StackId"));
+    return rc;
+}
+
 err_t cfn_update_stack(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "StackName");
@@ -352,8 +388,7 @@ err_t cfn_update_stack(api_ctx_t *c)
     if (rc) return rc;
     rc = cfn_check_role(c);
     const char *status = jx_str(s, "StackStatus");
-    if (!rc && (!cfn_settled(status) || !strcmp(status, "ROLLBACK_COMPLETE") ||
-                !strcmp(status, "CREATE_FAILED") || !strcmp(status, "ROLLBACK_FAILED")))
+    if (!rc && !cfn_updatable(status))
         rc = err_fail(c->eb, ERR_VALIDATION, "Stack:%s is in %s state and can not be updated.",
                       jx_str(s, "StackId"), status);
     const char *text = NULL;
@@ -369,6 +404,7 @@ err_t cfn_update_stack(api_ctx_t *c)
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, jx_str(s, "StackName"));
+    if (!rc) rc = cfn_check_caps(c, t);
     if (!rc && !strcmp(text, jx_str(s, "_Template")) &&
         cJSON_Compare(bound, cJSON_GetObjectItemCaseSensitive(s, "_Params"), true) &&
         !cJSON_GetObjectItemCaseSensitive(c->in, "Tags"))
@@ -399,6 +435,7 @@ err_t cfn_update_stack(api_ctx_t *c)
         cfn_set_status(s, "UPDATE_IN_PROGRESS", "");
         rc = cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb);
         if (!rc) rc = cfn_kickoff(c, s, "update", "UPDATE_IN_PROGRESS");
+        if (!rc) rc = cfn_changesets_obsolete(c, s, NULL);
         if (!rc) cJSON_AddStringToObject(c->out, "StackId", jx_str(s, "StackId"));
     }
     cJSON_Delete(bound);
@@ -424,6 +461,11 @@ err_t cfn_delete_stack(api_ctx_t *c)
     if (!rc && !strcmp(status, "DELETE_IN_PROGRESS")) {
         cJSON_Delete(s);
         return ERR_OK;
+    }
+    if (!rc && !strcmp(status, "REVIEW_IN_PROGRESS")) {
+        rc = cfn_delete_review(c, s); /* nothing was created: deleted at once */
+        cJSON_Delete(s);
+        return rc;
     }
     if (!rc) {
         int64_t now = clk_now_ms(&c->app->clock);
@@ -656,34 +698,12 @@ err_t cfn_get_template(api_ctx_t *c)
     cJSON *s = NULL;
     err_t rc = cfn_stack_find(c->tx, c->app->cfg.account_id, name, false, &s, c->eb);
     if (!rc) {
-        cJSON_AddStringToObject(c->out, "TemplateBody", jx_str(s, "_Template"));
+        if (jx_str(s, "_Template")) /* not before a CREATE change set runs */
+            cJSON_AddStringToObject(c->out, "TemplateBody", jx_str(s, "_Template"));
         cJSON *stages = cJSON_AddArrayToObject(c->out, "StagesAvailable");
         cJSON_AddItemToArray(stages, cJSON_CreateString("Original"));
         cJSON_AddItemToArray(stages, cJSON_CreateString("Processed"));
     }
     cJSON_Delete(s);
     return rc;
-}
-
-err_t cfn_validate_template(api_ctx_t *c)
-{
-    const char *text = NULL;
-    tpl_t *t = NULL;
-    err_t rc = cfn_template_text(c, &text);
-    if (!rc) rc = tpl_parse(span_of(text), &t, c->eb);
-    if (rc) return rc;
-    cJSON *params = cJSON_AddArrayToObject(c->out, "Parameters");
-    for (size_t i = 0; i < tpl_param_count(t); i++) {
-        const tpl_param_t *p = tpl_param(t, i);
-        cJSON *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "ParameterKey", p->name);
-        if (p->default_value) cJSON_AddStringToObject(e, "DefaultValue", p->default_value);
-        cJSON_AddBoolToObject(e, "NoEcho", p->no_echo);
-        if (p->description) cJSON_AddStringToObject(e, "Description", p->description);
-        cJSON_AddItemToArray(params, e);
-    }
-    if (tpl_description(t)) cJSON_AddStringToObject(c->out, "Description", tpl_description(t));
-    cJSON_AddArrayToObject(c->out, "DeclaredTransforms");
-    tpl_free(t);
-    return ERR_OK;
 }

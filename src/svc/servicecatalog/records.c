@@ -282,6 +282,11 @@ static err_t rjob_start(rjob_t *j)
                               rjob_cfn_params(cJSON_GetObjectItemCaseSensitive(j->rec, "_Params")));
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(j->rec, "_StackTags");
         if (tags) cJSON_AddItemToObject(in, "Tags", cJSON_Duplicate(tags, 1));
+        /* as Service Catalog does: a product's IAM resources are acknowledged for the user */
+        cJSON *caps = cJSON_AddArrayToObject(in, "Capabilities");
+        cJSON_AddItemToArray(caps, cJSON_CreateString("CAPABILITY_IAM"));
+        cJSON_AddItemToArray(caps, cJSON_CreateString("CAPABILITY_NAMED_IAM"));
+        cJSON_AddItemToArray(caps, cJSON_CreateString("CAPABILITY_AUTO_EXPAND"));
     }
     bool retain = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j->rec, "_Retain"));
     rc = retain ? ERR_OK : sc_call(&j->env, &as, "cloudformation", op, in, &out, why, sizeof(why));
