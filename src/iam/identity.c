@@ -19,6 +19,7 @@
 #define K_VERSION "iam.policy_version"
 #define K_INLINE  "iam.inline"
 #define K_LOGIN   "iam.login_profile"
+#define K_PROFILE "iam.instance_profile"
 #define L_MEMBER  "iam.member"
 #define L_ATTACH  "iam.attach"
 
@@ -49,10 +50,11 @@ err_t iam_identity_find(store_tx_t *tx, const char *account, const char *type, c
                         cJSON **out, errbuf_t *eb)
 {
     *out = NULL;
-    const char *kind = !strcmp(type, "user")    ? K_USER
-                       : !strcmp(type, "group") ? K_GROUP
-                       : !strcmp(type, "role")  ? K_ROLE
-                                                : NULL;
+    const char *kind = !strcmp(type, "user")               ? K_USER
+                       : !strcmp(type, "group")            ? K_GROUP
+                       : !strcmp(type, "role")             ? K_ROLE
+                       : !strcmp(type, "instance-profile") ? K_PROFILE
+                                                           : NULL;
     if (!kind || !name) return ERR_OK;
     char *folded = xstrdup(name); /* names are unique without regard to case */
     for (char *p = folded; *p; p++) *p = (char)tolower((unsigned char)*p);

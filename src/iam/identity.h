@@ -18,7 +18,8 @@
 err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const char *principal,
                            auth_principal_t *who, errbuf_t *eb);
 
-/* The stored body of the IAM user, group or role (type "user", "group" or "role") called
+/* The stored body of the IAM user, group, role or instance profile (type "user", "group",
+ * "role" or "instance-profile") called
  * name, in any case (with its "Arn", "Path", id, ...); *out NULL when there is none.
  * What other modules read of IAM's entities instead of IAM's tables. *out is the
  * caller's. */

@@ -167,7 +167,7 @@ cfn_recreate_t cfn_type_replaces(const char *type, const char *prop);
 
 /* The type named `name`, or NULL (with the supported list in the message). */
 const cfn_type_t *cfn_type(const char *name);
-/* "AWS::EC2::Instance, AWS::SSM::Document, AWS::CloudFormation::WaitConditionHandle" */
+/* "AWS::EC2::Instance, AWS::IAM::Role, ...": every type the table holds. */
 const char *cfn_supported_types(void);
 
 #endif

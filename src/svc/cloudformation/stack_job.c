@@ -265,7 +265,7 @@ static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool 
                                       : "",
                             props);
         if (!rc && !type) {
-            char reason[600];
+            char reason[2048];
             snprintf(reason, sizeof(reason),
                      "Resource type %s is not supported by catalogd (supported: %s)",
                      type_name ? type_name : "(none)", cfn_supported_types());
@@ -423,6 +423,9 @@ static err_t stk_run_update(stk_t *k)
             /* replacement: keep the old physical for the cleanup phase */
             const char *phys = jx_str(res, "PhysicalResourceId");
             if (phys) cJSON_AddStringToObject(res, "_OldPhysical", phys);
+            const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(res, "_Attrs");
+            if (attrs) jx_set(res, "_OldAttrs", cJSON_Duplicate(attrs, 1)); /* for a rollback */
+            if (old) jx_set(res, "_OldProps", cJSON_Duplicate(old, 1));
             jx_set(res, "ResourceType", cJSON_CreateString(new_type));
             rc = stk_create_one(k, o->valuestring, true, &busy);
         }
@@ -462,8 +465,9 @@ static err_t stk_step(stk_t *k)
     }
     if (!strcmp(op, "update") && !strcmp(phase, "apply")) return stk_run_update(k);
     if (!strcmp(op, "update") && !strcmp(phase, "cleanup")) {
-        rc = stk_drop_replaced(k, &busy);
-        if (!rc && !busy) rc = stk_delete_some(k, stk_want_removed, &busy);
+        /* what the new template dropped may still use a replaced resource: it goes first */
+        rc = stk_delete_some(k, stk_want_removed, &busy);
+        if (!rc && !busy) rc = stk_drop_replaced(k, &busy);
         if (rc || busy) return rc;
         /* the removed resources' records go with the cleanup */
         rc = stk_forget(k, stk_want_removed);
@@ -471,10 +475,11 @@ static err_t stk_step(stk_t *k)
         return rc ? rc : stk_stack_status(k, "UPDATE_COMPLETE", "");
     }
     if (!strcmp(op, "update")) { /* rollback */
-        rc = stk_restore_replaced(k, &busy);
+        /* dependents first: what changed in place points back at the old physical
+         * resources before what this update made (created, or replacements) is deleted */
+        rc = stk_restore_in_place(k, &busy);
         if (!rc && !busy) rc = stk_delete_some(k, stk_want_created_now, &busy);
-        if (rc || busy) return rc;
-        if (!rc && !busy) rc = stk_restore_in_place(k, &busy);
+        if (!rc && !busy) rc = stk_restore_replaced(k, &busy);
         if (rc || busy) return rc;
         rc = stk_forget(k, stk_want_created_now);
         stk_restore_previous(k);

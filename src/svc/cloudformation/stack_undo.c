@@ -157,6 +157,8 @@ err_t stk_drop_replaced(stk_t *k, bool *busy)
         err_t rc = stk_remove_physical(k, r, old, &gone);
         if (rc || !gone) return rc;
         cJSON_DeleteItemFromObjectCaseSensitive(r, "_OldPhysical");
+        cJSON_DeleteItemFromObjectCaseSensitive(r, "_OldAttrs");
+        cJSON_DeleteItemFromObjectCaseSensitive(r, "_OldProps");
         rc = stk_res_save(k, r, false);
         engine_again(k->r, k->r->payload, k->now);
         return rc;
@@ -176,6 +178,10 @@ err_t stk_restore_replaced(stk_t *k, bool *busy)
             now_phys && strcmp(now_phys, old) ? stk_remove_physical(k, r, now_phys, &gone) : ERR_OK;
         if (rc || !gone) return rc;
         jx_set_str(r, "PhysicalResourceId", old);
+        cJSON *attrs = cJSON_DetachItemFromObjectCaseSensitive(r, "_OldAttrs");
+        if (attrs) jx_set(r, "_Attrs", attrs);
+        cJSON *props = cJSON_DetachItemFromObjectCaseSensitive(r, "_OldProps");
+        if (props) jx_set(r, "_Props", props);
         cJSON_DeleteItemFromObjectCaseSensitive(r, "_OldPhysical");
         rc = stk_res_status(k, r, "UPDATE_COMPLETE", "", NULL);
         engine_again(k->r, k->r->payload, k->now);

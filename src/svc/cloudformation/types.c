@@ -1,16 +1,25 @@
-/* types.c - the resource types stacks can hold. Each works through the public API of the
- * service that owns the resource (the in-process client, as the stack's principal), so
- * IAM applies to a stack's work exactly as to its caller's own calls. */
-#include "svc/cloudformation/cfn_int.h"
+/* types.c - the resource types stacks can hold: the table's generic create / check /
+ * remove / update (types_int.h), the helpers the rows' hooks share, and the look-up the
+ * stack job uses. Each call works through the public API of the service that owns the
+ * resource (the in-process client, as the stack's principal), so IAM applies to a
+ * stack's work exactly as to its caller's own calls. */
+#include "svc/cloudformation/types_int.h"
 #include "core/jx.h"
 
+#include "core/ids.h"
+
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static err_t cfn_call(cfn_step_t *s, const char *service, const char *op, cJSON *in, cJSON **out)
+err_t cfn_call(cfn_step_t *s, const char *service, const char *op, const cJSON *in, cJSON **out)
 {
-    err_t rc =
-        api_client_call_tx(s->app, s->tx, s->post, s->arena, s->as, service, op, in, out, s->eb);
+    cJSON *copy = cJSON_Duplicate(in, 1), *dropped = NULL;
+    err_t rc = api_client_call_tx(s->app, s->tx, s->post, s->arena, s->as, service, op, copy,
+                                  out ? out : &dropped, s->eb);
+    cJSON_Delete(copy);
+    cJSON_Delete(dropped);
     if (rc && !strcmp(service, "ec2")) {
         /* CloudFormation reports EC2's refusals as "API: ec2:RunInstances <message>" */
         char prefix[96];
@@ -26,21 +35,114 @@ static err_t cfn_call(cfn_step_t *s, const char *service, const char *op, cJSON 
     return rc;
 }
 
-static void cfn_set_physical(cJSON *res, const char *id)
+bool cfn_err_is(err_t rc, const char *service, const char *code)
 {
-    jx_set_str(res, "PhysicalResourceId", id);
+    if (!rc || !code) return false;
+    err_proto_t p = !strcmp(service, "ec2")   ? ERR_PROTO_EC2
+                    : !strcmp(service, "iam") ? ERR_PROTO_QUERY
+                                              : ERR_PROTO_JSON;
+    return !strcmp(err_code(rc, p), code);
 }
 
-/* Copies member `from` of src (when present) to dst as `to`. */
-static void cfn_copy(cJSON *dst, const char *to, const cJSON *src, const char *from)
+err_t cfn_call_gone(cfn_step_t *s, const char *service, const char *op, const cJSON *in,
+                    const char *gone)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(src, from);
-    if (v) cJSON_AddItemToObject(dst, to, cJSON_Duplicate(v, 1));
+    err_t rc = cfn_call(s, service, op, in, NULL);
+    return cfn_err_is(rc, service, gone) ? ERR_OK : rc;
 }
 
-/* ---- AWS::EC2::Instance */
+cJSON *cfn_obj1(const char *member, const char *value)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, member, value ? value : "");
+    return o;
+}
 
-static cJSON *ec2_tags(const cfn_step_t *s, const cJSON *res, const cJSON *props)
+/* One step of a path over v ("Member", "Member[]", "Member[2]"); rest is what follows. */
+static cJSON *path_step(const cJSON *v, const char *seg, size_t len, const char *rest)
+{
+    char name[128];
+    const char *br = memchr(seg, '[', len);
+    size_t nlen = br ? (size_t)(br - seg) : len;
+    if (nlen >= sizeof(name)) return NULL;
+    memcpy(name, seg, nlen);
+    name[nlen] = '\0';
+    const cJSON *m = nlen ? cJSON_GetObjectItemCaseSensitive(v, name) : v;
+    if (!m) return NULL;
+    if (br && br[1] == ']') { /* map the rest over the array */
+        if (!cJSON_IsArray(m)) return NULL;
+        cJSON *arr = cJSON_CreateArray();
+        for (const cJSON *e = m->child; e; e = e->next) {
+            cJSON *x = rest ? cfn_path(e, rest) : cJSON_Duplicate(e, 1);
+            if (x) cJSON_AddItemToArray(arr, x);
+        }
+        return arr;
+    }
+    if (br) m = cJSON_GetArrayItem(m, (int)strtol(br + 1, NULL, 10));
+    if (!m) return NULL;
+    return rest ? cfn_path(m, rest) : cJSON_Duplicate(m, 1);
+}
+
+cJSON *cfn_path(const cJSON *o, const char *path)
+{
+    if (!o || !path) return NULL;
+    const char *dot = strchr(path, '.');
+    size_t len = dot ? (size_t)(dot - path) : strlen(path);
+    return path_step(o, path, len, dot ? dot + 1 : NULL);
+}
+
+/* The string at path in out, else in (numbers as text), in s->arena; NULL when neither. */
+static const char *path_str(cfn_step_t *s, const cJSON *out, const cJSON *in, const char *path)
+{
+    cJSON *v = cfn_path(out, path);
+    if (!v) v = cfn_path(in, path);
+    const char *r = NULL;
+    if (cJSON_IsString(v)) r = arena_strdup(s->arena, v->valuestring);
+    if (cJSON_IsNumber(v)) r = arena_printf(s->arena, "%lld", (long long)v->valuedouble);
+    cJSON_Delete(v);
+    return r;
+}
+
+void cfn_set_result(cJSON *res, const cfn_spec_t *spec, const char *id, const cJSON *out,
+                    const cJSON *in)
+{
+    if (id) jx_set_str(res, "PhysicalResourceId", id);
+    cJSON *attrs = cJSON_CreateObject();
+    for (const cfn_attr_t *a = spec->attrs; a && a->name; a++) {
+        cJSON *v = cfn_path(out, a->path);
+        if (!v) v = cfn_path(in, a->path);
+        if (cJSON_IsNumber(v)) { /* GetAtt values are text, as CloudFormation gives them */
+            char num[32];
+            snprintf(num, sizeof(num), "%lld", (long long)v->valuedouble);
+            cJSON_Delete(v);
+            v = cJSON_CreateString(num);
+        }
+        if (v) cJSON_AddItemToObject(attrs, a->name, v);
+    }
+    jx_set(res, "_Attrs", attrs);
+}
+
+const char *cfn_gen_name(cfn_step_t *s, const cJSON *res, int max)
+{
+    char rnd[32];
+    ids_chars(&s->app->ids, "", IDS_UPPER_ALNUM, 12, rnd);
+    const char *stack = jx_str(s->stack, "StackName"), *logical = jx_str(res, "LogicalResourceId");
+    if (max <= 0) max = 255;
+    int room = max - 14; /* two dashes and the random part */
+    int sl = (int)strlen(stack), ll = (int)strlen(logical);
+    if (sl + ll > room) { /* cut both, the stack name first, as CloudFormation does */
+        int half = room / 2;
+        if (ll < half)
+            sl = room - ll;
+        else if (sl < half)
+            ll = room - sl;
+        else
+            sl = half, ll = room - half;
+    }
+    return arena_printf(s->arena, "%.*s-%.*s-%s", sl, stack, ll, logical, rnd);
+}
+
+cJSON *cfn_ec2_tags(const cfn_step_t *s, const cJSON *res, const cJSON *props)
 {
     cJSON *tags = cJSON_CreateArray();
     const cJSON *user = cJSON_GetObjectItemCaseSensitive(props, "Tags");
@@ -58,167 +160,25 @@ static cJSON *ec2_tags(const cfn_step_t *s, const cJSON *res, const cJSON *props
     return tags;
 }
 
-static err_t ec2_create(cfn_step_t *s, cJSON *res, const cJSON *props)
+err_t cfn_ec2_retag(cfn_step_t *s, const char *id, const cJSON *res, const cJSON *old_props,
+                    const cJSON *props)
 {
-    cJSON *in = cJSON_CreateObject();
-    cfn_copy(in, "ImageId", props, "ImageId");
-    cfn_copy(in, "InstanceType", props, "InstanceType");
-    cfn_copy(in, "KeyName", props, "KeyName");
-    cfn_copy(in, "SubnetId", props, "SubnetId");
-    cfn_copy(in, "UserData", props, "UserData");
-    cfn_copy(in, "SecurityGroupIds", props, "SecurityGroupIds");
-    cfn_copy(in, "SecurityGroups", props, "SecurityGroups");
-    const char *az = jx_str(props, "AvailabilityZone");
-    if (az) {
-        cJSON *pl = cJSON_AddObjectToObject(in, "Placement");
-        cJSON_AddStringToObject(pl, "AvailabilityZone", az);
-    }
-    const char *profile = jx_str(props, "IamInstanceProfile");
-    if (profile) {
-        cJSON *p = cJSON_AddObjectToObject(in, "IamInstanceProfile");
-        cJSON_AddStringToObject(p, strncmp(profile, "arn:", 4) ? "Name" : "Arn", profile);
-    }
-    cJSON_AddNumberToObject(in, "MinCount", 1);
-    cJSON_AddNumberToObject(in, "MaxCount", 1);
-    cJSON *spec = cJSON_CreateObject();
-    cJSON_AddStringToObject(spec, "ResourceType", "instance");
-    cJSON_AddItemToObject(spec, "Tags", ec2_tags(s, res, props));
-    cJSON *specs = cJSON_AddArrayToObject(in, "TagSpecifications");
-    cJSON_AddItemToArray(specs, spec);
-    cJSON *out = NULL;
-    err_t rc = cfn_call(s, "ec2", "RunInstances", in, &out);
-    cJSON_Delete(in);
-    if (!rc) {
-        const cJSON *inst =
-            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Instances"), 0);
-        cfn_set_physical(res, jx_str(inst, "InstanceId"));
-    }
-    cJSON_Delete(out);
-    return rc;
-}
-
-/* The input naming one instance: {"InstanceIds": [id]}, new. */
-static cJSON *ec2_one_instance(const char *id)
-{
-    cJSON *in = cJSON_CreateObject();
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "InstanceIds"), cJSON_CreateString(id));
-    return in;
-}
-
-/* Describes the instance (NULL when EC2 no longer knows it). */
-static err_t ec2_describe(cfn_step_t *s, const char *id, cJSON **inst)
-{
-    cJSON *in = ec2_one_instance(id);
-    cJSON *out = NULL;
-    err_t rc = cfn_call(s, "ec2", "DescribeInstances", in, &out);
-    cJSON_Delete(in);
-    *inst = NULL;
-    if (rc == ERR_EC2_NOT_FOUND) return ERR_OK;
-    if (!rc) {
-        const cJSON *r =
-            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Reservations"), 0);
-        cJSON *i = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "Instances"), 0);
-        if (i) *inst = cJSON_Duplicate(i, 1);
-    }
-    cJSON_Delete(out);
-    return rc;
-}
-
-static err_t ec2_check(cfn_step_t *s, cJSON *res, bool deleting, cfn_progress_t *p, char *reason,
-                       size_t cap)
-{
-    cJSON *inst = NULL;
-    const char *id = jx_str(res, "PhysicalResourceId");
-    err_t rc = id ? ec2_describe(s, id, &inst) : ERR_OK;
-    if (rc) return rc;
-    const char *state = jx_str(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Name");
-    const char *why = jx_str(cJSON_GetObjectItemCaseSensitive(inst, "StateReason"), "Message");
-    if (deleting) {
-        *p = !inst || (state && !strcmp(state, "terminated")) ? CFN_DONE : CFN_PENDING;
-    } else if (state && !strcmp(state, "running")) {
-        *p = CFN_DONE;
-        /* the attributes Fn::GetAtt can read */
-        cJSON *attrs = cJSON_CreateObject();
-        cJSON_AddStringToObject(attrs, "InstanceId", id);
-        cJSON_AddStringToObject(
-            attrs, "AvailabilityZone",
-            jx_str(cJSON_GetObjectItemCaseSensitive(inst, "Placement"), "AvailabilityZone"));
-        cJSON_AddStringToObject(attrs, "PrivateDnsName", jx_str(inst, "PrivateDnsName"));
-        cJSON_AddStringToObject(attrs, "PrivateIp", jx_str(inst, "PrivateIpAddress"));
-        cJSON_AddStringToObject(attrs, "PublicDnsName", jx_str(inst, "PublicDnsName"));
-        cJSON_AddStringToObject(attrs, "PublicIp", "");
-        jx_set(res, "_Attrs", attrs);
-    } else if (!inst || (state && (!strcmp(state, "terminated") ||
-                                   !strcmp(state, "shutting-down") || !strcmp(state, "stopped")))) {
-        *p = CFN_FAILED;
-        snprintf(reason, cap, "Instance %s failed to stabilize: %s", id ? id : "?",
-                 why     ? why
-                 : state ? state
-                         : "it disappeared");
-    } else {
-        *p = CFN_PENDING;
-    }
-    cJSON_Delete(inst);
-    if (*p == CFN_PENDING && id && s->job_id) {
-        /* the instance's transition wakes the stack when it ends */
-        rc = engine_watch(s->tx, arena_printf(s->arena, "ec2.instance:%s", id), s->job_id, s->eb);
-        s->watched = !rc;
-    }
-    return rc;
-}
-
-/* Deletes a resource with service:op (input in, freed here); the owning service's
- * not-found error `gone` counts as deleted (deleted by hand: what the stack wanted). */
-static err_t delete_call(cfn_step_t *s, const char *service, const char *op, cJSON *in, err_t gone)
-{
-    cJSON *out = NULL;
-    err_t rc = cfn_call(s, service, op, in, &out);
-    cJSON_Delete(in);
-    cJSON_Delete(out);
-    return rc == gone ? ERR_OK : rc;
-}
-
-static err_t ec2_remove(cfn_step_t *s, cJSON *res)
-{
-    const char *id = jx_str(res, "PhysicalResourceId");
-    return id ? delete_call(s, "ec2", "TerminateInstances", ec2_one_instance(id), ERR_EC2_NOT_FOUND)
-              : ERR_OK;
-}
-
-/* Properties EC2 can change on a running instance here: Tags. Anything else replaces it
- * (catalogd has no ModifyInstanceAttribute; CloudFormation would stop and start it). */
-static err_t ec2_update(cfn_step_t *s, cJSON *res, const cJSON *old_props, const cJSON *props,
-                        bool *replace)
-{
-    *replace = false;
-    for (const cJSON *p = props->child; p && !*replace; p = p->next)
-        if (strcmp(p->string, "Tags") &&
-            !cJSON_Compare(p, cJSON_GetObjectItemCaseSensitive(old_props, p->string), true))
-            *replace = true;
-    for (const cJSON *p = old_props ? old_props->child : NULL; p && !*replace; p = p->next)
-        if (strcmp(p->string, "Tags") && !cJSON_GetObjectItemCaseSensitive(props, p->string))
-            *replace = true;
-    if (*replace) return ERR_OK;
-    const char *id = jx_str(res, "PhysicalResourceId");
     cJSON *in = cJSON_CreateObject();
     cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "Resources"), cJSON_CreateString(id));
-    cJSON_AddItemToObject(in, "Tags", ec2_tags(s, res, props));
-    cJSON *out = NULL;
-    err_t rc = cfn_call(s, "ec2", "CreateTags", in, &out);
+    cJSON_AddItemToObject(in, "Tags", cfn_ec2_tags(s, res, props));
+    err_t rc = cfn_call(s, "ec2", "CreateTags", in, NULL);
     cJSON_Delete(in);
-    cJSON_Delete(out);
     /* tags the new template dropped */
     const cJSON *old_tags = cJSON_GetObjectItemCaseSensitive(old_props, "Tags");
     const cJSON *new_tags = cJSON_GetObjectItemCaseSensitive(props, "Tags");
     cJSON *gone = cJSON_CreateArray();
     for (const cJSON *t = old_tags ? old_tags->child : NULL; t; t = t->next) {
+        const char *key = jx_str(t, "Key");
         bool kept = false;
         for (const cJSON *n = new_tags ? new_tags->child : NULL; n && !kept; n = n->next)
-            kept = !strcmp(jx_str(n, "Key") ? jx_str(n, "Key") : "",
-                           jx_str(t, "Key") ? jx_str(t, "Key") : "");
-        if (!kept) {
-            cJSON *k = cJSON_CreateObject();
-            cfn_copy(k, "Key", t, "Key");
+            kept = key && jx_str(n, "Key") && !strcmp(jx_str(n, "Key"), key);
+        if (!kept && key) {
+            cJSON *k = cfn_obj1("Key", key);
             cJSON_AddItemToArray(gone, k);
         }
     }
@@ -227,103 +187,281 @@ static err_t ec2_update(cfn_step_t *s, cJSON *res, const cJSON *old_props, const
         cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "Resources"), cJSON_CreateString(id));
         cJSON_AddItemToObject(in, "Tags", gone);
         gone = NULL;
-        rc = cfn_call(s, "ec2", "DeleteTags", in, &out);
+        rc = cfn_call(s, "ec2", "DeleteTags", in, NULL);
         cJSON_Delete(in);
-        cJSON_Delete(out);
     }
     cJSON_Delete(gone);
     return rc;
 }
 
-/* ---- AWS::SSM::Document */
+const char *cfn_prop_str(cfn_step_t *s, const cJSON *props, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, name);
+    if (cJSON_IsString(v)) return v->valuestring;
+    if (cJSON_IsNumber(v)) return arena_printf(s->arena, "%lld", (long long)v->valuedouble);
+    if (cJSON_IsBool(v)) return cJSON_IsTrue(v) ? "true" : "false";
+    return NULL;
+}
 
-static err_t ssm_create(cfn_step_t *s, cJSON *res, const cJSON *props)
+bool cfn_changed(const cJSON *old_props, const cJSON *props, const char *name)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(old_props, name);
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(props, name);
+    if (!a || !b) return a != b;
+    return !cJSON_Compare(a, b, true);
+}
+
+/* ---- the table */
+
+static const cfn_spec_t *const cfn_tables[] = {cfn_iam_specs, cfn_ec2_specs, cfn_vpc_specs,
+                                               cfn_misc_specs};
+
+static const cfn_spec_t *spec_of(const char *type)
+{
+    for (size_t t = 0; type && t < sizeof(cfn_tables) / sizeof(cfn_tables[0]); t++)
+        for (const cfn_spec_t *sp = cfn_tables[t]; sp->type; sp++)
+            if (!strcmp(sp->type, type)) return sp;
+    return NULL;
+}
+
+static const cfn_prop_t *prop_of(const cfn_spec_t *spec, const char *name)
+{
+    for (const cfn_prop_t *p = spec->props; p && p->prop; p++)
+        if (!strcmp(p->prop, name)) return p;
+    return NULL;
+}
+
+/* Unknown properties and missing required ones, in CloudFormation's words. */
+static err_t check_props(cfn_step_t *s, const cfn_spec_t *spec, const cJSON *props)
+{
+    for (const cJSON *p = props ? props->child : NULL; p; p = p->next)
+        if (!prop_of(spec, p->string))
+            return err_fail(s->eb, ERR_VALIDATION, "Encountered unsupported property %s",
+                            p->string);
+    for (const cfn_prop_t *p = spec->props; p && p->prop; p++)
+        if ((p->flags & CFN_P_REQ) && !cJSON_GetObjectItemCaseSensitive(props, p->prop))
+            return err_fail(s->eb, ERR_VALIDATION, "Property %s cannot be empty.", p->prop);
+    return ERR_OK;
+}
+
+/* v as the create op takes it (flags: CFN_P_INT, _BOOL, _JSON), new. */
+static cJSON *coerce(const cJSON *v, unsigned flags)
+{
+    if ((flags & CFN_P_INT) && cJSON_IsString(v)) {
+        char *end;
+        double d = strtod(v->valuestring, &end);
+        if (*v->valuestring && !*end) return cJSON_CreateNumber(d);
+    }
+    if ((flags & CFN_P_BOOL) && cJSON_IsString(v)) {
+        if (!strcmp(v->valuestring, "true")) return cJSON_CreateTrue();
+        if (!strcmp(v->valuestring, "false")) return cJSON_CreateFalse();
+    }
+    if ((flags & CFN_P_JSON) && (cJSON_IsObject(v) || cJSON_IsArray(v))) {
+        char *text = cJSON_PrintUnformatted(v);
+        cJSON *r = cJSON_CreateString(text);
+        cJSON_free(text);
+        return r;
+    }
+    return cJSON_Duplicate(v, 1);
+}
+
+/* Nested members EC2's shapes type as numbers or booleans, which templates often write as
+ * text ("VolumeSize": "20"); CloudFormation takes either. */
+static const char *const nested_ints[] = {"VolumeSize",
+                                          "Iops",
+                                          "Throughput",
+                                          "DeviceIndex",
+                                          "CoreCount",
+                                          "ThreadsPerCore",
+                                          "FromPort",
+                                          "ToPort",
+                                          "Ipv6AddressCount",
+                                          "SecondaryPrivateIpAddressCount",
+                                          "HttpPutResponseHopLimit",
+                                          NULL};
+static const char *const nested_bools[] = {
+    "DeleteOnTermination", "Encrypted", "AssociatePublicIpAddress", "Enabled", "Configured", NULL};
+
+static bool named_in(const char *name, const char *const *list)
+{
+    for (; name && *list; list++)
+        if (!strcmp(name, *list)) return true;
+    return false;
+}
+
+/* Turns the text of nested numeric and boolean members of v into numbers and booleans. */
+static void coerce_deep(cJSON *v)
+{
+    for (cJSON *c = v ? v->child : NULL; c; c = c->next) {
+        if (cJSON_IsString(c) && c->string) {
+            unsigned f = named_in(c->string, nested_ints)    ? CFN_P_INT
+                         : named_in(c->string, nested_bools) ? CFN_P_BOOL
+                                                             : 0;
+            cJSON *r = f ? coerce(c, f) : NULL;
+            if (r && !cJSON_IsString(r)) {
+                cJSON_ReplaceItemViaPointer(v, c, r);
+                c = r;
+            } else {
+                cJSON_Delete(r);
+            }
+        }
+        if (cJSON_IsObject(c) || cJSON_IsArray(c)) coerce_deep(c);
+    }
+}
+
+/* The create op's input from props (names generated, tags added), new. */
+static cJSON *create_input(cfn_step_t *s, const cfn_spec_t *spec, const cJSON *res,
+                           const cJSON *props)
 {
     cJSON *in = cJSON_CreateObject();
-    const cJSON *content = cJSON_GetObjectItemCaseSensitive(props, "Content");
-    if (cJSON_IsString(content)) {
-        cJSON_AddStringToObject(in, "Content", content->valuestring);
-    } else if (content) {
-        char *text = cJSON_PrintUnformatted(content);
-        cJSON_AddStringToObject(in, "Content", text);
-        cJSON_free(text);
+    for (const cfn_prop_t *p = spec->props; p && p->prop; p++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, p->prop);
+        const char *member = p->member ? p->member : p->prop;
+        if (p->flags & CFN_P_TAGS) {
+            cJSON *spec_tags = cJSON_CreateObject();
+            cJSON_AddStringToObject(spec_tags, "ResourceType", spec->tag_type);
+            cJSON_AddItemToObject(spec_tags, "Tags", cfn_ec2_tags(s, res, props));
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "TagSpecifications"), spec_tags);
+            continue;
+        }
+        if (p->flags & CFN_P_HOOK) continue;
+        if (!v && (p->flags & CFN_P_NAME)) {
+            const char *name = spec->name_form
+                                   ? arena_printf(s->arena, "%s%s-%s", spec->name_form,
+                                                  jx_str(res, "LogicalResourceId"),
+                                                  strrchr(cfn_gen_name(s, res, 0), '-') + 1)
+                                   : cfn_gen_name(s, res, spec->name_max);
+            cJSON_AddStringToObject(in, member, name);
+            continue;
+        }
+        if (v) cJSON_AddItemToObject(in, member, coerce(v, p->flags));
     }
-    const char *name = jx_str(props, "Name");
-    cJSON_AddStringToObject(in, "Name",
-                            name ? name
-                                 : arena_printf(s->arena, "%s-%s-%s", jx_str(s->stack, "StackName"),
-                                                jx_str(res, "LogicalResourceId"),
-                                                strrchr(jx_str(s->stack, "StackId"), '/') + 1));
-    cfn_copy(in, "DocumentType", props, "DocumentType");
-    cfn_copy(in, "DocumentFormat", props, "DocumentFormat");
-    cfn_copy(in, "TargetType", props, "TargetType");
-    cfn_copy(in, "VersionName", props, "VersionName");
-    cfn_copy(in, "Tags", props, "Tags");
-    if (!cJSON_GetObjectItemCaseSensitive(in, "DocumentFormat") && !cJSON_IsString(content))
-        cJSON_AddStringToObject(in, "DocumentFormat", "JSON");
-    cJSON *out = NULL;
-    err_t rc = cfn_call(s, "ssm", "CreateDocument", in, &out);
-    if (!rc) cfn_set_physical(res, jx_str(in, "Name"));
+    coerce_deep(in);
+    return in;
+}
+
+/* The physical id: spec's "|"-joined paths over out, then in. */
+static const char *physical_id(cfn_step_t *s, const cfn_spec_t *spec, const cJSON *out,
+                               const cJSON *in)
+{
+    if (!spec->id_path) return NULL;
+    const char *id = "";
+    for (const char *p = spec->id_path; p;) {
+        const char *bar = strchr(p, '|');
+        char *one = arena_printf(s->arena, "%.*s", bar ? (int)(bar - p) : (int)strlen(p), p);
+        const char *v = path_str(s, out, in, one);
+        id = arena_printf(s->arena, "%s%s%s", id, p == spec->id_path ? "" : "|", v ? v : "");
+        p = bar ? bar + 1 : NULL;
+    }
+    return id;
+}
+
+static err_t gen_create(cfn_step_t *s, cJSON *res, const cJSON *props)
+{
+    const cfn_spec_t *spec = spec_of(jx_str(res, "ResourceType"));
+    err_t rc = check_props(s, spec, props);
+    if (rc) return rc;
+    cJSON *in = create_input(s, spec, res, props), *out = NULL;
+    if (spec->create_op) rc = cfn_call(s, spec->service, spec->create_op, in, &out);
+    if (!rc) cfn_set_result(res, spec, physical_id(s, spec, out, in), out, in);
+    if (!rc && spec->after_create)
+        rc = spec->after_create(s, spec, res, props, spec->create_op ? out : in);
     cJSON_Delete(in);
     cJSON_Delete(out);
     return rc;
 }
 
-static err_t ssm_check(cfn_step_t *s, cJSON *res, bool deleting, cfn_progress_t *p, char *reason,
+static err_t gen_check(cfn_step_t *s, cJSON *res, bool deleting, cfn_progress_t *p, char *reason,
                        size_t cap)
 {
+    const cfn_spec_t *spec = spec_of(jx_str(res, "ResourceType"));
     *p = CFN_DONE;
-    return ERR_OK;
+    return spec && spec->check ? spec->check(s, spec, res, deleting, p, reason, cap) : ERR_OK;
 }
 
-static err_t ssm_remove(cfn_step_t *s, cJSON *res)
+static err_t gen_remove(cfn_step_t *s, cJSON *res)
 {
-    const char *name = jx_str(res, "PhysicalResourceId");
-    if (!name) return ERR_OK;
+    const cfn_spec_t *spec = spec_of(jx_str(res, "ResourceType"));
+    const char *id = jx_str(res, "PhysicalResourceId");
+    if (!id) return ERR_OK;
+    err_t rc = spec->before_delete ? spec->before_delete(s, spec, res) : ERR_OK;
+    if (cfn_err_is(rc, spec->service, spec->gone)) return ERR_OK; /* deleted by hand */
+    if (rc || !spec->delete_op) return rc;
+    /* the delete input: the physical id's "|"-parts into the "|"-joined members */
     cJSON *in = cJSON_CreateObject();
-    cJSON_AddStringToObject(in, "Name", name);
-    return delete_call(s, "ssm", "DeleteDocument", in, ERR_SSM_INVALID_DOCUMENT);
+    const char *m = spec->delete_member, *v = id;
+    while (m) {
+        const char *mb = strchr(m, '|'), *vb = v ? strchr(v, '|') : NULL;
+        char *member = arena_printf(s->arena, "%.*s", mb ? (int)(mb - m) : (int)strlen(m), m);
+        char *val = v ? arena_printf(s->arena, "%.*s", vb ? (int)(vb - v) : (int)strlen(v), v) : "";
+        cJSON_AddStringToObject(in, member, val);
+        m = mb ? mb + 1 : NULL;
+        v = vb ? vb + 1 : NULL;
+    }
+    rc = cfn_call_gone(s, spec->service, spec->delete_op, in, spec->gone);
+    cJSON_Delete(in);
+    return rc;
 }
 
-static err_t replace_always(cfn_step_t *s, cJSON *res, const cJSON *old_props, const cJSON *props,
-                            bool *replace)
+/* Whether name is a property of old or new that changed and may not change in place. */
+static bool needs_replacing(const cfn_spec_t *spec, const cJSON *old_props, const cJSON *props,
+                            const char *name)
 {
-    *replace = true;
-    return ERR_OK;
+    const cfn_prop_t *p = prop_of(spec, name);
+    return cfn_changed(old_props, props, name) && (!p || !(p->flags & CFN_P_MUTABLE));
 }
 
-/* ---- AWS::CloudFormation::WaitConditionHandle: a URL, nothing behind it to create */
-
-static err_t wch_create(cfn_step_t *s, cJSON *res, const cJSON *props)
+static err_t gen_update(cfn_step_t *s, cJSON *res, const cJSON *old_props, const cJSON *props,
+                        bool *replace)
 {
-    cfn_set_physical(res,
-                     arena_printf(s->arena,
-                                  "https://cloudformation-waitcondition-%s.s3.amazonaws.com/%s/%s",
-                                  s->app->cfg.region, jx_str(s->stack, "StackId"),
-                                  jx_str(res, "LogicalResourceId")));
-    return ERR_OK;
+    const cfn_spec_t *spec = spec_of(jx_str(res, "ResourceType"));
+    err_t rc = check_props(s, spec, props);
+    *replace = false;
+    for (const cJSON *p = props ? props->child : NULL; !rc && p && !*replace; p = p->next)
+        *replace = needs_replacing(spec, old_props, props, p->string);
+    for (const cJSON *p = old_props ? old_props->child : NULL; !rc && p && !*replace; p = p->next)
+        *replace = needs_replacing(spec, old_props, props, p->string);
+    if (rc) return rc;
+    if (*replace) {
+        /* a name the template gives cannot be taken twice */
+        for (const cfn_prop_t *p = spec->props; p && p->prop; p++)
+            if ((p->flags & CFN_P_NAME) && cJSON_GetObjectItemCaseSensitive(props, p->prop) &&
+                !cfn_changed(old_props, props, p->prop))
+                return err_fail(s->eb, ERR_VALIDATION,
+                                "CloudFormation cannot update a stack when a custom-named resource "
+                                "requires replacing. Rename %s and update the stack again.",
+                                cfn_prop_str(s, props, p->prop));
+        return ERR_OK;
+    }
+    const char *id = jx_str(res, "PhysicalResourceId");
+    for (const cfn_prop_t *p = spec->props; p && p->prop && !rc; p++)
+        if ((p->flags & CFN_P_TAGS) && cfn_changed(old_props, props, p->prop))
+            rc = cfn_ec2_retag(s, id, res, old_props, props);
+    if (!rc && spec->update) rc = spec->update(s, spec, res, old_props, props);
+    return rc;
 }
 
-static err_t nothing_to_remove(cfn_step_t *s, cJSON *res)
-{
-    return ERR_OK;
-}
-
-static const cfn_type_t cfn_types[] = {
-    {"AWS::EC2::Instance", ec2_create, ec2_check, ec2_remove, ec2_update},
-    {"AWS::SSM::Document", ssm_create, ssm_check, ssm_remove, replace_always},
-    {"AWS::CloudFormation::WaitConditionHandle", wch_create, ssm_check, nothing_to_remove,
-     replace_always},
-};
+static const cfn_type_t cfn_generic = {"(table)", gen_create, gen_check, gen_remove, gen_update};
 
 const cfn_type_t *cfn_type(const char *name)
 {
-    for (size_t i = 0; i < sizeof(cfn_types) / sizeof(cfn_types[0]); i++)
-        if (!strcmp(cfn_types[i].name, name)) return &cfn_types[i];
-    return NULL;
+    return spec_of(name) ? &cfn_generic : NULL;
+}
+
+static char cfn_supported[4096];
+static pthread_once_t cfn_supported_once = PTHREAD_ONCE_INIT;
+
+static void supported_build(void)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof(cfn_tables) / sizeof(cfn_tables[0]); t++)
+        for (const cfn_spec_t *sp = cfn_tables[t]; sp->type && n < sizeof(cfn_supported); sp++)
+            n += (size_t)snprintf(cfn_supported + n, sizeof(cfn_supported) - n, "%s%s",
+                                  n ? ", " : "", sp->type);
 }
 
 const char *cfn_supported_types(void)
 {
-    return "AWS::EC2::Instance, AWS::SSM::Document, AWS::CloudFormation::WaitConditionHandle";
+    pthread_once(&cfn_supported_once, supported_build);
+    return cfn_supported;
 }

@@ -19,6 +19,8 @@
 #define IAM_LOGIN       "iam.login_profile"  /* id = UserId */
 #define IAM_LINK_MEMBER "iam.member"         /* a = GroupId, b = UserId */
 #define IAM_LINK_ATTACH "iam.attach"         /* a = owner id (user/group/role), b = policy ARN */
+#define IAM_PROFILE     "iam.instance_profile" /* id = InstanceProfileId, name = folded name */
+#define IAM_LINK_PROFILE "iam.profile_role"    /* a = InstanceProfileId, b = RoleId */
 #define IAM_AWS_ACCOUNT "aws"                /* owner of AWS managed policies */
 
 /* Finds an entity by name (case-insensitively, as IAM does). On absence returns

@@ -60,6 +60,10 @@ err_t iam_delete_role(api_ctx_t *c)
     if (!rc && n)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must detach all policies first.");
+    if (!rc) rc = iam_link_count(c, IAM_LINK_PROFILE, false, id, &n);
+    if (!rc && n)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must remove roles from instance profile first.");
     cJSON *inl = cJSON_CreateArray();
     bool more;
     res_query_t q = {c->app->cfg.account_id, IAM_INLINE, id, 0, 1};
