@@ -406,7 +406,16 @@ def generate(out_dir, data_dir, version, ops_path):
         ig.append("    %s,\n" % c_str(json.dumps(im, separators=(",", ":"))))
     ig.append("};\nconst size_t ec2_n_public_images = %d;\n" % len(imgs))
 
+    # ---- EC2 instance types (data/ec2-instance-types/instance-types.json)
+    with open(os.path.join(out_dir, "data", "ec2-instance-types", "instance-types.json")) as fh:
+        types = json.load(fh)
+    it = [HEADER % version, '#include "svc/ec2/ec2_int.h"\n\nconst char *const ec2_instance_types[] = {\n']
+    for t in types:
+        it.append("    %s,\n" % c_str(json.dumps(t, separators=(",", ":"))))
+    it.append("};\nconst size_t ec2_n_instance_types = %d;\n" % len(types))
+
     outputs = {
+        "src/svc/ec2/gen/instance_types_gen.c": "".join(it),
         "src/svc/ec2/gen/images_gen.c": "".join(ig),
         "src/iam/gen/managed_gen.c": "".join(mp),
         "src/svc/ssm/gen/documents_gen.c": "".join(sd),

@@ -79,4 +79,84 @@ err_t ec2_image_for_launch(api_ctx_t *c, const char *id, cJSON **out);
 err_t ec2_image_step(engine_run_t *r);
 err_t ec2_image_giveup(engine_run_t *r, const char *why);
 
+/* ---- Describe helpers (describe.c) */
+
+/* Starts a Describe call's page: NextToken (InvalidParameterValue "The token '...' is
+ * invalid." for one not issued for this operation) and MaxResults (min..max, EC2's
+ * message), which a call naming its resources (named: ids_member, e.g. "GroupIds") cannot
+ * take (InvalidParameterCombination). */
+err_t ec2_page_begin(api_ctx_t *c, res_page_t *p, int64_t min, int64_t max, bool named,
+                     const char *ids_member);
+/* Whether an instance that is not terminated has, in its list member `list`, an object
+ * whose `key` is value (e.g. SecurityGroups / GroupId / sg-...). */
+err_t ec2_instances_using(api_ctx_t *c, const char *list, const char *key, const char *value,
+                          bool *yes);
+
+/* ---- VPC look-ups security groups and launches need (vpc_groups.c) */
+
+/* The VPC a resource goes in: given (which must exist: InvalidVpcID.NotFound) or, when
+ * NULL, the account's default VPC. *out lives in c->arena. */
+err_t ec2_vpc_resolve(api_ctx_t *c, const char *given, const char **out);
+
+/* ---- security groups (secgroups.c, sg_rules.c): kind "ec2.sg", body the model's
+ * SecurityGroup plus "_Rules" (SecurityGroupRule objects) */
+#define EC2_SG "ec2.sg"
+
+/* The group with id (*out owns it): InvalidGroupId.Malformed, InvalidGroup.NotFound. */
+err_t ec2_sg_get(api_ctx_t *c, const char *id, cJSON **out);
+/* The group named name in vpc (NULL: the default VPC): InvalidGroup.NotFound. */
+err_t ec2_sg_named(api_ctx_t *c, const char *vpc, const char *name, cJSON **out);
+/* Creates VPC vpc_id's `default` group (inbound: all from itself; outbound: all to
+ * 0.0.0.0/0), as EC2 gives every VPC; its id in out_id. For the code that creates VPCs. */
+err_t ec2_sg_create_default(app_t *app, store_tx_t *tx, const char *account, const char *vpc_id,
+                            char out_id[32], errbuf_t *eb);
+/* Appends to out the rules (SecurityGroupRule objects of group g, new ids) the
+ * IpPermissions perms ask for, validated as EC2 does (protocol, ports, CIDRs, referenced
+ * groups, the same rule twice). */
+err_t ec2_sg_rules_of(api_ctx_t *c, const cJSON *g, const cJSON *perms, bool egress, cJSON *out);
+/* Whether two rules allow the same traffic (direction, protocol, ports, peer). */
+bool ec2_sg_rule_same(const cJSON *a, const cJSON *b);
+/* "peer: 0.0.0.0/0, TCP, from port: 22, to port: 22, ALLOW" */
+void ec2_sg_rule_text(const cJSON *r, char *out, size_t cap);
+/* Rebuilds g's IpPermissions and IpPermissionsEgress from its _Rules. */
+void ec2_sg_render(cJSON *g);
+
+/* ---- key pairs (keypairs.c, keygen.c): kind "ec2.keypair", row name = KeyName, body the
+ * model's KeyPairInfo (PublicKey shown only when asked for) */
+#define EC2_KEYPAIR "ec2.keypair"
+
+typedef struct ec2_keygen {
+    char type[16];         /* rsa, ed25519 */
+    char fingerprint[128]; /* as EC2 shows it */
+    char public_key[1024]; /* OpenSSH one-line form, without comment */
+} ec2_keygen_t;
+/* Generates a key of type (rsa: 2048 bits, PEM "RSA PRIVATE KEY"; ed25519: OpenSSH
+ * format); the private key goes to private_pem only, never into k. */
+err_t ec2_keygen_create(const char *type, ec2_keygen_t *k, buf_t *private_pem, errbuf_t *eb);
+/* Reads an OpenSSH or RFC 4716 public key (ssh-rsa of 1024, 2048 or 4096 bits, or
+ * ssh-ed25519): InvalidKeyPair.Format otherwise. */
+err_t ec2_keygen_import(const char *text, ec2_keygen_t *k, errbuf_t *eb);
+/* The key pair named name (*out NULL when there is none). */
+err_t ec2_keypair_named(api_ctx_t *c, const char *name, cJSON **out);
+
+/* ---- volumes (volumes.c): kind "ec2.volume", body the model's Volume, state = State */
+#define EC2_VOLUME "ec2.volume"
+
+typedef struct ec2_volume_spec {
+    const char *zone, *type;        /* type: standard, gp2, gp3, io1, io2, st1, sc1 */
+    int64_t size, iops, throughput; /* GiB; 0: not given */
+    bool encrypted;
+} ec2_volume_spec_t;
+/* Checks s as CreateVolume does: the type, its size range, Iops and Throughput. */
+err_t ec2_volume_check(api_ctx_t *c, const ec2_volume_spec_t *s);
+/* Inserts an available volume of spec s with tags (NULL: none); *out owns its body. */
+err_t ec2_volume_create(api_ctx_t *c, const ec2_volume_spec_t *s, const cJSON *tags, cJSON **out);
+/* Attaches volume vol (available) to inst at device (a valid, free EBS device name in the
+ * same zone): both bodies change, the volume is saved, the caller saves inst. */
+err_t ec2_volume_attach(api_ctx_t *c, cJSON *vol, cJSON *inst, const char *device, bool dot);
+/* What termination does to inst's volumes: those marked DeleteOnTermination are deleted,
+ * the others detached (available); inst's BlockDeviceMappings empties. The caller saves
+ * inst. */
+err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb);
+
 #endif

@@ -428,21 +428,11 @@ static err_t ec2_keep(void *ctx, const cJSON *i, const res_pkey_t *k, bool *keep
 static err_t ec2_select(api_ctx_t *c, bool running_only, int64_t min_results, cJSON **out)
 {
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->in, "InstanceIds");
-    const char *tok = api_in_str(c, "NextToken");
-    int64_t limit = api_in_int(c, "MaxResults", 0);
     ec2_sel_t sel = {c, clk_now_ms(&c->app->clock), cJSON_GetArraySize(ids) > 0, running_only};
     res_page_t p;
     *out = NULL;
-    if (!res_page_begin(&p, c->op->action, limit, false, tok))
-        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER, "The token '%s' is invalid.", tok);
-    if (limit && sel.by_ids)
-        return err_fail(c->eb, ERR_EC2_INVALID_COMBINATION,
-                        "The parameter instancesSet cannot be used with the parameter maxResults");
-    if (limit && (limit < min_results || limit > 1000))
-        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
-                        "Value ( %lld ) for parameter maxResults is invalid. Expecting a value "
-                        "greater than %lld.",
-                        (long long)limit, (long long)min_results - 1);
+    err_t prc = ec2_page_begin(c, &p, min_results, 1000, sel.by_ids, "instancesSet");
+    if (prc) return prc;
     *out = cJSON_CreateArray();
     if (!sel.by_ids) {
         res_query_t q = {c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0};

@@ -66,10 +66,14 @@ const char *ec2_region(const api_ctx_t *c)
 
 ec2_net_t ec2_net_of(api_ctx_t *c)
 {
-    return (ec2_net_t){c->tx,         &c->app->ids,
-                       c->arena,      c->app->cfg.account_id,
-                       ec2_region(c), clk_now_ms(&c->app->clock),
-                       c->eb};
+    return (ec2_net_t){.app = c->app,
+                       .tx = c->tx,
+                       .ids = &c->app->ids,
+                       .arena = c->arena,
+                       .account = c->app->cfg.account_id,
+                       .region = ec2_region(c),
+                       .now = clk_now_ms(&c->app->clock),
+                       .eb = c->eb};
 }
 
 const char *ec2_new_id(api_ctx_t *c, const char *prefix)
@@ -189,16 +193,12 @@ err_t ec2_describe(api_ctx_t *c, const ec2_describe_t *d)
     err_t rc = ec2_dry_run(c);
     if (rc) return rc;
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->in, d->ids_member);
-    const char *tok = d->max ? api_in_str(c, "NextToken") : NULL;
-    int64_t limit = d->max ? api_in_int(c, "MaxResults", 0) : 0;
     res_page_t p;
-    if (!res_page_begin(&p, c->op->action, limit, false, tok))
-        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER, "The token '%s' is invalid.", tok);
-    if (limit && (limit < 5 || limit > d->max))
-        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
-                        "Value ( %lld ) for parameter maxResults is invalid. Expecting a value "
-                        "between 5 and %lld.",
-                        (long long)limit, (long long)d->max);
+    if (d->max)
+        rc = ec2_page_begin(c, &p, 5, d->max, false, NULL);
+    else
+        res_page_begin(&p, c->op->action, 0, false, NULL); /* the model has no paging */
+    if (rc) return rc;
     cJSON *out = cJSON_AddArrayToObject(c->out, d->out_member);
     ec2_dsel_t sel = {c, d};
     if (!cJSON_GetArraySize(ids)) {

@@ -92,6 +92,7 @@ err_t ec2_default_subnet(api_ctx_t *c, const char *az, cJSON **out);
 
 /* ---- creating records (also at start-up, without a request) */
 typedef struct ec2_net {
+    app_t *app;
     store_tx_t *tx;
     ids_t *ids;
     arena_t *arena;
@@ -140,8 +141,8 @@ int ec2_zone_names(const char *region, const char **names, int cap, arena_t *a);
 /* The zone id of zone name ("use1-az1"), or NULL when name is not a zone of region. */
 const char *ec2_zone_id(const char *region, const char *name, arena_t *a);
 
-/* ---- the default security group of a VPC (security groups: the h-sg branch). Until
- * security groups are built in, a VPC has no group record: these are the call sites. */
+/* ---- the security groups of a VPC (vpc_groups.c) */
+/* Creates vpc's default security group (ec2_sg_create_default). */
 err_t ec2_vpc_groups_create(const ec2_net_t *n, cJSON *vpc);
 /* DependencyViolation when vpc has groups beyond its default one; else deletes that one. */
 err_t ec2_vpc_groups_delete(const ec2_net_t *n, const cJSON *vpc);

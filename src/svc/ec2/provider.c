@@ -124,7 +124,8 @@ static err_t ec2_transition_end(engine_run_t *r, store_tx_t *tx, cJSON *inst, in
         jx_set(inst, "LaunchTime", cJSON_CreateNumber((double)now / 1000.0));
     if (to == EC2_TERMINATED && !cJSON_GetObjectItemCaseSensitive(inst, "_TerminatedAt"))
         cJSON_AddNumberToObject(inst, "_TerminatedAt", (double)now);
-    err_t rc = ec2_save(tx, app->cfg.account_id, inst, now, r->eb);
+    err_t rc = to == EC2_TERMINATED ? ec2_volumes_release(app, tx, inst, now, r->eb) : ERR_OK;
+    if (!rc) rc = ec2_save(tx, app->cfg.account_id, inst, now, r->eb);
     if (!rc)
         rc = engine_signal(
             tx, arena_printf(r->arena, "ec2.instance:%s", jx_str(inst, "InstanceId")), now, r->eb);

@@ -170,17 +170,9 @@ static err_t ec2_tag_row(void *ctx, const cJSON *i, const res_pkey_t *k, bool *k
 
 err_t ec2_describe_tags(api_ctx_t *c)
 {
-    const char *tok = api_in_str(c, "NextToken");
-    int64_t limit = api_in_int(c, "MaxResults", 0);
     res_page_t page, rows = {0};
     err_t rc = ec2_dry_run(c);
-    if (!rc && !res_page_begin(&page, c->op->action, limit, false, tok))
-        rc = err_fail(c->eb, ERR_EC2_INVALID_PARAMETER, "The token '%s' is invalid.", tok);
-    if (!rc && limit && (limit < 5 || limit > 1000))
-        rc = err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
-                      "Value ( %lld ) for parameter maxResults is invalid. Expecting a value "
-                      "greater than 4.",
-                      (long long)limit);
+    if (!rc) rc = ec2_page_begin(c, &page, 5, 1000, false, NULL);
     if (rc) return rc;
     /* each kind's rows from the token's resource on: its tags past the token's key are
      * still due (kinds before the token's are done, later ones start at the beginning) */

@@ -99,7 +99,7 @@ err_t ec2_network_install(app_t *app, const char *account, const char *region, e
         arena_free(&arena);
         return rc;
     }
-    ec2_net_t n = {tx, &app->ids, &arena, account, region, clk_now_ms(&app->clock), eb};
+    ec2_net_t n = {app, tx, &app->ids, &arena, account, region, clk_now_ms(&app->clock), eb};
     cJSON *done = NULL;
     rc = res_get(tx, &(res_key_t){account, EC2_REGION, region}, &done, eb);
     jx_own(&arena, done);
@@ -200,7 +200,7 @@ err_t ec2_delete_vpc(api_ctx_t *c)
             busy = !strcmp(jx_str(a, "VpcId"), id);
     }
     if (busy)
-        return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
+        return err_fail(c->eb, ERR_EC2_DEPENDENCY,
                         "The vpc '%s' has dependencies and cannot be deleted.", id);
     ec2_net_t n = ec2_net_of(c);
     if (!rc) rc = ec2_vpc_groups_delete(&n, vpc);
