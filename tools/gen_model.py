@@ -402,9 +402,16 @@ def generate(out_dir, data_dir, version, ops_path):
     with open(os.path.join(out_dir, "data", "ec2-images", "public-images.json")) as fh:
         imgs = json.load(fh)
     ig = [HEADER % version, '#include "svc/ec2/ec2_int.h"\n\nconst char *const ec2_public_images[] = {\n']
-    for im in imgs:
+    pp = []
+    for i, im in enumerate(imgs):
+        pp += [(name, i) for name in im.pop("Parameters", [])]
         ig.append("    %s,\n" % c_str(json.dumps(im, separators=(",", ":"))))
     ig.append("};\nconst size_t ec2_n_public_images = %d;\n" % len(imgs))
+    # the public parameters (an image's "Parameters") that name it, sorted by name
+    ig.append("\nconst ec2_public_param_t ec2_public_params[] = {\n")
+    for name, i in sorted(pp):
+        ig.append("    {%s, %d},\n" % (c_str(name), i))
+    ig.append("};\nconst size_t ec2_n_public_params = %d;\n" % len(pp))
 
     # ---- EC2 instance types (data/ec2-instance-types/instance-types.json)
     with open(os.path.join(out_dir, "data", "ec2-instance-types", "instance-types.json")) as fh:

@@ -43,6 +43,8 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
         return arena_printf(arena, "arn:aws:ssm:%s:%s:automation-definition/%s:%s", app->cfg.region,
                             acct, name, cJSON_IsString(v) ? v->valuestring : "$DEFAULT");
     }
+    if (!strcmp(type, "parameter")) /* a parameter by name (selector dropped), path or ARN */
+        return value ? ssm_param_arn(app->cfg.region, app->cfg.account_id, value, arena) : "*";
     if (!value) {
         if (!strcmp(type, "user") && who->kind == AUTH_USER) return who->arn;
         if (!strcmp(type, "role") && who->kind == AUTH_ROLE_SESSION) return who->role_arn;

@@ -463,3 +463,8 @@ err_t auth_bootstrap_root(auth_keys_t *k, const char *env_id, const char *env_se
     }
     return rc;
 }
+
+const seal_t *auth_keys_seal(const auth_keys_t *k)
+{
+    return &k->seal;
+}

@@ -62,6 +62,10 @@ bool auth_keys_last_use(auth_keys_t *k, const char *id, int64_t *used_ms, char s
 err_t auth_bootstrap_root(auth_keys_t *k, const char *env_id, const char *env_secret,
                           bool *generated, char id_out[32], errbuf_t *eb);
 
+/* The sealing key of this data directory (for other secrets at rest: SecureString
+ * parameters); owned by k. */
+const seal_t *auth_keys_seal(const auth_keys_t *k);
+
 /* Inserts an access key row in tx with secret sealed. kind: "root" | "user" | "session". */
 err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *id, const char *secret,
                        const char *kind, const char *principal, const char *token,

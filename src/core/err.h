@@ -175,6 +175,18 @@
     S(SSM_IDEMPOTENT_MISMATCH, 722, "IdempotentParameterMismatch", 400)                            \
     S(SSM_INVALID_TAG, 723, "InvalidTag", 400)                                                     \
     S(SSM_INVALID_TARGET, 724, "InvalidTarget", 400)                                               \
+    /* ssm: Parameter Store (770..) */                                                             \
+    S(SSM_PARAM_NOT_FOUND, 770, "ParameterNotFound", 400)                                          \
+    S(SSM_PARAM_EXISTS, 771, "ParameterAlreadyExists", 400)                                        \
+    S(SSM_PARAM_VERSION_NOT_FOUND, 772, "ParameterVersionNotFound", 400)                           \
+    S(SSM_PARAM_MAX_VERSIONS, 773, "ParameterMaxVersionLimitExceeded", 400)                        \
+    S(SSM_HIERARCHY_LIMIT, 774, "HierarchyLevelLimitExceededException", 400)                       \
+    S(SSM_PATTERN_MISMATCH, 775, "ParameterPatternMismatchException", 400)                         \
+    S(SSM_INVALID_PATTERN, 776, "InvalidAllowedPatternException", 400)                             \
+    S(SSM_LABEL_LIMIT, 777, "ParameterVersionLabelLimitExceeded", 400)                             \
+    S(SSM_UNSUPPORTED_TYPE, 778, "UnsupportedParameterType", 400)                                  \
+    S(SSM_INVALID_KEY_ID, 779, "InvalidKeyId", 400)                                                \
+    S(SSM_INVALID_FILTER_OPTION, 780, "InvalidFilterOption", 400)                                  \
     /* ssm: managed nodes (760..) */                                                               \
     S(SSM_INVALID_INSTANCE_ID, 760, "InvalidInstanceId", 400)                                      \
     S(SSM_INVALID_INSTANCE_FILTER_VALUE, 761, "InvalidInstanceInformationFilterValue", 400)        \
@@ -184,10 +196,10 @@
     S(SSM_INVOCATION_NOT_FOUND, 743, "InvocationDoesNotExist", 400)                                \
     S(SSM_INVALID_PLUGIN_NAME, 744, "InvalidPluginName", 400)                                      \
     S(SSM_DUPLICATE_INSTANCE_ID, 745, "DuplicateInstanceId", 400)                                  \
-    /* ssm: maintenance windows, patch baselines (780..) */                                        \
-    S(SSM_DOES_NOT_EXIST, 780, "DoesNotExistException", 400)                                       \
-    S(SSM_RESOURCE_LIMIT, 781, "ResourceLimitExceededException", 400)                              \
-    S(SSM_TARGET_IN_USE, 782, "TargetInUseException", 400)
+    /* ssm: maintenance windows, patch baselines (790..) */                                        \
+    S(SSM_DOES_NOT_EXIST, 790, "DoesNotExistException", 400)                                       \
+    S(SSM_RESOURCE_LIMIT, 791, "ResourceLimitExceededException", 400)                              \
+    S(SSM_TARGET_IN_USE, 792, "TargetInUseException", 400)
 
 #define ERR_ENUM_P(name, num, jc, js, qc, qs, ec, es) ERR_##name = num,
 #define ERR_ENUM_S(name, num, c, s)                   ERR_##name = num,

@@ -67,6 +67,14 @@ int ec2_tag_filter_values(const cJSON *res, const char *name, const char **vals,
 #define EC2_IMAGE_JOB "ec2.image"
 extern const char *const ec2_public_images[];
 extern const size_t ec2_n_public_images;
+/* AWS's public parameters that name catalogue images (an image's "Parameters" in the data
+ * file), sorted by name. */
+typedef struct ec2_public_param {
+    const char *name;
+    size_t image; /* index into ec2_public_images */
+} ec2_public_param_t;
+extern const ec2_public_param_t ec2_public_params[];
+extern const size_t ec2_n_public_params;
 
 /* An image of the account or the catalogue by id (*out NULL when neither has it). */
 err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out);

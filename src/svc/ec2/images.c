@@ -43,7 +43,7 @@ static cJSON *ec2_public(api_ctx_t *c)
         char id[32];
         ec2_public_id(c->app->cfg.region, jx_str(im, "Name"), id);
         cJSON_AddStringToObject(im, "ImageId", id);
-        cJSON_AddStringToObject(im, "Architecture", "x86_64");
+        if (!jx_str(im, "Architecture")) cJSON_AddStringToObject(im, "Architecture", "x86_64");
         cJSON_AddStringToObject(im, "ImageLocation",
                                 arena_printf(c->arena, "%s/%s",
                                              jx_str(im, "ImageOwnerAlias")
@@ -64,6 +64,16 @@ static cJSON *ec2_public(api_ctx_t *c)
         cJSON_AddItemToArray(all, im);
     }
     return all;
+}
+
+const char *ec2_public_param(size_t i, const char *region, char id[32], char created[32])
+{
+    if (i >= ec2_n_public_params) return NULL;
+    cJSON *im = cJSON_Parse(ec2_public_images[ec2_public_params[i].image]);
+    ec2_public_id(region, jx_str(im, "Name") ? jx_str(im, "Name") : "", id);
+    snprintf(created, 32, "%s", jx_str(im, "CreationDate") ? jx_str(im, "CreationDate") : "");
+    cJSON_Delete(im);
+    return ec2_public_params[i].name;
 }
 
 err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out)

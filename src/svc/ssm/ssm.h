@@ -6,6 +6,7 @@
 #define CATALOGD_SSM_H
 
 #include "app.h"
+#include "core/arena.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -22,6 +23,13 @@ err_t ssm_install_aws_documents(store_t *s, int64_t now_ms, errbuf_t *eb);
  * that does not exist, or a store error). For authorization: an AWS-owned document's ARN
  * has no account. */
 bool ssm_document_owned(store_tx_t *tx, const char *account, const char *name);
+
+/* The ARN of parameter name in region and account (arena text): name may be a parameter's
+ * ARN already (returned as is), or carry a ":selector" (dropped); "/a/b" and "a" give
+ * ".../parameter/a/b" and ".../parameter/a"; AWS's public parameters (/aws/service/...)
+ * have no account in their ARN. */
+const char *ssm_param_arn(const char *region, const char *account, const char *name,
+                          arena_t *arena);
 
 /* Another job waiting on an execution (Service Catalog's record job) watches it: when
  * the execution ends, that job runs at once (engine_watch, topic "ssm.execution:<id>"). */

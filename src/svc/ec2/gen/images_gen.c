@@ -4,8 +4,24 @@
 
 const char *const ec2_public_images[] = {
     "{\"Name\":\"al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64\",\"Description\":\"Amazon Linux 2023 AMI 2023.6.20241212.0 x86_64 HVM kernel-6.1\",\"OwnerId\":\"137112412989\",\"ImageOwnerAlias\":\"amazon\",\"CreationDate\":\"2024-12-13T20:23:32.000Z\",\"RootDeviceName\":\"/dev/xvda\",\"BootMode\":\"uefi-preferred\"}",
+    "{\"Name\":\"al2023-ami-2023.6.20241212.0-kernel-6.1-arm64\",\"Description\":\"Amazon Linux 2023 AMI 2023.6.20241212.0 arm64 HVM kernel-6.1\",\"OwnerId\":\"137112412989\",\"ImageOwnerAlias\":\"amazon\",\"CreationDate\":\"2024-12-13T20:23:33.000Z\",\"RootDeviceName\":\"/dev/xvda\",\"Architecture\":\"arm64\",\"BootMode\":\"uefi\"}",
     "{\"Name\":\"amzn2-ami-kernel-5.10-hvm-2.0.20241217.0-x86_64-gp2\",\"Description\":\"Amazon Linux 2 Kernel 5.10 AMI 2.0.20241217.0 x86_64 HVM gp2\",\"OwnerId\":\"137112412989\",\"ImageOwnerAlias\":\"amazon\",\"CreationDate\":\"2024-12-18T01:11:52.000Z\",\"RootDeviceName\":\"/dev/xvda\"}",
+    "{\"Name\":\"amzn2-ami-hvm-2.0.20241217.0-x86_64-gp2\",\"Description\":\"Amazon Linux 2 AMI 2.0.20241217.0 x86_64 HVM gp2\",\"OwnerId\":\"137112412989\",\"ImageOwnerAlias\":\"amazon\",\"CreationDate\":\"2024-12-18T01:11:47.000Z\",\"RootDeviceName\":\"/dev/xvda\"}",
     "{\"Name\":\"ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20241206\",\"Description\":\"Canonical, Ubuntu, 22.04 LTS, amd64 jammy image build on 2024-12-06\",\"OwnerId\":\"099720109477\",\"CreationDate\":\"2024-12-06T22:05:21.000Z\",\"RootDeviceName\":\"/dev/sda1\"}",
     "{\"Name\":\"debian-12-amd64-20241201-1948\",\"Description\":\"Debian 12 (20241201-1948)\",\"OwnerId\":\"136693071363\",\"CreationDate\":\"2024-12-01T20:28:37.000Z\",\"RootDeviceName\":\"/dev/xvda\"}",
 };
-const size_t ec2_n_public_images = 4;
+const size_t ec2_n_public_images = 6;
+
+const ec2_public_param_t ec2_public_params[] = {
+    {"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64", 1},
+    {"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64", 0},
+    {"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64", 1},
+    {"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", 0},
+    {"/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2", 3},
+    {"/aws/service/ami-amazon-linux-latest/amzn2-ami-kernel-5.10-hvm-x86_64-gp2", 2},
+    {"/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id", 4},
+    {"/aws/service/canonical/ubuntu/server/jammy/stable/current/amd64/hvm/ebs-gp2/ami-id", 4},
+    {"/aws/service/debian/release/12/latest/amd64", 5},
+    {"/aws/service/debian/release/bookworm/latest/amd64", 5},
+};
+const size_t ec2_n_public_params = 10;
