@@ -26,7 +26,8 @@ def ssm(d):
     return d.client("ssm")
 
 
-def template(duration=4, description="nightly patching", owner="ops", baseline_desc="AL baseline", extra=None):
+def template(duration=4, description="nightly patching", owner="ops", baseline_desc="AL baseline", priority="3",
+             extra=None):
     t = {
         "Resources": {
             "Window": {
@@ -55,7 +56,7 @@ def template(duration=4, description="nightly patching", owner="ops", baseline_d
                     "WindowId": {"Ref": "Window"},
                     "TaskArn": "AWS-RunPatchBaseline",
                     "TaskType": "RUN_COMMAND",
-                    "Priority": "3",
+                    "Priority": priority,
                     "MaxConcurrency": 2,
                     "MaxErrors": 0,
                     "Targets": [{"Key": "WindowTargetIds", "Values": [{"Ref": "Target"}]}],
@@ -134,10 +135,10 @@ def test_create_update_delete(cf, ssm):
     assert pb["ApprovalRules"]["PatchRules"][0]["ApproveAfterDays"] == 7
     assert pb["ApprovalRules"]["PatchRules"][0]["EnableNonSecurity"] is True
 
-    # in place: the window's Duration and Description, the baseline's Description;
-    # replacement: the target's OwnerInformation (a new registration, the task follows it)
+    # all in place, as AWS's resource reference says: the window's Duration and Description,
+    # the target's OwnerInformation, the task's Priority, the baseline's Description
     cf.update_stack(StackName="mw", TemplateBody=template(duration=6, description="weekly", owner="sre",
-                                                            baseline_desc="changed"))
+                                                            baseline_desc="changed", priority=5))
     s = settle(cf, "mw")
     assert s["StackStatus"] == "UPDATE_COMPLETE", s.get("StackStatusReason")
     out2 = outputs(s)
@@ -145,11 +146,12 @@ def test_create_update_delete(cf, ssm):
     w = ssm.get_maintenance_window(WindowId=wid)
     assert (w["Duration"], w["Description"]) == (6, "weekly")
     assert ssm.get_patch_baseline(BaselineId=out["BaselineId"])["Description"] == "changed"
-    assert out2["TargetId"] != out["TargetId"] and out2["TaskId"] != out["TaskId"]
+    assert out2["TargetId"] == out["TargetId"] and out2["TaskId"] == out["TaskId"]
     targets = ssm.describe_maintenance_window_targets(WindowId=wid)["Targets"]
-    assert [(t["WindowTargetId"], t["OwnerInformation"]) for t in targets] == [(out2["TargetId"], "sre")]
+    assert [(t["WindowTargetId"], t["OwnerInformation"]) for t in targets] == [(out["TargetId"], "sre")]
     tasks = ssm.describe_maintenance_window_tasks(WindowId=wid)["Tasks"]
-    assert [t["WindowTaskId"] for t in tasks] == [out2["TaskId"]]
+    assert [(t["WindowTaskId"], t["Priority"], t["Type"]) for t in tasks] == [(out["TaskId"], 5, "RUN_COMMAND")]
+    assert tasks[0]["LoggingInfo"] == {"S3BucketName": "patch-logs", "S3Region": "us-east-1"}
 
     cf.delete_stack(StackName="mw")
     wait_for(lambda: not [x for x in cf.list_stacks()["StackSummaries"]

@@ -192,6 +192,22 @@ def test_targets_and_tasks(ssm):
     )
     assert e[0] == "DoesNotExistException"
 
+    # updates: the members given change; with Replace the others are cleared
+    up = ssm.update_maintenance_window_target(WindowId=wid, WindowTargetId=tid, OwnerInformation="sre")
+    assert up["OwnerInformation"] == "sre" and up["Name"] == "tagged" and "ResourceType" not in up
+    up = ssm.update_maintenance_window_target(
+        WindowId=wid, WindowTargetId=tid, Targets=[{"Key": "tag:Patch", "Values": ["now"]}], Replace=True)
+    assert up["Targets"] == [{"Key": "tag:Patch", "Values": ["now"]}] and "Name" not in up
+    e = error_of(pytest.raises(Exception, ssm.update_maintenance_window_target, WindowId=wid,
+                               WindowTargetId=tid, Replace=True).value)
+    assert e[0] == "ValidationException" and "Targets" in e[1]
+    up = ssm.update_maintenance_window_task(WindowId=wid, WindowTaskId=task, Priority=7, MaxErrors="2")
+    assert (up["Priority"], up["MaxErrors"], up["MaxConcurrency"], up["TaskArn"]) == (7, "2", "1", "AWS-RunPatchBaseline")
+    assert ssm.get_maintenance_window_task(WindowId=wid, WindowTaskId=task)["TaskType"] == "RUN_COMMAND"
+    e = error_of(pytest.raises(Exception, ssm.update_maintenance_window_task, WindowId=wid,
+                               WindowTaskId="00000000-0000-0000-0000-000000000000", Priority=1).value)
+    assert e[0] == "DoesNotExistException"
+
     # Safe: a target a task uses stays
     e = error_of(
         pytest.raises(

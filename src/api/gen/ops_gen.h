@@ -258,6 +258,8 @@ err_t ssm_unlabel_parameter_version(api_ctx_t *ctx);
 err_t ssm_update_document(api_ctx_t *ctx);
 err_t ssm_update_document_default_version(api_ctx_t *ctx);
 err_t ssm_update_maintenance_window(api_ctx_t *ctx);
+err_t ssm_update_maintenance_window_target(api_ctx_t *ctx);
+err_t ssm_update_maintenance_window_task(api_ctx_t *ctx);
 err_t ssm_update_patch_baseline(api_ctx_t *ctx);
 err_t sts_assume_role(api_ctx_t *ctx);
 err_t sts_decode_authorization_message(api_ctx_t *ctx);

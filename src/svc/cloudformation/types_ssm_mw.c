@@ -1,8 +1,8 @@
 /* types_ssm_mw.c - AWS::SSM::MaintenanceWindow, MaintenanceWindowTarget,
  * MaintenanceWindowTask and PatchBaseline as rows of the type table (types_int.h), over
- * Systems Manager's own operations. Ref gives WindowId, WindowTargetId, WindowTaskId and
- * BaselineId as AWS documents; a target or task remembers its window ("_WindowId") for its
- * deregistration. */
+ * Systems Manager's own operations, updated in place as AWS's resource reference says. Ref gives
+ * WindowId, WindowTargetId, WindowTaskId and BaselineId as AWS documents; a target or task
+ * remembers its window ("_WindowId") for its deregistration. */
 #include "svc/cloudformation/types_int.h"
 #include "core/jx.h"
 
@@ -103,10 +103,23 @@ static err_t task_remove(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res)
     return reg_remove(s, res, "DeregisterTaskFromMaintenanceWindow", "WindowTaskId");
 }
 
-/* AWS::SSM::MaintenanceWindowTask: the template's names for the task invocation parameters
- * and the logging information differ from the API's. */
-static err_t task_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *props,
-                         const cJSON *unused)
+/* AWS::SSM::MaintenanceWindowTarget: UpdateMaintenanceWindowTarget with Replace */
+static err_t target_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
+                           const cJSON *old_props, const cJSON *props)
+{
+    cJSON *in = cfn_obj1("WindowId", jx_str(res, "_WindowId"));
+    cJSON_AddStringToObject(in, "WindowTargetId", jx_str(res, "PhysicalResourceId"));
+    static const char *const members[] = {"Targets", "OwnerInformation", "Name", "Description"};
+    for (size_t i = 0; i < 4; i++) mw_put(s, in, props, members[i], NULL, 0);
+    cJSON_AddBoolToObject(in, "Replace", true);
+    err_t rc = cfn_call(s, "ssm", "UpdateMaintenanceWindowTarget", in, NULL);
+    cJSON_Delete(in);
+    return rc;
+}
+
+/* AWS::SSM::MaintenanceWindowTask's input from props, new: the template's names for the
+ * task invocation parameters and the logging information differ from the API's. */
+static cJSON *task_input(cfn_step_t *s, const cJSON *props)
 {
     static const struct {
         const char *name;
@@ -135,7 +148,13 @@ static err_t task_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, cons
         mw_put(s, l, log, "S3Prefix", "S3KeyPrefix", 0);
         mw_put(s, l, log, "Region", "S3Region", 0);
     }
-    cJSON *out = NULL;
+    return in;
+}
+
+static err_t task_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *props,
+                         const cJSON *unused)
+{
+    cJSON *in = task_input(s, props), *out = NULL;
     err_t rc = cfn_call(s, "ssm", "RegisterTaskWithMaintenanceWindow", in, &out);
     if (!rc) {
         cfn_set_result(res, spec, jx_str(out, "WindowTaskId"), out, in);
@@ -143,6 +162,20 @@ static err_t task_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, cons
     }
     cJSON_Delete(in);
     cJSON_Delete(out);
+    return rc;
+}
+
+/* UpdateMaintenanceWindowTask with Replace (WindowId and TaskType replace the task). */
+static err_t task_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *old_props,
+                         const cJSON *props)
+{
+    cJSON *in = task_input(s, props);
+    cJSON_DeleteItemFromObjectCaseSensitive(in, "TaskType");
+    jx_set_str(in, "WindowId", jx_str(res, "_WindowId"));
+    cJSON_AddStringToObject(in, "WindowTaskId", jx_str(res, "PhysicalResourceId"));
+    cJSON_AddBoolToObject(in, "Replace", true);
+    err_t rc = cfn_call(s, "ssm", "UpdateMaintenanceWindowTask", in, NULL);
+    cJSON_Delete(in);
     return rc;
 }
 
@@ -231,28 +264,30 @@ static const cfn_prop_t window_props[] = {
     {NULL}};
 static const cfn_attr_t window_attrs[] = {{"WindowId", "WindowId"}, {NULL}};
 
-/* UpdateMaintenanceWindowTarget / Task are not served: a change replaces the registration */
+/* a target's ResourceType cannot change in place here (UpdateMaintenanceWindowTarget
+ * has no such member): it replaces the target */
 static const cfn_prop_t target_props[] = {{"WindowId", NULL, CFN_P_REQ},
                                           {"ResourceType", NULL, CFN_P_REQ},
-                                          {"Targets", NULL, CFN_P_REQ},
-                                          {"OwnerInformation", NULL, 0},
-                                          {"Name", NULL, 0},
-                                          {"Description", NULL, 0},
+                                          {"Targets", NULL, CFN_P_REQ | M},
+                                          {"OwnerInformation", NULL, M},
+                                          {"Name", NULL, M},
+                                          {"Description", NULL, M},
                                           {NULL}};
+/* WindowId and TaskType replace a task; the rest is UpdateMaintenanceWindowTask */
 static const cfn_prop_t task_props[] = {{"WindowId", NULL, CFN_P_REQ | CFN_P_HOOK},
-                                        {"TaskArn", NULL, CFN_P_REQ | CFN_P_HOOK},
+                                        {"TaskArn", NULL, CFN_P_REQ | CFN_P_HOOK | M},
                                         {"TaskType", NULL, CFN_P_REQ | CFN_P_HOOK},
-                                        {"Priority", NULL, CFN_P_REQ | CFN_P_HOOK},
-                                        {"ServiceRoleArn", NULL, CFN_P_HOOK},
-                                        {"Targets", NULL, CFN_P_HOOK},
-                                        {"TaskParameters", NULL, CFN_P_HOOK},
-                                        {"TaskInvocationParameters", NULL, CFN_P_HOOK},
-                                        {"MaxConcurrency", NULL, CFN_P_HOOK},
-                                        {"MaxErrors", NULL, CFN_P_HOOK},
-                                        {"LoggingInfo", NULL, CFN_P_HOOK},
-                                        {"Name", NULL, CFN_P_HOOK},
-                                        {"Description", NULL, CFN_P_HOOK},
-                                        {"CutoffBehavior", NULL, CFN_P_HOOK},
+                                        {"Priority", NULL, CFN_P_REQ | CFN_P_HOOK | M},
+                                        {"ServiceRoleArn", NULL, CFN_P_HOOK | M},
+                                        {"Targets", NULL, CFN_P_HOOK | M},
+                                        {"TaskParameters", NULL, CFN_P_HOOK | M},
+                                        {"TaskInvocationParameters", NULL, CFN_P_HOOK | M},
+                                        {"MaxConcurrency", NULL, CFN_P_HOOK | M},
+                                        {"MaxErrors", NULL, CFN_P_HOOK | M},
+                                        {"LoggingInfo", NULL, CFN_P_HOOK | M},
+                                        {"Name", NULL, CFN_P_HOOK | M},
+                                        {"Description", NULL, CFN_P_HOOK | M},
+                                        {"CutoffBehavior", NULL, CFN_P_HOOK | M},
                                         {NULL}};
 static const cfn_attr_t task_attrs[] = {{"WindowTaskId", "WindowTaskId"}, {NULL}};
 static const cfn_prop_t baseline_props[] = {
@@ -289,14 +324,16 @@ const cfn_spec_t cfn_ssm_mw_specs[] = {{.type = "AWS::SSM::MaintenanceWindow",
                                         .id_path = "WindowTargetId",
                                         .gone = "DoesNotExistException",
                                         .after_create = reg_remember,
-                                        .before_delete = target_remove},
+                                        .before_delete = target_remove,
+                                        .update = target_update},
                                        {.type = "AWS::SSM::MaintenanceWindowTask",
                                         .service = "ssm",
                                         .props = task_props,
                                         .gone = "DoesNotExistException",
                                         .attrs = task_attrs,
                                         .after_create = task_create,
-                                        .before_delete = task_remove},
+                                        .before_delete = task_remove,
+                                        .update = task_update},
                                        {.type = "AWS::SSM::PatchBaseline",
                                         .service = "ssm",
                                         .props = baseline_props,

@@ -241,16 +241,13 @@ err_t ssm_deregister_target_from_maintenance_window(api_ctx_t *c)
 
 /* ---- tasks */
 
-err_t ssm_register_task_with_maintenance_window(api_ctx_t *c)
+/* What a task's request may name, checked as AWS checks it: target keys, WindowTargetIds
+ * registered with window wid, iam:PassRole of its ServiceRoleArn to Systems Manager. */
+static err_t mw_task_check(api_ctx_t *c, const char *wid)
 {
-    bool done;
-    const char *row_name = NULL;
-    const char *wid = api_in_str(c, "WindowId");
-    err_t rc = mw_reg_begin(c, SSM_MW_TASK, "WindowTaskId", SSM_MW_MAX_TASKS, &done, &row_name);
     const cJSON *targets = cJSON_GetObjectItemCaseSensitive(c->in, "Targets");
-    if (!rc && !done) rc = mw_check_targets(c, targets, NULL, true);
-    /* WindowTargetIds name targets registered with this window */
-    for (const cJSON *e = targets ? targets->child : NULL; !rc && !done && e; e = e->next) {
+    err_t rc = mw_check_targets(c, targets, NULL, true);
+    for (const cJSON *e = targets ? targets->child : NULL; !rc && e; e = e->next) {
         if (strcmp(jx_str(e, "Key"), "WindowTargetIds")) continue;
         const cJSON *vs = cJSON_GetObjectItemCaseSensitive(e, "Values");
         for (const cJSON *v = vs ? vs->child : NULL; !rc && v; v = v->next) {
@@ -260,23 +257,105 @@ err_t ssm_register_task_with_maintenance_window(api_ctx_t *c)
         }
     }
     const char *role = api_in_str(c, "ServiceRoleArn");
-    if (!rc && !done && role) rc = api_check_pass_role(c, role, "ssm.amazonaws.com");
+    if (!rc && role) rc = api_check_pass_role(c, role, "ssm.amazonaws.com");
+    return rc;
+}
+
+/* The members of a task a request sets (and TaskType, which only a registration sets). */
+static const char *const mw_task_members[] = {"TaskArn",
+                                              "Targets",
+                                              "TaskParameters",
+                                              "TaskInvocationParameters",
+                                              "Priority",
+                                              "LoggingInfo",
+                                              "ServiceRoleArn",
+                                              "MaxConcurrency",
+                                              "MaxErrors",
+                                              "Name",
+                                              "Description",
+                                              "CutoffBehavior",
+                                              "AlarmConfiguration",
+                                              NULL};
+
+err_t ssm_register_task_with_maintenance_window(api_ctx_t *c)
+{
+    bool done;
+    const char *row_name = NULL;
+    const char *wid = api_in_str(c, "WindowId");
+    err_t rc = mw_reg_begin(c, SSM_MW_TASK, "WindowTaskId", SSM_MW_MAX_TASKS, &done, &row_name);
+    if (!rc && !done) rc = mw_task_check(c, wid);
     if (rc || done) return rc;
     cJSON *b = cJSON_CreateObject();
-    static const char *const copied[] = {"WindowId",           "TaskArn",
-                                         "TaskType",           "Targets",
-                                         "TaskParameters",     "TaskInvocationParameters",
-                                         "Priority",           "LoggingInfo",
-                                         "ServiceRoleArn",     "MaxConcurrency",
-                                         "MaxErrors",          "Name",
-                                         "Description",        "CutoffBehavior",
-                                         "AlarmConfiguration", NULL};
-    jx_copy(b, c->in, copied);
+    cJSON_AddStringToObject(b, "WindowId", wid);
+    cJSON_AddStringToObject(b, "TaskType", api_in_str(c, "TaskType"));
+    jx_copy(b, c->in, mw_task_members);
     if (!cJSON_GetObjectItemCaseSensitive(b, "Priority")) cJSON_AddNumberToObject(b, "Priority", 1);
     if (!jx_str(b, "CutoffBehavior")) cJSON_AddStringToObject(b, "CutoffBehavior", "CONTINUE_TASK");
     rc = mw_reg_insert(c, SSM_MW_TASK, "WindowTaskId", row_name, b);
     cJSON_Delete(b);
     return rc;
+}
+
+/* Update of registration id (member idm) of kind in the request's window: the members
+ * (NULL-ended) given replace the stored ones; with Replace, the optional ones not given are
+ * cleared and every one of required (NULL-ended) must be given. Answers with the result,
+ * without the member `hidden` (NULL: none). */
+static err_t mw_reg_update(api_ctx_t *c, const char *kind, const char *what, const char *idm,
+                           const char *const *members, const char *const *required,
+                           const char *hidden)
+{
+    const char *wid = api_in_str(c, "WindowId"), *id = api_in_str(c, idm);
+    cJSON *r = NULL;
+    err_t rc = mw_reg_load(c, kind, what, wid, id, &r);
+    bool replace = jx_true(c->in, "Replace");
+    for (const char *const *m = required; !rc && replace && *m; m++)
+        if (!cJSON_GetObjectItemCaseSensitive(c->in, *m))
+            rc = err_fail(c->eb, ERR_VALIDATION, "%s is required when Replace is true.", *m);
+    for (const char *const *m = members; !rc && *m; m++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->in, *m);
+        if (v)
+            jx_set(r, *m, cJSON_Duplicate(v, 1));
+        else if (replace)
+            cJSON_DeleteItemFromObjectCaseSensitive(r, *m);
+    }
+    if (!rc)
+        rc = res_update(c->tx, &(res_key_t){c->app->cfg.account_id, kind, id}, NULL,
+                        clk_now_ms(&c->app->clock), r, NULL, c->eb);
+    if (!rc) {
+        if (hidden) cJSON_DeleteItemFromObjectCaseSensitive(r, hidden);
+        ssm_mw_answer(c, r);
+    }
+    cJSON_Delete(r);
+    return rc;
+}
+
+err_t ssm_update_maintenance_window_task(api_ctx_t *c)
+{
+    static const char *const required[] = {"TaskArn", NULL};
+    err_t rc = mw_task_check(c, api_in_str(c, "WindowId"));
+    return rc ? rc
+              : mw_reg_update(c, SSM_MW_TASK, "task", "WindowTaskId", mw_task_members, required,
+                              "TaskType");
+}
+
+err_t ssm_update_maintenance_window_target(api_ctx_t *c)
+{
+    static const char *const members[] = {"Targets", "OwnerInformation", "Name", "Description",
+                                          NULL};
+    static const char *const required[] = {"Targets", NULL};
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(c->in, "Targets");
+    err_t rc = ERR_OK;
+    if (targets && cJSON_GetArraySize(targets) < 1)
+        rc = err_fail(c->eb, ERR_VALIDATION, "Targets must contain at least one target.");
+    cJSON *t = NULL;
+    if (!rc)
+        rc = mw_reg_load(c, SSM_MW_TARGET, "target", api_in_str(c, "WindowId"),
+                         api_in_str(c, "WindowTargetId"), &t);
+    if (!rc) rc = mw_check_targets(c, targets, jx_str(t, "ResourceType"), false);
+    cJSON_Delete(t);
+    return rc ? rc
+              : mw_reg_update(c, SSM_MW_TARGET, "target", "WindowTargetId", members, required,
+                              "ResourceType");
 }
 
 err_t ssm_get_maintenance_window_task(api_ctx_t *c)
