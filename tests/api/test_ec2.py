@@ -149,7 +149,10 @@ def test_run_instances_fields(ec2):
         assert i["StateReason"] == {"Code": "pending", "Message": "pending"}
         assert i["StateTransitionReason"] == ""
         assert tags_of(i) == {"Name": "web-1", "Team": "blue"}  # the volume's tags are not the instance's
-        assert re.fullmatch(r"10\.\d+\.\d+\.\d+", i["PrivateIpAddress"])
+        # an address of the default VPC's subnet in its zone (172.31.0.0/16, as AWS makes it)
+        assert re.fullmatch(r"172\.31\.\d+\.\d+", i["PrivateIpAddress"])
+        assert i["SubnetId"].startswith("subnet-") and i["VpcId"].startswith("vpc-")
+        assert [g["GroupName"] for g in i["SecurityGroups"]] == ["default"]
         assert i["Placement"]["AvailabilityZone"].startswith("us-east-1")
         assert before - datetime.timedelta(seconds=5) <= i["LaunchTime"] <= before + datetime.timedelta(seconds=60)
     assert len({i["PrivateIpAddress"] for i in insts}) == 3

@@ -136,6 +136,10 @@ err_t ec2_release_address(api_ctx_t *c)
     err_t rc = ec2_dry_run(c);
     if (!rc) rc = ec2_eip_named(c, &a);
     if (rc) return rc;
+    if (!api_in_str(c, "AllocationId") && !strcmp(jx_str(a, "Domain"), "vpc"))
+        return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                        "You must specify an allocation id when releasing a VPC elastic IP "
+                        "address");
     if (jx_str(a, "AssociationId"))
         return err_fail(c->eb, ERR_EC2_ADDRESS_IN_USE, "Address %s is in use.",
                         jx_str(a, "PublicIp"));
@@ -178,6 +182,15 @@ static err_t ec2_eip_mark(api_ctx_t *c, cJSON *inst, const char *ip, const char 
     return ec2_put(c, &ec2_kind_instance, inst);
 }
 
+/* Drops the association members of address a. */
+static void ec2_eip_clear(cJSON *a)
+{
+    static const char *const gone[] = {"AssociationId", "InstanceId", "PrivateIpAddress",
+                                       "NetworkInterfaceOwnerId"};
+    for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+        cJSON_DeleteItemFromObjectCaseSensitive(a, gone[i]);
+}
+
 /* Removes a's association (saving a and the instance it was on). */
 static err_t ec2_eip_unlink(api_ctx_t *c, cJSON *a)
 {
@@ -190,10 +203,7 @@ static err_t ec2_eip_unlink(api_ctx_t *c, cJSON *a)
         inst = jx_own(c->arena, r);
     }
     if (!rc && inst) rc = ec2_eip_mark(c, inst, NULL, jx_str(a, "PublicIp"));
-    static const char *const gone[] = {"AssociationId", "InstanceId", "PrivateIpAddress",
-                                       "NetworkInterfaceOwnerId"};
-    for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
-        cJSON_DeleteItemFromObjectCaseSensitive(a, gone[i]);
+    ec2_eip_clear(a);
     if (!rc) rc = ec2_put(c, &ec2_kind_eip, a);
     return rc;
 }
@@ -214,6 +224,13 @@ err_t ec2_associate_address(api_ctx_t *c)
     if (st == EC2_SHUTTING_DOWN || st == EC2_TERMINATED)
         return err_fail(c->eb, ERR_EC2_INCORRECT_STATE,
                         "The instance '%s' is not in a valid state for this operation.", inst_id);
+    const char *vpc = ec2_instance_vpc(c, inst);
+    cJSON *igw = NULL;
+    rc = ec2_vpc_igw(c, vpc, &igw);
+    if (!rc && !igw)
+        return err_fail(c->eb, ERR_EC2_GATEWAY_NOT_ATTACHED,
+                        "Network %s is not attached to any internet gateway", vpc ? vpc : "");
+    if (rc) return rc;
     const char *assoc = jx_str(a, "AssociationId");
     if (assoc && !jx_true(c->in, "AllowReassociation") &&
         strcmp(jx_str(a, "InstanceId") ? jx_str(a, "InstanceId") : "", inst_id))
@@ -262,5 +279,25 @@ err_t ec2_disassociate_address(api_ctx_t *c)
     if (!rc && !a) rc = err_fail(c->eb, ERR_EC2_ADDRESS_NOT_FOUND, "Address '%s' not found.", ip);
     if (!rc && !jx_str(a, "AssociationId")) return ERR_OK; /* not associated: nothing to do */
     if (!rc) rc = ec2_eip_unlink(c, a);
+    return rc;
+}
+
+err_t ec2_addresses_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb)
+{
+    cJSON *all = cJSON_CreateArray();
+    bool more;
+    const char *id = jx_str(inst, "InstanceId");
+    err_t rc =
+        res_list(tx, &(res_query_t){app->cfg.account_id, EC2_EIP, NULL, 0, 0}, all, &more, eb);
+    for (cJSON *a = all->child; !rc && a; a = a->next) {
+        const char *on = jx_str(a, "InstanceId");
+        if (!on || strcmp(on, id)) continue;
+        ec2_eip_clear(a);
+        rc = res_update(tx, &(res_key_t){app->cfg.account_id, EC2_EIP, jx_str(a, "AllocationId")},
+                        NULL, now, a, NULL, eb);
+        cJSON_DeleteItemFromObjectCaseSensitive(inst, "PublicIpAddress");
+        jx_set_str(inst, "PublicDnsName", "");
+    }
+    cJSON_Delete(all);
     return rc;
 }

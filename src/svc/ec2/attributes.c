@@ -137,11 +137,23 @@ err_t ec2_modify_instance_attribute(api_ctx_t *c)
                       "Valid values are 'stop' and 'terminate'.",
                       value->valuestring);
     if (!rc && a->kind == A_GROUPS) {
+        /* each group must exist, in the instance's VPC */
         cJSON *sgs = cJSON_CreateArray();
-        for (const cJSON *g = value->child; g; g = g->next) {
-            cJSON *sg = cJSON_CreateObject();
-            cJSON_AddStringToObject(sg, "GroupId", g->valuestring);
-            cJSON_AddItemToArray(sgs, sg);
+        for (const cJSON *g = value->child; !rc && g; g = g->next) {
+            cJSON *found = NULL;
+            rc = ec2_sg_get(c, g->valuestring, &found);
+            const char *vpc = jx_str(inst, "VpcId");
+            if (!rc && vpc && strcmp(vpc, jx_str(found, "VpcId")))
+                rc = err_fail(c->eb, ERR_EC2_INVALID_PARAMETER_X,
+                              "Security group %s and instance %s belong to different networks.",
+                              g->valuestring, jx_str(inst, "InstanceId"));
+            if (!rc) {
+                cJSON *sg = cJSON_CreateObject();
+                cJSON_AddStringToObject(sg, "GroupName", jx_str(found, "GroupName"));
+                cJSON_AddStringToObject(sg, "GroupId", g->valuestring);
+                cJSON_AddItemToArray(sgs, sg);
+            }
+            cJSON_Delete(found);
         }
         cJSON_Delete(value);
         value = sgs;

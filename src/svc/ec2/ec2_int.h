@@ -5,6 +5,7 @@
 #define CATALOGD_EC2_INT_H
 
 #include "api/gen/ops_gen.h"
+#include "core/ids.h"
 #include "core/jx.h"
 #include "engine/engine.h"
 #include "res/res.h"
@@ -116,8 +117,13 @@ err_t ec2_sg_get(api_ctx_t *c, const char *id, cJSON **out);
 err_t ec2_sg_named(api_ctx_t *c, const char *vpc, const char *name, cJSON **out);
 /* Creates VPC vpc_id's `default` group (inbound: all from itself; outbound: all to
  * 0.0.0.0/0), as EC2 gives every VPC; its id in out_id. For the code that creates VPCs. */
-err_t ec2_sg_create_default(app_t *app, store_tx_t *tx, const char *account, const char *vpc_id,
-                            char out_id[32], errbuf_t *eb);
+err_t ec2_sg_create_default(ids_t *ids, store_tx_t *tx, const char *account, const char *vpc_id,
+                            int64_t now, char out_id[32], errbuf_t *eb);
+/* What deleting VPC vpc_id does to its groups: DependencyViolation ("The vpc 'x' has
+ * dependencies and cannot be deleted.") while it has any beside its default one, which
+ * then goes. */
+err_t ec2_sg_delete_vpc_groups(store_tx_t *tx, const char *account, const char *vpc_id,
+                               errbuf_t *eb);
 /* Appends to out the rules (SecurityGroupRule objects of group g, new ids) the
  * IpPermissions perms ask for, validated as EC2 does (protocol, ports, CIDRs, referenced
  * groups, the same rule twice). */
@@ -166,5 +172,48 @@ err_t ec2_volume_attach(api_ctx_t *c, cJSON *vol, cJSON *inst, const char *devic
  * the others detached (available); inst's BlockDeviceMappings empties. The caller saves
  * inst. */
 err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb);
+
+/* ---- instance types (instance_types.c; data/ec2-instance-types compiled into
+ * gen/instance_types_gen.c as JSON objects) */
+extern const char *const ec2_instance_types[];
+extern const size_t ec2_n_instance_types;
+/* Whether DescribeInstanceTypes knows type name. */
+bool ec2_instance_type_known(const char *name);
+
+/* ---- launch templates (launch_templates.c): kind "ec2.lt", row name = the template's
+ * name, body the model's LaunchTemplate plus "_Versions" (LaunchTemplateVersion objects) */
+#define EC2_LT "ec2.lt"
+/* The data of the version a LaunchTemplateSpecification names (Version: a number,
+ * $Latest or $Default, the default when absent): *data new, id and *version set. */
+err_t ec2_lt_data_for_launch(api_ctx_t *c, const cJSON *spec, cJSON **data, char id[32],
+                             int64_t *version);
+
+/* ---- what RunInstances resolves before launching (launch.c) */
+typedef struct ec2_launch {
+    const cJSON *given; /* the request as it came (c->in again at the end) */
+    char lt_id[32];     /* the launch template launched from, or "" */
+    int64_t lt_version;
+    const char *subnet, *vpc, *zone, *cidr; /* arena-owned */
+    bool default_vpc;
+    cJSON *groups;  /* [{GroupName, GroupId}] */
+    cJSON *volumes; /* [{DeviceName, Ebs}] to create for each instance */
+    cJSON *profile; /* {Arn, Id} or NULL */
+} ec2_launch_t;
+/* Starts a launch: with LaunchTemplate, c->in becomes the request completed by the
+ * template version's data (the request's own members win; tag specifications add up). */
+err_t ec2_launch_begin(api_ctx_t *c, ec2_launch_t *l);
+/* Resolves and checks, as EC2 does: SubnetId (InvalidSubnetID.NotFound; else the default
+ * VPC's subnet in the Placement zone), the groups (InvalidGroup.NotFound, another VPC's:
+ * InvalidParameter; none: the VPC's default group), KeyName (InvalidKeyPair.NotFound),
+ * UserData, BlockDeviceMappings (plus the root volume on root_device) and
+ * IamInstanceProfile (existing, iam:PassRole on its roles). */
+err_t ec2_launch_resolve(api_ctx_t *c, ec2_launch_t *l, const char *root_device);
+/* Gives inst its zone, subnet, VPC, address in the subnet, groups, instance profile and
+ * launch template tags. */
+void ec2_launch_apply(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst);
+/* Creates and attaches inst's volumes (inst inserted, saved by the caller). */
+err_t ec2_launch_volumes(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst);
+/* Ends the launch: c->in back to the request, l's trees freed. */
+void ec2_launch_end(api_ctx_t *c, ec2_launch_t *l);
 
 #endif

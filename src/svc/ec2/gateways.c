@@ -78,7 +78,7 @@ err_t ec2_delete_internet_gateway(api_ctx_t *c)
     if (rc) return rc;
     const char *id = jx_str(g, "InternetGatewayId");
     if (ec2_igw_vpc(g))
-        return err_fail(c->eb, ERR_EC2_DEPENDENCY,
+        return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
                         "The internetGateway '%s' has dependencies and cannot be deleted.", id);
     return res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_IGW, id}, NULL, c->eb);
 }
@@ -97,7 +97,7 @@ err_t ec2_attach_internet_gateway(api_ctx_t *c)
                         "resource %s is already attached to network %s", id, ec2_igw_vpc(g));
     for (const cJSON *o = all->child; o; o = o->next)
         if (ec2_igw_vpc(o) && !strcmp(ec2_igw_vpc(o), vpc_id))
-            return err_fail(c->eb, ERR_EC2_ALREADY_ASSOCIATED,
+            return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
                             "Network %s already has an internet gateway attached", vpc_id);
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(a, "State", "available");
@@ -117,6 +117,24 @@ err_t ec2_detach_internet_gateway(api_ctx_t *c)
     if (!ec2_igw_vpc(g) || strcmp(ec2_igw_vpc(g), vpc_id))
         return err_fail(c->eb, ERR_EC2_GATEWAY_NOT_ATTACHED,
                         "resource %s is not attached to network %s", id, vpc_id);
+    /* public addresses mapped in the network keep its gateway */
+    cJSON *eips = NULL;
+    rc = ec2_all(c, EC2_EIP, NULL, &eips);
+    for (const cJSON *a = eips ? eips->child : NULL; !rc && a; a = a->next) {
+        const char *on = jx_str(a, "InstanceId");
+        cJSON *inst = NULL;
+        if (on)
+            rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, on}, &inst,
+                         c->eb);
+        jx_own(c->arena, inst);
+        const char *in = inst ? ec2_instance_vpc(c, inst) : NULL;
+        if (!rc && in && !strcmp(in, vpc_id))
+            return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
+                            "Network %s has some mapped public address(es). Please unmap those "
+                            "public address(es) before detaching the gateway.",
+                            vpc_id);
+    }
+    if (rc) return rc;
     jx_set(g, "Attachments", cJSON_CreateArray());
     return ec2_put(c, &ec2_kind_igw, g);
 }

@@ -153,7 +153,8 @@ static void ec2_private_ip(const char *id, char out[32])
     snprintf(out, 32, "10.%u.%u.%u", (h >> 16) & 0xff, (h >> 8) & 0xff, 1 + (h & 0xfd));
 }
 
-err_t ec2_run_instances(api_ctx_t *c)
+/* RunInstances once the launch template (if any) has completed the request. */
+static err_t ec2_run(api_ctx_t *c, ec2_launch_t *l)
 {
     err_t rc = ec2_dry_run(c);
     if (rc) return rc;
@@ -185,6 +186,8 @@ err_t ec2_run_instances(api_ctx_t *c)
     const char *root_device = jx_str(ami, "RootDeviceName");
     root_device = arena_strdup(c->arena, root_device ? root_device : "/dev/xvda");
     cJSON_Delete(ami);
+    rc = ec2_launch_resolve(c, l, root_device);
+    if (rc) return rc;
     const char *token = api_in_str(c, "ClientToken");
     if (token) {
         /* idempotency: the same token returns the same reservation */
@@ -255,34 +258,16 @@ err_t ec2_run_instances(api_ctx_t *c)
         cJSON_AddArrayToObject(inst, "ProductCodes");
         cJSON_AddStringToObject(inst, "PublicDnsName", "");
         cJSON_AddStringToObject(inst, "StateTransitionReason", "");
-        if (api_in_str(c, "SubnetId"))
-            cJSON_AddStringToObject(inst, "SubnetId", api_in_str(c, "SubnetId"));
         cJSON_AddStringToObject(inst, "Architecture", "x86_64");
         cJSON_AddArrayToObject(inst, "BlockDeviceMappings");
         if (token) cJSON_AddStringToObject(inst, "ClientToken", token);
         cJSON_AddBoolToObject(inst, "EbsOptimized", false);
         cJSON_AddBoolToObject(inst, "EnaSupport", true);
         cJSON_AddStringToObject(inst, "Hypervisor", "xen");
-        const cJSON *iip = cJSON_GetObjectItemCaseSensitive(c->in, "IamInstanceProfile");
-        if (iip) {
-            cJSON *p = cJSON_AddObjectToObject(inst, "IamInstanceProfile");
-            const char *arn = jx_str(iip, "Arn"), *name = jx_str(iip, "Name");
-            cJSON_AddStringToObject(p, "Arn",
-                                    arn ? arn
-                                        : arena_printf(c->arena,
-                                                       "arn:aws:iam::%s:instance-profile/%s",
-                                                       c->app->cfg.account_id, name ? name : ""));
-        }
         cJSON_AddArrayToObject(inst, "NetworkInterfaces");
         cJSON_AddStringToObject(inst, "RootDeviceName", root_device);
         cJSON_AddStringToObject(inst, "RootDeviceType", "ebs");
-        cJSON *sgs = cJSON_AddArrayToObject(inst, "SecurityGroups");
-        const cJSON *want_sgs = cJSON_GetObjectItemCaseSensitive(c->in, "SecurityGroupIds");
-        for (const cJSON *g = want_sgs ? want_sgs->child : NULL; g; g = g->next) {
-            cJSON *sg = cJSON_CreateObject();
-            cJSON_AddStringToObject(sg, "GroupId", g->valuestring);
-            cJSON_AddItemToArray(sgs, sg);
-        }
+        cJSON_AddArrayToObject(inst, "SecurityGroups");
         cJSON_AddBoolToObject(inst, "SourceDestCheck", true);
         if (cJSON_GetArraySize(tags)) cJSON_AddItemToObject(inst, "Tags", cJSON_Duplicate(tags, 1));
         cJSON_AddStringToObject(inst, "VirtualizationType", "hvm");
@@ -306,9 +291,11 @@ err_t ec2_run_instances(api_ctx_t *c)
             if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, m)))
                 cJSON_AddBoolToObject(inst, g ? "_disableApiStop" : "_disableApiTermination", true);
         }
+        ec2_launch_apply(c, l, inst);
         res_row_t row = {.state = "pending", .created_ms = now};
         rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, id}, &row, inst,
                         c->eb);
+        if (!rc) rc = ec2_launch_volumes(c, l, inst);
         if (!rc) rc = ec2_transition(c->app, c->tx, inst, "launch", c->eb);
         if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, inst, now, c->eb);
         cJSON_AddItemToArray(list, inst);
@@ -324,6 +311,15 @@ err_t ec2_run_instances(api_ctx_t *c)
     cJSON_AddArrayToObject(c->out, "Groups");
     cJSON_AddItemToObject(c->out, "Instances", list);
     return ERR_OK;
+}
+
+err_t ec2_run_instances(api_ctx_t *c)
+{
+    ec2_launch_t l;
+    err_t rc = ec2_launch_begin(c, &l);
+    if (!rc) rc = ec2_run(c, &l);
+    ec2_launch_end(c, &l);
+    return rc;
 }
 
 /* ---- filters */

@@ -39,10 +39,31 @@ const ec2_kind_t ec2_kind_eip = {
     EC2_EIP,      "eipalloc-", "AllocationId", "elastic-ip", ERR_EC2_ALLOCATION_NOT_FOUND,
     "allocation", ERR_OK};
 
+const ec2_kind_t ec2_kind_sg = {EC2_SG,
+                                "sg-",
+                                "GroupId",
+                                "security-group",
+                                ERR_EC2_SG_NOT_FOUND,
+                                "security group",
+                                ERR_EC2_SG_MALFORMED};
+const ec2_kind_t ec2_kind_volume = {
+    EC2_VOLUME,           "vol-", "VolumeId", "volume", ERR_EC2_VOL_NOT_FOUND, "volume",
+    ERR_EC2_VOL_MALFORMED};
+const ec2_kind_t ec2_kind_keypair = {EC2_KEYPAIR,           "key-",     "KeyPairId", "key-pair",
+                                     ERR_EC2_KEY_NOT_FOUND, "key pair", ERR_OK};
+const ec2_kind_t ec2_kind_lt = {EC2_LT,
+                                "lt-",
+                                "LaunchTemplateId",
+                                "launch-template",
+                                ERR_EC2_LT_ID_NOT_FOUND,
+                                "launch template",
+                                ERR_EC2_LT_ID_MALFORMED};
+
 /* sorted by kind: DescribeTags pages through them in this order */
-const ec2_kind_t *const ec2_taggable[] = {&ec2_kind_eip,      &ec2_kind_igw, &ec2_kind_image,
-                                          &ec2_kind_instance, &ec2_kind_rtb, &ec2_kind_subnet,
-                                          &ec2_kind_vpc};
+const ec2_kind_t *const ec2_taggable[] = {&ec2_kind_eip,      &ec2_kind_igw,     &ec2_kind_image,
+                                          &ec2_kind_instance, &ec2_kind_keypair, &ec2_kind_lt,
+                                          &ec2_kind_rtb,      &ec2_kind_sg,      &ec2_kind_subnet,
+                                          &ec2_kind_volume,   &ec2_kind_vpc};
 const size_t ec2_n_taggable = sizeof(ec2_taggable) / sizeof(ec2_taggable[0]);
 
 const ec2_kind_t *ec2_kind_of(const char *id)
@@ -281,18 +302,59 @@ err_t ec2_default_subnet(api_ctx_t *c, const char *az, cJSON **out)
     return rc;
 }
 
+const char *ec2_instance_vpc(api_ctx_t *c, const cJSON *inst)
+{
+    const char *vpc = jx_str(inst, "VpcId"), *subnet = jx_str(inst, "SubnetId");
+    cJSON *b = NULL;
+    errbuf_t eb;
+    if (vpc) return vpc;
+    if (subnet) {
+        res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SUBNET, subnet}, &b, &eb);
+        jx_own(c->arena, b);
+        return b ? arena_strdup(c->arena, jx_str(b, "VpcId")) : NULL;
+    }
+    ec2_default_vpc(c, &b);
+    return b ? arena_strdup(c->arena, jx_str(b, "VpcId")) : NULL;
+}
+
+err_t ec2_vpc_igw(api_ctx_t *c, const char *vpc_id, cJSON **out)
+{
+    cJSON *all = NULL;
+    *out = NULL;
+    err_t rc = ec2_all(c, EC2_IGW, NULL, &all);
+    for (cJSON *g = all ? all->child : NULL; !rc && g && !*out; g = g->next) {
+        const char *v = jx_str(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(g, "Attachments"), 0), "VpcId");
+        if (v && vpc_id && !strcmp(v, vpc_id)) *out = g;
+    }
+    return rc;
+}
+
 /* ---- CIDR blocks */
 
 bool ec2_cidr_parse(const char *s, ec2_cidr_t *out)
 {
-    unsigned a, b, c, d, len;
-    char tail;
-    if (!s || sscanf(s, "%3u.%3u.%3u.%3u/%2u%c", &a, &b, &c, &d, &len, &tail) != 5) return false;
-    if (a > 255 || b > 255 || c > 255 || d > 255 || len > 32 || !strchr("0123456789", s[0]))
+    /* four dot-separated decimal octets, '/', a prefix length: digits only (no signs,
+     * spaces or leading zeros beyond one digit's worth), as EC2 reads a block */
+    unsigned part[5];
+    int n = 0;
+    const char *p = s;
+    while (p && n < 5) {
+        size_t digits = strspn(p, "0123456789");
+        if (!digits || digits > 3 || (digits > 1 && p[0] == '0')) return false;
+        unsigned v = 0;
+        for (size_t k = 0; k < digits; k++) v = v * 10 + (unsigned)(p[k] - '0');
+        part[n++] = v;
+        p += digits;
+        char want = n < 4 ? '.' : n == 4 ? '/' : '\0';
+        if (*p != want) return false;
+        p = want ? p + 1 : NULL;
+    }
+    if (n != 5 || part[0] > 255 || part[1] > 255 || part[2] > 255 || part[3] > 255 || part[4] > 32)
         return false;
-    uint32_t mask = len ? 0xffffffffu << (32 - len) : 0;
-    out->addr = ((a << 24) | (b << 16) | (c << 8) | d) & mask;
-    out->len = (int)len;
+    uint32_t mask = part[4] ? 0xffffffffu << (32 - part[4]) : 0;
+    out->addr = ((part[0] << 24) | (part[1] << 16) | (part[2] << 8) | part[3]) & mask;
+    out->len = (int)part[4];
     return true;
 }
 

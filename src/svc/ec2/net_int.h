@@ -29,7 +29,8 @@ typedef struct ec2_kind {
 } ec2_kind_t;
 
 extern const ec2_kind_t ec2_kind_instance, ec2_kind_image, ec2_kind_vpc, ec2_kind_subnet,
-    ec2_kind_rtb, ec2_kind_igw, ec2_kind_eip;
+    ec2_kind_rtb, ec2_kind_igw, ec2_kind_eip, ec2_kind_sg, ec2_kind_volume, ec2_kind_keypair,
+    ec2_kind_lt;
 /* The taggable kinds, sorted by kind (DescribeTags reads them in this order). */
 extern const ec2_kind_t *const ec2_taggable[];
 extern const size_t ec2_n_taggable;
@@ -89,6 +90,15 @@ err_t ec2_subnet_get(api_ctx_t *c, const char *subnet_id, cJSON **out);
 err_t ec2_default_vpc(api_ctx_t *c, cJSON **out);
 /* The default VPC's subnet for zone az (NULL: the first zone's), *out NULL when none. */
 err_t ec2_default_subnet(api_ctx_t *c, const char *az, cJSON **out);
+
+/* The VPC instance inst is in: its VpcId, else its subnet's, else the default VPC's (NULL
+ * when none of them is known). Arena string. */
+const char *ec2_instance_vpc(api_ctx_t *c, const cJSON *inst);
+/* The internet gateway attached to vpc_id (arena-owned), or NULL. */
+err_t ec2_vpc_igw(api_ctx_t *c, const char *vpc_id, cJSON **out);
+/* Takes the Elastic IPs off instance inst (terminated: EC2 disassociates them) and its
+ * public address with them; the caller saves inst. */
+err_t ec2_addresses_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb);
 
 /* ---- creating records (also at start-up, without a request) */
 typedef struct ec2_net {

@@ -4,6 +4,7 @@
  * A transition carries the instance's sequence number: a newer request (terminate while
  * stopping) makes an older job moot. */
 #include "svc/ec2/ec2_int.h"
+#include "svc/ec2/net_int.h"
 #include "core/jx.h"
 
 #include "core/clk.h"
@@ -125,6 +126,7 @@ static err_t ec2_transition_end(engine_run_t *r, store_tx_t *tx, cJSON *inst, in
     if (to == EC2_TERMINATED && !cJSON_GetObjectItemCaseSensitive(inst, "_TerminatedAt"))
         cJSON_AddNumberToObject(inst, "_TerminatedAt", (double)now);
     err_t rc = to == EC2_TERMINATED ? ec2_volumes_release(app, tx, inst, now, r->eb) : ERR_OK;
+    if (!rc && to == EC2_TERMINATED) rc = ec2_addresses_release(app, tx, inst, now, r->eb);
     if (!rc) rc = ec2_save(tx, app->cfg.account_id, inst, now, r->eb);
     if (!rc)
         rc = engine_signal(

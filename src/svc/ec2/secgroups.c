@@ -56,11 +56,12 @@ static err_t sg_save(api_ctx_t *c, cJSON *g)
 }
 
 /* A new group's body and row (not yet rules). */
-static err_t sg_insert(app_t *app, store_tx_t *tx, const char *account, const char *vpc,
-                       const char *name, const char *desc, cJSON *tags, cJSON **out, errbuf_t *eb)
+static err_t sg_insert(ids_t *ids, store_tx_t *tx, const char *account, const char *vpc,
+                       const char *name, const char *desc, cJSON *tags, int64_t now, cJSON **out,
+                       errbuf_t *eb)
 {
     char id[32];
-    ids_chars(&app->ids, "sg-", IDS_HEX, 17, id);
+    ids_chars(ids, "sg-", IDS_HEX, 17, id);
     cJSON *g = cJSON_CreateObject();
     cJSON_AddStringToObject(g, "Description", desc);
     cJSON_AddStringToObject(g, "GroupName", name);
@@ -73,7 +74,7 @@ static err_t sg_insert(app_t *app, store_tx_t *tx, const char *account, const ch
     ec2_sg_render(g);
     char rowname[300];
     snprintf(rowname, sizeof(rowname), "%s/%s", vpc, name);
-    res_row_t row = {.name = rowname, .created_ms = clk_now_ms(&app->clock)};
+    res_row_t row = {.name = rowname, .parent = vpc, .created_ms = now};
     err_t rc = res_insert(tx, &(res_key_t){account, EC2_SG, id}, &row, g, eb);
     if (rc) {
         cJSON_Delete(g);
@@ -84,10 +85,10 @@ static err_t sg_insert(app_t *app, store_tx_t *tx, const char *account, const ch
 }
 
 /* The all-traffic rule to peer (a CIDR, or a group id when member is ReferencedGroupInfo). */
-static cJSON *sg_all_rule(app_t *app, const cJSON *g, bool egress, const char *peer)
+static cJSON *sg_all_rule(ids_t *ids, const cJSON *g, bool egress, const char *peer)
 {
     char rid[32];
-    ids_chars(&app->ids, "sgr-", IDS_HEX, 17, rid);
+    ids_chars(ids, "sgr-", IDS_HEX, 17, rid);
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "SecurityGroupRuleId", rid);
     cJSON_AddStringToObject(r, "GroupId", jx_str(g, "GroupId"));
@@ -106,21 +107,36 @@ static cJSON *sg_all_rule(app_t *app, const cJSON *g, bool egress, const char *p
     return r;
 }
 
-err_t ec2_sg_create_default(app_t *app, store_tx_t *tx, const char *account, const char *vpc_id,
-                            char out_id[32], errbuf_t *eb)
+err_t ec2_sg_create_default(ids_t *ids, store_tx_t *tx, const char *account, const char *vpc_id,
+                            int64_t now, char out_id[32], errbuf_t *eb)
 {
     cJSON *g = NULL;
-    err_t rc =
-        sg_insert(app, tx, account, vpc_id, "default", "default VPC security group", NULL, &g, eb);
+    err_t rc = sg_insert(ids, tx, account, vpc_id, "default", "default VPC security group", NULL,
+                         now, &g, eb);
     if (rc) return rc;
     cJSON *rules = cJSON_GetObjectItemCaseSensitive(g, "_Rules");
-    cJSON_AddItemToArray(rules, sg_all_rule(app, g, false, jx_str(g, "GroupId")));
-    cJSON_AddItemToArray(rules, sg_all_rule(app, g, true, "0.0.0.0/0"));
+    cJSON_AddItemToArray(rules, sg_all_rule(ids, g, false, jx_str(g, "GroupId")));
+    cJSON_AddItemToArray(rules, sg_all_rule(ids, g, true, "0.0.0.0/0"));
     ec2_sg_render(g);
     snprintf(out_id, 32, "%s", jx_str(g, "GroupId"));
-    rc = res_update(tx, &(res_key_t){account, EC2_SG, out_id}, NULL, clk_now_ms(&app->clock), g,
-                    NULL, eb);
+    rc = res_update(tx, &(res_key_t){account, EC2_SG, out_id}, NULL, now, g, NULL, eb);
     cJSON_Delete(g);
+    return rc;
+}
+
+err_t ec2_sg_delete_vpc_groups(store_tx_t *tx, const char *account, const char *vpc_id,
+                               errbuf_t *eb)
+{
+    cJSON *all = cJSON_CreateArray();
+    bool more;
+    err_t rc = res_list(tx, &(res_query_t){account, EC2_SG, vpc_id, 0, 0}, all, &more, eb);
+    for (const cJSON *g = all->child; !rc && g; g = g->next)
+        if (strcmp(jx_str(g, "GroupName"), "default"))
+            rc = err_fail(eb, ERR_EC2_DEPENDENCY_VIOLATION,
+                          "The vpc '%s' has dependencies and cannot be deleted.", vpc_id);
+    for (const cJSON *g = all->child; !rc && g; g = g->next)
+        rc = res_delete(tx, &(res_key_t){account, EC2_SG, jx_str(g, "GroupId")}, NULL, eb);
+    cJSON_Delete(all);
     return rc;
 }
 
@@ -171,11 +187,12 @@ err_t ec2_create_security_group(api_ctx_t *c)
     cJSON_Delete(same);
     if (rc) return rc;
     cJSON *tags = ec2_spec_tags(c->in, "security-group", false), *g = NULL;
-    rc = sg_insert(c->app, c->tx, c->app->cfg.account_id, vpc, name, desc, tags, &g, c->eb);
+    rc = sg_insert(&c->app->ids, c->tx, c->app->cfg.account_id, vpc, name, desc, tags,
+                   clk_now_ms(&c->app->clock), &g, c->eb);
     if (!rc) {
         /* a new group allows all outbound traffic, as EC2 gives every VPC group */
         cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(g, "_Rules"),
-                             sg_all_rule(c->app, g, true, "0.0.0.0/0"));
+                             sg_all_rule(&c->app->ids, g, true, "0.0.0.0/0"));
         rc = sg_save(c, g);
     }
     if (!rc) {
@@ -233,7 +250,8 @@ err_t ec2_delete_security_group(api_ctx_t *c)
     if (!rc) rc = ec2_instances_using(c, "SecurityGroups", "GroupId", id, &used);
     if (!rc && !used) rc = sg_referenced(c, id, &used);
     if (!rc && used)
-        rc = err_fail(c->eb, ERR_EC2_DEPENDENCY, "resource %s has a dependent object", id);
+        rc =
+            err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION, "resource %s has a dependent object", id);
     if (!rc) rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SG, id}, NULL, c->eb);
     if (!rc) {
         cJSON_AddBoolToObject(c->out, "Return", true);
@@ -488,7 +506,7 @@ typedef struct sg_rule_walk {
     res_page_t *page, *rows;
     const cJSON *ids; /* SecurityGroupRuleIds, or NULL */
     cJSON *out;
-    int found;
+    bool *found; /* which of ids were seen */
 } sg_rule_walk_t;
 
 static int sg_rule_filter_values(const cJSON *r, const char *name, const char **vals, int cap,
@@ -510,9 +528,10 @@ static err_t sg_rule_row(void *ctx, const cJSON *g, const res_pkey_t *k, bool *k
     err_t rc = ERR_OK;
     for (cJSON *r = rules ? rules->child : NULL; r && !rc && !w->rows->done; r = r->next) {
         bool ok = !w->ids;
-        for (const cJSON *i = w->ids ? w->ids->child : NULL; i && !ok; i = i->next)
-            ok = !strcmp(i->valuestring, jx_str(r, "SecurityGroupRuleId"));
-        w->found += ok;
+        int at = 0;
+        for (const cJSON *i = w->ids ? w->ids->child : NULL; i && !ok; i = i->next, at++)
+            if ((ok = !strcmp(i->valuestring, jx_str(r, "SecurityGroupRuleId"))))
+                w->found[at] = true;
         if (ok)
             rc = ec2_filter_match(w->c, r, cJSON_GetObjectItemCaseSensitive(w->c->in, "Filters"),
                                   sg_rule_filter_values, &ok);
@@ -543,17 +562,23 @@ err_t ec2_describe_security_group_rules(api_ctx_t *c)
         rows.after = true;
         rows.from = (res_pkey_t){.n = page.from.n, .seq = page.from.seq - 1};
     }
+    int n = cJSON_GetArraySize(ids);
     sg_rule_walk_t w = {c,
                         &page,
                         &rows,
-                        cJSON_GetArraySize(ids) ? ids : NULL,
+                        n ? ids : NULL,
                         cJSON_AddArrayToObject(c->out, "SecurityGroupRules"),
-                        0};
+                        arena_alloc(c->arena, sizeof(bool) * (size_t)(n + 1))};
+    memset(w.found, 0, sizeof(bool) * (size_t)(n + 1));
     res_query_t q = {c->app->cfg.account_id, EC2_SG, NULL, 0, 0};
     rc = res_list_page(c->tx, &q, &rows, sg_rule_row, &w, NULL, c->eb);
-    if (!rc && w.ids && !page.after && w.found < cJSON_GetArraySize(ids))
-        rc = err_fail(c->eb, ERR_EC2_RULE_NOT_FOUND,
-                      "The security group rule ID '%s' does not exist", ids->child->valuestring);
+    /* (a page cut short, or one after a token, cannot tell what is missing) */
+    int at = 0;
+    for (const cJSON *i = ids ? ids->child : NULL; !rc && i && !page.after && !page.more;
+         i = i->next, at++)
+        if (!w.found[at])
+            rc = err_fail(c->eb, ERR_EC2_RULE_NOT_FOUND,
+                          "The security group rule ID '%s' does not exist", i->valuestring);
     if (!rc) res_page_out(&page, c->out, "NextToken");
     return rc;
 }
