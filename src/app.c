@@ -115,6 +115,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     if (!rc) ssm_register_jobs(app);
     if (!rc) sc_register_jobs(app);
     if (!rc) sc_register_keys();
+    if (!rc) ssm_register_keys();
     if (!rc) rc = res_keys_backfill(app->store, cfg->account_id, eb);
     if (!rc) rc = ssm_install_aws_documents(app->store, clk_now_ms(&app->clock), eb);
     if (!rc) rc = ec2_network_install(app, cfg->account_id, cfg->region, eb);

@@ -89,7 +89,7 @@ LAUNCH_POLICY = {
                    "ec2:StopInstances", "ssm:StartAutomationExecution", "ssm:GetAutomationExecution",
                    "ssm:StopAutomationExecution", "ssm:DescribeDocument",
                    "ssm:SendCommand", "ssm:ListCommands", "ssm:ListCommandInvocations",
-                   "ssm:GetCommandInvocation"],
+                   "ssm:GetCommandInvocation", "ssm:GetParameters"],
         "Resource": "*",
     }],
 }

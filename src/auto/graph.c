@@ -169,11 +169,8 @@ static adoc_error_t check_ref(const adoc_t *d, span_t name, const char *where, e
         "global:ACCOUNT_ID",    "global:REGION",           "global:DATE", "global:DATE_TIME",
         "global:AWS_PARTITION", "automation:EXECUTION_ID", NULL};
     if (param_index(d, name) >= 0) return ADOC_OK;
-    if (span_starts_with(name, SPAN_LIT("ssm:")))
-        return adoc__fail(eb, ADOC_E_CONTENT,
-                          "%s uses the Parameter Store reference {{ %.*s }}; these are only "
-                          "supported in parameter defaults.",
-                          where, (int)name.n, name.p);
+    if (span_starts_with(name, SPAN_LIT("ssm:")) && name.n > 4)
+        return ADOC_OK; /* a Parameter Store parameter, read when the step runs */
     if (span_index(name, ':') >= 0) {
         for (const char *const *g = globals; *g; g++)
             if (span_eq_str(name, *g)) return ADOC_OK;

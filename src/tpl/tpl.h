@@ -52,6 +52,10 @@ typedef struct tpl_param {
 size_t tpl_param_count(const tpl_t *t);
 const tpl_param_t *tpl_param(const tpl_t *t, size_t i);
 
+/* Whether p's type is AWS::SSM::Parameter::Value<...>: its value names a Systems Manager
+ * parameter, which the caller resolves after tpl_bind (tpl itself does no I/O). */
+bool tpl_param_from_ssm(const tpl_param_t *p);
+
 /* Checks given parameter values (an object name -> string; may be NULL) against the
  * declarations and fills defaults: *out owns an object name -> string (CommaDelimitedList
  * and List<...> values stay comma-separated strings). Errors, as CloudFormation words
@@ -113,6 +117,20 @@ err_t tpl_eval(const tpl_t *t, const tpl_ctx_t *ctx, const cJSON *node, cJSON **
  * each evaluated under ctx (parameters, pseudo parameters): *out owns an array of unique
  * strings. */
 err_t tpl_imports(const tpl_t *t, const tpl_ctx_t *ctx, cJSON **out, errbuf_t *eb);
+
+/* ---- dynamic references (dynref.c): {{resolve:ssm:NAME}}, {{resolve:ssm:NAME:VERSION}},
+ * {{resolve:ssm-secure:NAME[:VERSION]}} inside string values. Other services'
+ * references ({{resolve:secretsmanager:...}}) are left as written. */
+
+/* Called for each reference: secure for ssm-secure, ref is NAME or NAME:VERSION, path
+ * where the string stands (where + "/Member/0/..."). With value non-NULL it sets *value
+ * to the resolved text (malloc'd); an error stops the walk. */
+typedef err_t (*tpl_dynref_fn)(void *ud, bool secure, const char *ref, const char *path,
+                               char **value, errbuf_t *eb);
+/* Hands every reference in node to fn; with out non-NULL, *out owns a copy of node with
+ * each reference replaced by its value. */
+err_t tpl_dynrefs(const cJSON *node, const char *where, tpl_dynref_fn fn, void *ud, cJSON **out,
+                  errbuf_t *eb);
 
 /* A resource of the template (borrowed), or NULL. */
 const cJSON *tpl_resource(const tpl_t *t, const char *logical_id);

@@ -14,6 +14,17 @@ import pytest
 from botocore.exceptions import ClientError
 
 
+# Images of catalogd's public catalogue (data/ec2-images) in us-east-1, the tests' region:
+# an image's id is derived from the region and its name (docs/internals/ec2.md), and
+# RunInstances launches only these and the account's own. AMI is what
+# /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64 names, AMI_AL2 the
+# ...amzn2-ami-kernel-5.10-hvm-x86_64-gp2 one, AMI_AL2_414 ...amzn2-ami-hvm-x86_64-gp2
+# (test_ssm_parameters checks these against Parameter Store).
+AMI = "ami-0246838ace3f374fc"
+AMI_AL2 = "ami-0577fd2b761725332"
+AMI_AL2_414 = "ami-01941eddca4e119bc"
+
+
 def serve(daemon):
     """The body of a fixture owning daemon (a conftest.Daemon): yields it started, then
     stops it, which must be a clean exit, and removes its data."""

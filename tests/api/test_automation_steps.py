@@ -177,7 +177,7 @@ mainSteps:
 
 TEMPLATE = json.dumps({
     "Resources": {"Box": {"Type": "AWS::EC2::Instance",
-                          "Properties": {"ImageId": "ami-0abcdef1234567890", "InstanceType": "t2.micro"}}},
+                          "Properties": {"ImageId": "ami-0246838ace3f374fc", "InstanceType": "t2.micro"}}},
     "Outputs": {"Id": {"Value": {"Ref": "Box"}}},
 })
 
@@ -259,7 +259,7 @@ mainSteps:
   - name: Launch
     action: aws:runInstances
     inputs:
-      ImageId: ami-0abcdef1234567890
+      ImageId: ami-0246838ace3f374fc
       InstanceType: t2.micro
       MinInstanceCount: 2
       MaxInstanceCount: 2

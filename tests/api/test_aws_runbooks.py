@@ -16,7 +16,7 @@ from conftest import Daemon
 from helpers import fails, new_role, serve, trust, wait_for
 
 TERMINAL = ("Success", "Failed", "Cancelled", "TimedOut")
-IMAGE = "ami-0abcdef1234567890"
+IMAGE = "ami-0246838ace3f374fc"
 
 
 @pytest.fixture(scope="module")

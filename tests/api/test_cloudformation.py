@@ -45,7 +45,7 @@ Parameters:
 Mappings:
   RegionMap:
     us-east-1:
-      Ami: ami-0abcdef1234567890
+      Ami: ami-0246838ace3f374fc
     eu-west-1:
       Ami: ami-0fedcba9876543210
 Conditions:
@@ -107,7 +107,7 @@ Resources:
   Box:
     Type: AWS::EC2::Instance
     Properties:
-      ImageId: ami-12345678
+      ImageId: ami-0246838ace3f374fc
       Tags: [{Key: suite, Value: %(tag)s}]
   Queue:
     Type: AWS::SQS::Queue
@@ -221,7 +221,7 @@ def test_yaml_stack_with_the_cli(d, cf, ec2, tdir, hooks):
     # EC2 finds that instance, running, as the template described it
     inst = instance(ec2, iid)
     assert inst["State"]["Name"] == "running"
-    assert inst["ImageId"] == "ami-0abcdef1234567890"  # !FindInMap with AWS::Region
+    assert inst["ImageId"] == "ami-0246838ace3f374fc"  # !FindInMap with AWS::Region
     assert inst["InstanceType"] == "t2.small"  # !Ref of a parameter
     tags = tags_of(inst)
     assert tags["Name"] == "dev-box-web"  # !Sub with a pseudo parameter
@@ -293,10 +293,10 @@ def test_prod_condition_and_json_template(cf, ec2):
                        "NotProd": {"Fn::Not": [{"Condition": "IsProd"}]}},
         "Resources": {
             "Big": {"Type": "AWS::EC2::Instance", "Condition": "IsProd",
-                    "Properties": {"ImageId": "ami-11111111", "InstanceType": "m5.large",
+                    "Properties": {"ImageId": "ami-0246838ace3f374fc", "InstanceType": "m5.large",
                                    "Tags": [{"Key": "suite", "Value": "jsoncond"}]}},
             "Small": {"Type": "AWS::EC2::Instance", "Condition": "NotProd",
-                      "Properties": {"ImageId": "ami-11111111", "InstanceType": "t2.nano",
+                      "Properties": {"ImageId": "ami-0246838ace3f374fc", "InstanceType": "t2.nano",
                                      "Tags": [{"Key": "suite", "Value": "jsoncond"}]}},
         },
         "Outputs": {"Which": {"Value": {"Fn::If": ["IsProd", {"Ref": "Big"}, {"Ref": "Small"}]}}},
@@ -492,14 +492,14 @@ def test_update_stack(cf, ec2, hooks):
     assert outputs_of(s)["Label"] == "prod-t3"
 
     # a replacement property (ImageId): a new instance, the old terminated, in the events
-    new_body = TEMPLATE.replace("ami-0abcdef1234567890", "ami-0aaaaaaaaaaaaaaaa")
+    new_body = TEMPLATE.replace("ami-0246838ace3f374fc", "ami-0577fd2b761725332")
     cf.update_stack(StackName="upd", TemplateBody=new_body,
                     Parameters=[{"ParameterKey": k, "UsePreviousValue": True} for k in ("Owner", "Env", "InstanceType")])
     s = settle(cf, "upd")
     assert s["StackStatus"] == "UPDATE_COMPLETE", s.get("StackStatusReason")
     third = resources(cf, "upd")["Web"]["PhysicalResourceId"]
     assert third != second
-    assert instance(ec2, third)["ImageId"] == "ami-0aaaaaaaaaaaaaaaa"
+    assert instance(ec2, third)["ImageId"] == "ami-0577fd2b761725332"
     assert instance(ec2, third)["State"]["Name"] == "running"
     assert instance(ec2, second)["State"]["Name"] == "terminated"
     assert cf.get_template(StackName="upd")["TemplateBody"] == new_body
@@ -539,9 +539,9 @@ def test_failed_update_rolls_back_to_the_original(cf, ec2, hooks, how):
     assert s["StackStatus"] == "CREATE_COMPLETE"
     original = resources(cf, name)["Web"]["PhysicalResourceId"]
     if how == "refused":  # EC2 refuses the replacement's RunInstances
-        body = TEMPLATE.replace("ami-0abcdef1234567890", "bad-image-id")
+        body = TEMPLATE.replace("ami-0246838ace3f374fc", "bad-image-id")
     else:  # the replacement launches, and its launch command fails
-        body = TEMPLATE.replace("ami-0abcdef1234567890", "ami-0bbbbbbbbbbbbbbbb").replace(
+        body = TEMPLATE.replace("ami-0246838ace3f374fc", "ami-01941eddca4e119bc").replace(
             "        - Key: catalogd:provider\n", "        - Key: hook-fail\n          Value: launch\n"
                                                 "        - Key: catalogd:provider\n")
     cf.update_stack(StackName=name, TemplateBody=body,
@@ -610,7 +610,7 @@ def test_unsupported_type_fails_the_stack(cf, ec2, on_failure):
 
 
 def test_instance_that_fails_to_launch_fails_the_stack(cf, ec2, hooks):
-    body = ("Resources:\n  Doomed:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-12345678\n"
+    body = ("Resources:\n  Doomed:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-0246838ace3f374fc\n"
             "      Tags:\n        - {Key: catalogd:provider, Value: exec}\n        - {Key: hook-fail, Value: launch}\n")
     sid = cf.create_stack(StackName="doomed", TemplateBody=body)["StackId"]
     s = settle(cf, sid)
@@ -705,12 +705,12 @@ def test_refusal_while_waiting_ends_the_stack(d, cf, ec2):
 TWO_BOXES = """\
 Parameters:
   Env: {Type: String, Default: dev}
-  SecondImage: {Type: String, Default: ami-0abcdef1234567890}
+  SecondImage: {Type: String, Default: ami-0246838ace3f374fc}
 Resources:
   First:
     Type: AWS::EC2::Instance
     Properties:
-      ImageId: ami-0abcdef1234567890
+      ImageId: ami-0246838ace3f374fc
       Tags: [{Key: suite, Value: two-boxes}, {Key: env, Value: !Ref Env}]
   Second:
     Type: AWS::EC2::Instance
@@ -738,7 +738,7 @@ def test_update_rollback_undoes_changes_made_in_place(cf, ec2):
     assert resources(cf, sid)["First"]["PhysicalResourceId"] == first
     assert tags_of(instance(ec2, first))["env"] == "dev"
     assert {p["ParameterKey"]: p["ParameterValue"] for p in s["Parameters"]} == {
-        "Env": "dev", "SecondImage": "ami-0abcdef1234567890"}
+        "Env": "dev", "SecondImage": "ami-0246838ace3f374fc"}
     assert s["Tags"] == [{"Key": "team", "Value": "blue"}]
     # and a later update starts from there
     cf.update_stack(StackName=sid, UsePreviousTemplate=True,
@@ -822,7 +822,7 @@ BAD_TEMPLATES = {
                           None, "!Bogus"),
     "unknown-intrinsic": ('{"Resources": {"A": {"Type": "AWS::EC2::Instance", "Properties": {"ImageId": {"Fn::Bogus": "x"}}}}}',
                           None, "Fn::Bogus"),
-    "circular": ("Resources:\n  A:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-12345678\n"
+    "circular": ("Resources:\n  A:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-0246838ace3f374fc\n"
                  "      KeyName: !Ref B\n  B:\n    Type: AWS::CloudFormation::WaitConditionHandle\n    DependsOn: A\n",
                  None, "Circular dependency between resources: [A, B]"),
     "missing-parameter": (TEMPLATE, [], "Parameters: [Owner] must have values"),
@@ -878,7 +878,7 @@ def test_kill9_during_stack_creation(fresh_daemon, tmp_path):
     args = ["--ec2-delay-ms", "0", "--ec2-provider", "exec", "--lease-ms", "1000"] + exec_hook_args(hook_dir, HOOK)
     d = fresh_daemon(args=args)
     cf = d.client("cloudformation")
-    body = ("Resources:\n  Slow:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-12345678\n"
+    body = ("Resources:\n  Slow:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-0246838ace3f374fc\n"
             "      Tags: [{Key: hook-sleep, Value: launch}]\n"
             "  After:\n    Type: AWS::CloudFormation::WaitConditionHandle\n    DependsOn: Slow\n"
             "Outputs:\n  Id:\n    Value: !Ref Slow\n")

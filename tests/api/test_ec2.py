@@ -27,7 +27,7 @@ import pytest
 from conftest import ACCOUNT, BIN, Daemon
 from helpers import EC2_TRANSITIONS, exec_hook_args, fails, hook_records, serve, wait_for
 
-AMI = "ami-0abcdef1234567890"
+AMI = "ami-0246838ace3f374fc"
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 
 HOOK = r"""#!/bin/sh
@@ -223,7 +223,7 @@ def test_run_instances_client_token_is_idempotent(ec2):
     b = run(ec2, {"Name": "tok"}, ClientToken="tok-abc-1")
     assert a["ReservationId"] == b["ReservationId"]
     assert [i["InstanceId"] for i in a["Instances"]] == [i["InstanceId"] for i in b["Instances"]]
-    code, _, _ = fails(ec2.run_instances, ImageId="ami-99999999", MinCount=1, MaxCount=1, ClientToken="tok-abc-1")
+    code, _, _ = fails(ec2.run_instances, ImageId="ami-0577fd2b761725332", MinCount=1, MaxCount=1, ClientToken="tok-abc-1")
     assert code == "IdempotentParameterMismatch"
 
 

@@ -15,10 +15,10 @@ import tempfile
 import pytest
 
 from conftest import ACCOUNT, Daemon
-from helpers import allow, cli_error, fails, new_user, serve, wait_for
+from helpers import AMI, allow, cli_error, fails, new_user, serve, wait_for
 from test_engine_poison import drive, failed_jobs, refuse
 
-IMAGE = "ami-0abcdef1234567890"
+IMAGE = AMI
 
 
 @pytest.fixture(scope="module")
@@ -329,7 +329,7 @@ def test_attribute_errors(ec2):
 
 
 def test_with_the_cli(d, ec2):
-    p = d.aws("ec2", "describe-images", "--owners", "amazon", "--filters", "Name=name,Values=al2023-ami-*",
+    p = d.aws("ec2", "describe-images", "--owners", "amazon", "--filters", "Name=name,Values=al2023-ami-*-x86_64",
               "--query", "Images[].[ImageId,Name,State]", check=True)
     [[ami, name, state]] = p.json
     assert name.startswith("al2023-ami-") and state == "available"
@@ -348,3 +348,20 @@ def test_with_the_cli(d, ec2):
     d.aws("ec2", "deregister-image", "--image-id", mine, check=True)
     p = d.aws("ec2", "describe-images", "--owners", "self", "--filters", "Name=name,Values=cli-image", check=True)
     assert p.json["Images"] == []
+
+
+def test_run_instances_launches_only_known_images(ec2):
+    """RunInstances refuses an id that is neither in the catalogue nor the account's (AWS's
+    InvalidAMIID.NotFound), and a malformed one (InvalidAMIID.Malformed)."""
+    code, msg, status = fails(ec2.run_instances, ImageId="ami-0abcdef1234567890", MinCount=1, MaxCount=1)
+    assert (code, msg, status) == ("InvalidAMIID.NotFound", "The image id '[ami-0abcdef1234567890]' does not exist", 400)
+    code, msg, _ = fails(ec2.run_instances, ImageId="ami-12345", MinCount=1, MaxCount=1)
+    assert (code, msg) == ("InvalidAMIID.Malformed", 'Invalid id: "ami-12345" (expecting "ami-...")')
+    assert not [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]
+                if i["ImageId"] in ("ami-0abcdef1234567890", "ami-12345")]
+    # every catalogue image launches
+    images = ec2.describe_images(Owners=["amazon"])["Images"]
+    assert {i["ImageId"] for i in images} >= {AMI}
+    for im in images:
+        iid = ec2.run_instances(ImageId=im["ImageId"], MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        assert instance_of(ec2, iid)["ImageId"] == im["ImageId"]

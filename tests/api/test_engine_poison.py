@@ -87,7 +87,7 @@ def test_a_step_that_kills_the_process_is_set_aside(fresh_daemon):
     d = fresh_daemon(data_dir=data_dir, args=args)
     try:
         ec2 = d.client("ec2")
-        iid = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        iid = ec2.run_instances(ImageId="ami-0246838ace3f374fc", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
         wait_for(lambda: instance(d, iid)["State"]["Name"] == "running", 20, "the instance to run")
         # an Automation follows the stop: it must move on when the transition is set aside
         # (one stop: AWS-StopEC2Instance would go on to a forced stop, a second transition)

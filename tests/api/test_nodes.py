@@ -12,7 +12,7 @@ from conftest import Daemon
 from helpers import error_of, run_bin, wait_for
 from sshd import Sshd, node_user
 
-AMI = "ami-0123456789abcdef0"
+AMI = "ami-0246838ace3f374fc"
 PING_MS = "300"
 
 

@@ -131,7 +131,7 @@ def test_iam_list_entities_for_policy_survives_a_detach_and_an_attach(d):
 def test_ec2_describe_instances_survives_a_terminate_and_a_launch(d):
     ec2 = d.client("ec2")
     tag = uniq("paging")
-    ami = "ami-0abcdef1234567890"
+    ami = "ami-0246838ace3f374fc"
     filt = [{"Name": "tag:walk", "Values": [tag]}]
     spec = [{"ResourceType": "instance", "Tags": [{"Key": "walk", "Value": tag}]}]
     n = 15  # the account's instance limit is 20
@@ -158,7 +158,7 @@ def test_ec2_describe_instances_survives_a_terminate_and_a_launch(d):
 
 def test_ec2_describe_tags_survives_a_delete_and_a_create(d):
     ec2 = d.client("ec2")
-    iids = [i["InstanceId"] for i in ec2.run_instances(ImageId="ami-0abcdef1234567890", MinCount=2,
+    iids = [i["InstanceId"] for i in ec2.run_instances(ImageId="ami-0246838ace3f374fc", MinCount=2,
                                                         MaxCount=2)["Instances"]]
     for iid in iids:
         ec2.create_tags(Resources=[iid], Tags=[{"Key": "k%02d" % j, "Value": str(j)} for j in range(12)])

@@ -49,7 +49,7 @@ def shell_doc(commands=("echo hello",), **extra):
 
 def run_instance(ec2, **tags):
     spec = [{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}] if tags else []
-    r = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, InstanceType="t3.micro",
+    r = ec2.run_instances(ImageId="ami-0246838ace3f374fc", MinCount=1, MaxCount=1, InstanceType="t3.micro",
                           TagSpecifications=spec)
     return r["Instances"][0]["InstanceId"]
 

@@ -51,7 +51,7 @@ TEMPLATE = {
     "Resources": {
         "EC2Instance": {
             "Type": "AWS::EC2::Instance",
-            "Properties": {"ImageId": "ami-12345678", "InstanceType": {"Ref": "InstanceType"}},
+            "Properties": {"ImageId": "ami-0246838ace3f374fc", "InstanceType": {"Ref": "InstanceType"}},
         }
     },
     "Outputs": {"InstanceId": {"Description": "the instance", "Value": {"Ref": "EC2Instance"}}},
@@ -66,7 +66,7 @@ Resources:
   Bucket:
     Type: AWS::EC2::Instance
     Properties:
-      ImageId: ami-12345678
+      ImageId: ami-0246838ace3f374fc
 Outputs:
   Id:
     Value: !Ref Bucket
@@ -936,7 +936,7 @@ def test_versions_with_provisioned_products_are_in_use(sc, tdir, web):
 def test_version_imported_from_a_stack(d, sc, tdir):
     cfn = d.client("cloudformation")
     body = json.dumps({"Parameters": {"P": {"Type": "String", "Default": "x"}},
-                       "Resources": {"I": {"Type": "AWS::EC2::Instance", "Properties": {"ImageId": "ami-12345678"}}}})
+                       "Resources": {"I": {"Type": "AWS::EC2::Instance", "Properties": {"ImageId": "ami-0246838ace3f374fc"}}}})
     stack = cfn.create_stack(StackName="sc-import-src", TemplateBody=body)["StackId"]
     out = new_product(sc, file_url(tdir))
     pid = out["ProductViewDetail"]["ProductViewSummary"]["ProductId"]

@@ -135,7 +135,7 @@ Resources:
   Desktop:
     Type: AWS::EC2::Instance
     Properties:
-      ImageId: ami-0abcdef1234567890
+      ImageId: ami-0246838ace3f374fc
       InstanceType: !Ref InstanceType
       Tags: [{Key: Owner, Value: !Ref Owner}]
 Outputs:

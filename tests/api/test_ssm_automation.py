@@ -93,7 +93,7 @@ def state_of(ec2, iid):
 
 
 def run_instance(ec2, **kw):
-    iid = ec2.run_instances(ImageId="ami-0abcdef1234567890", InstanceType="t2.micro", MinCount=1, MaxCount=1,
+    iid = ec2.run_instances(ImageId="ami-0246838ace3f374fc", InstanceType="t2.micro", MinCount=1, MaxCount=1,
                             **kw)["Instances"][0]["InstanceId"]
     wait_for(lambda: state_of(ec2, iid) == "running", 30, "instance %s to run" % iid)
     return iid
@@ -185,7 +185,7 @@ def test_restart_ec2_instance_with_the_cli(fresh_daemon, tmp):
     log = os.path.join(tmp, "transitions.log")
     d = fresh_daemon(args=exec_provider_args(log))
     ec2 = d.client("ec2")
-    p = d.aws("ec2", "run-instances", "--image-id", "ami-0abcdef1234567890", "--instance-type", "t3.micro",
+    p = d.aws("ec2", "run-instances", "--image-id", "ami-0246838ace3f374fc", "--instance-type", "t3.micro",
               "--count", "1", check=True)
     iid = p.json["Instances"][0]["InstanceId"]
     wait_for(lambda: state_of(ec2, iid) == "running", 30, "the instance to run")

@@ -15,7 +15,7 @@ import sqlite3
 import pytest
 
 from conftest import ACCOUNT, Daemon
-from helpers import allow, cli_error, fails, new_user, serve
+from helpers import AMI, AMI_AL2, AMI_AL2_414, allow, cli_error, fails, new_user, serve
 
 AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
@@ -232,6 +232,19 @@ def test_by_path_and_describe_paging(ssm):
         ssm.put_parameter(Name=n, Value=n, Type="String")
     one = ssm.get_parameters_by_path(Path="/t10")["Parameters"]
     assert sorted(p["Name"] for p in one) == ["/t10/a", "/t10/b"]
+    assert sorted(p["Name"] for p in ssm.get_parameters_by_path(Path="/t10/")["Parameters"]) == ["/t10/a", "/t10/b"]
+    assert [p["Name"] for p in ssm.get_parameters_by_path(Path="/t10/sub/deep")["Parameters"]] == ["/t10/sub/deep/d"]
+    top = [p["Name"] for p in ssm.get_parameters_by_path(Path="/", MaxResults=10)["Parameters"]]
+    assert top and all(n.count("/") <= 1 for n in top)
+    # one level pages through the index
+    seen, tok = [], None
+    while True:
+        page = ssm.get_parameters_by_path(Path="/t10", MaxResults=1, **({"NextToken": tok} if tok else {}))
+        seen += [p["Name"] for p in page["Parameters"]]
+        tok = page.get("NextToken")
+        if not tok:
+            break
+    assert seen == ["/t10/a", "/t10/b"]
     seen, tok = [], None
     while True:
         kw = {"NextToken": tok} if tok else {}
@@ -285,6 +298,9 @@ def test_public_ami_parameters(d, ssm):
     names = [x["Name"].rsplit("/", 1)[1] for x in listed]
     assert "amzn2-ami-hvm-x86_64-gp2" in names and "al2023-ami-kernel-default-x86_64" in names
     assert names == sorted(names)
+    assert ssm.get_parameter(Name=AL2023 + ":1")["Parameter"]["Value"] == p["Value"]
+    assert fails(ssm.get_parameter, Name=AL2023 + ":2")[0] == "ParameterVersionNotFound"
+    assert fails(ssm.get_parameter, Name=AL2023 + ":prod")[0] == "ParameterVersionNotFound"
     r = ssm.get_parameters(Names=[AL2023, "/aws/service/ami-amazon-linux-latest/nope"])
     assert r["InvalidParameters"] == ["/aws/service/ami-amazon-linux-latest/nope"]
     ubuntu = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id"
@@ -296,6 +312,12 @@ def test_public_ami_parameters(d, ssm):
     # the CLI reads them the same way
     out = d.aws("ssm", "get-parameters", "--names", AL2023, "--query", "Parameters[0].Value", check=True).json
     assert out == p["Value"]
+
+
+def test_the_tests_images_are_the_public_parameters(ssm):
+    latest = "/aws/service/ami-amazon-linux-latest/"
+    got = ssm.get_parameters(Names=[AL2023, latest + "amzn2-ami-kernel-5.10-hvm-x86_64-gp2", latest + "amzn2-ami-hvm-x86_64-gp2"])
+    assert [p["Value"] for p in got["Parameters"]] == [AMI, AMI_AL2, AMI_AL2_414]
 
 
 def test_ec2_image_data_type(d, ssm):

@@ -1128,6 +1128,54 @@ static void test_bounds(void)
     CHECK(tpl_param_count(NULL) == 0);
 }
 
+/* ---- dynamic references (dynref.c) */
+
+/* Resolves NAME[:VERSION] to "<s|S>(ref)" (S: ssm-secure) and records the paths seen. */
+static char dyn_paths[512];
+static err_t dyn_fn(void *ud, bool secure, const char *ref, const char *path, char **value,
+                    errbuf_t *eb)
+{
+    (void)ud;
+    if (!strcmp(ref, "/fail")) return err_fail(eb, ERR_VALIDATION, "no %s", ref);
+    size_t n = strlen(dyn_paths);
+    snprintf(dyn_paths + n, sizeof(dyn_paths) - n, "%s%s", n ? ";" : "", path);
+    if (value) {
+        size_t len = strlen(ref) + 8;
+        *value = malloc(len);
+        snprintf(*value, len, "%c(%s)", secure ? 'S' : 's', ref);
+    }
+    return ERR_OK;
+}
+
+static const char *dyn(const char *json, bool build)
+{
+    static char out[1024];
+    cJSON *in = cJSON_Parse(json), *res = NULL;
+    errbuf_t eb = {{0}};
+    dyn_paths[0] = '\0';
+    err_t rc = tpl_dynrefs(in, "T/Properties", dyn_fn, NULL, build ? &res : NULL, &eb);
+    char *text = res ? cJSON_PrintUnformatted(res) : NULL;
+    snprintf(out, sizeof(out), "%s", rc ? eb.msg : text ? text : dyn_paths);
+    free(text);
+    cJSON_Delete(res);
+    cJSON_Delete(in);
+    return out;
+}
+
+static void test_dynrefs(void)
+{
+    CHECK_STR(dyn("{\"A\":\"{{resolve:ssm:/a/b}}\",\"B\":[1,\"x{{resolve:ssm:c:2}}y\"]}", true),
+              "{\"A\":\"s(/a/b)\",\"B\":[1,\"xs(c:2)y\"]}");
+    CHECK_STR(
+        dyn("{\"A\":\"{{resolve:ssm:/a/b}}\",\"B\":{\"C\":[\"{{resolve:ssm-secure:p}}\"]}}", false),
+        "T/Properties/A;T/Properties/B/C/0");
+    /* others' references and look-alikes are kept as written */
+    CHECK_STR(
+        dyn("{\"A\":\"{{resolve:secretsmanager:s}} {{resolve:ssm:}} {{resolve:ssm:x\"}", true),
+        "{\"A\":\"{{resolve:secretsmanager:s}} {{resolve:ssm:}} {{resolve:ssm:x\"}");
+    CHECK_STR(dyn("{\"A\":\"{{resolve:ssm:/fail}}\"}", true), "no /fail");
+}
+
 int main(void)
 {
     test_same_tree();
@@ -1140,5 +1188,6 @@ int main(void)
     test_outputs();
     test_desktop();
     test_bounds();
+    test_dynrefs();
     return CHECK_DONE();
 }

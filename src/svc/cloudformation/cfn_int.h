@@ -167,6 +167,11 @@ cfn_recreate_t cfn_type_replaces(const char *type, const char *prop);
 
 /* The type named `name`, or NULL (with the supported list in the message). */
 const cfn_type_t *cfn_type(const char *name);
+/* From the type table (types_int.h): 1 when changing property prop of a resource of type
+ * `type` replaces it here, 0 when it is updated in place, -1 for a type the table does
+ * not hold. What change sets can show as Replacement, read from the rows the stack job
+ * itself follows. */
+int cfn_table_replaces(const char *type, const char *prop);
 /* "AWS::EC2::Instance, AWS::IAM::Role, ...": every type the table holds. */
 const char *cfn_supported_types(void);
 

@@ -9,6 +9,7 @@
  * and the operation's give-up when its job is set aside.
  * Deleting, rolling back and restoring live in stack_undo.c (stk_int.h). */
 #include "svc/cloudformation/stk_int.h"
+#include "svc/cloudformation/stack_ssm.h"
 #include "core/jx.h"
 
 #include "core/clk.h"
@@ -278,7 +279,8 @@ static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool 
             /* the owning service may refuse (AccessDenied, validation...): record why */
             char reason[1100];
             bool refused;
-            rc = stk_settle(k, type->create(&k->s, res, props), &refused, reason, sizeof reason);
+            rc = stk_settle(k, cfn_ssm_create(&k->s, type, res, props), &refused, reason,
+                            sizeof reason);
             if (!rc && refused) {
                 cJSON_Delete(props);
                 rc = stk_res_status(k, res, failed, reason, NULL);
@@ -403,8 +405,8 @@ static err_t stk_run_update(stk_t *k)
             bool refused = false;
             rc = store_savepoint(k->s.tx, k->s.eb);
             if (!rc)
-                rc = stk_settle(k, type->update(&k->s, res, old, props, &replace), &refused, reason,
-                                sizeof reason);
+                rc = stk_settle(k, cfn_ssm_update(&k->s, type, res, old, props, &replace), &refused,
+                                reason, sizeof reason);
             if (!rc && refused) {
                 cJSON_Delete(props);
                 rc = stk_res_status(k, res, "UPDATE_FAILED", reason, NULL);

@@ -3,6 +3,7 @@
  * restoring what a failed update changed (replaced physical resources, in-place changes,
  * the previous template, parameters, tags and role). Called from the step in stack_job.c. */
 #include "svc/cloudformation/stk_int.h"
+#include "svc/cloudformation/stack_ssm.h"
 #include "core/jx.h"
 
 #include <string.h>
@@ -219,8 +220,8 @@ err_t stk_restore_in_place(stk_t *k, bool *busy)
         char reason[1100] = "";
         err_t rc = type ? store_savepoint(k->s.tx, k->s.eb) : ERR_OK;
         if (!rc && type)
-            rc = stk_settle(k, type->update(&k->s, r, now, prev, &replace), &refused, reason,
-                            sizeof reason);
+            rc = stk_settle(k, cfn_ssm_update(&k->s, type, r, now, prev, &replace), &refused,
+                            reason, sizeof reason);
         if (!rc && refused) {
             rc = stk_res_status(k, r, "UPDATE_FAILED", reason, NULL);
             return rc ? rc

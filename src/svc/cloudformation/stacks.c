@@ -3,6 +3,7 @@
  * DescribeStackResource, DescribeStackEvents, GetTemplate, ValidateTemplate. The work
  * itself runs in the stack job (stack_job.c). */
 #include "svc/cloudformation/cfn_int.h"
+#include "svc/cloudformation/stack_ssm.h"
 #include "core/jx.h"
 
 #include "core/clk.h"
@@ -267,11 +268,13 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
     cJSON_Delete(existing);
     const char *text = NULL;
     tpl_t *t = NULL;
-    cJSON *given = NULL, *bound = NULL;
+    cJSON *given = NULL, *bound = NULL, *ssm_names = NULL;
     if (!rc) rc = cfn_template_text(c, &text);
     if (!rc) rc = tpl_parse(span_of(text), &t, c->eb);
     if (!rc) given = cfn_given_params(c, NULL);
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
+    if (!rc) rc = cfn_ssm_params(c, t, bound, &ssm_names);
+    if (!rc) rc = cfn_dynref_check(c, t);
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, name);
     if (!rc) rc = cfn_check_caps(c, t);
@@ -292,6 +295,7 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
         cJSON_AddStringToObject(s, "StackName", name);
         if (tpl_description(t)) cJSON_AddStringToObject(s, "Description", tpl_description(t));
         cJSON_AddItemToObject(s, "Parameters", cfn_stack_params(t, bound));
+        cfn_ssm_shown(cJSON_GetObjectItemCaseSensitive(s, "Parameters"), t, ssm_names);
         cJSON_AddNumberToObject(s, "CreationTime", (double)now / 1000.0);
         cJSON_AddStringToObject(s, "StackStatus", "CREATE_IN_PROGRESS");
         bool disable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "DisableRollback"));
@@ -316,6 +320,8 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
         cJSON_AddStringToObject(s, "_Template", text);
         cJSON_AddItemToObject(s, "_Params", bound);
         bound = NULL;
+        cJSON_AddItemToObject(s, "_SsmNames", ssm_names);
+        ssm_names = NULL;
         cJSON_AddItemToObject(s, "_Principal", auth_principal_to_json(c->caller));
         cJSON_AddStringToObject(s, "_Op", "create");
         cJSON_AddStringToObject(s, "_Phase", "create");
@@ -334,6 +340,7 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
         cJSON_Delete(s);
     }
     cJSON_Delete(bound);
+    cJSON_Delete(ssm_names);
     cJSON_Delete(given);
     tpl_free(t);
     return rc;
@@ -398,10 +405,12 @@ err_t cfn_update_stack(api_ctx_t *c)
     else if (!rc)
         rc = cfn_template_text(c, &text);
     tpl_t *t = NULL;
-    cJSON *given = NULL, *bound = NULL;
+    cJSON *given = NULL, *bound = NULL, *ssm_names = NULL, *prev = cfn_ssm_previous(s);
     if (!rc) rc = tpl_parse(span_of(text), &t, c->eb);
-    if (!rc) given = cfn_given_params(c, cJSON_GetObjectItemCaseSensitive(s, "_Params"));
+    if (!rc) given = cfn_given_params(c, prev);
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
+    if (!rc) rc = cfn_ssm_params(c, t, bound, &ssm_names);
+    if (!rc) rc = cfn_dynref_check(c, t);
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, jx_str(s, "StackName"));
     if (!rc) rc = cfn_check_caps(c, t);
@@ -423,6 +432,9 @@ err_t cfn_update_stack(api_ctx_t *c)
         bound = NULL;
         jx_set(s, "Parameters",
                cfn_stack_params(t, cJSON_GetObjectItemCaseSensitive(s, "_Params")));
+        cfn_ssm_shown(cJSON_GetObjectItemCaseSensitive(s, "Parameters"), t, ssm_names);
+        jx_set(s, "_SsmNames", ssm_names);
+        ssm_names = NULL;
         jx_set(s, "_Principal", auth_principal_to_json(c->caller));
         jx_set(s, "_Op", cJSON_CreateString("update"));
         jx_set_str(s, "_Phase", "apply");
@@ -439,6 +451,8 @@ err_t cfn_update_stack(api_ctx_t *c)
         if (!rc) cJSON_AddStringToObject(c->out, "StackId", jx_str(s, "StackId"));
     }
     cJSON_Delete(bound);
+    cJSON_Delete(ssm_names);
+    cJSON_Delete(prev);
     cJSON_Delete(given);
     tpl_free(t);
     cJSON_Delete(s);

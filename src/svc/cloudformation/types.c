@@ -213,8 +213,8 @@ bool cfn_changed(const cJSON *old_props, const cJSON *props, const char *name)
 
 /* ---- the table */
 
-static const cfn_spec_t *const cfn_tables[] = {cfn_iam_specs, cfn_ec2_specs, cfn_vpc_specs,
-                                               cfn_misc_specs, cfn_ssm_mw_specs};
+static const cfn_spec_t *const cfn_tables[] = {cfn_iam_specs, cfn_ec2_specs, cfn_sg_specs,
+                                               cfn_vpc_specs, cfn_misc_specs, cfn_ssm_mw_specs};
 
 static const cfn_spec_t *spec_of(const char *type)
 {
@@ -446,6 +446,14 @@ static const cfn_type_t cfn_generic = {"(table)", gen_create, gen_check, gen_rem
 const cfn_type_t *cfn_type(const char *name)
 {
     return spec_of(name) ? &cfn_generic : NULL;
+}
+
+int cfn_table_replaces(const char *type, const char *prop)
+{
+    const cfn_spec_t *spec = spec_of(type);
+    if (!spec) return -1;
+    const cfn_prop_t *p = prop_of(spec, prop);
+    return p && (p->flags & CFN_P_MUTABLE) ? 0 : 1;
 }
 
 static char cfn_supported[4096];

@@ -1,8 +1,10 @@
-/* types_ec2.c - AWS::EC2::Instance and the EC2 types around it (SecurityGroup and its
- * Ingress/Egress rules, EIP, Volume, VolumeAttachment, KeyPair, LaunchTemplate) as rows
- * of the type table (types_int.h). VPC networking is in types_vpc.c. */
+/* types_ec2.c - AWS::EC2::Instance and the EC2 types around it (EIP, Volume,
+ * VolumeAttachment, KeyPair, LaunchTemplate) as rows of the type table (types_int.h).
+ * Security groups are in types_sg.c, VPC networking in types_vpc.c. */
 #include "svc/cloudformation/types_int.h"
 #include "core/jx.h"
+
+#include "core/enc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -121,6 +123,18 @@ static err_t instance_check(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, b
         cJSON *attrs = cJSON_GetObjectItemCaseSensitive(res, "_Attrs");
         if (!cJSON_GetObjectItemCaseSensitive(attrs, "PublicIp"))
             cJSON_AddStringToObject(attrs, "PublicIp", "");
+        const char *subnet = jx_str(inst, "SubnetId");
+        if (!cJSON_GetObjectItemCaseSensitive(attrs, "VpcId") && subnet) { /* from its subnet */
+            cJSON *in = cJSON_CreateObject(), *out = NULL;
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "SubnetIds"),
+                                 cJSON_CreateString(subnet));
+            rc = cfn_call(s, EC2, "DescribeSubnets", in, &out);
+            const char *vpc = jx_str(
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Subnets"), 0), "VpcId");
+            if (!rc && vpc) cJSON_AddStringToObject(attrs, "VpcId", vpc);
+            cJSON_Delete(in);
+            cJSON_Delete(out);
+        }
     } else if (!inst || (state && (!strcmp(state, "terminated") ||
                                    !strcmp(state, "shutting-down") || !strcmp(state, "stopped")))) {
         *p = CFN_FAILED;
@@ -190,6 +204,118 @@ static err_t instance_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
     return rc;
 }
 
+/* ---- AWS::EC2::EIP: AllocateAddress, associated with InstanceId; Ref is the address */
+
+/* The address's AllocationId and AssociationId (NULL when not associated), from EC2. */
+static err_t eip_find(cfn_step_t *s, const char *ip, const char **alloc, const char **assoc)
+{
+    cJSON *in = cJSON_CreateObject(), *out = NULL;
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "PublicIps"), cJSON_CreateString(ip));
+    err_t rc = cfn_call(s, EC2, "DescribeAddresses", in, &out);
+    const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Addresses"), 0);
+    *alloc = jx_str(a, "AllocationId") ? arena_strdup(s->arena, jx_str(a, "AllocationId")) : NULL;
+    *assoc = jx_str(a, "AssociationId") ? arena_strdup(s->arena, jx_str(a, "AssociationId")) : NULL;
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    return rc;
+}
+
+/* Moves the address to props' InstanceId (off any instance when it has none). */
+static err_t eip_associate(cfn_step_t *s, const char *ip, const cJSON *props)
+{
+    const char *alloc = NULL, *assoc = NULL, *instance = cfn_prop_str(s, props, "InstanceId");
+    err_t rc = eip_find(s, ip, &alloc, &assoc);
+    if (!rc && assoc) {
+        cJSON *in = cfn_obj1("AssociationId", assoc);
+        rc = cfn_call(s, EC2, "DisassociateAddress", in, NULL);
+        cJSON_Delete(in);
+    }
+    if (!rc && instance) {
+        cJSON *in = cfn_obj1("AllocationId", alloc);
+        cJSON_AddStringToObject(in, "InstanceId", instance);
+        rc = cfn_call(s, EC2, "AssociateAddress", in, NULL);
+        cJSON_Delete(in);
+    }
+    return rc;
+}
+
+static err_t eip_after_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *props,
+                              const cJSON *out)
+{
+    return cfn_prop_str(s, props, "InstanceId")
+               ? eip_associate(s, jx_str(res, "PhysicalResourceId"), props)
+               : ERR_OK;
+}
+
+static err_t eip_before_delete(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res)
+{
+    const char *ip = jx_str(res, "PhysicalResourceId");
+    err_t rc = eip_associate(s, ip, NULL);
+    const char *alloc = NULL, *assoc = NULL;
+    if (!rc) rc = eip_find(s, ip, &alloc, &assoc);
+    cJSON *in = cfn_obj1("AllocationId", alloc);
+    if (!rc) rc = cfn_call(s, EC2, "ReleaseAddress", in, NULL);
+    cJSON_Delete(in);
+    return rc;
+}
+
+static err_t eip_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *old_props,
+                        const cJSON *props)
+{
+    return cfn_changed(old_props, props, "InstanceId")
+               ? eip_associate(s, jx_str(res, "PhysicalResourceId"), props)
+               : ERR_OK;
+}
+
+/* ---- AWS::EC2::KeyPair: CreateKeyPair, or ImportKeyPair with PublicKeyMaterial (the
+ * template's OpenSSH text, which the API takes as a blob) */
+
+static err_t key_after_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *props,
+                              const cJSON *in)
+{
+    const char *material = cfn_prop_str(s, props, "PublicKeyMaterial");
+    cJSON *call = cJSON_Duplicate(in, 1), *out = NULL;
+    if (material) {
+        buf_t b;
+        buf_init(&b, 65536);
+        enc_base64(&b, material, strlen(material));
+        jx_set_str(call, "PublicKeyMaterial", b.p ? b.p : "");
+        buf_free(&b);
+    }
+    err_t rc = cfn_call(s, EC2, material ? "ImportKeyPair" : "CreateKeyPair", call, &out);
+    if (!rc) cfn_set_result(res, spec, jx_str(out, "KeyName"), out, in);
+    cJSON_Delete(call);
+    cJSON_Delete(out);
+    return rc;
+}
+
+/* ---- AWS::EC2::LaunchTemplate: new LaunchTemplateData is a new version, made default */
+
+static err_t lt_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *old_props,
+                       const cJSON *props)
+{
+    const char *id = jx_str(res, "PhysicalResourceId");
+    cJSON *in = cfn_obj1("LaunchTemplateId", id), *out = NULL;
+    cJSON_AddItemToObject(
+        in, "LaunchTemplateData",
+        cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(props, "LaunchTemplateData"), 1));
+    const char *desc = cfn_prop_str(s, props, "VersionDescription");
+    if (desc) cJSON_AddStringToObject(in, "VersionDescription", desc);
+    err_t rc = cfn_call(s, EC2, "CreateLaunchTemplateVersion", in, &out);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(out, "LaunchTemplateVersion");
+    double n = jx_int(v, "VersionNumber", 1);
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    in = cfn_obj1("LaunchTemplateId", id);
+    cJSON_AddStringToObject(in, "DefaultVersion", arena_printf(s->arena, "%.0f", n));
+    out = NULL;
+    if (!rc) rc = cfn_call(s, EC2, "ModifyLaunchTemplate", in, &out);
+    if (!rc) cfn_set_result(res, spec, NULL, out, NULL);
+    cJSON_Delete(in);
+    cJSON_Delete(out);
+    return rc;
+}
+
 #define M CFN_P_MUTABLE
 #define H CFN_P_HOOK
 
@@ -232,6 +358,57 @@ static const cfn_prop_t instance_props[] = {{"AdditionalInfo", NULL, 0},
                                             {"UserData", NULL, 0},
                                             {NULL}};
 
+static const cfn_prop_t eip_props[] = {{"Domain", NULL, 0},
+                                       {"InstanceId", NULL, CFN_P_HOOK | M},
+                                       {"PublicIpv4Pool", NULL, 0},
+                                       {"NetworkBorderGroup", NULL, 0},
+                                       {"Tags", NULL, CFN_P_TAGS | M},
+                                       {NULL}};
+static const cfn_attr_t eip_attrs[] = {
+    {"AllocationId", "AllocationId"}, {"PublicIp", "PublicIp"}, {NULL}};
+
+/* Size, VolumeType, Iops, Throughput change in place on AWS (ModifyVolume), which EC2 here
+ * lacks: they replace the volume. */
+static const cfn_prop_t volume_props[] = {{"AvailabilityZone", NULL, CFN_P_REQ},
+                                          {"Size", NULL, CFN_P_INT},
+                                          {"VolumeType", NULL, 0},
+                                          {"Iops", NULL, CFN_P_INT},
+                                          {"Throughput", NULL, CFN_P_INT},
+                                          {"SnapshotId", NULL, 0},
+                                          {"Encrypted", NULL, CFN_P_BOOL},
+                                          {"KmsKeyId", NULL, 0},
+                                          {"MultiAttachEnabled", NULL, CFN_P_BOOL},
+                                          {"OutpostArn", NULL, 0},
+                                          {"AutoEnableIO", NULL, CFN_P_HOOK},
+                                          {"Tags", NULL, CFN_P_TAGS | M},
+                                          {NULL}};
+static const cfn_attr_t volume_attrs[] = {{"VolumeId", "VolumeId"}, {NULL}};
+
+static const cfn_prop_t attach_props[] = {{"Device", NULL, CFN_P_REQ},
+                                          {"InstanceId", NULL, CFN_P_REQ},
+                                          {"VolumeId", NULL, CFN_P_REQ},
+                                          {NULL}};
+
+static const cfn_prop_t key_props[] = {{"KeyName", NULL, CFN_P_REQ | CFN_P_NAME},
+                                       {"KeyType", NULL, 0},
+                                       {"KeyFormat", NULL, 0},
+                                       {"PublicKeyMaterial", NULL, 0},
+                                       {"Tags", NULL, CFN_P_TAGS},
+                                       {NULL}};
+static const cfn_attr_t key_attrs[] = {
+    {"KeyFingerprint", "KeyFingerprint"}, {"KeyPairId", "KeyPairId"}, {NULL}};
+
+static const cfn_prop_t lt_props[] = {{"LaunchTemplateName", NULL, CFN_P_NAME},
+                                      {"LaunchTemplateData", NULL, CFN_P_REQ | M},
+                                      {"VersionDescription", NULL, M},
+                                      {"TagSpecifications", NULL, 0},
+                                      {NULL}};
+static const cfn_attr_t lt_attrs[] = {
+    {"LaunchTemplateId", "LaunchTemplate.LaunchTemplateId"},
+    {"DefaultVersionNumber", "LaunchTemplate.DefaultVersionNumber"},
+    {"LatestVersionNumber", "LaunchTemplate.LatestVersionNumber"},
+    {NULL}};
+
 const cfn_spec_t cfn_ec2_specs[] = {{.type = "AWS::EC2::Instance",
                                      .service = EC2,
                                      .props = instance_props,
@@ -242,4 +419,52 @@ const cfn_spec_t cfn_ec2_specs[] = {{.type = "AWS::EC2::Instance",
                                      .before_delete = instance_before_delete,
                                      .update = instance_update,
                                      .check = instance_check},
+                                    {.type = "AWS::EC2::EIP",
+                                     .service = EC2,
+                                     .create_op = "AllocateAddress",
+                                     .props = eip_props,
+                                     .id_path = "PublicIp",
+                                     .gone = "InvalidAddress.NotFound",
+                                     .attrs = eip_attrs,
+                                     .tag_type = "elastic-ip",
+                                     .after_create = eip_after_create,
+                                     .before_delete = eip_before_delete,
+                                     .update = eip_update},
+                                    {.type = "AWS::EC2::Volume",
+                                     .service = EC2,
+                                     .create_op = "CreateVolume",
+                                     .props = volume_props,
+                                     .id_path = "VolumeId",
+                                     .delete_op = "DeleteVolume",
+                                     .delete_member = "VolumeId",
+                                     .gone = "InvalidVolume.NotFound",
+                                     .attrs = volume_attrs,
+                                     .tag_type = "volume"},
+                                    {.type = "AWS::EC2::VolumeAttachment",
+                                     .service = EC2,
+                                     .create_op = "AttachVolume",
+                                     .props = attach_props,
+                                     .id_path = "VolumeId|InstanceId|Device",
+                                     .delete_op = "DetachVolume",
+                                     .delete_member = "VolumeId|InstanceId|Device",
+                                     .gone = "InvalidVolume.NotFound"},
+                                    {.type = "AWS::EC2::KeyPair",
+                                     .service = EC2,
+                                     .props = key_props,
+                                     .delete_op = "DeleteKeyPair",
+                                     .delete_member = "KeyName",
+                                     .gone = "InvalidKeyPair.NotFound",
+                                     .attrs = key_attrs,
+                                     .tag_type = "key-pair",
+                                     .after_create = key_after_create},
+                                    {.type = "AWS::EC2::LaunchTemplate",
+                                     .service = EC2,
+                                     .create_op = "CreateLaunchTemplate",
+                                     .props = lt_props,
+                                     .id_path = "LaunchTemplate.LaunchTemplateId",
+                                     .delete_op = "DeleteLaunchTemplate",
+                                     .delete_member = "LaunchTemplateId",
+                                     .gone = "InvalidLaunchTemplateId.NotFound",
+                                     .attrs = lt_attrs,
+                                     .update = lt_update},
                                     {NULL}};

@@ -4,7 +4,8 @@
  * generic create / check / remove / update of types.c carry it out. A type that needs more
  * adds hooks (work after the create, before the delete, the in-place part of an update,
  * waiting until it settles); a type that is nothing like the rest gives its own cfn_type_t.
- * The rows live by service: types_iam.c, types_ec2.c, types_vpc.c, types_misc.c. */
+ * The rows live by service: types_iam.c, types_ec2.c, types_sg.c, types_vpc.c,
+ * types_misc.c. */
 #ifndef CATALOGD_CFN_TYPES_INT_H
 #define CATALOGD_CFN_TYPES_INT_H
 
@@ -67,6 +68,7 @@ struct cfn_spec {
 /* The rows, each array ending with a {NULL} row. */
 extern const cfn_spec_t cfn_iam_specs[];
 extern const cfn_spec_t cfn_ec2_specs[];
+extern const cfn_spec_t cfn_sg_specs[];
 extern const cfn_spec_t cfn_vpc_specs[];
 extern const cfn_spec_t cfn_misc_specs[];
 extern const cfn_spec_t cfn_ssm_mw_specs[]; /* types_ssm_mw.c */

@@ -79,9 +79,10 @@ extern const size_t ec2_n_public_params;
 
 /* An image of the account or the catalogue by id (*out NULL when neither has it). */
 err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out);
-/* The image RunInstances launches: ec2_image_find, and InvalidAMIID.Unavailable for one
- * that is not available (pending, failed). An unknown well-formed id is *out NULL, no
- * error: catalogd launches any id (ec2.md, Images). */
+/* The image RunInstances launches: ec2_image_find; InvalidAMIID.Malformed for an id
+ * that is not ami- and 8 or 17 hex digits, InvalidAMIID.NotFound for one that is neither
+ * in the catalogue nor the account's, InvalidAMIID.Unavailable for one that is not
+ * available (pending, failed). */
 err_t ec2_image_for_launch(api_ctx_t *c, const char *id, cJSON **out);
 
 /* The image job's step and give-up hook (images.c). */

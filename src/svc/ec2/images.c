@@ -96,8 +96,14 @@ err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out)
 
 err_t ec2_image_for_launch(api_ctx_t *c, const char *id, cJSON **out)
 {
+    *out = NULL;
+    if (!ec2_ami_ok(id))
+        return err_fail(c->eb, ERR_EC2_AMI_MALFORMED, "Invalid id: \"%s\" (expecting \"ami-...\")",
+                        id);
     err_t rc = ec2_image_find(c, id, out);
-    const char *state = rc || !*out ? "available" : jx_str(*out, "State");
+    if (!rc && !*out)
+        return err_fail(c->eb, ERR_EC2_AMI_NOT_FOUND, "The image id '[%s]' does not exist", id);
+    const char *state = rc ? "available" : jx_str(*out, "State");
     if (strcmp(state, "available")) {
         rc = err_fail(c->eb, ERR_EC2_AMI_UNAVAILABLE, "AMI '%s' is %s, and cannot be run", id,
                       state);

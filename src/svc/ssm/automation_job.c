@@ -28,12 +28,55 @@ typedef struct xrun {
 
 /* ---- variables of {{ }} */
 
+/* {{ssm:NAME}}: the parameter's value (a String's or StringList's text, as Parameter
+ * Store gives it), read as the execution's principal; NULL when it cannot be read (the
+ * interpolation then names the variable). */
+static cJSON *x_ssm(xrun_t *x, const char *name)
+{
+    cJSON *in = cJSON_CreateObject(), *out = NULL;
+    cJSON_AddStringToObject(in, "Name", name);
+    errbuf_t eb;
+    err_t rc = api_client_call_tx(x->app, x->tx, &x->r->post, x->r->arena, &x->as, "ssm",
+                                  "GetParameter", in, &out, &eb);
+    cJSON_Delete(in);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(out, "Parameter");
+    cJSON *v = !rc && jx_str(p, "Value") && strcmp(jx_str(p, "Type"), "SecureString")
+                   ? cJSON_CreateString(jx_str(p, "Value"))
+                   : NULL;
+    cJSON_Delete(out);
+    return v;
+}
+
+/* A parameter whose value is exactly one {{ssm:NAME}} (a default, or what the caller
+ * gave): that parameter's name, else NULL. */
+static const char *x_ssm_ref(const cJSON *v, char *name, size_t cap)
+{
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    if (!s) return NULL;
+    while (*s == ' ') s++;
+    if (strncmp(s, "{{", 2)) return NULL;
+    s += 2;
+    while (*s == ' ') s++;
+    if (strncmp(s, "ssm:", 4)) return NULL;
+    s += 4;
+    size_t n = strcspn(s, " }");
+    const char *end = s + n;
+    while (*end == ' ') end++;
+    if (!n || n >= cap || strcmp(end, "}}")) return NULL;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    return name;
+}
+
 static cJSON *x_lookup(void *ud, const char *name)
 {
     xrun_t *x = ud;
     const cJSON *p =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(x->e, "_Bound"), name);
+    char ref[1100];
+    if (p && x_ssm_ref(p, ref, sizeof(ref))) return x_ssm(x, ref);
     if (p) return cJSON_Duplicate(p, 1);
+    if (!strncmp(name, "ssm:", 4)) return x_ssm(x, name + 4);
     if (!strcmp(name, "automation:EXECUTION_ID"))
         return cJSON_CreateString(jx_str(x->e, "AutomationExecutionId"));
     if (!strcmp(name, "global:ACCOUNT_ID")) return cJSON_CreateString(x->app->cfg.account_id);

@@ -15,6 +15,7 @@
 #define SSM_PARAM_LABELS   10   /* labels per version */
 #define SSM_DEFAULT_KEY    "alias/aws/ssm"
 #define SSM_PUBLIC_PREFIX  "/aws/service/"
+#define SSM_KEY_LEVEL      "level" /* indexed key of ssm.param: ssm_param_level of its name */
 
 /* A parameter reference as a request gives it: a name or ARN, with an optional
  * ":version" or ":label" selector. */
@@ -52,7 +53,11 @@ const char *ssm_ver_id(api_ctx_t *c, const char *key, int64_t v);
  * DeleteParameters: the caller needs it on every one). */
 err_t ssm_authorize_names(api_ctx_t *c, const char *action);
 
-/* The public parameters that name catalogue images: name -> image id in this region. */
-bool ssm_public_param(api_ctx_t *c, const char *name, char id[32]);
+/* Whether labels (a version's Labels; NULL is fine) holds l. */
+bool ssm_has_label(const cJSON *labels, const char *l);
+
+/* The level a parameter lies at: its name without the last segment ("/a/b/c" -> "/a/b";
+ * "/a" and "a" -> "/"). */
+void ssm_param_level(const char *name, char *out, size_t cap);
 
 #endif

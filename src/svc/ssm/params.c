@@ -7,8 +7,10 @@
 #include "auth/seal.h"
 #include "core/clk.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include <ctype.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,57 +114,34 @@ static err_t ssm_name_check(api_ctx_t *c, const char *name)
     return ERR_OK;
 }
 
-/* pattern (Java's syntax as AWS reads it) as a POSIX extended expression matching the
- * whole value: \d \w \s become classes. */
-static const char *ssm_pattern_posix(arena_t *a, const char *pat)
-{
-    buf_t b;
-    buf_init(&b, strlen(pat) * 2 + 16);
-    buf_adds(&b, "^(");
-    bool in_class = false;
-    for (const char *s = pat; *s; s++) {
-        if (*s == '\\' && s[1]) {
-            const char *cls = s[1] == 'd'   ? "0-9"
-                              : s[1] == 'w' ? "A-Za-z0-9_"
-                              : s[1] == 's' ? "[:space:]"
-                                            : NULL;
-            if (cls) {
-                buf_printf(&b, in_class ? "%s" : "[%s]", cls);
-            } else {
-                buf_add(&b, s, 2);
-            }
-            s++;
-            continue;
-        }
-        if (*s == '[') in_class = true;
-        if (*s == ']') in_class = false;
-        buf_add(&b, s, 1);
-    }
-    buf_adds(&b, ")$");
-    const char *out = arena_strdup(a, buf_str(&b));
-    buf_free(&b);
-    return out;
-}
-
-/* ParameterPatternMismatchException when value (each item of a StringList) does not
- * match pattern; InvalidAllowedPatternException when pattern is no expression. */
+/* ParameterPatternMismatchException when value (each item of a StringList) is not wholly
+ * matched by pattern (Java's syntax as AWS reads it: PCRE2, bounded);
+ * InvalidAllowedPatternException when pattern is no expression. */
 static err_t ssm_pattern_check(api_ctx_t *c, const char *pattern, const char *type,
                                const char *value)
 {
     if (!pattern || !*pattern) return ERR_OK;
-    regex_t re;
-    if (regcomp(&re, ssm_pattern_posix(c->arena, pattern), REG_EXTENDED | REG_NOSUB))
+    int code = 0;
+    PCRE2_SIZE off = 0;
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off, NULL);
+    if (!re)
         return err_fail(c->eb, ERR_SSM_INVALID_PATTERN,
                         "The allowed pattern %s is not a valid regular expression.", pattern);
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(mc, 1000000);
+    pcre2_set_depth_limit(mc, 10000);
     bool list = !strcmp(type, "StringList"), ok = true;
     const char *s = value;
     do {
         size_t n = list ? strcspn(s, ",") : strlen(s);
-        char *item = arena_strndup(c->arena, s, n);
-        ok = regexec(&re, item, 0, NULL, 0) == 0;
+        ok = pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_ANCHORED | PCRE2_ENDANCHORED, md, mc) >= 0;
         s += n + (s[n] == ',');
     } while (ok && list && *s);
-    regfree(&re);
+    pcre2_match_context_free(mc);
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
     return ok ? ERR_OK
               : err_fail(c->eb, ERR_SSM_PATTERN_MISMATCH,
                          "Parameter value, cannot be validated against allowedPattern: %s",
@@ -437,7 +416,7 @@ static bool ssm_label_ok(const char *l)
     return strspn(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static bool ssm_has_label(const cJSON *labels, const char *l)
+bool ssm_has_label(const cJSON *labels, const char *l)
 {
     for (const cJSON *x = labels ? labels->child : NULL; x; x = x->next)
         if (cJSON_IsString(x) && !strcmp(x->valuestring, l)) return true;
@@ -558,4 +537,31 @@ err_t ssm_unlabel_parameter_version(api_ctx_t *c)
     if (!rc) rc = ssm_label_save(c, p.key, all);
     cJSON_Delete(all);
     return rc;
+}
+
+/* ---- the indexed key: a parameter's level (GetParametersByPath reads one level through
+ * it rather than every parameter) */
+
+void ssm_param_level(const char *name, char *out, size_t cap)
+{
+    const char *last = strrchr(name, '/');
+    if (!last || last == name) /* "a", "/a": the top */
+        snprintf(out, cap, "/");
+    else
+        snprintf(out, cap, "%.*s", (int)(last - name), name);
+}
+
+static void ssm_key_level(const cJSON *b, buf_t *out)
+{
+    char level[SSM_PARAM_KEY_MAX];
+    ssm_param_level(jx_str(b, "Name") ? jx_str(b, "Name") : "", level, sizeof(level));
+    buf_adds(out, level);
+}
+
+static const res_key_def_t ssm_param_keys[] = {{SSM_KEY_LEVEL, NULL, ssm_key_level}};
+static const res_keyer_t ssm_param_keyer = {SSM_PARAM, ssm_param_keys, 1};
+
+void ssm_register_keys(void)
+{
+    res_keys_register(&ssm_param_keyer);
 }

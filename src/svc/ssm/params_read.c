@@ -11,15 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool ssm_public_param(api_ctx_t *c, const char *name, char id[32])
-{
-    char created[32];
-    const char *n;
-    for (size_t i = 0; (n = ec2_public_param(i, c->app->cfg.region, id, created)); i++)
-        if (!strcmp(n, name)) return true;
-    return false;
-}
-
 /* The record of public parameter i (NULL past the last): String, version 1, modified
  * when its image was created. */
 static cJSON *ssm_public_record(api_ctx_t *c, size_t i)
@@ -51,6 +42,26 @@ static err_t ssm_version_missing(api_ctx_t *c, const ssm_pref_t *p)
                     p->selector, p->name);
 }
 
+/* The version of parameter key carrying one of the n labels (*ver new, NULL when none
+ * does); *label (when label is non-NULL) names the label found. */
+static err_t ssm_labelled(api_ctx_t *c, const char *key, const char **labels, size_t n, cJSON **ver,
+                          const char **label)
+{
+    cJSON *vs = cJSON_CreateArray();
+    bool more;
+    *ver = NULL;
+    err_t rc = res_list(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAMVER, key, 0, 0}, vs,
+                        &more, c->eb);
+    for (cJSON *v = vs->child; !rc && v && !*ver; v = v->next)
+        for (size_t i = 0; i < n && !*ver; i++)
+            if (ssm_has_label(cJSON_GetObjectItemCaseSensitive(v, "Labels"), labels[i])) {
+                if (label) *label = arena_strdup(c->arena, labels[i]);
+                *ver = cJSON_DetachItemViaPointer(vs, v);
+            }
+    cJSON_Delete(vs);
+    return rc;
+}
+
 err_t ssm_param_find(api_ctx_t *c, const ssm_pref_t *p, cJSON **param, cJSON **ver)
 {
     *param = *ver = NULL;
@@ -71,26 +82,16 @@ err_t ssm_param_find(api_ctx_t *c, const ssm_pref_t *p, cJSON **param, cJSON **v
             rc = res_get(c->tx, &(res_key_t){acct, SSM_PARAMVER, ssm_ver_id(c, p->key, v)}, ver,
                          c->eb);
         } else if (!rc && *param) { /* a label */
-            cJSON *vs = cJSON_CreateArray();
-            bool more;
-            rc =
-                res_list(c->tx, &(res_query_t){acct, SSM_PARAMVER, p->key, 0, 0}, vs, &more, c->eb);
-            for (cJSON *v = vs->child; !rc && v && !*ver; v = v->next)
-                for (const cJSON *l = cJSON_GetObjectItemCaseSensitive(v, "Labels")->child; l;
-                     l = l->next)
-                    if (cJSON_IsString(l) && !strcmp(l->valuestring, p->selector)) {
-                        *ver = cJSON_DetachItemViaPointer(vs, v);
-                        break;
-                    }
-            cJSON_Delete(vs);
+            const char *one[] = {p->selector};
+            rc = ssm_labelled(c, p->key, one, 1, ver, NULL);
         }
     }
     if (!rc && !*param)
         rc = err_fail(c->eb, ERR_SSM_PARAM_NOT_FOUND, "Parameter %s not found.", p->name);
     else if (!rc && !*ver)
         rc = ssm_version_missing(c, p);
-    else if (!rc && p->version && !strncmp(p->name, SSM_PUBLIC_PREFIX, strlen(SSM_PUBLIC_PREFIX)) &&
-             p->version != 1)
+    else if (!rc && p->selector[0] && p->version != 1 &&
+             !strncmp(p->name, SSM_PUBLIC_PREFIX, strlen(SSM_PUBLIC_PREFIX)))
         rc = ssm_version_missing(c, p);
     if (rc) {
         cJSON_Delete(*param);
@@ -399,19 +400,11 @@ static err_t ssm_by_label(api_ctx_t *c, const ssm_sel_t *s, const cJSON *body, c
         return res_get(
             c->tx, &(res_key_t){acct, SSM_PARAMVER, ssm_ver_id(c, key, jx_int(body, "Version", 0))},
             ver, c->eb);
-    cJSON *vs = cJSON_CreateArray();
-    bool more;
-    err_t rc = res_list(c->tx, &(res_query_t){acct, SSM_PARAMVER, key, 0, 0}, vs, &more, c->eb);
-    for (cJSON *v = vs->child; !rc && v && !*ver; v = v->next)
-        for (const cJSON *l = cJSON_GetObjectItemCaseSensitive(v, "Labels")->child; l && !*ver;
-             l = l->next)
-            for (const cJSON *w = labels->child; w && !*ver; w = w->next)
-                if (!strcmp(l->valuestring, w->valuestring)) {
-                    *label = arena_strdup(c->arena, w->valuestring);
-                    *ver = cJSON_DetachItemViaPointer(vs, v);
-                }
-    cJSON_Delete(vs);
-    return rc;
+    size_t n = 0;
+    const char **want =
+        arena_alloc(c->arena, sizeof(*want) * (size_t)(cJSON_GetArraySize(labels) + 1));
+    for (const cJSON *w = labels->child; w; w = w->next) want[n++] = w->valuestring;
+    return ssm_labelled(c, key, want, n, ver, label);
 }
 
 err_t ssm_get_parameters_by_path(api_ctx_t *c)
@@ -452,6 +445,13 @@ err_t ssm_get_parameters_by_path(api_ctx_t *c)
                 cJSON_Delete(r);
         }
         res_sort_page(&sorted, &p, page);
+    } else if (!s.recursive) { /* one level: read through the index */
+        char level[SSM_PARAM_KEY_MAX];
+        size_t n = strlen(path);
+        while (n > 1 && path[n - 1] == '/') n--; /* "/a/" is "/a" */
+        ssm_param_level(arena_printf(c->arena, "%.*s/x", (int)n, path), level, sizeof(level));
+        res_keyed_t q = {c->app->cfg.account_id, SSM_PARAM, NULL, SSM_KEY_LEVEL, level, false};
+        rc = res_keyed_page(c->tx, &q, &p, ssm_sel_keep, &s, page, c->eb);
     } else {
         rc = res_list_page(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAM, NULL, 0, 0}, &p,
                            ssm_sel_keep, &s, page, c->eb);

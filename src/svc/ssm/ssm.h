@@ -16,6 +16,9 @@
 /* Registers the automation and Run Command job kinds with the engine. */
 void ssm_register_jobs(app_t *app);
 
+/* Declares the indexed keys of Parameter Store's records (once, at start-up). */
+void ssm_register_keys(void);
+
 /* Installs or refreshes the AWS-owned documents (data/ssm-documents). */
 err_t ssm_install_aws_documents(store_t *s, int64_t now_ms, errbuf_t *eb);
 
