@@ -169,8 +169,16 @@ static adoc_error_t check_ref(const adoc_t *d, span_t name, const char *where, e
         "global:ACCOUNT_ID",    "global:REGION",           "global:DATE", "global:DATE_TIME",
         "global:AWS_PARTITION", "automation:EXECUTION_ID", NULL};
     if (param_index(d, name) >= 0) return ADOC_OK;
-    if (span_starts_with(name, SPAN_LIT("ssm:")) && name.n > 4)
-        return ADOC_OK; /* a Parameter Store parameter, read when the step runs */
+    /* a Parameter Store parameter: an Automation step reads it when it runs; Run Command
+     * (schema 2.x) does not resolve them */
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(d->root, "schemaVersion");
+    bool automation = cJSON_IsString(schema) && !strcmp(schema->valuestring, "0.3");
+    if (span_starts_with(name, SPAN_LIT("ssm:")) && name.n > 4 && automation) return ADOC_OK;
+    if (span_starts_with(name, SPAN_LIT("ssm:")))
+        return adoc__fail(eb, ADOC_E_CONTENT,
+                          "%s uses the Parameter Store reference {{ %.*s }}, which catalogd "
+                          "resolves in Automation runbooks only.",
+                          where, (int)name.n, name.p);
     if (span_index(name, ':') >= 0) {
         for (const char *const *g = globals; *g; g++)
             if (span_eq_str(name, *g)) return ADOC_OK;

@@ -301,6 +301,8 @@ def test_public_ami_parameters(d, ssm):
     assert ssm.get_parameter(Name=AL2023 + ":1")["Parameter"]["Value"] == p["Value"]
     assert fails(ssm.get_parameter, Name=AL2023 + ":2")[0] == "ParameterVersionNotFound"
     assert fails(ssm.get_parameter, Name=AL2023 + ":prod")[0] == "ParameterVersionNotFound"
+    hist = ssm.get_parameter_history(Name=AL2023)["Parameters"]
+    assert [(h["Version"], h["Value"], h["Labels"]) for h in hist] == [(1, p["Value"], [])]
     r = ssm.get_parameters(Names=[AL2023, "/aws/service/ami-amazon-linux-latest/nope"])
     assert r["InvalidParameters"] == ["/aws/service/ami-amazon-linux-latest/nope"]
     ubuntu = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id"

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import Daemon
 from helpers import AMI, AMI_AL2, allow, fails, new_user, serve
-from test_cloudformation import events, instance, outputs_of, resources, settle, tags_of
+from test_cloudformation import events, instance, outputs_of, resources, settle, stack, tags_of
 from test_ssm_automation import wait_status
 
 AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -104,6 +104,29 @@ def test_ssm_typed_parameters(d, cf, ec2, ssm):
     s = settle(cf, "typed")
     assert s["StackStatus"] == "UPDATE_COMPLETE", s.get("StackStatusReason")
     assert instance(ec2, resources(cf, "typed")["Web"]["PhysicalResourceId"])["ImageId"] == AMI_AL2
+
+
+def test_rollback_puts_the_parameter_names_back(cf, ec2, ssm):
+    ssm.put_parameter(Name="/refs/owner2", Value="erin", Type="String")
+    cf.create_stack(StackName="typed-rb", TemplateBody=TYPED)
+    assert settle(cf, "typed-rb")["StackStatus"] == "CREATE_COMPLETE"
+
+    def owner():
+        return {p["ParameterKey"]: p for p in stack(cf, "typed-rb")["Parameters"]}["Owner"]
+
+    before = owner()
+    # an update naming another parameter, whose new instance cannot launch: rolled back
+    cf.update_stack(StackName="typed-rb", TemplateBody=TYPED.replace("ImageId: !Ref LatestAmiId", "ImageId: ami-00000000"),
+                    Parameters=[{"ParameterKey": "Owner", "ParameterValue": "/refs/owner2"},
+                                {"ParameterKey": "LatestAmiId", "UsePreviousValue": True},
+                                {"ParameterKey": "Zones", "UsePreviousValue": True}])
+    assert settle(cf, "typed-rb")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    assert owner() == before
+    # UsePreviousValue now means the name the stack shows again
+    cf.update_stack(StackName="typed-rb", UsePreviousTemplate=True, Tags=[{"Key": "k", "Value": "v"}],
+                    Parameters=[{"ParameterKey": k, "UsePreviousValue": True} for k in ("LatestAmiId", "Owner", "Zones")])
+    assert settle(cf, "typed-rb")["StackStatus"] == "UPDATE_COMPLETE"
+    assert (owner()["ParameterValue"], owner()["ResolvedValue"]) == ("/refs/owner", before["ResolvedValue"])
 
 
 def test_missing_ssm_parameter_is_refused_at_the_call(cf, ssm):
@@ -198,3 +221,10 @@ def test_automation_reads_parameter_store(ssm):
     e = wait_status(ssm, eid)
     assert e["AutomationExecutionStatus"] == "Failed"
     assert "{{ ssm:/refs/wait }} could not be resolved" in e["StepExecutions"][0]["FailureMessage"]
+
+
+def test_run_command_documents_do_not_take_parameter_store_references(ssm):
+    doc = {"schemaVersion": "2.2", "mainSteps": [
+        {"action": "aws:runShellScript", "name": "run", "inputs": {"runCommand": ["echo {{ssm:/refs/owner}}"]}}]}
+    code, msg, _ = fails(ssm.create_document, Name="RefsCommand", Content=json.dumps(doc), DocumentType="Command")
+    assert code == "InvalidDocumentContent" and "{{ ssm:/refs/owner }}" in msg

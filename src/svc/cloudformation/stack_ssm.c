@@ -100,6 +100,11 @@ cJSON *cfn_ssm_previous(const cJSON *stack)
     const cJSON *names = cJSON_GetObjectItemCaseSensitive(stack, "_SsmNames");
     for (const cJSON *n = names ? names->child : NULL; n; n = n->next)
         if (cJSON_IsString(n)) jx_set_str(o, n->string, n->valuestring);
+    /* what DescribeStacks shows wins: an update's rollback puts those back, not _SsmNames */
+    const cJSON *shown = cJSON_GetObjectItemCaseSensitive(stack, "Parameters");
+    for (const cJSON *e = shown ? shown->child : NULL; e; e = e->next)
+        if (jx_str(e, "ResolvedValue") && jx_str(e, "ParameterKey") && jx_str(e, "ParameterValue"))
+            jx_set_str(o, jx_str(e, "ParameterKey"), jx_str(e, "ParameterValue"));
     return o;
 }
 

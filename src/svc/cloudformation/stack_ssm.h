@@ -19,7 +19,8 @@ err_t cfn_ssm_params(api_ctx_t *c, const tpl_t *t, cJSON *bound, cJSON **names);
 void cfn_ssm_shown(cJSON *list, const tpl_t *t, const cJSON *names);
 
 /* The values UsePreviousValue takes from stack: its _Params with the SSM-typed ones'
- * names (_SsmNames) in place of their values. New object. */
+ * names in place of their values (as its Parameters show them, which an update's
+ * rollback restores; _SsmNames for NoEcho ones). New object. */
 cJSON *cfn_ssm_previous(const cJSON *stack);
 
 /* The dynamic references written in the template's resource properties: each must name an

@@ -482,19 +482,26 @@ err_t ssm_get_parameter_history(api_ctx_t *c)
     res_page_t p;
     cJSON *param = NULL;
     err_t rc = ERR_OK;
+    cJSON *ver = NULL; /* the latest version (a public parameter has only this one) */
     if (!ssm_pref_parse(name, &pr) || pr.selector[0])
         rc = err_fail(c->eb, ERR_SSM_PARAM_NOT_FOUND, "Parameter %s not found.", name);
-    if (!rc)
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_PARAM, pr.key}, &param, c->eb);
-    if (!rc && !param)
-        rc = err_fail(c->eb, ERR_SSM_PARAM_NOT_FOUND, "Parameter %s not found.", name);
+    if (!rc) rc = ssm_param_find(c, &pr, &param, &ver);
     cJSON_Delete(param);
     if (!rc) rc = ssm_page_in(c, &p);
-    if (rc) return rc;
+    if (rc) {
+        cJSON_Delete(ver);
+        return rc;
+    }
     bool decrypt = jx_true(c->in, "WithDecryption");
     cJSON *page = cJSON_CreateArray();
-    rc = res_list_page(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAMVER, pr.key, 0, 0},
-                       &p, NULL, NULL, page, c->eb);
+    if (!strncmp(pr.name, SSM_PUBLIC_PREFIX, strlen(SSM_PUBLIC_PREFIX))) { /* one version */
+        if (!p.after) cJSON_AddItemToArray(page, cJSON_Duplicate(ver, 1));
+    } else {
+        rc =
+            res_list_page(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAMVER, pr.key, 0, 0},
+                          &p, NULL, NULL, page, c->eb);
+    }
+    cJSON_Delete(ver);
     cJSON *list = cJSON_AddArrayToObject(c->out, "Parameters");
     for (const cJSON *v = page->child; !rc && v; v = v->next) {
         const char *value = jx_str(v, "_Value");
