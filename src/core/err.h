@@ -198,7 +198,11 @@
     S(SSM_INVALID_COMMAND_ID, 742, "InvalidCommandId", 400)                                        \
     S(SSM_INVOCATION_NOT_FOUND, 743, "InvocationDoesNotExist", 400)                                \
     S(SSM_INVALID_PLUGIN_NAME, 744, "InvalidPluginName", 400)                                      \
-    S(SSM_DUPLICATE_INSTANCE_ID, 745, "DuplicateInstanceId", 400)
+    S(SSM_DUPLICATE_INSTANCE_ID, 745, "DuplicateInstanceId", 400)                                  \
+    /* ssm: maintenance windows, patch baselines (790..) */                                        \
+    S(SSM_DOES_NOT_EXIST, 790, "DoesNotExistException", 400)                                       \
+    S(SSM_RESOURCE_LIMIT, 791, "ResourceLimitExceededException", 400)                              \
+    S(SSM_TARGET_IN_USE, 792, "TargetInUseException", 400)
 
 #define ERR_ENUM_P(name, num, jc, js, qc, qs, ec, es) ERR_##name = num,
 #define ERR_ENUM_S(name, num, c, s)                   ERR_##name = num,

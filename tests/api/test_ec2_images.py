@@ -96,6 +96,15 @@ def test_catalogue_ids_depend_on_the_region(fresh_daemon, ec2):
     assert not set(here.values()) & set(there.values())
 
 
+def test_the_getting_started_templates_ami(ec2):
+    """The Service Catalog getting-started template maps us-east-1 to ami-08842d60 (an Amazon
+    Linux AMI of 2014): the catalogue has that id in us-east-1, and it launches."""
+    im = image(ec2, "ami-08842d60")
+    assert im["Name"] == "amzn-ami-hvm-2014.09.1.x86_64-gp2" and im["OwnerId"] == "137112412989"
+    assert im["ImageOwnerAlias"] == "amazon" and im["State"] == "available" and "ImageIds" not in im
+    assert instance_of(ec2, launch(ec2, image="ami-08842d60"))["ImageId"] == "ami-08842d60"
+
+
 # ---------------------------------------------------------------- CreateImage
 
 

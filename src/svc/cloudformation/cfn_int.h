@@ -34,6 +34,12 @@ void cfn_set_status(cJSON *stack, const char *status, const char *reason);
 err_t cfn_event(app_t *app, store_tx_t *tx, const cJSON *stack, const char *logical_id,
                 const char *physical_id, const char *type, const char *status, const char *reason,
                 const cJSON *properties, errbuf_t *eb);
+/* The values of the template's AWS-specific parameter types that name existing resources
+ * (AWS::EC2::KeyPair::KeyName, VPC::Id, Subnet::Id, SecurityGroup::Id, Instance::Id,
+ * Volume::Id, Image::Id, and List<> of them) looked up as the caller through EC2:
+ * ValidationError "Parameter validation failed: parameter value V for parameter name N
+ * does not exist" for one EC2 does not know (params_aws.c). */
+err_t cfn_check_aws_params(api_ctx_t *c, const tpl_t *t, const cJSON *bound);
 
 /* Resources of a stack (bodies), oldest first; *out owns the array. */
 err_t cfn_resources(store_tx_t *tx, const char *account, const char *stack_id, cJSON **out,

@@ -275,6 +275,7 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
     if (!rc) rc = cfn_ssm_params(c, t, bound, &ssm_names);
     if (!rc) rc = cfn_dynref_check(c, t);
+    if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, name);
     if (!rc) rc = cfn_check_caps(c, t);
     const char *on_failure = api_in_str(c, "OnFailure");
@@ -410,6 +411,7 @@ err_t cfn_update_stack(api_ctx_t *c)
     if (!rc) rc = tpl_bind(t, given, &bound, c->eb);
     if (!rc) rc = cfn_ssm_params(c, t, bound, &ssm_names);
     if (!rc) rc = cfn_dynref_check(c, t);
+    if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, jx_str(s, "StackName"));
     if (!rc) rc = cfn_check_caps(c, t);
     if (!rc && !strcmp(text, jx_str(s, "_Template")) &&

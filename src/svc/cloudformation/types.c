@@ -214,7 +214,7 @@ bool cfn_changed(const cJSON *old_props, const cJSON *props, const char *name)
 /* ---- the table */
 
 static const cfn_spec_t *const cfn_tables[] = {cfn_iam_specs, cfn_ec2_specs,  cfn_sg_specs,
-                                               cfn_vpc_specs, cfn_misc_specs, cfn_wait_specs};
+                                               cfn_vpc_specs, cfn_misc_specs, cfn_wait_specs, cfn_ssm_mw_specs};
 
 static const cfn_spec_t *spec_of(const char *type)
 {
@@ -299,7 +299,8 @@ static void coerce_deep(cJSON *v)
                                                              : 0;
             cJSON *r = f ? coerce(c, f) : NULL;
             if (r && !cJSON_IsString(r)) {
-                cJSON_ReplaceItemViaPointer(v, c, r);
+                /* the replacement takes the member's name (ViaPointer would leave it nameless) */
+                cJSON_ReplaceItemInObjectCaseSensitive(v, c->string, r);
                 c = r;
             } else {
                 cJSON_Delete(r);

@@ -197,6 +197,7 @@ typedef struct ec2_launch {
     int64_t lt_version;
     const char *subnet, *vpc, *zone, *cidr; /* arena-owned */
     bool default_vpc;
+    bool public_ip; /* the subnet maps a public address on launch (MapPublicIpOnLaunch) */
     cJSON *groups;  /* [{GroupName, GroupId}] */
     cJSON *volumes; /* [{DeviceName, Ebs}] to create for each instance */
     cJSON *profile; /* {Arn, Id} or NULL */
@@ -210,8 +211,9 @@ err_t ec2_launch_begin(api_ctx_t *c, ec2_launch_t *l);
  * UserData, BlockDeviceMappings (plus the root volume on root_device) and
  * IamInstanceProfile (existing, iam:PassRole on its roles). */
 err_t ec2_launch_resolve(api_ctx_t *c, ec2_launch_t *l, const char *root_device);
-/* Gives inst its zone, subnet, VPC, address in the subnet, groups, instance profile and
- * launch template tags. */
+/* Gives inst its zone, subnet, VPC, address in the subnet (and a public address and DNS
+ * name where the subnet maps one on launch, as a default subnet does), groups, instance
+ * profile and launch template tags. */
 void ec2_launch_apply(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst);
 /* Creates and attaches inst's volumes (inst inserted, saved by the caller). */
 err_t ec2_launch_volumes(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst);

@@ -22,12 +22,18 @@ static bool ec2_ami_ok(const char *id)
     return strspn(id + 4, "0123456789abcdef") == n - 4;
 }
 
-/* The catalogue image's id in this region: ami- and 17 hex digits of FNV-1a hashes of
- * "region/name", stable for a deployment. */
-static void ec2_public_id(const char *region, const char *name, char out[32])
+/* The catalogue image's id in this region: the id its "ImageIds" gives for the region
+ * (images old templates name by id, such as ami-08842d60 in us-east-1), else ami- and 17 hex
+ * digits of FNV-1a hashes of "region/name", stable for a deployment. */
+static void ec2_public_id(const char *region, const cJSON *im, char out[32])
 {
+    const char *fixed = jx_str(cJSON_GetObjectItemCaseSensitive(im, "ImageIds"), region);
+    if (fixed) {
+        snprintf(out, 32, "%s", fixed);
+        return;
+    }
     char key[300];
-    snprintf(key, sizeof(key), "%s/%s", region, name);
+    snprintf(key, sizeof(key), "%s/%s", region, jx_str(im, "Name") ? jx_str(im, "Name") : "");
     uint32_t a = span_fnv1a(SPAN_FNV_BASIS, span_of(key));
     uint32_t b = span_fnv1a(a ^ 0x9e3779b9u, span_of(key));
     snprintf(out, 32, "ami-0%08x%08x", a, b);
@@ -41,7 +47,8 @@ static cJSON *ec2_public(api_ctx_t *c)
         cJSON *im = cJSON_Parse(ec2_public_images[i]);
         if (!im) continue;
         char id[32];
-        ec2_public_id(c->app->cfg.region, jx_str(im, "Name"), id);
+        ec2_public_id(c->app->cfg.region, im, id);
+        cJSON_DeleteItemFromObjectCaseSensitive(im, "ImageIds");
         cJSON_AddStringToObject(im, "ImageId", id);
         if (!jx_str(im, "Architecture")) cJSON_AddStringToObject(im, "Architecture", "x86_64");
         cJSON_AddStringToObject(im, "ImageLocation",
@@ -70,7 +77,7 @@ const char *ec2_public_param(size_t i, const char *region, char id[32], char cre
 {
     if (i >= ec2_n_public_params) return NULL;
     cJSON *im = cJSON_Parse(ec2_public_images[ec2_public_params[i].image]);
-    ec2_public_id(region, jx_str(im, "Name") ? jx_str(im, "Name") : "", id);
+    ec2_public_id(region, im, id);
     snprintf(created, 32, "%s", jx_str(im, "CreationDate") ? jx_str(im, "CreationDate") : "");
     cJSON_Delete(im);
     return ec2_public_params[i].name;

@@ -105,6 +105,11 @@ static err_t ln_subnet(api_ctx_t *c, ec2_launch_t *l)
     l->vpc = jx_str(subnet, "VpcId");
     l->zone = zone;
     l->cidr = jx_str(subnet, "CidrBlock");
+    /* a public address as the subnet says, unless the request's first interface says */
+    const cJSON *nic =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(c->in, "NetworkInterfaces"), 0);
+    const cJSON *assoc = cJSON_GetObjectItemCaseSensitive(nic, "AssociatePublicIpAddress");
+    l->public_ip = assoc ? cJSON_IsTrue(assoc) : jx_true(subnet, "MapPublicIpOnLaunch");
     cJSON *def = NULL;
     rc = ec2_default_vpc(c, &def);
     l->default_vpc = !rc && def && !strcmp(jx_str(def, "VpcId"), l->vpc);
@@ -333,6 +338,22 @@ void ec2_launch_apply(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst)
         jx_set_str(inst, "PrivateDnsName", dns);
     }
     jx_set(inst, "NetworkInterfaces", ln_interface(c, l, inst));
+    if (l->public_ip) {
+        /* an address of EC2's public pool (3.80.0.0/12 here), from the id; its DNS name as
+         * EC2 writes it: compute-1 in us-east-1, <region>.compute elsewhere */
+        uint32_t h = span_fnv1a(0x9e3779b9u, span_of(jx_str(inst, "InstanceId")));
+        uint32_t a = (3u << 24 | 80u << 16) + 1 + h % ((1u << 20) - 2);
+        char ip[20];
+        snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+        const char *region = c->app->cfg.region;
+        jx_set_str(inst, "PublicIpAddress", ip);
+        jx_set_str(inst, "PublicDnsName",
+                   !strcmp(region, "us-east-1")
+                       ? arena_printf(c->arena, "ec2-%u-%u-%u-%u.compute-1.amazonaws.com", a >> 24,
+                                      (a >> 16) & 255, (a >> 8) & 255, a & 255)
+                       : arena_printf(c->arena, "ec2-%u-%u-%u-%u.%s.compute.amazonaws.com", a >> 24,
+                                      (a >> 16) & 255, (a >> 8) & 255, a & 255, region));
+    }
     if (l->lt_id[0]) {
         cJSON *tags = cJSON_GetObjectItemCaseSensitive(inst, "Tags");
         if (!tags) tags = cJSON_AddArrayToObject(inst, "Tags");

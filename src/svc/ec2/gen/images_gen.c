@@ -9,8 +9,9 @@ const char *const ec2_public_images[] = {
     "{\"Name\":\"amzn2-ami-hvm-2.0.20241217.0-x86_64-gp2\",\"Description\":\"Amazon Linux 2 AMI 2.0.20241217.0 x86_64 HVM gp2\",\"OwnerId\":\"137112412989\",\"ImageOwnerAlias\":\"amazon\",\"CreationDate\":\"2024-12-18T01:11:47.000Z\",\"RootDeviceName\":\"/dev/xvda\"}",
     "{\"Name\":\"ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20241206\",\"Description\":\"Canonical, Ubuntu, 22.04 LTS, amd64 jammy image build on 2024-12-06\",\"OwnerId\":\"099720109477\",\"CreationDate\":\"2024-12-06T22:05:21.000Z\",\"RootDeviceName\":\"/dev/sda1\"}",
     "{\"Name\":\"debian-12-amd64-20241201-1948\",\"Description\":\"Debian 12 (20241201-1948)\",\"OwnerId\":\"136693071363\",\"CreationDate\":\"2024-12-01T20:28:37.000Z\",\"RootDeviceName\":\"/dev/xvda\"}",
+    "{\"Name\":\"amzn-ami-hvm-2014.09.1.x86_64-gp2\",\"Description\":\"Amazon Linux AMI 2014.09.1 x86_64 HVM GP2\",\"OwnerId\":\"137112412989\",\"ImageOwnerAlias\":\"amazon\",\"RootDeviceName\":\"/dev/xvda\",\"ImageIds\":{\"us-east-1\":\"ami-08842d60\"}}",
 };
-const size_t ec2_n_public_images = 6;
+const size_t ec2_n_public_images = 7;
 
 const ec2_public_param_t ec2_public_params[] = {
     {"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64", 1},
