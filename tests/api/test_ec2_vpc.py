@@ -122,6 +122,17 @@ def test_default_vpc_is_installed_once(fresh_daemon):
     code, _, _ = fails(ec2.create_security_group, GroupName="g", Description="d")
     assert code == "VPCIdNotSpecified"
 
+    # CreateDefaultVpc makes a new one, as EC2 first did
+    vpc = ec2.create_default_vpc()["Vpc"]
+    assert vpc["VpcId"] != vid and vpc["IsDefault"] is True and vpc["CidrBlock"] == "172.31.0.0/16"
+    assert default_vpc(ec2)["VpcId"] == vpc["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+    assert len(subnets) == 6 and all(s["DefaultForAz"] for s in subnets)
+    assert main_table(ec2, vpc["VpcId"])["Routes"][1]["DestinationCidrBlock"] == "0.0.0.0/0"
+    code, msg, _ = fails(ec2.create_default_vpc)
+    assert (code, msg) == ("DefaultVpcAlreadyExists", "A Default VPC already exists for this account in this region.")
+    ec2.create_security_group(GroupName="g", Description="d")
+
 
 # ---- VPCs
 
@@ -146,6 +157,13 @@ def test_create_vpc_cidr_rules(ec2):
         assert msg == "Value (%s) for parameter cidrBlock is invalid. This is not a valid CIDR block." % bad
     code, _, _ = fails(ec2.create_vpc)
     assert code == "MissingParameter"
+    # tags only for what the call creates
+    code, msg, _ = fails(ec2.create_vpc, CidrBlock="10.9.0.0/16", TagSpecifications=spec("subnet", a="b"))
+    assert (code, msg) == ("InvalidParameterValue", "'subnet' is not a valid taggable resource type for this operation.")
+    code, msg, _ = fails(ec2.create_internet_gateway, TagSpecifications=[{"Tags": tags(a="b")}])
+    assert (code, msg) == ("InvalidParameterValue", "Tag specification resource type must have a value")
+    code, _, _ = fails(ec2.allocate_address, TagSpecifications=spec("vpc", a="b"))
+    assert code == "InvalidParameterValue"
     code, _, status = fails(ec2.create_vpc, CidrBlock="10.9.0.0/16", DryRun=True)
     assert (code, status) == ("DryRunOperation", 412)
     assert ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.9.0.0/16"]}])["Vpcs"] == []
@@ -453,6 +471,10 @@ def test_elastic_ips(ec2):
     assert (code, msg) == ("InvalidAssociationID.NotFound", "The association ID '%s' does not exist" % assoc2)
     code, _, _ = fails(ec2.associate_address, AllocationId=y["AllocationId"], InstanceId="i-0123456789abcdef0")
     assert code == "InvalidInstanceID.NotFound"
+    code, msg, _ = fails(ec2.associate_address, AllocationId=y["AllocationId"], NetworkInterfaceId="eni-0123456789abcdef0")
+    assert (code, msg) == ("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID 'eni-0123456789abcdef0' does not exist")
+    code, _, _ = fails(ec2.associate_address, AllocationId=y["AllocationId"])
+    assert code == "MissingParameter"
 
     ec2.release_address(AllocationId=alloc)
     code, msg, _ = fails(ec2.release_address, PublicIp=y["PublicIp"])
@@ -604,6 +626,10 @@ def test_with_the_cli(d):
     p = d.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.30.1.0/24",
               "--availability-zone", "us-east-1a", check=True)
     sid = p.json["Subnet"]["SubnetId"]
+    # the CLI's waiters read the states and the NotFound errors
+    d.aws("ec2", "wait", "vpc-exists", "--vpc-ids", vid, check=True)
+    d.aws("ec2", "wait", "vpc-available", "--vpc-ids", vid, check=True)
+    d.aws("ec2", "wait", "subnet-available", "--subnet-ids", sid, check=True)
     p = d.aws("ec2", "describe-subnets", "--filters", "Name=vpc-id,Values=" + vid, check=True)
     assert [s["SubnetId"] for s in p.json["Subnets"]] == [sid]
     p = d.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.30.1.0/25")

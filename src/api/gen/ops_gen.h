@@ -23,6 +23,7 @@ err_t ec2_attach_internet_gateway(api_ctx_t *ctx);
 err_t ec2_attach_volume(api_ctx_t *ctx);
 err_t ec2_authorize_security_group_egress(api_ctx_t *ctx);
 err_t ec2_authorize_security_group_ingress(api_ctx_t *ctx);
+err_t ec2_create_default_vpc(api_ctx_t *ctx);
 err_t ec2_create_image(api_ctx_t *ctx);
 err_t ec2_create_internet_gateway(api_ctx_t *ctx);
 err_t ec2_create_key_pair(api_ctx_t *ctx);

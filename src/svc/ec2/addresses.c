@@ -33,6 +33,7 @@ static err_t ec2_eip_by_ip(api_ctx_t *c, const char *ip, cJSON **out)
 err_t ec2_allocate_address(api_ctx_t *c)
 {
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "elastic-ip");
     if (rc) return rc;
     const char *domain = api_in_str(c, "Domain"), *want = api_in_str(c, "Address");
     const char *id = ec2_new_id(c, "eipalloc-");
@@ -214,7 +215,10 @@ err_t ec2_associate_address(api_ctx_t *c)
     err_t rc = ec2_dry_run(c);
     if (!rc) rc = ec2_eip_named(c, &a);
     if (rc) return rc;
-    const char *inst_id = api_in_str(c, "InstanceId");
+    const char *inst_id = api_in_str(c, "InstanceId"), *eni = api_in_str(c, "NetworkInterfaceId");
+    if (!inst_id && eni) /* catalogd's instances have no network interfaces of their own */
+        return err_fail(c->eb, ERR_EC2_ENI_NOT_FOUND, "The networkInterface ID '%s' does not exist",
+                        eni);
     if (!inst_id)
         return err_fail(c->eb, ERR_MISSING_PARAMETER,
                         "Either instance ID or network interface ID must be specified");

@@ -34,6 +34,7 @@ err_t ec2_create_internet_gateway(api_ctx_t *c)
 {
     cJSON *g = NULL;
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "internet-gateway");
     ec2_net_t n = ec2_net_of(c);
     if (!rc)
         rc = ec2_igw_make(&n, NULL,
@@ -78,7 +79,7 @@ err_t ec2_delete_internet_gateway(api_ctx_t *c)
     if (rc) return rc;
     const char *id = jx_str(g, "InternetGatewayId");
     if (ec2_igw_vpc(g))
-        return err_fail(c->eb, ERR_EC2_DEPENDENCY,
+        return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
                         "The internetGateway '%s' has dependencies and cannot be deleted.", id);
     return res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_IGW, id}, NULL, c->eb);
 }
@@ -129,7 +130,7 @@ err_t ec2_detach_internet_gateway(api_ctx_t *c)
         jx_own(c->arena, inst);
         const char *in = inst ? ec2_instance_vpc(c, inst) : NULL;
         if (!rc && in && !strcmp(in, vpc_id))
-            return err_fail(c->eb, ERR_EC2_DEPENDENCY,
+            return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
                             "Network %s has some mapped public address(es). Please unmap those "
                             "public address(es) before detaching the gateway.",
                             vpc_id);

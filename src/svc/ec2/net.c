@@ -104,6 +104,21 @@ const char *ec2_new_id(api_ctx_t *c, const char *prefix)
     return id;
 }
 
+err_t ec2_spec_check(api_ctx_t *c, const char *type)
+{
+    const cJSON *specs = cJSON_GetObjectItemCaseSensitive(c->in, "TagSpecifications");
+    for (const cJSON *s = specs ? specs->child : NULL; s; s = s->next) {
+        const char *rt = jx_str(s, "ResourceType");
+        if (!rt || !*rt)
+            return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                            "Tag specification resource type must have a value");
+        if (strcmp(rt, type))
+            return err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                            "'%s' is not a valid taggable resource type for this operation.", rt);
+    }
+    return ERR_OK;
+}
+
 void ec2_add_spec_tags(api_ctx_t *c, cJSON *body, const char *type)
 {
     (void)c;

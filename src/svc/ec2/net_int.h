@@ -53,6 +53,10 @@ err_t ec2_get_all(api_ctx_t *c, const ec2_kind_t *k, const cJSON *ids, cJSON **o
 err_t ec2_put(api_ctx_t *c, const ec2_kind_t *k, const cJSON *body);
 /* A new id: prefix and 17 hex digits. */
 const char *ec2_new_id(api_ctx_t *c, const char *prefix);
+/* Checks that every TagSpecifications entry is for resource type `type`, what the call
+ * creates: InvalidParameterValue "Tag specification resource type must have a value" or
+ * "'x' is not a valid taggable resource type for this operation." otherwise. */
+err_t ec2_spec_check(api_ctx_t *c, const char *type);
 /* Adds the tags TagSpecifications give resource type `type` to body (none: nothing). */
 void ec2_add_spec_tags(api_ctx_t *c, cJSON *body, const char *type);
 /* Every resource of kind k (parent NULL: any) in the request's region, creation order,

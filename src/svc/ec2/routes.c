@@ -82,6 +82,7 @@ err_t ec2_create_route_table(api_ctx_t *c)
 {
     cJSON *vpc = NULL, *rtb = NULL;
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "route-table");
     if (!rc) rc = ec2_vpc_get(c, api_in_str(c, "VpcId"), &vpc);
     ec2_net_t n = ec2_net_of(c);
     if (!rc)
@@ -136,7 +137,7 @@ err_t ec2_delete_route_table(api_ctx_t *c)
     if (rc) return rc;
     const char *id = jx_str(rtb, "RouteTableId");
     if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rtb, "Associations")))
-        return err_fail(c->eb, ERR_EC2_DEPENDENCY,
+        return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
                         "The routeTable '%s' has dependencies and cannot be deleted.", id);
     return res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_RTB, id}, NULL, c->eb);
 }

@@ -81,6 +81,7 @@ err_t ec2_create_subnet(api_ctx_t *c)
 {
     cJSON *vpc = NULL, *siblings = NULL, *subnet = NULL;
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "subnet");
     if (!rc) rc = ec2_vpc_get(c, api_in_str(c, "VpcId"), &vpc);
     if (rc) return rc;
     const char *text = api_in_str(c, "CidrBlock");
@@ -156,7 +157,7 @@ err_t ec2_delete_subnet(api_ctx_t *c)
     for (const cJSON *i = insts->child; i; i = i->next) {
         const char *in = jx_str(i, "SubnetId");
         if (in && !strcmp(in, id) && ec2_state(i) != EC2_TERMINATED)
-            return err_fail(c->eb, ERR_EC2_DEPENDENCY,
+            return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
                             "The subnet '%s' has dependencies and cannot be deleted.", id);
     }
     rc = ec2_rtb_forget_subnet(c, jx_str(subnet, "VpcId"), id);

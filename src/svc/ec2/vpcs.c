@@ -122,9 +122,26 @@ err_t ec2_network_install(app_t *app, const char *account, const char *region, e
 
 /* ---- the operations */
 
+err_t ec2_create_default_vpc(api_ctx_t *c)
+{
+    cJSON *have = NULL, *vpc = NULL;
+    const char *id = NULL;
+    err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_default_vpc(c, &have);
+    if (!rc && have)
+        rc = err_fail(c->eb, ERR_EC2_DEFAULT_VPC_EXISTS,
+                      "A Default VPC already exists for this account in this region.");
+    ec2_net_t n = ec2_net_of(c);
+    if (!rc) rc = ec2_default_vpc_make(&n, &id);
+    if (!rc) rc = ec2_vpc_get(c, id, &vpc);
+    if (!rc) cJSON_AddItemToObject(c->out, "Vpc", cJSON_Duplicate(vpc, 1));
+    return rc;
+}
+
 err_t ec2_create_vpc(api_ctx_t *c)
 {
     err_t rc = ec2_dry_run(c);
+    if (!rc) rc = ec2_spec_check(c, "vpc");
     if (rc) return rc;
     const char *text = api_in_str(c, "CidrBlock");
     ec2_cidr_t cidr;
@@ -200,7 +217,7 @@ err_t ec2_delete_vpc(api_ctx_t *c)
             busy = !strcmp(jx_str(a, "VpcId"), id);
     }
     if (busy)
-        return err_fail(c->eb, ERR_EC2_DEPENDENCY,
+        return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
                         "The vpc '%s' has dependencies and cannot be deleted.", id);
     ec2_net_t n = ec2_net_of(c);
     if (!rc) rc = ec2_vpc_groups_delete(&n, vpc);
