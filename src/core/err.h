@@ -94,58 +94,58 @@
     S(EC2_AUTH_FAILURE, 833, "AuthFailure", 400)                                                   \
     S(EC2_NOT_PERMITTED, 834, "OperationNotPermitted", 400)                                        \
     S(EC2_AMI_UNAVAILABLE, 835, "InvalidAMIID.Unavailable", 400)                                   \
-    /* ec2 networking: VPCs, subnets, route tables, gateways, addresses (836..) */                 \
-    S(EC2_VPC_NOT_FOUND, 836, "InvalidVpcID.NotFound", 400)                                        \
-    S(EC2_VPC_MALFORMED, 837, "InvalidVpcID.Malformed", 400)                                       \
-    S(EC2_VPC_RANGE, 838, "InvalidVpc.Range", 400)                                                 \
-    S(EC2_SUBNET_NOT_FOUND, 839, "InvalidSubnetID.NotFound", 400)                                  \
-    S(EC2_SUBNET_MALFORMED, 840, "InvalidSubnetID.Malformed", 400)                                 \
-    S(EC2_SUBNET_RANGE, 841, "InvalidSubnet.Range", 400)                                           \
-    S(EC2_SUBNET_CONFLICT, 842, "InvalidSubnet.Conflict", 400)                                     \
-    S(EC2_RTB_NOT_FOUND, 843, "InvalidRouteTableID.NotFound", 400)                                 \
-    S(EC2_RTB_MALFORMED, 844, "InvalidRouteTableID.Malformed", 400)                                \
-    S(EC2_IGW_NOT_FOUND, 845, "InvalidInternetGatewayID.NotFound", 400)                            \
-    S(EC2_ALLOCATION_NOT_FOUND, 846, "InvalidAllocationID.NotFound", 400)                          \
-    S(EC2_ASSOCIATION_NOT_FOUND, 847, "InvalidAssociationID.NotFound", 400)                        \
-    S(EC2_DEPENDENCY_VIOLATION, 848, "DependencyViolation", 400)                                   \
-    S(EC2_ALREADY_ASSOCIATED, 849, "Resource.AlreadyAssociated", 400)                              \
-    S(EC2_GATEWAY_NOT_ATTACHED, 850, "Gateway.NotAttached", 400)                                   \
-    S(EC2_ROUTE_NOT_FOUND, 851, "InvalidRoute.NotFound", 400)                                      \
-    S(EC2_ROUTE_EXISTS, 852, "RouteAlreadyExists", 400)                                            \
-    S(EC2_GATEWAY_NOT_FOUND, 853, "InvalidGatewayID.NotFound", 400)                                \
-    S(EC2_ADDRESS_LIMIT, 854, "AddressLimitExceeded", 400)                                         \
-    S(EC2_ADDRESS_IN_USE, 855, "InvalidIPAddress.InUse", 400)                                      \
-    S(EC2_ADDRESS_NOT_FOUND, 856, "InvalidAddress.NotFound", 400)                                  \
-    S(EC2_ENI_NOT_FOUND, 857, "InvalidNetworkInterfaceID.NotFound", 400)                           \
-    S(EC2_DEFAULT_VPC_EXISTS, 858, "DefaultVpcAlreadyExists", 400)                                 \
-    /* ec2 security groups, key pairs, volumes, launch templates (860..) */                        \
-    S(EC2_SG_NOT_FOUND, 860, "InvalidGroup.NotFound", 400)                                         \
-    S(EC2_SG_DUPLICATE, 861, "InvalidGroup.Duplicate", 400)                                        \
-    S(EC2_SG_MALFORMED, 862, "InvalidGroupId.Malformed", 400)                                      \
-    S(EC2_PERM_DUPLICATE, 863, "InvalidPermission.Duplicate", 400)                                 \
-    S(EC2_PERM_NOT_FOUND, 864, "InvalidPermission.NotFound", 400)                                  \
-    S(EC2_CANNOT_DELETE, 865, "CannotDelete", 400)                                                 \
-    S(EC2_RULE_NOT_FOUND, 866, "InvalidSecurityGroupRuleId.NotFound", 400)                         \
-    S(EC2_KEY_NOT_FOUND, 867, "InvalidKeyPair.NotFound", 400)                                      \
-    S(EC2_KEY_DUPLICATE, 868, "InvalidKeyPair.Duplicate", 400)                                     \
-    S(EC2_KEY_FORMAT, 869, "InvalidKeyPair.Format", 400)                                           \
-    S(EC2_VOL_NOT_FOUND, 870, "InvalidVolume.NotFound", 400)                                       \
-    S(EC2_VOL_MALFORMED, 871, "InvalidVolumeID.Malformed", 400)                                    \
-    S(EC2_VOL_IN_USE, 872, "VolumeInUse", 400)                                                     \
-    S(EC2_VOL_STATE, 873, "IncorrectState", 400)                                                   \
-    S(EC2_VOL_ZONE_MISMATCH, 874, "InvalidVolume.ZoneMismatch", 400)                               \
-    S(EC2_LT_NAME_EXISTS, 875, "InvalidLaunchTemplateName.AlreadyExistsException", 400)            \
-    S(EC2_LT_NAME_MALFORMED, 876, "InvalidLaunchTemplateName.MalformedException", 400)             \
-    S(EC2_LT_NAME_NOT_FOUND, 877, "InvalidLaunchTemplateName.NotFoundException", 400)              \
-    S(EC2_LT_ID_NOT_FOUND, 878, "InvalidLaunchTemplateId.NotFound", 400)                           \
-    S(EC2_LT_ID_MALFORMED, 879, "InvalidLaunchTemplateId.Malformed", 400)                          \
-    S(EC2_LT_VERSION_NOT_FOUND, 880, "InvalidLaunchTemplateId.VersionNotFound", 400)               \
-    S(EC2_INSTANCE_TYPE, 881, "InvalidInstanceType", 400)                                          \
-    S(EC2_INVALID_PARAMETER_X, 882, "InvalidParameter", 400)                                       \
-    S(EC2_SNAPSHOT_NOT_FOUND, 883, "InvalidSnapshot.NotFound", 400)                                \
-    S(EC2_RULE_MALFORMED, 884, "InvalidSecurityGroupRuleId.Malformed", 400)                        \
-    S(EC2_NO_DEFAULT_VPC, 885, "VPCIdNotSpecified", 400)                                           \
-    S(EC2_PARAMETER_DEPENDENCY, 886, "InvalidParameterDependency", 400)                            \
+    /* ec2 networking: VPCs, subnets, route tables, gateways, addresses (860..884) */              \
+    S(EC2_VPC_NOT_FOUND, 860, "InvalidVpcID.NotFound", 400)                                        \
+    S(EC2_VPC_MALFORMED, 861, "InvalidVpcID.Malformed", 400)                                       \
+    S(EC2_VPC_RANGE, 862, "InvalidVpc.Range", 400)                                                 \
+    S(EC2_SUBNET_NOT_FOUND, 863, "InvalidSubnetID.NotFound", 400)                                  \
+    S(EC2_SUBNET_MALFORMED, 864, "InvalidSubnetID.Malformed", 400)                                 \
+    S(EC2_SUBNET_RANGE, 865, "InvalidSubnet.Range", 400)                                           \
+    S(EC2_SUBNET_CONFLICT, 866, "InvalidSubnet.Conflict", 400)                                     \
+    S(EC2_RTB_NOT_FOUND, 867, "InvalidRouteTableID.NotFound", 400)                                 \
+    S(EC2_RTB_MALFORMED, 868, "InvalidRouteTableID.Malformed", 400)                                \
+    S(EC2_IGW_NOT_FOUND, 869, "InvalidInternetGatewayID.NotFound", 400)                            \
+    S(EC2_ALLOCATION_NOT_FOUND, 870, "InvalidAllocationID.NotFound", 400)                          \
+    S(EC2_ASSOCIATION_NOT_FOUND, 871, "InvalidAssociationID.NotFound", 400)                        \
+    S(EC2_ALREADY_ASSOCIATED, 872, "Resource.AlreadyAssociated", 400)                              \
+    S(EC2_GATEWAY_NOT_ATTACHED, 873, "Gateway.NotAttached", 400)                                   \
+    S(EC2_ROUTE_NOT_FOUND, 874, "InvalidRoute.NotFound", 400)                                      \
+    S(EC2_ROUTE_EXISTS, 875, "RouteAlreadyExists", 400)                                            \
+    S(EC2_GATEWAY_NOT_FOUND, 876, "InvalidGatewayID.NotFound", 400)                                \
+    S(EC2_ADDRESS_LIMIT, 877, "AddressLimitExceeded", 400)                                         \
+    S(EC2_ADDRESS_IN_USE, 878, "InvalidIPAddress.InUse", 400)                                      \
+    S(EC2_ADDRESS_NOT_FOUND, 879, "InvalidAddress.NotFound", 400)                                  \
+    S(EC2_NO_DEFAULT_VPC, 880, "VPCIdNotSpecified", 400)                                           \
+    S(EC2_ENI_NOT_FOUND, 881, "InvalidNetworkInterfaceID.NotFound", 400)                           \
+    S(EC2_DEFAULT_VPC_EXISTS, 882, "DefaultVpcAlreadyExists", 400)                                 \
+    /* ec2 security groups, key pairs, volumes, launch templates (840..859, 885..) */              \
+    S(EC2_SG_NOT_FOUND, 840, "InvalidGroup.NotFound", 400)                                         \
+    S(EC2_SG_DUPLICATE, 841, "InvalidGroup.Duplicate", 400)                                        \
+    S(EC2_SG_MALFORMED, 842, "InvalidGroupId.Malformed", 400)                                      \
+    S(EC2_PERM_DUPLICATE, 843, "InvalidPermission.Duplicate", 400)                                 \
+    S(EC2_PERM_NOT_FOUND, 844, "InvalidPermission.NotFound", 400)                                  \
+    S(EC2_CANNOT_DELETE, 845, "CannotDelete", 400)                                                 \
+    S(EC2_DEPENDENCY, 846, "DependencyViolation", 400)                                             \
+    S(EC2_RULE_NOT_FOUND, 847, "InvalidSecurityGroupRuleId.NotFound", 400)                         \
+    S(EC2_KEY_NOT_FOUND, 848, "InvalidKeyPair.NotFound", 400)                                      \
+    S(EC2_KEY_DUPLICATE, 849, "InvalidKeyPair.Duplicate", 400)                                     \
+    S(EC2_KEY_FORMAT, 850, "InvalidKeyPair.Format", 400)                                           \
+    S(EC2_VOL_NOT_FOUND, 851, "InvalidVolume.NotFound", 400)                                       \
+    S(EC2_VOL_MALFORMED, 852, "InvalidVolumeID.Malformed", 400)                                    \
+    S(EC2_VOL_IN_USE, 853, "VolumeInUse", 400)                                                     \
+    S(EC2_VOL_STATE, 854, "IncorrectState", 400)                                                   \
+    S(EC2_VOL_ZONE_MISMATCH, 855, "InvalidVolume.ZoneMismatch", 400)                               \
+    S(EC2_LT_NAME_EXISTS, 856, "InvalidLaunchTemplateName.AlreadyExistsException", 400)            \
+    S(EC2_LT_NAME_MALFORMED, 857, "InvalidLaunchTemplateName.MalformedException", 400)             \
+    S(EC2_LT_NAME_NOT_FOUND, 858, "InvalidLaunchTemplateName.NotFoundException", 400)              \
+    S(EC2_LT_ID_NOT_FOUND, 859, "InvalidLaunchTemplateId.NotFound", 400)                           \
+    S(EC2_LT_ID_MALFORMED, 885, "InvalidLaunchTemplateId.Malformed", 400)                          \
+    S(EC2_LT_VERSION_NOT_FOUND, 886, "InvalidLaunchTemplateId.VersionNotFound", 400)               \
+    S(EC2_INSTANCE_TYPE, 887, "InvalidInstanceType", 400)                                          \
+    S(EC2_INVALID_PARAMETER_X, 888, "InvalidParameter", 400)                                       \
+    S(EC2_SNAPSHOT_NOT_FOUND, 889, "InvalidSnapshot.NotFound", 400)                                \
+    S(EC2_RULE_MALFORMED, 890, "InvalidSecurityGroupRuleId.Malformed", 400)                        \
+    S(EC2_PARAMETER_DEPENDENCY, 891, "InvalidParameterDependency", 400)                            \
     /* cloudformation */                                                                           \
     S(CFN_ALREADY_EXISTS, 900, "AlreadyExistsException", 400)                                      \
     S(CFN_TOKEN_EXISTS, 901, "TokenAlreadyExistsException", 400)                                   \

@@ -79,7 +79,7 @@ err_t ec2_delete_internet_gateway(api_ctx_t *c)
     if (rc) return rc;
     const char *id = jx_str(g, "InternetGatewayId");
     if (ec2_igw_vpc(g))
-        return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
+        return err_fail(c->eb, ERR_EC2_DEPENDENCY,
                         "The internetGateway '%s' has dependencies and cannot be deleted.", id);
     return res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_IGW, id}, NULL, c->eb);
 }
@@ -130,7 +130,7 @@ err_t ec2_detach_internet_gateway(api_ctx_t *c)
         jx_own(c->arena, inst);
         const char *in = inst ? ec2_instance_vpc(c, inst) : NULL;
         if (!rc && in && !strcmp(in, vpc_id))
-            return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
+            return err_fail(c->eb, ERR_EC2_DEPENDENCY,
                             "Network %s has some mapped public address(es). Please unmap those "
                             "public address(es) before detaching the gateway.",
                             vpc_id);

@@ -137,7 +137,7 @@ err_t ec2_delete_route_table(api_ctx_t *c)
     if (rc) return rc;
     const char *id = jx_str(rtb, "RouteTableId");
     if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rtb, "Associations")))
-        return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
+        return err_fail(c->eb, ERR_EC2_DEPENDENCY,
                         "The routeTable '%s' has dependencies and cannot be deleted.", id);
     return res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_RTB, id}, NULL, c->eb);
 }

@@ -133,7 +133,7 @@ err_t ec2_sg_delete_vpc_groups(store_tx_t *tx, const char *account, const char *
     err_t rc = res_list(tx, &(res_query_t){account, EC2_SG, vpc_id, 0, 0}, all, &more, eb);
     for (const cJSON *g = all->child; !rc && g; g = g->next)
         if (strcmp(jx_str(g, "GroupName"), "default"))
-            rc = err_fail(eb, ERR_EC2_DEPENDENCY_VIOLATION,
+            rc = err_fail(eb, ERR_EC2_DEPENDENCY,
                           "The vpc '%s' has dependencies and cannot be deleted.", vpc_id);
     for (const cJSON *g = all->child; !rc && g; g = g->next)
         rc = res_delete(tx, &(res_key_t){account, EC2_SG, jx_str(g, "GroupId")}, NULL, eb);
@@ -251,8 +251,7 @@ err_t ec2_delete_security_group(api_ctx_t *c)
     if (!rc) rc = ec2_instances_using(c, "SecurityGroups", "GroupId", id, &used);
     if (!rc && !used) rc = sg_referenced(c, id, &used);
     if (!rc && used)
-        rc =
-            err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION, "resource %s has a dependent object", id);
+        rc = err_fail(c->eb, ERR_EC2_DEPENDENCY, "resource %s has a dependent object", id);
     if (!rc) rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SG, id}, NULL, c->eb);
     if (!rc) {
         cJSON_AddBoolToObject(c->out, "Return", true);

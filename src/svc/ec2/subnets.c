@@ -157,7 +157,7 @@ err_t ec2_delete_subnet(api_ctx_t *c)
     for (const cJSON *i = insts->child; i; i = i->next) {
         const char *in = jx_str(i, "SubnetId");
         if (in && !strcmp(in, id) && ec2_state(i) != EC2_TERMINATED)
-            return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
+            return err_fail(c->eb, ERR_EC2_DEPENDENCY,
                             "The subnet '%s' has dependencies and cannot be deleted.", id);
     }
     rc = ec2_rtb_forget_subnet(c, jx_str(subnet, "VpcId"), id);

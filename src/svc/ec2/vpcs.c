@@ -217,7 +217,7 @@ err_t ec2_delete_vpc(api_ctx_t *c)
             busy = !strcmp(jx_str(a, "VpcId"), id);
     }
     if (busy)
-        return err_fail(c->eb, ERR_EC2_DEPENDENCY_VIOLATION,
+        return err_fail(c->eb, ERR_EC2_DEPENDENCY,
                         "The vpc '%s' has dependencies and cannot be deleted.", id);
     ec2_net_t n = ec2_net_of(c);
     if (!rc) rc = ec2_vpc_groups_delete(&n, vpc);
