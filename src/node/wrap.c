@@ -226,7 +226,7 @@ static err_t run_deliver(node_conn_t *c, const char *recdir, const node_run_t *r
         char path[4400];
         rec_path(path, sizeof(path), recdir, id);
         unlink(path);
-        set_status(st, NODE_RUN_UNDELIVERABLE, 0, res.detail);
+        set_status(st, res.transient ? NODE_RUN_DELAYED : NODE_RUN_UNDELIVERABLE, 0, res.detail);
     }
     buf_free(&res.out);
     buf_free(&wrap);
@@ -248,7 +248,8 @@ err_t node_run_poll(node_conn_t *c, const char *recdir, const node_run_t *r, nod
         if (!rc && started) /* it runs (or ran) there; we just cannot see it now */
             set_status(st, NODE_RUN_RUNNING, 0, res.detail);
         else if (!rc)
-            set_status(st, NODE_RUN_UNDELIVERABLE, 0, res.detail);
+            set_status(st, res.transient ? NODE_RUN_DELAYED : NODE_RUN_UNDELIVERABLE, 0,
+                       res.detail);
         buf_free(&res.out);
         return rc;
     }

@@ -221,7 +221,8 @@ def test_an_instance_without_a_transport_is_undeliverable(ssm, ec2):
     assert cmd["Parameters"] == {"commands": ["echo hi"], "workingDirectory": [""], "executionTimeout": ["3600"]}
     assert cmd["OutputS3BucketName"] == "ignored-bucket" and cmd["Comment"] == "first try"
     done = finished(ssm, cmd["CommandId"])
-    assert (done["Status"], done["StatusDetails"]) == ("Failed", "Incomplete")
+    # Undeliverable does not make a command Incomplete: with nothing delivered it is Failed
+    assert (done["Status"], done["StatusDetails"]) == ("Failed", "Failed")
     assert (done["TargetCount"], done["CompletedCount"], done["ErrorCount"]) == (1, 1, 0)
     inv = ssm.get_command_invocation(CommandId=cmd["CommandId"], InstanceId=iid)
     assert (inv["Status"], inv["StatusDetails"], inv["ResponseCode"]) == ("Failed", "Undeliverable", -1)
@@ -378,7 +379,8 @@ def test_execution_timeout_times_out(nssm, nec2):
     assert (inv["Status"], inv["StatusDetails"]) == ("TimedOut", "ExecutionTimedOut")
     assert time.time() - t0 < 30
     assert inv["StandardOutputContent"] == "started\n"
-    assert finished(nssm, cid)["Status"] == "Failed"
+    cmd = finished(nssm, cid)
+    assert (cmd["Status"], cmd["StatusDetails"], cmd["ErrorCount"]) == ("TimedOut", "ExecutionTimedOut", 1)
 
 
 def test_big_output_is_truncated_as_aws_does_and_readable_whole(nd, nssm, nec2):

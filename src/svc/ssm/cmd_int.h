@@ -30,6 +30,9 @@ bool cmd_terminal(const char *status);
 bool cmd_output_path(const char *data_dir, const char *command_id, const char *instance_id,
                      int plugin, int which, char *out, size_t cap);
 
+/* Does an ended invocation count against MaxErrors (Failed, ExecutionTimedOut)? */
+bool cmd_is_error(const cJSON *inv);
+
 /* The command's status, StatusDetails and counts from its invocations (an array). */
 void cmd_aggregate(cJSON *cmd, const cJSON *invocations);
 

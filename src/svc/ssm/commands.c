@@ -380,7 +380,8 @@ static err_t cmd_filtered(api_ctx_t *c, const cJSON *rec, bool *ok)
                 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "RequestedDateTime"));
             *ok = key[7] == 'A' ? at * 1000.0 >= (double)ms : at * 1000.0 <= (double)ms;
         } else if (!strcmp(key, "Status")) {
-            *ok = !strcmp(jx_str(rec, "Status"), val);
+            /* a status or a detailed one: "TimedOut", "DeliveryTimedOut", "Delayed" */
+            *ok = !strcmp(jx_str(rec, "Status"), val) || !strcmp(jx_str(rec, "StatusDetails"), val);
         } else if (!strcmp(key, "DocumentName")) {
             *ok = !strcmp(jx_str(rec, "DocumentName"), val);
         } else if (!strcmp(key, "ExecutionStage")) {
