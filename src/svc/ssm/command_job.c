@@ -1,11 +1,13 @@
 /* command_job.c - running a command: one engine job per command ("ssm.command") whose
- * every step reads the command and its invocations (a read transaction), polls the runs
- * in progress on their nodes and starts pending ones as MaxConcurrency and MaxErrors
- * allow (node_poll: never blocks, never starts a run twice, also across a restart), keeps
- * each finished plugin's whole output in the data directory, then writes the new states
- * and the command's aggregate status in the step's transaction and polls again with
- * engine_again. An instance that is not a managed node, or a node the run cannot reach,
- * ends the invocation Undeliverable. */
+ * every step reads the command and its invocations (a read transaction), looks at the
+ * runs in progress on their nodes without waiting on any (node_poll_bg: each poll on a
+ * thread of the node pool's, so a node that hangs holds up no other; never starts a run
+ * twice, also across a restart; an ended run's whole outputs copied to the data
+ * directory), starts pending ones as MaxConcurrency and MaxErrors allow, then writes the
+ * new states and the command's aggregate status (AWS's, docs/internals/ssm.md) in the
+ * step's transaction and looks again with engine_again. A node that does not answer is
+ * Delayed and tried again until the delivery deadline (then DeliveryTimedOut); an
+ * instance that is not a managed node, or a node that refuses us, is Undeliverable. */
 #include "svc/ssm/cmd_int.h"
 
 #include "core/clk.h"
@@ -222,6 +224,15 @@ static void cmd_collect(crun_t *x, const cJSON *inv, int idx, cJSON *p)
     free(text[1]);
 }
 
+/* Plugin p has started (its run reached the node), now if not before. */
+static void plugin_start(crun_t *x, cJSON *p)
+{
+    if (jx_int(p, "_Start", 0)) return;
+    jx_set_num(p, "_Start", (double)x->now);
+    jx_set_num(p, "ResponseStartDateTime", (double)x->now / 1000.0);
+    set_status(p, "InProgress", "InProgress");
+}
+
 /* Ends plugin p and, with it, the invocation's current run. */
 static void plugin_end(crun_t *x, cJSON *p, const char *status, const char *details, int code)
 {
@@ -250,6 +261,7 @@ static void inv_delay(crun_t *x, cJSON *inv, cJSON *p, const char *why)
     jx_set_num(inv, "_NextTry",
                (double)(x->now + (wait < CMD_RETRY_MAX_MS ? wait : CMD_RETRY_MAX_MS)));
     jx_set_str(p, "_Why", why);
+    set_status(p, "Pending", "Pending");
     set_status(inv, "Delayed", "Delayed");
 }
 
@@ -259,6 +271,8 @@ static void inv_delay(crun_t *x, cJSON *inv, cJSON *p, const char *why)
 static bool plugin_local(crun_t *x, cJSON *inv, const cJSON *def, cJSON *p, bool *over)
 {
     *over = false;
+    if (jx_str(def, "Skip") || !strcmp(jx_str(def, "Action"), "aws:runPowerShellScript"))
+        plugin_start(x, p);
     if (jx_str(def, "Skip")) {
         plugin_end(x, p, "Success", "Success", 0);
         jx_set_str(p, "_Stdout", jx_str(def, "Skip"));
@@ -283,6 +297,7 @@ static bool plugin_settle(crun_t *x, cJSON *inv, int idx, cJSON *p, const node_s
                           const char *run_id, bool cancel)
 {
     if (st->state == NODE_RUN_RUNNING) {
+        plugin_start(x, p);
         cJSON_DeleteItemFromObjectCaseSensitive(inv, "_Tries");
         if (!cancel) set_status(inv, "InProgress", "InProgress");
         return false;
@@ -299,6 +314,7 @@ static bool plugin_settle(crun_t *x, cJSON *inv, int idx, cJSON *p, const node_s
         inv_end(x, inv, "Failed", "Undeliverable");
         return false;
     }
+    plugin_start(x, p);
     cmd_collect(x, inv, idx, p);
     cJSON_AddItemToArray(x->cleanup, cJSON_CreateString(run_id));
     if (st->state == NODE_RUN_EXITED && st->exit_code == 0) {
@@ -352,11 +368,6 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
             return ERR_OK;
         }
         if (delayed && x->now < jx_int(inv, "_NextTry", 0)) return ERR_OK;
-        if (!jx_int(p, "_Start", 0)) {
-            jx_set_num(p, "_Start", (double)x->now);
-            jx_set_num(p, "ResponseStartDateTime", (double)x->now / 1000.0);
-            set_status(p, "InProgress", "InProgress");
-        }
         if (plugin_local(x, inv, def, p, &over)) {
             if (over) return ERR_OK;
             continue;
@@ -376,6 +387,8 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
             set_status(inv, "Cancelling", "Cancelling");
             node_cancel_bg(pool, &t, run_id);
         }
+        if (!delayed && !strcmp(jx_str(p, "Status"), "Pending")) /* on its way to the node */
+            set_status(p, "InProgress", "InProgress");
         char paths[2][1200];
         cmd_paths(x, inv, idx, paths);
         const char *const out[2] = {paths[0][0] ? paths[0] : NULL, paths[1][0] ? paths[1] : NULL};

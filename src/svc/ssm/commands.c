@@ -517,7 +517,8 @@ err_t ssm_get_command_invocation(api_ctx_t *c)
         static const char *const copied[] = {"CommandId",    "InstanceId",      "Comment",
                                              "DocumentName", "DocumentVersion", NULL};
         jx_copy(c->out, inv, copied);
-        const cJSON *src = p ? p : inv;
+        /* the plugin's status, but Delayed (a plugin has none) is the invocation's */
+        const cJSON *src = p && strcmp(jx_str(inv, "Status"), "Delayed") ? p : inv;
         cJSON_AddStringToObject(c->out, "PluginName", p ? jx_str(p, "Name") : "");
         cJSON_AddNumberToObject(c->out, "ResponseCode", (double)jx_int(p, "ResponseCode", -1));
         int64_t start = jx_int(p, "_Start", 0), end = jx_int(p, "_End", 0);
