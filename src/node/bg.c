@@ -36,6 +36,9 @@ typedef struct bg_task {
     node_run_t r;
     char *script, *workdir, **env;
     char *out_path[2];
+    void (*wake)(void *ctx, const char *key);
+    void *wake_ctx;
+    char wake_key[200];
     /* what it found (BG_POLL) */
     bool done;
     int64_t done_ms;
@@ -77,13 +80,19 @@ static void task_free(bg_task_t *k)
     free(k);
 }
 
-void node_bg_free(node_bg_t *bg)
+void node_bg_quiesce(node_bg_t *bg)
 {
     if (!bg) return;
     pthread_mutex_lock(&bg->mu);
     bg->closing = true;
     while (bg->running) pthread_cond_wait(&bg->idle, &bg->mu);
     pthread_mutex_unlock(&bg->mu);
+}
+
+void node_bg_free(node_bg_t *bg)
+{
+    if (!bg) return;
+    node_bg_quiesce(bg);
     for (bg_task_t *k = bg->polls, *next; k; k = next) {
         next = k->next;
         task_free(k);
@@ -146,11 +155,18 @@ static void *bg_main(void *arg)
         for (int w = 0; ended && w < 2; w++)
             if (k->out_path[w]) bg_save(k, w + 1, k->out_path[w]);
         if (rc) snprintf(st.detail, sizeof(st.detail), "%.200s", eb.msg);
+        void (*wake)(void *, const char *) = k->wake;
+        void *ctx = k->wake_ctx;
+        char key[sizeof(k->wake_key)];
+        memcpy(key, k->wake_key, sizeof(key));
         pthread_mutex_lock(&bg->mu);
         k->st = st;
         k->rc = rc;
         k->done = true;
         k->done_ms = mono_ms();
+        pthread_mutex_unlock(&bg->mu);
+        if (wake) wake(ctx, key); /* k may be collected and freed from here on */
+        pthread_mutex_lock(&bg->mu);
     } else {
         if (k->kind == BG_CANCEL && node_cancel(k->pool, &k->t, k->run_id, &eb)) {
             char esc[600];
@@ -199,7 +215,8 @@ static bg_task_t *task_new(node_pool_t *p, bg_kind_t kind, const node_target_t *
                             .script_len = r->script_len,
                             .workdir = k->workdir,
                             .timeout_ms = r->timeout_ms,
-                            .env = (const char *const *)k->env};
+                            .env = (const char *const *)k->env,
+                            .wait_ms = r->wait_ms};
     }
     for (int w = 0; paths && w < 2; w++) k->out_path[w] = paths[w] ? xstrdup(paths[w]) : NULL;
     return k;
@@ -221,7 +238,8 @@ static bool bg_start(node_bg_t *bg, bg_task_t *k)
 }
 
 err_t node_poll_bg(node_pool_t *p, const node_target_t *t, const node_run_t *r,
-                   const char *const out_paths[2], bool *ready, node_status_t *st, errbuf_t *eb)
+                   const char *const out_paths[2], const node_wake_t *wake, bool *ready,
+                   node_status_t *st, errbuf_t *eb)
 {
     *ready = false;
     memset(st, 0, sizeof(*st));
@@ -253,6 +271,11 @@ err_t node_poll_bg(node_pool_t *p, const node_target_t *t, const node_run_t *r,
         task_free(k);
     } else if (!k) {
         k = task_new(p, BG_POLL, t, r->run_id, r, out_paths);
+        if (wake && wake->fn) {
+            k->wake = wake->fn;
+            k->wake_ctx = wake->ctx;
+            snprintf(k->wake_key, sizeof(k->wake_key), "%s", wake->key ? wake->key : "");
+        }
         if (bg_start(bg, k)) {
             k->next = bg->polls;
             bg->polls = k;
@@ -262,6 +285,17 @@ err_t node_poll_bg(node_pool_t *p, const node_target_t *t, const node_run_t *r,
     }
     pthread_mutex_unlock(&bg->mu);
     return rc;
+}
+
+bool node_poll_bg_done(node_pool_t *p, const char *run_id)
+{
+    node_bg_t *bg = node_pool_bg(p);
+    bool done = false;
+    pthread_mutex_lock(&bg->mu);
+    for (const bg_task_t *k = bg->polls; k && !done; k = k->next)
+        done = k->done && !strcmp(k->run_id, run_id);
+    pthread_mutex_unlock(&bg->mu);
+    return done;
 }
 
 /* Runs a cancel or a cleanup of run_id on a thread, not waiting for it. */

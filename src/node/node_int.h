@@ -92,6 +92,7 @@ const char *node_pool_data_dir(const node_pool_t *p);
  * new work and waits for every running thread before freeing. */
 typedef struct node_bg node_bg_t;
 node_bg_t *node_bg_new(void);
+void node_bg_quiesce(node_bg_t *bg);
 void node_bg_free(node_bg_t *bg);
 node_bg_t *node_pool_bg(node_pool_t *p);
 

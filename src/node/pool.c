@@ -64,6 +64,11 @@ node_bg_t *node_pool_bg(node_pool_t *p)
     return p->bg;
 }
 
+void node_pool_quiesce(node_pool_t *p)
+{
+    if (p) node_bg_quiesce(p->bg);
+}
+
 err_t node_pool_open(const node_config_t *c, node_pool_t **out, errbuf_t *eb)
 {
     *out = NULL;

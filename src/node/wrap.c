@@ -54,6 +54,13 @@ static const char wrap_body[] =
  * wrote its status and exited between the two is never taken for a lost one). */
 static const char probe_fmt[] =
     "cd -P '%s' 2>/dev/null || { [ -d '%s.tmp' ] && echo tmp || echo none; exit 0; }\n"
+    /* a waiting poll: up to N looks 0.1 s apart while the group lives and nothing ended */
+    "i=%d\n"
+    "while [ \"$i\" -gt 0 ] && [ ! -f status ] && [ ! -f timedout ] && [ ! -f cancelled ]; do\n"
+    "  q=$(cat pid 2>/dev/null); case $q in ''|*[!0-9]*|0|1) break;; esac\n"
+    "  kill -0 -\"$q\" 2>/dev/null || break\n"
+    "  sleep 0.1 2>/dev/null || sleep 1; i=$((i-1))\n"
+    "done\n"
     "p=-; [ -f pid ] && p=$(cat pid); case $p in ''|*[!0-9]*|0|1) p=-;; esac\n"
     "a=0; [ \"$p\" != - ] && kill -0 -\"$p\" 2>/dev/null && a=1\n"
     "s=-; [ -f status ] && s=$(cat status); case $s in ''|*[!0-9]*) s=-;; esac\n"
@@ -240,7 +247,8 @@ err_t node_run_poll(node_conn_t *c, const char *recdir, const node_run_t *r, nod
     if (!node_run_id_ok(r->run_id))
         return err_fail(eb, ERR_INTERNAL, "invalid run id '%.80s'", r->run_id);
     char cmd[2000], rec[32];
-    snprintf(cmd, sizeof(cmd), probe_fmt, r->run_id, r->run_id);
+    int64_t wait = r->wait_ms > NODE_CMD_TIMEOUT_MS / 2 ? NODE_CMD_TIMEOUT_MS / 2 : r->wait_ms;
+    snprintf(cmd, sizeof(cmd), probe_fmt, r->run_id, r->run_id, wait > 0 ? (int)(wait / 100) : 0);
     node_shres_t res = {0};
     err_t rc = run_sh(c, cmd, span_of(""), &res, eb);
     bool started = rec_read(recdir, r->run_id, rec, sizeof(rec));

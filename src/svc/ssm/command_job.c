@@ -24,7 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CMD_POLL_MS      500
+#define CMD_POLL_MS      1000  /* the fallback look: background polls wake the job sooner */
+#define CMD_WAIT_MS      5000  /* a background poll of a running run waits this for its end */
 #define CMD_RETRY_MAX_MS 30000 /* the longest wait between two tries of a Delayed delivery */
 
 /* ---- the node of an invocation */
@@ -133,6 +134,8 @@ typedef struct crun {
     cJSON *cmd;
     int64_t now;
     int64_t deadline; /* of delivery: RequestedDateTime + TimeoutSeconds */
+    int64_t next;     /* when the job must look again at the latest */
+    cJSON *waiting;   /* run ids whose background polls will wake the job */
     cJSON *cleanup;   /* run ids whose directories go once the step commits */
 } crun_t;
 
@@ -338,6 +341,22 @@ static bool plugin_settle(crun_t *x, cJSON *inv, int idx, cJSON *p, const node_s
     return false;
 }
 
+/* A background poll of one of the command's runs is done: the command's job (job_id)
+ * looks now instead of at its fallback time (a step running meanwhile misses the wake;
+ * the fallback look catches it). */
+static void cmd_woken(void *ctx, const char *job_id)
+{
+    app_t *app = ctx;
+    errbuf_t eb = {0};
+    store_tx_t *tx = NULL;
+    bool found = false;
+    if (store_begin(app->store, true, &tx, &eb)) return;
+    if (engine_hasten(tx, job_id, clk_now_ms(&app->clock), &found, &eb) || !found)
+        store_rollback(tx);
+    else if (!store_commit(tx, &eb))
+        engine_notify(app->engine);
+}
+
 /* One look at a started invocation, never waiting on its node: collects what the last
  * background poll of its current plugin's run found and starts the next one (node_poll_bg),
  * moves to the next plugin, or ends. A Delayed one waits for its next try, and ends
@@ -367,7 +386,11 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
                     cancel ? "Cancelled" : "DeliveryTimedOut");
             return ERR_OK;
         }
-        if (delayed && x->now < jx_int(inv, "_NextTry", 0)) return ERR_OK;
+        if (delayed && x->now < jx_int(inv, "_NextTry", 0)) {
+            int64_t at = jx_int(inv, "_NextTry", 0);
+            if (at < x->next) x->next = at;
+            return ERR_OK;
+        }
         if (plugin_local(x, inv, def, p, &over)) {
             if (over) return ERR_OK;
             continue;
@@ -381,7 +404,8 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
                           .script = jx_str(def, "Script"),
                           .script_len = strlen(jx_str(def, "Script")),
                           .workdir = wd && *wd ? wd : NULL,
-                          .timeout_ms = jx_int(def, "TimeoutS", 3600) * 1000};
+                          .timeout_ms = jx_int(def, "TimeoutS", 3600) * 1000,
+                          .wait_ms = CMD_WAIT_MS};
         if (cancel && !jx_true(p, "_CancelSent")) {
             jx_set(p, "_CancelSent", cJSON_CreateTrue());
             set_status(inv, "Cancelling", "Cancelling");
@@ -394,8 +418,15 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
         const char *const out[2] = {paths[0][0] ? paths[0] : NULL, paths[1][0] ? paths[1] : NULL};
         node_status_t st = {0};
         bool ready = false;
-        err_t rc = node_poll_bg(pool, &t, &run, out, &ready, &st, x->r->eb);
+        node_wake_t wake = {cmd_woken, x->app, x->r->job_id};
+        err_t rc = node_poll_bg(pool, &t, &run, out, &wake, &ready, &st, x->r->eb);
+        if (!rc && ready && st.state == NODE_RUN_RUNNING) {
+            /* still running: the next (waiting) poll starts at once */
+            plugin_settle(x, inv, idx, p, &st, run_id, cancel);
+            rc = node_poll_bg(pool, &t, &run, out, &wake, &ready, &st, x->r->eb);
+        }
         if (rc) return rc;
+        if (!ready) cJSON_AddItemToArray(x->waiting, cJSON_CreateString(run_id));
         if (!ready || !plugin_settle(x, inv, idx, p, &st, run_id, cancel)) return ERR_OK;
     }
     if (!cmd_terminal(jx_str(inv, "Status")) || !strcmp(jx_str(inv, "Status"), "InProgress"))
@@ -455,7 +486,13 @@ static err_t cmd_tick(crun_t *x, cJSON *invs, bool *live)
         }
     }
     *live = false;
-    for (const cJSON *v = invs->child; v; v = v->next) *live |= !cmd_terminal(jx_str(v, "Status"));
+    for (const cJSON *v = invs->child; v; v = v->next) {
+        const char *s = jx_str(v, "Status");
+        *live |= !cmd_terminal(s);
+        /* not delivered yet: the delivery deadline needs a look */
+        if ((!strcmp(s, "Pending") || !strcmp(s, "Delayed")) && x->deadline < x->next)
+            x->next = x->deadline;
+    }
     return ERR_OK;
 }
 
@@ -465,7 +502,7 @@ static err_t cmd_step(engine_run_t *r)
     cJSON *p = cJSON_Parse(r->payload);
     const char *id = jx_str(p, "id");
     crun_t x = {.r = r, .app = app, .now = clk_now_ms(&app->clock)};
-    cJSON *invs = cJSON_CreateArray(), *fresh = NULL;
+    cJSON *invs = cJSON_CreateArray(), *fresh = NULL, *before = NULL;
     const char *acct = app->cfg.account_id;
     /* read and poll outside the write transaction: a node may take a while to answer */
     store_tx_t *rtx = NULL;
@@ -482,6 +519,9 @@ static err_t cmd_step(engine_run_t *r)
         goto out;
     }
     x.cleanup = cJSON_CreateArray();
+    x.waiting = cJSON_CreateArray();
+    before = cJSON_Duplicate(invs, 1);
+    x.next = x.now + CMD_POLL_MS;
     if (!rc) {
         double req =
             cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(x.cmd, "RequestedDateTime"));
@@ -489,6 +529,10 @@ static err_t cmd_step(engine_run_t *r)
         rc = cmd_tick(&x, invs, &live);
     }
     store_tx_t *tx = !rc ? engine_tx(r, &rc) : NULL;
+    /* a poll that ended before this transaction took the write lock woke nobody (the job
+     * was running); one that ends from now on wakes it after the commit */
+    for (const cJSON *w = tx ? x.waiting->child : NULL; w; w = w->next)
+        if (node_poll_bg_done(app->nodes, w->valuestring)) x.next = x.now;
     /* CancelCommand may have written the command meanwhile: keep what it asked */
     if (tx) rc = res_get(tx, &(res_key_t){acct, SSM_CMD, id}, &fresh, r->eb);
     if (tx && !rc && fresh) {
@@ -497,8 +541,12 @@ static err_t cmd_step(engine_run_t *r)
                      cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(x.cmd, "_Cancel"));
         if (want) jx_set(x.cmd, "_Cancel", cJSON_Duplicate(want, 1));
         live |= newer; /* look again at once */
+        if (newer) x.next = x.now;
     }
-    for (cJSON *v = invs->child; tx && !rc && v; v = v->next) {
+    /* only what changed is written: most looks at a running command change nothing */
+    const cJSON *old = before ? before->child : NULL;
+    for (cJSON *v = invs->child; tx && !rc && v; v = v->next, old = old ? old->next : NULL) {
+        if (old && cJSON_Compare(old, v, true)) continue;
         const char *key = arena_printf(r->arena, "%s:%s", id, jx_str(v, "InstanceId"));
         rc = res_update(tx, &(res_key_t){acct, SSM_INV, key}, NULL, x.now, v, NULL, r->eb);
     }
@@ -506,7 +554,8 @@ static err_t cmd_step(engine_run_t *r)
         cmd_aggregate(x.cmd, invs);
         if (live && cmd_terminal(jx_str(x.cmd, "Status")))
             set_status(x.cmd, "InProgress", "InProgress");
-        rc = res_update(tx, &(res_key_t){acct, SSM_CMD, id}, NULL, x.now, x.cmd, NULL, r->eb);
+        if (!fresh || !cJSON_Compare(fresh, x.cmd, true))
+            rc = res_update(tx, &(res_key_t){acct, SSM_CMD, id}, NULL, x.now, x.cmd, NULL, r->eb);
     }
     if (!rc && cJSON_GetArraySize(x.cleanup)) {
         cleanup_arg_t *a = arena_alloc(r->arena, sizeof(*a));
@@ -525,10 +574,12 @@ static err_t cmd_step(engine_run_t *r)
         engine_after_commit(r, cmd_cleanup, a);
     }
     if (!rc && live)
-        engine_again(r, r->payload, x.now + CMD_POLL_MS);
+        engine_again(r, r->payload, x.next > x.now ? x.next : x.now);
     else if (!rc)
         engine_done(r);
 out:
+    cJSON_Delete(before);
+    cJSON_Delete(x.waiting);
     cJSON_Delete(x.cleanup);
     cJSON_Delete(fresh);
     cJSON_Delete(invs);
