@@ -513,16 +513,24 @@ def test_powershell_is_refused_on_a_linux_node_and_preconditions_skip(nssm, nec2
     assert "aws:runPowerShellScript is not supported" in inv["StandardErrorContent"]
 
 
-def test_a_stopped_instance_is_undeliverable(nssm, nec2):
+def test_a_stopped_instance_is_delayed_until_it_starts(nd, nssm, nec2):
     iid = run_instance(nec2)
-    wait_for(lambda: nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
-             == "running", what="the instance to run")
+
+    def state():
+        return nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+    wait_for(lambda: state() == "running", what="the instance to run")
     nec2.stop_instances(InstanceIds=[iid])
-    wait_for(lambda: nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
-             == "stopped", what="the instance to stop")
+    wait_for(lambda: state() == "stopped", what="the instance to stop")
     cid = send(nssm, [iid], ["echo hi"])
-    inv = invocation(nssm, cid, iid)
-    assert (inv["Status"], inv["StatusDetails"]) == ("Failed", "Undeliverable")
+    # AWS: Delayed "because the node was stopped"; the system tries again
+    wait_for(lambda: (lambda i: (i["Status"], i["StatusDetails"]))(
+        nssm.get_command_invocation(CommandId=cid, InstanceId=iid)) == ("Delayed", "Delayed"), what="Delayed")
+    g = nd.aws("ssm", "list-command-invocations", "--command-id", cid, check=True).json["CommandInvocations"][0]
+    assert (g["Status"], g["StatusDetails"]) == ("Delayed", "Delayed")
+    nec2.start_instances(InstanceIds=[iid])
+    inv = invocation(nssm, cid, iid, timeout=40)
+    assert (inv["Status"], inv["StatusDetails"], inv["StandardOutputContent"]) == ("Success", "Success", "hi\n")
 
 
 def test_kill9_during_a_command_runs_it_once(fresh_daemon, shared_dir):

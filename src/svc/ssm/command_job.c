@@ -31,16 +31,70 @@
 /* ---- the node of an invocation */
 
 /* Where instance inst's commands go (the pool's transport, or its tags at SendCommand);
- * NODE_NONE when it is not a managed node, or it was stopped. */
+ * NODE_NONE when it is not a managed node. */
 static node_pool_t *cmd_node(app_t *app, const cJSON *inst, node_target_t *t)
 {
     const char *id = jx_str(inst, "InstanceId");
-    const char *state = jx_str(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Name");
-    bool down = state && (!strcmp(state, "stopped") || !strcmp(state, "stopping"));
-    if (down || !app->nodes ||
+    if (!app->nodes ||
         !node_target_for(app->nodes, id, cJSON_GetObjectItemCaseSensitive(inst, "Tags"), t))
         *t = (node_target_t){.instance_id = id, .transport = NODE_NONE};
     return app->nodes;
+}
+
+/* The state of instance inst when it is stopped or stopping (nothing can be delivered to
+ * it now), else NULL. */
+static const char *cmd_down(const cJSON *inst)
+{
+    const char *state = jx_str(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Name");
+    return state && (!strcmp(state, "stopped") || !strcmp(state, "stopping")) ? state : NULL;
+}
+
+/* Is invocation v waiting to deliver its current plugin's run to a stopped instance? */
+static bool inv_waits_on_stop(const cJSON *v)
+{
+    const cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "_Plugins"),
+                                        (int)jx_int(v, "_Plugin", 0));
+    return !cmd_terminal(jx_str(v, "Status")) && !jx_int(p, "_Start", 0) &&
+           cmd_down(cJSON_GetObjectItemCaseSensitive(v, "_Instance"));
+}
+
+/* The instances that were stopped when last seen, looked at again (ec2:DescribeInstances
+ * as Systems Manager itself, in the step's read transaction): one started since gets its
+ * command. A failed look keeps what was known. */
+static void cmd_refresh(engine_run_t *r, store_tx_t *rtx, cJSON *invs)
+{
+    cJSON *in = NULL, *ids = NULL, *out = NULL;
+    for (const cJSON *v = invs->child; v; v = v->next) {
+        if (!inv_waits_on_stop(v)) continue;
+        if (!in) {
+            in = cJSON_CreateObject();
+            ids = cJSON_AddArrayToObject(in, "InstanceIds");
+        }
+        cJSON_AddItemToArray(ids, cJSON_CreateString(jx_str(v, "InstanceId")));
+    }
+    if (!in) return;
+    app_t *app = r->app;
+    auth_principal_t svc = {.kind = AUTH_SERVICE};
+    snprintf(svc.account, sizeof(svc.account), "%s", app->cfg.account_id);
+    snprintf(svc.arn, sizeof(svc.arn), "ssm.amazonaws.com");
+    snprintf(svc.name, sizeof(svc.name), "ssm.amazonaws.com");
+    errbuf_t eb = {0};
+    if (!api_client_call_tx(app, rtx, &r->post, r->arena, &svc, "ec2", "DescribeInstances", in,
+                            &out, &eb)) {
+        const cJSON *rs = cJSON_GetObjectItemCaseSensitive(out, "Reservations");
+        for (const cJSON *rv = rs ? rs->child : NULL; rv; rv = rv->next) {
+            const cJSON *is = cJSON_GetObjectItemCaseSensitive(rv, "Instances");
+            for (const cJSON *i = is ? is->child : NULL; i; i = i->next)
+                for (cJSON *v = invs->child; v; v = v->next)
+                    if (!strcmp(jx_str(v, "InstanceId"), jx_str(i, "InstanceId"))) {
+                        jx_set(v, "_Instance", cJSON_Duplicate(i, 1));
+                        if (!cmd_down(i)) /* back: deliver now, not at the next backoff */
+                            cJSON_DeleteItemFromObjectCaseSensitive(v, "_NextTry");
+                    }
+        }
+    }
+    cJSON_Delete(out);
+    cJSON_Delete(in);
 }
 
 /* ---- bookkeeping */
@@ -395,6 +449,15 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
             if (over) return ERR_OK;
             continue;
         }
+        const char *down = jx_int(p, "_Start", 0)
+                               ? NULL
+                               : cmd_down(cJSON_GetObjectItemCaseSensitive(inv, "_Instance"));
+        if (down) { /* AWS: Delayed "because the node was stopped", tried again */
+            node_status_t st = {.state = NODE_RUN_DELAYED};
+            snprintf(st.detail, sizeof(st.detail), "the instance is %s", down);
+            plugin_settle(x, inv, idx, p, &st, run_id, cancel);
+            return ERR_OK;
+        }
         if (t.transport == NODE_NONE) {
             inv_end(x, inv, "Failed", "Undeliverable");
             return ERR_OK;
@@ -512,6 +575,7 @@ static err_t cmd_step(engine_run_t *r)
     if (!rc) rc = res_get(rtx, &(res_key_t){acct, SSM_CMD, id}, &x.cmd, r->eb);
     if (!rc && x.cmd)
         rc = res_list(rtx, &(res_query_t){acct, SSM_INV, id, 0, 0}, invs, &more, r->eb);
+    if (!rc && x.cmd) cmd_refresh(r, rtx, invs);
     if (rtx) store_rollback(rtx);
     if (!rc && (!x.cmd || cmd_terminal(jx_str(x.cmd, "Status")) ||
                 strcmp(jx_str(x.cmd, "_Job") ?: "", r->job_id))) {
