@@ -533,6 +533,24 @@ def test_a_stopped_instance_is_delayed_until_it_starts(nd, nssm, nec2):
     assert (inv["Status"], inv["StatusDetails"], inv["StandardOutputContent"]) == ("Success", "Success", "hi\n")
 
 
+def test_a_stopped_instance_terminated_meanwhile_is_undeliverable(nssm, nec2):
+    iid = run_instance(nec2)
+
+    def state():
+        return nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+    wait_for(lambda: state() == "running", what="the instance to run")
+    nec2.stop_instances(InstanceIds=[iid])
+    wait_for(lambda: state() == "stopped", what="the instance to stop")
+    cid = send(nssm, [iid], ["echo hi"])
+    wait_for(lambda: nssm.get_command_invocation(CommandId=cid, InstanceId=iid)["Status"] == "Delayed",
+             what="Delayed")
+    nec2.terminate_instances(InstanceIds=[iid])
+    inv = invocation(nssm, cid, iid, timeout=40)
+    assert (inv["Status"], inv["StatusDetails"]) == ("Failed", "Undeliverable")
+    assert inv["StandardOutputContent"] == "" and "terminated" in inv["StandardErrorContent"]
+
+
 def test_kill9_during_a_command_runs_it_once(fresh_daemon, shared_dir):
     d = fresh_daemon(args=node_args() + ["--lease-ms", "1500"])
     ssm, ec2 = d.client("ssm"), d.client("ec2")

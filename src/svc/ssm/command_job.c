@@ -458,7 +458,14 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
             plugin_settle(x, inv, idx, p, &st, run_id, cancel);
             return ERR_OK;
         }
-        if (t.transport == NODE_NONE) {
+        const char *state = jx_str(cJSON_GetObjectItemCaseSensitive(
+                                       cJSON_GetObjectItemCaseSensitive(inv, "_Instance"), "State"),
+                                   "Name");
+        bool gone = state && (!strcmp(state, "terminated") || !strcmp(state, "shutting-down"));
+        if (t.transport == NODE_NONE || (gone && !jx_int(p, "_Start", 0))) {
+            /* not a managed node, or terminated while its command waited: it will never
+             * get it */
+            if (gone) jx_set_str(p, "_Stderr", "the instance was terminated");
             inv_end(x, inv, "Failed", "Undeliverable");
             return ERR_OK;
         }
