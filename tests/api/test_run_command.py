@@ -513,7 +513,9 @@ def test_powershell_is_refused_on_a_linux_node_and_preconditions_skip(nssm, nec2
     assert "aws:runPowerShellScript is not supported" in inv["StandardErrorContent"]
 
 
-def test_a_stopped_instance_is_delayed_until_it_starts(nd, nssm, nec2):
+def delayed_on_a_stopped_instance(nssm, nec2):
+    """(instance, command id): echo hi sent to a stopped instance, once it is Delayed
+    (AWS: "because the node was stopped"; the system tries again)."""
     iid = run_instance(nec2)
 
     def state():
@@ -523,9 +525,13 @@ def test_a_stopped_instance_is_delayed_until_it_starts(nd, nssm, nec2):
     nec2.stop_instances(InstanceIds=[iid])
     wait_for(lambda: state() == "stopped", what="the instance to stop")
     cid = send(nssm, [iid], ["echo hi"])
-    # AWS: Delayed "because the node was stopped"; the system tries again
     wait_for(lambda: (lambda i: (i["Status"], i["StatusDetails"]))(
         nssm.get_command_invocation(CommandId=cid, InstanceId=iid)) == ("Delayed", "Delayed"), what="Delayed")
+    return iid, cid
+
+
+def test_a_stopped_instance_is_delayed_until_it_starts(nd, nssm, nec2):
+    iid, cid = delayed_on_a_stopped_instance(nssm, nec2)
     g = nd.aws("ssm", "list-command-invocations", "--command-id", cid, check=True).json["CommandInvocations"][0]
     assert (g["Status"], g["StatusDetails"]) == ("Delayed", "Delayed")
     nec2.start_instances(InstanceIds=[iid])
@@ -534,17 +540,7 @@ def test_a_stopped_instance_is_delayed_until_it_starts(nd, nssm, nec2):
 
 
 def test_a_stopped_instance_terminated_meanwhile_is_undeliverable(nssm, nec2):
-    iid = run_instance(nec2)
-
-    def state():
-        return nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
-
-    wait_for(lambda: state() == "running", what="the instance to run")
-    nec2.stop_instances(InstanceIds=[iid])
-    wait_for(lambda: state() == "stopped", what="the instance to stop")
-    cid = send(nssm, [iid], ["echo hi"])
-    wait_for(lambda: nssm.get_command_invocation(CommandId=cid, InstanceId=iid)["Status"] == "Delayed",
-             what="Delayed")
+    iid, cid = delayed_on_a_stopped_instance(nssm, nec2)
     nec2.terminate_instances(InstanceIds=[iid])
     inv = invocation(nssm, cid, iid, timeout=40)
     assert (inv["Status"], inv["StatusDetails"]) == ("Failed", "Undeliverable")
