@@ -54,11 +54,12 @@ static const char wrap_body[] =
  * wrote its status and exited between the two is never taken for a lost one). */
 static const char probe_fmt[] =
     "cd -P '%s' 2>/dev/null || { [ -d '%s.tmp' ] && echo tmp || echo none; exit 0; }\n"
-    /* a waiting poll: up to N looks 0.1 s apart while the group lives and nothing ended */
+    /* a waiting poll: up to N looks 0.1 s apart while the group lives (or has no pid yet:
+     * the wrapper is starting) and nothing ended */
     "i=%d\n"
     "while [ \"$i\" -gt 0 ] && [ ! -f status ] && [ ! -f timedout ] && [ ! -f cancelled ]; do\n"
-    "  q=$(cat pid 2>/dev/null); case $q in ''|*[!0-9]*|0|1) break;; esac\n"
-    "  kill -0 -\"$q\" 2>/dev/null || break\n"
+    "  q=$(cat pid 2>/dev/null); case $q in ''|*[!0-9]*|0|1) q=;; esac\n"
+    "  [ -z \"$q\" ] || kill -0 -\"$q\" 2>/dev/null || break\n"
     "  sleep 0.1 2>/dev/null || sleep 1; i=$((i-1))\n"
     "done\n"
     "p=-; [ -f pid ] && p=$(cat pid); case $p in ''|*[!0-9]*|0|1) p=-;; esac\n"

@@ -490,8 +490,9 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
         bool ready = false;
         node_wake_t wake = {cmd_woken, x->app, x->r->job_id};
         err_t rc = node_poll_bg(pool, &t, &run, out, &wake, &ready, &st, x->r->eb);
-        if (!rc && ready && st.state == NODE_RUN_RUNNING) {
-            /* still running: the next (waiting) poll starts at once */
+        if (!rc && ready && st.state == NODE_RUN_RUNNING && !st.detail[0]) {
+            /* still running: the next (waiting) poll starts at once; not when the node was
+             * not reached (a detail says why), or a node that refuses at once would spin */
             plugin_settle(x, inv, idx, p, &st, run_id, cancel);
             rc = node_poll_bg(pool, &t, &run, out, &wake, &ready, &st, x->r->eb);
         }
