@@ -179,6 +179,7 @@ void app_close(app_t *app)
     workq_free(app->fetchq);
     app->fetchq = NULL;
     app->http = NULL;
+    node_pool_quiesce(app->nodes); /* its threads' wakes use the engine and the store */
     engine_destroy(app->engine);
     app->engine = NULL;
     auth_keys_close(app->keys);

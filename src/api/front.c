@@ -6,12 +6,14 @@
 #include "auth/sigv4.h"
 #include "console/console.h"
 #include "core/enc.h"
+#include "core/jx.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/http.h"
 #include "proto/proto.h"
 #include "svc/cloudformation/cfn.h"
 #include "prov/fetch.h"
+#include "svc/ssm/ssm.h"
 #include "yaml/yaml.h"
 
 #include <stdio.h>
@@ -349,6 +351,64 @@ static void front_answer(app_t *app, const http_request_t *req, front_req_t *fr,
     cJSON_Delete(out);
 }
 
+/* catalogd's extension for Run Command's whole output (GetCommandInvocation shows 24,000
+ * characters, as AWS does, which would put the rest in S3): GET
+ * /_catalogd/command-output?CommandId=C&InstanceId=I[&PluginName=P][&Stream=stderr],
+ * signed with SigV4 for ssm like any SSM call. It is authorized and checked as a
+ * GetCommandInvocation with those members (ssm:GetCommandInvocation; unknown ids and
+ * plugins refused as that refuses them), then answers the bytes as the node wrote them
+ * (application/octet-stream); errors in SSM's JSON format. */
+static bool front_command_output(app_t *app, const http_request_t *req, http_response_t *resp)
+{
+    if (!span_eq_str(req->path, "/_catalogd/command-output")) return false;
+    front_req_t *fr = xcalloc(1, sizeof(*fr));
+    arena_init(&fr->arena);
+    route_t *rt = &fr->rt;
+    errbuf_t *eb = &fr->eb;
+    sigv4_request_t sreq = front_sigv4_request(req, &fr->arena);
+    front_scope(&sreq, true, rt);
+    rt->proto = ERR_PROTO_JSON;
+    rt->svc = model_service("ssm");
+    rt->op = rt->svc ? api_op_find(rt->svc, SPAN_LIT("GetCommandInvocation")) : NULL;
+    err_t rc = !rt->op ? err_fail(eb, ERR_INTERNAL, "GetCommandInvocation is not served") : ERR_OK;
+    if (!rc && !span_eq_str(req->method, "GET"))
+        rc = err_fail(eb, ERR_VALIDATION, "/_catalogd/command-output answers GET only");
+    if (!rc) rc = proto_form_parse(req->query, &fr->arena, 16, &rt->params, eb);
+    if (!rc) rc = front_authenticate(app, &sreq, rt, &fr->who, eb);
+    const proto_param_t *stream = proto_param_get(&rt->params, "Stream");
+    if (!rc && stream && strcmp(stream->value, "stdout") && strcmp(stream->value, "stderr"))
+        rc = err_fail(eb, ERR_VALIDATION, "Stream is stdout (the default) or stderr.");
+    cJSON *out = NULL;
+    if (!rc) {
+        fr->in = cJSON_CreateObject();
+        static const char *const members[] = {"CommandId", "InstanceId", "PluginName"};
+        for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+            const proto_param_t *m = proto_param_get(&rt->params, members[i]);
+            if (m) cJSON_AddStringToObject(fr->in, members[i], m->value);
+        }
+        api_call_t call = front_call(req, fr);
+        rc = api_invoke(app, &call, &fr->arena, &out, eb);
+    }
+    if (!rc)
+        rc = ssm_command_output_read(app, jx_str(fr->in, "CommandId"), jx_str(fr->in, "InstanceId"),
+                                     jx_str(out, "PluginName"),
+                                     stream && !strcmp(stream->value, "stderr") ? 2 : 1,
+                                     &resp->body, eb);
+    if (fr->who.arn[0]) snprintf(resp->principal, sizeof(resp->principal), "%s", fr->who.arn);
+    resp->service = "ssm";
+    resp->operation = "GetCommandInvocation";
+    if (rc) {
+        buf_reset(&resp->body);
+        front_error(app, req, rt, rc, eb, resp);
+    } else {
+        resp->status = 200;
+        resp->content_type = "application/octet-stream";
+    }
+    cJSON_Delete(out);
+    front_req_free(fr);
+    return true;
+}
+
 void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
 {
     app_t *app = ud;
@@ -358,7 +418,8 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
     err_t rc = ERR_OK;
     if (!fr) {
         if (front_health(req, resp) || front_test_clock(app, req, resp) ||
-            cfn_signal_http(app, req, resp) || console_http(app, req, resp))
+            cfn_signal_http(app, req, resp) || front_command_output(app, req, resp) ||
+            console_http(app, req, resp))
             return;
         fr = xcalloc(1, sizeof(*fr));
         arena_init(&fr->arena);

@@ -46,6 +46,8 @@ typedef struct node_run {
     const char *workdir;    /* NULL: the run directory */
     int64_t timeout_ms;     /* executionTimeout: past it the process group is killed */
     const char *const *env; /* NULL-terminated "K=V" additions, or NULL */
+    int64_t wait_ms;        /* a poll of a started run waits up to this for it to end (0: answers
+                               at once); under NODE_CMD_TIMEOUT_MS. For background polls only */
 } node_run_t;
 
 typedef enum node_state {
@@ -55,12 +57,14 @@ typedef enum node_state {
     NODE_RUN_CANCELLED,     /* node_cancel killed it */
     NODE_RUN_UNDELIVERABLE, /* the node could not be reached to start it (detail says why) */
     NODE_RUN_LOST,          /* started, but the node lost it (rebooted, run dir gone) */
+    NODE_RUN_DELAYED,       /* not started: the node did not answer now (connection refused,
+                               unreachable, silent); a later poll tries to deliver it again */
 } node_state_t;
 
 typedef struct node_status {
     node_state_t state;
     int exit_code;
-    char detail[256]; /* a short operator-facing reason for UNDELIVERABLE / LOST */
+    char detail[256]; /* a short operator-facing reason for UNDELIVERABLE / DELAYED / LOST */
 } node_status_t;
 
 /* Starts run r on target t the first time it is called for r->run_id, and reports its state
@@ -86,6 +90,44 @@ void node_cleanup(node_pool_t *p, const node_target_t *t, const char *run_id);
  * true for Online, false for ConnectionLost (detail says why). */
 bool node_ping(node_pool_t *p, const node_target_t *t, int64_t timeout_ms, char *detail,
                size_t cap);
+
+/* --- background work, for callers that must never wait on a node (an engine step
+ * polling a fan-out: a node that hangs on connect must not hold up the others) --- */
+
+#define NODE_BG_MAX 64 /* threads of a pool's background work at once */
+
+/* Who to tell when a background poll is done: fn(ctx, key) on the poll's thread (key is
+ * copied; ctx must outlive the pool's background work, see node_pool_quiesce). */
+typedef struct node_wake {
+    void (*fn)(void *ctx, const char *key);
+    void *ctx;
+    const char *key;
+} node_wake_t;
+
+/* Looks at run r on t without waiting. The first call for r->run_id starts node_poll on a
+ * thread of the pool's (which may wait up to r->wait_ms on the node for a started run to
+ * end); when that finds the run ended (EXITED, TIMED_OUT, CANCELLED, LOST) the same thread
+ * copies its whole stdout and stderr (node_output, up to NODE_OUTPUT_CAP) into the files
+ * out_paths[0] and [1] (NULL: not kept; directories made, fsynced, renamed into place),
+ * then calls wake (NULL: none). Later calls answer *ready false while it runs, then *ready
+ * true once, with its status in *st (or its error: catalogd's own failure), and forget it.
+ * Nothing starts (*ready false) while NODE_BG_MAX threads run or the pool is closing: call
+ * again later. */
+err_t node_poll_bg(node_pool_t *p, const node_target_t *t, const node_run_t *r,
+                   const char *const out_paths[2], const node_wake_t *wake, bool *ready,
+                   node_status_t *st, errbuf_t *eb);
+/* Is a background poll of run_id done and not yet collected? (A caller that is about to
+ * sleep checks the polls it waits on, so that one done before its wake could be heard is
+ * not missed.) */
+bool node_poll_bg_done(node_pool_t *p, const char *run_id);
+
+/* Refuses background work from now on and waits for what runs (and its wakes): call it
+ * while what the wakes touch (the engine, the store) still stands. */
+void node_pool_quiesce(node_pool_t *p);
+/* node_cancel and node_cleanup on a thread of the pool's, not waiting for them (best
+ * effort: a failure is logged; the run's next poll tells what happened). */
+void node_cancel_bg(node_pool_t *p, const node_target_t *t, const char *run_id);
+void node_cleanup_bg(node_pool_t *p, const node_target_t *t, const char *run_id);
 
 /* --- added by the implementation (issue 12, deliver 3) --- */
 

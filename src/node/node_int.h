@@ -41,9 +41,11 @@ struct node_conn {
 };
 
 /* What one command did: reached false (with detail) when the node could not be reached
- * or the command could not run there; else status (exit code) and out (capped). */
+ * or the command could not run there (transient when the connection itself failed, so a
+ * later try may reach it); else status (exit code) and out (capped). */
 struct node_shres {
     bool reached;
+    bool transient;
     int status;
     buf_t out;
     char detail[256];
@@ -53,9 +55,12 @@ struct node_shres {
  * when missing), as l says. Never fails to open: errors show on each command. */
 node_conn_t *node_conn_local(const node_local_t *l, const char *base);
 /* An ssh connection to t (connect, host key check against the pinned one, key auth),
- * bounded by NODE_CONNECT_TIMEOUT_MS. NULL with detail filled when it cannot be opened;
- * the base is ~/.catalogd/runs on the node. */
-node_conn_t *node_conn_ssh(node_pool_t *p, const node_target_t *t, char *detail, size_t cap);
+ * bounded by NODE_CONNECT_TIMEOUT_MS. NULL with detail filled when it cannot be opened,
+ * *transient true when the connection itself failed (refused, unreachable, no answer in
+ * time) rather than the node refusing us (host key, user key); the base is
+ * ~/.catalogd/runs on the node. */
+node_conn_t *node_conn_ssh(node_pool_t *p, const node_target_t *t, char *detail, size_t cap,
+                           bool *transient);
 void node_conn_close(node_conn_t *c);
 
 /* Runs `cmd` under /bin/sh in the connection's base directory with in as its stdin,
@@ -82,5 +87,13 @@ bool node_run_id_ok(const char *id);
 
 /* ssh.c: the pool's ssh settings. */
 const char *node_pool_data_dir(const node_pool_t *p);
+
+/* bg.c: the pool's background threads (node_poll_bg and friends). node_bg_free refuses
+ * new work and waits for every running thread before freeing. */
+typedef struct node_bg node_bg_t;
+node_bg_t *node_bg_new(void);
+void node_bg_quiesce(node_bg_t *bg);
+void node_bg_free(node_bg_t *bg);
+node_bg_t *node_pool_bg(node_pool_t *p);
 
 #endif

@@ -44,6 +44,7 @@ struct node_pool {
     bool thread_on, stop;
     ping_entry_t *pings;
     size_t n_pings;
+    node_bg_t *bg; /* work on the pool's own threads (bg.c) */
 };
 
 static int64_t wall_ms(void)
@@ -56,6 +57,16 @@ static int64_t wall_ms(void)
 const char *node_pool_data_dir(const node_pool_t *p)
 {
     return p->data_dir;
+}
+
+node_bg_t *node_pool_bg(node_pool_t *p)
+{
+    return p->bg;
+}
+
+void node_pool_quiesce(node_pool_t *p)
+{
+    if (p) node_bg_quiesce(p->bg);
 }
 
 err_t node_pool_open(const node_config_t *c, node_pool_t **out, errbuf_t *eb)
@@ -74,6 +85,7 @@ err_t node_pool_open(const node_config_t *c, node_pool_t **out, errbuf_t *eb)
     snprintf(p->recdir, sizeof(p->recdir), "%s/node/.started", p->data_dir);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    p->bg = node_bg_new();
     if (p->transport[0] && strcmp(p->transport, "local") && strcmp(p->transport, "ssh")) {
         node_pool_close(p);
         return err_fail(eb, ERR_VALIDATION, "--node-transport must be local or ssh");
@@ -98,6 +110,7 @@ err_t node_pool_open(const node_config_t *c, node_pool_t **out, errbuf_t *eb)
 void node_pool_close(node_pool_t *p)
 {
     if (!p) return;
+    node_bg_free(p->bg); /* its threads use the pool: they end first */
     if (p->thread_on) {
         pthread_mutex_lock(&p->mu);
         p->stop = true;
@@ -150,11 +163,13 @@ bool node_target_for(const node_pool_t *p, const char *instance_id, const struct
     return true;
 }
 
-/* A connection for t, or NULL with why in detail. */
+/* A connection for t, or NULL with why in detail (*transient when a later try may
+ * connect). */
 static node_conn_t *pool_connect(node_pool_t *p, const node_target_t *t, const char **recdir,
-                                 char *detail, size_t cap)
+                                 char *detail, size_t cap, bool *transient)
 {
     *recdir = p->recdir;
+    *transient = false;
     switch (t->transport) {
     case NODE_LOCAL:
         if (!p->have_local) {
@@ -167,7 +182,7 @@ static node_conn_t *pool_connect(node_pool_t *p, const node_target_t *t, const c
         }
         return node_conn_local(&p->local, p->local_base);
     case NODE_SSH:
-        return node_conn_ssh(p, t, detail, cap);
+        return node_conn_ssh(p, t, detail, cap, transient);
     default:
         snprintf(detail, cap, "the instance is not a managed node");
         return NULL;
@@ -179,12 +194,15 @@ err_t node_poll(node_pool_t *p, const node_target_t *t, const node_run_t *r, nod
 {
     memset(st, 0, sizeof(*st));
     const char *recdir;
-    node_conn_t *c = pool_connect(p, t, &recdir, st->detail, sizeof(st->detail));
+    bool transient;
+    node_conn_t *c = pool_connect(p, t, &recdir, st->detail, sizeof(st->detail), &transient);
     if (!c) {
         /* a run this pool started keeps running where it is, unseen for now */
         char path[4400];
         snprintf(path, sizeof(path), "%s/%s", recdir, node_run_id_ok(r->run_id) ? r->run_id : "-");
-        st->state = access(path, F_OK) == 0 ? NODE_RUN_RUNNING : NODE_RUN_UNDELIVERABLE;
+        st->state = access(path, F_OK) == 0 ? NODE_RUN_RUNNING
+                    : transient             ? NODE_RUN_DELAYED
+                                            : NODE_RUN_UNDELIVERABLE;
         return ERR_OK;
     }
     err_t rc = node_run_poll(c, recdir, r, st, eb);
@@ -196,7 +214,8 @@ err_t node_cancel(node_pool_t *p, const node_target_t *t, const char *run_id, er
 {
     const char *recdir;
     char detail[256];
-    node_conn_t *c = pool_connect(p, t, &recdir, detail, sizeof(detail));
+    bool transient;
+    node_conn_t *c = pool_connect(p, t, &recdir, detail, sizeof(detail), &transient);
     if (!c) return err_fail(eb, ERR_UNAVAILABLE, "cannot reach the node: %s", detail);
     err_t rc = node_run_cancel(c, recdir, run_id, eb);
     node_conn_close(c);
@@ -209,7 +228,8 @@ err_t node_output(node_pool_t *p, const node_target_t *t, const char *run_id, in
     *n = *total = 0;
     const char *recdir;
     char detail[256];
-    node_conn_t *c = pool_connect(p, t, &recdir, detail, sizeof(detail));
+    bool transient;
+    node_conn_t *c = pool_connect(p, t, &recdir, detail, sizeof(detail), &transient);
     if (!c) return err_fail(eb, ERR_UNAVAILABLE, "cannot reach the node: %s", detail);
     err_t rc = node_run_output(c, run_id, which, offset, buf, cap, n, total, eb);
     node_conn_close(c);
@@ -220,7 +240,8 @@ void node_cleanup(node_pool_t *p, const node_target_t *t, const char *run_id)
 {
     const char *recdir;
     char detail[256];
-    node_conn_t *c = pool_connect(p, t, &recdir, detail, sizeof(detail));
+    bool transient;
+    node_conn_t *c = pool_connect(p, t, &recdir, detail, sizeof(detail), &transient);
     if (c) node_run_cleanup(c, recdir, run_id);
     node_conn_close(c);
 }
@@ -229,9 +250,10 @@ void node_cleanup(node_pool_t *p, const node_target_t *t, const char *run_id)
 static void pool_ping(node_pool_t *p, const node_target_t *t, node_ping_info_t *info)
 {
     const char *recdir;
+    bool transient;
     info->online = false;
     info->detail[0] = '\0';
-    node_conn_t *c = pool_connect(p, t, &recdir, info->detail, sizeof(info->detail));
+    node_conn_t *c = pool_connect(p, t, &recdir, info->detail, sizeof(info->detail), &transient);
     if (!c) return;
     node_shres_t res = {0};
     errbuf_t eb;

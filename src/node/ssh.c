@@ -165,9 +165,10 @@ static err_t ssh_conn_sh(node_conn_t *c, const char *cmd, span_t in, size_t out_
         buf_add(&r->out, chunk, (size_t)n < room ? (size_t)n : room);
     }
     int status = ok ? ssh_channel_get_exit_status(ch) : -1;
-    if (!ok || status < 0)
+    if (!ok || status < 0) {
         snprintf(r->detail, sizeof(r->detail), "ssh: %s", ssh_get_error(sc->s));
-    else {
+        r->transient = true; /* the session broke: the node may answer a later try */
+    } else {
         r->reached = true;
         r->status = status;
         if (status == 111) {
@@ -208,8 +209,10 @@ static bool ssh_check_host(ssh_session s, const node_target_t *t, char *detail, 
     return ok;
 }
 
-node_conn_t *node_conn_ssh(node_pool_t *p, const node_target_t *t, char *detail, size_t cap)
+node_conn_t *node_conn_ssh(node_pool_t *p, const node_target_t *t, char *detail, size_t cap,
+                           bool *transient)
 {
+    *transient = false;
     const char *dd = node_pool_data_dir(p);
     char known[1200];
     snprintf(known, sizeof(known), "%s/node-known_hosts", dd);
@@ -233,6 +236,7 @@ node_conn_t *node_conn_ssh(node_pool_t *p, const node_target_t *t, char *detail,
     ssh_key key = NULL;
     if (ssh_connect(s) != SSH_OK) {
         snprintf(detail, cap, "cannot connect to %s:%u: %s", t->host, port, ssh_get_error(s));
+        *transient = true; /* refused, unreachable or silent: worth another try */
         goto fail;
     }
     if (!ssh_check_host(s, t, detail, cap)) goto fail;

@@ -27,7 +27,7 @@ static const char wrap_body[] =
     "mkdir claim 2>/dev/null || exit 0\n"
     "[ -f cancelled ] && exit 0\n"
     "echo $$ > pid.tmp && mv -f pid.tmp pid\n"
-    "cat /proc/sys/kernel/random/boot_id > boot 2>/dev/null\n"
+    "cat /proc/sys/kernel/random/boot_id > boot.tmp 2>/dev/null && mv -f boot.tmp boot\n"
     "rm -f o e w\n"
     "mkfifo o e w || { echo 127 > status.tmp; mv -f status.tmp status; exit 0; }\n"
     "( trap '' TERM; head -c \"$CATALOGD_RUN_CAP\" > stdout; : > stdout.done\n"
@@ -54,13 +54,21 @@ static const char wrap_body[] =
  * wrote its status and exited between the two is never taken for a lost one). */
 static const char probe_fmt[] =
     "cd -P '%s' 2>/dev/null || { [ -d '%s.tmp' ] && echo tmp || echo none; exit 0; }\n"
+    /* a waiting poll: up to N looks 0.1 s apart while the group lives (or has no pid yet:
+     * the wrapper is starting) and nothing ended */
+    "i=%d\n"
+    "while [ \"$i\" -gt 0 ] && [ ! -f status ] && [ ! -f timedout ] && [ ! -f cancelled ]; do\n"
+    "  q=$(cat pid 2>/dev/null); case $q in ''|*[!0-9]*|0|1) q=;; esac\n"
+    "  [ -z \"$q\" ] || kill -0 -\"$q\" 2>/dev/null || break\n"
+    "  sleep 0.1 2>/dev/null || sleep 1; i=$((i-1))\n"
+    "done\n"
     "p=-; [ -f pid ] && p=$(cat pid); case $p in ''|*[!0-9]*|0|1) p=-;; esac\n"
     "a=0; [ \"$p\" != - ] && kill -0 -\"$p\" 2>/dev/null && a=1\n"
     "s=-; [ -f status ] && s=$(cat status); case $s in ''|*[!0-9]*) s=-;; esac\n"
     "t=0; [ -f timedout ] && t=1\n"
     "c=0; [ -f cancelled ] && c=1\n"
     "b=0; f=/proc/sys/kernel/random/boot_id\n"
-    "[ -f boot ] && [ -r $f ] && [ \"$(cat boot)\" != \"$(cat $f)\" ] && b=1\n"
+    "[ -s boot ] && [ -r $f ] && [ \"$(cat boot)\" != \"$(cat $f)\" ] && b=1\n"
     "k=0; [ -d claim ] && k=1\n"
     "o=0; [ -f stdout.done ] && [ -f stderr.done ] && o=1\n"
     "g=$(( $(date +%%s) - $(stat -c %%Y .) ))\n"
@@ -226,7 +234,7 @@ static err_t run_deliver(node_conn_t *c, const char *recdir, const node_run_t *r
         char path[4400];
         rec_path(path, sizeof(path), recdir, id);
         unlink(path);
-        set_status(st, NODE_RUN_UNDELIVERABLE, 0, res.detail);
+        set_status(st, res.transient ? NODE_RUN_DELAYED : NODE_RUN_UNDELIVERABLE, 0, res.detail);
     }
     buf_free(&res.out);
     buf_free(&wrap);
@@ -240,7 +248,8 @@ err_t node_run_poll(node_conn_t *c, const char *recdir, const node_run_t *r, nod
     if (!node_run_id_ok(r->run_id))
         return err_fail(eb, ERR_INTERNAL, "invalid run id '%.80s'", r->run_id);
     char cmd[2000], rec[32];
-    snprintf(cmd, sizeof(cmd), probe_fmt, r->run_id, r->run_id);
+    int64_t wait = r->wait_ms > NODE_CMD_TIMEOUT_MS / 2 ? NODE_CMD_TIMEOUT_MS / 2 : r->wait_ms;
+    snprintf(cmd, sizeof(cmd), probe_fmt, r->run_id, r->run_id, wait > 0 ? (int)(wait / 100) : 0);
     node_shres_t res = {0};
     err_t rc = run_sh(c, cmd, span_of(""), &res, eb);
     bool started = rec_read(recdir, r->run_id, rec, sizeof(rec));
@@ -248,7 +257,8 @@ err_t node_run_poll(node_conn_t *c, const char *recdir, const node_run_t *r, nod
         if (!rc && started) /* it runs (or ran) there; we just cannot see it now */
             set_status(st, NODE_RUN_RUNNING, 0, res.detail);
         else if (!rc)
-            set_status(st, NODE_RUN_UNDELIVERABLE, 0, res.detail);
+            set_status(st, res.transient ? NODE_RUN_DELAYED : NODE_RUN_UNDELIVERABLE, 0,
+                       res.detail);
         buf_free(&res.out);
         return rc;
     }

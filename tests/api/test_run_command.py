@@ -221,7 +221,8 @@ def test_an_instance_without_a_transport_is_undeliverable(ssm, ec2):
     assert cmd["Parameters"] == {"commands": ["echo hi"], "workingDirectory": [""], "executionTimeout": ["3600"]}
     assert cmd["OutputS3BucketName"] == "ignored-bucket" and cmd["Comment"] == "first try"
     done = finished(ssm, cmd["CommandId"])
-    assert (done["Status"], done["StatusDetails"]) == ("Failed", "Incomplete")
+    # Undeliverable does not make a command Incomplete: with nothing delivered it is Failed
+    assert (done["Status"], done["StatusDetails"]) == ("Failed", "Failed")
     assert (done["TargetCount"], done["CompletedCount"], done["ErrorCount"]) == (1, 1, 0)
     inv = ssm.get_command_invocation(CommandId=cmd["CommandId"], InstanceId=iid)
     assert (inv["Status"], inv["StatusDetails"], inv["ResponseCode"]) == ("Failed", "Undeliverable", -1)
@@ -378,7 +379,8 @@ def test_execution_timeout_times_out(nssm, nec2):
     assert (inv["Status"], inv["StatusDetails"]) == ("TimedOut", "ExecutionTimedOut")
     assert time.time() - t0 < 30
     assert inv["StandardOutputContent"] == "started\n"
-    assert finished(nssm, cid)["Status"] == "Failed"
+    cmd = finished(nssm, cid)
+    assert (cmd["Status"], cmd["StatusDetails"], cmd["ErrorCount"]) == ("TimedOut", "ExecutionTimedOut", 1)
 
 
 def test_big_output_is_truncated_as_aws_does_and_readable_whole(nd, nssm, nec2):
@@ -511,16 +513,38 @@ def test_powershell_is_refused_on_a_linux_node_and_preconditions_skip(nssm, nec2
     assert "aws:runPowerShellScript is not supported" in inv["StandardErrorContent"]
 
 
-def test_a_stopped_instance_is_undeliverable(nssm, nec2):
+def delayed_on_a_stopped_instance(nssm, nec2):
+    """(instance, command id): echo hi sent to a stopped instance, once it is Delayed
+    (AWS: "because the node was stopped"; the system tries again)."""
     iid = run_instance(nec2)
-    wait_for(lambda: nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
-             == "running", what="the instance to run")
+
+    def state():
+        return nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+    wait_for(lambda: state() == "running", what="the instance to run")
     nec2.stop_instances(InstanceIds=[iid])
-    wait_for(lambda: nec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
-             == "stopped", what="the instance to stop")
+    wait_for(lambda: state() == "stopped", what="the instance to stop")
     cid = send(nssm, [iid], ["echo hi"])
-    inv = invocation(nssm, cid, iid)
+    wait_for(lambda: (lambda i: (i["Status"], i["StatusDetails"]))(
+        nssm.get_command_invocation(CommandId=cid, InstanceId=iid)) == ("Delayed", "Delayed"), what="Delayed")
+    return iid, cid
+
+
+def test_a_stopped_instance_is_delayed_until_it_starts(nd, nssm, nec2):
+    iid, cid = delayed_on_a_stopped_instance(nssm, nec2)
+    g = nd.aws("ssm", "list-command-invocations", "--command-id", cid, check=True).json["CommandInvocations"][0]
+    assert (g["Status"], g["StatusDetails"]) == ("Delayed", "Delayed")
+    nec2.start_instances(InstanceIds=[iid])
+    inv = invocation(nssm, cid, iid, timeout=40)
+    assert (inv["Status"], inv["StatusDetails"], inv["StandardOutputContent"]) == ("Success", "Success", "hi\n")
+
+
+def test_a_stopped_instance_terminated_meanwhile_is_undeliverable(nssm, nec2):
+    iid, cid = delayed_on_a_stopped_instance(nssm, nec2)
+    nec2.terminate_instances(InstanceIds=[iid])
+    inv = invocation(nssm, cid, iid, timeout=40)
     assert (inv["Status"], inv["StatusDetails"]) == ("Failed", "Undeliverable")
+    assert inv["StandardOutputContent"] == "" and "terminated" in inv["StandardErrorContent"]
 
 
 def test_kill9_during_a_command_runs_it_once(fresh_daemon, shared_dir):

@@ -339,6 +339,78 @@ static void test_local(void)
     node_pool_close(p);
 }
 
+/* Background polls: the first call starts, the wake says when to collect, a waiting poll
+ * comes back when the run ends (not after its whole wait), the outputs land in the files
+ * asked for, and a quiesced pool starts nothing. */
+static int wakes;
+static char woke_key[64];
+static void on_wake(void *ctx, const char *key)
+{
+    (void)ctx;
+    __atomic_add_fetch(&wakes, 1, __ATOMIC_SEQ_CST);
+    snprintf(woke_key, sizeof(woke_key), "%s", key);
+}
+
+static node_status_t bg_until_ready(node_pool_t *p, const node_target_t *t, const node_run_t *r,
+                                    const char *const out[2])
+{
+    node_wake_t w = {on_wake, NULL, "job-1"};
+    node_status_t st = {0};
+    bool ready = false;
+    errbuf_t eb = {{0}};
+    for (int i = 0; i < 400 && !ready; i++) {
+        CHECK_INT(node_poll_bg(p, t, r, out, &w, &ready, &st, &eb), ERR_OK);
+        if (!ready) sleep_ms(25);
+    }
+    CHECK(ready);
+    return st;
+}
+
+static void test_background(void)
+{
+    node_pool_t *p = open_pool("local", NULL, 0, NULL);
+    if (!p) return;
+    node_target_t t;
+    CHECK(node_target_for(p, "i-0123456789abcdef0", NULL, &t));
+    char out0[512], out1[512];
+    snprintf(out0, sizeof(out0), "%s/bg/out/0.stdout", data_dir);
+    snprintf(out1, sizeof(out1), "%s/bg/out/0.stderr", data_dir);
+    const char *const out[2] = {out0, out1};
+    node_run_t r = run_of("local-bg", "sleep 1; echo done; echo warn >&2", 10000);
+    r.wait_ms = 5000;
+    node_status_t st = bg_until_ready(p, &t, &r, out); /* delivered and started */
+    CHECK_INT(st.state, NODE_RUN_RUNNING);
+    CHECK(wakes >= 1);
+    CHECK_STR(woke_key, "job-1");
+    int64_t t0 = clk_mono_us();
+    st = bg_until_ready(p, &t, &r, out); /* one waiting poll sees the end */
+    int64_t ms = (clk_mono_us() - t0) / 1000;
+    if (st.state == NODE_RUN_RUNNING) st = bg_until_ready(p, &t, &r, out); /* started late */
+    CHECK_INT(st.state, NODE_RUN_EXITED);
+    CHECK(ms < 4000); /* back at the run's end, not after the whole wait */
+    char buf[64] = "";
+    FILE *f = fopen(out0, "r");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fgets(buf, sizeof(buf), f) != NULL);
+        fclose(f);
+    }
+    CHECK_STR(buf, "done\n");
+    CHECK(access(out1, F_OK) == 0);
+    CHECK(!node_poll_bg_done(p, "local-bg")); /* collected: forgotten */
+    node_cleanup_bg(p, &t, "local-bg");
+    node_pool_quiesce(p); /* waits for the cleanup */
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/node/%s/local-bg", data_dir, node_user);
+    CHECK(access(dir, F_OK) != 0);
+    node_run_t r2 = run_of("local-bg-late", "true", 10000);
+    bool ready = true;
+    errbuf_t eb = {{0}};
+    CHECK_INT(node_poll_bg(p, &t, &r2, NULL, NULL, &ready, &st, &eb), ERR_OK);
+    CHECK(!ready); /* a quiesced pool starts nothing */
+    node_pool_close(p);
+}
+
 /* Tags choose the transport; an instance without one is not a managed node. */
 static void test_targets(void)
 {
@@ -386,6 +458,7 @@ int main(void)
     }
     test_targets();
     test_local();
+    test_background();
     test_ssh();
     char cmd[400];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data_dir);

@@ -1,10 +1,12 @@
 /* cmd_int.h - Run Command inside svc/ssm: command records (kind "ssm.command", id the
  * CommandId) and invocation records (kind "ssm.invocation", id "<CommandId>:<InstanceId>",
  * parent the CommandId), written by SendCommand (commands.c) and driven by one engine job
- * per command (command_job.c) that starts each invocation on its node (src/node/node.h),
- * polls it, honours MaxConcurrency / MaxErrors / the delivery timeout / cancellation, and
- * aggregates the command's status. Whole outputs are kept as files under the data
- * directory (cmd_output_path); the records keep what the API shows. */
+ * per command (command_job.c) that starts each invocation on its node (src/node/node.h)
+ * and follows it through background polls that wake the job, retries Delayed deliveries,
+ * honours MaxConcurrency / MaxErrors / the delivery timeout / cancellation, and
+ * aggregates the command's status as AWS does. Whole outputs are kept as files under the
+ * data directory (cmd_output_path), read back by cmd_output.c; the records keep what the
+ * API shows. */
 #ifndef CATALOGD_SSM_CMD_INT_H
 #define CATALOGD_SSM_CMD_INT_H
 
@@ -29,6 +31,9 @@ bool cmd_terminal(const char *status);
  * plain name (letters, digits, '-', '.', '_'). */
 bool cmd_output_path(const char *data_dir, const char *command_id, const char *instance_id,
                      int plugin, int which, char *out, size_t cap);
+
+/* Does an ended invocation count against MaxErrors (Failed, ExecutionTimedOut)? */
+bool cmd_is_error(const cJSON *inv);
 
 /* The command's status, StatusDetails and counts from its invocations (an array). */
 void cmd_aggregate(cJSON *cmd, const cJSON *invocations);

@@ -380,7 +380,8 @@ static err_t cmd_filtered(api_ctx_t *c, const cJSON *rec, bool *ok)
                 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(rec, "RequestedDateTime"));
             *ok = key[7] == 'A' ? at * 1000.0 >= (double)ms : at * 1000.0 <= (double)ms;
         } else if (!strcmp(key, "Status")) {
-            *ok = !strcmp(jx_str(rec, "Status"), val);
+            /* a status or a detailed one: "TimedOut", "DeliveryTimedOut", "Delayed" */
+            *ok = !strcmp(jx_str(rec, "Status"), val) || !strcmp(jx_str(rec, "StatusDetails"), val);
         } else if (!strcmp(key, "DocumentName")) {
             *ok = !strcmp(jx_str(rec, "DocumentName"), val);
         } else if (!strcmp(key, "ExecutionStage")) {
@@ -516,7 +517,8 @@ err_t ssm_get_command_invocation(api_ctx_t *c)
         static const char *const copied[] = {"CommandId",    "InstanceId",      "Comment",
                                              "DocumentName", "DocumentVersion", NULL};
         jx_copy(c->out, inv, copied);
-        const cJSON *src = p ? p : inv;
+        /* the plugin's status, but Delayed (a plugin has none) is the invocation's */
+        const cJSON *src = p && strcmp(jx_str(inv, "Status"), "Delayed") ? p : inv;
         cJSON_AddStringToObject(c->out, "PluginName", p ? jx_str(p, "Name") : "");
         cJSON_AddNumberToObject(c->out, "ResponseCode", (double)jx_int(p, "ResponseCode", -1));
         int64_t start = jx_int(p, "_Start", 0), end = jx_int(p, "_End", 0);

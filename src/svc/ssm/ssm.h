@@ -42,6 +42,16 @@ err_t ssm_exec_watch(store_tx_t *tx, const char *exec_id, const char *job_id, er
  * TimedOut. */
 bool ssm_status_terminal(const char *s);
 
+/* The whole stdout (which 1) or stderr (2) of the plugin named plugin (NULL or "": the
+ * first) of command command_id's invocation on instance_id, as the data directory keeps
+ * it, appended to out (nothing while the plugin has not ended, or when it never ran).
+ * For GET /_catalogd/command-output (src/api/front.c), whose caller has been authorized
+ * as GetCommandInvocation with the same ids first. ERR_SSM_INVOCATION_NOT_FOUND,
+ * ERR_SSM_INVALID_PLUGIN_NAME as GetCommandInvocation answers them. */
+struct buf;
+err_t ssm_command_output_read(app_t *app, const char *command_id, const char *instance_id,
+                              const char *plugin, int which, struct buf *out, errbuf_t *eb);
+
 /* `catalogd command-output COMMAND_ID INSTANCE_ID [--plugin N] [--stderr]
  * [--data-dir DIR]`, catalogd's extension for reading a Run Command plugin's whole output
  * (the API shows the first 24,000 characters, as AWS does; AWS would put the rest in S3):
