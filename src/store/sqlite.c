@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,7 @@ typedef struct sq_store {
      * SQLite's busy handler, whose sleep-and-retry starves unlucky writers for seconds */
     pthread_cond_t wcv;
     uint64_t wnext, wserving;
+    _Atomic int64_t work; /* VM steps of every statement stepped (store_work) */
 } sq_store_t;
 
 static void sq_writer_enter(sq_store_t *q)
@@ -474,6 +476,9 @@ static err_t sq_step(store_stmt_t *st, bool *row, errbuf_t *eb)
     sq_stmt_t *w = (sq_stmt_t *)st;
     sq_tx_t *t = (sq_tx_t *)st->tx;
     int rc = sqlite3_step(w->st);
+    atomic_fetch_add_explicit(&((sq_store_t *)t->head.store->impl)->work,
+                              sqlite3_stmt_status(w->st, SQLITE_STMTSTATUS_VM_STEP, 1),
+                              memory_order_relaxed);
     if (rc == SQLITE_ROW) {
         *row = true;
         return ERR_OK;
@@ -509,6 +514,11 @@ static int64_t sq_changes(store_tx_t *tx)
     return ((sq_tx_t *)tx)->changes;
 }
 
+static int64_t sq_work(const store_t *s)
+{
+    return atomic_load_explicit(&((sq_store_t *)s->impl)->work, memory_order_relaxed);
+}
+
 const store_backend_t store_sqlite_backend = {
     .name = "sqlite",
     .skip_locked = "",
@@ -526,4 +536,5 @@ const store_backend_t store_sqlite_backend = {
     .col_int = sq_col_int,
     .col_null = sq_col_null,
     .changes = sq_changes,
+    .work = sq_work,
 };

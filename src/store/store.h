@@ -91,4 +91,10 @@ err_t store_exec(store_tx_t *tx, errbuf_t *eb, int64_t *changes, const char *sql
  * for PostgreSQL). */
 const char *store_sql_skip_locked(const store_t *s);
 
+/* How much work the store's statements have done so far, in the backend's own unit
+ * (SQLite: virtual machine steps, which grow with every row or index entry a statement
+ * visits). Monotonic. For tests that show a query reads what it returns and not a whole
+ * table: compare the work of one operation at two table sizes (no timing). */
+int64_t store_work(const store_t *s);
+
 #endif

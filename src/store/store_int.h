@@ -23,6 +23,7 @@ typedef struct store_backend {
     int64_t (*col_int)(store_stmt_t *st, int i);
     bool (*col_null)(store_stmt_t *st, int i);
     int64_t (*changes)(store_tx_t *tx);
+    int64_t (*work)(const store_t *s); /* store_work */
 } store_backend_t;
 
 /* Common head of every backend's store, transaction and statement objects. */
