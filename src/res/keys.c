@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RES_KEYERS_MAX 16
+#define RES_KEYERS_MAX 64
 #define RES_KEY_MAX    4096 /* the longest key value kept (longer ones are cut) */
 
 static const res_keyer_t *res_keyers[RES_KEYERS_MAX];
