@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct engine {
     pthread_cond_t cv;
     bool running, started;
     uint64_t wakeups; /* bumped by engine_notify */
+    atomic_bool lazy; /* lazy commits since the last durable one (engine_durable) */
 };
 
 err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb)
@@ -135,10 +137,33 @@ void engine_notify(engine_t *e)
     pthread_mutex_unlock(&e->mu);
 }
 
+/* Makes every commit so far durable, when a lazy one (store_begin_lazy) may not be yet:
+ * one small write with a durable commit (the log is written in order, so it carries the
+ * lazy ones). Failures are logged: the next durable commit of anyone does the same. */
+static void engine_durable(engine_t *e)
+{
+    if (!atomic_exchange(&e->lazy, false)) return;
+    errbuf_t eb = {{0}};
+    store_tx_t *tx;
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)clk_now_ms(e->o.clock));
+    err_t rc = store_begin(e->o.store, true, &tx, &eb);
+    if (!rc)
+        rc = store_exec(tx, &eb, NULL,
+                        "INSERT INTO meta (key, value) VALUES ('engine.durable', ?)"
+                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        "s", now);
+    if (!rc)
+        rc = store_commit(tx, &eb);
+    else
+        store_rollback(tx);
+    if (rc) log_warn("job steps not made durable", "\"error\":\"%s\"", eb.msg);
+}
+
 store_tx_t *engine_tx(engine_run_t *r, err_t *rc)
 {
     if (!r->tx) {
-        *rc = store_begin(r->engine->o.store, true, &r->tx, r->eb);
+        *rc = store_begin_lazy(r->engine->o.store, &r->tx, r->eb);
         if (*rc) {
             r->tx = NULL;
             return NULL;
@@ -252,7 +277,7 @@ static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t 
 {
     store_tx_t *tx;
     *got = false;
-    err_t rc = store_begin(w->e->o.store, true, &tx, eb);
+    err_t rc = store_begin_lazy(w->e->o.store, &tx, eb);
     if (rc) return rc;
     rc = engine_claim_in(w, tx, c, got, eb);
     if (!rc) {
@@ -344,8 +369,12 @@ static err_t engine_end_tx(engine_run_t *r, err_t rc)
     store_rollback(r->tx);
     r->tx = NULL;
     if (rc) return rc;
+    atomic_store(&e->lazy, true);
     if (r->post && e->o.after_commit) e->o.after_commit(e->o.app, r->post);
-    if (r->after) r->after(r->after_arg);
+    if (r->after) {
+        engine_durable(e); /* the cleanup undoes what only this commit makes moot */
+        r->after(r->after_arg);
+    }
     return ERR_OK;
 }
 
@@ -602,7 +631,11 @@ static void *engine_worker_main(void *arg)
         errbuf_t eb;
         err_t rc = engine_claim(w, &c, &got, &eb);
         if (rc && rc != ERR_STORE_BUSY) log_warn("job claim failed", "\"error\":\"%s\"", eb.msg);
-        if (got) continue;
+        if (got) {
+            atomic_store(&e->lazy, true);
+            continue;
+        }
+        engine_durable(e); /* out of due work: the steps so far reach the disk together */
         int64_t wait = rc ? 50 : engine_idle_ms(e);
         if (wait > 0) engine_idle(e, seen, wait);
     }
@@ -696,6 +729,7 @@ void engine_stop(engine_t *e)
     pthread_mutex_unlock(&e->mu);
     for (int i = 0; i < e->o.workers; i++) pthread_join(e->workers[i].th, NULL);
     pthread_join(e->heartbeat, NULL);
+    engine_durable(e);
     e->started = false;
 }
 

@@ -45,6 +45,13 @@ const char *store_backend(const store_t *s);
  * (SQLite BEGIN IMMEDIATE) so the transaction cannot fail later for lock upgrades.
  * ERR_STORE_BUSY when the lock stays taken past the busy timeout. */
 err_t store_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb);
+/* A write transaction whose commit need not be on disk when it returns: with --sync full
+ * it is durable with the next commit that is (any store_begin writer's: the log is written
+ * in order, SQLite's WAL fsynced whole), not by itself. A process that dies (kill -9) loses
+ * nothing of it, as with any commit; a power loss or OS crash may lose the latest such
+ * commits whole, never part of one. For work nobody was told is durable (engine steps,
+ * which run again after such a loss); PostgreSQL: SET LOCAL synchronous_commit = off. */
+err_t store_begin_lazy(store_t *s, store_tx_t **out, errbuf_t *eb);
 /* Commits and releases tx (whatever the outcome). On failure the work is rolled back. */
 err_t store_commit(store_tx_t *tx, errbuf_t *eb);
 /* Rolls back and releases tx. NULL is fine. */
