@@ -82,6 +82,29 @@ def wait_until(pred, timeout=600, every=0.05):
         time.sleep(every)
 
 
+def restart_action(sc, product, version):
+    """A service action running AWS-RestartEC2Instance on the product's instance through
+    its launch role, associated with the product's version; returns its id."""
+    aid = sc.create_service_action(Name="Restart", DefinitionType="SSM_AUTOMATION", Definition={
+        "Name": "AWS-RestartEC2Instance", "Version": "1", "AssumeRole": "LAUNCH_ROLE",
+        "Parameters": json.dumps([{"Name": "InstanceId", "Type": "TARGET"}])})[
+        "ServiceActionDetail"]["ServiceActionSummary"]["Id"]
+    sc.associate_service_action_with_provisioning_artifact(ServiceActionId=aid, ProductId=product,
+                                                           ProvisioningArtifactId=version)
+    return aid
+
+
+def provisioned_product_ids(sc):
+    """Every provisioned product id the caller's SearchProvisionedProducts shows."""
+    pps, token = [], None
+    while True:
+        page = sc.search_provisioned_products(PageSize=100, **({"PageToken": token} if token else {}))
+        pps += [p["Id"] for p in page["ProvisionedProducts"]]
+        token = page.get("NextPageToken")
+        if not token:
+            return pps
+
+
 def pct(values, p):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
@@ -190,20 +213,8 @@ def main():
         sec = time.perf_counter() - t0
         rows.append(("sc         provisioned products/s", N / sec, ""))
 
-        sc = client(d, "servicecatalog")
-        aid = sc.create_service_action(Name="Restart", DefinitionType="SSM_AUTOMATION", Definition={
-            "Name": "AWS-RestartEC2Instance", "Version": "1", "AssumeRole": "LAUNCH_ROLE",
-            "Parameters": json.dumps([{"Name": "InstanceId", "Type": "TARGET"}])})[
-            "ServiceActionDetail"]["ServiceActionSummary"]["Id"]
-        sc.associate_service_action_with_provisioning_artifact(ServiceActionId=aid, ProductId=w["product"],
-                                                               ProvisioningArtifactId=v1)
-        pps, token = [], None
-        while True:
-            page = esc.search_provisioned_products(PageSize=20, **({"PageToken": token} if token else {}))
-            pps += [p["Id"] for p in page["ProvisionedProducts"]]
-            token = page.get("NextPageToken")
-            if not token:
-                break
+        aid = restart_action(client(d, "servicecatalog"), w["product"], v1)
+        pps = provisioned_product_ids(esc)
         assert len(pps) == N, len(pps)
         lat = []
 

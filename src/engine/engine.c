@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,9 @@ typedef struct engine_worker {
     engine_t *e;
     pthread_t th;
     int index;
-    char claim[80]; /* lease owner of the job in flight, "" when idle (guarded by e->mu) */
+    /* the job in flight and its lease owner, for the heartbeat ("" when idle; e->mu) */
+    char claim[80];
+    char claim_id[64];
 } engine_worker_t;
 
 struct engine {
@@ -40,6 +43,7 @@ struct engine {
     pthread_cond_t cv;
     bool running, started;
     uint64_t wakeups; /* bumped by engine_notify */
+    atomic_bool lazy; /* lazy commits since the last durable one (engine_durable) */
 };
 
 err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb)
@@ -112,11 +116,14 @@ err_t engine_watch(store_tx_t *tx, const char *topic, const char *job_id, errbuf
 
 err_t engine_signal(store_tx_t *tx, const char *topic, int64_t now_ms, errbuf_t *eb)
 {
-    err_t rc =
-        store_exec(tx, eb, NULL,
-                   "UPDATE jobs SET run_at = ? WHERE state = 'ready' AND run_at > ? AND id IN"
-                   " (SELECT job FROM job_watch WHERE topic = ?)",
-                   "iis", now_ms, now_ms, topic);
+    /* by key: the topic's watches, then each watcher's row by id. The state and run_at
+     * tests sit in the CASE, not the WHERE, so no plan can walk index jobs_due (every
+     * waiting job) instead: a signal reads only its own watchers. */
+    err_t rc = store_exec(tx, eb, NULL,
+                          "UPDATE jobs SET run_at = CASE WHEN state = 'ready' AND run_at > ?"
+                          " THEN ? ELSE run_at END WHERE id IN"
+                          " (SELECT job FROM job_watch WHERE topic = ?)",
+                          "iis", now_ms, now_ms, topic);
     if (!rc) rc = store_exec(tx, eb, NULL, "DELETE FROM job_watch WHERE topic = ?", "s", topic);
     return rc;
 }
@@ -130,10 +137,33 @@ void engine_notify(engine_t *e)
     pthread_mutex_unlock(&e->mu);
 }
 
+/* Makes every commit so far durable, when a lazy one (store_begin_lazy) may not be yet:
+ * one small write with a durable commit (the log is written in order, so it carries the
+ * lazy ones). Failures are logged: the next durable commit of anyone does the same. */
+static void engine_durable(engine_t *e)
+{
+    if (!atomic_exchange(&e->lazy, false)) return;
+    errbuf_t eb = {{0}};
+    store_tx_t *tx;
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)clk_now_ms(e->o.clock));
+    err_t rc = store_begin(e->o.store, true, &tx, &eb);
+    if (!rc)
+        rc = store_exec(tx, &eb, NULL,
+                        "INSERT INTO meta (key, value) VALUES ('engine.durable', ?)"
+                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                        "s", now);
+    if (!rc)
+        rc = store_commit(tx, &eb);
+    else
+        store_rollback(tx);
+    if (rc) log_warn("job steps not made durable", "\"error\":\"%s\"", eb.msg);
+}
+
 store_tx_t *engine_tx(engine_run_t *r, err_t *rc)
 {
     if (!r->tx) {
-        *rc = store_begin(r->engine->o.store, true, &r->tx, r->eb);
+        *rc = store_begin_lazy(r->engine->o.store, &r->tx, r->eb);
         if (*rc) {
             r->tx = NULL;
             return NULL;
@@ -168,6 +198,7 @@ void engine_after_commit(engine_run_t *r, void (*fn)(void *arg), void *arg)
 
 typedef struct claimed {
     char id[64];
+    char owner[80]; /* the claim's lease owner: the fence of everything done for it */
     char kind[128];
     char *payload;
     char *last_error; /* NULL when the step has not failed since its last success */
@@ -180,36 +211,53 @@ static void engine_claimed_free(claimed_t *c)
     free(c->last_error);
 }
 
-/* Claims the next due job for this worker. *got is false when nothing is due. The claim
- * counts the attempt in the same UPDATE that takes the lease, before the step runs: a step
- * that stops the process still counts, and the claim after the last allowed one gives the
- * job up instead of running it (engine_step). */
-static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t *eb)
+/* Publishes the job w has in flight (c; NULL: none) for the heartbeat. */
+static void engine_publish(engine_worker_t *w, const claimed_t *c)
+{
+    pthread_mutex_lock(&w->e->mu);
+    _Static_assert(sizeof(w->claim) == sizeof(c->owner) && sizeof(w->claim_id) == sizeof(c->id),
+                   "the slot holds a claim");
+    if (c) {
+        memcpy(w->claim, c->owner, sizeof(w->claim));
+        memcpy(w->claim_id, c->id, sizeof(w->claim_id));
+    } else {
+        w->claim[0] = w->claim_id[0] = '\0';
+    }
+    pthread_mutex_unlock(&w->e->mu);
+}
+
+/* Claims the next due job for worker w in tx (a write transaction; the claim holds iff tx
+ * commits). *got is false when nothing is due. The claim counts the attempt in the same
+ * UPDATE that takes the lease, before the step runs: a step that stops the process still
+ * counts, and the claim after the last allowed one gives the job up instead of running it
+ * (engine_step). The subquery walks the ready rows of index jobs_due in run_at order and
+ * stops at the first unleased one: it reads the row it takes plus the leases in flight
+ * (at most one per worker), however many jobs are due (ORDER BY run_at alone: a second
+ * key not in the index would sort every due row first). PostgreSQL adds SKIP LOCKED. */
+static err_t engine_claim_in(engine_worker_t *w, store_tx_t *tx, claimed_t *c, bool *got,
+                             errbuf_t *eb)
 {
     engine_t *e = w->e;
     int64_t now = clk_now_ms(e->o.clock);
-    char owner[80];
     char tok[9];
     ids_chars(e->o.ids, "", IDS_LOWER_ALNUM, 8, tok);
-    snprintf(owner, sizeof(owner), "%s/%d/%s", e->node, w->index, tok);
     *got = false;
-    store_tx_t *tx;
-    err_t rc = store_begin(e->o.store, true, &tx, eb);
-    if (rc) return rc;
-    /* The subquery picks one due, unleased job; PostgreSQL adds SKIP LOCKED. */
     char sql[512];
     snprintf(sql, sizeof(sql),
              "UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1,"
              " updated_ms = ? WHERE id = (SELECT id FROM jobs WHERE state = 'ready' AND"
-             " run_at <= ? AND lease_until <= ? ORDER BY run_at, id LIMIT 1%s)"
+             " run_at <= ? AND lease_until <= ? ORDER BY run_at LIMIT 1%s)"
              " RETURNING id, kind, payload, attempts, max_attempts, last_error",
              store_sql_skip_locked(e->o.store));
+    char owner[80];
+    snprintf(owner, sizeof(owner), "%s/%d/%s", e->node, w->index, tok);
     store_stmt_t *st;
     bool row = false;
-    rc = store_query(tx, eb, &st, sql, "siiii", owner, now + e->o.lease_ms, now, now, now);
+    err_t rc = store_query(tx, eb, &st, sql, "siiii", owner, now + e->o.lease_ms, now, now, now);
     if (!rc) rc = store_step(st, &row, eb);
     if (!rc && row) {
         snprintf(c->id, sizeof(c->id), "%s", store_col_text(st, 0));
+        snprintf(c->owner, sizeof(c->owner), "%s", owner);
         snprintf(c->kind, sizeof(c->kind), "%s", store_col_text(st, 1));
         c->payload = xstrdup(store_col_text(st, 2) ? store_col_text(st, 2) : "{}");
         c->attempts = (int)store_col_int(st, 3);
@@ -217,24 +265,61 @@ static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t 
         c->last_error = store_col_null(st, 5) ? NULL : xstrdup(store_col_text(st, 5));
         bool more;
         rc = store_step(st, &more, eb); /* finish the statement */
+        if (rc) engine_claimed_free(c);
     }
-    if (rc) {
+    *got = !rc && row;
+    return rc;
+}
+
+/* Claims the next due job for w in a transaction of its own (when the worker has nothing
+ * in hand: at start, after an idle wait, after a step that failed). */
+static err_t engine_claim(engine_worker_t *w, claimed_t *c, bool *got, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    *got = false;
+    err_t rc = store_begin_lazy(w->e->o.store, &tx, eb);
+    if (rc) return rc;
+    rc = engine_claim_in(w, tx, c, got, eb);
+    if (!rc) {
+        rc = store_commit(tx, eb);
+    } else {
         store_rollback(tx);
-        if (row) engine_claimed_free(c);
-        return rc;
     }
-    rc = store_commit(tx, eb);
-    if (rc) {
-        if (row) engine_claimed_free(c);
-        return rc;
-    }
-    if (row) {
-        pthread_mutex_lock(&e->mu);
-        snprintf(w->claim, sizeof(w->claim), "%s", owner);
-        pthread_mutex_unlock(&e->mu);
-        *got = true;
-    }
-    return ERR_OK;
+    if (rc && *got) engine_claimed_free(c);
+    *got = *got && !rc;
+    if (*got) engine_publish(w, c);
+    return rc;
+}
+
+/* Ends claim c's lease without a step's commit, in a transaction of its own: the job is
+ * due again at run_at with last_error, and uncount (0 or 1) takes back the attempt the
+ * claim counted. Fenced by the claim like a step. */
+static err_t engine_unlease(engine_t *e, const claimed_t *c, int64_t run_at, int64_t uncount,
+                            const char *last_error, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    err_t rc = store_begin(e->o.store, true, &tx, eb);
+    if (!rc)
+        rc = store_exec(tx, eb, NULL,
+                        "UPDATE jobs SET run_at = ?, lease_owner = NULL, lease_until = 0,"
+                        " attempts = attempts - ?, last_error = ?, updated_ms = ?"
+                        " WHERE id = ? AND lease_owner = ?",
+                        "iisiss", run_at, uncount, last_error, clk_now_ms(e->o.clock), c->id,
+                        c->owner);
+    if (!rc)
+        rc = store_commit(tx, eb);
+    else
+        store_rollback(tx);
+    return rc;
+}
+
+/* Hands back claim c untaken (the engine stops before its step runs): due now (it was
+ * due when claimed), and the attempt the claim counted is uncounted. */
+static void engine_unclaim(engine_t *e, const claimed_t *c)
+{
+    errbuf_t eb = {{0}};
+    if (engine_unlease(e, c, clk_now_ms(e->o.clock), 1, c->last_error, &eb))
+        log_warn("job claim not handed back", "\"job\":\"%s\",\"error\":\"%s\"", c->id, eb.msg);
 }
 
 /* Records a failed attempt that is not the last: back off and retry. */
@@ -244,17 +329,7 @@ static void engine_retry(engine_worker_t *w, claimed_t *c, err_t why, const char
     errbuf_t eb = {{0}};
     int64_t now = clk_now_ms(e->o.clock);
     int64_t backoff = 1000LL << (c->attempts < 10 ? c->attempts - 1 : 9);
-    store_tx_t *tx;
-    err_t rc = store_begin(e->o.store, true, &tx, &eb);
-    if (!rc)
-        rc = store_exec(tx, &eb, NULL,
-                        "UPDATE jobs SET run_at = ?, lease_owner = NULL, lease_until = 0,"
-                        " last_error = ?, updated_ms = ? WHERE id = ? AND lease_owner = ?",
-                        "isiss", now + backoff, msg, now, c->id, w->claim);
-    if (!rc)
-        rc = store_commit(tx, &eb);
-    else
-        store_rollback(tx);
+    err_t rc = engine_unlease(e, c, now + backoff, 0, msg, &eb);
     char em[512];
     log_warn("job attempt failed",
              "\"job\":\"%s\",\"kind\":\"%s\",\"attempt\":%d,\"error\":\"%s\",\"detail\":\"%s\"",
@@ -294,8 +369,12 @@ static err_t engine_end_tx(engine_run_t *r, err_t rc)
     store_rollback(r->tx);
     r->tx = NULL;
     if (rc) return rc;
+    atomic_store(&e->lazy, true);
     if (r->post && e->o.after_commit) e->o.after_commit(e->o.app, r->post);
-    if (r->after) r->after(r->after_arg);
+    if (r->after) {
+        engine_durable(e); /* the cleanup undoes what only this commit makes moot */
+        r->after(r->after_arg);
+    }
     return ERR_OK;
 }
 
@@ -321,7 +400,7 @@ static void engine_give_up(engine_worker_t *w, claimed_t *c, const engine_kind_t
         rc = store_exec(r.tx, &eb, &changes,
                         "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = 0,"
                         " last_error = ?, updated_ms = ? WHERE id = ? AND lease_owner = ?",
-                        "siss", detail, now, c->id, w->claim);
+                        "siss", detail, now, c->id, c->owner);
     if (!rc && changes != 1) rc = err_fail(&eb, ERR_LEASE_LOST, "the job's lease was lost");
     if (!rc) rc = store_exec(r.tx, &eb, NULL, "DELETE FROM job_watch WHERE job = ?", "s", c->id);
     rc = engine_end_tx(&r, rc);
@@ -352,7 +431,7 @@ static void engine_give_up(engine_worker_t *w, claimed_t *c, const engine_kind_t
                         " attempts = CASE WHEN attempts > max_attempts THEN attempts"
                         " ELSE max_attempts + 1 END, last_error = ?, updated_ms = ?"
                         " WHERE id = ? AND lease_owner = ?",
-                        "isiss", now + 1000, why, now, c->id, w->claim);
+                        "isiss", now + 1000, why, now, c->id, c->owner);
     if (!rc)
         rc = store_commit(tx, &eb2);
     else
@@ -383,11 +462,38 @@ static void engine_why_interrupted(const claimed_t *c, char why[1400], char deta
         snprintf(detail, 2600, "%s", why);
 }
 
+static bool engine_running(engine_t *e)
+{
+    pthread_mutex_lock(&e->mu);
+    bool running = e->running;
+    pthread_mutex_unlock(&e->mu);
+    return running;
+}
+
+/* Claims w's next job (into next, *got) in the transaction of the step that ends, so a
+ * worker with work ahead of it commits once per step, not once for the claim and once
+ * for the step. Under a savepoint: a claim that fails leaves the step's effects alone and
+ * the worker claims on its own afterwards. Nothing is claimed once the engine stops. */
+static void engine_claim_next(engine_worker_t *w, store_tx_t *tx, claimed_t *next, bool *got)
+{
+    errbuf_t eb = {{0}};
+    *got = false;
+    if (!engine_running(w->e) || store_savepoint(tx, &eb)) return;
+    if (engine_claim_in(w, tx, next, got, &eb) || store_release(tx, &eb)) {
+        if (*got) engine_claimed_free(next);
+        *got = false;
+        store_rollback_to(tx);
+        store_release(tx, &eb);
+    }
+}
+
 /* Runs one step of a claimed job and commits its effects with the job's next state. A
  * claim past the job's limit, an error on the last attempt and a permanent error
- * (engine_fail) give the job up instead. */
-static void engine_step(engine_worker_t *w, claimed_t *c)
+ * (engine_fail) give the job up instead. When the step commits, w's next job is claimed
+ * in its transaction (*got_next: next holds it). */
+static void engine_step(engine_worker_t *w, claimed_t *c, claimed_t *next, bool *got_next)
 {
+    *got_next = false;
     engine_t *e = w->e;
     const engine_kind_t *k = engine_kind(e, c->kind);
     char why[1400], detail[2600];
@@ -415,17 +521,22 @@ static void engine_step(engine_worker_t *w, claimed_t *c)
                             "UPDATE jobs SET payload = ?, run_at = ?, attempts = 0,"
                             " lease_owner = NULL, lease_until = 0, last_error = NULL,"
                             " updated_ms = ? WHERE id = ? AND lease_owner = ?",
-                            "siiss", r.next_payload, r.next_run_at, now, c->id, w->claim);
+                            "siiss", r.next_payload, r.next_run_at, now, c->id, c->owner);
         else
             rc = store_exec(r.tx, &eb, &changes,
                             "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = 0,"
                             " last_error = NULL, updated_ms = ? WHERE id = ? AND lease_owner = ?",
-                            "iss", now, c->id, w->claim);
+                            "iss", now, c->id, c->owner);
         if (!rc && changes != 1) rc = err_fail(&eb, ERR_LEASE_LOST, "the job's lease was lost");
         if (!rc && r.outcome != OUTCOME_AGAIN)
             rc = store_exec(r.tx, &eb, NULL, "DELETE FROM job_watch WHERE job = ?", "s", c->id);
+        if (!rc) engine_claim_next(w, r.tx, next, got_next);
     }
     rc = engine_end_tx(&r, rc);
+    if (rc && *got_next) { /* rolled back with the step */
+        engine_claimed_free(next);
+        *got_next = false;
+    }
     bool permanent = r.permanent;
     arena_free(&arena);
     if (rc == ERR_LEASE_LOST) {
@@ -447,61 +558,86 @@ static void engine_step(engine_worker_t *w, claimed_t *c)
     }
 }
 
-/* Milliseconds until the next ready job is due (capped at poll_ms). */
+/* Milliseconds until the next ready job is due (capped at poll_ms): the first unleased
+ * ready row of index jobs_due, so the look reads the leases in flight and one row more. A
+ * lease that runs out (its worker gone) is seen by the poll_ms re-check. */
 static int64_t engine_idle_ms(engine_t *e)
 {
     errbuf_t eb;
     store_tx_t *tx;
-    int64_t wait = e->o.poll_ms;
+    int64_t wait = e->o.poll_ms, now = clk_now_ms(e->o.clock);
     if (store_begin(e->o.store, false, &tx, &eb)) return wait;
     store_stmt_t *st;
     bool row = false;
     if (!store_query(tx, &eb, &st,
-                     "SELECT MIN(CASE WHEN lease_until > run_at THEN lease_until"
-                     " ELSE run_at END) FROM jobs WHERE state = 'ready'",
-                     "") &&
-        !store_step(st, &row, &eb) && row && !store_col_null(st, 0)) {
-        int64_t due = store_col_int(st, 0) - clk_now_ms(e->o.clock);
+                     "SELECT run_at FROM jobs WHERE state = 'ready' AND lease_until <= ?"
+                     " ORDER BY run_at LIMIT 1",
+                     "i", now) &&
+        !store_step(st, &row, &eb) && row) {
+        int64_t due = store_col_int(st, 0) - now;
         if (due < wait) wait = due < 0 ? 0 : due;
     }
     store_rollback(tx);
     return wait;
 }
 
+/* Waits until wait_ms have passed, an engine_notify after seen, or the engine stops. */
+static void engine_idle(engine_t *e, uint64_t seen, int64_t wait_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += wait_ms / 1000;
+    ts.tv_nsec += (wait_ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+    pthread_mutex_lock(&e->mu);
+    while (e->running && e->wakeups == seen)
+        if (pthread_cond_timedwait(&e->cv, &e->mu, &ts) != 0) break;
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* A worker: while it has a job in hand it runs the step, whose commit claims the next
+ * one (engine_step), so a backlog is worked through without a transaction or a wait
+ * between jobs; with nothing in hand it claims on its own, and when nothing is due it
+ * sleeps until the next due time or an engine_notify (after-commit wakes). */
 static void *engine_worker_main(void *arg)
 {
     engine_worker_t *w = arg;
     engine_t *e = w->e;
+    claimed_t c;
+    bool got = false;
     for (;;) {
         pthread_mutex_lock(&e->mu);
         bool running = e->running;
         uint64_t seen = e->wakeups;
         pthread_mutex_unlock(&e->mu);
-        if (!running) break;
-        claimed_t c;
-        bool got = false;
+        if (!running) {
+            if (got) {
+                engine_unclaim(e, &c);
+                engine_claimed_free(&c);
+                engine_publish(w, NULL);
+            }
+            break;
+        }
+        if (got) {
+            claimed_t next;
+            bool got_next = false;
+            engine_step(w, &c, &next, &got_next);
+            engine_claimed_free(&c);
+            engine_publish(w, got_next ? &next : NULL);
+            if (got_next) c = next;
+            got = got_next;
+            continue;
+        }
         errbuf_t eb;
         err_t rc = engine_claim(w, &c, &got, &eb);
         if (rc && rc != ERR_STORE_BUSY) log_warn("job claim failed", "\"error\":\"%s\"", eb.msg);
         if (got) {
-            engine_step(w, &c);
-            engine_claimed_free(&c);
-            pthread_mutex_lock(&e->mu);
-            w->claim[0] = '\0';
-            pthread_mutex_unlock(&e->mu);
+            atomic_store(&e->lazy, true);
             continue;
         }
+        engine_durable(e); /* out of due work: the steps so far reach the disk together */
         int64_t wait = rc ? 50 : engine_idle_ms(e);
-        if (wait <= 0) continue;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += wait / 1000;
-        ts.tv_nsec += (wait % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
-        pthread_mutex_lock(&e->mu);
-        while (e->running && e->wakeups == seen)
-            if (pthread_cond_timedwait(&e->cv, &e->mu, &ts) != 0) break;
-        pthread_mutex_unlock(&e->mu);
+        if (wait > 0) engine_idle(e, seen, wait);
     }
     return NULL;
 }
@@ -523,10 +659,15 @@ static void *engine_heartbeat_main(void *arg)
         bool running = e->running;
         int n = e->o.workers;
         char(*claims)[80] = xcalloc((size_t)n, sizeof(*claims));
-        for (int i = 0; i < n; i++) memcpy(claims[i], e->workers[i].claim, 80);
+        char(*ids)[64] = xcalloc((size_t)n, sizeof(*ids));
+        for (int i = 0; i < n; i++) {
+            memcpy(claims[i], e->workers[i].claim, 80);
+            memcpy(ids[i], e->workers[i].claim_id, 64);
+        }
         pthread_mutex_unlock(&e->mu);
         if (!running) {
             free(claims);
+            free(ids);
             break;
         }
         for (int i = 0; i < n; i++) {
@@ -536,14 +677,15 @@ static void *engine_heartbeat_main(void *arg)
             if (store_begin(e->o.store, true, &tx, &eb)) continue;
             int64_t until = clk_now_ms(e->o.clock) + e->o.lease_ms;
             if (!store_exec(tx, &eb, NULL,
-                            "UPDATE jobs SET lease_until = ? WHERE lease_owner = ? AND"
-                            " state = 'ready'",
-                            "is", until, claims[i]))
+                            "UPDATE jobs SET lease_until = ? WHERE id = ? AND"
+                            " lease_owner = ? AND state = 'ready'",
+                            "iss", until, ids[i], claims[i]))
                 store_commit(tx, &eb);
             else
                 store_rollback(tx);
         }
         free(claims);
+        free(ids);
     }
     return NULL;
 }
@@ -587,6 +729,7 @@ void engine_stop(engine_t *e)
     pthread_mutex_unlock(&e->mu);
     for (int i = 0; i < e->o.workers; i++) pthread_join(e->workers[i].th, NULL);
     pthread_join(e->heartbeat, NULL);
+    engine_durable(e);
     e->started = false;
 }
 

@@ -106,7 +106,10 @@ err_t engine_hasten(store_tx_t *tx, const char *id, int64_t run_at_ms, bool *fou
 err_t engine_watch(store_tx_t *tx, const char *topic, const char *job_id, errbuf_t *eb);
 err_t engine_signal(store_tx_t *tx, const char *topic, int64_t now_ms, errbuf_t *eb);
 
-/* The step's write transaction, begun on first call. NULL with *rc set on failure. */
+/* The step's write transaction, begun on first call. NULL with *rc set on failure. It
+ * commits lazily (store_begin_lazy): durable with the engine's next durable commit, made
+ * when a worker runs out of due work, before an engine_after_commit function, and at
+ * stop; a kill -9 loses nothing of it. */
 store_tx_t *engine_tx(engine_run_t *r, err_t *rc);
 /* The job is complete after this step. */
 void engine_done(engine_run_t *r);

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +31,25 @@ typedef struct sq_stmt {
 
 /* The transaction statements every connection keeps prepared (sqlite3_exec would parse
  * them again on every transaction). */
-enum { SQ_BEGIN, SQ_BEGIN_IMMEDIATE, SQ_COMMIT, SQ_ROLLBACK, SQ_N_TXSQL };
-static const char *const sq_txsql[SQ_N_TXSQL] = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
+enum {
+    SQ_BEGIN,
+    SQ_BEGIN_IMMEDIATE,
+    SQ_COMMIT,
+    SQ_ROLLBACK,
+    SQ_SYNC_FULL,
+    SQ_SYNC_NORMAL,
+    SQ_N_TXSQL
+};
+static const char *const sq_txsql[SQ_N_TXSQL] = {
+    "BEGIN",    "BEGIN IMMEDIATE",         "COMMIT",
+    "ROLLBACK", "PRAGMA synchronous=FULL", "PRAGMA synchronous=NORMAL"};
 
 typedef struct sq_conn {
     sqlite3 *db;
     sqlite3_stmt *txst[SQ_N_TXSQL]; /* sq_txsql, prepared */
     sq_stmt_t cache[SQ_CACHE];
     int n_cache;
+    bool lazy; /* synchronous=NORMAL for now, though the store is sync_full (lazy commits) */
     struct sq_conn *next_free;
 } sq_conn_t;
 
@@ -62,6 +74,7 @@ typedef struct sq_store {
      * SQLite's busy handler, whose sleep-and-retry starves unlucky writers for seconds */
     pthread_cond_t wcv;
     uint64_t wnext, wserving;
+    _Atomic int64_t work; /* VM steps of every statement stepped (store_work) */
 } sq_store_t;
 
 static void sq_writer_enter(sq_store_t *q)
@@ -359,7 +372,7 @@ static void sq_release(sq_tx_t *t)
     }
 }
 
-static err_t sq_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb)
+static err_t sq_begin(store_t *s, bool write, bool lazy, store_tx_t **out, errbuf_t *eb)
 {
     sq_store_t *q = s->impl;
     pthread_mutex_lock(&q->mu);
@@ -378,11 +391,21 @@ static err_t sq_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb)
         *out = &t->head;
         return ERR_OK;
     }
-    sq_writer_enter(q);
-    err_t e = sq_txrun(c, SQ_BEGIN_IMMEDIATE, eb);
+    /* a lazy commit is a NORMAL one (WAL: no fsync at commit); the setting can only change
+     * between transactions, and stays until a transaction wants the other */
+    err_t e = ERR_OK;
+    lazy = lazy && q->sync_full;
+    if (c->lazy != lazy) {
+        e = sq_txrun(c, lazy ? SQ_SYNC_NORMAL : SQ_SYNC_FULL, eb);
+        if (!e) c->lazy = lazy;
+    }
+    if (!e) sq_writer_enter(q);
+    if (!e) {
+        e = sq_txrun(c, SQ_BEGIN_IMMEDIATE, eb);
+        if (e) sq_writer_leave(q);
+    }
     t->begun = !e;
     if (e) {
-        sq_writer_leave(q);
         pthread_mutex_lock(&q->mu);
         c->next_free = q->free;
         q->free = c;
@@ -474,6 +497,9 @@ static err_t sq_step(store_stmt_t *st, bool *row, errbuf_t *eb)
     sq_stmt_t *w = (sq_stmt_t *)st;
     sq_tx_t *t = (sq_tx_t *)st->tx;
     int rc = sqlite3_step(w->st);
+    atomic_fetch_add_explicit(&((sq_store_t *)t->head.store->impl)->work,
+                              sqlite3_stmt_status(w->st, SQLITE_STMTSTATUS_VM_STEP, 1),
+                              memory_order_relaxed);
     if (rc == SQLITE_ROW) {
         *row = true;
         return ERR_OK;
@@ -509,6 +535,11 @@ static int64_t sq_changes(store_tx_t *tx)
     return ((sq_tx_t *)tx)->changes;
 }
 
+static int64_t sq_work(const store_t *s)
+{
+    return atomic_load_explicit(&((sq_store_t *)s->impl)->work, memory_order_relaxed);
+}
+
 const store_backend_t store_sqlite_backend = {
     .name = "sqlite",
     .skip_locked = "",
@@ -526,4 +557,5 @@ const store_backend_t store_sqlite_backend = {
     .col_int = sq_col_int,
     .col_null = sq_col_null,
     .changes = sq_changes,
+    .work = sq_work,
 };

@@ -98,9 +98,19 @@ const char *store_sql_skip_locked(const store_t *s)
     return s->be->skip_locked;
 }
 
+int64_t store_work(const store_t *s)
+{
+    return s->be->work(s);
+}
+
 err_t store_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb)
 {
-    return s->be->begin(s, write, out, eb);
+    return s->be->begin(s, write, false, out, eb);
+}
+
+err_t store_begin_lazy(store_t *s, store_tx_t **out, errbuf_t *eb)
+{
+    return s->be->begin(s, true, true, out, eb);
 }
 
 err_t store_commit(store_tx_t *tx, errbuf_t *eb)

@@ -45,6 +45,13 @@ const char *store_backend(const store_t *s);
  * (SQLite BEGIN IMMEDIATE) so the transaction cannot fail later for lock upgrades.
  * ERR_STORE_BUSY when the lock stays taken past the busy timeout. */
 err_t store_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb);
+/* A write transaction whose commit need not be on disk when it returns: with --sync full
+ * it is durable with the next commit that is (any store_begin writer's: the log is written
+ * in order, SQLite's WAL fsynced whole), not by itself. A process that dies (kill -9) loses
+ * nothing of it, as with any commit; a power loss or OS crash may lose the latest such
+ * commits whole, never part of one. For work nobody was told is durable (engine steps,
+ * which run again after such a loss); PostgreSQL: SET LOCAL synchronous_commit = off. */
+err_t store_begin_lazy(store_t *s, store_tx_t **out, errbuf_t *eb);
 /* Commits and releases tx (whatever the outcome). On failure the work is rolled back. */
 err_t store_commit(store_tx_t *tx, errbuf_t *eb);
 /* Rolls back and releases tx. NULL is fine. */
@@ -90,5 +97,11 @@ err_t store_exec(store_tx_t *tx, errbuf_t *eb, int64_t *changes, const char *sql
  * the row-locking suffix for a claim subquery ("" for SQLite, " FOR UPDATE SKIP LOCKED"
  * for PostgreSQL). */
 const char *store_sql_skip_locked(const store_t *s);
+
+/* How much work the store's statements have done so far, in the backend's own unit
+ * (SQLite: virtual machine steps, which grow with every row or index entry a statement
+ * visits). Monotonic. For tests that show a query reads what it returns and not a whole
+ * table: compare the work of one operation at two table sizes (no timing). */
+int64_t store_work(const store_t *s);
 
 #endif

@@ -11,7 +11,8 @@ typedef struct store_backend {
     const char *skip_locked;
     err_t (*open)(store_t *s, const store_opts_t *o, errbuf_t *eb);
     void (*close)(store_t *s);
-    err_t (*begin)(store_t *s, bool write, store_tx_t **out, errbuf_t *eb);
+    /* lazy: store_begin_lazy (write is true) */
+    err_t (*begin)(store_t *s, bool write, bool lazy, store_tx_t **out, errbuf_t *eb);
     err_t (*commit)(store_tx_t *tx, errbuf_t *eb);
     void (*rollback)(store_tx_t *tx);
     err_t (*prepare)(store_tx_t *tx, const char *sql, store_stmt_t **out, errbuf_t *eb);
@@ -23,6 +24,7 @@ typedef struct store_backend {
     int64_t (*col_int)(store_stmt_t *st, int i);
     bool (*col_null)(store_stmt_t *st, int i);
     int64_t (*changes)(store_tx_t *tx);
+    int64_t (*work)(const store_t *s); /* store_work */
 } store_backend_t;
 
 /* Common head of every backend's store, transaction and statement objects. */

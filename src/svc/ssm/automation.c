@@ -19,6 +19,60 @@ bool ssm_status_terminal(const char *s)
                  !strcmp(s, "TimedOut"));
 }
 
+/* An execution's status as an indexed key (res/keys.c), so the concurrency quota counts
+ * the running or queued ones and finds the oldest queued one in index order, reading only
+ * those rows, not every execution the account ever ran. */
+static const res_key_def_t ssm_exec_keys[] = {{SSM_KEY_STATUS, "AutomationExecutionStatus", NULL}};
+static const res_keyer_t ssm_exec_keyer = {SSM_EXEC, ssm_exec_keys, 1};
+
+void ssm_register_keys(void)
+{
+    res_keys_register(&ssm_exec_keyer);
+}
+
+err_t ssm_exec_count(store_tx_t *tx, const char *account, bool running, int64_t *n, errbuf_t *eb)
+{
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc = store_query(tx, eb, &st,
+                           running ? "SELECT COUNT(*) FROM resource_keys WHERE account = ? AND"
+                                     " kind = ? AND field = ? AND value IN ('InProgress',"
+                                     " 'Waiting', 'Cancelling')"
+                                   : "SELECT COUNT(*) FROM resource_keys WHERE account = ? AND"
+                                     " kind = ? AND field = ? AND value = 'Pending'",
+                           "sss", account, SSM_EXEC, SSM_KEY_STATUS);
+    if (!rc) rc = store_step(st, &row, eb);
+    *n = row ? store_col_int(st, 0) : 0;
+    if (!rc && row) rc = store_step(st, &row, eb);
+    return rc;
+}
+
+err_t ssm_queue_wake(store_tx_t *tx, const char *account, const char *except, int64_t now_ms,
+                     errbuf_t *eb)
+{
+    store_stmt_t *st;
+    bool row = false;
+    char id[128] = "";
+    err_t rc = store_query(tx, eb, &st,
+                           "SELECT id FROM resource_keys WHERE account = ? AND kind = ? AND"
+                           " field = ? AND value = 'Pending' AND id <> ? ORDER BY created_ms, seq"
+                           " LIMIT 1",
+                           "ssss", account, SSM_EXEC, SSM_KEY_STATUS, except ? except : "");
+    if (!rc) rc = store_step(st, &row, eb);
+    if (!rc && row) {
+        snprintf(id, sizeof(id), "%s", store_col_text(st, 0));
+        rc = store_step(st, &row, eb);
+    }
+    if (rc || !id[0]) return rc;
+    cJSON *e = NULL;
+    rc = res_get(tx, &(res_key_t){account, SSM_EXEC, id}, &e, eb);
+    const char *job = e ? jx_str(e, "_Job") : NULL;
+    bool found;
+    if (!rc && job) rc = engine_hasten(tx, job, now_ms, &found, eb);
+    cJSON_Delete(e);
+    return rc;
+}
+
 err_t ssm_exec_save(store_tx_t *tx, const char *account, const cJSON *e, int64_t now_ms,
                     errbuf_t *eb)
 {
@@ -28,6 +82,7 @@ err_t ssm_exec_save(store_tx_t *tx, const char *account, const cJSON *e, int64_t
         char topic[128];
         snprintf(topic, sizeof(topic), "ssm.execution:%s", k.id);
         rc = engine_signal(tx, topic, now_ms, eb);
+        if (!rc) rc = ssm_queue_wake(tx, account, NULL, now_ms, eb); /* a slot is free */
     }
     return rc;
 }
@@ -95,28 +150,6 @@ cJSON *ssm_param_strings(const cJSON *bound)
         cJSON_AddItemToObject(o, p->string, list);
     }
     return o;
-}
-
-/* Counts executions in the statuses of one class: running (InProgress, Waiting,
- * Cancelling) or queued (Pending). */
-static err_t ssm_count(store_tx_t *tx, const char *account, bool running, int64_t *n, errbuf_t *eb)
-{
-    store_stmt_t *st;
-    bool row = false;
-    err_t rc =
-        running ? store_query(
-                      tx, eb, &st,
-                      "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ? AND state IN"
-                      " ('InProgress', 'Waiting', 'Cancelling')",
-                      "ss", account, SSM_EXEC)
-                : store_query(tx, eb, &st,
-                              "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ? AND "
-                              "state = 'Pending'",
-                              "ss", account, SSM_EXEC);
-    if (!rc) rc = store_step(st, &row, eb);
-    *n = row ? store_col_int(st, 0) : 0;
-    if (!rc && row) rc = store_step(st, &row, eb);
-    return rc;
 }
 
 /* Variables the assumeRole expression may use at start: parameters and globals. */
@@ -206,8 +239,8 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
     }
     /* the concurrency quota: a queue behind the running ones, refused past both */
     int64_t running = 0, queued = 0;
-    if (!rc) rc = ssm_count(c->tx, c->app->cfg.account_id, true, &running, c->eb);
-    if (!rc) rc = ssm_count(c->tx, c->app->cfg.account_id, false, &queued, c->eb);
+    if (!rc) rc = ssm_exec_count(c->tx, c->app->cfg.account_id, true, &running, c->eb);
+    if (!rc) rc = ssm_exec_count(c->tx, c->app->cfg.account_id, false, &queued, c->eb);
     if (!rc && running + queued >=
                    (int64_t)c->app->cfg.automation_max_running + c->app->cfg.automation_max_queued)
         rc = err_fail(

@@ -16,6 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+/* A queued execution's late look for a free slot, should no end of a running one bring
+ * it forward (ssm_queue_wake) first. */
+#define SSM_QUEUE_RECHECK_MS 30000
+
 typedef struct xrun {
     engine_run_t *r;
     app_t *app;
@@ -303,21 +307,6 @@ static err_t x_principal(xrun_t *x, bool *refused)
 }
 
 /* Counts executions running now (for the queue behind the quota). */
-static err_t x_running(xrun_t *x, int64_t *n)
-{
-    store_stmt_t *st;
-    bool row = false;
-    err_t rc =
-        store_query(x->tx, x->r->eb, &st,
-                    "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ? AND state IN"
-                    " ('InProgress', 'Waiting', 'Cancelling')",
-                    "ss", x->app->cfg.account_id, SSM_EXEC);
-    if (!rc) rc = store_step(st, &row, x->r->eb);
-    *n = row ? store_col_int(st, 0) : 0;
-    if (!rc && row) rc = store_step(st, &row, x->r->eb);
-    return rc;
-}
-
 static err_t x_tick(xrun_t *x)
 {
     const char *status = jx_str(x->e, "AutomationExecutionStatus");
@@ -325,12 +314,19 @@ static err_t x_tick(xrun_t *x)
     err_t rc = ERR_OK;
     if (!strcmp(status, "Pending")) {
         int64_t running = 0;
-        rc = x_running(x, &running);
+        rc = ssm_exec_count(x->tx, x->app->cfg.account_id, true, &running, x->r->eb);
         if (rc) return rc;
         if (running >= x->app->cfg.automation_max_running && !stop) {
-            engine_again(x->r, x->r->payload, x->now + 500); /* queued */
+            /* queued: the end of a running execution brings the oldest queued job forward
+             * (ssm_exec_save); the late look only covers a wake-up that never came */
+            engine_again(x->r, x->r->payload, x->now + SSM_QUEUE_RECHECK_MS);
             return ERR_OK;
         }
+        /* it starts; when slots are left (two ended at once), the next queued one looks */
+        if (running + 1 < x->app->cfg.automation_max_running && !stop)
+            rc = ssm_queue_wake(x->tx, x->app->cfg.account_id,
+                                jx_str(x->e, "AutomationExecutionId"), x->now, x->r->eb);
+        if (rc) return rc;
         if (stop) { /* stopped while queued: no step ran */
             x_finish(x, strcmp(stop, "Complete") ? "Cancelled" : "Success", NULL);
             return ERR_OK;
@@ -555,5 +551,6 @@ static err_t ssm_auto_giveup(engine_run_t *r, const char *why)
 void ssm_register_jobs(app_t *app)
 {
     engine_register(app->engine, SSM_JOB, ssm_auto_step, 20, ssm_auto_giveup);
+    ssm_register_keys();
     ssm_register_command_jobs(app);
 }

@@ -48,6 +48,16 @@ err_t ssm_convert(const char *content, const char *from, const char *to, arena_t
 err_t ssm_exec_save(store_tx_t *tx, const char *account, const cJSON *e, int64_t now_ms,
                     errbuf_t *eb);
 err_t ssm_exec_load(store_tx_t *tx, const char *account, const char *id, cJSON **out, errbuf_t *eb);
+/* The indexed key of an execution's status (ssm_register_keys, at start-up) and what it
+ * serves: *n = account's executions running (InProgress, Waiting, Cancelling) or queued
+ * (Pending), reading only those; and the queue's wake-up: the oldest queued execution
+ * (other than except, which may be NULL) has its job brought forward to now_ms, so a
+ * freed slot is taken without queued jobs polling for it. */
+#define SSM_KEY_STATUS "status"
+void ssm_register_keys(void);
+err_t ssm_exec_count(store_tx_t *tx, const char *account, bool running, int64_t *n, errbuf_t *eb);
+err_t ssm_queue_wake(store_tx_t *tx, const char *account, const char *except, int64_t now_ms,
+                     errbuf_t *eb);
 /* Makes sure the job of record o (its "_Job") runs by at_ms: brings it forward, or
  * enqueues a new one of kind with payload {"id": id} and records it in o (the caller
  * saves o). */
