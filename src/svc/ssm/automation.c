@@ -28,6 +28,7 @@ static const res_keyer_t ssm_exec_keyer = {SSM_EXEC, ssm_exec_keys, 1};
 void ssm_register_keys(void)
 {
     res_keys_register(&ssm_exec_keyer);
+    ssm_param_register_keys();
 }
 
 err_t ssm_exec_count(store_tx_t *tx, const char *account, bool running, int64_t *n, errbuf_t *eb)

@@ -16,7 +16,8 @@
 /* Registers the automation and Run Command job kinds with the engine. */
 void ssm_register_jobs(app_t *app);
 
-/* Declares the indexed keys of Parameter Store's records (once, at start-up). */
+/* Declares the indexed keys of SSM's records: executions' status, Parameter Store's levels
+ * (once, at start-up; again is harmless). */
 void ssm_register_keys(void);
 
 /* Installs or refreshes the AWS-owned documents (data/ssm-documents). */

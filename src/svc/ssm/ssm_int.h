@@ -55,6 +55,8 @@ err_t ssm_exec_load(store_tx_t *tx, const char *account, const char *id, cJSON *
  * freed slot is taken without queued jobs polling for it. */
 #define SSM_KEY_STATUS "status"
 void ssm_register_keys(void);
+/* Parameter Store's part of it (params.c). */
+void ssm_param_register_keys(void);
 err_t ssm_exec_count(store_tx_t *tx, const char *account, bool running, int64_t *n, errbuf_t *eb);
 err_t ssm_queue_wake(store_tx_t *tx, const char *account, const char *except, int64_t now_ms,
                      errbuf_t *eb);
