@@ -16,9 +16,8 @@ import json
 import pytest
 
 from conftest import ACCOUNT, Daemon
-from helpers import allow, cli_error, fails, new_user, serve, trust, wait_for
+from helpers import AMI, allow, cli_error, fails, new_user, serve, trust, wait_for
 
-AMI = "ami-12345678"
 
 
 @pytest.fixture(scope="module")

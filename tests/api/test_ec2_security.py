@@ -21,7 +21,7 @@ import tempfile
 import pytest
 
 from conftest import ACCOUNT, Daemon
-from helpers import allow, cli_error, fails, new_user, serve
+from helpers import AMI, allow, cli_error, fails, new_user, serve
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +286,7 @@ def test_describe_filters_and_paging(ec2):
 
 def test_group_in_use_by_instance(ec2):
     gid = ec2.create_security_group(GroupName="used", Description="used")["GroupId"]
-    iid = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, SecurityGroupIds=[gid])["Instances"][0]["InstanceId"]
+    iid = ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SecurityGroupIds=[gid])["Instances"][0]["InstanceId"]
     code, msg, _ = fails(ec2.delete_security_group, GroupId=gid)
     assert (code, msg) == ("DependencyViolation", "resource %s has a dependent object" % gid)
     # ModifyInstanceAttribute Groups: each must exist

@@ -8,9 +8,8 @@ import ipaddress
 import pytest
 
 from conftest import ACCOUNT, Daemon
-from helpers import allow, cli_error, fails, new_user, serve
+from helpers import AMI, allow, cli_error, fails, new_user, serve
 
-AMI = "ami-0abcdef1234567890"
 
 
 @pytest.fixture(scope="module")

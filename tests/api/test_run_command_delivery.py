@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 
 from conftest import Daemon, free_port
-from helpers import run_bin, serve, wait_for
+from helpers import AMI, run_bin, serve, wait_for
 from sshd import Sshd
 
 
@@ -78,7 +78,7 @@ def ec2(d):
 
 def launch(ec2, **tags):
     spec = [{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}] if tags else []
-    return ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1, InstanceType="t3.micro",
+    return ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, InstanceType="t3.micro",
                              TagSpecifications=spec)["Instances"][0]["InstanceId"]
 
 

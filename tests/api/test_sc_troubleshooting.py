@@ -178,7 +178,7 @@ def test_launch_role_without_a_launch_constraint(world):
                                           PrincipalARN="arn:aws:iam::%s:group/Endusers" % world.ids["account"])
     sc.associate_product_with_portfolio(ProductId=world.ids["product"], PortfolioId=port)
     iam.put_user_policy(UserName="enduser", PolicyName="LaunchItMyself",
-                        PolicyDocument=policy(allow(["cloudformation:*", "ec2:*"])))
+                        PolicyDocument=policy(allow(["cloudformation:*", "ec2:*", "ssm:GetParameters"])))
     esc = world.client("servicecatalog", "enduser")
     rec = esc.provision_product(ProductId=world.ids["product"], ProvisioningArtifactId=world.ids["versions"]["v1.0"],
                                 ProvisionedProductName="unconstrained-1", PathId=port)["RecordDetail"]
