@@ -213,8 +213,9 @@ bool cfn_changed(const cJSON *old_props, const cJSON *props, const char *name)
 
 /* ---- the table */
 
-static const cfn_spec_t *const cfn_tables[] = {cfn_iam_specs, cfn_ec2_specs,  cfn_sg_specs,
-                                               cfn_vpc_specs, cfn_misc_specs, cfn_wait_specs, cfn_ssm_mw_specs};
+static const cfn_spec_t *const cfn_tables[] = {cfn_iam_specs,   cfn_ec2_specs,  cfn_sg_specs,
+                                               cfn_vpc_specs,   cfn_misc_specs, cfn_wait_specs,
+                                               cfn_ssm_mw_specs};
 
 static const cfn_spec_t *spec_of(const char *type)
 {

@@ -71,7 +71,7 @@ extern const cfn_spec_t cfn_ec2_specs[];
 extern const cfn_spec_t cfn_sg_specs[];
 extern const cfn_spec_t cfn_vpc_specs[];
 extern const cfn_spec_t cfn_misc_specs[];
-extern const cfn_spec_t cfn_wait_specs[]; /* waitcond.c */
+extern const cfn_spec_t cfn_wait_specs[];   /* waitcond.c */
 extern const cfn_spec_t cfn_ssm_mw_specs[]; /* types_ssm_mw.c */
 /* ---- helpers for the rows' hooks (types.c) */
 

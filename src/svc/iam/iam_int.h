@@ -10,18 +10,18 @@
 #include "iam/policy.h"
 #include "res/res.h"
 
-#define IAM_USER        "iam.user"
-#define IAM_GROUP       "iam.group"
-#define IAM_ROLE        "iam.role"
-#define IAM_POLICY      "iam.policy"         /* managed policies; AWS's live in account "aws" */
-#define IAM_POLICY_VER  "iam.policy_version" /* id "<PolicyId>:<VersionId>", parent PolicyId */
-#define IAM_INLINE      "iam.inline"         /* id "<owner id>:<PolicyName>", parent owner id */
-#define IAM_LOGIN       "iam.login_profile"  /* id = UserId */
-#define IAM_LINK_MEMBER "iam.member"         /* a = GroupId, b = UserId */
-#define IAM_LINK_ATTACH "iam.attach"         /* a = owner id (user/group/role), b = policy ARN */
-#define IAM_PROFILE     "iam.instance_profile" /* id = InstanceProfileId, name = folded name */
-#define IAM_LINK_PROFILE "iam.profile_role"    /* a = InstanceProfileId, b = RoleId */
-#define IAM_AWS_ACCOUNT "aws"                /* owner of AWS managed policies */
+#define IAM_USER         "iam.user"
+#define IAM_GROUP        "iam.group"
+#define IAM_ROLE         "iam.role"
+#define IAM_POLICY       "iam.policy"           /* managed policies; AWS's live in account "aws" */
+#define IAM_POLICY_VER   "iam.policy_version"   /* id "<PolicyId>:<VersionId>", parent PolicyId */
+#define IAM_INLINE       "iam.inline"           /* id "<owner id>:<PolicyName>", parent owner id */
+#define IAM_LOGIN        "iam.login_profile"    /* id = UserId */
+#define IAM_LINK_MEMBER  "iam.member"           /* a = GroupId, b = UserId */
+#define IAM_LINK_ATTACH  "iam.attach"           /* a = owner id (user/group/role), b = policy ARN */
+#define IAM_PROFILE      "iam.instance_profile" /* id = InstanceProfileId, name = folded name */
+#define IAM_LINK_PROFILE "iam.profile_role"     /* a = InstanceProfileId, b = RoleId */
+#define IAM_AWS_ACCOUNT  "aws"                  /* owner of AWS managed policies */
 
 /* Finds an entity by name (case-insensitively, as IAM does). On absence returns
  * ERR_IAM_NO_SUCH_ENTITY with IAM's message ("The user with name X cannot be found.").
