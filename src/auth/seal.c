@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,10 +48,14 @@ err_t seal_open(seal_t *s, const char *dir, bool create, ids_t *ids, errbuf_t *e
     return ERR_OK;
 }
 
+/* No length limit of its own: the blob is allocated for plain (GCM's ciphertext is as
+ * long as its plaintext), so every value a caller accepts seals. The format is the one of
+ * every build before (v1: nonce | ciphertext | tag). */
 bool seal_seal(const seal_t *s, ids_t *ids, span_t plain, buf_t *out)
 {
-    unsigned char blob[12 + 512 + 16];
-    if (plain.n > 512) return false;
+    if (plain.n > (size_t)INT_MAX - 64) return false;
+    unsigned char *blob = malloc(12 + plain.n + 16);
+    if (!blob) return false;
     ids->fill(ids, blob, 12);
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     int len = 0, fin = 0;
@@ -59,25 +65,29 @@ bool seal_seal(const seal_t *s, ids_t *ids, span_t plain, buf_t *out)
         EVP_EncryptFinal_ex(c, blob + 12 + len, &fin) == 1 &&
         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, blob + 12 + len + fin) == 1;
     EVP_CIPHER_CTX_free(c);
-    return ok && buf_adds(out, "v1:") && enc_base64(out, blob, (size_t)(12 + len + fin + 16));
+    ok = ok && buf_adds(out, "v1:") && enc_base64(out, blob, (size_t)(12 + len + fin + 16));
+    free(blob);
+    return ok;
 }
 
 bool seal_open_value(const seal_t *s, span_t sealed, buf_t *out)
 {
-    if (!span_starts_with(sealed, SPAN_LIT("v1:"))) return false;
+    if (!span_starts_with(sealed, SPAN_LIT("v1:")) || sealed.n > (size_t)INT_MAX) return false;
     buf_t raw;
-    buf_init(&raw, 1024);
+    buf_init(&raw, sealed.n);
     bool ok = enc_base64_decode(&raw, span_make(sealed.p + 3, sealed.n - 3)) && raw.len >= 28;
-    unsigned char plain[1024];
-    int len = 0, fin = 0;
-    EVP_CIPHER_CTX *c = ok ? EVP_CIPHER_CTX_new() : NULL;
-    const unsigned char *b = (const unsigned char *)raw.p;
     int clen = ok ? (int)raw.len - 28 : 0;
+    unsigned char *plain = ok ? malloc((size_t)clen + 16) : NULL;
+    int len = 0, fin = 0;
+    EVP_CIPHER_CTX *c = plain ? EVP_CIPHER_CTX_new() : NULL;
+    const unsigned char *b = (const unsigned char *)raw.p;
     ok = ok && c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, s->key, b) == 1 &&
          EVP_DecryptUpdate(c, plain, &len, b + 12, clen) == 1 &&
          EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)(b + 12 + clen)) == 1 &&
          EVP_DecryptFinal_ex(c, plain + len, &fin) == 1;
     EVP_CIPHER_CTX_free(c);
     buf_free(&raw);
-    return ok && buf_add(out, plain, (size_t)(len + fin));
+    ok = ok && buf_add(out, plain, (size_t)(len + fin));
+    free(plain);
+    return ok;
 }

@@ -17,7 +17,8 @@ typedef struct seal {
  * every sealed secret unreadable. ERR_STORE with one line naming the file when it is
  * missing (and !create), empty, of the wrong size or unreadable. */
 err_t seal_open(seal_t *s, const char *dir, bool create, ids_t *ids, errbuf_t *eb);
-/* Appends "v1:" + base64(nonce | ciphertext | tag) of plain to out. */
+/* Appends "v1:" + base64(nonce | ciphertext | tag) of plain (any length out can hold) to
+ * out; false when out cannot hold it. */
 bool seal_seal(const seal_t *s, ids_t *ids, span_t plain, buf_t *out);
 /* Appends the plaintext of sealed to out; false when it was tampered with or is not ours. */
 bool seal_open_value(const seal_t *s, span_t sealed, buf_t *out);

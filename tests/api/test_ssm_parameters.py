@@ -9,6 +9,7 @@ Behaviour checked against the PutParameter and parameter-name pages of AWS's API
 and user guide and the botocore ssm model.
 """
 
+import json
 import os
 import sqlite3
 
@@ -87,6 +88,38 @@ def test_secure_string_sealed_everywhere(d, ssm):
         rows = db.execute("SELECT body FROM resources WHERE kind LIKE 'ssm.param%'").fetchall()
     assert rows and not any(secret in r[0] for r in rows)
     assert secret not in d.stderr()
+
+
+@pytest.mark.parametrize("size,tier", [(4096, "Standard"), (8192, "Advanced")])
+def test_secure_string_as_long_as_the_tier_allows(d, ssm, size, tier):
+    """Every value Parameter Store takes seals: 4 KB on Standard, 8 KB on Advanced."""
+    secret = ("long-secret-%d-" % size + "x" * size)[:size]
+    name = "/t3long/pw%d" % size
+    r = ssm.put_parameter(Name=name, Value=secret, Type="SecureString", Tier=tier)
+    assert r["Tier"] == tier
+    assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == secret
+    assert ssm.get_parameter(Name=name)["Parameter"]["Value"] != secret
+    with sqlite3.connect(os.path.join(d.data_dir, "catalogd.db")) as db:
+        rows = db.execute("SELECT body FROM resources WHERE kind LIKE 'ssm.param%'").fetchall()
+    assert rows and not any("x" * 64 in r[0] for r in rows)
+
+
+def test_sealed_format_is_the_one_older_builds_wrote(d, ssm):
+    """A sealed value is "v1:" + base64(nonce | AES-256-GCM ciphertext | tag) under the data
+    directory's master.key, as before the sealing limit was lifted: values sealed by older
+    builds (access keys, SecureStrings) still open, and this build's open with the same key."""
+    import base64
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    secret = "compat-" + "y" * 3000
+    ssm.put_parameter(Name="/t3compat/pw", Value=secret, Type="SecureString", Tier="Standard")
+    with open(os.path.join(d.data_dir, "master.key"), "rb") as f:
+        key = f.read()
+    with sqlite3.connect(os.path.join(d.data_dir, "catalogd.db")) as db:
+        rows = db.execute("SELECT body FROM resources WHERE kind LIKE 'ssm.param%'").fetchall()
+    sealed = [json.loads(r[0])["_Value"] for r in rows if json.loads(r[0]).get("Name") == "/t3compat/pw"]
+    assert sealed and all(v.startswith("v1:") for v in sealed)
+    blob = base64.b64decode(sealed[0][3:])
+    assert AESGCM(key).decrypt(blob[:12], blob[12:], None).decode() == secret
 
 
 def test_secure_string_custom_key_needs_kms_decrypt(d, ssm):
