@@ -302,7 +302,31 @@ static err_t eip_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const
 }
 
 /* ---- AWS::EC2::KeyPair: CreateKeyPair, or ImportKeyPair with PublicKeyMaterial (the
- * template's OpenSSH text, which the API takes as a blob) */
+ * template's OpenSSH text, which the API takes as a blob). A created pair's private key goes
+ * to Parameter Store as the SecureString /ec2/keypair/<KeyPairId>, as AWS's resource page
+ * says, and goes with the pair. */
+
+#define KEY_PARAM_PREFIX "/ec2/keypair/"
+
+/* Saves a new pair's private key (out: CreateKeyPair's output) as its SecureString; when it
+ * cannot, deletes the pair again so that nothing is left behind. */
+static err_t key_save_private(cfn_step_t *s, const cJSON *out)
+{
+    const char *id = jx_str(out, "KeyPairId"), *material = jx_str(out, "KeyMaterial");
+    cJSON *in = cfn_obj1("Name", arena_printf(s->arena, KEY_PARAM_PREFIX "%s", id ? id : ""));
+    cJSON_AddStringToObject(in, "Value", material ? material : "");
+    cJSON_AddStringToObject(in, "Type", "SecureString");
+    err_t rc = cfn_call(s, "ssm", "PutParameter", in, NULL);
+    cJSON_Delete(in);
+    if (rc) {
+        cJSON *del = cfn_obj1("KeyPairId", id);
+        errbuf_t keep = *s->eb; /* the PutParameter refusal is the one reported */
+        (void)cfn_call_gone(s, EC2, "DeleteKeyPair", del, "InvalidKeyPair.NotFound");
+        *s->eb = keep;
+        cJSON_Delete(del);
+    }
+    return rc;
+}
 
 static err_t key_after_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *props,
                               const cJSON *in)
@@ -317,9 +341,21 @@ static err_t key_after_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
         buf_free(&b);
     }
     err_t rc = cfn_call(s, EC2, material ? "ImportKeyPair" : "CreateKeyPair", call, &out);
+    if (!rc && !material) rc = key_save_private(s, out);
     if (!rc) cfn_set_result(res, spec, jx_str(out, "KeyName"), out, in);
     cJSON_Delete(call);
     cJSON_Delete(out);
+    return rc;
+}
+
+/* Deletes the pair's private key parameter (none for an imported pair: already gone). */
+static err_t key_before_delete(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res)
+{
+    const char *id = jx_str(cJSON_GetObjectItemCaseSensitive(res, "_Attrs"), "KeyPairId");
+    if (!id) return ERR_OK;
+    cJSON *in = cfn_obj1("Name", arena_printf(s->arena, KEY_PARAM_PREFIX "%s", id));
+    err_t rc = cfn_call_gone(s, "ssm", "DeleteParameter", in, "ParameterNotFound");
+    cJSON_Delete(in);
     return rc;
 }
 
@@ -491,7 +527,8 @@ const cfn_spec_t cfn_ec2_specs[] = {{.type = "AWS::EC2::Instance",
                                      .gone = "InvalidKeyPair.NotFound",
                                      .attrs = key_attrs,
                                      .tag_type = "key-pair",
-                                     .after_create = key_after_create},
+                                     .after_create = key_after_create,
+                                     .before_delete = key_before_delete},
                                     {.type = "AWS::EC2::LaunchTemplate",
                                      .service = EC2,
                                      .create_op = "CreateLaunchTemplate",
