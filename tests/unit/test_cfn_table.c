@@ -61,6 +61,9 @@ static void test_update_rules_follow_aws(void)
         {"AWS::EC2::Instance", "SubnetId", 1},
         {"AWS::EC2::Instance", "Tags", 0},
         {"AWS::EC2::Instance", "SecurityGroupIds", 0},
+        {"AWS::EC2::Instance", "InstanceType", 0}, /* "Some interruptions": stop, modify, start */
+        {"AWS::EC2::Instance", "UserData", 0},
+        {"AWS::EC2::Instance", "EbsOptimized", 0},
         {"AWS::EC2::SecurityGroup", "GroupDescription", 1},
         {"AWS::EC2::SecurityGroup", "SecurityGroupIngress", 0},
         {"AWS::EC2::VPC", "CidrBlock", 1},

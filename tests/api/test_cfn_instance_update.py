@@ -1,0 +1,86 @@
+"""CloudFormation updates of an AWS::EC2::Instance whose properties AWS changes with "Some
+interruptions" (issue 13): InstanceType, UserData and EbsOptimized. The instance is stopped,
+the attributes are set by ModifyInstanceAttribute, it is started again: the same instance,
+not a replacement; a failed update puts the old values back on it the same way. Through
+boto3 and the AWS CLI."""
+
+import base64
+import json
+
+import pytest
+
+from cfn_helpers import create, delete, failures, outputs, resources, stack, update
+from conftest import Daemon
+from helpers import serve
+
+AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
+
+
+@pytest.fixture(scope="module")
+def d():
+    yield from serve(Daemon(args=["--ec2-delay-ms", "0"]))
+
+
+def template(itype, data, ebs, tag="box", breaker=False):
+    t = {
+        "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": AMI}},
+        "Resources": {"Box": {"Type": "AWS::EC2::Instance", "Properties": {
+            "ImageId": {"Ref": "Ami"}, "InstanceType": itype, "UserData": {"Fn::Base64": data},
+            "EbsOptimized": ebs, "Tags": [{"Key": "Name", "Value": tag}]}}},
+        "Outputs": {"Box": {"Value": {"Ref": "Box"}}},
+    }
+    if breaker:  # fails after Box has been updated: the update rolls back
+        t["Resources"]["Breaker"] = {"Type": "AWS::EC2::SecurityGroupIngress", "DependsOn": "Box", "Properties": {
+            "GroupId": "sg-0123456789abcdef0", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "CidrIp": "0.0.0.0/0"}}
+    return json.dumps(t)
+
+
+def instance(ec2, iid):
+    """(state, type, user data text, EbsOptimized) of the instance, as DescribeInstances and
+    DescribeInstanceAttribute show them."""
+    inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    data = ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")["UserData"].get("Value", "")
+    ebs = ec2.describe_instance_attribute(InstanceId=iid, Attribute="ebsOptimized")["EbsOptimized"]["Value"]
+    return inst["State"]["Name"], inst["InstanceType"], base64.b64decode(data).decode(), ebs
+
+
+def box_events(cf, name):
+    """The Box's (status, reason) events, oldest first."""
+    evs = cf.describe_stack_events(StackName=name)["StackEvents"]
+    return [(e["ResourceStatus"], e.get("ResourceStatusReason", "")) for e in reversed(evs)
+            if e["LogicalResourceId"] == "Box"]
+
+
+def test_some_interruptions_update_the_same_instance_and_roll_back_on_it(d):
+    cf, ec2 = d.client("cloudformation"), d.client("ec2")
+    create(cf, "restart", template("t3.micro", "#!/bin/sh\necho one\n", False))
+    iid = outputs(stack(cf, "restart"))["Box"]
+    assert instance(ec2, iid) == ("running", "t3.micro", "#!/bin/sh\necho one\n", False)
+    n = len(box_events(cf, "restart"))
+
+    # InstanceType, UserData, EbsOptimized and a tag: stopped, modified, started; same id
+    update(cf, "restart", template("t3.small", "#!/bin/sh\necho two\n", True, tag="boxed"))
+    assert outputs(stack(cf, "restart"))["Box"] == iid
+    assert resources(cf, "restart")["Box"]["PhysicalResourceId"] == iid
+    assert instance(ec2, iid) == ("running", "t3.small", "#!/bin/sh\necho two\n", True)
+    tags = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags}["Name"] == "boxed"
+    assert box_events(cf, "restart")[n:] == [("UPDATE_IN_PROGRESS", ""), ("UPDATE_COMPLETE", "")]
+    p = d.aws("ec2", "describe-instance-attribute", "--instance-id", iid, "--attribute", "instanceType", check=True)
+    assert p.json["InstanceType"]["Value"] == "t3.small"
+    assert [r["InstanceId"] for r in ec2.describe_instances(
+        Filters=[{"Name": "tag:aws:cloudformation:stack-name", "Values": ["restart"]}])["Reservations"][0]["Instances"]] == [iid]
+
+    # a resource after it fails: the old values go back on the same instance
+    n = len(box_events(cf, "restart"))
+    update(cf, "restart", template("t3.large", "#!/bin/sh\necho three\n", False, tag="boxed", breaker=True),
+           status="UPDATE_ROLLBACK_COMPLETE")
+    assert failures(cf, "restart")["Breaker"].startswith("API: ec2:AuthorizeSecurityGroupIngress")
+    assert resources(cf, "restart")["Box"]["PhysicalResourceId"] == iid
+    assert resources(cf, "restart")["Box"]["ResourceStatus"] == "UPDATE_COMPLETE"
+    assert instance(ec2, iid) == ("running", "t3.small", "#!/bin/sh\necho two\n", True)
+    assert [s for s, _ in box_events(cf, "restart")[n:]] == ["UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"] * 2
+
+    delete(cf, "restart")
+    assert ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"] == "terminated"
