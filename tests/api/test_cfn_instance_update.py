@@ -1,8 +1,9 @@
 """CloudFormation updates of an AWS::EC2::Instance whose properties AWS changes with "Some
 interruptions" (issue 13): InstanceType, UserData and EbsOptimized. The instance is stopped,
 the attributes are set by ModifyInstanceAttribute, it is started again: the same instance,
-not a replacement; a failed update puts the old values back on it the same way. Through
-boto3 and the AWS CLI."""
+not a replacement; a failed update puts the old values back on it the same way. And an
+AWS::EC2::Volume's Size, VolumeType, Iops ("No interruption"): ModifyVolume on the same
+volume. Through boto3 and the AWS CLI."""
 
 import base64
 import json
@@ -21,6 +22,10 @@ def d():
     yield from serve(Daemon(args=["--ec2-delay-ms", "0"]))
 
 
+BREAKER = {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
+    "GroupId": "sg-0123456789abcdef0", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}}
+
+
 def template(itype, data, ebs, tag="box", breaker=False):
     t = {
         "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": AMI}},
@@ -30,9 +35,7 @@ def template(itype, data, ebs, tag="box", breaker=False):
         "Outputs": {"Box": {"Value": {"Ref": "Box"}}},
     }
     if breaker:  # fails after Box has been updated: the update rolls back
-        t["Resources"]["Breaker"] = {"Type": "AWS::EC2::SecurityGroupIngress", "DependsOn": "Box", "Properties": {
-            "GroupId": "sg-0123456789abcdef0", "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
-            "CidrIp": "0.0.0.0/0"}}
+        t["Resources"]["Breaker"] = dict(BREAKER, DependsOn="Box")
     return json.dumps(t)
 
 
@@ -45,11 +48,11 @@ def instance(ec2, iid):
     return inst["State"]["Name"], inst["InstanceType"], base64.b64decode(data).decode(), ebs
 
 
-def box_events(cf, name):
-    """The Box's (status, reason) events, oldest first."""
+def box_events(cf, name, logical="Box"):
+    """The resource's (status, reason) events, oldest first."""
     evs = cf.describe_stack_events(StackName=name)["StackEvents"]
     return [(e["ResourceStatus"], e.get("ResourceStatusReason", "")) for e in reversed(evs)
-            if e["LogicalResourceId"] == "Box"]
+            if e["LogicalResourceId"] == logical]
 
 
 def test_some_interruptions_update_the_same_instance_and_roll_back_on_it(d):
@@ -84,3 +87,54 @@ def test_some_interruptions_update_the_same_instance_and_roll_back_on_it(d):
 
     delete(cf, "restart")
     assert ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"] == "terminated"
+
+
+def volume_template(size, vtype, iops=None, breaker=False):
+    props = {"AvailabilityZone": {"Fn::Select": [0, {"Fn::GetAZs": ""}]}, "Size": size, "VolumeType": vtype}
+    if iops:
+        props["Iops"] = iops
+    t = {"Resources": {"Disk": {"Type": "AWS::EC2::Volume", "Properties": props}},
+         "Outputs": {"Disk": {"Value": {"Ref": "Disk"}}}}
+    if breaker:
+        t["Resources"]["Breaker"] = dict(BREAKER, DependsOn="Disk")
+    return json.dumps(t)
+
+
+def test_volume_size_type_and_iops_change_the_same_volume(d):
+    cf, ec2 = d.client("cloudformation"), d.client("ec2")
+
+    def vol(vid):
+        v = ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]
+        return v["Size"], v["VolumeType"], v.get("Iops")
+
+    create(cf, "disk", volume_template(10, "gp2"))
+    vid = outputs(stack(cf, "disk"))["Disk"]
+    assert vol(vid) == (10, "gp2", 100)
+    n = len(box_events(cf, "disk", "Disk"))
+    update(cf, "disk", volume_template("20", "gp3", iops=4000))  # a number as text, as templates write it
+    assert outputs(stack(cf, "disk"))["Disk"] == vid
+    assert vol(vid) == (20, "gp3", 4000)
+    assert box_events(cf, "disk", "Disk")[n:] == [("UPDATE_IN_PROGRESS", ""), ("UPDATE_COMPLETE", "")]
+    # a failure later in the update: the IOPS go back on the same volume
+    update(cf, "disk", volume_template(20, "gp3", iops=5000, breaker=True), status="UPDATE_ROLLBACK_COMPLETE")
+    assert resources(cf, "disk")["Disk"]["PhysicalResourceId"] == vid
+    assert vol(vid) == (20, "gp3", 4000)
+    delete(cf, "disk")
+
+
+def test_modify_volume(d):
+    ec2 = d.client("ec2")
+    vid = ec2.create_volume(AvailabilityZone=ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"],
+                            Size=8, VolumeType="gp3")["VolumeId"]
+    m = ec2.modify_volume(VolumeId=vid, Size=16, Iops=6000, Throughput=250)["VolumeModification"]
+    assert (m["VolumeId"], m["ModificationState"]) == (vid, "modifying")
+    assert (m["OriginalSize"], m["TargetSize"], m["OriginalIops"], m["TargetIops"]) == (8, 16, 3000, 6000)
+    assert (m["OriginalThroughput"], m["TargetThroughput"], m["TargetVolumeType"]) == (125, 250, "gp3")
+    v = ec2.describe_volumes(VolumeIds=[vid])["Volumes"][0]
+    assert (v["Size"], v["Iops"], v["Throughput"]) == (16, 6000, 250)
+    p = d.aws("ec2", "modify-volume", "--volume-id", vid, "--size", "4")
+    assert p.returncode != 0 and "InvalidParameterValue" in p.stderr
+    assert "New size cannot be smaller than existing size" in p.stderr
+    m = ec2.modify_volume(VolumeId=vid, VolumeType="gp2")["VolumeModification"]
+    assert (m["TargetVolumeType"], m["TargetIops"]) == ("gp2", 100) and "TargetThroughput" not in m
+    ec2.delete_volume(VolumeId=vid)

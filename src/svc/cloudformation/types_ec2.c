@@ -362,6 +362,26 @@ static err_t eip_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const
                : ERR_OK;
 }
 
+/* ---- AWS::EC2::Volume: Size, VolumeType, Iops, Throughput by one ModifyVolume */
+
+static err_t volume_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
+                           const cJSON *old_props, const cJSON *props)
+{
+    static const char *const members[] = {"Size", "VolumeType", "Iops", "Throughput"};
+    cJSON *in = cfn_obj1("VolumeId", jx_str(res, "PhysicalResourceId"));
+    bool any = false;
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        cJSON *v = cfn_changed(old_props, props, members[i])
+                       ? cfn_prop_value(spec, props, members[i])
+                       : NULL;
+        if (v) cJSON_AddItemToObject(in, members[i], v);
+        any = any || v;
+    }
+    err_t rc = any ? cfn_call(s, EC2, "ModifyVolume", in, NULL) : ERR_OK;
+    cJSON_Delete(in);
+    return rc;
+}
+
 /* ---- AWS::EC2::KeyPair: CreateKeyPair, or ImportKeyPair with PublicKeyMaterial (the
  * template's OpenSSH text, which the API takes as a blob) */
 
@@ -464,13 +484,12 @@ static const cfn_prop_t eip_props[] = {{"Domain", NULL, 0},
 static const cfn_attr_t eip_attrs[] = {
     {"AllocationId", "AllocationId"}, {"PublicIp", "PublicIp"}, {NULL}};
 
-/* Size, VolumeType, Iops, Throughput change in place on AWS (ModifyVolume), which EC2 here
- * lacks: they replace the volume. */
+/* Size, VolumeType, Iops, Throughput: "No interruption" (ModifyVolume, volume_update). */
 static const cfn_prop_t volume_props[] = {{"AvailabilityZone", NULL, CFN_P_REQ},
-                                          {"Size", NULL, CFN_P_INT},
-                                          {"VolumeType", NULL, 0},
-                                          {"Iops", NULL, CFN_P_INT},
-                                          {"Throughput", NULL, CFN_P_INT},
+                                          {"Size", NULL, CFN_P_INT | M},
+                                          {"VolumeType", NULL, M},
+                                          {"Iops", NULL, CFN_P_INT | M},
+                                          {"Throughput", NULL, CFN_P_INT | M},
                                           {"SnapshotId", NULL, 0},
                                           {"Encrypted", NULL, CFN_P_BOOL},
                                           {"KmsKeyId", NULL, 0},
@@ -536,7 +555,8 @@ const cfn_spec_t cfn_ec2_specs[] = {{.type = "AWS::EC2::Instance",
                                      .delete_member = "VolumeId",
                                      .gone = "InvalidVolume.NotFound",
                                      .attrs = volume_attrs,
-                                     .tag_type = "volume"},
+                                     .tag_type = "volume",
+                                     .update = volume_update},
                                     {.type = "AWS::EC2::VolumeAttachment",
                                      .service = EC2,
                                      .create_op = "AttachVolume",

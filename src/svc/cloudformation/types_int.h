@@ -99,6 +99,9 @@ err_t cfn_ec2_retag(cfn_step_t *s, const char *id, const cJSON *res, const cJSON
                     const cJSON *props);
 /* Property name's value in props: a string (numbers and booleans as text), or NULL. */
 const char *cfn_prop_str(cfn_step_t *s, const cJSON *props, const char *name);
+/* Property name's value in props as the create op takes it (numbers and booleans given as
+ * text converted, by the row's flags), new; NULL when absent. */
+cJSON *cfn_prop_value(const cfn_spec_t *spec, const cJSON *props, const char *name);
 /* Whether property name differs between old and new (absent on one side counts). */
 bool cfn_changed(const cJSON *old_props, const cJSON *props, const char *name);
 /* Sets the physical id and (from the paths of spec's attrs over out, then in) _Attrs. */
