@@ -12,7 +12,7 @@ import pytest
 
 from cfn_helpers import create, delete, failures, outputs, resources, stack, update
 from conftest import Daemon
-from helpers import serve
+from helpers import serve, wait_for
 
 AMI = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
 
@@ -61,6 +61,15 @@ def test_some_interruptions_update_the_same_instance_and_roll_back_on_it(d):
     iid = outputs(stack(cf, "restart"))["Box"]
     assert instance(ec2, iid) == ("running", "t3.micro", "#!/bin/sh\necho one\n", False)
     n = len(box_events(cf, "restart"))
+
+    # a change set shows it as an in-place change
+    body = template("t3.small", "#!/bin/sh\necho two\n", True, tag="boxed")
+    cf.create_change_set(StackName="restart", ChangeSetName="bigger", TemplateBody=body)
+    cs = wait_for(lambda: (lambda c: c if c["Status"] == "CREATE_COMPLETE" else None)(
+        cf.describe_change_set(StackName="restart", ChangeSetName="bigger")), what="the change set")
+    rc = cs["Changes"][0]["ResourceChange"]
+    assert (rc["LogicalResourceId"], rc["Action"], rc["Replacement"]) == ("Box", "Modify", "False")
+    cf.delete_change_set(StackName="restart", ChangeSetName="bigger")
 
     # InstanceType, UserData, EbsOptimized and a tag: stopped, modified, started; same id
     update(cf, "restart", template("t3.small", "#!/bin/sh\necho two\n", True, tag="boxed"))
