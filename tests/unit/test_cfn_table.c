@@ -61,6 +61,9 @@ static void test_update_rules_follow_aws(void)
         {"AWS::EC2::Instance", "SubnetId", 1},
         {"AWS::EC2::Instance", "Tags", 0},
         {"AWS::EC2::Instance", "SecurityGroupIds", 0},
+        {"AWS::EC2::Instance", "InstanceType", 0}, /* "Some interruptions": stop, modify, start */
+        {"AWS::EC2::Instance", "UserData", 0},
+        {"AWS::EC2::Instance", "EbsOptimized", 0},
         {"AWS::EC2::SecurityGroup", "GroupDescription", 1},
         {"AWS::EC2::SecurityGroup", "SecurityGroupIngress", 0},
         {"AWS::EC2::VPC", "CidrBlock", 1},
@@ -74,6 +77,8 @@ static void test_update_rules_follow_aws(void)
         {"AWS::EC2::LaunchTemplate", "LaunchTemplateData", 0},
         {"AWS::EC2::KeyPair", "KeyName", 1},
         {"AWS::EC2::VolumeAttachment", "Device", 1},
+        {"AWS::EC2::Volume", "Size", 0}, /* ModifyVolume */
+        {"AWS::EC2::Volume", "AvailabilityZone", 1},
         {"AWS::SSM::Parameter", "Value", 0},
         {"AWS::SSM::Parameter", "Name", 1},
         {"AWS::EC2::Instance", "NoSuchProperty", 1},

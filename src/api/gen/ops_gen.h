@@ -83,6 +83,7 @@ err_t ec2_import_key_pair(api_ctx_t *ctx);
 err_t ec2_modify_instance_attribute(api_ctx_t *ctx);
 err_t ec2_modify_launch_template(api_ctx_t *ctx);
 err_t ec2_modify_subnet_attribute(api_ctx_t *ctx);
+err_t ec2_modify_volume(api_ctx_t *ctx);
 err_t ec2_modify_vpc_attribute(api_ctx_t *ctx);
 err_t ec2_reboot_instances(api_ctx_t *ctx);
 err_t ec2_release_address(api_ctx_t *ctx);

@@ -304,7 +304,11 @@ static err_t stk_create_one(stk_t *k, const char *logical, bool replacing, bool 
         cfn_progress_t p = CFN_PENDING;
         char reason[1024] = "";
         rc = type ? stk_check(k, type, res, false, &p, reason, sizeof(reason)) : ERR_OK;
-        if (!rc && p == CFN_PENDING) engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
+        if (!rc && p == CFN_PENDING) { /* (the check may have moved on: an update's restart) */
+            rc = stk_res_save(k, res, false);
+            engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
+        }
+        if (!rc && p != CFN_PENDING) cJSON_DeleteItemFromObjectCaseSensitive(res, "_Settling");
         if (!rc && p == CFN_DONE) {
             rc = stk_res_status(k, res, updating ? "UPDATE_COMPLETE" : complete, "", NULL);
             engine_again(k->r, k->r->payload, k->now);
@@ -421,7 +425,9 @@ static err_t stk_run_update(stk_t *k)
             jx_set(res, "_Props", props);
             props = NULL;
             rc = stk_res_status(k, res, "UPDATE_IN_PROGRESS", "", NULL);
-            if (!rc) rc = stk_res_status(k, res, "UPDATE_COMPLETE", "", NULL);
+            /* a change that goes on (_Settling) completes when the check says so */
+            if (!rc && !jx_true(res, "_Settling"))
+                rc = stk_res_status(k, res, "UPDATE_COMPLETE", "", NULL);
             engine_again(k->r, k->r->payload, k->now);
         } else if (!rc) {
             /* replacement: keep the old physical for the cleanup phase */

@@ -206,10 +206,40 @@ void stk_restore_previous(stk_t *k)
     jx_copy(k->stack, shown, cfn_shown);
 }
 
+/* Rollback of an update: r's reverse change goes on (_Settling): its check says when it
+ * has settled (UPDATE_COMPLETE) or failed (the stack ends UPDATE_ROLLBACK_FAILED). */
+static err_t stk_restore_settle(stk_t *k, cJSON *r)
+{
+    const cfn_type_t *type = cfn_type(jx_str(r, "ResourceType"));
+    cfn_progress_t p = CFN_DONE;
+    char reason[1100] = "";
+    err_t rc = type ? stk_check(k, type, r, false, &p, reason, sizeof(reason)) : ERR_OK;
+    if (!rc && p == CFN_PENDING) {
+        rc = stk_res_save(k, r, false);
+        engine_again(k->r, k->r->payload, k->now + CFN_WAIT_MS(k));
+        return rc;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(r, "_Settling");
+    if (!rc && p == CFN_FAILED) {
+        rc = stk_res_status(k, r, "UPDATE_FAILED", reason, NULL);
+        return rc ? rc
+                  : stk_end_failed(k, "UPDATE_ROLLBACK_FAILED", "update",
+                                   jx_str(r, "LogicalResourceId"));
+    }
+    if (!rc) rc = stk_res_status(k, r, "UPDATE_COMPLETE", "", NULL);
+    engine_again(k->r, k->r->payload, k->now);
+    return rc;
+}
+
 /* Rollback of an update: one resource this update changed in place gets its former
  * properties back (the owning service applies the reverse change). */
 err_t stk_restore_in_place(stk_t *k, bool *busy)
 {
+    for (cJSON *r = k->resources->child; r; r = r->next) {
+        if (!jx_true(r, "_Settling") || jx_int(r, "_UpdatedIn", -1) != k->seq) continue;
+        *busy = true; /* a change still going on (an instance's restart): wait for it */
+        return stk_restore_settle(k, r);
+    }
     for (cJSON *r = k->resources->child; r; r = r->next) {
         cJSON *prev = cJSON_GetObjectItemCaseSensitive(r, "_PrevProps");
         if (!prev || jx_int(r, "_UpdatedIn", -1) != k->seq) continue; /* older: kept, unused */
@@ -231,7 +261,8 @@ err_t stk_restore_in_place(stk_t *k, bool *busy)
         if (!rc) rc = stk_res_status(k, r, "UPDATE_IN_PROGRESS", "", NULL);
         if (!rc) {
             jx_set(r, "_Props", cJSON_DetachItemFromObjectCaseSensitive(r, "_PrevProps"));
-            rc = stk_res_status(k, r, "UPDATE_COMPLETE", "", NULL);
+            rc = jx_true(r, "_Settling") ? stk_res_save(k, r, false)
+                                         : stk_res_status(k, r, "UPDATE_COMPLETE", "", NULL);
         }
         engine_again(k->r, k->r->payload, k->now);
         return rc;

@@ -266,6 +266,13 @@ static cJSON *coerce(const cJSON *v, unsigned flags)
     return cJSON_Duplicate(v, 1);
 }
 
+cJSON *cfn_prop_value(const cfn_spec_t *spec, const cJSON *props, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(props, name);
+    const cfn_prop_t *p = prop_of(spec, name);
+    return v ? coerce(v, p ? p->flags : 0) : NULL;
+}
+
 /* Nested members EC2's shapes type as numbers or booleans, which templates often write as
  * text ("VolumeSize": "20"); CloudFormation takes either. */
 static const char *const nested_ints[] = {"VolumeSize",

@@ -129,6 +129,47 @@ static err_t instance_volumes(cfn_step_t *s, const char *id, const cJSON *list, 
     return rc;
 }
 
+/* One ModifyInstanceAttribute call: member {"Value": v} (Groups: the list itself). */
+static err_t instance_modify(cfn_step_t *s, const char *id, const char *member, cJSON *value)
+{
+    cJSON *in = cfn_obj1("InstanceId", id);
+    if (!strcmp(member, "Groups")) {
+        cJSON_AddItemToObject(in, member, value);
+    } else {
+        cJSON *v = cJSON_AddObjectToObject(in, member);
+        cJSON_AddItemToObject(v, "Value", value);
+    }
+    err_t rc = cfn_call(s, EC2, "ModifyInstanceAttribute", in, NULL);
+    cJSON_Delete(in);
+    return rc;
+}
+
+/* An update's restart (_Restart, instance_update): once the instance is stopped, the
+ * kept attributes are set and it is started; _Restart goes then, and the check goes on as
+ * for a create (settled when running). *waiting while it is still stopping. */
+static err_t instance_restart(cfn_step_t *s, cJSON *res, const char *id, const char *state,
+                              bool *waiting)
+{
+    cJSON *restart = cJSON_GetObjectItemCaseSensitive(res, "_Restart");
+    *waiting = false;
+    if (!restart || !state) return ERR_OK;
+    if (!strcmp(state, "running") || !strcmp(state, "stopping") || !strcmp(state, "pending")) {
+        *waiting = true; /* the stop asked for has not ended yet */
+        return ERR_OK;
+    }
+    if (strcmp(state, "stopped")) return ERR_OK; /* terminated...: the check fails it */
+    err_t rc = ERR_OK;
+    const cJSON *mods = cJSON_GetObjectItemCaseSensitive(restart, "Modify");
+    for (const cJSON *m = mods ? mods->child : NULL; !rc && m; m = m->next)
+        rc = instance_modify(s, id, m->string, cJSON_Duplicate(m, 1));
+    cJSON *in = one_instance(id);
+    if (!rc) rc = cfn_call(s, EC2, "StartInstances", in, NULL);
+    cJSON_Delete(in);
+    if (!rc) cJSON_DeleteItemFromObjectCaseSensitive(res, "_Restart");
+    *waiting = !rc;
+    return rc;
+}
+
 static err_t instance_check(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, bool deleting,
                             cfn_progress_t *p, char *reason, size_t cap)
 {
@@ -138,7 +179,15 @@ static err_t instance_check(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, b
     if (rc) return rc;
     const char *state = jx_str(cJSON_GetObjectItemCaseSensitive(inst, "State"), "Name");
     const char *why = jx_str(cJSON_GetObjectItemCaseSensitive(inst, "StateReason"), "Message");
-    if (deleting) {
+    bool restarting = false;
+    if (!deleting) rc = instance_restart(s, res, id, state, &restarting);
+    if (rc) {
+        cJSON_Delete(inst);
+        return rc;
+    }
+    if (restarting) {
+        *p = CFN_PENDING;
+    } else if (deleting) {
         *p = !inst || (state && !strcmp(state, "terminated")) ? CFN_DONE : CFN_PENDING;
     } else if (state && !strcmp(state, "running")) {
         *p = CFN_DONE;
@@ -192,41 +241,43 @@ static err_t instance_before_delete(cfn_step_t *s, const cfn_spec_t *spec, cJSON
     return rc;
 }
 
-/* One ModifyInstanceAttribute call: member {"Value": v} (Groups: the list itself). */
-static err_t instance_modify(cfn_step_t *s, const char *id, const char *member, cJSON *value)
+/* The properties "Some interruptions" changes: the instance is stopped, they are set by
+ * ModifyInstanceAttribute, it is started again (instance_restart). */
+static bool instance_interrupts(const char *prop)
 {
-    cJSON *in = cfn_obj1("InstanceId", id);
-    if (!strcmp(member, "Groups")) {
-        cJSON_AddItemToObject(in, member, value);
-    } else {
-        cJSON *v = cJSON_AddObjectToObject(in, member);
-        cJSON_AddItemToObject(v, "Value", value);
-    }
-    err_t rc = cfn_call(s, EC2, "ModifyInstanceAttribute", in, NULL);
-    cJSON_Delete(in);
-    return rc;
+    return !strcmp(prop, "InstanceType") || !strcmp(prop, "UserData") ||
+           !strcmp(prop, "EbsOptimized");
 }
 
-/* The properties that change on a running instance ("No interruption"), each through
- * ModifyInstanceAttribute; a dropped one goes back to EC2's default. */
+/* The changed properties, each through ModifyInstanceAttribute; a dropped one goes back to
+ * EC2's default. Those that need a stopped instance ("Some interruptions") are kept in
+ * _Restart and the instance is stopped: the check then sets them and starts it again, and
+ * _Settling tells the stack job to wait for that check. */
 static err_t instance_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
                              const cJSON *old_props, const cJSON *props)
 {
     static const struct {
-        const char *prop, *def; /* def: the default when dropped ("" for a boolean false) */
+        const char *prop, *def; /* def: the default when dropped */
         bool boolean;
     } attrs[] = {{"DisableApiTermination", "false", true},
                  {"InstanceInitiatedShutdownBehavior", "stop", false},
-                 {"SourceDestCheck", "true", true}};
+                 {"SourceDestCheck", "true", true},
+                 {"InstanceType", "m1.small", false},
+                 {"UserData", "", false},
+                 {"EbsOptimized", "false", true}};
     const char *id = jx_str(res, "PhysicalResourceId");
+    cJSON *later = cJSON_CreateObject(); /* member -> value, set while stopped */
     err_t rc = ERR_OK;
     for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]) && !rc; i++) {
         if (!cfn_changed(old_props, props, attrs[i].prop)) continue;
         const char *v = cfn_prop_str(s, props, attrs[i].prop);
         if (!v) v = attrs[i].def;
-        rc = instance_modify(s, id, attrs[i].prop,
-                             attrs[i].boolean ? cJSON_CreateBool(!strcmp(v, "true"))
-                                              : cJSON_CreateString(v));
+        cJSON *value =
+            attrs[i].boolean ? cJSON_CreateBool(!strcmp(v, "true")) : cJSON_CreateString(v);
+        if (instance_interrupts(attrs[i].prop))
+            cJSON_AddItemToObject(later, attrs[i].prop, value);
+        else
+            rc = instance_modify(s, id, attrs[i].prop, value);
     }
     const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_props, "Volumes");
     const cJSON *now = cJSON_GetObjectItemCaseSensitive(props, "Volumes");
@@ -235,6 +286,16 @@ static err_t instance_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
     const cJSON *groups = cJSON_GetObjectItemCaseSensitive(props, "SecurityGroupIds");
     if (!rc && groups && cfn_changed(old_props, props, "SecurityGroupIds"))
         rc = instance_modify(s, id, "Groups", cJSON_Duplicate(groups, 1));
+    if (!rc && later->child) {
+        cJSON *in = one_instance(id);
+        rc = cfn_call(s, EC2, "StopInstances", in, NULL);
+        cJSON_Delete(in);
+        jx_set(res, "_Restart", cJSON_CreateObject());
+        jx_set(cJSON_GetObjectItemCaseSensitive(res, "_Restart"), "Modify", later);
+        jx_set(res, "_Settling", cJSON_CreateTrue());
+        later = NULL;
+    }
+    cJSON_Delete(later);
     return rc;
 }
 
@@ -299,6 +360,26 @@ static err_t eip_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const
     return cfn_changed(old_props, props, "InstanceId")
                ? eip_associate(s, jx_str(res, "PhysicalResourceId"), props)
                : ERR_OK;
+}
+
+/* ---- AWS::EC2::Volume: Size, VolumeType, Iops, Throughput by one ModifyVolume */
+
+static err_t volume_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
+                           const cJSON *old_props, const cJSON *props)
+{
+    static const char *const members[] = {"Size", "VolumeType", "Iops", "Throughput"};
+    cJSON *in = cfn_obj1("VolumeId", jx_str(res, "PhysicalResourceId"));
+    bool any = false;
+    for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+        cJSON *v = cfn_changed(old_props, props, members[i])
+                       ? cfn_prop_value(spec, props, members[i])
+                       : NULL;
+        if (v) cJSON_AddItemToObject(in, members[i], v);
+        any = any || v;
+    }
+    err_t rc = any ? cfn_call(s, EC2, "ModifyVolume", in, NULL) : ERR_OK;
+    cJSON_Delete(in);
+    return rc;
 }
 
 /* ---- AWS::EC2::KeyPair: CreateKeyPair, or ImportKeyPair with PublicKeyMaterial (the
@@ -389,8 +470,9 @@ static err_t lt_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const 
 #define M CFN_P_MUTABLE
 #define H CFN_P_HOOK
 
-/* "Some interruptions" (InstanceType, UserData, EbsOptimized, Tenancy...) would stop and
- * start the instance: catalogd replaces it instead. */
+/* M: "No interruption" or "Some interruptions" (InstanceType, UserData, EbsOptimized: the
+ * update stops the instance, sets them, starts it); Tenancy, Affinity, HostId... (whose
+ * ModifyInstancePlacement EC2 here lacks) replace it. */
 static const cfn_prop_t instance_props[] = {{"AdditionalInfo", NULL, 0},
                                             {"Affinity", NULL, 0},
                                             {"AvailabilityZone", NULL, 0},
@@ -398,14 +480,14 @@ static const cfn_prop_t instance_props[] = {{"AdditionalInfo", NULL, 0},
                                             {"CpuOptions", NULL, 0},
                                             {"CreditSpecification", NULL, 0},
                                             {"DisableApiTermination", NULL, CFN_P_BOOL | M},
-                                            {"EbsOptimized", NULL, CFN_P_BOOL},
+                                            {"EbsOptimized", NULL, CFN_P_BOOL | M},
                                             {"EnclaveOptions", NULL, 0},
                                             {"HibernationOptions", NULL, 0},
                                             {"HostId", NULL, 0},
                                             {"IamInstanceProfile", NULL, 0},
                                             {"ImageId", NULL, 0},
                                             {"InstanceInitiatedShutdownBehavior", NULL, M},
-                                            {"InstanceType", NULL, 0},
+                                            {"InstanceType", NULL, M},
                                             {"Ipv6AddressCount", NULL, CFN_P_INT},
                                             {"Ipv6Addresses", NULL, 0},
                                             {"KernelId", NULL, 0},
@@ -425,7 +507,7 @@ static const cfn_prop_t instance_props[] = {{"AdditionalInfo", NULL, 0},
                                             {"SubnetId", NULL, 0},
                                             {"Tags", NULL, CFN_P_TAGS | M},
                                             {"Tenancy", NULL, 0},
-                                            {"UserData", NULL, 0},
+                                            {"UserData", NULL, M},
                                             {"Volumes", NULL, CFN_P_HOOK | M},
                                             {NULL}};
 
@@ -438,13 +520,12 @@ static const cfn_prop_t eip_props[] = {{"Domain", NULL, 0},
 static const cfn_attr_t eip_attrs[] = {
     {"AllocationId", "AllocationId"}, {"PublicIp", "PublicIp"}, {NULL}};
 
-/* Size, VolumeType, Iops, Throughput change in place on AWS (ModifyVolume), which EC2 here
- * lacks: they replace the volume. */
+/* Size, VolumeType, Iops, Throughput: "No interruption" (ModifyVolume, volume_update). */
 static const cfn_prop_t volume_props[] = {{"AvailabilityZone", NULL, CFN_P_REQ},
-                                          {"Size", NULL, CFN_P_INT},
-                                          {"VolumeType", NULL, 0},
-                                          {"Iops", NULL, CFN_P_INT},
-                                          {"Throughput", NULL, CFN_P_INT},
+                                          {"Size", NULL, CFN_P_INT | M},
+                                          {"VolumeType", NULL, M},
+                                          {"Iops", NULL, CFN_P_INT | M},
+                                          {"Throughput", NULL, CFN_P_INT | M},
                                           {"SnapshotId", NULL, 0},
                                           {"Encrypted", NULL, CFN_P_BOOL},
                                           {"KmsKeyId", NULL, 0},
@@ -510,7 +591,8 @@ const cfn_spec_t cfn_ec2_specs[] = {{.type = "AWS::EC2::Instance",
                                      .delete_member = "VolumeId",
                                      .gone = "InvalidVolume.NotFound",
                                      .attrs = volume_attrs,
-                                     .tag_type = "volume"},
+                                     .tag_type = "volume",
+                                     .update = volume_update},
                                     {.type = "AWS::EC2::VolumeAttachment",
                                      .service = EC2,
                                      .create_op = "AttachVolume",

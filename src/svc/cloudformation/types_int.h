@@ -12,7 +12,7 @@
 #include "svc/cloudformation/cfn_int.h"
 
 /* Property flags */
-#define CFN_P_MUTABLE 1u   /* "Update requires: No interruption" (else: Replacement) */
+#define CFN_P_MUTABLE 1u   /* in place: "No interruption" or "Some interruptions" */
 #define CFN_P_NAME    2u   /* the resource's name: generated as AWS does when absent */
 #define CFN_P_INT     4u   /* a number (a string of digits is taken, as CloudFormation does) */
 #define CFN_P_BOOL    8u   /* a boolean ("true"/"false" taken) */
@@ -57,7 +57,9 @@ struct cfn_spec {
     /* Before the delete op: what must go first (policies of a role...). */
     err_t (*before_delete)(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res);
     /* Applies the changed mutable properties (every changed one is CFN_P_MUTABLE). NULL:
-     * only Tags (CFN_P_TAGS) may change in place. */
+     * only Tags (CFN_P_TAGS) may change in place. A change that goes on after the call (an
+     * instance's stop and start) sets _Settling true in res: the stack job then runs check
+     * (deleting false) until it says done, and drops _Settling. */
     err_t (*update)(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, const cJSON *old_props,
                     const cJSON *props);
     /* Has a create or delete settled? NULL: at once. */
@@ -97,6 +99,9 @@ err_t cfn_ec2_retag(cfn_step_t *s, const char *id, const cJSON *res, const cJSON
                     const cJSON *props);
 /* Property name's value in props: a string (numbers and booleans as text), or NULL. */
 const char *cfn_prop_str(cfn_step_t *s, const cJSON *props, const char *name);
+/* Property name's value in props as the create op takes it (numbers and booleans given as
+ * text converted, by the row's flags), new; NULL when absent. */
+cJSON *cfn_prop_value(const cfn_spec_t *spec, const cJSON *props, const char *name);
 /* Whether property name differs between old and new (absent on one side counts). */
 bool cfn_changed(const cJSON *old_props, const cJSON *props, const char *name);
 /* Sets the physical id and (from the paths of spec's attrs over out, then in) _Attrs. */

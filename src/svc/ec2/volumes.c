@@ -1,6 +1,6 @@
 /* volumes.c - EBS volumes and attachments: CreateVolume, DescribeVolumes, DeleteVolume,
- * AttachVolume, DetachVolume, the volumes RunInstances' BlockDeviceMappings create, and
- * what becomes of them when their instance terminates. A volume is a resource of kind
+ * ModifyVolume, AttachVolume, DetachVolume, the volumes RunInstances' BlockDeviceMappings create,
+ * and what becomes of them when their instance terminates. A volume is a resource of kind
  * "ec2.volume" (body the model's Volume, state column = State); an attachment lives both in
  * the volume's Attachments and in the instance's BlockDeviceMappings. catalogd has no data
  * to copy, so a volume is available, attached or detached at once: the answers of
@@ -86,6 +86,23 @@ err_t ec2_volume_check(api_ctx_t *c, const ec2_volume_spec_t *s)
     return ERR_OK;
 }
 
+/* Sets volume v's Size, VolumeType, Iops (gp2's from its size, gp3's 3000 unless given)
+ * and Throughput (gp3 only: 125 unless given) from s. */
+static void vol_set_perf(cJSON *v, const ec2_volume_spec_t *s)
+{
+    jx_set_num(v, "Size", (double)s->size);
+    jx_set_str(v, "VolumeType", s->type);
+    int64_t iops = s->iops;
+    if (!strcmp(s->type, "gp2"))
+        iops = s->size * 3 < 100 ? 100 : s->size * 3 > 16000 ? 16000 : s->size * 3;
+    if (!strcmp(s->type, "gp3") && iops <= 0) iops = 3000;
+    cJSON_DeleteItemFromObjectCaseSensitive(v, "Iops");
+    if (iops > 0) cJSON_AddNumberToObject(v, "Iops", (double)iops);
+    cJSON_DeleteItemFromObjectCaseSensitive(v, "Throughput");
+    if (!strcmp(s->type, "gp3"))
+        cJSON_AddNumberToObject(v, "Throughput", (double)(s->throughput > 0 ? s->throughput : 125));
+}
+
 err_t ec2_volume_create(api_ctx_t *c, const ec2_volume_spec_t *s, const cJSON *tags, cJSON **out)
 {
     char id[32];
@@ -97,21 +114,13 @@ err_t ec2_volume_create(api_ctx_t *c, const ec2_volume_spec_t *s, const cJSON *t
     cJSON_AddNumberToObject(v, "CreateTime", (double)now / 1000.0);
     cJSON_AddBoolToObject(v, "Encrypted", s->encrypted);
     if (s->encrypted && s->kms_key) cJSON_AddStringToObject(v, "KmsKeyId", s->kms_key);
-    cJSON_AddNumberToObject(v, "Size", (double)s->size);
     cJSON_AddStringToObject(v, "SnapshotId", "");
     cJSON_AddStringToObject(v, "State", "available");
     cJSON_AddStringToObject(v, "VolumeId", id);
-    int64_t iops = s->iops;
-    if (!strcmp(s->type, "gp2"))
-        iops = s->size * 3 < 100 ? 100 : s->size * 3 > 16000 ? 16000 : s->size * 3;
-    if (!strcmp(s->type, "gp3") && iops <= 0) iops = 3000;
-    if (iops > 0) cJSON_AddNumberToObject(v, "Iops", (double)iops);
     if (tags && cJSON_GetArraySize(tags))
         cJSON_AddItemToObject(v, "Tags", cJSON_Duplicate(tags, 1));
-    cJSON_AddStringToObject(v, "VolumeType", s->type);
     cJSON_AddBoolToObject(v, "MultiAttachEnabled", false);
-    if (!strcmp(s->type, "gp3"))
-        cJSON_AddNumberToObject(v, "Throughput", (double)(s->throughput > 0 ? s->throughput : 125));
+    vol_set_perf(v, s);
     res_row_t row = {.state = "available", .created_ms = now};
     err_t rc =
         res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_VOLUME, id}, &row, v, c->eb);
@@ -327,6 +336,73 @@ err_t ec2_delete_volume(api_ctx_t *c)
                       jx_str(a, "InstanceId"));
     if (!rc)
         rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_VOLUME, id}, NULL, c->eb);
+    cJSON_Delete(v);
+    return rc;
+}
+
+/* Whether a volume type has provisioned IOPS of its own (io1, io2, gp3). */
+static bool vol_provisioned(const char *type)
+{
+    return type && (!strcmp(type, "io1") || !strcmp(type, "io2") || !strcmp(type, "gp3"));
+}
+
+/* Adds the Target<X> / Original<X> members of a VolumeModification for v's member x. */
+static void vol_mod_member(cJSON *mod, const char *prefix, const cJSON *v, const char *x)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(v, x);
+    char name[64];
+    snprintf(name, sizeof name, "%s%s", prefix, x);
+    if (m) cJSON_AddItemToObject(mod, name, cJSON_Duplicate(m, 1));
+}
+
+/* ModifyVolume: a new Size (never smaller), VolumeType, Iops, Throughput, checked as
+ * CreateVolume checks them; IOPS and throughput not given carry over between the types
+ * that have them. There is no data to move: the volume has its new form at once, the
+ * answer shows the modification "modifying" as EC2 answers. */
+err_t ec2_modify_volume(api_ctx_t *c)
+{
+    cJSON *v = NULL;
+    err_t rc = ec2_dry_run(c);
+    const char *id = api_in_str(c, "VolumeId");
+    if (!rc) rc = vol_get(c, id, &v);
+    if (rc) return rc;
+    char was[16] = ""; /* (v's own text is replaced below) */
+    snprintf(was, sizeof was, "%s", jx_str(v, "VolumeType") ? jx_str(v, "VolumeType") : "");
+    const char *type = api_in_str(c, "VolumeType");
+    if (!type) type = was;
+    bool both = vol_provisioned(was) && vol_provisioned(type);
+    bool gp3 = !strcmp(type, "gp3") && !strcmp(was, "gp3");
+    int64_t size = jx_int(v, "Size", 0);
+    ec2_volume_spec_t s = {jx_str(v, "AvailabilityZone"),
+                           type,
+                           api_in_int(c, "Size", size),
+                           api_in_int(c, "Iops", both ? jx_int(v, "Iops", 0) : 0),
+                           api_in_int(c, "Throughput", gp3 ? jx_int(v, "Throughput", 0) : 0),
+                           false,
+                           NULL};
+    if (s.size < size)
+        rc = err_fail(c->eb, ERR_EC2_INVALID_PARAMETER,
+                      "New size cannot be smaller than existing size");
+    if (!rc) rc = ec2_volume_check(c, &s);
+    cJSON *before = rc ? NULL : cJSON_Duplicate(v, 1);
+    if (!rc) {
+        vol_set_perf(v, &s);
+        rc = vol_save(c->tx, c->app->cfg.account_id, v, clk_now_ms(&c->app->clock), c->eb);
+    }
+    if (!rc) {
+        cJSON *mod = cJSON_AddObjectToObject(c->out, "VolumeModification");
+        cJSON_AddStringToObject(mod, "VolumeId", id);
+        cJSON_AddStringToObject(mod, "ModificationState", "modifying");
+        static const char *const members[] = {"Size", "Iops", "VolumeType", "Throughput",
+                                              "MultiAttachEnabled"};
+        for (size_t i = 0; i < sizeof(members) / sizeof(members[0]); i++) {
+            vol_mod_member(mod, "Target", v, members[i]);
+            vol_mod_member(mod, "Original", before, members[i]);
+        }
+        cJSON_AddNumberToObject(mod, "Progress", 0);
+        cJSON_AddNumberToObject(mod, "StartTime", (double)clk_now_ms(&c->app->clock) / 1000.0);
+    }
+    cJSON_Delete(before);
     cJSON_Delete(v);
     return rc;
 }
