@@ -106,7 +106,7 @@ static const cfn_attr_t instance_attrs[] = {{"InstanceId", "InstanceId"},
                                             {"PublicDnsName", "PublicDnsName"},
                                             {"PublicIp", "PublicIpAddress"},
                                             {"VpcId", "VpcId"},
-                                            {NULL}};
+                                            {0}};
 
 /* Attaches (attach) or detaches the Volumes ({Device, VolumeId}) of `list` that `other`
  * does not hold, to or from instance id. */
@@ -509,16 +509,16 @@ static const cfn_prop_t instance_props[] = {{"AdditionalInfo", NULL, 0},
                                             {"Tenancy", NULL, 0},
                                             {"UserData", NULL, M},
                                             {"Volumes", NULL, CFN_P_HOOK | M},
-                                            {NULL}};
+                                            {0}};
 
 static const cfn_prop_t eip_props[] = {{"Domain", NULL, 0},
                                        {"InstanceId", NULL, CFN_P_HOOK | M},
                                        {"PublicIpv4Pool", NULL, 0},
                                        {"NetworkBorderGroup", NULL, 0},
                                        {"Tags", NULL, CFN_P_TAGS | M},
-                                       {NULL}};
+                                       {0}};
 static const cfn_attr_t eip_attrs[] = {
-    {"AllocationId", "AllocationId"}, {"PublicIp", "PublicIp"}, {NULL}};
+    {"AllocationId", "AllocationId"}, {"PublicIp", "PublicIp"}, {0}};
 
 /* Size, VolumeType, Iops, Throughput: "No interruption" (ModifyVolume, volume_update). */
 static const cfn_prop_t volume_props[] = {{"AvailabilityZone", NULL, CFN_P_REQ},
@@ -533,33 +533,33 @@ static const cfn_prop_t volume_props[] = {{"AvailabilityZone", NULL, CFN_P_REQ},
                                           {"OutpostArn", NULL, 0},
                                           {"AutoEnableIO", NULL, CFN_P_HOOK},
                                           {"Tags", NULL, CFN_P_TAGS | M},
-                                          {NULL}};
-static const cfn_attr_t volume_attrs[] = {{"VolumeId", "VolumeId"}, {NULL}};
+                                          {0}};
+static const cfn_attr_t volume_attrs[] = {{"VolumeId", "VolumeId"}, {0}};
 
 static const cfn_prop_t attach_props[] = {{"Device", NULL, CFN_P_REQ},
                                           {"InstanceId", NULL, CFN_P_REQ},
                                           {"VolumeId", NULL, CFN_P_REQ},
-                                          {NULL}};
+                                          {0}};
 
 static const cfn_prop_t key_props[] = {{"KeyName", NULL, CFN_P_REQ | CFN_P_NAME},
                                        {"KeyType", NULL, 0},
                                        {"KeyFormat", NULL, 0},
                                        {"PublicKeyMaterial", NULL, 0},
                                        {"Tags", NULL, CFN_P_TAGS},
-                                       {NULL}};
+                                       {0}};
 static const cfn_attr_t key_attrs[] = {
-    {"KeyFingerprint", "KeyFingerprint"}, {"KeyPairId", "KeyPairId"}, {NULL}};
+    {"KeyFingerprint", "KeyFingerprint"}, {"KeyPairId", "KeyPairId"}, {0}};
 
 static const cfn_prop_t lt_props[] = {{"LaunchTemplateName", NULL, CFN_P_NAME},
                                       {"LaunchTemplateData", NULL, CFN_P_REQ | M},
                                       {"VersionDescription", NULL, M},
                                       {"TagSpecifications", NULL, 0},
-                                      {NULL}};
+                                      {0}};
 static const cfn_attr_t lt_attrs[] = {
     {"LaunchTemplateId", "LaunchTemplate.LaunchTemplateId"},
     {"DefaultVersionNumber", "LaunchTemplate.DefaultVersionNumber"},
     {"LatestVersionNumber", "LaunchTemplate.LatestVersionNumber"},
-    {NULL}};
+    {0}};
 
 const cfn_spec_t cfn_ec2_specs[] = {{.type = "AWS::EC2::Instance",
                                      .service = EC2,
@@ -621,4 +621,4 @@ const cfn_spec_t cfn_ec2_specs[] = {{.type = "AWS::EC2::Instance",
                                      .gone = "InvalidLaunchTemplateId.NotFound",
                                      .attrs = lt_attrs,
                                      .update = lt_update},
-                                    {NULL}};
+                                    {0}};

@@ -482,34 +482,34 @@ static const cfn_prop_t role_props[] = {
     {"Policies", NULL, HM},
     {"RoleName", NULL, CFN_P_NAME},
     {"Tags", NULL, 0},
-    {NULL}};
-static const cfn_attr_t role_attrs[] = {{"Arn", "Role.Arn"}, {"RoleId", "Role.RoleId"}, {NULL}};
+    {0}};
+static const cfn_attr_t role_attrs[] = {{"Arn", "Role.Arn"}, {"RoleId", "Role.RoleId"}, {0}};
 
 static const cfn_prop_t group_props[] = {{"GroupName", NULL, CFN_P_NAME},
                                          {"ManagedPolicyArns", NULL, HM},
                                          {"Path", NULL, 0},
                                          {"Policies", NULL, HM},
-                                         {NULL}};
-static const cfn_attr_t group_attrs[] = {{"Arn", "Group.Arn"}, {NULL}};
+                                         {0}};
+static const cfn_attr_t group_attrs[] = {{"Arn", "Group.Arn"}, {0}};
 
 static const cfn_prop_t user_props[] = {
     {"Groups", NULL, HM}, {"LoginProfile", NULL, HM},       {"ManagedPolicyArns", NULL, HM},
     {"Path", NULL, M},    {"PermissionsBoundary", NULL, 0}, {"Policies", NULL, HM},
-    {"Tags", NULL, 0},    {"UserName", NULL, CFN_P_NAME},   {NULL}};
-static const cfn_attr_t user_attrs[] = {{"Arn", "User.Arn"}, {NULL}};
+    {"Tags", NULL, 0},    {"UserName", NULL, CFN_P_NAME},   {0}};
+static const cfn_attr_t user_attrs[] = {{"Arn", "User.Arn"}, {0}};
 
 static const cfn_prop_t profile_props[] = {{"InstanceProfileName", NULL, CFN_P_NAME},
                                            {"Path", NULL, 0},
                                            {"Roles", NULL, CFN_P_REQ | HM},
-                                           {NULL}};
-static const cfn_attr_t profile_attrs[] = {{"Arn", "InstanceProfile.Arn"}, {NULL}};
+                                           {0}};
+static const cfn_attr_t profile_attrs[] = {{"Arn", "InstanceProfile.Arn"}, {0}};
 
 static const cfn_prop_t policy_props[] = {{"PolicyName", NULL, CFN_P_REQ | HM},
                                           {"PolicyDocument", NULL, CFN_P_REQ | HM},
                                           {"Roles", NULL, HM},
                                           {"Users", NULL, HM},
                                           {"Groups", NULL, HM},
-                                          {NULL}};
+                                          {0}};
 
 static const cfn_prop_t managed_props[] = {{"ManagedPolicyName", "PolicyName", CFN_P_NAME},
                                            {"Description", NULL, 0},
@@ -518,18 +518,18 @@ static const cfn_prop_t managed_props[] = {{"ManagedPolicyName", "PolicyName", C
                                            {"Roles", NULL, HM},
                                            {"Users", NULL, HM},
                                            {"Groups", NULL, HM},
-                                           {NULL}};
+                                           {0}};
 static const cfn_attr_t managed_attrs[] = {{"PolicyArn", "Policy.Arn"},
                                            {"PolicyId", "Policy.PolicyId"},
                                            {"DefaultVersionId", "Policy.DefaultVersionId"},
                                            {"IsAttachable", "Policy.IsAttachable"},
-                                           {NULL}};
+                                           {0}};
 
 static const cfn_prop_t key_props[] = {{"UserName", NULL, CFN_P_REQ},
                                        {"Serial", NULL, CFN_P_HOOK | CFN_P_INT},
                                        {"Status", NULL, HM},
-                                       {NULL}};
-static const cfn_attr_t key_attrs[] = {{"SecretAccessKey", "AccessKey.SecretAccessKey"}, {NULL}};
+                                       {0}};
+static const cfn_attr_t key_attrs[] = {{"SecretAccessKey", "AccessKey.SecretAccessKey"}, {0}};
 
 const cfn_spec_t cfn_iam_specs[] = {{.type = "AWS::IAM::Role",
                                      .service = "iam",
@@ -613,4 +613,4 @@ const cfn_spec_t cfn_iam_specs[] = {{.type = "AWS::IAM::Role",
                                      .after_create = key_after_create,
                                      .before_delete = key_before_delete,
                                      .update = key_update},
-                                    {NULL}};
+                                    {0}};

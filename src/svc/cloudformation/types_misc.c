@@ -63,15 +63,15 @@ static const cfn_prop_t document_props[] = {{"Content", NULL, CFN_P_REQ | CFN_P_
                                             {"Requires", NULL, 0},
                                             {"Tags", NULL, 0},
                                             {"UpdateMethod", NULL, CFN_P_HOOK},
-                                            {NULL}};
+                                            {0}};
 
 static const cfn_prop_t param_props[] = {
     {"Name", NULL, CFN_P_NAME},     {"Type", NULL, CFN_P_REQ | M},
     {"Value", NULL, CFN_P_REQ | M}, {"Description", NULL, M},
     {"AllowedPattern", NULL, M},    {"Tier", NULL, M},
     {"Policies", NULL, M},          {"DataType", NULL, M},
-    {"Tags", NULL, CFN_P_HOOK},     {NULL}};
-static const cfn_attr_t param_attrs[] = {{"Type", "Type"}, {"Value", "Value"}, {NULL}};
+    {"Tags", NULL, CFN_P_HOOK},     {0}};
+static const cfn_attr_t param_attrs[] = {{"Type", "Type"}, {"Value", "Value"}, {0}};
 
 const cfn_spec_t cfn_misc_specs[] = {{.type = "AWS::SSM::Document",
                                       .service = "ssm",
@@ -93,4 +93,4 @@ const cfn_spec_t cfn_misc_specs[] = {{.type = "AWS::SSM::Document",
                                       .name_form = "CFN-",
                                       .after_create = param_after_create,
                                       .update = param_update},
-                                     {NULL}};
+                                     {0}};

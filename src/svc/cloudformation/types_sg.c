@@ -211,8 +211,8 @@ static const cfn_prop_t sg_props[] = {{"GroupDescription", "Description", CFN_P_
                                       {"SecurityGroupIngress", NULL, H | CFN_P_MUTABLE},
                                       {"SecurityGroupEgress", NULL, H | CFN_P_MUTABLE},
                                       {"Tags", NULL, CFN_P_TAGS | CFN_P_MUTABLE},
-                                      {NULL}};
-static const cfn_attr_t sg_attrs[] = {{"GroupId", "GroupId"}, {"VpcId", "VpcId"}, {NULL}};
+                                      {0}};
+static const cfn_attr_t sg_attrs[] = {{"GroupId", "GroupId"}, {"VpcId", "VpcId"}, {0}};
 
 /* Description changes in place on AWS (UpdateSecurityGroupRuleDescriptions*), which EC2
  * here lacks: it replaces the rule. */
@@ -228,7 +228,7 @@ static const cfn_prop_t ingress_props[] = {{"GroupId", NULL, H},
                                            {"SourceSecurityGroupName", NULL, H},
                                            {"SourceSecurityGroupOwnerId", NULL, H},
                                            {"Description", NULL, H},
-                                           {NULL}};
+                                           {0}};
 static const cfn_prop_t egress_props[] = {{"GroupId", NULL, CFN_P_REQ | H},
                                           {"IpProtocol", NULL, CFN_P_REQ | H},
                                           {"FromPort", NULL, H},
@@ -238,7 +238,7 @@ static const cfn_prop_t egress_props[] = {{"GroupId", NULL, CFN_P_REQ | H},
                                           {"DestinationPrefixListId", NULL, H},
                                           {"DestinationSecurityGroupId", NULL, H},
                                           {"Description", NULL, H},
-                                          {NULL}};
+                                          {0}};
 
 const cfn_spec_t cfn_sg_specs[] = {{.type = "AWS::EC2::SecurityGroup",
                                     .service = EC2,
@@ -263,4 +263,4 @@ const cfn_spec_t cfn_sg_specs[] = {{.type = "AWS::EC2::SecurityGroup",
                                     .gone = "InvalidSecurityGroupRuleId.NotFound",
                                     .after_create = rule_after_create,
                                     .before_delete = rule_before_delete},
-                                   {NULL}};
+                                   {0}};

@@ -261,8 +261,8 @@ static const cfn_prop_t window_props[] = {
     {"Cutoff", NULL, CFN_P_REQ | CFN_P_INT | M},
     {"AllowUnassociatedTargets", NULL, CFN_P_REQ | CFN_P_BOOL | M},
     {"Tags", NULL, 0},
-    {NULL}};
-static const cfn_attr_t window_attrs[] = {{"WindowId", "WindowId"}, {NULL}};
+    {0}};
+static const cfn_attr_t window_attrs[] = {{"WindowId", "WindowId"}, {0}};
 
 /* a target's ResourceType cannot change in place here (UpdateMaintenanceWindowTarget
  * has no such member): it replaces the target */
@@ -272,7 +272,7 @@ static const cfn_prop_t target_props[] = {{"WindowId", NULL, CFN_P_REQ},
                                           {"OwnerInformation", NULL, M},
                                           {"Name", NULL, M},
                                           {"Description", NULL, M},
-                                          {NULL}};
+                                          {0}};
 /* WindowId and TaskType replace a task; the rest is UpdateMaintenanceWindowTask */
 static const cfn_prop_t task_props[] = {{"WindowId", NULL, CFN_P_REQ | CFN_P_HOOK},
                                         {"TaskArn", NULL, CFN_P_REQ | CFN_P_HOOK | M},
@@ -288,8 +288,8 @@ static const cfn_prop_t task_props[] = {{"WindowId", NULL, CFN_P_REQ | CFN_P_HOO
                                         {"Name", NULL, CFN_P_HOOK | M},
                                         {"Description", NULL, CFN_P_HOOK | M},
                                         {"CutoffBehavior", NULL, CFN_P_HOOK | M},
-                                        {NULL}};
-static const cfn_attr_t task_attrs[] = {{"WindowTaskId", "WindowTaskId"}, {NULL}};
+                                        {0}};
+static const cfn_attr_t task_attrs[] = {{"WindowTaskId", "WindowTaskId"}, {0}};
 static const cfn_prop_t baseline_props[] = {
     {"Name", NULL, CFN_P_REQ | CFN_P_HOOK | M},
     {"OperatingSystem", NULL, CFN_P_HOOK},
@@ -305,7 +305,7 @@ static const cfn_prop_t baseline_props[] = {
     {"PatchGroups", NULL, CFN_P_HOOK},
     {"DefaultBaseline", NULL, CFN_P_HOOK},
     {"Tags", NULL, CFN_P_HOOK},
-    {NULL}};
+    {0}};
 
 const cfn_spec_t cfn_ssm_mw_specs[] = {{.type = "AWS::SSM::MaintenanceWindow",
                                         .service = "ssm",
@@ -342,4 +342,4 @@ const cfn_spec_t cfn_ssm_mw_specs[] = {{.type = "AWS::SSM::MaintenanceWindow",
                                         .gone = "DoesNotExistException",
                                         .after_create = baseline_create,
                                         .update = baseline_update},
-                                       {NULL}};
+                                       {0}};

@@ -147,13 +147,13 @@ static const cfn_prop_t vpc_props[] = {{"CidrBlock", NULL, 0},
                                        {"Ipv4IpamPoolId", NULL, 0},
                                        {"Ipv4NetmaskLength", NULL, CFN_P_INT},
                                        {"Tags", NULL, T},
-                                       {NULL}};
+                                       {0}};
 static const cfn_attr_t vpc_attrs[] = {
     {"VpcId", "Vpc.VpcId"},
     {"CidrBlock", "Vpc.CidrBlock"},
     {"CidrBlockAssociations", "Vpc.CidrBlockAssociationSet[].AssociationId"},
     {"Ipv6CidrBlocks", "Vpc.Ipv6CidrBlockAssociationSet[].Ipv6CidrBlock"},
-    {NULL}};
+    {0}};
 
 static const cfn_prop_t subnet_props[] = {{"VpcId", NULL, CFN_P_REQ},
                                           {"CidrBlock", NULL, 0},
@@ -165,7 +165,7 @@ static const cfn_prop_t subnet_props[] = {{"VpcId", NULL, CFN_P_REQ},
                                           {"MapPublicIpOnLaunch", NULL, CFN_P_BOOL | HM},
                                           {"AssignIpv6AddressOnCreation", NULL, CFN_P_BOOL | HM},
                                           {"Tags", NULL, T},
-                                          {NULL}};
+                                          {0}};
 static const cfn_attr_t subnet_attrs[] = {
     {"SubnetId", "Subnet.SubnetId"},
     {"AvailabilityZone", "Subnet.AvailabilityZone"},
@@ -173,17 +173,17 @@ static const cfn_attr_t subnet_attrs[] = {
     {"CidrBlock", "Subnet.CidrBlock"},
     {"VpcId", "Subnet.VpcId"},
     {"Ipv6CidrBlocks", "Subnet.Ipv6CidrBlockAssociationSet[].Ipv6CidrBlock"},
-    {NULL}};
+    {0}};
 
-static const cfn_prop_t tags_only[] = {{"Tags", NULL, T}, {NULL}};
+static const cfn_prop_t tags_only[] = {{"Tags", NULL, T}, {0}};
 static const cfn_attr_t igw_attrs[] = {{"InternetGatewayId", "InternetGateway.InternetGatewayId"},
-                                       {NULL}};
+                                       {0}};
 
 static const cfn_prop_t attachment_props[] = {
-    {"VpcId", NULL, CFN_P_REQ}, {"InternetGatewayId", NULL, CFN_P_REQ | M}, {NULL}};
+    {"VpcId", NULL, CFN_P_REQ}, {"InternetGatewayId", NULL, CFN_P_REQ | M}, {0}};
 
-static const cfn_prop_t rtb_props[] = {{"VpcId", NULL, CFN_P_REQ}, {"Tags", NULL, T}, {NULL}};
-static const cfn_attr_t rtb_attrs[] = {{"RouteTableId", "RouteTable.RouteTableId"}, {NULL}};
+static const cfn_prop_t rtb_props[] = {{"VpcId", NULL, CFN_P_REQ}, {"Tags", NULL, T}, {0}};
+static const cfn_attr_t rtb_attrs[] = {{"RouteTableId", "RouteTable.RouteTableId"}, {0}};
 
 static const cfn_prop_t route_props[] = {{"RouteTableId", NULL, CFN_P_REQ},
                                          {"DestinationCidrBlock", NULL, 0},
@@ -200,11 +200,11 @@ static const cfn_prop_t route_props[] = {{"RouteTableId", NULL, CFN_P_REQ},
                                          {"CarrierGatewayId", NULL, M},
                                          {"LocalGatewayId", NULL, M},
                                          {"CoreNetworkArn", NULL, M},
-                                         {NULL}};
+                                         {0}};
 
 static const cfn_prop_t assoc_props[] = {
-    {"RouteTableId", NULL, CFN_P_REQ | M}, {"SubnetId", NULL, CFN_P_REQ}, {NULL}};
-static const cfn_attr_t assoc_attrs[] = {{"Id", "AssociationId"}, {NULL}};
+    {"RouteTableId", NULL, CFN_P_REQ | M}, {"SubnetId", NULL, CFN_P_REQ}, {0}};
+static const cfn_attr_t assoc_attrs[] = {{"Id", "AssociationId"}, {0}};
 
 const cfn_spec_t cfn_vpc_specs[] = {{.type = "AWS::EC2::VPC",
                                      .service = EC2,
@@ -278,4 +278,4 @@ const cfn_spec_t cfn_vpc_specs[] = {{.type = "AWS::EC2::VPC",
                                      .gone = "InvalidAssociationID.NotFound",
                                      .attrs = assoc_attrs,
                                      .update = assoc_update},
-                                    {NULL}};
+                                    {0}};

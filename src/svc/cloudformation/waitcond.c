@@ -154,7 +154,7 @@ static err_t wc_check(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, bool de
 }
 
 static const cfn_prop_t wc_props[] = {
-    {"Handle", NULL, CFN_P_REQ}, {"Timeout", NULL, CFN_P_REQ}, {"Count", NULL, 0}, {NULL}};
+    {"Handle", NULL, CFN_P_REQ}, {"Timeout", NULL, CFN_P_REQ}, {"Count", NULL, 0}, {0}};
 
 const cfn_spec_t cfn_wait_specs[] = {{.type = "AWS::CloudFormation::WaitConditionHandle",
                                       .service = "cloudformation",
@@ -165,7 +165,7 @@ const cfn_spec_t cfn_wait_specs[] = {{.type = "AWS::CloudFormation::WaitConditio
                                       .props = wc_props,
                                       .after_create = wc_after_create,
                                       .check = wc_check},
-                                     {NULL}};
+                                     {0}};
 
 /* ---- the signal route */
 
