@@ -86,7 +86,7 @@ LAUNCH_POLICY = {
         "Effect": "Allow",
         "Action": ["cloudformation:*", "ec2:RunInstances", "ec2:TerminateInstances", "ec2:CreateTags",
                    "ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:StartInstances",
-                   "ec2:StopInstances", "ssm:StartAutomationExecution", "ssm:GetAutomationExecution",
+                   "ec2:StopInstances", "ec2:ModifyInstanceAttribute", "ssm:StartAutomationExecution", "ssm:GetAutomationExecution",
                    "ssm:StopAutomationExecution", "ssm:DescribeDocument",
                    "ssm:SendCommand", "ssm:ListCommands", "ssm:ListCommandInvocations",
                    "ssm:GetCommandInvocation", "ssm:GetParameters"],
