@@ -101,8 +101,10 @@ def test_ssh_node_online_lost_and_host_key_pinned(node_daemon, tmp_path):
         assert [n["PingStatus"] for n in p.json["InstanceInformationList"] if n["InstanceId"] == iid] == ["Online"]
 
         # sshd gone: ConnectionLost after the ping period, last ping time kept
-        stopped_at = datetime.datetime.now(datetime.timezone.utc)
         sshd.stop()
+        # a ping already under way may still be answered while sshd stops: the last answer
+        # comes no later than the moment it has stopped
+        stopped_at = datetime.datetime.now(datetime.timezone.utc)
         wait_for(lambda: ping_status(ssm, iid) == "ConnectionLost", what="ConnectionLost")
         assert nodes(ssm)[iid]["LastPingDateTime"] <= stopped_at  # the last time it answered
 
