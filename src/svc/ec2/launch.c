@@ -219,6 +219,20 @@ static err_t ln_user_data(api_ctx_t *c)
     return ERR_OK;
 }
 
+/* The volume a block device mapping's Ebs asks for, in the launch's zone (EC2's defaults:
+ * gp2, 8 GiB). */
+static ec2_volume_spec_t ln_volume_spec(const ec2_launch_t *l, const cJSON *ebs)
+{
+    const char *type = jx_str(ebs, "VolumeType");
+    return (ec2_volume_spec_t){l->zone,
+                               type ? type : "gp2",
+                               jx_int(ebs, "VolumeSize", 8),
+                               jx_int(ebs, "Iops", 0),
+                               jx_int(ebs, "Throughput", 0),
+                               jx_true(ebs, "Encrypted"),
+                               jx_str(ebs, "KmsKeyId")};
+}
+
 /* The volumes to create: one per Ebs mapping, and the root device's (8 GiB gp2, deleted on
  * termination) unless a mapping names it or suppresses it. */
 static err_t ln_volumes(api_ctx_t *c, ec2_launch_t *l, const char *root_device)
@@ -237,14 +251,7 @@ static err_t ln_volumes(api_ctx_t *c, ec2_launch_t *l, const char *root_device)
         if (jx_str(ebs, "SnapshotId"))
             return err_fail(c->eb, ERR_EC2_SNAPSHOT_NOT_FOUND, "The snapshot '%s' does not exist.",
                             jx_str(ebs, "SnapshotId"));
-        const char *type = jx_str(ebs, "VolumeType");
-        ec2_volume_spec_t s = {l->zone,
-                               type ? type : "gp2",
-                               jx_int(ebs, "VolumeSize", 8),
-                               jx_int(ebs, "Iops", 0),
-                               jx_int(ebs, "Throughput", 0),
-                               jx_true(ebs, "Encrypted"),
-                               jx_str(ebs, "KmsKeyId")};
+        ec2_volume_spec_t s = ln_volume_spec(l, ebs);
         err_t rc = ec2_volume_check(c, &s);
         if (rc) return rc;
         cJSON *v = cJSON_CreateObject();
@@ -374,14 +381,7 @@ err_t ec2_launch_volumes(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst)
     err_t rc = ERR_OK;
     for (const cJSON *m = l->volumes->child; !rc && m; m = m->next) {
         const cJSON *ebs = cJSON_GetObjectItemCaseSensitive(m, "Ebs");
-        const char *type = jx_str(ebs, "VolumeType");
-        ec2_volume_spec_t s = {l->zone,
-                               type ? type : "gp2",
-                               jx_int(ebs, "VolumeSize", 8),
-                               jx_int(ebs, "Iops", 0),
-                               jx_int(ebs, "Throughput", 0),
-                               jx_true(ebs, "Encrypted"),
-                               jx_str(ebs, "KmsKeyId")};
+        ec2_volume_spec_t s = ln_volume_spec(l, ebs);
         const cJSON *dot = cJSON_GetObjectItemCaseSensitive(ebs, "DeleteOnTermination");
         cJSON *v = NULL;
         rc = ec2_volume_create(c, &s, tags, &v);
