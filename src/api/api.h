@@ -63,6 +63,12 @@ struct api_ctx {
     app_t *app;
     const api_op_t *op;
     const auth_principal_t *caller;
+    /* Where the call acts. Handlers use these, never app->cfg.account_id / cfg.region:
+     * account: the caller's account (ARNs, owner ids, IAM and STS rows, which are global);
+     * region: the region the request was signed for (regional ARNs and ids);
+     * scope: the `account` column under which this call's REGIONAL resources are stored
+     * (Service Catalog, CloudFormation, SSM, EC2): one partition per account and region. */
+    const char *account, *region, *scope;
     const cJSON *in; /* conformed, validated input: never NULL (an empty object when there is
                         none); every value has its model type */
     cJSON *out;      /* the handler adds output members here (an object) */

@@ -66,6 +66,8 @@ err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **ou
         .app = app,
         .op = op,
         .caller = call->caller,
+        .account = call->caller->account[0] ? call->caller->account : app->cfg.account_id,
+        .region = app->cfg.region,
         .in = in,
         .out = cJSON_CreateObject(),
         .tx = tx,
@@ -75,6 +77,7 @@ err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **ou
         .source_ip = call->source_ip,
         .prefetch = &pf,
     };
+    ctx.scope = ctx.account; /* one region today: issue 14 partitions by region */
     if (!rc) rc = op->handler(&ctx);
     if (own && tx) {
         if (!rc && op->write)
