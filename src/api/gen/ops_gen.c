@@ -13,6 +13,7 @@ const api_op_t api_ops[] = {
     {&model_services[0], "DescribeStackResources", 82, 83, "DescribeStackResourcesResult", cfn_describe_stack_resources, "cloudformation:DescribeStackResources", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "DescribeStacks", 43, 45, "DescribeStacksResult", cfn_describe_stacks, "cloudformation:DescribeStacks", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "ExecuteChangeSet", 149, 150, "ExecuteChangeSetResult", cfn_execute_change_set, "cloudformation:ExecuteChangeSet", "{@stack:StackName}", true, API_AUTHZ_POLICY},
+    {&model_services[0], "GetStackPolicy", 181, 182, "GetStackPolicyResult", cfn_get_stack_policy, "cloudformation:GetStackPolicy", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "GetTemplate", 102, 105, "GetTemplateResult", cfn_get_template, "cloudformation:GetTemplate", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "GetTemplateSummary", 157, 160, "GetTemplateSummaryResult", cfn_get_template_summary, "cloudformation:GetTemplateSummary", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "ListChangeSets", 153, 154, "ListChangeSetsResult", cfn_list_change_sets, "cloudformation:ListChangeSets", "{@stack:StackName}", false, API_AUTHZ_POLICY},
@@ -20,7 +21,9 @@ const api_op_t api_ops[] = {
     {&model_services[0], "ListImports", 177, 178, "ListImportsResult", cfn_list_imports, "cloudformation:ListImports", "*", false, API_AUTHZ_POLICY},
     {&model_services[0], "ListStackResources", 70, 71, "ListStackResourcesResult", cfn_list_stack_resources, "cloudformation:ListStackResources", "{@stack:StackName}", false, API_AUTHZ_POLICY},
     {&model_services[0], "ListStacks", 63, 65, "ListStacksResult", cfn_list_stacks, "cloudformation:ListStacks", "*", false, API_AUTHZ_POLICY},
+    {&model_services[0], "SetStackPolicy", 180, MODEL_NONE, NULL, cfn_set_stack_policy, "cloudformation:SetStackPolicy", "{@stack:StackName}", true, API_AUTHZ_POLICY},
     {&model_services[0], "UpdateStack", 35, 39, "UpdateStackResult", cfn_update_stack, "cloudformation:UpdateStack", "{@stack:StackName}", true, API_AUTHZ_POLICY},
+    {&model_services[0], "UpdateTerminationProtection", 183, 184, "UpdateTerminationProtectionResult", cfn_update_termination_protection, "cloudformation:UpdateTerminationProtection", "{@stack:StackName}", true, API_AUTHZ_POLICY},
     {&model_services[0], "ValidateTemplate", 107, 108, "ValidateTemplateResult", cfn_validate_template, "cloudformation:ValidateTemplate", "*", false, API_AUTHZ_POLICY},
     {&model_services[1], "AllocateAddress", 589, 593, NULL, ec2_allocate_address, "ec2:AllocateAddress", "arn:aws:ec2:{region}:{account}:elastic-ip/*", true, API_AUTHZ_POLICY},
     {&model_services[1], "AssociateAddress", 602, 603, NULL, ec2_associate_address, "ec2:AssociateAddress", "arn:aws:ec2:{region}:{account}:elastic-ip/{AllocationId}", true, API_AUTHZ_POLICY},
@@ -266,4 +269,4 @@ const api_op_t api_ops[] = {
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 262;
+const size_t api_n_ops = 265;

@@ -327,6 +327,14 @@ static const model_member_t m_cfn_members[] = {
     {"NextToken", "NextToken", "NextToken", 44, 0, 0},
     {"Imports", "Imports", "Imports", 179, 0, 0},
     {"NextToken", "NextToken", "NextToken", 44, 0, 0},
+    {"StackName", "StackName", "StackName", 32, 1, 0},
+    {"StackPolicyBody", "StackPolicyBody", "StackPolicyBody", 8, 0, 0},
+    {"StackPolicyURL", "StackPolicyURL", "StackPolicyURL", 7, 0, 0},
+    {"StackName", "StackName", "StackName", 32, 1, 0},
+    {"StackPolicyBody", "StackPolicyBody", "StackPolicyBody", 8, 0, 0},
+    {"EnableTerminationProtection", "EnableTerminationProtection", "EnableTerminationProtection", 1, 1, 0},
+    {"StackName", "StackName", "StackName", 125, 1, 0},
+    {"StackId", "StackId", "StackId", 34, 0, 0},
 };
 static const model_shape_t m_cfn_shapes[] = {
     {"CreateStackInput", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 0, 17, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
@@ -509,6 +517,11 @@ static const model_shape_t m_cfn_shapes[] = {
     {"ListImportsInput", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 298, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
     {"ListImportsOutput", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 300, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
     {"Imports", MT_LIST, 0, 0LL, 0LL, -1, 0, NULL, 0, 0, 32, "member", MODEL_NONE, MODEL_NONE},
+    {"SetStackPolicyInput", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 302, 3, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"GetStackPolicyInput", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 305, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"GetStackPolicyOutput", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 306, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"UpdateTerminationProtectionInput", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 307, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"UpdateTerminationProtectionOutput", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 309, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
 };
 
 /* ---- ec2 */
@@ -5520,7 +5533,7 @@ static const model_shape_t m_sts_shapes[] = {
 };
 
 const model_service_t model_services[] = {
-    {"cloudformation", NULL, "2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/", MP_QUERY, m_cfn_shapes, 180, m_cfn_members, 302},
+    {"cloudformation", NULL, "2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/", MP_QUERY, m_cfn_shapes, 185, m_cfn_members, 310},
     {"ec2", NULL, "2016-11-15", "http://ec2.amazonaws.com/doc/2016-11-15/", MP_EC2, m_ec2_shapes, 621, m_ec2_members, 1409},
     {"iam", NULL, "2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/", MP_QUERY, m_iam_shapes, 197, m_iam_members, 370},
     {"servicecatalog", "AWS242ServiceCatalogService", "2015-12-10", NULL, MP_JSON, m_sc_shapes, 328, m_sc_members, 553},

@@ -278,6 +278,8 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, name);
     if (!rc) rc = cfn_check_caps(c, t);
+    const char *policy = NULL;
+    if (!rc) rc = cfn_stack_policy_in(c, "StackPolicyBody", "StackPolicyURL", t, &policy);
     const char *on_failure = api_in_str(c, "OnFailure");
     if (!rc && on_failure && cJSON_GetObjectItemCaseSensitive(c->in, "DisableRollback"))
         rc = err_fail(c->eb, ERR_VALIDATION,
@@ -314,6 +316,7 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
         cJSON_AddBoolToObject(
             s, "EnableTerminationProtection",
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "EnableTerminationProtection")));
+        if (policy) cJSON_AddStringToObject(s, "_StackPolicy", policy);
         cJSON *drift = cJSON_AddObjectToObject(s, "DriftInformation");
         cJSON_AddStringToObject(drift, "StackDriftStatus", "NOT_CHECKED");
         /* internal */
@@ -414,6 +417,11 @@ err_t cfn_update_stack(api_ctx_t *c)
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, jx_str(s, "StackName"));
     if (!rc) rc = cfn_check_caps(c, t);
+    const char *policy = NULL, *during = NULL;
+    if (!rc) rc = cfn_stack_policy_in(c, "StackPolicyBody", "StackPolicyURL", t, &policy);
+    if (!rc)
+        rc = cfn_stack_policy_in(c, "StackPolicyDuringUpdateBody", "StackPolicyDuringUpdateURL", t,
+                                 &during);
     if (!rc && !strcmp(text, jx_str(s, "_Template")) &&
         cJSON_Compare(bound, cJSON_GetObjectItemCaseSensitive(s, "_Params"), true) &&
         !cJSON_GetObjectItemCaseSensitive(c->in, "Tags"))
@@ -440,6 +448,14 @@ err_t cfn_update_stack(api_ctx_t *c)
         jx_set_str(s, "_Phase", "apply");
         jx_set(s, "_Seq", cJSON_CreateNumber((double)(jx_int(s, "_Seq", 0) + 1)));
         cJSON_DeleteItemFromObjectCaseSensitive(s, "_Session");
+        /* the policy the update runs under: the temporary one, else the stack's (the new
+         * StackPolicyBody governs later updates) */
+        const char *rules = during ? during : jx_str(s, "_StackPolicy");
+        if (rules)
+            jx_set_str(s, "_UpdatePolicy", rules);
+        else
+            cJSON_DeleteItemFromObjectCaseSensitive(s, "_UpdatePolicy");
+        if (policy) jx_set_str(s, "_StackPolicy", policy);
         if (api_in_str(c, "RoleARN")) jx_set_str(s, "RoleARN", api_in_str(c, "RoleARN"));
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
         if (tags) jx_set(s, "Tags", cJSON_Duplicate(tags, 1));
