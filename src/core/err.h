@@ -178,6 +178,7 @@
     S(SSM_IDEMPOTENT_MISMATCH, 722, "IdempotentParameterMismatch", 400)                            \
     S(SSM_INVALID_TAG, 723, "InvalidTag", 400)                                                     \
     S(SSM_INVALID_TARGET, 724, "InvalidTarget", 400)                                               \
+    S(SSM_DOCUMENT_PERMISSION_LIMIT, 725, "DocumentPermissionLimit", 400)                          \
     /* ssm: Parameter Store (770..) */                                                             \
     S(SSM_PARAM_NOT_FOUND, 770, "ParameterNotFound", 400)                                          \
     S(SSM_PARAM_EXISTS, 771, "ParameterAlreadyExists", 400)                                        \
