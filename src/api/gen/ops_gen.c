@@ -3,6 +3,8 @@
 #include "api/gen/ops_gen.h"
 
 const api_op_t api_ops[] = {
+    {&model_services[0], "CancelUpdateStack", 185, MODEL_NONE, NULL, cfn_cancel_update_stack, "cloudformation:CancelUpdateStack", "{@stack:StackName}", true, API_AUTHZ_POLICY},
+    {&model_services[0], "ContinueUpdateRollback", 186, 189, "ContinueUpdateRollbackResult", cfn_continue_update_rollback, "cloudformation:ContinueUpdateRollback", "{@stack:StackName}", true, API_AUTHZ_POLICY},
     {&model_services[0], "CreateChangeSet", 115, 126, "CreateChangeSetResult", cfn_create_change_set, "cloudformation:CreateChangeSet", "{@stack:StackName}", true, API_AUTHZ_POLICY},
     {&model_services[0], "CreateStack", 0, 33, "CreateStackResult", cfn_create_stack, "cloudformation:CreateStack", "arn:aws:cloudformation:{region}:{account}:stack/{StackName}/*", true, API_AUTHZ_POLICY},
     {&model_services[0], "DeleteChangeSet", 151, 152, "DeleteChangeSetResult", cfn_delete_change_set, "cloudformation:DeleteChangeSet", "{@stack:StackName}", true, API_AUTHZ_POLICY},
@@ -271,4 +273,4 @@ const api_op_t api_ops[] = {
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 267;
+const size_t api_n_ops = 269;

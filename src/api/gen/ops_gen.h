@@ -5,6 +5,8 @@
 
 #include "api/api.h"
 
+err_t cfn_cancel_update_stack(api_ctx_t *ctx);
+err_t cfn_continue_update_rollback(api_ctx_t *ctx);
 err_t cfn_create_change_set(api_ctx_t *ctx);
 err_t cfn_create_stack(api_ctx_t *ctx);
 err_t cfn_delete_change_set(api_ctx_t *ctx);

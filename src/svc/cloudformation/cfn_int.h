@@ -144,6 +144,10 @@ const char *cfn_export_value(app_t *app, store_tx_t *tx, const char *name, arena
 
 /* Starts operation op ("create", "update", "delete") on the stack: enqueues its job. */
 err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb);
+/* After a stack was saved in status (CREATE_, UPDATE_, UPDATE_ROLLBACK_ or
+ * DELETE_IN_PROGRESS): the user-initiated event, the job that carries out op (cfn_start),
+ * and a wake-up for the engine once the request commits. */
+err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const char *status);
 
 /* ---- resource types (types.c). Each call runs in the step's transaction, through the
  * in-process client as the stack's principal. */

@@ -500,6 +500,14 @@ static err_t stk_step(stk_t *k)
         engine_done(k->r);
         return stk_stack_status(k, "ROLLBACK_COMPLETE", "");
     }
+    if (!strcmp(op, "update") && !strcmp(phase, "apply") &&
+        jx_int(k->stack, "_Cancel", -1) == k->seq) { /* CancelUpdateStack */
+        rc = ERR_OK;
+        for (cJSON *r = k->resources->child; !rc && r; r = r->next)
+            if (!strcmp(jx_str(r, "ResourceStatus"), "UPDATE_IN_PROGRESS"))
+                rc = stk_res_status(k, r, "UPDATE_FAILED", "Resource update cancelled", NULL);
+        return rc ? rc : stk_fail_op(k, "User Initiated");
+    }
     if (!strcmp(op, "update") && !strcmp(phase, "apply")) return stk_run_update(k);
     if (!strcmp(op, "update") && !strcmp(phase, "cleanup")) {
         /* what the new template dropped may still use a replaced resource: it goes first */

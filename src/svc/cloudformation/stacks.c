@@ -222,9 +222,7 @@ err_t cfn_check_name(api_ctx_t *c, const char *name, const char *member)
     return ERR_OK;
 }
 
-/* After a stack was saved in status (CREATE_, UPDATE_ or DELETE_IN_PROGRESS): the
- * user-initiated event, the job that carries out op, and a wake-up for the engine. */
-static err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const char *status)
+err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const char *status)
 {
     err_t rc = cfn_event(c->app, c->tx, s, NULL, NULL, NULL, status, "User Initiated", NULL, c->eb);
     if (!rc) rc = cfn_start(c->app, c->tx, s, op, c->eb);
