@@ -159,7 +159,7 @@
     S(CFN_OPERATION_ID_EXISTS, 909, "OperationIdAlreadyExistsException", 409)                      \
     S(CFN_INSTANCE_NOT_FOUND, 910, "StackInstanceNotFoundException", 404)                          \
     S(CFN_OPERATION_NOT_FOUND, 911, "OperationNotFoundException", 404)                             \
-    S(CFN_INVALID_OPERATION, 912, "InvalidOperationException", 400)                            \
+    S(CFN_INVALID_OPERATION, 912, "InvalidOperationException", 400)                                \
     /* ssm */                                                                                      \
     S(SSM_INVALID_NEXT_TOKEN, 700, "InvalidNextToken", 400)                                        \
     S(SSM_INVALID_FILTER_KEY, 701, "InvalidFilterKey", 400)                                        \
