@@ -404,3 +404,33 @@ def test_session_policy_arn_that_does_not_exist_allows_nothing(d):
     creds = {"key": c["AccessKeyId"], "secret": c["SecretAccessKey"], "token": c["SessionToken"]}
     code, _, _ = fails(d.client("servicecatalog", **creds).list_portfolios)
     assert code == "AccessDeniedException"
+
+
+def test_console_sign_in_of_another_accounts_user(d):
+    """An IAM user of another account signs in to the console with that account's id (and
+    not with the default account's); the session is that account's."""
+    import urllib.error
+    import urllib.request
+
+    acct, key, secret = new_account(d)
+    b_iam = d.client("iam", key=key, secret=secret)
+    b_iam.create_user(UserName="console-b")
+    b_iam.create_login_profile(UserName="console-b", Password="Console-B-Passw0rd!")
+
+    def sign_in(account):
+        body = json.dumps({"account": account, "user": "console-b", "password": "Console-B-Passw0rd!"}).encode()
+        req = urllib.request.Request(d.endpoint + "/console/api/signin", data=body, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    status, out = sign_in(acct)
+    assert status == 200, out
+    assert out["Identity"] == {"Arn": "arn:aws:iam::%s:user/console-b" % acct, "Account": acct, "UserName": "console-b", "Type": "user"}
+    c = out["Credentials"]
+    who = d.client("sts", key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"]).get_caller_identity()
+    assert who["Account"] == acct
+    status, out = sign_in(ACCOUNT)
+    assert (status, out["code"]) == (401, "SignInFailed")
