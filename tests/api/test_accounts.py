@@ -434,3 +434,16 @@ def test_console_sign_in_of_another_accounts_user(d):
     assert who["Account"] == acct
     status, out = sign_in(ACCOUNT)
     assert (status, out["code"]) == (401, "SignInFailed")
+
+
+def test_data_directory_served_under_another_account_id(fresh_daemon):
+    """A restart with another --account-id starts (its management record is its own) and
+    the new default account is the management account from then on."""
+    first = fresh_daemon()
+    first.stop()
+    again = fresh_daemon(data_dir=first.data_dir, env={"CATALOGD_ACCOUNT_ID": "210987654321"})
+    assert again.client("sts").get_caller_identity()["Account"] == "210987654321"
+    o = again.client("organizations").create_organization()["Organization"]
+    assert o["MasterAccountId"] == "210987654321"
+    rows = [json.loads(line) for line in run_bin("account", "list", "--data-dir", again.data_dir).stdout.splitlines()]
+    assert sorted((r["Id"], r["Management"]) for r in rows) == [(ACCOUNT, True), ("210987654321", True)]
