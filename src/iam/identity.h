@@ -14,9 +14,9 @@
 #include <cjson/cJSON.h>
 
 /* auth_resolve_fn for auth/keys.c: kind "user" (principal = UserId) or "session"
- * (principal = the session's JSON record). ud is the account id string. */
-err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const char *principal,
-                           auth_principal_t *who, errbuf_t *eb);
+ * (principal = the session's JSON record) of account, the key row's (ud unused). */
+err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *account, const char *kind,
+                           const char *principal, auth_principal_t *who, errbuf_t *eb);
 
 /* The stored body of the IAM user, group, role or instance profile (type "user", "group",
  * "role" or "instance-profile") called
@@ -67,8 +67,11 @@ err_t iam_boundary_doc(store_tx_t *tx, const char *account, const cJSON *e, aren
 
 /* What a session is, beside whose (flags of iam_session_record). */
 enum iam_session_flag {
-    IAM_SESSION_ROOT = 1 << 0,  /* the account root's own session (no role, no user) */
-    IAM_SESSION_TOKEN = 1 << 1, /* issued by sts:GetSessionToken: see auth_principal_t */
+    IAM_SESSION_ROOT = 1 << 0,      /* the account root's own session (no role, no user) */
+    IAM_SESSION_TOKEN = 1 << 1,     /* issued by sts:GetSessionToken: see auth_principal_t */
+    IAM_SESSION_FEDERATED = 1 << 2, /* sts:GetFederationToken: the user's (or root's)
+                                       permissions narrowed by the session policies, nothing
+                                       without one; session is the federated user's name */
 };
 
 /* Builds the JSON record stored for a session access key (the caller cJSON_free()s it):

@@ -184,6 +184,13 @@ err_t iam_update_assume_role_policy(api_ctx_t *ctx);
 err_t iam_update_login_profile(api_ctx_t *ctx);
 err_t iam_update_role(api_ctx_t *ctx);
 err_t iam_update_user(api_ctx_t *ctx);
+err_t org_create_account(api_ctx_t *ctx);
+err_t org_create_organization(api_ctx_t *ctx);
+err_t org_describe_account(api_ctx_t *ctx);
+err_t org_describe_create_account_status(api_ctx_t *ctx);
+err_t org_describe_organization(api_ctx_t *ctx);
+err_t org_list_accounts(api_ctx_t *ctx);
+err_t org_list_create_account_status(api_ctx_t *ctx);
 err_t sc_associate_principal_with_portfolio(api_ctx_t *ctx);
 err_t sc_associate_product_with_portfolio(api_ctx_t *ctx);
 err_t sc_associate_service_action_with_provisioning_artifact(api_ctx_t *ctx);
@@ -290,7 +297,9 @@ err_t ssm_update_maintenance_window_task(api_ctx_t *ctx);
 err_t ssm_update_patch_baseline(api_ctx_t *ctx);
 err_t sts_assume_role(api_ctx_t *ctx);
 err_t sts_decode_authorization_message(api_ctx_t *ctx);
+err_t sts_get_access_key_info(api_ctx_t *ctx);
 err_t sts_get_caller_identity(api_ctx_t *ctx);
+err_t sts_get_federation_token(api_ctx_t *ctx);
 err_t sts_get_session_token(api_ctx_t *ctx);
 
 #endif

@@ -1,5 +1,6 @@
 /* sts.c - AWS Security Token Service: GetCallerIdentity, AssumeRole, GetSessionToken,
- * DecodeAuthorizationMessage, and sts_assume for catalogd's own services. */
+ * GetFederationToken, DecodeAuthorizationMessage, GetAccessKeyInfo, and sts_assume for
+ * catalogd's own services. */
 #include "svc/sts/sts.h"
 
 #include "api/gen/ops_gen.h"
@@ -32,15 +33,15 @@ static void sts_token(app_t *app, char out[256])
     buf_free(&b);
 }
 
-/* Issues a session key for record (JSON) valid for duration_s. */
-static err_t sts_issue(app_t *app, store_tx_t *tx, const char *record, int64_t duration_s,
-                       sts_creds_t *out, errbuf_t *eb)
+/* Issues a session key of account for record (JSON) valid for duration_s. */
+static err_t sts_issue(app_t *app, store_tx_t *tx, const char *account, const char *record,
+                       int64_t duration_s, sts_creds_t *out, errbuf_t *eb)
 {
     auth_keys_generate(&app->ids, "ASIA", out->access_key, out->secret);
     sts_token(app, out->token);
     int64_t now = clk_now_ms(&app->wall);
     out->expires_ms = now + duration_s * 1000;
-    return auth_keys_insert(app->keys, tx, out->access_key, out->secret, "session", record,
+    return auth_keys_insert(app->keys, tx, account, out->access_key, out->secret, "session", record,
                             out->token, out->expires_ms, now, eb);
 }
 
@@ -51,14 +52,17 @@ static err_t sts_refuse(errbuf_t *eb, const char *who, const char *role_arn)
                     role_arn);
 }
 
-/* Finds the role an ARN names (last path segment), or NULL. */
-static err_t sts_role(const char *account, store_tx_t *tx, const char *arn, cJSON **role,
-                      errbuf_t *eb)
+/* Finds the role an ARN names (last path segment) in the account the ARN names, which goes
+ * to account (13 bytes); *role NULL when there is none. */
+static err_t sts_role(store_tx_t *tx, const char *arn, char account[13], cJSON **role, errbuf_t *eb)
 {
     *role = NULL;
-    char prefix[64];
-    snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:role/", account);
-    if (strncmp(arn, prefix, strlen(prefix))) return ERR_OK;
+    const char *p = "arn:aws:iam::";
+    size_t n = strlen(p);
+    if (strncmp(arn, p, n) || strspn(arn + n, "0123456789") != 12 ||
+        strncmp(arn + n + 12, ":role/", 6))
+        return ERR_OK;
+    snprintf(account, 13, "%.12s", arn + n);
     err_t rc = iam_identity_find(tx, account, "role", strrchr(arn, '/') + 1, role, eb);
     if (!rc && *role) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(*role, "Arn");
@@ -68,6 +72,36 @@ static err_t sts_role(const char *account, store_tx_t *tx, const char *arn, cJSO
         }
     }
     return rc;
+}
+
+/* A session policy (NULL: none) must parse: ERR_STS_MALFORMED_POLICY otherwise. */
+static err_t sts_session_policy(const char *doc, errbuf_t *eb)
+{
+    policy_t *sp = NULL;
+    err_t rc = doc ? policy_parse(span_of(doc), POLICY_IDENTITY, &sp, eb) : ERR_OK;
+    policy_free(sp);
+    return rc ? err_fail(eb, ERR_STS_MALFORMED_POLICY, "%s", eb->msg) : ERR_OK;
+}
+
+/* The ARNs of a PolicyArns member ([{"arn": ...}], NULL: none) as a new array. */
+static cJSON *sts_policy_arns(const cJSON *policy_arns)
+{
+    cJSON *arns = cJSON_CreateArray();
+    for (const cJSON *a = policy_arns ? policy_arns->child : NULL; a; a = a->next) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "arn");
+        if (cJSON_IsString(v)) cJSON_AddItemToArray(arns, cJSON_CreateString(v->valuestring));
+    }
+    return arns;
+}
+
+/* PackedPolicySize: the share of the packed session policy quota used, in percent, as AWS
+ * reports it, when the call gave session policies. */
+static void sts_put_packed_size(api_ctx_t *ctx, const char *policy, const cJSON *arns)
+{
+    if (!policy && !cJSON_GetArraySize(arns)) return;
+    size_t used = policy ? policy_size_nows(span_of(policy)) : 0;
+    used += (size_t)cJSON_GetArraySize(arns) * 64;
+    cJSON_AddNumberToObject(ctx->out, "PackedPolicySize", (double)(used * 100 / 2048));
 }
 
 /* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole on role_arn
@@ -103,9 +137,12 @@ static policy_ctx_t sts_context(const sts_assume_req_t *r, arena_t *arena)
 /* Step 2 of sts_assume for an IAM caller whose principal the trust policy allows: an
  * explicit deny of sts:AssumeRole in its own policies refuses; otherwise they must allow
  * it, unless the trust policy names the caller's own ARN (a same-account grant to that
- * principal itself; naming its account or, for a session, its role is not enough). */
-static err_t sts_identity(store_tx_t *tx, const sts_assume_req_t *r, const char *trust_doc,
-                          const policy_ctx_t *ctx, arena_t *arena, errbuf_t *eb)
+ * principal itself; naming its account or, for a session, its role is not enough). A role
+ * of another account (role_account) always needs the caller's own policies' allow, as in
+ * AWS: both accounts must grant a cross-account AssumeRole. */
+static err_t sts_identity(store_tx_t *tx, const sts_assume_req_t *r, const char *role_account,
+                          const char *trust_doc, const policy_ctx_t *ctx, arena_t *arena,
+                          errbuf_t *eb)
 {
     const auth_principal_t *caller = r->caller;
     iam_policies_t pol;
@@ -115,8 +152,10 @@ static err_t sts_identity(store_tx_t *tx, const sts_assume_req_t *r, const char 
     policy_decision_t d = policy_decide(&pol.set, &req, NULL);
     iam_policies_free(&pol);
     if (d == POLICY_ALLOWED) return ERR_OK;
+    /* a role of another account: the caller's own account must grant it, always */
     policy_principal_t named = {.aws_arn = caller->arn, .named_only = true};
-    if (d == POLICY_IMPLICIT_DENY && sts_trust(trust_doc, &named, r->role_arn, ctx) == POLICY_ALLOW)
+    if (d == POLICY_IMPLICIT_DENY && !strcmp(caller->account, role_account) &&
+        sts_trust(trust_doc, &named, r->role_arn, ctx) == POLICY_ALLOW)
         return ERR_OK;
     return sts_refuse(eb, caller->arn, r->role_arn);
 }
@@ -131,8 +170,15 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     if (!r->account || !r->region)
         return err_fail(eb, ERR_INTERNAL, "role assumed with no account or region");
     cJSON *role = NULL;
-    err_t rc = sts_role(r->account, tx, r->role_arn, &role, eb);
+    char account[13] = "";
+    err_t rc = sts_role(tx, r->role_arn, account, &role, eb);
     if (rc) return rc;
+    /* a service assumes roles of the account it works for only (iam:PassRole never hands
+     * a service another account's role) */
+    if (role && !caller && strcmp(r->account, account)) {
+        cJSON_Delete(role);
+        role = NULL;
+    }
     if (!role) return sts_refuse(eb, who, r->role_arn);
 
     /* 1. the role's trust policy must allow this principal */
@@ -160,7 +206,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     rc = e == POLICY_ALLOW ? ERR_OK : sts_refuse(eb, who, r->role_arn);
 
     /* 2. an IAM caller's own policies */
-    if (!rc && caller) rc = sts_identity(tx, r, trust_doc, &ctx, arena, eb);
+    if (!rc && caller) rc = sts_identity(tx, r, account, trust_doc, &ctx, arena, eb);
 
     /* 3. duration and session policies */
     const cJSON *max = cJSON_GetObjectItemCaseSensitive(role, "MaxSessionDuration");
@@ -173,35 +219,27 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         rc = err_fail(
             eb, ERR_VALIDATION,
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-    if (!rc && r->policy) {
-        policy_t *sp = NULL;
-        rc = policy_parse(span_of(r->policy), POLICY_IDENTITY, &sp, eb);
-        policy_free(sp);
-        if (rc) rc = err_fail(eb, ERR_STS_MALFORMED_POLICY, "%s", eb->msg);
-    }
+    if (!rc) rc = sts_session_policy(r->policy, eb);
     if (rc) {
         cJSON_Delete(role);
         return rc;
     }
-    cJSON *arns = cJSON_CreateArray();
-    for (const cJSON *a = r->policy_arns ? r->policy_arns->child : NULL; a; a = a->next) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "arn");
-        if (cJSON_IsString(v)) cJSON_AddItemToArray(arns, cJSON_CreateString(v->valuestring));
-    }
+    cJSON *arns = sts_policy_arns(r->policy_arns);
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(role, "RoleId");
     char *record =
         iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who, 0);
     cJSON_Delete(arns);
-    rc = sts_issue(app, tx, record, duration, out, eb);
+    /* the session belongs to the role's account, whoever assumed it */
+    rc = sts_issue(app, tx, account, record, duration, out, eb);
     cJSON_free(record);
     if (!rc) {
         memset(&out->who, 0, sizeof(out->who));
         const cJSON *rn = cJSON_GetObjectItemCaseSensitive(role, "RoleName");
         out->who.kind = AUTH_ROLE_SESSION;
-        snprintf(out->who.account, sizeof(out->who.account), "%s", r->account);
+        snprintf(out->who.account, sizeof(out->who.account), "%s", account);
         snprintf(out->who.region, sizeof(out->who.region), "%s", r->region);
-        snprintf(out->who.arn, sizeof(out->who.arn), "arn:aws:sts::%s:assumed-role/%s/%s",
-                 r->account, rn->valuestring, r->session_name);
+        snprintf(out->who.arn, sizeof(out->who.arn), "arn:aws:sts::%s:assumed-role/%s/%s", account,
+                 rn->valuestring, r->session_name);
         snprintf(out->who.user_id, sizeof(out->who.user_id), "%s:%s", rid->valuestring,
                  r->session_name);
         snprintf(out->who.name, sizeof(out->who.name), "%s", rn->valuestring);
@@ -248,12 +286,7 @@ err_t sts_assume_role(api_ctx_t *ctx)
     cJSON *u = cJSON_AddObjectToObject(ctx->out, "AssumedRoleUser");
     cJSON_AddStringToObject(u, "AssumedRoleId", c.who.user_id);
     cJSON_AddStringToObject(u, "Arn", c.who.arn);
-    if (policy || cJSON_GetArraySize(arns)) {
-        /* share of the packed-policy quota used, in percent, as AWS reports it */
-        size_t used = policy ? policy_size_nows(span_of(policy)) : 0;
-        used += (size_t)cJSON_GetArraySize(arns) * 64;
-        cJSON_AddNumberToObject(ctx->out, "PackedPolicySize", (double)(used * 100 / 2048));
-    }
+    sts_put_packed_size(ctx, policy, arns);
     return ERR_OK;
 }
 
@@ -270,7 +303,7 @@ static err_t sts_own_session(app_t *app, store_tx_t *tx, const auth_principal_t 
     }
     char *record = iam_session_record(NULL, who->kind == AUTH_USER ? who->user_id : NULL, NULL,
                                       NULL, NULL, who->kind == AUTH_USER ? who->arn : NULL, flags);
-    err_t rc = sts_issue(app, tx, record, duration_s, out, eb);
+    err_t rc = sts_issue(app, tx, who->account, record, duration_s, out, eb);
     cJSON_free(record);
     if (!rc) {
         out->who = *who;
@@ -303,6 +336,42 @@ err_t sts_get_session_token(api_ctx_t *ctx)
     return rc;
 }
 
+/* GetFederationToken: temporary credentials of a federated user Name, whose permissions
+ * are the caller's (an IAM user, or the root) narrowed by the session policies given, and
+ * none without one. Long-term credentials only; the root's last at most an hour. */
+err_t sts_get_federation_token(api_ctx_t *ctx)
+{
+    const auth_principal_t *who = ctx->caller;
+    if ((who->kind != AUTH_ROOT && who->kind != AUTH_USER) || who->expires_ms)
+        return err_fail(ctx->eb, ERR_ACCESS_DENIED,
+                        "Cannot call GetFederationToken with session credentials");
+    const char *name = api_in_str(ctx, "Name"), *policy = api_in_str(ctx, "Policy");
+    int64_t duration = api_in_int(ctx, "DurationSeconds", 43200);
+    if (who->kind == AUTH_ROOT && duration > 3600) duration = 3600;
+    err_t rc = sts_session_policy(policy, ctx->eb);
+    if (rc) return rc;
+    cJSON *arns = sts_policy_arns(cJSON_GetObjectItemCaseSensitive(ctx->in, "PolicyArns"));
+    bool root = who->kind == AUTH_ROOT;
+    char *record =
+        iam_session_record(NULL, root ? NULL : who->user_id, name, policy, arns, who->arn,
+                           IAM_SESSION_FEDERATED | (root ? IAM_SESSION_ROOT : 0));
+    sts_creds_t c;
+    rc = sts_issue(ctx->app, ctx->tx, ctx->account, record, duration, &c, ctx->eb);
+    cJSON_free(record);
+    if (!rc) {
+        sts_put_creds(ctx, &c);
+        cJSON *u = cJSON_AddObjectToObject(ctx->out, "FederatedUser");
+        char id[200], arn[320];
+        snprintf(id, sizeof(id), "%s:%s", ctx->account, name);
+        snprintf(arn, sizeof(arn), "arn:aws:sts::%s:federated-user/%s", ctx->account, name);
+        cJSON_AddStringToObject(u, "FederatedUserId", id);
+        cJSON_AddStringToObject(u, "Arn", arn);
+        sts_put_packed_size(ctx, policy, arns);
+    }
+    cJSON_Delete(arns);
+    return rc;
+}
+
 err_t sts_decode_authorization_message(api_ctx_t *ctx)
 {
     buf_t b;
@@ -316,4 +385,23 @@ err_t sts_decode_authorization_message(api_ctx_t *ctx)
         return err_fail(ctx->eb, ERR_STS_INVALID_AUTH_MESSAGE,
                         "The message is not a catalogd authorization message.");
     return ERR_OK;
+}
+
+/* GetAccessKeyInfo: the account an access key (long-term or temporary, of any account)
+ * belongs to. AWS reads it out of the key id itself; catalogd's key ids are random, so a
+ * key it never issued (or purged) has no account to tell. */
+err_t sts_get_access_key_info(api_ctx_t *ctx)
+{
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc = store_query(ctx->tx, ctx->eb, &st,
+                           "SELECT account_id FROM access_keys WHERE access_key_id = ?", "s",
+                           api_in_str(ctx, "AccessKeyId"));
+    if (!rc) rc = store_step(st, &row, ctx->eb);
+    if (!rc && !row)
+        return err_fail(ctx->eb, ERR_VALIDATION, "The access key %s was not issued here.",
+                        api_in_str(ctx, "AccessKeyId"));
+    if (!rc) cJSON_AddStringToObject(ctx->out, "Account", store_col_text(st, 0));
+    if (!rc) rc = store_step(st, &row, ctx->eb);
+    return rc;
 }

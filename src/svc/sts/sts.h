@@ -22,7 +22,9 @@ typedef struct sts_assume_req {
     const char *external_id;
     const char *source_ip;
     const policy_ctx_t *ctx; /* the caller's request context (api_request_context), or NULL */
-    const char *account;     /* the account whose role is assumed (the caller's) */
+    const char *account;     /* the caller's account (a service's: the account it works for,
+                                whose roles alone it may assume; a caller may assume roles of
+                                other accounts that trust it) */
     const char *region;      /* where the session acts in-process (the work's region) */
 } sts_assume_req_t;
 
@@ -42,7 +44,10 @@ typedef struct sts_creds {
  * ERR_ACCESS_DENIED with AWS's message when refused (a missing role is refused the same
  * way, as on AWS); ERR_STS_MALFORMED_POLICY / ERR_STS_PACKED_POLICY_TOO_LARGE for a bad
  * session policy; ERR_VALIDATION when DurationSeconds passes the role's MaxSessionDuration,
- * or one hour when a role session assumes a role (role chaining). */
+ * or one hour when a role session assumes a role (role chaining). The role is looked up in
+ * the account its ARN names, and the session belongs to that account: a caller of another
+ * account needs the trust policy to name its account or ARN and its own policies to allow
+ * sts:AssumeRole on the role. */
 err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *req, sts_creds_t *out,
                  arena_t *arena, errbuf_t *eb);
 
