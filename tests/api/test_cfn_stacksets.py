@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT, Daemon
-from helpers import serve, wait_for
+from helpers import new_account, serve, wait_for
 
 ADMIN = "AWSCloudFormationStackSetAdministrationRole"
 EXEC = "AWSCloudFormationStackSetExecutionRole"
@@ -178,3 +178,31 @@ def test_refusals_change_nothing(d):
     assert code == "OperationIdAlreadyExistsException"
     code, _ = error(cf.stop_stack_set_operation, StackSetName="refuse", OperationId="my-op-1")
     assert code == "InvalidOperationException"
+
+
+def test_a_stack_set_deploys_into_another_account(d):
+    """The hub-and-spoke shape: the administrator's stack set makes a stack in a second
+    account of the same catalogd, as that account's execution role, which must trust the
+    administration role; the stack belongs to the target account."""
+    cf = d.client("cloudformation")
+    spoke, key, secret = new_account(d)
+    spoke_iam = d.client("iam", key=key, secret=secret)
+    cf.create_stack_set(StackSetName="hub", TemplateBody=TEMPLATE)
+    # no execution role in the spoke yet: the target fails with AWS's reason
+    op = cf.create_stack_instances(StackSetName="hub", Accounts=[spoke], Regions=["eu-central-1"])
+    assert settle_op(cf, "hub", op["OperationId"])["Status"] == "FAILED"
+    make_exec_role(spoke_iam, ACCOUNT)
+    op = cf.update_stack_instances(StackSetName="hub", Accounts=[spoke], Regions=["eu-central-1"])
+    assert settle_op(cf, "hub", op["OperationId"])["Status"] == "SUCCEEDED"
+    inst = cf.describe_stack_instance(StackSetName="hub", StackInstanceAccount=spoke,
+                                      StackInstanceRegion="eu-central-1")["StackInstance"]
+    assert inst["Status"] == "CURRENT"
+    assert inst["StackId"].startswith("arn:aws:cloudformation:eu-central-1:%s:stack/StackSet-hub-" % spoke)
+    spoke_cf = d.client("cloudformation", key=key, secret=secret, region="eu-central-1")
+    assert spoke_cf.describe_stacks(StackName=inst["StackId"])["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    spoke_ssm = d.client("ssm", key=key, secret=secret, region="eu-central-1")
+    out = spoke_cf.describe_stacks(StackName=inst["StackId"])["Stacks"][0]["Outputs"][0]["OutputValue"]
+    assert spoke_ssm.get_parameter(Name=out)["Parameter"]["Value"] == "base"
+    # the administrator's own account has no such stack
+    with pytest.raises(ClientError):
+        d.client("cloudformation", region="eu-central-1").describe_stacks(StackName=inst["StackId"])
