@@ -321,6 +321,18 @@ err_t sc_assume_launch_role(const sc_env_t *env, const char *role, const char *s
     return rc;
 }
 
+bool sc_launch_as(const sc_env_t *env, const char *role, const char *session, auth_principal_t *as,
+                  char *why, size_t cap)
+{
+    errbuf_t seb = {{0}};
+    err_t rc = sc_assume_launch_role(env, role, session, as, &seb);
+    if (rc == ERR_ACCESS_DENIED)
+        snprintf(why, cap, "Access denied while assuming the role %s: %s", role, seb.msg);
+    else if (rc)
+        snprintf(why, cap, "Failed to retrieve credentials for role %s: %s", role, seb.msg);
+    return !rc;
+}
+
 const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p)
 {
     memset(p, 0, sizeof(*p));

@@ -17,7 +17,7 @@
  * (authorization checked the user level); one of another session of its role when its
  * policies allow this operation at role level; anyone's at account level (a statement
  * without an access-level condition is account level, as on AWS). */
-static bool sc_pp_owned(api_ctx_t *c, const cJSON *pp)
+bool sc_pp_owned(api_ctx_t *c, const cJSON *pp)
 {
     const char *owner = jx_str(pp, "_UserArn");
     if (c->caller->kind == AUTH_ROOT || c->caller->kind == AUTH_SERVICE) return true;
@@ -86,8 +86,8 @@ static err_t sc_product_named(api_ctx_t *c, const char *id, const char *name, cJ
 }
 
 /* The artifact of product a request names by ProvisioningArtifactId or Name; it must be active. */
-static err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char *id,
-                               const char *name, cJSON **out)
+err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char *id, const char *name,
+                        cJSON **out)
 {
     *out = NULL;
     cJSON *all = cJSON_CreateArray();
@@ -113,7 +113,7 @@ static err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char 
 }
 
 /* The launch path: PathId (or PathName) among the caller's, or the first that holds the product. */
-static err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path)
+err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path)
 {
     const char *want = api_in_str(c, "PathId"), *want_name = api_in_str(c, "PathName");
     bool ok = false;
@@ -145,7 +145,7 @@ static err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path
 }
 
 /* Parameters as the record job keeps them: [{Key, Value}] checked against the template. */
-static err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given)
+err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given)
 {
     tpl_t *t = NULL;
     err_t rc = tpl_parse(span_of(tmpl), &t, c->eb);
@@ -160,6 +160,29 @@ static err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given)
     cJSON_Delete(bound);
     tpl_free(t);
     return rc;
+}
+
+cJSON *sc_stack_tags(api_ctx_t *c, const char *pp_arn, const char *product_id, const char *path)
+{
+    cJSON *st = cJSON_CreateArray();
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
+    for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
+        cJSON_AddItemToArray(st, cJSON_Duplicate(t, 1));
+    const char *sys[][2] = {
+        {"aws:servicecatalog:provisionedProductArn", pp_arn},
+        {"aws:servicecatalog:productArn", arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s",
+                                                       c->region, c->account, product_id)},
+        {"aws:servicecatalog:portfolioArn",
+         arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->region, c->account, path)},
+        {"aws:servicecatalog:provisioningPrincipalArn", c->caller->arn},
+    };
+    for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "Key", sys[i][0]);
+        cJSON_AddStringToObject(t, "Value", sys[i][1]);
+        cJSON_AddItemToArray(st, t);
+    }
+    return st;
 }
 
 err_t sc_provision_product(api_ctx_t *c)
@@ -238,26 +261,7 @@ err_t sc_provision_product(api_ctx_t *c)
             cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"), 1));
         cJSON_AddStringToObject(work, "_StackName",
                                 arena_printf(c->arena, "SC-%s-%s", c->app->cfg.account_id, id));
-        cJSON *st = cJSON_AddArrayToObject(work, "_StackTags");
-        const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
-        for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
-            cJSON_AddItemToArray(st, cJSON_Duplicate(t, 1));
-        const char *sys[][2] = {
-            {"aws:servicecatalog:provisionedProductArn", jx_str(pp, "Arn")},
-            {"aws:servicecatalog:productArn",
-             arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->app->cfg.region,
-                          c->app->cfg.account_id, pid)},
-            {"aws:servicecatalog:portfolioArn",
-             arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->app->cfg.region,
-                          c->app->cfg.account_id, path)},
-            {"aws:servicecatalog:provisioningPrincipalArn", c->caller->arn},
-        };
-        for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
-            cJSON *t = cJSON_CreateObject();
-            cJSON_AddStringToObject(t, "Key", sys[i][0]);
-            cJSON_AddStringToObject(t, "Value", sys[i][1]);
-            cJSON_AddItemToArray(st, t);
-        }
+        cJSON_AddItemToObject(work, "_StackTags", sc_stack_tags(c, jx_str(pp, "Arn"), pid, path));
         if (!rc)
             rc = sc_record_start(c, pp, "PROVISION_PRODUCT", work, NULL);
         else
@@ -359,7 +363,7 @@ static void sc_pp_role_prefix(api_ctx_t *c, char out[600])
 }
 
 /* Does the AccessLevelFilter (User by default) show the caller provisioned product p? */
-static bool sc_pp_visible(api_ctx_t *c, const cJSON *p)
+bool sc_pp_visible(api_ctx_t *c, const cJSON *p)
 {
     const char *level = sc_pp_level(c), *owner = jx_str(p, "_UserArn");
     if (!strcmp(level, "Account"))
@@ -537,7 +541,7 @@ err_t sc_get_provisioned_product_outputs(api_ctx_t *c)
 }
 
 /* A provisioned product must be stable for a change to start. */
-static err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp)
+err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp)
 {
     const char *st = jx_str(pp, "Status");
     if (!strcmp(st, "AVAILABLE") || !strcmp(st, "TAINTED") || !strcmp(st, "ERROR")) return ERR_OK;
@@ -549,7 +553,7 @@ static err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp)
 /* The parameters of an update with each UsePreviousValue entry replaced by the value the
  * provisioned product has now (from prev, its current [{Key, Value}]); an entry with no
  * previous value is dropped, so the template's default applies. New array. */
-static cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev)
+cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev)
 {
     cJSON *out = cJSON_CreateArray();
     for (const cJSON *p = given ? given->child : NULL; p; p = p->next) {

@@ -80,9 +80,9 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
         cJSON_AddStringToObject(rec, "LaunchRoleArn", jx_str(pp, "LaunchRoleArn"));
     cJSON_AddStringToObject(rec, "_UserArn", c->caller->arn);
     cJSON_AddItemToObject(rec, "_Caller", auth_principal_to_json(c->caller));
-    for (cJSON *w = work ? work->child : NULL; w;) {
+    for (cJSON *w = work ? work->child : NULL; w;) { /* a member of the view replaces pp's */
         cJSON *next = w->next;
-        cJSON_AddItemToObject(rec, w->string, cJSON_DetachItemViaPointer(work, w));
+        jx_set(rec, w->string, cJSON_DetachItemViaPointer(work, w));
         w = next;
     }
     cJSON_Delete(work);
@@ -211,23 +211,11 @@ static err_t rjob_principal(rjob_t *j, auth_principal_t *as, char *why, size_t c
             return err_fail(j->r->eb, ERR_INTERNAL, "record without a caller");
         return ERR_OK;
     }
-    errbuf_t seb = {{0}};
-    err_t rc = sc_assume_launch_role(&j->env, role, jx_str(j->rec, "RecordId"), as, &seb);
-    if (rc == ERR_ACCESS_DENIED) {
-        *refused = true;
-        snprintf(why, cap, "Access denied while assuming the role %s: %s", role, seb.msg);
-        return ERR_OK;
-    }
-    if (rc) {
-        *refused = true;
-        snprintf(why, cap, "Failed to retrieve credentials for role %s: %s", role, seb.msg);
-        return ERR_OK;
-    }
+    *refused = !sc_launch_as(&j->env, role, jx_str(j->rec, "RecordId"), as, why, cap);
     return ERR_OK;
 }
 
-/* CloudFormation parameters from the record's ProvisioningParameters. */
-static cJSON *rjob_cfn_params(const cJSON *given)
+cJSON *sc_cfn_params(const cJSON *given)
 {
     cJSON *ps = cJSON_CreateArray();
     for (const cJSON *p = given ? given->child : NULL; p; p = p->next) {
@@ -268,8 +256,11 @@ static err_t rjob_start(rjob_t *j)
         return ERR_OK;
     }
     cJSON *in = cJSON_CreateObject(), *out = NULL;
-    const char *op;
-    if (!strcmp(type, "TERMINATE_PROVISIONED_PRODUCT")) {
+    const char *op, *plan = jx_str(j->rec, "_ChangeSet");
+    if (plan) { /* a plan's record: its change set, made when the plan was */
+        op = "ExecuteChangeSet";
+        cJSON_AddStringToObject(in, "ChangeSetName", plan);
+    } else if (!strcmp(type, "TERMINATE_PROVISIONED_PRODUCT")) {
         op = "DeleteStack";
         cJSON_AddStringToObject(in, "StackName", jx_str(j->pp, "_Stack"));
     } else {
@@ -279,7 +270,7 @@ static err_t rjob_start(rjob_t *j)
                                                            : jx_str(j->pp, "_Stack"));
         cJSON_AddStringToObject(in, "TemplateBody", jx_str(j->rec, "_Template"));
         cJSON_AddItemToObject(in, "Parameters",
-                              rjob_cfn_params(cJSON_GetObjectItemCaseSensitive(j->rec, "_Params")));
+                              sc_cfn_params(cJSON_GetObjectItemCaseSensitive(j->rec, "_Params")));
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(j->rec, "_StackTags");
         if (tags) cJSON_AddItemToObject(in, "Tags", cJSON_Duplicate(tags, 1));
         /* as Service Catalog does: a product's IAM resources are acknowledged for the user */
@@ -299,7 +290,7 @@ static err_t rjob_start(rjob_t *j)
         if (!strcmp(op, "DeleteStack") && ignore) {
             retain = true;
         } else {
-            rjob_fail(j, why, !strcmp(op, "CreateStack") ? "ERROR" : "TAINTED");
+            rjob_fail(j, why, !strcmp(type, "PROVISION_PRODUCT") ? "ERROR" : "TAINTED");
             return ERR_OK;
         }
     }
@@ -343,8 +334,13 @@ static err_t rjob_wait(rjob_t *j)
     const char *st = strcmp(phase, "done") ? jx_str(stack, "StackStatus") : "DONE";
     const char *reason = jx_str(stack, "StackStatusReason");
     bool terminate = !strcmp(type, "TERMINATE_PROVISIONED_PRODUCT");
+    /* an import takes the stack as it is, in any of the states ImportAsProvisionedProduct
+     * accepted */
+    bool imported = !strcmp(type, "IMPORT_PROVISIONED_PRODUCT") &&
+                    (!strcmp(st, "UPDATE_ROLLBACK_COMPLETE") || !strcmp(st, "IMPORT_COMPLETE") ||
+                     !strcmp(st, "IMPORT_ROLLBACK_COMPLETE"));
     if (!strcmp(st, "CREATE_COMPLETE") || !strcmp(st, "UPDATE_COMPLETE") ||
-        !strcmp(st, "DELETE_COMPLETE") || !strcmp(st, "DONE")) {
+        !strcmp(st, "DELETE_COMPLETE") || !strcmp(st, "DONE") || imported) {
         sc_record_end(j->rec, "SUCCEEDED", NULL, j->now);
         const cJSON *outs = cJSON_GetObjectItemCaseSensitive(stack, "Outputs");
         for (const cJSON *o = outs ? outs->child : NULL; o; o = o->next)

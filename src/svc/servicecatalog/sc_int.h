@@ -8,6 +8,8 @@
  *   sc.pp          id pp-*    ProvisionedProductDetail    + _Stack, _UserArn, _Tags, ...
  *   sc.record      id rec-*   RecordDetail                + _Outputs; parent = provisioned product
  *   sc.action      id act-*   ServiceActionDetail
+ *   sc.plan        id plan-*  ProvisionedProductPlanDetails + _ChangeSet, _Type, ... (plan.c)
+ *   sc.copy        id copyproduct-*  DescribeCopyProductStatus's output (copy.c)
  * Links (a, b): sc.portfolio_product (portfolio, product), sc.portfolio_principal
  * (portfolio, principal ARN; body {"PrincipalType"}), sc.action_artifact (action,
  * "<product>|<artifact>"). */
@@ -26,6 +28,8 @@
 #define SC_PP                       "sc.pp"
 #define SC_RECORD                   "sc.record"
 #define SC_ACTION                   "sc.action"
+#define SC_PLAN                     "sc.plan" /* plan-*, parent = its provisioned product's id */
+#define SC_COPY                     "sc.copy" /* copyproduct-*: a CopyProduct's status */
 #define SC_LINK_PORTFOLIO_PRODUCT   "sc.portfolio_product"
 #define SC_LINK_PORTFOLIO_PRINCIPAL "sc.portfolio_principal"
 #define SC_LINK_ACTION_ARTIFACT     "sc.action_artifact"
@@ -106,6 +110,15 @@ err_t sc_call(const sc_env_t *env, const auth_principal_t *as, const char *servi
  * (ERR_ACCESS_DENIED when the trust policy refuses), message in eb. */
 err_t sc_assume_launch_role(const sc_env_t *env, const char *role, const char *session,
                             auth_principal_t *as, errbuf_t *eb);
+/* The launch role's session for work named session (assumed as sc_assume_launch_role
+ * does): true with *as, or false with the record's reason in why ("Access denied while
+ * assuming the role R: ..." when the trust policy refuses, else "Failed to retrieve
+ * credentials for role R: ..."). */
+bool sc_launch_as(const sc_env_t *env, const char *role, const char *session, auth_principal_t *as,
+                  char *why, size_t cap);
+/* CloudFormation Parameters [{ParameterKey, ParameterValue | UsePreviousValue}] from
+ * ProvisioningParameters [{Key, Value, UsePreviousValue}]. New array. */
+cJSON *sc_cfn_params(const cJSON *given);
 /* Service Catalog acting as itself (servicecatalog.amazonaws.com), in p. */
 const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p);
 
@@ -131,6 +144,31 @@ cJSON *sc_record_view(const cJSON *rec);
  * its own, or any when its policies allow the action at account level (or it is root).
  * ResourceNotFoundException otherwise. */
 err_t sc_pp_find(api_ctx_t *c, const char *id, const char *name, cJSON **out);
+
+/* ---- launching pieces (provision.c) shared by ProvisionProduct, plans and imports */
+/* May the caller work on provisioned product pp: its launcher's own, another session's of
+ * its role at roleLevel, anyone's at accountLevel (the caller's policies decide). */
+bool sc_pp_owned(api_ctx_t *c, const cJSON *pp);
+/* The active artifact of product_id named by id (or else name); ResourceNotFoundException
+ * when absent, InvalidParametersException when inactive. *out owned by the caller. */
+err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char *id, const char *name,
+                        cJSON **out);
+/* The launch path of the request (PathId or PathName among the caller's portfolios, else the
+ * first that holds product_id): ResourceNotFoundException when the caller cannot launch the
+ * product, InvalidParametersException for a path not its. *path in the arena. */
+err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path);
+/* InvalidParametersException unless given ([{Key, Value}]) binds to template tmpl. */
+err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given);
+/* Does the request's AccessLevelFilter (User by default) cover body p, by its _UserArn? */
+bool sc_pp_visible(api_ctx_t *c, const cJSON *p);
+/* InvalidStateException unless pp is AVAILABLE, TAINTED or ERROR. */
+err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp);
+/* Update parameters with UsePreviousValue entries resolved against prev (new array). */
+cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev);
+/* The tags a provisioned product's stack gets: the request's Tags, then the
+ * aws:servicecatalog:* tags naming pp_arn, the product, the path's portfolio and the caller.
+ * New array. */
+cJSON *sc_stack_tags(api_ctx_t *c, const char *pp_arn, const char *product_id, const char *path);
 
 /* ---- service-action execution (execute.c), called by the record job */
 /* One step of an EXECUTE record's work in env (the record job's transaction and
