@@ -201,8 +201,7 @@ err_t sc_create_provisioned_product_plan(api_ctx_t *c)
 {
     const char *token = api_in_str(c, "IdempotencyToken");
     const char *pid = api_in_str(c, "ProductId");
-    if (strcmp(api_in_str(c, "PlanType"), "CLOUDFORMATION"))
-        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "PlanType must be CLOUDFORMATION.");
+    /* PlanType is CLOUDFORMATION: the model's enum, checked before any handler runs */
     /* a retried request returns the plan it made */
     cJSON *all = NULL, *prod = NULL, *pa = NULL, *pp = NULL, *plan = NULL;
     err_t rc = plan_all(c, &all);
