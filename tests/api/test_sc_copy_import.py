@@ -70,6 +70,8 @@ def test_copy_to_a_new_product_then_launch_the_copy(world, source):
     st = copied(sc, token)
     assert st["CopyProductStatus"] == "SUCCEEDED"
     target = st["TargetProductId"]
+    cli = world.cli("admin", "servicecatalog", "describe-copy-product-status", "--copy-product-token", token).json
+    assert (cli["CopyProductStatus"], cli["TargetProductId"]) == ("SUCCEEDED", target)
     assert target != source
     d = sc.describe_product_as_admin(Id=target)
     summary = d["ProductViewDetail"]["ProductViewSummary"]

@@ -5,9 +5,12 @@ updates the product as a launch would; ListProvisionedProductPlans and
 DeleteProvisionedProductPlan (which removes the change set and a never-executed stack);
 every refusal with AWS's error code and nothing made."""
 
+import json
+
 import pytest
 
-from helpers import allow, fails, new_user
+from conftest import REPO
+from helpers import allow, fails, new_role, new_user, trust
 from sc_world import World
 
 
@@ -248,3 +251,35 @@ def test_refusals_make_nothing(world):
         "ProvisionedProductPlanDetails"]["Status"] == "CREATE_SUCCESS"
     assert world.client("servicecatalog").describe_provisioned_product(Id=root_pp)[
         "ProvisionedProductDetail"]["Status"] == "AVAILABLE"
+
+
+def test_a_launch_role_that_cannot_be_assumed_fails_the_plan(world):
+    """The change set is made as the launch role: a role that does not trust Service Catalog
+    fails the plan (CREATE_FAILED, the reason in StatusMessage), and nothing is made."""
+    sc, iam = world.client("servicecatalog"), world.client("iam")
+    role = new_role(iam, "NotForServiceCatalog", trust("ec2"), ["cloudformation:*", "ec2:*"])
+    port = sc.create_portfolio(DisplayName="Untrusted", ProviderName="IT")["PortfolioDetail"]["Id"]
+    pid = sc.create_product(
+        Name="Untrusted Desktop", Owner="IT", ProductType="CLOUD_FORMATION_TEMPLATE",
+        ProvisioningArtifactParameters={"Name": "v1.0", "Type": "CLOUD_FORMATION_TEMPLATE", "Info": {
+            "LoadTemplateFromURL": "file://%s/data/templates/linux-desktop-v1.yaml" % REPO}},
+    )["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    version = sc.list_provisioning_artifacts(ProductId=pid)["ProvisioningArtifactDetails"][0]["Id"]
+    sc.associate_product_with_portfolio(ProductId=pid, PortfolioId=port)
+    sc.associate_principal_with_portfolio(PortfolioId=port, PrincipalType="IAM",
+                                          PrincipalARN="arn:aws:iam::%s:group/Endusers" % world.ids["account"])
+    sc.create_constraint(PortfolioId=port, ProductId=pid, Type="LAUNCH", Parameters=json.dumps({"RoleArn": role}))
+    before = stack_names(world)
+    end = world.client("servicecatalog", "enduser")
+    out = end.create_provisioned_product_plan(
+        PlanName="untrusted", PlanType="CLOUDFORMATION", ProductId=pid, ProvisionedProductName="planned-untrusted",
+        ProvisioningArtifactId=version, IdempotencyToken="untrusted-1")
+    det = end.describe_provisioned_product_plan(PlanId=out["PlanId"])
+    assert det["ProvisionedProductPlanDetails"]["Status"] == "CREATE_FAILED"
+    assert det["ProvisionedProductPlanDetails"]["StatusMessage"].startswith(
+        "Access denied while assuming the role %s" % role)
+    assert det["ResourceChanges"] == [] and stack_names(world) == before
+    code, _, _ = fails(end.execute_provisioned_product_plan, PlanId=out["PlanId"], IdempotencyToken="untrusted-x")
+    assert code == "InvalidStateException"
+    end.delete_provisioned_product_plan(PlanId=out["PlanId"])
+    assert out["PlanId"] not in plan_ids(world)
