@@ -68,7 +68,8 @@ def test_plan_for_a_new_product_is_a_change_set_then_a_launch(world):
     det = d["ProvisionedProductPlanDetails"]
     assert det["Status"] == "CREATE_SUCCESS" and det["PlanType"] == "CLOUDFORMATION"
     assert det["ProvisionProductId"] == ppid and det["ProvisionProductName"] == "planned-1"
-    assert det["ProductId"] == world.ids["product"] and det["PathId"] == world.ids["portfolio"]
+    path = sc.list_launch_paths(ProductId=world.ids["product"])["LaunchPathSummaries"][0]["Id"]
+    assert det["ProductId"] == world.ids["product"] and det["PathId"] == path
     assert det["ProvisioningParameters"] == [{"Key": "InstanceType", "Value": "t3.micro"}]
     assert det["Tags"] == [{"Key": "team", "Value": "red"}]
     assert d["ResourceChanges"] == [{"Action": "ADD", "LogicalResourceId": "Desktop",
@@ -283,3 +284,20 @@ def test_a_launch_role_that_cannot_be_assumed_fails_the_plan(world):
     assert code == "InvalidStateException"
     end.delete_provisioned_product_plan(PlanId=out["PlanId"])
     assert out["PlanId"] not in plan_ids(world)
+
+
+def test_a_plan_launch_takes_the_tagoptions(world):
+    """Executing a plan launches as ProvisionProduct does: the portfolio's TagOptions reach
+    the stack (runs last: the TagOption stays on the portfolio)."""
+    sc = world.client("servicecatalog")
+    opt = sc.create_tag_option(Key="cost-center", Value="lab")["TagOptionDetail"]["Id"]
+    sc.associate_tag_option_with_resource(ResourceId=world.ids["portfolio"], TagOptionId=opt)
+    out = make_plan(world, "planned-tagged")
+    end = world.client("servicecatalog", "enduser")
+    rec = end.execute_provisioned_product_plan(PlanId=out["PlanId"], IdempotencyToken="tagged")["RecordDetail"]
+    detail, outputs = world.wait_record(rec["RecordId"])
+    assert detail["Status"] == "SUCCEEDED", outputs
+    assert {"Key": "cost-center", "Value": "lab"} in detail["RecordTags"]
+    stack = world.client("cloudformation").describe_stacks(
+        StackName=stack_name(world, out["ProvisionProductId"]))["Stacks"][0]
+    assert {"Key": "cost-center", "Value": "lab"} in stack["Tags"]

@@ -4,6 +4,7 @@
 #include "core/jx.h"
 
 #include "core/clk.h"
+#include "core/crypto.h"
 #include "core/ids.h"
 #include "iam/policy.h"
 #include "svc/cloudformation/cfn.h"
@@ -24,6 +25,26 @@ const char *sc_new_id(api_ctx_t *c, const char *prefix)
     char id[64];
     ids_aws(&c->app->ids, prefix, id, sizeof(id));
     return arena_strdup(c->arena, id);
+}
+
+const char *sc_path_id(api_ctx_t *c, const char *portfolio_id, const char *product_id)
+{
+    /* stable without being stored: a digest of the storage scope, portfolio and product,
+     * in AWS's form "lpv3-" + 13 lower-case alphanumerics */
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const char *text = arena_printf(c->arena, "%s|%s|%s", c->scope, portfolio_id, product_id);
+    unsigned char d[CRYPTO_SHA256_LEN];
+    crypto_sha256(text, strlen(text), d);
+    char id[5 + 13 + 1] = "lpv3-";
+    for (int i = 0; i < 13; i++) id[5 + i] = alphabet[d[i] % 36];
+    id[18] = '\0';
+    return arena_strdup(c->arena, id);
+}
+
+bool sc_path_is(api_ctx_t *c, const char *path_id, const char *portfolio_id, const char *product_id)
+{
+    return !strcmp(path_id, portfolio_id) ||
+           !strcmp(path_id, sc_path_id(c, portfolio_id, product_id));
 }
 
 err_t sc_page_in(api_ctx_t *c, res_page_t *p, const char *scope)

@@ -222,7 +222,8 @@ err_t sc_create_provisioned_product_plan(api_ctx_t *c)
     double now = sc_now(c);
     plan = cJSON_CreateObject();
     cJSON_AddNumberToObject(plan, "CreatedTime", now);
-    cJSON_AddStringToObject(plan, "PathId", path);
+    cJSON_AddStringToObject(plan, "PathId", sc_path_id(c, path, pid));
+    cJSON_AddStringToObject(plan, "_PathId", path);
     cJSON_AddStringToObject(plan, "ProductId", pid);
     cJSON_AddStringToObject(plan, "PlanName", api_in_str(c, "PlanName"));
     cJSON_AddStringToObject(plan, "PlanId", id);
@@ -250,13 +251,25 @@ err_t sc_create_provisioned_product_plan(api_ctx_t *c)
     const char *ppid = jx_str(plan, "ProvisionProductId");
     const char *stack =
         pp ? jx_str(pp, "_Stack") : arena_printf(c->arena, "SC-%s-%s", c->account, ppid);
-    if (!pp) { /* a new provisioned product's stack is tagged as a launch tags it */
+    cJSON *tags = NULL; /* the request's, with what the TagOptions add (a launch's) */
+    if (!pp)
+        rc =
+            sc_tagoption_tags(c, path, pid, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), &tags);
+    if (!rc && !pp) { /* a new provisioned product's stack is tagged as a launch tags it */
         const char *arn =
             arena_printf(c->arena, "arn:aws:servicecatalog:%s:%s:stack/%s/%s", c->region,
                          c->account, jx_str(plan, "ProvisionProductName"), ppid);
+        cJSON *who = jx_own(c->arena, cJSON_CreateObject());
+        cJSON_AddStringToObject(who, "Arn", arn);
+        cJSON_AddStringToObject(who, "ProductId", pid);
+        cJSON_AddStringToObject(who, "_PathId", path);
+        cJSON_AddStringToObject(who, "_UserArn", c->caller->arn);
         jx_set_str(plan, "_Arn", arn);
-        jx_set(plan, "_StackTags", sc_stack_tags(c, arn, pid, path));
+        jx_set(plan, "_StackTags", sc_stack_tags(c, who, tags));
+        jx_set(plan, "_PPTags", tags);
+        tags = NULL;
     }
+    cJSON_Delete(tags);
     if (!stack)
         rc = err_fail(c->eb, ERR_SC_INVALID_STATE,
                       "Provisioned product %s has no stack to plan on.", ppid);
@@ -376,10 +389,10 @@ static cJSON *plan_new_pp(api_ctx_t *c, const cJSON *plan, const char *token)
     if (jx_str(plan, "_LaunchRole"))
         cJSON_AddStringToObject(pp, "LaunchRoleArn", jx_str(plan, "_LaunchRole"));
     cJSON_AddStringToObject(pp, "_UserArn", c->caller->arn);
-    cJSON_AddStringToObject(pp, "_PathId", jx_str(plan, "PathId"));
+    cJSON_AddStringToObject(pp, "_PathId", jx_str(plan, "_PathId"));
     cJSON_AddStringToObject(pp, "_Stack", jx_str(plan, "_StackId"));
     cJSON_AddItemToObject(pp, "_Tags",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(plan, "Tags"), 1));
+                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(plan, "_PPTags"), 1));
     cJSON_AddItemToObject(pp, "_Params",
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(plan, "_Params"), 1));
     return pp;

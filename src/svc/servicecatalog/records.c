@@ -59,10 +59,13 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
 {
     const char *id = sc_new_id(c, "rec-");
     double now = sc_now(c);
+    /* a change of properties is done when asked: no job carries it out */
+    bool done = !strcmp(type, "UPDATE_PROVISIONED_PRODUCT_PROPERTIES");
+    bool provisioning = !done && strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION");
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "RecordId", id);
     cJSON_AddStringToObject(rec, "ProvisionedProductName", jx_str(pp, "Name"));
-    cJSON_AddStringToObject(rec, "Status", "CREATED");
+    cJSON_AddStringToObject(rec, "Status", done ? "SUCCEEDED" : "CREATED");
     cJSON_AddNumberToObject(rec, "CreatedTime", now);
     cJSON_AddNumberToObject(rec, "UpdatedTime", now);
     cJSON_AddStringToObject(rec, "ProvisionedProductType", "CFN_STACK");
@@ -70,7 +73,9 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
     cJSON_AddStringToObject(rec, "ProvisionedProductId", jx_str(pp, "Id"));
     cJSON_AddStringToObject(rec, "ProductId", jx_str(pp, "ProductId"));
     cJSON_AddStringToObject(rec, "ProvisioningArtifactId", jx_str(pp, "ProvisioningArtifactId"));
-    if (jx_str(pp, "_PathId")) cJSON_AddStringToObject(rec, "PathId", jx_str(pp, "_PathId"));
+    if (jx_str(pp, "_PathId"))
+        cJSON_AddStringToObject(rec, "PathId",
+                                sc_path_id(c, jx_str(pp, "_PathId"), jx_str(pp, "ProductId")));
     cJSON_AddArrayToObject(rec, "RecordErrors");
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(pp, "_Tags");
     cJSON *rt = cJSON_AddArrayToObject(rec, "RecordTags");
@@ -86,21 +91,21 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
         w = next;
     }
     cJSON_Delete(work);
-    res_row_t row = {
-        .parent = jx_str(pp, "Id"), .state = "CREATED", .created_ms = (int64_t)(now * 1000)};
+    res_row_t row = {.parent = jx_str(pp, "Id"),
+                     .state = done ? "SUCCEEDED" : "CREATED",
+                     .created_ms = (int64_t)(now * 1000)};
     err_t rc =
         res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_RECORD, id}, &row, rec, c->eb);
     char payload[128];
     snprintf(payload, sizeof(payload), "{\"record\":\"%s\"}", id);
-    if (!rc)
+    if (!rc && !done)
         rc = engine_enqueue(c->tx, &c->app->ids, SC_JOB, payload, clk_now_ms(&c->app->clock),
                             SC_ATTEMPTS, NULL, c->eb);
     if (!rc) {
         jx_set(pp, "LastRecordId", cJSON_CreateString(id));
-        if (strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION"))
-            jx_set(pp, "LastProvisioningRecordId", cJSON_CreateString(id));
+        if (provisioning) jx_set(pp, "LastProvisioningRecordId", cJSON_CreateString(id));
         cJSON_AddItemToObject(c->out, "RecordDetail", sc_record_view(rec));
-        c->post |= API_POST_WAKE_ENGINE;
+        if (!done) c->post |= API_POST_WAKE_ENGINE;
         if (record_id) *record_id = id;
     }
     cJSON_Delete(rec);
@@ -112,9 +117,15 @@ err_t sc_describe_record(api_ctx_t *c)
     cJSON *rec = NULL, *pp = NULL;
     err_t rc = sc_get(c, SC_RECORD, api_in_str(c, "Id"), "Record", &rec);
     if (rc) return rc;
-    /* the caller must be able to see its provisioned product (or have made the record) */
+    /* the caller must be able to see its provisioned product (or, once that is gone, have
+     * made the record): a previous owner no longer reads its records */
     const char *owner = jx_str(rec, "_UserArn");
-    if (c->caller->kind != AUTH_ROOT && (!owner || strcmp(owner, c->caller->arn))) {
+    cJSON *live = NULL;
+    if (c->caller->kind != AUTH_ROOT)
+        rc = sc_find(c, SC_PP, jx_str(rec, "ProvisionedProductId"), &live);
+    bool gone = !live;
+    cJSON_Delete(live);
+    if (!rc && c->caller->kind != AUTH_ROOT && (!gone || !owner || strcmp(owner, c->caller->arn))) {
         rc = sc_pp_find(c, jx_str(rec, "ProvisionedProductId"), NULL, &pp);
         cJSON_Delete(pp);
         if (rc == ERR_SC_NOT_FOUND)

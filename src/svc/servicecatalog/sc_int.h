@@ -10,9 +10,10 @@
  *   sc.action      id act-*   ServiceActionDetail
  *   sc.plan        id plan-*  ProvisionedProductPlanDetails + _ChangeSet, _Type, ... (plan.c)
  *   sc.copy        id copyproduct-*  DescribeCopyProductStatus's output (copy.c)
+ *   sc.tagoption   id tag-*   TagOptionDetail
  * Links (a, b): sc.portfolio_product (portfolio, product), sc.portfolio_principal
  * (portfolio, principal ARN; body {"PrincipalType"}), sc.action_artifact (action,
- * "<product>|<artifact>"). */
+ * "<product>|<artifact>"), sc.tagoption_resource (TagOption, portfolio or product). */
 #ifndef CATALOGD_SC_INT_H
 #define CATALOGD_SC_INT_H
 
@@ -30,9 +31,11 @@
 #define SC_ACTION                   "sc.action"
 #define SC_PLAN                     "sc.plan" /* plan-*, parent = its provisioned product's id */
 #define SC_COPY                     "sc.copy" /* copyproduct-*: a CopyProduct's status */
+#define SC_TAGOPTION                "sc.tagoption"
 #define SC_LINK_PORTFOLIO_PRODUCT   "sc.portfolio_product"
 #define SC_LINK_PORTFOLIO_PRINCIPAL "sc.portfolio_principal"
 #define SC_LINK_ACTION_ARTIFACT     "sc.action_artifact"
+#define SC_LINK_TAGOPTION_RESOURCE  "sc.tagoption_resource"
 /* indexed keys (keys.c): a provisioned product's or record's owner, a product's
  * lower-cased name; a provisioned product's SortBy members are keyed under their names */
 #define SC_KEY_OWNER "owner"
@@ -43,6 +46,14 @@ double sc_now(api_ctx_t *c);
 /* A new id: prefix ("port-", "prod-", "pa-", "cons-", "pp-", "rec-", "act-") + 13
  * lower-case alphanumerics, in the request arena. */
 const char *sc_new_id(api_ctx_t *c, const char *prefix);
+
+/* The id of the launch path to product_id through portfolio_id, as AWS writes them
+ * ("lpv3-" + 13 lower-case alphanumerics), stable for the pair; in the arena. */
+const char *sc_path_id(api_ctx_t *c, const char *portfolio_id, const char *product_id);
+/* Does a request's PathId name that launch path? Its lpv3 id or, as catalogd first
+ * gave them, the portfolio's id. */
+bool sc_path_is(api_ctx_t *c, const char *path_id, const char *portfolio_id,
+                const char *product_id);
 
 /* Paging by key (res.h): p starts after PageToken, PageSize (default 20) a page, tokens
  * bound to scope (NULL: the operation); InvalidParametersException for a token not ours. */
@@ -132,7 +143,9 @@ cJSON *sc_tags_in(api_ctx_t *c, const char *member);
 /* Creates a record of type (PROVISION_PRODUCT, UPDATE_PROVISIONED_PRODUCT,
  * TERMINATE_PROVISIONED_PRODUCT, EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION) for pp in
  * status CREATED, makes it pp's LastRecordId (and LastProvisioningRecordId for the first
- * three), and enqueues the job that carries it out. work holds the job's own members
+ * three), and enqueues the job that carries it out. UPDATE_PROVISIONED_PRODUCT_PROPERTIES
+ * (the caller has made the change) is SUCCEEDED at once, with no job. work holds the job's own
+ * members
  * ("_"-prefixed; taken over). The RecordDetail goes into c->out. pp is updated (the
  * caller saves it). */
 err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
@@ -165,10 +178,10 @@ bool sc_pp_visible(api_ctx_t *c, const cJSON *p);
 err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp);
 /* Update parameters with UsePreviousValue entries resolved against prev (new array). */
 cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev);
-/* The tags a provisioned product's stack gets: the request's Tags, then the
- * aws:servicecatalog:* tags naming pp_arn, the product, the path's portfolio and the caller.
+/* The tags of a provisioned product's stack: tags (its own) and Service Catalog's
+ * aws:servicecatalog:* tags naming it, its product, portfolio and launching principal.
  * New array. */
-cJSON *sc_stack_tags(api_ctx_t *c, const char *pp_arn, const char *product_id, const char *path);
+cJSON *sc_stack_tags(api_ctx_t *c, const cJSON *pp, const cJSON *tags);
 
 /* ---- service-action execution (execute.c), called by the record job */
 /* One step of an EXECUTE record's work in env (the record job's transaction and
@@ -192,6 +205,10 @@ err_t sc_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON
 /* One page p of sc_links appended to out. */
 err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, res_page_t *p,
                    cJSON *out);
+/* Adds (or, with body, re-labels) link (a, b) of kind. body: JSON text or NULL. */
+err_t sc_link_put(api_ctx_t *c, const char *kind, const char *a, const char *b, const char *body);
+/* Removes link (a, b) of kind; *found tells whether it existed. */
+err_t sc_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *found);
 /* Number of links of kind whose a (by_a) or b equals key. */
 err_t sc_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n);
 /* Does link (a, b) of kind exist? */
@@ -229,5 +246,28 @@ err_t sc_constraints_of(api_ctx_t *c, const char *portfolio_id, const char *prod
 /* ConstraintSummaries [{Type, Description}] of product_id in portfolio_id: new array. */
 err_t sc_constraint_summaries(api_ctx_t *c, const char *portfolio_id, const char *product_id,
                               cJSON **out);
+
+/* ---- TagOptions (tagoption.c) */
+/* The TagOptionDetails associated with resource_id (a portfolio or product), oldest
+ * association first, only the active ones when active_only, appended to out. */
+err_t sc_tagoptions_of(api_ctx_t *c, const char *resource_id, bool active_only, cJSON *out);
+/* Removes every TagOption association of a resource being deleted. */
+err_t sc_tagoptions_drop(api_ctx_t *c, const char *resource_id);
+/* TagOptionSummaries [{Key, Values}] of the active TagOptions of product_id and of
+ * portfolio_id (the launch path; NULL: none): a new array. */
+err_t sc_tagoption_summaries(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                             cJSON **out);
+/* The tags a launch (or update) through portfolio_id of product_id applies: given (a
+ * request's [{Key, Value}], NULL: none) plus, for each TagOption key with one allowed
+ * value that given lacks, that value. InvalidParametersException when given sets a
+ * TagOption key to a value its TagOptions do not allow, or lacks a key with several
+ * values. *tags new (NULL on failure). */
+err_t sc_tagoption_tags(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                        const cJSON *given, cJSON **tags);
+
+/* Does a RESOURCE_UPDATE constraint of product_id in portfolio_id set
+ * TagUpdateOnProvisionedProduct to ALLOWED? (constraint.c) */
+err_t sc_tag_updates_allowed(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                             bool *yes);
 
 #endif
