@@ -9,7 +9,7 @@ import os
 import pytest
 
 from conftest import REPO
-from helpers import fails, wait_for
+from helpers import cli_error, fails, wait_for
 from sc_world import World
 
 TEMPLATES = os.path.join(REPO, "data", "templates")
@@ -230,6 +230,11 @@ def test_import_refusals_make_nothing(world):
     refused("DuplicateResourceException", PhysicalId=managed)  # already a provisioned product
     refused("DuplicateResourceException", ProvisionedProductName="linux-desktop-1")
     refused("InvalidStateException", PhysicalId=review)  # REVIEW_IN_PROGRESS
+    # the AWS CLI gets the same refusal
+    p = world.cli("admin", "servicecatalog", "import-as-provisioned-product", "--product-id", world.ids["product"],
+                  "--provisioning-artifact-id", v1, "--provisioned-product-name", "imported-bad",
+                  "--physical-id", managed, "--idempotency-token", "imp-cli", check=False)
+    assert cli_error(p)[0] == "DuplicateResourceException"
     # the end user may not import
     code, _, _ = fails(world.client("servicecatalog", "enduser").import_as_provisioned_product,
                        ProductId=world.ids["product"], ProvisioningArtifactId=v1,
