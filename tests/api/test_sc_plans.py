@@ -10,7 +10,7 @@ import json
 import pytest
 
 from conftest import REPO
-from helpers import allow, fails, new_role, new_user, trust
+from helpers import allow, fails, new_role, new_user, trust, wait_for
 from sc_world import World
 
 
@@ -285,6 +285,40 @@ def test_a_launch_role_that_cannot_be_assumed_fails_the_plan(world):
     end.delete_provisioned_product_plan(PlanId=out["PlanId"])
     assert out["PlanId"] not in plan_ids(world)
 
+
+def test_plan_changes_page_by_logical_id(world):
+    """A version made from a stack (ImportFromPhysicalId) with three resources, planned by
+    root (no launch constraint: the change set is root's): its changes page by logical id."""
+    cfn, sc = world.client("cloudformation"), world.client("servicecatalog")
+    body = json.dumps({"Resources": {n: {"Type": "AWS::SSM::Parameter", "Properties": {
+        "Type": "String", "Value": n, "Name": {"Fn::Sub": "/plans/${AWS::StackName}/" + n}}}
+        for n in ("Cherry", "Apple", "Banana")}})
+    sid = cfn.create_stack(StackName="plan-source", TemplateBody=body)["StackId"]
+    wait_for(lambda: cfn.describe_stacks(StackName=sid)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE", 30,
+             "the source stack")
+    port = sc.create_portfolio(DisplayName="Parameters", ProviderName="IT")["PortfolioDetail"]["Id"]
+    pid = sc.create_product(Name="Three Parameters", Owner="IT", ProductType="CLOUD_FORMATION_TEMPLATE",
+                            ProvisioningArtifactParameters={"Name": "v1", "Info": {"ImportFromPhysicalId": sid}},
+                            )["ProductViewDetail"]["ProductViewSummary"]["ProductId"]
+    sc.associate_product_with_portfolio(ProductId=pid, PortfolioId=port)
+    version = sc.list_provisioning_artifacts(ProductId=pid)["ProvisioningArtifactDetails"][0]["Id"]
+    out = sc.create_provisioned_product_plan(PlanName="three", PlanType="CLOUDFORMATION", ProductId=pid,
+                                             ProvisionedProductName="planned-three", ProvisioningArtifactId=version,
+                                             IdempotencyToken="three")
+    first = sc.describe_provisioned_product_plan(PlanId=out["PlanId"], PageSize=2)
+    assert [r["LogicalResourceId"] for r in first["ResourceChanges"]] == ["Apple", "Banana"]
+    assert {r["Action"] for r in first["ResourceChanges"]} == {"ADD"}
+    second = sc.describe_provisioned_product_plan(PlanId=out["PlanId"], PageSize=2,
+                                                  PageToken=first["NextPageToken"])
+    assert [r["LogicalResourceId"] for r in second["ResourceChanges"]] == ["Cherry"]
+    assert "NextPageToken" not in second
+    # executed as root (no launch role), the parameters exist
+    rec = sc.execute_provisioned_product_plan(PlanId=out["PlanId"], IdempotencyToken="three")["RecordDetail"]
+    detail, outputs = world.wait_record(rec["RecordId"], user=None)
+    assert detail["Status"] == "SUCCEEDED" and "LaunchRoleArn" not in detail, outputs
+    names = ["/plans/%s/%s" % (stack_name(world, out["ProvisionProductId"]), n) for n in ("Apple", "Banana", "Cherry")]
+    got = world.client("ssm").get_parameters(Names=names)["Parameters"]
+    assert sorted(p["Value"] for p in got) == ["Apple", "Banana", "Cherry"]
 
 def test_a_plan_launch_takes_the_tagoptions(world):
     """Executing a plan launches as ProvisionProduct does: the portfolio's TagOptions reach
