@@ -147,9 +147,9 @@ def test_copy_refusals_make_nothing(world, source):
     assert code == "AccessDeniedException"
 
 
-def make_stack(world, name, version="v1"):
+def make_stack(world, name, version="v1", body=None):
     cfn = world.client("cloudformation")
-    sid = cfn.create_stack(StackName=name, TemplateBody=template(version),
+    sid = cfn.create_stack(StackName=name, TemplateBody=body or template(version),
                            Parameters=[{"ParameterKey": "InstanceType", "ParameterValue": "t3.small"}])["StackId"]
     wait_for(lambda: cfn.describe_stacks(StackName=sid)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE", 30,
              "stack %s" % name)
@@ -201,6 +201,23 @@ def test_import_a_stack_then_run_the_tutorials_action_and_terminate(world):
     detail, outputs = world.wait_record(rec["RecordId"], user=None)
     assert detail["Status"] == "SUCCEEDED", outputs
     assert cfn.describe_stacks(StackName=sid)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_import_compares_templates_parsed(world):
+    """The same template with other comments and white space is the version's template."""
+    body = "# written by hand\n" + template("v1").replace("Resources:", "\nResources:") + "\n\n"
+    sid = make_stack(world, "hand-made-commented", body=body)
+    sc = world.client("servicecatalog")
+    rec = sc.import_as_provisioned_product(
+        ProductId=world.ids["product"], ProvisioningArtifactId=world.ids["versions"]["v1.0"],
+        ProvisionedProductName="imported-commented", PhysicalId="hand-made-commented",
+        IdempotencyToken="imp-commented")["RecordDetail"]
+    detail, outputs = world.wait_record(rec["RecordId"], user=None)
+    assert detail["Status"] == "SUCCEEDED", outputs
+    pp = sc.describe_provisioned_product(Id=rec["ProvisionedProductId"])["ProvisionedProductDetail"]
+    assert pp["Status"] == "AVAILABLE"
+    assert world.client("cloudformation").describe_stacks(StackName="hand-made-commented")["Stacks"][0][
+        "StackId"] == sid
 
 
 def test_import_refusals_make_nothing(world):

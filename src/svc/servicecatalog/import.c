@@ -8,6 +8,7 @@
 
 #include "core/clk.h"
 #include "core/jx.h"
+#include "tpl/tpl.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,12 +24,18 @@ static bool imp_stable(const char *st)
     return false;
 }
 
-/* Text with trailing white space left out: templates match whatever ends their last line. */
-static size_t imp_trimmed(const char *s)
+/* Does the stack's template match the version's? The same template once parsed (JSON or
+ * YAML, white space and comments aside), or, when either does not parse, the same text. */
+static bool imp_same_template(const char *stack, const char *version, errbuf_t *eb)
 {
-    size_t n = s ? strlen(s) : 0;
-    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) n--;
-    return n;
+    if (!stack || !version) return false;
+    tpl_t *a = NULL, *b = NULL;
+    bool same = !strcmp(stack, version);
+    if (!same && !tpl_parse(span_of(stack), &a, eb) && !tpl_parse(span_of(version), &b, eb))
+        same = cJSON_Compare(tpl_json(a), tpl_json(b), true);
+    tpl_free(a);
+    tpl_free(b);
+    return same;
 }
 
 /* The stack PhysicalId names (ARN or name), read as the caller: *stack (in the arena) its
@@ -127,9 +134,8 @@ err_t sc_import_as_provisioned_product(api_ctx_t *c)
                       "IMPORT_ROLLBACK_COMPLETE can be imported.",
                       stack_id, jx_str(stack, "StackStatus"));
     if (!rc) rc = imp_unique(c, name, stack_id);
-    const char *want = pa ? jx_str(pa, "_Template") : NULL;
-    if (!rc && (!text || !want || imp_trimmed(text) != imp_trimmed(want) ||
-                strncmp(text, want, imp_trimmed(want))))
+    errbuf_t ignore;
+    if (!rc && !imp_same_template(text, jx_str(pa, "_Template"), &ignore))
         rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                       "The template of stack %s does not match provisioning artifact %s of "
                       "product %s.",
