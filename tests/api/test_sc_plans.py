@@ -320,6 +320,27 @@ def test_plan_changes_page_by_logical_id(world):
     got = world.client("ssm").get_parameters(Names=names)["Parameters"]
     assert sorted(p["Value"] for p in got) == ["Apple", "Banana", "Cherry"]
 
+def test_delete_plan_errors_and_ignore_errors(world):
+    """Deleting a plan removes its change set as the launch role: when the role cannot be
+    assumed the delete is refused (the plan stays) unless IgnoreErrors; a change set
+    already deleted in CloudFormation is no error."""
+    sc, cfn, iam = world.client("servicecatalog", "enduser"), world.client("cloudformation"), world.client("iam")
+    gone = make_plan(world, "planned-cs-gone")
+    stack = cfn.describe_stacks(StackName=stack_name(world, gone["ProvisionProductId"]))["Stacks"][0]["StackId"]
+    cfn.delete_change_set(ChangeSetName=gone["PlanId"], StackName=stack)
+    sc.delete_provisioned_product_plan(PlanId=gone["PlanId"])
+    assert gone["PlanId"] not in plan_ids(world)
+    kept = make_plan(world, "planned-orphan")
+    iam.update_assume_role_policy(RoleName="SCLaunchRole", PolicyDocument=json.dumps(trust("ec2")))
+    try:
+        code, msg, _ = fails(sc.delete_provisioned_product_plan, PlanId=kept["PlanId"])
+        assert code == "InvalidParametersException" and "Access denied while assuming the role" in msg
+        assert kept["PlanId"] in plan_ids(world)
+        sc.delete_provisioned_product_plan(PlanId=kept["PlanId"], IgnoreErrors=True)
+        assert kept["PlanId"] not in plan_ids(world)
+    finally:
+        iam.update_assume_role_policy(RoleName="SCLaunchRole", PolicyDocument=json.dumps(trust("servicecatalog")))
+
 def test_a_plan_launch_takes_the_tagoptions(world):
     """Executing a plan launches as ProvisionProduct does: the portfolio's TagOptions reach
     the stack (runs last: the TagOption stays on the portfolio)."""
