@@ -44,7 +44,7 @@ static bool imp_same_template(const char *stack, const char *version, errbuf_t *
 static err_t imp_stack(api_ctx_t *c, const char *physical, const cJSON **stack, const char **text)
 {
     char why[1400];
-    sc_env_t env = {c->app, c->tx, &c->post, c->arena};
+    sc_env_t env = sc_env_of(c);
     cJSON *in = jx_own(c->arena, cJSON_CreateObject()), *out = NULL;
     cJSON_AddStringToObject(in, "StackName", physical);
     err_t rc =

@@ -83,7 +83,7 @@ static bool plan_principal(api_ctx_t *c, const char *role, const char *plan_id,
         *as = *c->caller;
         return true;
     }
-    sc_env_t env = {c->app, c->tx, &c->post, c->arena};
+    sc_env_t env = sc_env_of(c);
     return sc_launch_as(&env, role, plan_id, as, why, cap);
 }
 
@@ -91,7 +91,7 @@ static bool plan_principal(api_ctx_t *c, const char *role, const char *plan_id,
 static err_t plan_cfn(api_ctx_t *c, const auth_principal_t *as, const char *op, cJSON *in,
                       cJSON **out, char *why, size_t cap)
 {
-    sc_env_t env = {c->app, c->tx, &c->post, c->arena};
+    sc_env_t env = sc_env_of(c);
     return sc_call(&env, as, "cloudformation", op, in, out, why, cap);
 }
 
@@ -348,7 +348,8 @@ err_t sc_describe_provisioned_product_plan(api_ctx_t *c)
         char why[1400];
         cJSON *in = jx_own(c->arena, cJSON_CreateObject());
         cJSON_AddStringToObject(in, "ChangeSetName", cs);
-        if (plan_cfn(c, sc_service_principal(c->app, &svc), "DescribeChangeSet", in, &out, why,
+        sc_env_t env = sc_env_of(c);
+        if (plan_cfn(c, sc_service_principal(&env, &svc), "DescribeChangeSet", in, &out, why,
                      sizeof(why)))
             out = NULL;
     }
