@@ -126,17 +126,38 @@ def test_copy_chosen_versions_into_an_existing_product(world, source):
         "Desktop Target"
 
 
+def test_copy_into_another_region(world, source):
+    """A product of us-east-1 copied by a client signed for us-west-2: the copy is a product
+    of us-west-2 (with the source's versions), not of us-east-1."""
+    west = world.daemon.client("servicecatalog", region="us-west-2")
+    token = west.copy_product(SourceProductArn=product_arn(world, source), TargetProductName="Desktop West",
+                              IdempotencyToken="copy-west")["CopyProductToken"]
+    st = copied(west, token)
+    assert st["CopyProductStatus"] == "SUCCEEDED"
+    target = st["TargetProductId"]
+    d = west.describe_product_as_admin(Id=target)
+    assert d["ProductViewDetail"]["ProductARN"] == "arn:aws:catalog:us-west-2:%s:product/%s" % (
+        world.ids["account"], target)
+    assert [a["Name"] for a in artifacts(west, target)] == ["v1.0", "v2.0"]
+    code, _, _ = fails(world.client("servicecatalog").describe_product_as_admin, Id=target)
+    assert code == "ResourceNotFoundException"
+    code, _, _ = fails(world.client("servicecatalog").describe_copy_product_status, CopyProductToken=token)
+    assert code == "ResourceNotFoundException"
+
 def test_copy_refusals_make_nothing(world, source):
     sc = world.client("servicecatalog")
     before = product_ids(sc)
     n = len(artifacts(sc, world.ids["product"]))
     arn = product_arn(world, source)
-    for kw in ({"SourceProductArn": product_arn(world, "prod-doesnotexist1")},
-               {"SourceProductArn": arn, "TargetProductId": "prod-doesnotexist1"},
-               {"SourceProductArn": arn, "SourceProvisioningArtifactIdentifiers": [{"Id": "pa-doesnotexist01"}]},
-               {"SourceProductArn": arn, "TargetProductId": world.ids["product"],
-                "SourceProvisioningArtifactIdentifiers": [{"Id": "pa-doesnotexist01"}]}):
-        code, _, status = fails(sc.copy_product, IdempotencyToken="bad-copy-%d" % len(kw), **kw)
+    cases = ({"SourceProductArn": product_arn(world, "prod-doesnotexist1")},
+             {"SourceProductArn": arn.replace(":us-east-1:", ":xx-nowhere-1:")},  # no such region
+             {"SourceProductArn": arn.replace(world.ids["account"], "999999999999")},  # not shared
+             {"SourceProductArn": arn, "TargetProductId": "prod-doesnotexist1"},
+             {"SourceProductArn": arn, "SourceProvisioningArtifactIdentifiers": [{"Id": "pa-doesnotexist01"}]},
+             {"SourceProductArn": arn, "TargetProductId": world.ids["product"],
+              "SourceProvisioningArtifactIdentifiers": [{"Id": "pa-doesnotexist01"}]})
+    for i, kw in enumerate(cases):
+        code, _, status = fails(sc.copy_product, IdempotencyToken="bad-copy-%d" % i, **kw)
         assert (code, status) == ("ResourceNotFoundException", 400), kw
     code, _, _ = fails(sc.describe_copy_product_status, CopyProductToken="copyproduct-nosuchcopy")
     assert code == "ResourceNotFoundException"

@@ -1,4 +1,5 @@
-/* copy.c - CopyProduct and DescribeCopyProductStatus. A copy is made within the call (AWS
+/* copy.c - CopyProduct and DescribeCopyProductStatus, from a product of the caller's account
+ * in this region or another. A copy is made within the call (AWS
  * runs it asynchronously and reports it through DescribeCopyProductStatus; catalogd's is
  * over when the call returns, so its status is SUCCEEDED at once): a new product (or the
  * target product) gets every chosen version of the source, each under a new id with the
@@ -7,6 +8,7 @@
 
 #include "core/clk.h"
 #include "core/jx.h"
+#include "core/regions.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -14,24 +16,33 @@
 #define SC_MAX_PRODUCTS  350 /* products per region (admin guide, limits.md) */
 #define SC_MAX_ARTIFACTS 100 /* versions per product */
 
-/* The product id a product ARN of this account and region names
- * (arn:aws:catalog:<region>:<account>:product/<id>), in the arena, or NULL. */
-static const char *copy_source_id(api_ctx_t *c, const char *arn)
+/* The product id a product ARN of the caller's account names, in any region
+ * (arn:aws:catalog:<region>:<account>:product/<id>), in the arena, and in scope (64 bytes)
+ * the partition that region's rows are in; NULL for an ARN naming no product of the
+ * caller's account in a region of the partition (another account's needs a share). */
+static const char *copy_source_id(api_ctx_t *c, const char *arn, char *scope)
 {
-    const char *want =
-        arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/", c->region, c->account);
-    size_t n = strlen(want);
-    if (strncmp(arn, want, n) || !arn[n] || strchr(arn + n, '/')) return NULL;
-    return arn + n;
+    static const char pre[] = "arn:aws:catalog:";
+    if (strncmp(arn, pre, sizeof(pre) - 1)) return NULL;
+    const char *region = arn + sizeof(pre) - 1, *colon = strchr(region, ':');
+    if (!colon || !regions_find((span_t){region, (size_t)(colon - region)})) return NULL;
+    const char *mine = arena_printf(c->arena, "%s:product/", c->account);
+    size_t n = strlen(mine);
+    if (strncmp(colon + 1, mine, n) || !colon[1 + n] || strchr(colon + 1 + n, '/')) return NULL;
+    app_scope(c->app, c->account, arena_strndup(c->arena, region, (size_t)(colon - region)), scope,
+              64);
+    return colon + 1 + n;
 }
 
 /* The source's versions to copy: those SourceProvisioningArtifactIdentifiers names
  * ([{"Id": ...}]), or all of them. ResourceNotFoundException for an id not the source's.
  * Bodies appended to out. */
-static err_t copy_versions(api_ctx_t *c, const char *source, cJSON *out)
+static err_t copy_versions(api_ctx_t *c, const char *scope, const char *source, cJSON *out)
 {
     cJSON *all = jx_own(c->arena, cJSON_CreateArray());
-    err_t rc = sc_artifacts_of(c, source, all);
+    bool more;
+    res_query_t q = {scope, SC_ARTIFACT, source, 0, 0};
+    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
     const cJSON *want =
         cJSON_GetObjectItemCaseSensitive(c->in, "SourceProvisioningArtifactIdentifiers");
     if (rc || !cJSON_GetArraySize(want)) {
@@ -125,12 +136,13 @@ err_t sc_copy_product(api_ctx_t *c)
         cJSON_Delete(prior);
         return ERR_OK;
     }
-    const char *source = copy_source_id(c, arn);
-    if (!rc && !source) rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Product %s not found.", arn);
-    if (!rc) rc = sc_get(c, SC_PRODUCT, source, "Product", &src);
+    char scope[64]; /* the source's region's partition (a copy may cross regions) */
+    const char *source = copy_source_id(c, arn, scope);
+    if (!rc && source) rc = res_get(c->tx, &(res_key_t){scope, SC_PRODUCT, source}, &src, c->eb);
+    if (!rc && !src) rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Product %s not found.", arn);
     if (!rc && target) rc = sc_get(c, SC_PRODUCT, target, "Product", &dst);
     cJSON *versions = jx_own(c->arena, cJSON_CreateArray());
-    if (!rc) rc = copy_versions(c, source, versions);
+    if (!rc) rc = copy_versions(c, scope, source, versions);
     if (!rc && !target) {
         const char *name = api_in_str(c, "TargetProductName");
         if (!name)
