@@ -790,7 +790,9 @@ def test_end_user_describe_product(catalog, sc):
     out = m.describe_product(Id=catalog["pid"])
     assert out["ProductViewSummary"]["ProductId"] == catalog["pid"]
     assert [a["Id"] for a in out["ProvisioningArtifacts"]] == [catalog["v1"], catalog["v2"]]  # v0 is inactive
-    assert out["LaunchPaths"] == [{"Id": catalog["port"]["Id"], "Name": "Engineering Tools"}]
+    # a launch path has an id of AWS's form, its own and not the portfolio's
+    assert [p["Name"] for p in out["LaunchPaths"]] == ["Engineering Tools"]
+    assert re.fullmatch(r"lpv3-[a-z0-9]{13}", out["LaunchPaths"][0]["Id"])
     assert m.describe_product(Name="EU Desktop")["ProductViewSummary"]["ProductId"] == catalog["pid"]
     view = m.describe_product_view(Id=out["ProductViewSummary"]["Id"])
     assert view["ProductViewSummary"] == out["ProductViewSummary"]
@@ -806,15 +808,17 @@ def test_end_user_describe_product(catalog, sc):
         assert fails(fn, **kw)[0] == "ResourceNotFoundException", kw
     assert fails(m.describe_product)[0] == "InvalidParametersException"
     # the root user sees every portfolio: both paths
-    assert [p["Id"] for p in sc.describe_product(Id=catalog["pid"])["LaunchPaths"]] == [
-        catalog["port"]["Id"], catalog["other"]["Id"]]
+    paths = sc.describe_product(Id=catalog["pid"])["LaunchPaths"]
+    assert [p["Name"] for p in paths] == ["Engineering Tools", catalog["other"]["DisplayName"]]
+    assert paths[0]["Id"] == out["LaunchPaths"][0]["Id"] != paths[1]["Id"]
 
 
 def test_end_user_launch_paths(catalog, sc):
     m, o = catalog["member"], catalog["outsider"]
     out = m.list_launch_paths(ProductId=catalog["pid"])["LaunchPathSummaries"]
+    assert re.fullmatch(r"lpv3-[a-z0-9]{13}", out[0]["Id"])
     assert out == [{
-        "Id": catalog["port"]["Id"],
+        "Id": out[0]["Id"],
         "ConstraintSummaries": [{"Type": "LAUNCH", "Description": "launch role"}],
         "Tags": [],
         "Name": "Engineering Tools",
@@ -823,7 +827,8 @@ def test_end_user_launch_paths(catalog, sc):
     assert (code, msg) == ("ResourceNotFoundException", "No launch paths found for resource: %s" % catalog["pid"])
     assert fails(m.list_launch_paths, ProductId="prod-nothere123456")[0] == "ResourceNotFoundException"
     both = sc.list_launch_paths(ProductId=catalog["pid"])["LaunchPathSummaries"]
-    assert [p["Id"] for p in both] == [catalog["port"]["Id"], catalog["other"]["Id"]]
+    assert [p["Name"] for p in both] == ["Engineering Tools", catalog["other"]["DisplayName"]]
+    assert both[0]["Id"] == out[0]["Id"]
     assert both[1]["ConstraintSummaries"] == []
     page = sc.list_launch_paths(ProductId=catalog["pid"], PageSize=1)
     assert len(page["LaunchPathSummaries"]) == 1 and page["NextPageToken"]
@@ -896,7 +901,8 @@ def test_pattern_principal_grants_access(d, sc, iam, catalog):
     sc.associate_principal_with_portfolio(PortfolioId=catalog["other"]["Id"], PrincipalARN="arn:aws:iam:::role/Dev*", PrincipalType="IAM_PATTERN")
     try:
         assert [s["ProductId"] for s in dev.search_products()["ProductViewSummaries"]] == [catalog["pid"]]
-        assert [p["Id"] for p in dev.list_launch_paths(ProductId=catalog["pid"])["LaunchPathSummaries"]] == [catalog["other"]["Id"]]
+        assert [p["Name"] for p in dev.list_launch_paths(ProductId=catalog["pid"])["LaunchPathSummaries"]] == [
+            catalog["other"]["DisplayName"]]
     finally:
         sc.disassociate_principal_from_portfolio(PortfolioId=catalog["other"]["Id"], PrincipalARN="arn:aws:iam:::role/Dev*")
 

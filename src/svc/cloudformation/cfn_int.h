@@ -173,6 +173,11 @@ typedef struct cfn_step {
     bool watched;       /* ... and says so here (the job then polls only as a fallback) */
 } cfn_step_t;
 
+/* After an update changed the stack's Tags (from old_stack_tags) but not res's props:
+ * brings the tags of res, when its type takes EC2 tags, to the stack's new ones. */
+err_t cfn_ec2_stack_retag(cfn_step_t *s, const cJSON *res, const cJSON *props,
+                          const cJSON *old_stack_tags);
+
 typedef enum cfn_progress { CFN_PENDING, CFN_DONE, CFN_FAILED } cfn_progress_t;
 
 typedef struct cfn_type {

@@ -423,8 +423,13 @@ static err_t stk_run_update(stk_t *k)
         jx_set_num(res, "_UpdatedIn", (double)k->seq);
         cJSON_DeleteItemFromObjectCaseSensitive(res, "_PrevProps"); /* an older update's */
         if (cJSON_Compare(old, props, true) && !strcmp(new_type, jx_str(res, "ResourceType"))) {
+            /* the same props: only new stack tags reach it */
+            const cJSON *was = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(k->s.stack, "_PrevShown"), "Tags");
+            if (!cJSON_Compare(was, cJSON_GetObjectItemCaseSensitive(k->s.stack, "Tags"), true))
+                rc = cfn_ec2_stack_retag(&k->s, res, props, was);
             cJSON_Delete(props);
-            rc = stk_res_save(k, res, false);
+            if (!rc) rc = stk_res_save(k, res, false);
             continue;
         }
         busy = true;

@@ -142,10 +142,23 @@ const char *cfn_gen_name(cfn_step_t *s, const cJSON *res, int max)
     return arena_printf(s->arena, "%.*s-%.*s-%s", sl, stack, ll, logical, rnd);
 }
 
+/* Does a tag list hold key? */
+static bool cfn_has_tag(const cJSON *tags, const char *key)
+{
+    for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
+        if (key && jx_str(t, "Key") && !strcmp(jx_str(t, "Key"), key)) return true;
+    return false;
+}
+
 cJSON *cfn_ec2_tags(const cfn_step_t *s, const cJSON *res, const cJSON *props)
 {
     cJSON *tags = cJSON_CreateArray();
     const cJSON *user = cJSON_GetObjectItemCaseSensitive(props, "Tags");
+    /* the stack's tags reach every resource that takes tags, as on AWS; a tag the
+     * resource sets itself wins over the stack's of the same key */
+    const cJSON *stack = cJSON_GetObjectItemCaseSensitive(s->stack, "Tags");
+    for (const cJSON *t = stack ? stack->child : NULL; t; t = t->next)
+        if (!cfn_has_tag(user, jx_str(t, "Key"))) cJSON_AddItemToArray(tags, cJSON_Duplicate(t, 1));
     for (const cJSON *t = user ? user->child : NULL; t; t = t->next)
         cJSON_AddItemToArray(tags, cJSON_Duplicate(t, 1));
     const char *sys[][2] = {{"aws:cloudformation:stack-name", jx_str(s->stack, "StackName")},
@@ -158,6 +171,21 @@ cJSON *cfn_ec2_tags(const cfn_step_t *s, const cJSON *res, const cJSON *props)
         cJSON_AddItemToArray(tags, t);
     }
     return tags;
+}
+
+/* Removes the tags of keys gone ([{Key}], taken over; none: nothing) from EC2 resource id. */
+static err_t cfn_ec2_untag(cfn_step_t *s, const char *id, cJSON *gone)
+{
+    if (!cJSON_GetArraySize(gone)) {
+        cJSON_Delete(gone);
+        return ERR_OK;
+    }
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "Resources"), cJSON_CreateString(id));
+    cJSON_AddItemToObject(in, "Tags", gone);
+    err_t rc = cfn_call(s, "ec2", "DeleteTags", in, NULL);
+    cJSON_Delete(in);
+    return rc;
 }
 
 err_t cfn_ec2_retag(cfn_step_t *s, const char *id, const cJSON *res, const cJSON *old_props,
@@ -182,16 +210,8 @@ err_t cfn_ec2_retag(cfn_step_t *s, const char *id, const cJSON *res, const cJSON
             cJSON_AddItemToArray(gone, k);
         }
     }
-    if (!rc && cJSON_GetArraySize(gone)) {
-        in = cJSON_CreateObject();
-        cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "Resources"), cJSON_CreateString(id));
-        cJSON_AddItemToObject(in, "Tags", gone);
-        gone = NULL;
-        rc = cfn_call(s, "ec2", "DeleteTags", in, NULL);
-        cJSON_Delete(in);
-    }
-    cJSON_Delete(gone);
-    return rc;
+    if (rc) cJSON_Delete(gone);
+    return rc ? rc : cfn_ec2_untag(s, id, gone);
 }
 
 const char *cfn_prop_str(cfn_step_t *s, const cJSON *props, const char *name)
@@ -448,6 +468,33 @@ static err_t gen_update(cfn_step_t *s, cJSON *res, const cJSON *old_props, const
             rc = cfn_ec2_retag(s, id, res, old_props, props);
     if (!rc && spec->update) rc = spec->update(s, spec, res, old_props, props);
     return rc;
+}
+
+err_t cfn_ec2_stack_retag(cfn_step_t *s, const cJSON *res, const cJSON *props,
+                          const cJSON *old_stack_tags)
+{
+    const cfn_spec_t *spec = spec_of(jx_str(res, "ResourceType"));
+    const char *id = jx_str(res, "PhysicalResourceId");
+    bool tagged = false;
+    for (const cfn_prop_t *p = spec ? spec->props : NULL; p && p->prop; p++)
+        tagged = tagged || (p->flags & CFN_P_TAGS);
+    if (!tagged || !id) return ERR_OK;
+    cJSON *in = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(in, "Resources"), cJSON_CreateString(id));
+    cJSON_AddItemToObject(in, "Tags", cfn_ec2_tags(s, res, props));
+    err_t rc = cfn_call(s, "ec2", "CreateTags", in, NULL);
+    cJSON_Delete(in);
+    /* the stack's tags it no longer has (unless the resource sets them itself) */
+    const cJSON *now = cJSON_GetObjectItemCaseSensitive(s->stack, "Tags");
+    const cJSON *own = cJSON_GetObjectItemCaseSensitive(props, "Tags");
+    cJSON *gone = cJSON_CreateArray();
+    for (const cJSON *t = old_stack_tags ? old_stack_tags->child : NULL; t; t = t->next) {
+        const char *key = jx_str(t, "Key");
+        if (key && !cfn_has_tag(now, key) && !cfn_has_tag(own, key))
+            cJSON_AddItemToArray(gone, cfn_obj1("Key", key));
+    }
+    if (rc) cJSON_Delete(gone);
+    return rc ? rc : cfn_ec2_untag(s, id, gone);
 }
 
 int cfn_table_replaces(const char *type, const char *prop)

@@ -91,8 +91,9 @@ bool cfn_err_is(err_t rc, const char *service, const char *code);
 cJSON *cfn_path(const cJSON *o, const char *path);
 /* A new name for res: "<stack>-<logical>-<12 RANDOM>" cut to max, in s->arena. */
 const char *cfn_gen_name(cfn_step_t *s, const cJSON *res, int max);
-/* The EC2 tags of a resource: its Tags plus aws:cloudformation:stack-name, stack-id and
- * logical-id, as a new array. */
+/* The EC2 tags of a resource: the stack's Tags (those of a key the resource does not set
+ * itself), its Tags, and aws:cloudformation:stack-name, stack-id and logical-id, as a new
+ * array. */
 cJSON *cfn_ec2_tags(const cfn_step_t *s, const cJSON *res, const cJSON *props);
 /* Brings an EC2 resource's tags from old_props' Tags to props' (CreateTags / DeleteTags). */
 err_t cfn_ec2_retag(cfn_step_t *s, const char *id, const cJSON *res, const cJSON *old_props,

@@ -50,9 +50,7 @@ err_t sc_link_exists(api_ctx_t *c, const char *kind, const char *a, const char *
     return rc;
 }
 
-/* Adds (or, with body, re-labels) link (a, b). body: JSON text or NULL. */
-static err_t sc_link_put(api_ctx_t *c, const char *kind, const char *a, const char *b,
-                         const char *body)
+err_t sc_link_put(api_ctx_t *c, const char *kind, const char *a, const char *b, const char *body)
 {
     return store_exec(
         c->tx, c->eb, NULL,
@@ -62,7 +60,7 @@ static err_t sc_link_put(api_ctx_t *c, const char *kind, const char *a, const ch
         "ssssis", c->scope, kind, a, b, clk_now_ms(&c->app->clock), body);
 }
 
-static err_t sc_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *found)
+err_t sc_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *found)
 {
     int64_t n = 0;
     err_t rc = store_exec(c->tx, c->eb, &n,

@@ -4,6 +4,7 @@
 #include "core/jx.h"
 
 #include "core/clk.h"
+#include "core/crypto.h"
 #include "core/ids.h"
 #include "iam/policy.h"
 #include "svc/cloudformation/cfn.h"
@@ -24,6 +25,26 @@ const char *sc_new_id(api_ctx_t *c, const char *prefix)
     char id[64];
     ids_aws(&c->app->ids, prefix, id, sizeof(id));
     return arena_strdup(c->arena, id);
+}
+
+const char *sc_path_id(api_ctx_t *c, const char *portfolio_id, const char *product_id)
+{
+    /* stable without being stored: a digest of the storage scope, portfolio and product,
+     * in AWS's form "lpv3-" + 13 lower-case alphanumerics */
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const char *text = arena_printf(c->arena, "%s|%s|%s", c->scope, portfolio_id, product_id);
+    unsigned char d[CRYPTO_SHA256_LEN];
+    crypto_sha256(text, strlen(text), d);
+    char id[5 + 13 + 1] = "lpv3-";
+    for (int i = 0; i < 13; i++) id[5 + i] = alphabet[d[i] % 36];
+    id[18] = '\0';
+    return arena_strdup(c->arena, id);
+}
+
+bool sc_path_is(api_ctx_t *c, const char *path_id, const char *portfolio_id, const char *product_id)
+{
+    return !strcmp(path_id, portfolio_id) ||
+           !strcmp(path_id, sc_path_id(c, portfolio_id, product_id));
 }
 
 err_t sc_page_in(api_ctx_t *c, res_page_t *p, const char *scope)
@@ -319,6 +340,23 @@ err_t sc_assume_launch_role(const sc_env_t *env, const char *role, const char *s
     err_t rc = sts_assume(env->app, env->tx, &req, &creds, env->arena, eb);
     if (!rc) *as = creds.who;
     return rc;
+}
+
+sc_env_t sc_env_of(api_ctx_t *c)
+{
+    return (sc_env_t){c->app, c->tx, &c->post, c->arena, c->account, c->region, c->scope};
+}
+
+bool sc_launch_as(const sc_env_t *env, const char *role, const char *session, auth_principal_t *as,
+                  char *why, size_t cap)
+{
+    errbuf_t seb = {{0}};
+    err_t rc = sc_assume_launch_role(env, role, session, as, &seb);
+    if (rc == ERR_ACCESS_DENIED)
+        snprintf(why, cap, "Access denied while assuming the role %s: %s", role, seb.msg);
+    else if (rc)
+        snprintf(why, cap, "Failed to retrieve credentials for role %s: %s", role, seb.msg);
+    return !rc;
 }
 
 const auth_principal_t *sc_service_principal(const sc_env_t *env, auth_principal_t *p)

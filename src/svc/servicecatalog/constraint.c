@@ -55,6 +55,24 @@ err_t sc_constraint_summaries(api_ctx_t *c, const char *portfolio_id, const char
     return rc;
 }
 
+err_t sc_tag_updates_allowed(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                             bool *yes)
+{
+    cJSON *cons = cJSON_CreateArray();
+    *yes = false;
+    err_t rc = sc_constraints_of(c, portfolio_id, product_id, cons);
+    for (const cJSON *k = cons->child; !rc && k; k = k->next) {
+        if (strcmp(jx_str(k, "Type"), "RESOURCE_UPDATE")) continue;
+        cJSON *p = cJSON_Parse(jx_str(k, "_Parameters") ? jx_str(k, "_Parameters") : "{}");
+        const char *v = jx_str(cJSON_GetObjectItemCaseSensitive(p, "Properties"),
+                               "TagUpdateOnProvisionedProduct");
+        if (v && !strcmp(v, "ALLOWED")) *yes = true;
+        cJSON_Delete(p);
+    }
+    cJSON_Delete(cons);
+    return rc;
+}
+
 /* The stored ARN of an IAM role of this account named by an ARN or (arn NULL) a bare
  * name, or NULL when there is no such role. In the arena. */
 static err_t sc_role_lookup(api_ctx_t *c, const char *arn, const char *name, const char **found)

@@ -1,5 +1,5 @@
 /* launch.c - what an end user sees before launching: ListLaunchPaths (the caller's
- * portfolios holding a product; a path's id is the portfolio id) and
+ * portfolios holding a product; a path's id is sc_path_id's) and
  * DescribeProvisioningParameters (a version's template parameters and outputs, the
  * path's constraints and the usage instructions AWS derives from them). */
 #include "svc/servicecatalog/sc_int.h"
@@ -55,7 +55,7 @@ err_t sc_list_launch_paths(api_ctx_t *c)
         rc = sc_constraint_summaries(c, id, prod, &cons);
         if (!rc) {
             cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "Id", id);
+            cJSON_AddStringToObject(e, "Id", sc_path_id(c, id, prod));
             cJSON_AddItemToObject(e, "ConstraintSummaries", cons);
             cons = NULL;
             const cJSON *tags = cJSON_GetObjectItemCaseSensitive(port, "_Tags");
@@ -71,9 +71,10 @@ err_t sc_list_launch_paths(api_ctx_t *c)
     return rc;
 }
 
-/* The launch path a request names by PathId or PathName among paths, or the only one.
- * *path in the arena. */
-static err_t sc_pick_path(api_ctx_t *c, const cJSON *paths, const char **path)
+/* The launch path to product_id a request names by PathId or PathName among paths (their
+ * portfolios), or the only one. *path (the portfolio) in the arena. */
+static err_t sc_pick_path(api_ctx_t *c, const char *product_id, const cJSON *paths,
+                          const char **path)
 {
     const char *id = api_in_str(c, "PathId"), *name = api_in_str(c, "PathName");
     *path = NULL;
@@ -91,7 +92,8 @@ static err_t sc_pick_path(api_ctx_t *c, const cJSON *paths, const char **path)
     err_t rc = ERR_OK;
     for (const cJSON *p = paths->child; !rc && p && !*path; p = p->next) {
         if (id) {
-            if (!strcmp(p->valuestring, id)) *path = arena_strdup(c->arena, id);
+            if (sc_path_is(c, id, p->valuestring, product_id))
+                *path = arena_strdup(c->arena, p->valuestring);
             continue;
         }
         cJSON *port = NULL;
@@ -193,19 +195,9 @@ static err_t sc_usage(api_ctx_t *c, const tpl_t *t, const char *path, const char
     const char *role = NULL;
     err_t rc = sc_launch_role(c, path, product_id, &role);
     if (!rc && role) sc_instruction(list, "launchAsRole", role);
-    cJSON *cons = cJSON_CreateArray();
-    if (!rc) rc = sc_constraints_of(c, path, product_id, cons);
-    const char *tags = "NOT_ALLOWED";
-    for (const cJSON *k = cons->child; !rc && k; k = k->next) {
-        if (strcmp(jx_str(k, "Type"), "RESOURCE_UPDATE")) continue;
-        cJSON *p = cJSON_Parse(jx_str(k, "_Parameters") ? jx_str(k, "_Parameters") : "{}");
-        const char *v = jx_str(cJSON_GetObjectItemCaseSensitive(p, "Properties"),
-                               "TagUpdateOnProvisionedProduct");
-        if (v && !strcmp(v, "ALLOWED")) tags = "ALLOWED";
-        cJSON_Delete(p);
-    }
-    cJSON_Delete(cons);
-    sc_instruction(list, "tagUpdateOnProvisionedProduct", tags);
+    bool tags = false;
+    if (!rc) rc = sc_tag_updates_allowed(c, path, product_id, &tags);
+    sc_instruction(list, "tagUpdateOnProvisionedProduct", tags ? "ALLOWED" : "NOT_ALLOWED");
     if (cap) sc_instruction(list, "capability", cap);
     return rc;
 }
@@ -233,7 +225,7 @@ err_t sc_describe_provisioning_parameters(api_ctx_t *c)
         sc_product_find(c, api_in_str(c, "ProductId"), api_in_str(c, "ProductName"), false, &p);
     if (!rc) prod = jx_str(cJSON_GetObjectItemCaseSensitive(p, "ProductViewSummary"), "ProductId");
     if (!rc) rc = sc_paths_of(c, prod, &paths);
-    if (!rc) rc = sc_pick_path(c, paths, &path);
+    if (!rc) rc = sc_pick_path(c, prod, paths, &path);
     if (!rc)
         rc = sc_artifact_find(c, prod, api_in_str(c, "ProvisioningArtifactId"),
                               api_in_str(c, "ProvisioningArtifactName"), &a);
@@ -255,8 +247,11 @@ err_t sc_describe_provisioning_parameters(api_ctx_t *c)
         cons = NULL;
         rc = sc_usage(c, t, path, prod, cJSON_AddArrayToObject(c->out, "UsageInstructions"));
     }
+    cJSON *opts = NULL;
+    if (!rc) rc = sc_tagoption_summaries(c, path, prod, &opts);
     if (!rc) {
-        cJSON_AddArrayToObject(c->out, "TagOptions");
+        cJSON_AddItemToObject(c->out, "TagOptions", opts);
+        opts = NULL;
         cJSON_AddObjectToObject(c->out, "ProvisioningArtifactPreferences");
         /* the deprecated member holds the version's id and description (model documentation) */
         cJSON *outs = cJSON_AddArrayToObject(c->out, "ProvisioningArtifactOutputs");
@@ -268,6 +263,7 @@ err_t sc_describe_provisioning_parameters(api_ctx_t *c)
         cJSON_AddItemToObject(c->out, "ProvisioningArtifactOutputKeys", sc_output_keys(t));
     }
     tpl_free(t);
+    cJSON_Delete(opts);
     cJSON_Delete(cons);
     cJSON_Delete(a);
     cJSON_Delete(paths);

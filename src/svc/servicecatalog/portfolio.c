@@ -127,10 +127,10 @@ err_t sc_describe_portfolio(api_ctx_t *c)
     err_t rc = sc_get(c, SC_PORTFOLIO, api_in_str(c, "Id"), "Portfolio", &p);
     if (rc) return rc;
     sc_portfolio_out(c, p);
-    cJSON_AddArrayToObject(c->out, "TagOptions");
+    rc = sc_tagoptions_of(c, jx_str(p, "Id"), false, cJSON_AddArrayToObject(c->out, "TagOptions"));
     cJSON_AddArrayToObject(c->out, "Budgets");
     cJSON_Delete(p);
-    return ERR_OK;
+    return rc;
 }
 
 err_t sc_list_portfolios(api_ctx_t *c)
@@ -176,5 +176,7 @@ err_t sc_delete_portfolio(api_ctx_t *c)
                         products     ? "products"
                         : principals ? "principals"
                                      : "constraints");
-    return sc_del(c, SC_PORTFOLIO, id);
+    rc = sc_tagoptions_drop(c, id);
+    if (!rc) rc = sc_del(c, SC_PORTFOLIO, id);
+    return rc;
 }

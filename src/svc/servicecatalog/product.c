@@ -236,7 +236,7 @@ err_t sc_describe_product(api_ctx_t *c)
         if (!rc && in) rc = sc_get(c, SC_PORTFOLIO, port->valuestring, "Portfolio", &pb);
         if (pb) {
             cJSON *lp = cJSON_CreateObject();
-            cJSON_AddStringToObject(lp, "Id", port->valuestring);
+            cJSON_AddStringToObject(lp, "Id", sc_path_id(c, port->valuestring, id));
             cJSON_AddStringToObject(lp, "Name", jx_str(pb, "DisplayName"));
             cJSON_AddItemToArray(paths, lp);
             cJSON_Delete(pb);
@@ -268,7 +268,8 @@ err_t sc_describe_product_as_admin(api_ctx_t *c)
         cJSON_AddItemToArray(sums, e);
     }
     cJSON_Delete(all);
-    cJSON_AddArrayToObject(c->out, "TagOptions");
+    cJSON *opts = cJSON_AddArrayToObject(c->out, "TagOptions");
+    if (!rc) rc = sc_tagoptions_of(c, sc_product_id(p), false, opts);
     cJSON_AddArrayToObject(c->out, "Budgets");
     cJSON_Delete(p);
     return rc;
@@ -514,6 +515,7 @@ err_t sc_delete_product(api_ctx_t *c)
     for (const cJSON *a = arts->child; !rc && a; a = a->next)
         rc = sc_del(c, SC_ARTIFACT, jx_str(a, "Id"));
     cJSON_Delete(arts);
+    if (!rc) rc = sc_tagoptions_drop(c, id);
     if (!rc) rc = sc_del(c, SC_PRODUCT, id);
     return rc;
 }

@@ -17,7 +17,7 @@
  * (authorization checked the user level); one of another session of its role when its
  * policies allow this operation at role level; anyone's at account level (a statement
  * without an access-level condition is account level, as on AWS). */
-static bool sc_pp_owned(api_ctx_t *c, const cJSON *pp)
+bool sc_pp_owned(api_ctx_t *c, const cJSON *pp)
 {
     const char *owner = jx_str(pp, "_UserArn");
     if (c->caller->kind == AUTH_ROOT || c->caller->kind == AUTH_SERVICE) return true;
@@ -86,8 +86,8 @@ static err_t sc_product_named(api_ctx_t *c, const char *id, const char *name, cJ
 }
 
 /* The artifact of product a request names by ProvisioningArtifactId or Name; it must be active. */
-static err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char *id,
-                               const char *name, cJSON **out)
+err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char *id, const char *name,
+                        cJSON **out)
 {
     *out = NULL;
     cJSON *all = cJSON_CreateArray();
@@ -113,7 +113,7 @@ static err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char 
 }
 
 /* The launch path: PathId (or PathName) among the caller's, or the first that holds the product. */
-static err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path)
+err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path)
 {
     const char *want = api_in_str(c, "PathId"), *want_name = api_in_str(c, "PathName");
     bool ok = false;
@@ -130,7 +130,7 @@ static err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path
     *path = NULL;
     for (cJSON *p = ports ? ports->child : NULL; !rc && p && !*path; p = p->next) {
         cJSON *port = NULL;
-        if (want && strcmp(p->valuestring, want)) continue;
+        if (want && !sc_path_is(c, want, p->valuestring, product_id)) continue;
         rc = sc_get(c, SC_PORTFOLIO, p->valuestring, "Portfolio", &port);
         if (!rc && (want || !strcmp(jx_str(port, "DisplayName"), want_name)))
             *path = arena_strdup(c->arena, p->valuestring);
@@ -145,7 +145,7 @@ static err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path
 }
 
 /* Parameters as the record job keeps them: [{Key, Value}] checked against the template. */
-static err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given)
+err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given)
 {
     tpl_t *t = NULL;
     err_t rc = tpl_parse(span_of(tmpl), &t, c->eb);
@@ -160,6 +160,32 @@ static err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given)
     cJSON_Delete(bound);
     tpl_free(t);
     return rc;
+}
+
+cJSON *sc_stack_tags(api_ctx_t *c, const cJSON *pp, const cJSON *tags)
+{
+    cJSON *st = cJSON_CreateArray();
+    for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
+        cJSON_AddItemToArray(st, cJSON_Duplicate(t, 1));
+    const char *pid = jx_str(pp, "ProductId"), *path = jx_str(pp, "_PathId");
+    /* the launching principal: the provisioned product's first owner */
+    const char *who =
+        jx_str(pp, "_LaunchedBy") ? jx_str(pp, "_LaunchedBy") : jx_str(pp, "_UserArn");
+    const char *sys[][2] = {
+        {"aws:servicecatalog:provisionedProductArn", jx_str(pp, "Arn")},
+        {"aws:servicecatalog:productArn",
+         arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->region, c->account, pid)},
+        {"aws:servicecatalog:portfolioArn",
+         arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->region, c->account, path)},
+        {"aws:servicecatalog:provisioningPrincipalArn", who},
+    };
+    for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "Key", sys[i][0]);
+        cJSON_AddStringToObject(t, "Value", sys[i][1] ? sys[i][1] : "");
+        cJSON_AddItemToArray(st, t);
+    }
+    return st;
 }
 
 err_t sc_provision_product(api_ctx_t *c)
@@ -205,6 +231,10 @@ err_t sc_provision_product(api_ctx_t *c)
         rc = sc_check_params(c, jx_str(pa, "_Template"),
                              cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"));
     if (!rc) rc = sc_launch_role(c, path, pid, &role);
+    cJSON *tags = NULL; /* the request's, with what the TagOptions add */
+    if (!rc)
+        rc =
+            sc_tagoption_tags(c, path, pid, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), &tags);
     if (!rc) {
         const char *id = sc_new_id(c, "pp-");
         pp = cJSON_CreateObject();
@@ -224,7 +254,7 @@ err_t sc_provision_product(api_ctx_t *c)
         if (role) cJSON_AddStringToObject(pp, "LaunchRoleArn", role);
         cJSON_AddStringToObject(pp, "_UserArn", c->caller->arn);
         cJSON_AddStringToObject(pp, "_PathId", path);
-        cJSON_AddItemToObject(pp, "_Tags", sc_tags_in(c, "Tags"));
+        cJSON_AddItemToObject(pp, "_Tags", cJSON_Duplicate(tags, 1));
         cJSON_AddItemToObject(
             pp, "_Params",
             cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"), 1));
@@ -238,32 +268,14 @@ err_t sc_provision_product(api_ctx_t *c)
             cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"), 1));
         cJSON_AddStringToObject(work, "_StackName",
                                 arena_printf(c->arena, "SC-%s-%s", c->account, id));
-        cJSON *st = cJSON_AddArrayToObject(work, "_StackTags");
-        const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
-        for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
-            cJSON_AddItemToArray(st, cJSON_Duplicate(t, 1));
-        const char *sys[][2] = {
-            {"aws:servicecatalog:provisionedProductArn", jx_str(pp, "Arn")},
-            {"aws:servicecatalog:productArn",
-             arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->region, c->account,
-                          pid)},
-            {"aws:servicecatalog:portfolioArn",
-             arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->region, c->account,
-                          path)},
-            {"aws:servicecatalog:provisioningPrincipalArn", c->caller->arn},
-        };
-        for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
-            cJSON *t = cJSON_CreateObject();
-            cJSON_AddStringToObject(t, "Key", sys[i][0]);
-            cJSON_AddStringToObject(t, "Value", sys[i][1]);
-            cJSON_AddItemToArray(st, t);
-        }
+        cJSON_AddItemToObject(work, "_StackTags", sc_stack_tags(c, pp, tags));
         if (!rc)
             rc = sc_record_start(c, pp, "PROVISION_PRODUCT", work, NULL);
         else
             cJSON_Delete(work);
         if (!rc) rc = sc_put(c, SC_PP, id, pp);
     }
+    cJSON_Delete(tags);
     cJSON_Delete(pp);
     cJSON_Delete(pa);
     cJSON_Delete(prod);
@@ -356,7 +368,7 @@ static void sc_pp_role_prefix(api_ctx_t *c, char out[600])
 }
 
 /* Does the AccessLevelFilter (User by default) show the caller provisioned product p? */
-static bool sc_pp_visible(api_ctx_t *c, const cJSON *p)
+bool sc_pp_visible(api_ctx_t *c, const cJSON *p)
 {
     const char *level = sc_pp_level(c), *owner = jx_str(p, "_UserArn");
     if (!strcmp(level, "Account"))
@@ -534,7 +546,7 @@ err_t sc_get_provisioned_product_outputs(api_ctx_t *c)
 }
 
 /* A provisioned product must be stable for a change to start. */
-static err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp)
+err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp)
 {
     const char *st = jx_str(pp, "Status");
     if (!strcmp(st, "AVAILABLE") || !strcmp(st, "TAINTED") || !strcmp(st, "ERROR")) return ERR_OK;
@@ -546,7 +558,7 @@ static err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp)
 /* The parameters of an update with each UsePreviousValue entry replaced by the value the
  * provisioned product has now (from prev, its current [{Key, Value}]); an entry with no
  * previous value is dropped, so the template's default applies. New array. */
-static cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev)
+cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev)
 {
     cJSON *out = cJSON_CreateArray();
     for (const cJSON *p = given ? given->child : NULL; p; p = p->next) {
@@ -566,6 +578,45 @@ static cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev)
         }
     }
     return out;
+}
+
+/* Do two tag lists hold the same Key/Value pairs (in any order)? */
+static bool sc_same_tags(const cJSON *a, const cJSON *b)
+{
+    if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b)) return false;
+    for (const cJSON *t = a ? a->child : NULL; t; t = t->next) {
+        bool found = false;
+        for (const cJSON *u = b->child; u && !found; u = u->next) found = cJSON_Compare(t, u, true);
+        if (!found) return false;
+    }
+    return true;
+}
+
+/* The tags an UpdateProvisionedProduct gives pp: with Tags, the request's checked against
+ * the TagOptions (as a launch's), and, when they differ from pp's, allowed by a
+ * RESOURCE_UPDATE constraint; *tags new, or NULL to keep pp's. */
+static err_t sc_update_tags(api_ctx_t *c, const cJSON *pp, cJSON **tags)
+{
+    const cJSON *given = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
+    *tags = NULL;
+    if (!given) return ERR_OK;
+    const char *path = jx_str(pp, "_PathId"), *pid = jx_str(pp, "ProductId");
+    err_t rc = sc_tagoption_tags(c, path, pid, given, tags);
+    bool allowed = false;
+    if (!rc && !sc_same_tags(*tags, cJSON_GetObjectItemCaseSensitive(pp, "_Tags")))
+        rc = sc_tag_updates_allowed(c, path, pid, &allowed);
+    else if (!rc)
+        allowed = true;
+    if (!rc && !allowed)
+        rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                      "Tag updates are not allowed for provisioned product %s: its product needs "
+                      "a RESOURCE_UPDATE constraint with TagUpdateOnProvisionedProduct ALLOWED.",
+                      jx_str(pp, "Id"));
+    if (rc) {
+        cJSON_Delete(*tags);
+        *tags = NULL;
+    }
+    return rc;
 }
 
 err_t sc_update_provisioned_product(api_ctx_t *c)
@@ -589,8 +640,15 @@ err_t sc_update_provisioned_product(api_ctx_t *c)
         sc_resolve_previous(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"),
                             cJSON_GetObjectItemCaseSensitive(pp, "_Params"));
     if (!rc) rc = sc_check_params(c, jx_str(pa, "_Template"), params);
+    cJSON *tags = NULL; /* new tags: only when Tags are given */
+    if (!rc) rc = sc_update_tags(c, pp, &tags);
     if (!rc) {
         cJSON *work = cJSON_CreateObject();
+        if (tags) {
+            cJSON_AddItemToObject(work, "_StackTags", sc_stack_tags(c, pp, tags));
+            jx_set(pp, "_Tags", tags);
+            tags = NULL;
+        }
         cJSON_AddStringToObject(work, "_Template", jx_str(pa, "_Template"));
         cJSON_AddItemToObject(work, "_Params", params);
         params = NULL;
@@ -610,6 +668,7 @@ err_t sc_update_provisioned_product(api_ctx_t *c)
         }
         if (!rc) rc = sc_put(c, SC_PP, jx_str(pp, "Id"), pp);
     }
+    cJSON_Delete(tags);
     cJSON_Delete(params);
     cJSON_Delete(pa);
     cJSON_Delete(pp);

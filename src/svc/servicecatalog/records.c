@@ -59,10 +59,13 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
 {
     const char *id = sc_new_id(c, "rec-");
     double now = sc_now(c);
+    /* a change of properties is done when asked: no job carries it out */
+    bool done = !strcmp(type, "UPDATE_PROVISIONED_PRODUCT_PROPERTIES");
+    bool provisioning = !done && strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION");
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "RecordId", id);
     cJSON_AddStringToObject(rec, "ProvisionedProductName", jx_str(pp, "Name"));
-    cJSON_AddStringToObject(rec, "Status", "CREATED");
+    cJSON_AddStringToObject(rec, "Status", done ? "SUCCEEDED" : "CREATED");
     cJSON_AddNumberToObject(rec, "CreatedTime", now);
     cJSON_AddNumberToObject(rec, "UpdatedTime", now);
     cJSON_AddStringToObject(rec, "ProvisionedProductType", "CFN_STACK");
@@ -70,7 +73,9 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
     cJSON_AddStringToObject(rec, "ProvisionedProductId", jx_str(pp, "Id"));
     cJSON_AddStringToObject(rec, "ProductId", jx_str(pp, "ProductId"));
     cJSON_AddStringToObject(rec, "ProvisioningArtifactId", jx_str(pp, "ProvisioningArtifactId"));
-    if (jx_str(pp, "_PathId")) cJSON_AddStringToObject(rec, "PathId", jx_str(pp, "_PathId"));
+    if (jx_str(pp, "_PathId"))
+        cJSON_AddStringToObject(rec, "PathId",
+                                sc_path_id(c, jx_str(pp, "_PathId"), jx_str(pp, "ProductId")));
     cJSON_AddArrayToObject(rec, "RecordErrors");
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(pp, "_Tags");
     cJSON *rt = cJSON_AddArrayToObject(rec, "RecordTags");
@@ -80,27 +85,27 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
         cJSON_AddStringToObject(rec, "LaunchRoleArn", jx_str(pp, "LaunchRoleArn"));
     cJSON_AddStringToObject(rec, "_UserArn", c->caller->arn);
     cJSON_AddItemToObject(rec, "_Caller", auth_principal_to_json(c->caller));
-    for (cJSON *w = work ? work->child : NULL; w;) {
+    for (cJSON *w = work ? work->child : NULL; w;) { /* a member of the view replaces pp's */
         cJSON *next = w->next;
-        cJSON_AddItemToObject(rec, w->string, cJSON_DetachItemViaPointer(work, w));
+        jx_set(rec, w->string, cJSON_DetachItemViaPointer(work, w));
         w = next;
     }
     cJSON_Delete(work);
-    res_row_t row = {
-        .parent = jx_str(pp, "Id"), .state = "CREATED", .created_ms = (int64_t)(now * 1000)};
+    res_row_t row = {.parent = jx_str(pp, "Id"),
+                     .state = done ? "SUCCEEDED" : "CREATED",
+                     .created_ms = (int64_t)(now * 1000)};
     err_t rc = res_insert(c->tx, &(res_key_t){c->scope, SC_RECORD, id}, &row, rec, c->eb);
     char payload[256];
     snprintf(payload, sizeof(payload), "{\"record\":\"%s\",\"account\":\"%s\",\"region\":\"%s\"}",
              id, c->account, c->region);
-    if (!rc)
+    if (!rc && !done)
         rc = engine_enqueue(c->tx, &c->app->ids, SC_JOB, payload, clk_now_ms(&c->app->clock),
                             SC_ATTEMPTS, NULL, c->eb);
     if (!rc) {
         jx_set(pp, "LastRecordId", cJSON_CreateString(id));
-        if (strcmp(type, "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION"))
-            jx_set(pp, "LastProvisioningRecordId", cJSON_CreateString(id));
+        if (provisioning) jx_set(pp, "LastProvisioningRecordId", cJSON_CreateString(id));
         cJSON_AddItemToObject(c->out, "RecordDetail", sc_record_view(rec));
-        c->post |= API_POST_WAKE_ENGINE;
+        if (!done) c->post |= API_POST_WAKE_ENGINE;
         if (record_id) *record_id = id;
     }
     cJSON_Delete(rec);
@@ -112,9 +117,15 @@ err_t sc_describe_record(api_ctx_t *c)
     cJSON *rec = NULL, *pp = NULL;
     err_t rc = sc_get(c, SC_RECORD, api_in_str(c, "Id"), "Record", &rec);
     if (rc) return rc;
-    /* the caller must be able to see its provisioned product (or have made the record) */
+    /* the caller must be able to see its provisioned product (or, once that is gone, have
+     * made the record): a previous owner no longer reads its records */
     const char *owner = jx_str(rec, "_UserArn");
-    if (c->caller->kind != AUTH_ROOT && (!owner || strcmp(owner, c->caller->arn))) {
+    cJSON *live = NULL;
+    if (c->caller->kind != AUTH_ROOT)
+        rc = sc_find(c, SC_PP, jx_str(rec, "ProvisionedProductId"), &live);
+    bool gone = !live;
+    cJSON_Delete(live);
+    if (!rc && c->caller->kind != AUTH_ROOT && (!gone || !owner || strcmp(owner, c->caller->arn))) {
         rc = sc_pp_find(c, jx_str(rec, "ProvisionedProductId"), NULL, &pp);
         cJSON_Delete(pp);
         if (rc == ERR_SC_NOT_FOUND)
@@ -213,23 +224,11 @@ static err_t rjob_principal(rjob_t *j, auth_principal_t *as, char *why, size_t c
             return err_fail(j->r->eb, ERR_INTERNAL, "record without a caller");
         return ERR_OK;
     }
-    errbuf_t seb = {{0}};
-    err_t rc = sc_assume_launch_role(&j->env, role, jx_str(j->rec, "RecordId"), as, &seb);
-    if (rc == ERR_ACCESS_DENIED) {
-        *refused = true;
-        snprintf(why, cap, "Access denied while assuming the role %s: %s", role, seb.msg);
-        return ERR_OK;
-    }
-    if (rc) {
-        *refused = true;
-        snprintf(why, cap, "Failed to retrieve credentials for role %s: %s", role, seb.msg);
-        return ERR_OK;
-    }
+    *refused = !sc_launch_as(&j->env, role, jx_str(j->rec, "RecordId"), as, why, cap);
     return ERR_OK;
 }
 
-/* CloudFormation parameters from the record's ProvisioningParameters. */
-static cJSON *rjob_cfn_params(const cJSON *given)
+cJSON *sc_cfn_params(const cJSON *given)
 {
     cJSON *ps = cJSON_CreateArray();
     for (const cJSON *p = given ? given->child : NULL; p; p = p->next) {
@@ -270,8 +269,11 @@ static err_t rjob_start(rjob_t *j)
         return ERR_OK;
     }
     cJSON *in = cJSON_CreateObject(), *out = NULL;
-    const char *op;
-    if (!strcmp(type, "TERMINATE_PROVISIONED_PRODUCT")) {
+    const char *op, *plan = jx_str(j->rec, "_ChangeSet");
+    if (plan) { /* a plan's record: its change set, made when the plan was */
+        op = "ExecuteChangeSet";
+        cJSON_AddStringToObject(in, "ChangeSetName", plan);
+    } else if (!strcmp(type, "TERMINATE_PROVISIONED_PRODUCT")) {
         op = "DeleteStack";
         cJSON_AddStringToObject(in, "StackName", jx_str(j->pp, "_Stack"));
     } else {
@@ -281,7 +283,7 @@ static err_t rjob_start(rjob_t *j)
                                                            : jx_str(j->pp, "_Stack"));
         cJSON_AddStringToObject(in, "TemplateBody", jx_str(j->rec, "_Template"));
         cJSON_AddItemToObject(in, "Parameters",
-                              rjob_cfn_params(cJSON_GetObjectItemCaseSensitive(j->rec, "_Params")));
+                              sc_cfn_params(cJSON_GetObjectItemCaseSensitive(j->rec, "_Params")));
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(j->rec, "_StackTags");
         if (tags) cJSON_AddItemToObject(in, "Tags", cJSON_Duplicate(tags, 1));
         /* as Service Catalog does: a product's IAM resources are acknowledged for the user */
@@ -301,7 +303,7 @@ static err_t rjob_start(rjob_t *j)
         if (!strcmp(op, "DeleteStack") && ignore) {
             retain = true;
         } else {
-            rjob_fail(j, why, !strcmp(op, "CreateStack") ? "ERROR" : "TAINTED");
+            rjob_fail(j, why, !strcmp(type, "PROVISION_PRODUCT") ? "ERROR" : "TAINTED");
             return ERR_OK;
         }
     }
@@ -345,8 +347,13 @@ static err_t rjob_wait(rjob_t *j)
     const char *st = strcmp(phase, "done") ? jx_str(stack, "StackStatus") : "DONE";
     const char *reason = jx_str(stack, "StackStatusReason");
     bool terminate = !strcmp(type, "TERMINATE_PROVISIONED_PRODUCT");
+    /* an import takes the stack as it is, in any of the states ImportAsProvisionedProduct
+     * accepted */
+    bool imported = !strcmp(type, "IMPORT_PROVISIONED_PRODUCT") &&
+                    (!strcmp(st, "UPDATE_ROLLBACK_COMPLETE") || !strcmp(st, "IMPORT_COMPLETE") ||
+                     !strcmp(st, "IMPORT_ROLLBACK_COMPLETE"));
     if (!strcmp(st, "CREATE_COMPLETE") || !strcmp(st, "UPDATE_COMPLETE") ||
-        !strcmp(st, "DELETE_COMPLETE") || !strcmp(st, "DONE")) {
+        !strcmp(st, "DELETE_COMPLETE") || !strcmp(st, "DONE") || imported) {
         sc_record_end(j->rec, "SUCCEEDED", NULL, j->now);
         const cJSON *outs = cJSON_GetObjectItemCaseSensitive(stack, "Outputs");
         for (const cJSON *o = outs ? outs->child : NULL; o; o = o->next)

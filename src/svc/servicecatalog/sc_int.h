@@ -8,9 +8,12 @@
  *   sc.pp          id pp-*    ProvisionedProductDetail    + _Stack, _UserArn, _Tags, ...
  *   sc.record      id rec-*   RecordDetail                + _Outputs; parent = provisioned product
  *   sc.action      id act-*   ServiceActionDetail
+ *   sc.plan        id plan-*  ProvisionedProductPlanDetails + _ChangeSet, _Type, ... (plan.c)
+ *   sc.copy        id copyproduct-*  DescribeCopyProductStatus's output (copy.c)
+ *   sc.tagoption   id tag-*   TagOptionDetail
  * Links (a, b): sc.portfolio_product (portfolio, product), sc.portfolio_principal
  * (portfolio, principal ARN; body {"PrincipalType"}), sc.action_artifact (action,
- * "<product>|<artifact>"). */
+ * "<product>|<artifact>"), sc.tagoption_resource (TagOption, portfolio or product). */
 #ifndef CATALOGD_SC_INT_H
 #define CATALOGD_SC_INT_H
 
@@ -26,9 +29,13 @@
 #define SC_PP                       "sc.pp"
 #define SC_RECORD                   "sc.record"
 #define SC_ACTION                   "sc.action"
+#define SC_PLAN                     "sc.plan" /* plan-*, parent = its provisioned product's id */
+#define SC_COPY                     "sc.copy" /* copyproduct-*: a CopyProduct's status */
+#define SC_TAGOPTION                "sc.tagoption"
 #define SC_LINK_PORTFOLIO_PRODUCT   "sc.portfolio_product"
 #define SC_LINK_PORTFOLIO_PRINCIPAL "sc.portfolio_principal"
 #define SC_LINK_ACTION_ARTIFACT     "sc.action_artifact"
+#define SC_LINK_TAGOPTION_RESOURCE  "sc.tagoption_resource"
 /* indexed keys (keys.c): a provisioned product's or record's owner, a product's
  * lower-cased name; a provisioned product's SortBy members are keyed under their names */
 #define SC_KEY_OWNER "owner"
@@ -39,6 +46,14 @@ double sc_now(api_ctx_t *c);
 /* A new id: prefix ("port-", "prod-", "pa-", "cons-", "pp-", "rec-", "act-") + 13
  * lower-case alphanumerics, in the request arena. */
 const char *sc_new_id(api_ctx_t *c, const char *prefix);
+
+/* The id of the launch path to product_id through portfolio_id, as AWS writes them
+ * ("lpv3-" + 13 lower-case alphanumerics), stable for the pair; in the arena. */
+const char *sc_path_id(api_ctx_t *c, const char *portfolio_id, const char *product_id);
+/* Does a request's PathId name that launch path? Its lpv3 id or, as catalogd first
+ * gave them, the portfolio's id. */
+bool sc_path_is(api_ctx_t *c, const char *path_id, const char *portfolio_id,
+                const char *product_id);
 
 /* Paging by key (res.h): p starts after PageToken, PageSize (default 20) a page, tokens
  * bound to scope (NULL: the operation); InvalidParametersException for a token not ours. */
@@ -98,6 +113,8 @@ typedef struct sc_env {
     const char *account, *region; /* where the work acts (a record's: where it was made) */
     const char *scope;            /* and the partition its rows are in (app_scope) */
 } sc_env_t;
+/* The env of a request: its transaction, after-commit flags, arena, account and region. */
+sc_env_t sc_env_of(api_ctx_t *c);
 /* Calls service:op as `as` through the internal client (input borrowed). On failure
  * why holds the error as botocore prints it: "An error occurred (Code) when calling the
  * Op operation: message". */
@@ -108,6 +125,15 @@ err_t sc_call(const sc_env_t *env, const auth_principal_t *as, const char *servi
  * (ERR_ACCESS_DENIED when the trust policy refuses), message in eb. */
 err_t sc_assume_launch_role(const sc_env_t *env, const char *role, const char *session,
                             auth_principal_t *as, errbuf_t *eb);
+/* The launch role's session for work named session (assumed as sc_assume_launch_role
+ * does): true with *as, or false with the record's reason in why ("Access denied while
+ * assuming the role R: ..." when the trust policy refuses, else "Failed to retrieve
+ * credentials for role R: ..."). */
+bool sc_launch_as(const sc_env_t *env, const char *role, const char *session, auth_principal_t *as,
+                  char *why, size_t cap);
+/* CloudFormation Parameters [{ParameterKey, ParameterValue | UsePreviousValue}] from
+ * ProvisioningParameters [{Key, Value, UsePreviousValue}]. New array. */
+cJSON *sc_cfn_params(const cJSON *given);
 /* Service Catalog acting as itself (servicecatalog.amazonaws.com), in p. */
 const auth_principal_t *sc_service_principal(const sc_env_t *env, auth_principal_t *p);
 
@@ -121,7 +147,9 @@ cJSON *sc_tags_in(api_ctx_t *c, const char *member);
 /* Creates a record of type (PROVISION_PRODUCT, UPDATE_PROVISIONED_PRODUCT,
  * TERMINATE_PROVISIONED_PRODUCT, EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION) for pp in
  * status CREATED, makes it pp's LastRecordId (and LastProvisioningRecordId for the first
- * three), and enqueues the job that carries it out. work holds the job's own members
+ * three), and enqueues the job that carries it out. UPDATE_PROVISIONED_PRODUCT_PROPERTIES
+ * (the caller has made the change) is SUCCEEDED at once, with no job. work holds the job's own
+ * members
  * ("_"-prefixed; taken over). The RecordDetail goes into c->out. pp is updated (the
  * caller saves it). */
 err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
@@ -133,6 +161,31 @@ cJSON *sc_record_view(const cJSON *rec);
  * its own, or any when its policies allow the action at account level (or it is root).
  * ResourceNotFoundException otherwise. */
 err_t sc_pp_find(api_ctx_t *c, const char *id, const char *name, cJSON **out);
+
+/* ---- launching pieces (provision.c) shared by ProvisionProduct, plans and imports */
+/* May the caller work on provisioned product pp: its launcher's own, another session's of
+ * its role at roleLevel, anyone's at accountLevel (the caller's policies decide). */
+bool sc_pp_owned(api_ctx_t *c, const cJSON *pp);
+/* The active artifact of product_id named by id (or else name); ResourceNotFoundException
+ * when absent, InvalidParametersException when inactive. *out owned by the caller. */
+err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char *id, const char *name,
+                        cJSON **out);
+/* The launch path of the request (PathId or PathName among the caller's portfolios, else the
+ * first that holds product_id): ResourceNotFoundException when the caller cannot launch the
+ * product, InvalidParametersException for a path not its. *path in the arena. */
+err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path);
+/* InvalidParametersException unless given ([{Key, Value}]) binds to template tmpl. */
+err_t sc_check_params(api_ctx_t *c, const char *tmpl, const cJSON *given);
+/* Does the request's AccessLevelFilter (User by default) cover body p, by its _UserArn? */
+bool sc_pp_visible(api_ctx_t *c, const cJSON *p);
+/* InvalidStateException unless pp is AVAILABLE, TAINTED or ERROR. */
+err_t sc_pp_stable(api_ctx_t *c, const cJSON *pp);
+/* Update parameters with UsePreviousValue entries resolved against prev (new array). */
+cJSON *sc_resolve_previous(const cJSON *given, const cJSON *prev);
+/* The tags of a provisioned product's stack: tags (its own) and Service Catalog's
+ * aws:servicecatalog:* tags naming it, its product, portfolio and launching principal.
+ * New array. */
+cJSON *sc_stack_tags(api_ctx_t *c, const cJSON *pp, const cJSON *tags);
 
 /* ---- service-action execution (execute.c), called by the record job */
 /* One step of an EXECUTE record's work in env (the record job's transaction and
@@ -156,6 +209,10 @@ err_t sc_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON
 /* One page p of sc_links appended to out. */
 err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, res_page_t *p,
                    cJSON *out);
+/* Adds (or, with body, re-labels) link (a, b) of kind. body: JSON text or NULL. */
+err_t sc_link_put(api_ctx_t *c, const char *kind, const char *a, const char *b, const char *body);
+/* Removes link (a, b) of kind; *found tells whether it existed. */
+err_t sc_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *found);
 /* Number of links of kind whose a (by_a) or b equals key. */
 err_t sc_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n);
 /* Does link (a, b) of kind exist? */
@@ -193,5 +250,28 @@ err_t sc_constraints_of(api_ctx_t *c, const char *portfolio_id, const char *prod
 /* ConstraintSummaries [{Type, Description}] of product_id in portfolio_id: new array. */
 err_t sc_constraint_summaries(api_ctx_t *c, const char *portfolio_id, const char *product_id,
                               cJSON **out);
+
+/* ---- TagOptions (tagoption.c) */
+/* The TagOptionDetails associated with resource_id (a portfolio or product), oldest
+ * association first, only the active ones when active_only, appended to out. */
+err_t sc_tagoptions_of(api_ctx_t *c, const char *resource_id, bool active_only, cJSON *out);
+/* Removes every TagOption association of a resource being deleted. */
+err_t sc_tagoptions_drop(api_ctx_t *c, const char *resource_id);
+/* TagOptionSummaries [{Key, Values}] of the active TagOptions of product_id and of
+ * portfolio_id (the launch path; NULL: none): a new array. */
+err_t sc_tagoption_summaries(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                             cJSON **out);
+/* The tags a launch (or update) through portfolio_id of product_id applies: given (a
+ * request's [{Key, Value}], NULL: none) plus, for each TagOption key with one allowed
+ * value that given lacks, that value. InvalidParametersException when given sets a
+ * TagOption key to a value its TagOptions do not allow, or lacks a key with several
+ * values. *tags new (NULL on failure). */
+err_t sc_tagoption_tags(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                        const cJSON *given, cJSON **tags);
+
+/* Does a RESOURCE_UPDATE constraint of product_id in portfolio_id set
+ * TagUpdateOnProvisionedProduct to ALLOWED? (constraint.c) */
+err_t sc_tag_updates_allowed(api_ctx_t *c, const char *portfolio_id, const char *product_id,
+                             bool *yes);
 
 #endif
