@@ -8,6 +8,10 @@
  *   sc.pp          id pp-*    ProvisionedProductDetail    + _Stack, _UserArn, _Tags, ...
  *   sc.record      id rec-*   RecordDetail                + _Outputs; parent = provisioned product
  *   sc.action      id act-*   ServiceActionDetail
+ *   sc.share       id "<portfolio>|<account>" (the hub's), parent = portfolio: a
+ *                  PortfolioShareDetail + _PortfolioId, _Scope (the recipient's scope)
+ *   sc.import      id = portfolio (the recipient's): {PortfolioId, Accepted,
+ *                  PortfolioShareType, _HubAccount, _HubScope} (share.c)
  * Links (a, b): sc.portfolio_product (portfolio, product), sc.portfolio_principal
  * (portfolio, principal ARN; body {"PrincipalType"}), sc.action_artifact (action,
  * "<product>|<artifact>"). */
@@ -26,6 +30,7 @@
 #define SC_PP                       "sc.pp"
 #define SC_RECORD                   "sc.record"
 #define SC_ACTION                   "sc.action"
+#define SC_IMPORT                   "sc.import"
 #define SC_LINK_PORTFOLIO_PRODUCT   "sc.portfolio_product"
 #define SC_LINK_PORTFOLIO_PRINCIPAL "sc.portfolio_principal"
 #define SC_LINK_ACTION_ARTIFACT     "sc.action_artifact"
@@ -191,5 +196,18 @@ err_t sc_constraints_of(api_ctx_t *c, const char *portfolio_id, const char *prod
 /* ConstraintSummaries [{Type, Description}] of product_id in portfolio_id: new array. */
 err_t sc_constraint_summaries(api_ctx_t *c, const char *portfolio_id, const char *product_id,
                               cJSON **out);
+
+/* ---- shares between accounts (share.c) */
+
+/* The storage scope of account in the caller's region (c->scope's form). In the arena. */
+const char *sc_scope_of(api_ctx_t *c, const char *account);
+/* The caller's import of portfolio_id (offered or accepted; *out owned, NULL when none). */
+err_t sc_import_find(api_ctx_t *c, const char *portfolio_id, cJSON **out);
+/* Where portfolio_id's catalog lives for the caller: c->scope for its own portfolio, the
+ * hub's scope for one it imported and accepted; ResourceNotFoundException otherwise. *out
+ * (NULL: not wanted) gets the portfolio's body, owned by the caller. */
+err_t sc_portfolio_home(api_ctx_t *c, const char *portfolio_id, const char **scope, cJSON **out);
+/* Is portfolio_id (the caller's own) shared with any account? */
+err_t sc_portfolio_shared(api_ctx_t *c, const char *portfolio_id, bool *shared);
 
 #endif

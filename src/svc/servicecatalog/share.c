@@ -1,0 +1,414 @@
+/* share.c - portfolio sharing between accounts of one catalogd (account-to-account, as
+ * the Administrator Guide's "Sharing and importing portfolios" describes it).
+ *
+ * The hub (the portfolio's owner) keeps one sc.share row per recipient under its own
+ * scope (id "<portfolio>|<account>", parent = portfolio; body = PortfolioShareDetail +
+ * _PortfolioId, _Scope: the recipient's scope). The recipient (the spoke) gets an
+ * sc.import row under its scope (id = portfolio; body {PortfolioId, Accepted,
+ * PortfolioShareType, _HubAccount, _HubScope}), written by the hub's CreatePortfolioShare
+ * in the same transaction. AcceptPortfolioShare sets Accepted on both; the imported
+ * portfolio is then the spoke's to read (DescribePortfolio, ListAcceptedPortfolioShares)
+ * and to give its own principals (AssociatePrincipalWithPortfolio), never to change: its
+ * products and constraints stay the hub's (sc_portfolio_home). DeletePortfolioShare drops
+ * both rows and the spoke's principal associations with the portfolio, so new launches are
+ * refused; provisioned products stay. UpdatePortfolioShare answers a token that
+ * DescribePortfolioShareStatus reads (sc.share_status, id = token). */
+#include "svc/servicecatalog/sc_int.h"
+
+#include "core/clk.h"
+#include "core/jx.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define SC_SHARE        "sc.share"
+#define SC_SHARE_STATUS "sc.share_status"
+
+/* ---- scopes and accounts */
+
+const char *sc_scope_of(api_ctx_t *c, const char *account)
+{
+    /* a scope names its account (and region): the same form with the other account */
+    const char *at = strstr(c->scope, c->account);
+    if (!at) return account;
+    size_t n = strlen(c->account);
+    return arena_printf(c->arena, "%.*s%s%s", (int)(at - c->scope), c->scope, account, at + n);
+}
+
+/* Does catalogd hold account? */
+static bool sc_account_known(api_ctx_t *c, const char *account)
+{
+    return !strcmp(account, c->account);
+}
+
+err_t sc_import_find(api_ctx_t *c, const char *portfolio_id, cJSON **out)
+{
+    *out = NULL;
+    return portfolio_id
+               ? res_get(c->tx, &(res_key_t){c->scope, SC_IMPORT, portfolio_id}, out, c->eb)
+               : ERR_OK;
+}
+
+err_t sc_portfolio_home(api_ctx_t *c, const char *portfolio_id, const char **scope, cJSON **out)
+{
+    *scope = c->scope;
+    cJSON *p = NULL, *imp = NULL;
+    err_t rc = sc_find(c, SC_PORTFOLIO, portfolio_id, &p);
+    if (!rc && !p) rc = sc_import_find(c, portfolio_id, &imp);
+    if (!rc && imp && jx_true(imp, "Accepted")) {
+        *scope = arena_strdup(c->arena, jx_str(imp, "_HubScope"));
+        rc = res_get(c->tx, &(res_key_t){*scope, SC_PORTFOLIO, portfolio_id}, &p, c->eb);
+    }
+    cJSON_Delete(imp);
+    if (!rc && !p)
+        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Portfolio %s not found.",
+                      portfolio_id ? portfolio_id : "(none)");
+    if (out && !rc)
+        *out = p;
+    else
+        cJSON_Delete(p);
+    return rc;
+}
+
+/* ---- the hub's side */
+
+/* The recipient a share request names: AccountId, or an OrganizationNode (which this
+ * catalogd does not serve). InvalidParametersException unless exactly one is given. */
+static err_t sc_share_target(api_ctx_t *c, const char **account)
+{
+    *account = api_in_str(c, "AccountId");
+    const cJSON *node = cJSON_GetObjectItemCaseSensitive(c->in, "OrganizationNode");
+    if ((*account != NULL) == (node != NULL))
+        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                        "Exactly one of AccountId or OrganizationNode must be specified.");
+    if (node)
+        return err_fail(c->eb, ERR_SC_NOT_SUPPORTED,
+                        "Sharing with an organization node requires AWS Organizations access, "
+                        "which is not enabled for this account.");
+    return ERR_OK;
+}
+
+/* The portfolio a hub-side share call names: one of the caller's own. An imported one
+ * cannot be shared on ("You cannot share a shared resource"): InvalidParametersException. */
+static err_t sc_share_portfolio(api_ctx_t *c, const char *portfolio_id)
+{
+    cJSON *imp = NULL;
+    err_t rc = sc_import_find(c, portfolio_id, &imp);
+    bool imported = imp != NULL;
+    cJSON_Delete(imp);
+    if (!rc && imported)
+        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                        "Portfolio %s is imported: only the account that owns a portfolio can "
+                        "share it.",
+                        portfolio_id);
+    return rc ? rc : sc_require(c, SC_PORTFOLIO, portfolio_id, "Portfolio");
+}
+
+static const char *sc_share_id(api_ctx_t *c, const char *portfolio_id, const char *account)
+{
+    return arena_printf(c->arena, "%s|%s", portfolio_id, account);
+}
+
+/* The hub's share of portfolio_id with account (*out owned; NULL when none). */
+static err_t sc_share_find(api_ctx_t *c, const char *portfolio_id, const char *account, cJSON **out)
+{
+    return sc_find(c, SC_SHARE, sc_share_id(c, portfolio_id, account), out);
+}
+
+/* Applies the request's ShareTagOptions / SharePrincipals to a share body. */
+static void sc_share_flags(api_ctx_t *c, cJSON *share)
+{
+    static const char *const flags[] = {"ShareTagOptions", "SharePrincipals"};
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->in, flags[i]);
+        if (cJSON_IsBool(v)) jx_set(share, flags[i], cJSON_CreateBool(cJSON_IsTrue(v)));
+    }
+}
+
+err_t sc_create_portfolio_share(api_ctx_t *c)
+{
+    const char *port = api_in_str(c, "PortfolioId"), *acct = NULL;
+    err_t rc = sc_share_target(c, &acct);
+    if (!rc) rc = sc_share_portfolio(c, port);
+    if (rc) return rc;
+    if (!strcmp(acct, c->account))
+        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                        "Portfolio %s belongs to account %s: a portfolio cannot be shared with "
+                        "its own account.",
+                        port, acct);
+    if (!sc_account_known(c, acct))
+        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "Account %s does not exist.", acct);
+    cJSON *share = NULL;
+    rc = sc_share_find(c, port, acct, &share);
+    if (!rc && share) { /* shared already: the options given replace the share's */
+        sc_share_flags(c, share);
+        rc = sc_put(c, SC_SHARE, sc_share_id(c, port, acct), share);
+        cJSON_Delete(share);
+        return rc;
+    }
+    if (rc) return rc;
+    const char *spoke = sc_scope_of(c, acct);
+    share = cJSON_CreateObject();
+    cJSON_AddStringToObject(share, "PrincipalId", acct);
+    cJSON_AddStringToObject(share, "Type", "ACCOUNT");
+    cJSON_AddBoolToObject(share, "Accepted", false);
+    cJSON_AddBoolToObject(share, "ShareTagOptions", false);
+    cJSON_AddBoolToObject(share, "SharePrincipals", false);
+    sc_share_flags(c, share);
+    cJSON_AddStringToObject(share, "_PortfolioId", port);
+    cJSON_AddStringToObject(share, "_Scope", spoke);
+    int64_t now = clk_now_ms(&c->app->clock);
+    res_row_t row = {.parent = port, .created_ms = now, .updated_ms = now};
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_SHARE, sc_share_id(c, port, acct)}, &row,
+                    share, c->eb);
+    cJSON_Delete(share);
+    /* the offer the spoke sees (a stale one from a share deleted since is replaced) */
+    cJSON *imp = cJSON_CreateObject();
+    cJSON_AddStringToObject(imp, "PortfolioId", port);
+    cJSON_AddBoolToObject(imp, "Accepted", false);
+    cJSON_AddStringToObject(imp, "PortfolioShareType", "IMPORTED");
+    cJSON_AddStringToObject(imp, "_HubAccount", c->account);
+    cJSON_AddStringToObject(imp, "_HubScope", c->scope);
+    res_row_t irow = {.created_ms = now, .updated_ms = now};
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){spoke, SC_IMPORT, port}, NULL, c->eb);
+    if (!rc) rc = res_insert(c->tx, &(res_key_t){spoke, SC_IMPORT, port}, &irow, imp, c->eb);
+    cJSON_Delete(imp);
+    return rc;
+}
+
+err_t sc_delete_portfolio_share(api_ctx_t *c)
+{
+    const char *port = api_in_str(c, "PortfolioId"), *acct = NULL;
+    err_t rc = sc_share_target(c, &acct);
+    if (!rc) rc = sc_share_portfolio(c, port);
+    cJSON *share = NULL;
+    if (!rc) rc = sc_share_find(c, port, acct, &share);
+    if (!rc && !share)
+        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Portfolio %s is not shared with account %s.", port,
+                      acct);
+    const char *spoke = share ? arena_strdup(c->arena, jx_str(share, "_Scope")) : NULL;
+    cJSON_Delete(share);
+    if (rc) return rc;
+    rc = sc_del(c, SC_SHARE, sc_share_id(c, port, acct));
+    /* the spoke loses the imported portfolio and what it gave its own principals on it */
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){spoke, SC_IMPORT, port}, NULL, c->eb);
+    if (!rc)
+        rc = store_exec(c->tx, c->eb, NULL,
+                        "DELETE FROM links WHERE account = ? AND kind = ? AND a = ?", "sss", spoke,
+                        SC_LINK_PORTFOLIO_PRINCIPAL, port);
+    return rc;
+}
+
+err_t sc_update_portfolio_share(api_ctx_t *c)
+{
+    const char *port = api_in_str(c, "PortfolioId"), *acct = NULL;
+    err_t rc = sc_share_target(c, &acct);
+    if (!rc) rc = sc_share_portfolio(c, port);
+    if (rc) return rc;
+    if (!cJSON_GetObjectItemCaseSensitive(c->in, "ShareTagOptions") &&
+        !cJSON_GetObjectItemCaseSensitive(c->in, "SharePrincipals"))
+        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                        "Specify ShareTagOptions or SharePrincipals to update.");
+    cJSON *share = NULL;
+    rc = sc_share_find(c, port, acct, &share);
+    if (!rc && !share)
+        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Portfolio %s is not shared with account %s.", port,
+                      acct);
+    if (!rc) {
+        sc_share_flags(c, share);
+        rc = sc_put(c, SC_SHARE, sc_share_id(c, port, acct), share);
+    }
+    cJSON_Delete(share);
+    if (rc) return rc;
+    /* done at once: the token's status is final */
+    const char *token = sc_new_id(c, "share-");
+    cJSON *st = cJSON_CreateObject();
+    cJSON_AddStringToObject(st, "PortfolioShareToken", token);
+    cJSON_AddStringToObject(st, "PortfolioId", port);
+    cJSON_AddStringToObject(st, "OrganizationNodeValue", acct);
+    cJSON_AddStringToObject(st, "Status", "COMPLETED");
+    cJSON *details = cJSON_AddObjectToObject(st, "ShareDetails");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(details, "SuccessfulShares"),
+                         cJSON_CreateString(acct));
+    cJSON_AddArrayToObject(details, "ShareErrors");
+    int64_t now = clk_now_ms(&c->app->clock);
+    res_row_t row = {.parent = port, .created_ms = now, .updated_ms = now};
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_SHARE_STATUS, token}, &row, st, c->eb);
+    cJSON_Delete(st);
+    if (!rc) {
+        cJSON_AddStringToObject(c->out, "PortfolioShareToken", token);
+        cJSON_AddStringToObject(c->out, "Status", "COMPLETED");
+    }
+    return rc;
+}
+
+err_t sc_describe_portfolio_share_status(api_ctx_t *c)
+{
+    cJSON *st = NULL;
+    const char *token = api_in_str(c, "PortfolioShareToken");
+    err_t rc = sc_find(c, SC_SHARE_STATUS, token, &st);
+    if (!rc && !st)
+        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Portfolio share token %s not found.", token);
+    if (rc) return rc;
+    for (cJSON *m = st->child; m; m = m->next)
+        cJSON_AddItemToObject(c->out, m->string, cJSON_Duplicate(m, 1));
+    cJSON_Delete(st);
+    return ERR_OK;
+}
+
+/* keep: shares of the request's Type. */
+static err_t sc_keep_share_type(void *ctx, const cJSON *body, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    const char *type = jx_str(body, "Type");
+    *keep = type && !strcmp(type, (const char *)ctx);
+    return ERR_OK;
+}
+
+err_t sc_describe_portfolio_shares(api_ctx_t *c)
+{
+    const char *port = api_in_str(c, "PortfolioId"), *type = api_in_str(c, "Type");
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    if (!rc) rc = sc_share_portfolio(c, port);
+    if (rc) return rc;
+    res_query_t q = {c->scope, SC_SHARE, port, 0, 0};
+    cJSON *list = cJSON_AddArrayToObject(c->out, "PortfolioShareDetails");
+    rc = res_list_page(c->tx, &q, &p, sc_keep_share_type, (void *)type, list, c->eb);
+    if (!rc) sc_page_out(c, &p);
+    return rc;
+}
+
+err_t sc_list_portfolio_access(api_ctx_t *c)
+{
+    const char *port = api_in_str(c, "PortfolioId");
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    if (!rc) rc = sc_share_portfolio(c, port);
+    if (rc) return rc;
+    cJSON *ids = cJSON_AddArrayToObject(c->out, "AccountIds");
+    if (api_in_str(c, "OrganizationParentId")) return ERR_OK; /* no organization shares */
+    res_query_t q = {c->scope, SC_SHARE, port, 0, 0};
+    cJSON *rows = cJSON_CreateArray();
+    rc = res_list_page(c->tx, &q, &p, NULL, NULL, rows, c->eb);
+    for (const cJSON *r = rows->child; r; r = r->next)
+        cJSON_AddItemToArray(ids, cJSON_CreateString(jx_str(r, "PrincipalId")));
+    cJSON_Delete(rows);
+    if (!rc) sc_page_out(c, &p);
+    return rc;
+}
+
+err_t sc_list_organization_portfolio_access(api_ctx_t *c)
+{
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    if (!rc) rc = sc_share_portfolio(c, api_in_str(c, "PortfolioId"));
+    if (!rc) cJSON_AddArrayToObject(c->out, "OrganizationNodes"); /* no organization shares */
+    return rc;
+}
+
+/* ---- the spoke's side */
+
+/* The offer of portfolio_id to the caller's account of the request's PortfolioShareType
+ * (IMPORTED unless given): *out owned. ResourceNotFoundException when there is none. */
+static err_t sc_offer(api_ctx_t *c, const char *portfolio_id, cJSON **out)
+{
+    const char *type = api_in_str(c, "PortfolioShareType");
+    err_t rc = sc_import_find(c, portfolio_id, out);
+    if (!rc && *out && strcmp(jx_str(*out, "PortfolioShareType"), type ? type : "IMPORTED")) {
+        cJSON_Delete(*out);
+        *out = NULL;
+    }
+    if (!rc && !*out)
+        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Portfolio %s has not been shared with account %s.",
+                      portfolio_id, c->account);
+    return rc;
+}
+
+/* Sets Accepted on the spoke's import and the hub's share. */
+static err_t sc_offer_set(api_ctx_t *c, const char *portfolio_id, cJSON *imp, bool accepted)
+{
+    jx_set(imp, "Accepted", cJSON_CreateBool(accepted));
+    bool found = false;
+    err_t rc = res_update(c->tx, &(res_key_t){c->scope, SC_IMPORT, portfolio_id}, NULL,
+                          clk_now_ms(&c->app->clock), imp, &found, c->eb);
+    const char *hub = jx_str(imp, "_HubScope");
+    res_key_t k = {hub, SC_SHARE, sc_share_id(c, portfolio_id, c->account)};
+    cJSON *share = NULL;
+    if (!rc) rc = res_get(c->tx, &k, &share, c->eb);
+    if (!rc && share) {
+        jx_set(share, "Accepted", cJSON_CreateBool(accepted));
+        rc = res_update(c->tx, &k, NULL, clk_now_ms(&c->app->clock), share, &found, c->eb);
+    }
+    cJSON_Delete(share);
+    return rc;
+}
+
+err_t sc_accept_portfolio_share(api_ctx_t *c)
+{
+    const char *port = api_in_str(c, "PortfolioId");
+    cJSON *imp = NULL;
+    err_t rc = sc_offer(c, port, &imp);
+    if (!rc && !jx_true(imp, "Accepted")) rc = sc_offer_set(c, port, imp, true);
+    cJSON_Delete(imp);
+    return rc; /* accepting again changes nothing */
+}
+
+err_t sc_reject_portfolio_share(api_ctx_t *c)
+{
+    const char *port = api_in_str(c, "PortfolioId");
+    cJSON *imp = NULL;
+    err_t rc = sc_offer(c, port, &imp);
+    /* the imported portfolio goes, with what the spoke gave its principals on it; the
+     * share stays offered (it may be accepted again) until the hub deletes it */
+    if (!rc) rc = sc_offer_set(c, port, imp, false);
+    if (!rc)
+        rc = store_exec(c->tx, c->eb, NULL,
+                        "DELETE FROM links WHERE account = ? AND kind = ? AND a = ?", "sss",
+                        c->scope, SC_LINK_PORTFOLIO_PRINCIPAL, port);
+    cJSON_Delete(imp);
+    return rc;
+}
+
+/* keep: accepted imports of the PortfolioShareType ctx. */
+static err_t sc_keep_accepted(void *ctx, const cJSON *body, const res_pkey_t *k, bool *keep)
+{
+    (void)k;
+    *keep = jx_true(body, "Accepted") && !strcmp(jx_str(body, "PortfolioShareType"), ctx);
+    return ERR_OK;
+}
+
+err_t sc_list_accepted_portfolio_shares(api_ctx_t *c)
+{
+    const char *type = api_in_str(c, "PortfolioShareType");
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    if (rc) return rc;
+    res_query_t q = {c->scope, SC_IMPORT, NULL, 0, 0};
+    cJSON *imps = cJSON_CreateArray();
+    rc = res_list_page(c->tx, &q, &p, sc_keep_accepted, (void *)(type ? type : "IMPORTED"), imps,
+                       c->eb);
+    cJSON *list = cJSON_AddArrayToObject(c->out, "PortfolioDetails");
+    for (const cJSON *i = imps->child; !rc && i; i = i->next) {
+        cJSON *port = NULL;
+        rc = res_get(c->tx,
+                     &(res_key_t){jx_str(i, "_HubScope"), SC_PORTFOLIO, jx_str(i, "PortfolioId")},
+                     &port, c->eb);
+        if (port) cJSON_AddItemToArray(list, port);
+    }
+    cJSON_Delete(imps);
+    if (!rc) sc_page_out(c, &p);
+    return rc;
+}
+
+err_t sc_portfolio_shared(api_ctx_t *c, const char *portfolio_id, bool *shared)
+{
+    cJSON *one = cJSON_CreateArray();
+    res_page_t p;
+    res_page_begin(&p, "", 1, false, NULL);
+    res_query_t q = {c->scope, SC_SHARE, portfolio_id, 0, 0};
+    err_t rc = res_list_page(c->tx, &q, &p, NULL, NULL, one, c->eb);
+    *shared = cJSON_GetArraySize(one) > 0;
+    cJSON_Delete(one);
+    return rc;
+}
