@@ -88,8 +88,7 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
     cJSON_Delete(work);
     res_row_t row = {
         .parent = jx_str(pp, "Id"), .state = "CREATED", .created_ms = (int64_t)(now * 1000)};
-    err_t rc =
-        res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_RECORD, id}, &row, rec, c->eb);
+    err_t rc = res_insert(c->tx, &(res_key_t){c->scope, SC_RECORD, id}, &row, rec, c->eb);
     char payload[128];
     snprintf(payload, sizeof(payload), "{\"record\":\"%s\"}", id);
     if (!rc)
@@ -170,7 +169,7 @@ err_t sc_list_record_history(api_ctx_t *c)
     const cJSON *sf = cJSON_GetObjectItemCaseSensitive(c->in, "SearchFilter");
     const char *fkey = jx_str(sf, "Key"), *fval = jx_str(sf, "Value");
     bool by_pp = fkey && fval && !strcmp(fkey, "provisionedproduct");
-    res_query_t q = {c->app->cfg.account_id, SC_RECORD, by_pp ? fval : NULL, 0, 0};
+    res_query_t q = {c->scope, SC_RECORD, by_pp ? fval : NULL, 0, 0};
     cJSON *page = cJSON_CreateArray();
     p.desc = true;
     /* a level that covers the caller's records alone reads them through the owner's keys */
