@@ -156,6 +156,11 @@ err_t sc_caller_portfolios(api_ctx_t *c, cJSON **out)
             "ss", c->scope, SC_PORTFOLIO);
         while (!rc && !(rc = store_step(st, &row, c->eb)) && row)
             cJSON_AddItemToArray(*out, cJSON_CreateString(store_col_text(st, 0)));
+        cJSON *imps = cJSON_CreateArray();
+        if (!rc) rc = sc_accepted_imports(c, imps);
+        for (const cJSON *i = imps->child; i; i = i->next)
+            cJSON_AddItemToArray(*out, cJSON_CreateString(jx_str(i, "PortfolioId")));
+        cJSON_Delete(imps);
         return rc;
     }
     cJSON *arns = sc_caller_arns(c);
@@ -184,16 +189,15 @@ err_t sc_caller_has_product(api_ctx_t *c, const char *product_id, bool *ok, cons
     *ok = false;
     err_t rc = sc_caller_portfolios(c, &ports);
     for (cJSON *p = ports ? ports->child : NULL; !rc && p && !*ok; p = p->next) {
-        store_stmt_t *st;
-        bool row = false;
-        rc = store_query(c->tx, c->eb, &st,
-                         "SELECT 1 FROM links WHERE account = ? AND kind = ? AND a = ? AND b = ?",
-                         "ssss", c->scope, SC_LINK_PORTFOLIO_PRODUCT, p->valuestring, product_id);
-        if (!rc) rc = store_step(st, &row, c->eb);
-        if (row) {
+        const char *own = c->scope, *home = NULL;
+        bool in = false;
+        rc = sc_catalog_scope(c, p->valuestring, &home);
+        c->scope = home; /* an imported portfolio's products are the hub's links */
+        if (!rc) rc = sc_link_exists(c, SC_LINK_PORTFOLIO_PRODUCT, p->valuestring, product_id, &in);
+        c->scope = own;
+        if (in) {
             *ok = true;
             if (path) *path = arena_strdup(c->arena, p->valuestring);
-            store_step(st, &row, c->eb);
         }
     }
     cJSON_Delete(ports);

@@ -131,7 +131,11 @@ static err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path
     for (cJSON *p = ports ? ports->child : NULL; !rc && p && !*path; p = p->next) {
         cJSON *port = NULL;
         if (want && strcmp(p->valuestring, want)) continue;
-        rc = sc_get(c, SC_PORTFOLIO, p->valuestring, "Portfolio", &port);
+        const char *own = c->scope, *home = own;
+        rc = sc_catalog_scope(c, p->valuestring, &home);
+        c->scope = home;
+        if (!rc) rc = sc_get(c, SC_PORTFOLIO, p->valuestring, "Portfolio", &port);
+        c->scope = own;
         if (!rc && (want || !strcmp(jx_str(port, "DisplayName"), want_name)))
             *path = arena_strdup(c->arena, p->valuestring);
         cJSON_Delete(port);
@@ -189,8 +193,13 @@ err_t sc_provision_product(api_ctx_t *c)
                           "A provisioned product with the name %s already exists.", name);
     }
     cJSON_Delete(all);
+    /* the product's catalog: the caller's own, or the hub's of an imported portfolio */
+    const char *own = c->scope, *home = own;
+    if (!rc) rc = sc_product_home(c, api_in_str(c, "ProductId"), &home);
+    c->scope = home;
     if (!rc)
         rc = sc_product_named(c, api_in_str(c, "ProductId"), api_in_str(c, "ProductName"), &prod);
+    c->scope = own;
     const char *pid =
         prod ? jx_str(prod, "_Id")
                    ? jx_str(prod, "_Id")
@@ -198,6 +207,8 @@ err_t sc_provision_product(api_ctx_t *c)
                             "ProductId")
              : NULL;
     if (!rc) rc = sc_path_for(c, pid, &path);
+    cJSON *port = NULL;
+    c->scope = home; /* the version, the path's constraints (a LocalRoleName is the caller's) */
     if (!rc)
         rc = sc_artifact_named(c, pid, api_in_str(c, "ProvisioningArtifactId"),
                                api_in_str(c, "ProvisioningArtifactName"), &pa);
@@ -205,6 +216,8 @@ err_t sc_provision_product(api_ctx_t *c)
         rc = sc_check_params(c, jx_str(pa, "_Template"),
                              cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"));
     if (!rc) rc = sc_launch_role(c, path, pid, &role);
+    if (!rc) rc = sc_get(c, SC_PORTFOLIO, path, "Portfolio", &port);
+    c->scope = own;
     if (!rc) {
         const char *id = sc_new_id(c, "pp-");
         pp = cJSON_CreateObject();
@@ -224,6 +237,7 @@ err_t sc_provision_product(api_ctx_t *c)
         if (role) cJSON_AddStringToObject(pp, "LaunchRoleArn", role);
         cJSON_AddStringToObject(pp, "_UserArn", c->caller->arn);
         cJSON_AddStringToObject(pp, "_PathId", path);
+        if (strcmp(home, own)) cJSON_AddStringToObject(pp, "_Catalog", home);
         cJSON_AddItemToObject(pp, "_Tags", sc_tags_in(c, "Tags"));
         cJSON_AddItemToObject(
             pp, "_Params",
@@ -244,12 +258,8 @@ err_t sc_provision_product(api_ctx_t *c)
             cJSON_AddItemToArray(st, cJSON_Duplicate(t, 1));
         const char *sys[][2] = {
             {"aws:servicecatalog:provisionedProductArn", jx_str(pp, "Arn")},
-            {"aws:servicecatalog:productArn",
-             arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->region, c->account,
-                          pid)},
-            {"aws:servicecatalog:portfolioArn",
-             arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->region, c->account,
-                          path)},
+            {"aws:servicecatalog:productArn", jx_str(prod, "ProductARN")},
+            {"aws:servicecatalog:portfolioArn", jx_str(port, "ARN")},
             {"aws:servicecatalog:provisioningPrincipalArn", c->caller->arn},
         };
         for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
@@ -266,6 +276,7 @@ err_t sc_provision_product(api_ctx_t *c)
     }
     cJSON_Delete(pp);
     cJSON_Delete(pa);
+    cJSON_Delete(port);
     cJSON_Delete(prod);
     return rc;
 }
@@ -296,8 +307,8 @@ static const char *sc_pp_product_name(api_ctx_t *c, const cJSON *pp)
     cJSON *prod = NULL;
     errbuf_t ignore;
     const char *name = NULL;
-    if (!res_get(c->tx, &(res_key_t){c->scope, SC_PRODUCT, jx_str(pp, "ProductId")}, &prod,
-                 &ignore) &&
+    if (!res_get(c->tx, &(res_key_t){sc_pp_catalog(c, pp), SC_PRODUCT, jx_str(pp, "ProductId")},
+                 &prod, &ignore) &&
         prod) {
         name = jx_str(cJSON_GetObjectItemCaseSensitive(prod, "ProductViewSummary"), "Name");
         name = name ? arena_strdup(c->arena, name) : NULL;
@@ -317,8 +328,10 @@ static cJSON *sc_pp_attribute(api_ctx_t *c, const cJSON *pp)
     if (product) cJSON_AddStringToObject(a, "ProductName", product);
     cJSON *pa = NULL;
     errbuf_t ignore;
-    if (!res_get(c->tx, &(res_key_t){c->scope, SC_ARTIFACT, jx_str(pp, "ProvisioningArtifactId")},
-                 &pa, &ignore) &&
+    if (!res_get(
+            c->tx,
+            &(res_key_t){sc_pp_catalog(c, pp), SC_ARTIFACT, jx_str(pp, "ProvisioningArtifactId")},
+            &pa, &ignore) &&
         pa)
         cJSON_AddStringToObject(a, "ProvisioningArtifactName", jx_str(pa, "Name"));
     cJSON_Delete(pa);
@@ -584,7 +597,10 @@ err_t sc_update_provisioned_product(api_ctx_t *c)
     const char *paid = api_in_str(c, "ProvisioningArtifactId");
     if (!rc && !paid && !api_in_str(c, "ProvisioningArtifactName"))
         paid = jx_str(pp, "ProvisioningArtifactId");
+    const char *own = c->scope;
+    c->scope = pp ? sc_pp_catalog(c, pp) : own; /* the version may be a hub's */
     if (!rc) rc = sc_artifact_named(c, pid, paid, api_in_str(c, "ProvisioningArtifactName"), &pa);
+    c->scope = own;
     cJSON *params =
         sc_resolve_previous(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"),
                             cJSON_GetObjectItemCaseSensitive(pp, "_Params"));

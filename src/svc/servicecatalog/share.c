@@ -70,6 +70,63 @@ err_t sc_portfolio_home(api_ctx_t *c, const char *portfolio_id, const char **sco
     return rc;
 }
 
+err_t sc_catalog_scope(api_ctx_t *c, const char *portfolio_id, const char **scope)
+{
+    *scope = c->scope;
+    cJSON *imp = NULL;
+    err_t rc = sc_import_find(c, portfolio_id, &imp);
+    if (!rc && imp && jx_true(imp, "Accepted"))
+        *scope = arena_strdup(c->arena, jx_str(imp, "_HubScope"));
+    cJSON_Delete(imp);
+    return rc;
+}
+
+err_t sc_accepted_imports(api_ctx_t *c, cJSON *out)
+{
+    cJSON *all = cJSON_CreateArray();
+    bool more;
+    res_query_t q = {c->scope, SC_IMPORT, NULL, 0, 0};
+    err_t rc = res_list(c->tx, &q, all, &more, c->eb);
+    while (!rc && all->child) {
+        cJSON *imp = cJSON_DetachItemViaPointer(all, all->child);
+        if (jx_true(imp, "Accepted"))
+            cJSON_AddItemToArray(out, imp);
+        else
+            cJSON_Delete(imp);
+    }
+    cJSON_Delete(all);
+    return rc;
+}
+
+err_t sc_product_home(api_ctx_t *c, const char *product_id, const char **home)
+{
+    *home = c->scope;
+    cJSON *p = NULL, *imps = cJSON_CreateArray();
+    err_t rc = sc_find(c, SC_PRODUCT, product_id, &p);
+    bool own = p != NULL;
+    cJSON_Delete(p);
+    if (!rc && !own && product_id) rc = sc_accepted_imports(c, imps);
+    const char *found = NULL;
+    for (const cJSON *i = imps->child; !rc && i && !found; i = i->next) {
+        const char *own_scope = c->scope, *hub = jx_str(i, "_HubScope");
+        bool in = false;
+        c->scope = hub; /* the hub's catalog: does the imported portfolio hold it? */
+        rc =
+            sc_link_exists(c, SC_LINK_PORTFOLIO_PRODUCT, jx_str(i, "PortfolioId"), product_id, &in);
+        c->scope = own_scope;
+        if (in) found = arena_strdup(c->arena, hub);
+    }
+    cJSON_Delete(imps);
+    if (found) *home = found;
+    return rc;
+}
+
+const char *sc_pp_catalog(api_ctx_t *c, const cJSON *pp)
+{
+    const char *at = jx_str(pp, "_Catalog");
+    return at ? at : c->scope;
+}
+
 /* ---- the hub's side */
 
 /* The recipient a share request names: AccountId, or an OrganizationNode (which this
