@@ -6,6 +6,7 @@
 #include "iam/managed.h"
 #include "svc/cloudformation/cfn.h"
 #include "svc/ec2/ec2.h"
+#include "svc/organizations/org.h"
 #include "svc/servicecatalog/sc.h"
 #include "svc/ssm/ssm.h"
 #include "proto/proto.h"
@@ -95,7 +96,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                            .account = cfg->account_id,
                            .ids = &app->ids};
     if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
-    if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, app->cfg.account_id);
+    if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, NULL);
     if (!rc) rc = iam_managed_install(app->store, clk_now_ms(&app->clock), eb);
     if (!rc)
         rc = auth_bootstrap_root(app->keys, cfg->root_key_id, cfg->root_secret,
@@ -114,8 +115,10 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     if (!rc) cfn_register_jobs(app);
     if (!rc) ssm_register_jobs(app);
     if (!rc) sc_register_jobs(app);
+    if (!rc) org_register_jobs(app);
     if (!rc) sc_register_keys();
     if (!rc) ssm_register_keys();
+    if (!rc) rc = org_install(app->store, cfg->account_id, clk_now_ms(&app->wall), eb);
     if (!rc) rc = res_keys_backfill(app->store, cfg->account_id, eb);
     if (!rc) rc = ssm_install_aws_documents(app->store, clk_now_ms(&app->clock), eb);
     if (!rc) rc = ec2_network_install(app, cfg->account_id, cfg->region, eb);

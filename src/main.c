@@ -2,6 +2,7 @@
  * start-up, the banner, and an orderly stop on SIGTERM/SIGINT. Also the small admin
  * commands that work on a data directory (jobs). */
 #include "app.h"
+#include "svc/organizations/org.h"
 #include "svc/ssm/ssm.h"
 
 #include "console/console.h"
@@ -32,6 +33,10 @@ static const char usage[] =
     "                                      shows its first 24,000 characters)\n"
     "       catalogd node-key import --id ID --file KEY [--data-dir DIR]\n"
     "                                      seal an ssh private key for managed nodes\n"
+    "       catalogd account create --name NAME --email EMAIL [--data-dir DIR]\n"
+    "                                      a new account: prints its id and root access key\n"
+    "       catalogd account list [--data-dir DIR]\n"
+    "                                      every account, one JSON object a line\n"
     "       catalogd --version | --help        (also: catalogd serve --help)\n"
     "\n"
     "options (each also read from the environment variable in brackets):\n"
@@ -513,6 +518,36 @@ static int cmd_node_key(int argc, char **argv)
     return 0;
 }
 
+/* catalogd account create --name N --email E | account list [options]: the accounts of a
+ * data directory (svc/organizations/org.h), the daemon running or not. */
+static int cmd_account(int argc, char **argv)
+{
+    if (wants_help(argc, argv, 2)) return 0;
+    if (argc < 3 || (strcmp(argv[2], "create") && strcmp(argv[2], "list"))) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *name = NULL, *email = NULL;
+    char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], "--name")    ? &name
+                            : !strcmp(argv[i], "--email") ? &email
+                                                          : NULL;
+        if (slot && i >= 3 && i + 1 < argc)
+            *slot = argv[++i];
+        else
+            rest[n++] = argv[i];
+    }
+    app_config_t cfg;
+    int unused = 0;
+    bool ok = config_parse(&cfg, n, rest, 3, &unused, &unused, &unused);
+    free(rest);
+    if (!ok) return 2;
+    log_setup(LOG_WARN, 2);
+    return org_account_main(&cfg, argv[2], name, email);
+}
+
 int main(int argc, char **argv)
 {
     mem_init();
@@ -529,6 +564,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "jobs")) return cmd_jobs(argc, argv);
     if (!strcmp(argv[1], "command-output")) return ssm_command_output_main(argc, argv);
     if (!strcmp(argv[1], "node-key")) return cmd_node_key(argc, argv);
+    if (!strcmp(argv[1], "account")) return cmd_account(argc, argv);
     fprintf(stderr, "catalogd: unknown command '%s' (catalogd --help lists them)\n", argv[1]);
     return 2;
 }

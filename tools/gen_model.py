@@ -2,7 +2,7 @@
 """Generates catalogd's protocol tables from the AWS service models.
 
 Inputs:
-  - botocore's service-2.json for the six services (Debian python3-botocore), and
+  - botocore's service-2.json for the seven services (Debian python3-botocore), and
   - src/api/operations.txt: the operation rows (service, operation, access, resource).
 Outputs (all marked DO NOT EDIT; CI regenerates them and fails on a difference):
   - src/proto/gen/model_gen.c   shapes reachable from the supported operations
@@ -26,6 +26,7 @@ SERVICES = {
     "iam": ("iam", "2010-05-08", "iam", "iam"),
     "sts": ("sts", "2011-06-15", "sts", "sts"),
     "cloudformation": ("cloudformation", "2010-05-15", "cfn", "cloudformation"),
+    "organizations": ("organizations", "2016-11-28", "org", "organizations"),
 }
 SERVICE_ORDER = sorted(SERVICES)
 

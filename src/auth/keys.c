@@ -177,7 +177,10 @@ static err_t keys_load(auth_keys_t *k, span_t id, key_entry_t *e, errbuf_t *eb)
         if (!rc && strcmp(kind_copy, "root") == 0) {
             keys_root_principal(store_col_text(st, 0), e->id, &e->who);
         } else if (!rc && k->o.resolve) {
-            rc = k->o.resolve(k->o.resolve_ud, tx, kind_copy, principal_copy, &e->who, eb);
+            char account_copy[16];
+            snprintf(account_copy, sizeof(account_copy), "%s", store_col_text(st, 0));
+            rc = k->o.resolve(k->o.resolve_ud, tx, account_copy, kind_copy, principal_copy, &e->who,
+                              eb);
             snprintf(e->who.access_key, sizeof(e->who.access_key), "%s", e->id);
         } else if (!rc) {
             rc = err_fail(eb, ERR_INVALID_CLIENT_TOKEN,
@@ -346,9 +349,9 @@ void auth_keys_generate(ids_t *ids, const char *prefix, char id[32], char secret
               secret);
 }
 
-err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *id, const char *secret,
-                       const char *kind, const char *principal, const char *token,
-                       int64_t expires_ms, int64_t now_ms, errbuf_t *eb)
+err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *account, const char *id,
+                       const char *secret, const char *kind, const char *principal,
+                       const char *token, int64_t expires_ms, int64_t now_ms, errbuf_t *eb)
 {
     buf_t sealed;
     buf_init(&sealed, 4096);
@@ -384,10 +387,17 @@ err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *id, const cha
                         "INSERT INTO access_keys (access_key_id, account_id, kind, principal,"
                         " secret, status, token_hash, expires_ms, created_ms) VALUES"
                         " (?, ?, ?, ?, ?, 'Active', ?, ?, ?)",
-                        "ssssssii", id, k->account, kind, principal, buf_str(&sealed),
+                        "ssssssii", id, account, kind, principal, buf_str(&sealed),
                         token ? th : NULL, expires_ms, now_ms);
     buf_free(&sealed);
     return rc;
+}
+
+err_t auth_keys_new_root(auth_keys_t *k, store_tx_t *tx, const char *account, char id[32],
+                         char secret[64], int64_t now_ms, errbuf_t *eb)
+{
+    auth_keys_generate(k->o.ids, "AKIA", id, secret);
+    return auth_keys_insert(k, tx, account, id, secret, "root", "root", NULL, 0, now_ms, eb);
 }
 
 /* Writes the generated root credentials as an AWS shared-credentials file. */
@@ -431,8 +441,8 @@ err_t auth_bootstrap_root(auth_keys_t *k, const char *env_id, const char *env_se
         /* the environment wins: replace whatever that key id held */
         rc = store_exec(tx, eb, NULL, "DELETE FROM access_keys WHERE access_key_id = ?", "s", id);
         if (!rc)
-            rc = auth_keys_insert(k, tx, id, secret, "root", "root", NULL, 0, clk_now_ms(&clock),
-                                  eb);
+            rc = auth_keys_insert(k, tx, k->account, id, secret, "root", "root", NULL, 0,
+                                  clk_now_ms(&clock), eb);
     } else {
         rc = store_query(tx, eb, &st,
                          "SELECT access_key_id FROM access_keys WHERE kind = 'root' AND"
@@ -444,10 +454,9 @@ err_t auth_bootstrap_root(auth_keys_t *k, const char *env_id, const char *env_se
             rc = store_step(st, &row, eb);
         } else if (!rc) {
             char sec[64];
-            auth_keys_generate(k->o.ids, "AKIA", id, sec);
+            rc = auth_keys_new_root(k, tx, k->account, id, sec, clk_now_ms(&clock), eb);
             snprintf(secret, sizeof(secret), "%s", sec);
-            rc = auth_keys_insert(k, tx, id, secret, "root", "root", NULL, 0, clk_now_ms(&clock),
-                                  eb);
+            explicit_bzero(sec, sizeof(sec));
             if (!rc) rc = keys_write_root_file(k, id, secret, eb);
             *generated = !rc;
         }

@@ -14,10 +14,11 @@
 
 typedef struct auth_keys auth_keys_t;
 
-/* Fills *who for a non-root key row (kind "user" or "session"); provided by the IAM
+/* Fills *who for a non-root key row (kind "user" or "session") of account (the row's: a
+ * key authenticates a principal of the account it was issued in); provided by the IAM
  * module. Returns ERR_INVALID_CLIENT_TOKEN when the principal no longer exists. */
-typedef err_t (*auth_resolve_fn)(void *ud, store_tx_t *tx, const char *kind, const char *principal,
-                                 auth_principal_t *who, errbuf_t *eb);
+typedef err_t (*auth_resolve_fn)(void *ud, store_tx_t *tx, const char *account, const char *kind,
+                                 const char *principal, auth_principal_t *who, errbuf_t *eb);
 
 typedef struct auth_keys_opts {
     store_t *store;
@@ -56,9 +57,10 @@ void auth_keys_note_use(auth_keys_t *k, const auth_principal_t *who, const char 
 bool auth_keys_last_use(auth_keys_t *k, const char *id, int64_t *used_ms, char service[32],
                         char region[32]);
 
-/* Ensures the root access key exists: env_id/env_secret when given (both), otherwise a
- * generated pair on the very first start, written to <data_dir>/root-credentials (0600).
- * *generated tells whether a new key was made; id_out (32 bytes) gets the key id. */
+/* Ensures the root access key of the default account (opts.account) exists: env_id/env_secret when
+ * given (both), otherwise a generated pair on the very first start, written to
+ * <data_dir>/root-credentials (0600). *generated tells whether a new key was made; id_out (32
+ * bytes) gets the key id. */
 err_t auth_bootstrap_root(auth_keys_t *k, const char *env_id, const char *env_secret,
                           bool *generated, char id_out[32], errbuf_t *eb);
 
@@ -66,10 +68,16 @@ err_t auth_bootstrap_root(auth_keys_t *k, const char *env_id, const char *env_se
  * parameters); owned by k. */
 const seal_t *auth_keys_seal(const auth_keys_t *k);
 
-/* Inserts an access key row in tx with secret sealed. kind: "root" | "user" | "session". */
-err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *id, const char *secret,
-                       const char *kind, const char *principal, const char *token,
-                       int64_t expires_ms, int64_t now_ms, errbuf_t *eb);
+/* Inserts an access key row of account in tx with secret sealed. kind: "root" | "user" |
+ * "session". */
+err_t auth_keys_insert(auth_keys_t *k, store_tx_t *tx, const char *account, const char *id,
+                       const char *secret, const char *kind, const char *principal,
+                       const char *token, int64_t expires_ms, int64_t now_ms, errbuf_t *eb);
+/* Makes a new root access key for account in tx (any account: every account has its own
+ * root user): id (32 bytes) and secret (64 bytes) get the pair, which is shown once and
+ * kept only sealed. */
+err_t auth_keys_new_root(auth_keys_t *k, store_tx_t *tx, const char *account, char id[32],
+                         char secret[64], int64_t now_ms, errbuf_t *eb);
 /* New random key id (AKIA/ASIA + 16) and 40-character secret. */
 void auth_keys_generate(ids_t *ids, const char *prefix, char id[32], char secret[64]);
 

@@ -3,7 +3,8 @@
  * raised deep in a handler renders correctly in awsJson1_1, query and ec2 alike.
  * Ranges: 1-99 core, 100-199 http, 200-299 proto, 300-399 auth, 400-499 iam/sts,
  * 500-599 store/engine, 600-699 servicecatalog, 700-799 ssm, 800-899 ec2,
- * 900-999 cloudformation. The human message travels beside the code in an errbuf_t. */
+ * 900-999 cloudformation, 1000-1099 organizations. The human message travels beside the
+ * code in an errbuf_t. */
 #ifndef CATALOGD_ERR_H
 #define CATALOGD_ERR_H
 
@@ -202,7 +203,13 @@
     /* ssm: maintenance windows, patch baselines (790..) */                                        \
     S(SSM_DOES_NOT_EXIST, 790, "DoesNotExistException", 400)                                       \
     S(SSM_RESOURCE_LIMIT, 791, "ResourceLimitExceededException", 400)                              \
-    S(SSM_TARGET_IN_USE, 792, "TargetInUseException", 400)
+    S(SSM_TARGET_IN_USE, 792, "TargetInUseException", 400)                                         \
+    /* organizations */                                                                            \
+    S(ORG_NOT_IN_USE, 1000, "AWSOrganizationsNotInUseException", 400)                              \
+    S(ORG_ALREADY_IN_ORGANIZATION, 1001, "AlreadyInOrganizationException", 400)                    \
+    S(ORG_ACCOUNT_NOT_FOUND, 1002, "AccountNotFoundException", 400)                                \
+    S(ORG_CREATE_STATUS_NOT_FOUND, 1003, "CreateAccountStatusNotFoundException", 400)              \
+    S(ORG_INVALID_INPUT, 1004, "InvalidInputException", 400)
 
 #define ERR_ENUM_P(name, num, jc, js, qc, qs, ec, es) ERR_##name = num,
 #define ERR_ENUM_S(name, num, c, s)                   ERR_##name = num,

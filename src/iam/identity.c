@@ -87,10 +87,10 @@ bool iam_login_verify(const char *encoded, const char *password)
     return encoded && password && argon2id_verify(encoded, password, strlen(password)) == ARGON2_OK;
 }
 
-err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const char *principal,
-                           auth_principal_t *who, errbuf_t *eb)
+err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *account, const char *kind,
+                           const char *principal, auth_principal_t *who, errbuf_t *eb)
 {
-    const char *account = ud;
+    (void)ud;
     memset(who, 0, sizeof(*who));
     if (!strcmp(kind, "user")) {
         cJSON *u = NULL;

@@ -14,9 +14,9 @@
 #include <cjson/cJSON.h>
 
 /* auth_resolve_fn for auth/keys.c: kind "user" (principal = UserId) or "session"
- * (principal = the session's JSON record). ud is the account id string. */
-err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *kind, const char *principal,
-                           auth_principal_t *who, errbuf_t *eb);
+ * (principal = the session's JSON record) of account, the key row's (ud unused). */
+err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *account, const char *kind,
+                           const char *principal, auth_principal_t *who, errbuf_t *eb);
 
 /* The stored body of the IAM user, group, role or instance profile (type "user", "group",
  * "role" or "instance-profile") called

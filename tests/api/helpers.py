@@ -161,3 +161,20 @@ def run_bin(*args, env=None, timeout=30, **kw):
     e.update(env or {})
     return subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=timeout,
                           env=e, **kw)
+
+
+def new_account(daemon, name=None, email=None):
+    """Creates another account in daemon's catalogd with the admin command (`catalogd
+    account create`, which works beside the running daemon): returns (account id, root
+    access key id, root secret access key)."""
+    import uuid
+
+    tag = uuid.uuid4().hex[:10]
+    name = name or "account-" + tag
+    email = email or "%s@example.com" % tag
+    p = run_bin("account", "create", "--name", name, "--email", email, "--data-dir", daemon.data_dir)
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    m = re.search(r"^Account (\d{12}) created", p.stdout, re.M)
+    k = re.search(r"export AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+)", p.stdout)
+    assert m and k, p.stdout
+    return m.group(1), k.group(1), k.group(2)

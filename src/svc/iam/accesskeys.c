@@ -56,8 +56,8 @@ err_t iam_create_access_key(api_ctx_t *c)
     auth_keys_generate(&c->app->ids, "AKIA", id, secret);
     int64_t now = clk_now_ms(&c->app->clock);
     if (!rc)
-        rc =
-            auth_keys_insert(c->app->keys, c->tx, id, secret, kind, principal, NULL, 0, now, c->eb);
+        rc = auth_keys_insert(c->app->keys, c->tx, c->account, id, secret, kind, principal, NULL, 0,
+                              now, c->eb);
     if (!rc) {
         cJSON *k = cJSON_AddObjectToObject(c->out, "AccessKey");
         cJSON_AddStringToObject(k, "UserName", user ? jx_str(user, "UserName") : "root");

@@ -1,5 +1,5 @@
 /* sts.c - AWS Security Token Service: GetCallerIdentity, AssumeRole, GetSessionToken,
- * DecodeAuthorizationMessage, and sts_assume for catalogd's own services. */
+ * DecodeAuthorizationMessage, GetAccessKeyInfo, and sts_assume for catalogd's own services. */
 #include "svc/sts/sts.h"
 
 #include "api/gen/ops_gen.h"
@@ -32,15 +32,15 @@ static void sts_token(app_t *app, char out[256])
     buf_free(&b);
 }
 
-/* Issues a session key for record (JSON) valid for duration_s. */
-static err_t sts_issue(app_t *app, store_tx_t *tx, const char *record, int64_t duration_s,
-                       sts_creds_t *out, errbuf_t *eb)
+/* Issues a session key of account for record (JSON) valid for duration_s. */
+static err_t sts_issue(app_t *app, store_tx_t *tx, const char *account, const char *record,
+                       int64_t duration_s, sts_creds_t *out, errbuf_t *eb)
 {
     auth_keys_generate(&app->ids, "ASIA", out->access_key, out->secret);
     sts_token(app, out->token);
     int64_t now = clk_now_ms(&app->wall);
     out->expires_ms = now + duration_s * 1000;
-    return auth_keys_insert(app->keys, tx, out->access_key, out->secret, "session", record,
+    return auth_keys_insert(app->keys, tx, account, out->access_key, out->secret, "session", record,
                             out->token, out->expires_ms, now, eb);
 }
 
@@ -51,14 +51,18 @@ static err_t sts_refuse(errbuf_t *eb, const char *who, const char *role_arn)
                     role_arn);
 }
 
-/* Finds the role an ARN names (last path segment), or NULL. */
-static err_t sts_role(app_t *app, store_tx_t *tx, const char *arn, cJSON **role, errbuf_t *eb)
+/* Finds the role an ARN names (last path segment) in the account the ARN names, which goes
+ * to account (13 bytes); *role NULL when there is none. */
+static err_t sts_role(store_tx_t *tx, const char *arn, char account[13], cJSON **role, errbuf_t *eb)
 {
     *role = NULL;
-    char prefix[64];
-    snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:role/", app->cfg.account_id);
-    if (strncmp(arn, prefix, strlen(prefix))) return ERR_OK;
-    err_t rc = iam_identity_find(tx, app->cfg.account_id, "role", strrchr(arn, '/') + 1, role, eb);
+    const char *p = "arn:aws:iam::";
+    size_t n = strlen(p);
+    if (strncmp(arn, p, n) || strspn(arn + n, "0123456789") != 12 ||
+        strncmp(arn + n + 12, ":role/", 6))
+        return ERR_OK;
+    snprintf(account, 13, "%.12s", arn + n);
+    err_t rc = iam_identity_find(tx, account, "role", strrchr(arn, '/') + 1, role, eb);
     if (!rc && *role) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(*role, "Arn");
         if (!cJSON_IsString(a) || strcmp(a->valuestring, arn)) { /* same name, other path */
@@ -102,9 +106,12 @@ static policy_ctx_t sts_context(const sts_assume_req_t *r, arena_t *arena)
 /* Step 2 of sts_assume for an IAM caller whose principal the trust policy allows: an
  * explicit deny of sts:AssumeRole in its own policies refuses; otherwise they must allow
  * it, unless the trust policy names the caller's own ARN (a same-account grant to that
- * principal itself; naming its account or, for a session, its role is not enough). */
-static err_t sts_identity(store_tx_t *tx, const sts_assume_req_t *r, const char *trust_doc,
-                          const policy_ctx_t *ctx, arena_t *arena, errbuf_t *eb)
+ * principal itself; naming its account or, for a session, its role is not enough). A role
+ * of another account (role_account) always needs the caller's own policies' allow, as in
+ * AWS: both accounts must grant a cross-account AssumeRole. */
+static err_t sts_identity(store_tx_t *tx, const sts_assume_req_t *r, const char *role_account,
+                          const char *trust_doc, const policy_ctx_t *ctx, arena_t *arena,
+                          errbuf_t *eb)
 {
     const auth_principal_t *caller = r->caller;
     iam_policies_t pol;
@@ -114,8 +121,10 @@ static err_t sts_identity(store_tx_t *tx, const sts_assume_req_t *r, const char 
     policy_decision_t d = policy_decide(&pol.set, &req, NULL);
     iam_policies_free(&pol);
     if (d == POLICY_ALLOWED) return ERR_OK;
+    /* a role of another account: the caller's own account must grant it, always */
     policy_principal_t named = {.aws_arn = caller->arn, .named_only = true};
-    if (d == POLICY_IMPLICIT_DENY && sts_trust(trust_doc, &named, r->role_arn, ctx) == POLICY_ALLOW)
+    if (d == POLICY_IMPLICIT_DENY && !strcmp(caller->account, role_account) &&
+        sts_trust(trust_doc, &named, r->role_arn, ctx) == POLICY_ALLOW)
         return ERR_OK;
     return sts_refuse(eb, caller->arn, r->role_arn);
 }
@@ -128,8 +137,15 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     if (caller && caller->kind == AUTH_ROOT)
         return err_fail(eb, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
     cJSON *role = NULL;
-    err_t rc = sts_role(app, tx, r->role_arn, &role, eb);
+    char account[13] = "";
+    err_t rc = sts_role(tx, r->role_arn, account, &role, eb);
     if (rc) return rc;
+    /* a service assumes roles of the account it works for only (iam:PassRole never hands
+     * a service another account's role) */
+    if (role && !caller && r->account && strcmp(r->account, account)) {
+        cJSON_Delete(role);
+        role = NULL;
+    }
     if (!role) return sts_refuse(eb, who, r->role_arn);
 
     /* 1. the role's trust policy must allow this principal */
@@ -157,7 +173,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     rc = e == POLICY_ALLOW ? ERR_OK : sts_refuse(eb, who, r->role_arn);
 
     /* 2. an IAM caller's own policies */
-    if (!rc && caller) rc = sts_identity(tx, r, trust_doc, &ctx, arena, eb);
+    if (!rc && caller) rc = sts_identity(tx, r, account, trust_doc, &ctx, arena, eb);
 
     /* 3. duration and session policies */
     const cJSON *max = cJSON_GetObjectItemCaseSensitive(role, "MaxSessionDuration");
@@ -189,15 +205,16 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     char *record =
         iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who, 0);
     cJSON_Delete(arns);
-    rc = sts_issue(app, tx, record, duration, out, eb);
+    /* the session belongs to the role's account, whoever assumed it */
+    rc = sts_issue(app, tx, account, record, duration, out, eb);
     cJSON_free(record);
     if (!rc) {
         memset(&out->who, 0, sizeof(out->who));
         const cJSON *rn = cJSON_GetObjectItemCaseSensitive(role, "RoleName");
         out->who.kind = AUTH_ROLE_SESSION;
-        snprintf(out->who.account, sizeof(out->who.account), "%s", app->cfg.account_id);
-        snprintf(out->who.arn, sizeof(out->who.arn), "arn:aws:sts::%s:assumed-role/%s/%s",
-                 app->cfg.account_id, rn->valuestring, r->session_name);
+        snprintf(out->who.account, sizeof(out->who.account), "%s", account);
+        snprintf(out->who.arn, sizeof(out->who.arn), "arn:aws:sts::%s:assumed-role/%s/%s", account,
+                 rn->valuestring, r->session_name);
         snprintf(out->who.user_id, sizeof(out->who.user_id), "%s:%s", rid->valuestring,
                  r->session_name);
         snprintf(out->who.name, sizeof(out->who.name), "%s", rn->valuestring);
@@ -264,7 +281,7 @@ static err_t sts_own_session(app_t *app, store_tx_t *tx, const auth_principal_t 
     }
     char *record = iam_session_record(NULL, who->kind == AUTH_USER ? who->user_id : NULL, NULL,
                                       NULL, NULL, who->kind == AUTH_USER ? who->arn : NULL, flags);
-    err_t rc = sts_issue(app, tx, record, duration_s, out, eb);
+    err_t rc = sts_issue(app, tx, who->account, record, duration_s, out, eb);
     cJSON_free(record);
     if (!rc) {
         out->who = *who;
@@ -310,4 +327,23 @@ err_t sts_decode_authorization_message(api_ctx_t *ctx)
         return err_fail(ctx->eb, ERR_STS_INVALID_AUTH_MESSAGE,
                         "The message is not a catalogd authorization message.");
     return ERR_OK;
+}
+
+/* GetAccessKeyInfo: the account an access key (long-term or temporary, of any account)
+ * belongs to. AWS reads it out of the key id itself; catalogd's key ids are random, so a
+ * key it never issued (or purged) has no account to tell. */
+err_t sts_get_access_key_info(api_ctx_t *ctx)
+{
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc = store_query(ctx->tx, ctx->eb, &st,
+                           "SELECT account_id FROM access_keys WHERE access_key_id = ?", "s",
+                           api_in_str(ctx, "AccessKeyId"));
+    if (!rc) rc = store_step(st, &row, ctx->eb);
+    if (!rc && !row)
+        return err_fail(ctx->eb, ERR_VALIDATION, "The access key %s was not issued here.",
+                        api_in_str(ctx, "AccessKeyId"));
+    if (!rc) cJSON_AddStringToObject(ctx->out, "Account", store_col_text(st, 0));
+    if (!rc) rc = store_step(st, &row, ctx->eb);
+    return rc;
 }

@@ -14,6 +14,8 @@
 typedef struct sts_assume_req {
     const auth_principal_t *caller; /* the user or session asking, or NULL for a service */
     const char *service; /* service principal ("ssm.amazonaws.com") when caller is NULL */
+    const char *account; /* a service's: the account it works for, whose roles alone it may
+                            assume (NULL: the role ARN's) */
     const char *role_arn;
     const char *session_name;
     int64_t duration_s;       /* 0: 3600 */
@@ -40,7 +42,10 @@ typedef struct sts_creds {
  * ERR_ACCESS_DENIED with AWS's message when refused (a missing role is refused the same
  * way, as on AWS); ERR_STS_MALFORMED_POLICY / ERR_STS_PACKED_POLICY_TOO_LARGE for a bad
  * session policy; ERR_VALIDATION when DurationSeconds passes the role's MaxSessionDuration,
- * or one hour when a role session assumes a role (role chaining). */
+ * or one hour when a role session assumes a role (role chaining). The role is looked up in
+ * the account its ARN names, and the session belongs to that account: a caller of another
+ * account needs the trust policy to name its account or ARN and its own policies to allow
+ * sts:AssumeRole on the role. */
 err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *req, sts_creds_t *out,
                  arena_t *arena, errbuf_t *eb);
 
