@@ -104,3 +104,172 @@ def test_page_tokens_are_checked(sc, portfolio):
     ]:
         code, msg, _ = fails(call, PageToken="not-a-token", **kw)
         assert (code, msg) == ("InvalidParametersException", "The page token is not valid.")
+
+
+# ---- two accounts: the hub shares, the spoke imports and launches
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+from conftest import REGION, REPO  # noqa: E402
+from helpers import new_account, trust, wait_for  # noqa: E402
+from sc_world import RESTART_DEFINITION, tutorial_step1_policy  # noqa: E402
+
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import demo_data  # noqa: E402
+
+TEMPLATES = os.path.join(REPO, "data", "templates")
+DESKTOP = "file://" + os.path.join(TEMPLATES, "linux-desktop-v1.yaml")
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory):
+    """A daemon with the management account (the hub) and one more (the spoke)."""
+    d = Daemon(args=["--template-dir", TEMPLATES])
+    gen = serve(d)
+    next(gen)
+    spoke, key, secret = new_account(d)
+    yield d, spoke, key, secret
+    next(gen, None)
+
+
+def launch_role(iam):
+    """The tutorial's SCLaunchRole in an account: trusted by Service Catalog, allowed the stack."""
+    iam.create_role(RoleName="SCLaunchRole", AssumeRolePolicyDocument=json.dumps(demo_data.LAUNCH_TRUST))
+    iam.put_role_policy(RoleName="SCLaunchRole", PolicyName="launch",
+                        PolicyDocument=json.dumps(demo_data.LAUNCH_POLICY))
+
+
+def record_end(sc, rid):
+    def ended():
+        r = sc.describe_record(Id=rid)["RecordDetail"]
+        return r if r["Status"] in ("SUCCEEDED", "FAILED") else None
+    return wait_for(ended, 60, "record %s to end" % rid)
+
+
+def hub_catalog(d):
+    """The hub's catalog: a portfolio with Linux Desktop, launched as the local
+    SCLaunchRole, and the tutorial's restart action on its version. Returns (portfolio
+    detail, product id, version id, action id)."""
+    hub_sc = d.client("servicecatalog")
+    launch_role(d.client("iam"))
+    port = hub_sc.create_portfolio(DisplayName="Engineering Tools", ProviderName="IT")["PortfolioDetail"]
+    prod = hub_sc.create_product(Name="Linux Desktop", Owner="IT", ProductType="CLOUD_FORMATION_TEMPLATE",
+                                 ProvisioningArtifactParameters={"Name": "v1.0", "Info": {"LoadTemplateFromURL": DESKTOP}})
+    pid, vid = prod["ProductViewDetail"]["ProductViewSummary"]["ProductId"], prod["ProvisioningArtifactDetail"]["Id"]
+    hub_sc.associate_product_with_portfolio(PortfolioId=port["Id"], ProductId=pid)
+    hub_sc.create_constraint(PortfolioId=port["Id"], ProductId=pid, Type="LAUNCH",
+                             Parameters=json.dumps({"LocalRoleName": "SCLaunchRole"}))
+    action = hub_sc.create_service_action(Name="Restart", DefinitionType="SSM_AUTOMATION",
+                                          Definition=RESTART_DEFINITION)["ServiceActionDetail"]["ServiceActionSummary"]["Id"]
+    hub_sc.associate_service_action_with_provisioning_artifact(ServiceActionId=action, ProductId=pid,
+                                                               ProvisioningArtifactId=vid)
+
+    return port, pid, vid, action
+
+
+def test_share_and_import(two):
+    """The share's life between two accounts, and what the spoke may and may not do with it."""
+    d, spoke, key, secret = two
+    hub_sc, sp_sc = d.client("servicecatalog"), d.client("servicecatalog", key=key, secret=secret)
+    port, pid, vid, action = hub_catalog(d)
+    # before any share the spoke sees nothing of it, and can import nothing
+    code, _, _ = fails(sp_sc.describe_portfolio, Id=port["Id"])
+    assert code == "ResourceNotFoundException"
+    code, _, _ = fails(sp_sc.accept_portfolio_share, PortfolioId=port["Id"])
+    assert code == "ResourceNotFoundException"
+    code, _, _ = fails(sp_sc.provision_product, ProductId=pid, ProvisioningArtifactId=vid,
+                       ProvisionedProductName="not-mine")
+    assert code == "ResourceNotFoundException"
+    assert sp_sc.scan_provisioned_products(AccessLevelFilter={"Key": "Account", "Value": "self"})[
+        "ProvisionedProducts"] == []
+
+    hub_sc.create_portfolio_share(PortfolioId=port["Id"], AccountId=spoke)
+    assert hub_sc.describe_portfolio_shares(PortfolioId=port["Id"], Type="ACCOUNT")["PortfolioShareDetails"] == [
+        {"PrincipalId": spoke, "Type": "ACCOUNT", "Accepted": False, "ShareTagOptions": False, "SharePrincipals": False}]
+    assert hub_sc.list_portfolio_access(PortfolioId=port["Id"])["AccountIds"] == [spoke]
+    code, _, _ = fails(hub_sc.delete_portfolio, Id=port["Id"])
+    assert code == "ResourceInUseException"
+    # offered, not yet imported: not the spoke's to grant
+    code, _, _ = fails(sp_sc.associate_principal_with_portfolio, PortfolioId=port["Id"],
+                       PrincipalARN="arn:aws:iam::%s:root" % spoke, PrincipalType="IAM")
+    assert code == "ResourceNotFoundException"
+
+    sp_sc.accept_portfolio_share(PortfolioId=port["Id"])
+    sp_sc.accept_portfolio_share(PortfolioId=port["Id"], PortfolioShareType="IMPORTED")  # again
+    assert hub_sc.describe_portfolio_shares(PortfolioId=port["Id"], Type="ACCOUNT")["PortfolioShareDetails"][0]["Accepted"]
+    imported = sp_sc.list_accepted_portfolio_shares()["PortfolioDetails"]
+    assert [(p["Id"], p["ARN"], p["DisplayName"]) for p in imported] == [(port["Id"], port["ARN"], "Engineering Tools")]
+    assert port["ARN"].startswith("arn:aws:catalog:%s:%s:" % (REGION, ACCOUNT))
+    assert sp_sc.list_portfolios()["PortfolioDetails"] == []  # imports are not the spoke's own
+    assert sp_sc.describe_portfolio(Id=port["Id"])["PortfolioDetail"]["Id"] == port["Id"]
+
+    # the spoke cannot change the hub's catalog, nor share it on
+    for call, kw in [
+        (sp_sc.associate_product_with_portfolio, {"PortfolioId": port["Id"], "ProductId": pid}),
+        (sp_sc.create_constraint, {"PortfolioId": port["Id"], "ProductId": pid, "Type": "LAUNCH",
+                                                  "Parameters": json.dumps({"LocalRoleName": "SCLaunchRole"})}),
+        (sp_sc.update_portfolio, {"Id": port["Id"], "DisplayName": "mine"}),
+        (sp_sc.delete_portfolio, {"Id": port["Id"]}),
+    ]:
+        code, _, _ = fails(call, **kw)
+        assert code == "ResourceNotFoundException", call
+    code, _, _ = fails(sp_sc.create_portfolio_share, PortfolioId=port["Id"], AccountId=ACCOUNT)
+    assert code == "InvalidParametersException"
+    assert hub_sc.describe_portfolio(Id=port["Id"])["PortfolioDetail"]["DisplayName"] == "Engineering Tools"
+
+    # the spoke sees the hub's product through the import (its root sees every portfolio it has)
+    assert [p["ProductId"] for p in sp_sc.search_products()["ProductViewSummaries"]] == [pid]
+    described = sp_sc.describe_product(Id=pid)
+    assert described["ProductViewSummary"]["Name"] == "Linux Desktop"
+    assert [a["Id"] for a in described["ProvisioningArtifacts"]] == [vid]
+    assert described["LaunchPaths"] == [{"Id": port["Id"], "Name": "Engineering Tools"}]
+    paths = sp_sc.list_launch_paths(ProductId=pid)["LaunchPathSummaries"]
+    assert [(p["Id"], p["ConstraintSummaries"]) for p in paths] == [(port["Id"], [{"Type": "LAUNCH"}])]
+    params = sp_sc.describe_provisioning_parameters(ProductId=pid, ProvisioningArtifactId=vid, PathId=port["Id"])
+    # the hub's LocalRoleName names the role of the account that launches
+    assert {"Type": "launchAsRole", "Value": "arn:aws:iam::%s:role/SCLaunchRole" % spoke} in params["UsageInstructions"]
+    assert "InstanceType" in [p["ParameterKey"] for p in params["ProvisioningArtifactParameters"]]
+    code, _, _ = fails(sp_sc.describe_product_as_admin, Id=pid)  # the hub's to administer
+    assert code == "ResourceNotFoundException"
+
+    # the spoke grants its own principals (a pattern: its IAM is its own); the hub's list is the hub's
+    pattern = "arn:aws:iam:::user/end*"
+    sp_sc.associate_principal_with_portfolio(PortfolioId=port["Id"], PrincipalARN=pattern, PrincipalType="IAM_PATTERN")
+    assert sp_sc.list_principals_for_portfolio(PortfolioId=port["Id"])["Principals"] == [
+        {"PrincipalARN": pattern, "PrincipalType": "IAM_PATTERN"}]
+    assert hub_sc.list_principals_for_portfolio(PortfolioId=port["Id"])["Principals"] == []
+
+    # a rejected import goes (with the spoke's grants) and may be accepted again
+    sp_sc.reject_portfolio_share(PortfolioId=port["Id"])
+    assert sp_sc.list_accepted_portfolio_shares()["PortfolioDetails"] == []
+    assert not hub_sc.describe_portfolio_shares(PortfolioId=port["Id"], Type="ACCOUNT")["PortfolioShareDetails"][0]["Accepted"]
+    code, _, _ = fails(sp_sc.list_principals_for_portfolio, PortfolioId=port["Id"])
+    assert code == "ResourceNotFoundException"
+    sp_sc.accept_portfolio_share(PortfolioId=port["Id"])
+    assert sp_sc.list_principals_for_portfolio(PortfolioId=port["Id"])["Principals"] == []
+
+    # the options of the share, and the token UpdatePortfolioShare answers
+    up = hub_sc.update_portfolio_share(PortfolioId=port["Id"], AccountId=spoke, SharePrincipals=True)
+    assert up["Status"] == "COMPLETED"
+    st = hub_sc.describe_portfolio_share_status(PortfolioShareToken=up["PortfolioShareToken"])
+    assert (st["PortfolioId"], st["OrganizationNodeValue"], st["Status"], st["ShareDetails"]) == (
+        port["Id"], spoke, "COMPLETED", {"SuccessfulShares": [spoke], "ShareErrors": []})
+    detail = hub_sc.describe_portfolio_shares(PortfolioId=port["Id"], Type="ACCOUNT")["PortfolioShareDetails"]
+    assert detail == [{"PrincipalId": spoke, "Type": "ACCOUNT", "Accepted": True, "ShareTagOptions": False,
+                       "SharePrincipals": True}]
+    assert hub_sc.describe_portfolio_shares(PortfolioId=port["Id"], Type="ORGANIZATION")["PortfolioShareDetails"] == []
+    code, _, _ = fails(sp_sc.describe_portfolio_shares, PortfolioId=port["Id"], Type="ACCOUNT")
+    assert code == "InvalidParametersException"  # the spoke's is an import, not its share
+
+    # deleting the share takes the import away; nothing is left to accept
+    hub_sc.delete_portfolio_share(PortfolioId=port["Id"], AccountId=spoke)
+    assert hub_sc.list_portfolio_access(PortfolioId=port["Id"])["AccountIds"] == []
+    assert sp_sc.list_accepted_portfolio_shares()["PortfolioDetails"] == []
+    code, _, _ = fails(sp_sc.describe_portfolio, Id=port["Id"])
+    assert code == "ResourceNotFoundException"
+    code, _, _ = fails(sp_sc.accept_portfolio_share, PortfolioId=port["Id"])
+    assert code == "ResourceNotFoundException"
+    code, _, _ = fails(hub_sc.delete_portfolio_share, PortfolioId=port["Id"], AccountId=spoke)
+    assert code == "ResourceNotFoundException"

@@ -17,7 +17,7 @@ from datetime import datetime
 import pytest
 
 from conftest import ACCOUNT, REGION, REPO, Daemon
-from helpers import fails, new_role, serve, trust
+from helpers import fails, new_account, new_role, serve, trust
 
 TEMPLATES = os.path.join(REPO, "data", "templates")
 URL = "file://" + os.path.join(TEMPLATES, "linux-desktop-v1.yaml")
@@ -363,3 +363,53 @@ def test_service_action(sc):
     sc.delete_service_action(Id=aid)
     gone(sc.describe_service_action, AcceptLanguage=EN, Id=aid)  # WaitServiceActionDeleted
     gone(sc.delete_service_action, Id=aid)
+
+
+# ---- aws_servicecatalog_portfolio_share
+
+
+def share_status(sc, port, share_type, principal):
+    """statusPortfolioShare: findPortfolioShare (every page of DescribePortfolioShares of the
+    type, the detail whose PrincipalId the principal contains), IN_PROGRESS until accepted."""
+    found, kw = None, {}
+    while True:
+        page = sc.describe_portfolio_shares(PortfolioId=port, Type=share_type, **kw)
+        found = found or next((x for x in page["PortfolioShareDetails"] if x["PrincipalId"] in principal), None)
+        if not page.get("NextPageToken"):
+            break
+        kw = {"PageToken": page["NextPageToken"]}
+    if found is None:
+        return None, ""
+    return found, "COMPLETED" if found["Accepted"] else "IN_PROGRESS"
+
+
+def share_read(sc, port, share_type, principal):
+    """resourcePortfolioShareRead: waitPortfolioShareReady without waiting for acceptance."""
+    out, status = share_status(sc, port, share_type, principal)
+    assert status in ("IN_PROGRESS", "COMPLETED")
+    return {"accepted": out["Accepted"], "portfolio_id": port, "principal_id": out["PrincipalId"],
+            "share_principals": out["SharePrincipals"], "share_tag_options": out["ShareTagOptions"],
+            "type": out["Type"]}
+
+
+def test_portfolio_share(d, sc):
+    spoke, key, secret = new_account(d)
+    port = new_portfolio(sc, "tf-shared")
+    out = sc.create_portfolio_share(PortfolioId=port, SharePrincipals=False, AcceptLanguage=EN, AccountId=spoke,
+                                    ShareTagOptions=True)
+    assert "PortfolioShareToken" not in out  # an account share: the waiter reads the shares
+    state = share_read(sc, port, "ACCOUNT", spoke)
+    assert state == {"accepted": False, "portfolio_id": port, "principal_id": spoke, "share_principals": False,
+                     "share_tag_options": True, "type": "ACCOUNT"}
+    # wait_for_acceptance: COMPLETED once the recipient has accepted
+    d.client("servicecatalog", key=key, secret=secret).accept_portfolio_share(PortfolioId=port, AcceptLanguage=EN)
+    assert share_status(sc, port, "ACCOUNT", spoke)[1] == "COMPLETED"
+    sc.update_portfolio_share(PortfolioId=port, AcceptLanguage=EN, SharePrincipals=True, AccountId=spoke)
+    after = share_read(sc, port, "ACCOUNT", spoke)
+    assert after == dict(state, accepted=True, share_principals=True)
+    assert share_read(sc, port, "ACCOUNT", spoke) == after  # import "<portfolio>:ACCOUNT:<account>"
+    out = sc.delete_portfolio_share(PortfolioId=port, AcceptLanguage=EN, AccountId=spoke)
+    assert "PortfolioShareToken" not in out
+    assert share_status(sc, port, "ACCOUNT", spoke) == (None, "")  # waitPortfolioShareDeleted
+    code, _, _ = fails(sc.delete_portfolio_share, PortfolioId=port, AcceptLanguage=EN, AccountId=spoke)
+    assert code == "ResourceNotFoundException"

@@ -17,6 +17,7 @@
 
 #include "core/clk.h"
 #include "core/jx.h"
+#include "svc/organizations/org.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,11 +36,6 @@ const char *sc_scope_of(api_ctx_t *c, const char *account)
     return arena_printf(c->arena, "%.*s%s%s", (int)(at - c->scope), c->scope, account, at + n);
 }
 
-/* Does catalogd hold account? */
-static bool sc_account_known(api_ctx_t *c, const char *account)
-{
-    return !strcmp(account, c->account);
-}
 
 err_t sc_import_find(api_ctx_t *c, const char *portfolio_id, cJSON **out)
 {
@@ -193,10 +189,12 @@ err_t sc_create_portfolio_share(api_ctx_t *c)
                         "Portfolio %s belongs to account %s: a portfolio cannot be shared with "
                         "its own account.",
                         port, acct);
-    if (!sc_account_known(c, acct))
+    bool known = false;
+    rc = org_account_known(c->tx, acct, &known, c->eb);
+    if (!rc && !known)
         return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "Account %s does not exist.", acct);
     cJSON *share = NULL;
-    rc = sc_share_find(c, port, acct, &share);
+    if (!rc) rc = sc_share_find(c, port, acct, &share);
     if (!rc && share) { /* shared already: the options given replace the share's */
         sc_share_flags(c, share);
         rc = sc_put(c, SC_SHARE, sc_share_id(c, port, acct), share);
