@@ -36,7 +36,6 @@ const char *sc_scope_of(api_ctx_t *c, const char *account)
     return arena_printf(c->arena, "%.*s%s%s", (int)(at - c->scope), c->scope, account, at + n);
 }
 
-
 err_t sc_import_find(api_ctx_t *c, const char *portfolio_id, cJSON **out)
 {
     *out = NULL;
