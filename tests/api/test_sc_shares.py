@@ -4,15 +4,26 @@ ListPortfolioAccess, UpdatePortfolioShare, DescribePortfolioShareStatus, DeleteP
 and the spoke's AcceptPortfolioShare, RejectPortfolioShare, ListAcceptedPortfolioShares, with
 AWS's errors for what cannot be shared, accepted or deleted.
 
-The module runs its own daemon so listings are its own.
+Two accounts (the management account as the hub, one made with `catalogd account create`
+as the spoke) share one daemon. The module runs its own daemons so listings are its own.
 """
+
+import json
+import os
+import sys
 
 import pytest
 
-from conftest import ACCOUNT, Daemon
-from helpers import fails, serve
+from conftest import ACCOUNT, REGION, REPO, Daemon
+from helpers import fails, new_account, new_role, serve, wait_for
+from sc_world import RESTART_DEFINITION
+
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import demo_data  # noqa: E402
 
 UNKNOWN = "999999999999"
+TEMPLATES = os.path.join(REPO, "data", "templates")
+DESKTOP = "file://" + os.path.join(TEMPLATES, "linux-desktop-v1.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -108,23 +119,10 @@ def test_page_tokens_are_checked(sc, portfolio):
 
 # ---- two accounts: the hub shares, the spoke imports and launches
 
-import json  # noqa: E402
-import os  # noqa: E402
-import sys  # noqa: E402
-
-from conftest import REGION, REPO  # noqa: E402
-from helpers import new_account, trust, wait_for  # noqa: E402
-from sc_world import RESTART_DEFINITION, tutorial_step1_policy  # noqa: E402
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import demo_data  # noqa: E402
-
-TEMPLATES = os.path.join(REPO, "data", "templates")
-DESKTOP = "file://" + os.path.join(TEMPLATES, "linux-desktop-v1.yaml")
 
 
 @pytest.fixture(scope="module")
-def two(tmp_path_factory):
+def two():
     """A daemon with the management account (the hub) and one more (the spoke)."""
     d = Daemon(args=["--template-dir", TEMPLATES])
     gen = serve(d)
@@ -136,7 +134,7 @@ def two(tmp_path_factory):
 
 def launch_role(iam):
     """The tutorial's SCLaunchRole in an account: trusted by Service Catalog, allowed the stack."""
-    iam.create_role(RoleName="SCLaunchRole", AssumeRolePolicyDocument=json.dumps(demo_data.LAUNCH_TRUST))
+    new_role(iam, "SCLaunchRole", demo_data.LAUNCH_TRUST, exist_ok=True)
     iam.put_role_policy(RoleName="SCLaunchRole", PolicyName="launch",
                         PolicyDocument=json.dumps(demo_data.LAUNCH_POLICY))
 
@@ -148,13 +146,13 @@ def record_end(sc, rid):
     return wait_for(ended, 60, "record %s to end" % rid)
 
 
-def hub_catalog(d):
+def hub_catalog(d, name="Engineering Tools"):
     """The hub's catalog: a portfolio with Linux Desktop, launched as the local
     SCLaunchRole, and the tutorial's restart action on its version. Returns (portfolio
     detail, product id, version id, action id)."""
     hub_sc = d.client("servicecatalog")
     launch_role(d.client("iam"))
-    port = hub_sc.create_portfolio(DisplayName="Engineering Tools", ProviderName="IT")["PortfolioDetail"]
+    port = hub_sc.create_portfolio(DisplayName=name, ProviderName="IT")["PortfolioDetail"]
     prod = hub_sc.create_product(Name="Linux Desktop", Owner="IT", ProductType="CLOUD_FORMATION_TEMPLATE",
                                  ProvisioningArtifactParameters={"Name": "v1.0", "Info": {"LoadTemplateFromURL": DESKTOP}})
     pid, vid = prod["ProductViewDetail"]["ProductViewSummary"]["ProductId"], prod["ProvisioningArtifactDetail"]["Id"]
@@ -165,7 +163,6 @@ def hub_catalog(d):
                                           Definition=RESTART_DEFINITION)["ServiceActionDetail"]["ServiceActionSummary"]["Id"]
     hub_sc.associate_service_action_with_provisioning_artifact(ServiceActionId=action, ProductId=pid,
                                                                ProvisioningArtifactId=vid)
-
     return port, pid, vid, action
 
 
