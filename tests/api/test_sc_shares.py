@@ -212,8 +212,10 @@ def test_share_and_import(two):
     ]:
         code, _, _ = fails(call, **kw)
         assert code == "ResourceNotFoundException", call
-    code, _, _ = fails(sp_sc.create_portfolio_share, PortfolioId=port["Id"], AccountId=ACCOUNT)
-    assert code == "InvalidParametersException"
+    for call in (sp_sc.create_portfolio_share, sp_sc.delete_portfolio_share):
+        code, msg, _ = fails(call, PortfolioId=port["Id"], AccountId=ACCOUNT)
+        assert (code, msg) == ("InvalidParametersException", "Portfolio %s is imported: only the account that "
+                               "owns a portfolio can share it." % port["Id"])
     assert hub_sc.describe_portfolio(Id=port["Id"])["PortfolioDetail"]["DisplayName"] == "Engineering Tools"
 
     # the spoke sees the hub's product through the import (its root sees every portfolio it has)
