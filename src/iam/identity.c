@@ -136,7 +136,18 @@ err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *account, const 
     } else {
         rc = invalid_token(eb);
     }
-    if (!rc)
+    if (!rc && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "fed"))) {
+        /* a federated user: its own name and ARN; its permissions are those of the user
+         * (or root) that asked for it, narrowed by the session policies (the record's) */
+        who->kind = AUTH_USER;
+        snprintf(who->arn, sizeof(who->arn), "arn:aws:sts::%s:federated-user/%s", account,
+                 session ? session : "");
+        snprintf(who->user_id, sizeof(who->user_id), "%s:%s", account, session ? session : "");
+        snprintf(who->name, sizeof(who->name), "%s", session ? session : "");
+        snprintf(who->session, sizeof(who->session), "%s", session ? session : "");
+        who->from_get_session_token = true; /* no IAM, and of STS little, as AWS says */
+    }
+    if (!rc && !who->from_get_session_token)
         who->from_get_session_token = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "gst"));
     cJSON_Delete(e);
     cJSON_Delete(rec);
@@ -152,6 +163,7 @@ char *iam_session_record(const char *role_id, const char *user_id, const char *s
     if (user_id) cJSON_AddStringToObject(r, "user", user_id);
     if (flags & IAM_SESSION_ROOT) cJSON_AddBoolToObject(r, "root", true);
     if (flags & IAM_SESSION_TOKEN) cJSON_AddBoolToObject(r, "gst", true);
+    if (flags & IAM_SESSION_FEDERATED) cJSON_AddBoolToObject(r, "fed", true);
     if (session) cJSON_AddStringToObject(r, "session", session);
     if (inline_policy) cJSON_AddStringToObject(r, "policy", inline_policy);
     if (policy_arns && cJSON_GetArraySize(policy_arns))
@@ -180,6 +192,11 @@ err_t iam_managed_policy_doc(store_tx_t *tx, const char *account, const char *ar
     cJSON_Delete(v);
     return rc;
 }
+
+/* A policy that allows nothing (a policy with no statement does not parse). */
+#define IAM_ALLOW_NOTHING                                                                          \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":"                 \
+    "\"catalogd:Nothing\",\"Resource\":\"*\"}]}"
 
 typedef struct collect {
     store_tx_t *tx;
@@ -289,15 +306,24 @@ err_t iam_policies_load(store_tx_t *tx, const auth_principal_t *who, arena_t *ar
             rc = store_step(st, &row, eb);
         }
     }
-    if (!rc && who->kind == AUTH_USER) {
-        rc = res_get(tx, &(res_key_t){who->account, K_USER, who->user_id}, &e, eb);
-        if (!rc && e) rc = collect_owner(&c, who->user_id);
+    /* a federated user's permissions are its asker's: an IAM user (the record's), or the
+     * root, who may do anything */
+    bool fed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "fed"));
+    const char *uid = fed ? json_str(rec, "user") : who->user_id;
+    if (!rc && fed && !uid)
+        collect_doc(&c,
+                    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                    "\"Action\":\"*\",\"Resource\":\"*\"}]}",
+                    0);
+    else if (!rc && who->kind == AUTH_USER) {
+        rc = res_get(tx, &(res_key_t){who->account, K_USER, uid}, &e, eb);
+        if (!rc && e) rc = collect_owner(&c, uid);
         if (!rc && e) rc = collect_boundary(&c, e);
         store_stmt_t *st;
         if (!rc)
             rc = store_query(tx, eb, &st,
                              "SELECT a FROM links WHERE account = ? AND kind = ? AND b = ?", "sss",
-                             who->account, L_MEMBER, who->user_id);
+                             who->account, L_MEMBER, uid);
         cJSON *groups = cJSON_CreateArray();
         bool row;
         while (!rc && !(rc = store_step(st, &row, eb)) && row)
@@ -327,9 +353,9 @@ err_t iam_policies_load(store_tx_t *tx, const auth_principal_t *who, arena_t *ar
             collect_doc(&c, doc, 1);
             any = true;
         }
-        /* a session policy that no longer exists still limits: it allows nothing */
-        if (any && out->set.n_session == 0)
-            collect_doc(&c, "{\"Version\":\"2012-10-17\",\"Statement\":[]}", 1);
+        /* a session policy that no longer exists still limits: it allows nothing; and a
+         * federated user without one may do nothing at all */
+        if ((any || fed) && out->set.n_session == 0) collect_doc(&c, IAM_ALLOW_NOTHING, 1);
     }
     cJSON_Delete(rec);
     cJSON_Delete(e);

@@ -67,8 +67,11 @@ err_t iam_boundary_doc(store_tx_t *tx, const char *account, const cJSON *e, aren
 
 /* What a session is, beside whose (flags of iam_session_record). */
 enum iam_session_flag {
-    IAM_SESSION_ROOT = 1 << 0,  /* the account root's own session (no role, no user) */
-    IAM_SESSION_TOKEN = 1 << 1, /* issued by sts:GetSessionToken: see auth_principal_t */
+    IAM_SESSION_ROOT = 1 << 0,      /* the account root's own session (no role, no user) */
+    IAM_SESSION_TOKEN = 1 << 1,     /* issued by sts:GetSessionToken: see auth_principal_t */
+    IAM_SESSION_FEDERATED = 1 << 2, /* sts:GetFederationToken: the user's (or root's)
+                                       permissions narrowed by the session policies, nothing
+                                       without one; session is the federated user's name */
 };
 
 /* Builds the JSON record stored for a session access key (the caller cJSON_free()s it):

@@ -282,6 +282,7 @@ const api_op_t api_ops[] = {
     {&model_services[6], "DecodeAuthorizationMessage", 32, 34, "DecodeAuthorizationMessageResult", sts_decode_authorization_message, "sts:DecodeAuthorizationMessage", "*", false, API_AUTHZ_POLICY},
     {&model_services[6], "GetAccessKeyInfo", 36, 37, "GetAccessKeyInfoResult", sts_get_access_key_info, "sts:GetAccessKeyInfo", "*", false, API_AUTHZ_POLICY},
     {&model_services[6], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
+    {&model_services[6], "GetFederationToken", 38, 40, "GetFederationTokenResult", sts_get_federation_token, "sts:GetFederationToken", "arn:aws:sts::{account}:federated-user/{Name}", true, API_AUTHZ_POLICY},
     {&model_services[6], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 280;
+const size_t api_n_ops = 281;

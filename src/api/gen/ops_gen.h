@@ -284,6 +284,7 @@ err_t sts_assume_role(api_ctx_t *ctx);
 err_t sts_decode_authorization_message(api_ctx_t *ctx);
 err_t sts_get_access_key_info(api_ctx_t *ctx);
 err_t sts_get_caller_identity(api_ctx_t *ctx);
+err_t sts_get_federation_token(api_ctx_t *ctx);
 err_t sts_get_session_token(api_ctx_t *ctx);
 
 #endif

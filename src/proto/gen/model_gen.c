@@ -5701,6 +5701,16 @@ static const model_member_t m_sts_members[] = {
     {"DecodedMessage", "DecodedMessage", "DecodedMessage", 35, 0, 0},
     {"AccessKeyId", "AccessKeyId", "AccessKeyId", 28, 1, 0},
     {"Account", "Account", "Account", 3, 0, 0},
+    {"Name", "Name", "Name", 39, 1, 0},
+    {"Policy", "Policy", "Policy", 16, 0, 0},
+    {"PolicyArns", "PolicyArns", "PolicyArns", 17, 0, 0},
+    {"DurationSeconds", "DurationSeconds", "DurationSeconds", 30, 0, 0},
+    {"Tags", "Tags", "Tags", 12, 0, 0},
+    {"Credentials", "Credentials", "Credentials", 24, 0, 0},
+    {"FederatedUser", "FederatedUser", "FederatedUser", 41, 0, 0},
+    {"PackedPolicySize", "PackedPolicySize", "PackedPolicySize", 21, 0, 0},
+    {"FederatedUserId", "FederatedUserId", "FederatedUserId", 42, 1, 0},
+    {"Arn", "Arn", "Arn", 2, 1, 0},
 };
 static const model_shape_t m_sts_shapes[] = {
     {"GetCallerIdentityRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
@@ -5741,6 +5751,11 @@ static const model_shape_t m_sts_shapes[] = {
     {"decodedMessageType", MT_STRING, 0, 0LL, 0LL, -1, 0, NULL, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
     {"GetAccessKeyInfoRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 33, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
     {"GetAccessKeyInfoResponse", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 34, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"GetFederationTokenRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 35, 5, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"userNameType", MT_STRING, MSF_HAS_MIN | MSF_HAS_MAX, 2LL, 32LL, 69, 0, NULL, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"GetFederationTokenResponse", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 40, 3, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"FederatedUser", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 43, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"federatedIdType", MT_STRING, MSF_HAS_MIN | MSF_HAS_MAX, 2LL, 193LL, 75, 0, NULL, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
 };
 
 const model_service_t model_services[] = {
@@ -5750,7 +5765,7 @@ const model_service_t model_services[] = {
     {"organizations", "AWSOrganizationsV20161128", "2016-11-28", NULL, MP_JSON, m_org_shapes, 45, m_org_members, 48},
     {"servicecatalog", "AWS242ServiceCatalogService", "2015-12-10", NULL, MP_JSON, m_sc_shapes, 367, m_sc_members, 623},
     {"ssm", "AmazonSSM", "2014-11-06", NULL, MP_JSON, m_ssm_shapes, 430, m_ssm_members, 854},
-    {"sts", NULL, "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", MP_QUERY, m_sts_shapes, 38, m_sts_members, 35},
+    {"sts", NULL, "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", MP_QUERY, m_sts_shapes, 43, m_sts_members, 45},
 };
 const size_t model_n_services = 7;
 
@@ -5830,6 +5845,7 @@ const char *const model_patterns[] = {
     "[\\w+=,.@:\\/-]*",
     "[\\w+=,.@:-]*",
     "[\\w]*",
+    "[\\w+=,.@\\:-]*",
 };
 const char *const model_pattern_texts[] = {
     "[a-zA-Z0-9][-a-zA-Z0-9]*",
@@ -5907,5 +5923,6 @@ const char *const model_pattern_texts[] = {
     "[\\w+=,.@:\\/-]*",
     "[\\w+=,.@:-]*",
     "[\\w]*",
+    "[\\w+=,.@\\:-]*",
 };
-const size_t model_n_patterns = 75;
+const size_t model_n_patterns = 76;

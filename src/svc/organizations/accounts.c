@@ -31,21 +31,6 @@ err_t org_account_by_email(store_tx_t *tx, const char *email, cJSON **out, errbu
     return res_get_by_name(tx, ORG_PART, ORG_K_ACCOUNT, folded, out, eb);
 }
 
-err_t org_management(store_tx_t *tx, char out[13], errbuf_t *eb)
-{
-    out[0] = '\0';
-    cJSON *list = cJSON_CreateArray();
-    bool more = false;
-    /* the management account is the first record: org_install writes it before any other */
-    res_query_t q = {ORG_PART, ORG_K_ACCOUNT, NULL, 0, 1};
-    err_t rc = res_list(tx, &q, list, &more, eb);
-    const char *id = jx_str(cJSON_GetArrayItem(list, 0), "Id");
-    if (!rc && id && jx_true(cJSON_GetArrayItem(list, 0), "_Management"))
-        snprintf(out, 13, "%s", id);
-    cJSON_Delete(list);
-    return rc;
-}
-
 err_t org_account_known(store_tx_t *tx, const char *account, bool *known, errbuf_t *eb)
 {
     cJSON *a = NULL;

@@ -42,7 +42,5 @@ err_t org_account_add(store_tx_t *tx, auth_keys_t *keys, ids_t *ids, const org_a
 /* The registry record of the account whose email is email (any case), or NULL in *out
  * (the caller's). */
 err_t org_account_by_email(store_tx_t *tx, const char *email, cJSON **out, errbuf_t *eb);
-/* The id of the management account into out (13 bytes; "" before org_install). */
-err_t org_management(store_tx_t *tx, char out[13], errbuf_t *eb);
 
 #endif

@@ -1,5 +1,6 @@
 /* sts.c - AWS Security Token Service: GetCallerIdentity, AssumeRole, GetSessionToken,
- * DecodeAuthorizationMessage, GetAccessKeyInfo, and sts_assume for catalogd's own services. */
+ * GetFederationToken, DecodeAuthorizationMessage, GetAccessKeyInfo, and sts_assume for
+ * catalogd's own services. */
 #include "svc/sts/sts.h"
 
 #include "api/gen/ops_gen.h"
@@ -71,6 +72,36 @@ static err_t sts_role(store_tx_t *tx, const char *arn, char account[13], cJSON *
         }
     }
     return rc;
+}
+
+/* A session policy (NULL: none) must parse: ERR_STS_MALFORMED_POLICY otherwise. */
+static err_t sts_session_policy(const char *doc, errbuf_t *eb)
+{
+    policy_t *sp = NULL;
+    err_t rc = doc ? policy_parse(span_of(doc), POLICY_IDENTITY, &sp, eb) : ERR_OK;
+    policy_free(sp);
+    return rc ? err_fail(eb, ERR_STS_MALFORMED_POLICY, "%s", eb->msg) : ERR_OK;
+}
+
+/* The ARNs of a PolicyArns member ([{"arn": ...}], NULL: none) as a new array. */
+static cJSON *sts_policy_arns(const cJSON *policy_arns)
+{
+    cJSON *arns = cJSON_CreateArray();
+    for (const cJSON *a = policy_arns ? policy_arns->child : NULL; a; a = a->next) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "arn");
+        if (cJSON_IsString(v)) cJSON_AddItemToArray(arns, cJSON_CreateString(v->valuestring));
+    }
+    return arns;
+}
+
+/* PackedPolicySize: the share of the packed session policy quota used, in percent, as AWS
+ * reports it, when the call gave session policies. */
+static void sts_put_packed_size(api_ctx_t *ctx, const char *policy, const cJSON *arns)
+{
+    if (!policy && !cJSON_GetArraySize(arns)) return;
+    size_t used = policy ? policy_size_nows(span_of(policy)) : 0;
+    used += (size_t)cJSON_GetArraySize(arns) * 64;
+    cJSON_AddNumberToObject(ctx->out, "PackedPolicySize", (double)(used * 100 / 2048));
 }
 
 /* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole on role_arn
@@ -186,21 +217,12 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         rc = err_fail(
             eb, ERR_VALIDATION,
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-    if (!rc && r->policy) {
-        policy_t *sp = NULL;
-        rc = policy_parse(span_of(r->policy), POLICY_IDENTITY, &sp, eb);
-        policy_free(sp);
-        if (rc) rc = err_fail(eb, ERR_STS_MALFORMED_POLICY, "%s", eb->msg);
-    }
+    if (!rc) rc = sts_session_policy(r->policy, eb);
     if (rc) {
         cJSON_Delete(role);
         return rc;
     }
-    cJSON *arns = cJSON_CreateArray();
-    for (const cJSON *a = r->policy_arns ? r->policy_arns->child : NULL; a; a = a->next) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, "arn");
-        if (cJSON_IsString(v)) cJSON_AddItemToArray(arns, cJSON_CreateString(v->valuestring));
-    }
+    cJSON *arns = sts_policy_arns(r->policy_arns);
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(role, "RoleId");
     char *record =
         iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who, 0);
@@ -259,12 +281,7 @@ err_t sts_assume_role(api_ctx_t *ctx)
     cJSON *u = cJSON_AddObjectToObject(ctx->out, "AssumedRoleUser");
     cJSON_AddStringToObject(u, "AssumedRoleId", c.who.user_id);
     cJSON_AddStringToObject(u, "Arn", c.who.arn);
-    if (policy || cJSON_GetArraySize(arns)) {
-        /* share of the packed-policy quota used, in percent, as AWS reports it */
-        size_t used = policy ? policy_size_nows(span_of(policy)) : 0;
-        used += (size_t)cJSON_GetArraySize(arns) * 64;
-        cJSON_AddNumberToObject(ctx->out, "PackedPolicySize", (double)(used * 100 / 2048));
-    }
+    sts_put_packed_size(ctx, policy, arns);
     return ERR_OK;
 }
 
@@ -311,6 +328,42 @@ err_t sts_get_session_token(api_ctx_t *ctx)
     sts_creds_t c;
     err_t rc = sts_own_session(ctx->app, ctx->tx, who, duration, IAM_SESSION_TOKEN, &c, ctx->eb);
     if (!rc) sts_put_creds(ctx, &c);
+    return rc;
+}
+
+/* GetFederationToken: temporary credentials of a federated user Name, whose permissions
+ * are the caller's (an IAM user, or the root) narrowed by the session policies given, and
+ * none without one. Long-term credentials only; the root's last at most an hour. */
+err_t sts_get_federation_token(api_ctx_t *ctx)
+{
+    const auth_principal_t *who = ctx->caller;
+    if ((who->kind != AUTH_ROOT && who->kind != AUTH_USER) || who->expires_ms)
+        return err_fail(ctx->eb, ERR_ACCESS_DENIED,
+                        "Cannot call GetFederationToken with session credentials");
+    const char *name = api_in_str(ctx, "Name"), *policy = api_in_str(ctx, "Policy");
+    int64_t duration = api_in_int(ctx, "DurationSeconds", 43200);
+    if (who->kind == AUTH_ROOT && duration > 3600) duration = 3600;
+    err_t rc = sts_session_policy(policy, ctx->eb);
+    if (rc) return rc;
+    cJSON *arns = sts_policy_arns(cJSON_GetObjectItemCaseSensitive(ctx->in, "PolicyArns"));
+    bool root = who->kind == AUTH_ROOT;
+    char *record =
+        iam_session_record(NULL, root ? NULL : who->user_id, name, policy, arns, who->arn,
+                           IAM_SESSION_FEDERATED | (root ? IAM_SESSION_ROOT : 0));
+    sts_creds_t c;
+    rc = sts_issue(ctx->app, ctx->tx, ctx->account, record, duration, &c, ctx->eb);
+    cJSON_free(record);
+    if (!rc) {
+        sts_put_creds(ctx, &c);
+        cJSON *u = cJSON_AddObjectToObject(ctx->out, "FederatedUser");
+        char id[200], arn[320];
+        snprintf(id, sizeof(id), "%s:%s", ctx->account, name);
+        snprintf(arn, sizeof(arn), "arn:aws:sts::%s:federated-user/%s", ctx->account, name);
+        cJSON_AddStringToObject(u, "FederatedUserId", id);
+        cJSON_AddStringToObject(u, "Arn", arn);
+        sts_put_packed_size(ctx, policy, arns);
+    }
+    cJSON_Delete(arns);
     return rc;
 }
 
