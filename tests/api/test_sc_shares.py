@@ -68,10 +68,15 @@ def test_exactly_one_recipient_is_named(sc, portfolio):
 def test_organization_shares_need_organizations_access(sc, portfolio):
     code, msg, _ = fails(sc.create_portfolio_share, PortfolioId=portfolio,
                          OrganizationNode={"Type": "ORGANIZATION", "Value": "o-abcdefghij"})
-    assert code == "OperationNotSupportedException"
-    assert "AWS Organizations access" in msg
-    assert sc.list_organization_portfolio_access(
-        PortfolioId=portfolio, OrganizationNodeType="ORGANIZATION")["OrganizationNodes"] == []
+    assert (code, msg) == ("InvalidStateException", "Portfolio sharing through AWS Organizations is not "
+                           "enabled: call EnableAWSOrganizationsAccess first.")
+    # only an organization's management account manages the access (this one is in none)
+    for call, kw in [(sc.enable_aws_organizations_access, {}), (sc.get_aws_organizations_access_status, {}),
+                     (sc.list_organization_portfolio_access,
+                      {"PortfolioId": portfolio, "OrganizationNodeType": "ORGANIZATION"})]:
+        code, msg, _ = fails(call, **kw)
+        assert (code, msg) == ("OperationNotSupportedException", "Only the management account of an "
+                               "organization can manage AWS Organizations access for Service Catalog.")
 
 
 def test_an_unknown_portfolio_is_not_found(sc):

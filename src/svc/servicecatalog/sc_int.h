@@ -8,8 +8,8 @@
  *   sc.pp          id pp-*    ProvisionedProductDetail    + _Stack, _UserArn, _Tags, ...
  *   sc.record      id rec-*   RecordDetail                + _Outputs; parent = provisioned product
  *   sc.action      id act-*   ServiceActionDetail
- *   sc.share       id "<portfolio>|<account>" (the hub's), parent = portfolio: a
- *                  PortfolioShareDetail + _PortfolioId, _Scope (the recipient's scope)
+ *   sc.share       id "<portfolio>|<account or node>" (the hub's), parent = portfolio: a
+ *                  PortfolioShareDetail + _PortfolioId, _Recipients [{Account, Scope}]
  *   sc.import      id = portfolio (the recipient's): {PortfolioId, Accepted,
  *                  PortfolioShareType, _HubAccount, _HubScope} (share.c)
  * Links (a, b): sc.portfolio_product (portfolio, product), sc.portfolio_principal
@@ -31,6 +31,7 @@
 #define SC_RECORD                   "sc.record"
 #define SC_ACTION                   "sc.action"
 #define SC_IMPORT                   "sc.import"
+#define SC_SHARE                    "sc.share"
 #define SC_LINK_PORTFOLIO_PRODUCT   "sc.portfolio_product"
 #define SC_LINK_PORTFOLIO_PRINCIPAL "sc.portfolio_principal"
 #define SC_LINK_ACTION_ARTIFACT     "sc.action_artifact"
@@ -224,6 +225,12 @@ err_t sc_product_home(api_ctx_t *c, const char *product_id, const char **home);
 /* Where provisioned product pp's catalog (its product, versions, actions) lives: its
  * _Catalog (a hub's scope, for a product launched from an imported portfolio) or c->scope. */
 const char *sc_pp_catalog(api_ctx_t *c, const cJSON *pp);
+/* The accounts an OrganizationNode share reaches (org_share.c): the members of the
+ * caller's organization (ORGANIZATION: all but the caller; ACCOUNT: that member),
+ * appended to accounts as ids. The caller must have enabled AWS Organizations access
+ * (InvalidStateException); a node not of its organization is InvalidParametersException,
+ * an organizational unit ResourceNotFoundException (catalogd has none). */
+err_t sc_org_recipients(api_ctx_t *c, const cJSON *node, cJSON *accounts);
 /* Is portfolio_id (the caller's own) shared with any account? */
 err_t sc_portfolio_shared(api_ctx_t *c, const char *portfolio_id, bool *shared);
 

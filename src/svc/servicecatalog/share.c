@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SC_SHARE        "sc.share"
 #define SC_SHARE_STATUS "sc.share_status"
 
 /* ---- scopes and accounts */
@@ -124,19 +123,27 @@ const char *sc_pp_catalog(api_ctx_t *c, const cJSON *pp)
 
 /* ---- the hub's side */
 
-/* The recipient a share request names: AccountId, or an OrganizationNode (which this
- * catalogd does not serve). InvalidParametersException unless exactly one is given. */
-static err_t sc_share_target(api_ctx_t *c, const char **account)
+/* What a share request names: AccountId (type ACCOUNT), or an OrganizationNode (its value;
+ * type ORGANIZATION, ORGANIZATIONAL_UNIT, or ORGANIZATION_MEMBER_ACCOUNT for an ACCOUNT
+ * node). InvalidParametersException unless exactly one is given. */
+static err_t sc_share_key(api_ctx_t *c, const char **key, const char **type, const cJSON **node)
 {
-    *account = api_in_str(c, "AccountId");
-    const cJSON *node = cJSON_GetObjectItemCaseSensitive(c->in, "OrganizationNode");
-    if ((*account != NULL) == (node != NULL))
+    const char *acct = api_in_str(c, "AccountId");
+    *node = cJSON_GetObjectItemCaseSensitive(c->in, "OrganizationNode");
+    if ((acct != NULL) == (*node != NULL))
         return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                         "Exactly one of AccountId or OrganizationNode must be specified.");
-    if (node)
-        return err_fail(c->eb, ERR_SC_NOT_SUPPORTED,
-                        "Sharing with an organization node requires AWS Organizations access, "
-                        "which is not enabled for this account.");
+    if (acct) {
+        *key = acct;
+        *type = "ACCOUNT";
+        return ERR_OK;
+    }
+    const char *nt = jx_str(*node, "Type"), *nv = jx_str(*node, "Value");
+    if (!nt || !nv)
+        return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
+                        "OrganizationNode must have a Type and a Value.");
+    *key = nv;
+    *type = !strcmp(nt, "ACCOUNT") ? "ORGANIZATION_MEMBER_ACCOUNT" : nt;
     return ERR_OK;
 }
 
@@ -156,15 +163,31 @@ static err_t sc_share_portfolio(api_ctx_t *c, const char *portfolio_id)
     return rc ? rc : sc_require(c, SC_PORTFOLIO, portfolio_id, "Portfolio");
 }
 
-static const char *sc_share_id(api_ctx_t *c, const char *portfolio_id, const char *account)
+static const char *sc_share_id(api_ctx_t *c, const char *portfolio_id, const char *key)
 {
-    return arena_printf(c->arena, "%s|%s", portfolio_id, account);
+    return arena_printf(c->arena, "%s|%s", portfolio_id, key);
 }
 
-/* The hub's share of portfolio_id with account (*out owned; NULL when none). */
-static err_t sc_share_find(api_ctx_t *c, const char *portfolio_id, const char *account, cJSON **out)
+/* The hub's share of portfolio_id with key (an account or a node; *out owned; NULL when
+ * none). */
+static err_t sc_share_find(api_ctx_t *c, const char *portfolio_id, const char *key, cJSON **out)
 {
-    return sc_find(c, SC_SHARE, sc_share_id(c, portfolio_id, account), out);
+    return sc_find(c, SC_SHARE, sc_share_id(c, portfolio_id, key), out);
+}
+
+/* The share a delete or update names; ResourceNotFoundException when there is none. */
+static err_t sc_share_named(api_ctx_t *c, const char *port, const char **key, const char **type,
+                            cJSON **share)
+{
+    const cJSON *node = NULL;
+    *share = NULL;
+    err_t rc = sc_share_key(c, key, type, &node);
+    if (!rc) rc = sc_share_portfolio(c, port);
+    if (!rc) rc = sc_share_find(c, port, *key, share);
+    if (!rc && !*share)
+        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Portfolio %s is not shared with %s %s.", port,
+                      node ? "organization node" : "account", *key);
+    return rc;
 }
 
 /* Applies the request's ShareTagOptions / SharePrincipals to a share body. */
@@ -177,122 +200,161 @@ static void sc_share_flags(api_ctx_t *c, cJSON *share)
     }
 }
 
-err_t sc_create_portfolio_share(api_ctx_t *c)
+/* Records a finished share operation on port with node value key and its accounts under a
+ * new token (what DescribePortfolioShareStatus reads); the token goes to c->out. */
+static err_t sc_share_token(api_ctx_t *c, const char *port, const char *key, const cJSON *accounts)
 {
-    const char *port = api_in_str(c, "PortfolioId"), *acct = NULL;
-    err_t rc = sc_share_target(c, &acct);
-    if (!rc) rc = sc_share_portfolio(c, port);
-    if (rc) return rc;
+    const char *token = sc_new_id(c, "share-");
+    cJSON *st = cJSON_CreateObject();
+    cJSON_AddStringToObject(st, "PortfolioShareToken", token);
+    cJSON_AddStringToObject(st, "PortfolioId", port);
+    cJSON_AddStringToObject(st, "OrganizationNodeValue", key);
+    cJSON_AddStringToObject(st, "Status", "COMPLETED");
+    cJSON *details = cJSON_AddObjectToObject(st, "ShareDetails");
+    cJSON_AddItemToObject(details, "SuccessfulShares", cJSON_Duplicate(accounts, 1));
+    cJSON_AddArrayToObject(details, "ShareErrors");
+    int64_t now = clk_now_ms(&c->app->clock);
+    res_row_t row = {.parent = port, .created_ms = now, .updated_ms = now};
+    err_t rc = res_insert(c->tx, &(res_key_t){c->scope, SC_SHARE_STATUS, token}, &row, st, c->eb);
+    cJSON_Delete(st);
+    if (!rc) cJSON_AddStringToObject(c->out, "PortfolioShareToken", token);
+    return rc;
+}
+
+/* The accounts an AccountId share reaches: that one, when it is another of catalogd's. */
+static err_t sc_account_recipient(api_ctx_t *c, const char *port, const char *acct, cJSON *accounts)
+{
     if (!strcmp(acct, c->account))
         return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                         "Portfolio %s belongs to account %s: a portfolio cannot be shared with "
                         "its own account.",
                         port, acct);
     bool known = false;
-    rc = org_account_known(c->tx, acct, &known, c->eb);
+    err_t rc = org_account_known(c->tx, acct, &known, c->eb);
     if (!rc && !known)
         return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "Account %s does not exist.", acct);
+    if (!rc) cJSON_AddItemToArray(accounts, cJSON_CreateString(acct));
+    return rc;
+}
+
+err_t sc_create_portfolio_share(api_ctx_t *c)
+{
+    const char *port = api_in_str(c, "PortfolioId"), *key = NULL, *type = NULL;
+    const cJSON *node = NULL;
+    cJSON *accounts = jx_own(c->arena, cJSON_CreateArray());
+    err_t rc = sc_share_key(c, &key, &type, &node);
+    if (!rc) rc = sc_share_portfolio(c, port);
+    if (!rc)
+        rc = node ? sc_org_recipients(c, node, accounts)
+                  : sc_account_recipient(c, port, key, accounts);
     cJSON *share = NULL;
-    if (!rc) rc = sc_share_find(c, port, acct, &share);
+    if (!rc) rc = sc_share_find(c, port, key, &share);
     if (!rc && share) { /* shared already: the options given replace the share's */
         sc_share_flags(c, share);
-        rc = sc_put(c, SC_SHARE, sc_share_id(c, port, acct), share);
+        rc = sc_put(c, SC_SHARE, sc_share_id(c, port, key), share);
         cJSON_Delete(share);
+        if (!rc && node) rc = sc_share_token(c, port, key, accounts);
         return rc;
     }
     if (rc) return rc;
-    const char *spoke = sc_scope_of(c, acct);
     share = cJSON_CreateObject();
-    cJSON_AddStringToObject(share, "PrincipalId", acct);
-    cJSON_AddStringToObject(share, "Type", "ACCOUNT");
-    cJSON_AddBoolToObject(share, "Accepted", false);
+    cJSON_AddStringToObject(share, "PrincipalId", key);
+    cJSON_AddStringToObject(share, "Type", type);
+    cJSON_AddBoolToObject(share, "Accepted", node != NULL); /* nothing to accept in an org */
     cJSON_AddBoolToObject(share, "ShareTagOptions", false);
     cJSON_AddBoolToObject(share, "SharePrincipals", false);
     sc_share_flags(c, share);
     cJSON_AddStringToObject(share, "_PortfolioId", port);
-    cJSON_AddStringToObject(share, "_Scope", spoke);
+    cJSON *recipients = cJSON_AddArrayToObject(share, "_Recipients");
     int64_t now = clk_now_ms(&c->app->clock);
+    const char *itype = node ? "AWS_ORGANIZATIONS" : "IMPORTED";
+    for (const cJSON *a = accounts->child; !rc && a; a = a->next) {
+        /* the offer each recipient sees (replacing a stale one; an account share already
+         * made to the same account stays what it is) */
+        const char *spoke = sc_scope_of(c, a->valuestring);
+        res_key_t ik = {spoke, SC_IMPORT, port};
+        cJSON *old = NULL;
+        rc = res_get(c->tx, &ik, &old, c->eb);
+        bool keep = old && node && !strcmp(jx_str(old, "PortfolioShareType"), "IMPORTED");
+        cJSON_Delete(old);
+        if (rc || keep) continue;
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "Account", a->valuestring);
+        cJSON_AddStringToObject(r, "Scope", spoke);
+        cJSON_AddItemToArray(recipients, r);
+        cJSON *imp = cJSON_CreateObject();
+        cJSON_AddStringToObject(imp, "PortfolioId", port);
+        cJSON_AddBoolToObject(imp, "Accepted", false);
+        cJSON_AddStringToObject(imp, "PortfolioShareType", itype);
+        cJSON_AddStringToObject(imp, "_HubAccount", c->account);
+        cJSON_AddStringToObject(imp, "_HubScope", c->scope);
+        res_row_t irow = {.created_ms = now, .updated_ms = now};
+        rc = res_delete(c->tx, &ik, NULL, c->eb);
+        if (!rc) rc = res_insert(c->tx, &ik, &irow, imp, c->eb);
+        cJSON_Delete(imp);
+    }
     res_row_t row = {.parent = port, .created_ms = now, .updated_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_SHARE, sc_share_id(c, port, acct)}, &row,
-                    share, c->eb);
+    if (!rc)
+        rc = res_insert(c->tx, &(res_key_t){c->scope, SC_SHARE, sc_share_id(c, port, key)}, &row,
+                        share, c->eb);
     cJSON_Delete(share);
-    /* the offer the spoke sees (a stale one from a share deleted since is replaced) */
-    cJSON *imp = cJSON_CreateObject();
-    cJSON_AddStringToObject(imp, "PortfolioId", port);
-    cJSON_AddBoolToObject(imp, "Accepted", false);
-    cJSON_AddStringToObject(imp, "PortfolioShareType", "IMPORTED");
-    cJSON_AddStringToObject(imp, "_HubAccount", c->account);
-    cJSON_AddStringToObject(imp, "_HubScope", c->scope);
-    res_row_t irow = {.created_ms = now, .updated_ms = now};
-    if (!rc) rc = res_delete(c->tx, &(res_key_t){spoke, SC_IMPORT, port}, NULL, c->eb);
-    if (!rc) rc = res_insert(c->tx, &(res_key_t){spoke, SC_IMPORT, port}, &irow, imp, c->eb);
-    cJSON_Delete(imp);
+    /* an organization share answers a token to follow it by */
+    if (!rc && node) rc = sc_share_token(c, port, key, accounts);
     return rc;
 }
 
 err_t sc_delete_portfolio_share(api_ctx_t *c)
 {
-    const char *port = api_in_str(c, "PortfolioId"), *acct = NULL;
-    err_t rc = sc_share_target(c, &acct);
-    if (!rc) rc = sc_share_portfolio(c, port);
+    const char *port = api_in_str(c, "PortfolioId"), *key = NULL, *type = NULL;
     cJSON *share = NULL;
-    if (!rc) rc = sc_share_find(c, port, acct, &share);
-    if (!rc && !share)
-        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Portfolio %s is not shared with account %s.", port,
-                      acct);
-    const char *spoke = share ? arena_strdup(c->arena, jx_str(share, "_Scope")) : NULL;
-    cJSON_Delete(share);
+    err_t rc = sc_share_named(c, port, &key, &type, &share);
     if (rc) return rc;
-    rc = sc_del(c, SC_SHARE, sc_share_id(c, port, acct));
-    /* the spoke loses the imported portfolio and what it gave its own principals on it */
-    if (!rc) rc = res_delete(c->tx, &(res_key_t){spoke, SC_IMPORT, port}, NULL, c->eb);
-    if (!rc)
-        rc = store_exec(c->tx, c->eb, NULL,
-                        "DELETE FROM links WHERE account = ? AND kind = ? AND a = ?", "sss", spoke,
-                        SC_LINK_PORTFOLIO_PRINCIPAL, port);
+    bool org = strcmp(type, "ACCOUNT") != 0;
+    cJSON *accounts = jx_own(c->arena, cJSON_CreateArray());
+    rc = sc_del(c, SC_SHARE, sc_share_id(c, port, key));
+    /* each recipient loses the imported portfolio and what it gave its principals on it */
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(share, "_Recipients");
+    for (const cJSON *r = rs ? rs->child : NULL; !rc && r; r = r->next) {
+        const char *spoke = jx_str(r, "Scope");
+        res_key_t ik = {spoke, SC_IMPORT, port};
+        cJSON *imp = NULL;
+        rc = res_get(c->tx, &ik, &imp, c->eb);
+        bool ours = imp && !strcmp(jx_str(imp, "PortfolioShareType"),
+                                   org ? "AWS_ORGANIZATIONS" : "IMPORTED");
+        cJSON_Delete(imp);
+        if (ours) cJSON_AddItemToArray(accounts, cJSON_CreateString(jx_str(r, "Account")));
+        if (!rc && ours) rc = res_delete(c->tx, &ik, NULL, c->eb);
+        if (!rc && ours)
+            rc = store_exec(c->tx, c->eb, NULL,
+                            "DELETE FROM links WHERE account = ? AND kind = ? AND a = ?", "sss",
+                            spoke, SC_LINK_PORTFOLIO_PRINCIPAL, port);
+    }
+    cJSON_Delete(share);
+    if (!rc && org) rc = sc_share_token(c, port, key, accounts);
     return rc;
 }
 
 err_t sc_update_portfolio_share(api_ctx_t *c)
 {
-    const char *port = api_in_str(c, "PortfolioId"), *acct = NULL;
-    err_t rc = sc_share_target(c, &acct);
-    if (!rc) rc = sc_share_portfolio(c, port);
-    if (rc) return rc;
+    const char *port = api_in_str(c, "PortfolioId"), *key = NULL, *type = NULL;
+    cJSON *share = NULL;
     if (!cJSON_GetObjectItemCaseSensitive(c->in, "ShareTagOptions") &&
         !cJSON_GetObjectItemCaseSensitive(c->in, "SharePrincipals"))
         return err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                         "Specify ShareTagOptions or SharePrincipals to update.");
-    cJSON *share = NULL;
-    rc = sc_share_find(c, port, acct, &share);
-    if (!rc && !share)
-        rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Portfolio %s is not shared with account %s.", port,
-                      acct);
+    err_t rc = sc_share_named(c, port, &key, &type, &share);
     if (!rc) {
         sc_share_flags(c, share);
-        rc = sc_put(c, SC_SHARE, sc_share_id(c, port, acct), share);
+        rc = sc_put(c, SC_SHARE, sc_share_id(c, port, key), share);
     }
-    cJSON_Delete(share);
-    if (rc) return rc;
     /* done at once: the token's status is final */
-    const char *token = sc_new_id(c, "share-");
-    cJSON *st = cJSON_CreateObject();
-    cJSON_AddStringToObject(st, "PortfolioShareToken", token);
-    cJSON_AddStringToObject(st, "PortfolioId", port);
-    cJSON_AddStringToObject(st, "OrganizationNodeValue", acct);
-    cJSON_AddStringToObject(st, "Status", "COMPLETED");
-    cJSON *details = cJSON_AddObjectToObject(st, "ShareDetails");
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(details, "SuccessfulShares"),
-                         cJSON_CreateString(acct));
-    cJSON_AddArrayToObject(details, "ShareErrors");
-    int64_t now = clk_now_ms(&c->app->clock);
-    res_row_t row = {.parent = port, .created_ms = now, .updated_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_SHARE_STATUS, token}, &row, st, c->eb);
-    cJSON_Delete(st);
-    if (!rc) {
-        cJSON_AddStringToObject(c->out, "PortfolioShareToken", token);
-        cJSON_AddStringToObject(c->out, "Status", "COMPLETED");
-    }
+    cJSON *accounts = jx_own(c->arena, cJSON_CreateArray());
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(share, "_Recipients");
+    for (const cJSON *r = rs ? rs->child : NULL; r; r = r->next)
+        cJSON_AddItemToArray(accounts, cJSON_CreateString(jx_str(r, "Account")));
+    cJSON_Delete(share);
+    if (!rc) rc = sc_share_token(c, port, key, accounts);
+    if (!rc) cJSON_AddStringToObject(c->out, "Status", "COMPLETED");
     return rc;
 }
 
@@ -349,15 +411,6 @@ err_t sc_list_portfolio_access(api_ctx_t *c)
         cJSON_AddItemToArray(ids, cJSON_CreateString(jx_str(r, "PrincipalId")));
     cJSON_Delete(rows);
     if (!rc) sc_page_out(c, &p);
-    return rc;
-}
-
-err_t sc_list_organization_portfolio_access(api_ctx_t *c)
-{
-    res_page_t p;
-    err_t rc = sc_page_in(c, &p, NULL);
-    if (!rc) rc = sc_share_portfolio(c, api_in_str(c, "PortfolioId"));
-    if (!rc) cJSON_AddArrayToObject(c->out, "OrganizationNodes"); /* no organization shares */
     return rc;
 }
 
