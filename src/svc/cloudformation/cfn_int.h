@@ -101,6 +101,13 @@ err_t cfn_changes(api_ctx_t *c, const cJSON *stack, const tpl_t *t, const cJSON 
 err_t cfn_changesets_obsolete(app_t *app, store_tx_t *tx, const cJSON *stack, const char *except_id,
                               errbuf_t *eb);
 
+/* Where stack acts: the account and region of its StackId, and their scope. */
+void cfn_stack_where(const app_t *app, const cJSON *stack, app_where_t *w);
+/* The same from a StackId (or a change set's ARN). */
+void cfn_id_where(const app_t *app, const char *id, app_where_t *w);
+/* Where a request acts, as an app_where_t. */
+void cfn_ctx_where(const api_ctx_t *c, app_where_t *w);
+
 /* ---- exports.c (the stack job's side) */
 
 /* Replaces the exports and imports of the stack with those of its outputs (Outputs with
@@ -121,7 +128,8 @@ err_t cfn_exports_unused(app_t *app, store_tx_t *tx, const cJSON *stack, arena_t
 /* Drops the exports and imports of a deleted stack. */
 err_t cfn_exports_drop(app_t *app, store_tx_t *tx, cJSON *stack, arena_t *arena, errbuf_t *eb);
 /* The value of export name (arena), or NULL when there is none. */
-const char *cfn_export_value(app_t *app, store_tx_t *tx, const char *name, arena_t *arena);
+const char *cfn_export_value(const app_where_t *w, store_tx_t *tx, const char *name,
+                             arena_t *arena);
 
 /* Starts operation op ("create", "update", "delete") on the stack: enqueues its job. */
 err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb);

@@ -316,20 +316,18 @@ err_t sc_assume_launch_role(const sc_env_t *env, const char *role, const char *s
     sts_assume_req_t req = {.service = "servicecatalog.amazonaws.com",
                             .role_arn = role,
                             .session_name = session,
-                            .duration_s = 3600};
+                            .duration_s = 3600,
+                            .account = env->account,
+                            .region = env->region};
     sts_creds_t creds;
     err_t rc = sts_assume(env->app, env->tx, &req, &creds, env->arena, eb);
     if (!rc) *as = creds.who;
     return rc;
 }
 
-const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p)
+const auth_principal_t *sc_service_principal(const sc_env_t *env, auth_principal_t *p)
 {
-    memset(p, 0, sizeof(*p));
-    p->kind = AUTH_SERVICE;
-    snprintf(p->account, sizeof(p->account), "%s", app->cfg.account_id);
-    snprintf(p->arn, sizeof(p->arn), "servicecatalog.amazonaws.com");
-    snprintf(p->name, sizeof(p->name), "servicecatalog.amazonaws.com");
+    auth_service_principal(p, "servicecatalog.amazonaws.com", env->account, env->region);
     return p;
 }
 

@@ -28,11 +28,8 @@
 
 const char *sc_scope_of(api_ctx_t *c, const char *account)
 {
-    /* a scope names its account (and region): the same form with the other account */
-    const char *at = strstr(c->scope, c->account);
-    if (!at) return account;
-    size_t n = strlen(c->account);
-    return arena_printf(c->arena, "%.*s%s%s", (int)(at - c->scope), c->scope, account, at + n);
+    char out[64];
+    return arena_strdup(c->arena, app_scope(c->app, account, c->region, out, sizeof(out)));
 }
 
 err_t sc_import_find(api_ctx_t *c, const char *portfolio_id, cJSON **out)

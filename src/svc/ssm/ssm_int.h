@@ -63,6 +63,9 @@ err_t ssm_queue_wake(store_tx_t *tx, const char *account, const char *except, in
 /* Makes sure the job of record o (its "_Job") runs by at_ms: brings it forward, or
  * enqueues a new one of kind with payload {"id": id} and records it in o (the caller
  * saves o). */
+/* Records in an execution's or command's body o where it acts ("_Account", "_Region"):
+ * ssm_job_wake hands them to its job (app_where_of). */
+void ssm_where_set(cJSON *o, const char *account, const char *region);
 err_t ssm_job_wake(app_t *app, store_tx_t *tx, cJSON *o, const char *kind, const char *id,
                    int64_t at_ms, errbuf_t *eb);
 /* Makes sure the execution's job runs by at_ms: brings its job forward, or starts a new

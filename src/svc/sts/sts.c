@@ -167,6 +167,8 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     const char *who = caller ? caller->arn : r->service;
     if (caller && caller->kind == AUTH_ROOT)
         return err_fail(eb, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
+    if (!r->account || !r->region)
+        return err_fail(eb, ERR_INTERNAL, "role assumed with no account or region");
     cJSON *role = NULL;
     char account[13] = "";
     err_t rc = sts_role(tx, r->role_arn, account, &role, eb);
@@ -197,7 +199,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         if (e == POLICY_NO_MATCH) {
             const char *dot = strchr(r->service, '.');
             pp.service = arena_printf(arena, "%.*s.%s%s", (int)(dot - r->service), r->service,
-                                      app->cfg.region, dot);
+                                      r->region, dot);
             e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
         }
     }
@@ -237,6 +239,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         snprintf(out->who.account, sizeof(out->who.account), "%s", account);
         snprintf(out->who.arn, sizeof(out->who.arn), "arn:aws:sts::%s:assumed-role/%s/%s", account,
                  rn->valuestring, r->session_name);
+        snprintf(out->who.region, sizeof(out->who.region), "%s", r->region);
         snprintf(out->who.user_id, sizeof(out->who.user_id), "%s:%s", rid->valuestring,
                  r->session_name);
         snprintf(out->who.name, sizeof(out->who.name), "%s", rn->valuestring);
@@ -273,6 +276,8 @@ err_t sts_assume_role(api_ctx_t *ctx)
         .external_id = api_in_str(ctx, "ExternalId"),
         .source_ip = ctx->source_ip,
         .ctx = &rctx,
+        .account = ctx->account,
+        .region = ctx->region,
     };
     sts_creds_t c;
     err_t rc = sts_assume(ctx->app, ctx->tx, &r, &c, ctx->arena, ctx->eb);
