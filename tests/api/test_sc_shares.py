@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ACCOUNT, REGION, REPO, Daemon
 from helpers import fails, new_account, new_role, serve, wait_for
-from sc_world import RESTART_DEFINITION
+from sc_world import RESTART_DEFINITION, tutorial_step1_policy
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import demo_data  # noqa: E402
@@ -277,3 +277,57 @@ def test_share_and_import(two):
     assert code == "ResourceNotFoundException"
     code, _, _ = fails(hub_sc.delete_portfolio_share, PortfolioId=port["Id"], AccountId=spoke)
     assert code == "ResourceNotFoundException"
+
+
+def test_hub_and_spoke(two):
+    """The issue's check: the hub shares a portfolio with the spoke, the spoke imports it and
+    grants its end user (the tutorial's end-user policies), who launches the product in the
+    spoke and runs the hub's service action on it; the hub's deleting the share ends new
+    launches and leaves what was launched."""
+    d, spoke, key, secret = two
+    hub_sc, hub_cfn = d.client("servicecatalog"), d.client("cloudformation")
+    sp = {s: d.client(s, key=key, secret=secret) for s in ("servicecatalog", "iam", "cloudformation")}
+    port, pid, vid, action = hub_catalog(d, "Hub Tools")
+    hub_sc.create_portfolio_share(PortfolioId=port["Id"], AccountId=spoke)
+    sp["servicecatalog"].accept_portfolio_share(PortfolioId=port["Id"])
+
+    # the spoke's admin: its own launch role, and its end user with the tutorial's policies
+    launch_role(sp["iam"])
+    user = sp["iam"].create_user(UserName="enduser")["User"]["Arn"]
+    assert user == "arn:aws:iam::%s:user/enduser" % spoke
+    sp["iam"].put_user_policy(UserName="enduser", PolicyName="enduser",
+                              PolicyDocument=json.dumps(demo_data.ENDUSER_POLICY))
+    sp["iam"].put_user_policy(UserName="enduser", PolicyName="step1", PolicyDocument=tutorial_step1_policy())
+    k = sp["iam"].create_access_key(UserName="enduser")["AccessKey"]
+    eu = d.client("servicecatalog", key=k["AccessKeyId"], secret=k["SecretAccessKey"])
+    assert eu.search_products()["ProductViewSummaries"] == []
+    sp["servicecatalog"].associate_principal_with_portfolio(PortfolioId=port["Id"], PrincipalARN=user,
+                                                            PrincipalType="IAM")
+
+    # the spoke's end user sees, launches and acts on the hub's product, in the spoke
+    assert [p["ProductId"] for p in eu.search_products()["ProductViewSummaries"]] == [pid]
+    assert [p["Id"] for p in eu.list_launch_paths(ProductId=pid)["LaunchPathSummaries"]] == [port["Id"]]
+    rec = eu.provision_product(ProductId=pid, ProvisioningArtifactId=vid, PathId=port["Id"],
+                               ProvisionedProductName="desk-spoke")["RecordDetail"]
+    done = record_end(eu, rec["RecordId"])
+    assert done["Status"] == "SUCCEEDED", done
+    pp = eu.describe_provisioned_product(Id=rec["ProvisionedProductId"])["ProvisionedProductDetail"]
+    assert (pp["Status"], pp["ProductId"], pp["LaunchRoleArn"]) == (
+        "AVAILABLE", pid, "arn:aws:iam::%s:role/SCLaunchRole" % spoke)
+    stack = "SC-%s-%s" % (spoke, pp["Id"])
+    assert sp["cloudformation"].describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    code, _, _ = fails(hub_cfn.describe_stacks, StackName=stack)
+    assert code == "ValidationError"  # the stack is the spoke's, not the hub's
+    assert hub_sc.scan_provisioned_products(AccessLevelFilter={"Key": "Account", "Value": "self"})[
+        "ProvisionedProducts"] == []
+    run = eu.execute_provisioned_product_service_action(ProvisionedProductId=pp["Id"], ServiceActionId=action)
+    done = record_end(eu, run["RecordDetail"]["RecordId"])
+    assert (done["Status"], done["RecordType"]) == ("SUCCEEDED", "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION"), done
+
+    # the hub deletes the share: the spoke's access goes, what it launched stays
+    hub_sc.delete_portfolio_share(PortfolioId=port["Id"], AccountId=spoke)
+    assert eu.search_products()["ProductViewSummaries"] == []
+    code, _, _ = fails(eu.provision_product, ProductId=pid, ProvisioningArtifactId=vid, PathId=port["Id"],
+                       ProvisionedProductName="desk-2")
+    assert code == "ResourceNotFoundException"
+    assert eu.describe_provisioned_product(Id=pp["Id"])["ProvisionedProductDetail"]["Status"] == "AVAILABLE"
