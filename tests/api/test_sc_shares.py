@@ -331,3 +331,64 @@ def test_hub_and_spoke(two):
                        ProvisionedProductName="desk-2")
     assert code == "ResourceNotFoundException"
     assert eu.describe_provisioned_product(Id=pp["Id"])["ProvisionedProductDetail"]["Status"] == "AVAILABLE"
+
+
+def test_organization_share(two):
+    """Sharing through AWS Organizations: the management account enables the access, shares
+    with its organization (a token to follow), and a member imports the portfolio as an
+    AWS_ORGANIZATIONS share; an account outside the organization is no node of it."""
+    d, outsider, _, _ = two
+    hub_sc, org = d.client("servicecatalog"), d.client("organizations")
+    port, _, _, _ = hub_catalog(d, "Org Tools")
+    org_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    status = org.create_account(AccountName="member", Email="member@example.com")["CreateAccountStatus"]
+    member = wait_for(lambda: org.describe_create_account_status(CreateAccountRequestId=status["Id"])[
+        "CreateAccountStatus"].get("AccountId"), 30, "the member account")
+    # the member, reached as the management account does: OrganizationAccountAccessRole
+    iam = d.client("iam")
+    iam.create_user(UserName="orgadmin")
+    iam.put_user_policy(UserName="orgadmin", PolicyName="assume", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    k = iam.create_access_key(UserName="orgadmin")["AccessKey"]
+    creds = d.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"]).assume_role(
+        RoleArn="arn:aws:iam::%s:role/OrganizationAccountAccessRole" % member, RoleSessionName="admin")["Credentials"]
+    m_sc = d.client("servicecatalog", key=creds["AccessKeyId"], secret=creds["SecretAccessKey"],
+                    token=creds["SessionToken"])
+
+    node = {"Type": "ORGANIZATION", "Value": org_id}
+    code, _, _ = fails(hub_sc.create_portfolio_share, PortfolioId=port["Id"], OrganizationNode=node)
+    assert code == "InvalidStateException"
+    assert hub_sc.get_aws_organizations_access_status()["AccessStatus"] == "DISABLED"
+    hub_sc.enable_aws_organizations_access()
+    assert hub_sc.get_aws_organizations_access_status()["AccessStatus"] == "ENABLED"
+    code, _, _ = fails(m_sc.enable_aws_organizations_access)
+    assert code == "OperationNotSupportedException"  # a member is not the management account
+
+    token = hub_sc.create_portfolio_share(PortfolioId=port["Id"], OrganizationNode=node)["PortfolioShareToken"]
+    st = hub_sc.describe_portfolio_share_status(PortfolioShareToken=token)
+    assert (st["Status"], st["OrganizationNodeValue"], st["ShareDetails"]["SuccessfulShares"]) == (
+        "COMPLETED", org_id, [member])
+    assert hub_sc.describe_portfolio_shares(PortfolioId=port["Id"], Type="ORGANIZATION")["PortfolioShareDetails"] == [
+        {"PrincipalId": org_id, "Type": "ORGANIZATION", "Accepted": True, "ShareTagOptions": False,
+         "SharePrincipals": False}]
+    assert hub_sc.list_organization_portfolio_access(PortfolioId=port["Id"], OrganizationNodeType="ORGANIZATION")[
+        "OrganizationNodes"] == [node]
+    assert hub_sc.list_portfolio_access(PortfolioId=port["Id"])["AccountIds"] == [org_id]
+    for bad, code in [({"Type": "ACCOUNT", "Value": outsider}, "InvalidParametersException"),
+                      ({"Type": "ORGANIZATION", "Value": "o-zzzzzzzzzz"}, "InvalidParametersException"),
+                      ({"Type": "ORGANIZATIONAL_UNIT", "Value": "ou-abcd-12345678"}, "ResourceNotFoundException")]:
+        assert fails(hub_sc.create_portfolio_share, PortfolioId=port["Id"], OrganizationNode=bad)[0] == code, bad
+
+    # the member imports it as an organization share, not as an account share
+    code, _, _ = fails(m_sc.accept_portfolio_share, PortfolioId=port["Id"])
+    assert code == "ResourceNotFoundException"
+    m_sc.accept_portfolio_share(PortfolioId=port["Id"], PortfolioShareType="AWS_ORGANIZATIONS")
+    assert [p["Id"] for p in m_sc.list_accepted_portfolio_shares(PortfolioShareType="AWS_ORGANIZATIONS")[
+        "PortfolioDetails"]] == [port["Id"]]
+    assert m_sc.list_accepted_portfolio_shares()["PortfolioDetails"] == []
+
+    token = hub_sc.delete_portfolio_share(PortfolioId=port["Id"], OrganizationNode=node)["PortfolioShareToken"]
+    assert hub_sc.describe_portfolio_share_status(PortfolioShareToken=token)["Status"] == "COMPLETED"
+    assert m_sc.list_accepted_portfolio_shares(PortfolioShareType="AWS_ORGANIZATIONS")["PortfolioDetails"] == []
+    assert hub_sc.list_organization_portfolio_access(PortfolioId=port["Id"], OrganizationNodeType="ORGANIZATION")[
+        "OrganizationNodes"] == []
