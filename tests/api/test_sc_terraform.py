@@ -413,3 +413,25 @@ def test_portfolio_share(d, sc):
     assert share_status(sc, port, "ACCOUNT", spoke) == (None, "")  # waitPortfolioShareDeleted
     code, _, _ = fails(sc.delete_portfolio_share, PortfolioId=port, AcceptLanguage=EN, AccountId=spoke)
     assert code == "ResourceNotFoundException"
+
+
+def test_portfolio_share_organization(d, sc):
+    """type = "ORGANIZATION": the create and delete answer a token the provider waits on
+    (DescribePortfolioShareStatus until COMPLETED)."""
+    org_id = d.client("organizations").create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    sc.enable_aws_organizations_access()
+    assert sc.get_aws_organizations_access_status()["AccessStatus"] == "ENABLED"  # WaitOrganizationsAccessStable
+    port = new_portfolio(sc, "tf-org-shared")
+    out = sc.create_portfolio_share(PortfolioId=port, SharePrincipals=False, AcceptLanguage=EN,
+                                    OrganizationNode={"Type": "ORGANIZATION", "Value": org_id})
+    st = sc.describe_portfolio_share_status(PortfolioShareToken=out["PortfolioShareToken"])
+    assert (st["Status"], st["PortfolioId"], st["OrganizationNodeValue"]) == ("COMPLETED", port, org_id)
+    assert share_read(sc, port, "ORGANIZATION", org_id) == {
+        "accepted": True, "portfolio_id": port, "principal_id": org_id, "share_principals": False,
+        "share_tag_options": False, "type": "ORGANIZATION"}
+    out = sc.delete_portfolio_share(PortfolioId=port, AcceptLanguage=EN,
+                                    OrganizationNode={"Type": "ORGANIZATION", "Value": org_id})
+    assert sc.describe_portfolio_share_status(PortfolioShareToken=out["PortfolioShareToken"])["Status"] == "COMPLETED"
+    assert share_status(sc, port, "ORGANIZATION", org_id) == (None, "")
+    sc.disable_aws_organizations_access()
+    assert sc.get_aws_organizations_access_status()["AccessStatus"] == "DISABLED"

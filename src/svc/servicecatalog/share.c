@@ -1,18 +1,20 @@
-/* share.c - portfolio sharing between accounts of one catalogd (account-to-account, as
- * the Administrator Guide's "Sharing and importing portfolios" describes it).
+/* share.c - portfolio sharing between accounts of one catalogd (as the Administrator
+ * Guide's "Sharing and importing portfolios" describes it).
  *
- * The hub (the portfolio's owner) keeps one sc.share row per recipient under its own
- * scope (id "<portfolio>|<account>", parent = portfolio; body = PortfolioShareDetail +
- * _PortfolioId, _Scope: the recipient's scope). The recipient (the spoke) gets an
- * sc.import row under its scope (id = portfolio; body {PortfolioId, Accepted,
+ * The hub (the portfolio's owner) keeps one sc.share row per share under its own scope
+ * (id "<portfolio>|<account or organization node>", parent = portfolio; body =
+ * PortfolioShareDetail + _PortfolioId, _Recipients [{Account, Scope}]). Each recipient gets
+ * an sc.import row under its scope (id = portfolio; body {PortfolioId, Accepted,
  * PortfolioShareType, _HubAccount, _HubScope}), written by the hub's CreatePortfolioShare
- * in the same transaction. AcceptPortfolioShare sets Accepted on both; the imported
- * portfolio is then the spoke's to read (DescribePortfolio, ListAcceptedPortfolioShares)
- * and to give its own principals (AssociatePrincipalWithPortfolio), never to change: its
- * products and constraints stay the hub's (sc_portfolio_home). DeletePortfolioShare drops
- * both rows and the spoke's principal associations with the portfolio, so new launches are
- * refused; provisioned products stay. UpdatePortfolioShare answers a token that
- * DescribePortfolioShareStatus reads (sc.share_status, id = token). */
+ * in the same transaction. AcceptPortfolioShare sets Accepted; the imported portfolio is
+ * then the recipient's to read (DescribePortfolio, ListAcceptedPortfolioShares, its
+ * products through sc_product_home) and to give its own principals
+ * (AssociatePrincipalWithPortfolio), never to change: its products and constraints stay the
+ * hub's (sc_portfolio_home). DeletePortfolioShare drops the share, the imports and the
+ * recipients' principal associations with the portfolio, so new launches are refused;
+ * provisioned products stay. Organization shares (org_share.c for who they reach) and
+ * UpdatePortfolioShare answer a token that DescribePortfolioShareStatus reads
+ * (sc.share_status, id = token). */
 #include "svc/servicecatalog/sc_int.h"
 
 #include "core/clk.h"
