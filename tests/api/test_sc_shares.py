@@ -373,7 +373,8 @@ def test_organization_share(two):
          "SharePrincipals": False}]
     assert hub_sc.list_organization_portfolio_access(PortfolioId=port["Id"], OrganizationNodeType="ORGANIZATION")[
         "OrganizationNodes"] == [node]
-    assert hub_sc.list_portfolio_access(PortfolioId=port["Id"])["AccountIds"] == [org_id]
+    assert hub_sc.list_portfolio_access(PortfolioId=port["Id"])["AccountIds"] == []  # no account share
+    assert hub_sc.list_portfolio_access(PortfolioId=port["Id"], OrganizationParentId=org_id)["AccountIds"] == [member]
     for bad, code in [({"Type": "ACCOUNT", "Value": outsider}, "InvalidParametersException"),
                       ({"Type": "ORGANIZATION", "Value": "o-zzzzzzzzzz"}, "InvalidParametersException"),
                       ({"Type": "ORGANIZATIONAL_UNIT", "Value": "ou-abcd-12345678"}, "ResourceNotFoundException")]:

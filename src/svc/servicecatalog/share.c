@@ -394,18 +394,36 @@ err_t sc_describe_portfolio_shares(api_ctx_t *c)
     return rc;
 }
 
+/* keep: shares with one account (ACCOUNT, ORGANIZATION_MEMBER_ACCOUNT). */
+static err_t sc_keep_account_share(void *ctx, const cJSON *body, const res_pkey_t *k, bool *keep)
+{
+    (void)ctx, (void)k;
+    const char *type = jx_str(body, "Type");
+    *keep = type && (!strcmp(type, "ACCOUNT") || !strcmp(type, "ORGANIZATION_MEMBER_ACCOUNT"));
+    return ERR_OK;
+}
+
 err_t sc_list_portfolio_access(api_ctx_t *c)
 {
-    const char *port = api_in_str(c, "PortfolioId");
+    const char *port = api_in_str(c, "PortfolioId"),
+               *parent = api_in_str(c, "OrganizationParentId");
     res_page_t p;
     err_t rc = sc_page_in(c, &p, NULL);
     if (!rc) rc = sc_share_portfolio(c, port);
     if (rc) return rc;
     cJSON *ids = cJSON_AddArrayToObject(c->out, "AccountIds");
-    if (api_in_str(c, "OrganizationParentId")) return ERR_OK; /* no organization shares */
+    if (parent) { /* the accounts an organization node's share reached */
+        cJSON *share = NULL;
+        rc = sc_share_find(c, port, parent, &share);
+        const cJSON *rs = cJSON_GetObjectItemCaseSensitive(share, "_Recipients");
+        for (const cJSON *r = rs ? rs->child : NULL; r; r = r->next)
+            cJSON_AddItemToArray(ids, cJSON_CreateString(jx_str(r, "Account")));
+        cJSON_Delete(share);
+        return rc;
+    }
     res_query_t q = {c->scope, SC_SHARE, port, 0, 0};
     cJSON *rows = cJSON_CreateArray();
-    rc = res_list_page(c->tx, &q, &p, NULL, NULL, rows, c->eb);
+    rc = res_list_page(c->tx, &q, &p, sc_keep_account_share, NULL, rows, c->eb);
     for (const cJSON *r = rows->child; r; r = r->next)
         cJSON_AddItemToArray(ids, cJSON_CreateString(jx_str(r, "PrincipalId")));
     cJSON_Delete(rows);
