@@ -393,3 +393,35 @@ def test_organization_share(two):
     assert m_sc.list_accepted_portfolio_shares(PortfolioShareType="AWS_ORGANIZATIONS")["PortfolioDetails"] == []
     assert hub_sc.list_organization_portfolio_access(PortfolioId=port["Id"], OrganizationNodeType="ORGANIZATION")[
         "OrganizationNodes"] == []
+
+
+def pages(call, member, **kw):
+    """Every page of a list at PageSize 1: the items of each page, in order."""
+    out, token = [], None
+    while True:
+        page = call(PageSize=1, **({"PageToken": token} if token else {}), **kw)
+        out.append(page[member])
+        token = page.get("NextPageToken")
+        if not token:
+            return out
+
+
+def test_share_lists_page_by_key(two):
+    d, spoke, key, secret = two
+    hub_sc, sp_sc = d.client("servicecatalog"), d.client("servicecatalog", key=key, secret=secret)
+    others = [new_account(d)[0] for _ in range(2)]
+    port, _, _, _ = hub_catalog(d, "Paged")
+    for acct in [spoke] + others:
+        hub_sc.create_portfolio_share(PortfolioId=port["Id"], AccountId=acct)
+    shares = pages(hub_sc.describe_portfolio_shares, "PortfolioShareDetails", PortfolioId=port["Id"], Type="ACCOUNT")
+    assert [[s["PrincipalId"] for s in page] for page in shares] == [[spoke], others[:1], others[1:]]
+    assert pages(hub_sc.list_portfolio_access, "AccountIds", PortfolioId=port["Id"]) == [[spoke], others[:1], others[1:]]
+    second, _, _, _ = hub_catalog(d, "Paged too")
+    hub_sc.create_portfolio_share(PortfolioId=second["Id"], AccountId=spoke)
+    for p in (port, second):
+        sp_sc.accept_portfolio_share(PortfolioId=p["Id"])
+    accepted = pages(sp_sc.list_accepted_portfolio_shares, "PortfolioDetails")
+    assert [[p["Id"] for p in page] for page in accepted] == [[port["Id"]], [second["Id"]]]
+    for p in (port, second):
+        for acct in [spoke] + (others if p is port else []):
+            hub_sc.delete_portfolio_share(PortfolioId=p["Id"], AccountId=acct)
