@@ -179,9 +179,10 @@ static err_t sc_check_principal(api_ctx_t *c, const char *arn, const char *type)
 
 err_t sc_associate_principal_with_portfolio(api_ctx_t *c)
 {
+    const char *home; /* the spoke gives its own principals an imported portfolio */
     const char *port = api_in_str(c, "PortfolioId"), *arn = api_in_str(c, "PrincipalARN");
     const char *type = api_in_str(c, "PrincipalType");
-    err_t rc = sc_require(c, SC_PORTFOLIO, port, "Portfolio");
+    err_t rc = sc_portfolio_home(c, port, &home, NULL);
     if (!rc) rc = sc_check_principal(c, arn, type);
     bool have = false;
     if (!rc) rc = sc_link_exists(c, SC_LINK_PORTFOLIO_PRINCIPAL, port, arn, &have);
@@ -214,8 +215,9 @@ err_t sc_associate_principal_with_portfolio(api_ctx_t *c)
 
 err_t sc_disassociate_principal_from_portfolio(api_ctx_t *c)
 {
+    const char *home; /* the spoke gives its own principals an imported portfolio */
     const char *port = api_in_str(c, "PortfolioId"), *arn = api_in_str(c, "PrincipalARN");
-    err_t rc = sc_require(c, SC_PORTFOLIO, port, "Portfolio");
+    err_t rc = sc_portfolio_home(c, port, &home, NULL);
     bool found = false;
     if (!rc) rc = sc_link_del(c, SC_LINK_PORTFOLIO_PRINCIPAL, port, arn, &found);
     if (!rc && !found)
@@ -226,10 +228,11 @@ err_t sc_disassociate_principal_from_portfolio(api_ctx_t *c)
 
 err_t sc_list_principals_for_portfolio(api_ctx_t *c)
 {
+    const char *home; /* the spoke gives its own principals an imported portfolio */
     const char *port = api_in_str(c, "PortfolioId");
     res_page_t p;
     err_t rc = sc_page_in(c, &p, NULL);
-    if (!rc) rc = sc_require(c, SC_PORTFOLIO, port, "Portfolio");
+    if (!rc) rc = sc_portfolio_home(c, port, &home, NULL);
     if (rc) return rc;
     cJSON *list = cJSON_AddArrayToObject(c->out, "Principals");
     store_stmt_t *st;

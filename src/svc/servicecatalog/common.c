@@ -29,10 +29,12 @@ const char *sc_new_id(api_ctx_t *c, const char *prefix)
 
 const char *sc_path_id(api_ctx_t *c, const char *portfolio_id, const char *product_id)
 {
-    /* stable without being stored: a digest of the storage scope, portfolio and product,
-     * in AWS's form "lpv3-" + 13 lower-case alphanumerics */
+    /* stable without being stored: a digest of the portfolio and the product (both ids
+     * unique across accounts and regions, so the same path has the same id in the hub's
+     * catalog and through a spoke's import), in AWS's form "lpv3-" + 13 lower-case
+     * alphanumerics */
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    const char *text = arena_printf(c->arena, "%s|%s|%s", c->scope, portfolio_id, product_id);
+    const char *text = arena_printf(c->arena, "%s|%s", portfolio_id, product_id);
     unsigned char d[CRYPTO_SHA256_LEN];
     crypto_sha256(text, strlen(text), d);
     char id[5 + 13 + 1] = "lpv3-";
@@ -177,6 +179,11 @@ err_t sc_caller_portfolios(api_ctx_t *c, cJSON **out)
             "ss", c->scope, SC_PORTFOLIO);
         while (!rc && !(rc = store_step(st, &row, c->eb)) && row)
             cJSON_AddItemToArray(*out, cJSON_CreateString(store_col_text(st, 0)));
+        cJSON *imps = cJSON_CreateArray();
+        if (!rc) rc = sc_accepted_imports(c, imps);
+        for (const cJSON *i = imps->child; i; i = i->next)
+            cJSON_AddItemToArray(*out, cJSON_CreateString(jx_str(i, "PortfolioId")));
+        cJSON_Delete(imps);
         return rc;
     }
     cJSON *arns = sc_caller_arns(c);
@@ -205,16 +212,15 @@ err_t sc_caller_has_product(api_ctx_t *c, const char *product_id, bool *ok, cons
     *ok = false;
     err_t rc = sc_caller_portfolios(c, &ports);
     for (cJSON *p = ports ? ports->child : NULL; !rc && p && !*ok; p = p->next) {
-        store_stmt_t *st;
-        bool row = false;
-        rc = store_query(c->tx, c->eb, &st,
-                         "SELECT 1 FROM links WHERE account = ? AND kind = ? AND a = ? AND b = ?",
-                         "ssss", c->scope, SC_LINK_PORTFOLIO_PRODUCT, p->valuestring, product_id);
-        if (!rc) rc = store_step(st, &row, c->eb);
-        if (row) {
+        const char *own = c->scope, *home = NULL;
+        bool in = false;
+        rc = sc_catalog_scope(c, p->valuestring, &home);
+        c->scope = home; /* an imported portfolio's products are the hub's links */
+        if (!rc) rc = sc_link_exists(c, SC_LINK_PORTFOLIO_PRODUCT, p->valuestring, product_id, &in);
+        c->scope = own;
+        if (in) {
             *ok = true;
             if (path) *path = arena_strdup(c->arena, p->valuestring);
-            store_step(st, &row, c->eb);
         }
     }
     cJSON_Delete(ports);

@@ -135,13 +135,20 @@ static err_t sx_load(api_ctx_t *c, cJSON **pp, cJSON **action)
 {
     *action = NULL;
     err_t rc = sc_pp_find(c, api_in_str(c, "ProvisionedProductId"), NULL, pp);
-    if (!rc) rc = sc_get(c, SC_ACTION, api_in_str(c, "ServiceActionId"), "Service action", action);
     if (rc) return rc;
+    /* a product launched from an imported portfolio runs the hub's actions of its version */
+    const char *own = c->scope;
+    c->scope = sc_pp_catalog(c, *pp);
+    rc = sc_get(c, SC_ACTION, api_in_str(c, "ServiceActionId"), "Service action", action);
     char key[256];
     snprintf(key, sizeof(key), "%s|%s", jx_str(*pp, "ProductId"),
              jx_str(*pp, "ProvisioningArtifactId"));
     bool linked = false;
-    rc = sc_link_exists(c, SC_LINK_ACTION_ARTIFACT, api_in_str(c, "ServiceActionId"), key, &linked);
+    if (!rc)
+        rc = sc_link_exists(c, SC_LINK_ACTION_ARTIFACT, api_in_str(c, "ServiceActionId"), key,
+                            &linked);
+    c->scope = own;
+    if (rc) return rc;
     if (!rc && !linked)
         rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                       "Service action %s is not associated with provisioning artifact %s of "

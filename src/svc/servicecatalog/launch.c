@@ -9,7 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The caller's portfolios that hold product_id: a new array of ids. */
+/* The caller's portfolios that hold product_id: a new array of ids. Called with c->scope
+ * the caller's own. */
 static err_t sc_paths_of(api_ctx_t *c, const char *product_id, cJSON **out)
 {
     cJSON *ports = NULL;
@@ -17,7 +18,11 @@ static err_t sc_paths_of(api_ctx_t *c, const char *product_id, cJSON **out)
     err_t rc = sc_caller_portfolios(c, &ports);
     for (const cJSON *p = ports ? ports->child : NULL; !rc && p; p = p->next) {
         bool in = false;
-        rc = sc_link_exists(c, SC_LINK_PORTFOLIO_PRODUCT, p->valuestring, product_id, &in);
+        const char *own = c->scope, *home = own;
+        rc = sc_catalog_scope(c, p->valuestring, &home);
+        c->scope = home; /* an imported portfolio's products are the hub's links */
+        if (!rc) rc = sc_link_exists(c, SC_LINK_PORTFOLIO_PRODUCT, p->valuestring, product_id, &in);
+        c->scope = own;
         if (!rc && in) cJSON_AddItemToArray(*out, cJSON_CreateString(p->valuestring));
     }
     cJSON_Delete(ports);
@@ -42,9 +47,14 @@ err_t sc_list_launch_paths(api_ctx_t *c)
     const char *prod = api_in_str(c, "ProductId");
     res_page_t p;
     cJSON *paths = NULL, *page = cJSON_CreateArray();
+    const char *own = c->scope, *home = own;
     err_t rc = sc_page_in(c, &p, NULL);
+    if (!rc) rc = sc_product_home(c, prod, &home);
+    c->scope = home; /* a product and all its portfolios live in one catalog */
     if (!rc) rc = sc_require(c, SC_PRODUCT, prod, "Product");
+    c->scope = own;
     if (!rc) rc = sc_paths_of(c, prod, &paths);
+    c->scope = home;
     /* keyed as the portfolios are: their creation order */
     res_query_t q = {c->scope, SC_PORTFOLIO, NULL, 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, sc_path_keep, paths, page, c->eb);
@@ -65,6 +75,7 @@ err_t sc_list_launch_paths(api_ctx_t *c)
         }
         cJSON_Delete(cons);
     }
+    c->scope = own;
     if (!rc) sc_page_out(c, &p);
     cJSON_Delete(paths);
     cJSON_Delete(page);
@@ -220,11 +231,16 @@ static cJSON *sc_output_keys(const tpl_t *t)
 err_t sc_describe_provisioning_parameters(api_ctx_t *c)
 {
     cJSON *p = NULL, *paths = NULL, *a = NULL, *cons = NULL;
-    const char *path = NULL, *prod = NULL;
-    err_t rc =
-        sc_product_find(c, api_in_str(c, "ProductId"), api_in_str(c, "ProductName"), false, &p);
+    const char *path = NULL, *prod = NULL, *own = c->scope, *home = own;
+    err_t rc = sc_product_home(c, api_in_str(c, "ProductId"), &home);
+    c->scope = home; /* the product's catalog: the caller's, or a hub's */
+    if (!rc)
+        rc =
+            sc_product_find(c, api_in_str(c, "ProductId"), api_in_str(c, "ProductName"), false, &p);
+    c->scope = own;
     if (!rc) prod = jx_str(cJSON_GetObjectItemCaseSensitive(p, "ProductViewSummary"), "ProductId");
     if (!rc) rc = sc_paths_of(c, prod, &paths);
+    c->scope = home;
     if (!rc) rc = sc_pick_path(c, prod, paths, &path);
     if (!rc)
         rc = sc_artifact_find(c, prod, api_in_str(c, "ProvisioningArtifactId"),
@@ -262,6 +278,7 @@ err_t sc_describe_provisioning_parameters(api_ctx_t *c)
         cJSON_AddItemToArray(outs, e);
         cJSON_AddItemToObject(c->out, "ProvisioningArtifactOutputKeys", sc_output_keys(t));
     }
+    c->scope = own;
     tpl_free(t);
     cJSON_Delete(opts);
     cJSON_Delete(cons);

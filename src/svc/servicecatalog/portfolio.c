@@ -124,7 +124,8 @@ err_t sc_create_portfolio(api_ctx_t *c)
 err_t sc_describe_portfolio(api_ctx_t *c)
 {
     cJSON *p = NULL;
-    err_t rc = sc_get(c, SC_PORTFOLIO, api_in_str(c, "Id"), "Portfolio", &p);
+    const char *home; /* an accepted import is the spoke's to read */
+    err_t rc = sc_portfolio_home(c, api_in_str(c, "Id"), &home, &p);
     if (rc) return rc;
     sc_portfolio_out(c, p);
     rc = sc_tagoptions_of(c, jx_str(p, "Id"), false, cJSON_AddArrayToObject(c->out, "TagOptions"));
@@ -167,7 +168,14 @@ err_t sc_delete_portfolio(api_ctx_t *c)
     if (!rc) rc = sc_constraints_of(c, id, NULL, cons);
     int n_cons = cJSON_GetArraySize(cons);
     cJSON_Delete(cons);
+    bool shared = false;
+    if (!rc) rc = sc_portfolio_shared(c, id, &shared);
     if (rc) return rc;
+    if (shared)
+        return err_fail(c->eb, ERR_SC_IN_USE,
+                        "Portfolio %s cannot be deleted while it is shared with other accounts. "
+                        "Delete its shares first.",
+                        id);
     if (products || principals || n_cons)
         return err_fail(c->eb, ERR_SC_IN_USE,
                         "Portfolio %s cannot be deleted while it has associated %s. Remove them "

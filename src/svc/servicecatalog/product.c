@@ -40,7 +40,10 @@ static err_t sc_products_in(api_ctx_t *c, const cJSON *portfolios, cJSON *out)
     err_t rc = ERR_OK;
     for (const cJSON *p = portfolios->child; !rc && p; p = p->next) {
         cJSON *ids = cJSON_CreateArray();
-        rc = sc_links(c, SC_LINK_PORTFOLIO_PRODUCT, true, p->valuestring, ids);
+        const char *own = c->scope, *home = NULL;
+        rc = sc_catalog_scope(c, p->valuestring, &home);
+        c->scope = home; /* an imported portfolio's products are the hub's */
+        if (!rc) rc = sc_links(c, SC_LINK_PORTFOLIO_PRODUCT, true, p->valuestring, ids);
         for (const cJSON *id = ids->child; !rc && id; id = id->next) {
             if (cJSON_GetObjectItemCaseSensitive(seen, id->valuestring)) continue;
             cJSON_AddTrueToObject(seen, id->valuestring);
@@ -48,6 +51,7 @@ static err_t sc_products_in(api_ctx_t *c, const cJSON *portfolios, cJSON *out)
             rc = sc_find(c, SC_PRODUCT, id->valuestring, &b);
             if (b) cJSON_AddItemToArray(out, b);
         }
+        c->scope = own;
         cJSON_Delete(ids);
     }
     cJSON_Delete(seen);
@@ -68,8 +72,12 @@ err_t sc_product_find(api_ctx_t *c, const char *id, const char *name, bool end_u
 {
     *out = NULL;
     if (id) {
-        err_t rc = sc_get(c, SC_PRODUCT, id, "Product", out);
         bool ok = true;
+        const char *own = c->scope, *home = own;
+        err_t rc = end_user ? sc_product_home(c, id, &home) : ERR_OK;
+        c->scope = home; /* an end user's product may be a hub's */
+        if (!rc) rc = sc_get(c, SC_PRODUCT, id, "Product", out);
+        c->scope = own;
         if (!rc && end_user) rc = sc_caller_has_product(c, id, &ok, NULL);
         if (!rc && !ok) rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Product %s not found.", id);
         if (rc) {
@@ -222,18 +230,26 @@ err_t sc_describe_product(api_ctx_t *c)
     cJSON *p = NULL;
     err_t rc = sc_product_find(c, api_in_str(c, "Id"), api_in_str(c, "Name"), true, &p);
     if (rc) return rc;
-    const char *id = sc_product_id(p);
+    const char *id = sc_product_id(p), *own = c->scope, *home = own;
     cJSON_AddItemToObject(c->out, "ProductViewSummary", cJSON_Duplicate(sc_summary(p), 1));
-    rc = sc_active_artifacts(c, id, cJSON_AddArrayToObject(c->out, "ProvisioningArtifacts"));
+    rc = sc_product_home(c, id, &home);
+    c->scope = home;
+    if (!rc)
+        rc = sc_active_artifacts(c, id, cJSON_AddArrayToObject(c->out, "ProvisioningArtifacts"));
+    c->scope = own;
     cJSON_AddArrayToObject(c->out, "Budgets");
     cJSON *paths = cJSON_AddArrayToObject(c->out, "LaunchPaths");
     cJSON *ports = NULL;
     if (!rc) rc = sc_caller_portfolios(c, &ports);
     for (const cJSON *port = ports ? ports->child : NULL; !rc && port; port = port->next) {
         bool in = false;
-        rc = sc_link_exists(c, SC_LINK_PORTFOLIO_PRODUCT, port->valuestring, id, &in);
+        const char *at = own;
+        rc = sc_catalog_scope(c, port->valuestring, &at);
+        c->scope = at;
+        if (!rc) rc = sc_link_exists(c, SC_LINK_PORTFOLIO_PRODUCT, port->valuestring, id, &in);
         cJSON *pb = NULL;
         if (!rc && in) rc = sc_get(c, SC_PORTFOLIO, port->valuestring, "Portfolio", &pb);
+        c->scope = own;
         if (pb) {
             cJSON *lp = cJSON_CreateObject();
             cJSON_AddStringToObject(lp, "Id", sc_path_id(c, port->valuestring, id));
@@ -284,10 +300,14 @@ err_t sc_describe_product_view(api_ctx_t *c)
     for (const cJSON *p = all->child; !rc && p && !found; p = p->next)
         if (!strcmp(jx_str(sc_summary(p), "Id"), view)) found = p;
     if (!rc && !found) rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "Product view %s not found.", view);
+    const char *own = c->scope, *home = own;
+    if (!rc) rc = sc_product_home(c, sc_product_id(found), &home);
     if (!rc) {
         cJSON_AddItemToObject(c->out, "ProductViewSummary", cJSON_Duplicate(sc_summary(found), 1));
+        c->scope = home;
         rc = sc_active_artifacts(c, sc_product_id(found),
                                  cJSON_AddArrayToObject(c->out, "ProvisioningArtifacts"));
+        c->scope = own;
     }
     cJSON_Delete(all);
     return rc;
@@ -337,6 +357,7 @@ typedef struct sc_search {
     api_ctx_t *c;
     const cJSON *in; /* product ids (an object used as a set), or NULL: every product */
     int by;          /* 0 creation order, 1 Title, 2 VersionCount */
+    bool gather;     /* the hits come from several catalogs: sorted in memory, whatever by */
     res_sort_t sorted;
 } sc_search_t;
 
@@ -345,12 +366,18 @@ static err_t sc_search_row(void *ctx, const cJSON *p, const res_pkey_t *k, bool 
     sc_search_t *s = ctx;
     *keep = (!s->in || cJSON_GetObjectItemCaseSensitive(s->in, sc_product_id(p))) &&
             sc_filter_ok(cJSON_GetObjectItemCaseSensitive(s->c->in, "Filters"), p);
-    if (!*keep || s->by != 2) return ERR_OK;
-    *keep = false; /* gathered for the sort instead */
-    res_pkey_t key = {.seq = k->seq};
+    if (!*keep || (s->by != 2 && !s->gather)) return ERR_OK;
+    *keep = false; /* gathered for the sort instead, keyed as the store would key it */
+    res_pkey_t key = {.n = k->n, .seq = k->seq};
+    err_t rc = ERR_OK;
+    if (s->by == 1) {
+        char *t = arena_strdup(s->c->arena, jx_str(sc_summary(p), "Name"));
+        for (char *ch = t; ch && *ch; ch++) *ch = (char)tolower((unsigned char)*ch);
+        key.s = t;
+    }
     cJSON *arts = cJSON_CreateArray();
-    err_t rc = sc_artifacts_of(s->c, sc_product_id(p), arts);
-    key.n = cJSON_GetArraySize(arts);
+    if (s->by == 2) rc = sc_artifacts_of(s->c, sc_product_id(p), arts);
+    if (s->by == 2) key.n = cJSON_GetArraySize(arts);
     cJSON_Delete(arts);
     if (!rc) res_sort_add(&s->sorted, cJSON_Duplicate(p, 1), &key);
     return rc;
@@ -369,33 +396,51 @@ static err_t sc_search(api_ctx_t *c, const cJSON *portfolios, bool admin, cJSON 
     bool desc = order && !strcmp(order, "DESCENDING");
     res_page_t p, all;
     err_t rc = sc_page_in(c, &p, arena_printf(c->arena, "%s/%d/%d", c->op->action, s.by, desc));
-    cJSON *set = portfolios ? cJSON_CreateObject() : NULL;
+    /* the products of the portfolios, grouped by the catalog they live in (scope -> set):
+     * the caller's own, or a hub's for imported portfolios */
+    cJSON *groups = cJSON_CreateObject();
+    const char *own = c->scope;
     for (const cJSON *port = portfolios ? portfolios->child : NULL; !rc && port;
          port = port->next) {
+        const char *home = own;
+        if (!admin) rc = sc_catalog_scope(c, port->valuestring, &home);
+        cJSON *set = cJSON_GetObjectItemCaseSensitive(groups, home);
+        if (!set) set = cJSON_AddObjectToObject(groups, home);
         cJSON *ids = cJSON_CreateArray();
-        rc = sc_links(c, SC_LINK_PORTFOLIO_PRODUCT, true, port->valuestring, ids);
+        c->scope = home;
+        if (!rc) rc = sc_links(c, SC_LINK_PORTFOLIO_PRODUCT, true, port->valuestring, ids);
+        c->scope = own;
         for (const cJSON *id = ids->child; id; id = id->next)
             if (!cJSON_GetObjectItemCaseSensitive(set, id->valuestring))
                 cJSON_AddTrueToObject(set, id->valuestring);
         cJSON_Delete(ids);
     }
-    s.in = set;
+    s.gather = cJSON_GetArraySize(groups) > 1;
     p.desc = desc;
     cJSON *page = cJSON_CreateArray();
-    res_query_t q = {c->scope, SC_PRODUCT, NULL, 0, 0};
-    if (!rc && s.by == 2) {
-        res_page_begin(&all, "", 0, false, NULL);
-        rc = res_list_page(c->tx, &q, &all, sc_search_row, &s, NULL, c->eb);
-    } else if (!rc) {
-        res_keyed_t kq = {q.account, q.kind, s.by == 1 ? SC_KEY_TITLE : NULL, NULL, NULL, false};
-        rc = res_keyed_page(c->tx, &kq, &p, sc_search_row, &s, page, c->eb);
-    }
+    res_page_begin(&all, "", 0, false, NULL);
+    /* no portfolios: every product of the caller's catalog (admin), else each group's */
+    const cJSON *g = portfolios ? groups->child : NULL;
+    do {
+        c->scope = g ? g->string : own;
+        s.in = portfolios ? (g ? g : groups) : NULL;
+        res_query_t q = {c->scope, SC_PRODUCT, NULL, 0, 0};
+        if (!rc && (s.by == 2 || s.gather)) {
+            rc = res_list_page(c->tx, &q, &all, sc_search_row, &s, NULL, c->eb);
+        } else if (!rc) {
+            res_keyed_t kq = {q.account, q.kind, s.by == 1 ? SC_KEY_TITLE : NULL,
+                              NULL,      NULL,   false};
+            rc = res_keyed_page(c->tx, &kq, &p, sc_search_row, &s, page, c->eb);
+        }
+        c->scope = own;
+        g = g ? g->next : NULL;
+    } while (g);
     res_sort_page(&s.sorted, &p, page);
     for (const cJSON *e = page->child; !rc && e; e = e->next)
         cJSON_AddItemToArray(out, cJSON_Duplicate(admin ? e : sc_summary(e), 1));
     if (!rc) sc_page_out(c, &p);
     cJSON_Delete(page);
-    cJSON_Delete(set);
+    cJSON_Delete(groups);
     return rc;
 }
 

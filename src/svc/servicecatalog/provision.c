@@ -131,7 +131,11 @@ err_t sc_path_for(api_ctx_t *c, const char *product_id, const char **path)
     for (cJSON *p = ports ? ports->child : NULL; !rc && p && !*path; p = p->next) {
         cJSON *port = NULL;
         if (want && !sc_path_is(c, want, p->valuestring, product_id)) continue;
-        rc = sc_get(c, SC_PORTFOLIO, p->valuestring, "Portfolio", &port);
+        const char *own = c->scope, *home = own;
+        rc = sc_catalog_scope(c, p->valuestring, &home);
+        c->scope = home;
+        if (!rc) rc = sc_get(c, SC_PORTFOLIO, p->valuestring, "Portfolio", &port);
+        c->scope = own;
         if (!rc && (want || !strcmp(jx_str(port, "DisplayName"), want_name)))
             *path = arena_strdup(c->arena, p->valuestring);
         cJSON_Delete(port);
@@ -168,15 +172,19 @@ cJSON *sc_stack_tags(api_ctx_t *c, const cJSON *pp, const cJSON *tags)
     for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
         cJSON_AddItemToArray(st, cJSON_Duplicate(t, 1));
     const char *pid = jx_str(pp, "ProductId"), *path = jx_str(pp, "_PathId");
+    /* the catalog's account: the caller's, or the hub's of an imported portfolio */
+    char hub[16];
+    const char *acct =
+        jx_str(pp, "_Catalog") ? app_scope_account(jx_str(pp, "_Catalog"), hub) : c->account;
     /* the launching principal: the provisioned product's first owner */
     const char *who =
         jx_str(pp, "_LaunchedBy") ? jx_str(pp, "_LaunchedBy") : jx_str(pp, "_UserArn");
     const char *sys[][2] = {
         {"aws:servicecatalog:provisionedProductArn", jx_str(pp, "Arn")},
         {"aws:servicecatalog:productArn",
-         arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->region, c->account, pid)},
+         arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->region, acct, pid)},
         {"aws:servicecatalog:portfolioArn",
-         arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->region, c->account, path)},
+         arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->region, acct, path)},
         {"aws:servicecatalog:provisioningPrincipalArn", who},
     };
     for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
@@ -215,8 +223,13 @@ err_t sc_provision_product(api_ctx_t *c)
                           "A provisioned product with the name %s already exists.", name);
     }
     cJSON_Delete(all);
+    /* the product's catalog: the caller's own, or the hub's of an imported portfolio */
+    const char *own = c->scope, *home = own;
+    if (!rc) rc = sc_product_home(c, api_in_str(c, "ProductId"), &home);
+    c->scope = home;
     if (!rc)
         rc = sc_product_named(c, api_in_str(c, "ProductId"), api_in_str(c, "ProductName"), &prod);
+    c->scope = own;
     const char *pid =
         prod ? jx_str(prod, "_Id")
                    ? jx_str(prod, "_Id")
@@ -224,6 +237,8 @@ err_t sc_provision_product(api_ctx_t *c)
                             "ProductId")
              : NULL;
     if (!rc) rc = sc_path_for(c, pid, &path);
+    cJSON *port = NULL;
+    c->scope = home; /* the version, the path's constraints (a LocalRoleName is the caller's) */
     if (!rc)
         rc = sc_artifact_named(c, pid, api_in_str(c, "ProvisioningArtifactId"),
                                api_in_str(c, "ProvisioningArtifactName"), &pa);
@@ -235,6 +250,7 @@ err_t sc_provision_product(api_ctx_t *c)
     if (!rc)
         rc =
             sc_tagoption_tags(c, path, pid, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), &tags);
+    c->scope = own;
     if (!rc) {
         const char *id = sc_new_id(c, "pp-");
         pp = cJSON_CreateObject();
@@ -254,6 +270,7 @@ err_t sc_provision_product(api_ctx_t *c)
         if (role) cJSON_AddStringToObject(pp, "LaunchRoleArn", role);
         cJSON_AddStringToObject(pp, "_UserArn", c->caller->arn);
         cJSON_AddStringToObject(pp, "_PathId", path);
+        if (strcmp(home, own)) cJSON_AddStringToObject(pp, "_Catalog", home);
         cJSON_AddItemToObject(pp, "_Tags", cJSON_Duplicate(tags, 1));
         cJSON_AddItemToObject(
             pp, "_Params",
@@ -278,6 +295,7 @@ err_t sc_provision_product(api_ctx_t *c)
     cJSON_Delete(tags);
     cJSON_Delete(pp);
     cJSON_Delete(pa);
+    cJSON_Delete(port);
     cJSON_Delete(prod);
     return rc;
 }
@@ -308,8 +326,8 @@ static const char *sc_pp_product_name(api_ctx_t *c, const cJSON *pp)
     cJSON *prod = NULL;
     errbuf_t ignore;
     const char *name = NULL;
-    if (!res_get(c->tx, &(res_key_t){c->scope, SC_PRODUCT, jx_str(pp, "ProductId")}, &prod,
-                 &ignore) &&
+    if (!res_get(c->tx, &(res_key_t){sc_pp_catalog(c, pp), SC_PRODUCT, jx_str(pp, "ProductId")},
+                 &prod, &ignore) &&
         prod) {
         name = jx_str(cJSON_GetObjectItemCaseSensitive(prod, "ProductViewSummary"), "Name");
         name = name ? arena_strdup(c->arena, name) : NULL;
@@ -329,8 +347,10 @@ static cJSON *sc_pp_attribute(api_ctx_t *c, const cJSON *pp)
     if (product) cJSON_AddStringToObject(a, "ProductName", product);
     cJSON *pa = NULL;
     errbuf_t ignore;
-    if (!res_get(c->tx, &(res_key_t){c->scope, SC_ARTIFACT, jx_str(pp, "ProvisioningArtifactId")},
-                 &pa, &ignore) &&
+    if (!res_get(
+            c->tx,
+            &(res_key_t){sc_pp_catalog(c, pp), SC_ARTIFACT, jx_str(pp, "ProvisioningArtifactId")},
+            &pa, &ignore) &&
         pa)
         cJSON_AddStringToObject(a, "ProvisioningArtifactName", jx_str(pa, "Name"));
     cJSON_Delete(pa);
@@ -635,7 +655,10 @@ err_t sc_update_provisioned_product(api_ctx_t *c)
     const char *paid = api_in_str(c, "ProvisioningArtifactId");
     if (!rc && !paid && !api_in_str(c, "ProvisioningArtifactName"))
         paid = jx_str(pp, "ProvisioningArtifactId");
+    const char *own = c->scope;
+    c->scope = pp ? sc_pp_catalog(c, pp) : own; /* the version may be a hub's */
     if (!rc) rc = sc_artifact_named(c, pid, paid, api_in_str(c, "ProvisioningArtifactName"), &pa);
+    c->scope = own;
     cJSON *params =
         sc_resolve_previous(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"),
                             cJSON_GetObjectItemCaseSensitive(pp, "_Params"));

@@ -11,6 +11,10 @@
  *   sc.plan        id plan-*  ProvisionedProductPlanDetails + _ChangeSet, _Type, ... (plan.c)
  *   sc.copy        id copyproduct-*  DescribeCopyProductStatus's output (copy.c)
  *   sc.tagoption   id tag-*   TagOptionDetail
+ *   sc.share       id "<portfolio>|<account or node>" (the hub's), parent = portfolio: a
+ *                  PortfolioShareDetail + _PortfolioId, _Recipients [{Account, Scope}]
+ *   sc.import      id = portfolio (the recipient's): {PortfolioId, Accepted,
+ *                  PortfolioShareType, _HubAccount, _HubScope} (share.c)
  * Links (a, b): sc.portfolio_product (portfolio, product), sc.portfolio_principal
  * (portfolio, principal ARN; body {"PrincipalType"}), sc.action_artifact (action,
  * "<product>|<artifact>"), sc.tagoption_resource (TagOption, portfolio or product). */
@@ -32,6 +36,8 @@
 #define SC_PLAN                     "sc.plan" /* plan-*, parent = its provisioned product's id */
 #define SC_COPY                     "sc.copy" /* copyproduct-*: a CopyProduct's status */
 #define SC_TAGOPTION                "sc.tagoption"
+#define SC_IMPORT                   "sc.import"
+#define SC_SHARE                    "sc.share"
 #define SC_LINK_PORTFOLIO_PRODUCT   "sc.portfolio_product"
 #define SC_LINK_PORTFOLIO_PRINCIPAL "sc.portfolio_principal"
 #define SC_LINK_ACTION_ARTIFACT     "sc.action_artifact"
@@ -81,10 +87,13 @@ err_t sc_put(api_ctx_t *c, const char *kind, const char *id, const cJSON *body);
 
 /* The portfolios the caller has access to (principal associations of its user ARN, its
  * groups' ARNs, its role's ARN, or an IAM_PATTERN matching one of those): an array of
- * portfolio ids. The root user sees every portfolio. */
+ * portfolio ids. The root user sees every portfolio, its accepted imports included.
+ * Called with c->scope the caller's own. */
 err_t sc_caller_portfolios(api_ctx_t *c, cJSON **out);
-/* Does the caller have access to product (through any of its portfolios)? Also gives
- * the portfolio (the launch path) it came through when path is non-NULL. */
+/* Does the caller have access to product (through any of its portfolios, its own or
+ * imported: each portfolio's product links are read where its catalog lives)? Also gives
+ * the portfolio (the launch path) it came through when path is non-NULL. Called with
+ * c->scope the caller's own. */
 err_t sc_caller_has_product(api_ctx_t *c, const char *product_id, bool *ok, const char **path);
 
 /* The launch role of product in portfolio: the LAUNCH constraint's RoleArn (or the ARN
@@ -273,5 +282,37 @@ err_t sc_tagoption_tags(api_ctx_t *c, const char *portfolio_id, const char *prod
  * TagUpdateOnProvisionedProduct to ALLOWED? (constraint.c) */
 err_t sc_tag_updates_allowed(api_ctx_t *c, const char *portfolio_id, const char *product_id,
                              bool *yes);
+/* ---- shares between accounts (share.c) */
+
+/* The storage scope of account in the caller's region (c->scope's form). In the arena. */
+const char *sc_scope_of(api_ctx_t *c, const char *account);
+/* The caller's import of portfolio_id (offered or accepted; *out owned, NULL when none). */
+err_t sc_import_find(api_ctx_t *c, const char *portfolio_id, cJSON **out);
+/* Where portfolio_id's catalog lives for the caller: c->scope for its own portfolio, the
+ * hub's scope for one it imported and accepted; ResourceNotFoundException otherwise. *out
+ * (NULL: not wanted) gets the portfolio's body, owned by the caller. */
+err_t sc_portfolio_home(api_ctx_t *c, const char *portfolio_id, const char **scope, cJSON **out);
+/* Where portfolio_id's catalog (its product links, constraints) lives for the caller:
+ * the hub's scope for an accepted import, else c->scope. */
+err_t sc_catalog_scope(api_ctx_t *c, const char *portfolio_id, const char **scope);
+/* The caller's accepted imports (sc.import bodies, oldest first) appended to out. */
+err_t sc_accepted_imports(api_ctx_t *c, cJSON *out);
+/* Where product_id's catalog (the product, its versions, its portfolios' constraints and
+ * actions) lives: c->scope for the caller's own product, the hub's scope when one of the
+ * caller's accepted imports holds it, else c->scope (where reads then find nothing).
+ * Handlers run their catalog reads with c->scope set to it, and everything that is the
+ * caller's own (principal associations, provisioned products, records) before or after. */
+err_t sc_product_home(api_ctx_t *c, const char *product_id, const char **home);
+/* Where provisioned product pp's catalog (its product, versions, actions) lives: its
+ * _Catalog (a hub's scope, for a product launched from an imported portfolio) or c->scope. */
+const char *sc_pp_catalog(api_ctx_t *c, const cJSON *pp);
+/* The accounts an OrganizationNode share reaches (org_share.c): the members of the
+ * caller's organization (ORGANIZATION: all but the caller; ACCOUNT: that member),
+ * appended to accounts as ids. The caller must have enabled AWS Organizations access
+ * (InvalidStateException); a node not of its organization is InvalidParametersException,
+ * an organizational unit ResourceNotFoundException (catalogd has none). */
+err_t sc_org_recipients(api_ctx_t *c, const cJSON *node, cJSON *accounts);
+/* Is portfolio_id (the caller's own) shared with any account? */
+err_t sc_portfolio_shared(api_ctx_t *c, const char *portfolio_id, bool *shared);
 
 #endif
