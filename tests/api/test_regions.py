@@ -13,6 +13,8 @@ import pytest
 from conftest import ACCOUNT, CLI_V2, CLIS, REPO, ROOT_KEY, ROOT_SECRET
 from helpers import AMI, allow, fails, new_user, wait_for
 from sc_world import RESTART_DEFINITION, World
+from test_cfn_waitcondition import TEMPLATE as WAIT_TEMPLATE, handle_url, put
+from cfn_helpers import settle
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import demo_data  # noqa: E402
@@ -244,3 +246,19 @@ def test_cli_region_flag(fresh_daemon, cli):
     assert made.returncode == 0, made.stderr
     seen = d.aws("iam", "get-user", "--user-name", "cli-user", region=WEST, cli=cli)
     assert json.loads(seen.stdout)["User"]["Arn"] == "arn:aws:iam::%s:user/cli-user" % ACCOUNT
+
+
+def test_wait_condition_in_another_region(fresh_daemon):
+    d = fresh_daemon()
+    cf = d.client("cloudformation", region=WEST)
+    cf.create_stack(StackName="wc", TemplateBody=WAIT_TEMPLATE,
+                    Parameters=[{"ParameterKey": "Count", "ParameterValue": "1"}])
+    url = handle_url(cf, "wc")
+    # the handle names the stack's account and region: a signal carries nothing else
+    assert "/_catalogd/cfn-signal/%s/%s/" % (ACCOUNT, WEST) in url
+    assert put(url, {"Status": "SUCCESS", "UniqueId": "a", "Data": "west"}) == (200, b"")
+    assert settle(cf, "wc")["StackStatus"] == "CREATE_COMPLETE"
+    # a handle path naming another region (or none that exists) is no handle
+    other = url.replace("/%s/" % WEST, "/%s/" % EAST)
+    assert put(other, {"Status": "SUCCESS", "UniqueId": "b"})[0] == 404
+    assert put(url.replace("/%s/" % WEST, "/xx-nowhere-1/"), {"Status": "SUCCESS", "UniqueId": "b"})[0] == 404
