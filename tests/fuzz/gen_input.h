@@ -233,6 +233,7 @@ static void gen_root(const app_t *app, auth_principal_t *who)
     snprintf(who->user_id, sizeof(who->user_id), "%s", app->cfg.account_id);
     snprintf(who->name, sizeof(who->name), "root");
     snprintf(who->path, sizeof(who->path), "/");
+    snprintf(who->region, sizeof(who->region), "%s", app->cfg.region); /* signed for it */
 }
 
 static app_t gen_the_app;
