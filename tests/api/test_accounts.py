@@ -125,6 +125,8 @@ def test_organizations_errors(d, org):
     assert (code, msg) == ("AccountNotFoundException", "You specified an account that doesn't exist.")
     code, _, _ = fails(orgs.describe_create_account_status, CreateAccountRequestId="car-0123456789abcdef")
     assert code == "CreateAccountStatusNotFoundException"
+    code, _, _ = fails(orgs.list_accounts, NextToken="not-a-token")
+    assert code == "InvalidInputException"
     # an IAM user of the management account needs the permission
     key, secret = new_user(d.client("iam"), "no-orgs", [allow("sts:GetCallerIdentity")])
     code, msg, _ = fails(d.client("organizations", key=key, secret=secret).list_accounts)
@@ -159,6 +161,8 @@ def test_admin_command_account_and_root_key(d):
     # GetAccessKeyInfo tells a key's account to anyone allowed to ask
     assert d.client("sts").get_access_key_info(AccessKeyId=key)["Account"] == acct
     assert d.client("sts", key=key, secret=secret).get_access_key_info(AccessKeyId=ROOT_KEY)["Account"] == ACCOUNT
+    code, _, _ = fails(d.client("sts").get_access_key_info, AccessKeyId="AKIANEVERISSUEDHERE0")
+    assert code == "ValidationError"
     # list shows it with its root key; the same email again is refused and changes nothing
     rows = [json.loads(line) for line in run_bin("account", "list", "--data-dir", d.data_dir).stdout.splitlines()]
     mine = [r for r in rows if r["Id"] == acct]
