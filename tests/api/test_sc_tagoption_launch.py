@@ -121,6 +121,13 @@ def test_update_keeps_tags(world, options):
     assert want.items() <= instance_tags(world, outputs["InstanceId"]).items()
     attr = sc.search_provisioned_products(Filters={"SearchQuery": ["id:%s" % pp]})["ProvisionedProducts"][0]
     assert pairs(attr["Tags"]) == want
+    # its own launch path, by id, is accepted; a path that is not the caller's is refused
+    up = sc.update_provisioned_product(ProvisionedProductId=pp, PathId=done["PathId"],
+                                       ProvisioningParameters=[{"Key": "InstanceType", "UsePreviousValue": True}])
+    assert world.wait_record(up["RecordDetail"]["RecordId"])[0]["PathId"] == done["PathId"]
+    code, msg, _ = fails(sc.update_provisioned_product, ProvisionedProductId=pp, PathId="lpv3-aaaaaaaaaaaaa",
+                         ProvisioningParameters=[{"Key": "InstanceType", "UsePreviousValue": True}])
+    assert code == "InvalidParametersException" and "lpv3-aaaaaaaaaaaaa" in msg
 
 
 def test_update_changes_tags_only_when_allowed(world, options):

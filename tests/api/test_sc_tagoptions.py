@@ -249,3 +249,14 @@ def test_cli(d):
     d.aws("servicecatalog", "delete-tag-option", "--id", tid, check=True)
     code, _ = cli_error(d.aws("servicecatalog", "describe-tag-option", "--id", tid))
     assert code == "ResourceNotFoundException"
+
+
+def test_tag_options_belong_to_their_region(d, sc):
+    t = new_option(sc, uniq("regional"), "east")
+    west = d.client("servicecatalog", region="us-west-2")
+    assert fails(west.describe_tag_option, Id=t["Id"])[0] == "ResourceNotFoundException"
+    assert west.list_tag_options(Filters={"Key": t["Key"]})["TagOptionDetails"] == []
+    # the same pair may exist in another region
+    other = west.create_tag_option(Key=t["Key"], Value="east")["TagOptionDetail"]
+    assert other["Id"] != t["Id"] and other["Owner"] == ACCOUNT
+    assert [x["Id"] for x in sc.list_tag_options(Filters={"Key": t["Key"]})["TagOptionDetails"]] == [t["Id"]]

@@ -58,8 +58,9 @@ err_t sc_constraint_summaries(api_ctx_t *c, const char *portfolio_id, const char
 err_t sc_tag_updates_allowed(api_ctx_t *c, const char *portfolio_id, const char *product_id,
                              bool *yes)
 {
-    cJSON *cons = cJSON_CreateArray();
     *yes = false;
+    if (!portfolio_id) return ERR_OK; /* no path: no constraint */
+    cJSON *cons = cJSON_CreateArray();
     err_t rc = sc_constraints_of(c, portfolio_id, product_id, cons);
     for (const cJSON *k = cons->child; !rc && k; k = k->next) {
         if (strcmp(jx_str(k, "Type"), "RESOURCE_UPDATE")) continue;

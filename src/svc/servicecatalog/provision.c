@@ -652,6 +652,13 @@ err_t sc_update_provisioned_product(api_ctx_t *c)
     if (!rc && api_in_str(c, "ProductId") && strcmp(api_in_str(c, "ProductId"), pid))
         rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                       "A provisioned product cannot change product.");
+    /* another launch path (one the caller has) moves it there; its own is always fine */
+    const char *want = api_in_str(c, "PathId"), *path = NULL;
+    if (!rc && (want || api_in_str(c, "PathName")) &&
+        !(want && jx_str(pp, "_PathId") && sc_path_is(c, want, jx_str(pp, "_PathId"), pid))) {
+        rc = sc_path_for(c, pid, &path);
+        if (!rc) jx_set_str(pp, "_PathId", path);
+    }
     const char *paid = api_in_str(c, "ProvisioningArtifactId");
     if (!rc && !paid && !api_in_str(c, "ProvisioningArtifactName"))
         paid = jx_str(pp, "ProvisioningArtifactId");
