@@ -29,20 +29,11 @@ const char *sc_new_id(api_ctx_t *c, const char *prefix)
 
 const char *sc_path_id(api_ctx_t *c, const char *portfolio_id, const char *product_id)
 {
-<<<<<<< HEAD
-    /* stable without being stored: a digest of the portfolio and the product (both ids
-     * unique across accounts and regions, so the same path has the same id in the hub's
-     * catalog and through a spoke's import), in AWS's form "lpv3-" + 13 lower-case
-     * alphanumerics */
-    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    const char *text = arena_printf(c->arena, "%s|%s", portfolio_id, product_id);
-=======
     /* stable without being stored: a digest of the portfolio and product ids (unique
      * across accounts and regions, so a path through an imported portfolio has one id
      * whichever catalog is read), in AWS's form "lpv3-" + 13 lower-case alphanumerics */
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     const char *text = arena_printf(c->arena, "lpv3|%s|%s", portfolio_id, product_id);
->>>>>>> h-tagopt
     unsigned char d[CRYPTO_SHA256_LEN];
     crypto_sha256(text, strlen(text), d);
     char id[5 + 13 + 1] = "lpv3-";
