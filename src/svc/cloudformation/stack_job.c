@@ -373,11 +373,33 @@ static err_t stk_run_create(stk_t *k)
 }
 
 /* One update action: create new, update changed (in place or by replacement). */
+/* The stack policy's verdict on an update action on res (stack_policy.c): true when
+ * allowed; when not, res is marked UPDATE_FAILED with the policy's reason and the update
+ * fails (the rollback follows), *rc holding how that went. */
+static bool stk_policy_allows(stk_t *k, cJSON *res, const char *action, const char *type, err_t *rc)
+{
+    char why[700];
+    const char *logical = jx_str(res, "LogicalResourceId");
+    if (cfn_stack_policy_allows(jx_str(k->stack, "_UpdatePolicy"), action, logical, type, why,
+                                sizeof why))
+        return true;
+    *rc = stk_res_status(k, res, "UPDATE_FAILED", why, NULL);
+    if (!*rc) *rc = stk_failed(k, logical, "update");
+    return false;
+}
+
 static err_t stk_run_update(stk_t *k)
 {
     cJSON *order = NULL;
     err_t rc = tpl_order(k->tpl, &k->ctx, &order, k->s.eb);
     bool busy = false;
+    /* what the new template drops is deleted at cleanup: the policy must allow it first */
+    for (cJSON *r = k->resources ? k->resources->child : NULL; !rc && r; r = r->next)
+        if (!tpl_resource(k->tpl, jx_str(r, "LogicalResourceId")) &&
+            !stk_policy_allows(k, r, "Update:Delete", jx_str(r, "ResourceType"), &rc)) {
+            cJSON_Delete(order);
+            return rc;
+        }
     for (cJSON *o = order ? order->child : NULL; !rc && o && !busy; o = o->next) {
         cJSON *res = stk_res(k, o->valuestring);
         if (!res || jx_int(res, "_CreatedIn", -1) == k->seq ||
@@ -408,6 +430,11 @@ static err_t stk_run_update(stk_t *k)
         busy = true;
         const cfn_type_t *type = cfn_type(new_type);
         bool replace = strcmp(new_type, jx_str(res, "ResourceType")) != 0;
+        if (!stk_policy_allows(k, res, cfn_update_action(new_type, old, props, replace), new_type,
+                               &rc)) {
+            cJSON_Delete(props);
+            break;
+        }
         if (!replace && type) {
             char reason[1100];
             bool refused = false;
@@ -474,6 +501,14 @@ static err_t stk_step(stk_t *k)
         if (rc || busy) return rc;
         engine_done(k->r);
         return stk_stack_status(k, "ROLLBACK_COMPLETE", "");
+    }
+    if (!strcmp(op, "update") && !strcmp(phase, "apply") &&
+        jx_int(k->stack, "_Cancel", -1) == k->seq) { /* CancelUpdateStack */
+        rc = ERR_OK;
+        for (cJSON *r = k->resources->child; !rc && r; r = r->next)
+            if (!strcmp(jx_str(r, "ResourceStatus"), "UPDATE_IN_PROGRESS"))
+                rc = stk_res_status(k, r, "UPDATE_FAILED", "Resource update cancelled", NULL);
+        return rc ? rc : stk_fail_op(k, "User Initiated");
     }
     if (!strcmp(op, "update") && !strcmp(phase, "apply")) return stk_run_update(k);
     if (!strcmp(op, "update") && !strcmp(phase, "cleanup")) {
@@ -645,4 +680,5 @@ static err_t cfn_stack_giveup(engine_run_t *r, const char *why)
 void cfn_register_jobs(app_t *app)
 {
     engine_register(app->engine, CFN_JOB, cfn_stack_step, 20, cfn_stack_giveup);
+    cfn_register_stackset_jobs(app);
 }

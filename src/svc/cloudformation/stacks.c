@@ -248,9 +248,7 @@ err_t cfn_check_name(api_ctx_t *c, const char *name, const char *member)
     return ERR_OK;
 }
 
-/* After a stack was saved in status (CREATE_, UPDATE_ or DELETE_IN_PROGRESS): the
- * user-initiated event, the job that carries out op, and a wake-up for the engine. */
-static err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const char *status)
+err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const char *status)
 {
     err_t rc = cfn_event(c->app, c->tx, s, NULL, NULL, NULL, status, "User Initiated", NULL, c->eb);
     if (!rc) rc = cfn_start(c->app, c->tx, s, op, c->eb);
@@ -303,6 +301,8 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, name);
     if (!rc) rc = cfn_check_caps(c, t);
+    const char *policy = NULL;
+    if (!rc) rc = cfn_stack_policy_in(c, "StackPolicyBody", "StackPolicyURL", t, &policy);
     const char *on_failure = api_in_str(c, "OnFailure");
     if (!rc && on_failure && cJSON_GetObjectItemCaseSensitive(c->in, "DisableRollback"))
         rc = err_fail(c->eb, ERR_VALIDATION,
@@ -338,6 +338,7 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
         cJSON_AddBoolToObject(
             s, "EnableTerminationProtection",
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "EnableTerminationProtection")));
+        if (policy) cJSON_AddStringToObject(s, "_StackPolicy", policy);
         cJSON *drift = cJSON_AddObjectToObject(s, "DriftInformation");
         cJSON_AddStringToObject(drift, "StackDriftStatus", "NOT_CHECKED");
         /* internal */
@@ -437,6 +438,11 @@ err_t cfn_update_stack(api_ctx_t *c)
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, jx_str(s, "StackName"));
     if (!rc) rc = cfn_check_caps(c, t);
+    const char *policy = NULL, *during = NULL;
+    if (!rc) rc = cfn_stack_policy_in(c, "StackPolicyBody", "StackPolicyURL", t, &policy);
+    if (!rc)
+        rc = cfn_stack_policy_in(c, "StackPolicyDuringUpdateBody", "StackPolicyDuringUpdateURL", t,
+                                 &during);
     if (!rc && !strcmp(text, jx_str(s, "_Template")) &&
         cJSON_Compare(bound, cJSON_GetObjectItemCaseSensitive(s, "_Params"), true) &&
         !cJSON_GetObjectItemCaseSensitive(c->in, "Tags"))
@@ -463,6 +469,14 @@ err_t cfn_update_stack(api_ctx_t *c)
         jx_set_str(s, "_Phase", "apply");
         jx_set(s, "_Seq", cJSON_CreateNumber((double)(jx_int(s, "_Seq", 0) + 1)));
         cJSON_DeleteItemFromObjectCaseSensitive(s, "_Session");
+        /* the policy the update runs under: the temporary one, else the stack's (the new
+         * StackPolicyBody governs later updates) */
+        const char *rules = during ? during : jx_str(s, "_StackPolicy");
+        if (rules)
+            jx_set_str(s, "_UpdatePolicy", rules);
+        else
+            cJSON_DeleteItemFromObjectCaseSensitive(s, "_UpdatePolicy");
+        if (policy) jx_set_str(s, "_StackPolicy", policy);
         if (api_in_str(c, "RoleARN")) jx_set_str(s, "RoleARN", api_in_str(c, "RoleARN"));
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
         if (tags) jx_set(s, "Tags", cJSON_Duplicate(tags, 1));

@@ -27,6 +27,10 @@ const char *ec2_state_name(int code);
 int ec2_state(const cJSON *inst);
 /* Sets State {Code, Name} of inst. */
 void ec2_set_state(cJSON *inst, int code);
+/* The instance's MetadataOptions, EC2's defaults when it has none of its own (new item;
+ * instance_ops.c). */
+cJSON *ec2_metadata_options(const cJSON *inst);
+
 /* Sets StateReason {Code, Message} (NULL code removes it). */
 void ec2_set_reason(cJSON *inst, const char *code, const char *message);
 

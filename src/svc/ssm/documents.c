@@ -285,8 +285,7 @@ err_t ssm_create_document(api_ctx_t *c)
     return rc;
 }
 
-/* Loads a customer document for a write (AWS's own are refused). */
-static err_t ssm_own_doc(api_ctx_t *c, const char *name, cJSON **doc)
+err_t ssm_own_doc(api_ctx_t *c, const char *name, cJSON **doc)
 {
     *doc = NULL;
     err_t rc = res_get(c->tx, &(res_key_t){c->scope, SSM_DOC, name}, doc, c->eb);

@@ -34,6 +34,10 @@ void ssm_page_out(api_ctx_t *c, const res_page_t *p);
 err_t ssm_doc_load(store_tx_t *tx, const char *account, const char *name, const char *version,
                    const char *version_name, cJSON **doc, cJSON **ver, bool *aws, errbuf_t *eb);
 
+/* Loads the caller's own document `name` for a change: InvalidDocumentOperation for an
+ * AWS-owned one, InvalidDocument when there is none. *doc owned by the caller. */
+err_t ssm_own_doc(api_ctx_t *c, const char *name, cJSON **doc);
+
 /* The DocumentDescription of a document version (the model's shape). */
 cJSON *ssm_doc_description(const cJSON *doc, const cJSON *ver, const char *owner);
 
