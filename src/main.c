@@ -1,6 +1,6 @@
 /* main.c - the catalogd command line: flags and environment into a configuration,
  * start-up, the banner, and an orderly stop on SIGTERM/SIGINT. Also the small admin
- * commands that work on a data directory (jobs). */
+ * commands that work on a data directory (jobs, account). */
 #include "app.h"
 #include "core/regions.h"
 #include "svc/organizations/org.h"

@@ -193,15 +193,15 @@ static bool signin_root_password(const app_t *app, char *out, size_t cap)
     return ok && out[0];
 }
 
-/* Finds an IAM user with a login profile through the identity module (iam/identity.h):
- * its password hash into hash and its principal into who, *found true. A missing user
- * or profile is not an error (*found false). */
-static err_t signin_user(app_t *app, const char *name, char hash[160], auth_principal_t *who,
-                         bool *found, errbuf_t *eb)
+/* Finds an IAM user of account (any of catalogd's accounts) with a login profile through
+ * the identity module (iam/identity.h): its password hash into hash and its principal into
+ * who, *found true. A missing account, user or profile is not an error (*found false). */
+static err_t signin_user(app_t *app, const char *account, const char *name, char hash[160],
+                         auth_principal_t *who, bool *found, errbuf_t *eb)
 {
     store_tx_t *tx = NULL;
     err_t rc = store_begin(app->store, false, &tx, eb);
-    if (!rc) rc = iam_identity_login(tx, app->cfg.account_id, name, hash, 160, who, found, eb);
+    if (!rc) rc = iam_identity_login(tx, account, name, hash, 160, who, found, eb);
     if (tx) store_rollback(tx);
     return rc;
 }
@@ -213,11 +213,13 @@ static err_t signin_check(app_t *app, const console_signin_req_t *in, auth_princ
 {
     *ok = false;
     memset(who, 0, sizeof(*who));
+    /* the root's console password is the default account's (other accounts' roots have
+     * none); IAM users of every account sign in with their account's id */
     bool account_ok = strcmp(in->account, app->cfg.account_id) == 0;
     char hash[160] = "";
     bool found = false;
     err_t rc = ERR_OK;
-    if (account_ok && strcasecmp(in->user, CONSOLE_ROOT_USER) == 0) { /* any case, as IAM names */
+    if (strcasecmp(in->user, CONSOLE_ROOT_USER) == 0) { /* any case, as IAM names */
         char expected[160];
         unsigned char a[CRYPTO_SHA256_LEN], b[CRYPTO_SHA256_LEN];
         bool have = signin_root_password(app, expected, sizeof(expected));
@@ -225,7 +227,7 @@ static err_t signin_check(app_t *app, const console_signin_req_t *in, auth_princ
         crypto_sha256(expected, have ? strlen(expected) : 0, b);
         memset(expected, 0, sizeof(expected));
         iam_login_verify(signin_dummy_hash, in->password); /* the same cost as a user's */
-        *ok = have && crypto_equal(a, b, sizeof(a));
+        *ok = account_ok && have && crypto_equal(a, b, sizeof(a));
         if (*ok) {
             who->kind = AUTH_ROOT;
             snprintf(who->account, sizeof(who->account), "%s", app->cfg.account_id);
@@ -235,7 +237,7 @@ static err_t signin_check(app_t *app, const console_signin_req_t *in, auth_princ
         }
         return ERR_OK;
     }
-    if (account_ok) rc = signin_user(app, in->user, hash, who, &found, eb);
+    rc = signin_user(app, in->account, in->user, hash, who, &found, eb);
     if (rc) return rc;
     bool match = iam_login_verify(found ? hash : signin_dummy_hash, in->password);
     *ok = found && match;

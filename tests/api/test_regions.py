@@ -10,9 +10,11 @@ import sys
 
 import pytest
 
-from conftest import ACCOUNT, REPO, ROOT_KEY, ROOT_SECRET
-from helpers import allow, fails, new_user, wait_for
+from conftest import ACCOUNT, CLI_V2, CLIS, REPO, ROOT_KEY, ROOT_SECRET
+from helpers import AMI, allow, fails, new_user, wait_for
 from sc_world import RESTART_DEFINITION, World
+from test_cfn_waitcondition import TEMPLATE as WAIT_TEMPLATE, handle_url, put
+from cfn_helpers import settle
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import demo_data  # noqa: E402
@@ -89,8 +91,14 @@ def test_ec2_per_region(fresh_daemon):
     assert zones == {"us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"}
     groups = west.describe_security_groups()["SecurityGroups"]
     assert [(g["GroupName"], g["VpcId"], g["OwnerId"]) for g in groups] == [("default", vw[0]["VpcId"], ACCOUNT)]
-    # a public image answers in every region, under that region's id
-    assert east.describe_images(Owners=["amazon"])["Images"] and west.describe_images(Owners=["amazon"])["Images"]
+    # a public image answers in every region, under that region's id, and the public
+    # parameter that names it names that region's id
+    name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    ids = {}
+    for r, c in ((EAST, east), (WEST, west)):
+        ids[r] = d.client("ssm", region=r).get_parameter(Name=name)["Parameter"]["Value"]
+        assert [i["ImageId"] for i in c.describe_images(ImageIds=[ids[r]])["Images"]] == [ids[r]]
+    assert ids[EAST] == AMI and ids[WEST] != AMI
     i = run_instance(west)
     assert i["SubnetId"] in {s["SubnetId"] for s in west.describe_subnets()["Subnets"]}
     assert i["Placement"]["AvailabilityZone"].startswith(WEST)
@@ -112,11 +120,6 @@ def test_iam_and_sts_are_global(fresh_daemon):
     for r in (EAST, WEST, EU, "ap-southeast-2"):
         who = d.client("sts", region=r).get_caller_identity()
         assert (who["Account"], who["Arn"]) == (ACCOUNT, "arn:aws:iam::%s:root" % ACCOUNT)
-    # the CLI signs IAM for us-east-1 whatever the profile's region; both work
-    for r in (EU, WEST):
-        p = d.aws("iam", "get-role", "--role-name", "everywhere", region=r)
-        assert p.returncode == 0, p.stderr
-        assert json.loads(p.stdout)["Role"]["Arn"] == arn
 
 
 def test_requested_region_condition(fresh_daemon):
@@ -229,11 +232,33 @@ def test_launch_and_act_in_another_region(world):
         "Status"] == "AVAILABLE"
 
 
-def test_cli_region_flag(fresh_daemon):
+@pytest.mark.parametrize("cli", CLIS, ids=["cli-v2" if c == CLI_V2 else "cli-v1" for c in CLIS])
+def test_cli_region_flag(fresh_daemon, cli):
     d = fresh_daemon()
-    p = d.aws("ssm", "put-parameter", "--name", "/cli", "--value", "west", "--type", "String", region=WEST)
+    p = d.aws("ssm", "put-parameter", "--name", "/cli", "--value", "west", "--type", "String", region=WEST, cli=cli)
     assert p.returncode == 0, p.stderr
-    got = d.aws("ssm", "get-parameter", "--name", "/cli", region=WEST)
+    got = d.aws("ssm", "get-parameter", "--name", "/cli", region=WEST, cli=cli)
     assert json.loads(got.stdout)["Parameter"]["ARN"] == "arn:aws:ssm:%s:%s:parameter/cli" % (WEST, ACCOUNT)
-    miss = d.aws("ssm", "get-parameter", "--name", "/cli", region=EAST)
+    miss = d.aws("ssm", "get-parameter", "--name", "/cli", region=EAST, cli=cli)
     assert miss.returncode != 0 and "ParameterNotFound" in miss.stderr
+    # IAM, global, whatever region the CLI signs it for
+    made = d.aws("iam", "create-user", "--user-name", "cli-user", region=EU, cli=cli)
+    assert made.returncode == 0, made.stderr
+    seen = d.aws("iam", "get-user", "--user-name", "cli-user", region=WEST, cli=cli)
+    assert json.loads(seen.stdout)["User"]["Arn"] == "arn:aws:iam::%s:user/cli-user" % ACCOUNT
+
+
+def test_wait_condition_in_another_region(fresh_daemon):
+    d = fresh_daemon()
+    cf = d.client("cloudformation", region=WEST)
+    cf.create_stack(StackName="wc", TemplateBody=WAIT_TEMPLATE,
+                    Parameters=[{"ParameterKey": "Count", "ParameterValue": "1"}])
+    url = handle_url(cf, "wc")
+    # the handle names the stack's account and region: a signal carries nothing else
+    assert "/_catalogd/cfn-signal/%s/%s/" % (ACCOUNT, WEST) in url
+    assert put(url, {"Status": "SUCCESS", "UniqueId": "a", "Data": "west"}) == (200, b"")
+    assert settle(cf, "wc")["StackStatus"] == "CREATE_COMPLETE"
+    # a handle path naming another region (or none that exists) is no handle
+    other = url.replace("/%s/" % WEST, "/%s/" % EAST)
+    assert put(other, {"Status": "SUCCESS", "UniqueId": "b"})[0] == 404
+    assert put(url.replace("/%s/" % WEST, "/xx-nowhere-1/"), {"Status": "SUCCESS", "UniqueId": "b"})[0] == 404

@@ -201,6 +201,8 @@ def test_unwritable_data_dir_is_not_reported_in_use(fresh_daemon, has_db):
         (["--max-conns-per-client", "x"], "invalid value 'x' for --max-conns-per-client"),
         (["--max-conns", "1000000"], "open-file limit"),
         (["--log-level", "loud"], "invalid value 'loud' for --log-level"),
+        (["--region", "xx-nowhere-1"], "--region must be a region of the aws partition"),
+        (["--region", "US-EAST-1"], "--region must be a region of the aws partition"),
         (["--no-such-flag"], "unknown option '--no-such-flag'"),
         (["--sync"], "--sync needs a value"),
         (["--template-dir", "/nonexistent/templates"], "--template-dir /nonexistent/templates is not a directory"),

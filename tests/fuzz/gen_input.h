@@ -229,11 +229,11 @@ static void gen_root(const app_t *app, auth_principal_t *who)
     memset(who, 0, sizeof(*who));
     who->kind = AUTH_ROOT;
     snprintf(who->account, sizeof(who->account), "%s", app->cfg.account_id);
-    snprintf(who->region, sizeof(who->region), "%s", app->cfg.region); /* calls act in one */
     snprintf(who->arn, sizeof(who->arn), "arn:aws:iam::%s:root", app->cfg.account_id);
     snprintf(who->user_id, sizeof(who->user_id), "%s", app->cfg.account_id);
     snprintf(who->name, sizeof(who->name), "root");
     snprintf(who->path, sizeof(who->path), "/");
+    snprintf(who->region, sizeof(who->region), "%s", app->cfg.region); /* signed for it */
 }
 
 static app_t gen_the_app;

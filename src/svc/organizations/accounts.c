@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The management account's email: AWS knows it from sign-up, catalogd from nowhere. */
-#define ORG_MANAGEMENT_EMAIL "management@catalogd.invalid"
+/* The management account's email: AWS knows it from sign-up, catalogd from nowhere. One
+ * per account id, so that a data directory served under another --account-id later gets a
+ * management record of its own. */
+#define ORG_MANAGEMENT_EMAIL "management+%s@catalogd.invalid"
 
 /* email folded to lower case into out (cap bytes): emails are unique without regard to
  * case. */
@@ -95,10 +97,11 @@ err_t org_install(store_t *s, const char *management, int64_t now_ms, errbuf_t *
     cJSON *a = NULL;
     if (!rc) rc = res_get(tx, &(res_key_t){ORG_PART, ORG_K_ACCOUNT, management}, &a, eb);
     if (!rc && !a) {
-        org_account_spec_t spec = {
-            .name = "management", .email = ORG_MANAGEMENT_EMAIL, .is_management = true};
+        char email[64];
+        snprintf(email, sizeof(email), ORG_MANAGEMENT_EMAIL, management);
+        org_account_spec_t spec = {.name = "management", .email = email, .is_management = true};
         cJSON *b = org_account_body(management, &spec, now_ms);
-        res_row_t row = {.name = ORG_MANAGEMENT_EMAIL, .created_ms = now_ms, .updated_ms = now_ms};
+        res_row_t row = {.name = email, .created_ms = now_ms, .updated_ms = now_ms};
         rc = res_insert(tx, &(res_key_t){ORG_PART, ORG_K_ACCOUNT, management}, &row, b, eb);
         cJSON_Delete(b);
     }
@@ -189,7 +192,8 @@ int org_account_main(const app_config_t *cfg, const char *sub, const char *name,
     auth_keys_opts_t ko = {
         .store = store, .data_dir = cfg->data_dir, .account = cfg->account_id, .ids = &ids};
     if (!rc) rc = auth_keys_open(&ko, &keys, &eb);
-    if (!rc) rc = org_install(store, cfg->account_id, now, &eb);
+    /* the management account's record is the daemon's to write (org_install, at its start,
+     * with its own --account-id): this command may run with another configuration */
     if (!rc) rc = store_begin(store, create, &tx, &eb);
     if (!rc && !create) rc = org_print_accounts(tx, &eb);
     if (!rc && create) rc = org_account_by_email(tx, email, &dup, &eb);

@@ -125,6 +125,7 @@ err_t org_create_account(api_ctx_t *c)
     jx_set_str(s, "_Email", api_in_str(c, "Email"));
     jx_set_str(s, "_RoleName", role ? role : "OrganizationAccountAccessRole");
     jx_set_str(s, "_Organization", jx_str(org, "Id"));
+    jx_set_str(s, "_Region", c->region); /* where the job's calls act (IAM is global) */
     res_row_t row = {.state = "IN_PROGRESS", .created_ms = now, .updated_ms = now};
     if (!rc) rc = res_insert(c->tx, &(res_key_t){ORG_PART, ORG_K_CAR, id}, &row, s, c->eb);
     char payload[80];
@@ -254,18 +255,16 @@ static err_t org_finish(store_tx_t *tx, cJSON *s, const char *state, const char 
 /* In the new account, as its root user: the role the management account assumes to
  * administer it (trusting the management account, with AdministratorAccess), as AWS makes
  * it. */
-static err_t org_access_role(engine_run_t *r, store_tx_t *tx, const char *account, const char *role,
-                             const char *management)
+static err_t org_access_role(engine_run_t *r, store_tx_t *tx, const char *account,
+                             const char *region, const char *role, const char *management)
 {
     auth_principal_t root = {.kind = AUTH_ROOT};
     snprintf(root.account, sizeof(root.account), "%s", account);
+    snprintf(root.region, sizeof(root.region), "%s", region);
     snprintf(root.arn, sizeof(root.arn), "arn:aws:iam::%s:root", account);
     snprintf(root.user_id, sizeof(root.user_id), "%s", account);
     snprintf(root.name, sizeof(root.name), "root");
     snprintf(root.path, sizeof(root.path), "/");
-    app_where_t where; /* IAM is global: any region does; the job's (the request's) */
-    app_where_of(r->app, r->payload, &where);
-    snprintf(root.region, sizeof(root.region), "%s", where.region);
     char trust[400];
     snprintf(trust, sizeof(trust),
              "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
@@ -321,7 +320,8 @@ static err_t org_create_step(engine_run_t *r)
                                .org_id = org_id,
                                .management = mgmt};
     if (pending && !rc) rc = org_account_add(tx, app->keys, &app->ids, &spec, now, &made, r->eb);
-    if (pending && !rc) rc = org_access_role(r, tx, made.id, jx_str(s, "_RoleName"), mgmt);
+    if (pending && !rc)
+        rc = org_access_role(r, tx, made.id, jx_str(s, "_Region"), jx_str(s, "_RoleName"), mgmt);
     if (pending && !rc) rc = org_finish(tx, s, "SUCCEEDED", made.id, NULL, now, r->eb);
     if (pending && !rc)
         log_info("account created", "\"account\":\"%s\",\"request\":\"%s\"", made.id, id);

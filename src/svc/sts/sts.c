@@ -175,7 +175,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     if (rc) return rc;
     /* a service assumes roles of the account it works for only (iam:PassRole never hands
      * a service another account's role) */
-    if (role && !caller && r->account && strcmp(r->account, account)) {
+    if (role && !caller && strcmp(r->account, account)) {
         cJSON_Delete(role);
         role = NULL;
     }
@@ -237,9 +237,9 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         const cJSON *rn = cJSON_GetObjectItemCaseSensitive(role, "RoleName");
         out->who.kind = AUTH_ROLE_SESSION;
         snprintf(out->who.account, sizeof(out->who.account), "%s", account);
+        snprintf(out->who.region, sizeof(out->who.region), "%s", r->region);
         snprintf(out->who.arn, sizeof(out->who.arn), "arn:aws:sts::%s:assumed-role/%s/%s", account,
                  rn->valuestring, r->session_name);
-        snprintf(out->who.region, sizeof(out->who.region), "%s", r->region);
         snprintf(out->who.user_id, sizeof(out->who.user_id), "%s:%s", rid->valuestring,
                  r->session_name);
         snprintf(out->who.name, sizeof(out->who.name), "%s", rn->valuestring);

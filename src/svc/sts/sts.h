@@ -14,9 +14,6 @@
 typedef struct sts_assume_req {
     const auth_principal_t *caller; /* the user or session asking, or NULL for a service */
     const char *service; /* service principal ("ssm.amazonaws.com") when caller is NULL */
-    const char *account; /* the account the work is for: a service assumes that account's
-                            roles alone (NULL: the role ARN's); a caller's role is looked up
-                            in the account its ARN names */
     const char *role_arn;
     const char *session_name;
     int64_t duration_s;       /* 0: 3600 */
@@ -25,6 +22,9 @@ typedef struct sts_assume_req {
     const char *external_id;
     const char *source_ip;
     const policy_ctx_t *ctx; /* the caller's request context (api_request_context), or NULL */
+    const char *account;     /* the caller's account (a service's: the account it works for,
+                                whose roles alone it may assume; a caller may assume roles of
+                                other accounts that trust it) */
     const char *region;      /* where the session acts in-process (the work's region) */
 } sts_assume_req_t;
 
