@@ -26,7 +26,7 @@ typedef struct gen {
     bool no_dup; /* never give a member twice (documents refuse duplicate keys) */
 } gen_t;
 
-static uint8_t gen_byte(gen_t *g)
+static inline uint8_t gen_byte(gen_t *g)
 {
     if (!g->n) return 0;
     g->n--;
@@ -34,7 +34,7 @@ static uint8_t gen_byte(gen_t *g)
 }
 
 /* True with probability k/256. */
-static bool gen_chance(gen_t *g, int k)
+static inline bool gen_chance(gen_t *g, int k)
 {
     return gen_byte(g) < k;
 }
@@ -85,7 +85,7 @@ static const char *const gen_words[] = {
 #define GEN_N_WORDS (sizeof(gen_words) / sizeof(gen_words[0]))
 
 /* A string: a word, an enum value of the shape, or a few printable bytes of the input. */
-static cJSON *gen_string(gen_t *g, const model_shape_t *s)
+static inline cJSON *gen_string(gen_t *g, const model_shape_t *s)
 {
     uint8_t k = gen_byte(g);
     if (s && s->n_enums && k < 128) return cJSON_CreateString(s->enums[gen_byte(g) % s->n_enums]);
@@ -99,7 +99,7 @@ static cJSON *gen_string(gen_t *g, const model_shape_t *s)
 
 /* A value of a JSON type that shape s does not allow (never null, which a structure
  * simply drops). */
-static cJSON *gen_wrong(gen_t *g, const model_shape_t *s)
+static inline cJSON *gen_wrong(gen_t *g, const model_shape_t *s)
 {
     for (int tries = 0;; tries++) {
         int kind = (gen_byte(g) + tries) % 5; /* string, number, bool, list, object */
@@ -149,15 +149,15 @@ static cJSON *gen_wrong(gen_t *g, const model_shape_t *s)
 }
 
 /* True for members the generator leaves out: URLs (a fetch would leave the machine). */
-static bool gen_skip_member(const char *name)
+static inline bool gen_skip_member(const char *name)
 {
     return strstr(name, "URL") || strstr(name, "Url");
 }
 
 /* A value for shape idx of svc. bad_rate: chance (of 256) of a wrong-typed value at each
  * node; *bad is set when one was placed where the call must notice it. */
-static cJSON *gen_value(gen_t *g, const model_service_t *svc, uint16_t idx, int depth, int bad_rate,
-                        bool *bad)
+static inline cJSON *gen_value(gen_t *g, const model_service_t *svc, uint16_t idx, int depth,
+                               int bad_rate, bool *bad)
 {
     const model_shape_t *s = model_shape(svc, idx);
     g->nodes++;
@@ -224,7 +224,7 @@ static cJSON *gen_value(gen_t *g, const model_service_t *svc, uint16_t idx, int 
 }
 
 /* The account root, as authentication would have made it. */
-static void gen_root(const app_t *app, auth_principal_t *who)
+static inline void gen_root(const app_t *app, auth_principal_t *who)
 {
     memset(who, 0, sizeof(*who));
     who->kind = AUTH_ROOT;
@@ -239,7 +239,7 @@ static void gen_root(const app_t *app, auth_principal_t *who)
 static app_t gen_the_app;
 static char gen_dir[] = "/tmp/catalogd-fuzz-XXXXXX";
 
-static int gen_unlink(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static inline int gen_unlink(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
     return remove(path);
@@ -247,7 +247,7 @@ static int gen_unlink(const char *path, const struct stat *st, int flag, struct 
 
 /* At a normal exit (libFuzzer's, past -max_total_time or -runs): stops the engine, closes
  * the store and removes its directory. A crash leaves it for a look. */
-static void gen_cleanup(void)
+static inline void gen_cleanup(void)
 {
     app_close(&gen_the_app);
     nftw(gen_dir, gen_unlink, 16, FTW_DEPTH | FTW_PHYS);
@@ -255,7 +255,7 @@ static void gen_cleanup(void)
 
 /* Opens an app over a new store in a temp dir, removed at exit. workers: the engine's
  * worker threads (started only when > 0). */
-static app_t *gen_app(int workers)
+static inline app_t *gen_app(int workers)
 {
     app_t *app = &gen_the_app;
     const char *dir = gen_dir;
@@ -279,7 +279,7 @@ static app_t *gen_app(int workers)
 }
 
 /* An errbuf message must be a terminated, non-empty string. */
-static void gen_check_msg(const errbuf_t *eb)
+static inline void gen_check_msg(const errbuf_t *eb)
 {
     if (!memchr(eb->msg, '\0', sizeof(eb->msg)) || !eb->msg[0]) __builtin_trap();
 }
