@@ -265,9 +265,6 @@ static err_t org_access_role(engine_run_t *r, store_tx_t *tx, const char *accoun
     snprintf(root.user_id, sizeof(root.user_id), "%s", account);
     snprintf(root.name, sizeof(root.name), "root");
     snprintf(root.path, sizeof(root.path), "/");
-    app_where_t where; /* IAM is global: any region does; the job's (the request's) */
-    app_where_of(r->app, r->payload, &where);
-    snprintf(root.region, sizeof(root.region), "%s", where.region);
     char trust[400];
     snprintf(trust, sizeof(trust),
              "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
