@@ -21,6 +21,7 @@ cJSON *auth_principal_to_json(const auth_principal_t *p)
     cJSON_AddStringToObject(o, "access_key", p->access_key);
     cJSON_AddNumberToObject(o, "expires_ms", (double)p->expires_ms);
     if (p->from_get_session_token) cJSON_AddBoolToObject(o, "get_session_token", true);
+    if (p->mfa_ms) cJSON_AddNumberToObject(o, "mfa_ms", (double)p->mfa_ms);
     return o;
 }
 
@@ -44,6 +45,8 @@ bool auth_principal_from_json(const cJSON *o, auth_principal_t *p)
     p->expires_ms = cJSON_IsNumber(e) ? (int64_t)e->valuedouble : 0;
     p->from_get_session_token =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "get_session_token"));
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "mfa_ms");
+    p->mfa_ms = cJSON_IsNumber(m) ? (int64_t)m->valuedouble : 0;
     return known && principal_copy(o, "account", p->account, sizeof(p->account)) &&
            principal_copy(o, "arn", p->arn, sizeof(p->arn)) &&
            principal_copy(o, "user_id", p->user_id, sizeof(p->user_id)) &&

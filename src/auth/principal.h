@@ -24,9 +24,10 @@ typedef struct auth_principal {
     char role_arn[320]; /* the role of a session */
     char access_key[32];
     int64_t expires_ms;          /* sessions: expiry of the credentials */
-    bool from_get_session_token; /* credentials from sts:GetSessionToken (which catalogd issues
-                                    without MFA): no IAM, and of STS only AssumeRole and
-                                    GetCallerIdentity */
+    bool from_get_session_token; /* credentials from sts:GetSessionToken: of STS only
+                                    AssumeRole and GetCallerIdentity, and no IAM unless
+                                    issued with MFA (mfa_ms) */
+    int64_t mfa_ms;              /* sessions: when the caller proved an MFA code for them, or 0 */
 } auth_principal_t;
 
 /* A principal as a JSON object (for work that outlives the request, such as a stack
