@@ -91,9 +91,15 @@ def java_to_pcre(p):
 
 
 # The access column: "read" or "write" (the transaction), then optionally "+open" (needs no
-# permission) or "+handler" (the handler authorizes); without either the caller's policies
-# must allow the row's action on its resource.
-AUTHZ = {"": "API_AUTHZ_POLICY", "open": "API_AUTHZ_OPEN", "handler": "API_AUTHZ_HANDLER"}
+# permission), "+handler" (the handler authorizes) or "+unsigned" (the request needs no
+# signature: it carries its own proof, which the handler checks); without any the caller's
+# policies must allow the row's action on its resource.
+AUTHZ = {
+    "": "API_AUTHZ_POLICY",
+    "open": "API_AUTHZ_OPEN",
+    "handler": "API_AUTHZ_HANDLER",
+    "unsigned": "API_AUTHZ_UNSIGNED",
+}
 
 
 def read_operations(path):
@@ -111,7 +117,9 @@ def read_operations(path):
                 sys.exit("%s:%d: unknown service %s" % (path, lineno, svc))
             tx, _, authz = access.partition("+")
             if tx not in ("read", "write") or authz not in AUTHZ:
-                sys.exit("%s:%d: access must be read or write, optionally +open or +handler" % (path, lineno))
+                sys.exit(
+                    "%s:%d: access must be read or write, optionally +open, +handler or +unsigned" % (path, lineno)
+                )
             rows.append((svc, op, access, resource))
     return rows
 
@@ -366,7 +374,8 @@ def generate(out_dir, data_dir, version, ops_path):
             md.append("No operations yet.\n")
             continue
         md.append("| operation | IAM action | resource | access |\n|---|---|---|---|\n")
-        # access "+open": the call needs no permission; "+handler": the handler authorizes
+        # access "+open": the call needs no permission; "+handler": the handler authorizes;
+        # "+unsigned": the request is not signed (the handler checks the proof it carries)
         for svc, op, access, resource, *_ in rs:
             md.append("| %s | `%s:%s` | `%s` | %s |\n" % (op, SERVICES[svc][3], op, resource, access))
 

@@ -372,6 +372,9 @@ err_t api_check_action(api_ctx_t *c, const char *action, const char *resource, c
 {
     const auth_principal_t *who = c->caller;
     if (who->kind == AUTH_ROOT || who->kind == AUTH_SERVICE) return ERR_OK;
+    if (who->kind == AUTH_ANONYMOUS) /* has no policies: may nothing */
+        return err_fail(c->eb, ERR_ACCESS_DENIED,
+                        "Anonymous callers are not authorized to perform %s", action);
     api_call_t call = {
         .op = c->op, .caller = who, .input = (cJSON *)c->in, .source_ip = c->source_ip};
     return authz_check(c->app, c->tx, &call, action, &resource, 1, key, value, c->eb);

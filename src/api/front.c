@@ -135,10 +135,20 @@ static err_t front_route(const http_request_t *req, arena_t *arena, route_t *rt,
     return ERR_OK;
 }
 
-/* SigV4: scope, key, time, signature. Fills *who, and notes the key's use once it holds. */
+/* SigV4: scope, key, time, signature. Fills *who, and notes the key's use once it holds.
+ * An unsigned request to an API_AUTHZ_UNSIGNED operation is let through as AUTH_ANONYMOUS. */
 static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t *rt,
                                 auth_principal_t *who, errbuf_t *eb)
 {
+    if (!rt->have_auth && rt->auth_rc == ERR_MISSING_AUTH && rt->op &&
+        rt->op->authz == API_AUTHZ_UNSIGNED) {
+        /* an operation that takes unsigned requests: the handler checks what it carries */
+        memset(who, 0, sizeof(*who));
+        who->kind = AUTH_ANONYMOUS;
+        snprintf(who->arn, sizeof(who->arn), "anonymous");
+        snprintf(who->name, sizeof(who->name), "anonymous");
+        return ERR_OK;
+    }
     if (!rt->have_auth) {
         if (rt->auth_rc == ERR_MISSING_AUTH)
             return err_fail(eb, ERR_MISSING_AUTH, "Request is missing Authentication Token");

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const principal_kinds[] = {"root", "user", "session", "service"};
+static const char *const principal_kinds[] = {"root", "user", "session", "service", "anonymous"};
 
 cJSON *auth_principal_to_json(const auth_principal_t *p)
 {
@@ -39,7 +39,7 @@ bool auth_principal_from_json(const cJSON *o, auth_principal_t *p)
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "kind");
     if (!cJSON_IsString(k)) return false;
     bool known = false;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (!strcmp(k->valuestring, principal_kinds[i])) p->kind = (auth_kind_t)i, known = true;
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "expires_ms");
     p->expires_ms = cJSON_IsNumber(e) ? (int64_t)e->valuedouble : 0;

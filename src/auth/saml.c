@@ -433,7 +433,7 @@ saml_verdict_t saml_verify(span_t xml, const char *const *certs, size_t n_certs,
         saml_child(saml_child(resp, NS_SAMLP, "Status"), NS_SAMLP, "StatusCode"), "Value", a);
     if (!status || strcmp(status, STATUS_SUCCESS)) {
         saml_why(why, cap, "The SAML response status is not Success");
-        v = SAML_REJECTED;
+        v = SAML_IDP_FAILED;
         goto done;
     }
     /* the assertion's own signature, else the response's (which covers the assertion) */

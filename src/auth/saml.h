@@ -33,8 +33,8 @@ typedef enum saml_verdict {
     SAML_MALFORMED,     /* not a SAML response we can read, or no/more than one assertion */
     SAML_BAD_SIGNATURE, /* unsigned, wrongly signed, signed by another key, tampered */
     SAML_EXPIRED,       /* past NotOnOrAfter (conditions or subject confirmation) */
-    SAML_REJECTED,      /* not for us: audience, recipient, destination, not yet valid,
-                           status not Success */
+    SAML_REJECTED,      /* not for us: audience, recipient, destination, not yet valid */
+    SAML_IDP_FAILED,    /* the IdP says authentication failed (status not Success) */
 } saml_verdict_t;
 
 typedef struct saml_attr {

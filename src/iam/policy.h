@@ -64,11 +64,13 @@ typedef struct policy_ctx {
 
 /* The principal asking (for Principal/NotPrincipal in trust policies). */
 typedef struct policy_principal {
-    const char *aws_arn;  /* "arn:aws:iam::123456789012:user/alice",
-                             "arn:aws:sts::123456789012:assumed-role/R/s", or NULL */
-    const char *role_arn; /* for an assumed-role session: the role's ARN, else NULL */
-    const char *account;  /* "123456789012", or NULL for a service principal */
-    const char *service;  /* "servicecatalog.amazonaws.com" for a service principal, else NULL */
+    const char *aws_arn;   /* "arn:aws:iam::123456789012:user/alice",
+                              "arn:aws:sts::123456789012:assumed-role/R/s", or NULL */
+    const char *role_arn;  /* for an assumed-role session: the role's ARN, else NULL */
+    const char *account;   /* "123456789012", or NULL for a service principal */
+    const char *service;   /* "servicecatalog.amazonaws.com" for a service principal, else NULL */
+    const char *federated; /* an identity provider's ARN (a SAML or OIDC provider) for a
+                              federated principal, else NULL */
     bool named_only; /* match only entries naming aws_arn itself: no "*", account or role entry,
                         and NotPrincipal never (does the policy grant this exact principal?) */
 } policy_principal_t;

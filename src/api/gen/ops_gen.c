@@ -280,8 +280,9 @@ const api_op_t api_ops[] = {
     {&model_services[4], "UpdateMaintenanceWindowTask", 382, 383, NULL, ssm_update_maintenance_window_task, "ssm:UpdateMaintenanceWindowTask", "arn:aws:ssm:{region}:{account}:maintenancewindow/{WindowId}", true, API_AUTHZ_POLICY},
     {&model_services[4], "UpdatePatchBaseline", 426, 427, NULL, ssm_update_patch_baseline, "ssm:UpdatePatchBaseline", "arn:aws:ssm:{region}:{account}:patchbaseline/{BaselineId}", true, API_AUTHZ_POLICY},
     {&model_services[5], "AssumeRole", 5, 20, "AssumeRoleResult", sts_assume_role, "sts:AssumeRole", "{RoleArn}", true, API_AUTHZ_HANDLER},
-    {&model_services[5], "DecodeAuthorizationMessage", 32, 34, "DecodeAuthorizationMessageResult", sts_decode_authorization_message, "sts:DecodeAuthorizationMessage", "*", false, API_AUTHZ_POLICY},
+    {&model_services[5], "AssumeRoleWithSAML", 32, 34, "AssumeRoleWithSAMLResult", sts_assume_role_with_saml, "sts:AssumeRoleWithSAML", "{RoleArn}", true, API_AUTHZ_UNSIGNED},
+    {&model_services[5], "DecodeAuthorizationMessage", 40, 42, "DecodeAuthorizationMessageResult", sts_decode_authorization_message, "sts:DecodeAuthorizationMessage", "*", false, API_AUTHZ_POLICY},
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 280;
+const size_t api_n_ops = 281;

@@ -282,6 +282,7 @@ err_t ssm_update_maintenance_window_target(api_ctx_t *ctx);
 err_t ssm_update_maintenance_window_task(api_ctx_t *ctx);
 err_t ssm_update_patch_baseline(api_ctx_t *ctx);
 err_t sts_assume_role(api_ctx_t *ctx);
+err_t sts_assume_role_with_saml(api_ctx_t *ctx);
 err_t sts_decode_authorization_message(api_ctx_t *ctx);
 err_t sts_get_caller_identity(api_ctx_t *ctx);
 err_t sts_get_session_token(api_ctx_t *ctx);

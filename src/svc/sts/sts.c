@@ -47,6 +47,8 @@ static err_t sts_issue(app_t *app, store_tx_t *tx, const char *record, int64_t d
 
 static err_t sts_refuse(errbuf_t *eb, const char *who, const char *role_arn)
 {
+    if (!who) /* a federated principal: AWS names neither it nor the role */
+        return err_fail(eb, ERR_ACCESS_DENIED, "Not authorized to perform sts:AssumeRoleWithSAML");
     return err_fail(eb, ERR_ACCESS_DENIED,
                     "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who,
                     role_arn);
@@ -70,15 +72,17 @@ static err_t sts_role(app_t *app, store_tx_t *tx, const char *arn, cJSON **role,
     return rc;
 }
 
-/* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole on role_arn
- * (an unparsable document allows nobody). */
+/* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole (or, for a
+ * federated principal, sts:AssumeRoleWithSAML) on role_arn (an unparsable document allows
+ * nobody). */
 static policy_effect_t sts_trust(const char *doc, const policy_principal_t *pp,
                                  const char *role_arn, const policy_ctx_t *ctx)
 {
     policy_t *p = NULL;
     errbuf_t ignore;
     if (policy_parse(span_of(doc), POLICY_TRUST, &p, &ignore)) return POLICY_NO_MATCH;
-    policy_request_t req = {"sts:AssumeRole", role_arn, ctx, pp};
+    policy_request_t req = {pp->federated ? "sts:AssumeRoleWithSAML" : "sts:AssumeRole", role_arn,
+                            ctx, pp};
     policy_effect_t e = policy_eval(p, &req, NULL);
     policy_free(p);
     return e;
@@ -135,7 +139,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
                  arena_t *arena, errbuf_t *eb)
 {
     const auth_principal_t *caller = r->caller;
-    const char *who = caller ? caller->arn : r->service;
+    const char *who = caller ? caller->arn : r->service; /* NULL: federated */
     if (caller && caller->kind == AUTH_ROOT)
         return err_fail(eb, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
     cJSON *role = NULL;
@@ -149,7 +153,10 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     policy_ctx_t ctx = sts_context(r, arena);
     policy_principal_t pp = {0};
     policy_effect_t e;
-    if (caller) {
+    if (r->federated) {
+        pp.federated = r->federated;
+        e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
+    } else if (caller) {
         pp.aws_arn = caller->arn;
         pp.role_arn = caller->kind == AUTH_ROLE_SESSION ? caller->role_arn : NULL;
         pp.account = caller->account;
@@ -198,9 +205,10 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     }
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(role, "RoleId");
     int64_t mfa_ms = r->mfa_ms ? r->mfa_ms : caller ? caller->mfa_ms : 0;
-    char *record = iam_session_record_mfa(
-        iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who, 0),
-        mfa_ms);
+    char *record =
+        iam_session_record_mfa(iam_session_record(rid->valuestring, NULL, r->session_name,
+                                                  r->policy, arns, who ? who : r->federated, 0),
+                               mfa_ms);
     cJSON_Delete(arns);
     rc = sts_issue(app, tx, record, duration, out, eb);
     cJSON_free(record);
@@ -224,7 +232,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     return rc;
 }
 
-static void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c)
+void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c)
 {
     cJSON *o = cJSON_AddObjectToObject(ctx->out, "Credentials");
     cJSON_AddStringToObject(o, "AccessKeyId", c->access_key);
