@@ -75,7 +75,7 @@ def test_create_virtual_device_returns_seed_and_qr_code(iam):
 
 
 def test_enable_needs_two_consecutive_codes(iam):
-    new_user(iam, "alice")
+    alice_key, _ = new_user(iam, "alice")
     serial, seed = device(iam, "alice-phone")
     s = now_step()
     for c1, c2 in [("000000", "000000"), (totp(seed, s), totp(seed, s - 1)), (totp(seed, s - 1), totp(seed, s + 5))]:
@@ -109,6 +109,9 @@ def test_enable_needs_two_consecutive_codes(iam):
     # deactivate, then delete; both only once
     code, _, _ = fails(iam.deactivate_mfa_device, UserName="bob", SerialNumber=serial)
     assert code == "NoSuchEntity"
+    iam.delete_access_key(UserName="alice", AccessKeyId=alice_key)
+    code, msg, status = fails(iam.delete_user, UserName="alice")
+    assert (code, msg, status) == ("DeleteConflict", "Cannot delete entity, must remove MFA device first.", 409)
     iam.deactivate_mfa_device(UserName="alice", SerialNumber=serial)
     assert iam.list_mfa_devices(UserName="alice")["MFADevices"] == []
     code, _, _ = fails(iam.deactivate_mfa_device, UserName="alice", SerialNumber=serial)
