@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,12 +35,20 @@ static void saml_quiet(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
+static pthread_once_t saml_once = PTHREAD_ONCE_INIT;
+
+static void saml_init(void)
+{
+    xmlInitParser(); /* once, before any thread parses: it is not thread-safe itself */
+}
+
 /* Parses xml with no DTD (so no entity of any kind) and no network. NULL when it does
  * not parse or has a DTD. */
 static xmlDocPtr saml_parse(span_t xml)
 {
+    pthread_once(&saml_once, saml_init);
     if (!xml.n || xml.n > MAX_XML || memmem(xml.p, xml.n, "<!DOCTYPE", 9)) return NULL;
-    xmlSetGenericErrorFunc(NULL, saml_quiet);
+    xmlSetGenericErrorFunc(NULL, saml_quiet); /* per thread in libxml2 */
     xmlDocPtr doc = xmlReadMemory(xml.p, (int)xml.n, "saml.xml", NULL,
                                   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (doc && (doc->intSubset || doc->extSubset)) {
