@@ -392,6 +392,11 @@ static saml_verdict_t saml_read(xmlNodePtr resp, xmlNodePtr as, int64_t now_ms,
         return SAML_MALFORMED;
     }
     out->expires_ms = until < scd_until ? until : scd_until;
+    if (!saml_time(saml_child(as, NS_SAML, "AuthnStatement"), "SessionNotOnOrAfter", a,
+                   &out->session_until_ms)) {
+        saml_why(why, cap, "Invalid SAML assertion: SessionNotOnOrAfter is not a date");
+        return SAML_MALFORMED;
+    }
     const char *dest = saml_prop(resp, "Destination", a);
     if (dest && !saml_one_of(dest, endpoints)) {
         saml_why(why, cap, "Invalid Destination: %s", dest);

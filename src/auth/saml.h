@@ -50,6 +50,7 @@ typedef struct saml_assertion {
     const char *recipient;      /* SubjectConfirmationData's Recipient */
     const char *audience;       /* the Audience that matched */
     int64_t expires_ms;         /* the earliest NotOnOrAfter */
+    int64_t session_until_ms;   /* the AuthnStatement's SessionNotOnOrAfter, or 0 */
     saml_attr_t *attrs;
     size_t n_attrs;
 } saml_assertion_t;

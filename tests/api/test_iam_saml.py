@@ -98,6 +98,7 @@ def assertion(
     expires_s=300,
     subject="alice",
     signature=True,
+    session_s=None,
 ):
     attrs = '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">%s</saml:Attribute>' % "".join(
         "<saml:AttributeValue>%s</saml:AttributeValue>" % r for r in roles
@@ -115,7 +116,7 @@ def assertion(
         '<saml:SubjectConfirmationData NotOnOrAfter="%(until)s" Recipient="%(rcpt)s"/></saml:SubjectConfirmation></saml:Subject>'
         '<saml:Conditions NotBefore="%(before)s" NotOnOrAfter="%(until)s"><saml:AudienceRestriction>'
         "<saml:Audience>%(aud)s</saml:Audience></saml:AudienceRestriction></saml:Conditions>"
-        '<saml:AuthnStatement AuthnInstant="%(now)s"><saml:AuthnContext><saml:AuthnContextClassRef>'
+        '<saml:AuthnStatement AuthnInstant="%(now)s"%(session)s><saml:AuthnContext><saml:AuthnContextClassRef>'
         "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>"
         "<saml:AttributeStatement>%(attrs)s</saml:AttributeStatement></saml:Assertion>"
         % {
@@ -129,6 +130,7 @@ def assertion(
             "rcpt": recipient,
             "aud": audience,
             "attrs": attrs,
+            "session": ' SessionNotOnOrAfter="%s"' % iso(session_s) if session_s else "",
         }
     )
 
@@ -266,6 +268,14 @@ def test_valid_assertion_yields_working_credentials(d, idp):
     assert "Parameters" in d.client("ssm", **creds).describe_parameters()
     code, _, _ = fails(d.client("iam", **creds).list_users)
     assert code == "AccessDenied"
+
+
+def test_session_ends_with_the_idp_session(d, idp):
+    key, _, tmp = idp
+    xml = sign(tmp, key, response(assertion(new_id(), session_s=1200)))
+    r = d.client("sts").assume_role_with_saml(RoleArn=ROLE, PrincipalArn=PROVIDER, SAMLAssertion=b64(xml))
+    left = (r["Credentials"]["Expiration"] - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    assert 1100 < left <= 1200
 
 
 def test_role_pair_in_either_order_and_from_the_cli(d, idp):

@@ -140,7 +140,10 @@ err_t sts_assume_role_with_saml(api_ctx_t *c)
                         "The RoleSessionName attribute is missing or not a valid session name");
     const char *nq = saml_name_qualifier(c, as.issuer, provider);
     policy_ctx_t ctx = saml_context(c, &as, nq);
+    /* the session ends with the IdP's session (SessionNotOnOrAfter) if that comes first */
     int64_t duration = api_in_int(c, "DurationSeconds", 3600);
+    int64_t left_s = (as.session_until_ms - clk_now_ms(&c->app->wall)) / 1000;
+    if (as.session_until_ms && left_s < duration) duration = left_s > 1 ? left_s : 1;
     sts_assume_req_t r = {
         .federated = provider,
         .role_arn = role_arn,
