@@ -135,20 +135,10 @@ static err_t front_route(const http_request_t *req, arena_t *arena, route_t *rt,
     return ERR_OK;
 }
 
-/* SigV4: scope, key, time, signature. Fills *who, and notes the key's use once it holds.
- * An unsigned request to an API_AUTHZ_UNSIGNED operation is let through as AUTH_ANONYMOUS. */
+/* SigV4: scope, key, time, signature. Fills *who, and notes the key's use once it holds. */
 static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t *rt,
                                 auth_principal_t *who, errbuf_t *eb)
 {
-    if (!rt->have_auth && rt->auth_rc == ERR_MISSING_AUTH && rt->op &&
-        rt->op->authz == API_AUTHZ_UNSIGNED) {
-        /* an operation that takes unsigned requests: the handler checks what it carries */
-        memset(who, 0, sizeof(*who));
-        who->kind = AUTH_ANONYMOUS;
-        snprintf(who->arn, sizeof(who->arn), "anonymous");
-        snprintf(who->name, sizeof(who->name), "anonymous");
-        return ERR_OK;
-    }
     if (!rt->have_auth) {
         if (rt->auth_rc == ERR_MISSING_AUTH)
             return err_fail(eb, ERR_MISSING_AUTH, "Request is missing Authentication Token");
@@ -277,7 +267,13 @@ static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr
         err_fail(eb, rc, "The request has conflicting Content-Length headers");
 
     if (!rc) rc = front_route(req, &fr->arena, rt, eb);
-    if (!rc) rc = front_authenticate(app, &sreq, rt, &fr->who, eb);
+    if (!rc && rt->auth_rc == ERR_MISSING_AUTH && rt->op->authz == API_AUTHZ_UNSIGNED) {
+        /* an operation that needs no signature, sent without one: the handler
+         * authenticates what the request carries (a signed one is checked as usual) */
+        fr->who = (auth_principal_t){.kind = AUTH_ANONYMOUS, .name = "anonymous"};
+    } else if (!rc) {
+        rc = front_authenticate(app, &sreq, rt, &fr->who, eb);
+    }
     if (!rc) {
         if (rt->proto == ERR_PROTO_JSON && !enc_utf8_valid(req->body))
             rc = err_fail(eb, ERR_SERIALIZATION, "The request body is not valid UTF-8");

@@ -240,9 +240,8 @@ static bool arn_account(const char *arn, char out[13])
     return true;
 }
 
-/* Does the asking principal appear in pr? Service principals match only Service entries,
- * federated ones only Federated entries and AWS principals only AWS entries;
- * "Principal": "*" matches everyone. */
+/* Does the asking principal appear in pr? Service principals match only Service entries
+ * and AWS principals only AWS entries; "Principal": "*" matches everyone. */
 static bool principal_hit(const pprin_t *pr, const policy_principal_t *who)
 {
     static const policy_principal_t nobody;

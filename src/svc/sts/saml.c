@@ -156,6 +156,8 @@ err_t sts_assume_role_with_saml(api_ctx_t *c)
     };
     sts_creds_t cr;
     rc = sts_assume(c->app, c->tx, &r, &cr, c->arena, c->eb);
+    if (rc == ERR_ACCESS_DENIED) /* AWS names neither the provider nor the role */
+        rc = err_fail(c->eb, ERR_ACCESS_DENIED, "Not authorized to perform sts:AssumeRoleWithSAML");
     if (rc) return rc;
     sts_put_creds(c, &cr);
     cJSON *u = cJSON_AddObjectToObject(c->out, "AssumedRoleUser");

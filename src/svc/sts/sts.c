@@ -47,8 +47,6 @@ static err_t sts_issue(app_t *app, store_tx_t *tx, const char *record, int64_t d
 
 static err_t sts_refuse(errbuf_t *eb, const char *who, const char *role_arn)
 {
-    if (!who) /* a federated principal: AWS names neither it nor the role */
-        return err_fail(eb, ERR_ACCESS_DENIED, "Not authorized to perform sts:AssumeRoleWithSAML");
     return err_fail(eb, ERR_ACCESS_DENIED,
                     "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who,
                     role_arn);
@@ -72,17 +70,24 @@ static err_t sts_role(app_t *app, store_tx_t *tx, const char *arn, cJSON **role,
     return rc;
 }
 
+/* The action a federated principal (an identity provider's ARN) asks trust for. */
+static const char *sts_federated_action(const char *provider)
+{
+    return strstr(provider, ":saml-provider/") ? "sts:AssumeRoleWithSAML"
+                                               : "sts:AssumeRoleWithWebIdentity";
+}
+
 /* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole (or, for a
- * federated principal, sts:AssumeRoleWithSAML) on role_arn (an unparsable document allows
- * nobody). */
+ * federated principal, sts:AssumeRoleWithSAML or sts:AssumeRoleWithWebIdentity by its
+ * provider) on role_arn (an unparsable document allows nobody). */
 static policy_effect_t sts_trust(const char *doc, const policy_principal_t *pp,
                                  const char *role_arn, const policy_ctx_t *ctx)
 {
     policy_t *p = NULL;
     errbuf_t ignore;
     if (policy_parse(span_of(doc), POLICY_TRUST, &p, &ignore)) return POLICY_NO_MATCH;
-    policy_request_t req = {pp->federated ? "sts:AssumeRoleWithSAML" : "sts:AssumeRole", role_arn,
-                            ctx, pp};
+    policy_request_t req = {pp->federated ? sts_federated_action(pp->federated) : "sts:AssumeRole",
+                            role_arn, ctx, pp};
     policy_effect_t e = policy_eval(p, &req, NULL);
     policy_free(p);
     return e;
@@ -139,7 +144,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
                  arena_t *arena, errbuf_t *eb)
 {
     const auth_principal_t *caller = r->caller;
-    const char *who = caller ? caller->arn : r->service; /* NULL: federated */
+    const char *who = caller ? caller->arn : r->service ? r->service : r->federated;
     if (caller && caller->kind == AUTH_ROOT)
         return err_fail(eb, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
     cJSON *role = NULL;
@@ -153,13 +158,13 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     policy_ctx_t ctx = sts_context(r, arena);
     policy_principal_t pp = {0};
     policy_effect_t e;
-    if (r->federated) {
-        pp.federated = r->federated;
-        e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
-    } else if (caller) {
+    if (caller) {
         pp.aws_arn = caller->arn;
         pp.role_arn = caller->kind == AUTH_ROLE_SESSION ? caller->role_arn : NULL;
         pp.account = caller->account;
+        e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
+    } else if (!r->service) { /* a verified web identity */
+        pp.federated = r->federated;
         e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
     } else {
         /* a service may be trusted by its global or its regional name */
@@ -205,10 +210,9 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     }
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(role, "RoleId");
     int64_t mfa_ms = r->mfa_ms ? r->mfa_ms : caller ? caller->mfa_ms : 0;
-    char *record =
-        iam_session_record_mfa(iam_session_record(rid->valuestring, NULL, r->session_name,
-                                                  r->policy, arns, who ? who : r->federated, 0),
-                               mfa_ms);
+    char *record = iam_session_record_mfa(
+        iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who, 0),
+        mfa_ms);
     cJSON_Delete(arns);
     rc = sts_issue(app, tx, record, duration, out, eb);
     cJSON_free(record);

@@ -5,6 +5,7 @@
 #ifndef CATALOGD_STS_H
 #define CATALOGD_STS_H
 
+#include "api/api.h"
 #include "app.h"
 #include "auth/principal.h"
 #include "iam/policy.h"
@@ -14,8 +15,8 @@
 typedef struct sts_assume_req {
     const auth_principal_t *caller; /* the user or session asking, or NULL for a service */
     const char *service;   /* service principal ("ssm.amazonaws.com") when caller is NULL */
-    const char *federated; /* or a SAML provider's ARN (sts:AssumeRoleWithSAML): the trust
-                              policy must allow that Federated principal */
+    const char *federated; /* or, when caller and service are NULL, the identity provider of a
+                              verified web identity (its IAM ARN): sts:AssumeRoleWithWebIdentity */
     const char *role_arn;
     const char *session_name;
     int64_t duration_s;       /* 0: 3600 */
@@ -58,8 +59,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *req, sts_cr
 err_t sts_session_token(app_t *app, store_tx_t *tx, const auth_principal_t *who, int64_t duration_s,
                         sts_creds_t *out, errbuf_t *eb);
 
-/* Writes c as the output's Credentials (AssumeRole and its kin). */
-typedef struct api_ctx api_ctx_t;
+/* Adds Credentials (c's keys and expiry) to a handler's output. */
 void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c);
 
 #endif
