@@ -59,14 +59,14 @@
     S(IAM_LIMIT_EXCEEDED, 404, "LimitExceeded", 409)                                               \
     S(IAM_INVALID_INPUT, 405, "InvalidInput", 400)                                                 \
     S(IAM_PASSWORD_POLICY, 406, "PasswordPolicyViolation", 400)                                    \
-    S(STS_MALFORMED_POLICY, 420, "MalformedPolicyDocument", 400)                                   \
-    S(STS_PACKED_POLICY_TOO_LARGE, 421, "PackedPolicyTooLarge", 400)                               \
-    S(STS_INVALID_AUTH_MESSAGE, 422, "InvalidAuthorizationMessageException", 400)                  \
     /* iam/sts: MFA devices, SAML providers and AssumeRoleWithSAML (465-479) */                    \
     S(IAM_INVALID_AUTH_CODE, 465, "InvalidAuthenticationCode", 403)                                \
     S(STS_SAML_INVALID, 466, "InvalidIdentityToken", 400)                                          \
     S(STS_SAML_REJECTED, 467, "IDPRejectedClaim", 403)                                             \
     S(STS_SAML_EXPIRED, 468, "ExpiredTokenException", 400)                                         \
+    S(STS_MALFORMED_POLICY, 420, "MalformedPolicyDocument", 400)                                   \
+    S(STS_PACKED_POLICY_TOO_LARGE, 421, "PackedPolicyTooLarge", 400)                               \
+    S(STS_INVALID_AUTH_MESSAGE, 422, "InvalidAuthorizationMessageException", 400)                  \
     /* store / engine */                                                                           \
     P(STORE, 500, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)            \
     P(STORE_BUSY, 501, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503) \

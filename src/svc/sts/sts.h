@@ -36,6 +36,9 @@ typedef struct sts_creds {
     auth_principal_t who; /* the session's principal */
 } sts_creds_t;
 
+/* Adds Credentials (c's keys and expiry) to a handler's output. */
+void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c);
+
 /* The whole authorization of an AssumeRole, and the credentials: the role's trust policy
  * must allow the principal; an IAM caller must not be explicitly denied sts:AssumeRole on
  * the role by its own policies, which must also allow it unless the trust policy names the
@@ -58,8 +61,5 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *req, sts_cr
  * come from long-term credentials only); store errors as they come. */
 err_t sts_session_token(app_t *app, store_tx_t *tx, const auth_principal_t *who, int64_t duration_s,
                         sts_creds_t *out, errbuf_t *eb);
-
-/* Adds Credentials (c's keys and expiry) to a handler's output. */
-void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c);
 
 #endif
