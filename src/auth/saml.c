@@ -302,8 +302,10 @@ static bool saml_signature(xmlDocPtr doc, xmlNodePtr el, xmlNodePtr sig, const c
         }
     }
     const char *dm = saml_prop(saml_child(ref, NS_DS, "DigestMethod"), "Algorithm", a);
-    if (!enveloped || !dm || strcmp(dm, ALG_SHA256)) {
-        saml_why(why, cap, "Unsupported signature digest: SHA-256 of an enveloped signature only");
+    if (!enveloped || !exc || !dm || strcmp(dm, ALG_SHA256)) {
+        saml_why(why, cap,
+                 "Unsupported signature: an enveloped signature, exclusive C14N and a "
+                 "SHA-256 digest only");
         return false;
     }
     buf_t want, got, data, sigval;
