@@ -99,10 +99,16 @@ def assertion(
     subject="alice",
     signature=True,
     session_s=None,
+    extra=(),
 ):
     attrs = '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">%s</saml:Attribute>' % "".join(
         "<saml:AttributeValue>%s</saml:AttributeValue>" % r for r in roles
     )
+    for name, values in extra:
+        attrs += '<saml:Attribute Name="%s">%s</saml:Attribute>' % (
+            name,
+            "".join("<saml:AttributeValue>%s</saml:AttributeValue>" % v for v in values),
+        )
     if session:
         attrs += (
             '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">'
@@ -372,3 +378,34 @@ def test_role_attribute_and_trust_decide(d, iam, idp):
     # a provider that does not exist
     code, _, _ = refused(d, sts, sign(tmp, key, response(assertion(new_id()))), provider=PROVIDER + "x")
     assert code == "InvalidIdentityToken"
+
+
+AFFILIATION = "urn:oid:1.3.6.1.4.1.5923.1.1.1.1"
+
+
+def test_trust_conditions_on_assertion_attributes(d, iam, idp):
+    """saml:doc names the provider; eduPersonAffiliation's values are saml:edupersonaffiliation."""
+    key, _, tmp = idp
+    role = "arn:aws:iam::%s:role/saml-staff" % ACCOUNT
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": PROVIDER},
+                "Action": "sts:AssumeRoleWithSAML",
+                "Condition": {
+                    "StringEquals": {"saml:doc": "%s/TestIdP" % ACCOUNT},
+                    "ForAnyValue:StringEquals": {"saml:edupersonaffiliation": "staff"},
+                },
+            }
+        ],
+    }
+    iam.create_role(RoleName="saml-staff", AssumeRolePolicyDocument=json.dumps(trust))
+    pair = (role + "," + PROVIDER,)
+    staff = sign(tmp, key, response(assertion(new_id(), roles=pair, extra=[(AFFILIATION, ["member", "staff"])])))
+    r = d.client("sts").assume_role_with_saml(RoleArn=role, PrincipalArn=PROVIDER, SAMLAssertion=b64(staff))
+    assert r["AssumedRoleUser"]["Arn"].endswith(":assumed-role/saml-staff/alice@example.test")
+    student = sign(tmp, key, response(assertion(new_id(), roles=pair, extra=[(AFFILIATION, ["student"])])))
+    code, msg, _ = refused(d, d.client("sts"), student, role=role)
+    assert (code, msg) == ("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML")

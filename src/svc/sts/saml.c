@@ -71,21 +71,46 @@ static const char *saml_name_qualifier(api_ctx_t *c, const char *issuer, const c
     return out;
 }
 
-/* The saml: condition keys of the assertion, in the arena. */
-static policy_ctx_t saml_context(api_ctx_t *c, const saml_assertion_t *as, const char *nq)
+/* The assertion attributes AWS offers as saml: condition keys (by their OID names), with
+ * all their values. */
+static const char *const saml_attr_keys[][2] = {
+    {"urn:oid:2.5.4.3", "saml:commonName"},
+    {"urn:oid:2.5.4.42", "saml:givenName"},
+    {"urn:oid:2.5.4.4", "saml:surname"},
+    {"urn:oid:0.9.2342.19200300.100.1.3", "saml:mail"},
+    {"urn:oid:0.9.2342.19200300.100.1.1", "saml:uid"},
+    {"urn:oid:1.3.6.1.4.1.5923.1.1.1.1", "saml:edupersonaffiliation"},
+    {"urn:oid:1.3.6.1.4.1.5923.1.1.1.6", "saml:edupersonprincipalname"},
+    {"urn:oid:1.3.6.1.4.1.5923.1.1.1.7", "saml:edupersonentitlement"},
+};
+
+/* The saml: condition keys of the assertion, in the arena: saml:doc is
+ * "ACCOUNT/PROVIDER-NAME". */
+static policy_ctx_t saml_context(api_ctx_t *c, const saml_assertion_t *as, const char *nq,
+                                 const char *provider)
 {
     const char *keys[][2] = {
-        {"saml:aud", as->recipient}, {"saml:iss", as->issuer},
-        {"saml:sub", as->subject},   {"saml:sub_type", saml_subject_type(as->subject_format)},
-        {"saml:namequalifier", nq},  {"aws:SourceIp", c->source_ip},
+        {"saml:aud", as->recipient},
+        {"saml:iss", as->issuer},
+        {"saml:sub", as->subject},
+        {"saml:sub_type", saml_subject_type(as->subject_format)},
+        {"saml:namequalifier", nq},
+        {"saml:doc", arena_printf(c->arena, "%s/%s", c->account, strrchr(provider, '/') + 1)},
+        {"aws:SourceIp", c->source_ip},
     };
     size_t n = sizeof(keys) / sizeof(keys[0]), k = 0;
-    policy_ctx_entry_t *v = arena_alloc(c->arena, sizeof(*v) * n);
+    size_t n_attr = sizeof(saml_attr_keys) / sizeof(saml_attr_keys[0]);
+    policy_ctx_entry_t *v = arena_alloc(c->arena, sizeof(*v) * (n + n_attr));
     for (size_t i = 0; i < n; i++) {
         if (!keys[i][1]) continue;
         const char **val = arena_alloc(c->arena, sizeof(*val));
         val[0] = keys[i][1];
         v[k++] = (policy_ctx_entry_t){keys[i][0], i == n - 1 ? PCT_IP : PCT_STRING, val, 1};
+    }
+    for (size_t i = 0; i < n_attr; i++) {
+        const saml_attr_t *a = saml_attr(as, saml_attr_keys[i][0]);
+        if (a && a->n_values)
+            v[k++] = (policy_ctx_entry_t){saml_attr_keys[i][1], PCT_STRING, a->values, a->n_values};
     }
     return (policy_ctx_t){v, k};
 }
@@ -139,7 +164,7 @@ err_t sts_assume_role_with_saml(api_ctx_t *c)
         return err_fail(c->eb, ERR_STS_SAML_INVALID,
                         "The RoleSessionName attribute is missing or not a valid session name");
     const char *nq = saml_name_qualifier(c, as.issuer, provider);
-    policy_ctx_t ctx = saml_context(c, &as, nq);
+    policy_ctx_t ctx = saml_context(c, &as, nq, provider);
     /* the session ends with the IdP's session (SessionNotOnOrAfter) if that comes first */
     int64_t duration = api_in_int(c, "DurationSeconds", 3600);
     int64_t left_s = (as.session_until_ms - clk_now_ms(&c->app->wall)) / 1000;
