@@ -182,6 +182,12 @@ def iam(d):
     return d.client("iam")
 
 
+def saml_trust(condition):
+    """A trust policy (JSON) letting TestIdP's users assume the role under condition."""
+    stmt = {"Effect": "Allow", "Principal": {"Federated": PROVIDER}, "Action": "sts:AssumeRoleWithSAML"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [dict(stmt, Condition=condition)]})
+
+
 @pytest.fixture(scope="module")
 def idp(d, iam, tmp_path_factory):
     """The test's IdP registered as TestIdP (and another as OtherIdP), and the role it
@@ -191,18 +197,8 @@ def idp(d, iam, tmp_path_factory):
     other_key, other_cert = keypair(tmp, "other")
     iam.create_saml_provider(Name="TestIdP", SAMLMetadataDocument=metadata(cert))
     iam.create_saml_provider(Name="OtherIdP", SAMLMetadataDocument=metadata(other_cert, "https://other.example.test"))
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": PROVIDER},
-                "Action": "sts:AssumeRoleWithSAML",
-                "Condition": {"StringEquals": {"SAML:aud": SIGNIN, "saml:iss": ISSUER}},
-            }
-        ],
-    }
-    iam.create_role(RoleName="saml-dev", AssumeRolePolicyDocument=json.dumps(trust))
+    trust = saml_trust({"StringEquals": {"SAML:aud": SIGNIN, "saml:iss": ISSUER}})
+    iam.create_role(RoleName="saml-dev", AssumeRolePolicyDocument=trust)
     iam.put_role_policy(RoleName="saml-dev", PolicyName="p", PolicyDocument=policy(allow("ssm:DescribeParameters")))
     return key, other_key, tmp
 
@@ -387,21 +383,13 @@ def test_trust_conditions_on_assertion_attributes(d, iam, idp):
     """saml:doc names the provider; eduPersonAffiliation's values are saml:edupersonaffiliation."""
     key, _, tmp = idp
     role = "arn:aws:iam::%s:role/saml-staff" % ACCOUNT
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Federated": PROVIDER},
-                "Action": "sts:AssumeRoleWithSAML",
-                "Condition": {
-                    "StringEquals": {"saml:doc": "%s/TestIdP" % ACCOUNT},
-                    "ForAnyValue:StringEquals": {"saml:edupersonaffiliation": "staff"},
-                },
-            }
-        ],
-    }
-    iam.create_role(RoleName="saml-staff", AssumeRolePolicyDocument=json.dumps(trust))
+    trust = saml_trust(
+        {
+            "StringEquals": {"saml:doc": "%s/TestIdP" % ACCOUNT},
+            "ForAnyValue:StringEquals": {"saml:edupersonaffiliation": "staff"},
+        }
+    )
+    iam.create_role(RoleName="saml-staff", AssumeRolePolicyDocument=trust)
     pair = (role + "," + PROVIDER,)
     staff = sign(tmp, key, response(assertion(new_id(), roles=pair, extra=[(AFFILIATION, ["member", "staff"])])))
     r = d.client("sts").assume_role_with_saml(RoleArn=role, PrincipalArn=PROVIDER, SAMLAssertion=b64(staff))
