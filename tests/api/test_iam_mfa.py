@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import ACCOUNT, Daemon
-from helpers import allow, fails, new_user, policy, serve
+from helpers import allow, cli_error, fails, new_user, policy, serve
 
 STEP = 30
 
@@ -233,3 +233,18 @@ def test_cli_writes_qr_code_png(d, tmp_path):
     assert out.read_bytes().startswith(b"\x89PNG") and os.path.getsize(out) > 200
     p = d.aws("iam", "list-virtual-mfa-devices", "--assignment-status", "Unassigned", check=True)
     assert "arn:aws:iam::%s:mfa/cli-phone" % ACCOUNT in [v["SerialNumber"] for v in p.json["VirtualMFADevices"]]
+
+
+def test_cli_get_session_token_with_mfa_may_call_iam(d, iam):
+    """GetSessionToken's credentials may call IAM only when issued with MFA (as on AWS)."""
+    key, secret, serial, seed = enabled_user(iam, "frank", [allow("iam:ListMFADevices")])
+    plain = d.aws("sts", "get-session-token", key=key, secret=secret, check=True).json["Credentials"]
+    p = d.aws("iam", "list-mfa-devices", key=plain["AccessKeyId"], secret=plain["SecretAccessKey"], token=plain["SessionToken"])
+    code, msg = cli_error(p)
+    assert code == "AccessDenied" and "without MFA" in msg
+    args = ("sts", "get-session-token", "--serial-number", serial, "--token-code", totp(seed, now_step() + 1))
+    c = d.aws(*args, key=key, secret=secret, check=True).json["Credentials"]
+    p = d.aws("iam", "list-mfa-devices", key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"], check=True)
+    assert [m["SerialNumber"] for m in p.json["MFADevices"]] == [serial]
+    code, msg = cli_error(d.aws(*args, key=key, secret=secret))
+    assert (code, msg.strip()) == ("AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code.")
