@@ -397,3 +397,16 @@ def test_trust_conditions_on_assertion_attributes(d, iam, idp):
     student = sign(tmp, key, response(assertion(new_id(), roles=pair, extra=[(AFFILIATION, ["student"])])))
     code, msg, _ = refused(d, d.client("sts"), student, role=role)
     assert (code, msg) == ("AccessDenied", "Not authorized to perform sts:AssumeRoleWithSAML")
+
+
+def test_provider_quota(fresh_daemon, tmp_path):
+    """An account holds at most 100 SAML providers (LimitExceeded past that)."""
+    iam = fresh_daemon().client("iam")
+    _, cert = keypair(str(tmp_path), "quota")
+    doc = metadata(cert)
+    for i in range(100):
+        iam.create_saml_provider(Name="p%d" % i, SAMLMetadataDocument=doc)
+    code, msg, status = fails(iam.create_saml_provider, Name="p100", SAMLMetadataDocument=doc)
+    assert (code, status) == ("LimitExceeded", 409) and "100" in msg
+    iam.delete_saml_provider(SAMLProviderArn="arn:aws:iam::%s:saml-provider/p0" % ACCOUNT)
+    iam.create_saml_provider(Name="p100", SAMLMetadataDocument=doc)

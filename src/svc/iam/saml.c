@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define IAM_SAML_YEARS_MS (100LL * 365 * 24 * 3600 * 1000) /* ValidUntil without validUntil */
+#define IAM_SAML_QUOTA    100                              /* SAML providers in an account */
 
 /* Parses the request's SAMLMetadataDocument; InvalidInput in IAM's words when it is not
  * IdP metadata with a signing certificate. *valid_until_ms from the document or 0. */
@@ -64,6 +65,12 @@ err_t iam_create_saml_provider(api_ctx_t *c)
     if (!rc && existing)
         rc = err_fail(c->eb, ERR_IAM_ALREADY_EXISTS, "SAMLProvider %s already exists.", name);
     cJSON_Delete(existing);
+    int64_t n = 0;
+    if (!rc)
+        rc = res_count(c->tx, &(res_query_t){.account = c->account, .kind = IAM_SAML}, &n, c->eb);
+    if (!rc && n >= IAM_SAML_QUOTA)
+        rc = err_fail(c->eb, ERR_IAM_LIMIT_EXCEEDED,
+                      "Cannot exceed quota for SAMLProvidersPerAccount: %d", IAM_SAML_QUOTA);
     if (rc) return rc;
     cJSON *p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "Arn", arn);
