@@ -2,6 +2,7 @@
  * -> authenticate (SigV4) -> decode -> api_invoke -> encode, and every failure rendered
  * in the protocol's own error format. Cheap rejections come first, side effects last. */
 #include "api/api.h"
+#include "core/regions.h"
 
 #include "auth/sigv4.h"
 #include "console/console.h"
@@ -149,11 +150,13 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
     if (!span_eq_str(a->service, rt->svc->name))
         return err_fail(eb, ERR_SIGNATURE_MISMATCH,
                         "Credential should be scoped to correct service: '%s'. ", rt->svc->name);
-    if (!span_eq_str(a->region, app->cfg.region))
-        return err_fail(
-            eb, ERR_SIGNATURE_MISMATCH,
-            "Credential should be scoped to a valid region. This endpoint serves '%s', not '%.*s'.",
-            app->cfg.region, (int)a->region.n, a->region.p);
+    /* one endpoint serves every region of the aws partition: the request acts in the one
+     * its credential names (IAM and STS, global, accept any of them too) */
+    const region_info_t *region = regions_find(a->region);
+    if (!region)
+        return err_fail(eb, ERR_SIGNATURE_MISMATCH,
+                        "Credential should be scoped to a valid region, not '%.*s'. ",
+                        (int)(a->region.n > 64 ? 64 : a->region.n), a->region.p);
     char secret[128];
     int64_t now = clk_now_ms(&app->wall);
     span_t token = a->security_token;
@@ -173,7 +176,8 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
     if (!rc)
         rc = sigv4_verify_cached(sreq, a, span_of(secret), auth_keys_signing_keys(app->keys), eb);
     memset(secret, 0, sizeof(secret));
-    if (!rc) auth_keys_note_use(app->keys, who, rt->svc->name, app->cfg.region, now);
+    if (!rc) snprintf(who->region, sizeof(who->region), "%s", region->name);
+    if (!rc) auth_keys_note_use(app->keys, who, rt->svc->name, who->region, now);
     return rc;
 }
 
@@ -249,6 +253,22 @@ static void front_req_free(void *p)
     free(fr);
 }
 
+/* Where an unsigned request acts, having no credential scope to say it: in the account of
+ * the role it names (RoleArn, as AssumeRoleWithSAML's and AssumeRoleWithWebIdentity's
+ * do), else the default account, in the home region (STS's global endpoint's). */
+static void front_anonymous_where(app_t *app, front_req_t *fr)
+{
+    app_where_t w;
+    app_where_of(app, "{}", &w);
+    const char *role = jx_str(fr->in, "RoleArn"), *acct = role ? strchr(role, ':') : NULL;
+    for (int i = 0; acct && i < 3; i++) acct = strchr(acct + 1, ':'); /* arn:aws:iam::ACCT: */
+    if (acct && strspn(acct + 1, "0123456789") == 12 && acct[13] == ':')
+        snprintf(w.account, sizeof(w.account), "%.12s", acct + 1);
+    snprintf(fr->who.account, sizeof(fr->who.account), "%s", w.account);
+    snprintf(fr->who.region, sizeof(fr->who.region), "%s", w.region);
+    snprintf(fr->who.arn, sizeof(fr->who.arn), "anonymous");
+}
+
 /* Limits, route, authenticate, decode: ERR_OK with fr->in, or the failure in fr->eb. */
 static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr)
 {
@@ -282,6 +302,7 @@ static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr
         else
             rc = proto_query_decode(rt->svc, rt->op->input, &rt->params, &fr->in, eb);
     }
+    if (!rc && fr->who.kind == AUTH_ANONYMOUS) front_anonymous_where(app, fr);
     return rc;
 }
 
@@ -395,11 +416,12 @@ static bool front_command_output(app_t *app, const http_request_t *req, http_res
         api_call_t call = front_call(req, fr);
         rc = api_invoke(app, &call, &fr->arena, &out, eb);
     }
+    char scope[64];
     if (!rc)
-        rc = ssm_command_output_read(app, jx_str(fr->in, "CommandId"), jx_str(fr->in, "InstanceId"),
-                                     jx_str(out, "PluginName"),
-                                     stream && !strcmp(stream->value, "stderr") ? 2 : 1,
-                                     &resp->body, eb);
+        rc = ssm_command_output_read(
+            app, app_scope(app, fr->who.account, fr->who.region, scope, sizeof(scope)),
+            jx_str(fr->in, "CommandId"), jx_str(fr->in, "InstanceId"), jx_str(out, "PluginName"),
+            stream && !strcmp(stream->value, "stderr") ? 2 : 1, &resp->body, eb);
     if (fr->who.arn[0]) snprintf(resp->principal, sizeof(resp->principal), "%s", fr->who.arn);
     resp->service = "ssm";
     resp->operation = "GetCommandInvocation";

@@ -178,6 +178,8 @@ err_t sts_assume_role_with_saml(api_ctx_t *c)
         .policy_arns = cJSON_GetObjectItemCaseSensitive(c->in, "PolicyArns"),
         .source_ip = c->source_ip,
         .ctx = &ctx,
+        .account = c->account,
+        .region = c->region,
     };
     sts_creds_t cr;
     rc = sts_assume(c->app, c->tx, &r, &cr, c->arena, c->eb);
