@@ -8,12 +8,12 @@ set -eu
 
 PKGS="build-essential cmake pkg-config
 libmicrohttpd-dev libcjson-dev libfyaml-dev libpcre2-dev libcurl4-openssl-dev
-libssl-dev libsqlite3-dev libargon2-dev libssh-dev
+libssl-dev libsqlite3-dev libargon2-dev libssh-dev libxml2-dev libqrencode-dev libpng-dev
 python3 python3-botocore python3-boto3 awscli curl procps
 nodejs"
 if [ "${1:-run}" = test ]; then
     PKGS="$PKGS clang clang-format libclang-rt-14-dev python3-pytest python3-pytest-xdist python3-yaml
-wrk nginx-light chromium fonts-dejavu-core openssh-server openssh-client openssl"
+wrk nginx-light chromium fonts-dejavu-core openssh-server openssh-client openssl xmlsec1 python3-cryptography"
 fi
 # The web console is built with npm. Debian's `npm` conflicts with a nodejs that bundles
 # its own npm (NodeSource's), so it is asked for only when no npm command exists.

@@ -93,9 +93,19 @@ def java_to_pcre(p):
 
 
 # The access column: "read" or "write" (the transaction), then optionally "+open" (needs no
-# permission) or "+handler" (the handler authorizes); without either the caller's policies
-# must allow the row's action on its resource.
-AUTHZ = {"": "API_AUTHZ_POLICY", "open": "API_AUTHZ_OPEN", "handler": "API_AUTHZ_HANDLER"}
+# permission), "+handler" (the handler authorizes) or "+unsigned" (the request may come
+# without a signature: the handler authenticates it by what it carries, e.g. a web identity
+# token); without any the caller's policies must allow the row's action on its resource.
+AUTHZ = {"": "API_AUTHZ_POLICY", "open": "API_AUTHZ_OPEN", "handler": "API_AUTHZ_HANDLER",
+         "unsigned": "API_AUTHZ_UNSIGNED"}
+
+
+# Members AWS has since made optional that the installed botocore model still requires:
+# (service, shape) -> member names.
+RELAXED = {
+    # "This parameter is optional": without it only the system's CAs vouch for the IdP
+    ("iam", "CreateOpenIDConnectProviderRequest"): {"ThumbprintList"},
+}
 
 
 def read_operations(path):
@@ -113,7 +123,7 @@ def read_operations(path):
                 sys.exit("%s:%d: unknown service %s" % (path, lineno, svc))
             tx, _, authz = access.partition("+")
             if tx not in ("read", "write") or authz not in AUTHZ:
-                sys.exit("%s:%d: access must be read or write, optionally +open or +handler" % (path, lineno))
+                sys.exit("%s:%d: access must be read or write, optionally +open, +handler or +unsigned" % (path, lineno))
             rows.append((svc, op, access, resource))
     return rows
 
@@ -240,7 +250,7 @@ def generate(out_dir, data_dir, version, ops_path):
             member = key = value = "MODEL_NONE"
             member_xml = "NULL"
             if typ == "structure":
-                req = set(s.get("required", []))
+                req = set(s.get("required", [])) - RELAXED.get((name, sname), set())
                 for mname, m in s.get("members", {}).items():
                     members_out.append(
                         "    {%s, %s, %s, %d, %d, %d},\n"

@@ -26,6 +26,9 @@ typedef enum api_authz {
     API_AUTHZ_OPEN,       /* needs no permission (sts:GetCallerIdentity, sts:GetSessionToken) */
     API_AUTHZ_HANDLER,    /* the handler authorizes (sts:AssumeRole weighs the role's trust
                              policy against the caller's own policies itself) */
+    API_AUTHZ_UNSIGNED,   /* the request may come unsigned (its caller is then the anonymous
+                             principal): the handler authenticates and authorizes what it
+                             carries (sts:AssumeRoleWithWebIdentity's token) */
 } api_authz_t;
 
 /* One operation row (generated from src/api/operations.txt into api/gen/ops_gen.c). */

@@ -204,9 +204,17 @@ static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ct
         ctx_add(c, "aws:PrincipalArn", PCT_STRING, who->role_arn);
         ctx_add(c, "aws:PrincipalType", PCT_STRING, "AssumedRole");
     }
-    /* present for temporary credentials only, and none of catalogd's carries MFA */
-    if (who->kind == AUTH_ROLE_SESSION || who->from_get_session_token)
+    /* present for temporary credentials only: true (and the age in seconds) for a session
+     * whose caller proved an MFA code when asking for it */
+    if (who->mfa_ms) {
+        char age[24];
+        snprintf(age, sizeof(age), "%lld",
+                 (long long)((now > who->mfa_ms ? now - who->mfa_ms : 0) / 1000));
+        ctx_add(c, "aws:MultiFactorAuthPresent", PCT_BOOL, "true");
+        ctx_add(c, "aws:MultiFactorAuthAge", PCT_NUMERIC, age);
+    } else if (who->kind == AUTH_ROLE_SESSION || who->from_get_session_token) {
         ctx_add(c, "aws:MultiFactorAuthPresent", PCT_BOOL, "false");
+    }
     if (!call->source_ip) ctx_add(c, "aws:ViaAWSService", PCT_BOOL, "true");
     errbuf_t eb;
     cJSON *tags = iam_principal_tags(tx, who, &eb);
@@ -334,7 +342,7 @@ static err_t authz_check(app_t *app, store_tx_t *tx, const api_call_t *call, con
 static err_t authz_token_limits(const api_call_t *call, errbuf_t *eb)
 {
     const api_op_t *op = call->op;
-    if (!strcmp(op->svc->name, "iam"))
+    if (!strcmp(op->svc->name, "iam") && !call->caller->mfa_ms)
         return err_fail(eb, ERR_ACCESS_DENIED,
                         "User: %s is not authorized to perform: %s because credentials from "
                         "GetSessionToken cannot call IAM without MFA authentication",
@@ -366,6 +374,9 @@ err_t api_check_action(api_ctx_t *c, const char *action, const char *resource, c
 {
     const auth_principal_t *who = c->caller;
     if (who->kind == AUTH_ROOT || who->kind == AUTH_SERVICE) return ERR_OK;
+    if (who->kind == AUTH_ANONYMOUS) /* has no policies: may nothing */
+        return err_fail(c->eb, ERR_ACCESS_DENIED,
+                        "Anonymous callers are not authorized to perform %s", action);
     api_call_t call = {
         .op = c->op, .caller = who, .input = (cJSON *)c->in, .source_ip = c->source_ip};
     return authz_check(c->app, c->tx, &call, action, &resource, 1, key, value, c->eb);

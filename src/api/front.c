@@ -253,6 +253,22 @@ static void front_req_free(void *p)
     free(fr);
 }
 
+/* Where an unsigned request acts, having no credential scope to say it: in the account of
+ * the role it names (RoleArn, as AssumeRoleWithSAML's and AssumeRoleWithWebIdentity's
+ * do), else the default account, in the home region (STS's global endpoint's). */
+static void front_anonymous_where(app_t *app, front_req_t *fr)
+{
+    app_where_t w;
+    app_where_of(app, "{}", &w);
+    const char *role = jx_str(fr->in, "RoleArn"), *acct = role ? strchr(role, ':') : NULL;
+    for (int i = 0; acct && i < 3; i++) acct = strchr(acct + 1, ':'); /* arn:aws:iam::ACCT: */
+    if (acct && strspn(acct + 1, "0123456789") == 12 && acct[13] == ':')
+        snprintf(w.account, sizeof(w.account), "%.12s", acct + 1);
+    snprintf(fr->who.account, sizeof(fr->who.account), "%s", w.account);
+    snprintf(fr->who.region, sizeof(fr->who.region), "%s", w.region);
+    snprintf(fr->who.arn, sizeof(fr->who.arn), "anonymous");
+}
+
 /* Limits, route, authenticate, decode: ERR_OK with fr->in, or the failure in fr->eb. */
 static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr)
 {
@@ -271,7 +287,13 @@ static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr
         err_fail(eb, rc, "The request has conflicting Content-Length headers");
 
     if (!rc) rc = front_route(req, &fr->arena, rt, eb);
-    if (!rc) rc = front_authenticate(app, &sreq, rt, &fr->who, eb);
+    if (!rc && rt->auth_rc == ERR_MISSING_AUTH && rt->op->authz == API_AUTHZ_UNSIGNED) {
+        /* an operation that needs no signature, sent without one: the handler
+         * authenticates what the request carries (a signed one is checked as usual) */
+        fr->who = (auth_principal_t){.kind = AUTH_ANONYMOUS, .name = "anonymous"};
+    } else if (!rc) {
+        rc = front_authenticate(app, &sreq, rt, &fr->who, eb);
+    }
     if (!rc) {
         if (rt->proto == ERR_PROTO_JSON && !enc_utf8_valid(req->body))
             rc = err_fail(eb, ERR_SERIALIZATION, "The request body is not valid UTF-8");
@@ -280,6 +302,7 @@ static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr
         else
             rc = proto_query_decode(rt->svc, rt->op->input, &rt->params, &fr->in, eb);
     }
+    if (!rc && fr->who.kind == AUTH_ANONYMOUS) front_anonymous_where(app, fr);
     return rc;
 }
 

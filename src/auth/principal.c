@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const principal_kinds[] = {"root", "user", "session", "service"};
+static const char *const principal_kinds[] = {"root", "user", "session", "service", "anonymous"};
 
 void auth_service_principal(auth_principal_t *p, const char *name, const char *account,
                             const char *region)
@@ -33,6 +33,7 @@ cJSON *auth_principal_to_json(const auth_principal_t *p)
     cJSON_AddStringToObject(o, "region", p->region);
     cJSON_AddNumberToObject(o, "expires_ms", (double)p->expires_ms);
     if (p->from_get_session_token) cJSON_AddBoolToObject(o, "get_session_token", true);
+    if (p->mfa_ms) cJSON_AddNumberToObject(o, "mfa_ms", (double)p->mfa_ms);
     return o;
 }
 
@@ -50,7 +51,7 @@ bool auth_principal_from_json(const cJSON *o, auth_principal_t *p)
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(o, "kind");
     if (!cJSON_IsString(k)) return false;
     bool known = false;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (!strcmp(k->valuestring, principal_kinds[i])) p->kind = (auth_kind_t)i, known = true;
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "expires_ms");
     p->expires_ms = cJSON_IsNumber(e) ? (int64_t)e->valuedouble : 0;
@@ -60,6 +61,8 @@ bool auth_principal_from_json(const cJSON *o, auth_principal_t *p)
         return false;
     p->from_get_session_token =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "get_session_token"));
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "mfa_ms");
+    p->mfa_ms = cJSON_IsNumber(m) ? (int64_t)m->valuedouble : 0;
     return known && principal_copy(o, "account", p->account, sizeof(p->account)) &&
            principal_copy(o, "arn", p->arn, sizeof(p->arn)) &&
            principal_copy(o, "user_id", p->user_id, sizeof(p->user_id)) &&

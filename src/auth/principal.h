@@ -11,6 +11,7 @@ typedef enum auth_kind {
     AUTH_USER,         /* an IAM user */
     AUTH_ROLE_SESSION, /* an assumed-role session */
     AUTH_SERVICE,      /* a catalogd service acting as itself (servicecatalog.amazonaws.com) */
+    AUTH_ANONYMOUS, /* an unsigned request to an operation that allows one (API_AUTHZ_UNSIGNED) */
 } auth_kind_t;
 
 typedef struct auth_principal {
@@ -27,9 +28,10 @@ typedef struct auth_principal {
                            the region of the work a service principal does ("": none, which
                            the pipeline refuses) */
     int64_t expires_ms; /* sessions: expiry of the credentials */
-    bool from_get_session_token; /* credentials from sts:GetSessionToken (which catalogd issues
-                                    without MFA): no IAM, and of STS only AssumeRole and
-                                    GetCallerIdentity */
+    bool from_get_session_token; /* credentials from sts:GetSessionToken: of STS only
+                                    AssumeRole and GetCallerIdentity, and no IAM unless
+                                    issued with MFA (mfa_ms) */
+    int64_t mfa_ms;              /* sessions: when the caller proved an MFA code for them, or 0 */
 } auth_principal_t;
 
 /* A catalogd service acting as itself (name: "ec2.amazonaws.com") in account and region,

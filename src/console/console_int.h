@@ -39,16 +39,19 @@ console_route_t console_route(span_t path, char *rel, size_t cap);
  * unknown). Returns a static string. */
 const char *console_content_type(const char *name);
 
-/* What the sign-in form sends: {"account": "...", "user": "...", "password": "..."}. */
+/* What the sign-in form sends: {"account": "...", "user": "...", "password": "..."} and,
+ * for an IAM user with an MFA device, "mfaCode": "123456". */
 typedef struct console_signin_req {
     char account[16];
     char user[72];
     char password[136];
+    char mfa_code[8]; /* "" when not given */
 } console_signin_req_t;
 
 /* Parses and checks a sign-in body (JSON object; account of 12 digits, user of 1-64 and
- * password of 1-128 characters, none with control characters). ERR_VALIDATION with a
- * message fit for the sign-in page on anything else. *out is zeroed first. */
+ * password of 1-128 characters, none with control characters; mfaCode, when present, 6
+ * digits). ERR_VALIDATION with a message fit for the sign-in page on anything else. *out
+ * is zeroed first. */
 err_t console_signin_parse(span_t body, console_signin_req_t *out, errbuf_t *eb);
 
 /* The asset directory: cfg.console_dir, else console/ beside the running binary. */

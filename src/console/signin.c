@@ -11,6 +11,7 @@
 #include "core/jx.h"
 #include "core/log.h"
 #include "iam/identity.h"
+#include "iam/mfa.h"
 #include "svc/sts/sts.h"
 
 #include <arpa/inet.h>
@@ -155,6 +156,7 @@ err_t console_signin_parse(span_t body, console_signin_req_t *out, errbuf_t *eb)
     const char *account = jx_str(j, "account");
     const char *user = jx_str(j, "user");
     const char *password = jx_str(j, "password");
+    const char *mfa = jx_str(j, "mfaCode");
     if (!cJSON_IsObject(j))
         rc = err_fail(eb, ERR_VALIDATION, "The sign-in request is not a JSON object.");
     else if (!account || strlen(account) != 12 || strspn(account, "0123456789") != 12)
@@ -164,7 +166,10 @@ err_t console_signin_parse(span_t body, console_signin_req_t *out, errbuf_t *eb)
                       "Enter an IAM user name of 1 to 64 characters (root for the root user).");
     else if (!signin_text_ok(password, 1, 128))
         rc = err_fail(eb, ERR_VALIDATION, "Enter a password of 1 to 128 characters.");
+    else if (mfa && (strlen(mfa) != 6 || strspn(mfa, "0123456789") != 6))
+        rc = err_fail(eb, ERR_VALIDATION, "Enter the 6-digit code from your MFA device.");
     if (!rc) {
+        snprintf(out->mfa_code, sizeof(out->mfa_code), "%s", mfa ? mfa : "");
         snprintf(out->account, sizeof(out->account), "%s", account);
         snprintf(out->user, sizeof(out->user), "%s", user);
         snprintf(out->password, sizeof(out->password), "%s", password);
@@ -245,14 +250,35 @@ static err_t signin_check(app_t *app, const console_signin_req_t *in, auth_princ
     return ERR_OK;
 }
 
-/* Issues the session in its own transaction. */
-static err_t signin_issue(app_t *app, const auth_principal_t *who, sts_creds_t *c, errbuf_t *eb)
+/* What signin_issue made of a sign-in whose password was right. */
+typedef enum signin_mfa { SIGNIN_ISSUED, SIGNIN_MFA_REQUIRED, SIGNIN_MFA_WRONG } signin_mfa_t;
+
+/* Issues the session in its own transaction. An IAM user with an MFA device must also
+ * give a current code of it (as on AWS's console): without one nothing is issued and
+ * *mfa says SIGNIN_MFA_REQUIRED, with a wrong or used one SIGNIN_MFA_WRONG; with a good
+ * one the session carries MFA. */
+static err_t signin_issue(app_t *app, auth_principal_t *who, const char *code, sts_creds_t *c,
+                          signin_mfa_t *mfa, errbuf_t *eb)
 {
     store_tx_t *tx = NULL;
+    *mfa = SIGNIN_ISSUED;
     err_t rc = store_begin(app->store, true, &tx, eb);
     if (rc) return rc;
-    rc = sts_session_token(app, tx, who, CONSOLE_SESSION_S, c, eb);
-    if (rc) {
+    char serial[320] = "";
+    if (who->kind == AUTH_USER)
+        rc = iam_mfa_of_user(tx, who->account, who->user_id, serial, sizeof(serial), eb);
+    if (!rc && serial[0] && !code[0]) *mfa = SIGNIN_MFA_REQUIRED;
+    if (!rc && serial[0] && code[0]) {
+        bool known = false, ok = false;
+        int64_t now = clk_now_ms(&app->wall);
+        rc = iam_mfa_check(tx, auth_keys_seal(app->keys), who->account, who->user_id, serial, code,
+                           now, &known, &ok, eb);
+        if (!rc && !ok) *mfa = SIGNIN_MFA_WRONG;
+        if (ok) who->mfa_ms = now;
+    }
+    if (!rc && *mfa == SIGNIN_ISSUED)
+        rc = sts_session_token(app, tx, who, CONSOLE_SESSION_S, c, eb);
+    if (rc || *mfa != SIGNIN_ISSUED) {
         store_rollback(tx);
         return rc;
     }
@@ -328,9 +354,11 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
     bool ok = false;
     rc = signin_check(app, &in, &who, &ok, &eb);
     memset(in.password, 0, sizeof(in.password));
-    if (!rc) signin_note(name, ok, now);
     sts_creds_t c;
-    if (!rc && ok) rc = signin_issue(app, &who, &c, &eb);
+    signin_mfa_t mfa = SIGNIN_ISSUED;
+    if (!rc && ok) rc = signin_issue(app, &who, in.mfa_code, &c, &mfa, &eb);
+    if (mfa == SIGNIN_MFA_WRONG) ok = false; /* a wrong code counts as a failed sign-in */
+    if (!rc && mfa != SIGNIN_MFA_REQUIRED) signin_note(name, ok, now);
     if (rc) {
         char em[1100];
         log_error("console sign-in failed",
@@ -339,6 +367,11 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         console_json_error(resp, 500, "InternalFailure",
                            "catalogd could not sign you in because of an internal error; its log "
                            "has the details.");
+        return;
+    }
+    if (mfa == SIGNIN_MFA_REQUIRED) {
+        console_json_error(resp, 401, "MFARequired",
+                           "Enter the 6-digit code your MFA device shows for this user.");
         return;
     }
     if (!ok) {

@@ -60,6 +60,11 @@
     S(IAM_LIMIT_EXCEEDED, 404, "LimitExceeded", 409)                                               \
     S(IAM_INVALID_INPUT, 405, "InvalidInput", 400)                                                 \
     S(IAM_PASSWORD_POLICY, 406, "PasswordPolicyViolation", 400)                                    \
+    /* iam/sts: MFA devices, SAML providers and AssumeRoleWithSAML (465-479) */                    \
+    S(IAM_INVALID_AUTH_CODE, 465, "InvalidAuthenticationCode", 403)                                \
+    S(STS_SAML_INVALID, 466, "InvalidIdentityToken", 400)                                          \
+    S(STS_SAML_REJECTED, 467, "IDPRejectedClaim", 403)                                             \
+    S(STS_SAML_EXPIRED, 468, "ExpiredTokenException", 400)                                         \
     S(STS_MALFORMED_POLICY, 420, "MalformedPolicyDocument", 400)                                   \
     S(STS_PACKED_POLICY_TOO_LARGE, 421, "PackedPolicyTooLarge", 400)                               \
     S(STS_INVALID_AUTH_MESSAGE, 422, "InvalidAuthorizationMessageException", 400)                  \

@@ -147,8 +147,13 @@ err_t iam_identity_resolve(void *ud, store_tx_t *tx, const char *account, const 
         snprintf(who->session, sizeof(who->session), "%s", session ? session : "");
         who->from_get_session_token = true; /* no IAM, and of STS little, as AWS says */
     }
-    if (!rc && !who->from_get_session_token)
-        who->from_get_session_token = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "gst"));
+    if (!rc) {
+        if (!who->from_get_session_token)
+            who->from_get_session_token =
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(rec, "gst"));
+        const cJSON *mfa = cJSON_GetObjectItemCaseSensitive(rec, "mfa");
+        who->mfa_ms = cJSON_IsNumber(mfa) ? (int64_t)mfa->valuedouble : 0;
+    }
     cJSON_Delete(e);
     cJSON_Delete(rec);
     return rc;
@@ -169,6 +174,17 @@ char *iam_session_record(const char *role_id, const char *user_id, const char *s
     if (policy_arns && cJSON_GetArraySize(policy_arns))
         cJSON_AddItemToObject(r, "arns", cJSON_Duplicate(policy_arns, 1));
     if (source_arn) cJSON_AddStringToObject(r, "source", source_arn);
+    char *s = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    return s;
+}
+
+char *iam_session_record_mfa(char *record, int64_t mfa_ms)
+{
+    if (!mfa_ms) return record;
+    cJSON *r = cJSON_Parse(record);
+    cJSON_free(record);
+    cJSON_AddNumberToObject(r, "mfa", (double)mfa_ms);
     char *s = cJSON_PrintUnformatted(r);
     cJSON_Delete(r);
     return s;

@@ -80,5 +80,8 @@ enum iam_session_flag {
 char *iam_session_record(const char *role_id, const char *user_id, const char *session,
                          const char *inline_policy, const cJSON *policy_arns,
                          const char *source_arn, unsigned flags);
+/* record (from iam_session_record) with the moment mfa_ms at which its caller proved an
+ * MFA code (0: none, record returned as it is); record is consumed. */
+char *iam_session_record_mfa(char *record, int64_t mfa_ms);
 
 #endif

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import ACCOUNT, Daemon
 from helpers import serve
+from test_iam_mfa import now_step, totp
 
 ROOT_PASSWORD = "Root-Console-Passw0rd"
 
@@ -28,9 +29,13 @@ def advance(d, ms):
     urllib.request.urlopen(req, timeout=10).read()
 
 
-def sign_in(d, user, password, account=ACCOUNT, source="127.0.0.1"):
-    """(HTTP status, JSON body) of one sign-in, sent from the loopback address source."""
-    body = json.dumps({"account": account, "user": user, "password": password}).encode()
+def sign_in(d, user, password, account=ACCOUNT, source="127.0.0.1", mfa=None):
+    """(HTTP status, JSON body) of one sign-in (with an MFA code when given), sent from the
+    loopback address source."""
+    fields = {"account": account, "user": user, "password": password}
+    if mfa:
+        fields["mfaCode"] = mfa
+    body = json.dumps(fields).encode()
     url = urllib.parse.urlsplit(d.endpoint)
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30, source_address=(source, 0))
     try:
@@ -110,3 +115,38 @@ def test_a_guesser_elsewhere_cannot_lock_the_owner_out(d):
         assert sign_in(d, "admin-owner", "guess", source=attacker)[0] == 401
     status, out = sign_in(d, "admin-owner", "guess", source=attacker)
     assert status == 429 and "Try again in 240 seconds" in out["message"], out
+
+
+def test_user_with_mfa_device_needs_a_code(d):
+    """As AWS's console: an IAM user with an MFA device signs in with the password and then
+    a current code of the device; the session carries MFA (an MFA-only policy allows it)."""
+    iam = d.client("iam")
+    iam.create_user(UserName="mfa-console")
+    iam.create_login_profile(UserName="mfa-console", Password="Mfa-Console-Passw0rd")
+    only_mfa = {
+        "Effect": "Allow",
+        "Action": "ssm:DescribeParameters",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    }
+    iam.put_user_policy(UserName="mfa-console", PolicyName="p", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [only_mfa]}))
+    v = iam.create_virtual_mfa_device(VirtualMFADeviceName="mfa-console")["VirtualMFADevice"]
+    serial, seed = v["SerialNumber"], v["Base32StringSeed"].decode()
+    s = now_step()
+    iam.enable_mfa_device(
+        UserName="mfa-console", SerialNumber=serial, AuthenticationCode1=totp(seed, s - 1), AuthenticationCode2=totp(seed, s)
+    )
+    status, out = sign_in(d, "mfa-console", "Mfa-Console-Passw0rd")
+    assert (status, out["code"]) == (401, "MFARequired")
+    status, out = sign_in(d, "mfa-console", "wrong-password", mfa=totp(seed, s + 1))
+    assert (status, out["code"]) == (401, "SignInFailed")
+    status, out = sign_in(d, "mfa-console", "Mfa-Console-Passw0rd", mfa="000000")
+    assert (status, out["code"]) == (401, "SignInFailed")
+    status, out = sign_in(d, "mfa-console", "Mfa-Console-Passw0rd", mfa=totp(seed, s + 1))
+    assert status == 200 and out["Identity"]["UserName"] == "mfa-console"
+    c = out["Credentials"]
+    ssm = d.client("ssm", key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"])
+    assert "Parameters" in ssm.describe_parameters()
+    # the code is spent
+    status, out = sign_in(d, "mfa-console", "Mfa-Console-Passw0rd", mfa=totp(seed, s + 1))
+    assert (status, out["code"]) == (401, "SignInFailed")

@@ -35,6 +35,7 @@ static const policy_principal_t principals[] = {
      .role_arn = "arn:aws:iam::123456789012:role/Ops",
      .account = "123456789012"},
     {.service = "servicecatalog.amazonaws.com"},
+    {.federated = "arn:aws:iam::123456789012:saml-provider/Idp"},
     {0},
 };
 

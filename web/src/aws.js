@@ -90,12 +90,13 @@ export async function sendAll(service, makeCommand, items, next, maxPages = 20) 
   return all;
 }
 
-/** Sign-in: POST /console/api/signin. Resolves to the session, or throws with the message. */
-export async function signIn(account, user, password) {
+/** Sign-in: POST /console/api/signin (with the MFA code of a user who has a device).
+ * Resolves to the session, or throws with the message (name MFARequired: ask for a code). */
+export async function signIn(account, user, password, mfaCode) {
   const res = await fetch('/console/api/signin', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ account, user, password }),
+    body: JSON.stringify(mfaCode ? { account, user, password, mfaCode } : { account, user, password }),
     credentials: 'omit',
     cache: 'no-store',
   });

@@ -22,6 +22,8 @@
 #define IAM_PROFILE      "iam.instance_profile" /* id = InstanceProfileId, name = folded name */
 #define IAM_LINK_PROFILE "iam.profile_role"     /* a = InstanceProfileId, b = RoleId */
 #define IAM_AWS_ACCOUNT  "aws"                  /* owner of AWS managed policies */
+#define IAM_MFA          "iam.mfa"              /* id = SerialNumber, name = folded device name */
+#define IAM_SAML         "iam.saml_provider"    /* id = provider ARN, name = folded Name */
 
 /* Finds an entity by name (case-insensitively, as IAM does). On absence returns
  * ERR_IAM_NO_SUCH_ENTITY with IAM's message ("The user with name X cannot be found.").
@@ -78,5 +80,15 @@ err_t iam_link_add(api_ctx_t *c, const char *kind, const char *a, const char *b,
 err_t iam_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *found);
 /* Number of links of kind with the given a (by_a) or b. */
 err_t iam_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n);
+
+/* Adds or replaces the request's Tags in body's "Tags" (LimitExceeded past 50). */
+err_t iam_tags_put(api_ctx_t *c, cJSON *body);
+/* Tag<X> (IAM_TAG_PUT: the request's Tags), Untag<X> (IAM_TAG_DROP: its TagKeys) and
+ * List<X>Tags (IAM_TAG_LIST) on the entity find loads (in IAM's words when absent),
+ * written back with save. */
+typedef enum iam_tag_op { IAM_TAG_PUT, IAM_TAG_DROP, IAM_TAG_LIST } iam_tag_op_t;
+typedef err_t (*iam_find_fn)(api_ctx_t *c, cJSON **out);
+typedef err_t (*iam_save_fn)(api_ctx_t *c, const cJSON *body);
+err_t iam_tags_op(api_ctx_t *c, iam_tag_op_t op, iam_find_fn find, iam_save_fn save);
 
 #endif

@@ -2,6 +2,8 @@
 #include "svc/iam/iam_int.h"
 #include "core/jx.h"
 
+#include "iam/mfa.h"
+
 #include <string.h>
 
 err_t iam_create_user(api_ctx_t *c)
@@ -131,6 +133,11 @@ static err_t iam_user_deletable(api_ctx_t *c, const char *id)
     if (!rc && has_lp)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must delete login profile first.");
+    char mfa[320] = "";
+    if (!rc) rc = iam_mfa_of_user(c->tx, c->account, id, mfa, sizeof(mfa), c->eb);
+    if (!rc && mfa[0])
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must remove MFA device first.");
     int64_t n = 0;
     if (!rc) rc = iam_link_count(c, IAM_LINK_MEMBER, false, id, &n);
     if (!rc && n)

@@ -7,6 +7,7 @@
 #include "core/clk.h"
 #include "core/enc.h"
 #include "iam/identity.h"
+#include "iam/mfa.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -104,15 +105,24 @@ static void sts_put_packed_size(api_ctx_t *ctx, const char *policy, const cJSON 
     cJSON_AddNumberToObject(ctx->out, "PackedPolicySize", (double)(used * 100 / 2048));
 }
 
-/* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole on role_arn
- * (an unparsable document allows nobody). */
+/* The action a federated principal (an identity provider's ARN) asks trust for. */
+static const char *sts_federated_action(const char *provider)
+{
+    return strstr(provider, ":saml-provider/") ? "sts:AssumeRoleWithSAML"
+                                               : "sts:AssumeRoleWithWebIdentity";
+}
+
+/* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole (or, for a
+ * federated principal, sts:AssumeRoleWithSAML or sts:AssumeRoleWithWebIdentity by its
+ * provider) on role_arn (an unparsable document allows nobody). */
 static policy_effect_t sts_trust(const char *doc, const policy_principal_t *pp,
                                  const char *role_arn, const policy_ctx_t *ctx)
 {
     policy_t *p = NULL;
     errbuf_t ignore;
     if (policy_parse(span_of(doc), POLICY_TRUST, &p, &ignore)) return POLICY_NO_MATCH;
-    policy_request_t req = {"sts:AssumeRole", role_arn, ctx, pp};
+    policy_request_t req = {pp->federated ? sts_federated_action(pp->federated) : "sts:AssumeRole",
+                            role_arn, ctx, pp};
     policy_effect_t e = policy_eval(p, &req, NULL);
     policy_free(p);
     return e;
@@ -123,14 +133,24 @@ static policy_effect_t sts_trust(const char *doc, const policy_principal_t *pp,
 static policy_ctx_t sts_context(const sts_assume_req_t *r, arena_t *arena)
 {
     size_t n = r->ctx ? r->ctx->n : 0, k = 0;
-    policy_ctx_entry_t *v = arena_alloc(arena, sizeof(*v) * (n + 2));
-    for (; k < n; k++) v[k] = r->ctx->entries[k];
+    policy_ctx_entry_t *v = arena_alloc(arena, sizeof(*v) * (n + 4));
+    for (size_t i = 0; i < n; i++) /* an MFA code given now replaces the caller's MFA keys */
+        if (!r->mfa_ms || strncmp(r->ctx->entries[i].key, "aws:MultiFactorAuth", 19))
+            v[k++] = r->ctx->entries[i];
     const char **ext = arena_alloc(arena, sizeof(*ext));
     const char **sess = arena_alloc(arena, sizeof(*sess));
     ext[0] = r->external_id;
     sess[0] = r->session_name;
     if (r->external_id) v[k++] = (policy_ctx_entry_t){"sts:ExternalId", PCT_STRING, ext, 1};
     if (r->session_name) v[k++] = (policy_ctx_entry_t){"sts:RoleSessionName", PCT_STRING, sess, 1};
+    if (r->mfa_ms) {
+        const char **yes = arena_alloc(arena, sizeof(*yes)),
+                   **age = arena_alloc(arena, sizeof(*age));
+        yes[0] = "true";
+        age[0] = "0";
+        v[k++] = (policy_ctx_entry_t){"aws:MultiFactorAuthPresent", PCT_BOOL, yes, 1};
+        v[k++] = (policy_ctx_entry_t){"aws:MultiFactorAuthAge", PCT_NUMERIC, age, 1};
+    }
     return (policy_ctx_t){v, k};
 }
 
@@ -164,7 +184,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
                  arena_t *arena, errbuf_t *eb)
 {
     const auth_principal_t *caller = r->caller;
-    const char *who = caller ? caller->arn : r->service;
+    const char *who = caller ? caller->arn : r->service ? r->service : r->federated;
     if (caller && caller->kind == AUTH_ROOT)
         return err_fail(eb, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
     if (!r->account || !r->region)
@@ -191,6 +211,9 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         pp.aws_arn = caller->arn;
         pp.role_arn = caller->kind == AUTH_ROLE_SESSION ? caller->role_arn : NULL;
         pp.account = caller->account;
+        e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
+    } else if (!r->service) { /* a verified web identity */
+        pp.federated = r->federated;
         e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
     } else {
         /* a service may be trusted by its global or its regional name */
@@ -226,8 +249,10 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     }
     cJSON *arns = sts_policy_arns(r->policy_arns);
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(role, "RoleId");
-    char *record =
-        iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who, 0);
+    int64_t mfa_ms = r->mfa_ms ? r->mfa_ms : caller ? caller->mfa_ms : 0;
+    char *record = iam_session_record_mfa(
+        iam_session_record(rid->valuestring, NULL, r->session_name, r->policy, arns, who, 0),
+        mfa_ms);
     cJSON_Delete(arns);
     /* the session belongs to the role's account, whoever assumed it */
     rc = sts_issue(app, tx, account, record, duration, out, eb);
@@ -247,12 +272,13 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         snprintf(out->who.role_arn, sizeof(out->who.role_arn), "%s", r->role_arn);
         snprintf(out->who.access_key, sizeof(out->who.access_key), "%s", out->access_key);
         out->who.expires_ms = out->expires_ms;
+        out->who.mfa_ms = mfa_ms;
     }
     cJSON_Delete(role);
     return rc;
 }
 
-static void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c)
+void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c)
 {
     cJSON *o = cJSON_AddObjectToObject(ctx->out, "Credentials");
     cJSON_AddStringToObject(o, "AccessKeyId", c->access_key);
@@ -261,8 +287,37 @@ static void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c)
     cJSON_AddNumberToObject(o, "Expiration", (double)c->expires_ms / 1000.0);
 }
 
+/* Checks the request's SerialNumber and TokenCode (when either is given) against the
+ * caller's MFA devices: *mfa_ms is now when they hold, 0 when neither is given;
+ * AccessDenied in AWS's words when they do not. */
+static err_t sts_mfa(api_ctx_t *ctx, int64_t *mfa_ms)
+{
+    const char *serial = api_in_str(ctx, "SerialNumber"), *code = api_in_str(ctx, "TokenCode");
+    *mfa_ms = 0;
+    if (!serial && !code) return ERR_OK;
+    bool known = false, ok = false;
+    int64_t now = clk_now_ms(&ctx->app->wall);
+    err_t rc = ERR_OK;
+    if (ctx->caller->kind == AUTH_USER)
+        rc = iam_mfa_check(ctx->tx, auth_keys_seal(ctx->app->keys), ctx->account,
+                           ctx->caller->user_id, serial, code, now, &known, &ok, ctx->eb);
+    if (rc) return rc;
+    if (!known)
+        return err_fail(ctx->eb, ERR_ACCESS_DENIED,
+                        "MultiFactorAuthentication failed, unable to validate MFA code. Please "
+                        "verify your MFA serial number is valid and associated with this user.");
+    if (!ok)
+        return err_fail(ctx->eb, ERR_ACCESS_DENIED,
+                        "MultiFactorAuthentication failed with invalid MFA one time pass code. ");
+    *mfa_ms = now;
+    return ERR_OK;
+}
+
 err_t sts_assume_role(api_ctx_t *ctx)
 {
+    int64_t mfa_ms = 0;
+    err_t mrc = sts_mfa(ctx, &mfa_ms);
+    if (mrc) return mrc;
     const char *policy = api_in_str(ctx, "Policy");
     const cJSON *arns = cJSON_GetObjectItemCaseSensitive(ctx->in, "PolicyArns");
     policy_ctx_t rctx = api_request_context(ctx);
@@ -278,6 +333,7 @@ err_t sts_assume_role(api_ctx_t *ctx)
         .ctx = &rctx,
         .account = ctx->account,
         .region = ctx->region,
+        .mfa_ms = mfa_ms,
     };
     sts_creds_t c;
     err_t rc = sts_assume(ctx->app, ctx->tx, &r, &c, ctx->arena, ctx->eb);
@@ -290,9 +346,11 @@ err_t sts_assume_role(api_ctx_t *ctx)
     return ERR_OK;
 }
 
-/* sts_session_token with the session's flags (IAM_SESSION_TOKEN for GetSessionToken). */
+/* sts_session_token with the session's flags (IAM_SESSION_TOKEN for GetSessionToken) and
+ * the moment an MFA code was proven for it (or 0). */
 static err_t sts_own_session(app_t *app, store_tx_t *tx, const auth_principal_t *who,
-                             int64_t duration_s, unsigned flags, sts_creds_t *out, errbuf_t *eb)
+                             int64_t duration_s, unsigned flags, int64_t mfa_ms, sts_creds_t *out,
+                             errbuf_t *eb)
 {
     if ((who->kind != AUTH_ROOT && who->kind != AUTH_USER) || who->expires_ms)
         return err_fail(eb, ERR_ACCESS_DENIED,
@@ -301,8 +359,10 @@ static err_t sts_own_session(app_t *app, store_tx_t *tx, const auth_principal_t 
         if (duration_s > 3600) duration_s = 3600;
         flags |= IAM_SESSION_ROOT;
     }
-    char *record = iam_session_record(NULL, who->kind == AUTH_USER ? who->user_id : NULL, NULL,
-                                      NULL, NULL, who->kind == AUTH_USER ? who->arn : NULL, flags);
+    char *record = iam_session_record_mfa(
+        iam_session_record(NULL, who->kind == AUTH_USER ? who->user_id : NULL, NULL, NULL, NULL,
+                           who->kind == AUTH_USER ? who->arn : NULL, flags),
+        mfa_ms);
     err_t rc = sts_issue(app, tx, who->account, record, duration_s, out, eb);
     cJSON_free(record);
     if (!rc) {
@@ -310,6 +370,7 @@ static err_t sts_own_session(app_t *app, store_tx_t *tx, const auth_principal_t 
         snprintf(out->who.access_key, sizeof(out->who.access_key), "%s", out->access_key);
         out->who.expires_ms = out->expires_ms;
         out->who.from_get_session_token = (flags & IAM_SESSION_TOKEN) != 0;
+        out->who.mfa_ms = mfa_ms;
     }
     return rc;
 }
@@ -317,21 +378,23 @@ static err_t sts_own_session(app_t *app, store_tx_t *tx, const auth_principal_t 
 err_t sts_session_token(app_t *app, store_tx_t *tx, const auth_principal_t *who, int64_t duration_s,
                         sts_creds_t *out, errbuf_t *eb)
 {
-    return sts_own_session(app, tx, who, duration_s, 0, out, eb);
+    return sts_own_session(app, tx, who, duration_s, 0, who->mfa_ms, out, eb);
 }
 
-/* GetSessionToken: needs no permission (its row is open), but long-term credentials.
- * catalogd has no MFA devices, so an MFA code can never be validated. */
+/* GetSessionToken: needs no permission (its row is open), but long-term credentials;
+ * with SerialNumber and TokenCode (a current code of the caller's MFA device) the session
+ * carries MFA. */
 err_t sts_get_session_token(api_ctx_t *ctx)
 {
     const auth_principal_t *who = ctx->caller;
-    if (api_in_str(ctx, "SerialNumber") || api_in_str(ctx, "TokenCode"))
-        return err_fail(ctx->eb, ERR_ACCESS_DENIED,
-                        "MultiFactorAuthentication failed, unable to validate MFA code. Please "
-                        "verify your MFA serial number is valid and associated with this user.");
+    int64_t mfa_ms = 0;
+    err_t rc = (who->kind != AUTH_ROOT && who->kind != AUTH_USER) || who->expires_ms
+                   ? ERR_OK /* refused below */
+                   : sts_mfa(ctx, &mfa_ms);
+    if (rc) return rc;
     int64_t duration = api_in_int(ctx, "DurationSeconds", who->kind == AUTH_ROOT ? 3600 : 43200);
     sts_creds_t c;
-    err_t rc = sts_own_session(ctx->app, ctx->tx, who, duration, IAM_SESSION_TOKEN, &c, ctx->eb);
+    rc = sts_own_session(ctx->app, ctx->tx, who, duration, IAM_SESSION_TOKEN, mfa_ms, &c, ctx->eb);
     if (!rc) sts_put_creds(ctx, &c);
     return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef CATALOGD_STS_H
 #define CATALOGD_STS_H
 
+#include "api/api.h"
 #include "app.h"
 #include "auth/principal.h"
 #include "iam/policy.h"
@@ -13,7 +14,9 @@
 
 typedef struct sts_assume_req {
     const auth_principal_t *caller; /* the user or session asking, or NULL for a service */
-    const char *service; /* service principal ("ssm.amazonaws.com") when caller is NULL */
+    const char *service;   /* service principal ("ssm.amazonaws.com") when caller is NULL */
+    const char *federated; /* or, when caller and service are NULL, the identity provider of a
+                              verified web identity (its IAM ARN): sts:AssumeRoleWithWebIdentity */
     const char *role_arn;
     const char *session_name;
     int64_t duration_s;       /* 0: 3600 */
@@ -26,6 +29,7 @@ typedef struct sts_assume_req {
                                 whose roles alone it may assume; a caller may assume roles of
                                 other accounts that trust it) */
     const char *region;      /* where the session acts in-process (the work's region) */
+    int64_t mfa_ms;          /* when the caller proved an MFA code for this call, or 0 */
 } sts_assume_req_t;
 
 typedef struct sts_creds {
@@ -35,6 +39,9 @@ typedef struct sts_creds {
     int64_t expires_ms;
     auth_principal_t who; /* the session's principal */
 } sts_creds_t;
+
+/* Adds Credentials (c's keys and expiry) to a handler's output. */
+void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c);
 
 /* The whole authorization of an AssumeRole, and the credentials: the role's trust policy
  * must allow the principal; an IAM caller must not be explicitly denied sts:AssumeRole on

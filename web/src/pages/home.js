@@ -18,6 +18,9 @@ export async function signinPage(ctx) {
   const account = h('input', { name: 'account', inputmode: 'numeric', autocomplete: 'username', required: true, pattern: '[0-9]{12}', maxlength: '12' });
   const user = h('input', { name: 'user', autocomplete: 'username', required: true, maxlength: '64', autocapitalize: 'none', spellcheck: 'false' });
   const password = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true, maxlength: '128' });
+  const mfa = h('input', { name: 'mfa', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: '6' });
+  const mfaField = field('MFA code', mfa, 'The 6-digit code your authenticator app shows.');
+  mfaField.hidden = true;
   const submit = h('button', { type: 'submit', class: 'primary wide' }, 'Sign in');
   const msg = h('div', { class: 'signin-msg' });
   if (reason && REASONS[reason]) msg.append(banner(REASONS[reason][0], null, REASONS[reason][1]));
@@ -27,6 +30,7 @@ export async function signinPage(ctx) {
     field('Account ID', account, '12 digits.'),
     field('IAM user name', user, 'Your IAM user name, or root for the account\'s root user.'),
     field('Password', password),
+    mfaField,
     submit,
     h('p', { class: 'help' }, 'The console signs every request with temporary credentials that last one hour. See docs/console.md.'));
   form.addEventListener('submit', async (e) => {
@@ -45,14 +49,23 @@ export async function signinPage(ctx) {
     submit.disabled = true;
     submit.textContent = 'Signing in…';
     try {
-      const answer = await signIn(account.value.trim(), user.value.trim(), password.value);
+      const code = mfaField.hidden ? '' : mfa.value.trim();
+      const answer = await signIn(account.value.trim(), user.value.trim(), password.value, code);
       session.begin(answer);
       password.value = '';
+      mfa.value = '';
       const next = ctx.query.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     } catch (err) {
+      if (err.name === 'MFARequired') { /* the password was right: ask for the device's code */
+        mfaField.hidden = false;
+        msg.append(banner('info', 'Multi-factor authentication', err.message));
+        mfa.focus();
+        return;
+      }
       msg.append(banner('error', 'Sign-in failed', err.message || errorText(err)));
       password.value = '';
+      mfa.value = '';
       password.focus();
     } finally {
       submit.disabled = false;
