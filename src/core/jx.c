@@ -35,6 +35,10 @@ bool jx_true(const cJSON *o, const char *name)
 
 void jx_set(cJSON *o, const char *name, cJSON *v)
 {
+    if (!cJSON_IsObject(o)) { /* nothing to set it in: v is not kept, so it is freed */
+        cJSON_Delete(v);
+        return;
+    }
     cJSON_DeleteItemFromObjectCaseSensitive(o, name);
     cJSON_AddItemToObject(o, name, v);
 }

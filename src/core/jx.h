@@ -19,7 +19,8 @@ bool jx_true(const cJSON *o, const char *name);
 /* Gives tree (NULL is fine) to arena: cJSON_Delete runs at arena_free, so a tree a
  * request or a step only reads needs no free of its own. Returns tree. */
 cJSON *jx_own(arena_t *a, cJSON *tree);
-/* Sets member name of o to v (taking v), replacing any member of that name. */
+/* Sets member name of o to v (taking v), replacing any member of that name; when o is
+ * not an object (NULL included) v is freed. */
 void jx_set(cJSON *o, const char *name, cJSON *v);
 /* jx_set with a new string / number. */
 void jx_set_str(cJSON *o, const char *name, const char *s);

@@ -334,7 +334,7 @@ err_t ssm_send_command(api_ctx_t *c)
         rc = res_insert(c->tx, &(res_key_t){c->scope, SSM_INV, key}, &row, inv, c->eb);
         cJSON_Delete(inv);
     }
-    ssm_where_set(cmd, c->account, c->region);
+    if (cmd) ssm_where_set(cmd, c->account, c->region);
     if (!rc && n) rc = cmd_wake(c->app, c->tx, cmd, now, c->eb);
     if (!rc) {
         res_row_t row = {.created_ms = now};
