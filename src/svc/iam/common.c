@@ -198,3 +198,9 @@ const char *iam_entity_id(const cJSON *e)
     if (!id) id = jx_str(e, "RoleId");
     return id;
 }
+
+void iam_drop_tags(cJSON *list)
+{
+    for (cJSON *e = list ? list->child : NULL; e; e = e->next)
+        cJSON_DeleteItemFromObjectCaseSensitive(e, "Tags");
+}

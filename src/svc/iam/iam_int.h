@@ -46,6 +46,10 @@ void iam_page_out(api_ctx_t *c, const res_page_t *p);
 /* Keeps an entity or policy whose Path starts with the request's PathPrefix (ctx: c). */
 err_t iam_keep_path(void *ctx, const cJSON *e, const res_pkey_t *k, bool *keep);
 
+/* Drops the Tags of every entity of list: listings leave them out (GetRole and the like
+ * show them). */
+void iam_drop_tags(cJSON *list);
+
 /* Starts a new user/group/role: fails with EntityAlreadyExists when the (case-folded)
  * name is taken, else returns a body with Path, <Type>Name, <Type>Id (id_prefix + 17),
  * Arn and CreateDate from the request's `name_member` and Path. The caller adds its own
@@ -78,5 +82,16 @@ err_t iam_link_add(api_ctx_t *c, const char *kind, const char *a, const char *b,
 err_t iam_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *found);
 /* Number of links of kind with the given a (by_a) or b. */
 err_t iam_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key, int64_t *n);
+
+/* A customer managed policy by ARN for a write: InvalidInput for one of AWS's. */
+err_t iam_own_policy(api_ctx_t *c, const char *arn, cJSON **out);
+/* An instance profile by name (NoSuchEntity in IAM's words when absent). */
+err_t iam_profile_find(api_ctx_t *c, const char *name, cJSON **out);
+
+/* Merges tags (a request's Tags list, or NULL) into body's "Tags" (tags.c): InvalidInput
+ * when two of tags have keys equal without regard to case, a present tag replaced by one
+ * whose key equals it so, LimitExceeded ("Cannot exceed quota for <quota>: 50.") when more
+ * than 50 would remain. body is left half-changed on failure: the caller discards it. */
+err_t iam_tags_apply(api_ctx_t *c, cJSON *body, const cJSON *tags, const char *quota);
 
 #endif

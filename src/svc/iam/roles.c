@@ -20,9 +20,11 @@ err_t iam_create_role(api_ctx_t *c)
         cJSON_AddStringToObject(r, "Description", api_in_str(c, "Description"));
     cJSON_AddNumberToObject(r, "MaxSessionDuration",
                             (double)api_in_int(c, "MaxSessionDuration", 3600));
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
-    if (tags && cJSON_GetArraySize(tags))
-        cJSON_AddItemToObject(r, "Tags", cJSON_Duplicate(tags, 1));
+    rc = iam_tags_apply(c, r, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), "TagsPerRole");
+    if (rc) {
+        cJSON_Delete(r);
+        return rc;
+    }
     const char *pb = api_in_str(c, "PermissionsBoundary");
     if (pb) {
         cJSON *b = cJSON_AddObjectToObject(r, "PermissionsBoundary");

@@ -9,9 +9,11 @@ err_t iam_create_user(api_ctx_t *c)
     cJSON *u = NULL;
     err_t rc = iam_entity_new(c, "user", "AIDA", &u);
     if (rc) return rc;
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
-    if (tags && cJSON_GetArraySize(tags))
-        cJSON_AddItemToObject(u, "Tags", cJSON_Duplicate(tags, 1));
+    rc = iam_tags_apply(c, u, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), "TagsPerUser");
+    if (rc) {
+        cJSON_Delete(u);
+        return rc;
+    }
     const char *pb = api_in_str(c, "PermissionsBoundary");
     if (pb) {
         cJSON *b = cJSON_AddObjectToObject(u, "PermissionsBoundary");
@@ -51,8 +53,9 @@ static err_t iam_list_kind(api_ctx_t *c, const char *kind, const char *member)
     err_t rc = iam_page_in(c, &p);
     if (rc) return rc;
     res_query_t q = {c->app->cfg.account_id, kind, NULL, 0, 0};
-    rc = res_list_page(c->tx, &q, &p, iam_keep_path, c, cJSON_AddArrayToObject(c->out, member),
-                       c->eb);
+    cJSON *list = cJSON_AddArrayToObject(c->out, member);
+    rc = res_list_page(c->tx, &q, &p, iam_keep_path, c, list, c->eb);
+    iam_drop_tags(list);
     if (!rc) iam_page_out(c, &p);
     return rc;
 }
