@@ -22,6 +22,8 @@
 #define IAM_PROFILE      "iam.instance_profile" /* id = InstanceProfileId, name = folded name */
 #define IAM_LINK_PROFILE "iam.profile_role"     /* a = InstanceProfileId, b = RoleId */
 #define IAM_AWS_ACCOUNT  "aws"                  /* owner of AWS managed policies */
+#define IAM_SERVER_CERT  "iam.server_cert"      /* id = ServerCertificateId, name = folded name */
+#define IAM_SIGNING_CERT "iam.signing_cert"     /* id = CertificateId, parent = UserId or "root" */
 
 /* Finds an entity by name (case-insensitively, as IAM does). On absence returns
  * ERR_IAM_NO_SUCH_ENTITY with IAM's message ("The user with name X cannot be found.").
@@ -93,5 +95,16 @@ err_t iam_profile_find(api_ctx_t *c, const char *name, cJSON **out);
  * whose key equals it so, LimitExceeded ("Cannot exceed quota for <quota>: 50.") when more
  * than 50 would remain. body is left half-changed on failure: the caller discards it. */
 err_t iam_tags_apply(api_ctx_t *c, cJSON *body, const cJSON *tags, const char *quota);
+
+/* What an account's password policy asks beyond a password's own form (account.c). */
+typedef struct iam_pw_rules {
+    int reuse;             /* how many recent passwords may not be set again (0: any) */
+    bool users_may_change; /* AllowUsersToChangePassword */
+} iam_pw_rules_t;
+#define PW_HISTORY_MAX 24 /* PasswordReusePrevention's maximum */
+/* Holds password to the account's password policy (without one: at least 8 characters):
+ * PasswordPolicyViolation with IAM's sentence for the first rule broken (password NULL:
+ * no check). rules (or NULL) receives the rest of the policy. */
+err_t iam_password_check(api_ctx_t *c, const char *password, iam_pw_rules_t *rules);
 
 #endif
