@@ -123,9 +123,12 @@ const api_op_t api_ops[] = {
     {&model_services[2], "DetachGroupPolicy", 85, MODEL_NONE, NULL, iam_detach_group_policy, "iam:DetachGroupPolicy", "{@group:GroupName}", true, API_AUTHZ_POLICY},
     {&model_services[2], "DetachRolePolicy", 89, MODEL_NONE, NULL, iam_detach_role_policy, "iam:DetachRolePolicy", "{@role:RoleName}", true, API_AUTHZ_POLICY},
     {&model_services[2], "DetachUserPolicy", 79, MODEL_NONE, NULL, iam_detach_user_policy, "iam:DetachUserPolicy", "{@user:UserName}", true, API_AUTHZ_POLICY},
+    {&model_services[2], "GenerateCredentialReport", MODEL_NONE, 245, "GenerateCredentialReportResult", iam_generate_credential_report, "iam:GenerateCredentialReport", "*", true, API_AUTHZ_POLICY},
     {&model_services[2], "GetAccessKeyLastUsed", 153, 154, "GetAccessKeyLastUsedResult", iam_get_access_key_last_used, "iam:GetAccessKeyLastUsed", "{@user:UserName}", false, API_AUTHZ_POLICY},
+    {&model_services[2], "GetAccountAuthorizationDetails", 231, 233, "GetAccountAuthorizationDetailsResult", iam_get_account_authorization_details, "iam:GetAccountAuthorizationDetails", "*", false, API_AUTHZ_POLICY},
     {&model_services[2], "GetAccountPasswordPolicy", MODEL_NONE, 228, "GetAccountPasswordPolicyResult", iam_get_account_password_policy, "iam:GetAccountPasswordPolicy", "*", false, API_AUTHZ_POLICY},
     {&model_services[2], "GetAccountSummary", MODEL_NONE, 220, "GetAccountSummaryResult", iam_get_account_summary, "iam:GetAccountSummary", "*", false, API_AUTHZ_POLICY},
+    {&model_services[2], "GetCredentialReport", MODEL_NONE, 248, "GetCredentialReportResult", iam_get_credential_report, "iam:GetCredentialReport", "*", false, API_AUTHZ_POLICY},
     {&model_services[2], "GetGroup", 31, 32, "GetGroupResult", iam_get_group, "iam:GetGroup", "{@group:GroupName}", false, API_AUTHZ_POLICY},
     {&model_services[2], "GetGroupPolicy", 100, 101, "GetGroupPolicyResult", iam_get_group_policy, "iam:GetGroupPolicy", "{@group:GroupName}", false, API_AUTHZ_POLICY},
     {&model_services[2], "GetInstanceProfile", 131, 132, "GetInstanceProfileResult", iam_get_instance_profile, "iam:GetInstanceProfile", "{@instance-profile:InstanceProfileName}", false, API_AUTHZ_POLICY},
@@ -286,4 +289,4 @@ const api_op_t api_ops[] = {
     {&model_services[5], "GetCallerIdentity", 0, 1, "GetCallerIdentityResult", sts_get_caller_identity, "sts:GetCallerIdentity", "*", false, API_AUTHZ_OPEN},
     {&model_services[5], "GetSessionToken", 29, 31, "GetSessionTokenResult", sts_get_session_token, "sts:GetSessionToken", "*", true, API_AUTHZ_OPEN},
 };
-const size_t api_n_ops = 282;
+const size_t api_n_ops = 285;

@@ -90,6 +90,13 @@ err_t iam_own_policy(api_ctx_t *c, const char *arn, cJSON **out);
 /* An instance profile by name (NoSuchEntity in IAM's words when absent). */
 err_t iam_profile_find(api_ctx_t *c, const char *name, cJSON **out);
 
+/* Appends {PolicyName, PolicyArn} to out for each managed policy ARN of arns. */
+err_t iam_attached_items(api_ctx_t *c, const cJSON *arns, cJSON *out);
+/* Adds "Roles" (the roles the profile holds, as GetRole shows them) to profile p. */
+err_t iam_profile_roles(api_ctx_t *c, cJSON *p);
+/* Loads every version of managed policy p (oldest first) into a new array *out. */
+err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out);
+
 /* Merges tags (a request's Tags list, or NULL) into body's "Tags" (tags.c): InvalidInput
  * when two of tags have keys equal without regard to case, a present tag replaced by one
  * whose key equals it so, LimitExceeded ("Cannot exceed quota for <quota>: 50.") when more

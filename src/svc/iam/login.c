@@ -87,6 +87,7 @@ err_t iam_get_login_profile(api_ctx_t *c)
     if (!rc) {
         cJSON_DeleteItemFromObjectCaseSensitive(lp, "PasswordHash");
         cJSON_DeleteItemFromObjectCaseSensitive(lp, "PasswordHistory");
+        cJSON_DeleteItemFromObjectCaseSensitive(lp, "PasswordChanged");
         cJSON_AddItemToObject(c->out, "LoginProfile", lp);
         lp = NULL;
     }
@@ -103,7 +104,10 @@ err_t iam_update_login_profile(api_ctx_t *c)
     char hash[128];
     if (!rc && pw) {
         rc = login_hash(c, pw, hash);
-        if (!rc) jx_set(lp, "PasswordHash", cJSON_CreateString(hash));
+        if (!rc) {
+            jx_set(lp, "PasswordHash", cJSON_CreateString(hash));
+            jx_set_num(lp, "PasswordChanged", iam_now(c)); /* the credential report's */
+        }
     }
     const cJSON *reset = cJSON_GetObjectItemCaseSensitive(c->in, "PasswordResetRequired");
     if (!rc && cJSON_IsBool(reset))
@@ -179,6 +183,7 @@ err_t iam_change_password(api_ctx_t *c)
         while (cJSON_GetArraySize(hist) > PW_HISTORY_MAX - 1)
             cJSON_DeleteItemFromArray(hist, cJSON_GetArraySize(hist) - 1);
         jx_set(lp, "PasswordHash", cJSON_CreateString(hash));
+        jx_set_num(lp, "PasswordChanged", iam_now(c));
         jx_set(lp, "PasswordResetRequired", cJSON_CreateBool(false));
         res_key_t k = login_key(c, u);
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), lp, NULL, c->eb);

@@ -68,8 +68,7 @@ static err_t iam_version_put(api_ctx_t *c, const cJSON *p, const char *vid, cons
     return rc;
 }
 
-/* Loads every version of policy p (oldest first) into a new array. */
-static err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out)
+err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out)
 {
     *out = cJSON_CreateArray();
     bool more;

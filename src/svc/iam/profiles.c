@@ -20,8 +20,7 @@ err_t iam_profile_find(api_ctx_t *c, const char *name, cJSON **out)
     return rc;
 }
 
-/* Adds "Roles" (the roles the profile holds, as GetRole shows them) to profile p. */
-static err_t profile_roles(api_ctx_t *c, cJSON *p)
+err_t iam_profile_roles(api_ctx_t *c, cJSON *p)
 {
     cJSON *ids = cJSON_CreateArray();
     err_t rc = iam_links(c, IAM_LINK_PROFILE, true, jx_str(p, "InstanceProfileId"), ids);
@@ -69,7 +68,7 @@ err_t iam_get_instance_profile(api_ctx_t *c)
 {
     cJSON *p = NULL;
     err_t rc = iam_profile_find(c, api_in_str(c, "InstanceProfileName"), &p);
-    if (!rc) rc = profile_roles(c, p);
+    if (!rc) rc = iam_profile_roles(c, p);
     if (p) cJSON_AddItemToObject(c->out, "InstanceProfile", p);
     return rc;
 }
@@ -141,7 +140,7 @@ err_t iam_remove_role_from_instance_profile(api_ctx_t *c)
 static err_t profiles_roles(api_ctx_t *c, cJSON *list)
 {
     err_t rc = ERR_OK;
-    for (cJSON *p = list->child; !rc && p; p = p->next) rc = profile_roles(c, p);
+    for (cJSON *p = list->child; !rc && p; p = p->next) rc = iam_profile_roles(c, p);
     return rc;
 }
 
