@@ -92,10 +92,17 @@ err_t iam_profile_find(api_ctx_t *c, const char *name, cJSON **out);
 
 /* Appends {PolicyName, PolicyArn} to out for each managed policy ARN of arns. */
 err_t iam_attached_items(api_ctx_t *c, const cJSON *arns, cJSON *out);
+/* The user a credential call (access key, signing certificate) is about: UserName, else
+ * the calling user; the root when the root calls without a name (*user stays NULL, *kind
+ * and *principal are "root"); else *kind "user" and *principal the UserId. */
+err_t iam_key_owner(api_ctx_t *c, cJSON **user, const char **kind, const char **principal);
 /* Adds "Roles" (the roles the profile holds, as GetRole shows them) to profile p. */
 err_t iam_profile_roles(api_ctx_t *c, cJSON *p);
 /* Loads every version of managed policy p (oldest first) into a new array *out. */
 err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out);
+
+/* A server certificate by name (NoSuchEntity in IAM's words when absent; certs.c). */
+err_t iam_server_cert_find(api_ctx_t *c, const char *name, cJSON **out);
 
 /* Merges tags (a request's Tags list, or NULL) into body's "Tags" (tags.c): InvalidInput
  * when two of tags have keys equal without regard to case, a present tag replaced by one

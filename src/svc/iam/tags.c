@@ -13,7 +13,7 @@
 #define IAM_MAX_TAGS 50
 
 /* What a tagging call acts on. */
-typedef enum tag_type { TT_ROLE, TT_USER, TT_POLICY, TT_PROFILE } tag_type_t;
+typedef enum tag_type { TT_ROLE, TT_USER, TT_POLICY, TT_PROFILE, TT_SERVER_CERT } tag_type_t;
 
 static const struct {
     const char *kind, *id_member, *quota;
@@ -22,6 +22,7 @@ static const struct {
     [TT_USER] = {IAM_USER, "UserId", "TagsPerUser"},
     [TT_POLICY] = {IAM_POLICY, "PolicyId", "TagsPerPolicy"},
     [TT_PROFILE] = {IAM_PROFILE, "InstanceProfileId", "TagsPerInstanceProfile"},
+    [TT_SERVER_CERT] = {IAM_SERVER_CERT, "ServerCertificateId", "TagsPerServerCertificate"},
 };
 
 /* The entity the request names (NoSuchEntity in IAM's words when absent); for a write,
@@ -38,6 +39,8 @@ static err_t tag_load(api_ctx_t *c, tag_type_t t, bool write, cJSON **out)
                      : iam_policy_by_arn(c, api_in_str(c, "PolicyArn"), out);
     case TT_PROFILE:
         return iam_profile_find(c, api_in_str(c, "InstanceProfileName"), out);
+    case TT_SERVER_CERT:
+        return iam_server_cert_find(c, api_in_str(c, "ServerCertificateName"), out);
     }
     return ERR_INTERNAL;
 }
@@ -201,4 +204,16 @@ err_t iam_untag_instance_profile(api_ctx_t *c)
 err_t iam_list_instance_profile_tags(api_ctx_t *c)
 {
     return tag_list(c, TT_PROFILE);
+}
+err_t iam_tag_server_certificate(api_ctx_t *c)
+{
+    return tag_add(c, TT_SERVER_CERT);
+}
+err_t iam_untag_server_certificate(api_ctx_t *c)
+{
+    return tag_remove(c, TT_SERVER_CERT);
+}
+err_t iam_list_server_certificate_tags(api_ctx_t *c)
+{
+    return tag_list(c, TT_SERVER_CERT);
 }
