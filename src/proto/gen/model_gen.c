@@ -2640,6 +2640,7 @@ static const char *const m_iam_enum_193[] = {"user", "group", "role", "aws-manag
 static const char *const m_iam_enum_223[] = {"Users", "UsersQuota", "Groups", "GroupsQuota", "ServerCertificates", "ServerCertificatesQuota", "UserPolicySizeQuota", "GroupPolicySizeQuota", "GroupsPerUserQuota", "SigningCertificatesPerUserQuota", "AccessKeysPerUserQuota", "MFADevices", "MFADevicesInUse", "AccountMFAEnabled", "AccountAccessKeysPresent", "AccountSigningCertificatesPresent", "AttachedPoliciesPerGroupQuota", "AttachedPoliciesPerRoleQuota", "AttachedPoliciesPerUserQuota", "Policies", "PoliciesQuota", "PolicySizeQuota", "PolicyVersionsInUse", "PolicyVersionsInUseQuota", "VersionsPerPolicyQuota", "GlobalEndpointTokenVersion"};
 static const char *const m_iam_enum_247[] = {"STARTED", "INPROGRESS", "COMPLETE"};
 static const char *const m_iam_enum_249[] = {"text/csv"};
+static const char *const m_iam_enum_300[] = {"SUCCEEDED", "IN_PROGRESS", "FAILED", "NOT_STARTED"};
 static const model_member_t m_iam_members[] = {
     {"Path", "Path", "Path", 7, 0, 0},
     {"UserName", "UserName", "UserName", 6, 1, 0},
@@ -3197,6 +3198,31 @@ static const model_member_t m_iam_members[] = {
     {"Status", "Status", "Status", 145, 1, 0},
     {"UserName", "UserName", "UserName", 15, 0, 0},
     {"CertificateId", "CertificateId", "CertificateId", 273, 1, 0},
+    {"RoleName", "RoleName", "RoleName", 73, 1, 0},
+    {"Description", "Description", "Description", 113, 1, 0},
+    {"Role", "Role", "Role", 115, 0, 0},
+    {"RoleName", "RoleName", "RoleName", 73, 1, 0},
+    {"PermissionsBoundary", "PermissionsBoundary", "PermissionsBoundary", 5, 1, 0},
+    {"RoleName", "RoleName", "RoleName", 73, 1, 0},
+    {"UserName", "UserName", "UserName", 6, 1, 0},
+    {"PermissionsBoundary", "PermissionsBoundary", "PermissionsBoundary", 5, 1, 0},
+    {"UserName", "UserName", "UserName", 6, 1, 0},
+    {"GroupName", "GroupName", "GroupName", 28, 1, 0},
+    {"NewPath", "NewPath", "NewPath", 7, 0, 0},
+    {"NewGroupName", "NewGroupName", "NewGroupName", 28, 0, 0},
+    {"AWSServiceName", "AWSServiceName", "AWSServiceName", 28, 1, 0},
+    {"Description", "Description", "Description", 113, 0, 0},
+    {"CustomSuffix", "CustomSuffix", "CustomSuffix", 287, 0, 0},
+    {"Role", "Role", "Role", 115, 0, 0},
+    {"RoleName", "RoleName", "RoleName", 73, 1, 0},
+    {"DeletionTaskId", "DeletionTaskId", "DeletionTaskId", 291, 1, 0},
+    {"DeletionTaskId", "DeletionTaskId", "DeletionTaskId", 291, 1, 0},
+    {"Status", "Status", "Status", 300, 1, 0},
+    {"Reason", "Reason", "Reason", 294, 0, 0},
+    {"Reason", "Reason", "Reason", 299, 0, 0},
+    {"RoleUsageList", "RoleUsageList", "RoleUsageList", 295, 0, 0},
+    {"Region", "Region", "Region", 298, 0, 0},
+    {"Resources", "Resources", "Resources", 297, 0, 0},
 };
 static const model_shape_t m_iam_shapes[] = {
     {"CreateUserRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 0, 4, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
@@ -3478,6 +3504,28 @@ static const model_shape_t m_iam_shapes[] = {
     {"certificateListType", MT_LIST, 0, 0LL, 0LL, -1, 0, NULL, 0, 0, 272, "member", MODEL_NONE, MODEL_NONE},
     {"UpdateSigningCertificateRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 551, 3, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
     {"DeleteSigningCertificateRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 554, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"UpdateRoleDescriptionRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 556, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"UpdateRoleDescriptionResponse", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 558, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"PutRolePermissionsBoundaryRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 559, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"DeleteRolePermissionsBoundaryRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 561, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"PutUserPermissionsBoundaryRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 562, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"DeleteUserPermissionsBoundaryRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 564, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"UpdateGroupRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 565, 3, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"CreateServiceLinkedRoleRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 568, 3, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"customSuffixType", MT_STRING, MSF_HAS_MIN | MSF_HAS_MAX, 1LL, 64LL, 10, 0, NULL, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"CreateServiceLinkedRoleResponse", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 571, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"DeleteServiceLinkedRoleRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 572, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"DeleteServiceLinkedRoleResponse", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 573, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"DeletionTaskIdType", MT_STRING, MSF_HAS_MIN | MSF_HAS_MAX, 1LL, 1000LL, -1, 0, NULL, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"GetServiceLinkedRoleDeletionStatusRequest", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 574, 1, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"GetServiceLinkedRoleDeletionStatusResponse", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 575, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"DeletionTaskFailureReasonType", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 577, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"RoleUsageListType", MT_LIST, 0, 0LL, 0LL, -1, 0, NULL, 0, 0, 296, "member", MODEL_NONE, MODEL_NONE},
+    {"RoleUsageType", MT_STRUCTURE, 0, 0LL, 0LL, -1, 0, NULL, 579, 2, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"ArnListType", MT_LIST, 0, 0LL, 0LL, -1, 0, NULL, 0, 0, 5, "member", MODEL_NONE, MODEL_NONE},
+    {"RegionNameType", MT_STRING, MSF_HAS_MIN | MSF_HAS_MAX, 1LL, 100LL, -1, 0, NULL, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"ReasonType", MT_STRING, MSF_HAS_MAX, 0LL, 1000LL, -1, 0, NULL, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
+    {"DeletionTaskStatusType", MT_STRING, 0, 0LL, 0LL, -1, 4, m_iam_enum_300, 0, 0, MODEL_NONE, NULL, MODEL_NONE, MODEL_NONE},
 };
 
 /* ---- servicecatalog */
@@ -5793,7 +5841,7 @@ static const model_shape_t m_sts_shapes[] = {
 const model_service_t model_services[] = {
     {"cloudformation", NULL, "2010-05-15", "http://cloudformation.amazonaws.com/doc/2010-05-15/", MP_QUERY, m_cfn_shapes, 180, m_cfn_members, 302},
     {"ec2", NULL, "2016-11-15", "http://ec2.amazonaws.com/doc/2016-11-15/", MP_EC2, m_ec2_shapes, 621, m_ec2_members, 1409},
-    {"iam", NULL, "2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/", MP_QUERY, m_iam_shapes, 279, m_iam_members, 556},
+    {"iam", NULL, "2010-05-08", "https://iam.amazonaws.com/doc/2010-05-08/", MP_QUERY, m_iam_shapes, 301, m_iam_members, 581},
     {"servicecatalog", "AWS242ServiceCatalogService", "2015-12-10", NULL, MP_JSON, m_sc_shapes, 328, m_sc_members, 553},
     {"ssm", "AmazonSSM", "2014-11-06", NULL, MP_JSON, m_ssm_shapes, 430, m_ssm_members, 854},
     {"sts", NULL, "2011-06-15", "https://sts.amazonaws.com/doc/2011-06-15/", MP_QUERY, m_sts_shapes, 36, m_sts_members, 33},

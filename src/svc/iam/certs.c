@@ -144,11 +144,7 @@ err_t iam_update_server_certificate(api_ctx_t *c)
         jx_set_str(b, "Arn", iam_arn(c, "server-certificate", path, final));
         res_key_t k = {c->account, IAM_SERVER_CERT, jx_str(b, "ServerCertificateId")};
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), b, NULL, c->eb);
-        if (!rc)
-            rc = store_exec(
-                c->tx, c->eb, NULL,
-                "UPDATE resources SET name = ? WHERE account = ? AND kind = ? AND id = ?", "ssss",
-                iam_fold(c, final), k.account, k.kind, k.id);
+        if (!rc) rc = iam_rename_row(c, k.kind, k.id, final);
     }
     cJSON_Delete(b);
     return rc;

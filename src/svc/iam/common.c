@@ -204,3 +204,10 @@ void iam_drop_tags(cJSON *list)
     for (cJSON *e = list ? list->child : NULL; e; e = e->next)
         cJSON_DeleteItemFromObjectCaseSensitive(e, "Tags");
 }
+
+err_t iam_rename_row(api_ctx_t *c, const char *kind, const char *id, const char *name)
+{
+    return store_exec(c->tx, c->eb, NULL,
+                      "UPDATE resources SET name = ? WHERE account = ? AND kind = ? AND id = ?",
+                      "ssss", iam_fold(c, name), c->account, kind, id);
+}

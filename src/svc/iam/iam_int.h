@@ -104,6 +104,14 @@ err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out);
 /* A server certificate by name (NoSuchEntity in IAM's words when absent; certs.c). */
 err_t iam_server_cert_find(api_ctx_t *c, const char *name, cJSON **out);
 
+/* Sets the unique-name column of resource kind/id to name, folded (after a rename). */
+err_t iam_rename_row(api_ctx_t *c, const char *kind, const char *id, const char *name);
+/* Whether role is service-linked (its path begins /aws-service-role/): AWS alone changes
+ * it (UnmodifiableEntity), DeleteServiceLinkedRole deletes it. */
+bool iam_is_service_linked(const cJSON *role);
+/* UnmodifiableEntity in IAM's words when role is service-linked, else ERR_OK. */
+err_t iam_protect_slr(api_ctx_t *c, const cJSON *role);
+
 /* Merges tags (a request's Tags list, or NULL) into body's "Tags" (tags.c): InvalidInput
  * when two of tags have keys equal without regard to case, a present tag replaced by one
  * whose key equals it so, LimitExceeded ("Cannot exceed quota for <quota>: 50.") when more

@@ -54,7 +54,11 @@ err_t iam_delete_role(api_ctx_t *c)
 {
     cJSON *r = NULL;
     err_t rc = iam_find(c, "role", api_in_str(c, "RoleName"), &r);
-    if (rc) return rc;
+    if (!rc) rc = iam_protect_slr(c, r);
+    if (rc) {
+        cJSON_Delete(r);
+        return rc;
+    }
     const char *id = arena_strdup(c->arena, jx_str(r, "RoleId"));
     cJSON_Delete(r);
     int64_t n = 0;

@@ -102,11 +102,7 @@ err_t iam_update_user(api_ctx_t *c)
         jx_set(u, "Arn", cJSON_CreateString(iam_arn(c, "user", path, final_name)));
         res_key_t k = {c->app->cfg.account_id, IAM_USER, jx_str(u, "UserId")};
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), u, NULL, c->eb);
-        if (!rc)
-            rc = store_exec(
-                c->tx, c->eb, NULL,
-                "UPDATE resources SET name = ? WHERE account = ? AND kind = ? AND id = ?", "ssss",
-                iam_fold(c, final_name), k.account, k.kind, k.id);
+        if (!rc) rc = iam_rename_row(c, k.kind, k.id, final_name);
         if (!rc) c->post |= API_POST_AUTH_CHANGED; /* cached principals carry the ARN */
     }
     cJSON_Delete(u);

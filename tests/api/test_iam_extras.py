@@ -1,0 +1,109 @@
+"""The smaller IAM operations through boto3 and the AWS CLI: UpdateRoleDescription,
+Put/DeleteRolePermissionsBoundary and Put/DeleteUserPermissionsBoundary (held to by the
+principal's next calls; the policy's PermissionsBoundaryUsageCount follows), UpdateGroup,
+and service-linked roles (CreateServiceLinkedRole with AWS's names and path, DeleteRole
+refused with UnmodifiableEntity, DeleteServiceLinkedRole and its deletion status). Errors
+with AWS's code and message, nothing changed.
+"""
+
+import json
+
+import pytest
+
+from conftest import ACCOUNT, Daemon
+from helpers import allow, cli_error, fails, new_user, policy, serve, trust
+
+ARN = "arn:aws:iam::%s:" % ACCOUNT
+
+
+@pytest.fixture(scope="module")
+def d():
+    yield from serve(Daemon())
+
+
+@pytest.fixture(scope="module")
+def iam(d):
+    return d.client("iam")
+
+
+def test_update_role_description(d, iam):
+    iam.create_role(RoleName="described", AssumeRolePolicyDocument=json.dumps(trust("ec2")), Description="old")
+    r = iam.update_role_description(RoleName="described", Description="new words")["Role"]
+    assert r["RoleName"] == "described" and r["Description"] == "new words"
+    assert iam.get_role(RoleName="described")["Role"]["Description"] == "new words"
+    code, msg = cli_error(d.aws("iam", "update-role-description", "--role-name", "ghost", "--description", "x"))
+    assert (code, msg) == ("NoSuchEntity", "The role with name ghost cannot be found.")
+
+
+def test_user_permissions_boundary_limits_the_user(d, iam):
+    key, secret = new_user(iam, "bounded", [allow("iam:*")])
+    me = d.client("iam", key=key, secret=secret)
+    boundary = iam.create_policy(PolicyName="only-list", PolicyDocument=policy(allow("iam:List*")))["Policy"]["Arn"]
+    assert me.get_user(UserName="bounded")["User"]["UserName"] == "bounded"
+    iam.put_user_permissions_boundary(UserName="bounded", PermissionsBoundary=boundary)
+    got = iam.get_user(UserName="bounded")["User"]["PermissionsBoundary"]
+    assert got == {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary}
+    assert iam.get_policy(PolicyArn=boundary)["Policy"]["PermissionsBoundaryUsageCount"] == 1
+    code, msg, status = fails(me.get_user, UserName="bounded")
+    assert (code, status) == ("AccessDenied", 403)
+    assert "because no permissions boundary allows the iam:GetUser action" in msg
+    assert me.list_users()["Users"]
+    iam.delete_user_permissions_boundary(UserName="bounded")
+    assert "PermissionsBoundary" not in iam.get_user(UserName="bounded")["User"]
+    assert iam.get_policy(PolicyArn=boundary)["Policy"]["PermissionsBoundaryUsageCount"] == 0
+    assert me.get_user(UserName="bounded")["User"]["UserName"] == "bounded"
+    missing = ARN + "policy/none"
+    code, msg, _ = fails(iam.put_user_permissions_boundary, UserName="bounded", PermissionsBoundary=missing)
+    assert (code, msg) == ("NoSuchEntity", "Policy %s does not exist or is not attachable." % missing)
+    assert "PermissionsBoundary" not in iam.get_user(UserName="bounded")["User"]
+
+
+def test_role_permissions_boundary(iam):
+    iam.create_role(RoleName="boxed", AssumeRolePolicyDocument=json.dumps(trust("ec2")))
+    managed = "arn:aws:iam::aws:policy/AmazonSSMFullAccess"
+    iam.put_role_permissions_boundary(RoleName="boxed", PermissionsBoundary=managed)
+    assert iam.get_role(RoleName="boxed")["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == managed
+    iam.delete_role_permissions_boundary(RoleName="boxed")
+    assert "PermissionsBoundary" not in iam.get_role(RoleName="boxed")["Role"]
+    code, _, _ = fails(iam.put_role_permissions_boundary, RoleName="ghost", PermissionsBoundary=managed)
+    assert code == "NoSuchEntity"
+
+
+def test_update_group(iam):
+    iam.create_group(GroupName="ops", Path="/a/")
+    iam.create_user(UserName="member")
+    iam.add_user_to_group(GroupName="ops", UserName="member")
+    iam.create_group(GroupName="taken")
+    code, msg, status = fails(iam.update_group, GroupName="ops", NewGroupName="TAKEN")
+    assert (code, msg, status) == ("EntityAlreadyExists", "Group with name TAKEN already exists.", 409)
+    iam.update_group(GroupName="ops", NewGroupName="operations", NewPath="/b/")
+    g = iam.get_group(GroupName="operations")
+    assert g["Group"]["Arn"] == ARN + "group/b/operations" and g["Group"]["Path"] == "/b/"
+    assert [u["UserName"] for u in g["Users"]] == ["member"]
+    assert fails(iam.get_group, GroupName="ops")[0] == "NoSuchEntity"
+    assert [x["GroupName"] for x in iam.list_groups_for_user(UserName="member")["Groups"]] == ["operations"]
+
+
+def test_service_linked_roles(d, iam):
+    r = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", Description="asg")["Role"]
+    assert r["RoleName"] == "AWSServiceRoleForAutoScaling"
+    assert r["Path"] == "/aws-service-role/autoscaling.amazonaws.com/"
+    assert r["Arn"] == ARN + "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    doc = iam.get_role(RoleName=r["RoleName"])["Role"]["AssumeRolePolicyDocument"]
+    assert doc["Statement"][0]["Principal"] == {"Service": ["autoscaling.amazonaws.com"]}
+    code, _, _ = fails(iam.create_service_linked_role, AWSServiceName="autoscaling.amazonaws.com")
+    assert code == "InvalidInput"
+    custom = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com", CustomSuffix="x1")["Role"]
+    assert custom["RoleName"] == "AWSServiceRoleForAutoScaling_x1"
+    code, msg, _ = fails(iam.delete_role, RoleName=r["RoleName"])
+    assert (code, msg) == ("UnmodifiableEntity", "Cannot perform the operation on the protected role "
+                           "'AWSServiceRoleForAutoScaling' - this role is only modifiable by AWS")
+    assert iam.get_role(RoleName=r["RoleName"])["Role"]["RoleId"] == r["RoleId"]
+    iam.create_role(RoleName="plain", AssumeRolePolicyDocument=json.dumps(trust("ec2")))
+    assert fails(iam.delete_service_linked_role, RoleName="plain")[0] == "InvalidInput"
+    task = iam.delete_service_linked_role(RoleName=r["RoleName"])["DeletionTaskId"]
+    assert task.startswith("task/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling/")
+    assert iam.get_service_linked_role_deletion_status(DeletionTaskId=task)["Status"] == "SUCCEEDED"
+    assert fails(iam.get_role, RoleName=r["RoleName"])[0] == "NoSuchEntity"
+    p = d.aws("iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task + "x")
+    assert cli_error(p)[0] == "NoSuchEntity"
