@@ -107,3 +107,29 @@ def test_service_linked_roles(d, iam):
     assert fails(iam.get_role, RoleName=r["RoleName"])[0] == "NoSuchEntity"
     p = d.aws("iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task + "x")
     assert cli_error(p)[0] == "NoSuchEntity"
+
+
+def test_context_keys(iam):
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::home/${aws:username}/*",
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}, "IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"Bool": {"AWS:SecureTransport": "false"}, "StringLike": {"aws:username": "x*"}}},
+    ]})
+    got = iam.get_context_keys_for_custom_policy(PolicyInputList=[doc])["ContextKeyNames"]
+    assert got == ["aws:PrincipalTag/team", "aws:SourceIp", "aws:username", "AWS:SecureTransport"]
+    iam.create_user(UserName="keyed")
+    iam.put_user_policy(UserName="keyed", PolicyName="p", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+                                                "Condition": {"StringEquals": {"ec2:Region": "eu-west-1"}}}]}))
+    got = iam.get_context_keys_for_principal_policy(PolicySourceArn=ARN + "user/keyed")["ContextKeyNames"]
+    assert got == ["ec2:Region"]
+    extra = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": "5"}}}]})
+    got = iam.get_context_keys_for_principal_policy(PolicySourceArn=ARN + "user/keyed",
+                                                    PolicyInputList=[extra])["ContextKeyNames"]
+    assert got == ["ec2:Region", "s3:max-keys"]
+    code, _, _ = fails(iam.get_context_keys_for_custom_policy, PolicyInputList=["{not json"])
+    assert code == "MalformedPolicyDocument"
+    code, msg, _ = fails(iam.get_context_keys_for_principal_policy, PolicySourceArn=ARN + "user/nobody")
+    assert (code, msg) == ("NoSuchEntity", "The user with name nobody cannot be found.")

@@ -136,6 +136,8 @@ err_t iam_get_access_key_last_used(api_ctx_t *ctx);
 err_t iam_get_account_authorization_details(api_ctx_t *ctx);
 err_t iam_get_account_password_policy(api_ctx_t *ctx);
 err_t iam_get_account_summary(api_ctx_t *ctx);
+err_t iam_get_context_keys_for_custom_policy(api_ctx_t *ctx);
+err_t iam_get_context_keys_for_principal_policy(api_ctx_t *ctx);
 err_t iam_get_credential_report(api_ctx_t *ctx);
 err_t iam_get_group(api_ctx_t *ctx);
 err_t iam_get_group_policy(api_ctx_t *ctx);
