@@ -133,3 +133,59 @@ def test_context_keys(iam):
     assert code == "MalformedPolicyDocument"
     code, msg, _ = fails(iam.get_context_keys_for_principal_policy, PolicySourceArn=ARN + "user/nobody")
     assert (code, msg) == ("NoSuchEntity", "The user with name nobody cannot be found.")
+
+
+def ssh_key(bits=2048):
+    """(OpenSSH line, PEM SubjectPublicKeyInfo) of a new RSA key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pub = rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key()
+    line = pub.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    pem = pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return line, pem
+
+
+def test_ssh_public_keys(d, iam):
+    import base64
+    import hashlib
+
+    iam.create_user(UserName="git")
+    line, pem = ssh_key()
+    k = iam.upload_ssh_public_key(UserName="git", SSHPublicKeyBody=line + " me@host")["SSHPublicKey"]
+    assert k["UserName"] == "git" and k["Status"] == "Active"
+    assert k["SSHPublicKeyId"].startswith("APKA") and len(k["SSHPublicKeyId"]) == 21
+    md5 = hashlib.md5(base64.b64decode(line.split()[1])).hexdigest()
+    assert k["Fingerprint"] == ":".join(md5[i:i + 2] for i in range(0, 32, 2))
+    got = iam.get_ssh_public_key(UserName="git", SSHPublicKeyId=k["SSHPublicKeyId"], Encoding="SSH")["SSHPublicKey"]
+    assert got["SSHPublicKeyBody"] == line + " me@host"
+    got = iam.get_ssh_public_key(UserName="git", SSHPublicKeyId=k["SSHPublicKeyId"], Encoding="PEM")["SSHPublicKey"]
+    assert got["SSHPublicKeyBody"] == pem
+    # uploaded as PEM, handed out as an OpenSSH line too
+    line2, pem2 = ssh_key()
+    k2 = iam.upload_ssh_public_key(UserName="git", SSHPublicKeyBody=pem2)["SSHPublicKey"]
+    got = iam.get_ssh_public_key(UserName="git", SSHPublicKeyId=k2["SSHPublicKeyId"], Encoding="SSH")["SSHPublicKey"]
+    assert got["SSHPublicKeyBody"] == line2
+    code, msg, _ = fails(iam.upload_ssh_public_key, UserName="git", SSHPublicKeyBody=line)
+    assert (code, msg) == ("DuplicateSSHPublicKey",
+                           "The SSH public key is already associated with the specified IAM user.")
+    code, _, _ = fails(iam.upload_ssh_public_key, UserName="git", SSHPublicKeyBody="ssh-dss AAAA")
+    assert code == "UnrecognizedPublicKeyEncoding"
+    code, _, _ = fails(iam.upload_ssh_public_key, UserName="git", SSHPublicKeyBody="ssh-rsa AAAAB3NzaC1yc2E=")
+    assert code == "InvalidPublicKey"
+    code, _, _ = fails(iam.upload_ssh_public_key, UserName="git", SSHPublicKeyBody=ssh_key(1024)[0])
+    assert code == "InvalidPublicKey"
+    listed = iam.list_ssh_public_keys(UserName="git")["SSHPublicKeys"]
+    assert [x["SSHPublicKeyId"] for x in listed] == [k["SSHPublicKeyId"], k2["SSHPublicKeyId"]]
+    assert "SSHPublicKeyBody" not in listed[0]
+    iam.update_ssh_public_key(UserName="git", SSHPublicKeyId=k["SSHPublicKeyId"], Status="Inactive")
+    assert iam.list_ssh_public_keys(UserName="git")["SSHPublicKeys"][0]["Status"] == "Inactive"
+    code, msg, _ = fails(iam.delete_user, UserName="git")
+    assert (code, msg) == ("DeleteConflict", "Cannot delete entity, must delete SSH public keys first.")
+    iam.create_user(UserName="other-git")
+    code, msg, _ = fails(iam.delete_ssh_public_key, UserName="other-git", SSHPublicKeyId=k["SSHPublicKeyId"])
+    assert (code, msg) == ("NoSuchEntity", "The Public Key with id %s cannot be found." % k["SSHPublicKeyId"])
+    p = d.aws("iam", "delete-ssh-public-key", "--user-name", "git", "--ssh-public-key-id", k["SSHPublicKeyId"])
+    assert p.returncode == 0, p.stderr
+    iam.delete_ssh_public_key(UserName="git", SSHPublicKeyId=k2["SSHPublicKeyId"])
+    iam.delete_user(UserName="git")

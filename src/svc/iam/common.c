@@ -211,3 +211,13 @@ err_t iam_rename_row(api_ctx_t *c, const char *kind, const char *id, const char 
                       "UPDATE resources SET name = ? WHERE account = ? AND kind = ? AND id = ?",
                       "ssss", iam_fold(c, name), c->account, kind, id);
 }
+
+err_t iam_any_child(api_ctx_t *c, const char *kind, const char *parent, bool *any)
+{
+    cJSON *one = cJSON_CreateArray();
+    bool more;
+    err_t rc = res_list(c->tx, &(res_query_t){c->account, kind, parent, 0, 1}, one, &more, c->eb);
+    *any = cJSON_GetArraySize(one) > 0;
+    cJSON_Delete(one);
+    return rc;
+}

@@ -24,6 +24,7 @@
 #define IAM_AWS_ACCOUNT  "aws"                  /* owner of AWS managed policies */
 #define IAM_SERVER_CERT  "iam.server_cert"      /* id = ServerCertificateId, name = folded name */
 #define IAM_SIGNING_CERT "iam.signing_cert"     /* id = CertificateId, parent = UserId or "root" */
+#define IAM_SSH_KEY      "iam.ssh_key"          /* id = SSHPublicKeyId, parent = UserId */
 
 /* Finds an entity by name (case-insensitively, as IAM does). On absence returns
  * ERR_IAM_NO_SUCH_ENTITY with IAM's message ("The user with name X cannot be found.").
@@ -104,6 +105,8 @@ err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out);
 /* A server certificate by name (NoSuchEntity in IAM's words when absent; certs.c). */
 err_t iam_server_cert_find(api_ctx_t *c, const char *name, cJSON **out);
 
+/* Whether any resource of kind has parent (a user's signing certificates, SSH keys). */
+err_t iam_any_child(api_ctx_t *c, const char *kind, const char *parent, bool *any);
 /* Sets the unique-name column of resource kind/id to name, folded (after a rename). */
 err_t iam_rename_row(api_ctx_t *c, const char *kind, const char *id, const char *name);
 /* Whether role is service-linked (its path begins /aws-service-role/): AWS alone changes

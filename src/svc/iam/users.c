@@ -124,16 +124,15 @@ static err_t iam_user_deletable(api_ctx_t *c, const char *id)
     if (!rc && keys)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must delete access keys first.");
-    cJSON *certs = cJSON_CreateArray();
-    bool more = false;
-    if (!rc)
-        rc = res_list(c->tx, &(res_query_t){c->account, IAM_SIGNING_CERT, id, 0, 1}, certs, &more,
-                      c->eb);
-    bool has_certs = cJSON_GetArraySize(certs) > 0;
-    cJSON_Delete(certs);
+    bool has_certs = false, has_ssh = false;
+    if (!rc) rc = iam_any_child(c, IAM_SIGNING_CERT, id, &has_certs);
     if (!rc && has_certs)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must delete signing certificates first.");
+    if (!rc) rc = iam_any_child(c, IAM_SSH_KEY, id, &has_ssh);
+    if (!rc && has_ssh)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must delete SSH public keys first.");
     cJSON *lp = NULL;
     if (!rc) rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_LOGIN, id}, &lp, c->eb);
     bool has_lp = lp != NULL;
@@ -151,6 +150,7 @@ static err_t iam_user_deletable(api_ctx_t *c, const char *id)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must detach all policies first.");
     cJSON *inl = cJSON_CreateArray();
+    bool more;
     res_query_t q = {c->app->cfg.account_id, IAM_INLINE, id, 0, 1};
     if (!rc) rc = res_list(c->tx, &q, inl, &more, c->eb);
     bool has_inline = cJSON_GetArraySize(inl) > 0;
