@@ -185,3 +185,26 @@ def test_cloudformation_changes_role_and_user_tags_in_place(d, iam):
     assert iam.list_role_tags(RoleName=out["Role"])["Tags"] == tags(("b", "3"), ("c", "4"))
     assert iam.list_user_tags(UserName=out["User"])["Tags"] == tags(("v", "2"))
     delete(cf, "tagstack")
+
+
+def test_request_tag_conditions(d, iam):
+    """aws:RequestTag/<key> and aws:TagKeys are in the request context of a tagging call."""
+    from helpers import new_user
+
+    iam.create_role(RoleName="cond-tagged", AssumeRolePolicyDocument=json.dumps(trust("ec2")))
+    key, secret = new_user(iam, "tagger", [
+        {"Effect": "Allow", "Action": "iam:TagRole", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/team": "blue"},
+                       "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}},
+        {"Effect": "Allow", "Action": "iam:UntagRole", "Resource": "*",
+         "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}},
+    ])
+    me = d.client("iam", key=key, secret=secret)
+    me.tag_role(RoleName="cond-tagged", Tags=tags(("team", "blue")))
+    for bad in (tags(("team", "red")), tags(("team", "blue"), ("cost", "1"))):
+        code, msg, status = fails(me.tag_role, RoleName="cond-tagged", Tags=bad)
+        assert (code, status) == ("AccessDenied", 403), msg
+    iam.tag_role(RoleName="cond-tagged", Tags=tags(("cost", "1")))
+    assert fails(me.untag_role, RoleName="cond-tagged", TagKeys=["cost"])[0] == "AccessDenied"
+    me.untag_role(RoleName="cond-tagged", TagKeys=["team"])
+    assert iam.list_role_tags(RoleName="cond-tagged")["Tags"] == tags(("cost", "1"))
