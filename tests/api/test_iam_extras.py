@@ -54,8 +54,17 @@ def test_user_permissions_boundary_limits_the_user(d, iam):
     assert me.get_user(UserName="bounded")["User"]["UserName"] == "bounded"
     missing = ARN + "policy/none"
     code, msg, _ = fails(iam.put_user_permissions_boundary, UserName="bounded", PermissionsBoundary=missing)
-    assert (code, msg) == ("NoSuchEntity", "Policy %s does not exist or is not attachable." % missing)
+    assert (code, msg) == ("NoSuchEntity", "Scope ARN: %s does not exist or is not attachable." % missing)
     assert "PermissionsBoundary" not in iam.get_user(UserName="bounded")["User"]
+    # CreateUser and CreateRole hold their boundary to the same rule and count it
+    code, msg, _ = fails(iam.create_user, UserName="unbounded", PermissionsBoundary=missing)
+    assert (code, msg) == ("NoSuchEntity", "Scope ARN: %s does not exist or is not attachable." % missing)
+    assert fails(iam.get_user, UserName="unbounded")[0] == "NoSuchEntity"
+    iam.create_role(RoleName="born-bounded", AssumeRolePolicyDocument=json.dumps(trust("ec2")),
+                    PermissionsBoundary=boundary)
+    assert iam.get_policy(PolicyArn=boundary)["Policy"]["PermissionsBoundaryUsageCount"] == 1
+    iam.delete_role(RoleName="born-bounded")
+    assert iam.get_policy(PolicyArn=boundary)["Policy"]["PermissionsBoundaryUsageCount"] == 0
 
 
 def test_role_permissions_boundary(iam):

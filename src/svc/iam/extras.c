@@ -68,21 +68,17 @@ static err_t boundary_count(api_ctx_t *c, const char *arn, int delta)
     return rc;
 }
 
-/* Sets (arn) or removes (NULL) the permissions boundary of the user or role the request
- * names. The policy must exist; the usage counts of the old and new policy follow. */
-static err_t boundary_set(api_ctx_t *c, const char *type, const char *arn)
+err_t iam_boundary_use(api_ctx_t *c, cJSON *e, const char *arn)
 {
-    cJSON *e = NULL, *p = NULL;
-    err_t rc =
-        iam_find(c, type, api_in_str(c, !strcmp(type, "user") ? "UserName" : "RoleName"), &e);
-    if (!rc && !strcmp(type, "role")) rc = iam_protect_slr(c, e);
-    if (!rc && arn) rc = iam_policy_by_arn(c, arn, &p);
+    cJSON *p = NULL;
+    err_t rc = arn ? iam_policy_by_arn(c, arn, &p) : ERR_OK;
     cJSON_Delete(p);
+    if (rc == ERR_IAM_NO_SUCH_ENTITY)
+        return err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY,
+                        "Scope ARN: %s does not exist or is not attachable.", arn);
     const cJSON *old = cJSON_GetObjectItemCaseSensitive(e, "PermissionsBoundary");
-    const char *old_arn = arena_strdup(c->arena, jx_str(old, "PermissionsBoundaryArn")
-                                                     ? jx_str(old, "PermissionsBoundaryArn")
-                                                     : "");
-    if (!rc && *old_arn) rc = boundary_count(c, old_arn, -1);
+    const char *old_arn = jx_str(old, "PermissionsBoundaryArn");
+    if (!rc && old_arn) rc = boundary_count(c, arena_strdup(c->arena, old_arn), -1);
     if (!rc && arn) {
         cJSON *b = cJSON_CreateObject();
         cJSON_AddStringToObject(b, "PermissionsBoundaryType", "Policy");
@@ -92,6 +88,18 @@ static err_t boundary_set(api_ctx_t *c, const char *type, const char *arn)
     } else if (!rc) {
         cJSON_DeleteItemFromObjectCaseSensitive(e, "PermissionsBoundary");
     }
+    return rc;
+}
+
+/* Sets (arn) or removes (NULL) the permissions boundary of the user or role the request
+ * names. */
+static err_t boundary_set(api_ctx_t *c, const char *type, const char *arn)
+{
+    cJSON *e = NULL;
+    err_t rc =
+        iam_find(c, type, api_in_str(c, !strcmp(type, "user") ? "UserName" : "RoleName"), &e);
+    if (!rc && !strcmp(type, "role")) rc = iam_protect_slr(c, e);
+    if (!rc) rc = iam_boundary_use(c, e, arn);
     if (!rc) rc = entity_save(c, type, e);
     if (!rc) c->post |= API_POST_AUTH_CHANGED;
     cJSON_Delete(e);

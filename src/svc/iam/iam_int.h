@@ -115,6 +115,11 @@ bool iam_is_service_linked(const cJSON *role);
 /* UnmodifiableEntity in IAM's words when role is service-linked, else ERR_OK. */
 err_t iam_protect_slr(api_ctx_t *c, const cJSON *role);
 
+/* Makes arn (NULL: none) the permissions boundary of user or role body e (not saved):
+ * NoSuchEntity ("Scope ARN: ... does not exist or is not attachable.") when the policy does
+ * not exist; the PermissionsBoundaryUsageCount of the old and new policy follow. */
+err_t iam_boundary_use(api_ctx_t *c, cJSON *e, const char *arn);
+
 /* Merges tags (a request's Tags list, or NULL) into body's "Tags" (tags.c): InvalidInput
  * when two of tags have keys equal without regard to case, a present tag replaced by one
  * whose key equals it so, LimitExceeded ("Cannot exceed quota for <quota>: 50.") when more

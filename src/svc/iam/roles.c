@@ -26,10 +26,10 @@ err_t iam_create_role(api_ctx_t *c)
         return rc;
     }
     const char *pb = api_in_str(c, "PermissionsBoundary");
-    if (pb) {
-        cJSON *b = cJSON_AddObjectToObject(r, "PermissionsBoundary");
-        cJSON_AddStringToObject(b, "PermissionsBoundaryType", "Policy");
-        cJSON_AddStringToObject(b, "PermissionsBoundaryArn", pb);
+    if (pb) rc = iam_boundary_use(c, r, pb);
+    if (rc) {
+        cJSON_Delete(r);
+        return rc;
     }
     cJSON_AddObjectToObject(r, "RoleLastUsed");
     return iam_entity_insert(c, "role", r, "Role");
@@ -55,6 +55,7 @@ err_t iam_delete_role(api_ctx_t *c)
     cJSON *r = NULL;
     err_t rc = iam_find(c, "role", api_in_str(c, "RoleName"), &r);
     if (!rc) rc = iam_protect_slr(c, r);
+    if (!rc) rc = iam_boundary_use(c, r, NULL); /* its boundary no longer counts (on success) */
     if (rc) {
         cJSON_Delete(r);
         return rc;

@@ -15,10 +15,10 @@ err_t iam_create_user(api_ctx_t *c)
         return rc;
     }
     const char *pb = api_in_str(c, "PermissionsBoundary");
-    if (pb) {
-        cJSON *b = cJSON_AddObjectToObject(u, "PermissionsBoundary");
-        cJSON_AddStringToObject(b, "PermissionsBoundaryType", "Policy");
-        cJSON_AddStringToObject(b, "PermissionsBoundaryArn", pb);
+    if (pb) rc = iam_boundary_use(c, u, pb);
+    if (rc) {
+        cJSON_Delete(u);
+        return rc;
     }
     return iam_entity_insert(c, "user", u, "User");
 }
@@ -165,7 +165,11 @@ err_t iam_delete_user(api_ctx_t *c)
 {
     cJSON *u = NULL;
     err_t rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
-    if (rc) return rc;
+    if (!rc) rc = iam_boundary_use(c, u, NULL); /* its boundary no longer counts (on success) */
+    if (rc) {
+        cJSON_Delete(u);
+        return rc;
+    }
     const char *id = arena_strdup(c->arena, jx_str(u, "UserId"));
     cJSON_Delete(u);
     rc = iam_user_deletable(c, id);
