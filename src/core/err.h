@@ -76,6 +76,7 @@
     S(IAM_SSH_KEY_ENCODING, 490, "UnrecognizedPublicKeyEncoding", 400)                             \
     S(IAM_INVALID_PUBLIC_KEY, 491, "InvalidPublicKey", 400)                                        \
     S(IAM_TEMP_UNMODIFIABLE, 492, "EntityTemporarilyUnmodifiable", 409)                            \
+    S(IAM_SERVICE_NOT_SUPPORTED, 493, "NotSupportedService", 404)                                  \
     /* store / engine */                                                                           \
     P(STORE, 500, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)            \
     P(STORE_BUSY, 501, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503) \

@@ -198,3 +198,48 @@ def test_ssh_public_keys(d, iam):
     assert p.returncode == 0, p.stderr
     iam.delete_ssh_public_key(UserName="git", SSHPublicKeyId=k2["SSHPublicKeyId"])
     iam.delete_user(UserName="git")
+
+
+def test_service_specific_credentials(d, iam):
+    iam.create_user(UserName="coder")
+    c = iam.create_service_specific_credential(UserName="coder", ServiceName="codecommit.amazonaws.com")[
+        "ServiceSpecificCredential"]
+    assert c["ServiceUserName"] == "coder-at-%s" % ACCOUNT
+    assert c["Status"] == "Active" and c["ServiceName"] == "codecommit.amazonaws.com"
+    assert c["ServiceSpecificCredentialId"].startswith("ACCA") and len(c["ServicePassword"]) == 44
+    listed = iam.list_service_specific_credentials(UserName="coder")["ServiceSpecificCredentials"]
+    assert [x["ServiceSpecificCredentialId"] for x in listed] == [c["ServiceSpecificCredentialId"]]
+    assert "ServicePassword" not in listed[0]
+    assert iam.list_service_specific_credentials(UserName="coder", ServiceName="cassandra.amazonaws.com")[
+        "ServiceSpecificCredentials"] == []
+    again = iam.reset_service_specific_credential(UserName="coder",
+                                                  ServiceSpecificCredentialId=c["ServiceSpecificCredentialId"])
+    assert again["ServiceSpecificCredential"]["ServicePassword"] != c["ServicePassword"]
+    iam.update_service_specific_credential(UserName="coder", ServiceSpecificCredentialId=c["ServiceSpecificCredentialId"],
+                                           Status="Inactive")
+    assert iam.list_service_specific_credentials(UserName="coder")["ServiceSpecificCredentials"][0]["Status"] == \
+        "Inactive"
+    code, msg, status = fails(iam.create_service_specific_credential, UserName="coder", ServiceName="s3.amazonaws.com")
+    assert (code, msg, status) == ("NotSupportedService", "The specified service is not supported.", 404)
+    iam.create_service_specific_credential(UserName="coder", ServiceName="codecommit.amazonaws.com")
+    code, msg, _ = fails(iam.create_service_specific_credential, UserName="coder",
+                         ServiceName="codecommit.amazonaws.com")
+    assert (code, msg) == ("LimitExceeded", "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2")
+    code, msg, _ = fails(iam.delete_user, UserName="coder")
+    assert (code, msg) == ("DeleteConflict", "Cannot delete entity, must delete service specific credentials first.")
+    for x in iam.list_service_specific_credentials(UserName="coder")["ServiceSpecificCredentials"]:
+        iam.delete_service_specific_credential(UserName="coder",
+                                               ServiceSpecificCredentialId=x["ServiceSpecificCredentialId"])
+    code, _, _ = fails(iam.delete_service_specific_credential, UserName="coder",
+                       ServiceSpecificCredentialId=c["ServiceSpecificCredentialId"])
+    assert code == "NoSuchEntity"
+    iam.delete_user(UserName="coder")
+
+
+def test_token_version_preference(d, iam):
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 1
+    p = d.aws("iam", "set-security-token-service-preferences", "--global-endpoint-token-version", "v2Token")
+    assert p.returncode == 0, p.stderr
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 2
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v1Token")
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 1

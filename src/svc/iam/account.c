@@ -96,11 +96,7 @@ err_t iam_update_account_password_policy(api_ctx_t *c)
     if (cJSON_GetObjectItemCaseSensitive(c->in, "HardExpiry"))
         cJSON_AddBoolToObject(p, "HardExpiry",
                               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "HardExpiry")));
-    res_key_t k = {c->account, IAM_PW_POLICY, "policy"};
-    int64_t now = (int64_t)(iam_now(c) * 1000);
-    bool found = false;
-    err_t rc = res_update(c->tx, &k, NULL, now, p, &found, c->eb);
-    if (!rc && !found) rc = res_insert(c->tx, &k, &(res_row_t){.created_ms = now}, p, c->eb);
+    err_t rc = iam_put_setting(c, IAM_PW_POLICY, "policy", p);
     cJSON_Delete(p);
     return rc;
 }
@@ -215,7 +211,6 @@ err_t iam_get_account_summary(api_ctx_t *c)
         {"AttachedPoliciesPerRoleQuota", 10},
         {"PolicyVersionsInUseQuota", 10000},
         {"VersionsPerPolicyQuota", 5},
-        {"GlobalEndpointTokenVersion", 1},
         /* catalogd keeps no MFA devices or providers of its own here */
         {"MFADevices", 0},
         {"MFADevicesInUse", 0},
@@ -257,5 +252,8 @@ err_t iam_get_account_summary(api_ctx_t *c)
             "' AND parent = 'root'",
             &n);
     cJSON_AddNumberToObject(m, "AccountSigningCertificatesPresent", n > 0 ? 1 : 0);
+    int version = 1;
+    if (!rc) rc = iam_token_version(c, &version);
+    cJSON_AddNumberToObject(m, "GlobalEndpointTokenVersion", version);
     return rc;
 }

@@ -221,3 +221,13 @@ err_t iam_any_child(api_ctx_t *c, const char *kind, const char *parent, bool *an
     cJSON_Delete(one);
     return rc;
 }
+
+err_t iam_put_setting(api_ctx_t *c, const char *kind, const char *id, const cJSON *body)
+{
+    res_key_t k = {c->account, kind, id};
+    int64_t now = (int64_t)(iam_now(c) * 1000);
+    bool found = false;
+    err_t rc = res_update(c->tx, &k, NULL, now, body, &found, c->eb);
+    if (!rc && !found) rc = res_insert(c->tx, &k, &(res_row_t){.created_ms = now}, body, c->eb);
+    return rc;
+}

@@ -25,6 +25,8 @@
 #define IAM_SERVER_CERT  "iam.server_cert"      /* id = ServerCertificateId, name = folded name */
 #define IAM_SIGNING_CERT "iam.signing_cert"     /* id = CertificateId, parent = UserId or "root" */
 #define IAM_SSH_KEY      "iam.ssh_key"          /* id = SSHPublicKeyId, parent = UserId */
+#define IAM_SVC_CRED                                                                               \
+    "iam.service_credential" /* id = ServiceSpecificCredentialId, parent = UserId */
 
 /* Finds an entity by name (case-insensitively, as IAM does). On absence returns
  * ERR_IAM_NO_SUCH_ENTITY with IAM's message ("The user with name X cannot be found.").
@@ -107,6 +109,9 @@ err_t iam_server_cert_find(api_ctx_t *c, const char *name, cJSON **out);
 
 /* Whether any resource of kind has parent (a user's signing certificates, SSH keys). */
 err_t iam_any_child(api_ctx_t *c, const char *kind, const char *parent, bool *any);
+/* Writes body as resource kind/id of the account, replacing it or making it (the
+ * account's one-of settings: password policy, credential report, STS preferences). */
+err_t iam_put_setting(api_ctx_t *c, const char *kind, const char *id, const cJSON *body);
 /* Sets the unique-name column of resource kind/id to name, folded (after a rename). */
 err_t iam_rename_row(api_ctx_t *c, const char *kind, const char *id, const char *name);
 /* Whether role is service-linked (its path begins /aws-service-role/): AWS alone changes
@@ -119,6 +124,9 @@ err_t iam_protect_slr(api_ctx_t *c, const cJSON *role);
  * NoSuchEntity ("Scope ARN: ... does not exist or is not attachable.") when the policy does
  * not exist; the PermissionsBoundaryUsageCount of the old and new policy follow. */
 err_t iam_boundary_use(api_ctx_t *c, cJSON *e, const char *arn);
+
+/* The account's GlobalEndpointTokenVersion: 1, or 2 once set to v2Token (svccreds.c). */
+err_t iam_token_version(api_ctx_t *c, int *version);
 
 /* Merges tags (a request's Tags list, or NULL) into body's "Tags" (tags.c): InvalidInput
  * when two of tags have keys equal without regard to case, a present tag replaced by one

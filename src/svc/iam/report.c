@@ -148,10 +148,7 @@ static err_t report_make(api_ctx_t *c, int64_t now)
     cJSON *body = cJSON_CreateObject();
     cJSON_AddNumberToObject(body, "GeneratedTime", (double)now / 1000.0);
     cJSON_AddStringToObject(body, "Content", rc ? "" : buf_str(&enc));
-    res_key_t k = {c->account, IAM_REPORT, "report"};
-    bool found = false;
-    if (!rc) rc = res_update(c->tx, &k, NULL, now, body, &found, c->eb);
-    if (!rc && !found) rc = res_insert(c->tx, &k, &(res_row_t){.created_ms = now}, body, c->eb);
+    if (!rc) rc = iam_put_setting(c, IAM_REPORT, "report", body);
     cJSON_Delete(body);
     buf_free(&enc);
     buf_free(&b);

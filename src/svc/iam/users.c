@@ -133,6 +133,11 @@ static err_t iam_user_deletable(api_ctx_t *c, const char *id)
     if (!rc && has_ssh)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must delete SSH public keys first.");
+    bool has_creds = false;
+    if (!rc) rc = iam_any_child(c, IAM_SVC_CRED, id, &has_creds);
+    if (!rc && has_creds)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must delete service specific credentials first.");
     cJSON *lp = NULL;
     if (!rc) rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_LOGIN, id}, &lp, c->eb);
     bool has_lp = lp != NULL;
