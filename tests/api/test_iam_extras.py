@@ -42,7 +42,7 @@ def test_user_permissions_boundary_limits_the_user(d, iam):
     assert me.get_user(UserName="bounded")["User"]["UserName"] == "bounded"
     iam.put_user_permissions_boundary(UserName="bounded", PermissionsBoundary=boundary)
     got = iam.get_user(UserName="bounded")["User"]["PermissionsBoundary"]
-    assert got == {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary}
+    assert got == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": boundary}
     assert iam.get_policy(PolicyArn=boundary)["Policy"]["PermissionsBoundaryUsageCount"] == 1
     code, msg, status = fails(me.get_user, UserName="bounded")
     assert (code, status) == ("AccessDenied", 403)
@@ -163,7 +163,7 @@ def test_ssh_public_keys(d, iam):
     line, pem = ssh_key()
     k = iam.upload_ssh_public_key(UserName="git", SSHPublicKeyBody=line + " me@host")["SSHPublicKey"]
     assert k["UserName"] == "git" and k["Status"] == "Active"
-    assert k["SSHPublicKeyId"].startswith("APKA") and len(k["SSHPublicKeyId"]) == 21
+    assert k["SSHPublicKeyId"].startswith("APKA") and len(k["SSHPublicKeyId"]) == 20
     md5 = hashlib.md5(base64.b64decode(line.split()[1])).hexdigest()
     assert k["Fingerprint"] == ":".join(md5[i:i + 2] for i in range(0, 32, 2))
     got = iam.get_ssh_public_key(UserName="git", SSHPublicKeyId=k["SSHPublicKeyId"], Encoding="SSH")["SSHPublicKey"]

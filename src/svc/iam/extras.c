@@ -81,7 +81,7 @@ err_t iam_boundary_use(api_ctx_t *c, cJSON *e, const char *arn)
     if (!rc && old_arn) rc = boundary_count(c, arena_strdup(c->arena, old_arn), -1);
     if (!rc && arn) {
         cJSON *b = cJSON_CreateObject();
-        cJSON_AddStringToObject(b, "PermissionsBoundaryType", "Policy");
+        cJSON_AddStringToObject(b, "PermissionsBoundaryType", "PermissionsBoundaryPolicy");
         cJSON_AddStringToObject(b, "PermissionsBoundaryArn", arn);
         jx_set(e, "PermissionsBoundary", b);
         rc = boundary_count(c, arn, 1);

@@ -4,6 +4,7 @@
 #include "svc/iam/iam_int.h"
 #include "core/jx.h"
 
+#include "core/ids.h"
 #include "iam/x509.h"
 
 #include <string.h>
@@ -43,8 +44,8 @@ err_t iam_upload_ssh_public_key(api_ctx_t *c)
                       "Cannot exceed quota for PublicKeysPerUser: %d", IAM_SSH_KEYS_MAX);
     cJSON_Delete(mine);
     if (!rc) {
-        char id[32];
-        iam_new_id(c, "APKA", id);
+        char id[32]; /* APKA + 16, as AWS's SSH key ids are 20 characters */
+        ids_chars(&c->app->ids, "APKA", IDS_UPPER_ALNUM, 16, id);
         cJSON *b = cJSON_CreateObject();
         cJSON_AddStringToObject(b, "UserName", jx_str(u, "UserName"));
         cJSON_AddStringToObject(b, "SSHPublicKeyId", id);
