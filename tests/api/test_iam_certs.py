@@ -153,6 +153,8 @@ def test_signing_certificates(d, iam, pems):
                                    "The Certificate with id %s already exists." % c["CertificateId"], 409)
     code, _, _ = fails(iam.upload_signing_certificate, UserName="signer", CertificateBody="junk")
     assert code == "MalformedCertificate"
+    code, msg, _ = fails(iam.upload_signing_certificate, UserName="notauser", CertificateBody=body)
+    assert (code, msg) == ("NoSuchEntity", "The user with name notauser cannot be found.")
     iam.update_signing_certificate(UserName="signer", CertificateId=c["CertificateId"], Status="Inactive")
     listed = iam.list_signing_certificates(UserName="signer")["Certificates"]
     assert [(x["CertificateId"], x["Status"]) for x in listed] == [(c["CertificateId"], "Inactive")]

@@ -168,8 +168,8 @@ err_t iam_upload_signing_certificate(api_ctx_t *c)
 {
     const char *body = api_in_str(c, "CertificateBody");
     cJSON *user = NULL;
-    const char *kind, *owner;
-    x509_info_t info;
+    const char *kind = NULL, *owner = NULL;
+    x509_info_t info = {0};
     err_t rc = iam_key_owner(c, &user, &kind, &owner);
     if (!rc) rc = x509_check(span_of(body), span_of(""), span_of(""), &info, c->eb);
     /* the same certificate is not uploaded twice in the account */
@@ -189,6 +189,10 @@ err_t iam_upload_signing_certificate(api_ctx_t *c)
     if (!rc && mine >= IAM_SIGNING_CERTS_MAX)
         rc = err_fail(c->eb, ERR_IAM_LIMIT_EXCEEDED,
                       "Cannot exceed quota for CertificatesPerUser: %d", IAM_SIGNING_CERTS_MAX);
+    if (rc) {
+        cJSON_Delete(user);
+        return rc;
+    }
     char cid[40]; /* 24 upper-case alphanumerics */
     ids_chars(&c->app->ids, "", IDS_UPPER_ALNUM, 24, cid);
     cJSON *b = cJSON_CreateObject();
@@ -214,7 +218,7 @@ err_t iam_list_signing_certificates(api_ctx_t *c)
 {
     res_page_t p;
     cJSON *user = NULL;
-    const char *kind, *owner;
+    const char *kind = NULL, *owner = NULL;
     err_t rc = iam_page_in(c, &p);
     if (!rc) rc = iam_key_owner(c, &user, &kind, &owner);
     cJSON_Delete(user);
@@ -230,7 +234,7 @@ err_t iam_list_signing_certificates(api_ctx_t *c)
 static err_t signing_find(api_ctx_t *c, cJSON **out)
 {
     cJSON *user = NULL;
-    const char *kind, *owner;
+    const char *kind = NULL, *owner = NULL;
     const char *id = api_in_str(c, "CertificateId");
     err_t rc = iam_key_owner(c, &user, &kind, &owner);
     cJSON_Delete(user);

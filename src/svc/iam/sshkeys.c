@@ -15,7 +15,7 @@
 static err_t ssh_user(api_ctx_t *c, cJSON **u)
 {
     cJSON *user = NULL;
-    const char *kind, *owner;
+    const char *kind = NULL, *owner = NULL;
     err_t rc = iam_key_owner(c, &user, &kind, &owner);
     if (!rc && !user)
         rc = err_fail(c->eb, ERR_VALIDATION,

@@ -88,7 +88,7 @@ err_t iam_create_service_specific_credential(api_ctx_t *c)
 /* The user the request names (UserName, else the calling IAM user). */
 static err_t svc_user(api_ctx_t *c, cJSON **u)
 {
-    const char *kind, *owner;
+    const char *kind = NULL, *owner = NULL;
     err_t rc = iam_key_owner(c, u, &kind, &owner);
     if (!rc && !*u)
         rc = err_fail(c->eb, ERR_VALIDATION,
