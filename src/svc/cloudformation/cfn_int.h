@@ -152,6 +152,8 @@ const char *cfn_export_value(const app_where_t *w, store_tx_t *tx, const char *n
 
 /* Starts operation op ("create", "update", "delete") on the stack: enqueues its job. */
 err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb);
+/* Registers the stack set operations' job kind (stackset_job.c; from cfn_register_jobs). */
+void cfn_register_stackset_jobs(app_t *app);
 /* After a stack was saved in status (CREATE_, UPDATE_, UPDATE_ROLLBACK_ or
  * DELETE_IN_PROGRESS): the user-initiated event, the job that carries out op (cfn_start),
  * and a wake-up for the engine once the request commits. */

@@ -680,4 +680,5 @@ static err_t cfn_stack_giveup(engine_run_t *r, const char *why)
 void cfn_register_jobs(app_t *app)
 {
     engine_register(app->engine, CFN_JOB, cfn_stack_step, 20, cfn_stack_giveup);
+    cfn_register_stackset_jobs(app);
 }
