@@ -179,6 +179,32 @@ static void ctx_add(ctxb_t *c, const char *key, policy_ctx_type_t type, const ch
     c->v[c->n++] = (policy_ctx_entry_t){key, type, vals, 1};
 }
 
+/* The tags a request brings or names (aws-api.md §7.3): aws:RequestTag/<key> for each
+ * {Key, Value} of its top-level Tags, and aws:TagKeys (multivalued) for those keys or for
+ * its TagKeys (an untag call). */
+static void ctx_request_tags(ctxb_t *c, const cJSON *input)
+{
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(input, "Tags");
+    const cJSON *keys = cJSON_GetObjectItemCaseSensitive(input, "TagKeys");
+    const cJSON *list = cJSON_IsArray(tags) ? tags : cJSON_IsArray(keys) ? keys : NULL;
+    int n = cJSON_GetArraySize(list);
+    if (!n || c->n == sizeof(c->v) / sizeof(c->v[0])) return;
+    const char **vals = arena_alloc(c->arena, sizeof(*vals) * (size_t)n);
+    size_t got = 0;
+    for (const cJSON *t = list->child; t; t = t->next) {
+        const cJSON *k = cJSON_IsString(t) ? t : cJSON_GetObjectItemCaseSensitive(t, "Key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+        if (!cJSON_IsString(k)) continue;
+        vals[got++] = arena_strdup(c->arena, k->valuestring);
+        if (cJSON_IsString(v))
+            ctx_add(c, arena_printf(c->arena, "aws:RequestTag/%s", k->valuestring), PCT_STRING,
+                    v->valuestring);
+    }
+    ctx_drop(c, "aws:TagKeys");
+    if (got && c->n < sizeof(c->v) / sizeof(c->v[0]))
+        c->v[c->n++] = (policy_ctx_entry_t){"aws:TagKeys", PCT_STRING, vals, got};
+}
+
 /* The global condition keys of this request (aws-api.md §7.3). */
 static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ctxb_t *c)
 {
@@ -226,6 +252,7 @@ static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ct
                     v->valuestring);
     }
     cJSON_Delete(tags);
+    ctx_request_tags(c, call->input);
     /* Service Catalog's access levels: a request at one level (AccessLevelFilter; User by
      * default) carries servicecatalog:<level> = "self" for it and every level above it, as
      * a grant at a level covers the levels below (account > role > user) */

@@ -68,6 +68,21 @@
     S(STS_MALFORMED_POLICY, 420, "MalformedPolicyDocument", 400)                                   \
     S(STS_PACKED_POLICY_TOO_LARGE, 421, "PackedPolicyTooLarge", 400)                               \
     S(STS_INVALID_AUTH_MESSAGE, 422, "InvalidAuthorizationMessageException", 400)                  \
+    /* iam: h-iamx (480-499) */                                                                    \
+    S(IAM_INVALID_USER_TYPE, 480, "InvalidUserType", 400)                                          \
+    S(IAM_MALFORMED_CERT, 481, "MalformedCertificate", 400)                                        \
+    S(IAM_KEY_PAIR_MISMATCH, 482, "KeyPairMismatch", 400)                                          \
+    S(IAM_DUPLICATE_CERT, 483, "DuplicateCertificate", 409)                                        \
+    S(IAM_INVALID_CERT, 484, "InvalidCertificate", 400)                                            \
+    S(IAM_REPORT_NOT_PRESENT, 485, "ReportNotPresent", 410)                                        \
+    S(IAM_REPORT_EXPIRED, 486, "ReportExpired", 410)                                               \
+    S(IAM_REPORT_IN_PROGRESS, 487, "ReportInProgress", 404)                                        \
+    S(IAM_UNMODIFIABLE, 488, "UnmodifiableEntity", 400)                                            \
+    S(IAM_DUPLICATE_SSH_KEY, 489, "DuplicateSSHPublicKey", 400)                                    \
+    S(IAM_SSH_KEY_ENCODING, 490, "UnrecognizedPublicKeyEncoding", 400)                             \
+    S(IAM_INVALID_PUBLIC_KEY, 491, "InvalidPublicKey", 400)                                        \
+    S(IAM_TEMP_UNMODIFIABLE, 492, "EntityTemporarilyUnmodifiable", 409)                            \
+    S(IAM_SERVICE_NOT_SUPPORTED, 493, "NotSupportedService", 404)                                  \
     /* store / engine */                                                                           \
     P(STORE, 500, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)            \
     P(STORE_BUSY, 501, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503) \

@@ -669,7 +669,7 @@ def test_permissions_boundary_limits_a_user(d):
     )["Policy"]["Arn"]
     iam.create_user(UserName="bounded", PermissionsBoundary=boundary)
     got = iam.get_user(UserName="bounded")["User"]["PermissionsBoundary"]
-    assert got == {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": boundary}
+    assert got == {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": boundary}
     iam.put_user_policy(
         UserName="bounded",
         PolicyName="broad",

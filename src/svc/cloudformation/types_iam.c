@@ -143,6 +143,40 @@ static err_t strip_policies(cfn_step_t *s, const char *t, const char *name)
     return rc;
 }
 
+/* Brings the Tags of role or user t/name from old's to new's in place: Untag<T> for the
+ * keys dropped, Tag<T> for the tags added or changed. */
+static err_t sync_tags(cfn_step_t *s, const char *t, const char *name, const cJSON *old_props,
+                       const cJSON *props)
+{
+    const cJSON *was = cJSON_GetObjectItemCaseSensitive(old_props, "Tags");
+    const cJSON *now = cJSON_GetObjectItemCaseSensitive(props, "Tags");
+    cJSON *keys = cJSON_CreateArray(), *tags = cJSON_CreateArray();
+    for (const cJSON *g = was ? was->child : NULL; g; g = g->next)
+        if (jx_str(g, "Key") && !find_named(now, "Key", jx_str(g, "Key")))
+            cJSON_AddItemToArray(keys, cJSON_CreateString(jx_str(g, "Key")));
+    for (const cJSON *g = now ? now->child : NULL; g; g = g->next) {
+        const cJSON *before = find_named(was, "Key", jx_str(g, "Key"));
+        if (!before || !cJSON_Compare(before, g, true))
+            cJSON_AddItemToArray(tags, cJSON_Duplicate(g, 1));
+    }
+    err_t rc = ERR_OK;
+    if (cJSON_GetArraySize(keys)) {
+        cJSON *in = named(s, t, name, NULL, NULL);
+        cJSON_AddItemToObject(in, "TagKeys", keys);
+        keys = NULL;
+        rc = iam_op(s, arena_printf(s->arena, "Untag%s", t), in, false);
+    }
+    if (!rc && cJSON_GetArraySize(tags)) {
+        cJSON *in = named(s, t, name, NULL, NULL);
+        cJSON_AddItemToObject(in, "Tags", tags);
+        tags = NULL;
+        rc = iam_op(s, arena_printf(s->arena, "Tag%s", t), in, false);
+    }
+    cJSON_Delete(keys);
+    cJSON_Delete(tags);
+    return rc;
+}
+
 /* ---- AWS::IAM::Role and AWS::IAM::Group */
 
 static err_t entity_after_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
@@ -176,6 +210,7 @@ static err_t role_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, cons
         rc = iam_op(s, "UpdateRole", in, false);
     }
     if (!rc) rc = sync_policies(s, "Role", name, old_props, props);
+    if (!rc) rc = sync_tags(s, "Role", name, old_props, props);
     return rc;
 }
 
@@ -253,6 +288,7 @@ static err_t user_update(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, cons
         cJSON_Delete(out);
     }
     if (!rc) rc = user_sync(s, name, old_props, props);
+    if (!rc) rc = sync_tags(s, "User", name, old_props, props);
     return rc;
 }
 
@@ -481,7 +517,7 @@ static const cfn_prop_t role_props[] = {
     {"PermissionsBoundary", NULL, 0},
     {"Policies", NULL, HM},
     {"RoleName", NULL, CFN_P_NAME},
-    {"Tags", NULL, 0},
+    {"Tags", NULL, M},
     {0}};
 static const cfn_attr_t role_attrs[] = {{"Arn", "Role.Arn"}, {"RoleId", "Role.RoleId"}, {0}};
 
@@ -495,7 +531,7 @@ static const cfn_attr_t group_attrs[] = {{"Arn", "Group.Arn"}, {0}};
 static const cfn_prop_t user_props[] = {
     {"Groups", NULL, HM}, {"LoginProfile", NULL, HM},       {"ManagedPolicyArns", NULL, HM},
     {"Path", NULL, M},    {"PermissionsBoundary", NULL, 0}, {"Policies", NULL, HM},
-    {"Tags", NULL, 0},    {"UserName", NULL, CFN_P_NAME},   {0}};
+    {"Tags", NULL, M},    {"UserName", NULL, CFN_P_NAME},   {0}};
 static const cfn_attr_t user_attrs[] = {{"Arn", "User.Arn"}, {0}};
 
 static const cfn_prop_t profile_props[] = {{"InstanceProfileName", NULL, CFN_P_NAME},

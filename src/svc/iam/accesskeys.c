@@ -12,9 +12,7 @@
 
 #define IAM_MAX_KEYS 2
 
-/* The user a key call is about: UserName, else the calling user; root when the root
- * calls without a name (*user stays NULL, *principal is "root"). */
-static err_t key_owner(api_ctx_t *c, cJSON **user, const char **kind, const char **principal)
+err_t iam_key_owner(api_ctx_t *c, cJSON **user, const char **kind, const char **principal)
 {
     const char *name = api_in_str(c, "UserName");
     *user = NULL;
@@ -38,7 +36,7 @@ err_t iam_create_access_key(api_ctx_t *c)
 {
     cJSON *user = NULL;
     const char *kind = NULL, *principal = NULL;
-    err_t rc = key_owner(c, &user, &kind, &principal);
+    err_t rc = iam_key_owner(c, &user, &kind, &principal);
     if (rc) return rc;
     store_stmt_t *st;
     bool row = false;
@@ -76,7 +74,7 @@ err_t iam_list_access_keys(api_ctx_t *c)
     cJSON *user = NULL;
     const char *kind = NULL, *principal = NULL;
     err_t rc = iam_page_in(c, &p);
-    if (!rc) rc = key_owner(c, &user, &kind, &principal);
+    if (!rc) rc = iam_key_owner(c, &user, &kind, &principal);
     if (rc) return rc;
     store_stmt_t *st;
     rc =
@@ -109,7 +107,7 @@ static err_t key_change(api_ctx_t *c, const char *status)
     cJSON *user = NULL;
     const char *kind = NULL, *principal = NULL;
     const char *id = api_in_str(c, "AccessKeyId");
-    err_t rc = key_owner(c, &user, &kind, &principal);
+    err_t rc = iam_key_owner(c, &user, &kind, &principal);
     cJSON_Delete(user);
     if (rc) return rc;
     int64_t n = 0;

@@ -85,6 +85,22 @@ static err_t iam_keep_attached(void *ctx, const cJSON *arn, const res_pkey_t *k,
     return rc;
 }
 
+err_t iam_attached_items(api_ctx_t *c, const cJSON *arns, cJSON *out)
+{
+    err_t rc = ERR_OK;
+    for (const cJSON *a = arns->child; !rc && a; a = a->next) {
+        cJSON *p = NULL;
+        rc = iam_policy_by_arn(c, a->valuestring, &p);
+        if (rc) break;
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "PolicyName", jx_str(p, "PolicyName"));
+        cJSON_AddStringToObject(item, "PolicyArn", a->valuestring);
+        cJSON_AddItemToArray(out, item);
+        cJSON_Delete(p);
+    }
+    return rc;
+}
+
 static err_t iam_list_attached(api_ctx_t *c, const char *type)
 {
     res_page_t pg;
@@ -95,17 +111,7 @@ static err_t iam_list_attached(api_ctx_t *c, const char *type)
     cJSON *arns = cJSON_CreateArray();
     rc = res_links_page(c->tx, c->account, IAM_LINK_ATTACH, true, iam_entity_id(e), &pg,
                         iam_keep_attached, c, arns, c->eb);
-    cJSON *list = cJSON_AddArrayToObject(c->out, "AttachedPolicies");
-    for (cJSON *a = arns->child; !rc && a; a = a->next) {
-        cJSON *p = NULL;
-        rc = iam_policy_by_arn(c, a->valuestring, &p);
-        if (rc) break;
-        cJSON *item = cJSON_CreateObject();
-        cJSON_AddStringToObject(item, "PolicyName", jx_str(p, "PolicyName"));
-        cJSON_AddStringToObject(item, "PolicyArn", a->valuestring);
-        cJSON_AddItemToArray(list, item);
-        cJSON_Delete(p);
-    }
+    if (!rc) rc = iam_attached_items(c, arns, cJSON_AddArrayToObject(c->out, "AttachedPolicies"));
     cJSON_Delete(arns);
     cJSON_Delete(e);
     if (!rc) iam_page_out(c, &pg);

@@ -196,3 +196,36 @@ const char *iam_entity_id(const cJSON *e)
     if (!id) id = jx_str(e, "RoleId");
     return id;
 }
+
+void iam_drop_tags(cJSON *list)
+{
+    for (cJSON *e = list ? list->child : NULL; e; e = e->next)
+        cJSON_DeleteItemFromObjectCaseSensitive(e, "Tags");
+}
+
+err_t iam_rename_row(api_ctx_t *c, const char *kind, const char *id, const char *name)
+{
+    return store_exec(c->tx, c->eb, NULL,
+                      "UPDATE resources SET name = ? WHERE account = ? AND kind = ? AND id = ?",
+                      "ssss", iam_fold(c, name), c->account, kind, id);
+}
+
+err_t iam_any_child(api_ctx_t *c, const char *kind, const char *parent, bool *any)
+{
+    cJSON *one = cJSON_CreateArray();
+    bool more;
+    err_t rc = res_list(c->tx, &(res_query_t){c->account, kind, parent, 0, 1}, one, &more, c->eb);
+    *any = cJSON_GetArraySize(one) > 0;
+    cJSON_Delete(one);
+    return rc;
+}
+
+err_t iam_put_setting(api_ctx_t *c, const char *kind, const char *id, const cJSON *body)
+{
+    res_key_t k = {c->account, kind, id};
+    int64_t now = (int64_t)(iam_now(c) * 1000);
+    bool found = false;
+    err_t rc = res_update(c->tx, &k, NULL, now, body, &found, c->eb);
+    if (!rc && !found) rc = res_insert(c->tx, &k, &(res_row_t){.created_ms = now}, body, c->eb);
+    return rc;
+}

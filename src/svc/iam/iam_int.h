@@ -24,6 +24,11 @@
 #define IAM_AWS_ACCOUNT  "aws"                  /* owner of AWS managed policies */
 #define IAM_MFA          "iam.mfa"              /* id = SerialNumber, name = folded device name */
 #define IAM_SAML         "iam.saml_provider"    /* id = provider ARN, name = folded Name */
+#define IAM_SERVER_CERT  "iam.server_cert"      /* id = ServerCertificateId, name = folded name */
+#define IAM_SIGNING_CERT "iam.signing_cert"     /* id = CertificateId, parent = UserId or "root" */
+#define IAM_SSH_KEY      "iam.ssh_key"          /* id = SSHPublicKeyId, parent = UserId */
+#define IAM_SVC_CRED                                                                               \
+    "iam.service_credential" /* id = ServiceSpecificCredentialId, parent = UserId */
 
 /* Finds an entity by name (case-insensitively, as IAM does). On absence returns
  * ERR_IAM_NO_SUCH_ENTITY with IAM's message ("The user with name X cannot be found.").
@@ -47,6 +52,10 @@ err_t iam_page_in(api_ctx_t *c, res_page_t *p);
 void iam_page_out(api_ctx_t *c, const res_page_t *p);
 /* Keeps an entity or policy whose Path starts with the request's PathPrefix (ctx: c). */
 err_t iam_keep_path(void *ctx, const cJSON *e, const res_pkey_t *k, bool *keep);
+
+/* Drops the Tags of every entity of list: listings leave them out (GetRole and the like
+ * show them). */
+void iam_drop_tags(cJSON *list);
 
 /* Starts a new user/group/role: fails with EntityAlreadyExists when the (case-folded)
  * name is taken, else returns a body with Path, <Type>Name, <Type>Id (id_prefix + 17),
@@ -90,5 +99,61 @@ typedef enum iam_tag_op { IAM_TAG_PUT, IAM_TAG_DROP, IAM_TAG_LIST } iam_tag_op_t
 typedef err_t (*iam_find_fn)(api_ctx_t *c, cJSON **out);
 typedef err_t (*iam_save_fn)(api_ctx_t *c, const cJSON *body);
 err_t iam_tags_op(api_ctx_t *c, iam_tag_op_t op, iam_find_fn find, iam_save_fn save);
+/* A customer managed policy by ARN for a write: InvalidInput for one of AWS's. */
+err_t iam_own_policy(api_ctx_t *c, const char *arn, cJSON **out);
+/* An instance profile by name (NoSuchEntity in IAM's words when absent). */
+err_t iam_profile_find(api_ctx_t *c, const char *name, cJSON **out);
+
+/* Appends {PolicyName, PolicyArn} to out for each managed policy ARN of arns. */
+err_t iam_attached_items(api_ctx_t *c, const cJSON *arns, cJSON *out);
+/* The user a credential call (access key, signing certificate) is about: UserName, else
+ * the calling user; the root when the root calls without a name (*user stays NULL, *kind
+ * and *principal are "root"); else *kind "user" and *principal the UserId. */
+err_t iam_key_owner(api_ctx_t *c, cJSON **user, const char **kind, const char **principal);
+/* Adds "Roles" (the roles the profile holds, as GetRole shows them) to profile p. */
+err_t iam_profile_roles(api_ctx_t *c, cJSON *p);
+/* Loads every version of managed policy p (oldest first) into a new array *out. */
+err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out);
+
+/* A server certificate by name (NoSuchEntity in IAM's words when absent; certs.c). */
+err_t iam_server_cert_find(api_ctx_t *c, const char *name, cJSON **out);
+
+/* Whether any resource of kind has parent (a user's signing certificates, SSH keys). */
+err_t iam_any_child(api_ctx_t *c, const char *kind, const char *parent, bool *any);
+/* Writes body as resource kind/id of the account, replacing it or making it (the
+ * account's one-of settings: password policy, credential report, STS preferences). */
+err_t iam_put_setting(api_ctx_t *c, const char *kind, const char *id, const cJSON *body);
+/* Sets the unique-name column of resource kind/id to name, folded (after a rename). */
+err_t iam_rename_row(api_ctx_t *c, const char *kind, const char *id, const char *name);
+/* Whether role is service-linked (its path begins /aws-service-role/): AWS alone changes
+ * it (UnmodifiableEntity), DeleteServiceLinkedRole deletes it. */
+bool iam_is_service_linked(const cJSON *role);
+/* UnmodifiableEntity in IAM's words when role is service-linked, else ERR_OK. */
+err_t iam_protect_slr(api_ctx_t *c, const cJSON *role);
+
+/* Makes arn (NULL: none) the permissions boundary of user or role body e (not saved):
+ * NoSuchEntity ("Scope ARN: ... does not exist or is not attachable.") when the policy does
+ * not exist; the PermissionsBoundaryUsageCount of the old and new policy follow. */
+err_t iam_boundary_use(api_ctx_t *c, cJSON *e, const char *arn);
+
+/* The account's GlobalEndpointTokenVersion: 1, or 2 once set to v2Token (svccreds.c). */
+err_t iam_token_version(api_ctx_t *c, int *version);
+
+/* Merges tags (a request's Tags list, or NULL) into body's "Tags" (tags.c): InvalidInput
+ * when two of tags have keys equal without regard to case, a present tag replaced by one
+ * whose key equals it so, LimitExceeded ("Cannot exceed quota for <quota>: 50.") when more
+ * than 50 would remain. body is left half-changed on failure: the caller discards it. */
+err_t iam_tags_apply(api_ctx_t *c, cJSON *body, const cJSON *tags, const char *quota);
+
+/* What an account's password policy asks beyond a password's own form (account.c). */
+typedef struct iam_pw_rules {
+    int reuse;             /* how many recent passwords may not be set again (0: any) */
+    bool users_may_change; /* AllowUsersToChangePassword */
+} iam_pw_rules_t;
+#define PW_HISTORY_MAX 24 /* PasswordReusePrevention's maximum */
+/* Holds password to the account's password policy (without one: at least 8 characters):
+ * PasswordPolicyViolation with IAM's sentence for the first rule broken (password NULL:
+ * no check). rules (or NULL) receives the rest of the policy. */
+err_t iam_password_check(api_ctx_t *c, const char *password, iam_pw_rules_t *rules);
 
 #endif

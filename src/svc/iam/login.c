@@ -1,26 +1,29 @@
 /* login.c - console passwords: Create/Get/Update/DeleteLoginProfile. Passwords are kept
- * only as Argon2id hashes (the console's sign-in checks them with iam_login_verify). */
+ * only as Argon2id hashes (the console's sign-in checks them with iam_login_verify), each
+ * set password held to the account's password policy (account.c). ChangePassword: a user
+ * changes their own, not to one of their last PasswordReusePrevention passwords. */
 #include "svc/iam/iam_int.h"
 #include "core/jx.h"
+
+#include "iam/identity.h"
 
 #include <argon2.h>
 #include <string.h>
 
-#define LOGIN_T_COST  2
-#define LOGIN_M_COST  19456 /* KiB */
-#define LOGIN_MIN_LEN 8
+#define LOGIN_T_COST 2
+#define LOGIN_M_COST 19456 /* KiB */
 
+/* Holds password to the account's password policy, then hashes it into out. */
 static err_t login_hash(api_ctx_t *c, const char *password, char out[128])
 {
-    if (strlen(password) < LOGIN_MIN_LEN)
-        return err_fail(c->eb, ERR_IAM_PASSWORD_POLICY,
-                        "Password should have a minimum length of %d", LOGIN_MIN_LEN);
+    err_t rc = iam_password_check(c, password, NULL);
+    if (rc) return rc;
     unsigned char salt[16];
     c->app->ids.fill(&c->app->ids, salt, sizeof(salt));
-    int rc = argon2id_hash_encoded(LOGIN_T_COST, LOGIN_M_COST, 1, password, strlen(password), salt,
-                                   sizeof(salt), 32, out, 128);
-    if (rc != ARGON2_OK)
-        return err_fail(c->eb, ERR_INTERNAL, "argon2: %s", argon2_error_message(rc));
+    int arc = argon2id_hash_encoded(LOGIN_T_COST, LOGIN_M_COST, 1, password, strlen(password), salt,
+                                    sizeof(salt), 32, out, 128);
+    if (arc != ARGON2_OK)
+        return err_fail(c->eb, ERR_INTERNAL, "argon2: %s", argon2_error_message(arc));
     return ERR_OK;
 }
 
@@ -83,6 +86,8 @@ err_t iam_get_login_profile(api_ctx_t *c)
     err_t rc = login_load(c, &u, &lp);
     if (!rc) {
         cJSON_DeleteItemFromObjectCaseSensitive(lp, "PasswordHash");
+        cJSON_DeleteItemFromObjectCaseSensitive(lp, "PasswordHistory");
+        cJSON_DeleteItemFromObjectCaseSensitive(lp, "PasswordChanged");
         cJSON_AddItemToObject(c->out, "LoginProfile", lp);
         lp = NULL;
     }
@@ -99,7 +104,10 @@ err_t iam_update_login_profile(api_ctx_t *c)
     char hash[128];
     if (!rc && pw) {
         rc = login_hash(c, pw, hash);
-        if (!rc) jx_set(lp, "PasswordHash", cJSON_CreateString(hash));
+        if (!rc) {
+            jx_set(lp, "PasswordHash", cJSON_CreateString(hash));
+            jx_set_num(lp, "PasswordChanged", iam_now(c)); /* the credential report's */
+        }
     }
     const cJSON *reset = cJSON_GetObjectItemCaseSensitive(c->in, "PasswordResetRequired");
     if (!rc && cJSON_IsBool(reset))
@@ -120,6 +128,65 @@ err_t iam_delete_login_profile(api_ctx_t *c)
     if (!rc) {
         res_key_t k = login_key(c, u);
         rc = res_delete(c->tx, &k, NULL, c->eb);
+    }
+    cJSON_Delete(lp);
+    cJSON_Delete(u);
+    return rc;
+}
+
+/* ChangePassword: the calling IAM user's own password, given the current one. The account's
+ * policy may let every user do so (AllowUsersToChangePassword); otherwise the user's
+ * policies must allow iam:ChangePassword on the user. */
+err_t iam_change_password(api_ctx_t *c)
+{
+    if (c->caller->kind != AUTH_USER)
+        return err_fail(c->eb, ERR_IAM_INVALID_USER_TYPE,
+                        "Only IAM Users can change their own password.");
+    iam_pw_rules_t rules = {0};
+    const char *pw = api_in_str(c, "NewPassword");
+    cJSON *u = NULL, *lp = NULL;
+    err_t rc = iam_find(c, "user", c->caller->name, &u);
+    if (!rc) {
+        res_key_t k = login_key(c, u);
+        rc = res_get(c->tx, &k, &lp, c->eb);
+        if (!rc && !lp)
+            rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY,
+                          "Login Profile for User %s cannot be found.", jx_str(u, "UserName"));
+    }
+    /* the policy's AllowUsersToChangePassword, else the user's own permissions */
+    if (!rc) rc = iam_password_check(c, NULL, &rules);
+    if (!rc && !rules.users_may_change)
+        rc = api_check_action(c, "iam:ChangePassword", jx_str(u, "Arn"), NULL, NULL);
+    if (!rc && !iam_login_verify(jx_str(lp, "PasswordHash"), api_in_str(c, "OldPassword")))
+        rc = err_fail(c->eb, ERR_ACCESS_DENIED, "The old password is incorrect.");
+    char hash[128];
+    if (!rc) rc = login_hash(c, pw, hash);
+    /* the current password and those before it, newest first */
+    cJSON *hist = cJSON_GetObjectItemCaseSensitive(lp, "PasswordHistory");
+    if (!rc && rules.reuse > 0) {
+        bool used = iam_login_verify(jx_str(lp, "PasswordHash"), pw);
+        int i = 1;
+        for (const cJSON *h = hist ? hist->child : NULL; !used && h && i < rules.reuse;
+             h = h->next, i++)
+            used = cJSON_IsString(h) && iam_login_verify(h->valuestring, pw);
+        if (used)
+            rc = err_fail(c->eb, ERR_IAM_PASSWORD_POLICY,
+                          "Policy constraint violation with password reuse prevention during "
+                          "password change");
+    }
+    if (!rc) {
+        if (!cJSON_IsArray(hist)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(lp, "PasswordHistory");
+            hist = cJSON_AddArrayToObject(lp, "PasswordHistory");
+        }
+        cJSON_InsertItemInArray(hist, 0, cJSON_CreateString(jx_str(lp, "PasswordHash")));
+        while (cJSON_GetArraySize(hist) > PW_HISTORY_MAX - 1)
+            cJSON_DeleteItemFromArray(hist, cJSON_GetArraySize(hist) - 1);
+        jx_set(lp, "PasswordHash", cJSON_CreateString(hash));
+        jx_set_num(lp, "PasswordChanged", iam_now(c));
+        jx_set(lp, "PasswordResetRequired", cJSON_CreateBool(false));
+        res_key_t k = login_key(c, u);
+        rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), lp, NULL, c->eb);
     }
     cJSON_Delete(lp);
     cJSON_Delete(u);

@@ -67,8 +67,7 @@ static err_t iam_version_put(api_ctx_t *c, const cJSON *p, const char *vid, cons
     return rc;
 }
 
-/* Loads every version of policy p (oldest first) into a new array. */
-static err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out)
+err_t iam_versions(api_ctx_t *c, const cJSON *p, cJSON **out)
 {
     *out = cJSON_CreateArray();
     bool more;
@@ -127,9 +126,11 @@ err_t iam_create_policy(api_ctx_t *c)
     cJSON_AddNumberToObject(p, "CreateDate", iam_now(c));
     cJSON_AddNumberToObject(p, "UpdateDate", iam_now(c));
     cJSON_AddNumberToObject(p, "NextVersion", 2);
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
-    if (tags && cJSON_GetArraySize(tags))
-        cJSON_AddItemToObject(p, "Tags", cJSON_Duplicate(tags, 1));
+    rc = iam_tags_apply(c, p, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), "TagsPerPolicy");
+    if (rc) {
+        cJSON_Delete(p);
+        return rc;
+    }
     res_key_t k = {c->account, IAM_POLICY, id};
     res_row_t row = {.name = arn, .created_ms = (int64_t)(iam_now(c) * 1000)};
     rc = res_insert(c->tx, &k, &row, p, c->eb);
@@ -179,12 +180,12 @@ err_t iam_list_policies(api_ctx_t *c)
         p.segment = "2local";
         rc = res_list_page(c->tx, &q, &p, iam_keep_policy, c, list, c->eb);
     }
+    iam_drop_tags(list);
     if (!rc) iam_page_out(c, &p);
     return rc;
 }
 
-/* Finds a customer managed policy for a write: AWS's own are not ours to change. */
-static err_t iam_own_policy(api_ctx_t *c, const char *arn, cJSON **out)
+err_t iam_own_policy(api_ctx_t *c, const char *arn, cJSON **out)
 {
     err_t rc = iam_policy_by_arn(c, arn, out);
     if (!rc && !strcmp(iam_policy_owner(c, *out), IAM_AWS_ACCOUNT)) {

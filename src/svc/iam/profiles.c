@@ -11,7 +11,7 @@
 
 #define IAM_ROLES_PER_PROFILE 1
 
-static err_t profile_find(api_ctx_t *c, const char *name, cJSON **out)
+err_t iam_profile_find(api_ctx_t *c, const char *name, cJSON **out)
 {
     err_t rc = res_get_by_name(c->tx, c->account, IAM_PROFILE, iam_fold(c, name), out, c->eb);
     if (!rc && !*out)
@@ -19,8 +19,7 @@ static err_t profile_find(api_ctx_t *c, const char *name, cJSON **out)
     return rc;
 }
 
-/* Adds "Roles" (the roles the profile holds, as GetRole shows them) to profile p. */
-static err_t profile_roles(api_ctx_t *c, cJSON *p)
+err_t iam_profile_roles(api_ctx_t *c, cJSON *p)
 {
     cJSON *ids = cJSON_CreateArray();
     err_t rc = iam_links(c, IAM_LINK_PROFILE, true, jx_str(p, "InstanceProfileId"), ids);
@@ -49,9 +48,12 @@ err_t iam_create_instance_profile(api_ctx_t *c)
     cJSON_AddStringToObject(b, "InstanceProfileId", id);
     cJSON_AddStringToObject(b, "Arn", iam_arn(c, "instance-profile", path, name));
     cJSON_AddNumberToObject(b, "CreateDate", iam_now(c));
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
-    if (tags && cJSON_GetArraySize(tags))
-        cJSON_AddItemToObject(b, "Tags", cJSON_Duplicate(tags, 1));
+    rc = iam_tags_apply(c, b, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"),
+                        "TagsPerInstanceProfile");
+    if (rc) {
+        cJSON_Delete(b);
+        return rc;
+    }
     res_key_t k = {c->account, IAM_PROFILE, id};
     res_row_t row = {.name = iam_fold(c, name), .created_ms = (int64_t)(iam_now(c) * 1000)};
     rc = res_insert(c->tx, &k, &row, b, c->eb);
@@ -63,8 +65,8 @@ err_t iam_create_instance_profile(api_ctx_t *c)
 err_t iam_get_instance_profile(api_ctx_t *c)
 {
     cJSON *p = NULL;
-    err_t rc = profile_find(c, api_in_str(c, "InstanceProfileName"), &p);
-    if (!rc) rc = profile_roles(c, p);
+    err_t rc = iam_profile_find(c, api_in_str(c, "InstanceProfileName"), &p);
+    if (!rc) rc = iam_profile_roles(c, p);
     if (p) cJSON_AddItemToObject(c->out, "InstanceProfile", p);
     return rc;
 }
@@ -72,7 +74,7 @@ err_t iam_get_instance_profile(api_ctx_t *c)
 err_t iam_delete_instance_profile(api_ctx_t *c)
 {
     cJSON *p = NULL;
-    err_t rc = profile_find(c, api_in_str(c, "InstanceProfileName"), &p);
+    err_t rc = iam_profile_find(c, api_in_str(c, "InstanceProfileName"), &p);
     if (rc) return rc;
     const char *id = arena_strdup(c->arena, jx_str(p, "InstanceProfileId"));
     cJSON_Delete(p);
@@ -90,7 +92,7 @@ static err_t profile_and_role(api_ctx_t *c, const char **profile_id, const char 
                               const char **role_arn)
 {
     cJSON *p = NULL, *r = NULL;
-    err_t rc = profile_find(c, api_in_str(c, "InstanceProfileName"), &p);
+    err_t rc = iam_profile_find(c, api_in_str(c, "InstanceProfileName"), &p);
     if (!rc) rc = iam_find(c, "role", api_in_str(c, "RoleName"), &r);
     if (!rc) {
         *profile_id = arena_strdup(c->arena, jx_str(p, "InstanceProfileId"));
@@ -135,7 +137,7 @@ err_t iam_remove_role_from_instance_profile(api_ctx_t *c)
 static err_t profiles_roles(api_ctx_t *c, cJSON *list)
 {
     err_t rc = ERR_OK;
-    for (cJSON *p = list->child; !rc && p; p = p->next) rc = profile_roles(c, p);
+    for (cJSON *p = list->child; !rc && p; p = p->next) rc = iam_profile_roles(c, p);
     return rc;
 }
 
@@ -147,6 +149,7 @@ err_t iam_list_instance_profiles(api_ctx_t *c)
     res_query_t q = {c->account, IAM_PROFILE, NULL, 0, 0};
     cJSON *list = cJSON_AddArrayToObject(c->out, "InstanceProfiles");
     rc = res_list_page(c->tx, &q, &pg, iam_keep_path, c, list, c->eb);
+    iam_drop_tags(list);
     if (!rc) rc = profiles_roles(c, list);
     if (!rc) iam_page_out(c, &pg);
     return rc;

@@ -20,14 +20,16 @@ err_t iam_create_role(api_ctx_t *c)
         cJSON_AddStringToObject(r, "Description", api_in_str(c, "Description"));
     cJSON_AddNumberToObject(r, "MaxSessionDuration",
                             (double)api_in_int(c, "MaxSessionDuration", 3600));
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
-    if (tags && cJSON_GetArraySize(tags))
-        cJSON_AddItemToObject(r, "Tags", cJSON_Duplicate(tags, 1));
+    rc = iam_tags_apply(c, r, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), "TagsPerRole");
+    if (rc) {
+        cJSON_Delete(r);
+        return rc;
+    }
     const char *pb = api_in_str(c, "PermissionsBoundary");
-    if (pb) {
-        cJSON *b = cJSON_AddObjectToObject(r, "PermissionsBoundary");
-        cJSON_AddStringToObject(b, "PermissionsBoundaryType", "Policy");
-        cJSON_AddStringToObject(b, "PermissionsBoundaryArn", pb);
+    if (pb) rc = iam_boundary_use(c, r, pb);
+    if (rc) {
+        cJSON_Delete(r);
+        return rc;
     }
     cJSON_AddObjectToObject(r, "RoleLastUsed");
     return iam_entity_insert(c, "role", r, "Role");
@@ -52,7 +54,12 @@ err_t iam_delete_role(api_ctx_t *c)
 {
     cJSON *r = NULL;
     err_t rc = iam_find(c, "role", api_in_str(c, "RoleName"), &r);
-    if (rc) return rc;
+    if (!rc) rc = iam_protect_slr(c, r);
+    if (!rc) rc = iam_boundary_use(c, r, NULL); /* its boundary no longer counts (on success) */
+    if (rc) {
+        cJSON_Delete(r);
+        return rc;
+    }
     const char *id = arena_strdup(c->arena, jx_str(r, "RoleId"));
     cJSON_Delete(r);
     int64_t n = 0;

@@ -9,16 +9,19 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct sim_policy {
     const char *id, *type;
     policy_t *p;
+    const char *doc; /* its text (request arena) */
 } sim_policy_t;
 
 typedef struct sim {
     sim_policy_t v[64]; /* the identity-based policies */
     size_t n;
-    policy_t *boundary; /* the permissions boundary, or NULL */
+    policy_t *boundary;       /* the permissions boundary, or NULL */
+    const char *boundary_doc; /* its text */
 } sim_t;
 
 static err_t sim_add(api_ctx_t *c, sim_t *s, const char *id, const char *type, const char *doc)
@@ -27,7 +30,7 @@ static err_t sim_add(api_ctx_t *c, sim_t *s, const char *id, const char *type, c
     policy_t *p = NULL;
     err_t rc = policy_parse(span_of(doc), POLICY_IDENTITY, &p, c->eb);
     if (rc) return rc;
-    s->v[s->n++] = (sim_policy_t){arena_strdup(c->arena, id), type, p};
+    s->v[s->n++] = (sim_policy_t){arena_strdup(c->arena, id), type, p, arena_strdup(c->arena, doc)};
     return ERR_OK;
 }
 
@@ -45,6 +48,7 @@ static err_t sim_boundary(api_ctx_t *c, sim_t *s, const char *doc)
     if (rc) return rc;
     policy_free(s->boundary);
     s->boundary = p;
+    s->boundary_doc = arena_strdup(c->arena, doc);
     return ERR_OK;
 }
 
@@ -173,11 +177,12 @@ err_t iam_simulate_custom_policy(api_ctx_t *c)
     return rc;
 }
 
-err_t iam_simulate_principal_policy(api_ctx_t *c)
+/* Loads into s the policies of the user, group or role PolicySourceArn names: its own,
+ * its boundary and, for a user, its groups'. */
+static err_t sim_principal(api_ctx_t *c, sim_t *s)
 {
     const char *arn = api_in_str(c, "PolicySourceArn");
     const char *rest = strchr(arn + (strncmp(arn, "arn:aws:iam::", 13) ? 0 : 13), ':');
-    sim_t s = {.n = 0};
     err_t rc = ERR_OK;
     const char *type = NULL, *name = rest ? strrchr(rest, '/') : NULL;
     if (rest && !strncmp(rest, ":user/", 6))
@@ -191,18 +196,110 @@ err_t iam_simulate_principal_policy(api_ctx_t *c)
     cJSON *e = NULL;
     char *boundary = NULL;
     rc = iam_find(c, type, name + 1, &e);
-    if (!rc) rc = sim_owner(c, &s, iam_entity_id(e), type);
+    if (!rc) rc = sim_owner(c, s, iam_entity_id(e), type);
     if (!rc) rc = iam_boundary_doc(c->tx, c->account, e, c->arena, &boundary, c->eb);
-    if (!rc && boundary) rc = sim_boundary(c, &s, boundary);
+    if (!rc && boundary) rc = sim_boundary(c, s, boundary);
     if (!rc && !strcmp(type, "user")) {
         cJSON *groups = cJSON_CreateArray();
         rc = iam_links(c, IAM_LINK_MEMBER, false, iam_entity_id(e), groups);
         for (cJSON *g = groups->child; !rc && g; g = g->next)
-            rc = sim_owner(c, &s, g->valuestring, "group");
+            rc = sim_owner(c, s, g->valuestring, "group");
         cJSON_Delete(groups);
     }
     cJSON_Delete(e);
+    return rc;
+}
+
+err_t iam_simulate_principal_policy(api_ctx_t *c)
+{
+    sim_t s = {.n = 0};
+    err_t rc = sim_principal(c, &s);
     if (!rc) rc = sim_run(c, &s);
+    sim_free(&s);
+    return rc;
+}
+
+/* ---- GetContextKeysForCustomPolicy, GetContextKeysForPrincipalPolicy */
+
+/* Adds key to the ContextKeyNames out unless one equal without regard to case is there. */
+static void ctx_key_add(cJSON *out, const char *key, size_t len)
+{
+    for (const cJSON *k = out->child; k; k = k->next)
+        if (strlen(k->valuestring) == len && !strncasecmp(k->valuestring, key, len)) return;
+    char buf[256];
+    if (len >= sizeof(buf)) return;
+    memcpy(buf, key, len);
+    buf[len] = '\0';
+    cJSON_AddItemToArray(out, cJSON_CreateString(buf));
+}
+
+/* The policy variables ("${aws:username}") of string s. */
+static void ctx_key_vars(cJSON *out, const char *s)
+{
+    for (const char *p = strstr(s, "${"); p; p = strstr(p + 2, "${")) {
+        const char *end = strchr(p, '}');
+        if (!end) break;
+        size_t len = (size_t)(end - p - 2);
+        /* ${*}, ${?} and ${$} are escapes, not keys */
+        if (len > 1) ctx_key_add(out, p + 2, len);
+    }
+}
+
+/* Adds to out the keys the conditions of statement st test and the policy variables its
+ * resources name. */
+static void ctx_key_statement(cJSON *out, const cJSON *st)
+{
+    const cJSON *cond = cJSON_GetObjectItemCaseSensitive(st, "Condition");
+    for (const cJSON *op = cond ? cond->child : NULL; op; op = op->next)
+        for (const cJSON *k = op->child; k; k = k->next)
+            if (k->string) ctx_key_add(out, k->string, strlen(k->string));
+    static const char *const members[] = {"Resource", "NotResource"};
+    for (size_t i = 0; i < 2; i++) {
+        const cJSON *r = cJSON_GetObjectItemCaseSensitive(st, members[i]);
+        if (cJSON_IsString(r)) ctx_key_vars(out, r->valuestring);
+        for (const cJSON *x = cJSON_IsArray(r) ? r->child : NULL; x; x = x->next)
+            if (cJSON_IsString(x)) ctx_key_vars(out, x->valuestring);
+    }
+}
+
+/* Adds the keys of policy text doc (valid: it was parsed) to out. */
+static void ctx_key_doc(cJSON *out, const char *doc)
+{
+    cJSON *d = cJSON_Parse(doc);
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(d, "Statement");
+    if (cJSON_IsObject(st)) ctx_key_statement(out, st);
+    for (const cJSON *x = cJSON_IsArray(st) ? st->child : NULL; x; x = x->next)
+        ctx_key_statement(out, x);
+    cJSON_Delete(d);
+}
+
+/* The keys of s's policies and of the request's PolicyInputList (each checked first). */
+static err_t ctx_keys(api_ctx_t *c, sim_t *s)
+{
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(c->in, "PolicyInputList");
+    err_t rc = ERR_OK;
+    for (const cJSON *x = in ? in->child : NULL; !rc && x; x = x->next)
+        rc = sim_add(c, s, "input", "input", x->valuestring);
+    if (rc) return rc;
+    cJSON *out = cJSON_AddArrayToObject(c->out, "ContextKeyNames");
+    for (size_t i = 0; i < s->n; i++) ctx_key_doc(out, s->v[i].doc);
+    if (s->boundary_doc) ctx_key_doc(out, s->boundary_doc);
+    return ERR_OK;
+}
+
+err_t iam_get_context_keys_for_custom_policy(api_ctx_t *c)
+{
+    sim_t s = {.n = 0};
+    err_t rc = ctx_keys(c, &s);
+    sim_free(&s);
+    return rc;
+}
+
+err_t iam_get_context_keys_for_principal_policy(api_ctx_t *c)
+{
+    sim_t s = {.n = 0};
+    err_t rc = sim_principal(c, &s);
+    if (!rc) rc = ctx_keys(c, &s);
     sim_free(&s);
     return rc;
 }

@@ -11,14 +11,16 @@ err_t iam_create_user(api_ctx_t *c)
     cJSON *u = NULL;
     err_t rc = iam_entity_new(c, "user", "AIDA", &u);
     if (rc) return rc;
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
-    if (tags && cJSON_GetArraySize(tags))
-        cJSON_AddItemToObject(u, "Tags", cJSON_Duplicate(tags, 1));
+    rc = iam_tags_apply(c, u, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), "TagsPerUser");
+    if (rc) {
+        cJSON_Delete(u);
+        return rc;
+    }
     const char *pb = api_in_str(c, "PermissionsBoundary");
-    if (pb) {
-        cJSON *b = cJSON_AddObjectToObject(u, "PermissionsBoundary");
-        cJSON_AddStringToObject(b, "PermissionsBoundaryType", "Policy");
-        cJSON_AddStringToObject(b, "PermissionsBoundaryArn", pb);
+    if (pb) rc = iam_boundary_use(c, u, pb);
+    if (rc) {
+        cJSON_Delete(u);
+        return rc;
     }
     return iam_entity_insert(c, "user", u, "User");
 }
@@ -53,8 +55,9 @@ static err_t iam_list_kind(api_ctx_t *c, const char *kind, const char *member)
     err_t rc = iam_page_in(c, &p);
     if (rc) return rc;
     res_query_t q = {c->account, kind, NULL, 0, 0};
-    rc = res_list_page(c->tx, &q, &p, iam_keep_path, c, cJSON_AddArrayToObject(c->out, member),
-                       c->eb);
+    cJSON *list = cJSON_AddArrayToObject(c->out, member);
+    rc = res_list_page(c->tx, &q, &p, iam_keep_path, c, list, c->eb);
+    iam_drop_tags(list);
     if (!rc) iam_page_out(c, &p);
     return rc;
 }
@@ -100,11 +103,7 @@ err_t iam_update_user(api_ctx_t *c)
         jx_set(u, "Arn", cJSON_CreateString(iam_arn(c, "user", path, final_name)));
         res_key_t k = {c->account, IAM_USER, jx_str(u, "UserId")};
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), u, NULL, c->eb);
-        if (!rc)
-            rc = store_exec(
-                c->tx, c->eb, NULL,
-                "UPDATE resources SET name = ? WHERE account = ? AND kind = ? AND id = ?", "ssss",
-                iam_fold(c, final_name), k.account, k.kind, k.id);
+        if (!rc) rc = iam_rename_row(c, k.kind, k.id, final_name);
         if (!rc) c->post |= API_POST_AUTH_CHANGED; /* cached principals carry the ARN */
     }
     cJSON_Delete(u);
@@ -126,6 +125,20 @@ static err_t iam_user_deletable(api_ctx_t *c, const char *id)
     if (!rc && keys)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must delete access keys first.");
+    bool has_certs = false, has_ssh = false;
+    if (!rc) rc = iam_any_child(c, IAM_SIGNING_CERT, id, &has_certs);
+    if (!rc && has_certs)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must delete signing certificates first.");
+    if (!rc) rc = iam_any_child(c, IAM_SSH_KEY, id, &has_ssh);
+    if (!rc && has_ssh)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must delete SSH public keys first.");
+    bool has_creds = false;
+    if (!rc) rc = iam_any_child(c, IAM_SVC_CRED, id, &has_creds);
+    if (!rc && has_creds)
+        return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
+                        "Cannot delete entity, must delete service specific credentials first.");
     cJSON *lp = NULL;
     if (!rc) rc = res_get(c->tx, &(res_key_t){c->account, IAM_LOGIN, id}, &lp, c->eb);
     bool has_lp = lp != NULL;
@@ -163,7 +176,11 @@ err_t iam_delete_user(api_ctx_t *c)
 {
     cJSON *u = NULL;
     err_t rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
-    if (rc) return rc;
+    if (!rc) rc = iam_boundary_use(c, u, NULL); /* its boundary no longer counts (on success) */
+    if (rc) {
+        cJSON_Delete(u);
+        return rc;
+    }
     const char *id = arena_strdup(c->arena, jx_str(u, "UserId"));
     cJSON_Delete(u);
     rc = iam_user_deletable(c, id);
