@@ -91,9 +91,11 @@ def java_to_pcre(p):
 
 
 # The access column: "read" or "write" (the transaction), then optionally "+open" (needs no
-# permission) or "+handler" (the handler authorizes); without either the caller's policies
-# must allow the row's action on its resource.
-AUTHZ = {"": "API_AUTHZ_POLICY", "open": "API_AUTHZ_OPEN", "handler": "API_AUTHZ_HANDLER"}
+# permission), "+handler" (the handler authorizes) or "+unsigned" (the request may come
+# without a signature: the handler authenticates it by what it carries, e.g. a web identity
+# token); without any the caller's policies must allow the row's action on its resource.
+AUTHZ = {"": "API_AUTHZ_POLICY", "open": "API_AUTHZ_OPEN", "handler": "API_AUTHZ_HANDLER",
+         "unsigned": "API_AUTHZ_UNSIGNED"}
 
 
 def read_operations(path):
@@ -111,7 +113,7 @@ def read_operations(path):
                 sys.exit("%s:%d: unknown service %s" % (path, lineno, svc))
             tx, _, authz = access.partition("+")
             if tx not in ("read", "write") or authz not in AUTHZ:
-                sys.exit("%s:%d: access must be read or write, optionally +open or +handler" % (path, lineno))
+                sys.exit("%s:%d: access must be read or write, optionally +open, +handler or +unsigned" % (path, lineno))
             rows.append((svc, op, access, resource))
     return rows
 

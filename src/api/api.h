@@ -26,6 +26,9 @@ typedef enum api_authz {
     API_AUTHZ_OPEN,       /* needs no permission (sts:GetCallerIdentity, sts:GetSessionToken) */
     API_AUTHZ_HANDLER,    /* the handler authorizes (sts:AssumeRole weighs the role's trust
                              policy against the caller's own policies itself) */
+    API_AUTHZ_UNSIGNED,   /* the request may come unsigned (its caller is then the anonymous
+                             principal): the handler authenticates and authorizes what it
+                             carries (sts:AssumeRoleWithWebIdentity's token) */
 } api_authz_t;
 
 /* One operation row (generated from src/api/operations.txt into api/gen/ops_gen.c). */
@@ -156,7 +159,10 @@ err_t api_check_pass_role(api_ctx_t *c, const char *role_arn, const char *servic
 
 #define API_MAX_TEMPLATE (1024 * 1024) /* bytes of a template read from a URL */
 
-/* The template URL of call, when its operation names one (CreateStack, UpdateStack,
+/* What call needs read from the network before its transaction: for
+ * sts:AssumeRoleWithWebIdentity the key of its identity provider's key set when that must
+ * be fetched (sts_webid_prefetch_key: then the fetch reads the keys instead of a URL);
+ * else the template URL of call, when its operation names one (CreateStack, UpdateStack,
  * ValidateTemplate, CreateProduct, CreateProvisioningArtifact), its input is valid and the
  * caller may make the call (checked in a read transaction); else NULL (the pipeline then
  * refuses it the usual way). The URL is copied into arena. */

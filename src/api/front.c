@@ -267,7 +267,13 @@ static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr
         err_fail(eb, rc, "The request has conflicting Content-Length headers");
 
     if (!rc) rc = front_route(req, &fr->arena, rt, eb);
-    if (!rc) rc = front_authenticate(app, &sreq, rt, &fr->who, eb);
+    if (!rc && rt->auth_rc == ERR_MISSING_AUTH && rt->op->authz == API_AUTHZ_UNSIGNED) {
+        /* an operation that needs no signature, sent without one: the handler
+         * authenticates what the request carries (a signed one is checked as usual) */
+        fr->who = (auth_principal_t){.kind = AUTH_ANONYMOUS, .name = "anonymous"};
+    } else if (!rc) {
+        rc = front_authenticate(app, &sreq, rt, &fr->who, eb);
+    }
     if (!rc) {
         if (rt->proto == ERR_PROTO_JSON && !enc_utf8_valid(req->body))
             rc = err_fail(eb, ERR_SERIALIZATION, "The request body is not valid UTF-8");

@@ -11,6 +11,7 @@ typedef enum auth_kind {
     AUTH_USER,         /* an IAM user */
     AUTH_ROLE_SESSION, /* an assumed-role session */
     AUTH_SERVICE,      /* a catalogd service acting as itself (servicecatalog.amazonaws.com) */
+    AUTH_ANONYMOUS, /* an unsigned request to an operation that allows one (API_AUTHZ_UNSIGNED) */
 } auth_kind_t;
 
 typedef struct auth_principal {

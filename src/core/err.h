@@ -62,6 +62,10 @@
     S(STS_MALFORMED_POLICY, 420, "MalformedPolicyDocument", 400)                                   \
     S(STS_PACKED_POLICY_TOO_LARGE, 421, "PackedPolicyTooLarge", 400)                               \
     S(STS_INVALID_AUTH_MESSAGE, 422, "InvalidAuthorizationMessageException", 400)                  \
+    S(STS_IDP_REJECTED_CLAIM, 450, "IDPRejectedClaim", 403)                                        \
+    S(STS_IDP_COMMUNICATION, 451, "IDPCommunicationError", 400)                                    \
+    S(STS_INVALID_IDENTITY_TOKEN, 452, "InvalidIdentityToken", 400)                                \
+    S(STS_EXPIRED_WEB_TOKEN, 453, "ExpiredTokenException", 400)                                    \
     /* store / engine */                                                                           \
     P(STORE, 500, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)            \
     P(STORE_BUSY, 501, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503) \

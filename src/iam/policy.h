@@ -64,11 +64,13 @@ typedef struct policy_ctx {
 
 /* The principal asking (for Principal/NotPrincipal in trust policies). */
 typedef struct policy_principal {
-    const char *aws_arn;  /* "arn:aws:iam::123456789012:user/alice",
-                             "arn:aws:sts::123456789012:assumed-role/R/s", or NULL */
-    const char *role_arn; /* for an assumed-role session: the role's ARN, else NULL */
-    const char *account;  /* "123456789012", or NULL for a service principal */
-    const char *service;  /* "servicecatalog.amazonaws.com" for a service principal, else NULL */
+    const char *aws_arn;   /* "arn:aws:iam::123456789012:user/alice",
+                              "arn:aws:sts::123456789012:assumed-role/R/s", or NULL */
+    const char *role_arn;  /* for an assumed-role session: the role's ARN, else NULL */
+    const char *account;   /* "123456789012", or NULL for a service principal */
+    const char *service;   /* "servicecatalog.amazonaws.com" for a service principal, else NULL */
+    const char *federated; /* a web identity: its IAM identity provider's ARN
+                              ("arn:aws:iam::ACCT:oidc-provider/host/path"), else NULL */
     bool named_only; /* match only entries naming aws_arn itself: no "*", account or role entry,
                         and NotPrincipal never (does the policy grant this exact principal?) */
 } policy_principal_t;
@@ -94,7 +96,8 @@ typedef enum policy_effect {
  * ("ACCT" or "arn:aws:iam::ACCT:root") matches every principal with that account (taken from
  * aws_arn when account is NULL); a role ARN also matches that role's sessions (role_arn);
  * {"AWS": "*"} matches AWS principals only; Service entries match service principals only,
- * without regard to case; Federated entries match nobody (no federation yet). With
+ * without regard to case; Federated entries match federated principals only, by the provider's
+ * ARN. With
  * named_only, only an entry naming aws_arn verbatim matches. A NULL principal is asked about
  * as nobody in particular. Thread-safe on a shared p. */
 policy_effect_t policy_eval(const policy_t *p, const policy_request_t *req, const char **sid);

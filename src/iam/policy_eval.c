@@ -249,6 +249,7 @@ static bool principal_hit(const pprin_t *pr, const policy_principal_t *who)
     if (who->named_only) return in_list(&pr->arns, who->aws_arn, false);
     if (pr->everyone) return true;
     if (who->service) return in_list(&pr->services, who->service, true);
+    if (who->federated) return in_list(&pr->federated, who->federated, false);
     char acct[13];
     const char *account = who->account;
     if (!account && who->aws_arn && arn_account(who->aws_arn, acct)) account = acct;

@@ -46,6 +46,8 @@ static err_t sts_issue(app_t *app, store_tx_t *tx, const char *record, int64_t d
 
 static err_t sts_refuse(errbuf_t *eb, const char *who, const char *role_arn)
 {
+    if (!strncmp(who, "arn:aws:iam::", 13) && strstr(who, ":oidc-provider/"))
+        return err_fail(eb, ERR_ACCESS_DENIED, "Not authorized to perform %s", STS_WEBID_ACTION);
     return err_fail(eb, ERR_ACCESS_DENIED,
                     "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who,
                     role_arn);
@@ -69,15 +71,16 @@ static err_t sts_role(app_t *app, store_tx_t *tx, const char *arn, cJSON **role,
     return rc;
 }
 
-/* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole on role_arn
- * (an unparsable document allows nobody). */
+/* Evaluates the trust policy doc for principal pp asking for sts:AssumeRole (or, for a
+ * federated principal, sts:AssumeRoleWithWebIdentity) on role_arn (an unparsable document
+ * allows nobody). */
 static policy_effect_t sts_trust(const char *doc, const policy_principal_t *pp,
                                  const char *role_arn, const policy_ctx_t *ctx)
 {
     policy_t *p = NULL;
     errbuf_t ignore;
     if (policy_parse(span_of(doc), POLICY_TRUST, &p, &ignore)) return POLICY_NO_MATCH;
-    policy_request_t req = {"sts:AssumeRole", role_arn, ctx, pp};
+    policy_request_t req = {pp->federated ? STS_WEBID_ACTION : "sts:AssumeRole", role_arn, ctx, pp};
     policy_effect_t e = policy_eval(p, &req, NULL);
     policy_free(p);
     return e;
@@ -124,7 +127,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
                  arena_t *arena, errbuf_t *eb)
 {
     const auth_principal_t *caller = r->caller;
-    const char *who = caller ? caller->arn : r->service;
+    const char *who = caller ? caller->arn : r->service ? r->service : r->federated;
     if (caller && caller->kind == AUTH_ROOT)
         return err_fail(eb, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
     cJSON *role = NULL;
@@ -142,6 +145,9 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         pp.aws_arn = caller->arn;
         pp.role_arn = caller->kind == AUTH_ROLE_SESSION ? caller->role_arn : NULL;
         pp.account = caller->account;
+        e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
+    } else if (!r->service) { /* a verified web identity */
+        pp.federated = r->federated;
         e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
     } else {
         /* a service may be trusted by its global or its regional name */
@@ -210,7 +216,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     return rc;
 }
 
-static void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c)
+void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c)
 {
     cJSON *o = cJSON_AddObjectToObject(ctx->out, "Credentials");
     cJSON_AddStringToObject(o, "AccessKeyId", c->access_key);

@@ -5,6 +5,7 @@
 #ifndef CATALOGD_STS_H
 #define CATALOGD_STS_H
 
+#include "api/api.h"
 #include "app.h"
 #include "auth/principal.h"
 #include "iam/policy.h"
@@ -13,7 +14,9 @@
 
 typedef struct sts_assume_req {
     const auth_principal_t *caller; /* the user or session asking, or NULL for a service */
-    const char *service; /* service principal ("ssm.amazonaws.com") when caller is NULL */
+    const char *service;   /* service principal ("ssm.amazonaws.com") when caller is NULL */
+    const char *federated; /* or, when caller and service are NULL, the identity provider of a
+                              verified web identity (its IAM ARN): sts:AssumeRoleWithWebIdentity */
     const char *role_arn;
     const char *session_name;
     int64_t duration_s;       /* 0: 3600 */
@@ -23,6 +26,8 @@ typedef struct sts_assume_req {
     const char *source_ip;
     const policy_ctx_t *ctx; /* the caller's request context (api_request_context), or NULL */
 } sts_assume_req_t;
+
+#define STS_WEBID_ACTION "sts:AssumeRoleWithWebIdentity"
 
 typedef struct sts_creds {
     char access_key[32];
@@ -54,5 +59,22 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *req, sts_cr
  * come from long-term credentials only); store errors as they come. */
 err_t sts_session_token(app_t *app, store_tx_t *tx, const auth_principal_t *who, int64_t duration_s,
                         sts_creds_t *out, errbuf_t *eb);
+
+/* Adds Credentials (c's keys and expiry) to a handler's output. */
+void sts_put_creds(api_ctx_t *ctx, const sts_creds_t *c);
+
+/* ---- AssumeRoleWithWebIdentity's keys, read before its transaction (api/prefetch.c) */
+
+/* What an AssumeRoleWithWebIdentity input needs fetched: a key (in arena) naming the
+ * provider's key set when its token's issuer is an IAM OIDC provider of the role's account
+ * and the keys kept for it do not know the token's key; NULL when there is nothing to
+ * fetch (the handler then decides from what is kept, or refuses). Reads the store in a
+ * transaction of its own; never waits on the network. */
+const char *sts_webid_prefetch_key(app_t *app, const cJSON *in, arena_t *arena);
+/* On a fetch thread: reads the key set key names (from the provider's discovery document)
+ * into pf for the handler, keeping it for later calls; a failure is kept in pf as the
+ * caller's AWS error. pf->url must already be key. */
+void sts_webid_prefetch(app_t *app, const cJSON *in, const char *key, arena_t *arena,
+                        api_prefetch_t *pf);
 
 #endif
