@@ -421,6 +421,7 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
     yaml_isolate_this_thread(true);  /* text from a request never reaches libfyaml in-process */
     prov_fetch_forbid_this_thread(); /* nor does this thread ever wait on the network */
     front_req_t *fr = req->resumed;  /* the second call of a deferred request */
+    if (fr && console_http(app, req, resp)) return; /* the console's own (federation.c) */
     err_t rc = ERR_OK;
     if (!fr) {
         if (front_health(req, resp) || front_test_clock(app, req, resp) ||

@@ -283,6 +283,12 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "Account", app->cfg.account_id);
         cJSON_AddStringToObject(o, "Region", app->cfg.region);
+        if (console_federation_on(app)) { /* "Sign in with NAME" */
+            cJSON *f = cJSON_AddObjectToObject(o, "Federation");
+            cJSON_AddStringToObject(
+                f, "Name", app->cfg.oidc_name[0] ? app->cfg.oidc_name : "your identity provider");
+            cJSON_AddStringToObject(f, "Start", CONSOLE_FED_PATH "/start");
+        }
         console_json_reply(resp, 200, o);
         return;
     }

@@ -18,6 +18,8 @@ import secrets
 import datetime
 import ipaddress
 
+import pytest
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -163,7 +165,8 @@ class IdP:
         self.asked, self.codes, self.token_requests = [], {}, []
         self.login_claims = {}
         self.bad_nonce = self.bad_signature = False
-        cert, key, self.thumbprint = self_signed()
+        self.cert, key, self.thumbprint = self_signed()
+        cert = self.cert
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.idp = self
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -195,3 +198,29 @@ class IdP:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def idp():
+    """A module's identity provider (import this fixture by name)."""
+    i = IdP()
+    yield i
+    i.close()
+
+
+def web_trust(provider_arn, conditions):
+    """A trust policy (JSON text) letting tokens of provider_arn that meet conditions
+    (StringEquals on condition keys) assume the role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": provider_arn},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {"StringEquals": conditions},
+                }
+            ],
+        }
+    )

@@ -6,23 +6,15 @@ token's claims as condition keys. The identity provider is oidc_idp.IdP: a self-
 HTTPS server on 127.0.0.1 that catalogd may reach only because the daemon is started
 with --fetch-allow 127.0.0.1/32."""
 
-import json
 
 import pytest
-from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT, Daemon
 from helpers import allow, cli_error, fails, policy, serve
-from oidc_idp import IdP
+from oidc_idp import idp  # noqa: F401 (a fixture)
+from oidc_idp import web_trust as trust_of
 
 ROLE = "web-app"
-
-
-@pytest.fixture(scope="module")
-def idp():
-    i = IdP()
-    yield i
-    i.close()
 
 
 @pytest.fixture(scope="module")
@@ -31,20 +23,7 @@ def d():
 
 
 def web_trust(provider_arn, host, sub="alice", aud="client-1"):
-    cond = {"StringEquals": {host + ":aud": aud, host + ":sub": sub}}
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": cond,
-                }
-            ],
-        }
-    )
+    return trust_of(provider_arn, {host + ":aud": aud, host + ":sub": sub})
 
 
 @pytest.fixture(scope="module")
