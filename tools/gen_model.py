@@ -98,6 +98,14 @@ AUTHZ = {"": "API_AUTHZ_POLICY", "open": "API_AUTHZ_OPEN", "handler": "API_AUTHZ
          "unsigned": "API_AUTHZ_UNSIGNED"}
 
 
+# Members AWS has since made optional that the installed botocore model still requires:
+# (service, shape) -> member names.
+RELAXED = {
+    # "This parameter is optional": without it only the system's CAs vouch for the IdP
+    ("iam", "CreateOpenIDConnectProviderRequest"): {"ThumbprintList"},
+}
+
+
 def read_operations(path):
     rows = []
     with open(path) as f:
@@ -240,7 +248,7 @@ def generate(out_dir, data_dir, version, ops_path):
             member = key = value = "MODEL_NONE"
             member_xml = "NULL"
             if typ == "structure":
-                req = set(s.get("required", []))
+                req = set(s.get("required", [])) - RELAXED.get((name, sname), set())
                 for mname, m in s.get("members", {}).items():
                     members_out.append(
                         "    {%s, %s, %s, %d, %d, %d},\n"

@@ -17,6 +17,7 @@
 #include "svc/sts/sts.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* The operations that name a template by URL, and where ("A.B.C": nested members). */
 static const struct {
@@ -102,12 +103,46 @@ static bool prefetch_is_webid(const api_op_t *op)
     return !strcmp(op->svc->name, "sts") && !strcmp(op->name, "AssumeRoleWithWebIdentity");
 }
 
+/* True for iam:CreateOpenIDConnectProvider, whose prefetch (when the call gives no
+ * thumbprint) is the thumbprint of the IdP's certificate. */
+static bool prefetch_is_oidc_create(const api_op_t *op)
+{
+    return !strcmp(op->svc->name, "iam") && !strcmp(op->name, "CreateOpenIDConnectProvider");
+}
+
+/* The SHA-1 of the top certificate the https server at url sends (IAM retrieves it when a
+ * provider is created without thumbprints) into pf->text; none when it cannot be read
+ * (the provider then relies on the system's CAs alone). */
+static void prefetch_thumbprint(app_t *app, const char *url, arena_t *arena, api_prefetch_t *pf)
+{
+    size_t n = strlen(url);
+    while (n && url[n - 1] == '/') n--;
+    prov_fetch_req_t r = {
+        .url = arena_printf(arena, "%.*s/.well-known/openid-configuration", (int)n, url),
+        .want_top_sha1 = true};
+    buf_t b;
+    buf_init(&b, 64 * 1024);
+    errbuf_t why = {{0}};
+    if (!strncasecmp(url, "https://", 8)) (void)prov_fetch_req(&app->fetch, &r, &b, &why);
+    buf_free(&b);
+    if (r.top_sha1[0]) {
+        pf->text = arena_strdup(arena, r.top_sha1);
+        pf->len = strlen(pf->text);
+    } else {
+        char eu[512], er[600];
+        log_info("identity provider thumbprint not read", "\"url\":\"%s\",\"reason\":\"%s\"",
+                 log_escape(eu, sizeof(eu), url), log_escape(er, sizeof(er), why.msg));
+    }
+}
+
 /* Reads what url names for call: a template, or a provider's keys (web identity). */
 static void prefetch_run_for(app_t *app, const api_op_t *op, const cJSON *in,
                              const char *request_id, arena_t *arena, api_prefetch_t *pf)
 {
     if (prefetch_is_webid(op))
         sts_webid_prefetch(app, in, pf->url, arena, pf);
+    else if (prefetch_is_oidc_create(op))
+        prefetch_thumbprint(app, pf->url, arena, pf);
     else
         pf->rc = prefetch_read(app, op->svc->name, request_id, pf->url, arena, &pf->text, &pf->len,
                                &pf->eb);
@@ -128,6 +163,9 @@ const char *api_prefetch_url(app_t *app, const api_call_t *call, arena_t *arena)
         if (!strcmp(call->op->svc->name, prefetch_members[i].service) &&
             !strcmp(call->op->name, prefetch_members[i].op))
             url = prefetch_lookup(in, prefetch_members[i].path);
+    if (!url && prefetch_is_oidc_create(call->op) &&
+        !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(in, "ThumbprintList")))
+        url = prefetch_lookup(in, "Url");
     if (!url) return NULL;
     /* only for a valid call by a caller who may make it: nobody else gets the daemon to
      * fetch (api_invoke then refuses the call the usual way) */

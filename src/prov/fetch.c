@@ -332,7 +332,7 @@ prov_fetch_class_t prov_fetch_req(const prov_fetch_policy_t *p, prov_fetch_req_t
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     }
     if (r->form) curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->form); /* url-encoded by default */
-    if (r->n_pins) {
+    if (r->n_pins || r->want_top_sha1) {
         curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, fetch_ssl_ctx);
         curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &run);
     }

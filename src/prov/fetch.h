@@ -70,7 +70,8 @@ typedef struct prov_fetch_req {
      * OIDC provider thumbprint) is one of these 40-hex-digit strings (any case) */
     const char *const *pins;
     size_t n_pins;
-    char top_sha1[41]; /* out: that thumbprint, lower-case hex, when a certificate was seen */
+    bool want_top_sha1; /* fill top_sha1 even without pins */
+    char top_sha1[41];  /* out: that thumbprint, lower-case hex, when a certificate was seen */
 } prov_fetch_req_t;
 
 /* prov_fetch for r (r->top_sha1 filled in). PROV_FETCH_UNTRUSTED when the server's

@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ACCOUNT, Daemon
 from helpers import allow, cli_error, fails, policy, serve
+from oidc_idp import IdP
 from oidc_idp import idp  # noqa: F401 (a fixture)
 from oidc_idp import web_trust as trust_of
 
@@ -181,6 +182,20 @@ def test_wrong_thumbprint_is_refused(d, idp, world):
     assert assume(d, role, idp.token())["SubjectFromWebIdentityToken"] == "alice"
 
 
+def test_provider_without_thumbprint_gets_the_idps(d):
+    """AWS: without ThumbprintList IAM retrieves the thumbprint of the top certificate the
+    IdP serves; tokens are then verified with that pin."""
+    other = IdP()
+    try:
+        iam = d.client("iam", parameter_validation=False)  # this botocore still requires it
+        arn = iam.create_open_id_connect_provider(Url=other.url, ClientIDList=["client-1"])["OpenIDConnectProviderArn"]
+        assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ThumbprintList"] == [other.thumbprint]
+        role = iam.create_role(RoleName="no-thumbprint", AssumeRolePolicyDocument=web_trust(arn, other.host))["Role"]["Arn"]
+        assert assume(d, role, other.token())["Provider"] == other.url
+    finally:
+        other.close()
+
+
 def test_loopback_needs_fetch_allow(fresh_daemon, idp):
     """Without --fetch-allow the same provider cannot be reached: the SSRF guard holds."""
     g = fresh_daemon()
@@ -192,4 +207,8 @@ def test_loopback_needs_fetch_allow(fresh_daemon, idp):
     before = len(idp.asked)
     code, msg, _ = fails(assume, g, role, idp.token())
     assert code == "IDPCommunicationError", msg
+    # nor is its certificate read for a provider created without a thumbprint
+    other = g.client("iam", parameter_validation=False).create_open_id_connect_provider(Url=idp.url + "/other", ClientIDList=["x"])
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=other["OpenIDConnectProviderArn"])
+    assert got.get("ThumbprintList", []) == []
     assert len(idp.asked) == before

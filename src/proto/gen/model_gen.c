@@ -2958,7 +2958,7 @@ static const model_member_t m_iam_members[] = {
     {"UserName", "UserName", "UserName", 6, 1, 0},
     {"Url", "Url", "Url", 170, 1, 0},
     {"ClientIDList", "ClientIDList", "ClientIDList", 168, 0, 0},
-    {"ThumbprintList", "ThumbprintList", "ThumbprintList", 166, 1, 0},
+    {"ThumbprintList", "ThumbprintList", "ThumbprintList", 166, 0, 0},
     {"Tags", "Tags", "Tags", 1, 0, 0},
     {"OpenIDConnectProviderArn", "OpenIDConnectProviderArn", "OpenIDConnectProviderArn", 5, 0, 0},
     {"Tags", "Tags", "Tags", 1, 0, 0},

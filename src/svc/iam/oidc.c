@@ -138,7 +138,11 @@ err_t iam_create_open_id_connect_provider(api_ctx_t *c)
     cJSON_AddStringToObject(p, "Arn", arn);
     cJSON_AddStringToObject(p, "Url", id);
     cJSON_AddItemToObject(p, "ClientIDList", oidc_distinct(clients));
-    cJSON_AddItemToObject(p, "ThumbprintList", oidc_distinct(thumbs));
+    cJSON *tl = oidc_distinct(thumbs);
+    const api_prefetch_t *pf = c->prefetch; /* none given: the IdP's, read in advance */
+    if (!cJSON_GetArraySize(tl) && pf && pf->url && !strcmp(pf->url, url) && pf->text)
+        cJSON_AddItemToArray(tl, cJSON_CreateString(pf->text));
+    cJSON_AddItemToObject(p, "ThumbprintList", tl);
     cJSON_AddNumberToObject(p, "CreateDate", iam_now(c));
     rc = oidc_merge_tags(c, p, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"));
     res_row_t row = {.name = id, .created_ms = (int64_t)(iam_now(c) * 1000)};
