@@ -7,11 +7,13 @@ HTTPS server on 127.0.0.1 that catalogd may reach only because the daemon is sta
 with --fetch-allow 127.0.0.1/32."""
 
 
+import urllib.request
+
 import pytest
 
 from conftest import ACCOUNT, Daemon
 from helpers import allow, cli_error, fails, policy, serve
-from oidc_idp import IdP
+from oidc_idp import IdP, jwk, rsa_key
 from oidc_idp import idp  # noqa: F401 (a fixture)
 from oidc_idp import web_trust as trust_of
 
@@ -20,7 +22,7 @@ ROLE = "web-app"
 
 @pytest.fixture(scope="module")
 def d():
-    yield from serve(Daemon(args=["--fetch-allow", "127.0.0.1/32"]))
+    yield from serve(Daemon(args=["--fetch-allow", "127.0.0.1/32"], env={"CATALOGD_TEST_CLOCK": "1"}))
 
 
 def web_trust(provider_arn, host, sub="alice", aud="client-1"):
@@ -125,6 +127,33 @@ def test_keys_are_kept_between_calls(d, idp, world):
     before = len(idp.asked)
     assume(d, role, idp.token())
     assert len(idp.asked) == before
+
+
+def advance(d, ms):
+    req = urllib.request.Request(d.endpoint + "/_catalogd/test/clock?advance_ms=%d" % ms, data=b"", method="POST")
+    urllib.request.urlopen(req).read()
+
+
+def test_rotated_key_is_fetched_again(d, idp, world):
+    """A kid the kept keys do not know reads the key set again, at most every 30 s (of
+    service time, which the test clock moves)."""
+    _, role = world
+    advance(d, 3601 * 1000)  # past what is kept: the keys are read afresh, and kept
+    asked = len(idp.asked)
+    assume(d, role, idp.token())
+    assert "/jwks" in idp.asked[asked:]
+    new = rsa_key()
+    idp.published.append(jwk(new, "rsa-2"))
+    try:
+        asked = len(idp.asked)
+        code, msg, _ = fails(assume, d, role, idp.token(key=new, kid="rsa-2"))
+        assert code == "InvalidIdentityToken" and "kid rsa-2" in msg
+        assert len(idp.asked) == asked  # read less than 30 s ago: not again
+        advance(d, 31 * 1000)
+        assert assume(d, role, idp.token(key=new, kid="rsa-2"))["SubjectFromWebIdentityToken"] == "alice"
+        assert "/jwks" in idp.asked[asked:]
+    finally:
+        idp.published.pop()
 
 
 @pytest.mark.parametrize(

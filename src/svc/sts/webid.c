@@ -106,18 +106,10 @@ const char *sts_webid_prefetch_key(app_t *app, const cJSON *in, arena_t *arena)
     if (!jx_str(in, "WebIdentityToken") || !jx_str(in, "RoleArn") ||
         !webid_plan_of(app, in, arena, &t, &plan))
         return NULL;
-    int64_t fetched;
-    char *have = sts_webid_cached(plan.key, clk_now_ms(&app->wall), &fetched);
-    bool enough = false;
-    if (have) { /* the kept keys do when they know the token's key */
-        jwt_keys_t keys;
-        errbuf_t eb;
-        jwt_t probe = {.alg = plan.alg, .kid = plan.kid};
-        enough = !jwt_keys_parse(span_of(have), &keys, &eb) && jwt_keys_find(&keys, &probe);
-        jwt_keys_free(&keys);
-        free(have);
-    }
-    return enough ? NULL : plan.key;
+    char *have = sts_webid_usable(&plan, clk_now_ms(&app->clock));
+    bool usable = have != NULL;
+    free(have);
+    return usable ? NULL : plan.key;
 }
 
 void sts_webid_prefetch(app_t *app, const cJSON *in, const char *key, arena_t *arena,
@@ -142,7 +134,7 @@ static err_t webid_keys(api_ctx_t *c, const sts_webid_plan_t *plan, const char *
         *text = pf->text;
         return ERR_OK;
     }
-    char *have = sts_webid_cached(plan->key, clk_now_ms(&c->app->wall), NULL);
+    char *have = sts_webid_cached(plan->key, clk_now_ms(&c->app->clock), NULL);
     if (!have) return err_fail(c->eb, ERR_STS_IDP_COMMUNICATION, STS_WEBID_IDP_UNREACHABLE);
     *text = arena_strdup(c->arena, have);
     free(have);

@@ -29,6 +29,11 @@ typedef struct sts_webid_plan {
  * was fetched; NULL when none. */
 char *sts_webid_cached(const char *key, int64_t now_ms, int64_t *fetched_ms);
 
+/* The kept key set for plan when it will do (a copy the caller frees): unexpired, and
+ * either knowing the token's kid or read less than WEBID_REFETCH_MS ago; else NULL (read
+ * it again). */
+char *sts_webid_usable(const sts_webid_plan_t *plan, int64_t now_ms);
+
 /* On a fetch thread: the provider's key set into pf (text in arena), from what is kept when
  * it is fresh and knows the token's kid, else fetched (and kept); a failure in pf->rc / eb
  * with the caller's error (IDPCommunicationError, or InvalidIdentityToken for a

@@ -2,7 +2,8 @@
  * AssumeRoleWithWebIdentity needs them: discovered as AWS documents it
  * (https://ISSUER/.well-known/openid-configuration -> jwks_uri), read through the one
  * outbound client with the provider's thumbprints as certificate pins, and kept per
- * (account, provider, thumbprints) for STS_WEBID_KEYS_TTL_MS. Fetches happen only on the
+ * (account, provider, thumbprints) for STS_WEBID_KEYS_TTL_MS of service time (app->clock, which
+ * the test clock advances). Fetches happen only on the
  * fetch threads (prefetch.c calls sts_webid_fetch); a handler only reads what is kept. */
 #include "svc/sts/webid_int.h"
 
@@ -109,26 +110,32 @@ err_t sts_webid_discover(app_t *app, const sts_webid_plan_t *plan, const char *m
     return rc;
 }
 
+char *sts_webid_usable(const sts_webid_plan_t *plan, int64_t now_ms)
+{
+    int64_t fetched = 0;
+    char *have = sts_webid_cached(plan->key, now_ms, &fetched);
+    /* kept keys serve; a kid they lack refetches, at most every WEBID_REFETCH_MS */
+    if (!have || now_ms - fetched < WEBID_REFETCH_MS) return have;
+    jwt_keys_t keys;
+    errbuf_t ignore;
+    jwt_t t = {.alg = plan->alg, .kid = plan->kid};
+    bool known = !jwt_keys_parse(span_of(have), &keys, &ignore) && jwt_keys_find(&keys, &t);
+    jwt_keys_free(&keys);
+    if (known) return have;
+    free(have);
+    return NULL;
+}
+
 void sts_webid_fetch(app_t *app, const sts_webid_plan_t *plan, arena_t *arena, api_prefetch_t *pf)
 {
-    int64_t now = clk_now_ms(&app->wall), fetched = 0;
-    char *have = sts_webid_cached(plan->key, now, &fetched);
-    bool kid_known = false;
+    int64_t now = clk_now_ms(&app->clock);
+    char *have = sts_webid_usable(plan, now);
     if (have) {
-        jwt_keys_t keys;
-        errbuf_t ignore;
-        jwt_t t = {.alg = plan->alg, .kid = plan->kid};
-        kid_known = !jwt_keys_parse(span_of(have), &keys, &ignore) && jwt_keys_find(&keys, &t);
-        jwt_keys_free(&keys);
-    }
-    /* kept keys serve; a kid they lack refetches, at most every WEBID_REFETCH_MS */
-    if (have && (kid_known || now - fetched < WEBID_REFETCH_MS)) {
         pf->text = arena_strdup(arena, have);
         pf->len = strlen(pf->text);
         free(have);
         return;
     }
-    free(have);
     const char *jwks_uri = NULL;
     pf->rc = sts_webid_discover(app, plan, "jwks_uri", arena, &jwks_uri, &pf->eb);
     buf_t b;
