@@ -7,6 +7,8 @@ HTTPS server on 127.0.0.1 that catalogd may reach only because the daemon is sta
 with --fetch-allow 127.0.0.1/32."""
 
 
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -241,3 +243,24 @@ def test_loopback_needs_fetch_allow(fresh_daemon, idp):
     got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=other["OpenIDConnectProviderArn"])
     assert got.get("ThumbprintList", []) == []
     assert len(idp.asked) == before
+
+
+def test_only_web_identity_goes_unsigned(d, idp, world):
+    """The unsigned door opens for AssumeRoleWithWebIdentity alone: AssumeRole (or an IAM
+    call) without a signature is still refused before anything else."""
+    _, role = world
+
+    def post(action, **params):
+        body = urllib.parse.urlencode(dict(Action=action, Version="2011-06-15", **params)).encode()
+        req = urllib.request.Request(d.endpoint + "/", data=body, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    status, text = post("AssumeRole", RoleArn=role, RoleSessionName="s1")
+    assert status == 403 and "<Code>MissingAuthenticationToken</Code>" in text
+    status, text = post("AssumeRoleWithWebIdentity", RoleArn=role, RoleSessionName="s1", WebIdentityToken=idp.token())
+    assert status == 200 and "<SubjectFromWebIdentityToken>alice</SubjectFromWebIdentityToken>" in text
