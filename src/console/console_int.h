@@ -5,6 +5,7 @@
 #define CATALOGD_CONSOLE_INT_H
 
 #include "console/console.h"
+#include "core/arena.h"
 #include "core/span.h"
 
 #include <cjson/cJSON.h>
@@ -61,6 +62,12 @@ void console_static(app_t *app, const http_request_t *req, console_route_t route
                     http_response_t *resp);
 /* The sign-in endpoint (signin.c): GET tells the region and account, POST signs in. */
 void console_signin(app_t *app, const http_request_t *req, http_response_t *resp);
+/* The value of cookie name in a Cookie header into out (cap bytes, cut to fit; "" when
+ * absent). Pure. */
+void console_cookie(span_t header, const char *name, char *out, size_t cap);
+/* The query parameter name of a raw query string, percent-decoded ('+' a space), in arena;
+ * NULL when absent or badly encoded. */
+const char *console_query_param(span_t query, const char *name, arena_t *arena);
 /* Sign-in through an OpenID Connect identity provider (federation.c): GET .../start,
  * GET .../callback, POST .../session; a deferred request's second call too. */
 void console_federation(app_t *app, const http_request_t *req, http_response_t *resp);

@@ -91,11 +91,9 @@ static bool fed_take(fed_slot_t *table, const char *id, int64_t now_ms, fed_slot
     return found;
 }
 
-/* The value of cookie name in the request into out (cap bytes), or "". */
-static void fed_cookie_of(const http_request_t *req, const char *name, char *out, size_t cap)
+void console_cookie(span_t c, const char *name, char *out, size_t cap)
 {
     out[0] = '\0';
-    span_t c = http_header(req, "Cookie");
     size_t nl = strlen(name);
     for (size_t i = 0; c.p && i + nl < c.n; i++) {
         bool at_start = i == 0 || c.p[i - 1] == ' ' || c.p[i - 1] == ';';
@@ -109,11 +107,10 @@ static void fed_cookie_of(const http_request_t *req, const char *name, char *out
     }
 }
 
-/* The query parameter name, decoded, into the arena (NULL when absent). */
-static const char *fed_param(const http_request_t *req, const char *name, arena_t *arena)
+const char *console_query_param(span_t query, const char *name, arena_t *arena)
 {
     size_t nl = strlen(name);
-    for (const char *p = req->query.p, *end = p + req->query.n; p && p < end;) {
+    for (const char *p = query.p, *end = p + query.n; p && p < end;) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp ? amp : end;
         if ((size_t)(stop - p) > nl && !memcmp(p, name, nl) && p[nl] == '=') {
@@ -478,10 +475,10 @@ void console_federation(app_t *app, const http_request_t *req, http_response_t *
         j->pending.until_ms = now + FED_PENDING_MS;
         fed_put(fed_pending, &j->pending);
     } else if (get && span_eq_str(path, CONSOLE_FED_PATH "/callback")) {
-        const char *state = fed_param(req, "state", &j->arena);
-        const char *code = fed_param(req, "code", &j->arena);
+        const char *state = console_query_param(req->query, "state", &j->arena);
+        const char *code = console_query_param(req->query, "code", &j->arena);
         char bound[64];
-        fed_cookie_of(req, FED_STATE_COOKIE, bound, sizeof(bound));
+        console_cookie(http_header(req, "Cookie"), FED_STATE_COOKIE, bound, sizeof(bound));
         /* the state must be one this browser started (its cookie), and is used once */
         if (!state || !code || strcmp(state, bound) ||
             !fed_take(fed_pending, state, now, &j->pending)) {
@@ -496,7 +493,7 @@ void console_federation(app_t *app, const http_request_t *req, http_response_t *
     } else if (span_eq_str(req->method, "POST") && span_eq_str(path, CONSOLE_FED_PATH "/session")) {
         fed_job_free(j);
         char ticket[64];
-        fed_cookie_of(req, FED_TICKET_COOKIE, ticket, sizeof(ticket));
+        console_cookie(http_header(req, "Cookie"), FED_TICKET_COOKIE, ticket, sizeof(ticket));
         span_t ct = http_header(req, "Content-Type");
         fed_slot_t t;
         if (!ct.p || !span_starts_with(ct, SPAN_LIT("application/json"))) {
