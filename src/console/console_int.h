@@ -68,6 +68,9 @@ void console_cookie(span_t header, const char *name, char *out, size_t cap);
 /* The query parameter name of a raw query string, percent-decoded ('+' a space), in arena;
  * NULL when absent or badly encoded. */
 const char *console_query_param(span_t query, const char *name, arena_t *arena);
+/* The region the console signs its calls for: the configured default, which the sign-in
+ * page names (signin.c). */
+const char *console_region(const app_t *app);
 /* Sign-in through an OpenID Connect identity provider (federation.c): GET .../start,
  * GET .../callback, POST .../session; a deferred request's second call too. */
 void console_federation(app_t *app, const http_request_t *req, http_response_t *resp);

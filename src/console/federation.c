@@ -352,7 +352,7 @@ static void fed_run_callback(fed_job_t *j)
     cJSON_AddStringToObject(id, "Account", account);
     cJSON_AddStringToObject(id, "UserName", jx_str(out, "SubjectFromWebIdentityToken"));
     cJSON_AddStringToObject(id, "Type", "assumed-role");
-    cJSON_AddStringToObject(a, "Region", app->cfg.region);
+    cJSON_AddStringToObject(a, "Region", console_region(app));
     fed_slot_t t = {.until_ms = clk_now_ms(&app->wall) + FED_TICKET_MS};
     fed_random(app, t.id);
     t.answer = cJSON_PrintUnformatted(a);

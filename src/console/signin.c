@@ -257,6 +257,11 @@ static err_t signin_issue(app_t *app, const auth_principal_t *who, sts_creds_t *
     return store_commit(tx, eb);
 }
 
+const char *console_region(const app_t *app)
+{
+    return app->cfg.region;
+}
+
 static void signin_reply(app_t *app, const sts_creds_t *c, http_response_t *resp)
 {
     char exp[32];
