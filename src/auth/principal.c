@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const principal_kinds[] = {"root", "user", "session", "service"};
+/* by auth_kind_t; an anonymous caller is written (a log, a record) but never read back:
+ * no durable work acts as one */
+static const char *const principal_kinds[] = {"root", "user", "session", "service", "anonymous"};
 
 cJSON *auth_principal_to_json(const auth_principal_t *p)
 {
