@@ -13,6 +13,7 @@ python3 python3-botocore python3-boto3 awscli curl procps
 nodejs"
 if [ "${1:-run}" = test ]; then
     PKGS="$PKGS clang clang-format libclang-rt-14-dev python3-pytest python3-pytest-xdist python3-yaml
+python3-cryptography python3-requests
 wrk nginx-light chromium fonts-dejavu-core openssh-server openssh-client openssl"
 fi
 # The web console is built with npm. Debian's `npm` conflicts with a nodejs that bundles
