@@ -7,7 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 tools/gen_model.py --out "$tmp"
 status=0
-for f in src/svc/ssm/gen/documents_gen.c src/svc/ec2/gen/images_gen.c src/iam/gen/managed_gen.c src/proto/gen/model_gen.c src/api/gen/ops_gen.c src/api/gen/ops_gen.h docs/operations.md; do
+for f in src/core/gen/regions_gen.c src/svc/ssm/gen/documents_gen.c src/svc/ec2/gen/images_gen.c src/iam/gen/managed_gen.c src/proto/gen/model_gen.c src/api/gen/ops_gen.c src/api/gen/ops_gen.h docs/operations.md; do
     if ! diff -u "$f" "$tmp/$f" >/dev/null; then
         echo "check-gen: $f is stale; run 'make gen' and commit the result"
         diff -u "$f" "$tmp/$f" | head -20

@@ -38,6 +38,17 @@ if [ -n "$tables" ]; then
     echo "lint: another module's records (use the in-process client or its public header):"
     echo "$tables"; fail=1
 fi
+# A request acts in its caller's account and region (c->account, c->region, c->scope) and a
+# job in the ones it was started in (app_where_of): the configured ones mean only "the
+# default", in the few places that say so - start-up and the banner (main.c, app.c) and the
+# console's sign-in page, which names the account it signs into.
+where=$(grep -rnE 'cfg\.(account_id|region)\b' src --include='*.c' --include='*.h' |
+    grep -vE '^src/(main\.c|app\.c|console/signin\.c):' | grep -vE '^[^:]*:[0-9]+:[[:space:]]*(/\*|\*)' || true)
+if [ -n "$where" ]; then
+    echo "lint: the configured account/region where a call's or job's belongs (use c->account, c->region,"
+    echo "      c->scope, or the job's app_where_of):"
+    echo "$where"; fail=1
+fi
 for f in $(scripts/c-files.sh); do
     n=$(wc -l < "$f")
     if [ "$n" -gt 800 ] && ! grep -q 'LONG-FILE:' "$f"; then

@@ -10,7 +10,9 @@
 #include "svc/ssm/ssm.h"
 #include "proto/proto.h"
 #include "res/res.h"
+#include "core/mem.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 
 /* The fetch threads: template URLs read at once, and how many more may wait for one (past
@@ -57,10 +59,89 @@ static void app_post_commit(void *app, unsigned post)
     api_post_commit(app, post);
 }
 
+/* Reads the store's home region from `meta`, recording cfg->region there at the first
+ * start (a store from before regions records it too: its rows are where the home region's
+ * are looked for). */
+static err_t app_home_region(app_t *app, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc = store_begin(app->store, true, &tx, eb);
+    if (rc) return rc;
+    rc = store_exec(tx, eb, NULL,
+                    "INSERT INTO meta (key, value) VALUES ('home_region', ?)"
+                    " ON CONFLICT (key) DO NOTHING",
+                    "s", app->cfg.region);
+    if (!rc) rc = store_query(tx, eb, &st, "SELECT value FROM meta WHERE key = 'home_region'", "");
+    if (!rc) rc = store_step(st, &row, eb);
+    if (!rc && !row) rc = err_fail(eb, ERR_STORE, "the store's home region is not recorded");
+    if (!rc) snprintf(app->home_region, sizeof(app->home_region), "%s", store_col_text(st, 0));
+    if (!rc)
+        rc = store_commit(tx, eb);
+    else
+        store_rollback(tx);
+    return rc;
+}
+
+const char *app_scope(const app_t *app, const char *account, const char *region, char *out,
+                      size_t cap)
+{
+    if (!strcmp(region, app->home_region))
+        snprintf(out, cap, "%s", account);
+    else
+        snprintf(out, cap, "%s/%s", account, region);
+    return out;
+}
+
+void app_where_of(const app_t *app, const char *payload, app_where_t *w)
+{
+    cJSON *p = cJSON_Parse(payload);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(p, "account");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(p, "region");
+    bool named = cJSON_IsString(a) && cJSON_IsString(r);
+    /* the default account in the home region: the one place a job without them acted */
+    snprintf(w->account, sizeof(w->account), "%s", named ? a->valuestring : app->cfg.account_id);
+    snprintf(w->region, sizeof(w->region), "%s", named ? r->valuestring : app->home_region);
+    app_scope(app, w->account, w->region, w->scope, sizeof(w->scope));
+    cJSON_Delete(p);
+}
+
+const char *app_scope_account(const char *scope, char out[16])
+{
+    size_t n = strcspn(scope, "/");
+    snprintf(out, 16, "%.*s", (int)(n < 15 ? n : 15), scope);
+    return out;
+}
+
+err_t app_region_ready(app_t *app, const char *account, const char *region, errbuf_t *eb)
+{
+    char scope[64];
+    app_scope(app, account, region, scope, sizeof(scope));
+    pthread_mutex_lock(&app->regions_mu);
+    bool ready = false;
+    for (size_t i = 0; i < app->ready.n && !ready; i++) ready = !strcmp(app->ready.v[i], scope);
+    pthread_mutex_unlock(&app->regions_mu);
+    if (ready) return ERR_OK;
+    /* idempotent (ec2_network_install looks for its own record first), so two first calls
+     * racing here both succeed and one of them installs */
+    err_t rc = ec2_network_install(app, account, region, eb);
+    if (rc) return rc;
+    pthread_mutex_lock(&app->regions_mu);
+    if (app->ready.n == app->ready.cap) {
+        app->ready.cap = app->ready.cap ? 2 * app->ready.cap : 16;
+        app->ready.v = xrealloc(app->ready.v, app->ready.cap * sizeof(app->ready.v[0]));
+    }
+    snprintf(app->ready.v[app->ready.n++], sizeof(app->ready.v[0]), "%s", scope);
+    pthread_mutex_unlock(&app->regions_mu);
+    return ERR_OK;
+}
+
 err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 {
     memset(app, 0, sizeof(*app));
     app->cfg = *cfg;
+    pthread_mutex_init(&app->regions_mu, NULL);
     rate_init(&app->start_rate);
     app->clock = clk_system(cfg->clock_offset_ms);
     app->wall = clk_system(cfg->clock_offset_ms);
@@ -96,6 +177,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                            .ids = &app->ids};
     if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
     if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, app->cfg.account_id);
+    if (!rc) rc = app_home_region(app, eb);
     if (!rc) rc = iam_managed_install(app->store, clk_now_ms(&app->clock), eb);
     if (!rc)
         rc = auth_bootstrap_root(app->keys, cfg->root_key_id, cfg->root_secret,
@@ -116,9 +198,11 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     if (!rc) sc_register_jobs(app);
     if (!rc) sc_register_keys();
     if (!rc) ssm_register_keys();
-    if (!rc) rc = res_keys_backfill(app->store, cfg->account_id, eb);
+    if (!rc) rc = res_keys_backfill(app->store, NULL, eb); /* every account and region */
     if (!rc) rc = ssm_install_aws_documents(app->store, clk_now_ms(&app->clock), eb);
-    if (!rc) rc = ec2_network_install(app, cfg->account_id, cfg->region, eb);
+    /* the default account's defaults in the default region now; any other (account, region)
+     * gets its own before its first call acts (app_region_ready, from api_invoke) */
+    if (!rc) rc = app_region_ready(app, cfg->account_id, cfg->region, eb);
     if (rc) app_close(app);
     return rc;
 }
@@ -188,4 +272,6 @@ void app_close(app_t *app)
     app->store = NULL;
     node_pool_close(app->nodes);
     app->nodes = NULL;
+    free(app->ready.v);
+    app->ready = (struct app_ready){0};
 }

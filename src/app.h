@@ -15,6 +15,7 @@
 #include "prov/fetch.h"
 #include "store/store.h"
 
+#include <pthread.h>
 #include <stddef.h>
 
 typedef struct app_config {
@@ -84,7 +85,40 @@ typedef struct app {
     atomic_bool fetch_cancel;  /* set at stop: running fetches end */
     workq_t *fetchq;           /* the fetch threads (template URLs off the HTTP threads) */
     node_pool_t *nodes;        /* managed nodes: transports and the ping cache */
+    /* The store's home region: the --region of its first start, kept in `meta`
+     * ('home_region'). Regional rows of an account in it are stored under the bare account
+     * id (as before regions: no migration), in any other region under "ACCOUNT/REGION"
+     * (app_scope). */
+    char home_region[32];
+    pthread_mutex_t regions_mu; /* guards ready */
+    struct app_ready {          /* the scopes whose defaults exist (app_region_ready) */
+        size_t n, cap;
+        char (*v)[64];
+    } ready;
 } app_t;
+
+/* The `account` column value under which account's REGIONAL resources in region are
+ * stored (Service Catalog, CloudFormation, SSM, EC2): account itself in the store's home
+ * region, "ACCOUNT/REGION" elsewhere. Written into out (cap >= 64). IAM and STS rows, which
+ * are global, are stored under the bare account whatever the region. */
+const char *app_scope(const app_t *app, const char *account, const char *region, char *out,
+                      size_t cap);
+/* Where a job acts: its payload's "account" and "region" members (every job is enqueued
+ * with the account and region of the request that started it), and their scope. A payload
+ * from before regions names neither: the default account in the home region, where such a
+ * job's rows are. */
+typedef struct app_where {
+    char account[16], region[32], scope[64];
+} app_where_t;
+void app_where_of(const app_t *app, const char *payload, app_where_t *w);
+
+/* The account a scope belongs to (the part before '/'), into out. */
+const char *app_scope_account(const char *scope, char out[16]);
+/* Makes sure the per-(account, region) defaults exist (the default VPC, its subnets, its
+ * internet gateway and security group: ec2_network_install) before a call acts in region,
+ * in a transaction of its own; remembered in memory afterwards, so it costs one lookup per
+ * call. Must not be called inside a transaction. */
+err_t app_region_ready(app_t *app, const char *account, const char *region, errbuf_t *eb);
 
 /* Fills cfg with the defaults (127.0.0.1:4599, ./catalogd-data, 123456789012, us-east-1). */
 void app_config_defaults(app_config_t *cfg);

@@ -2,6 +2,7 @@
  * start-up, the banner, and an orderly stop on SIGTERM/SIGINT. Also the small admin
  * commands that work on a data directory (jobs). */
 #include "app.h"
+#include "core/regions.h"
 #include "svc/ssm/ssm.h"
 
 #include "console/console.h"
@@ -39,7 +40,7 @@ static const char usage[] =
     "  --data-dir DIR        SQLite database, key file, root credentials [CATALOGD_DATA_DIR]\n"
     "                        (./catalogd-data)\n"
     "  --account-id ID       12-digit AWS account id [CATALOGD_ACCOUNT_ID] (123456789012)\n"
-    "  --region REGION       region served [CATALOGD_REGION] (us-east-1)\n"
+    "  --region REGION       default region (any is served) [CATALOGD_REGION] (us-east-1)\n"
     "  --log-level LEVEL     debug|info|warn|error|off [CATALOGD_LOG_LEVEL] (info)\n"
     "  --http-threads N      HTTP worker threads [CATALOGD_HTTP_THREADS] (2)\n"
     "  --workers N           job engine workers [CATALOGD_WORKERS] (2)\n"
@@ -241,10 +242,9 @@ static bool config_check(const app_config_t *cfg)
     size_t n = strlen(cfg->account_id);
     bool ok = n == 12 && strspn(cfg->account_id, "0123456789") == 12;
     if (!ok) fprintf(stderr, "catalogd: --account-id must be 12 digits\n");
-    bool region_ok =
-        cfg->region[0] &&
-        strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(cfg->region);
-    if (!region_ok) fprintf(stderr, "catalogd: --region must look like us-east-1\n");
+    bool region_ok = regions_find(span_of(cfg->region)) != NULL;
+    if (!region_ok)
+        fprintf(stderr, "catalogd: --region must be a region of the aws partition (us-east-1)\n");
     bool prov_ok = !strcmp(cfg->ec2_provider, "emulated") || !strcmp(cfg->ec2_provider, "exec");
     if (!prov_ok) fprintf(stderr, "catalogd: --ec2-provider must be emulated or exec\n");
     const char *nt = cfg->node_transport;

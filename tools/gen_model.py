@@ -8,6 +8,7 @@ Outputs (all marked DO NOT EDIT; CI regenerates them and fails on a difference):
   - src/proto/gen/model_gen.c   shapes reachable from the supported operations
   - src/api/gen/ops_gen.h/.c     the operation rows with handler pointers
   - docs/operations.md           the coverage table
+  - src/core/gen/regions_gen.c   the regions of the aws partition (botocore's endpoints.json)
 
 Usage: tools/gen_model.py [--out DIR] [--botocore-data DIR]
 """
@@ -431,8 +432,18 @@ def generate(out_dir, data_dir, version, ops_path):
         it.append("    %s,\n" % c_str(json.dumps(t, separators=(",", ":"))))
     it.append("};\nconst size_t ec2_n_instance_types = %d;\n" % len(types))
 
+    # ---- the regions of the aws partition (botocore's data/endpoints.json)
+    with open(os.path.join(data_dir, "endpoints.json")) as fh:
+        parts = json.load(fh)["partitions"]
+    aws = [p for p in parts if p["partition"] == "aws"][0]
+    rg = [HEADER % version, '#include "core/regions.h"\n\nconst region_info_t regions_aws[] = {\n']
+    for name in sorted(aws["regions"]):
+        rg.append("    {%s, %s},\n" % (c_str(name), c_str(aws["regions"][name].get("description", ""))))
+    rg.append("};\nconst size_t regions_n_aws = %d;\n" % len(aws["regions"]))
+
     outputs = {
         "src/svc/ec2/gen/instance_types_gen.c": "".join(it),
+        "src/core/gen/regions_gen.c": "".join(rg),
         "src/svc/ec2/gen/images_gen.c": "".join(ig),
         "src/iam/gen/managed_gen.c": "".join(mp),
         "src/svc/ssm/gen/documents_gen.c": "".join(sd),

@@ -189,11 +189,13 @@ err_t api_fetch_template(api_ctx_t *c, const char *url, const char **text);
  * the same validate -> authorize -> handler path a network request takes. input is
  * borrowed (NULL = no members). On ERR_OK *out owns the output tree; on failure eb has
  * the callee's error (e.g. ERR_ACCESS_DENIED with AWS's sentence about `as`). Post-commit
- * work the callee asks for is handed to the caller's ctx. */
+ * work the callee asks for is handed to the caller's ctx. A principal that names no region
+ * (as->region "") acts in ctx's region. */
 err_t api_client_call(api_ctx_t *ctx, const auth_principal_t *as, const char *service,
                       const char *operation, cJSON *input, cJSON **out, errbuf_t *eb);
 
-/* The same outside any request: opens and commits its own transaction (engine steps use
+/* The same outside any request (as must name its account and region: a call without them
+ * is refused with ERR_INTERNAL): opens and commits its own transaction (engine steps use
  * it with the step's transaction instead, through api_client_call_tx, and then must pass
  * post = &engine_run_t.post, which the engine runs after the step's commit; tx without
  * post is refused with ERR_INTERNAL). */

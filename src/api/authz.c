@@ -21,30 +21,33 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
                                 const char *type, const char *value, arena_t *arena)
 {
     const auth_principal_t *who = call->caller;
+    /* the caller's account and region; their regional rows are under scope */
+    const char *account = who->account, *region = who->region;
+    char scope[64];
+    app_scope(app, account, region, scope, sizeof(scope));
     if (!strcmp(type, "stack")) { /* a stack by name or by StackId */
         if (!value) return "*";
         if (!strncmp(value, "arn:", 4)) return value;
-        const char *arn = cfn_stack_arn(tx, app->cfg.account_id, value, arena);
+        const char *arn = cfn_stack_arn(tx, scope, value, arena);
         return arn ? arn
-                   : arena_printf(arena, "arn:aws:cloudformation:%s:%s:stack/%s/*", app->cfg.region,
-                                  app->cfg.account_id, value);
+                   : arena_printf(arena, "arn:aws:cloudformation:%s:%s:stack/%s/*", region, account,
+                                  value);
     }
     if (!strcmp(type, "document") || !strcmp(type, "automation-definition")) {
         /* AWS-owned documents have no account in their ARN */
         if (!value) return "*";
         const char *name =
             !strncmp(value, "arn:", 4) && strrchr(value, '/') ? strrchr(value, '/') + 1 : value;
-        bool own = ssm_document_owned(tx, app->cfg.account_id, name);
-        const char *acct = own ? app->cfg.account_id : "";
+        bool own = ssm_document_owned(tx, scope, name);
+        const char *acct = own ? account : "";
         if (!strcmp(type, "document"))
-            return arena_printf(arena, "arn:aws:ssm:%s:%s:document/%s", app->cfg.region, acct,
-                                name);
+            return arena_printf(arena, "arn:aws:ssm:%s:%s:document/%s", region, acct, name);
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(call->input, "DocumentVersion");
-        return arena_printf(arena, "arn:aws:ssm:%s:%s:automation-definition/%s:%s", app->cfg.region,
-                            acct, name, cJSON_IsString(v) ? v->valuestring : "$DEFAULT");
+        return arena_printf(arena, "arn:aws:ssm:%s:%s:automation-definition/%s:%s", region, acct,
+                            name, cJSON_IsString(v) ? v->valuestring : "$DEFAULT");
     }
     if (!strcmp(type, "parameter")) /* a parameter by name (selector dropped), path or ARN */
-        return value ? ssm_param_arn(app->cfg.region, app->cfg.account_id, value, arena) : "*";
+        return value ? ssm_param_arn(region, account, value, arena) : "*";
     if (!value) {
         if (!strcmp(type, "user") && who->kind == AUTH_USER) return who->arn;
         if (!strcmp(type, "role") && who->kind == AUTH_ROLE_SESSION) return who->role_arn;
@@ -53,13 +56,12 @@ static const char *authz_entity(app_t *app, store_tx_t *tx, const api_call_t *ca
     cJSON *e = NULL;
     errbuf_t eb;
     const char *arn = NULL;
-    if (!iam_identity_find(tx, app->cfg.account_id, type, value, &e, &eb) && e) {
+    if (!iam_identity_find(tx, account, type, value, &e, &eb) && e) { /* IAM: global */
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "Arn");
         if (cJSON_IsString(a)) arn = arena_strdup(arena, a->valuestring);
     }
     cJSON_Delete(e);
-    return arn ? arn
-               : arena_printf(arena, "arn:aws:iam::%s:%s/%s", app->cfg.account_id, type, value);
+    return arn ? arn : arena_printf(arena, "arn:aws:iam::%s:%s/%s", account, type, value);
 }
 
 /* Expands the template with `elem` standing for the one {Member[]} reference (if any). */
@@ -83,9 +85,9 @@ static const char *authz_expand(app_t *app, store_tx_t *tx, const api_call_t *ca
         size_t rl = strlen(ref);
         const char *val = NULL;
         if (!strcmp(ref, "account")) {
-            val = app->cfg.account_id;
+            val = call->caller->account;
         } else if (!strcmp(ref, "region")) {
-            val = app->cfg.region;
+            val = call->caller->region;
         } else if (rl > 2 && !strcmp(ref + rl - 2, "[]")) {
             /* {@ec2:Member[]}: an EC2 id of any kind, as "<type>/<id>" */
             val = strncmp(ref, "@ec2:", 5) ? (elem ? elem : "*")
@@ -189,7 +191,7 @@ static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ct
     snprintf(epoch, sizeof(epoch), "%lld", (long long)(now / 1000));
     ctx_add(c, "aws:CurrentTime", PCT_DATE, iso);
     ctx_add(c, "aws:EpochTime", PCT_NUMERIC, epoch);
-    ctx_add(c, "aws:RequestedRegion", PCT_STRING, app->cfg.region);
+    ctx_add(c, "aws:RequestedRegion", PCT_STRING, who->region);
     ctx_add(c, "aws:SecureTransport", PCT_BOOL, "false");
     ctx_add(c, "aws:PrincipalAccount", PCT_STRING, who->account);
     ctx_add(c, "aws:userid", PCT_STRING, who->user_id);

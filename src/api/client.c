@@ -41,6 +41,13 @@ err_t api_client_call_tx(app_t *app, store_tx_t *tx, unsigned *post, arena_t *ar
 err_t api_client_call(api_ctx_t *ctx, const auth_principal_t *as, const char *service,
                       const char *operation, cJSON *input, cJSON **out, errbuf_t *eb)
 {
+    /* a principal that names no region acts in the caller's */
+    auth_principal_t here;
+    if (!as->region[0]) {
+        here = *as;
+        snprintf(here.region, sizeof(here.region), "%s", ctx->region);
+        as = &here;
+    }
     return api_client_call_tx(ctx->app, ctx->tx, &ctx->post, ctx->arena, as, service, operation,
                               input, out, eb);
 }

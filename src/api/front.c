@@ -2,6 +2,7 @@
  * -> authenticate (SigV4) -> decode -> api_invoke -> encode, and every failure rendered
  * in the protocol's own error format. Cheap rejections come first, side effects last. */
 #include "api/api.h"
+#include "core/regions.h"
 
 #include "auth/sigv4.h"
 #include "console/console.h"
@@ -149,11 +150,13 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
     if (!span_eq_str(a->service, rt->svc->name))
         return err_fail(eb, ERR_SIGNATURE_MISMATCH,
                         "Credential should be scoped to correct service: '%s'. ", rt->svc->name);
-    if (!span_eq_str(a->region, app->cfg.region))
-        return err_fail(
-            eb, ERR_SIGNATURE_MISMATCH,
-            "Credential should be scoped to a valid region. This endpoint serves '%s', not '%.*s'.",
-            app->cfg.region, (int)a->region.n, a->region.p);
+    /* one endpoint serves every region of the aws partition: the request acts in the one
+     * its credential names (IAM and STS, global, accept any of them too) */
+    const region_info_t *region = regions_find(a->region);
+    if (!region)
+        return err_fail(eb, ERR_SIGNATURE_MISMATCH,
+                        "Credential should be scoped to a valid region, not '%.*s'. ",
+                        (int)(a->region.n > 64 ? 64 : a->region.n), a->region.p);
     char secret[128];
     int64_t now = clk_now_ms(&app->wall);
     span_t token = a->security_token;
@@ -173,7 +176,8 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
     if (!rc)
         rc = sigv4_verify_cached(sreq, a, span_of(secret), auth_keys_signing_keys(app->keys), eb);
     memset(secret, 0, sizeof(secret));
-    if (!rc) auth_keys_note_use(app->keys, who, rt->svc->name, app->cfg.region, now);
+    if (!rc) snprintf(who->region, sizeof(who->region), "%s", region->name);
+    if (!rc) auth_keys_note_use(app->keys, who, rt->svc->name, who->region, now);
     return rc;
 }
 
@@ -395,11 +399,12 @@ static bool front_command_output(app_t *app, const http_request_t *req, http_res
         api_call_t call = front_call(req, fr);
         rc = api_invoke(app, &call, &fr->arena, &out, eb);
     }
+    char scope[64];
     if (!rc)
-        rc = ssm_command_output_read(app, jx_str(fr->in, "CommandId"), jx_str(fr->in, "InstanceId"),
-                                     jx_str(out, "PluginName"),
-                                     stream && !strcmp(stream->value, "stderr") ? 2 : 1,
-                                     &resp->body, eb);
+        rc = ssm_command_output_read(
+            app, app_scope(app, fr->who.account, fr->who.region, scope, sizeof(scope)),
+            jx_str(fr->in, "CommandId"), jx_str(fr->in, "InstanceId"), jx_str(out, "PluginName"),
+            stream && !strcmp(stream->value, "stderr") ? 2 : 1, &resp->body, eb);
     if (fr->who.arn[0]) snprintf(resp->principal, sizeof(resp->principal), "%s", fr->who.arn);
     resp->service = "ssm";
     resp->operation = "GetCommandInvocation";

@@ -53,6 +53,16 @@ err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **ou
     if (!rc) rc = proto_validate(op->svc, op->input, in, eb);
     store_tx_t *tx = call->tx;
     bool own = tx == NULL;
+    /* every call acts in one account and region: a principal without them is a path that
+     * forgot to say where (a job's, a service principal's), refused rather than defaulted */
+    if (!rc && (!call->caller->account[0] || !call->caller->region[0]))
+        rc = err_fail(eb, ERR_INTERNAL, "call to %s:%s as %s names no %s", op->svc->name, op->name,
+                      call->caller->arn, call->caller->account[0] ? "region" : "account");
+    char scope[64] = "";
+    if (!rc) app_scope(app, call->caller->account, call->caller->region, scope, sizeof(scope));
+    /* the region's defaults (default VPC, ...) exist before the call's transaction begins;
+     * a call inside a caller's transaction acts where its caller has already acted */
+    if (!rc && own) rc = app_region_ready(app, call->caller->account, call->caller->region, eb);
     api_prefetch_t pf = {0}; /* a template URL, read before the transaction begins */
     if (!rc && call->prefetch)
         pf = *call->prefetch;
@@ -66,8 +76,9 @@ err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **ou
         .app = app,
         .op = op,
         .caller = call->caller,
-        .account = call->caller->account[0] ? call->caller->account : app->cfg.account_id,
-        .region = app->cfg.region,
+        .account = call->caller->account,
+        .region = call->caller->region,
+        .scope = arena_strdup(arena, scope),
         .in = in,
         .out = cJSON_CreateObject(),
         .tx = tx,
@@ -77,7 +88,6 @@ err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **ou
         .source_ip = call->source_ip,
         .prefetch = &pf,
     };
-    ctx.scope = ctx.account; /* one region today: issue 14 partitions by region */
     if (!rc) rc = op->handler(&ctx);
     if (own && tx) {
         if (!rc && op->write)

@@ -9,6 +9,17 @@
  * no durable work acts as one */
 static const char *const principal_kinds[] = {"root", "user", "session", "service", "anonymous"};
 
+void auth_service_principal(auth_principal_t *p, const char *name, const char *account,
+                            const char *region)
+{
+    memset(p, 0, sizeof(*p));
+    p->kind = AUTH_SERVICE;
+    snprintf(p->account, sizeof(p->account), "%s", account);
+    snprintf(p->region, sizeof(p->region), "%s", region);
+    snprintf(p->arn, sizeof(p->arn), "%s", name);
+    snprintf(p->name, sizeof(p->name), "%s", name);
+}
+
 cJSON *auth_principal_to_json(const auth_principal_t *p)
 {
     cJSON *o = cJSON_CreateObject();
@@ -21,6 +32,7 @@ cJSON *auth_principal_to_json(const auth_principal_t *p)
     cJSON_AddStringToObject(o, "session", p->session);
     cJSON_AddStringToObject(o, "role_arn", p->role_arn);
     cJSON_AddStringToObject(o, "access_key", p->access_key);
+    cJSON_AddStringToObject(o, "region", p->region);
     cJSON_AddNumberToObject(o, "expires_ms", (double)p->expires_ms);
     if (p->from_get_session_token) cJSON_AddBoolToObject(o, "get_session_token", true);
     return o;
@@ -44,6 +56,10 @@ bool auth_principal_from_json(const cJSON *o, auth_principal_t *p)
         if (!strcmp(k->valuestring, principal_kinds[i])) p->kind = (auth_kind_t)i, known = true;
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "expires_ms");
     p->expires_ms = cJSON_IsNumber(e) ? (int64_t)e->valuedouble : 0;
+    /* "region" is absent from principals stored before regions: "" (refused when used) */
+    const cJSON *rg = cJSON_GetObjectItemCaseSensitive(o, "region");
+    if (cJSON_IsString(rg) && !principal_copy(o, "region", p->region, sizeof(p->region)))
+        return false;
     p->from_get_session_token =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "get_session_token"));
     return known && principal_copy(o, "account", p->account, sizeof(p->account)) &&
@@ -54,4 +70,11 @@ bool auth_principal_from_json(const cJSON *o, auth_principal_t *p)
            principal_copy(o, "session", p->session, sizeof(p->session)) &&
            principal_copy(o, "role_arn", p->role_arn, sizeof(p->role_arn)) &&
            principal_copy(o, "access_key", p->access_key, sizeof(p->access_key));
+}
+
+bool auth_principal_from_json_in(const cJSON *o, const char *region, auth_principal_t *p)
+{
+    if (!auth_principal_from_json(o, p)) return false;
+    if (!p->region[0]) snprintf(p->region, sizeof(p->region), "%s", region);
+    return true;
 }

@@ -24,11 +24,20 @@ typedef struct auth_principal {
     char session[128];  /* role session name */
     char role_arn[320]; /* the role of a session */
     char access_key[32];
-    int64_t expires_ms;          /* sessions: expiry of the credentials */
+    char region[32];    /* where the principal acts: the region its request was signed for, or
+                           the region of the work a service principal does ("": none, which
+                           the pipeline refuses) */
+    int64_t expires_ms; /* sessions: expiry of the credentials */
     bool from_get_session_token; /* credentials from sts:GetSessionToken (which catalogd issues
                                     without MFA): no IAM, and of STS only AssumeRole and
                                     GetCallerIdentity */
 } auth_principal_t;
+
+/* A catalogd service acting as itself (name: "ec2.amazonaws.com") in account and region,
+ * for work it does on its own (a launch's instance profile check, a command's node
+ * lookup). */
+void auth_service_principal(auth_principal_t *p, const char *name, const char *account,
+                            const char *region);
 
 /* A principal as a JSON object (for work that outlives the request, such as a stack
  * operation that acts as its caller), and back. from_json returns false on a malformed
@@ -36,5 +45,8 @@ typedef struct auth_principal {
 struct cJSON;
 struct cJSON *auth_principal_to_json(const auth_principal_t *p);
 bool auth_principal_from_json(const struct cJSON *o, auth_principal_t *p);
+/* The same for work that acts in region: a principal stored before regions (which names
+ * none) acts there. */
+bool auth_principal_from_json_in(const struct cJSON *o, const char *region, auth_principal_t *p);
 
 #endif

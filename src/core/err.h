@@ -156,6 +156,14 @@
     S(CFN_INSUFFICIENT_CAPABILITIES, 902, "InsufficientCapabilitiesException", 400)                \
     S(CFN_CHANGESET_NOT_FOUND, 903, "ChangeSetNotFound", 404)                                      \
     S(CFN_INVALID_CHANGESET_STATUS, 904, "InvalidChangeSetStatus", 400)                            \
+    S(CFN_STACKSET_NOT_FOUND, 905, "StackSetNotFoundException", 404)                               \
+    S(CFN_NAME_EXISTS, 906, "NameAlreadyExistsException", 409)                                     \
+    S(CFN_STACKSET_NOT_EMPTY, 907, "StackSetNotEmptyException", 409)                               \
+    S(CFN_OPERATION_IN_PROGRESS, 908, "OperationInProgressException", 409)                         \
+    S(CFN_OPERATION_ID_EXISTS, 909, "OperationIdAlreadyExistsException", 409)                      \
+    S(CFN_INSTANCE_NOT_FOUND, 910, "StackInstanceNotFoundException", 404)                          \
+    S(CFN_OPERATION_NOT_FOUND, 911, "OperationNotFoundException", 404)                             \
+    S(CFN_INVALID_OPERATION, 912, "InvalidOperationException", 400)                                \
     /* ssm */                                                                                      \
     S(SSM_INVALID_NEXT_TOKEN, 700, "InvalidNextToken", 400)                                        \
     S(SSM_INVALID_FILTER_KEY, 701, "InvalidFilterKey", 400)                                        \
@@ -182,6 +190,7 @@
     S(SSM_IDEMPOTENT_MISMATCH, 722, "IdempotentParameterMismatch", 400)                            \
     S(SSM_INVALID_TAG, 723, "InvalidTag", 400)                                                     \
     S(SSM_INVALID_TARGET, 724, "InvalidTarget", 400)                                               \
+    S(SSM_DOCUMENT_PERMISSION_LIMIT, 725, "DocumentPermissionLimit", 400)                          \
     /* ssm: Parameter Store (770..) */                                                             \
     S(SSM_PARAM_NOT_FOUND, 770, "ParameterNotFound", 400)                                          \
     S(SSM_PARAM_EXISTS, 771, "ParameterAlreadyExists", 400)                                        \

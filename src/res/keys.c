@@ -112,8 +112,38 @@ static err_t res_keys_fill(store_tx_t *tx, const char *account, const res_keyer_
     return rc;
 }
 
+/* The partitions (`account` values: accounts, and "ACCOUNT/REGION" for their regions
+ * outside the home one) that hold rows, into out (a JSON array): one index seek each. */
+static err_t res_keys_partitions(store_t *s, cJSON *out, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    err_t rc = store_begin(s, false, &tx, eb);
+    const char *after = "";
+    while (!rc) {
+        store_stmt_t *st;
+        bool row = false;
+        rc = store_query(tx, eb, &st, "SELECT MIN(account) FROM resources WHERE account > ?", "s",
+                         after);
+        if (!rc) rc = store_step(st, &row, eb);
+        if (rc || !row || store_col_null(st, 0)) break;
+        cJSON *a = cJSON_CreateString(store_col_text(st, 0));
+        cJSON_AddItemToArray(out, a);
+        after = a->valuestring;
+    }
+    store_rollback(tx);
+    return rc;
+}
+
 err_t res_keys_backfill(store_t *s, const char *account, errbuf_t *eb)
 {
+    if (!account) { /* every partition */
+        cJSON *parts = cJSON_CreateArray();
+        err_t rc = res_keys_partitions(s, parts, eb);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, parts) if (!rc) rc = res_keys_backfill(s, e->valuestring, eb);
+        cJSON_Delete(parts);
+        return rc;
+    }
     err_t rc = ERR_OK;
     int64_t total = 0;
     for (size_t j = 0; !rc && j < res_n_keyers; j++) {

@@ -145,7 +145,9 @@ err_t res_keys_write(store_tx_t *tx, const res_key_t *k, const cJSON *body, bool
 /* Removes resource k's keys (res_delete calls it). */
 err_t res_keys_drop(store_tx_t *tx, const res_key_t *k, errbuf_t *eb);
 /* At start-up, after the keyers are registered: writes the keys of account's rows that
- * lack one (rows from before a key existed, or written by other tools), in batches. */
+ * lack one (rows from before a key existed, or written by other tools), in batches.
+ * account NULL: of every partition the store holds (every account, and each account's
+ * "ACCOUNT/REGION" partitions). */
 err_t res_keys_backfill(store_t *s, const char *account, errbuf_t *eb);
 
 typedef struct res_keyed {

@@ -55,6 +55,25 @@ err_t cfn_resource_delete(store_tx_t *tx, const char *account, const char *stack
  * kept in _PrevShown by UpdateStack, put back by an update's rollback. */
 extern const char *const cfn_shown[];
 
+/* ---- stack policies (stack_policy.c) */
+/* ValidationError unless text is a stack policy CloudFormation accepts; with t, a literal
+ * LogicalResourceId/<id> must name one of t's resources. */
+err_t cfn_stack_policy_check_text(const char *text, const tpl_t *t, errbuf_t *eb);
+/* Whether the stack policy `text` (NULL: none, everything allowed) allows action
+ * ("Update:Modify", "Update:Replace", "Update:Delete") on resource logical of type `type`;
+ * when not, why holds CloudFormation's reason. */
+bool cfn_stack_policy_allows(const char *text, const char *action, const char *logical,
+                             const char *type, char *why, size_t cap);
+/* The request's policy in body_member, checked against t (NULL *out when absent); the URL
+ * member is refused with ValidationError (no S3 here to read it from). */
+err_t cfn_stack_policy_in(api_ctx_t *c, const char *body_member, const char *url_member,
+                          const tpl_t *t, const char **out);
+/* The stack-policy action an update of a resource of type `type` from properties old to
+ * props is: Update:Replace when its type changes or a changed property always replaces
+ * (cfn_type_replaces), else Update:Modify. */
+const char *cfn_update_action(const char *type, const cJSON *old, const cJSON *props,
+                              bool type_changed);
+
 /* ---- the request side shared by stacks.c, changesets.c and validate.c */
 
 /* The template of a request: TemplateBody, or TemplateURL fetched (bounded). */
@@ -101,6 +120,13 @@ err_t cfn_changes(api_ctx_t *c, const cJSON *stack, const tpl_t *t, const cJSON 
 err_t cfn_changesets_obsolete(app_t *app, store_tx_t *tx, const cJSON *stack, const char *except_id,
                               errbuf_t *eb);
 
+/* Where stack acts: the account and region of its StackId, and their scope. */
+void cfn_stack_where(const app_t *app, const cJSON *stack, app_where_t *w);
+/* The same from a StackId (or a change set's ARN). */
+void cfn_id_where(const app_t *app, const char *id, app_where_t *w);
+/* Where a request acts, as an app_where_t. */
+void cfn_ctx_where(const api_ctx_t *c, app_where_t *w);
+
 /* ---- exports.c (the stack job's side) */
 
 /* Replaces the exports and imports of the stack with those of its outputs (Outputs with
@@ -121,10 +147,17 @@ err_t cfn_exports_unused(app_t *app, store_tx_t *tx, const cJSON *stack, arena_t
 /* Drops the exports and imports of a deleted stack. */
 err_t cfn_exports_drop(app_t *app, store_tx_t *tx, cJSON *stack, arena_t *arena, errbuf_t *eb);
 /* The value of export name (arena), or NULL when there is none. */
-const char *cfn_export_value(app_t *app, store_tx_t *tx, const char *name, arena_t *arena);
+const char *cfn_export_value(const app_where_t *w, store_tx_t *tx, const char *name,
+                             arena_t *arena);
 
 /* Starts operation op ("create", "update", "delete") on the stack: enqueues its job. */
 err_t cfn_start(app_t *app, store_tx_t *tx, const cJSON *stack, const char *op, errbuf_t *eb);
+/* Registers the stack set operations' job kind (stackset_job.c; from cfn_register_jobs). */
+void cfn_register_stackset_jobs(app_t *app);
+/* After a stack was saved in status (CREATE_, UPDATE_, UPDATE_ROLLBACK_ or
+ * DELETE_IN_PROGRESS): the user-initiated event, the job that carries out op (cfn_start),
+ * and a wake-up for the engine once the request commits. */
+err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const char *status);
 
 /* ---- resource types (types.c). Each call runs in the step's transaction, through the
  * in-process client as the stack's principal. */

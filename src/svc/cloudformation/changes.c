@@ -92,7 +92,9 @@ static cJSON *cs_getatt(void *ud, const char *logical, const char *attr)
 static const char *cs_import(void *ud, const char *name)
 {
     cs_diff_t *d = ud;
-    return cfn_export_value(d->c->app, d->c->tx, name, d->c->arena);
+    app_where_t w;
+    cfn_ctx_where(d->c, &w);
+    return cfn_export_value(&w, d->c->tx, name, d->c->arena);
 }
 
 static const char *const cs_recreate_words[] = {"Never", "Conditionally", "Always"};
@@ -244,8 +246,8 @@ err_t cfn_changes(api_ctx_t *c, const cJSON *stack, const tpl_t *t, const cJSON 
     const char *id = jx_str(stack, "StackId");
     tpl_ctx_t ctx = {.stack_name = jx_str(stack, "StackName"),
                      .stack_id = id,
-                     .region = c->app->cfg.region,
-                     .account_id = c->app->cfg.account_id,
+                     .region = c->region,
+                     .account_id = c->account,
                      .partition = "aws",
                      .url_suffix = "amazonaws.com",
                      .params = bound,
@@ -256,7 +258,7 @@ err_t cfn_changes(api_ctx_t *c, const cJSON *stack, const tpl_t *t, const cJSON 
     tpl_t *old_t = NULL;
     cJSON *conds = NULL, *order = NULL;
     *out = cJSON_CreateArray();
-    err_t rc = cfn_resources(c->tx, c->app->cfg.account_id, id, &d.resources, c->eb);
+    err_t rc = cfn_resources(c->tx, c->scope, id, &d.resources, c->eb);
     const char *old_text = jx_str(stack, "_Template");
     if (!rc && old_text) rc = tpl_parse(span_of(old_text), &old_t, c->eb);
     if (!rc) rc = tpl_conditions(t, &ctx, &conds, c->eb);

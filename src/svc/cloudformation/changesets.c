@@ -39,8 +39,7 @@ static err_t cs_settle(api_ctx_t *c, cJSON *cs)
 {
     if (strcmp(jx_str(cs, "ExecutionStatus"), "EXECUTE_IN_PROGRESS")) return ERR_OK;
     cJSON *s = NULL;
-    err_t rc = res_get(
-        c->tx, &(res_key_t){c->app->cfg.account_id, CFN_STACK, jx_str(cs, "StackId")}, &s, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, CFN_STACK, jx_str(cs, "StackId")}, &s, c->eb);
     if (!rc && s) jx_set_str(cs, "ExecutionStatus", cs_outcome(jx_str(s, "StackStatus")));
     cJSON_Delete(s);
     return rc;
@@ -53,7 +52,7 @@ static err_t cs_find(api_ctx_t *c, cJSON **out)
 {
     const char *name = api_in_str(c, "ChangeSetName");
     const char *stack = api_in_str(c, "StackName");
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->scope;
     err_t rc = ERR_OK;
     *out = NULL;
     if (!name) return err_fail(c->eb, ERR_VALIDATION, "ChangeSetName must be specified.");
@@ -78,14 +77,18 @@ static err_t cs_find(api_ctx_t *c, cJSON **out)
 
 static err_t cs_save(app_t *app, store_tx_t *tx, const cJSON *cs, errbuf_t *eb)
 {
-    res_key_t k = {app->cfg.account_id, CFN_CHANGESET, jx_str(cs, "ChangeSetId")};
+    app_where_t w;
+    cfn_stack_where(app, cs, &w); /* a change set's StackId names its stack's */
+    res_key_t k = {w.scope, CFN_CHANGESET, jx_str(cs, "ChangeSetId")};
     return res_update(tx, &k, jx_str(cs, "Status"), clk_now_ms(&app->clock), cs, NULL, eb);
 }
 
 err_t cfn_changesets_obsolete(app_t *app, store_tx_t *tx, const cJSON *stack, const char *except_id,
                               errbuf_t *eb)
 {
-    const char *acct = app->cfg.account_id;
+    app_where_t w;
+    cfn_stack_where(app, stack, &w);
+    const char *acct = w.scope;
     bool more, gone = !strcmp(jx_str(stack, "StackStatus"), "DELETE_COMPLETE");
     cJSON *all = cJSON_CreateArray();
     res_query_t q = {acct, CFN_CHANGESET, jx_str(stack, "StackId"), 0, 0};
@@ -114,8 +117,8 @@ static err_t cs_review_stack(api_ctx_t *c, const char *name, cJSON **out)
 {
     char uuid[37];
     ids_uuid(&c->app->ids, uuid);
-    const char *id = arena_printf(c->arena, "arn:aws:cloudformation:%s:%s:stack/%s/%s",
-                                  c->app->cfg.region, c->app->cfg.account_id, name, uuid);
+    const char *id = arena_printf(c->arena, "arn:aws:cloudformation:%s:%s:stack/%s/%s", c->region,
+                                  c->account, name, uuid);
     int64_t now = clk_now_ms(&c->app->clock);
     cJSON *s = cJSON_CreateObject();
     cJSON_AddStringToObject(s, "StackId", id);
@@ -132,8 +135,7 @@ static err_t cs_review_stack(api_ctx_t *c, const char *name, cJSON **out)
     cJSON_AddItemToObject(s, "_Principal", auth_principal_to_json(c->caller));
     cJSON_AddNumberToObject(s, "_Seq", 0);
     res_row_t row = {.name = name, .state = "REVIEW_IN_PROGRESS", .created_ms = now};
-    err_t rc =
-        res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, CFN_STACK, id}, &row, s, c->eb);
+    err_t rc = res_insert(c->tx, &(res_key_t){c->scope, CFN_STACK, id}, &row, s, c->eb);
     if (!rc)
         rc = cfn_event(c->app, c->tx, s, NULL, NULL, NULL, "REVIEW_IN_PROGRESS", "User Initiated",
                        NULL, c->eb);
@@ -151,7 +153,7 @@ static err_t cs_review_stack(api_ctx_t *c, const char *name, cJSON **out)
 static err_t cs_stack_for(api_ctx_t *c, const char *type, const char *cs_name, cJSON **out)
 {
     const char *name = api_in_str(c, "StackName");
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->scope;
     *out = NULL;
     if (!strcmp(type, "UPDATE")) {
         err_t rc = cfn_stack_find(c->tx, acct, name, true, out, c->eb);
@@ -196,7 +198,7 @@ err_t cfn_create_change_set(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "ChangeSetName");
     const char *type = api_in_str(c, "ChangeSetType");
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->scope;
     if (!type) type = "UPDATE";
     err_t rc = cfn_check_name(c, name, "changeSetName");
     if (!rc && !strcmp(type, "IMPORT"))
@@ -262,7 +264,7 @@ err_t cfn_create_change_set(api_ctx_t *c)
     char uuid[37];
     ids_uuid(&c->app->ids, uuid);
     const char *id = arena_printf(c->arena, "arn:aws:cloudformation:%s:%s:changeSet/%s/%s",
-                                  c->app->cfg.region, acct, name, uuid);
+                                  c->region, c->account, name, uuid);
     int64_t now = clk_now_ms(&c->app->clock);
     bool empty = !diff && !cJSON_GetArraySize(changes) && !strcmp(type, "UPDATE");
     cJSON *cs = cJSON_CreateObject();
@@ -338,8 +340,7 @@ err_t cfn_execute_change_set(api_ctx_t *c)
         rc = err_fail(c->eb, ERR_CFN_INVALID_CHANGESET_STATUS,
                       "ChangeSet [%s] cannot be executed in its current execution status of [%s]",
                       jx_str(cs, "ChangeSetId"), exec);
-    if (!rc)
-        rc = cfn_stack_find(c->tx, c->app->cfg.account_id, jx_str(cs, "StackId"), true, &s, c->eb);
+    if (!rc) rc = cfn_stack_find(c->tx, c->scope, jx_str(cs, "StackId"), true, &s, c->eb);
     if (!rc) {
         /* CreateStack's or UpdateStack's work, on the inputs the change set kept */
         cJSON *in = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(cs, "_Input"), 1);
@@ -378,9 +379,8 @@ err_t cfn_delete_change_set(api_ctx_t *c)
                       "[EXECUTE_IN_PROGRESS]",
                       jx_str(cs, "ChangeSetId"));
     if (!rc)
-        rc = res_delete(
-            c->tx, &(res_key_t){c->app->cfg.account_id, CFN_CHANGESET, jx_str(cs, "ChangeSetId")},
-            NULL, c->eb);
+        rc = res_delete(c->tx, &(res_key_t){c->scope, CFN_CHANGESET, jx_str(cs, "ChangeSetId")},
+                        NULL, c->eb);
     cJSON_Delete(cs);
     return rc;
 }
@@ -393,8 +393,8 @@ err_t cfn_list_change_sets(api_ctx_t *c)
     err_t rc = ERR_OK;
     if (!res_page_begin(&p, c->op->action, 100, false, api_in_str(c, "NextToken")))
         rc = err_fail(c->eb, ERR_VALIDATION, "Invalid NextToken");
-    if (!rc) rc = cfn_stack_find(c->tx, c->app->cfg.account_id, name, false, &s, c->eb);
-    res_query_t q = {c->app->cfg.account_id, CFN_CHANGESET, s ? jx_str(s, "StackId") : "", 0, 0};
+    if (!rc) rc = cfn_stack_find(c->tx, c->scope, name, false, &s, c->eb);
+    res_query_t q = {c->scope, CFN_CHANGESET, s ? jx_str(s, "StackId") : "", 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, NULL, NULL, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "Summaries");
     for (cJSON *cs = page->child; !rc && cs; cs = cs->next) {

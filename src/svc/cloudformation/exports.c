@@ -8,22 +8,22 @@
 
 #include "core/clk.h"
 
+#include <stdio.h>
 #include <string.h>
 
-/* The id of export name in this region. */
-static const char *exp_id(app_t *app, const char *name, arena_t *arena)
+/* The id of export name in w's region. */
+static const char *exp_id(const app_where_t *w, const char *name, arena_t *arena)
 {
-    return arena_printf(arena, "%s|%s", app->cfg.region, name);
+    return arena_printf(arena, "%s|%s", w->region, name);
 }
 
-const char *cfn_export_value(app_t *app, store_tx_t *tx, const char *name, arena_t *arena)
+const char *cfn_export_value(const app_where_t *w, store_tx_t *tx, const char *name, arena_t *arena)
 {
     cJSON *e = NULL;
     errbuf_t eb;
     const char *v = NULL;
-    if (!res_get(tx, &(res_key_t){app->cfg.account_id, CFN_EXPORT, exp_id(app, name, arena)}, &e,
-                 &eb) &&
-        e && jx_str(e, "Value"))
+    if (!res_get(tx, &(res_key_t){w->scope, CFN_EXPORT, exp_id(w, name, arena)}, &e, &eb) && e &&
+        jx_str(e, "Value"))
         v = arena_strdup(arena, jx_str(e, "Value"));
     cJSON_Delete(e);
     return v;
@@ -33,21 +33,25 @@ err_t cfn_imports_check(app_t *app, store_tx_t *tx, const tpl_t *t, const tpl_ct
                         arena_t *arena, errbuf_t *eb)
 {
     cJSON *names = NULL;
+    app_where_t w;
+    snprintf(w.account, sizeof(w.account), "%s", ctx->account_id);
+    snprintf(w.region, sizeof(w.region), "%s", ctx->region);
+    app_scope(app, w.account, w.region, w.scope, sizeof(w.scope));
     err_t rc = tpl_imports(t, ctx, &names, eb);
     for (const cJSON *n = names ? names->child : NULL; !rc && n; n = n->next)
-        if (!cfn_export_value(app, tx, n->valuestring, arena))
+        if (!cfn_export_value(&w, tx, n->valuestring, arena))
             rc = err_fail(eb, ERR_VALIDATION, "No export named %s found.", n->valuestring);
     cJSON_Delete(names);
     return rc;
 }
 
 /* The name of a stack importing export id (the first), or NULL when none does. */
-static const char *exp_importer(app_t *app, store_tx_t *tx, const char *id, arena_t *arena,
-                                errbuf_t *eb, err_t *rc)
+static const char *exp_importer(const app_where_t *w, store_tx_t *tx, const char *id,
+                                arena_t *arena, errbuf_t *eb, err_t *rc)
 {
     cJSON *list = cJSON_CreateArray();
     bool more;
-    res_query_t q = {app->cfg.account_id, CFN_IMPORT, id, 0, 1};
+    res_query_t q = {w->scope, CFN_IMPORT, id, 0, 1};
     *rc = res_list(tx, &q, list, &more, eb);
     const char *who = list->child ? arena_strdup(arena, jx_str(list->child, "StackName")) : NULL;
     cJSON_Delete(list);
@@ -55,11 +59,12 @@ static const char *exp_importer(app_t *app, store_tx_t *tx, const char *id, aren
 }
 
 /* The exports of a stack (bodies); *out owned by the caller. */
-static err_t exp_of_stack(app_t *app, store_tx_t *tx, const cJSON *stack, cJSON **out, errbuf_t *eb)
+static err_t exp_of_stack(const app_where_t *w, store_tx_t *tx, const cJSON *stack, cJSON **out,
+                          errbuf_t *eb)
 {
     bool more;
     *out = cJSON_CreateArray();
-    res_query_t q = {app->cfg.account_id, CFN_EXPORT, jx_str(stack, "StackId"), 0, 0};
+    res_query_t q = {w->scope, CFN_EXPORT, jx_str(stack, "StackId"), 0, 0};
     return res_list(tx, &q, *out, &more, eb);
 }
 
@@ -67,10 +72,12 @@ err_t cfn_exports_unused(app_t *app, store_tx_t *tx, const cJSON *stack, arena_t
                          errbuf_t *eb)
 {
     cJSON *mine = NULL;
-    err_t rc = exp_of_stack(app, tx, stack, &mine, eb);
+    app_where_t w;
+    cfn_stack_where(app, stack, &w);
+    err_t rc = exp_of_stack(&w, tx, stack, &mine, eb);
     for (const cJSON *e = mine->child; !rc && e; e = e->next) {
         const char *who =
-            exp_importer(app, tx, exp_id(app, jx_str(e, "Name"), arena), arena, eb, &rc);
+            exp_importer(&w, tx, exp_id(&w, jx_str(e, "Name"), arena), arena, eb, &rc);
         if (!rc && who)
             rc = err_fail(eb, ERR_VALIDATION, "Export %s cannot be deleted as it is in use by %s",
                           jx_str(e, "Name"), who);
@@ -80,20 +87,20 @@ err_t cfn_exports_unused(app_t *app, store_tx_t *tx, const cJSON *stack, arena_t
 }
 
 /* Replaces the stack's import records (one per name in names) with those of names. */
-static err_t exp_set_imports(app_t *app, store_tx_t *tx, cJSON *stack, cJSON *names, arena_t *arena,
-                             errbuf_t *eb)
+static err_t exp_set_imports(app_t *app, const app_where_t *w, store_tx_t *tx, cJSON *stack,
+                             cJSON *names, arena_t *arena, errbuf_t *eb)
 {
-    const char *acct = app->cfg.account_id, *sid = jx_str(stack, "StackId");
+    const char *acct = w->scope, *sid = jx_str(stack, "StackId");
     const cJSON *old = cJSON_GetObjectItemCaseSensitive(stack, "_Imports");
     err_t rc = ERR_OK;
     for (const cJSON *n = old ? old->child : NULL; !rc && n; n = n->next) {
-        const char *eid = exp_id(app, n->valuestring, arena);
+        const char *eid = exp_id(w, n->valuestring, arena);
         rc = res_delete(tx, &(res_key_t){acct, CFN_IMPORT, arena_printf(arena, "%s|%s", eid, sid)},
                         NULL, eb);
     }
     int64_t now = clk_now_ms(&app->clock);
     for (const cJSON *n = names ? names->child : NULL; !rc && n; n = n->next) {
-        const char *eid = exp_id(app, n->valuestring, arena);
+        const char *eid = exp_id(w, n->valuestring, arena);
         cJSON *b = cJSON_CreateObject();
         cJSON_AddStringToObject(b, "StackName", jx_str(stack, "StackName"));
         cJSON_AddStringToObject(b, "StackId", sid);
@@ -118,10 +125,12 @@ static const cJSON *exp_mine(const cJSON *mine, const char *name)
 err_t cfn_exports_publish(app_t *app, store_tx_t *tx, cJSON *stack, const cJSON *outputs,
                           const tpl_t *t, const tpl_ctx_t *ctx, arena_t *arena, errbuf_t *eb)
 {
-    const char *acct = app->cfg.account_id, *sid = jx_str(stack, "StackId");
+    app_where_t w;
+    cfn_stack_where(app, stack, &w);
+    const char *acct = w.scope, *sid = jx_str(stack, "StackId");
     int64_t now = clk_now_ms(&app->clock);
     cJSON *mine = NULL, *names = NULL;
-    err_t rc = exp_of_stack(app, tx, stack, &mine, eb);
+    err_t rc = exp_of_stack(&w, tx, stack, &mine, eb);
     /* the exports this stack no longer has go, unless imported */
     for (const cJSON *e = mine->child; !rc && e; e = e->next) {
         const char *name = jx_str(e, "Name");
@@ -129,8 +138,8 @@ err_t cfn_exports_publish(app_t *app, store_tx_t *tx, cJSON *stack, const cJSON 
         for (const cJSON *o = outputs ? outputs->child : NULL; o && !kept; o = o->next)
             kept = jx_str(o, "ExportName") && !strcmp(jx_str(o, "ExportName"), name);
         if (kept) continue;
-        const char *id = exp_id(app, name, arena);
-        const char *who = exp_importer(app, tx, id, arena, eb, &rc);
+        const char *id = exp_id(&w, name, arena);
+        const char *who = exp_importer(&w, tx, id, arena, eb, &rc);
         if (!rc && who)
             rc = err_fail(eb, ERR_VALIDATION, "Export %s cannot be deleted as it is in use by %s",
                           name, who);
@@ -139,7 +148,7 @@ err_t cfn_exports_publish(app_t *app, store_tx_t *tx, cJSON *stack, const cJSON 
     for (const cJSON *o = outputs ? outputs->child : NULL; !rc && o; o = o->next) {
         const char *name = jx_str(o, "ExportName"), *value = jx_str(o, "OutputValue");
         if (!name) continue;
-        const char *id = exp_id(app, name, arena);
+        const char *id = exp_id(&w, name, arena);
         const cJSON *had = exp_mine(mine, name);
         cJSON *other = NULL;
         if (!had) rc = res_get(tx, &(res_key_t){acct, CFN_EXPORT, id}, &other, eb);
@@ -155,7 +164,7 @@ err_t cfn_exports_publish(app_t *app, store_tx_t *tx, cJSON *stack, const cJSON 
         cJSON_Delete(other);
         if (rc) break;
         if (had && !strcmp(jx_str(had, "Value"), value ? value : "")) continue;
-        const char *who = had ? exp_importer(app, tx, id, arena, eb, &rc) : NULL;
+        const char *who = had ? exp_importer(&w, tx, id, arena, eb, &rc) : NULL;
         if (!rc && who)
             rc = err_fail(eb, ERR_VALIDATION, "Export %s cannot be updated as it is in use by %s",
                           name, who);
@@ -164,14 +173,14 @@ err_t cfn_exports_publish(app_t *app, store_tx_t *tx, cJSON *stack, const cJSON 
         cJSON_AddStringToObject(b, "ExportingStackId", sid);
         cJSON_AddStringToObject(b, "Name", name);
         cJSON_AddStringToObject(b, "Value", value ? value : "");
-        cJSON_AddStringToObject(b, "_Region", app->cfg.region);
+        cJSON_AddStringToObject(b, "_Region", w.region);
         res_row_t row = {.parent = sid, .created_ms = now};
         res_key_t k = {acct, CFN_EXPORT, id};
         rc = had ? res_update(tx, &k, NULL, now, b, NULL, eb) : res_insert(tx, &k, &row, b, eb);
         cJSON_Delete(b);
     }
     if (!rc) rc = tpl_imports(t, ctx, &names, eb);
-    if (!rc) rc = exp_set_imports(app, tx, stack, names, arena, eb);
+    if (!rc) rc = exp_set_imports(app, &w, tx, stack, names, arena, eb);
     cJSON_Delete(names);
     cJSON_Delete(mine);
     return rc;
@@ -180,14 +189,14 @@ err_t cfn_exports_publish(app_t *app, store_tx_t *tx, cJSON *stack, const cJSON 
 err_t cfn_exports_drop(app_t *app, store_tx_t *tx, cJSON *stack, arena_t *arena, errbuf_t *eb)
 {
     cJSON *mine = NULL;
-    err_t rc = exp_of_stack(app, tx, stack, &mine, eb);
+    app_where_t w;
+    cfn_stack_where(app, stack, &w);
+    err_t rc = exp_of_stack(&w, tx, stack, &mine, eb);
     for (const cJSON *e = mine->child; !rc && e; e = e->next)
-        rc = res_delete(
-            tx,
-            &(res_key_t){app->cfg.account_id, CFN_EXPORT, exp_id(app, jx_str(e, "Name"), arena)},
-            NULL, eb);
+        rc = res_delete(tx, &(res_key_t){w.scope, CFN_EXPORT, exp_id(&w, jx_str(e, "Name"), arena)},
+                        NULL, eb);
     cJSON_Delete(mine);
-    if (!rc) rc = exp_set_imports(app, tx, stack, NULL, arena, eb);
+    if (!rc) rc = exp_set_imports(app, &w, tx, stack, NULL, arena, eb);
     return rc;
 }
 
@@ -196,7 +205,7 @@ static err_t exp_keep_region(void *ctx, const cJSON *e, const res_pkey_t *k, boo
 {
     (void)k;
     const char *r = jx_str(e, "_Region");
-    *keep = r && !strcmp(r, ((api_ctx_t *)ctx)->app->cfg.region);
+    *keep = r && !strcmp(r, ((api_ctx_t *)ctx)->region);
     return ERR_OK;
 }
 
@@ -206,7 +215,7 @@ err_t cfn_list_exports(api_ctx_t *c)
     if (!res_page_begin(&p, c->op->action, 100, false, api_in_str(c, "NextToken")))
         return err_fail(c->eb, ERR_VALIDATION, "Invalid NextToken");
     cJSON *list = cJSON_AddArrayToObject(c->out, "Exports");
-    res_query_t q = {c->app->cfg.account_id, CFN_EXPORT, NULL, 0, 0};
+    res_query_t q = {c->scope, CFN_EXPORT, NULL, 0, 0};
     err_t rc = res_list_page(c->tx, &q, &p, exp_keep_region, c, list, c->eb);
     for (cJSON *e = list->child; e; e = e->next) jx_drop_internal(e);
     if (!rc) res_page_out(&p, c->out, "NextToken");
@@ -220,7 +229,9 @@ err_t cfn_list_imports(api_ctx_t *c)
     if (!res_page_begin(&p, c->op->action, 100, false, api_in_str(c, "NextToken")))
         return err_fail(c->eb, ERR_VALIDATION, "Invalid NextToken");
     cJSON *page = cJSON_CreateArray();
-    res_query_t q = {c->app->cfg.account_id, CFN_IMPORT, exp_id(c->app, name, c->arena), 0, 0};
+    app_where_t w;
+    cfn_ctx_where(c, &w);
+    res_query_t q = {c->scope, CFN_IMPORT, exp_id(&w, name, c->arena), 0, 0};
     err_t rc = res_list_page(c->tx, &q, &p, NULL, NULL, page, c->eb);
     if (!rc && !page->child && !p.after)
         rc = err_fail(c->eb, ERR_VALIDATION, "Export '%s' is not imported by any stack.", name);

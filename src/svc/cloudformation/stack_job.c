@@ -53,19 +53,19 @@ static cJSON *stk_getatt(void *ud, const char *logical, const char *attr)
 static const char *stk_import(void *ud, const char *name)
 {
     stk_t *k = ud;
-    return cfn_export_value(k->app, k->s.tx, name, k->r->arena);
+    return cfn_export_value(&k->where, k->s.tx, name, k->r->arena);
 }
 
 static err_t stk_save_stack(stk_t *k)
 {
-    return cfn_stack_save(k->s.tx, k->app->cfg.account_id, k->stack, k->now, k->s.eb);
+    return cfn_stack_save(k->s.tx, k->where.scope, k->stack, k->now, k->s.eb);
 }
 
 /* Saves a resource's record (inserting it when insert) under this stack. */
 err_t stk_res_save(stk_t *k, cJSON *res, bool insert)
 {
-    return cfn_resource_save(k->s.tx, k->app->cfg.account_id, jx_str(k->stack, "StackId"), res,
-                             k->now, insert, k->s.eb);
+    return cfn_resource_save(k->s.tx, k->where.scope, jx_str(k->stack, "StackId"), res, k->now,
+                             insert, k->s.eb);
 }
 
 /* Deletes the records of the resources `want` picks (their physical resources are gone);
@@ -75,7 +75,7 @@ static err_t stk_forget(stk_t *k, bool (*want)(stk_t *, const cJSON *))
     err_t rc = ERR_OK;
     for (cJSON *r = k->resources->child; !rc && r; r = r->next)
         if (want(k, r))
-            rc = cfn_resource_delete(k->s.tx, k->app->cfg.account_id, jx_str(k->stack, "StackId"),
+            rc = cfn_resource_delete(k->s.tx, k->where.scope, jx_str(k->stack, "StackId"),
                                      jx_str(r, "LogicalResourceId"), k->s.eb);
     return rc;
 }
@@ -115,14 +115,16 @@ static err_t stk_principal(stk_t *k)
 {
     const char *role = jx_str(k->stack, "RoleARN");
     const cJSON *sess = cJSON_GetObjectItemCaseSensitive(k->stack, "_Session");
-    if (role && sess && auth_principal_from_json(sess, &k->who) &&
+    if (role && sess && auth_principal_from_json_in(sess, k->where.region, &k->who) &&
         k->who.expires_ms > clk_now_ms(&k->app->wall) + 300000)
         return ERR_OK;
     if (role) {
         sts_assume_req_t req = {.service = "cloudformation.amazonaws.com",
                                 .role_arn = role,
                                 .session_name = "AWSCloudFormation",
-                                .duration_s = 3600};
+                                .duration_s = 3600,
+                                .account = k->where.account,
+                                .region = k->where.region};
         sts_creds_t creds;
         err_t rc = sts_assume(k->app, k->s.tx, &req, &creds, k->r->arena, k->s.eb);
         if (rc) return rc;
@@ -130,8 +132,8 @@ static err_t stk_principal(stk_t *k)
         jx_set(k->stack, "_Session", auth_principal_to_json(&k->who));
         return ERR_OK;
     }
-    if (!auth_principal_from_json(cJSON_GetObjectItemCaseSensitive(k->stack, "_Principal"),
-                                  &k->who))
+    if (!auth_principal_from_json_in(cJSON_GetObjectItemCaseSensitive(k->stack, "_Principal"),
+                                     k->where.region, &k->who))
         return err_fail(k->s.eb, ERR_INTERNAL, "stack %s has no principal",
                         jx_str(k->stack, "StackId"));
     return ERR_OK;
@@ -371,11 +373,33 @@ static err_t stk_run_create(stk_t *k)
 }
 
 /* One update action: create new, update changed (in place or by replacement). */
+/* The stack policy's verdict on an update action on res (stack_policy.c): true when
+ * allowed; when not, res is marked UPDATE_FAILED with the policy's reason and the update
+ * fails (the rollback follows), *rc holding how that went. */
+static bool stk_policy_allows(stk_t *k, cJSON *res, const char *action, const char *type, err_t *rc)
+{
+    char why[700];
+    const char *logical = jx_str(res, "LogicalResourceId");
+    if (cfn_stack_policy_allows(jx_str(k->stack, "_UpdatePolicy"), action, logical, type, why,
+                                sizeof why))
+        return true;
+    *rc = stk_res_status(k, res, "UPDATE_FAILED", why, NULL);
+    if (!*rc) *rc = stk_failed(k, logical, "update");
+    return false;
+}
+
 static err_t stk_run_update(stk_t *k)
 {
     cJSON *order = NULL;
     err_t rc = tpl_order(k->tpl, &k->ctx, &order, k->s.eb);
     bool busy = false;
+    /* what the new template drops is deleted at cleanup: the policy must allow it first */
+    for (cJSON *r = k->resources ? k->resources->child : NULL; !rc && r; r = r->next)
+        if (!tpl_resource(k->tpl, jx_str(r, "LogicalResourceId")) &&
+            !stk_policy_allows(k, r, "Update:Delete", jx_str(r, "ResourceType"), &rc)) {
+            cJSON_Delete(order);
+            return rc;
+        }
     for (cJSON *o = order ? order->child : NULL; !rc && o && !busy; o = o->next) {
         cJSON *res = stk_res(k, o->valuestring);
         if (!res || jx_int(res, "_CreatedIn", -1) == k->seq ||
@@ -406,6 +430,11 @@ static err_t stk_run_update(stk_t *k)
         busy = true;
         const cfn_type_t *type = cfn_type(new_type);
         bool replace = strcmp(new_type, jx_str(res, "ResourceType")) != 0;
+        if (!stk_policy_allows(k, res, cfn_update_action(new_type, old, props, replace), new_type,
+                               &rc)) {
+            cJSON_Delete(props);
+            break;
+        }
         if (!replace && type) {
             char reason[1100];
             bool refused = false;
@@ -473,6 +502,14 @@ static err_t stk_step(stk_t *k)
         engine_done(k->r);
         return stk_stack_status(k, "ROLLBACK_COMPLETE", "");
     }
+    if (!strcmp(op, "update") && !strcmp(phase, "apply") &&
+        jx_int(k->stack, "_Cancel", -1) == k->seq) { /* CancelUpdateStack */
+        rc = ERR_OK;
+        for (cJSON *r = k->resources->child; !rc && r; r = r->next)
+            if (!strcmp(jx_str(r, "ResourceStatus"), "UPDATE_IN_PROGRESS"))
+                rc = stk_res_status(k, r, "UPDATE_FAILED", "Resource update cancelled", NULL);
+        return rc ? rc : stk_fail_op(k, "User Initiated");
+    }
     if (!strcmp(op, "update") && !strcmp(phase, "apply")) return stk_run_update(k);
     if (!strcmp(op, "update") && !strcmp(phase, "cleanup")) {
         /* what the new template dropped may still use a replaced resource: it goes first */
@@ -514,7 +551,7 @@ static err_t stk_step(stk_t *k)
         rc =
             store_exec(k->s.tx, k->s.eb, NULL,
                        "UPDATE resources SET name = NULL WHERE account = ? AND kind = ? AND id = ?",
-                       "sss", k->app->cfg.account_id, CFN_STACK, jx_str(k->stack, "StackId"));
+                       "sss", k->where.scope, CFN_STACK, jx_str(k->stack, "StackId"));
     return rc;
 }
 
@@ -535,6 +572,7 @@ static err_t stk_load(engine_run_t *r, stk_t *k)
         rc = err_fail(r->eb, ERR_INTERNAL, "malformed stack job");
     }
     if (tx && id) {
+        cfn_id_where(app, id, &k->where);
         k->s = (cfn_step_t){.app = app,
                             .tx = tx,
                             .arena = r->arena,
@@ -542,7 +580,7 @@ static err_t stk_load(engine_run_t *r, stk_t *k)
                             .as = &k->who,
                             .post = &r->post,
                             .job_id = r->job_id};
-        if (cfn_stack_find(tx, app->cfg.account_id, id, false, &k->stack, r->eb) ||
+        if (cfn_stack_find(tx, k->where.scope, id, false, &k->stack, r->eb) ||
             jx_int(k->stack, "_Seq", -2) != k->seq) {
             cJSON_Delete(k->stack);
             k->stack = NULL;
@@ -555,7 +593,6 @@ static err_t stk_load(engine_run_t *r, stk_t *k)
 
 static err_t cfn_stack_step(engine_run_t *r)
 {
-    app_t *app = r->app;
     stk_t k;
     err_t rc = stk_load(r, &k);
     if (rc || !k.stack) {
@@ -563,12 +600,12 @@ static err_t cfn_stack_step(engine_run_t *r)
         return rc;
     }
     const char *id = jx_str(k.stack, "StackId");
-    rc = cfn_resources(k.s.tx, app->cfg.account_id, id, &k.resources, r->eb);
+    rc = cfn_resources(k.s.tx, k.where.scope, id, &k.resources, r->eb);
     if (!rc) rc = tpl_parse(span_of(jx_str(k.stack, "_Template")), &k.tpl, r->eb);
     k.ctx = (tpl_ctx_t){.stack_name = jx_str(k.stack, "StackName"),
                         .stack_id = id,
-                        .region = app->cfg.region,
-                        .account_id = app->cfg.account_id,
+                        .region = k.where.region,
+                        .account_id = k.where.account,
                         .partition = "aws",
                         .url_suffix = "amazonaws.com",
                         .params = cJSON_GetObjectItemCaseSensitive(k.stack, "_Params"),
@@ -643,4 +680,5 @@ static err_t cfn_stack_giveup(engine_run_t *r, const char *why)
 void cfn_register_jobs(app_t *app)
 {
     engine_register(app->engine, CFN_JOB, cfn_stack_step, 20, cfn_stack_giveup);
+    cfn_register_stackset_jobs(app);
 }

@@ -60,6 +60,30 @@ void cfn_set_status(cJSON *stack, const char *status, const char *reason)
     }
 }
 
+void cfn_stack_where(const app_t *app, const cJSON *stack, app_where_t *w)
+{
+    cfn_id_where(app, jx_str(stack, "StackId"), w);
+}
+
+void cfn_id_where(const app_t *app, const char *id, app_where_t *w)
+{
+    /* arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID */
+    const char *p = id ? id : "";
+    for (int i = 0; i < 3 && p; i++) p = strchr(p, ':') ? strchr(p, ':') + 1 : NULL;
+    const char *q = p ? strchr(p, ':') : NULL;
+    size_t rl = q ? (size_t)(q - p) : 0, al = q ? strcspn(q + 1, ":") : 0;
+    snprintf(w->region, sizeof(w->region), "%.*s", (int)(rl < 31 ? rl : 31), p ? p : "");
+    snprintf(w->account, sizeof(w->account), "%.*s", (int)(al < 15 ? al : 15), q ? q + 1 : "");
+    app_scope(app, w->account, w->region, w->scope, sizeof(w->scope));
+}
+
+void cfn_ctx_where(const api_ctx_t *c, app_where_t *w)
+{
+    snprintf(w->account, sizeof(w->account), "%s", c->account);
+    snprintf(w->region, sizeof(w->region), "%s", c->region);
+    snprintf(w->scope, sizeof(w->scope), "%s", c->scope);
+}
+
 err_t cfn_event(app_t *app, store_tx_t *tx, const cJSON *stack, const char *logical_id,
                 const char *physical_id, const char *type, const char *status, const char *reason,
                 const cJSON *properties, errbuf_t *eb)
@@ -94,7 +118,9 @@ err_t cfn_event(app_t *app, store_tx_t *tx, const cJSON *stack, const char *logi
     snprintf(key, sizeof(key), "%016llx-%s",
              (unsigned long long)__atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED), id);
     res_row_t row = {.parent = jx_str(stack, "StackId"), .created_ms = now};
-    err_t rc = res_insert(tx, &(res_key_t){app->cfg.account_id, CFN_EVENT, key}, &row, e, eb);
+    app_where_t w;
+    cfn_stack_where(app, stack, &w);
+    err_t rc = res_insert(tx, &(res_key_t){w.scope, CFN_EVENT, key}, &row, e, eb);
     cJSON_Delete(e);
     return rc;
 }
@@ -194,8 +220,8 @@ err_t cfn_check_order(api_ctx_t *c, const tpl_t *t, const cJSON *bound, const ch
 {
     tpl_ctx_t ctx = {.stack_name = name,
                      .stack_id = "",
-                     .region = c->app->cfg.region,
-                     .account_id = c->app->cfg.account_id,
+                     .region = c->region,
+                     .account_id = c->account,
                      .partition = "aws",
                      .url_suffix = "amazonaws.com",
                      .params = bound};
@@ -222,9 +248,7 @@ err_t cfn_check_name(api_ctx_t *c, const char *name, const char *member)
     return ERR_OK;
 }
 
-/* After a stack was saved in status (CREATE_, UPDATE_ or DELETE_IN_PROGRESS): the
- * user-initiated event, the job that carries out op, and a wake-up for the engine. */
-static err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const char *status)
+err_t cfn_kickoff(api_ctx_t *c, const cJSON *s, const char *op, const char *status)
 {
     err_t rc = cfn_event(c->app, c->tx, s, NULL, NULL, NULL, status, "User Initiated", NULL, c->eb);
     if (!rc) rc = cfn_start(c->app, c->tx, s, op, c->eb);
@@ -253,8 +277,7 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
     err_t rc = review ? ERR_OK : cfn_check_name(c, name, "stackName");
     if (!rc) rc = cfn_check_role(c);
     cJSON *existing = NULL;
-    if (!rc && !review)
-        rc = res_get_by_name(c->tx, c->app->cfg.account_id, CFN_STACK, name, &existing, c->eb);
+    if (!rc && !review) rc = res_get_by_name(c->tx, c->scope, CFN_STACK, name, &existing, c->eb);
     const char *token = api_in_str(c, "ClientRequestToken");
     if (!rc && existing) {
         const char *prev = jx_str(existing, "_Token");
@@ -278,6 +301,8 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, name);
     if (!rc) rc = cfn_check_caps(c, t);
+    const char *policy = NULL;
+    if (!rc) rc = cfn_stack_policy_in(c, "StackPolicyBody", "StackPolicyURL", t, &policy);
     const char *on_failure = api_in_str(c, "OnFailure");
     if (!rc && on_failure && cJSON_GetObjectItemCaseSensitive(c->in, "DisableRollback"))
         rc = err_fail(c->eb, ERR_VALIDATION,
@@ -285,10 +310,9 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
     if (!rc) {
         char uuid[37];
         ids_uuid(&c->app->ids, uuid);
-        const char *id = review
-                             ? arena_strdup(c->arena, jx_str(review, "StackId"))
-                             : arena_printf(c->arena, "arn:aws:cloudformation:%s:%s:stack/%s/%s",
-                                            c->app->cfg.region, c->app->cfg.account_id, name, uuid);
+        const char *id = review ? arena_strdup(c->arena, jx_str(review, "StackId"))
+                                : arena_printf(c->arena, "arn:aws:cloudformation:%s:%s:stack/%s/%s",
+                                               c->region, c->account, name, uuid);
         int64_t now = clk_now_ms(&c->app->clock);
         cJSON *s = cJSON_CreateObject();
         cJSON_AddStringToObject(s, "StackId", id);
@@ -314,6 +338,7 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
         cJSON_AddBoolToObject(
             s, "EnableTerminationProtection",
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "EnableTerminationProtection")));
+        if (policy) cJSON_AddStringToObject(s, "_StackPolicy", policy);
         cJSON *drift = cJSON_AddObjectToObject(s, "DriftInformation");
         cJSON_AddStringToObject(drift, "StackDriftStatus", "NOT_CHECKED");
         /* internal */
@@ -332,9 +357,8 @@ err_t cfn_create_stack_in(api_ctx_t *c, cJSON *review)
         cJSON_AddNumberToObject(s, "_Seq", 1);
         if (token) cJSON_AddStringToObject(s, "_Token", token);
         res_row_t row = {.name = name, .state = "CREATE_IN_PROGRESS", .created_ms = now};
-        rc = review ? cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb)
-                    : res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, CFN_STACK, id}, &row,
-                                 s, c->eb);
+        rc = review ? cfn_stack_save(c->tx, c->scope, s, now, c->eb)
+                    : res_insert(c->tx, &(res_key_t){c->scope, CFN_STACK, id}, &row, s, c->eb);
         if (!rc) rc = cfn_kickoff(c, s, "create", "CREATE_IN_PROGRESS");
         if (!rc) cJSON_AddStringToObject(c->out, "StackId", id);
         cJSON_Delete(s);
@@ -377,13 +401,13 @@ static err_t cfn_delete_review(api_ctx_t *c, cJSON *s)
     jx_set_num(s, "DeletionTime", (double)now / 1000.0);
     cfn_set_status(s, "DELETE_COMPLETE", "");
     if (!rc) rc = cfn_event(c->app, c->tx, s, NULL, NULL, NULL, "DELETE_COMPLETE", "", NULL, c->eb);
-    if (!rc) rc = cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb);
+    if (!rc) rc = cfn_stack_save(c->tx, c->scope, s, now, c->eb);
     if (!rc) rc = cfn_changesets_obsolete(c->app, c->tx, s, NULL, c->eb);
     if (!rc)
         rc =
             store_exec(c->tx, c->eb, NULL,
                        "UPDATE resources SET name = NULL WHERE account = ? AND kind = ? AND id = ?",
-                       "sss", c->app->cfg.account_id, CFN_STACK, jx_str(s, "StackId"));
+                       "sss", c->scope, CFN_STACK, jx_str(s, "StackId"));
     return rc;
 }
 
@@ -391,7 +415,7 @@ err_t cfn_update_stack(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "StackName");
     cJSON *s = NULL;
-    err_t rc = cfn_stack_find(c->tx, c->app->cfg.account_id, name, true, &s, c->eb);
+    err_t rc = cfn_stack_find(c->tx, c->scope, name, true, &s, c->eb);
     if (rc) return rc;
     rc = cfn_check_role(c);
     const char *status = jx_str(s, "StackStatus");
@@ -414,6 +438,11 @@ err_t cfn_update_stack(api_ctx_t *c)
     if (!rc) rc = cfn_check_aws_params(c, t, bound);
     if (!rc) rc = cfn_check_order(c, t, bound, jx_str(s, "StackName"));
     if (!rc) rc = cfn_check_caps(c, t);
+    const char *policy = NULL, *during = NULL;
+    if (!rc) rc = cfn_stack_policy_in(c, "StackPolicyBody", "StackPolicyURL", t, &policy);
+    if (!rc)
+        rc = cfn_stack_policy_in(c, "StackPolicyDuringUpdateBody", "StackPolicyDuringUpdateURL", t,
+                                 &during);
     if (!rc && !strcmp(text, jx_str(s, "_Template")) &&
         cJSON_Compare(bound, cJSON_GetObjectItemCaseSensitive(s, "_Params"), true) &&
         !cJSON_GetObjectItemCaseSensitive(c->in, "Tags"))
@@ -440,12 +469,20 @@ err_t cfn_update_stack(api_ctx_t *c)
         jx_set_str(s, "_Phase", "apply");
         jx_set(s, "_Seq", cJSON_CreateNumber((double)(jx_int(s, "_Seq", 0) + 1)));
         cJSON_DeleteItemFromObjectCaseSensitive(s, "_Session");
+        /* the policy the update runs under: the temporary one, else the stack's (the new
+         * StackPolicyBody governs later updates) */
+        const char *rules = during ? during : jx_str(s, "_StackPolicy");
+        if (rules)
+            jx_set_str(s, "_UpdatePolicy", rules);
+        else
+            cJSON_DeleteItemFromObjectCaseSensitive(s, "_UpdatePolicy");
+        if (policy) jx_set_str(s, "_StackPolicy", policy);
         if (api_in_str(c, "RoleARN")) jx_set_str(s, "RoleARN", api_in_str(c, "RoleARN"));
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
         if (tags) jx_set(s, "Tags", cJSON_Duplicate(tags, 1));
         jx_set_num(s, "LastUpdatedTime", (double)now / 1000.0);
         cfn_set_status(s, "UPDATE_IN_PROGRESS", "");
-        rc = cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb);
+        rc = cfn_stack_save(c->tx, c->scope, s, now, c->eb);
         if (!rc) rc = cfn_kickoff(c, s, "update", "UPDATE_IN_PROGRESS");
         if (!rc) rc = cfn_changesets_obsolete(c->app, c->tx, s, NULL, c->eb);
         if (!rc) cJSON_AddStringToObject(c->out, "StackId", jx_str(s, "StackId"));
@@ -462,8 +499,7 @@ err_t cfn_update_stack(api_ctx_t *c)
 err_t cfn_delete_stack(api_ctx_t *c)
 {
     cJSON *s = NULL;
-    err_t rc =
-        cfn_stack_find(c->tx, c->app->cfg.account_id, api_in_str(c, "StackName"), true, &s, c->eb);
+    err_t rc = cfn_stack_find(c->tx, c->scope, api_in_str(c, "StackName"), true, &s, c->eb);
     if (rc == ERR_VALIDATION) return ERR_OK; /* deleting what does not exist succeeds */
     if (rc) return rc;
     rc = cfn_check_role(c);
@@ -489,7 +525,7 @@ err_t cfn_delete_stack(api_ctx_t *c)
         cJSON_DeleteItemFromObjectCaseSensitive(s, "_Session");
         if (api_in_str(c, "RoleARN")) jx_set_str(s, "RoleARN", api_in_str(c, "RoleARN"));
         cfn_set_status(s, "DELETE_IN_PROGRESS", "");
-        rc = cfn_stack_save(c->tx, c->app->cfg.account_id, s, now, c->eb);
+        rc = cfn_stack_save(c->tx, c->scope, s, now, c->eb);
         if (!rc) rc = cfn_kickoff(c, s, "delete", "DELETE_IN_PROGRESS");
     }
     cJSON_Delete(s);
@@ -520,13 +556,13 @@ err_t cfn_describe_stacks(api_ctx_t *c)
     cJSON *list = cJSON_AddArrayToObject(c->out, "Stacks");
     if (name) {
         cJSON *s = NULL;
-        err_t rc = cfn_stack_find(c->tx, c->app->cfg.account_id, name, false, &s, c->eb);
+        err_t rc = cfn_stack_find(c->tx, c->scope, name, false, &s, c->eb);
         if (!rc) cJSON_AddItemToArray(list, s);
         return rc;
     }
     res_page_t p;
     err_t rc = cfn_page(c, &p, true);
-    res_query_t q = {c->app->cfg.account_id, CFN_STACK, NULL, 0, 0};
+    res_query_t q = {c->scope, CFN_STACK, NULL, 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, cfn_keep_live, c, list, c->eb);
     if (!rc) res_page_out(&p, c->out, "NextToken");
     return rc;
@@ -550,7 +586,7 @@ err_t cfn_list_stacks(api_ctx_t *c)
     res_page_t p;
     err_t rc = cfn_page(c, &p, true);
     cJSON *page = cJSON_CreateArray();
-    res_query_t q = {c->app->cfg.account_id, CFN_STACK, NULL, 0, 0};
+    res_query_t q = {c->scope, CFN_STACK, NULL, 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, cfn_keep_status, c, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "StackSummaries");
     for (cJSON *s = page->child; !rc && s; s = s->next) {
@@ -571,11 +607,8 @@ err_t cfn_list_stacks(api_ctx_t *c)
 /* The stack a resource call names (live or by id), and its resources. */
 static err_t cfn_stack_resources(api_ctx_t *c, cJSON **stack, cJSON **resources)
 {
-    err_t rc = cfn_stack_find(c->tx, c->app->cfg.account_id, api_in_str(c, "StackName"), false,
-                              stack, c->eb);
-    if (!rc)
-        rc = cfn_resources(c->tx, c->app->cfg.account_id, jx_str(*stack, "StackId"), resources,
-                           c->eb);
+    err_t rc = cfn_stack_find(c->tx, c->scope, api_in_str(c, "StackName"), false, stack, c->eb);
+    if (!rc) rc = cfn_resources(c->tx, c->scope, jx_str(*stack, "StackId"), resources, c->eb);
     return rc;
 }
 
@@ -594,10 +627,8 @@ err_t cfn_list_stack_resources(api_ctx_t *c)
     res_page_t p;
     cJSON *s = NULL, *page = cJSON_CreateArray();
     err_t rc = cfn_page(c, &p, false);
-    if (!rc)
-        rc = cfn_stack_find(c->tx, c->app->cfg.account_id, api_in_str(c, "StackName"), false, &s,
-                            c->eb);
-    res_query_t q = {c->app->cfg.account_id, CFN_RESOURCE, s ? jx_str(s, "StackId") : "", 0, 0};
+    if (!rc) rc = cfn_stack_find(c->tx, c->scope, api_in_str(c, "StackName"), false, &s, c->eb);
+    res_query_t q = {c->scope, CFN_RESOURCE, s ? jx_str(s, "StackId") : "", 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, cfn_keep_resource, s, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "StackResourceSummaries");
     for (cJSON *r = page->child; !rc && r; r = r->next) {
@@ -652,7 +683,7 @@ err_t cfn_describe_stack_resources(api_ctx_t *c)
         cJSON_Delete(s);
     } else {
         bool more;
-        res_query_t q = {c->app->cfg.account_id, CFN_RESOURCE, NULL, 0, 0};
+        res_query_t q = {c->scope, CFN_RESOURCE, NULL, 0, 0};
         rc = res_list(c->tx, &q, all, &more, c->eb);
     }
     cJSON *list = cJSON_AddArrayToObject(c->out, "StackResources");
@@ -696,8 +727,8 @@ err_t cfn_describe_stack_events(api_ctx_t *c)
     res_page_t p;
     cJSON *s = NULL;
     err_t rc = cfn_page(c, &p, true); /* newest first */
-    if (!rc) rc = cfn_stack_find(c->tx, c->app->cfg.account_id, name, false, &s, c->eb);
-    res_query_t q = {c->app->cfg.account_id, CFN_EVENT, s ? jx_str(s, "StackId") : "", 0, 0};
+    if (!rc) rc = cfn_stack_find(c->tx, c->scope, name, false, &s, c->eb);
+    res_query_t q = {c->scope, CFN_EVENT, s ? jx_str(s, "StackId") : "", 0, 0};
     cJSON *list = cJSON_AddArrayToObject(c->out, "StackEvents");
     if (!rc) rc = res_list_page(c->tx, &q, &p, NULL, NULL, list, c->eb);
     cJSON_Delete(s);
@@ -710,7 +741,7 @@ err_t cfn_get_template(api_ctx_t *c)
     const char *name = api_in_str(c, "StackName");
     if (!name) return err_fail(c->eb, ERR_VALIDATION, "StackName must be specified");
     cJSON *s = NULL;
-    err_t rc = cfn_stack_find(c->tx, c->app->cfg.account_id, name, false, &s, c->eb);
+    err_t rc = cfn_stack_find(c->tx, c->scope, name, false, &s, c->eb);
     if (!rc) {
         if (jx_str(s, "_Template")) /* not before a CREATE change set runs */
             cJSON_AddStringToObject(c->out, "TemplateBody", jx_str(s, "_Template"));

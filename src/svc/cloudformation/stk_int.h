@@ -14,6 +14,7 @@
 typedef struct stk {
     engine_run_t *r;
     app_t *app;
+    app_where_t where; /* the stack's account and region (its StackId's) */
     cfn_step_t s;
     cJSON *stack;
     cJSON *resources; /* bodies, by creation */

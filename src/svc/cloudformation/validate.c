@@ -90,7 +90,7 @@ static err_t cfn_template_of(api_ctx_t *c, bool by_stack, tpl_t **t)
         return err_fail(c->eb, ERR_VALIDATION,
                         "Specify exactly one of TemplateBody, TemplateURL or StackName.");
     if (stack) {
-        rc = cfn_stack_find(c->tx, c->app->cfg.account_id, stack, false, &s, c->eb);
+        rc = cfn_stack_find(c->tx, c->scope, stack, false, &s, c->eb);
         if (!rc && !jx_str(s, "_Template")) /* a CREATE change set's stack, never executed */
             rc = err_fail(c->eb, ERR_VALIDATION, "Stack with id %s does not exist", stack);
         if (!rc) text = arena_strdup(c->arena, jx_str(s, "_Template"));

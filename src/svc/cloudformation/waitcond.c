@@ -8,6 +8,7 @@
  * FAILURE signal or when Timeout seconds pass. */
 #include "svc/cloudformation/types_int.h"
 #include "core/jx.h"
+#include "core/regions.h"
 
 #include "core/clk.h"
 #include "core/ids.h"
@@ -38,20 +39,46 @@ static err_t wch_after_create(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res,
     if (!app_split_listen(s->app->cfg.listen, host, sizeof(host), &port) || !host[0] ||
         !strcmp(host, "0.0.0.0") || !strcmp(host, "::"))
         snprintf(host, sizeof(host), "127.0.0.1");
+    app_where_t w;
+    cfn_stack_where(s->app, s->stack, &w);
+    /* the handle names where the stack is: a signal carries nothing else */
     jx_set_str(res, "PhysicalResourceId",
-               arena_printf(s->arena, "http://%s%s%s:%d" CFN_SIGNAL_PREFIX "%s",
+               arena_printf(s->arena, "http://%s%s%s:%d" CFN_SIGNAL_PREFIX "%s/%s/%s",
                             strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", port,
-                            token));
+                            w.account, w.region, token));
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "StackId", jx_str(s->stack, "StackId"));
     cJSON_AddStringToObject(b, "LogicalResourceId", jx_str(res, "LogicalResourceId"));
     cJSON_AddObjectToObject(b, "Signals");
     res_row_t row = {.parent = jx_str(s->stack, "StackId"),
                      .created_ms = clk_now_ms(&s->app->clock)};
-    err_t rc =
-        res_insert(s->tx, &(res_key_t){s->app->cfg.account_id, CFN_SIGNAL, token}, &row, b, s->eb);
+    err_t rc = res_insert(s->tx, &(res_key_t){w.scope, CFN_SIGNAL, token}, &row, b, s->eb);
     cJSON_Delete(b);
     return rc;
+}
+
+/* A handle's path after the prefix: "ACCOUNT/REGION/TOKEN", or TOKEN alone (a handle from
+ * before regions: the default account in the home region). Fills w and token (33 bytes);
+ * false when path is not a handle's. */
+static bool wch_parse(const app_t *app, span_t path, app_where_t *w, char *token)
+{
+    app_where_of(app, "{}", w);
+    size_t hex = path.n >= 32 ? strspn(path.p + path.n - 32, "0123456789abcdef") : 0;
+    if (hex != 32) return false;
+    snprintf(token, 33, "%.*s", 32, path.p + path.n - 32);
+    if (path.n == 32) return true;
+    span_t rest = span_make(path.p, path.n - 32);
+    const char *slash = memchr(rest.p, '/', rest.n);
+    if (!slash || rest.p[rest.n - 1] != '/') return false;
+    size_t al = (size_t)(slash - rest.p);
+    span_t region = span_make(slash + 1, rest.n - al - 2);
+    if (!al || al >= sizeof(w->account) || strspn(rest.p, "0123456789") < al ||
+        !regions_find(region))
+        return false;
+    snprintf(w->account, sizeof(w->account), "%.*s", (int)al, rest.p);
+    snprintf(w->region, sizeof(w->region), "%.*s", (int)region.n, region.p);
+    app_scope(app, w->account, w->region, w->scope, sizeof(w->scope));
+    return true;
 }
 
 /* The token of a handle URL, or NULL when url is not one of catalogd's. */
@@ -59,17 +86,17 @@ static const char *wch_token(const char *url)
 {
     const char *p = url ? strstr(url, CFN_SIGNAL_PREFIX) : NULL;
     if (!p) return NULL;
-    p += strlen(CFN_SIGNAL_PREFIX);
-    size_t n = strspn(p, "0123456789abcdef");
-    return n == 32 && !p[n] ? p : NULL;
+    size_t n = strlen(p);
+    return n >= 32 && strspn(p + n - 32, "0123456789abcdef") == 32 ? p + n - 32 : NULL;
 }
 
 static err_t wch_before_delete(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res)
 {
     (void)spec;
     const char *token = wch_token(jx_str(res, "PhysicalResourceId"));
-    return token ? res_delete(s->tx, &(res_key_t){s->app->cfg.account_id, CFN_SIGNAL, token}, NULL,
-                              s->eb)
+    app_where_t w;
+    cfn_stack_where(s->app, s->stack, &w);
+    return token ? res_delete(s->tx, &(res_key_t){w.scope, CFN_SIGNAL, token}, NULL, s->eb)
                  : ERR_OK;
 }
 
@@ -113,7 +140,9 @@ static err_t wc_check(cfn_step_t *s, const cfn_spec_t *spec, cJSON *res, bool de
     const char *token = wch_token(jx_str(res, "PhysicalResourceId"));
     if (deleting || !token) return ERR_OK;
     cJSON *rec = NULL;
-    err_t rc = res_get(s->tx, &(res_key_t){s->app->cfg.account_id, CFN_SIGNAL, token}, &rec, s->eb);
+    app_where_t w;
+    cfn_stack_where(s->app, s->stack, &w);
+    err_t rc = res_get(s->tx, &(res_key_t){w.scope, CFN_SIGNAL, token}, &rec, s->eb);
     if (rc) return rc;
     int64_t want = jx_int(res, "_WaitCount", 1), got = 0;
     const cJSON *sigs = cJSON_GetObjectItemCaseSensitive(rec, "Signals");
@@ -186,12 +215,12 @@ static bool cfn_signal_answer(http_response_t *resp, int status, const char *msg
 }
 
 /* Records signal sig (validated) against the handle token, and wakes its waiter. */
-static err_t cfn_signal_store(app_t *app, const char *token, const cJSON *sig, bool *found,
-                              errbuf_t *eb)
+static err_t cfn_signal_store(app_t *app, const app_where_t *w, const char *token, const cJSON *sig,
+                              bool *found, errbuf_t *eb)
 {
     store_tx_t *tx = NULL;
     cJSON *rec = NULL;
-    res_key_t k = {app->cfg.account_id, CFN_SIGNAL, token};
+    res_key_t k = {w->scope, CFN_SIGNAL, token};
     err_t rc = store_begin(app->store, true, &tx, eb);
     if (!rc) rc = res_get(tx, &k, &rec, eb);
     *found = rec != NULL;
@@ -219,9 +248,9 @@ bool cfn_signal_http(app_t *app, const http_request_t *req, http_response_t *res
     if (req->path.n < plen || memcmp(req->path.p, CFN_SIGNAL_PREFIX, plen)) return false;
     resp->service = "cloudformation";
     resp->operation = "SignalWaitCondition";
-    char token[40];
-    snprintf(token, sizeof(token), "%.*s", (int)(req->path.n - plen), req->path.p + plen);
-    if (req->path.n - plen != 32 || strspn(token, "0123456789abcdef") != 32)
+    char token[33];
+    app_where_t w;
+    if (!wch_parse(app, span_make(req->path.p + plen, req->path.n - plen), &w, token))
         return cfn_signal_answer(resp, 404, "No such wait condition handle");
     if (!span_eq_str(req->method, "PUT"))
         return cfn_signal_answer(resp, 405, "Signal a wait condition handle with PUT");
@@ -241,7 +270,7 @@ bool cfn_signal_http(app_t *app, const http_request_t *req, http_response_t *res
     }
     errbuf_t eb;
     bool found = false;
-    err_t rc = cfn_signal_store(app, token, sig, &found, &eb);
+    err_t rc = cfn_signal_store(app, &w, token, sig, &found, &eb);
     cJSON_Delete(sig);
     if (rc) {
         log_warn("wait condition signal failed", "\"error\":\"%s\"", err_name(rc));

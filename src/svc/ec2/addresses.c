@@ -24,8 +24,7 @@ static const char *ec2_eip_name(api_ctx_t *c, const char *ip)
 
 static err_t ec2_eip_by_ip(api_ctx_t *c, const char *ip, cJSON **out)
 {
-    err_t rc =
-        res_get_by_name(c->tx, c->app->cfg.account_id, EC2_EIP, ec2_eip_name(c, ip), out, c->eb);
+    err_t rc = res_get_by_name(c->tx, c->scope, EC2_EIP, ec2_eip_name(c, ip), out, c->eb);
     jx_own(c->arena, *out);
     return rc;
 }
@@ -67,7 +66,7 @@ err_t ec2_allocate_address(api_ctx_t *c)
     ec2_add_spec_tags(c, a, "elastic-ip");
     cJSON_AddStringToObject(a, "_Region", ec2_region(c));
     res_row_t row = {.name = ec2_eip_name(c, ip), .created_ms = ec2_net_of(c).now};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_EIP, id}, &row, a, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, EC2_EIP, id}, &row, a, c->eb);
     if (rc) return rc;
     static const char *const out[] = {"PublicIp",           "AllocationId", "PublicIpv4Pool",
                                       "NetworkBorderGroup", "Domain",       NULL};
@@ -144,9 +143,8 @@ err_t ec2_release_address(api_ctx_t *c)
     if (jx_str(a, "AssociationId"))
         return err_fail(c->eb, ERR_EC2_ADDRESS_IN_USE, "Address %s is in use.",
                         jx_str(a, "PublicIp"));
-    return res_delete(c->tx,
-                      &(res_key_t){c->app->cfg.account_id, EC2_EIP, jx_str(a, "AllocationId")},
-                      NULL, c->eb);
+    return res_delete(c->tx, &(res_key_t){c->scope, EC2_EIP, jx_str(a, "AllocationId")}, NULL,
+                      c->eb);
 }
 
 /* The instance id's body (arena-owned), or the instance error. */
@@ -200,7 +198,7 @@ static err_t ec2_eip_unlink(api_ctx_t *c, cJSON *a)
     err_t rc = ERR_OK;
     if (inst_id) {
         cJSON *r = NULL;
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, inst_id}, &r, c->eb);
+        rc = res_get(c->tx, &(res_key_t){c->scope, EC2_INSTANCE, inst_id}, &r, c->eb);
         inst = jx_own(c->arena, r);
     }
     if (!rc && inst) rc = ec2_eip_mark(c, inst, NULL, jx_str(a, "PublicIp"));
@@ -255,7 +253,7 @@ err_t ec2_associate_address(api_ctx_t *c)
     const char *new_assoc = ec2_new_id(c, "eipassoc-");
     jx_set_str(a, "AssociationId", new_assoc);
     jx_set_str(a, "InstanceId", inst_id);
-    jx_set_str(a, "NetworkInterfaceOwnerId", c->app->cfg.account_id);
+    jx_set_str(a, "NetworkInterfaceOwnerId", c->account);
     if (jx_str(inst, "PrivateIpAddress"))
         jx_set_str(a, "PrivateIpAddress", jx_str(inst, "PrivateIpAddress"));
     if (!rc) rc = ec2_put(c, &ec2_kind_eip, a);
@@ -286,19 +284,19 @@ err_t ec2_disassociate_address(api_ctx_t *c)
     return rc;
 }
 
-err_t ec2_addresses_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb)
+err_t ec2_addresses_release(app_t *app, const char *scope, store_tx_t *tx, cJSON *inst, int64_t now,
+                            errbuf_t *eb)
 {
     cJSON *all = cJSON_CreateArray();
     bool more;
     const char *id = jx_str(inst, "InstanceId");
-    err_t rc =
-        res_list(tx, &(res_query_t){app->cfg.account_id, EC2_EIP, NULL, 0, 0}, all, &more, eb);
+    err_t rc = res_list(tx, &(res_query_t){scope, EC2_EIP, NULL, 0, 0}, all, &more, eb);
     for (cJSON *a = all->child; !rc && a; a = a->next) {
         const char *on = jx_str(a, "InstanceId");
         if (!on || strcmp(on, id)) continue;
         ec2_eip_clear(a);
-        rc = res_update(tx, &(res_key_t){app->cfg.account_id, EC2_EIP, jx_str(a, "AllocationId")},
-                        NULL, now, a, NULL, eb);
+        rc = res_update(tx, &(res_key_t){scope, EC2_EIP, jx_str(a, "AllocationId")}, NULL, now, a,
+                        NULL, eb);
         cJSON_DeleteItemFromObjectCaseSensitive(inst, "PublicIpAddress");
         jx_set_str(inst, "PublicDnsName", "");
     }

@@ -165,7 +165,7 @@ err_t ec2_modify_instance_attribute(api_ctx_t *c)
     if (!rc) {
         jx_set(inst, a->stored, value);
         value = NULL;
-        rc = ec2_save(c->tx, c->app->cfg.account_id, inst, clk_now_ms(&c->app->clock), c->eb);
+        rc = ec2_save(c->tx, c->scope, inst, clk_now_ms(&c->app->clock), c->eb);
     }
     cJSON_Delete(value);
     cJSON_Delete(inst);

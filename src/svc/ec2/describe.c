@@ -30,8 +30,8 @@ err_t ec2_instances_using(api_ctx_t *c, const char *list, const char *key, const
 {
     cJSON *all = cJSON_CreateArray();
     bool more;
-    err_t rc = res_list(c->tx, &(res_query_t){c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0},
-                        all, &more, c->eb);
+    err_t rc =
+        res_list(c->tx, &(res_query_t){c->scope, EC2_INSTANCE, NULL, 0, 0}, all, &more, c->eb);
     *yes = false;
     for (const cJSON *i = all->child; i && !*yes; i = i->next) {
         if (ec2_state(i) == EC2_TERMINATED) continue;

@@ -27,6 +27,10 @@ const char *ec2_state_name(int code);
 int ec2_state(const cJSON *inst);
 /* Sets State {Code, Name} of inst. */
 void ec2_set_state(cJSON *inst, int code);
+/* The instance's MetadataOptions, EC2's defaults when it has none of its own (new item;
+ * instance_ops.c). */
+cJSON *ec2_metadata_options(const cJSON *inst);
+
 /* Sets StateReason {Code, Message} (NULL code removes it). */
 void ec2_set_reason(cJSON *inst, const char *code, const char *message);
 
@@ -44,7 +48,7 @@ err_t ec2_save(store_tx_t *tx, const char *account, const cJSON *inst, int64_t n
 /* Starts a transition ("launch", "start", "stop", "reboot", "terminate") of inst: bumps
  * its sequence number (so an older transition's job becomes moot) and enqueues the job
  * that completes it through the instance's provider. The caller saves inst. */
-err_t ec2_transition(app_t *app, store_tx_t *tx, cJSON *inst, const char *action, errbuf_t *eb);
+err_t ec2_transition(api_ctx_t *c, cJSON *inst, const char *action);
 
 /* The tags TagSpecifications give a resource of type (e.g. "instance"); untyped: also
  * those of specifications without a ResourceType. New array. */
@@ -173,7 +177,8 @@ err_t ec2_volume_attach(api_ctx_t *c, cJSON *vol, cJSON *inst, const char *devic
 /* What termination does to inst's volumes: those marked DeleteOnTermination are deleted,
  * the others detached (available); inst's BlockDeviceMappings empties. The caller saves
  * inst. */
-err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb);
+err_t ec2_volumes_release(app_t *app, const char *scope, store_tx_t *tx, cJSON *inst, int64_t now,
+                          errbuf_t *eb);
 
 /* ---- instance types (instance_types.c; data/ec2-instance-types compiled into
  * gen/instance_types_gen.c as JSON objects) */

@@ -27,7 +27,7 @@ err_t ec2_igw_make(const ec2_net_t *n, const char *vpc_id, const cJSON *tags, cJ
     cJSON_AddStringToObject(g, "_Region", n->region);
     res_row_t row = {.created_ms = n->now};
     *out = g;
-    return res_insert(n->tx, &(res_key_t){n->account, EC2_IGW, id}, &row, g, n->eb);
+    return res_insert(n->tx, &(res_key_t){n->scope, EC2_IGW, id}, &row, g, n->eb);
 }
 
 err_t ec2_create_internet_gateway(api_ctx_t *c)
@@ -81,7 +81,7 @@ err_t ec2_delete_internet_gateway(api_ctx_t *c)
     if (ec2_igw_vpc(g))
         return err_fail(c->eb, ERR_EC2_DEPENDENCY,
                         "The internetGateway '%s' has dependencies and cannot be deleted.", id);
-    return res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_IGW, id}, NULL, c->eb);
+    return res_delete(c->tx, &(res_key_t){c->scope, EC2_IGW, id}, NULL, c->eb);
 }
 
 err_t ec2_attach_internet_gateway(api_ctx_t *c)
@@ -124,9 +124,7 @@ err_t ec2_detach_internet_gateway(api_ctx_t *c)
     for (const cJSON *a = eips ? eips->child : NULL; !rc && a; a = a->next) {
         const char *on = jx_str(a, "InstanceId");
         cJSON *inst = NULL;
-        if (on)
-            rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, on}, &inst,
-                         c->eb);
+        if (on) rc = res_get(c->tx, &(res_key_t){c->scope, EC2_INSTANCE, on}, &inst, c->eb);
         jx_own(c->arena, inst);
         const char *in = inst ? ec2_instance_vpc(c, inst) : NULL;
         if (!rc && in && !strcmp(in, vpc_id))

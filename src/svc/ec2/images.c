@@ -47,7 +47,7 @@ static cJSON *ec2_public(api_ctx_t *c)
         cJSON *im = cJSON_Parse(ec2_public_images[i]);
         if (!im) continue;
         char id[32];
-        ec2_public_id(c->app->cfg.region, im, id);
+        ec2_public_id(c->region, im, id);
         cJSON_DeleteItemFromObjectCaseSensitive(im, "ImageIds");
         cJSON_AddStringToObject(im, "ImageId", id);
         if (!jx_str(im, "Architecture")) cJSON_AddStringToObject(im, "Architecture", "x86_64");
@@ -85,7 +85,7 @@ const char *ec2_public_param(size_t i, const char *region, char id[32], char cre
 
 err_t ec2_image_find(api_ctx_t *c, const char *id, cJSON **out)
 {
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_IMAGE, id}, out, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, EC2_IMAGE, id}, out, c->eb);
     if (rc || *out) return rc;
     cJSON *pub = ec2_public(c);
     for (cJSON *im = pub->child; im && !*out; im = im->next)
@@ -151,7 +151,7 @@ err_t ec2_create_image(api_ctx_t *c)
                       "The instance '%s' is not in a state from which an image can be created "
                       "(it is %s).",
                       jx_str(inst, "InstanceId"), ec2_state_name(st));
-    if (!rc) rc = res_get_by_name(c->tx, c->app->cfg.account_id, EC2_IMAGE, name, &same, c->eb);
+    if (!rc) rc = res_get_by_name(c->tx, c->scope, EC2_IMAGE, name, &same, c->eb);
     if (!rc && same)
         rc = err_fail(c->eb, ERR_EC2_AMI_NAME_DUPLICATE, "AMI name %s is already in use by AMI %s",
                       name, jx_str(same, "ImageId"));
@@ -170,10 +170,9 @@ err_t ec2_create_image(api_ctx_t *c)
     cJSON_AddStringToObject(im, "Name", name);
     if (api_in_str(c, "Description"))
         cJSON_AddStringToObject(im, "Description", api_in_str(c, "Description"));
-    cJSON_AddStringToObject(im, "OwnerId", c->app->cfg.account_id);
+    cJSON_AddStringToObject(im, "OwnerId", c->account);
     cJSON_AddStringToObject(im, "CreationDate", when);
-    cJSON_AddStringToObject(im, "ImageLocation",
-                            arena_printf(c->arena, "%s/%s", c->app->cfg.account_id, name));
+    cJSON_AddStringToObject(im, "ImageLocation", arena_printf(c->arena, "%s/%s", c->account, name));
     cJSON_AddStringToObject(im, "ImageType", "machine");
     cJSON_AddBoolToObject(im, "Public", false);
     cJSON_AddStringToObject(im, "State", "pending");
@@ -189,15 +188,16 @@ err_t ec2_create_image(api_ctx_t *c)
         cJSON_Delete(tags);
     cJSON_AddStringToObject(im, "_SourceInstanceId", jx_str(inst, "InstanceId"));
     res_row_t row = {.name = name, .state = "pending", .created_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_IMAGE, id}, &row, im, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, EC2_IMAGE, id}, &row, im, c->eb);
     /* without NoReboot EC2 shuts the running instance down and reboots it for the snapshot */
     bool noreboot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "NoReboot"));
     if (!rc && !noreboot && st == EC2_RUNNING) {
-        rc = ec2_transition(c->app, c->tx, inst, "reboot", c->eb);
-        if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, inst, now, c->eb);
+        rc = ec2_transition(c, inst, "reboot");
+        if (!rc) rc = ec2_save(c->tx, c->scope, inst, now, c->eb);
     }
-    char payload[96];
-    snprintf(payload, sizeof(payload), "{\"id\":\"%s\"}", id);
+    char payload[192];
+    snprintf(payload, sizeof(payload), "{\"id\":\"%s\",\"account\":\"%s\",\"region\":\"%s\"}", id,
+             c->account, c->region);
     if (!rc)
         rc = engine_enqueue(c->tx, &c->app->ids, EC2_IMAGE_JOB, payload,
                             now + c->app->cfg.ec2_delay_ms, 10, NULL, c->eb);
@@ -225,10 +225,12 @@ static const char *ec2_image_payload(engine_run_t *r)
 static err_t ec2_image_end(engine_run_t *r, const char *id, const char *failure)
 {
     app_t *app = r->app;
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
     err_t rc;
     store_tx_t *tx = engine_tx(r, &rc);
     cJSON *im = NULL;
-    if (tx) rc = res_get(tx, &(res_key_t){app->cfg.account_id, EC2_IMAGE, id}, &im, r->eb);
+    if (tx) rc = res_get(tx, &(res_key_t){w.scope, EC2_IMAGE, id}, &im, r->eb);
     if (!rc && im && !strcmp(jx_str(im, "State"), "pending")) {
         int64_t now = clk_now_ms(&app->clock);
         jx_set(im, "State", cJSON_CreateString(failure ? "failed" : "available"));
@@ -239,8 +241,8 @@ static err_t ec2_image_end(engine_run_t *r, const char *id, const char *failure)
             jx_set(im, "StateReason", sr);
             log_warn("image creation failed", "\"image\":\"%s\"", id);
         }
-        rc = res_update(tx, &(res_key_t){app->cfg.account_id, EC2_IMAGE, id}, jx_str(im, "State"),
-                        now, im, NULL, r->eb);
+        rc = res_update(tx, &(res_key_t){w.scope, EC2_IMAGE, id}, jx_str(im, "State"), now, im,
+                        NULL, r->eb);
         if (!rc) rc = engine_signal(tx, arena_printf(r->arena, "ec2.image:%s", id), now, r->eb);
     }
     cJSON_Delete(im);
@@ -309,7 +311,7 @@ static bool ec2_owner_ok(api_ctx_t *c, const cJSON *im)
     const cJSON *owners = cJSON_GetObjectItemCaseSensitive(c->in, "Owners");
     const cJSON *users = cJSON_GetObjectItemCaseSensitive(c->in, "ExecutableUsers");
     const char *owner = jx_str(im, "OwnerId"), *alias = jx_str(im, "ImageOwnerAlias");
-    bool own = !strcmp(owner, c->app->cfg.account_id);
+    bool own = !strcmp(owner, c->account);
     bool pub = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(im, "Public"));
     bool by_owner = !cJSON_GetArraySize(owners), by_user = !cJSON_GetArraySize(users);
     for (const cJSON *o = owners ? owners->child : NULL; o && !by_owner; o = o->next)
@@ -318,7 +320,7 @@ static bool ec2_owner_ok(api_ctx_t *c, const cJSON *im)
     for (const cJSON *u = users ? users->child : NULL; u && !by_user; u = u->next)
         by_user = (!strcmp(u->valuestring, "all") && pub) ||
                   (!strcmp(u->valuestring, "self") && (own || pub)) ||
-                  (!strcmp(u->valuestring, c->app->cfg.account_id) && own);
+                  (!strcmp(u->valuestring, c->account) && own);
     return by_owner && by_user;
 }
 
@@ -352,8 +354,7 @@ err_t ec2_describe_images(api_ctx_t *c)
     } else {
         cJSON *own = cJSON_CreateArray();
         bool more;
-        rc = res_list(c->tx, &(res_query_t){c->app->cfg.account_id, EC2_IMAGE, NULL, 0, 0}, own,
-                      &more, c->eb);
+        rc = res_list(c->tx, &(res_query_t){c->scope, EC2_IMAGE, NULL, 0, 0}, own, &more, c->eb);
         cJSON *pub = ec2_public(c);
         while (pub->child) cJSON_AddItemToArray(found, cJSON_DetachItemViaPointer(pub, pub->child));
         while (own->child) cJSON_AddItemToArray(found, cJSON_DetachItemViaPointer(own, own->child));
@@ -385,10 +386,9 @@ err_t ec2_deregister_image(api_ctx_t *c)
     if (!rc) rc = ec2_image_find(c, id, &im);
     if (!rc && !im)
         rc = err_fail(c->eb, ERR_EC2_AMI_NOT_FOUND, "The image id '[%s]' does not exist", id);
-    if (!rc && strcmp(jx_str(im, "OwnerId"), c->app->cfg.account_id))
+    if (!rc && strcmp(jx_str(im, "OwnerId"), c->account))
         rc = err_fail(c->eb, ERR_EC2_AUTH_FAILURE, "Not authorized for image:%s", id);
-    if (!rc)
-        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_IMAGE, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, EC2_IMAGE, id}, NULL, c->eb);
     cJSON_Delete(im);
     return rc;
 }

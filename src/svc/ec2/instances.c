@@ -84,8 +84,7 @@ err_t ec2_load(api_ctx_t *c, const cJSON *ids, cJSON **out)
     err_t rc = ERR_OK;
     for (const cJSON *id = ids ? ids->child : NULL; !rc && id; id = id->next) {
         cJSON *inst = NULL;
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, id->valuestring},
-                     &inst, c->eb);
+        rc = res_get(c->tx, &(res_key_t){c->scope, EC2_INSTANCE, id->valuestring}, &inst, c->eb);
         if (inst) {
             cJSON_AddItemToArray(*out, inst);
         } else if (!rc) {
@@ -193,7 +192,7 @@ static err_t ec2_run(api_ctx_t *c, ec2_launch_t *l)
         /* idempotency: the same token returns the same reservation */
         cJSON *prior = cJSON_CreateArray();
         bool more;
-        res_query_t q = {c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0};
+        res_query_t q = {c->scope, EC2_INSTANCE, NULL, 0, 0};
         rc = res_list(c->tx, &q, prior, &more, c->eb);
         cJSON *found = cJSON_CreateArray();
         for (cJSON *i = prior->child; i; i = i->next) {
@@ -211,7 +210,7 @@ static err_t ec2_run(api_ctx_t *c, ec2_launch_t *l)
             if (!rc) {
                 cJSON *res = cJSON_GetObjectItemCaseSensitive(first, "_Reservation");
                 cJSON_AddStringToObject(c->out, "ReservationId", jx_str(res, "ReservationId"));
-                cJSON_AddStringToObject(c->out, "OwnerId", c->app->cfg.account_id);
+                cJSON_AddStringToObject(c->out, "OwnerId", c->account);
                 cJSON_AddArrayToObject(c->out, "Groups");
                 cJSON_AddItemToObject(c->out, "Instances", found);
                 return ERR_OK;
@@ -245,7 +244,7 @@ static err_t ec2_run(api_ctx_t *c, ec2_launch_t *l)
         const cJSON *want = cJSON_GetObjectItemCaseSensitive(c->in, "Placement");
         const char *az = jx_str(want, "AvailabilityZone");
         cJSON_AddStringToObject(pl, "AvailabilityZone",
-                                az ? az : arena_printf(c->arena, "%sa", c->app->cfg.region));
+                                az ? az : arena_printf(c->arena, "%sa", c->region));
         cJSON_AddStringToObject(pl, "GroupName", "");
         cJSON_AddStringToObject(pl, "Tenancy", "default");
         cJSON_AddStringToObject(inst, "PrivateDnsName",
@@ -293,11 +292,10 @@ static err_t ec2_run(api_ctx_t *c, ec2_launch_t *l)
         }
         ec2_launch_apply(c, l, inst);
         res_row_t row = {.state = "pending", .created_ms = now};
-        rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_INSTANCE, id}, &row, inst,
-                        c->eb);
+        rc = res_insert(c->tx, &(res_key_t){c->scope, EC2_INSTANCE, id}, &row, inst, c->eb);
         if (!rc) rc = ec2_launch_volumes(c, l, inst);
-        if (!rc) rc = ec2_transition(c->app, c->tx, inst, "launch", c->eb);
-        if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, inst, now, c->eb);
+        if (!rc) rc = ec2_transition(c, inst, "launch");
+        if (!rc) rc = ec2_save(c->tx, c->scope, inst, now, c->eb);
         cJSON_AddItemToArray(list, inst);
     }
     cJSON_Delete(tags);
@@ -307,7 +305,7 @@ static err_t ec2_run(api_ctx_t *c, ec2_launch_t *l)
     }
     c->post |= API_POST_WAKE_ENGINE;
     cJSON_AddStringToObject(c->out, "ReservationId", rid);
-    cJSON_AddStringToObject(c->out, "OwnerId", c->app->cfg.account_id);
+    cJSON_AddStringToObject(c->out, "OwnerId", c->account);
     cJSON_AddArrayToObject(c->out, "Groups");
     cJSON_AddItemToObject(c->out, "Instances", list);
     return ERR_OK;
@@ -445,7 +443,7 @@ static err_t ec2_select(api_ctx_t *c, bool running_only, int64_t min_results, cJ
     if (prc) return prc;
     *out = cJSON_CreateArray();
     if (!sel.by_ids) {
-        res_query_t q = {c->app->cfg.account_id, EC2_INSTANCE, NULL, 0, 0};
+        res_query_t q = {c->scope, EC2_INSTANCE, NULL, 0, 0};
         err_t rc = res_list_page(c->tx, &q, &p, ec2_keep, &sel, *out, c->eb);
         if (!rc) res_page_out(&p, c->out, "NextToken");
         return rc;
@@ -484,7 +482,7 @@ err_t ec2_describe_instances(api_ctx_t *c)
         if (!r) {
             r = cJSON_CreateObject();
             cJSON_AddStringToObject(r, "ReservationId", rid ? rid : "");
-            cJSON_AddStringToObject(r, "OwnerId", c->app->cfg.account_id);
+            cJSON_AddStringToObject(r, "OwnerId", c->account);
             cJSON_AddArrayToObject(r, "Groups");
             cJSON_AddArrayToObject(r, "Instances");
             cJSON_AddItemToArray(reservations, r);
@@ -577,7 +575,7 @@ static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
         for (const int *f = ch->from; *f >= 0 && !change; f++) change = *f == prev;
         if (change) {
             /* the transition records the state a failure returns to: take it before changing */
-            rc = ec2_transition(c->app, c->tx, i, ch->action, c->eb);
+            rc = ec2_transition(c, i, ch->action);
             if (ch->to != prev) ec2_set_state(i, ch->to);
             if (ch->to == EC2_STOPPING || ch->to == EC2_SHUTTING_DOWN) ec2_user_initiated(c, i);
             if (ch->to == EC2_PENDING) {
@@ -586,7 +584,7 @@ static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
             }
             if (ch->to == EC2_SHUTTING_DOWN) /* (again, after a failed terminate) */
                 jx_set_num(i, "_TerminatedAt", (double)now);
-            if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, i, now, c->eb);
+            if (!rc) rc = ec2_save(c->tx, c->scope, i, now, c->eb);
             c->post |= API_POST_WAKE_ENGINE;
         }
         if (list) {

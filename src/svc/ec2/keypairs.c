@@ -14,7 +14,7 @@
 
 err_t ec2_keypair_named(api_ctx_t *c, const char *name, cJSON **out)
 {
-    return res_get_by_name(c->tx, c->app->cfg.account_id, EC2_KEYPAIR, name, out, c->eb);
+    return res_get_by_name(c->tx, c->scope, EC2_KEYPAIR, name, out, c->eb);
 }
 
 /* KeyName present, 1 to 255 ASCII characters, not taken. */
@@ -54,8 +54,7 @@ static err_t kp_store(api_ctx_t *c, const char *name, const ec2_keygen_t *k)
     cJSON_AddNumberToObject(body, "CreateTime", (double)(now / 1000));
     cJSON_AddStringToObject(body, "_PublicKey", k->public_key);
     res_row_t row = {.name = name, .created_ms = now};
-    err_t rc =
-        res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_KEYPAIR, id}, &row, body, c->eb);
+    err_t rc = res_insert(c->tx, &(res_key_t){c->scope, EC2_KEYPAIR, id}, &row, body, c->eb);
     cJSON_Delete(body);
     if (!rc) {
         cJSON_AddStringToObject(c->out, "KeyFingerprint", k->fingerprint);
@@ -135,17 +134,16 @@ static err_t kp_select(api_ctx_t *c, cJSON *out)
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(c->in, "KeyPairIds");
     if (!cJSON_GetArraySize(names) && !cJSON_GetArraySize(ids)) {
         bool more;
-        return res_list(c->tx, &(res_query_t){c->app->cfg.account_id, EC2_KEYPAIR, NULL, 0, 0}, out,
-                        &more, c->eb);
+        return res_list(c->tx, &(res_query_t){c->scope, EC2_KEYPAIR, NULL, 0, 0}, out, &more,
+                        c->eb);
     }
     err_t rc = ERR_OK;
     for (int pass = 0; pass < 2 && !rc; pass++) {
         const cJSON *l = pass ? ids : names;
         for (const cJSON *i = l ? l->child : NULL; !rc && i; i = i->next) {
             cJSON *k = NULL;
-            rc = pass ? res_get(c->tx,
-                                &(res_key_t){c->app->cfg.account_id, EC2_KEYPAIR, i->valuestring},
-                                &k, c->eb)
+            rc = pass ? res_get(c->tx, &(res_key_t){c->scope, EC2_KEYPAIR, i->valuestring}, &k,
+                                c->eb)
                       : ec2_keypair_named(c, i->valuestring, &k);
             if (!rc && !k)
                 rc = err_fail(c->eb, ERR_EC2_KEY_NOT_FOUND, "The key pair '%s' does not exist",
@@ -187,14 +185,13 @@ err_t ec2_delete_key_pair(api_ctx_t *c)
                       "The request must contain the parameter KeyName or KeyPairId");
     cJSON *k = NULL;
     if (!rc && id)
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_KEYPAIR, id}, &k, c->eb);
+        rc = res_get(c->tx, &(res_key_t){c->scope, EC2_KEYPAIR, id}, &k, c->eb);
     else if (!rc)
         rc = ec2_keypair_named(c, name, &k);
     /* deleting a key pair that does not exist succeeds, as in EC2 */
     if (!rc && k)
-        rc = res_delete(c->tx,
-                        &(res_key_t){c->app->cfg.account_id, EC2_KEYPAIR, jx_str(k, "KeyPairId")},
-                        NULL, c->eb);
+        rc = res_delete(c->tx, &(res_key_t){c->scope, EC2_KEYPAIR, jx_str(k, "KeyPairId")}, NULL,
+                        c->eb);
     cJSON_Delete(k);
     return rc;
 }

@@ -166,18 +166,14 @@ static err_t ln_profile(api_ctx_t *c, ec2_launch_t *l)
     const model_service_t *iam = model_service("iam");
     if (!iam || !api_op_find(iam, span_of("GetInstanceProfile"))) {
         /* IAM without instance profiles: the profile is taken as named */
-        cJSON_AddStringToObject(l->profile, "Arn",
-                                arn ? arn
-                                    : arena_printf(c->arena, "arn:aws:iam::%s:instance-profile/%s",
-                                                   c->app->cfg.account_id, name));
+        cJSON_AddStringToObject(
+            l->profile, "Arn",
+            arn ? arn
+                : arena_printf(c->arena, "arn:aws:iam::%s:instance-profile/%s", c->account, name));
         return ERR_OK;
     }
     auth_principal_t svc;
-    memset(&svc, 0, sizeof(svc));
-    svc.kind = AUTH_SERVICE;
-    snprintf(svc.account, sizeof(svc.account), "%s", c->app->cfg.account_id);
-    snprintf(svc.arn, sizeof(svc.arn), "ec2.amazonaws.com");
-    snprintf(svc.name, sizeof(svc.name), "ec2.amazonaws.com");
+    auth_service_principal(&svc, "ec2.amazonaws.com", c->account, c->region);
     cJSON *in = cJSON_CreateObject(), *out = NULL;
     cJSON_AddStringToObject(in, "InstanceProfileName", by);
     errbuf_t eb;
@@ -307,7 +303,7 @@ static cJSON *ln_interface(api_ctx_t *c, const ec2_launch_t *l, const cJSON *ins
     cJSON_AddArrayToObject(n, "Ipv6Addresses");
     cJSON_AddStringToObject(n, "MacAddress", mac);
     cJSON_AddStringToObject(n, "NetworkInterfaceId", eni);
-    cJSON_AddStringToObject(n, "OwnerId", c->app->cfg.account_id);
+    cJSON_AddStringToObject(n, "OwnerId", c->account);
     cJSON_AddStringToObject(n, "PrivateDnsName", dns);
     cJSON_AddStringToObject(n, "PrivateIpAddress", ip);
     cJSON *pa = cJSON_CreateObject();
@@ -352,7 +348,7 @@ void ec2_launch_apply(api_ctx_t *c, const ec2_launch_t *l, cJSON *inst)
         uint32_t a = (3u << 24 | 80u << 16) + 1 + h % ((1u << 20) - 2);
         char ip[20];
         snprintf(ip, sizeof(ip), "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-        const char *region = c->app->cfg.region;
+        const char *region = c->region;
         jx_set_str(inst, "PublicIpAddress", ip);
         jx_set_str(inst, "PublicDnsName",
                    !strcmp(region, "us-east-1")

@@ -36,7 +36,7 @@ static err_t lt_by_id(api_ctx_t *c, const char *id, cJSON **out)
                         "The specified ID for the launch template (%s) is not valid. Launch "
                         "template IDs must use the format lt-xxxxxxxxxxxxxxxxx.",
                         id);
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_LT, id}, out, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, EC2_LT, id}, out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_EC2_LT_ID_NOT_FOUND,
                       "The specified launch template, with template ID %s, does not exist.", id);
@@ -45,7 +45,7 @@ static err_t lt_by_id(api_ctx_t *c, const char *id, cJSON **out)
 
 static err_t lt_by_name(api_ctx_t *c, const char *name, cJSON **out)
 {
-    err_t rc = res_get_by_name(c->tx, c->app->cfg.account_id, EC2_LT, name, out, c->eb);
+    err_t rc = res_get_by_name(c->tx, c->scope, EC2_LT, name, out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_EC2_LT_NAME_NOT_FOUND,
                       "At least one of the launch templates specified in the request does not "
@@ -91,9 +91,8 @@ static err_t lt_version(api_ctx_t *c, const cJSON *lt, const char *v, const cJSO
 
 static err_t lt_save(api_ctx_t *c, const cJSON *lt)
 {
-    return res_update(c->tx,
-                      &(res_key_t){c->app->cfg.account_id, EC2_LT, jx_str(lt, "LaunchTemplateId")},
-                      NULL, clk_now_ms(&c->app->clock), lt, NULL, c->eb);
+    return res_update(c->tx, &(res_key_t){c->scope, EC2_LT, jx_str(lt, "LaunchTemplateId")}, NULL,
+                      clk_now_ms(&c->app->clock), lt, NULL, c->eb);
 }
 
 /* The LaunchTemplate shape of lt (new object, without _Versions). */
@@ -150,7 +149,7 @@ err_t ec2_create_launch_template(api_ctx_t *c)
         rc = err_fail(c->eb, ERR_EC2_LT_NAME_MALFORMED,
                       "A launch template name must be between 3 and 128 characters, and may "
                       "contain letters, numbers, and the following characters: - ( ) . / _.'");
-    if (!rc) rc = res_get_by_name(c->tx, c->app->cfg.account_id, EC2_LT, name, &same, c->eb);
+    if (!rc) rc = res_get_by_name(c->tx, c->scope, EC2_LT, name, &same, c->eb);
     if (!rc && same)
         rc = err_fail(c->eb, ERR_EC2_LT_NAME_EXISTS, "Launch template name already in use.");
     cJSON_Delete(same);
@@ -174,7 +173,7 @@ err_t ec2_create_launch_template(api_ctx_t *c)
     cJSON_AddArrayToObject(lt, "_Versions");
     lt_add_version(c, lt, 1, data);
     res_row_t row = {.name = name, .created_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_LT, id}, &row, lt, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, EC2_LT, id}, &row, lt, c->eb);
     if (!rc) cJSON_AddItemToObject(c->out, "LaunchTemplate", lt_public(lt));
     cJSON_Delete(lt);
     return rc;
@@ -244,9 +243,8 @@ err_t ec2_delete_launch_template(api_ctx_t *c)
     err_t rc = ec2_dry_run(c);
     if (!rc) rc = lt_find(c, c->in, &lt);
     if (!rc)
-        rc = res_delete(
-            c->tx, &(res_key_t){c->app->cfg.account_id, EC2_LT, jx_str(lt, "LaunchTemplateId")},
-            NULL, c->eb);
+        rc = res_delete(c->tx, &(res_key_t){c->scope, EC2_LT, jx_str(lt, "LaunchTemplateId")}, NULL,
+                        c->eb);
     if (!rc) cJSON_AddItemToObject(c->out, "LaunchTemplate", lt_public(lt));
     cJSON_Delete(lt);
     return rc;
@@ -280,7 +278,7 @@ err_t ec2_describe_launch_templates(api_ctx_t *c)
     if (rc) return rc;
     cJSON *found = cJSON_CreateArray();
     if (!named) {
-        res_query_t q = {c->app->cfg.account_id, EC2_LT, NULL, 0, 0};
+        res_query_t q = {c->scope, EC2_LT, NULL, 0, 0};
         rc = res_list_page(c->tx, &q, &p, lt_keep, c, found, c->eb);
         if (!rc) res_page_out(&p, c->out, "NextToken");
     }

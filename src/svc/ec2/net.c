@@ -82,7 +82,7 @@ const char *ec2_arn_resource(const char *id, arena_t *a)
 
 const char *ec2_region(const api_ctx_t *c)
 {
-    return c->app->cfg.region;
+    return c->region;
 }
 
 ec2_net_t ec2_net_of(api_ctx_t *c)
@@ -91,8 +91,9 @@ ec2_net_t ec2_net_of(api_ctx_t *c)
                        .tx = c->tx,
                        .ids = &c->app->ids,
                        .arena = c->arena,
-                       .account = c->app->cfg.account_id,
+                       .account = c->account,
                        .region = ec2_region(c),
+                       .scope = c->scope,
                        .now = clk_now_ms(&c->app->clock),
                        .eb = c->eb};
 }
@@ -155,8 +156,7 @@ err_t ec2_get_all(api_ctx_t *c, const ec2_kind_t *k, const cJSON *ids, cJSON **o
     err_t rc = ERR_OK;
     for (const cJSON *i = ids ? ids->child : NULL; !rc && i; i = i->next) {
         cJSON *b = NULL;
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, k->kind, i->valuestring}, &b,
-                     c->eb);
+        rc = res_get(c->tx, &(res_key_t){c->scope, k->kind, i->valuestring}, &b, c->eb);
         if (b && ec2_in_region(c, b)) {
             cJSON_AddItemToArray(*out, b);
         } else if (!rc) {
@@ -186,8 +186,8 @@ err_t ec2_get(api_ctx_t *c, const ec2_kind_t *k, const char *id, cJSON **out)
 err_t ec2_put(api_ctx_t *c, const ec2_kind_t *k, const cJSON *body)
 {
     if (k == &ec2_kind_instance)
-        return ec2_save(c->tx, c->app->cfg.account_id, body, clk_now_ms(&c->app->clock), c->eb);
-    res_key_t key = {c->app->cfg.account_id, k->kind, jx_str(body, k->id_member)};
+        return ec2_save(c->tx, c->scope, body, clk_now_ms(&c->app->clock), c->eb);
+    res_key_t key = {c->scope, k->kind, jx_str(body, k->id_member)};
     return res_update(c->tx, &key, jx_str(body, "State"), clk_now_ms(&c->app->clock), body, NULL,
                       c->eb);
 }
@@ -196,8 +196,7 @@ err_t ec2_all(api_ctx_t *c, const char *kind, const char *parent, cJSON **out)
 {
     cJSON *all = jx_own(c->arena, cJSON_CreateArray());
     bool more;
-    err_t rc = res_list(c->tx, &(res_query_t){c->app->cfg.account_id, kind, parent, 0, 0}, all,
-                        &more, c->eb);
+    err_t rc = res_list(c->tx, &(res_query_t){c->scope, kind, parent, 0, 0}, all, &more, c->eb);
     for (cJSON *b = all->child; b;) {
         cJSON *next = b->next;
         if (!ec2_in_region(c, b)) cJSON_Delete(cJSON_DetachItemViaPointer(all, b));
@@ -238,8 +237,8 @@ err_t ec2_describe(api_ctx_t *c, const ec2_describe_t *d)
     cJSON *out = cJSON_AddArrayToObject(c->out, d->out_member);
     ec2_dsel_t sel = {c, d};
     if (!cJSON_GetArraySize(ids)) {
-        rc = res_list_page(c->tx, &(res_query_t){c->app->cfg.account_id, d->k->kind, NULL, 0, 0},
-                           &p, ec2_dkeep, &sel, out, c->eb);
+        rc = res_list_page(c->tx, &(res_query_t){c->scope, d->k->kind, NULL, 0, 0}, &p, ec2_dkeep,
+                           &sel, out, c->eb);
         if (!rc) res_page_out(&p, c->out, "NextToken");
         return rc;
     }
@@ -300,7 +299,7 @@ err_t ec2_subnet_get(api_ctx_t *c, const char *subnet_id, cJSON **out)
 err_t ec2_default_vpc(api_ctx_t *c, cJSON **out)
 {
     const char *name = arena_printf(c->arena, "default:%s", ec2_region(c));
-    err_t rc = res_get_by_name(c->tx, c->app->cfg.account_id, EC2_VPC, name, out, c->eb);
+    err_t rc = res_get_by_name(c->tx, c->scope, EC2_VPC, name, out, c->eb);
     jx_own(c->arena, *out);
     return rc;
 }
@@ -324,7 +323,7 @@ const char *ec2_instance_vpc(api_ctx_t *c, const cJSON *inst)
     errbuf_t eb;
     if (vpc) return vpc;
     if (subnet) {
-        res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SUBNET, subnet}, &b, &eb);
+        res_get(c->tx, &(res_key_t){c->scope, EC2_SUBNET, subnet}, &b, &eb);
         jx_own(c->arena, b);
         return b ? arena_strdup(c->arena, jx_str(b, "VpcId")) : NULL;
     }

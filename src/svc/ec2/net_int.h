@@ -102,7 +102,8 @@ const char *ec2_instance_vpc(api_ctx_t *c, const cJSON *inst);
 err_t ec2_vpc_igw(api_ctx_t *c, const char *vpc_id, cJSON **out);
 /* Takes the Elastic IPs off instance inst (terminated: EC2 disassociates them) and its
  * public address with them; the caller saves inst. */
-err_t ec2_addresses_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb);
+err_t ec2_addresses_release(app_t *app, const char *scope, store_tx_t *tx, cJSON *inst, int64_t now,
+                            errbuf_t *eb);
 
 /* ---- creating records (also at start-up, without a request) */
 typedef struct ec2_net {
@@ -110,7 +111,8 @@ typedef struct ec2_net {
     store_tx_t *tx;
     ids_t *ids;
     arena_t *arena;
-    const char *account, *region;
+    const char *account, *region; /* the owner (OwnerId, ARNs) and the region */
+    const char *scope;            /* the partition rows are stored under (app_scope) */
     int64_t now;
     errbuf_t *eb;
 } ec2_net_t;

@@ -26,20 +26,23 @@ static int ec2_action_index(const char *a)
     return -1;
 }
 
-err_t ec2_transition(app_t *app, store_tx_t *tx, cJSON *inst, const char *action, errbuf_t *eb)
+err_t ec2_transition(api_ctx_t *c, cJSON *inst, const char *action)
 {
+    app_t *app = c->app;
     int64_t seq = jx_int(inst, "_Seq", 0) + 1;
     cJSON_DeleteItemFromObjectCaseSensitive(inst, "_Seq");
     cJSON_AddNumberToObject(inst, "_Seq", (double)seq);
     const char *provider = jx_str(inst, "_Provider");
     bool emulated = !provider || strcmp(provider, "exec") != 0;
     int64_t now = clk_now_ms(&app->clock);
-    char payload[256];
+    char payload[384];
     snprintf(payload, sizeof(payload),
-             "{\"id\":\"%s\",\"action\":\"%s\",\"seq\":%lld,\"prior\":%d}",
-             jx_str(inst, "InstanceId"), action, (long long)seq, ec2_state(inst));
-    return engine_enqueue(tx, &app->ids, EC2_JOB, payload,
-                          now + (emulated ? app->cfg.ec2_delay_ms : 0), 10, NULL, eb);
+             "{\"id\":\"%s\",\"action\":\"%s\",\"seq\":%lld,\"prior\":%d,\"account\":\"%s\","
+             "\"region\":\"%s\"}",
+             jx_str(inst, "InstanceId"), action, (long long)seq, ec2_state(inst), c->account,
+             c->region);
+    return engine_enqueue(c->tx, &app->ids, EC2_JOB, payload,
+                          now + (emulated ? app->cfg.ec2_delay_ms : 0), 10, NULL, c->eb);
 }
 
 /* The environment the exec provider's command gets. */
@@ -57,8 +60,10 @@ static const char **ec2_exec_env(engine_run_t *r, const cJSON *inst, const char 
     env[k++] = arena_printf(r->arena, "CATALOGD_IMAGE_ID=%s", jx_str(inst, "ImageId"));
     env[k++] = arena_printf(r->arena, "CATALOGD_INSTANCE_TYPE=%s", jx_str(inst, "InstanceType"));
     env[k++] = arena_printf(r->arena, "CATALOGD_PRIVATE_IP=%s", jx_str(inst, "PrivateIpAddress"));
-    env[k++] = arena_printf(r->arena, "CATALOGD_REGION=%s", app->cfg.region);
-    env[k++] = arena_printf(r->arena, "CATALOGD_ACCOUNT_ID=%s", app->cfg.account_id);
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
+    env[k++] = arena_printf(r->arena, "CATALOGD_REGION=%s", w.region);
+    env[k++] = arena_printf(r->arena, "CATALOGD_ACCOUNT_ID=%s", w.account);
     const char *ud = jx_str(inst, "_UserData");
     if (ud) env[k++] = arena_printf(r->arena, "CATALOGD_USER_DATA=%s", ud);
     for (const cJSON *t = tags ? tags->child : NULL; t && k < n; t = t->next) {
@@ -125,9 +130,12 @@ static err_t ec2_transition_end(engine_run_t *r, store_tx_t *tx, cJSON *inst, in
         jx_set(inst, "LaunchTime", cJSON_CreateNumber((double)now / 1000.0));
     if (to == EC2_TERMINATED && !cJSON_GetObjectItemCaseSensitive(inst, "_TerminatedAt"))
         cJSON_AddNumberToObject(inst, "_TerminatedAt", (double)now);
-    err_t rc = to == EC2_TERMINATED ? ec2_volumes_release(app, tx, inst, now, r->eb) : ERR_OK;
-    if (!rc && to == EC2_TERMINATED) rc = ec2_addresses_release(app, tx, inst, now, r->eb);
-    if (!rc) rc = ec2_save(tx, app->cfg.account_id, inst, now, r->eb);
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
+    err_t rc =
+        to == EC2_TERMINATED ? ec2_volumes_release(app, w.scope, tx, inst, now, r->eb) : ERR_OK;
+    if (!rc && to == EC2_TERMINATED) rc = ec2_addresses_release(app, w.scope, tx, inst, now, r->eb);
+    if (!rc) rc = ec2_save(tx, w.scope, inst, now, r->eb);
     if (!rc)
         rc = engine_signal(
             tx, arena_printf(r->arena, "ec2.instance:%s", jx_str(inst, "InstanceId")), now, r->eb);
@@ -163,11 +171,13 @@ static err_t ec2_transition_step(engine_run_t *r)
         return err_fail(r->eb, ERR_INTERNAL, "malformed ec2 transition payload");
     }
     const char *action = ec2_actions[ai];
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
     /* read the instance before any slow work */
     store_tx_t *rtx;
     rc = store_begin(app->store, false, &rtx, r->eb);
     if (!rc) {
-        rc = res_get(rtx, &(res_key_t){app->cfg.account_id, EC2_INSTANCE, id}, &inst, r->eb);
+        rc = res_get(rtx, &(res_key_t){w.scope, EC2_INSTANCE, id}, &inst, r->eb);
         store_rollback(rtx);
     }
     if (rc || !inst || jx_int(inst, "_Seq", 0) != seq) {
@@ -213,7 +223,7 @@ static err_t ec2_transition_step(engine_run_t *r)
          * copy read before it; when it took over, this transition is moot */
         cJSON_Delete(inst);
         inst = NULL;
-        rc = res_get(tx, &(res_key_t){app->cfg.account_id, EC2_INSTANCE, id}, &inst, r->eb);
+        rc = res_get(tx, &(res_key_t){w.scope, EC2_INSTANCE, id}, &inst, r->eb);
         if (!rc && inst && jx_int(inst, "_Seq", 0) == seq)
             rc = ec2_transition_end(r, tx, inst, ai, prior, ok, reason);
     }
@@ -232,10 +242,12 @@ static err_t ec2_transition_giveup(engine_run_t *r, const char *why)
     int ai, prior;
     int64_t seq;
     if (!ec2_payload(r, &id, &ai, &seq, &prior)) return ERR_OK; /* no instance to close */
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
     err_t rc;
     store_tx_t *tx = engine_tx(r, &rc);
     cJSON *inst = NULL;
-    if (tx) rc = res_get(tx, &(res_key_t){app->cfg.account_id, EC2_INSTANCE, id}, &inst, r->eb);
+    if (tx) rc = res_get(tx, &(res_key_t){w.scope, EC2_INSTANCE, id}, &inst, r->eb);
     if (!rc && inst && jx_int(inst, "_Seq", 0) == seq)
         rc = ec2_transition_end(r, tx, inst, ai, prior, false,
                                 arena_printf(r->arena, "The %s transition %s and was set aside.",

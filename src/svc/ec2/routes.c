@@ -49,7 +49,7 @@ err_t ec2_rtb_make(const ec2_net_t *n, const cJSON *vpc, bool main, const cJSON 
     cJSON_AddStringToObject(rtb, "_Region", n->region);
     res_row_t row = {.parent = vpc_id, .created_ms = n->now};
     *out = rtb;
-    return res_insert(n->tx, &(res_key_t){n->account, EC2_RTB, id}, &row, rtb, n->eb);
+    return res_insert(n->tx, &(res_key_t){n->scope, EC2_RTB, id}, &row, rtb, n->eb);
 }
 
 static cJSON *ec2_route(const char *cidr, const char *target_member, const char *target)
@@ -66,7 +66,7 @@ err_t ec2_rtb_route_add(const ec2_net_t *n, const char *rtb_id, const char *cidr
                         const char *target_member, const char *target)
 {
     cJSON *rtb = NULL;
-    res_key_t k = {n->account, EC2_RTB, rtb_id};
+    res_key_t k = {n->scope, EC2_RTB, rtb_id};
     err_t rc = res_get(n->tx, &k, &rtb, n->eb);
     if (!rc && !rtb) rc = err_fail(n->eb, ERR_INTERNAL, "route table %s is missing", rtb_id);
     if (!rc) {
@@ -139,7 +139,7 @@ err_t ec2_delete_route_table(api_ctx_t *c)
     if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rtb, "Associations")))
         return err_fail(c->eb, ERR_EC2_DEPENDENCY,
                         "The routeTable '%s' has dependencies and cannot be deleted.", id);
-    return res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_RTB, id}, NULL, c->eb);
+    return res_delete(c->tx, &(res_key_t){c->scope, EC2_RTB, id}, NULL, c->eb);
 }
 
 /* ---- routes */
@@ -245,7 +245,7 @@ static err_t ec2_route_build(api_ctx_t *c, const cJSON *rtb, const char *member,
         cJSON_AddItemToArray(ids, cJSON_CreateString(target));
         rc = ec2_load(c, ids, &insts);
         cJSON_Delete(insts);
-        cJSON_AddStringToObject(route, "InstanceOwnerId", c->app->cfg.account_id);
+        cJSON_AddStringToObject(route, "InstanceOwnerId", c->account);
     }
     if (!rc && !strcmp(ec2_targets[which], "VpcEndpointId")) { /* shown as its gateway */
         cJSON_DeleteItemFromObjectCaseSensitive(route, "VpcEndpointId");

@@ -28,7 +28,7 @@ err_t ec2_sg_get(api_ctx_t *c, const char *id, cJSON **out)
     if (!sg_id_ok(id))
         return err_fail(c->eb, ERR_EC2_SG_MALFORMED, "Invalid id: \"%s\" (expecting \"sg-...\")",
                         id);
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SG, id}, out, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, EC2_SG, id}, out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_EC2_SG_NOT_FOUND, "The security group '%s' does not exist", id);
     return rc;
@@ -40,8 +40,8 @@ err_t ec2_sg_named(api_ctx_t *c, const char *vpc, const char *name, cJSON **out)
     const char *in_vpc = vpc;
     err_t rc = in_vpc ? ERR_OK : ec2_vpc_resolve(c, NULL, &in_vpc);
     if (!rc)
-        rc = res_get_by_name(c->tx, c->app->cfg.account_id, EC2_SG,
-                             arena_printf(c->arena, "%s/%s", in_vpc, name), out, c->eb);
+        rc = res_get_by_name(c->tx, c->scope, EC2_SG, arena_printf(c->arena, "%s/%s", in_vpc, name),
+                             out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_EC2_SG_NOT_FOUND,
                       "The security group '%s' does not exist in %sVPC '%s'", name,
@@ -52,8 +52,8 @@ err_t ec2_sg_named(api_ctx_t *c, const char *vpc, const char *name, cJSON **out)
 static err_t sg_save(api_ctx_t *c, cJSON *g)
 {
     ec2_sg_render(g);
-    return res_update(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SG, jx_str(g, "GroupId")},
-                      NULL, clk_now_ms(&c->app->clock), g, NULL, c->eb);
+    return res_update(c->tx, &(res_key_t){c->scope, EC2_SG, jx_str(g, "GroupId")}, NULL,
+                      clk_now_ms(&c->app->clock), g, NULL, c->eb);
 }
 
 /* A new group's body and row (not yet rules). */
@@ -66,7 +66,8 @@ static err_t sg_insert(ids_t *ids, store_tx_t *tx, const char *account, const ch
     cJSON *g = cJSON_CreateObject();
     cJSON_AddStringToObject(g, "Description", desc);
     cJSON_AddStringToObject(g, "GroupName", name);
-    cJSON_AddStringToObject(g, "OwnerId", account);
+    char owner[16];
+    cJSON_AddStringToObject(g, "OwnerId", app_scope_account(account, owner));
     cJSON_AddStringToObject(g, "GroupId", id);
     cJSON_AddStringToObject(g, "VpcId", vpc);
     if (tags && cJSON_GetArraySize(tags))
@@ -180,16 +181,16 @@ err_t ec2_create_security_group(api_ctx_t *c)
     if (!rc) rc = ec2_vpc_resolve(c, api_in_str(c, "VpcId"), &vpc);
     cJSON *same = NULL;
     if (!rc)
-        rc = res_get_by_name(c->tx, c->app->cfg.account_id, EC2_SG,
-                             arena_printf(c->arena, "%s/%s", vpc, name), &same, c->eb);
+        rc = res_get_by_name(c->tx, c->scope, EC2_SG, arena_printf(c->arena, "%s/%s", vpc, name),
+                             &same, c->eb);
     if (!rc && same)
         rc = err_fail(c->eb, ERR_EC2_SG_DUPLICATE,
                       "The security group '%s' already exists for VPC '%s'", name, vpc);
     cJSON_Delete(same);
     if (rc) return rc;
     cJSON *tags = ec2_spec_tags(c->in, "security-group", false), *g = NULL;
-    rc = sg_insert(&c->app->ids, c->tx, c->app->cfg.account_id, vpc, name, desc, tags,
-                   clk_now_ms(&c->app->clock), &g, c->eb);
+    rc = sg_insert(&c->app->ids, c->tx, c->scope, vpc, name, desc, tags, clk_now_ms(&c->app->clock),
+                   &g, c->eb);
     if (!rc) {
         /* a new group allows all outbound traffic, as EC2 gives every VPC group */
         cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(g, "_Rules"),
@@ -221,8 +222,7 @@ static err_t sg_referenced(api_ctx_t *c, const char *id, bool *yes)
 {
     cJSON *all = cJSON_CreateArray();
     bool more;
-    err_t rc = res_list(c->tx, &(res_query_t){c->app->cfg.account_id, EC2_SG, NULL, 0, 0}, all,
-                        &more, c->eb);
+    err_t rc = res_list(c->tx, &(res_query_t){c->scope, EC2_SG, NULL, 0, 0}, all, &more, c->eb);
     *yes = false;
     for (const cJSON *g = all->child; g && !*yes; g = g->next) {
         if (!strcmp(jx_str(g, "GroupId"), id)) continue;
@@ -252,7 +252,7 @@ err_t ec2_delete_security_group(api_ctx_t *c)
     if (!rc && !used) rc = sg_referenced(c, id, &used);
     if (!rc && used)
         rc = err_fail(c->eb, ERR_EC2_DEPENDENCY, "resource %s has a dependent object", id);
-    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SG, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, EC2_SG, id}, NULL, c->eb);
     if (!rc) {
         cJSON_AddBoolToObject(c->out, "Return", true);
         cJSON_AddStringToObject(c->out, "GroupId", id);
@@ -467,7 +467,7 @@ err_t ec2_describe_security_groups(api_ctx_t *c)
     if (rc) return rc;
     cJSON *list = cJSON_AddArrayToObject(c->out, "SecurityGroups");
     if (!named) {
-        res_query_t q = {c->app->cfg.account_id, EC2_SG, NULL, 0, 0};
+        res_query_t q = {c->scope, EC2_SG, NULL, 0, 0};
         rc = res_list_page(c->tx, &q, &p, sg_keep, c, list, c->eb);
         if (!rc) res_page_out(&p, c->out, "NextToken");
         return rc;
@@ -559,7 +559,7 @@ err_t ec2_describe_security_group_rules(api_ctx_t *c)
                         cJSON_AddArrayToObject(c->out, "SecurityGroupRules"),
                         arena_alloc(c->arena, sizeof(bool) * (size_t)(n + 1))};
     memset(w.found, 0, sizeof(bool) * (size_t)(n + 1));
-    res_query_t q = {c->app->cfg.account_id, EC2_SG, NULL, 0, 0};
+    res_query_t q = {c->scope, EC2_SG, NULL, 0, 0};
     rc = res_list_page(c->tx, &q, &rows, sg_rule_row, &w, NULL, c->eb);
     /* (a page cut short, or one after a token, cannot tell what is missing) */
     int at = 0;

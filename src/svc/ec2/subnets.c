@@ -45,7 +45,7 @@ err_t ec2_subnet_make(const ec2_net_t *n, const cJSON *vpc, const char *az, cons
     cJSON_AddStringToObject(s, "_Region", n->region);
     res_row_t row = {.parent = jx_str(vpc, "VpcId"), .state = "available", .created_ms = n->now};
     *out = s;
-    return res_insert(n->tx, &(res_key_t){n->account, EC2_SUBNET, id}, &row, s, n->eb);
+    return res_insert(n->tx, &(res_key_t){n->scope, EC2_SUBNET, id}, &row, s, n->eb);
 }
 
 /* The zone CreateSubnet puts the subnet in: AvailabilityZone or AvailabilityZoneId, which
@@ -161,8 +161,7 @@ err_t ec2_delete_subnet(api_ctx_t *c)
                             "The subnet '%s' has dependencies and cannot be deleted.", id);
     }
     rc = ec2_rtb_forget_subnet(c, jx_str(subnet, "VpcId"), id);
-    if (!rc)
-        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_SUBNET, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, EC2_SUBNET, id}, NULL, c->eb);
     return rc;
 }
 

@@ -185,7 +185,7 @@ err_t ec2_describe_tags(api_ctx_t *c)
             rows.from = (res_pkey_t){.s = page.from.s, .n = page.from.n, .seq = page.from.seq - 1};
         }
         w.k = ec2_taggable[i];
-        res_query_t q = {c->app->cfg.account_id, w.k->kind, NULL, 0, 0};
+        res_query_t q = {c->scope, w.k->kind, NULL, 0, 0};
         rc = res_list_page(c->tx, &q, &rows, ec2_tag_row, &w, NULL, c->eb);
     }
     if (!rc) res_page_out(&page, c->out, "NextToken");

@@ -29,7 +29,7 @@ static err_t vol_get(api_ctx_t *c, const char *id, cJSON **out)
     if (!vol_id_ok(id))
         return err_fail(c->eb, ERR_EC2_VOL_MALFORMED, "Invalid id: \"%s\" (expecting \"vol-...\")",
                         id);
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_VOLUME, id}, out, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, EC2_VOLUME, id}, out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_EC2_VOL_NOT_FOUND, "The volume '%s' does not exist.", id);
     return rc;
@@ -122,8 +122,7 @@ err_t ec2_volume_create(api_ctx_t *c, const ec2_volume_spec_t *s, const cJSON *t
     cJSON_AddBoolToObject(v, "MultiAttachEnabled", false);
     vol_set_perf(v, s);
     res_row_t row = {.state = "available", .created_ms = now};
-    err_t rc =
-        res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_VOLUME, id}, &row, v, c->eb);
+    err_t rc = res_insert(c->tx, &(res_key_t){c->scope, EC2_VOLUME, id}, &row, v, c->eb);
     if (rc) {
         cJSON_Delete(v);
         return rc;
@@ -185,10 +184,11 @@ err_t ec2_volume_attach(api_ctx_t *c, cJSON *vol, cJSON *inst, const char *devic
     cJSON_AddStringToObject(ebs, "Status", "attached");
     cJSON_AddStringToObject(ebs, "VolumeId", vid);
     cJSON_AddItemToArray(bdm, m);
-    return vol_save(c->tx, c->app->cfg.account_id, vol, now, c->eb);
+    return vol_save(c->tx, c->scope, vol, now, c->eb);
 }
 
-err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, errbuf_t *eb)
+err_t ec2_volumes_release(app_t *app, const char *scope, store_tx_t *tx, cJSON *inst, int64_t now,
+                          errbuf_t *eb)
 {
     cJSON *bdm = cJSON_GetObjectItemCaseSensitive(inst, "BlockDeviceMappings");
     err_t rc = ERR_OK;
@@ -196,7 +196,7 @@ err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, 
         const cJSON *ebs = cJSON_GetObjectItemCaseSensitive(m, "Ebs");
         const char *vid = jx_str(ebs, "VolumeId");
         if (!vid) continue;
-        res_key_t k = {app->cfg.account_id, EC2_VOLUME, vid};
+        res_key_t k = {scope, EC2_VOLUME, vid};
         if (jx_true(ebs, "DeleteOnTermination")) {
             rc = res_delete(tx, &k, NULL, eb);
             continue;
@@ -206,7 +206,7 @@ err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, 
         if (!rc && v) {
             jx_set(v, "Attachments", cJSON_CreateArray());
             jx_set_str(v, "State", "available");
-            rc = vol_save(tx, app->cfg.account_id, v, now, eb);
+            rc = vol_save(tx, scope, v, now, eb);
         }
         cJSON_Delete(v);
     }
@@ -217,8 +217,8 @@ err_t ec2_volumes_release(app_t *app, store_tx_t *tx, cJSON *inst, int64_t now, 
 /* A zone of this region: the region's name and one letter. */
 static bool vol_zone_ok(api_ctx_t *c, const char *z)
 {
-    size_t n = strlen(c->app->cfg.region);
-    return !strncmp(z, c->app->cfg.region, n) && z[n] >= 'a' && z[n] <= 'z' && !z[n + 1];
+    size_t n = strlen(c->region);
+    return !strncmp(z, c->region, n) && z[n] >= 'a' && z[n] <= 'z' && !z[n + 1];
 }
 
 err_t ec2_create_volume(api_ctx_t *c)
@@ -306,7 +306,7 @@ err_t ec2_describe_volumes(api_ctx_t *c)
     if (rc) return rc;
     cJSON *list = cJSON_AddArrayToObject(c->out, "Volumes");
     if (!cJSON_GetArraySize(ids)) {
-        res_query_t q = {c->app->cfg.account_id, EC2_VOLUME, NULL, 0, 0};
+        res_query_t q = {c->scope, EC2_VOLUME, NULL, 0, 0};
         rc = res_list_page(c->tx, &q, &p, vol_keep, c, list, c->eb);
         if (!rc) res_page_out(&p, c->out, "NextToken");
         return rc;
@@ -334,8 +334,7 @@ err_t ec2_delete_volume(api_ctx_t *c)
     if (!rc && a)
         rc = err_fail(c->eb, ERR_EC2_VOL_IN_USE, "Volume %s is currently attached to %s", id,
                       jx_str(a, "InstanceId"));
-    if (!rc)
-        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_VOLUME, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, EC2_VOLUME, id}, NULL, c->eb);
     cJSON_Delete(v);
     return rc;
 }
@@ -387,7 +386,7 @@ err_t ec2_modify_volume(api_ctx_t *c)
     cJSON *before = rc ? NULL : cJSON_Duplicate(v, 1);
     if (!rc) {
         vol_set_perf(v, &s);
-        rc = vol_save(c->tx, c->app->cfg.account_id, v, clk_now_ms(&c->app->clock), c->eb);
+        rc = vol_save(c->tx, c->scope, v, clk_now_ms(&c->app->clock), c->eb);
     }
     if (!rc) {
         cJSON *mod = cJSON_AddObjectToObject(c->out, "VolumeModification");
@@ -445,7 +444,7 @@ err_t ec2_attach_volume(api_ctx_t *c)
         rc = err_fail(c->eb, ERR_EC2_INCORRECT_STATE, "Instance '%s' is not 'running'.",
                       jx_str(inst, "InstanceId"));
     if (!rc) rc = ec2_volume_attach(c, v, inst, device, false);
-    if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, inst, clk_now_ms(&c->app->clock), c->eb);
+    if (!rc) rc = ec2_save(c->tx, c->scope, inst, clk_now_ms(&c->app->clock), c->eb);
     if (!rc)
         vol_answer(c, cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(v, "Attachments"), 0),
                    "attaching");
@@ -488,9 +487,9 @@ err_t ec2_detach_volume(api_ctx_t *c)
             }
         jx_set(v, "Attachments", cJSON_CreateArray());
         jx_set_str(v, "State", "available");
-        rc = vol_save(c->tx, c->app->cfg.account_id, v, now, c->eb);
+        rc = vol_save(c->tx, c->scope, v, now, c->eb);
     }
-    if (!rc) rc = ec2_save(c->tx, c->app->cfg.account_id, inst, now, c->eb);
+    if (!rc) rc = ec2_save(c->tx, c->scope, inst, now, c->eb);
     cJSON_Delete(v);
     cJSON_Delete(inst);
     return rc;

@@ -8,13 +8,12 @@
 err_t ec2_vpc_groups_create(const ec2_net_t *n, cJSON *vpc)
 {
     char id[32];
-    return ec2_sg_create_default(n->ids, n->tx, n->account, jx_str(vpc, "VpcId"), n->now, id,
-                                 n->eb);
+    return ec2_sg_create_default(n->ids, n->tx, n->scope, jx_str(vpc, "VpcId"), n->now, id, n->eb);
 }
 
 err_t ec2_vpc_groups_delete(const ec2_net_t *n, const cJSON *vpc)
 {
-    return ec2_sg_delete_vpc_groups(n->tx, n->account, jx_str(vpc, "VpcId"), n->eb);
+    return ec2_sg_delete_vpc_groups(n->tx, n->scope, jx_str(vpc, "VpcId"), n->eb);
 }
 
 err_t ec2_vpc_resolve(api_ctx_t *c, const char *given, const char **out)

@@ -53,7 +53,7 @@ err_t ec2_vpc_make(const ec2_net_t *n, const char *cidr, bool is_default, const 
     res_row_t row = {.name = is_default ? arena_printf(n->arena, "default:%s", n->region) : NULL,
                      .state = "available",
                      .created_ms = n->now};
-    if (!rc) rc = res_insert(n->tx, &(res_key_t){n->account, EC2_VPC, id}, &row, vpc, n->eb);
+    if (!rc) rc = res_insert(n->tx, &(res_key_t){n->scope, EC2_VPC, id}, &row, vpc, n->eb);
     *out = vpc;
     return rc;
 }
@@ -99,9 +99,18 @@ err_t ec2_network_install(app_t *app, const char *account, const char *region, e
         arena_free(&arena);
         return rc;
     }
-    ec2_net_t n = {app, tx, &app->ids, &arena, account, region, clk_now_ms(&app->clock), eb};
+    char scope[64];
+    ec2_net_t n = {app,
+                   tx,
+                   &app->ids,
+                   &arena,
+                   account,
+                   region,
+                   app_scope(app, account, region, scope, sizeof(scope)),
+                   clk_now_ms(&app->clock),
+                   eb};
     cJSON *done = NULL;
-    rc = res_get(tx, &(res_key_t){account, EC2_REGION, region}, &done, eb);
+    rc = res_get(tx, &(res_key_t){scope, EC2_REGION, region}, &done, eb);
     jx_own(&arena, done);
     if (!rc && !done) { /* once: a default VPC deleted later stays deleted, as in EC2 */
         const char *vpc_id = NULL;
@@ -110,7 +119,7 @@ err_t ec2_network_install(app_t *app, const char *account, const char *region, e
         cJSON_AddStringToObject(rec, "Region", region);
         if (vpc_id) cJSON_AddStringToObject(rec, "DefaultVpcId", vpc_id);
         res_row_t row = {.created_ms = n.now};
-        if (!rc) rc = res_insert(tx, &(res_key_t){account, EC2_REGION, region}, &row, rec, eb);
+        if (!rc) rc = res_insert(tx, &(res_key_t){scope, EC2_REGION, region}, &row, rec, eb);
     }
     if (!rc)
         rc = store_commit(tx, eb);
@@ -222,10 +231,9 @@ err_t ec2_delete_vpc(api_ctx_t *c)
     ec2_net_t n = ec2_net_of(c);
     if (!rc) rc = ec2_vpc_groups_delete(&n, vpc);
     for (const cJSON *r = rtbs ? rtbs->child : NULL; !rc && r; r = r->next)
-        rc = res_delete(c->tx,
-                        &(res_key_t){c->app->cfg.account_id, EC2_RTB, jx_str(r, "RouteTableId")},
-                        NULL, c->eb);
-    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, EC2_VPC, id}, NULL, c->eb);
+        rc = res_delete(c->tx, &(res_key_t){c->scope, EC2_RTB, jx_str(r, "RouteTableId")}, NULL,
+                        c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, EC2_VPC, id}, NULL, c->eb);
     return rc;
 }
 

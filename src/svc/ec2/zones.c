@@ -1,9 +1,12 @@
 /* zones.c - EC2 regions and availability zones: DescribeRegions, DescribeAvailabilityZones,
  * and the zones of a region other calls place things in (subnets, the default VPC). The
- * region list is AWS's commercial regions; the deployment's own region is always one of
- * them (added when its name is not). */
+ * regions are those of the aws partition (core/regions.h, generated from botocore's
+ * endpoints.json), every one of which catalogd serves; botocore does not say which are
+ * opt-in nor how many zones each has, so that is noted here, by name (a region not noted:
+ * not opt-in, 3 zones). */
 #include "svc/ec2/net_int.h"
 #include "core/jx.h"
+#include "core/regions.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,25 +15,27 @@ static const struct {
     const char *name;
     bool opt_in; /* an opt-in region (not enabled unless the account opts in) */
     int zones;
-} ec2_regions[] = {
-    {"af-south-1", true, 3},      {"ap-east-1", true, 3},       {"ap-northeast-1", false, 3},
-    {"ap-northeast-2", false, 4}, {"ap-northeast-3", false, 3}, {"ap-south-1", false, 3},
-    {"ap-south-2", true, 3},      {"ap-southeast-1", false, 3}, {"ap-southeast-2", false, 3},
-    {"ap-southeast-3", true, 3},  {"ap-southeast-4", true, 3},  {"ca-central-1", false, 3},
-    {"eu-central-1", false, 3},   {"eu-central-2", true, 3},    {"eu-north-1", false, 3},
-    {"eu-south-1", true, 3},      {"eu-south-2", true, 3},      {"eu-west-1", false, 3},
-    {"eu-west-2", false, 3},      {"eu-west-3", false, 3},      {"il-central-1", true, 3},
-    {"me-central-1", true, 3},    {"me-south-1", true, 3},      {"sa-east-1", false, 3},
-    {"us-east-1", false, 6},      {"us-east-2", false, 3},      {"us-west-1", false, 2},
-    {"us-west-2", false, 4},
+} ec2_region_facts[] = {
+    {"af-south-1", true, 3},   {"ap-east-1", true, 3},      {"ap-northeast-2", false, 4},
+    {"ap-south-2", true, 3},   {"ap-southeast-3", true, 3}, {"ap-southeast-4", true, 3},
+    {"eu-central-2", true, 3}, {"eu-south-1", true, 3},     {"eu-south-2", true, 3},
+    {"il-central-1", true, 3}, {"me-central-1", true, 3},   {"me-south-1", true, 3},
+    {"us-east-1", false, 6},   {"us-west-1", false, 2},     {"us-west-2", false, 4},
 };
-#define EC2_N_REGIONS (sizeof(ec2_regions) / sizeof(ec2_regions[0]))
+#define EC2_N_FACTS (sizeof(ec2_region_facts) / sizeof(ec2_region_facts[0]))
 
-/* How many zones region has (3 for a region not in the table: the deployment's own). */
+static bool ec2_opt_in(const char *region)
+{
+    for (size_t i = 0; i < EC2_N_FACTS; i++)
+        if (!strcmp(ec2_region_facts[i].name, region)) return ec2_region_facts[i].opt_in;
+    return false;
+}
+
+/* How many zones region has. */
 static int ec2_zone_count(const char *region)
 {
-    for (size_t i = 0; i < EC2_N_REGIONS; i++)
-        if (!strcmp(ec2_regions[i].name, region)) return ec2_regions[i].zones;
+    for (size_t i = 0; i < EC2_N_FACTS; i++)
+        if (!strcmp(ec2_region_facts[i].name, region)) return ec2_region_facts[i].zones;
     return 3;
 }
 
@@ -182,28 +187,20 @@ err_t ec2_describe_regions(api_ctx_t *c)
     bool all_regions = jx_true(c->in, "AllRegions");
     const char *own = ec2_region(c);
     cJSON *list = jx_own(c->arena, cJSON_CreateArray());
-    bool listed = false;
-    for (size_t i = 0; i < EC2_N_REGIONS; i++) {
-        /* the deployment's region is enabled, whatever its kind */
-        bool mine = !strcmp(ec2_regions[i].name, own);
-        listed |= mine;
-        if (ec2_regions[i].opt_in && !mine && !all_regions) continue;
-        cJSON_AddItemToArray(list, ec2_region_item(c, ec2_regions[i].name,
-                                                   !ec2_regions[i].opt_in ? "opt-in-not-required"
-                                                   : mine                 ? "opted-in"
-                                                                          : "not-opted-in"));
+    for (size_t i = 0; i < regions_n_aws; i++) {
+        const char *name = regions_aws[i].name;
+        /* the region asked from is enabled, whatever its kind */
+        bool mine = !strcmp(name, own), opt_in = ec2_opt_in(name);
+        if (opt_in && !mine && !all_regions) continue;
+        cJSON_AddItemToArray(list, ec2_region_item(c, name,
+                                                   !opt_in ? "opt-in-not-required"
+                                                   : mine  ? "opted-in"
+                                                           : "not-opted-in"));
     }
-    if (!listed) cJSON_AddItemToArray(list, ec2_region_item(c, own, "opt-in-not-required"));
     const cJSON *want = cJSON_GetObjectItemCaseSensitive(c->in, "RegionNames");
-    for (const cJSON *w = want ? want->child : NULL; !rc && w; w = w->next) {
-        bool known = false;
-        for (const cJSON *r = list->child; r && !known; r = r->next)
-            known = !strcmp(jx_str(r, "RegionName"), w->valuestring);
-        for (size_t i = 0; i < EC2_N_REGIONS && !known; i++)
-            known = !strcmp(ec2_regions[i].name, w->valuestring);
-        if (!known)
+    for (const cJSON *w = want ? want->child : NULL; !rc && w; w = w->next)
+        if (!regions_find(span_of(w->valuestring)))
             rc = err_fail(c->eb, ERR_EC2_INVALID_PARAMETER, "Invalid region: %s", w->valuestring);
-    }
     if (!rc)
         rc = ec2_pick(c, list, "RegionNames", "RegionName", ec2_region_filter,
                       cJSON_AddArrayToObject(c->out, "Regions"));

@@ -45,7 +45,7 @@ err_t iam_create_access_key(api_ctx_t *c)
     rc = store_query(
         c->tx, c->eb, &st,
         "SELECT COUNT(*) FROM access_keys WHERE account_id = ? AND kind = ? AND principal = ?",
-        "sss", c->app->cfg.account_id, kind, principal);
+        "sss", c->account, kind, principal);
     if (!rc) rc = store_step(st, &row, c->eb);
     int64_t n = row ? store_col_int(st, 0) : 0;
     if (!rc && row) rc = store_step(st, &row, c->eb);
@@ -84,8 +84,8 @@ err_t iam_list_access_keys(api_ctx_t *c)
                     "SELECT access_key_id, status, created_ms FROM access_keys WHERE account_id = ?"
                     " AND kind = ? AND principal = ? AND (created_ms, access_key_id) > (?, ?)"
                     " ORDER BY created_ms, access_key_id",
-                    "sssis", c->app->cfg.account_id, kind, principal,
-                    p.after ? p.from.n : INT64_MIN, p.after && p.from.id ? p.from.id : "");
+                    "sssis", c->account, kind, principal, p.after ? p.from.n : INT64_MIN,
+                    p.after && p.from.id ? p.from.id : "");
     cJSON *list = cJSON_AddArrayToObject(c->out, "AccessKeyMetadata");
     bool row;
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
@@ -118,13 +118,13 @@ static err_t key_change(api_ctx_t *c, const char *status)
             c->tx, c->eb, &n,
             "UPDATE access_keys SET status = ? WHERE account_id = ? AND access_key_id = ?"
             " AND kind = ? AND principal = ?",
-            "sssss", status, c->app->cfg.account_id, id, kind, principal);
+            "sssss", status, c->account, id, kind, principal);
     else
         rc = store_exec(
             c->tx, c->eb, &n,
             "DELETE FROM access_keys WHERE account_id = ? AND access_key_id = ? AND kind = ?"
             " AND principal = ?",
-            "ssss", c->app->cfg.account_id, id, kind, principal);
+            "ssss", c->account, id, kind, principal);
     if (!rc && n == 0)
         rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "The Access Key with id %s cannot be found.",
                       id);
@@ -151,7 +151,7 @@ err_t iam_get_access_key_last_used(api_ctx_t *c)
         store_query(c->tx, c->eb, &st,
                     "SELECT kind, principal, last_used_ms, last_used_service, last_used_region"
                     " FROM access_keys WHERE account_id = ? AND access_key_id = ?",
-                    "ss", c->app->cfg.account_id, id);
+                    "ss", c->account, id);
     if (!rc) rc = store_step(st, &row, c->eb);
     if (!rc && !row)
         return err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "The Access Key with id %s cannot be found.",
@@ -178,7 +178,7 @@ err_t iam_get_access_key_last_used(api_ctx_t *c)
     rc = store_step(st, &row, c->eb);
     if (!rc && !strcmp(kind, "user")) {
         cJSON *u = NULL;
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_USER, principal}, &u, c->eb);
+        rc = res_get(c->tx, &(res_key_t){c->account, IAM_USER, principal}, &u, c->eb);
         if (u) cJSON_AddStringToObject(c->out, "UserName", jx_str(u, "UserName"));
         cJSON_Delete(u);
     }

@@ -93,7 +93,7 @@ static err_t iam_list_attached(api_ctx_t *c, const char *type)
     if (!rc) rc = iam_find(c, type, api_in_str(c, iam_name_member(type)), &e);
     if (rc) return rc;
     cJSON *arns = cJSON_CreateArray();
-    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_ATTACH, true, iam_entity_id(e), &pg,
+    rc = res_links_page(c->tx, c->account, IAM_LINK_ATTACH, true, iam_entity_id(e), &pg,
                         iam_keep_attached, c, arns, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "AttachedPolicies");
     for (cJSON *a = arns->child; !rc && a; a = a->next) {
@@ -166,8 +166,7 @@ static err_t iam_owner(api_ctx_t *c, const char *id, cJSON **e, int *kind)
         if (filter && strcmp(filter, iam_owner_kinds[k].filter) &&
             strcmp(filter, "LocalManagedPolicy") && strcmp(filter, "AWSManagedPolicy"))
             continue;
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, iam_owner_kinds[k].kind, id}, e,
-                     c->eb);
+        rc = res_get(c->tx, &(res_key_t){c->account, iam_owner_kinds[k].kind, id}, e, c->eb);
         *kind = k;
     }
     return rc;
@@ -194,8 +193,8 @@ err_t iam_list_entities_for_policy(api_ctx_t *c)
     cJSON_Delete(p);
     if (rc) return rc;
     cJSON *owners = cJSON_CreateArray();
-    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_ATTACH, false, arn, &pg,
-                        iam_keep_owner, c, owners, c->eb);
+    rc = res_links_page(c->tx, c->account, IAM_LINK_ATTACH, false, arn, &pg, iam_keep_owner, c,
+                        owners, c->eb);
     cJSON *lists[3] = {cJSON_AddArrayToObject(c->out, "PolicyUsers"),
                        cJSON_AddArrayToObject(c->out, "PolicyGroups"),
                        cJSON_AddArrayToObject(c->out, "PolicyRoles")};

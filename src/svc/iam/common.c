@@ -25,8 +25,7 @@ const char *iam_fold(api_ctx_t *c, const char *name)
 
 err_t iam_find(api_ctx_t *c, const char *type, const char *name, cJSON **out)
 {
-    err_t rc = res_get_by_name(c->tx, c->app->cfg.account_id, iam_kind(type), iam_fold(c, name),
-                               out, c->eb);
+    err_t rc = res_get_by_name(c->tx, c->account, iam_kind(type), iam_fold(c, name), out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "The %s with name %s cannot be found.", type,
                       name);
@@ -41,8 +40,7 @@ void iam_new_id(api_ctx_t *c, const char *prefix, char out[32])
 const char *iam_arn(api_ctx_t *c, const char *type, const char *path, const char *name)
 {
     if (!path || !*path) path = "/";
-    return arena_printf(c->arena, "arn:aws:iam::%s:%s%s%s", c->app->cfg.account_id, type, path,
-                        name);
+    return arena_printf(c->arena, "arn:aws:iam::%s:%s%s%s", c->account, type, path, name);
 }
 
 double iam_now(api_ctx_t *c)
@@ -78,11 +76,11 @@ err_t iam_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSO
     err_t rc = by_a ? store_query(c->tx, c->eb, &st,
                                   "SELECT b FROM links WHERE account = ? AND kind = ? AND a = ?"
                                   " ORDER BY created_ms, seq, b",
-                                  "sss", c->app->cfg.account_id, kind, key)
+                                  "sss", c->account, kind, key)
                     : store_query(c->tx, c->eb, &st,
                                   "SELECT a FROM links WHERE account = ? AND kind = ? AND b = ?"
                                   " ORDER BY created_ms, seq, a",
-                                  "sss", c->app->cfg.account_id, kind, key);
+                                  "sss", c->account, kind, key);
     bool row;
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row)
         cJSON_AddItemToArray(out, cJSON_CreateString(store_col_text(st, 0)));
@@ -97,7 +95,7 @@ err_t iam_link_add(api_ctx_t *c, const char *kind, const char *a, const char *b,
                    "INSERT INTO links (account, kind, a, b, created_ms, seq) VALUES (?, ?, ?, ?, ?,"
                    " (SELECT COALESCE(MAX(seq), 0) + 1 FROM links))"
                    " ON CONFLICT DO NOTHING",
-                   "ssssi", c->app->cfg.account_id, kind, a, b, clk_now_ms(&c->app->clock));
+                   "ssssi", c->account, kind, a, b, clk_now_ms(&c->app->clock));
     if (existed) *existed = !rc && n == 0;
     return rc;
 }
@@ -107,7 +105,7 @@ err_t iam_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b,
     int64_t n = 0;
     err_t rc = store_exec(c->tx, c->eb, &n,
                           "DELETE FROM links WHERE account = ? AND kind = ? AND a = ? AND b = ?",
-                          "ssss", c->app->cfg.account_id, kind, a, b);
+                          "ssss", c->account, kind, a, b);
     if (found) *found = n > 0;
     return rc;
 }
@@ -118,10 +116,10 @@ err_t iam_link_count(api_ctx_t *c, const char *kind, bool by_a, const char *key,
     err_t rc =
         by_a ? store_query(c->tx, c->eb, &st,
                            "SELECT COUNT(*) FROM links WHERE account = ? AND kind = ? AND a = ?",
-                           "sss", c->app->cfg.account_id, kind, key)
+                           "sss", c->account, kind, key)
              : store_query(c->tx, c->eb, &st,
                            "SELECT COUNT(*) FROM links WHERE account = ? AND kind = ? AND b = ?",
-                           "sss", c->app->cfg.account_id, kind, key);
+                           "sss", c->account, kind, key);
     bool row = false;
     if (!rc) rc = store_step(st, &row, c->eb);
     *n = row ? store_col_int(st, 0) : 0;
@@ -143,8 +141,8 @@ err_t iam_entity_new(api_ctx_t *c, const char *type, const char *id_prefix, cJSO
     const char *name = api_in_str(c, member);
     const char *path = api_in_str(c, "Path");
     cJSON *existing = NULL;
-    err_t rc = res_get_by_name(c->tx, c->app->cfg.account_id, iam_kind(type), iam_fold(c, name),
-                               &existing, c->eb);
+    err_t rc =
+        res_get_by_name(c->tx, c->account, iam_kind(type), iam_fold(c, name), &existing, c->eb);
     cJSON_Delete(existing);
     if (rc) return rc;
     if (existing)
@@ -169,7 +167,7 @@ err_t iam_entity_insert(api_ctx_t *c, const char *type, cJSON *body, const char 
     char name_m[32], id_m[32];
     snprintf(name_m, sizeof(name_m), "%sName", title);
     snprintf(id_m, sizeof(id_m), "%sId", title);
-    res_key_t k = {c->app->cfg.account_id, iam_kind(type), jx_str(body, id_m)};
+    res_key_t k = {c->account, iam_kind(type), jx_str(body, id_m)};
     res_row_t row = {.name = iam_fold(c, jx_str(body, name_m)),
                      .created_ms = (int64_t)(iam_now(c) * 1000)};
     err_t rc = res_insert(c->tx, &k, &row, body, c->eb);
@@ -185,7 +183,7 @@ err_t iam_load_ids(api_ctx_t *c, const char *kind, const cJSON *ids, cJSON *out)
     err_t rc = ERR_OK;
     for (const cJSON *id = ids->child; !rc && id; id = id->next) {
         cJSON *e = NULL;
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, kind, id->valuestring}, &e, c->eb);
+        rc = res_get(c->tx, &(res_key_t){c->account, kind, id->valuestring}, &e, c->eb);
         if (e) cJSON_AddItemToArray(out, e);
     }
     return rc;

@@ -20,8 +20,8 @@ err_t iam_get_group(api_ctx_t *c)
     if (!rc) rc = iam_find(c, "group", api_in_str(c, "GroupName"), &g);
     if (rc) return rc;
     cJSON *ids = cJSON_CreateArray();
-    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_MEMBER, true, jx_str(g, "GroupId"),
-                        &p, NULL, NULL, ids, c->eb);
+    rc = res_links_page(c->tx, c->account, IAM_LINK_MEMBER, true, jx_str(g, "GroupId"), &p, NULL,
+                        NULL, ids, c->eb);
     cJSON_AddItemToObject(c->out, "Group", g);
     cJSON *users = cJSON_AddArrayToObject(c->out, "Users");
     if (!rc) rc = iam_load_ids(c, IAM_USER, ids, users);
@@ -48,15 +48,14 @@ err_t iam_delete_group(api_ctx_t *c)
                         "Cannot delete entity, must detach all policies first.");
     cJSON *inl = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, id, 0, 1};
+    res_query_t q = {c->account, IAM_INLINE, id, 0, 1};
     if (!rc) rc = res_list(c->tx, &q, inl, &more, c->eb);
     bool has_inline = cJSON_GetArraySize(inl) > 0;
     cJSON_Delete(inl);
     if (!rc && has_inline)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must delete policies first.");
-    if (!rc)
-        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_GROUP, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->account, IAM_GROUP, id}, NULL, c->eb);
     return rc;
 }
 
@@ -103,8 +102,8 @@ err_t iam_list_groups_for_user(api_ctx_t *c)
     if (!rc) rc = iam_find(c, "user", api_in_str(c, "UserName"), &u);
     if (rc) return rc;
     cJSON *ids = cJSON_CreateArray();
-    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_MEMBER, false, jx_str(u, "UserId"),
-                        &p, NULL, NULL, ids, c->eb);
+    rc = res_links_page(c->tx, c->account, IAM_LINK_MEMBER, false, jx_str(u, "UserId"), &p, NULL,
+                        NULL, ids, c->eb);
     cJSON_Delete(u);
     cJSON *groups = cJSON_AddArrayToObject(c->out, "Groups");
     if (!rc) rc = iam_load_ids(c, IAM_GROUP, ids, groups);

@@ -22,7 +22,7 @@ static err_t inline_owner(api_ctx_t *c, const inline_kind_t *k, cJSON **owner)
 
 static res_key_t inline_key(api_ctx_t *c, const cJSON *owner, const char *policy)
 {
-    return (res_key_t){c->app->cfg.account_id, IAM_INLINE,
+    return (res_key_t){c->account, IAM_INLINE,
                        arena_printf(c->arena, "%s:%s", iam_entity_id(owner), iam_fold(c, policy))};
 }
 
@@ -40,7 +40,7 @@ static err_t inline_put(api_ctx_t *c, const inline_kind_t *k)
     /* the quota counts every inline policy of the owner together */
     cJSON *all = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, iam_entity_id(owner), 0, 0};
+    res_query_t q = {c->account, IAM_INLINE, iam_entity_id(owner), 0, 0};
     rc = res_list(c->tx, &q, all, &more, c->eb);
     size_t total = policy_size_nows(span_of(doc));
     for (cJSON *p = all->child; p; p = p->next)
@@ -97,7 +97,7 @@ static err_t inline_list(api_ctx_t *c, const inline_kind_t *k)
     if (!rc) rc = inline_owner(c, k, &owner);
     if (rc) return rc;
     cJSON *page = cJSON_CreateArray();
-    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, iam_entity_id(owner), 0, 0};
+    res_query_t q = {c->account, IAM_INLINE, iam_entity_id(owner), 0, 0};
     rc = res_list_page(c->tx, &q, &pg, NULL, NULL, page, c->eb);
     cJSON *names = cJSON_AddArrayToObject(c->out, "PolicyNames");
     for (cJSON *p = page->child; p; p = p->next)

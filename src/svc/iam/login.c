@@ -26,7 +26,7 @@ static err_t login_hash(api_ctx_t *c, const char *password, char out[128])
 
 static res_key_t login_key(api_ctx_t *c, const cJSON *user)
 {
-    return (res_key_t){c->app->cfg.account_id, IAM_LOGIN, jx_str(user, "UserId")};
+    return (res_key_t){c->account, IAM_LOGIN, jx_str(user, "UserId")};
 }
 
 err_t iam_create_login_profile(api_ctx_t *c)

@@ -28,8 +28,7 @@ err_t iam_check_document(api_ctx_t *c, const char *doc, policy_kind_t kind, size
 
 err_t iam_policy_by_arn(api_ctx_t *c, const char *arn, cJSON **out)
 {
-    const char *owner =
-        strncmp(arn, "arn:aws:iam::aws:", 17) == 0 ? IAM_AWS_ACCOUNT : c->app->cfg.account_id;
+    const char *owner = strncmp(arn, "arn:aws:iam::aws:", 17) == 0 ? IAM_AWS_ACCOUNT : c->account;
     err_t rc = res_get_by_name(c->tx, owner, IAM_POLICY, arn, out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY,
@@ -41,7 +40,7 @@ err_t iam_policy_by_arn(api_ctx_t *c, const char *arn, cJSON **out)
 static const char *iam_policy_owner(api_ctx_t *c, const cJSON *p)
 {
     const char *arn = jx_str(p, "Arn");
-    return arn && !strncmp(arn, "arn:aws:iam::aws:", 17) ? IAM_AWS_ACCOUNT : c->app->cfg.account_id;
+    return arn && !strncmp(arn, "arn:aws:iam::aws:", 17) ? IAM_AWS_ACCOUNT : c->account;
 }
 
 err_t iam_policy_save(api_ctx_t *c, const cJSON *p)
@@ -102,7 +101,7 @@ err_t iam_create_policy(api_ctx_t *c)
     /* names are unique per account whatever the path, without regard to case */
     cJSON *all = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, IAM_POLICY, NULL, 0, 0};
+    res_query_t q = {c->account, IAM_POLICY, NULL, 0, 0};
     rc = res_list(c->tx, &q, all, &more, c->eb);
     for (cJSON *e = all->child; !rc && e; e = e->next)
         if (!strcmp(iam_fold(c, jx_str(e, "PolicyName")), iam_fold(c, name)))
@@ -131,7 +130,7 @@ err_t iam_create_policy(api_ctx_t *c)
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
     if (tags && cJSON_GetArraySize(tags))
         cJSON_AddItemToObject(p, "Tags", cJSON_Duplicate(tags, 1));
-    res_key_t k = {c->app->cfg.account_id, IAM_POLICY, id};
+    res_key_t k = {c->account, IAM_POLICY, id};
     res_row_t row = {.name = arn, .created_ms = (int64_t)(iam_now(c) * 1000)};
     rc = res_insert(c->tx, &k, &row, p, c->eb);
     if (!rc) rc = iam_version_put(c, p, "v1", doc, true);
@@ -176,7 +175,7 @@ err_t iam_list_policies(api_ctx_t *c)
         rc = res_list_page(c->tx, &q, &p, iam_keep_policy, c, list, c->eb);
     }
     if (!rc && !p.more && (!scope || strcmp(scope, "AWS"))) {
-        res_query_t q = {c->app->cfg.account_id, IAM_POLICY, NULL, 0, 0};
+        res_query_t q = {c->account, IAM_POLICY, NULL, 0, 0};
         p.segment = "2local";
         rc = res_list_page(c->tx, &q, &p, iam_keep_policy, c, list, c->eb);
     }
@@ -216,14 +215,13 @@ err_t iam_delete_policy(api_ctx_t *c)
             "delete the policy's versions. The default version is deleted with the policy.");
     for (cJSON *v = vs ? vs->child : NULL; !rc && v; v = v->next)
         rc = res_delete(c->tx,
-                        &(res_key_t){c->app->cfg.account_id, IAM_POLICY_VER,
+                        &(res_key_t){c->account, IAM_POLICY_VER,
                                      arena_printf(c->arena, "%s:%s", jx_str(p, "PolicyId"),
                                                   jx_str(v, "VersionId"))},
                         NULL, c->eb);
     if (!rc)
-        rc = res_delete(c->tx,
-                        &(res_key_t){c->app->cfg.account_id, IAM_POLICY, jx_str(p, "PolicyId")},
-                        NULL, c->eb);
+        rc = res_delete(c->tx, &(res_key_t){c->account, IAM_POLICY, jx_str(p, "PolicyId")}, NULL,
+                        c->eb);
     cJSON_Delete(vs);
     cJSON_Delete(p);
     return rc;
@@ -254,7 +252,7 @@ err_t iam_create_policy_version(api_ctx_t *c)
                     continue;
                 jx_set(v, "IsDefaultVersion", cJSON_CreateFalse());
                 res_key_t k = {
-                    c->app->cfg.account_id, IAM_POLICY_VER,
+                    c->account, IAM_POLICY_VER,
                     arena_printf(c->arena, "%s:%s", jx_str(p, "PolicyId"), jx_str(v, "VersionId"))};
                 rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), v, NULL, c->eb);
             }
@@ -335,7 +333,7 @@ err_t iam_delete_policy_version(api_ctx_t *c)
                       "Cannot delete the default version of a policy.");
     if (!rc)
         rc = res_delete(c->tx,
-                        &(res_key_t){c->app->cfg.account_id, IAM_POLICY_VER,
+                        &(res_key_t){c->account, IAM_POLICY_VER,
                                      arena_printf(c->arena, "%s:%s", jx_str(p, "PolicyId"), vid)},
                         NULL, c->eb);
     cJSON_Delete(vs);
@@ -356,7 +354,7 @@ err_t iam_set_default_policy_version(api_ctx_t *c)
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "IsDefaultVersion")) == want) continue;
         jx_set(e, "IsDefaultVersion", cJSON_CreateBool(want));
         res_key_t k = {
-            c->app->cfg.account_id, IAM_POLICY_VER,
+            c->account, IAM_POLICY_VER,
             arena_printf(c->arena, "%s:%s", jx_str(p, "PolicyId"), jx_str(e, "VersionId"))};
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), e, NULL, c->eb);
     }

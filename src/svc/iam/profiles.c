@@ -13,8 +13,7 @@
 
 static err_t profile_find(api_ctx_t *c, const char *name, cJSON **out)
 {
-    err_t rc =
-        res_get_by_name(c->tx, c->app->cfg.account_id, IAM_PROFILE, iam_fold(c, name), out, c->eb);
+    err_t rc = res_get_by_name(c->tx, c->account, IAM_PROFILE, iam_fold(c, name), out, c->eb);
     if (!rc && !*out)
         rc = err_fail(c->eb, ERR_IAM_NO_SUCH_ENTITY, "Instance Profile %s cannot be found.", name);
     return rc;
@@ -37,8 +36,7 @@ err_t iam_create_instance_profile(api_ctx_t *c)
     const char *name = api_in_str(c, "InstanceProfileName");
     const char *path = api_in_str(c, "Path");
     cJSON *existing = NULL;
-    err_t rc = res_get_by_name(c->tx, c->app->cfg.account_id, IAM_PROFILE, iam_fold(c, name),
-                               &existing, c->eb);
+    err_t rc = res_get_by_name(c->tx, c->account, IAM_PROFILE, iam_fold(c, name), &existing, c->eb);
     cJSON_Delete(existing);
     if (rc) return rc;
     if (existing)
@@ -54,7 +52,7 @@ err_t iam_create_instance_profile(api_ctx_t *c)
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
     if (tags && cJSON_GetArraySize(tags))
         cJSON_AddItemToObject(b, "Tags", cJSON_Duplicate(tags, 1));
-    res_key_t k = {c->app->cfg.account_id, IAM_PROFILE, id};
+    res_key_t k = {c->account, IAM_PROFILE, id};
     res_row_t row = {.name = iam_fold(c, name), .created_ms = (int64_t)(iam_now(c) * 1000)};
     rc = res_insert(c->tx, &k, &row, b, c->eb);
     cJSON_AddArrayToObject(b, "Roles");
@@ -83,8 +81,7 @@ err_t iam_delete_instance_profile(api_ctx_t *c)
     if (!rc && n)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must remove roles from instance profile first.");
-    if (!rc)
-        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_PROFILE, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->account, IAM_PROFILE, id}, NULL, c->eb);
     return rc;
 }
 
@@ -147,7 +144,7 @@ err_t iam_list_instance_profiles(api_ctx_t *c)
     res_page_t pg;
     err_t rc = iam_page_in(c, &pg);
     if (rc) return rc;
-    res_query_t q = {c->app->cfg.account_id, IAM_PROFILE, NULL, 0, 0};
+    res_query_t q = {c->account, IAM_PROFILE, NULL, 0, 0};
     cJSON *list = cJSON_AddArrayToObject(c->out, "InstanceProfiles");
     rc = res_list_page(c->tx, &q, &pg, iam_keep_path, c, list, c->eb);
     if (!rc) rc = profiles_roles(c, list);
@@ -163,8 +160,8 @@ err_t iam_list_instance_profiles_for_role(api_ctx_t *c)
     if (!rc) rc = iam_find(c, "role", api_in_str(c, "RoleName"), &r);
     if (rc) return rc;
     cJSON *ids = cJSON_CreateArray();
-    rc = res_links_page(c->tx, c->app->cfg.account_id, IAM_LINK_PROFILE, false, jx_str(r, "RoleId"),
-                        &pg, NULL, NULL, ids, c->eb);
+    rc = res_links_page(c->tx, c->account, IAM_LINK_PROFILE, false, jx_str(r, "RoleId"), &pg, NULL,
+                        NULL, ids, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "InstanceProfiles");
     if (!rc) rc = iam_load_ids(c, IAM_PROFILE, ids, list);
     if (!rc) rc = profiles_roles(c, list);

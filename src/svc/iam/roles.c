@@ -44,7 +44,7 @@ err_t iam_get_role(api_ctx_t *c)
 /* Saves role r (found by iam_find) after a change. */
 static err_t iam_role_save(api_ctx_t *c, const cJSON *r)
 {
-    res_key_t k = {c->app->cfg.account_id, IAM_ROLE, jx_str(r, "RoleId")};
+    res_key_t k = {c->account, IAM_ROLE, jx_str(r, "RoleId")};
     return res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), r, NULL, c->eb);
 }
 
@@ -66,15 +66,14 @@ err_t iam_delete_role(api_ctx_t *c)
                         "Cannot delete entity, must remove roles from instance profile first.");
     cJSON *inl = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, id, 0, 1};
+    res_query_t q = {c->account, IAM_INLINE, id, 0, 1};
     if (!rc) rc = res_list(c->tx, &q, inl, &more, c->eb);
     bool has_inline = cJSON_GetArraySize(inl) > 0;
     cJSON_Delete(inl);
     if (!rc && has_inline)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must delete policies first.");
-    if (!rc)
-        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_ROLE, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->account, IAM_ROLE, id}, NULL, c->eb);
     if (!rc) c->post |= API_POST_AUTH_CHANGED; /* its sessions die with it */
     return rc;
 }

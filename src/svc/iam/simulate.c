@@ -53,7 +53,7 @@ static err_t sim_owner(api_ctx_t *c, sim_t *s, const char *owner_id, const char 
 {
     cJSON *inl = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, owner_id, 0, 0};
+    res_query_t q = {c->account, IAM_INLINE, owner_id, 0, 0};
     err_t rc = res_list(c->tx, &q, inl, &more, c->eb);
     for (cJSON *p = inl->child; !rc && p; p = p->next)
         rc = sim_add(c, s, jx_str(p, "PolicyName"), inline_type, jx_str(p, "PolicyDocument"));
@@ -62,8 +62,7 @@ static err_t sim_owner(api_ctx_t *c, sim_t *s, const char *owner_id, const char 
     if (!rc) rc = iam_links(c, IAM_LINK_ATTACH, true, owner_id, arns);
     for (cJSON *a = arns->child; !rc && a; a = a->next) {
         char *doc = NULL;
-        rc = iam_managed_policy_doc(c->tx, c->app->cfg.account_id, a->valuestring, c->arena, &doc,
-                                    c->eb);
+        rc = iam_managed_policy_doc(c->tx, c->account, a->valuestring, c->arena, &doc, c->eb);
         const char *name = strrchr(a->valuestring, '/');
         if (!rc)
             rc = sim_add(c, s, name ? name + 1 : a->valuestring,
@@ -193,7 +192,7 @@ err_t iam_simulate_principal_policy(api_ctx_t *c)
     char *boundary = NULL;
     rc = iam_find(c, type, name + 1, &e);
     if (!rc) rc = sim_owner(c, &s, iam_entity_id(e), type);
-    if (!rc) rc = iam_boundary_doc(c->tx, c->app->cfg.account_id, e, c->arena, &boundary, c->eb);
+    if (!rc) rc = iam_boundary_doc(c->tx, c->account, e, c->arena, &boundary, c->eb);
     if (!rc && boundary) rc = sim_boundary(c, &s, boundary);
     if (!rc && !strcmp(type, "user")) {
         cJSON *groups = cJSON_CreateArray();

@@ -50,7 +50,7 @@ static err_t iam_list_kind(api_ctx_t *c, const char *kind, const char *member)
     res_page_t p;
     err_t rc = iam_page_in(c, &p);
     if (rc) return rc;
-    res_query_t q = {c->app->cfg.account_id, kind, NULL, 0, 0};
+    res_query_t q = {c->account, kind, NULL, 0, 0};
     rc = res_list_page(c->tx, &q, &p, iam_keep_path, c, cJSON_AddArrayToObject(c->out, member),
                        c->eb);
     if (!rc) iam_page_out(c, &p);
@@ -82,8 +82,7 @@ err_t iam_update_user(api_ctx_t *c)
     if (rc) return rc;
     if (new_name && strcmp(iam_fold(c, new_name), iam_fold(c, name)) != 0) {
         cJSON *other = NULL;
-        rc = res_get_by_name(c->tx, c->app->cfg.account_id, IAM_USER, iam_fold(c, new_name), &other,
-                             c->eb);
+        rc = res_get_by_name(c->tx, c->account, IAM_USER, iam_fold(c, new_name), &other, c->eb);
         cJSON_Delete(other);
         if (!rc && other)
             rc = err_fail(c->eb, ERR_IAM_ALREADY_EXISTS, "User with name %s already exists.",
@@ -97,7 +96,7 @@ err_t iam_update_user(api_ctx_t *c)
         jx_set(u, "UserName", cJSON_CreateString(final_name));
         jx_set(u, "Path", cJSON_CreateString(path));
         jx_set(u, "Arn", cJSON_CreateString(iam_arn(c, "user", path, final_name)));
-        res_key_t k = {c->app->cfg.account_id, IAM_USER, jx_str(u, "UserId")};
+        res_key_t k = {c->account, IAM_USER, jx_str(u, "UserId")};
         rc = res_update(c->tx, &k, NULL, (int64_t)(iam_now(c) * 1000), u, NULL, c->eb);
         if (!rc)
             rc = store_exec(
@@ -118,7 +117,7 @@ static err_t iam_user_deletable(api_ctx_t *c, const char *id)
     err_t rc = store_query(c->tx, c->eb, &st,
                            "SELECT COUNT(*) FROM access_keys WHERE account_id = ? AND kind = 'user'"
                            " AND principal = ?",
-                           "ss", c->app->cfg.account_id, id);
+                           "ss", c->account, id);
     if (!rc) rc = store_step(st, &row, c->eb);
     int64_t keys = row ? store_col_int(st, 0) : 0;
     if (!rc && row) rc = store_step(st, &row, c->eb);
@@ -126,7 +125,7 @@ static err_t iam_user_deletable(api_ctx_t *c, const char *id)
         return err_fail(c->eb, ERR_IAM_DELETE_CONFLICT,
                         "Cannot delete entity, must delete access keys first.");
     cJSON *lp = NULL;
-    if (!rc) rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_LOGIN, id}, &lp, c->eb);
+    if (!rc) rc = res_get(c->tx, &(res_key_t){c->account, IAM_LOGIN, id}, &lp, c->eb);
     bool has_lp = lp != NULL;
     cJSON_Delete(lp);
     if (!rc && has_lp)
@@ -143,7 +142,7 @@ static err_t iam_user_deletable(api_ctx_t *c, const char *id)
                         "Cannot delete entity, must detach all policies first.");
     cJSON *inl = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, IAM_INLINE, id, 0, 1};
+    res_query_t q = {c->account, IAM_INLINE, id, 0, 1};
     if (!rc) rc = res_list(c->tx, &q, inl, &more, c->eb);
     bool has_inline = cJSON_GetArraySize(inl) > 0;
     cJSON_Delete(inl);
@@ -161,8 +160,7 @@ err_t iam_delete_user(api_ctx_t *c)
     const char *id = arena_strdup(c->arena, jx_str(u, "UserId"));
     cJSON_Delete(u);
     rc = iam_user_deletable(c, id);
-    if (!rc)
-        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, IAM_USER, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->account, IAM_USER, id}, NULL, c->eb);
     if (!rc) c->post |= API_POST_AUTH_CHANGED;
     return rc;
 }

@@ -14,7 +14,7 @@
 err_t sc_artifacts_of(api_ctx_t *c, const char *product_id, cJSON *out)
 {
     bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_ARTIFACT, product_id, 0, 0};
+    res_query_t q = {c->scope, SC_ARTIFACT, product_id, 0, 0};
     return res_list(c->tx, &q, out, &more, c->eb);
 }
 
@@ -74,7 +74,7 @@ err_t sc_artifact_create(api_ctx_t *c, const char *product_id, const cJSON *prop
     if (token) cJSON_AddStringToObject(a, "_IdempotencyToken", token);
     int64_t now = clk_now_ms(&c->app->clock);
     res_row_t row = {.parent = product_id, .created_ms = now, .updated_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_ARTIFACT, id}, &row, a, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_ARTIFACT, id}, &row, a, c->eb);
     if (rc) {
         cJSON_Delete(a);
         return rc;

@@ -18,8 +18,7 @@
 err_t sc_link_page(api_ctx_t *c, const char *kind, bool by_a, const char *key, res_page_t *p,
                    cJSON *out)
 {
-    return res_links_page(c->tx, c->app->cfg.account_id, kind, by_a, key, p, NULL, NULL, out,
-                          c->eb);
+    return res_links_page(c->tx, c->scope, kind, by_a, key, p, NULL, NULL, out, c->eb);
 }
 
 err_t sc_links(api_ctx_t *c, const char *kind, bool by_a, const char *key, cJSON *out)
@@ -44,7 +43,7 @@ err_t sc_link_exists(api_ctx_t *c, const char *kind, const char *a, const char *
     bool row = false;
     err_t rc = store_query(c->tx, c->eb, &st,
                            "SELECT 1 FROM links WHERE account = ? AND kind = ? AND a = ? AND b = ?",
-                           "ssss", c->app->cfg.account_id, kind, a, b);
+                           "ssss", c->scope, kind, a, b);
     if (!rc) rc = store_step(st, &row, c->eb);
     *yes = row;
     if (!rc && row) rc = store_step(st, &row, c->eb); /* finish the statement */
@@ -60,7 +59,7 @@ static err_t sc_link_put(api_ctx_t *c, const char *kind, const char *a, const ch
         "INSERT INTO links (account, kind, a, b, created_ms, body, seq) VALUES (?, ?, ?, ?, ?, ?,"
         " (SELECT COALESCE(MAX(seq), 0) + 1 FROM links))"
         " ON CONFLICT (account, kind, a, b) DO UPDATE SET body = excluded.body",
-        "ssssis", c->app->cfg.account_id, kind, a, b, clk_now_ms(&c->app->clock), body);
+        "ssssis", c->scope, kind, a, b, clk_now_ms(&c->app->clock), body);
 }
 
 static err_t sc_link_del(api_ctx_t *c, const char *kind, const char *a, const char *b, bool *found)
@@ -68,7 +67,7 @@ static err_t sc_link_del(api_ctx_t *c, const char *kind, const char *a, const ch
     int64_t n = 0;
     err_t rc = store_exec(c->tx, c->eb, &n,
                           "DELETE FROM links WHERE account = ? AND kind = ? AND a = ? AND b = ?",
-                          "ssss", c->app->cfg.account_id, kind, a, b);
+                          "ssss", c->scope, kind, a, b);
     *found = n > 0;
     return rc;
 }
@@ -147,7 +146,7 @@ err_t sc_list_portfolios_for_product(api_ctx_t *c)
 static err_t sc_check_principal(api_ctx_t *c, const char *arn, const char *type)
 {
     bool pattern = !strcmp(type, "IAM_PATTERN");
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->account;
     size_t alen = strlen(acct);
     const char *rest = NULL;
     if (!strncmp(arn, "arn:aws:iam::", 13)) {
@@ -194,7 +193,7 @@ err_t sc_associate_principal_with_portfolio(api_ctx_t *c)
         bool row;
         rc = store_query(c->tx, c->eb, &st,
                          "SELECT body FROM links WHERE account = ? AND kind = ? AND a = ?", "sss",
-                         c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL, port);
+                         c->scope, SC_LINK_PORTFOLIO_PRINCIPAL, port);
         while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
             n++;
             const char *b = store_col_text(st, 0);
@@ -240,7 +239,7 @@ err_t sc_list_principals_for_portfolio(api_ctx_t *c)
     rc = store_query(c->tx, c->eb, &st,
                      "SELECT b, body, created_ms, seq FROM links WHERE account = ? AND kind = ?"
                      " AND a = ? AND (created_ms, seq) > (?, ?) ORDER BY created_ms, seq",
-                     "sssii", c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL, port,
+                     "sssii", c->scope, SC_LINK_PORTFOLIO_PRINCIPAL, port,
                      p.after ? p.from.n : INT64_MIN, p.after ? p.from.seq : INT64_MIN);
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
         res_pkey_t k = {.n = store_col_int(st, 2), .seq = store_col_int(st, 3)};

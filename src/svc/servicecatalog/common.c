@@ -46,7 +46,7 @@ err_t sc_list_kind(api_ctx_t *c, const char *kind, res_keep_fn keep, void *ctx,
     res_page_t p;
     err_t rc = sc_page_in(c, &p, NULL);
     cJSON *page = cJSON_CreateArray();
-    res_query_t q = {c->app->cfg.account_id, kind, NULL, 0, 0};
+    res_query_t q = {c->scope, kind, NULL, 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, keep, ctx, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, member);
     while (!rc && page->child) {
@@ -66,7 +66,7 @@ err_t sc_list_kind(api_ctx_t *c, const char *kind, res_keep_fn keep, void *ctx,
 err_t sc_find(api_ctx_t *c, const char *kind, const char *id, cJSON **out)
 {
     *out = NULL;
-    return id ? res_get(c->tx, &(res_key_t){c->app->cfg.account_id, kind, id}, out, c->eb) : ERR_OK;
+    return id ? res_get(c->tx, &(res_key_t){c->scope, kind, id}, out, c->eb) : ERR_OK;
 }
 
 err_t sc_get(api_ctx_t *c, const char *kind, const char *id, const char *what, cJSON **out)
@@ -87,14 +87,14 @@ err_t sc_require(api_ctx_t *c, const char *kind, const char *id, const char *wha
 
 err_t sc_del(api_ctx_t *c, const char *kind, const char *id)
 {
-    return res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, kind, id}, NULL, c->eb);
+    return res_delete(c->tx, &(res_key_t){c->scope, kind, id}, NULL, c->eb);
 }
 
 err_t sc_put(api_ctx_t *c, const char *kind, const char *id, const cJSON *body)
 {
     bool found = false;
-    err_t rc = res_update(c->tx, &(res_key_t){c->app->cfg.account_id, kind, id}, NULL,
-                          clk_now_ms(&c->app->clock), body, &found, c->eb);
+    err_t rc = res_update(c->tx, &(res_key_t){c->scope, kind, id}, NULL, clk_now_ms(&c->app->clock),
+                          body, &found, c->eb);
     if (!rc && !found) rc = err_fail(c->eb, ERR_SC_NOT_FOUND, "%s not found.", id);
     return rc;
 }
@@ -112,7 +112,7 @@ static cJSON *sc_caller_arns(api_ctx_t *c)
                          "SELECT r.body FROM links l JOIN resources r ON r.account = l.account AND"
                          " r.kind = 'iam.group' AND r.id = l.a WHERE l.account = ? AND l.kind ="
                          " 'iam.member' AND l.b = ?",
-                         "ss", c->app->cfg.account_id, who->user_id)) {
+                         "ss", c->account, who->user_id)) {
             while (!store_step(st, &row, c->eb) && row) {
                 cJSON *g = cJSON_Parse(store_col_text(st, 0));
                 const char *arn = jx_str(g, "Arn");
@@ -134,7 +134,7 @@ static bool sc_principal_matches(api_ctx_t *c, const char *principal, const char
     bool pattern = type && !strcmp(type, "IAM_PATTERN");
     char full[1200];
     if (pattern && !strncmp(principal, "arn:aws:iam:::", 14))
-        snprintf(full, sizeof(full), "arn:aws:iam::%s:%s", c->app->cfg.account_id, principal + 14);
+        snprintf(full, sizeof(full), "arn:aws:iam::%s:%s", c->account, principal + 14);
     else
         snprintf(full, sizeof(full), "%s", principal);
     for (const cJSON *a = arns->child; a; a = a->next)
@@ -153,7 +153,7 @@ err_t sc_caller_portfolios(api_ctx_t *c, cJSON **out)
         rc = store_query(
             c->tx, c->eb, &st,
             "SELECT id FROM resources WHERE account = ? AND kind = ? ORDER BY created_ms, seq, id",
-            "ss", c->app->cfg.account_id, SC_PORTFOLIO);
+            "ss", c->scope, SC_PORTFOLIO);
         while (!rc && !(rc = store_step(st, &row, c->eb)) && row)
             cJSON_AddItemToArray(*out, cJSON_CreateString(store_col_text(st, 0)));
         return rc;
@@ -162,7 +162,7 @@ err_t sc_caller_portfolios(api_ctx_t *c, cJSON **out)
     rc = store_query(
         c->tx, c->eb, &st,
         "SELECT a, b, body FROM links WHERE account = ? AND kind = ? ORDER BY created_ms, seq",
-        "ss", c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRINCIPAL);
+        "ss", c->scope, SC_LINK_PORTFOLIO_PRINCIPAL);
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
         cJSON *body = cJSON_Parse(store_col_text(st, 2) ? store_col_text(st, 2) : "{}");
         if (sc_principal_matches(c, store_col_text(st, 1), jx_str(body, "PrincipalType"), arns)) {
@@ -188,8 +188,7 @@ err_t sc_caller_has_product(api_ctx_t *c, const char *product_id, bool *ok, cons
         bool row = false;
         rc = store_query(c->tx, c->eb, &st,
                          "SELECT 1 FROM links WHERE account = ? AND kind = ? AND a = ? AND b = ?",
-                         "ssss", c->app->cfg.account_id, SC_LINK_PORTFOLIO_PRODUCT, p->valuestring,
-                         product_id);
+                         "ssss", c->scope, SC_LINK_PORTFOLIO_PRODUCT, p->valuestring, product_id);
         if (!rc) rc = store_step(st, &row, c->eb);
         if (row) {
             *ok = true;
@@ -207,7 +206,7 @@ err_t sc_launch_role(api_ctx_t *c, const char *portfolio_id, const char *product
     *role_arn = NULL;
     cJSON *all = jx_own(c->arena, cJSON_CreateArray());
     bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_CONSTRAINT, NULL, 0, 0};
+    res_query_t q = {c->scope, SC_CONSTRAINT, NULL, 0, 0};
     err_t rc = res_list(c->tx, &q, all, &more, c->eb);
     for (cJSON *k = all->child; !rc && k && !*role_arn; k = k->next) {
         if (strcmp(jx_str(k, "Type"), "LAUNCH") || strcmp(jx_str(k, "ProductId"), product_id) ||
@@ -219,8 +218,7 @@ err_t sc_launch_role(api_ctx_t *c, const char *portfolio_id, const char *product
         if (arn)
             *role_arn = arn;
         else if (local)
-            *role_arn =
-                arena_printf(c->arena, "arn:aws:iam::%s:role/%s", c->app->cfg.account_id, local);
+            *role_arn = arena_printf(c->arena, "arn:aws:iam::%s:role/%s", c->account, local);
     }
     return rc;
 }
@@ -247,7 +245,7 @@ err_t sc_artifact_template(api_ctx_t *c, const cJSON *info, bool disable_validat
         const char *name = !strncmp(stack, "arn:", 4) ? strstr(stack, ":stack/") : NULL;
         if (!rc && name) {
             name = arena_strndup(c->arena, name + 7, strcspn(name + 7, "/"));
-            const char *live = cfn_stack_arn(c->tx, c->app->cfg.account_id, name, c->arena);
+            const char *live = cfn_stack_arn(c->tx, c->scope, name, c->arena);
             if (!live || strcmp(live, stack))
                 rc = err_fail(c->eb, ERR_VALIDATION, "Stack with id %s does not exist", stack);
         }
@@ -286,7 +284,7 @@ err_t sc_token_get(api_ctx_t *c, const char *scope, const char *token, cJSON **p
     err_t rc = store_query(
         c->tx, c->eb, &st,
         "SELECT response FROM idempotency WHERE account = ? AND scope = ? AND token = ?", "sss",
-        c->app->cfg.account_id, scope, token);
+        c->scope, scope, token);
     if (!rc) rc = store_step(st, &row, c->eb);
     if (row) {
         *prior = cJSON_Parse(store_col_text(st, 0));
@@ -303,7 +301,7 @@ err_t sc_token_put(api_ctx_t *c, const char *scope, const char *token, const cJS
         c->tx, c->eb, NULL,
         "INSERT INTO idempotency (account, scope, token, request_hash, response, created_ms)"
         " VALUES (?, ?, ?, '', ?, ?)",
-        "ssssi", c->app->cfg.account_id, scope, token, text, clk_now_ms(&c->app->clock));
+        "ssssi", c->scope, scope, token, text, clk_now_ms(&c->app->clock));
     cJSON_free(text);
     return rc;
 }
@@ -314,20 +312,18 @@ err_t sc_assume_launch_role(const sc_env_t *env, const char *role, const char *s
     sts_assume_req_t req = {.service = "servicecatalog.amazonaws.com",
                             .role_arn = role,
                             .session_name = session,
-                            .duration_s = 3600};
+                            .duration_s = 3600,
+                            .account = env->account,
+                            .region = env->region};
     sts_creds_t creds;
     err_t rc = sts_assume(env->app, env->tx, &req, &creds, env->arena, eb);
     if (!rc) *as = creds.who;
     return rc;
 }
 
-const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p)
+const auth_principal_t *sc_service_principal(const sc_env_t *env, auth_principal_t *p)
 {
-    memset(p, 0, sizeof(*p));
-    p->kind = AUTH_SERVICE;
-    snprintf(p->account, sizeof(p->account), "%s", app->cfg.account_id);
-    snprintf(p->arn, sizeof(p->arn), "servicecatalog.amazonaws.com");
-    snprintf(p->name, sizeof(p->name), "servicecatalog.amazonaws.com");
+    auth_service_principal(p, "servicecatalog.amazonaws.com", env->account, env->region);
     return p;
 }
 

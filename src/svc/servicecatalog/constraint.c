@@ -34,7 +34,7 @@ err_t sc_constraints_of(api_ctx_t *c, const char *portfolio_id, const char *prod
     res_page_t all;
     res_page_begin(&all, "", 0, false, NULL);
     sc_cons_sel_t sel = {portfolio_id, product_id};
-    res_query_t q = {c->app->cfg.account_id, SC_CONSTRAINT, portfolio_id, 0, 0};
+    res_query_t q = {c->scope, SC_CONSTRAINT, portfolio_id, 0, 0};
     return res_list_page(c->tx, &q, &all, sc_constraint_keep, &sel, out, c->eb);
 }
 
@@ -60,7 +60,7 @@ err_t sc_constraint_summaries(api_ctx_t *c, const char *portfolio_id, const char
 static err_t sc_role_lookup(api_ctx_t *c, const char *arn, const char *name, const char **found)
 {
     *found = NULL;
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->account;
     if (arn) {
         size_t n = strlen(acct);
         if (strncmp(arn, "arn:aws:iam::", 13) || strncmp(arn + 13, acct, n) ||
@@ -111,7 +111,7 @@ static err_t sc_check_parameters(api_ctx_t *c, const char *type, const char *tex
         if (!rc && !role)
             rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS,
                           "The role %s does not exist in account %s.",
-                          (arn ? arn : local)->valuestring, c->app->cfg.account_id);
+                          (arn ? arn : local)->valuestring, c->account);
         if (!rc) rc = api_check_pass_role(c, role, "servicecatalog.amazonaws.com");
     } else if (!strcmp(type, "NOTIFICATION")) {
         const cJSON *arns = cJSON_GetObjectItemCaseSensitive(p, "NotificationArns");
@@ -187,14 +187,14 @@ err_t sc_create_constraint(api_ctx_t *c)
     cJSON_AddStringToObject(k, "Type", type);
     if (api_in_str(c, "Description"))
         cJSON_AddStringToObject(k, "Description", api_in_str(c, "Description"));
-    cJSON_AddStringToObject(k, "Owner", c->app->cfg.account_id);
+    cJSON_AddStringToObject(k, "Owner", c->account);
     cJSON_AddStringToObject(k, "ProductId", prod);
     cJSON_AddStringToObject(k, "PortfolioId", port);
     cJSON_AddStringToObject(k, "_Parameters", params);
     if (token) cJSON_AddStringToObject(k, "_IdempotencyToken", token);
     int64_t now = clk_now_ms(&c->app->clock);
     res_row_t row = {.parent = port, .created_ms = now, .updated_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_CONSTRAINT, id}, &row, k, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_CONSTRAINT, id}, &row, k, c->eb);
     if (!rc) sc_constraint_out(c, k);
     cJSON_Delete(k);
     return rc;
@@ -241,7 +241,7 @@ err_t sc_list_constraints_for_portfolio(api_ctx_t *c)
     if (!rc) rc = sc_require(c, SC_PORTFOLIO, port, "Portfolio");
     cJSON *list = cJSON_AddArrayToObject(c->out, "ConstraintDetails");
     sc_cons_sel_t sel = {port, prod};
-    res_query_t q = {c->app->cfg.account_id, SC_CONSTRAINT, port, 0, 0};
+    res_query_t q = {c->scope, SC_CONSTRAINT, port, 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, sc_constraint_keep, &sel, list, c->eb);
     if (!rc) sc_page_out(c, &p);
     return rc;

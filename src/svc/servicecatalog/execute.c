@@ -167,10 +167,10 @@ err_t sc_describe_service_action_execution_parameters(api_ctx_t *c)
     /* Service Catalog looks the targets up itself, as it would when executing */
     if (any_target) {
         auth_principal_t svc;
-        sc_env_t env = {c->app, c->tx, &c->post, c->arena};
+        sc_env_t env = {c->app, c->tx, &c->post, c->arena, c->account, c->region, c->scope};
         const char *type = NULL;
         char why[SX_WHY] = "";
-        rc = sx_target_type(&env, sc_service_principal(c->app, &svc), def, &type, why, sizeof(why));
+        rc = sx_target_type(&env, sc_service_principal(&env, &svc), def, &type, why, sizeof(why));
         if (!rc && type) rc = sx_targets(&env, &svc, pp, type, &ids, why, sizeof(why));
         if (!rc && why[0]) rc = err_fail(c->eb, ERR_SC_INVALID_PARAMETERS, "%s", why);
     }
@@ -259,7 +259,8 @@ static err_t sx_principal(sx_t *x, const cJSON *def, auth_principal_t *as)
 {
     const char *role = jx_str(def, "AssumeRole");
     if (!role || !*role) {
-        if (!auth_principal_from_json(cJSON_GetObjectItemCaseSensitive(x->rec, "_Caller"), as))
+        if (!auth_principal_from_json_in(cJSON_GetObjectItemCaseSensitive(x->rec, "_Caller"),
+                                         x->env.region, as))
             return err_fail(x->eb, ERR_INTERNAL, "record %s has no caller",
                             jx_str(x->rec, "RecordId"));
         return ERR_OK;
@@ -284,16 +285,16 @@ static err_t sx_principal(sx_t *x, const cJSON *def, auth_principal_t *as)
     if (!strncmp(role, "arn:aws:iam::", 13))
         snprintf(acct, sizeof(acct), "%.*s", (int)strcspn(role + 13, ":"), role + 13);
     err_t rc = ERR_OK;
-    if (!name || strcmp(acct, x->env.app->cfg.account_id)) {
+    if (!name || strcmp(acct, x->env.account)) {
         snprintf(x->why, sizeof(x->why),
                  "Failed to retrieve credentials for role %s: it is not a role of account %s.",
-                 role, x->env.app->cfg.account_id);
+                 role, x->env.account);
         cJSON_Delete(in);
         return ERR_OK;
     }
     cJSON_AddStringToObject(in, "RoleName", name);
     char err[SX_ERR];
-    rc = sc_call(&x->env, sc_service_principal(x->env.app, &svc), "iam", "GetRole", in, &out, err,
+    rc = sc_call(&x->env, sc_service_principal(&x->env, &svc), "iam", "GetRole", in, &out, err,
                  sizeof(err));
     cJSON_Delete(in);
     cJSON_Delete(out);
@@ -439,7 +440,7 @@ static err_t sx_follow(sx_t *x, bool *over)
     cJSON *in = cJSON_CreateObject(), *out = NULL;
     cJSON_AddStringToObject(in, "AutomationExecutionId", jx_str(x->rec, "_Execution"));
     char err[SX_ERR];
-    err_t rc = sc_call(&x->env, sc_service_principal(x->env.app, &svc), "ssm",
+    err_t rc = sc_call(&x->env, sc_service_principal(&x->env, &svc), "ssm",
                        "GetAutomationExecution", in, &out, err, sizeof(err));
     cJSON_Delete(in);
     *over = true;

@@ -46,7 +46,7 @@ err_t sc_list_launch_paths(api_ctx_t *c)
     if (!rc) rc = sc_require(c, SC_PRODUCT, prod, "Product");
     if (!rc) rc = sc_paths_of(c, prod, &paths);
     /* keyed as the portfolios are: their creation order */
-    res_query_t q = {c->app->cfg.account_id, SC_PORTFOLIO, NULL, 0, 0};
+    res_query_t q = {c->scope, SC_PORTFOLIO, NULL, 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, sc_path_keep, paths, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "LaunchPathSummaries");
     for (const cJSON *port = page->child; !rc && port; port = port->next) {

@@ -65,7 +65,7 @@ static err_t sc_portfolio_by_token(api_ctx_t *c, const char *token, cJSON **out)
     *out = NULL;
     cJSON *all = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_PORTFOLIO, NULL, 0, 0};
+    res_query_t q = {c->scope, SC_PORTFOLIO, NULL, 0, 0};
     err_t rc = res_list(c->tx, &q, all, &more, c->eb);
     for (cJSON *p = all->child; !rc && p && !*out; p = p->next) {
         const char *t = jx_str(p, "_IdempotencyToken");
@@ -92,9 +92,9 @@ err_t sc_create_portfolio(api_ctx_t *c)
     const char *id = sc_new_id(c, "port-");
     p = cJSON_CreateObject();
     cJSON_AddStringToObject(p, "Id", id);
-    cJSON_AddStringToObject(p, "ARN",
-                            arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s",
-                                         c->app->cfg.region, c->app->cfg.account_id, id));
+    cJSON_AddStringToObject(
+        p, "ARN",
+        arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->region, c->account, id));
     cJSON_AddStringToObject(p, "DisplayName", api_in_str(c, "DisplayName"));
     if (api_in_str(c, "Description"))
         cJSON_AddStringToObject(p, "Description", api_in_str(c, "Description"));
@@ -115,7 +115,7 @@ err_t sc_create_portfolio(api_ctx_t *c)
     if (token) cJSON_AddStringToObject(p, "_IdempotencyToken", token);
     int64_t now = clk_now_ms(&c->app->clock);
     res_row_t row = {.created_ms = now, .updated_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_PORTFOLIO, id}, &row, p, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_PORTFOLIO, id}, &row, p, c->eb);
     if (!rc) sc_portfolio_out(c, p);
     cJSON_Delete(p);
     return rc;

@@ -28,7 +28,7 @@ static const char *sc_product_id(const cJSON *product)
 static err_t sc_all_products(api_ctx_t *c, cJSON *out)
 {
     bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_PRODUCT, NULL, 0, 0};
+    res_query_t q = {c->scope, SC_PRODUCT, NULL, 0, 0};
     return res_list(c->tx, &q, out, &more, c->eb);
 }
 
@@ -173,9 +173,9 @@ err_t sc_create_product(api_ctx_t *c)
     cJSON_AddStringToObject(s, "Type", api_in_str(c, "ProductType"));
     cJSON_AddBoolToObject(s, "HasDefaultPath", false);
     cJSON_AddStringToObject(p, "Status", "AVAILABLE");
-    cJSON_AddStringToObject(p, "ProductARN",
-                            arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s",
-                                         c->app->cfg.region, c->app->cfg.account_id, id));
+    cJSON_AddStringToObject(
+        p, "ProductARN",
+        arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->region, c->account, id));
     cJSON_AddNumberToObject(p, "CreatedTime", sc_now(c));
     cJSON *tags = cJSON_AddArrayToObject(p, "_Tags");
     cJSON *in_tags = sc_tags_in(c, "Tags");
@@ -186,7 +186,7 @@ err_t sc_create_product(api_ctx_t *c)
     int64_t now = clk_now_ms(&c->app->clock);
     res_row_t row = {.created_ms = now, .updated_ms = now};
     /* the product row first: the artifact's parent must exist when it is written */
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_PRODUCT, id}, &row, p, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_PRODUCT, id}, &row, p, c->eb);
     if (!rc) rc = sc_artifact_create(c, id, props, NULL, &pa);
     if (!rc) {
         sc_product_out(c, p);
@@ -381,7 +381,7 @@ static err_t sc_search(api_ctx_t *c, const cJSON *portfolios, bool admin, cJSON 
     s.in = set;
     p.desc = desc;
     cJSON *page = cJSON_CreateArray();
-    res_query_t q = {c->app->cfg.account_id, SC_PRODUCT, NULL, 0, 0};
+    res_query_t q = {c->scope, SC_PRODUCT, NULL, 0, 0};
     if (!rc && s.by == 2) {
         res_page_begin(&all, "", 0, false, NULL);
         rc = res_list_page(c->tx, &q, &all, sc_search_row, &s, NULL, c->eb);
@@ -450,7 +450,7 @@ static err_t sc_pp_count(api_ctx_t *c, const char *product_id, const char *artif
 {
     cJSON *all = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
+    res_query_t q = {c->scope, SC_PP, NULL, 0, 0};
     err_t rc = res_list(c->tx, &q, all, &more, c->eb);
     *n = 0;
     for (const cJSON *pp = all->child; !rc && pp; pp = pp->next) {
@@ -472,7 +472,7 @@ static err_t sc_actions_count(api_ctx_t *c, const char *product_id, const char *
     const char *exact =
         artifact_id ? arena_printf(c->arena, "%s|%s", product_id, artifact_id) : NULL;
     err_t rc = store_query(c->tx, c->eb, &st, "SELECT b FROM links WHERE account = ? AND kind = ?",
-                           "ss", c->app->cfg.account_id, SC_LINK_ACTION_ARTIFACT);
+                           "ss", c->scope, SC_LINK_ACTION_ARTIFACT);
     while (!rc && !(rc = store_step(st, &row, c->eb)) && row) {
         const char *b = store_col_text(st, 0);
         if (exact ? !strcmp(b, exact) : !strncmp(b, pre, strlen(pre))) (*n)++;

@@ -46,7 +46,7 @@ err_t sc_pp_find(api_ctx_t *c, const char *id, const char *name, cJSON **out)
     } else if (name) {
         cJSON *all = cJSON_CreateArray();
         bool more;
-        res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
+        res_query_t q = {c->scope, SC_PP, NULL, 0, 0};
         rc = res_list(c->tx, &q, all, &more, c->eb);
         for (cJSON *p = all->child; !rc && p && !*out; p = p->next)
             if (!strcmp(jx_str(p, "Name"), name) && sc_pp_owned(c, p))
@@ -72,7 +72,7 @@ static err_t sc_product_named(api_ctx_t *c, const char *id, const char *name, cJ
     *out = NULL;
     cJSON *all = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_PRODUCT, NULL, 0, 0};
+    res_query_t q = {c->scope, SC_PRODUCT, NULL, 0, 0};
     err_t rc = res_list(c->tx, &q, all, &more, c->eb);
     for (cJSON *p = all->child; !rc && p && !*out; p = p->next)
         if (name &&
@@ -92,7 +92,7 @@ static err_t sc_artifact_named(api_ctx_t *c, const char *product_id, const char 
     *out = NULL;
     cJSON *all = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_ARTIFACT, product_id, 0, 0};
+    res_query_t q = {c->scope, SC_ARTIFACT, product_id, 0, 0};
     err_t rc = res_list(c->tx, &q, all, &more, c->eb);
     for (cJSON *a = all->child; !rc && a && !*out; a = a->next)
         if ((id && !strcmp(jx_str(a, "Id"), id)) ||
@@ -171,7 +171,7 @@ err_t sc_provision_product(api_ctx_t *c)
     /* a retried request returns its first record */
     cJSON *all = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, SC_PP, NULL, 0, 0};
+    res_query_t q = {c->scope, SC_PP, NULL, 0, 0};
     err_t rc = res_list(c->tx, &q, all, &more, c->eb);
     for (cJSON *p = all->child; !rc && p; p = p->next) {
         if (token && jx_str(p, "IdempotencyToken") &&
@@ -211,7 +211,7 @@ err_t sc_provision_product(api_ctx_t *c)
         cJSON_AddStringToObject(pp, "Name", name);
         cJSON_AddStringToObject(pp, "Arn",
                                 arena_printf(c->arena, "arn:aws:servicecatalog:%s:%s:stack/%s/%s",
-                                             c->app->cfg.region, c->app->cfg.account_id, name, id));
+                                             c->region, c->account, name, id));
         cJSON_AddStringToObject(pp, "Type", "CFN_STACK");
         cJSON_AddStringToObject(pp, "Id", id);
         cJSON_AddStringToObject(pp, "Status", "UNDER_CHANGE");
@@ -229,7 +229,7 @@ err_t sc_provision_product(api_ctx_t *c)
             pp, "_Params",
             cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"), 1));
         res_row_t row = {.state = "UNDER_CHANGE", .created_ms = clk_now_ms(&c->app->clock)};
-        rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_PP, id}, &row, pp, c->eb);
+        rc = res_insert(c->tx, &(res_key_t){c->scope, SC_PP, id}, &row, pp, c->eb);
         /* what the record job needs to launch the stack */
         cJSON *work = cJSON_CreateObject();
         cJSON_AddStringToObject(work, "_Template", jx_str(pa, "_Template"));
@@ -237,7 +237,7 @@ err_t sc_provision_product(api_ctx_t *c)
             work, "_Params",
             cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c->in, "ProvisioningParameters"), 1));
         cJSON_AddStringToObject(work, "_StackName",
-                                arena_printf(c->arena, "SC-%s-%s", c->app->cfg.account_id, id));
+                                arena_printf(c->arena, "SC-%s-%s", c->account, id));
         cJSON *st = cJSON_AddArrayToObject(work, "_StackTags");
         const cJSON *tags = cJSON_GetObjectItemCaseSensitive(c->in, "Tags");
         for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
@@ -245,11 +245,11 @@ err_t sc_provision_product(api_ctx_t *c)
         const char *sys[][2] = {
             {"aws:servicecatalog:provisionedProductArn", jx_str(pp, "Arn")},
             {"aws:servicecatalog:productArn",
-             arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->app->cfg.region,
-                          c->app->cfg.account_id, pid)},
+             arena_printf(c->arena, "arn:aws:catalog:%s:%s:product/%s", c->region, c->account,
+                          pid)},
             {"aws:servicecatalog:portfolioArn",
-             arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->app->cfg.region,
-                          c->app->cfg.account_id, path)},
+             arena_printf(c->arena, "arn:aws:catalog:%s:%s:portfolio/%s", c->region, c->account,
+                          path)},
             {"aws:servicecatalog:provisioningPrincipalArn", c->caller->arn},
         };
         for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
@@ -296,8 +296,8 @@ static const char *sc_pp_product_name(api_ctx_t *c, const cJSON *pp)
     cJSON *prod = NULL;
     errbuf_t ignore;
     const char *name = NULL;
-    if (!res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SC_PRODUCT, jx_str(pp, "ProductId")},
-                 &prod, &ignore) &&
+    if (!res_get(c->tx, &(res_key_t){c->scope, SC_PRODUCT, jx_str(pp, "ProductId")}, &prod,
+                 &ignore) &&
         prod) {
         name = jx_str(cJSON_GetObjectItemCaseSensitive(prod, "ProductViewSummary"), "Name");
         name = name ? arena_strdup(c->arena, name) : NULL;
@@ -317,10 +317,8 @@ static cJSON *sc_pp_attribute(api_ctx_t *c, const cJSON *pp)
     if (product) cJSON_AddStringToObject(a, "ProductName", product);
     cJSON *pa = NULL;
     errbuf_t ignore;
-    if (!res_get(
-            c->tx,
-            &(res_key_t){c->app->cfg.account_id, SC_ARTIFACT, jx_str(pp, "ProvisioningArtifactId")},
-            &pa, &ignore) &&
+    if (!res_get(c->tx, &(res_key_t){c->scope, SC_ARTIFACT, jx_str(pp, "ProvisioningArtifactId")},
+                 &pa, &ignore) &&
         pa)
         cJSON_AddStringToObject(a, "ProvisioningArtifactName", jx_str(pa, "Name"));
     cJSON_Delete(pa);
@@ -354,8 +352,7 @@ static void sc_pp_role_prefix(api_ctx_t *c, char out[600])
         jx_str(cJSON_GetObjectItemCaseSensitive(c->in, "AccessLevelFilter"), "Value");
     const char *role = value && strcmp(value, "self") ? value : c->caller->role_arn;
     const char *rn = strrchr(role ? role : "", '/');
-    snprintf(out, 600, "arn:aws:sts::%s:assumed-role/%s/", c->app->cfg.account_id,
-             rn ? rn + 1 : "");
+    snprintf(out, 600, "arn:aws:sts::%s:assumed-role/%s/", c->account, rn ? rn + 1 : "");
 }
 
 /* Does the AccessLevelFilter (User by default) show the caller provisioned product p? */
@@ -479,7 +476,7 @@ err_t sc_search_provisioned_products(api_ctx_t *c)
      * rows through the owner's keys: the page reads its rows and no others, but for those
      * a Role level passes over; a SearchQuery reads on to count its hits */
     const char *level = sc_pp_level(c);
-    res_keyed_t q = {c->app->cfg.account_id, SC_PP, field, NULL, NULL, false};
+    res_keyed_t q = {c->scope, SC_PP, field, NULL, NULL, false};
     if (!strcmp(level, "User")) {
         q.field = SC_KEY_OWNER;
         q.value = c->caller->arn;

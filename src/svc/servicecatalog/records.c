@@ -88,10 +88,10 @@ err_t sc_record_start(api_ctx_t *c, cJSON *pp, const char *type, cJSON *work,
     cJSON_Delete(work);
     res_row_t row = {
         .parent = jx_str(pp, "Id"), .state = "CREATED", .created_ms = (int64_t)(now * 1000)};
-    err_t rc =
-        res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_RECORD, id}, &row, rec, c->eb);
-    char payload[128];
-    snprintf(payload, sizeof(payload), "{\"record\":\"%s\"}", id);
+    err_t rc = res_insert(c->tx, &(res_key_t){c->scope, SC_RECORD, id}, &row, rec, c->eb);
+    char payload[256];
+    snprintf(payload, sizeof(payload), "{\"record\":\"%s\",\"account\":\"%s\",\"region\":\"%s\"}",
+             id, c->account, c->region);
     if (!rc)
         rc = engine_enqueue(c->tx, &c->app->ids, SC_JOB, payload, clk_now_ms(&c->app->clock),
                             SC_ATTEMPTS, NULL, c->eb);
@@ -170,7 +170,7 @@ err_t sc_list_record_history(api_ctx_t *c)
     const cJSON *sf = cJSON_GetObjectItemCaseSensitive(c->in, "SearchFilter");
     const char *fkey = jx_str(sf, "Key"), *fval = jx_str(sf, "Value");
     bool by_pp = fkey && fval && !strcmp(fkey, "provisionedproduct");
-    res_query_t q = {c->app->cfg.account_id, SC_RECORD, by_pp ? fval : NULL, 0, 0};
+    res_query_t q = {c->scope, SC_RECORD, by_pp ? fval : NULL, 0, 0};
     cJSON *page = cJSON_CreateArray();
     p.desc = true;
     /* a level that covers the caller's records alone reads them through the owner's keys */
@@ -195,6 +195,7 @@ err_t sc_list_record_history(api_ctx_t *c)
 typedef struct rjob {
     engine_run_t *r;
     app_t *app;
+    app_where_t where; /* the record's account and region */
     store_tx_t *tx;
     sc_env_t env;
     cJSON *rec, *pp;
@@ -207,7 +208,8 @@ static err_t rjob_principal(rjob_t *j, auth_principal_t *as, char *why, size_t c
     *refused = false;
     const char *role = jx_str(j->pp, "LaunchRoleArn");
     if (!role) {
-        if (!auth_principal_from_json(cJSON_GetObjectItemCaseSensitive(j->rec, "_Caller"), as))
+        if (!auth_principal_from_json_in(cJSON_GetObjectItemCaseSensitive(j->rec, "_Caller"),
+                                         j->where.region, as))
             return err_fail(j->r->eb, ERR_INTERNAL, "record without a caller");
         return ERR_OK;
     }
@@ -331,7 +333,7 @@ static err_t rjob_wait(rjob_t *j)
     char why[1400];
     const char *phase = jx_str(j->rec, "_Phase");
     err_t rc = strcmp(phase, "done")
-                   ? sc_call(&j->env, sc_service_principal(j->app, &svc), "cloudformation",
+                   ? sc_call(&j->env, sc_service_principal(&j->env, &svc), "cloudformation",
                              "DescribeStacks", in, &out, why, sizeof(why))
                    : ERR_OK;
     cJSON_Delete(in);
@@ -413,11 +415,11 @@ static err_t sc_record_save(rjob_t *j)
 {
     app_t *app = j->app;
     err_t rc =
-        res_update(j->tx, &(res_key_t){app->cfg.account_id, SC_RECORD, jx_str(j->rec, "RecordId")},
+        res_update(j->tx, &(res_key_t){j->where.scope, SC_RECORD, jx_str(j->rec, "RecordId")},
                    jx_str(j->rec, "Status"), clk_now_ms(&app->clock), j->rec, NULL, j->r->eb);
     if (!rc && j->pp) {
         const char *pst = jx_str(j->pp, "Status");
-        res_key_t k = {app->cfg.account_id, SC_PP, jx_str(j->pp, "Id")};
+        res_key_t k = {j->where.scope, SC_PP, jx_str(j->pp, "Id")};
         if (pst && !strcmp(pst, "TERMINATED"))
             rc = res_delete(j->tx, &k, NULL, j->r->eb);
         else
@@ -429,12 +431,11 @@ static err_t sc_record_save(rjob_t *j)
 /* Loads the record and its provisioned product (NULL when gone). */
 static err_t sc_record_load(rjob_t *j, const char *id)
 {
-    app_t *app = j->app;
-    err_t rc = res_get(j->tx, &(res_key_t){app->cfg.account_id, SC_RECORD, id}, &j->rec, j->r->eb);
+    err_t rc = res_get(j->tx, &(res_key_t){j->where.scope, SC_RECORD, id}, &j->rec, j->r->eb);
     if (!rc && j->rec)
-        rc = res_get(
-            j->tx, &(res_key_t){app->cfg.account_id, SC_PP, jx_str(j->rec, "ProvisionedProductId")},
-            &j->pp, j->r->eb);
+        rc = res_get(j->tx,
+                     &(res_key_t){j->where.scope, SC_PP, jx_str(j->rec, "ProvisionedProductId")},
+                     &j->pp, j->r->eb);
     return rc;
 }
 
@@ -473,7 +474,9 @@ static bool rjob_init(engine_run_t *r, rjob_t *j, char *id, size_t cap, err_t *r
     snprintf(id, cap, "%s", jx_str(p, "record") ? jx_str(p, "record") : "");
     cJSON_Delete(p);
     j->tx = engine_tx(r, rc);
-    j->env = (sc_env_t){app, j->tx, &r->post, r->arena};
+    app_where_of(app, r->payload, &j->where);
+    j->env = (sc_env_t){app,           j->tx, &r->post, r->arena, j->where.account, j->where.region,
+                        j->where.scope};
     return j->tx && id[0];
 }
 

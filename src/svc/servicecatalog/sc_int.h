@@ -95,6 +95,8 @@ typedef struct sc_env {
     store_tx_t *tx;
     unsigned *post;
     arena_t *arena;
+    const char *account, *region; /* where the work acts (a record's: where it was made) */
+    const char *scope;            /* and the partition its rows are in (app_scope) */
 } sc_env_t;
 /* Calls service:op as `as` through the internal client (input borrowed). On failure
  * why holds the error as botocore prints it: "An error occurred (Code) when calling the
@@ -107,7 +109,7 @@ err_t sc_call(const sc_env_t *env, const auth_principal_t *as, const char *servi
 err_t sc_assume_launch_role(const sc_env_t *env, const char *role, const char *session,
                             auth_principal_t *as, errbuf_t *eb);
 /* Service Catalog acting as itself (servicecatalog.amazonaws.com), in p. */
-const auth_principal_t *sc_service_principal(app_t *app, auth_principal_t *p);
+const auth_principal_t *sc_service_principal(const sc_env_t *env, auth_principal_t *p);
 
 /* Tags as [{Key, Value}] from a request member (copy), or an empty array. */
 cJSON *sc_tags_in(api_ctx_t *c, const char *member);

@@ -76,7 +76,7 @@ err_t sc_create_service_action(api_ctx_t *c)
         bool row = false;
         rc = store_query(c->tx, c->eb, &st,
                          "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ?", "ss",
-                         c->app->cfg.account_id, SC_ACTION);
+                         c->scope, SC_ACTION);
         if (!rc) rc = store_step(st, &row, c->eb);
         n = row ? store_col_int(st, 0) : 0;
         if (row) store_step(st, &row, c->eb);
@@ -96,7 +96,7 @@ err_t sc_create_service_action(api_ctx_t *c)
     cJSON_AddStringToObject(s, "DefinitionType", api_in_str(c, "DefinitionType"));
     cJSON_AddItemToObject(a, "Definition", cJSON_Duplicate(def, 1));
     res_row_t row = {.created_ms = clk_now_ms(&c->app->clock)};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SC_ACTION, id}, &row, a, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SC_ACTION, id}, &row, a, c->eb);
     if (!rc) rc = sc_token_put(c, "sc.CreateServiceAction", token, a);
     if (!rc)
         cJSON_AddItemToObject(c->out, "ServiceActionDetail", a);
@@ -151,7 +151,7 @@ static err_t sa_count(api_ctx_t *c, bool by_action, const char *key, int64_t *n)
         c->tx, c->eb, &st,
         by_action ? "SELECT COUNT(*) FROM links WHERE account = ? AND kind = ? AND a = ?"
                   : "SELECT COUNT(*) FROM links WHERE account = ? AND kind = ? AND b = ?",
-        "sss", c->app->cfg.account_id, SC_LINK_ACTION_ARTIFACT, key);
+        "sss", c->scope, SC_LINK_ACTION_ARTIFACT, key);
     if (!rc) rc = store_step(st, &row, c->eb);
     *n = row ? store_col_int(st, 0) : 0;
     if (row) store_step(st, &row, c->eb);
@@ -188,11 +188,10 @@ static sa_fail_t sa_link(api_ctx_t *c, bool add, const char *action, const char 
 {
     cJSON *a = NULL, *pa = NULL;
     errbuf_t eb;
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SC_ACTION, action}, &a, &eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, SC_ACTION, action}, &a, &eb);
     bool have_a = a != NULL;
     cJSON_Delete(a);
-    if (!rc)
-        rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SC_ARTIFACT, artifact}, &pa, &eb);
+    if (!rc) rc = res_get(c->tx, &(res_key_t){c->scope, SC_ARTIFACT, artifact}, &pa, &eb);
     bool pa_ok =
         pa && jx_str(pa, "_ProductId") ? !strcmp(jx_str(pa, "_ProductId"), product) : pa != NULL;
     if (pa && !jx_str(pa, "_ProductId")) {
@@ -201,7 +200,7 @@ static sa_fail_t sa_link(api_ctx_t *c, bool add, const char *action, const char 
         bool row = false;
         if (!store_query(c->tx, &eb, &st,
                          "SELECT parent FROM resources WHERE account = ? AND kind = ? AND id = ?",
-                         "sss", c->app->cfg.account_id, SC_ARTIFACT, artifact) &&
+                         "sss", c->scope, SC_ARTIFACT, artifact) &&
             !store_step(st, &row, &eb) && row) {
             pa_ok = store_col_text(st, 0) && !strcmp(store_col_text(st, 0), product);
             store_step(st, &row, &eb);
@@ -226,7 +225,7 @@ static sa_fail_t sa_link(api_ctx_t *c, bool add, const char *action, const char 
             if (!store_query(
                     c->tx, &eb, &st,
                     "SELECT 1 FROM links WHERE account = ? AND kind = ? AND a = ? AND b = ?",
-                    "ssss", c->app->cfg.account_id, SC_LINK_ACTION_ARTIFACT, action, key) &&
+                    "ssss", c->scope, SC_LINK_ACTION_ARTIFACT, action, key) &&
                 !store_step(st, &row, &eb))
                 existed = row;
             if (row) store_step(st, &row, &eb);
@@ -242,7 +241,7 @@ static sa_fail_t sa_link(api_ctx_t *c, bool add, const char *action, const char 
                 "INSERT INTO links (account, kind, a, b, created_ms, seq) VALUES (?, ?, ?, ?, ?,"
                 " (SELECT COALESCE(MAX(seq), 0) + 1 FROM links)) "
                 "ON CONFLICT DO NOTHING",
-                "ssssi", c->app->cfg.account_id, SC_LINK_ACTION_ARTIFACT, action, key,
+                "ssssi", c->scope, SC_LINK_ACTION_ARTIFACT, action, key,
                 clk_now_ms(&c->app->clock)))
             return snprintf(msg, cap, "Internal failure"), SA_INTERNAL;
         if (n == 0)
@@ -255,7 +254,7 @@ static sa_fail_t sa_link(api_ctx_t *c, bool add, const char *action, const char 
     }
     if (store_exec(c->tx, &eb, &n,
                    "DELETE FROM links WHERE account = ? AND kind = ? AND a = ? AND b = ?", "ssss",
-                   c->app->cfg.account_id, SC_LINK_ACTION_ARTIFACT, action, key))
+                   c->scope, SC_LINK_ACTION_ARTIFACT, action, key))
         return snprintf(msg, cap, "Internal failure"), SA_INTERNAL;
     if (n == 0)
         return snprintf(msg, cap,

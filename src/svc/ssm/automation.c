@@ -97,6 +97,12 @@ err_t ssm_exec_load(store_tx_t *tx, const char *account, const char *id, cJSON *
     return rc;
 }
 
+void ssm_where_set(cJSON *o, const char *account, const char *region)
+{
+    jx_set_str(o, "_Account", account);
+    jx_set_str(o, "_Region", region);
+}
+
 err_t ssm_job_wake(app_t *app, store_tx_t *tx, cJSON *o, const char *kind, const char *id,
                    int64_t at_ms, errbuf_t *eb)
 {
@@ -104,8 +110,12 @@ err_t ssm_job_wake(app_t *app, store_tx_t *tx, cJSON *o, const char *kind, const
     bool found = false;
     err_t rc = job ? engine_hasten(tx, job, at_ms, &found, eb) : ERR_OK;
     if (rc || found) return rc;
-    char payload[128], jid[37];
-    snprintf(payload, sizeof(payload), "{\"id\":\"%s\"}", id);
+    char payload[256], jid[37];
+    if (jx_str(o, "_Account") && jx_str(o, "_Region"))
+        snprintf(payload, sizeof(payload), "{\"id\":\"%s\",\"account\":\"%s\",\"region\":\"%s\"}",
+                 id, jx_str(o, "_Account"), jx_str(o, "_Region"));
+    else /* made before regions: the job's default where (app_where_of) */
+        snprintf(payload, sizeof(payload), "{\"id\":\"%s\"}", id);
     rc = engine_enqueue(tx, &app->ids, kind, payload, at_ms, 20, jid, eb);
     if (!rc) jx_set_str(o, "_Job", jid);
     return rc;
@@ -156,7 +166,7 @@ cJSON *ssm_param_strings(const cJSON *bound)
 /* Variables the assumeRole expression may use at start: parameters and globals. */
 typedef struct start_vars {
     const cJSON *bound;
-    app_t *app;
+    const char *account, *region;
 } start_vars_t;
 
 static cJSON *start_lookup(void *ud, const char *name)
@@ -164,8 +174,8 @@ static cJSON *start_lookup(void *ud, const char *name)
     start_vars_t *v = ud;
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(v->bound, name);
     if (p) return cJSON_Duplicate(p, 1);
-    if (!strcmp(name, "global:ACCOUNT_ID")) return cJSON_CreateString(v->app->cfg.account_id);
-    if (!strcmp(name, "global:REGION")) return cJSON_CreateString(v->app->cfg.region);
+    if (!strcmp(name, "global:ACCOUNT_ID")) return cJSON_CreateString(v->account);
+    if (!strcmp(name, "global:REGION")) return cJSON_CreateString(v->region);
     if (!strcmp(name, "global:AWS_PARTITION")) return cJSON_CreateString("aws");
     return NULL;
 }
@@ -185,8 +195,7 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
     if (!rate_take(&c->app->start_rate, c->app->cfg.automation_start_rate,
                    clk_now_ms(&c->app->wall)))
         return err_fail(c->eb, ERR_THROTTLING, "Rate exceeded");
-    err_t rc =
-        ssm_doc_load(c->tx, c->app->cfg.account_id, name, version, NULL, &doc, &ver, &aws, c->eb);
+    err_t rc = ssm_doc_load(c->tx, c->scope, name, version, NULL, &doc, &ver, &aws, c->eb);
     if (rc == ERR_SSM_INVALID_DOCUMENT)
         rc = err_fail(c->eb, ERR_SSM_DEFINITION_NOT_FOUND, "Document %s does not exist.", name);
     else if (rc == ERR_SSM_INVALID_VERSION)
@@ -218,7 +227,7 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
         bool row = false;
         rc = store_query(c->tx, c->eb, &st,
                          "SELECT body FROM resources WHERE account = ? AND kind = ? AND name = ?",
-                         "sss", c->app->cfg.account_id, SSM_EXEC, token);
+                         "sss", c->scope, SSM_EXEC, token);
         if (!rc) rc = store_step(st, &row, c->eb);
         if (!rc && row) {
             cJSON *prev = cJSON_Parse(store_col_text(st, 0));
@@ -240,8 +249,8 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
     }
     /* the concurrency quota: a queue behind the running ones, refused past both */
     int64_t running = 0, queued = 0;
-    if (!rc) rc = ssm_exec_count(c->tx, c->app->cfg.account_id, true, &running, c->eb);
-    if (!rc) rc = ssm_exec_count(c->tx, c->app->cfg.account_id, false, &queued, c->eb);
+    if (!rc) rc = ssm_exec_count(c->tx, c->scope, true, &running, c->eb);
+    if (!rc) rc = ssm_exec_count(c->tx, c->scope, false, &queued, c->eb);
     if (!rc && running + queued >=
                    (int64_t)c->app->cfg.automation_max_running + c->app->cfg.automation_max_queued)
         rc = err_fail(
@@ -254,7 +263,7 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
     const char *role = NULL;
     if (!rc && adoc_assume_role(a)) {
         cJSON *raw = cJSON_CreateString(adoc_assume_role(a)), *res = NULL;
-        start_vars_t sv = {bound, c->app};
+        start_vars_t sv = {bound, c->account, c->region};
         adoc_vars_t vars = {start_lookup, &sv};
         if (adoc_interpolate(raw, &vars, &res, c->eb) == ADOC_OK && cJSON_IsString(res) &&
             res->valuestring[0])
@@ -308,13 +317,12 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
         cJSON_AddItemToObject(e, "_Bound", bound);
         bound = NULL;
         cJSON_AddItemToObject(e, "_Caller", auth_principal_to_json(c->caller));
+        ssm_where_set(e, c->account, c->region);
         if (role) cJSON_AddStringToObject(e, "_Role", role);
         cJSON_AddNumberToObject(e, "_Current", 0);
         res_row_t row = {.name = token, .state = "Pending", .created_ms = now};
         rc = ssm_exec_wake(c->app, c->tx, e, now, c->eb);
-        if (!rc)
-            rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_EXEC, id}, &row, e,
-                            c->eb);
+        if (!rc) rc = res_insert(c->tx, &(res_key_t){c->scope, SSM_EXEC, id}, &row, e, c->eb);
         if (!rc) {
             cJSON_AddStringToObject(c->out, "AutomationExecutionId", id);
             c->post |= API_POST_WAKE_ENGINE;
@@ -375,8 +383,7 @@ static void ssm_add_pending_steps(const cJSON *e, cJSON *view)
 err_t ssm_get_automation_execution(api_ctx_t *c)
 {
     cJSON *e = NULL;
-    err_t rc = ssm_exec_load(c->tx, c->app->cfg.account_id, api_in_str(c, "AutomationExecutionId"),
-                             &e, c->eb);
+    err_t rc = ssm_exec_load(c->tx, c->scope, api_in_str(c, "AutomationExecutionId"), &e, c->eb);
     if (!rc) {
         cJSON *view = ssm_public(e);
         ssm_add_pending_steps(e, view);
@@ -391,7 +398,7 @@ err_t ssm_stop_automation_execution(api_ctx_t *c)
     const char *id = api_in_str(c, "AutomationExecutionId");
     const char *type = api_in_str(c, "Type");
     cJSON *e = NULL;
-    err_t rc = ssm_exec_load(c->tx, c->app->cfg.account_id, id, &e, c->eb);
+    err_t rc = ssm_exec_load(c->tx, c->scope, id, &e, c->eb);
     const char *status = e ? jx_str(e, "AutomationExecutionStatus") : NULL;
     if (!rc && (ssm_status_terminal(status) || !strcmp(status, "Cancelling")))
         rc = err_fail(c->eb, ERR_SSM_INVALID_STATUS_UPDATE,
@@ -410,7 +417,7 @@ err_t ssm_stop_automation_execution(api_ctx_t *c)
                    : complete ? "InProgress"
                               : "Cancelling");
         rc = ssm_exec_wake(c->app, c->tx, e, now, c->eb);
-        if (!rc) rc = ssm_exec_save(c->tx, c->app->cfg.account_id, e, now, c->eb);
+        if (!rc) rc = ssm_exec_save(c->tx, c->scope, e, now, c->eb);
         c->post |= API_POST_WAKE_ENGINE;
     }
     cJSON_Delete(e);
@@ -474,7 +481,7 @@ err_t ssm_describe_automation_executions(api_ctx_t *c)
     err_t rc = ssm_page_in(c, &p);
     if (rc) return rc;
     cJSON *page = cJSON_CreateArray();
-    res_query_t q = {c->app->cfg.account_id, SSM_EXEC, NULL, 0, 0};
+    res_query_t q = {c->scope, SSM_EXEC, NULL, 0, 0};
     p.desc = true; /* newest first */
     rc = res_list_page(c->tx, &q, &p, ssm_exec_keep, c, page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "AutomationExecutionMetadataList");
@@ -517,8 +524,7 @@ err_t ssm_describe_automation_step_executions(api_ctx_t *c)
     err_t rc = ssm_page_in(c, &p);
     if (rc) return rc;
     cJSON *e = NULL;
-    rc = ssm_exec_load(c->tx, c->app->cfg.account_id, api_in_str(c, "AutomationExecutionId"), &e,
-                       c->eb);
+    rc = ssm_exec_load(c->tx, c->scope, api_in_str(c, "AutomationExecutionId"), &e, c->eb);
     if (rc) return rc;
     cJSON *pub = ssm_public(e);
     cJSON_Delete(e);
@@ -573,7 +579,7 @@ err_t ssm_send_automation_signal(api_ctx_t *c)
     const char *id = api_in_str(c, "AutomationExecutionId");
     const char *type = api_in_str(c, "SignalType");
     cJSON *e = NULL;
-    err_t rc = ssm_exec_load(c->tx, c->app->cfg.account_id, id, &e, c->eb);
+    err_t rc = ssm_exec_load(c->tx, c->scope, id, &e, c->eb);
     if (rc) return rc;
     cJSON *steps = cJSON_GetObjectItemCaseSensitive(e, "StepExecutions");
     cJSON *waiting = NULL;
@@ -607,7 +613,7 @@ err_t ssm_send_automation_signal(api_ctx_t *c)
     cJSON_AddItemToArray(decisions, d);
     int64_t now = clk_now_ms(&c->app->clock);
     rc = ssm_exec_wake(c->app, c->tx, e, now, c->eb);
-    if (!rc) rc = ssm_exec_save(c->tx, c->app->cfg.account_id, e, now, c->eb);
+    if (!rc) rc = ssm_exec_save(c->tx, c->scope, e, now, c->eb);
     c->post |= API_POST_WAKE_ENGINE;
     cJSON_Delete(e);
     return rc;

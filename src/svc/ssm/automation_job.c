@@ -27,6 +27,7 @@ typedef struct xrun {
     cJSON *e;
     adoc_t *doc;
     auth_principal_t as;
+    app_where_t where; /* the execution's account and region */
     int64_t now;
 } xrun_t;
 
@@ -83,8 +84,8 @@ static cJSON *x_lookup(void *ud, const char *name)
     if (!strncmp(name, "ssm:", 4)) return x_ssm(x, name + 4);
     if (!strcmp(name, "automation:EXECUTION_ID"))
         return cJSON_CreateString(jx_str(x->e, "AutomationExecutionId"));
-    if (!strcmp(name, "global:ACCOUNT_ID")) return cJSON_CreateString(x->app->cfg.account_id);
-    if (!strcmp(name, "global:REGION")) return cJSON_CreateString(x->app->cfg.region);
+    if (!strcmp(name, "global:ACCOUNT_ID")) return cJSON_CreateString(x->where.account);
+    if (!strcmp(name, "global:REGION")) return cJSON_CreateString(x->where.region);
     if (!strcmp(name, "global:AWS_PARTITION")) return cJSON_CreateString("aws");
     if (!strcmp(name, "global:DATE") || !strcmp(name, "global:DATE_TIME")) {
         time_t t = (time_t)(x->now / 1000);
@@ -281,11 +282,12 @@ static err_t x_principal(xrun_t *x, bool *refused)
     *refused = false;
     const char *role = jx_str(x->e, "_Role");
     const cJSON *sess = cJSON_GetObjectItemCaseSensitive(x->e, "_Session");
-    if (sess && auth_principal_from_json(sess, &x->as) &&
+    if (sess && auth_principal_from_json_in(sess, x->where.region, &x->as) &&
         (!role || x->as.expires_ms > clk_now_ms(&x->app->wall) + 300000))
         return ERR_OK;
     if (!role) {
-        if (!auth_principal_from_json(cJSON_GetObjectItemCaseSensitive(x->e, "_Caller"), &x->as))
+        if (!auth_principal_from_json_in(cJSON_GetObjectItemCaseSensitive(x->e, "_Caller"),
+                                         x->where.region, &x->as))
             return err_fail(x->r->eb, ERR_INTERNAL, "execution without a caller");
         jx_set(x->e, "_Session", auth_principal_to_json(&x->as));
         return ERR_OK;
@@ -293,7 +295,9 @@ static err_t x_principal(xrun_t *x, bool *refused)
     sts_assume_req_t req = {.service = "ssm.amazonaws.com",
                             .role_arn = role,
                             .session_name = jx_str(x->e, "AutomationExecutionId"),
-                            .duration_s = 3600};
+                            .duration_s = 3600,
+                            .account = x->where.account,
+                            .region = x->where.region};
     sts_creds_t creds;
     err_t rc = sts_assume(x->app, x->tx, &req, &creds, x->r->arena, x->r->eb);
     if (rc == ERR_ACCESS_DENIED || rc == ERR_VALIDATION) {
@@ -314,7 +318,7 @@ static err_t x_tick(xrun_t *x)
     err_t rc = ERR_OK;
     if (!strcmp(status, "Pending")) {
         int64_t running = 0;
-        rc = ssm_exec_count(x->tx, x->app->cfg.account_id, true, &running, x->r->eb);
+        rc = ssm_exec_count(x->tx, x->where.scope, true, &running, x->r->eb);
         if (rc) return rc;
         if (running >= x->app->cfg.automation_max_running && !stop) {
             /* queued: the end of a running execution brings the oldest queued job forward
@@ -324,8 +328,8 @@ static err_t x_tick(xrun_t *x)
         }
         /* it starts; when slots are left (two ended at once), the next queued one looks */
         if (running + 1 < x->app->cfg.automation_max_running && !stop)
-            rc = ssm_queue_wake(x->tx, x->app->cfg.account_id,
-                                jx_str(x->e, "AutomationExecutionId"), x->now, x->r->eb);
+            rc = ssm_queue_wake(x->tx, x->where.scope, jx_str(x->e, "AutomationExecutionId"),
+                                x->now, x->r->eb);
         if (rc) return rc;
         if (stop) { /* stopped while queued: no step ran */
             x_finish(x, strcmp(stop, "Complete") ? "Cancelled" : "Success", NULL);
@@ -471,6 +475,7 @@ static err_t ssm_auto_step(engine_run_t *r)
 {
     app_t *app = r->app;
     xrun_t x = {.r = r, .app = app, .now = clk_now_ms(&app->clock)};
+    app_where_of(app, r->payload, &x.where);
     cJSON *p = cJSON_Parse(r->payload);
     const char *id = jx_str(p, "id");
     err_t rc;
@@ -480,7 +485,7 @@ static err_t ssm_auto_step(engine_run_t *r)
         if (x.tx) engine_fail(r);
         return x.tx ? err_fail(r->eb, ERR_INTERNAL, "malformed automation job") : rc;
     }
-    rc = ssm_exec_load(x.tx, app->cfg.account_id, id, &x.e, r->eb);
+    rc = ssm_exec_load(x.tx, x.where.scope, id, &x.e, r->eb);
     const char *job = x.e ? jx_str(x.e, "_Job") : NULL;
     if (rc || ssm_status_terminal(jx_str(x.e, "AutomationExecutionStatus")) || !job ||
         strcmp(job, r->job_id)) {
@@ -494,13 +499,13 @@ static err_t ssm_auto_step(engine_run_t *r)
     if (adoc_parse(span_of(jx_str(x.e, "_Content")),
                    fmt && !strcmp(fmt, "YAML") ? ADOC_YAML : ADOC_JSON, &x.doc, r->eb) != ADOC_OK) {
         x_finish(&x, "Failed", "The document of this execution no longer parses.");
-        rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
+        rc = ssm_exec_save(x.tx, x.where.scope, x.e, x.now, r->eb);
     } else if (cJSON_GetObjectItemCaseSensitive(x.e, "_Rate")) {
         rc = ssm_rate_tick(r, x.tx, x.e, x.doc, x.now);
-        if (!rc) rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
+        if (!rc) rc = ssm_exec_save(x.tx, x.where.scope, x.e, x.now, r->eb);
     } else {
         rc = x_tick(&x);
-        if (!rc) rc = ssm_exec_save(x.tx, app->cfg.account_id, x.e, x.now, r->eb);
+        if (!rc) rc = ssm_exec_save(x.tx, x.where.scope, x.e, x.now, r->eb);
     }
     adoc_free(x.doc);
     cJSON_Delete(x.e);
@@ -518,9 +523,11 @@ static err_t ssm_auto_giveup(engine_run_t *r, const char *why)
     int64_t now = clk_now_ms(&app->clock);
     cJSON *p = cJSON_Parse(r->payload), *e = NULL;
     const char *id = jx_str(p, "id");
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
     err_t rc;
     store_tx_t *tx = engine_tx(r, &rc);
-    if (tx && id) rc = ssm_exec_load(tx, app->cfg.account_id, id, &e, r->eb);
+    if (tx && id) rc = ssm_exec_load(tx, w.scope, id, &e, r->eb);
     if (rc == ERR_SSM_EXECUTION_NOT_FOUND) rc = ERR_OK;
     const char *job = e ? jx_str(e, "_Job") : NULL;
     if (!rc && e && !ssm_status_terminal(jx_str(e, "AutomationExecutionStatus")) && job &&
@@ -541,7 +548,7 @@ static err_t ssm_auto_giveup(engine_run_t *r, const char *why)
         jx_set_str(e, "FailureMessage", text);
         jx_set_num(e, "ExecutionEndTime", (double)now / 1000.0);
         cJSON_DeleteItemFromObjectCaseSensitive(e, "_Job");
-        rc = ssm_exec_save(tx, app->cfg.account_id, e, now, r->eb);
+        rc = ssm_exec_save(tx, w.scope, e, now, r->eb);
     }
     cJSON_Delete(e);
     cJSON_Delete(p);

@@ -57,15 +57,16 @@ static bool cmd_read_file(const char *path, buf_t *out)
     return ok;
 }
 
-err_t ssm_command_output_read(app_t *app, const char *command_id, const char *instance_id,
-                              const char *plugin, int which, buf_t *out, errbuf_t *eb)
+err_t ssm_command_output_read(app_t *app, const char *scope, const char *command_id,
+                              const char *instance_id, const char *plugin, int which, buf_t *out,
+                              errbuf_t *eb)
 {
     store_tx_t *tx = NULL;
     cJSON *inv = NULL;
     char key[256], path[1200];
     snprintf(key, sizeof(key), "%s:%s", command_id, instance_id);
     err_t rc = store_begin(app->store, false, &tx, eb);
-    if (!rc) rc = res_get(tx, &(res_key_t){app->cfg.account_id, SSM_INV, key}, &inv, eb);
+    if (!rc) rc = res_get(tx, &(res_key_t){scope, SSM_INV, key}, &inv, eb);
     if (tx) store_rollback(tx);
     if (!rc && !inv)
         rc = err_fail(eb, ERR_SSM_INVOCATION_NOT_FOUND,

@@ -74,10 +74,10 @@ static void cmd_refresh(engine_run_t *r, store_tx_t *rtx, cJSON *invs)
     }
     if (!in) return;
     app_t *app = r->app;
-    auth_principal_t svc = {.kind = AUTH_SERVICE};
-    snprintf(svc.account, sizeof(svc.account), "%s", app->cfg.account_id);
-    snprintf(svc.arn, sizeof(svc.arn), "ssm.amazonaws.com");
-    snprintf(svc.name, sizeof(svc.name), "ssm.amazonaws.com");
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
+    auth_principal_t svc;
+    auth_service_principal(&svc, "ssm.amazonaws.com", w.account, w.region);
     errbuf_t eb = {0};
     if (!api_client_call_tx(app, rtx, &r->post, r->arena, &svc, "ec2", "DescribeInstances", in,
                             &out, &eb)) {
@@ -574,7 +574,9 @@ static err_t cmd_step(engine_run_t *r)
     const char *id = jx_str(p, "id");
     crun_t x = {.r = r, .app = app, .now = clk_now_ms(&app->clock)};
     cJSON *invs = cJSON_CreateArray(), *fresh = NULL, *before = NULL;
-    const char *acct = app->cfg.account_id;
+    app_where_t where;
+    app_where_of(app, r->payload, &where);
+    const char *acct = where.scope;
     /* read and poll outside the write transaction: a node may take a while to answer */
     store_tx_t *rtx = NULL;
     bool more = false, live = false;
@@ -666,7 +668,9 @@ static err_t cmd_giveup(engine_run_t *r, const char *why)
 {
     app_t *app = r->app;
     cJSON *p = cJSON_Parse(r->payload), *cmd = NULL, *invs = cJSON_CreateArray();
-    const char *id = jx_str(p, "id"), *acct = app->cfg.account_id;
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
+    const char *id = jx_str(p, "id"), *acct = w.scope;
     crun_t x = {.r = r, .app = app, .now = clk_now_ms(&app->clock)};
     bool more;
     err_t rc;

@@ -83,8 +83,7 @@ static err_t cmd_instances(api_ctx_t *c, cJSON **out)
             snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
                      i == ids->child ? "" : ", ", i->valuestring);
         return err_fail(c->eb, ERR_SSM_INVALID_INSTANCE_ID,
-                        "Instances [[%s]] not in a valid state for account %s", list,
-                        c->app->cfg.account_id);
+                        "Instances [[%s]] not in a valid state for account %s", list, c->account);
     }
     const cJSON *rs = cJSON_GetObjectItemCaseSensitive(res, "Reservations");
     for (const cJSON *r = rs ? rs->child : NULL; r; r = r->next) {
@@ -95,7 +94,7 @@ static err_t cmd_instances(api_ctx_t *c, cJSON **out)
                 if (!ids) continue; /* a tag target skips instances that are gone */
                 rc = err_fail(c->eb, ERR_SSM_INVALID_INSTANCE_ID,
                               "Instances [[%s]] not in a valid state for account %s",
-                              jx_str(i, "InstanceId"), c->app->cfg.account_id);
+                              jx_str(i, "InstanceId"), c->account);
                 break;
             }
             cJSON_AddItemToArray(*out, cJSON_Duplicate(i, 1));
@@ -204,7 +203,7 @@ static cJSON *cmd_public(const cJSON *rec)
 static err_t cmd_document(api_ctx_t *c, cJSON **doc, cJSON **ver, adoc_t **a)
 {
     bool aws;
-    err_t rc = ssm_doc_load(c->tx, c->app->cfg.account_id, api_in_str(c, "DocumentName"),
+    err_t rc = ssm_doc_load(c->tx, c->scope, api_in_str(c, "DocumentName"),
                             api_in_str(c, "DocumentVersion"), NULL, doc, ver, &aws, c->eb);
     if (!rc && strcmp(jx_str(*doc, "DocumentType"), "Command"))
         rc = err_fail(c->eb, ERR_SSM_INVALID_DOCUMENT,
@@ -225,9 +224,8 @@ static err_t cmd_authorize_instances(api_ctx_t *c, const cJSON *insts)
     err_t rc = ERR_OK;
     for (const cJSON *i = insts->child; !rc && i; i = i->next)
         rc = api_check_action(c, "ssm:SendCommand",
-                              arena_printf(c->arena, "arn:aws:ec2:%s:%s:instance/%s",
-                                           c->app->cfg.region, c->app->cfg.account_id,
-                                           jx_str(i, "InstanceId")),
+                              arena_printf(c->arena, "arn:aws:ec2:%s:%s:instance/%s", c->region,
+                                           c->account, jx_str(i, "InstanceId")),
                               NULL, NULL);
     return rc;
 }
@@ -333,14 +331,14 @@ err_t ssm_send_command(api_ctx_t *c)
         cJSON *inv = cmd_invocation(cmd, i, cJSON_GetObjectItemCaseSensitive(cmd, "_Plugins"));
         const char *key = arena_printf(c->arena, "%s:%s", id, jx_str(i, "InstanceId"));
         res_row_t row = {.parent = id, .created_ms = now};
-        rc =
-            res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_INV, key}, &row, inv, c->eb);
+        rc = res_insert(c->tx, &(res_key_t){c->scope, SSM_INV, key}, &row, inv, c->eb);
         cJSON_Delete(inv);
     }
+    ssm_where_set(cmd, c->account, c->region);
     if (!rc && n) rc = cmd_wake(c->app, c->tx, cmd, now, c->eb);
     if (!rc) {
         res_row_t row = {.created_ms = now};
-        rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_CMD, id}, &row, cmd, c->eb);
+        rc = res_insert(c->tx, &(res_key_t){c->scope, SSM_CMD, id}, &row, cmd, c->eb);
         c->post |= API_POST_WAKE_ENGINE;
     }
     if (!rc) cJSON_AddItemToObject(c->out, "Command", cmd_public(cmd));
@@ -358,7 +356,7 @@ err_t ssm_send_command(api_ctx_t *c)
 
 static err_t cmd_load(api_ctx_t *c, const char *id, cJSON **cmd)
 {
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_CMD, id}, cmd, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, SSM_CMD, id}, cmd, c->eb);
     if (!rc && !*cmd) rc = err_fail(c->eb, ERR_SSM_INVALID_COMMAND_ID, "Invalid command id.");
     return rc;
 }
@@ -460,7 +458,7 @@ err_t ssm_list_commands(api_ctx_t *c)
         cJSON_Delete(cmd);
         return rc;
     }
-    res_query_t q = {c->app->cfg.account_id, SSM_CMD, NULL, 0, 0};
+    res_query_t q = {c->scope, SSM_CMD, NULL, 0, 0};
     return cmd_page(c, &q, true, api_in_str(c, "InstanceId"), false, list);
 }
 
@@ -472,7 +470,7 @@ err_t ssm_list_command_invocations(api_ctx_t *c)
     cJSON_Delete(cmd);
     if (rc) return rc;
     cJSON *list = cJSON_AddArrayToObject(c->out, "CommandInvocations");
-    res_query_t q = {c->app->cfg.account_id, SSM_INV, id, 0, 0};
+    res_query_t q = {c->scope, SSM_INV, id, 0, 0};
     return cmd_page(c, &q, false, api_in_str(c, "InstanceId"), jx_true(c->in, "Details"), list);
 }
 
@@ -492,10 +490,9 @@ err_t ssm_get_command_invocation(api_ctx_t *c)
     cJSON *cmd = NULL, *inv = NULL;
     err_t rc = cmd_load(c, id, &cmd);
     if (!rc)
-        rc = res_get(
-            c->tx,
-            &(res_key_t){c->app->cfg.account_id, SSM_INV, arena_printf(c->arena, "%s:%s", id, iid)},
-            &inv, c->eb);
+        rc = res_get(c->tx,
+                     &(res_key_t){c->scope, SSM_INV, arena_printf(c->arena, "%s:%s", id, iid)},
+                     &inv, c->eb);
     if (!rc && !inv)
         rc = err_fail(c->eb, ERR_SSM_INVOCATION_NOT_FOUND,
                       "Command %s has no invocation on instance %s.", id, iid);
@@ -556,7 +553,7 @@ err_t ssm_cancel_command(api_ctx_t *c)
         cJSON *inv = NULL;
         rc = res_get(
             c->tx,
-            &(res_key_t){c->app->cfg.account_id, SSM_INV,
+            &(res_key_t){c->scope, SSM_INV,
                          arena_printf(c->arena, "%s:%s", jx_str(cmd, "CommandId"), i->valuestring)},
             &inv, c->eb);
         if (!rc && !inv)
@@ -575,9 +572,8 @@ err_t ssm_cancel_command(api_ctx_t *c)
         int64_t now = clk_now_ms(&c->app->clock);
         rc = cmd_wake(c->app, c->tx, cmd, now, c->eb);
         if (!rc)
-            rc = res_update(c->tx,
-                            &(res_key_t){c->app->cfg.account_id, SSM_CMD, jx_str(cmd, "CommandId")},
-                            NULL, now, cmd, NULL, c->eb);
+            rc = res_update(c->tx, &(res_key_t){c->scope, SSM_CMD, jx_str(cmd, "CommandId")}, NULL,
+                            now, cmd, NULL, c->eb);
         c->post |= API_POST_WAKE_ENGINE;
     }
     cJSON_Delete(cmd);

@@ -250,8 +250,7 @@ err_t ssm_create_document(api_ctx_t *c)
             "for documents that AWS owns.",
             name);
     cJSON *existing = NULL;
-    err_t rc =
-        res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOC, name}, &existing, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, SSM_DOC, name}, &existing, c->eb);
     bool taken = existing != NULL;
     cJSON_Delete(existing);
     if (!rc && taken)
@@ -275,22 +274,21 @@ err_t ssm_create_document(api_ctx_t *c)
     cJSON *v = ssm_version(content, format, "1", api_in_str(c, "VersionName"),
                            api_in_str(c, "TargetType"), a, (double)now / 1000.0);
     res_row_t row = {.name = name, .created_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOC, name}, &row, doc, c->eb);
-    if (!rc) rc = ssm_put_version(c->tx, c->app->cfg.account_id, name, v, now, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SSM_DOC, name}, &row, doc, c->eb);
+    if (!rc) rc = ssm_put_version(c->tx, c->scope, name, v, now, c->eb);
     if (!rc)
         cJSON_AddItemToObject(c->out, "DocumentDescription",
-                              ssm_doc_description(doc, v, c->app->cfg.account_id));
+                              ssm_doc_description(doc, v, c->account));
     cJSON_Delete(doc);
     cJSON_Delete(v);
     adoc_free(a);
     return rc;
 }
 
-/* Loads a customer document for a write (AWS's own are refused). */
-static err_t ssm_own_doc(api_ctx_t *c, const char *name, cJSON **doc)
+err_t ssm_own_doc(api_ctx_t *c, const char *name, cJSON **doc)
 {
     *doc = NULL;
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOC, name}, doc, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, SSM_DOC, name}, doc, c->eb);
     if (!rc && !*doc) {
         cJSON *aws = NULL;
         rc = res_get(c->tx, &(res_key_t){SSM_AWS, SSM_DOC, name}, &aws, c->eb);
@@ -339,7 +337,7 @@ err_t ssm_update_document(api_ctx_t *c)
             c->eb, ERR_SSM_INVALID_VERSION,
             "The document version is not valid: updates must be based on the latest version (%s).",
             jx_str(doc, "LatestVersion"));
-    if (!rc) rc = ssm_versions(c, c->app->cfg.account_id, name, &vs);
+    if (!rc) rc = ssm_versions(c, c->scope, name, &vs);
     /* "JSON is the default format" of the new version, whatever the earlier ones were */
     if (!rc && !format) format = "JSON";
     if (!rc) rc = ssm_check_content(c, jx_str(doc, "DocumentType"), content, format, &a);
@@ -371,13 +369,13 @@ err_t ssm_update_document(api_ctx_t *c)
             cJSON_DeleteItemFromObjectCaseSensitive(doc, "DisplayName");
             cJSON_AddStringToObject(doc, "DisplayName", api_in_str(c, "DisplayName"));
         }
-        rc = ssm_put_version(c->tx, c->app->cfg.account_id, name, v, now, c->eb);
+        rc = ssm_put_version(c->tx, c->scope, name, v, now, c->eb);
         if (!rc)
-            rc = res_update(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOC, name}, NULL, now,
-                            doc, NULL, c->eb);
+            rc = res_update(c->tx, &(res_key_t){c->scope, SSM_DOC, name}, NULL, now, doc, NULL,
+                            c->eb);
         if (!rc)
             cJSON_AddItemToObject(c->out, "DocumentDescription",
-                                  ssm_doc_description(doc, v, c->app->cfg.account_id));
+                                  ssm_doc_description(doc, v, c->account));
         cJSON_Delete(v);
     }
     adoc_free(a);
@@ -393,12 +391,10 @@ err_t ssm_update_document_default_version(api_ctx_t *c)
     cJSON *doc = NULL, *d2 = NULL, *ver = NULL;
     bool aws;
     err_t rc = ssm_own_doc(c, name, &doc);
-    if (!rc)
-        rc = ssm_doc_load(c->tx, c->app->cfg.account_id, name, version, NULL, &d2, &ver, &aws,
-                          c->eb);
+    if (!rc) rc = ssm_doc_load(c->tx, c->scope, name, version, NULL, &d2, &ver, &aws, c->eb);
     if (!rc) {
         jx_set(doc, "DefaultVersion", cJSON_CreateString(jx_str(ver, "DocumentVersion")));
-        rc = res_update(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOC, name}, NULL,
+        rc = res_update(c->tx, &(res_key_t){c->scope, SSM_DOC, name}, NULL,
                         clk_now_ms(&c->app->clock), doc, NULL, c->eb);
     }
     if (!rc) {
@@ -418,9 +414,8 @@ err_t ssm_update_document_default_version(api_ctx_t *c)
  * ssm_doc_load gives them. */
 static err_t ssm_doc_named(api_ctx_t *c, cJSON **doc, cJSON **ver, bool *aws)
 {
-    return ssm_doc_load(c->tx, c->app->cfg.account_id, api_in_str(c, "Name"),
-                        api_in_str(c, "DocumentVersion"), api_in_str(c, "VersionName"), doc, ver,
-                        aws, c->eb);
+    return ssm_doc_load(c->tx, c->scope, api_in_str(c, "Name"), api_in_str(c, "DocumentVersion"),
+                        api_in_str(c, "VersionName"), doc, ver, aws, c->eb);
 }
 
 err_t ssm_describe_document(api_ctx_t *c)
@@ -429,9 +424,8 @@ err_t ssm_describe_document(api_ctx_t *c)
     bool aws;
     err_t rc = ssm_doc_named(c, &doc, &ver, &aws);
     if (!rc)
-        cJSON_AddItemToObject(
-            c->out, "Document",
-            ssm_doc_description(doc, ver, aws ? "Amazon" : c->app->cfg.account_id));
+        cJSON_AddItemToObject(c->out, "Document",
+                              ssm_doc_description(doc, ver, aws ? "Amazon" : c->account));
     cJSON_Delete(doc);
     cJSON_Delete(ver);
     return rc;
@@ -545,9 +539,8 @@ static err_t ssm_doc_ident(api_ctx_t *c, const cJSON *d, cJSON **ident, bool *aw
 {
     cJSON *dd = NULL, *ver = NULL;
     *ident = NULL;
-    err_t rc = ssm_doc_load(c->tx, c->app->cfg.account_id, jx_str(d, "Name"), NULL, NULL, &dd, &ver,
-                            aws, c->eb);
-    if (!rc) *ident = ssm_identifier(dd, ver, *aws ? "Amazon" : c->app->cfg.account_id);
+    err_t rc = ssm_doc_load(c->tx, c->scope, jx_str(d, "Name"), NULL, NULL, &dd, &ver, aws, c->eb);
+    if (!rc) *ident = ssm_identifier(dd, ver, *aws ? "Amazon" : c->account);
     cJSON_Delete(dd);
     cJSON_Delete(ver);
     return rc;
@@ -574,7 +567,7 @@ err_t ssm_list_documents(api_ctx_t *c)
     if (rc) return rc;
     cJSON *docs = cJSON_CreateArray();
     /* the account's documents, then AWS's: two segments of one key order */
-    res_query_t q = {c->app->cfg.account_id, SSM_DOC, NULL, 0, 0};
+    res_query_t q = {c->scope, SSM_DOC, NULL, 0, 0};
     p.segment = "1account";
     rc = res_list_page(c->tx, &q, &p, ssm_doc_keep, c, docs, c->eb);
     if (!rc && !p.more) {
@@ -601,11 +594,9 @@ err_t ssm_list_document_versions(api_ctx_t *c)
     bool aws;
     res_page_t p;
     err_t rc = ssm_page_in(c, &p);
-    if (!rc)
-        rc = ssm_doc_load(c->tx, c->app->cfg.account_id, name, NULL, NULL, &doc, &ver, &aws, c->eb);
+    if (!rc) rc = ssm_doc_load(c->tx, c->scope, name, NULL, NULL, &doc, &ver, &aws, c->eb);
     if (!rc) { /* newest first */
-        res_query_t q = {aws ? SSM_AWS : c->app->cfg.account_id, SSM_DOCVER, jx_str(doc, "Name"), 0,
-                         0};
+        res_query_t q = {aws ? SSM_AWS : c->scope, SSM_DOCVER, jx_str(doc, "Name"), 0, 0};
         p.desc = true;
         rc = res_list_page(c->tx, &q, &p, NULL, NULL, vs, c->eb);
     }
@@ -644,7 +635,7 @@ static err_t ssm_latest_gone(api_ctx_t *c, const char *name, cJSON *doc)
     store_stmt_t *st = NULL;
     err_t rc = store_query(c->tx, c->eb, &st,
                            "SELECT id FROM resources WHERE account = ? AND kind = ? AND parent = ?",
-                           "sss", c->app->cfg.account_id, SSM_DOCVER, name);
+                           "sss", c->scope, SSM_DOCVER, name);
     int64_t best = 0;
     size_t prefix = strlen(name) + 1; /* ids are "<name>:<version>" */
     bool row = false;
@@ -657,7 +648,7 @@ static err_t ssm_latest_gone(api_ctx_t *c, const char *name, cJSON *doc)
     jx_set_num(doc, "_HighestVersion", (double)(ssm_next_version(doc) - 1));
     jx_set(doc, "LatestVersion",
            cJSON_CreateString(arena_printf(c->arena, "%lld", (long long)best)));
-    return res_update(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOC, name}, NULL,
+    return res_update(c->tx, &(res_key_t){c->scope, SSM_DOC, name}, NULL,
                       clk_now_ms(&c->app->clock), doc, NULL, c->eb);
 }
 
@@ -672,16 +663,14 @@ err_t ssm_delete_document(api_ctx_t *c)
         /* one version, never the default */
         cJSON *d2 = NULL, *ver = NULL;
         bool aws;
-        rc = ssm_doc_load(c->tx, c->app->cfg.account_id, name, version, vname, &d2, &ver, &aws,
-                          c->eb);
+        rc = ssm_doc_load(c->tx, c->scope, name, version, vname, &d2, &ver, &aws, c->eb);
         if (!rc && !strcmp(jx_str(ver, "DocumentVersion"), jx_str(doc, "DefaultVersion")))
             rc = err_fail(c->eb, ERR_SSM_INVALID_OPERATION,
                           "The default version of a document cannot be deleted.");
         char key[300];
         if (!rc) {
             snprintf(key, sizeof(key), "%s:%s", name, jx_str(ver, "DocumentVersion"));
-            rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOCVER, key}, NULL,
-                            c->eb);
+            rc = res_delete(c->tx, &(res_key_t){c->scope, SSM_DOCVER, key}, NULL, c->eb);
         }
         if (!rc && !strcmp(jx_str(ver, "DocumentVersion"), jx_str(doc, "LatestVersion")))
             rc = ssm_latest_gone(c, name, doc);
@@ -690,10 +679,8 @@ err_t ssm_delete_document(api_ctx_t *c)
     } else if (!rc) {
         rc = store_exec(c->tx, c->eb, NULL,
                         "DELETE FROM resources WHERE account = ? AND kind = ? AND parent = ?",
-                        "sss", c->app->cfg.account_id, SSM_DOCVER, name);
-        if (!rc)
-            rc =
-                res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_DOC, name}, NULL, c->eb);
+                        "sss", c->scope, SSM_DOCVER, name);
+        if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, SSM_DOC, name}, NULL, c->eb);
     }
     cJSON_Delete(doc);
     return rc;

@@ -31,7 +31,7 @@ err_t ssm_mw_token(api_ctx_t *c, const char *kind, const char *idm, const char *
     if (!token) return ERR_OK;
     const char *name = arena_printf(c->arena, "tok:%s", token);
     cJSON *old = NULL;
-    err_t rc = res_get_by_name(c->tx, c->app->cfg.account_id, kind, name, &old, c->eb);
+    err_t rc = res_get_by_name(c->tx, c->scope, kind, name, &old, c->eb);
     if (!rc && old) {
         cJSON *req = ssm_mw_request(c);
         bool same = cJSON_Compare(req, cJSON_GetObjectItemCaseSensitive(old, "_Request"), 1);
@@ -95,7 +95,7 @@ void ssm_mw_items(api_ctx_t *c, const char *list, const cJSON *items, const char
 
 err_t ssm_mw_load(api_ctx_t *c, const char *id, cJSON **w)
 {
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_MW, id}, w, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, SSM_MW, id}, w, c->eb);
     if (!rc && !*w)
         rc = err_fail(c->eb, ERR_SSM_DOES_NOT_EXIST, "Maintenance window %s does not exist", id);
     return rc;
@@ -259,7 +259,7 @@ err_t ssm_create_maintenance_window(api_ctx_t *c)
         rc = mw_check(c, api_in_str(c, "Schedule"), api_in_int(c, "ScheduleOffset", 0),
                       api_in_int(c, "Duration", 1), api_in_int(c, "Cutoff", 0));
     int64_t n = 0;
-    res_query_t q = {c->app->cfg.account_id, SSM_MW, NULL, 0, 0};
+    res_query_t q = {c->scope, SSM_MW, NULL, 0, 0};
     if (!rc && !prior) rc = res_count(c->tx, &q, &n, c->eb);
     if (!rc && !prior && n >= SSM_MW_MAX)
         rc = err_fail(c->eb, ERR_SSM_RESOURCE_LIMIT,
@@ -281,7 +281,7 @@ err_t ssm_create_maintenance_window(api_ctx_t *c)
     cJSON_AddItemToObject(w, "_Tags", tags ? cJSON_Duplicate(tags, 1) : cJSON_CreateArray());
     cJSON_AddItemToObject(w, "_Request", ssm_mw_request(c));
     res_row_t row = {.name = row_name, .created_ms = now};
-    rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_MW, id}, &row, w, c->eb);
+    rc = res_insert(c->tx, &(res_key_t){c->scope, SSM_MW, id}, &row, w, c->eb);
     if (!rc) cJSON_AddStringToObject(c->out, "WindowId", id);
     cJSON_Delete(w);
     return rc;
@@ -313,7 +313,7 @@ err_t ssm_describe_maintenance_windows(api_ctx_t *c)
     err_t rc = ssm_mw_filter_keys(c, "Filters", keys);
     if (!rc) rc = ssm_page_in(c, &p);
     cJSON *ws = cJSON_CreateArray();
-    res_query_t q = {c->app->cfg.account_id, SSM_MW, NULL, 0, 0};
+    res_query_t q = {c->scope, SSM_MW, NULL, 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, mw_keep, c, ws, c->eb);
     if (!rc) {
         static const char *const shown[] = {
@@ -345,8 +345,7 @@ err_t ssm_update_maintenance_window(api_ctx_t *c)
     int64_t now = clk_now_ms(&c->app->clock);
     if (!rc) {
         jx_set_num(w, "ModifiedDate", (double)now / 1000.0);
-        rc = res_update(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_MW, id}, NULL, now, w, NULL,
-                        c->eb);
+        rc = res_update(c->tx, &(res_key_t){c->scope, SSM_MW, id}, NULL, now, w, NULL, c->eb);
     }
     if (!rc) {
         cJSON_AddStringToObject(c->out, "WindowId", id);
@@ -361,7 +360,7 @@ err_t ssm_delete_maintenance_window(api_ctx_t *c)
     /* a window that does not exist is deleted already: AWS answers with its id */
     const char *id = api_in_str(c, "WindowId");
     err_t rc = ssm_mw_drop_regs(c, id);
-    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_MW, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, SSM_MW, id}, NULL, c->eb);
     if (!rc) cJSON_AddStringToObject(c->out, "WindowId", id);
     return rc;
 }

@@ -17,7 +17,7 @@ err_t ssm_mw_drop_regs(api_ctx_t *c, const char *id)
 {
     return store_exec(c->tx, c->eb, NULL,
                       "DELETE FROM resources WHERE account = ? AND kind IN (?, ?) AND parent = ?",
-                      "ssss", c->app->cfg.account_id, SSM_MW_TARGET, SSM_MW_TASK, id);
+                      "ssss", c->scope, SSM_MW_TARGET, SSM_MW_TASK, id);
 }
 
 /* The registrations of kind in window id (bodies, oldest first). */
@@ -25,7 +25,7 @@ static err_t mw_regs(api_ctx_t *c, const char *kind, const char *id, cJSON **out
 {
     *out = cJSON_CreateArray();
     bool more;
-    res_query_t q = {c->app->cfg.account_id, kind, id, 0, 0};
+    res_query_t q = {c->scope, kind, id, 0, 0};
     return res_list(c->tx, &q, *out, &more, c->eb);
 }
 
@@ -38,7 +38,7 @@ static err_t mw_reg_load(api_ctx_t *c, const char *kind, const char *what, const
     *out = NULL;
     err_t rc = ssm_mw_load(c, wid, &w);
     cJSON_Delete(w);
-    if (!rc) rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, kind, reg_id}, out, c->eb);
+    if (!rc) rc = res_get(c->tx, &(res_key_t){c->scope, kind, reg_id}, out, c->eb);
     if (!rc && (!*out || !jx_str(*out, "WindowId") || strcmp(jx_str(*out, "WindowId"), wid))) {
         cJSON_Delete(*out);
         *out = NULL;
@@ -86,7 +86,7 @@ static err_t mw_reg_insert(api_ctx_t *c, const char *kind, const char *idm, cons
     res_row_t row = {.name = row_name,
                      .parent = jx_str(b, "WindowId"),
                      .created_ms = clk_now_ms(&c->app->clock)};
-    err_t rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, kind, id}, &row, b, c->eb);
+    err_t rc = res_insert(c->tx, &(res_key_t){c->scope, kind, id}, &row, b, c->eb);
     if (!rc) cJSON_AddStringToObject(c->out, idm, id);
     return rc;
 }
@@ -178,7 +178,7 @@ static err_t mw_reg_page(api_ctx_t *c, const char *kind, const char *const (*fie
     if (!rc) rc = ssm_page_in(c, &p);
     if (!rc) rc = ssm_mw_load(c, wid, &w);
     cJSON_Delete(w);
-    res_query_t q = {c->app->cfg.account_id, kind, wid, 0, 0};
+    res_query_t q = {c->scope, kind, wid, 0, 0};
     mw_filter_ctx_t f = {c, fields};
     if (!rc) rc = res_list_page(c->tx, &q, &p, mw_reg_keep, &f, regs, c->eb);
     if (!rc) {
@@ -227,9 +227,7 @@ err_t ssm_deregister_target_from_maintenance_window(api_ctx_t *c)
                               "Target %s is in use by task %s of maintenance window %s", id,
                               jx_str(k, "WindowTaskId"), wid);
     }
-    if (!rc)
-        rc =
-            res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_MW_TARGET, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, SSM_MW_TARGET, id}, NULL, c->eb);
     if (!rc) {
         cJSON_AddStringToObject(c->out, "WindowId", wid);
         cJSON_AddStringToObject(c->out, "WindowTargetId", id);
@@ -319,8 +317,8 @@ static err_t mw_reg_update(api_ctx_t *c, const char *kind, const char *what, con
             cJSON_DeleteItemFromObjectCaseSensitive(r, *m);
     }
     if (!rc)
-        rc = res_update(c->tx, &(res_key_t){c->app->cfg.account_id, kind, id}, NULL,
-                        clk_now_ms(&c->app->clock), r, NULL, c->eb);
+        rc = res_update(c->tx, &(res_key_t){c->scope, kind, id}, NULL, clk_now_ms(&c->app->clock),
+                        r, NULL, c->eb);
     if (!rc) {
         if (hidden) cJSON_DeleteItemFromObjectCaseSensitive(r, hidden);
         ssm_mw_answer(c, r);
@@ -406,8 +404,7 @@ err_t ssm_deregister_task_from_maintenance_window(api_ctx_t *c)
     const char *wid = api_in_str(c, "WindowId"), *id = api_in_str(c, "WindowTaskId");
     cJSON *t = NULL;
     err_t rc = mw_reg_load(c, SSM_MW_TASK, "task", wid, id, &t);
-    if (!rc)
-        rc = res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_MW_TASK, id}, NULL, c->eb);
+    if (!rc) rc = res_delete(c->tx, &(res_key_t){c->scope, SSM_MW_TASK, id}, NULL, c->eb);
     if (!rc) {
         cJSON_AddStringToObject(c->out, "WindowId", wid);
         cJSON_AddStringToObject(c->out, "WindowTaskId", id);

@@ -88,9 +88,7 @@ err_t ssm_authorize_names(api_ctx_t *c, const char *action)
     err_t rc = ERR_OK;
     for (const cJSON *n = names ? names->child : NULL; !rc && n; n = n->next)
         rc = api_check_action(
-            c, action,
-            ssm_param_arn(c->app->cfg.region, c->app->cfg.account_id, n->valuestring, c->arena),
-            NULL, NULL);
+            c, action, ssm_param_arn(c->region, c->account, n->valuestring, c->arena), NULL, NULL);
     return rc;
 }
 
@@ -108,7 +106,7 @@ static err_t ssm_name_check(api_ctx_t *c, const char *name)
                         "A hierarchy can have a maximum of 15 levels. For more information, see "
                         "Requirements and constraints for parameter names in the AWS Systems "
                         "Manager User Guide.");
-    if (strlen(ssm_param_arn(c->app->cfg.region, c->app->cfg.account_id, name, c->arena)) > 1011)
+    if (strlen(ssm_param_arn(c->region, c->account, name, c->arena)) > 1011)
         return err_fail(c->eb, ERR_VALIDATION,
                         "Parameter name: the parameter's ARN can be at most 1011 characters long.");
     return ERR_OK;
@@ -233,7 +231,7 @@ static err_t ssm_data_type(api_ctx_t *c, const cJSON *cur, const char *type, con
  * it has a label (ParameterMaxVersionLimitExceeded, as AWS). */
 static err_t ssm_version_room(api_ctx_t *c, const char *key, const char *name)
 {
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->scope;
     cJSON *all = cJSON_CreateArray();
     bool more;
     err_t rc = res_list(c->tx, &(res_query_t){acct, SSM_PARAMVER, key, 0, 0}, all, &more, c->eb);
@@ -273,7 +271,7 @@ static err_t ssm_seal_value(api_ctx_t *c, const char *type, const char *value, c
 err_t ssm_put_parameter(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "Name"), *value = api_in_str(c, "Value");
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->scope;
     err_t rc = ssm_name_check(c, name);
     if (rc) return rc;
     if (!value) return err_fail(c->eb, ERR_VALIDATION, "A parameter value is required.");
@@ -363,7 +361,7 @@ err_t ssm_put_parameter(api_ctx_t *c)
 /* Deletes the parameter key and its versions; *found tells whether it existed. */
 static err_t ssm_param_delete(api_ctx_t *c, const char *key, bool *found)
 {
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->scope;
     err_t rc = res_delete(c->tx, &(res_key_t){acct, SSM_PARAM, key}, found, c->eb);
     if (rc || !*found) return rc;
     cJSON *vs = cJSON_CreateArray();
@@ -445,13 +443,13 @@ static err_t ssm_label_target(api_ctx_t *c, bool latest_default, ssm_pref_t *p, 
     err_t rc = ERR_OK;
     if (!ssm_pref_parse(name, p) || p->selector[0])
         return err_fail(c->eb, ERR_SSM_PARAM_NOT_FOUND, "Parameter %s not found.", name);
-    rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_PARAM, p->key}, &param, c->eb);
+    rc = res_get(c->tx, &(res_key_t){c->scope, SSM_PARAM, p->key}, &param, c->eb);
     if (!rc && !param)
         rc = err_fail(c->eb, ERR_SSM_PARAM_NOT_FOUND, "Parameter %s not found.", name);
     bool more;
     if (!rc)
-        rc = res_list(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAMVER, p->key, 0, 0},
-                      *all, &more, c->eb);
+        rc = res_list(c->tx, &(res_query_t){c->scope, SSM_PARAMVER, p->key, 0, 0}, *all, &more,
+                      c->eb);
     int64_t want =
         api_in_int(c, "ParameterVersion", latest_default ? jx_int(param, "Version", 0) : 0);
     for (cJSON *v = (*all)->child; !rc && v; v = v->next)
@@ -474,10 +472,10 @@ static err_t ssm_label_save(api_ctx_t *c, const char *key, const cJSON *all)
         if (jx_true(v, "_Changed")) {
             cJSON *copy = cJSON_Duplicate(v, 1);
             cJSON_DeleteItemFromObjectCaseSensitive(copy, "_Changed");
-            rc = res_update(c->tx,
-                            &(res_key_t){c->app->cfg.account_id, SSM_PARAMVER,
-                                         ssm_ver_id(c, key, jx_int(v, "Version", 0))},
-                            NULL, now, copy, NULL, c->eb);
+            rc = res_update(
+                c->tx,
+                &(res_key_t){c->scope, SSM_PARAMVER, ssm_ver_id(c, key, jx_int(v, "Version", 0))},
+                NULL, now, copy, NULL, c->eb);
             cJSON_Delete(copy);
         }
     return rc;

@@ -16,7 +16,7 @@
 static cJSON *ssm_public_record(api_ctx_t *c, size_t i)
 {
     char id[32], created[32];
-    const char *name = ec2_public_param(i, c->app->cfg.region, id, created);
+    const char *name = ec2_public_param(i, c->region, id, created);
     if (!name) return NULL;
     int64_t ms = 0;
     enc_parse_iso8601(span_of(created), &ms);
@@ -50,8 +50,7 @@ static err_t ssm_labelled(api_ctx_t *c, const char *key, const char **labels, si
     cJSON *vs = cJSON_CreateArray();
     bool more;
     *ver = NULL;
-    err_t rc = res_list(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAMVER, key, 0, 0}, vs,
-                        &more, c->eb);
+    err_t rc = res_list(c->tx, &(res_query_t){c->scope, SSM_PARAMVER, key, 0, 0}, vs, &more, c->eb);
     for (cJSON *v = vs->child; !rc && v && !*ver; v = v->next)
         for (size_t i = 0; i < n && !*ver; i++)
             if (ssm_has_label(cJSON_GetObjectItemCaseSensitive(v, "Labels"), labels[i])) {
@@ -65,7 +64,7 @@ static err_t ssm_labelled(api_ctx_t *c, const char *key, const char **labels, si
 err_t ssm_param_find(api_ctx_t *c, const ssm_pref_t *p, cJSON **param, cJSON **ver)
 {
     *param = *ver = NULL;
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->scope;
     err_t rc = ERR_OK;
     if (!strncmp(p->name, SSM_PUBLIC_PREFIX, strlen(SSM_PUBLIC_PREFIX))) {
         cJSON *r;
@@ -112,12 +111,11 @@ static err_t ssm_decrypt(api_ctx_t *c, const cJSON *ver, const char **out)
     const char *key = jx_str(ver, "KeyId");
     err_t rc = ERR_OK;
     if (key && strcmp(key, SSM_DEFAULT_KEY)) {
-        const char *arn = !strncmp(key, "arn:", 4) ? key
-                          : !strncmp(key, "alias/", 6)
-                              ? arena_printf(c->arena, "arn:aws:kms:%s:%s:%s", c->app->cfg.region,
-                                             c->app->cfg.account_id, key)
-                              : arena_printf(c->arena, "arn:aws:kms:%s:%s:key/%s",
-                                             c->app->cfg.region, c->app->cfg.account_id, key);
+        const char *arn =
+            !strncmp(key, "arn:", 4) ? key
+            : !strncmp(key, "alias/", 6)
+                ? arena_printf(c->arena, "arn:aws:kms:%s:%s:%s", c->region, c->account, key)
+                : arena_printf(c->arena, "arn:aws:kms:%s:%s:key/%s", c->region, c->account, key);
         rc = api_check_action(c, "kms:Decrypt", arn, NULL, NULL);
     }
     if (rc) return rc;
@@ -146,9 +144,8 @@ err_t ssm_param_public(api_ctx_t *c, const cJSON *ver, const ssm_pref_t *p, bool
         cJSON_AddStringToObject(o, "Selector", arena_printf(c->arena, ":%s", p->selector));
     static const char *const tail[] = {"LastModifiedDate", NULL};
     jx_copy(o, ver, tail);
-    cJSON_AddStringToObject(
-        o, "ARN",
-        ssm_param_arn(c->app->cfg.region, c->app->cfg.account_id, jx_str(ver, "Name"), c->arena));
+    cJSON_AddStringToObject(o, "ARN",
+                            ssm_param_arn(c->region, c->account, jx_str(ver, "Name"), c->arena));
     cJSON_AddStringToObject(o, "DataType",
                             jx_str(ver, "DataType") ? jx_str(ver, "DataType") : "text");
     *out = o;
@@ -353,8 +350,8 @@ err_t ssm_describe_parameters(api_ctx_t *c)
     if (!rc) rc = ssm_page_in(c, &p);
     if (rc) return rc;
     cJSON *page = cJSON_CreateArray();
-    rc = res_list_page(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAM, NULL, 0, 0}, &p,
-                       ssm_sel_keep, &s, page, c->eb);
+    rc = res_list_page(c->tx, &(res_query_t){c->scope, SSM_PARAM, NULL, 0, 0}, &p, ssm_sel_keep, &s,
+                       page, c->eb);
     cJSON *list = cJSON_AddArrayToObject(c->out, "Parameters");
     for (const cJSON *b = page->child; !rc && b; b = b->next) {
         cJSON *m = cJSON_CreateObject();
@@ -371,9 +368,8 @@ err_t ssm_describe_parameters(api_ctx_t *c)
                                            "DataType",
                                            NULL};
         jx_copy(m, b, head);
-        cJSON_AddStringToObject(
-            m, "ARN",
-            ssm_param_arn(c->app->cfg.region, c->app->cfg.account_id, jx_str(b, "Name"), c->arena));
+        cJSON_AddStringToObject(m, "ARN",
+                                ssm_param_arn(c->region, c->account, jx_str(b, "Name"), c->arena));
         jx_copy(m, b, rest);
         cJSON_AddItemToArray(list, m);
     }
@@ -395,7 +391,7 @@ static err_t ssm_by_label(api_ctx_t *c, const ssm_sel_t *s, const cJSON *body, c
     for (const cJSON *f = s->filters ? s->filters->child : NULL; f; f = f->next)
         if (!strcmp(jx_str(f, "Key"), "Label"))
             labels = cJSON_GetObjectItemCaseSensitive(f, "Values");
-    const char *acct = c->app->cfg.account_id;
+    const char *acct = c->scope;
     if (!labels)
         return res_get(
             c->tx, &(res_key_t){acct, SSM_PARAMVER, ssm_ver_id(c, key, jx_int(body, "Version", 0))},
@@ -450,11 +446,11 @@ err_t ssm_get_parameters_by_path(api_ctx_t *c)
         size_t n = strlen(path);
         while (n > 1 && path[n - 1] == '/') n--; /* "/a/" is "/a" */
         ssm_param_level(arena_printf(c->arena, "%.*s/x", (int)n, path), level, sizeof(level));
-        res_keyed_t q = {c->app->cfg.account_id, SSM_PARAM, NULL, SSM_KEY_LEVEL, level, false};
+        res_keyed_t q = {c->scope, SSM_PARAM, NULL, SSM_KEY_LEVEL, level, false};
         rc = res_keyed_page(c->tx, &q, &p, ssm_sel_keep, &s, page, c->eb);
     } else {
-        rc = res_list_page(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAM, NULL, 0, 0}, &p,
-                           ssm_sel_keep, &s, page, c->eb);
+        rc = res_list_page(c->tx, &(res_query_t){c->scope, SSM_PARAM, NULL, 0, 0}, &p, ssm_sel_keep,
+                           &s, page, c->eb);
     }
     cJSON *list = cJSON_AddArrayToObject(c->out, "Parameters");
     for (const cJSON *b = page->child; !rc && b; b = b->next) {
@@ -497,9 +493,8 @@ err_t ssm_get_parameter_history(api_ctx_t *c)
     if (!strncmp(pr.name, SSM_PUBLIC_PREFIX, strlen(SSM_PUBLIC_PREFIX))) { /* one version */
         if (!p.after) cJSON_AddItemToArray(page, cJSON_Duplicate(ver, 1));
     } else {
-        rc =
-            res_list_page(c->tx, &(res_query_t){c->app->cfg.account_id, SSM_PARAMVER, pr.key, 0, 0},
-                          &p, NULL, NULL, page, c->eb);
+        rc = res_list_page(c->tx, &(res_query_t){c->scope, SSM_PARAMVER, pr.key, 0, 0}, &p, NULL,
+                           NULL, page, c->eb);
     }
     cJSON_Delete(ver);
     cJSON *list = cJSON_AddArrayToObject(c->out, "Parameters");

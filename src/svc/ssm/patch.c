@@ -104,9 +104,7 @@ err_t ssm_create_patch_baseline(api_ctx_t *c)
     cJSON_AddItemToObject(b, "_Request", ssm_mw_request(c));
     rc = pb_check(c, b);
     res_row_t row = {.name = row_name, .created_ms = now};
-    if (!rc)
-        rc = res_insert(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_BASELINE, id}, &row, b,
-                        c->eb);
+    if (!rc) rc = res_insert(c->tx, &(res_key_t){c->scope, SSM_BASELINE, id}, &row, b, c->eb);
     if (!rc) cJSON_AddStringToObject(c->out, "BaselineId", id);
     cJSON_Delete(b);
     return rc;
@@ -122,7 +120,7 @@ static const char *pb_id(const api_ctx_t *c)
 
 static err_t pb_load(api_ctx_t *c, const char *id, cJSON **b)
 {
-    err_t rc = res_get(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_BASELINE, id}, b, c->eb);
+    err_t rc = res_get(c->tx, &(res_key_t){c->scope, SSM_BASELINE, id}, b, c->eb);
     if (!rc && !*b)
         rc = err_fail(c->eb, ERR_SSM_DOES_NOT_EXIST, "Patch Baseline %s does not exist.", id);
     return rc;
@@ -156,8 +154,7 @@ err_t ssm_update_patch_baseline(api_ctx_t *c)
     int64_t now = clk_now_ms(&c->app->clock);
     if (!rc) {
         jx_set_num(b, "ModifiedDate", (double)now / 1000.0);
-        rc = res_update(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_BASELINE, id}, NULL, now, b,
-                        NULL, c->eb);
+        rc = res_update(c->tx, &(res_key_t){c->scope, SSM_BASELINE, id}, NULL, now, b, NULL, c->eb);
     }
     if (!rc) {
         cJSON_DeleteItemFromObjectCaseSensitive(b, "PatchGroups");
@@ -171,8 +168,7 @@ err_t ssm_delete_patch_baseline(api_ctx_t *c)
 {
     /* a baseline that does not exist is deleted already: AWS answers with its id */
     const char *id = pb_id(c);
-    err_t rc =
-        res_delete(c->tx, &(res_key_t){c->app->cfg.account_id, SSM_BASELINE, id}, NULL, c->eb);
+    err_t rc = res_delete(c->tx, &(res_key_t){c->scope, SSM_BASELINE, id}, NULL, c->eb);
     if (!rc) cJSON_AddStringToObject(c->out, "BaselineId", id);
     return rc;
 }
@@ -210,7 +206,7 @@ err_t ssm_describe_patch_baselines(api_ctx_t *c)
     err_t rc = ssm_mw_filter_keys(c, "Filters", keys);
     if (!rc) rc = ssm_page_in(c, &p);
     cJSON *bs = cJSON_CreateArray();
-    res_query_t q = {c->app->cfg.account_id, SSM_BASELINE, NULL, 0, 0};
+    res_query_t q = {c->scope, SSM_BASELINE, NULL, 0, 0};
     if (!rc) rc = res_list_page(c->tx, &q, &p, pb_keep, c, bs, c->eb);
     if (!rc) {
         cJSON *list = cJSON_AddArrayToObject(c->out, "BaselineIdentities");

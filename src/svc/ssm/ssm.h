@@ -45,13 +45,15 @@ bool ssm_status_terminal(const char *s);
 
 /* The whole stdout (which 1) or stderr (2) of the plugin named plugin (NULL or "": the
  * first) of command command_id's invocation on instance_id, as the data directory keeps
- * it, appended to out (nothing while the plugin has not ended, or when it never ran).
+ * it, appended to out (nothing while the plugin has not ended, or when it never ran);
+ * scope: the partition the command is in (app_scope of the caller's account and region).
  * For GET /_catalogd/command-output (src/api/front.c), whose caller has been authorized
  * as GetCommandInvocation with the same ids first. ERR_SSM_INVOCATION_NOT_FOUND,
  * ERR_SSM_INVALID_PLUGIN_NAME as GetCommandInvocation answers them. */
 struct buf;
-err_t ssm_command_output_read(app_t *app, const char *command_id, const char *instance_id,
-                              const char *plugin, int which, struct buf *out, errbuf_t *eb);
+err_t ssm_command_output_read(app_t *app, const char *scope, const char *command_id,
+                              const char *instance_id, const char *plugin, int which,
+                              struct buf *out, errbuf_t *eb);
 
 /* `catalogd command-output COMMAND_ID INSTANCE_ID [--plugin N] [--stderr]
  * [--data-dir DIR]`, catalogd's extension for reading a Run Command plugin's whole output

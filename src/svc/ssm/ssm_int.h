@@ -34,6 +34,10 @@ void ssm_page_out(api_ctx_t *c, const res_page_t *p);
 err_t ssm_doc_load(store_tx_t *tx, const char *account, const char *name, const char *version,
                    const char *version_name, cJSON **doc, cJSON **ver, bool *aws, errbuf_t *eb);
 
+/* Loads the caller's own document `name` for a change: InvalidDocumentOperation for an
+ * AWS-owned one, InvalidDocument when there is none. *doc owned by the caller. */
+err_t ssm_own_doc(api_ctx_t *c, const char *name, cJSON **doc);
+
 /* The DocumentDescription of a document version (the model's shape). */
 cJSON *ssm_doc_description(const cJSON *doc, const cJSON *ver, const char *owner);
 
@@ -63,6 +67,9 @@ err_t ssm_queue_wake(store_tx_t *tx, const char *account, const char *except, in
 /* Makes sure the job of record o (its "_Job") runs by at_ms: brings it forward, or
  * enqueues a new one of kind with payload {"id": id} and records it in o (the caller
  * saves o). */
+/* Records in an execution's or command's body o where it acts ("_Account", "_Region"):
+ * ssm_job_wake hands them to its job (app_where_of). */
+void ssm_where_set(cJSON *o, const char *account, const char *region);
 err_t ssm_job_wake(app_t *app, store_tx_t *tx, cJSON *o, const char *kind, const char *id,
                    int64_t at_ms, errbuf_t *eb);
 /* Makes sure the execution's job runs by at_ms: brings its job forward, or starts a new

@@ -217,8 +217,10 @@ static err_t rate_start_child(engine_run_t *r, store_tx_t *tx, cJSON *e, const a
         cJSON_AddItemToArray(plan, ssm_step_shell(adoc_step(doc, i), "Pending"));
     jx_set(k, "_Plan", plan);
     res_row_t row = {.state = "Pending", .created_ms = now};
+    app_where_t w; /* the parent's (the child's body carries its _Account and _Region too) */
+    app_where_of(app, r->payload, &w);
     err_t rc = ssm_exec_wake(app, tx, k, now, r->eb);
-    if (!rc) rc = res_insert(tx, &(res_key_t){app->cfg.account_id, SSM_EXEC, id}, &row, k, r->eb);
+    if (!rc) rc = res_insert(tx, &(res_key_t){w.scope, SSM_EXEC, id}, &row, k, r->eb);
     if (!rc) rc = ssm_exec_watch(tx, id, r->job_id, r->eb);
     if (!rc) jx_set_str(ch, "id", id);
     cJSON_Delete(k);
@@ -233,11 +235,13 @@ err_t ssm_rate_tick(engine_run_t *r, store_tx_t *tx, cJSON *e, const adoc_t *doc
     int64_t conc = jx_int(rate, "conc", 1), max_errs = jx_int(rate, "errs", 0);
     int64_t running = 0, errors = 0;
     const char *stop = jx_str(e, "_Stop");
+    app_where_t w;
+    app_where_of(app, r->payload, &w);
     for (cJSON *ch = children ? children->child : NULL; ch; ch = ch->next) {
         const char *id = jx_str(ch, "id");
         if (!id) continue;
         cJSON *k = NULL;
-        err_t rc = ssm_exec_load(tx, app->cfg.account_id, id, &k, r->eb);
+        err_t rc = ssm_exec_load(tx, w.scope, id, &k, r->eb);
         if (rc == ERR_SSM_EXECUTION_NOT_FOUND) rc = ERR_OK;
         if (rc) return rc;
         const char *st = k ? jx_str(k, "AutomationExecutionStatus") : "Failed";
@@ -250,7 +254,7 @@ err_t ssm_rate_tick(engine_run_t *r, store_tx_t *tx, cJSON *e, const adoc_t *doc
             jx_set_str(k, "_Stop", "Cancel");
             if (strcmp(st, "Pending")) jx_set_str(k, "AutomationExecutionStatus", "Cancelling");
             rc = ssm_exec_wake(app, tx, k, now, r->eb);
-            if (!rc) rc = ssm_exec_save(tx, app->cfg.account_id, k, now, r->eb);
+            if (!rc) rc = ssm_exec_save(tx, w.scope, k, now, r->eb);
             r->post |= API_POST_WAKE_ENGINE;
         }
         cJSON_Delete(k);

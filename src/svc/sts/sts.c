@@ -54,13 +54,14 @@ static err_t sts_refuse(errbuf_t *eb, const char *who, const char *role_arn)
 }
 
 /* Finds the role an ARN names (last path segment), or NULL. */
-static err_t sts_role(app_t *app, store_tx_t *tx, const char *arn, cJSON **role, errbuf_t *eb)
+static err_t sts_role(const char *account, store_tx_t *tx, const char *arn, cJSON **role,
+                      errbuf_t *eb)
 {
     *role = NULL;
     char prefix[64];
-    snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:role/", app->cfg.account_id);
+    snprintf(prefix, sizeof(prefix), "arn:aws:iam::%s:role/", account);
     if (strncmp(arn, prefix, strlen(prefix))) return ERR_OK;
-    err_t rc = iam_identity_find(tx, app->cfg.account_id, "role", strrchr(arn, '/') + 1, role, eb);
+    err_t rc = iam_identity_find(tx, account, "role", strrchr(arn, '/') + 1, role, eb);
     if (!rc && *role) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(*role, "Arn");
         if (!cJSON_IsString(a) || strcmp(a->valuestring, arn)) { /* same name, other path */
@@ -130,8 +131,10 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
     const char *who = caller ? caller->arn : r->service ? r->service : r->federated;
     if (caller && caller->kind == AUTH_ROOT)
         return err_fail(eb, ERR_ACCESS_DENIED, "Roles may not be assumed by root accounts.");
+    if (!r->account || !r->region)
+        return err_fail(eb, ERR_INTERNAL, "role assumed with no account or region");
     cJSON *role = NULL;
-    err_t rc = sts_role(app, tx, r->role_arn, &role, eb);
+    err_t rc = sts_role(r->account, tx, r->role_arn, &role, eb);
     if (rc) return rc;
     if (!role) return sts_refuse(eb, who, r->role_arn);
 
@@ -156,7 +159,7 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         if (e == POLICY_NO_MATCH) {
             const char *dot = strchr(r->service, '.');
             pp.service = arena_printf(arena, "%.*s.%s%s", (int)(dot - r->service), r->service,
-                                      app->cfg.region, dot);
+                                      r->region, dot);
             e = sts_trust(trust_doc, &pp, r->role_arn, &ctx);
         }
     }
@@ -201,9 +204,10 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *r, sts_cred
         memset(&out->who, 0, sizeof(out->who));
         const cJSON *rn = cJSON_GetObjectItemCaseSensitive(role, "RoleName");
         out->who.kind = AUTH_ROLE_SESSION;
-        snprintf(out->who.account, sizeof(out->who.account), "%s", app->cfg.account_id);
+        snprintf(out->who.account, sizeof(out->who.account), "%s", r->account);
+        snprintf(out->who.region, sizeof(out->who.region), "%s", r->region);
         snprintf(out->who.arn, sizeof(out->who.arn), "arn:aws:sts::%s:assumed-role/%s/%s",
-                 app->cfg.account_id, rn->valuestring, r->session_name);
+                 r->account, rn->valuestring, r->session_name);
         snprintf(out->who.user_id, sizeof(out->who.user_id), "%s:%s", rid->valuestring,
                  r->session_name);
         snprintf(out->who.name, sizeof(out->who.name), "%s", rn->valuestring);
@@ -240,6 +244,8 @@ err_t sts_assume_role(api_ctx_t *ctx)
         .external_id = api_in_str(ctx, "ExternalId"),
         .source_ip = ctx->source_ip,
         .ctx = &rctx,
+        .account = ctx->account,
+        .region = ctx->region,
     };
     sts_creds_t c;
     err_t rc = sts_assume(ctx->app, ctx->tx, &r, &c, ctx->arena, ctx->eb);

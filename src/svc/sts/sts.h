@@ -25,6 +25,8 @@ typedef struct sts_assume_req {
     const char *external_id;
     const char *source_ip;
     const policy_ctx_t *ctx; /* the caller's request context (api_request_context), or NULL */
+    const char *account;     /* the account whose role is assumed (the caller's) */
+    const char *region;      /* where the session acts in-process (the work's region) */
 } sts_assume_req_t;
 
 #define STS_WEBID_ACTION "sts:AssumeRoleWithWebIdentity"
