@@ -253,6 +253,22 @@ static void front_req_free(void *p)
     free(fr);
 }
 
+/* Where an unsigned caller acts: the account of the role its request names (RoleArn: the
+ * one the call is about) and the store's home region (STS and IAM are global). A request
+ * naming no role's account is refused as AWS refuses it. */
+static err_t front_anonymous_where(app_t *app, const route_t *rt, const cJSON *in,
+                                   auth_principal_t *who, errbuf_t *eb)
+{
+    const char *arn = jx_str(in, "RoleArn");
+    if (!arn || strncmp(arn, "arn:aws:iam::", 13) || strspn(arn + 13, "0123456789") != 12 ||
+        arn[25] != ':')
+        return err_fail(eb, ERR_ACCESS_DENIED, "Not authorized to perform %s:%s", rt->svc->name,
+                        rt->op->name);
+    snprintf(who->account, sizeof(who->account), "%.12s", arn + 13);
+    snprintf(who->region, sizeof(who->region), "%s", app->home_region);
+    return ERR_OK;
+}
+
 /* Limits, route, authenticate, decode: ERR_OK with fr->in, or the failure in fr->eb. */
 static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr)
 {
@@ -286,6 +302,8 @@ static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr
         else
             rc = proto_query_decode(rt->svc, rt->op->input, &rt->params, &fr->in, eb);
     }
+    if (!rc && fr->who.kind == AUTH_ANONYMOUS)
+        rc = front_anonymous_where(app, rt, fr->in, &fr->who, eb);
     return rc;
 }
 

@@ -158,10 +158,11 @@ static bool fed_fetch(fed_job_t *j, const char *url, const char *form, const cJS
 {
     app_t *app = j->app;
     const char *issuer = app->cfg.oidc_issuer;
-    auth_principal_t sts = {.kind = AUTH_SERVICE, .name = "sts.amazonaws.com"};
-    snprintf(sts.arn, sizeof(sts.arn), "sts.amazonaws.com");
+    char account[16] = "";
     const char *role = app->cfg.oidc_role_arn;
-    if (strlen(role) > 25) snprintf(sts.account, sizeof(sts.account), "%.12s", role + 13);
+    if (strlen(role) > 25) snprintf(account, sizeof(account), "%.12s", role + 13);
+    auth_principal_t sts;
+    auth_service_principal(&sts, "sts.amazonaws.com", account, console_region(app));
     cJSON *in = cJSON_CreateObject(), *prov = NULL;
     cJSON_AddStringToObject(in, "OpenIDConnectProviderArn",
                             arena_printf(&j->arena, "arn:aws:iam::%s:oidc-provider/%s", sts.account,
@@ -323,6 +324,9 @@ static void fed_run_callback(fed_job_t *j)
     cJSON_AddStringToObject(in, "WebIdentityToken", id_token);
     cJSON_AddNumberToObject(in, "DurationSeconds", CONSOLE_SESSION_S);
     auth_principal_t anon = {.kind = AUTH_ANONYMOUS, .name = "anonymous"};
+    const char *role = app->cfg.oidc_role_arn;
+    if (strlen(role) > 25) snprintf(anon.account, sizeof(anon.account), "%.12s", role + 13);
+    snprintf(anon.region, sizeof(anon.region), "%s", console_region(app));
     errbuf_t eb;
     err_t rc = api_client_call_tx(app, NULL, NULL, &j->arena, &anon, "sts",
                                   "AssumeRoleWithWebIdentity", in, &out, &eb);

@@ -45,9 +45,8 @@ static err_t webid_plan(app_t *app, api_ctx_t *c, const jwt_t *t, const char *ro
     plan->arn = arena_printf(arena, "arn:aws:iam::%s:oidc-provider/%s", account, plan->provider_id);
     plan->alg = t->alg;
     plan->kid = t->kid;
-    auth_principal_t sts = {.kind = AUTH_SERVICE, .name = "sts.amazonaws.com"};
-    snprintf(sts.account, sizeof(sts.account), "%s", account);
-    snprintf(sts.arn, sizeof(sts.arn), "sts.amazonaws.com");
+    auth_principal_t sts;
+    auth_service_principal(&sts, "sts.amazonaws.com", account, c ? c->region : app->home_region);
     cJSON *in = cJSON_CreateObject(), *out = NULL;
     cJSON_AddStringToObject(in, "OpenIDConnectProviderArn", plan->arn);
     errbuf_t why;
@@ -272,6 +271,8 @@ err_t sts_assume_role_with_web_identity(api_ctx_t *c)
         policy_ctx_t pctx = webid_context(c, &t, &plan, aud);
         sts_assume_req_t r = {
             .federated = plan.arn,
+            .account = plan.account,
+            .region = c->region,
             .role_arn = role_arn,
             .session_name = api_in_str(c, "RoleSessionName"),
             .duration_s = api_in_int(c, "DurationSeconds", 3600),
