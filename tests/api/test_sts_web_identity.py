@@ -264,3 +264,8 @@ def test_only_web_identity_goes_unsigned(d, idp, world):
     assert status == 403 and "<Code>MissingAuthenticationToken</Code>" in text
     status, text = post("AssumeRoleWithWebIdentity", RoleArn=role, RoleSessionName="s1", WebIdentityToken=idp.token())
     assert status == 200 and "<SubjectFromWebIdentityToken>alice</SubjectFromWebIdentityToken>" in text
+
+
+def test_role_arn_naming_no_account(d, idp, world):
+    code, msg, status = fails(assume, d, "arn:aws:iam::not-an-account:role/web-app", idp.token())
+    assert (code, status) == ("AccessDenied", 403), msg
