@@ -13,7 +13,8 @@ python3 python3-botocore python3-boto3 awscli curl procps
 nodejs"
 if [ "${1:-run}" = test ]; then
     PKGS="$PKGS clang clang-format libclang-rt-14-dev python3-pytest python3-pytest-xdist python3-yaml
-wrk nginx-light chromium fonts-dejavu-core openssh-server openssh-client openssl xmlsec1 python3-cryptography"
+python3-cryptography python3-requests
+wrk nginx-light chromium fonts-dejavu-core openssh-server openssh-client openssl xmlsec1"
 fi
 # The web console is built with npm. Debian's `npm` conflicts with a nodejs that bundles
 # its own npm (NodeSource's), so it is asked for only when no npm command exists.

@@ -52,6 +52,14 @@ typedef struct app_config {
     char root_secret[128];           /* from CATALOGD_ROOT_SECRET_ACCESS_KEY, or "" */
     char console_dir[1024];  /* the web console's built assets ("": <dir of the binary>/console) */
     char root_password[128]; /* CATALOGD_ROOT_PASSWORD: the root user's console password, or "" */
+    /* the console's sign-in through an OpenID Connect identity provider (docs/federation.md):
+     * on when issuer, client id and role are set */
+    char oidc_issuer[512];        /* https://idp.example.com/realms/x (an IAM OIDC provider) */
+    char oidc_client_id[256];     /* the console's client at the IdP */
+    char oidc_client_secret[256]; /* CATALOGD_OIDC_CLIENT_SECRET only (never a flag) */
+    char oidc_role_arn[320];      /* the role its users assume (trusting the IAM provider) */
+    char oidc_name[64];           /* shown as "Sign in with NAME" */
+    char oidc_redirect_uri[512];  /* the callback the IdP knows ("": from the request's Host) */
     char node_transport[8];  /* managed nodes (src/node): "" | "local" | "ssh" for every instance */
     char node_user[64];      /* local commands run as this user */
     char node_ssh_host[256]; /* ssh defaults (an instance's catalogd:node-* tags override them) */

@@ -94,6 +94,14 @@ static const char usage[] =
     "                        [CATALOGD_NODE_PING_MS] (30000)\n"
     "  --console-dir DIR     the web console's built assets, served at /console\n"
     "                        [CATALOGD_CONSOLE_DIR] (console/ beside the catalogd binary)\n"
+    "  --oidc-issuer URL --oidc-client-id ID --oidc-role-arn ARN [--oidc-name NAME]\n"
+    "                        console sign-in through an OpenID Connect identity provider (an\n"
+    "                        IAM OIDC provider the role trusts); the client secret comes from\n"
+    "                        CATALOGD_OIDC_CLIENT_SECRET [CATALOGD_OIDC_ISSUER, ...]; see\n"
+    "                        docs/federation.md\n"
+    "  --oidc-redirect-uri URL   the console's callback as registered at the IdP\n"
+    "                        [CATALOGD_OIDC_REDIRECT_URI] "
+    "(http://HOST/console/api/federation/callback)\n"
     "The first start creates the account's root access key, from\n"
     "CATALOGD_ROOT_ACCESS_KEY_ID / CATALOGD_ROOT_SECRET_ACCESS_KEY when both are set,\n"
     "otherwise generated into DATA_DIR/root-credentials (mode 0600).\n"
@@ -153,6 +161,11 @@ static const opt_spec_t opts[] = {
     OPT_X("--sc-max-actions-per-artifact", "CATALOGD_SC_MAX_ACTIONS_PER_ARTIFACT", 'i',
           sc_max_actions_per_artifact),
     OPT_S("--console-dir", "CATALOGD_CONSOLE_DIR", console_dir),
+    OPT_S("--oidc-issuer", "CATALOGD_OIDC_ISSUER", oidc_issuer),
+    OPT_S("--oidc-client-id", "CATALOGD_OIDC_CLIENT_ID", oidc_client_id),
+    OPT_S("--oidc-role-arn", "CATALOGD_OIDC_ROLE_ARN", oidc_role_arn),
+    OPT_S("--oidc-name", "CATALOGD_OIDC_NAME", oidc_name),
+    OPT_S("--oidc-redirect-uri", "CATALOGD_OIDC_REDIRECT_URI", oidc_redirect_uri),
     OPT_S("--node-transport", "CATALOGD_NODE_TRANSPORT", node_transport),
     OPT_S("--node-user", "CATALOGD_NODE_USER", node_user),
     OPT_S("--node-ssh-host", "CATALOGD_NODE_SSH_HOST", node_ssh_host),
@@ -293,6 +306,13 @@ static bool config_parse(app_config_t *cfg, int argc, char **argv, int first, in
         snprintf(cfg->root_key_id, sizeof(cfg->root_key_id), "%s", kid);
         snprintf(cfg->root_secret, sizeof(cfg->root_secret), "%s", sec);
     }
+    const char *ocs = getenv("CATALOGD_OIDC_CLIENT_SECRET");
+    if (ocs && strlen(ocs) >= sizeof(cfg->oidc_client_secret)) {
+        fprintf(stderr, "catalogd: CATALOGD_OIDC_CLIENT_SECRET is longer than %zu characters\n",
+                sizeof(cfg->oidc_client_secret) - 1);
+        return false;
+    }
+    if (ocs) snprintf(cfg->oidc_client_secret, sizeof(cfg->oidc_client_secret), "%s", ocs);
     const char *rpw = getenv("CATALOGD_ROOT_PASSWORD");
     if (rpw && *rpw) {
         if (strlen(rpw) >= sizeof(cfg->root_password)) {

@@ -159,7 +159,10 @@ err_t api_check_pass_role(api_ctx_t *c, const char *role_arn, const char *servic
 
 #define API_MAX_TEMPLATE (1024 * 1024) /* bytes of a template read from a URL */
 
-/* The template URL of call, when its operation names one (CreateStack, UpdateStack,
+/* What call needs read from the network before its transaction: for
+ * sts:AssumeRoleWithWebIdentity the key of its identity provider's key set when that must
+ * be fetched (sts_webid_prefetch_key: then the fetch reads the keys instead of a URL);
+ * else the template URL of call, when its operation names one (CreateStack, UpdateStack,
  * ValidateTemplate, CreateProduct, CreateProvisioningArtifact), its input is valid and the
  * caller may make the call (checked in a read transaction); else NULL (the pipeline then
  * refuses it the usual way). The URL is copied into arena. */

@@ -253,20 +253,20 @@ static void front_req_free(void *p)
     free(fr);
 }
 
-/* Where an unsigned request acts, having no credential scope to say it: in the account of
- * the role it names (RoleArn, as AssumeRoleWithSAML's and AssumeRoleWithWebIdentity's
- * do), else the default account, in the home region (STS's global endpoint's). */
-static void front_anonymous_where(app_t *app, front_req_t *fr)
+/* Where an unsigned caller acts: the account of the role its request names (RoleArn: the
+ * one the call is about) and the store's home region (STS and IAM are global). A request
+ * naming no role's account is refused as AWS refuses it. */
+static err_t front_anonymous_where(app_t *app, const route_t *rt, const cJSON *in,
+                                   auth_principal_t *who, errbuf_t *eb)
 {
-    app_where_t w;
-    app_where_of(app, "{}", &w);
-    const char *role = jx_str(fr->in, "RoleArn"), *acct = role ? strchr(role, ':') : NULL;
-    for (int i = 0; acct && i < 3; i++) acct = strchr(acct + 1, ':'); /* arn:aws:iam::ACCT: */
-    if (acct && strspn(acct + 1, "0123456789") == 12 && acct[13] == ':')
-        snprintf(w.account, sizeof(w.account), "%.12s", acct + 1);
-    snprintf(fr->who.account, sizeof(fr->who.account), "%s", w.account);
-    snprintf(fr->who.region, sizeof(fr->who.region), "%s", w.region);
-    snprintf(fr->who.arn, sizeof(fr->who.arn), "anonymous");
+    const char *arn = jx_str(in, "RoleArn");
+    if (!arn || strncmp(arn, "arn:aws:iam::", 13) || strspn(arn + 13, "0123456789") != 12 ||
+        arn[25] != ':')
+        return err_fail(eb, ERR_ACCESS_DENIED, "Not authorized to perform %s:%s", rt->svc->name,
+                        rt->op->name);
+    snprintf(who->account, sizeof(who->account), "%.12s", arn + 13);
+    snprintf(who->region, sizeof(who->region), "%s", app->home_region);
+    return ERR_OK;
 }
 
 /* Limits, route, authenticate, decode: ERR_OK with fr->in, or the failure in fr->eb. */
@@ -302,7 +302,8 @@ static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr
         else
             rc = proto_query_decode(rt->svc, rt->op->input, &rt->params, &fr->in, eb);
     }
-    if (!rc && fr->who.kind == AUTH_ANONYMOUS) front_anonymous_where(app, fr);
+    if (!rc && fr->who.kind == AUTH_ANONYMOUS)
+        rc = front_anonymous_where(app, rt, fr->in, &fr->who, eb);
     return rc;
 }
 
@@ -443,6 +444,7 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
     yaml_isolate_this_thread(true);  /* text from a request never reaches libfyaml in-process */
     prov_fetch_forbid_this_thread(); /* nor does this thread ever wait on the network */
     front_req_t *fr = req->resumed;  /* the second call of a deferred request */
+    if (fr && console_http(app, req, resp)) return; /* the console's own (federation.c) */
     err_t rc = ERR_OK;
     if (!fr) {
         if (front_health(req, resp) || front_test_clock(app, req, resp) ||

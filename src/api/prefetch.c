@@ -14,8 +14,10 @@
 #include "core/log.h"
 #include "core/workq.h"
 #include "proto/proto.h"
+#include "svc/sts/sts.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* The operations that name a template by URL, and where ("A.B.C": nested members). */
 static const struct {
@@ -95,14 +97,75 @@ static err_t prefetch_read(app_t *app, const char *service, const char *request_
     return rc;
 }
 
+/* True for the operation whose prefetch is a web identity provider's keys. */
+static bool prefetch_is_webid(const api_op_t *op)
+{
+    return !strcmp(op->svc->name, "sts") && !strcmp(op->name, "AssumeRoleWithWebIdentity");
+}
+
+/* True for iam:CreateOpenIDConnectProvider, whose prefetch (when the call gives no
+ * thumbprint) is the thumbprint of the IdP's certificate. */
+static bool prefetch_is_oidc_create(const api_op_t *op)
+{
+    return !strcmp(op->svc->name, "iam") && !strcmp(op->name, "CreateOpenIDConnectProvider");
+}
+
+/* The SHA-1 of the top certificate the https server at url sends (IAM retrieves it when a
+ * provider is created without thumbprints) into pf->text; none when it cannot be read
+ * (the provider then relies on the system's CAs alone). */
+static void prefetch_thumbprint(app_t *app, const char *url, arena_t *arena, api_prefetch_t *pf)
+{
+    size_t n = strlen(url);
+    while (n && url[n - 1] == '/') n--;
+    prov_fetch_req_t r = {
+        .url = arena_printf(arena, "%.*s/.well-known/openid-configuration", (int)n, url),
+        .want_top_sha1 = true};
+    buf_t b;
+    buf_init(&b, 64 * 1024);
+    errbuf_t why = {{0}};
+    if (!strncasecmp(url, "https://", 8)) (void)prov_fetch_req(&app->fetch, &r, &b, &why);
+    buf_free(&b);
+    if (r.top_sha1[0]) {
+        pf->text = arena_strdup(arena, r.top_sha1);
+        pf->len = strlen(pf->text);
+    } else {
+        char eu[512], er[600];
+        log_info("identity provider thumbprint not read", "\"url\":\"%s\",\"reason\":\"%s\"",
+                 log_escape(eu, sizeof(eu), url), log_escape(er, sizeof(er), why.msg));
+    }
+}
+
+/* Reads what url names for call: a template, or a provider's keys (web identity). */
+static void prefetch_run_for(app_t *app, const api_op_t *op, const cJSON *in,
+                             const char *request_id, arena_t *arena, api_prefetch_t *pf)
+{
+    if (prefetch_is_webid(op))
+        sts_webid_prefetch(app, in, pf->url, arena, pf);
+    else if (prefetch_is_oidc_create(op))
+        prefetch_thumbprint(app, pf->url, arena, pf);
+    else
+        pf->rc = prefetch_read(app, op->svc->name, request_id, pf->url, arena, &pf->text, &pf->len,
+                               &pf->eb);
+}
+
 const char *api_prefetch_url(app_t *app, const api_call_t *call, arena_t *arena)
 {
     const char *url = NULL;
     const cJSON *in = call->input;
+    if (prefetch_is_webid(call->op)) {
+        /* an unsigned call: no authorization to check, and the fetch only ever reaches the
+         * issuer of an IAM OIDC provider the role's account registered */
+        errbuf_t eb;
+        if (proto_validate(call->op->svc, call->op->input, in, &eb)) return NULL;
+        return sts_webid_prefetch_key(app, in, arena);
+    }
     for (size_t i = 0; i < sizeof prefetch_members / sizeof *prefetch_members && !url; i++)
         if (!strcmp(call->op->svc->name, prefetch_members[i].service) &&
             !strcmp(call->op->name, prefetch_members[i].op))
             url = prefetch_lookup(in, prefetch_members[i].path);
+    if (!url && prefetch_is_oidc_create(call->op) &&
+        !cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(in, "ThumbprintList")))
+        url = prefetch_lookup(in, "Url");
     if (!url) return NULL;
     /* only for a valid call by a caller who may make it: nobody else gets the daemon to
      * fetch (api_invoke then refuses the call the usual way) */
@@ -123,14 +186,15 @@ void api_prefetch(app_t *app, const api_call_t *call, arena_t *arena, api_prefet
     const char *url = api_prefetch_url(app, call, arena);
     if (!url) return;
     pf->url = url;
-    pf->rc = prefetch_read(app, call->op->svc->name, call->request_id, url, arena, &pf->text,
-                           &pf->len, &pf->eb);
+    prefetch_run_for(app, call->op, call->input, call->request_id, arena, pf);
 }
 
 /* One fetch handed to the fetch threads; lives in the request's arena. */
 typedef struct prefetch_job {
     app_t *app;
-    const char *service, *request_id;
+    const api_op_t *op;
+    const cJSON *input; /* the request's (owned by it, which waits for us) */
+    const char *request_id;
     arena_t *arena;
     api_prefetch_t *pf;
     void (*done)(void *ud);
@@ -140,9 +204,7 @@ typedef struct prefetch_job {
 static void prefetch_run(void *arg)
 {
     prefetch_job_t *j = arg;
-    api_prefetch_t *pf = j->pf;
-    pf->rc = prefetch_read(j->app, j->service, j->request_id, pf->url, j->arena, &pf->text,
-                           &pf->len, &pf->eb);
+    prefetch_run_for(j->app, j->op, j->input, j->request_id, j->arena, j->pf);
     j->done(j->ud); /* the last touch: the request may be gone once it returns */
 }
 
@@ -152,8 +214,8 @@ err_t api_prefetch_submit(app_t *app, const api_call_t *call, const char *url, a
     memset(pf, 0, sizeof(*pf));
     pf->url = url;
     prefetch_job_t *j = arena_zalloc(arena, sizeof(*j));
-    *j = (prefetch_job_t){
-        app, call->op->svc->name, arena_strdup(arena, call->request_id), arena, pf, done, ud};
+    *j = (prefetch_job_t){app,   call->op, call->input, arena_strdup(arena, call->request_id),
+                          arena, pf,       done,        ud};
     if (!app->fetchq || atomic_load(&app->fetch_cancel))
         return err_fail(eb, ERR_UNAVAILABLE, "catalogd is shutting down; retry the call.");
     if (!workq_submit(app->fetchq, prefetch_run, j))

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+/* by auth_kind_t; an anonymous caller is written (a log, a record) but never read back:
+ * no durable work acts as one */
 static const char *const principal_kinds[] = {"root", "user", "session", "service", "anonymous"};
 
 void auth_service_principal(auth_principal_t *p, const char *name, const char *account,

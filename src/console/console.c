@@ -33,6 +33,7 @@ console_route_t console_route(span_t path, char *rel, size_t cap)
     if (rest.p[0] != '/') return CONSOLE_NOT_OURS; /* "/consoles" is not ours */
     rest = span_make(rest.p + 1, rest.n - 1);
     if (span_eq_str(rest, "api/signin")) return CONSOLE_SIGNIN;
+    if (span_starts_with(rest, SPAN_LIT("api/federation/"))) return CONSOLE_FEDERATION;
     if (span_eq_str(rest, "api") || span_starts_with(rest, SPAN_LIT("api/")))
         return CONSOLE_API_OTHER;
     span_t dir = SPAN_LIT("");
@@ -151,6 +152,10 @@ bool console_http(app_t *app, const http_request_t *req, http_response_t *resp)
     case CONSOLE_SIGNIN:
         console_header(resp, "Cache-Control", "no-store");
         console_signin(app, req, resp);
+        break;
+    case CONSOLE_FEDERATION:
+        console_header(resp, "Cache-Control", "no-store");
+        console_federation(app, req, resp);
         break;
     case CONSOLE_API_OTHER:
         resp->operation = "Api";

@@ -5,6 +5,7 @@
 #define CATALOGD_CONSOLE_INT_H
 
 #include "console/console.h"
+#include "core/arena.h"
 #include "core/span.h"
 
 #include <cjson/cJSON.h>
@@ -13,6 +14,7 @@
 
 #define CONSOLE_PREFIX       "/console"
 #define CONSOLE_SIGNIN_PATH  "/console/api/signin"
+#define CONSOLE_FED_PATH     "/console/api/federation"
 #define CONSOLE_ROOT_PW_FILE "root-console-password"
 #define CONSOLE_SESSION_S    3600 /* console credentials live one hour */
 #define CONSOLE_MAX_SIGNIN   4096 /* largest sign-in request body */
@@ -20,12 +22,13 @@
 #define CONSOLE_ROOT_USER    "root"
 
 typedef enum console_route {
-    CONSOLE_NOT_OURS,  /* not /console: someone else's request */
-    CONSOLE_REDIRECT,  /* "/console" alone: redirect to "/console/" */
-    CONSOLE_SIGNIN,    /* the sign-in endpoint */
-    CONSOLE_API_OTHER, /* below /console/api/ but unknown */
-    CONSOLE_ASSET,     /* a file: *rel names it, relative to the asset directory */
-    CONSOLE_PAGE,      /* a page of the single-page app: answered with index.html */
+    CONSOLE_NOT_OURS,   /* not /console: someone else's request */
+    CONSOLE_REDIRECT,   /* "/console" alone: redirect to "/console/" */
+    CONSOLE_SIGNIN,     /* the sign-in endpoint */
+    CONSOLE_FEDERATION, /* below /console/api/federation/: sign-in through an OIDC IdP */
+    CONSOLE_API_OTHER,  /* below /console/api/ but unknown */
+    CONSOLE_ASSET,      /* a file: *rel names it, relative to the asset directory */
+    CONSOLE_PAGE,       /* a page of the single-page app: answered with index.html */
 } console_route_t;
 
 /* Decides what a request path (raw, undecoded, without the query) asks for. For
@@ -62,6 +65,20 @@ void console_static(app_t *app, const http_request_t *req, console_route_t route
                     http_response_t *resp);
 /* The sign-in endpoint (signin.c): GET tells the region and account, POST signs in. */
 void console_signin(app_t *app, const http_request_t *req, http_response_t *resp);
+/* The value of cookie name in a Cookie header into out (cap bytes, cut to fit; "" when
+ * absent). Pure. */
+void console_cookie(span_t header, const char *name, char *out, size_t cap);
+/* The query parameter name of a raw query string, percent-decoded ('+' a space), in arena;
+ * NULL when absent or badly encoded. */
+const char *console_query_param(span_t query, const char *name, arena_t *arena);
+/* The region the console signs its calls for: the configured default, which the sign-in
+ * page names (signin.c). */
+const char *console_region(const app_t *app);
+/* Sign-in through an OpenID Connect identity provider (federation.c): GET .../start,
+ * GET .../callback, POST .../session; a deferred request's second call too. */
+void console_federation(app_t *app, const http_request_t *req, http_response_t *resp);
+/* True when the operator configured it (issuer, client id, role). */
+bool console_federation_on(const app_t *app);
 /* Adds a response header (value must be static); beyond HTTP_MAX_EXTRA_HEADERS it is
  * dropped, which the few fixed headers of the console never reach. */
 void console_header(http_response_t *resp, const char *name, const char *value);

@@ -285,6 +285,11 @@ static err_t signin_issue(app_t *app, auth_principal_t *who, const char *code, s
     return store_commit(tx, eb);
 }
 
+const char *console_region(const app_t *app)
+{
+    return app->cfg.region;
+}
+
 static void signin_reply(app_t *app, const sts_creds_t *c, http_response_t *resp)
 {
     char exp[32];
@@ -311,6 +316,12 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "Account", app->cfg.account_id);
         cJSON_AddStringToObject(o, "Region", app->cfg.region);
+        if (console_federation_on(app)) { /* "Sign in with NAME" */
+            cJSON *f = cJSON_AddObjectToObject(o, "Federation");
+            cJSON_AddStringToObject(
+                f, "Name", app->cfg.oidc_name[0] ? app->cfg.oidc_name : "your identity provider");
+            cJSON_AddStringToObject(f, "Start", CONSOLE_FED_PATH "/start");
+        }
         console_json_reply(resp, 200, o);
         return;
     }

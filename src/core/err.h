@@ -83,6 +83,10 @@
     S(IAM_INVALID_PUBLIC_KEY, 491, "InvalidPublicKey", 400)                                        \
     S(IAM_TEMP_UNMODIFIABLE, 492, "EntityTemporarilyUnmodifiable", 409)                            \
     S(IAM_SERVICE_NOT_SUPPORTED, 493, "NotSupportedService", 404)                                  \
+    S(STS_IDP_REJECTED_CLAIM, 450, "IDPRejectedClaim", 403)                                        \
+    S(STS_IDP_COMMUNICATION, 451, "IDPCommunicationError", 400)                                    \
+    S(STS_INVALID_IDENTITY_TOKEN, 452, "InvalidIdentityToken", 400)                                \
+    S(STS_EXPIRED_WEB_TOKEN, 453, "ExpiredTokenException", 400)                                    \
     /* store / engine */                                                                           \
     P(STORE, 500, "InternalFailure", 500, "InternalFailure", 500, "InternalError", 500)            \
     P(STORE_BUSY, 501, "ThrottlingException", 400, "Throttling", 400, "RequestLimitExceeded", 503) \

@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -210,6 +212,8 @@ static prov_fetch_class_t fetch_file(const char *url, const char *root, buf_t *o
 /* One http(s) fetch's state for the socket and progress callbacks. */
 typedef struct fetch_run {
     const prov_fetch_policy_t *p;
+    prov_fetch_req_t *req;
+    bool untrusted;      /* the certificate failed both the CAs and the pins */
     const char *refused; /* the last address refused, and why */
     char refused_addr[INET6_ADDRSTRLEN];
 } fetch_run_t;
@@ -243,6 +247,36 @@ static int fetch_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     return r->p->cancel && atomic_load(r->p->cancel);
 }
 
+/* The certificate check of a pinned request (SSL_CTX_set_cert_verify_callback): the
+ * system's CAs first; failing them, the SHA-1 of the top certificate the server sent must
+ * be one of the pins. Notes that thumbprint in the request either way. */
+static int fetch_verify(X509_STORE_CTX *x, void *ud)
+{
+    fetch_run_t *r = ud;
+    int ok = X509_verify_cert(x) == 1;
+    STACK_OF(X509) *sent = X509_STORE_CTX_get0_untrusted(x);
+    X509 *top = sent && sk_X509_num(sent) > 0 ? sk_X509_value(sent, sk_X509_num(sent) - 1)
+                                              : X509_STORE_CTX_get0_cert(x);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (top && X509_digest(top, EVP_sha1(), md, &n) && n == 20) enc_hex(md, 20, r->req->top_sha1);
+    if (ok) return 1;
+    for (size_t i = 0; r->req->top_sha1[0] && i < r->req->n_pins; i++)
+        if (!strcasecmp(r->req->pins[i], r->req->top_sha1)) {
+            X509_STORE_CTX_set_error(x, X509_V_OK);
+            return 1;
+        }
+    r->untrusted = true;
+    return 0;
+}
+
+static CURLcode fetch_ssl_ctx(CURL *c, void *ssl_ctx, void *ud)
+{
+    (void)c;
+    SSL_CTX_set_cert_verify_callback(ssl_ctx, fetch_verify, ud);
+    return CURLE_OK;
+}
+
 /* True when url parses as an absolute http or https URL with a host. */
 static bool fetch_url_ok(const char *url)
 {
@@ -261,7 +295,16 @@ static bool fetch_url_ok(const char *url)
 prov_fetch_class_t prov_fetch(const prov_fetch_policy_t *p, const char *url, buf_t *out,
                               errbuf_t *eb)
 {
-    if (!strncmp(url, "file:", 5)) return fetch_file(url, p->file_root, out, eb);
+    prov_fetch_req_t r = {.url = url};
+    return prov_fetch_req(p, &r, out, eb);
+}
+
+prov_fetch_class_t prov_fetch_req(const prov_fetch_policy_t *p, prov_fetch_req_t *r, buf_t *out,
+                                  errbuf_t *eb)
+{
+    const char *url = r->url;
+    r->top_sha1[0] = '\0';
+    if (!strncmp(url, "file:", 5) && !r->form) return fetch_file(url, p->file_root, out, eb);
     if ((strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) || !fetch_url_ok(url)) {
         err_fail(eb, ERR_VALIDATION, "not a well-formed http, https or file URL");
         return PROV_FETCH_BAD_URL;
@@ -280,7 +323,19 @@ prov_fetch_class_t prov_fetch(const prov_fetch_policy_t *p, const char *url, buf
         err_fail(eb, ERR_INTERNAL, "curl_easy_init failed");
         return PROV_FETCH_UNREACHABLE;
     }
-    fetch_run_t run = {.p = p};
+    fetch_run_t run = {.p = p, .req = r};
+    struct curl_slist *hdrs = NULL;
+    if (r->accept) {
+        char h[200];
+        snprintf(h, sizeof(h), "Accept: %s", r->accept);
+        hdrs = curl_slist_append(hdrs, h);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    }
+    if (r->form) curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->form); /* url-encoded by default */
+    if (r->n_pins || r->want_top_sha1) {
+        curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, fetch_ssl_ctx);
+        curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &run);
+    }
     char cerr[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROXY, ""); /* never a proxy from the environment */
@@ -305,6 +360,12 @@ prov_fetch_class_t prov_fetch(const prov_fetch_policy_t *p, const char *url, buf
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
+    curl_slist_free_all(hdrs);
+    if (run.untrusted) {
+        err_fail(eb, ERR_VALIDATION,
+                 "the server's certificate (SHA-1 %s) is neither trusted nor pinned", r->top_sha1);
+        return PROV_FETCH_UNTRUSTED;
+    }
     if (rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED) {
         err_fail(eb, ERR_VALIDATION, "the document is larger than %zu bytes", out->max);
         return PROV_FETCH_TOO_LARGE;

@@ -43,6 +43,8 @@ typedef enum prov_fetch_class {
     PROV_FETCH_TOO_LARGE,   /* past out's cap */
     PROV_FETCH_FILE,        /* a file: URL refused or unreadable: eb is for the caller */
     PROV_FETCH_CANCELLED,   /* policy->cancel turned true (shutdown) */
+    PROV_FETCH_UNTRUSTED,   /* https: the server's certificate chain is neither trusted by the
+                               system's CAs nor pinned by the request (prov_fetch_req_t.pins) */
 } prov_fetch_class_t;
 
 /* Adds "CIDR[,CIDR...]" (IPv4 or IPv6, "/n" optional) to p's allow-list. ERR_VALIDATION
@@ -57,6 +59,25 @@ const char *prov_fetch_refused(const prov_fetch_policy_t *p, const struct sockad
  * a thread marked by prov_fetch_forbid_this_thread (it fails there at once). */
 prov_fetch_class_t prov_fetch(const prov_fetch_policy_t *p, const char *url, buf_t *out,
                               errbuf_t *eb);
+
+/* One request with more than a GET: a form POST, an Accept header, certificate pins. */
+typedef struct prov_fetch_req {
+    const char *url;
+    const char *form;   /* POST this application/x-www-form-urlencoded body (NULL: GET) */
+    const char *accept; /* the Accept header (NULL: curl's) */
+    /* https: a chain the system's CAs do not trust is still accepted when the SHA-1 of the
+     * top certificate the server sent (the self-signed one, or the top intermediate: IAM's
+     * OIDC provider thumbprint) is one of these 40-hex-digit strings (any case) */
+    const char *const *pins;
+    size_t n_pins;
+    bool want_top_sha1; /* fill top_sha1 even without pins */
+    char top_sha1[41];  /* out: that thumbprint, lower-case hex, when a certificate was seen */
+} prov_fetch_req_t;
+
+/* prov_fetch for r (r->top_sha1 filled in). PROV_FETCH_UNTRUSTED when the server's
+ * certificate fails both the system's CAs and the pins. */
+prov_fetch_class_t prov_fetch_req(const prov_fetch_policy_t *p, prov_fetch_req_t *r, buf_t *out,
+                                  errbuf_t *eb);
 
 /* Marks the calling thread as one that must never wait on the network (an HTTP thread). */
 void prov_fetch_forbid_this_thread(void);

@@ -1,8 +1,10 @@
 /* fuzz_console.c - libFuzzer target for the console's request parsing: the path router
  * (an asset path always names a file inside the asset directory: no leading dot, so no
  * "..", and no slash but the one after "assets/"), content types, and the sign-in body
- * parser (accepts only what its checks promise). The first byte picks the part; the rest
- * is the input. Corpus: tests/fuzz/corpus/console/. */
+ * parser (accepts only what its checks promise), and the federated sign-in's Cookie header
+ * and query string readers. The first byte picks the part (odd: sign-in; bit 2: the
+ * federation readers; else the router); the rest is the input.
+ * Corpus: tests/fuzz/corpus/console/. */
 #include "fuzz_init.h"
 #include "console/console_int.h"
 
@@ -55,12 +57,27 @@ static void fuzz_signin(span_t in)
     }
 }
 
+static void fuzz_federation(span_t in)
+{
+    char v[48];
+    memset(v, 'X', sizeof(v));
+    console_cookie(in, "catalogd_fed_state", v, sizeof(v));
+    if (!memchr(v, '\0', sizeof(v)) || strchr(v, ';')) __builtin_trap();
+    arena_t a;
+    arena_init(&a);
+    const char *s = console_query_param(in, "state", &a);
+    if (s && strlen(s) > in.n) __builtin_trap();
+    arena_free(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0) return 0;
     span_t in = span_make((const char *)data + 1, size - 1);
     if (data[0] & 1)
         fuzz_signin(in);
+    else if (data[0] & 2)
+        fuzz_federation(in);
     else
         fuzz_route(in);
     return 0;

@@ -229,6 +229,7 @@ static inline void gen_root(const app_t *app, auth_principal_t *who)
     memset(who, 0, sizeof(*who));
     who->kind = AUTH_ROOT;
     snprintf(who->account, sizeof(who->account), "%s", app->cfg.account_id);
+    snprintf(who->region, sizeof(who->region), "%s", app->cfg.region);
     snprintf(who->arn, sizeof(who->arn), "arn:aws:iam::%s:root", app->cfg.account_id);
     snprintf(who->user_id, sizeof(who->user_id), "%s", app->cfg.account_id);
     snprintf(who->name, sizeof(who->name), "root");

@@ -111,6 +111,22 @@ export async function signIn(account, user, password, mfaCode) {
 }
 
 /** What the sign-in form pre-fills: {Account, Region}. */
+/** Collects the session a federated sign-in left for this browser (once), or null. */
+export async function federatedSession() {
+  try {
+    const res = await fetch('/console/api/federation/session', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function signInHints() {
   try {
     const res = await fetch('/console/api/signin', { cache: 'no-store', credentials: 'omit' });

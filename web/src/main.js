@@ -3,7 +3,7 @@
 import './style.css';
 import { h } from './ui.js';
 import * as session from './session.js';
-import { setExpiredHandler } from './aws.js';
+import { setExpiredHandler, federatedSession } from './aws.js';
 import { start, navigate, render, BASE } from './router.js';
 import { signinPage, homePage, notFoundPage } from './pages/home.js';
 import * as iam from './pages/iam.js';
@@ -128,5 +128,13 @@ setInterval(() => {
   if (shell.clock) shell.clock.textContent = clockText();
 }, 5000);
 
-start(ROUTES, layout);
+// Back from a federated sign-in (docs/federation.md): collect the role session first.
+async function collectFederated() {
+  if (!new URLSearchParams(window.location.search).has('federated')) return;
+  const answer = await federatedSession();
+  if (answer) session.begin(answer);
+  window.history.replaceState(null, '', window.location.pathname);
+}
+
+collectFederated().finally(() => start(ROUTES, layout));
 export { render };

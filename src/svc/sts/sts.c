@@ -48,6 +48,8 @@ static err_t sts_issue(app_t *app, store_tx_t *tx, const char *account, const ch
 
 static err_t sts_refuse(errbuf_t *eb, const char *who, const char *role_arn)
 {
+    if (!strncmp(who, "arn:aws:iam::", 13) && strstr(who, ":oidc-provider/"))
+        return err_fail(eb, ERR_ACCESS_DENIED, "Not authorized to perform %s", STS_WEBID_ACTION);
     return err_fail(eb, ERR_ACCESS_DENIED,
                     "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", who,
                     role_arn);

@@ -32,6 +32,8 @@ typedef struct sts_assume_req {
     int64_t mfa_ms;          /* when the caller proved an MFA code for this call, or 0 */
 } sts_assume_req_t;
 
+#define STS_WEBID_ACTION "sts:AssumeRoleWithWebIdentity"
+
 typedef struct sts_creds {
     char access_key[32];
     char secret[64];
@@ -68,5 +70,19 @@ err_t sts_assume(app_t *app, store_tx_t *tx, const sts_assume_req_t *req, sts_cr
  * come from long-term credentials only); store errors as they come. */
 err_t sts_session_token(app_t *app, store_tx_t *tx, const auth_principal_t *who, int64_t duration_s,
                         sts_creds_t *out, errbuf_t *eb);
+
+/* ---- AssumeRoleWithWebIdentity's keys, read before its transaction (api/prefetch.c) */
+
+/* What an AssumeRoleWithWebIdentity input needs fetched: a key (in arena) naming the
+ * provider's key set when its token's issuer is an IAM OIDC provider of the role's account
+ * and the keys kept for it do not know the token's key; NULL when there is nothing to
+ * fetch (the handler then decides from what is kept, or refuses). Reads the store in a
+ * transaction of its own; never waits on the network. */
+const char *sts_webid_prefetch_key(app_t *app, const cJSON *in, arena_t *arena);
+/* On a fetch thread: reads the key set key names (from the provider's discovery document)
+ * into pf for the handler, keeping it for later calls; a failure is kept in pf as the
+ * caller's AWS error. pf->url must already be key. */
+void sts_webid_prefetch(app_t *app, const cJSON *in, const char *key, arena_t *arena,
+                        api_prefetch_t *pf);
 
 #endif

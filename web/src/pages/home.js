@@ -75,6 +75,10 @@ export async function signinPage(ctx) {
   ctx.view.append(h('div', { class: 'signin-wrap' }, form));
   const hints = await signInHints();
   if (hints.Account && !account.value) account.value = hints.Account;
+  if (hints.Federation) {
+    form.append(h('a', { class: 'button wide', href: hints.Federation.Start },
+      `Sign in with ${hints.Federation.Name}`));
+  }
   (account.value ? user : account).focus();
 }
 
