@@ -248,7 +248,8 @@ static err_t ss_targets(api_ctx_t *c, cJSON *results)
 }
 
 /* Starts operation `action` of set over results: the operation record (RUNNING), the set's
- * _Running mark, and the job. The request's OperationId (or a new one) goes to the output. */
+ * _Running mark, and the job. The request's OperationId (or a new one) goes to the output.
+ * Takes results in every case (freed when the operation is refused). */
 static err_t ss_start(api_ctx_t *c, cJSON *set, const char *action, cJSON *results, bool retain)
 {
     const char *set_id = jx_str(set, "StackSetId");
@@ -269,7 +270,10 @@ static err_t ss_start(api_ctx_t *c, cJSON *set, const char *action, cJSON *resul
         rc = err_fail(c->eb, ERR_CFN_OPERATION_ID_EXISTS, "The operation id %s already exists",
                       op_id);
     cJSON_Delete(dup);
-    if (rc) return rc;
+    if (rc) { /* refused: the targets are not kept */
+        cJSON_Delete(results);
+        return rc;
+    }
     int64_t now = clk_now_ms(&c->app->clock);
     cJSON *op = cJSON_CreateObject();
     cJSON_AddStringToObject(op, "OperationId", op_id);
