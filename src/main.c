@@ -500,6 +500,28 @@ static int cmd_jobs(int argc, char **argv)
     return 0;
 }
 
+/* The options of a subcommand (catalogd CMD SUB ...): its own two flags flag_a and flag_b
+ * (values into *a and *b; absent: NULL) taken out, the rest parsed as the daemon's options
+ * into cfg. False when those do not parse. */
+static bool sub_options(int argc, char **argv, const char *flag_a, const char **a,
+                        const char *flag_b, const char **b, app_config_t *cfg)
+{
+    *a = *b = NULL;
+    char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        const char **slot = !strcmp(argv[i], flag_a) ? a : !strcmp(argv[i], flag_b) ? b : NULL;
+        if (slot && i >= 3 && i + 1 < argc)
+            *slot = argv[++i];
+        else
+            rest[n++] = argv[i];
+    }
+    int unused = 0;
+    bool ok = config_parse(cfg, n, rest, 3, &unused, &unused, &unused);
+    free(rest);
+    return ok;
+}
+
 /* catalogd node-key import --id ID --file KEY [--data-dir DIR]: seals an ssh private key
  * for managed nodes into DIR/node-keys/ID.sealed (the key is never printed). */
 static int cmd_node_key(int argc, char **argv)
@@ -509,22 +531,9 @@ static int cmd_node_key(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    const char *id = NULL, *file = NULL;
-    char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
-    int n = 0;
-    for (int i = 0; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--id")     ? &id
-                            : !strcmp(argv[i], "--file") ? &file
-                                                         : NULL;
-        if (slot && i >= 3 && i + 1 < argc)
-            *slot = argv[++i];
-        else
-            rest[n++] = argv[i];
-    }
+    const char *id, *file;
     app_config_t cfg;
-    int unused = 0;
-    bool ok = id && file && config_parse(&cfg, n, rest, 3, &unused, &unused, &unused);
-    free(rest);
+    bool ok = sub_options(argc, argv, "--id", &id, "--file", &file, &cfg) && id && file;
     if (!ok) {
         if (!id || !file) fprintf(stderr, "catalogd: node-key import needs --id ID --file KEY\n");
         return 2;
@@ -547,22 +556,9 @@ static int cmd_account(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    const char *name = NULL, *email = NULL;
-    char **rest = xcalloc((size_t)argc + 1, sizeof(*rest));
-    int n = 0;
-    for (int i = 0; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--name")    ? &name
-                            : !strcmp(argv[i], "--email") ? &email
-                                                          : NULL;
-        if (slot && i >= 3 && i + 1 < argc)
-            *slot = argv[++i];
-        else
-            rest[n++] = argv[i];
-    }
+    const char *name, *email;
     app_config_t cfg;
-    int unused = 0;
-    bool ok = config_parse(&cfg, n, rest, 3, &unused, &unused, &unused);
-    free(rest);
+    bool ok = sub_options(argc, argv, "--name", &name, "--email", &email, &cfg);
     if (!ok) return 2;
     log_setup(LOG_WARN, 2);
     return org_account_main(&cfg, argv[2], name, email);
