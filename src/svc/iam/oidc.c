@@ -13,7 +13,6 @@
 #define OIDC_MAX_PROVIDERS   100
 #define OIDC_MAX_THUMBPRINTS 5
 #define OIDC_MAX_CLIENT_IDS  100
-#define OIDC_MAX_TAGS        50
 
 /* "host/path" of an https URL into the arena: ERR_IAM_INVALID_INPUT unless the URL is
  * https:// with a host and no query or fragment. A trailing '/' is dropped. */
@@ -90,26 +89,6 @@ static cJSON *oidc_distinct(const cJSON *list)
     return out;
 }
 
-/* Merges tags (Key/Value list) into p's Tags, replacing values of existing keys;
- * LimitExceeded past 50. */
-static err_t oidc_merge_tags(api_ctx_t *c, cJSON *p, const cJSON *tags)
-{
-    cJSON *have = cJSON_GetObjectItemCaseSensitive(p, "Tags");
-    if (!have) have = cJSON_AddArrayToObject(p, "Tags");
-    for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next) {
-        cJSON *old = cJSON_GetArrayItem(have, oidc_index(have, "Key", jx_str(t, "Key")));
-        if (old)
-            jx_set_str(old, "Value", jx_str(t, "Value"));
-        else
-            cJSON_AddItemToArray(have, cJSON_Duplicate(t, 1));
-    }
-    if (cJSON_GetArraySize(have) > OIDC_MAX_TAGS)
-        return err_fail(c->eb, ERR_IAM_LIMIT_EXCEEDED,
-                        "The number of tags has reached the maximum limit.");
-    jx_sort_by(have, "Key", false);
-    return ERR_OK;
-}
-
 err_t iam_create_open_id_connect_provider(api_ctx_t *c)
 {
     const char *url = api_in_str(c, "Url"), *id = NULL;
@@ -144,7 +123,7 @@ err_t iam_create_open_id_connect_provider(api_ctx_t *c)
         cJSON_AddItemToArray(tl, cJSON_CreateString(pf->text));
     cJSON_AddItemToObject(p, "ThumbprintList", tl);
     cJSON_AddNumberToObject(p, "CreateDate", iam_now(c));
-    rc = oidc_merge_tags(c, p, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"));
+    rc = iam_tags_put(c, p);
     res_row_t row = {.name = id, .created_ms = (int64_t)(iam_now(c) * 1000)};
     if (!rc) rc = res_insert(c->tx, &(res_key_t){c->account, IAM_OIDC, id}, &row, p, c->eb);
     if (!rc) {
@@ -249,42 +228,15 @@ err_t iam_remove_client_id_from_open_id_connect_provider(api_ctx_t *c)
 
 err_t iam_tag_open_id_connect_provider(api_ctx_t *c)
 {
-    cJSON *p = NULL;
-    err_t rc = oidc_find(c, &p);
-    if (!rc) rc = oidc_merge_tags(c, p, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"));
-    if (!rc) rc = oidc_save(c, p);
-    cJSON_Delete(p);
-    return rc;
+    return iam_tags_op(c, IAM_TAG_PUT, oidc_find, oidc_save);
 }
 
 err_t iam_untag_open_id_connect_provider(api_ctx_t *c)
 {
-    const cJSON *keys = cJSON_GetObjectItemCaseSensitive(c->in, "TagKeys");
-    cJSON *p = NULL;
-    err_t rc = oidc_find(c, &p);
-    cJSON *have = p ? cJSON_GetObjectItemCaseSensitive(p, "Tags") : NULL;
-    for (const cJSON *k = keys ? keys->child : NULL; !rc && have && k; k = k->next) {
-        int at = oidc_index(have, "Key", k->valuestring);
-        if (at >= 0) cJSON_DeleteItemFromArray(have, at);
-    }
-    if (!rc) rc = oidc_save(c, p);
-    cJSON_Delete(p);
-    return rc;
+    return iam_tags_op(c, IAM_TAG_DROP, oidc_find, oidc_save);
 }
 
 err_t iam_list_open_id_connect_provider_tags(api_ctx_t *c)
 {
-    res_page_t pg;
-    err_t rc = iam_page_in(c, &pg);
-    cJSON *p = NULL;
-    if (!rc) rc = oidc_find(c, &p);
-    if (rc) return rc;
-    res_sort_t s = {0};
-    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(p, "Tags");
-    for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
-        res_sort_add(&s, cJSON_Duplicate(t, 1), &(res_pkey_t){.s = jx_str(t, "Key")});
-    res_sort_page(&s, &pg, cJSON_AddArrayToObject(c->out, "Tags"));
-    iam_page_out(c, &pg);
-    cJSON_Delete(p);
-    return ERR_OK;
+    return iam_tags_op(c, IAM_TAG_LIST, oidc_find, oidc_save);
 }

@@ -1,5 +1,6 @@
-/* tagging.c - the Tags list of an IAM entity body (MFA devices, SAML providers): adding
- * with IAM's 50-tag quota, removing by key, and listing. */
+/* tagging.c - the Tags list of an IAM entity body (MFA devices, SAML providers, OpenID
+ * Connect providers): adding with IAM's 50-tag quota, kept in key order, removing by key,
+ * and listing one Marker/MaxItems page by key. */
 #include "svc/iam/iam_int.h"
 #include "core/jx.h"
 
@@ -24,6 +25,7 @@ err_t iam_tags_put(api_ctx_t *c, cJSON *body)
     if (cJSON_GetArraySize(tags) > IAM_MAX_TAGS)
         return err_fail(c->eb, ERR_IAM_LIMIT_EXCEEDED,
                         "The number of tags has reached the maximum limit.");
+    jx_sort_by(tags, "Key", false);
     return ERR_OK;
 }
 
@@ -38,18 +40,26 @@ static void iam_tags_drop(api_ctx_t *c, cJSON *body)
     }
 }
 
-static void iam_tags_out(api_ctx_t *c, const cJSON *body)
+/* One page of body's tags, by key, as ListXTags answers. */
+static err_t iam_tags_out(api_ctx_t *c, const cJSON *body)
 {
+    res_page_t pg;
+    err_t rc = iam_page_in(c, &pg);
+    if (rc) return rc;
+    res_sort_t s = {0};
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(body, "Tags");
-    cJSON_AddItemToObject(c->out, "Tags", tags ? cJSON_Duplicate(tags, 1) : cJSON_CreateArray());
-    cJSON_AddBoolToObject(c->out, "IsTruncated", false);
+    for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next)
+        res_sort_add(&s, cJSON_Duplicate(t, 1), &(res_pkey_t){.s = jx_str(t, "Key")});
+    res_sort_page(&s, &pg, cJSON_AddArrayToObject(c->out, "Tags"));
+    iam_page_out(c, &pg);
+    return ERR_OK;
 }
 
 err_t iam_tags_op(api_ctx_t *c, iam_tag_op_t op, iam_find_fn find, iam_save_fn save)
 {
     cJSON *body = NULL;
     err_t rc = find(c, &body);
-    if (!rc && op == IAM_TAG_LIST) iam_tags_out(c, body);
+    if (!rc && op == IAM_TAG_LIST) rc = iam_tags_out(c, body);
     if (!rc && op == IAM_TAG_PUT) rc = iam_tags_put(c, body);
     if (!rc && op == IAM_TAG_DROP) iam_tags_drop(c, body);
     if (!rc && op != IAM_TAG_LIST) rc = save(c, body);
