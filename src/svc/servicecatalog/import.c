@@ -146,21 +146,8 @@ err_t sc_import_as_provisioned_product(api_ctx_t *c)
     bool can = false;
     rc = sc_caller_has_product(c, pid, &can, &path);
     if (rc) goto done;
-    const char *id = sc_new_id(c, "pp-");
-    pp = cJSON_CreateObject();
-    cJSON_AddStringToObject(pp, "Name", name);
-    cJSON_AddStringToObject(pp, "Arn",
-                            arena_printf(c->arena, "arn:aws:servicecatalog:%s:%s:stack/%s/%s",
-                                         c->region, c->account, name, id));
-    cJSON_AddStringToObject(pp, "Type", "CFN_STACK");
-    cJSON_AddStringToObject(pp, "Id", id);
-    cJSON_AddStringToObject(pp, "Status", "UNDER_CHANGE");
-    cJSON_AddNumberToObject(pp, "CreatedTime", sc_now(c));
-    cJSON_AddStringToObject(pp, "LastRecordId", "");
-    cJSON_AddStringToObject(pp, "LastProvisioningRecordId", "");
-    cJSON_AddStringToObject(pp, "ProductId", pid);
-    cJSON_AddStringToObject(pp, "ProvisioningArtifactId", jx_str(pa, "Id"));
-    cJSON_AddStringToObject(pp, "_UserArn", c->caller->arn);
+    pp = sc_pp_new(c, name, pid, jx_str(pa, "Id"));
+    const char *id = jx_str(pp, "Id");
     if (can) cJSON_AddStringToObject(pp, "_PathId", path);
     cJSON_AddStringToObject(pp, "_Stack", stack_id);
     cJSON_AddStringToObject(pp, "_ImportToken", token);

@@ -196,6 +196,26 @@ cJSON *sc_stack_tags(api_ctx_t *c, const cJSON *pp, const cJSON *tags)
     return st;
 }
 
+cJSON *sc_pp_new(api_ctx_t *c, const char *name, const char *product_id, const char *artifact_id)
+{
+    const char *id = sc_new_id(c, "pp-");
+    cJSON *pp = cJSON_CreateObject();
+    cJSON_AddStringToObject(pp, "Name", name);
+    cJSON_AddStringToObject(pp, "Arn",
+                            arena_printf(c->arena, "arn:aws:servicecatalog:%s:%s:stack/%s/%s",
+                                         c->region, c->account, name, id));
+    cJSON_AddStringToObject(pp, "Type", "CFN_STACK");
+    cJSON_AddStringToObject(pp, "Id", id);
+    cJSON_AddStringToObject(pp, "Status", "UNDER_CHANGE");
+    cJSON_AddNumberToObject(pp, "CreatedTime", sc_now(c));
+    cJSON_AddStringToObject(pp, "LastRecordId", "");
+    cJSON_AddStringToObject(pp, "LastProvisioningRecordId", "");
+    cJSON_AddStringToObject(pp, "ProductId", product_id);
+    cJSON_AddStringToObject(pp, "ProvisioningArtifactId", artifact_id);
+    cJSON_AddStringToObject(pp, "_UserArn", c->caller->arn);
+    return pp;
+}
+
 err_t sc_provision_product(api_ctx_t *c)
 {
     const char *name = api_in_str(c, "ProvisionedProductName");
@@ -252,23 +272,10 @@ err_t sc_provision_product(api_ctx_t *c)
             sc_tagoption_tags(c, path, pid, cJSON_GetObjectItemCaseSensitive(c->in, "Tags"), &tags);
     c->scope = own;
     if (!rc) {
-        const char *id = sc_new_id(c, "pp-");
-        pp = cJSON_CreateObject();
-        cJSON_AddStringToObject(pp, "Name", name);
-        cJSON_AddStringToObject(pp, "Arn",
-                                arena_printf(c->arena, "arn:aws:servicecatalog:%s:%s:stack/%s/%s",
-                                             c->region, c->account, name, id));
-        cJSON_AddStringToObject(pp, "Type", "CFN_STACK");
-        cJSON_AddStringToObject(pp, "Id", id);
-        cJSON_AddStringToObject(pp, "Status", "UNDER_CHANGE");
-        cJSON_AddNumberToObject(pp, "CreatedTime", sc_now(c));
+        pp = sc_pp_new(c, name, pid, jx_str(pa, "Id"));
+        const char *id = jx_str(pp, "Id");
         if (token) cJSON_AddStringToObject(pp, "IdempotencyToken", token);
-        cJSON_AddStringToObject(pp, "LastRecordId", "");
-        cJSON_AddStringToObject(pp, "LastProvisioningRecordId", "");
-        cJSON_AddStringToObject(pp, "ProductId", pid);
-        cJSON_AddStringToObject(pp, "ProvisioningArtifactId", jx_str(pa, "Id"));
         if (role) cJSON_AddStringToObject(pp, "LaunchRoleArn", role);
-        cJSON_AddStringToObject(pp, "_UserArn", c->caller->arn);
         cJSON_AddStringToObject(pp, "_PathId", path);
         if (strcmp(home, own)) cJSON_AddStringToObject(pp, "_Catalog", home);
         cJSON_AddItemToObject(pp, "_Tags", cJSON_Duplicate(tags, 1));

@@ -52,6 +52,9 @@ double sc_now(api_ctx_t *c);
 /* A new id: prefix ("port-", "prod-", "pa-", "cons-", "pp-", "rec-", "act-") + 13
  * lower-case alphanumerics, in the request arena. */
 const char *sc_new_id(api_ctx_t *c, const char *prefix);
+/* A new provisioned product's body (provision.c): a new pp- id and ARN in c's account and
+ * region, UNDER_CHANGE, no records yet, owned by the caller (_UserArn). */
+cJSON *sc_pp_new(api_ctx_t *c, const char *name, const char *product_id, const char *artifact_id);
 
 /* The id of the launch path to product_id through portfolio_id, as AWS writes them
  * ("lpv3-" + 13 lower-case alphanumerics), stable for the pair; in the arena. */
