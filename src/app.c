@@ -151,6 +151,36 @@ err_t app_region_ready(app_t *app, const char *account, const char *region, errb
     return ERR_OK;
 }
 
+/* This node's id, kept in DATA_DIR/node-id (made at the first start: 16 random hex
+ * characters), so a node restarted on its data directory is the same node to the engine's
+ * pins (engine_pin) and finds the runs it left there. */
+static err_t app_node_id(app_t *app, errbuf_t *eb)
+{
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/node-id", app->cfg.data_dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        char line[64] = "";
+        bool ok = fgets(line, sizeof(line), f) != NULL;
+        fclose(f);
+        line[strcspn(line, "\r\n")] = '\0';
+        ok = ok && strlen(line) == 16 && strspn(line, "0123456789abcdef") == 16;
+        if (!ok)
+            return err_fail(eb, ERR_STORE, "%s is damaged: remove it (a new id is made)", path);
+        snprintf(app->node_id, sizeof(app->node_id), "%s", line);
+        return ERR_OK;
+    }
+    ids_chars(&app->ids, "", "0123456789abcdef", 16, app->node_id);
+    char tmp[1200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = fopen(tmp, "w");
+    bool ok = f && fprintf(f, "%s\n", app->node_id) > 0;
+    if (f) ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0)
+        return err_fail(eb, ERR_STORE, "cannot write %s: %s", path, strerror(errno));
+    return ERR_OK;
+}
+
 err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 {
     memset(app, 0, sizeof(*app));
@@ -199,6 +229,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                            .ids = &app->ids};
     if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
     if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, NULL);
+    if (!rc) rc = app_node_id(app, eb);
     if (!rc) rc = app_home_region(app, eb);
     if (!rc) rc = iam_managed_install(app->store, clk_now_ms(&app->clock), eb);
     if (!rc)
@@ -212,6 +243,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .lease_ms = cfg->lease_ms,
                         /* a shared store's leases may be other nodes': they expire */
                         .reclaim_on_start = !store_shared(app->store),
+                        .node_id = app->node_id,
                         .after_commit = app_post_commit};
     if (!rc) rc = engine_create(&eo, &app->engine, eb);
     if (!rc) engine_register_probe(app->engine);

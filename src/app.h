@@ -82,7 +82,8 @@ typedef struct app {
     http_server_t *http;
     char root_key_id[32];
     bool root_generated;
-    rate_t start_rate;         /* the StartAutomationExecution token bucket */
+    char node_id[40];  /* this node, stable per data directory (DATA_DIR/node-id; engine pins) */
+    rate_t start_rate; /* the StartAutomationExecution token bucket */
     prov_fetch_policy_t fetch; /* every outbound fetch: allow-list, file root, limits */
     atomic_bool fetch_cancel;  /* set at stop: running fetches end */
     workq_t *fetchq;           /* the fetch threads (template URLs off the HTTP threads) */

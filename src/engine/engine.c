@@ -34,7 +34,8 @@ typedef struct engine_worker {
 
 struct engine {
     engine_opts_t o;
-    char node[48];
+    char node[48];    /* this process (lease owners) */
+    char node_id[64]; /* this node, stable across restarts (pins) */
     engine_kind_t *kinds;
     size_t n_kinds;
     engine_worker_t *workers;
@@ -56,6 +57,9 @@ err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb)
     char rnd[9];
     ids_chars(o->ids, "", IDS_LOWER_ALNUM, 8, rnd);
     snprintf(e->node, sizeof(e->node), "%ld-%s", (long)getpid(), rnd);
+    snprintf(e->node_id, sizeof(e->node_id), "%s",
+             o->node_id && *o->node_id ? o->node_id : e->node);
+    e->o.node_id = e->node_id;
     pthread_mutex_init(&e->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -185,6 +189,16 @@ void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms)
     r->next_run_at = run_at_ms;
 }
 
+void engine_pin(engine_run_t *r)
+{
+    r->pin = 1;
+}
+
+void engine_unpin(engine_run_t *r)
+{
+    r->pin = -1;
+}
+
 void engine_fail(engine_run_t *r)
 {
     r->permanent = true;
@@ -203,6 +217,7 @@ typedef struct claimed {
     char *payload;
     char *last_error; /* NULL when the step has not failed since its last success */
     int attempts, max_attempts;
+    bool orphaned; /* pinned to another node, which stopped (engine_pin) */
 } claimed_t;
 
 static void engine_claimed_free(claimed_t *c)
@@ -242,18 +257,23 @@ static err_t engine_claim_in(engine_worker_t *w, store_tx_t *tx, claimed_t *c, b
     char tok[9];
     ids_chars(e->o.ids, "", IDS_LOWER_ALNUM, 8, tok);
     *got = false;
-    char sql[512];
+    /* a job pinned to a node that lives is that node's; one whose node is dead is taken
+     * (its step is told: orphaned; its commit moves the pin here) */
+    char sql[1024];
     snprintf(sql, sizeof(sql),
              "UPDATE jobs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1,"
              " updated_ms = ? WHERE id = (SELECT id FROM jobs WHERE state = 'ready' AND"
-             " run_at <= ? AND lease_until <= ? ORDER BY run_at LIMIT 1%s)"
-             " RETURNING id, kind, payload, attempts, max_attempts, last_error",
+             " run_at <= ? AND lease_until <= ? AND (pin IS NULL OR pin = ? OR NOT EXISTS"
+             " (SELECT 1 FROM engine_nodes n WHERE n.id = jobs.pin AND n.seen_ms > ?))"
+             " ORDER BY run_at LIMIT 1%s)"
+             " RETURNING id, kind, payload, attempts, max_attempts, last_error, pin",
              store_sql_skip_locked(e->o.store));
     char owner[80];
     snprintf(owner, sizeof(owner), "%s/%d/%s", e->node, w->index, tok);
     store_stmt_t *st;
     bool row = false;
-    err_t rc = store_query(tx, eb, &st, sql, "siiii", owner, now + e->o.lease_ms, now, now, now);
+    err_t rc = store_query(tx, eb, &st, sql, "siiiisi", owner, now + e->o.lease_ms, now, now, now,
+                           e->node_id, now - e->o.lease_ms);
     if (!rc) rc = store_step(st, &row, eb);
     if (!rc && row) {
         snprintf(c->id, sizeof(c->id), "%s", store_col_text(st, 0));
@@ -263,6 +283,8 @@ static err_t engine_claim_in(engine_worker_t *w, store_tx_t *tx, claimed_t *c, b
         c->attempts = (int)store_col_int(st, 3);
         c->max_attempts = (int)store_col_int(st, 4);
         c->last_error = store_col_null(st, 5) ? NULL : xstrdup(store_col_text(st, 5));
+        const char *was = store_col_text(st, 6);
+        c->orphaned = was && strcmp(was, e->node_id) != 0;
         bool more;
         rc = store_step(st, &more, eb); /* finish the statement */
         if (rc) engine_claimed_free(c);
@@ -351,7 +373,8 @@ static engine_run_t engine_run_init(engine_worker_t *w, const claimed_t *c, aren
                           .engine = e,
                           .arena = arena,
                           .eb = eb,
-                          .outcome = OUTCOME_DONE};
+                          .outcome = OUTCOME_DONE,
+                          .orphaned = c->orphaned};
 }
 
 /* Commits r's transaction when rc is ERR_OK (else rolls it back), then runs what waits for
@@ -520,8 +543,10 @@ static void engine_step(engine_worker_t *w, claimed_t *c, claimed_t *next, bool 
             rc = store_exec(r.tx, &eb, &changes,
                             "UPDATE jobs SET payload = ?, run_at = ?, attempts = 0,"
                             " lease_owner = NULL, lease_until = 0, last_error = NULL,"
-                            " updated_ms = ? WHERE id = ? AND lease_owner = ?",
-                            "siiss", r.next_payload, r.next_run_at, now, c->id, c->owner);
+                            " updated_ms = ?, pin = CASE WHEN ? > 0 OR (? = 0 AND pin IS NOT"
+                            " NULL) THEN ? ELSE NULL END WHERE id = ? AND lease_owner = ?",
+                            "siiiisss", r.next_payload, r.next_run_at, now, (int64_t)r.pin,
+                            (int64_t)r.pin, e->node_id, c->id, c->owner);
         else
             rc = store_exec(r.tx, &eb, &changes,
                             "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_until = 0,"
@@ -642,7 +667,23 @@ static void *engine_worker_main(void *arg)
     return NULL;
 }
 
-/* Renews the leases of in-flight steps every lease/3. */
+/* Records that this node lives (engine_nodes), for the claims of other nodes: a job pinned
+ * here is not theirs while this is younger than a lease. */
+static void engine_beat(engine_t *e)
+{
+    errbuf_t eb;
+    store_tx_t *tx;
+    if (store_begin_lazy(e->o.store, &tx, &eb)) return;
+    if (!store_exec(tx, &eb, NULL,
+                    "INSERT INTO engine_nodes (id, seen_ms) VALUES (?, ?) ON CONFLICT (id)"
+                    " DO UPDATE SET seen_ms = excluded.seen_ms",
+                    "si", e->node_id, clk_now_ms(e->o.clock)))
+        store_commit(tx, &eb);
+    else
+        store_rollback(tx);
+}
+
+/* Renews the leases of in-flight steps, and the node's own heartbeat, every lease/3. */
 static void *engine_heartbeat_main(void *arg)
 {
     engine_t *e = arg;
@@ -670,6 +711,7 @@ static void *engine_heartbeat_main(void *arg)
             free(ids);
             break;
         }
+        engine_beat(e);
         for (int i = 0; i < n; i++) {
             if (!claims[i][0]) continue;
             errbuf_t eb;
@@ -708,6 +750,7 @@ err_t engine_start(engine_t *e, errbuf_t *eb)
         if (rc) return rc;
         if (n) log_info("reclaimed jobs of a previous run", "\"jobs\":%lld", (long long)n);
     }
+    engine_beat(e);
     e->running = true;
     e->started = true;
     e->workers = xcalloc((size_t)e->o.workers, sizeof(*e->workers));

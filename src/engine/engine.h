@@ -52,6 +52,8 @@ typedef struct engine_opts {
     int64_t lease_ms;            /* claim lease (default 30000), renewed while a step runs */
     int64_t poll_ms;             /* idle re-check interval (default 1000) */
     bool reclaim_on_start;       /* single-node store: leases of a previous process die with it */
+    const char *node_id;         /* this node's stable id (the same after a restart on the same data
+                                    directory: engine_pin), NULL: one drawn for this process */
     engine_post_fn after_commit; /* NULL: no app work after commits */
 } engine_opts_t;
 
@@ -74,6 +76,11 @@ struct engine_run {
     const char *next_payload;
     int64_t next_run_at;
     bool permanent; /* engine_fail */
+    int pin;        /* engine_pin / engine_unpin: 1 pin, -1 unpin, 0 as it was */
+    /* public again: true when the job was pinned (engine_pin) to another node, which
+     * stopped: whatever that node kept locally for the job (a command's run directory) is
+     * not here, and must not be taken as "never started" */
+    bool orphaned;
 };
 
 err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb);
@@ -115,6 +122,14 @@ store_tx_t *engine_tx(engine_run_t *r, err_t *rc);
 void engine_done(engine_run_t *r);
 /* The job continues with another step: payload (copied) at run_at_ms. */
 void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms);
+
+/* Pins the job to this node from this step on, until engine_unpin or its end: for steps
+ * that keep state on the node's own disk between steps (a command's run directory). Other
+ * nodes do not claim a pinned job while this node lives (its heartbeat, every lease/3, is
+ * younger than a lease); once it is dead they may, and their step sees r->orphaned (the
+ * pin then moves to the node that claimed it). On a single node a pin changes nothing. */
+void engine_pin(engine_run_t *r);
+void engine_unpin(engine_run_t *r);
 
 /* The error this step returns is final: no retry; the kind's give-up runs at once. For
  * errors no later attempt can cure (a malformed payload). */

@@ -216,7 +216,8 @@ static bg_task_t *task_new(node_pool_t *p, bg_kind_t kind, const node_target_t *
                             .workdir = k->workdir,
                             .timeout_ms = r->timeout_ms,
                             .env = (const char *const *)k->env,
-                            .wait_ms = r->wait_ms};
+                            .wait_ms = r->wait_ms,
+                            .no_start = r->no_start};
     }
     for (int w = 0; paths && w < 2; w++) k->out_path[w] = paths[w] ? xstrdup(paths[w]) : NULL;
     return k;

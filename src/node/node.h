@@ -48,6 +48,9 @@ typedef struct node_run {
     const char *const *env; /* NULL-terminated "K=V" additions, or NULL */
     int64_t wait_ms;        /* a poll of a started run waits up to this for it to end (0: answers
                                at once); under NODE_CMD_TIMEOUT_MS. For background polls only */
+    bool no_start;          /* a run this node has no record of is LOST, never started: it may have
+                               been started by another catalogd node that stopped (engine_run's
+                               orphaned), and must not run twice */
 } node_run_t;
 
 typedef enum node_state {

@@ -278,6 +278,9 @@ err_t node_run_poll(node_conn_t *c, const char *recdir, const node_run_t *r, nod
             set_status(st, NODE_RUN_CANCELLED, 0, NULL);
         else if (started)
             set_status(st, NODE_RUN_LOST, 0, "the run directory is gone from the node");
+        else if (r->no_start)
+            set_status(st, NODE_RUN_LOST, 0,
+                       "the catalogd node that started it stopped before it finished");
         else
             return run_deliver(c, recdir, r, st, eb);
         return ERR_OK;

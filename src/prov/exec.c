@@ -9,7 +9,8 @@
 #include <string.h>
 
 err_t prov_exec_poll(const char *data_dir, const char *run_id, const char *command,
-                     const char *const *env, int timeout_s, prov_exec_result_t *out, errbuf_t *eb)
+                     const char *const *env, int timeout_s, bool no_start, prov_exec_result_t *out,
+                     errbuf_t *eb)
 {
     memset(out, 0, sizeof(*out));
     char base[1200];
@@ -18,7 +19,8 @@ err_t prov_exec_poll(const char *data_dir, const char *run_id, const char *comma
                     .script = command,
                     .script_len = strlen(command),
                     .timeout_ms = (int64_t)(timeout_s > 0 ? timeout_s : 300) * 1000,
-                    .env = env};
+                    .env = env,
+                    .no_start = no_start};
     node_status_t st;
     err_t rc = node_self_poll(base, &r, &st, eb);
     if (rc || st.state == NODE_RUN_RUNNING) return rc;

@@ -134,5 +134,14 @@ static const char *const m5[] = {
     NULL,
 };
 
-const char *const *const store_migrations[] = {m1, m2, m3, m4, m5};
+/* 9: jobs pinned to the node that keeps their local state (engine_pin), and the nodes'
+ * heartbeats that tell the others whether that node lives. (6-8: reserved for this wave's
+ * other branches; the lead renumbers at merge.) */
+static const char *const m9[] = {
+    "ALTER TABLE jobs ADD COLUMN pin TEXT",
+    "CREATE TABLE engine_nodes (id TEXT PRIMARY KEY, seen_ms BIGINT NOT NULL)",
+    NULL,
+};
+
+const char *const *const store_migrations[] = {m1, m2, m3, m4, m5, m9};
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -196,8 +196,9 @@ static err_t ec2_transition_step(engine_run_t *r)
         prov_exec_result_t res;
         rc = prov_exec_poll(app->cfg.data_dir, run_id, command,
                             ec2_exec_env(r, inst, action, run_id), app->cfg.ec2_exec_timeout_s,
-                            &res, r->eb);
+                            r->orphaned, &res, r->eb);
         if (!rc && !res.done) {
+            engine_pin(r); /* the run directory is on this node's disk */
             engine_again(r, r->payload, clk_now_ms(&app->clock) + EC2_POLL_MS);
             cJSON_Delete(inst);
             return ERR_OK;

@@ -475,7 +475,9 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
                           .script_len = strlen(jx_str(def, "Script")),
                           .workdir = wd && *wd ? wd : NULL,
                           .timeout_ms = jx_int(def, "TimeoutS", 3600) * 1000,
-                          .wait_ms = CMD_WAIT_MS};
+                          .wait_ms = CMD_WAIT_MS,
+                          .no_start = x->r->orphaned};
+        engine_pin(x->r); /* the node's record of the run (and a local run) are here */
         if (cancel && !jx_true(p, "_CancelSent")) {
             jx_set(p, "_CancelSent", cJSON_CreateTrue());
             set_status(inv, "Cancelling", "Cancelling");
