@@ -134,5 +134,27 @@ static const char *const m5[] = {
     NULL,
 };
 
-const char *const *const store_migrations[] = {m1, m2, m3, m4, m5};
+/* 6: state every node must agree on (docs/internals/cluster.md), kept in the store rather
+ * than in a process: the console's sign-in guard (failures and locks per keyed hash of
+ * account, user name and source; `forget_ms` is when a row carries nothing any more) and
+ * token buckets of API rate quotas (per scope and quota, in thousandths of a token). */
+static const char *const m6[] = {
+    "CREATE TABLE signin_guard ("
+    " key TEXT PRIMARY KEY,"
+    " failures BIGINT NOT NULL,"
+    " locks BIGINT NOT NULL,"
+    " first_ms BIGINT NOT NULL,"
+    " locked_until_ms BIGINT NOT NULL,"
+    " forget_ms BIGINT NOT NULL)",
+    "CREATE INDEX signin_guard_forget ON signin_guard (forget_ms)",
+    "CREATE TABLE rate_buckets ("
+    " scope TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " milli_tokens BIGINT NOT NULL,"
+    " last_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (scope, name))",
+    NULL,
+};
+
+const char *const *const store_migrations[] = {m1, m2, m3, m4, m5, m6};
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
