@@ -143,7 +143,6 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     memset(app, 0, sizeof(*app));
     app->cfg = *cfg;
     pthread_mutex_init(&app->regions_mu, NULL);
-    rate_init(&app->start_rate);
     app->clock = clk_system(cfg->clock_offset_ms);
     app->wall = clk_system(cfg->clock_offset_ms);
     ids_init_system(&app->ids);
