@@ -136,8 +136,9 @@ static const char *const m5[] = {
 
 /* 6: state every node must agree on (docs/internals/cluster.md), kept in the store rather
  * than in a process: the console's sign-in guard (failures and locks per keyed hash of
- * account, user name and source; `forget_ms` is when a row carries nothing any more) and
- * token buckets of API rate quotas (per scope and quota, in thousandths of a token). */
+ * account, user name and source; `forget_ms` is when a row carries nothing any more), the
+ * console's federated sign-ins under way and their tickets (by hash, sealed), and token
+ * buckets of API rate quotas (per scope and quota, in thousandths of a token). */
 static const char *const m6[] = {
     "CREATE TABLE signin_guard ("
     " key TEXT PRIMARY KEY,"
@@ -147,6 +148,11 @@ static const char *const m6[] = {
     " locked_until_ms BIGINT NOT NULL,"
     " forget_ms BIGINT NOT NULL)",
     "CREATE INDEX signin_guard_forget ON signin_guard (forget_ms)",
+    "CREATE TABLE console_pending ("
+    " key TEXT PRIMARY KEY,"
+    " body TEXT NOT NULL," /* sealed */
+    " until_ms BIGINT NOT NULL)",
+    "CREATE INDEX console_pending_until ON console_pending (until_ms)",
     "CREATE TABLE rate_buckets ("
     " scope TEXT NOT NULL,"
     " name TEXT NOT NULL,"
