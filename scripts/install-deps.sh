@@ -8,7 +8,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config
 libmicrohttpd-dev libcjson-dev libfyaml-dev libpcre2-dev libcurl4-openssl-dev
-libssl-dev libsqlite3-dev libargon2-dev libssh-dev libxml2-dev libqrencode-dev libpng-dev
+libssl-dev libsqlite3-dev libpq-dev libargon2-dev libssh-dev libxml2-dev libqrencode-dev libpng-dev
 python3 python3-botocore python3-boto3 awscli curl procps
 nodejs"
 if [ "${1:-run}" = test ]; then
