@@ -6,7 +6,6 @@
 #include "auth/keys.h"
 #include "core/clk.h"
 #include "core/ids.h"
-#include "core/rate.h"
 #include "core/log.h"
 #include "core/workq.h"
 #include "engine/engine.h"
@@ -82,8 +81,7 @@ typedef struct app {
     http_server_t *http;
     char root_key_id[32];
     bool root_generated;
-    char node_id[40];  /* this node, stable per data directory (DATA_DIR/node-id; engine pins) */
-    rate_t start_rate; /* the StartAutomationExecution token bucket */
+    char node_id[40]; /* this node, stable per data directory (DATA_DIR/node-id; engine pins) */
     prov_fetch_policy_t fetch; /* every outbound fetch: allow-list, file root, limits */
     atomic_bool fetch_cancel;  /* set at stop: running fetches end */
     workq_t *fetchq;           /* the fetch threads (template URLs off the HTTP threads) */

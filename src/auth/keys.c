@@ -25,6 +25,7 @@ typedef struct key_entry {
     char secret[128];
     char token_hash[65]; /* "" when the key is not a session key */
     int64_t expires_ms;
+    int64_t loaded_ms; /* the now_ms of the lookup that read it from the store */
     auth_principal_t who;
     uint64_t gen;
     bool used;
@@ -202,7 +203,9 @@ err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, 
     bool hit = false;
     pthread_mutex_lock(&k->mu);
     key_entry_t *c = &k->cache[slot];
-    if (c->used && c->gen == k->gen && span_eq_str(access_key, c->id)) {
+    /* one subtraction for the age: a clock gone back wraps to a huge age, read again */
+    bool fresh = !k->o.max_age_ms || (uint64_t)(now_ms - c->loaded_ms) < (uint64_t)k->o.max_age_ms;
+    if (c->used && c->gen == k->gen && fresh && span_eq_str(access_key, c->id)) {
         e = *c;
         hit = true;
     }
@@ -212,6 +215,7 @@ err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, 
         err_t rc = keys_load(k, access_key, &e, eb);
         if (rc) return rc;
         e.gen = gen;
+        e.loaded_ms = now_ms;
         e.used = true;
         pthread_mutex_lock(&k->mu);
         k->cache[slot] = e;

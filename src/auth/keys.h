@@ -27,13 +27,20 @@ typedef struct auth_keys_opts {
     ids_t *ids;
     auth_resolve_fn resolve; /* may be NULL until IAM is wired */
     void *resolve_ud;
+    /* A cached lookup older than this (by the now_ms lookups are given) is read again from
+     * the store; 0 keeps it until auth_keys_invalidate. The safety net of a store other
+     * nodes change too (1000 on PostgreSQL): a key deactivated through another node is
+     * refused here within that time even when its invalidation never arrived. */
+    int64_t max_age_ms;
 } auth_keys_opts_t;
 
 err_t auth_keys_open(const auth_keys_opts_t *o, auth_keys_t **out, errbuf_t *eb);
 void auth_keys_close(auth_keys_t *k); /* NULL is fine */
 void auth_keys_set_resolver(auth_keys_t *k, auth_resolve_fn fn, void *ud);
 
-/* Resolves access_key to its secret (NUL-terminated into secret, 128 bytes) and principal.
+/* Resolves access_key to its secret (NUL-terminated into secret, 128 bytes) and principal,
+ * from the cache when it holds a lookup made since the last invalidation and, with
+ * max_age_ms, less than max_age_ms before now_ms (a clock gone back reads it again).
  * ERR_INVALID_CLIENT_TOKEN for an unknown or inactive key or a session key presented
  * without its token (or with another one); ERR_EXPIRED_TOKEN for an expired session. */
 err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, int64_t now_ms,

@@ -20,28 +20,26 @@
 #include "core/workq.h"
 #include "prov/fetch.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FED_SLOTS         128
 #define FED_PENDING_MS    (10 * 60 * 1000) /* a sign-in must come back within this */
 #define FED_TICKET_MS     (2 * 60 * 1000)  /* and its credentials be collected within this */
 #define FED_MAX_DOC       (256 * 1024)
+#define FED_MAX_ENTRY     (64 * 1024) /* a kept entry, sealed */
 #define FED_STATE_COOKIE  "catalogd_fed_state"
 #define FED_TICKET_COOKIE "catalogd_fed_ticket"
 
-/* One sign-in under way (state, nonce, PKCE verifier), or credentials waiting (ticket). */
+/* One sign-in under way (state, nonce, PKCE verifier), or credentials waiting (ticket).
+ * Kept in the store's console_pending table (migration 6), so that the identity provider's
+ * redirect and the page's collection may reach any node, before or after a restart. */
 typedef struct fed_slot {
-    char id[48]; /* the state or the ticket; "" : free */
+    char id[48]; /* the state or the ticket */
     char nonce[48], verifier[64], redirect[512];
     char *answer; /* ticket: the sign-in answer (JSON, owned) */
     int64_t until_ms;
 } fed_slot_t;
-
-static pthread_mutex_t fed_mu = PTHREAD_MUTEX_INITIALIZER;
-static fed_slot_t fed_pending[FED_SLOTS], fed_tickets[FED_SLOTS];
 
 /* Header values outlive the handler's return only until the server has copied them, which
  * it does on this thread before calling any handler again. */
@@ -62,33 +60,96 @@ static void fed_random(app_t *app, char out[48])
     buf_free(&b);
 }
 
-/* Puts s into table (taking s->answer), evicting an expired or the oldest entry. */
-static void fed_put(fed_slot_t *table, const fed_slot_t *s)
+/* The row's key of entry id of kind ("state" or "ticket"): the kind and the SHA-256 of id
+ * in hex, so that the database alone redeems nothing. */
+static void fed_row_key(const char *kind, const char *id, char out[80])
 {
-    pthread_mutex_lock(&fed_mu);
-    fed_slot_t *v = &table[0];
-    for (size_t i = 1; i < FED_SLOTS; i++)
-        if (table[i].until_ms < v->until_ms) v = &table[i];
-    free(v->answer);
-    *v = *s;
-    pthread_mutex_unlock(&fed_mu);
+    unsigned char md[CRYPTO_SHA256_LEN];
+    crypto_sha256(id, strlen(id), md);
+    int n = snprintf(out, 80, "%s:", kind);
+    enc_hex(md, sizeof(md), out + n);
 }
 
-/* Takes the unexpired entry id names out of table into *out (one use only). */
-static bool fed_take(fed_slot_t *table, const char *id, int64_t now_ms, fed_slot_t *out)
+/* Keeps s as the entry of kind, sealed (it holds a PKCE verifier or credentials), in a
+ * write transaction of its own, which drops expired entries too. The caller keeps
+ * s->answer. Errors are the store's (ERR_INTERNAL when s does not seal). */
+static err_t fed_put(app_t *app, const char *kind, const fed_slot_t *s, errbuf_t *eb)
 {
-    bool found = false;
-    pthread_mutex_lock(&fed_mu);
+    char key[80];
+    fed_row_key(kind, s->id, key);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "nonce", s->nonce);
+    cJSON_AddStringToObject(o, "verifier", s->verifier);
+    cJSON_AddStringToObject(o, "redirect", s->redirect);
+    if (s->answer) cJSON_AddStringToObject(o, "answer", s->answer);
+    char *plain = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    buf_t sealed;
+    buf_init(&sealed, FED_MAX_ENTRY);
+    bool ok = seal_seal(auth_keys_seal(app->keys), &app->ids, span_of(plain), &sealed);
+    explicit_bzero(plain, strlen(plain));
+    cJSON_free(plain);
+    store_tx_t *tx = NULL;
+    err_t rc = ok ? store_begin(app->store, true, &tx, eb)
+                  : err_fail(eb, ERR_INTERNAL, "a federated sign-in's entry does not seal");
+    if (!rc)
+        rc = store_exec(tx, eb, NULL, "DELETE FROM console_pending WHERE until_ms <= ?", "i",
+                        clk_now_ms(&app->wall));
+    if (!rc)
+        rc = store_exec(tx, eb, NULL,
+                        "INSERT INTO console_pending (key, body, until_ms) VALUES (?, ?, ?)", "ssi",
+                        key, buf_str(&sealed), s->until_ms);
+    if (!rc)
+        rc = store_commit(tx, eb);
+    else
+        store_rollback(tx);
+    buf_free(&sealed);
+    return rc;
+}
+
+/* Takes the unexpired entry of kind that id names into *out (*found; out->answer is the
+ * caller's then): one use only, deleted in the same write transaction, on whichever node
+ * it was made. Errors are the store's; an entry that does not unseal is not found. */
+static err_t fed_take(app_t *app, const char *kind, const char *id, int64_t now_ms, fed_slot_t *out,
+                      bool *found, errbuf_t *eb)
+{
+    *found = false;
+    memset(out, 0, sizeof(*out));
     size_t n = strlen(id);
-    for (size_t i = 0; n && n < sizeof(table[i].id) && i < FED_SLOTS && !found; i++)
-        if (strlen(table[i].id) == n && crypto_equal(table[i].id, id, n)) {
-            found = table[i].until_ms > now_ms;
-            *out = table[i];
-            if (!found) free(out->answer);
-            memset(&table[i], 0, sizeof(table[i]));
-        }
-    pthread_mutex_unlock(&fed_mu);
-    return found;
+    if (!n || n >= sizeof(out->id)) return ERR_OK;
+    char key[80];
+    fed_row_key(kind, id, key);
+    store_tx_t *tx = NULL;
+    store_stmt_t *st;
+    bool row = false;
+    buf_t plain;
+    buf_init(&plain, FED_MAX_ENTRY);
+    err_t rc = store_begin(app->store, true, &tx, eb);
+    if (!rc)
+        rc = store_query(tx, eb, &st, "SELECT body, until_ms FROM console_pending WHERE key = ?",
+                         "s", key);
+    if (!rc) rc = store_step(st, &row, eb);
+    if (!rc && row && store_col_int(st, 1) > now_ms)
+        *found = seal_open_value(auth_keys_seal(app->keys), span_of(store_col_text(st, 0)), &plain);
+    if (!rc && row) rc = store_step(st, &row, eb);
+    if (!rc) rc = store_exec(tx, eb, NULL, "DELETE FROM console_pending WHERE key = ?", "s", key);
+    if (!rc)
+        rc = store_commit(tx, eb);
+    else if (tx)
+        store_rollback(tx);
+    cJSON *o = !rc && *found ? cJSON_Parse(buf_str(&plain)) : NULL;
+    *found = o && jx_str(o, "nonce") && jx_str(o, "verifier") && jx_str(o, "redirect");
+    if (*found) {
+        snprintf(out->id, sizeof(out->id), "%s", id);
+        snprintf(out->nonce, sizeof(out->nonce), "%s", jx_str(o, "nonce"));
+        snprintf(out->verifier, sizeof(out->verifier), "%s", jx_str(o, "verifier"));
+        snprintf(out->redirect, sizeof(out->redirect), "%s", jx_str(o, "redirect"));
+        out->answer = jx_str(o, "answer") ? xstrdup(jx_str(o, "answer")) : NULL;
+    }
+    cJSON_Delete(o);
+    if (plain.p) explicit_bzero(plain.p, plain.len);
+    buf_free(&plain);
+    return rc;
 }
 
 void console_cookie(span_t c, const char *name, char *out, size_t cap)
@@ -208,6 +269,21 @@ static void fed_fail(fed_job_t *j, int status, const char *message)
 {
     j->status = status;
     j->message = message;
+}
+
+static void fed_log_store(const errbuf_t *eb)
+{
+    char em[1100];
+    log_error("federated sign-in not kept", "\"detail\":\"%s\"",
+              log_escape(em, sizeof(em), eb->msg));
+}
+
+/* The store could not keep or give back a sign-in's entry: logged, and the browser is told
+ * to try again (503: a lost database connection, a busy one). */
+static void fed_store_failed(fed_job_t *j, const errbuf_t *eb)
+{
+    fed_log_store(eb);
+    fed_fail(j, 503, "catalogd could not keep this sign-in; try again.");
 }
 
 /* start: the authorization request's URL. */
@@ -363,7 +439,9 @@ static void fed_run_callback(fed_job_t *j)
     cJSON_Delete(a);
     cJSON_Delete(out);
     snprintf(j->ticket, sizeof(j->ticket), "%s", t.id);
-    fed_put(fed_tickets, &t);
+    if (fed_put(app, "ticket", &t, &eb)) fed_store_failed(j, &eb);
+    explicit_bzero(t.answer, strlen(t.answer));
+    cJSON_free(t.answer);
 }
 
 static void fed_run(void *arg)
@@ -477,15 +555,27 @@ void console_federation(app_t *app, const http_request_t *req, http_response_t *
         fed_random(app, j->pending.verifier);
         snprintf(j->pending.redirect, sizeof(j->pending.redirect), "%s", redirect);
         j->pending.until_ms = now + FED_PENDING_MS;
-        fed_put(fed_pending, &j->pending);
+        errbuf_t eb = {{0}};
+        if (fed_put(app, "state", &j->pending, &eb)) {
+            fed_store_failed(j, &eb);
+            fed_finish(j, resp);
+            return;
+        }
     } else if (get && span_eq_str(path, CONSOLE_FED_PATH "/callback")) {
         const char *state = console_query_param(req->query, "state", &j->arena);
         const char *code = console_query_param(req->query, "code", &j->arena);
         char bound[64];
         console_cookie(http_header(req, "Cookie"), FED_STATE_COOKIE, bound, sizeof(bound));
         /* the state must be one this browser started (its cookie), and is used once */
-        if (!state || !code || strcmp(state, bound) ||
-            !fed_take(fed_pending, state, now, &j->pending)) {
+        bool found = false;
+        errbuf_t eb = {{0}};
+        if (state && code && !strcmp(state, bound) &&
+            fed_take(app, "state", state, now, &j->pending, &found, &eb)) {
+            fed_store_failed(j, &eb);
+            fed_finish(j, resp);
+            return;
+        }
+        if (!found) {
             fed_job_free(j);
             fed_text(resp, 400,
                      "This sign-in was not started here, has expired or was already used. "
@@ -500,15 +590,22 @@ void console_federation(app_t *app, const http_request_t *req, http_response_t *
         console_cookie(http_header(req, "Cookie"), FED_TICKET_COOKIE, ticket, sizeof(ticket));
         span_t ct = http_header(req, "Content-Type");
         fed_slot_t t;
+        bool found = false;
+        errbuf_t eb = {{0}};
         if (!ct.p || !span_starts_with(ct, SPAN_LIT("application/json"))) {
             console_json_error(resp, 415, "UnsupportedMediaType", "Ask with application/json.");
-        } else if (!fed_take(fed_tickets, ticket, now, &t)) {
+        } else if (fed_take(app, "ticket", ticket, now, &t, &found, &eb)) {
+            fed_log_store(&eb);
+            console_json_error(resp, 503, "ServiceUnavailable",
+                               "catalogd could not read the sign-in; try again.");
+        } else if (!found) {
             console_json_error(resp, 401, "SignInFailed",
                                "There is no federated sign-in to collect.");
         } else {
             resp->status = 200;
             resp->content_type = "application/json";
             buf_adds(&resp->body, t.answer);
+            explicit_bzero(t.answer, strlen(t.answer));
             free(t.answer);
             console_header(resp, "Set-Cookie",
                            FED_TICKET_COOKIE "=; Path=" CONSOLE_FED_PATH "; HttpOnly; Max-Age=0");

@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,30 +30,29 @@
  * until a sign-in succeeds. Keyed by (account, name, source) so that a guesser elsewhere
  * can never keep a user out: the lock holds only where the failures came from (an IPv6
  * source counts by its /64, which one client usually holds whole). Kept per name, existing
- * or not (so the lock tells nothing either), in a fixed table indexed by a keyed hash
- * (HMAC-SHA256 under a secret drawn at the first sign-in), so nobody can aim a name at
- * the slot of another key: a key whose slot another takes over by chance starts afresh,
- * which costs a guesser some thousand requests for what he could get by waiting. */
-#define SIGNIN_SLOTS        1024
+ * or not (so the lock tells nothing either), in the store's signin_guard table (one row
+ * per key, read and written in the sign-in's write transaction), so that a lock earned
+ * through one node holds on every node sharing the database, and across restarts. A row
+ * is named by a keyed hash (HMAC-SHA256 under a key derived from the sealing key), so the
+ * database alone tells nobody which names were tried from where; a row that carries
+ * nothing any more (its window passed, its last lock over for SIGNIN_FORGET_MS) goes. */
 #define SIGNIN_MAX_FAILURES 5
 #define SIGNIN_WINDOW_MS    (5 * 60 * 1000)
 #define SIGNIN_LOCK_MS      (60 * 1000)
 #define SIGNIN_LOCK_MAX_MS  (15 * 60 * 1000)
+#define SIGNIN_FORGET_MS    (60 * 60 * 1000)
 
-typedef struct signin_slot {
-    uint64_t key_hash; /* 0: free */
-    int failures, locks;
-    int64_t first_ms, locked_until_ms;
-} signin_slot_t;
+/* One row of signin_guard: the failures of the current window and the locks so far. */
+typedef struct signin_guard {
+    char key[2 * CRYPTO_SHA256_LEN + 1];
+    int64_t failures, locks, first_ms, locked_until_ms;
+} signin_guard_t;
 
-static pthread_mutex_t signin_mu = PTHREAD_MUTEX_INITIALIZER;
-static signin_slot_t signin_slots[SIGNIN_SLOTS];
-static unsigned char signin_secret[32];
-static bool signin_keyed;
-
-/* The keyed hash of (account, user name folded to lower case, source address: its 4
- * bytes, or the first 8 of an IPv6 one, or the text when it parses as neither). Never 0. */
-static uint64_t signin_hash(app_t *app, const char *account, const char *user, const char *source)
+/* The guard's key of (account, user name folded to lower case, source address: its 4
+ * bytes, or the first 8 of an IPv6 one, or the text when it parses as neither) into
+ * g->key (hex), with the counts zeroed. */
+static void signin_guard_key(app_t *app, const char *account, const char *user, const char *source,
+                             signin_guard_t *g)
 {
     char key[16 + 72 + 1 + 16]; /* account, '/', the folded name (<= 64), '@', the source */
     int n = snprintf(key, sizeof(key), "%s/", account);
@@ -74,59 +72,93 @@ static uint64_t signin_hash(app_t *app, const char *account, const char *user, c
         memcpy(a, src, len);
     }
     memcpy(key + n, a, len);
-    pthread_mutex_lock(&signin_mu);
-    if (!signin_keyed) {
-        app->ids.fill(&app->ids, signin_secret, sizeof(signin_secret));
-        signin_keyed = true;
+    static const char label[] = "catalogd console sign-in guard v1";
+    unsigned char sub[CRYPTO_SHA256_LEN], mac[CRYPTO_SHA256_LEN];
+    const seal_t *seal = auth_keys_seal(app->keys);
+    crypto_hmac_sha256(seal->key, sizeof(seal->key), label, sizeof(label) - 1, sub);
+    crypto_hmac_sha256(sub, sizeof(sub), key, (size_t)n + len, mac);
+    memset(sub, 0, sizeof(sub));
+    memset(g, 0, sizeof(*g));
+    enc_hex(mac, sizeof(mac), g->key);
+}
+
+/* Reads g's row in tx as it stands at now_ms (none, or one due to be forgotten: the counts
+ * stay zero). */
+static err_t signin_guard_load(store_tx_t *tx, signin_guard_t *g, int64_t now_ms, errbuf_t *eb)
+{
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc = store_query(tx, eb, &st,
+                           "SELECT failures, locks, first_ms, locked_until_ms FROM signin_guard"
+                           " WHERE key = ? AND forget_ms >= ?",
+                           "si", g->key, now_ms);
+    if (!rc) rc = store_step(st, &row, eb);
+    if (!rc && row) {
+        g->failures = store_col_int(st, 0);
+        g->locks = store_col_int(st, 1);
+        g->first_ms = store_col_int(st, 2);
+        g->locked_until_ms = store_col_int(st, 3);
+        rc = store_step(st, &row, eb);
     }
-    unsigned char mac[CRYPTO_SHA256_LEN];
-    crypto_hmac_sha256(signin_secret, sizeof(signin_secret), key, (size_t)n + len, mac);
-    pthread_mutex_unlock(&signin_mu);
-    uint64_t h = 0;
-    memcpy(&h, mac, sizeof(h));
-    return h ? h : 1;
+    return rc;
 }
 
-/* The slot of h (taken over when another key holds it); signin_mu held. */
-static signin_slot_t *signin_slot(uint64_t h)
+/* Seconds g stays locked at now_ms (0: not locked). */
+static int64_t signin_locked_s(const signin_guard_t *g, int64_t now_ms)
 {
-    signin_slot_t *s = &signin_slots[h % SIGNIN_SLOTS];
-    if (s->key_hash != h) *s = (signin_slot_t){.key_hash = h};
-    return s;
-}
-
-/* Seconds the key stays locked at now_ms (0: not locked). */
-static int64_t signin_locked_s(uint64_t h, int64_t now_ms)
-{
-    pthread_mutex_lock(&signin_mu);
-    signin_slot_t *s = signin_slot(h);
-    int64_t left = s->locked_until_ms > now_ms ? s->locked_until_ms - now_ms : 0;
-    pthread_mutex_unlock(&signin_mu);
+    int64_t left = g->locked_until_ms > now_ms ? g->locked_until_ms - now_ms : 0;
     return (left + 999) / 1000;
 }
 
-/* Counts a sign-in's outcome: a success forgets the failures and the locks; the last
- * failure allowed locks the key, twice as long as its lock before. */
-static void signin_note(uint64_t h, bool ok, int64_t now_ms)
+/* Counts a sign-in's outcome in tx: a success forgets the failures and the locks; the last
+ * failure allowed locks the key, twice as long as its lock before. Rows whose time to be
+ * forgotten has come go in the same transaction. */
+static err_t signin_guard_note(store_tx_t *tx, signin_guard_t *g, bool ok, int64_t now_ms,
+                               errbuf_t *eb)
 {
-    pthread_mutex_lock(&signin_mu);
-    signin_slot_t *s = signin_slot(h);
-    if (ok) {
-        *s = (signin_slot_t){.key_hash = h};
-    } else {
-        if (!s->failures || now_ms - s->first_ms > SIGNIN_WINDOW_MS) {
-            s->failures = 0;
-            s->first_ms = now_ms;
-        }
-        if (++s->failures >= SIGNIN_MAX_FAILURES) {
-            int64_t lock_ms = (int64_t)SIGNIN_LOCK_MS << (s->locks < 5 ? s->locks : 5);
-            s->failures = 0;
-            s->locks++;
-            s->locked_until_ms =
-                now_ms + (lock_ms < SIGNIN_LOCK_MAX_MS ? lock_ms : SIGNIN_LOCK_MAX_MS);
-        }
+    err_t rc =
+        store_exec(tx, eb, NULL, "DELETE FROM signin_guard WHERE forget_ms < ?", "i", now_ms);
+    if (rc || ok)
+        return rc ? rc
+                  : store_exec(tx, eb, NULL, "DELETE FROM signin_guard WHERE key = ?", "s", g->key);
+    if (!g->failures || now_ms - g->first_ms > SIGNIN_WINDOW_MS) {
+        g->failures = 0;
+        g->first_ms = now_ms;
     }
-    pthread_mutex_unlock(&signin_mu);
+    if (++g->failures >= SIGNIN_MAX_FAILURES) {
+        int64_t lock_ms = (int64_t)SIGNIN_LOCK_MS << (g->locks < 5 ? g->locks : 5);
+        g->failures = 0;
+        g->locks++;
+        g->locked_until_ms = now_ms + (lock_ms < SIGNIN_LOCK_MAX_MS ? lock_ms : SIGNIN_LOCK_MAX_MS);
+    }
+    int64_t forget = g->first_ms + SIGNIN_WINDOW_MS;
+    if (g->locks && g->locked_until_ms + SIGNIN_FORGET_MS > forget)
+        forget = g->locked_until_ms + SIGNIN_FORGET_MS;
+    int64_t changed = 0;
+    rc = store_exec(tx, eb, &changed,
+                    "UPDATE signin_guard SET failures = ?, locks = ?, first_ms = ?,"
+                    " locked_until_ms = ?, forget_ms = ? WHERE key = ?",
+                    "iiiiis", g->failures, g->locks, g->first_ms, g->locked_until_ms, forget,
+                    g->key);
+    if (!rc && !changed)
+        rc = store_exec(tx, eb, NULL,
+                        "INSERT INTO signin_guard (key, failures, locks, first_ms,"
+                        " locked_until_ms, forget_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                        "siiiii", g->key, g->failures, g->locks, g->first_ms, g->locked_until_ms,
+                        forget);
+    return rc;
+}
+
+/* Seconds g's key stays locked at now_ms, read in a transaction of its own (0: not). */
+static err_t signin_guard_check(app_t *app, signin_guard_t *g, int64_t now_ms, int64_t *wait_s,
+                                errbuf_t *eb)
+{
+    store_tx_t *tx = NULL;
+    err_t rc = store_begin(app->store, false, &tx, eb);
+    if (!rc) rc = signin_guard_load(tx, g, now_ms, eb);
+    store_rollback(tx);
+    *wait_s = rc ? 0 : signin_locked_s(g, now_ms);
+    return rc;
 }
 
 /* A hash of a password nobody knows, made with login.c's parameters: verified against
@@ -250,35 +282,53 @@ static err_t signin_check(app_t *app, const console_signin_req_t *in, auth_princ
     return ERR_OK;
 }
 
-/* What signin_issue made of a sign-in whose password was right. */
+/* What signin_settle made of a sign-in. */
 typedef enum signin_mfa { SIGNIN_ISSUED, SIGNIN_MFA_REQUIRED, SIGNIN_MFA_WRONG } signin_mfa_t;
 
-/* Issues the session in its own transaction. An IAM user with an MFA device must also
- * give a current code of it (as on AWS's console): without one nothing is issued and
- * *mfa says SIGNIN_MFA_REQUIRED, with a wrong or used one SIGNIN_MFA_WRONG; with a good
- * one the session carries MFA. */
-static err_t signin_issue(app_t *app, auth_principal_t *who, const char *code, sts_creds_t *c,
-                          signin_mfa_t *mfa, errbuf_t *eb)
+/* Settles a checked sign-in (*ok: its password was right) in one write transaction: when
+ * another attempt locked g's key meanwhile, *wait_s gets the seconds left and nothing else
+ * happens. Otherwise a right password issues the session: an IAM user with an MFA device
+ * must also give a current code of it (as on AWS's console): without one nothing is issued
+ * and *mfa says SIGNIN_MFA_REQUIRED, with a wrong or used one SIGNIN_MFA_WRONG (*ok turns
+ * false); with a good one the session carries MFA. The outcome is counted in g's row
+ * (unless a code was missing), in the same transaction. */
+static err_t signin_settle(app_t *app, signin_guard_t *g, int64_t now_ms, auth_principal_t *who,
+                           bool *ok, const char *code, sts_creds_t *c, signin_mfa_t *mfa,
+                           int64_t *wait_s, errbuf_t *eb)
 {
     store_tx_t *tx = NULL;
     *mfa = SIGNIN_ISSUED;
+    *wait_s = 0;
     err_t rc = store_begin(app->store, true, &tx, eb);
-    if (rc) return rc;
+    if (!rc) rc = signin_guard_load(tx, g, now_ms, eb);
+    if (!rc) *wait_s = signin_locked_s(g, now_ms);
+    if (rc || *wait_s) {
+        store_rollback(tx);
+        return rc;
+    }
+    /* the session's part is undone when none is issued; the count stays */
     char serial[320] = "";
-    if (who->kind == AUTH_USER)
+    rc = *ok ? store_savepoint(tx, eb) : ERR_OK;
+    if (!rc && *ok && who->kind == AUTH_USER)
         rc = iam_mfa_of_user(tx, who->account, who->user_id, serial, sizeof(serial), eb);
     if (!rc && serial[0] && !code[0]) *mfa = SIGNIN_MFA_REQUIRED;
     if (!rc && serial[0] && code[0]) {
-        bool known = false, ok = false;
+        bool known = false, good = false;
         int64_t now = clk_now_ms(&app->wall);
         rc = iam_mfa_check(tx, auth_keys_seal(app->keys), who->account, who->user_id, serial, code,
-                           now, &known, &ok, eb);
-        if (!rc && !ok) *mfa = SIGNIN_MFA_WRONG;
-        if (ok) who->mfa_ms = now;
+                           now, &known, &good, eb);
+        if (!rc && !good) *mfa = SIGNIN_MFA_WRONG;
+        if (good) who->mfa_ms = now;
     }
-    if (!rc && *mfa == SIGNIN_ISSUED)
+    if (!rc && *ok && *mfa == SIGNIN_ISSUED)
         rc = sts_session_token(app, tx, who, CONSOLE_SESSION_S, c, eb);
-    if (rc || *mfa != SIGNIN_ISSUED) {
+    if (!rc && *ok && *mfa != SIGNIN_ISSUED)
+        store_rollback_to(tx); /* and released */
+    else if (!rc && *ok)
+        rc = store_release(tx, eb);
+    if (*mfa == SIGNIN_MFA_WRONG) *ok = false; /* a wrong code counts as a failed sign-in */
+    if (!rc && *mfa != SIGNIN_MFA_REQUIRED) rc = signin_guard_note(tx, g, *ok, now_ms, eb);
+    if (rc) {
         store_rollback(tx);
         return rc;
     }
@@ -348,11 +398,20 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         console_json_error(resp, 400, "InvalidInput", eb.msg);
         return;
     }
-    uint64_t name = signin_hash(app, in.account, in.user, req->client_ip);
+    signin_guard_t guard;
+    signin_guard_key(app, in.account, in.user, req->client_ip, &guard);
     int64_t now = clk_now_ms(&app->clock);
-    int64_t wait_s = signin_locked_s(name, now);
-    if (wait_s) {
-        memset(in.password, 0, sizeof(in.password));
+    int64_t wait_s = 0;
+    rc = signin_guard_check(app, &guard, now, &wait_s, &eb);
+    auth_principal_t who;
+    bool ok = false;
+    if (!rc && !wait_s) rc = signin_check(app, &in, &who, &ok, &eb);
+    memset(in.password, 0, sizeof(in.password));
+    sts_creds_t c;
+    signin_mfa_t mfa = SIGNIN_ISSUED;
+    if (!rc && !wait_s)
+        rc = signin_settle(app, &guard, now, &who, &ok, in.mfa_code, &c, &mfa, &wait_s, &eb);
+    if (!rc && wait_s) {
         char msg[200];
         snprintf(msg, sizeof(msg),
                  "Too many failed sign-ins for this user from your address. Try again in %lld "
@@ -361,15 +420,11 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         console_json_error(resp, 429, "TooManySignInAttempts", msg);
         return;
     }
-    auth_principal_t who;
-    bool ok = false;
-    rc = signin_check(app, &in, &who, &ok, &eb);
-    memset(in.password, 0, sizeof(in.password));
-    sts_creds_t c;
-    signin_mfa_t mfa = SIGNIN_ISSUED;
-    if (!rc && ok) rc = signin_issue(app, &who, in.mfa_code, &c, &mfa, &eb);
-    if (mfa == SIGNIN_MFA_WRONG) ok = false; /* a wrong code counts as a failed sign-in */
-    if (!rc && mfa != SIGNIN_MFA_REQUIRED) signin_note(name, ok, now);
+    if (rc == ERR_UNAVAILABLE) { /* the database went away: every sign-in writes; retry */
+        console_json_error(resp, 503, "ServiceUnavailable",
+                           "catalogd cannot reach its database just now; try again.");
+        return;
+    }
     if (rc) {
         char em[1100];
         log_error("console sign-in failed",

@@ -39,6 +39,16 @@ err_t res_get(store_tx_t *tx, const res_key_t *k, cJSON **out, errbuf_t *eb);
 err_t res_get_by_name(store_tx_t *tx, const char *account, const char *kind, const char *name,
                       cJSON **out, errbuf_t *eb);
 
+/* ---- rate quotas (rate.c) */
+
+/* Takes a token of the bucket `name` of scope at now_ms: per_s tokens a second, a burst of
+ * as many, full when never used (per_s <= 0 never throttles). The bucket is a store row,
+ * read and written in tx (a write transaction), so it is shared by every node of the store
+ * and outlives a restart; a call rolled back takes nothing. *ok false when the bucket is
+ * empty (nothing changes then but the refill). Errors are the store's. */
+err_t res_rate_take(store_tx_t *tx, const char *scope, const char *name, int64_t per_s,
+                    int64_t now_ms, bool *ok, errbuf_t *eb);
+
 typedef struct res_query {
     const char *account;
     const char *kind;

@@ -134,14 +134,41 @@ static const char *const m5[] = {
     NULL,
 };
 
-/* 9: jobs pinned to the node that keeps their local state (engine_pin), and the nodes'
- * heartbeats that tell the others whether that node lives. (6-8: reserved for this wave's
- * other branches; the lead renumbers at merge.) */
-static const char *const m9[] = {
+/* 6: state every node must agree on (docs/internals/cluster.md), kept in the store rather
+ * than in a process: the console's sign-in guard (failures and locks per keyed hash of
+ * account, user name and source; `forget_ms` is when a row carries nothing any more), the
+ * console's federated sign-ins under way and their tickets (by hash, sealed), and token
+ * buckets of API rate quotas (per scope and quota, in thousandths of a token). */
+static const char *const m6[] = {
+    "CREATE TABLE signin_guard ("
+    " key TEXT PRIMARY KEY,"
+    " failures BIGINT NOT NULL,"
+    " locks BIGINT NOT NULL,"
+    " first_ms BIGINT NOT NULL,"
+    " locked_until_ms BIGINT NOT NULL,"
+    " forget_ms BIGINT NOT NULL)",
+    "CREATE INDEX signin_guard_forget ON signin_guard (forget_ms)",
+    "CREATE TABLE console_pending ("
+    " key TEXT PRIMARY KEY,"
+    " body TEXT NOT NULL," /* sealed */
+    " until_ms BIGINT NOT NULL)",
+    "CREATE INDEX console_pending_until ON console_pending (until_ms)",
+    "CREATE TABLE rate_buckets ("
+    " scope TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " milli_tokens BIGINT NOT NULL,"
+    " last_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (scope, name))",
+    NULL,
+};
+
+/* 7: jobs pinned to the node that keeps their local state (engine_pin), and the nodes'
+ * heartbeats that tell the others whether that node lives. */
+static const char *const m7[] = {
     "ALTER TABLE jobs ADD COLUMN pin TEXT",
     "CREATE TABLE engine_nodes (id TEXT PRIMARY KEY, seen_ms BIGINT NOT NULL)",
     NULL,
 };
 
-const char *const *const store_migrations[] = {m1, m2, m3, m4, m5, m9};
+const char *const *const store_migrations[] = {m1, m2, m3, m4, m5, m6, m7};
 const int store_n_migrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -127,3 +127,31 @@ def test_not_configured(fresh_daemon):
     assert "Federation" not in requests.get(g.endpoint + "/console/api/signin").json()
     r = requests.get(g.endpoint + "/console/api/federation/start", allow_redirects=False)
     assert r.status_code == 404
+
+
+def test_a_sign_in_outlives_a_restart(d, idp_ok, world):
+    """The sign-ins under way and the tickets are kept in the store, not in the process: the
+    identity provider's redirect and the page's collection may reach another node (here the
+    same daemon restarted) than the one that started the sign-in."""
+    idp_ok.login_claims = {"preferred_username": "restarted"}
+    browser = requests.Session()
+    r = browser.get(d.endpoint + "/console/api/federation/start", allow_redirects=False)
+    assert r.status_code == 302, r.text
+    r = browser.get(r.headers["Location"], allow_redirects=False, verify=idp_ok.cert)
+    assert r.status_code == 302
+    back = urllib.parse.urlsplit(r.headers["Location"])
+    old = d.endpoint
+    assert d.stop() == 0
+    d.start()
+    assert back.geturl().startswith(old)
+    r = browser.get(d.endpoint + back.path + "?" + back.query, allow_redirects=False)
+    assert r.status_code == 302 and r.headers["Location"] == "/console/?federated=1", r.text
+    assert d.stop() == 0
+    d.start()
+    answer = collect(d, browser)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["Identity"]["Arn"].endswith(":assumed-role/%s/restarted" % ROLE)
+    c = answer.json()["Credentials"]
+    sts = d.client("sts", key=c["AccessKeyId"], secret=c["SecretAccessKey"], token=c["SessionToken"])
+    assert sts.get_caller_identity()["Arn"].endswith(":assumed-role/%s/restarted" % ROLE)
+    assert collect(d, browser).status_code == 401  # still good once

@@ -150,3 +150,37 @@ def test_user_with_mfa_device_needs_a_code(d):
     # the code is spent
     status, out = sign_in(d, "mfa-console", "Mfa-Console-Passw0rd", mfa=totp(seed, s + 1))
     assert (status, out["code"]) == (401, "SignInFailed")
+
+
+def test_a_lock_is_forgotten_an_hour_after_it_ends(d):
+    """The guard keeps a lock's count (each lock twice the one before) until an hour after
+    the last lock ended; after that a guesser starts again from a one-minute lock."""
+    for _ in range(5):
+        assert sign_in(d, "forgotten-guesser", "guess")[0] == 401
+    advance(d, 61 * 1000)
+    for _ in range(5):
+        assert sign_in(d, "forgotten-guesser", "guess")[0] == 401
+    status, out = sign_in(d, "forgotten-guesser", "guess")
+    assert status == 429 and "Try again in 120 seconds" in out["message"], out
+    advance(d, 121 * 1000 + 60 * 60 * 1000 + 1000)
+    for _ in range(5):
+        assert sign_in(d, "forgotten-guesser", "guess")[0] == 401
+    status, out = sign_in(d, "forgotten-guesser", "guess")
+    assert status == 429 and "Try again in 60 seconds" in out["message"], out
+
+
+def test_a_lock_survives_a_restart(fresh_daemon):
+    """The lock lives in the store, not in the process: a restarted daemon (or another node
+    on the same database) keeps refusing the guesser, and forgets nothing else."""
+    d = fresh_daemon(env={"CATALOGD_ROOT_PASSWORD": ROOT_PASSWORD})
+    for _ in range(5):
+        assert sign_in(d, "root", "guess")[0] == 401
+    assert sign_in(d, "root", ROOT_PASSWORD)[0] == 429
+    assert d.stop() == 0
+    d.start()
+    status, out = sign_in(d, "root", ROOT_PASSWORD)
+    assert (status, out["code"]) == (429, "TooManySignInAttempts"), out
+    wait = int(out["message"].split("Try again in ")[1].split(" ")[0])
+    assert 0 < wait <= 60, out
+    # other sources were never locked, before or after
+    assert sign_in(d, "root", ROOT_PASSWORD, source="127.0.0.2")[0] == 200

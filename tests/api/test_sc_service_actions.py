@@ -3,6 +3,7 @@ idempotency, and who may run what (issue 6 items 3-4, "Bad input" and "Authoriza
 
 import json
 import os
+import threading
 
 import pytest
 
@@ -167,6 +168,62 @@ def test_execute_token_and_state(world):
     third = esc.execute_provisioned_product_service_action(ProvisionedProductId=world.pp, ServiceActionId=act,
                                                            ExecuteToken="run-1")["RecordDetail"]
     assert third["RecordId"] == first["RecordId"] and third["Status"] == "SUCCEEDED"
+
+
+def test_one_execute_token_from_eight_callers_at_once_runs_once(world):
+    """The token's check and its record are in one write transaction, and write
+    transactions are serialized (by SQLite here, by a cluster-wide lock on PostgreSQL):
+    eight calls with one ExecuteToken arriving together all answer the same record, and the
+    action runs once. The product is held UNDER_CHANGE meanwhile, so a call that missed the
+    token would be refused (InvalidStateException) rather than pass unseen."""
+    act = world.new_action(RESTART_DEFINITION, name="Raced", versions=[world.ids["versions"]["v1.0"]])
+    instance = world.instance()
+    before = len(world.transitions())
+    executes = execute_records(world)
+    callers = [world.client("servicecatalog", "enduser") for _ in range(8)]
+    ready = threading.Barrier(len(callers))
+    answers, errors = [None] * len(callers), []
+
+    def fire(i):
+        ready.wait()
+        try:
+            answers[i] = callers[i].execute_provisioned_product_service_action(
+                ProvisionedProductId=world.pp, ServiceActionId=act, ExecuteToken="raced-token")["RecordDetail"]
+        except Exception as e:  # reported below, with every thread's outcome
+            errors.append(e)
+
+    hold = os.path.join(world.dir, "hold-" + instance)
+    open(hold, "w").close()
+    try:
+        threads = [threading.Thread(target=fire, args=(i,)) for i in range(len(callers))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    finally:
+        os.unlink(hold)
+    assert not errors, errors
+    assert len({a["RecordId"] for a in answers}) == 1, answers
+    detail, outputs = world.wait_record(answers[0]["RecordId"])
+    assert detail["Status"] == "SUCCEEDED", outputs
+    assert execute_records(world) == executes + [answers[0]["RecordId"]]
+    assert world.transitions()[before:] == [["stop", instance], ["start", instance]]
+
+
+def execute_records(world):
+    """The ids of the provisioned product's service-action records, oldest first."""
+    sc = world.client("servicecatalog")
+    out, token = [], None
+    while True:
+        kw = {"PageToken": token} if token else {}
+        page = sc.list_record_history(AccessLevelFilter={"Key": "Account", "Value": "self"},
+                                      SearchFilter={"Key": "provisionedproduct", "Value": world.pp},
+                                      PageSize=20, **kw)
+        out += [r["RecordId"] for r in page["RecordDetails"]
+                if r["RecordType"] == "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION"]
+        token = page.get("NextPageToken")
+        if not token:
+            return out[::-1]
 
 
 def test_user_outside_the_portfolio_cannot_launch(world):

@@ -1320,6 +1320,42 @@ def test_start_rate_throttling(fresh_daemon):
     assert wait_status(ssm, eid)["AutomationExecutionStatus"] == "Success"
 
 
+def test_start_rate_is_kept_in_the_store(fresh_daemon):
+    """The bucket is a store row per account and region, not a counter of the process: a
+    restarted daemon (or another node on the same database) gives no fresh burst, and
+    another region draws on a bucket of its own."""
+    d = fresh_daemon(args=["--automation-start-rate", "1"])
+    ssm = d.client("ssm")
+    create_doc(ssm, "quick", LISTING_DOC)
+    # the burst of one spent (no token comes back before the restart: see below)
+    first = wait_for(lambda: throttled_or_id(ssm), 10, "a start to be accepted", interval=0.2)
+    # the same daemon again, its clock 30 s earlier: however long the restart takes, no
+    # token has come back meanwhile (a bucket in memory would start full)
+    assert d.stop() == 0
+    d.extra_env["CATALOGD_CLOCK_OFFSET_MS"] = "-30000"
+    d.start()
+    ssm = d.client("ssm")
+    for _ in range(3):
+        with pytest.raises(ClientError) as e:
+            start(ssm, "quick")
+        assert error_of(e) == ("ThrottlingException", "Rate exceeded")
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # another region's bucket is its own
+    west = d.client("ssm", region="eu-west-1")
+    create_doc(west, "quick", LISTING_DOC)
+    assert wait_status(west, start(west, "quick"))["AutomationExecutionStatus"] == "Success"
+    assert wait_status(ssm, first)["AutomationExecutionStatus"] == "Success"
+
+
+def throttled_or_id(ssm):
+    """A start of "quick": its execution id, or None when it was throttled."""
+    try:
+        return start(ssm, "quick")
+    except ClientError as e:
+        assert error_of(e) == ("ThrottlingException", "Rate exceeded"), e.response
+        return None
+
+
 def test_client_token_idempotency(d, ssm):
     create_doc(ssm, "idempotent-doc", LISTING_DOC.replace("schemaVersion: '0.3'\n",
                                                           "schemaVersion: '0.3'\nparameters:\n  P:\n    type: String\n    default: x\n"))

@@ -191,11 +191,15 @@ err_t ssm_start_automation_execution(api_ctx_t *c)
     cJSON *doc = NULL, *ver = NULL, *bound = NULL;
     adoc_t *a = NULL;
     bool aws;
-    /* the API's rate quota comes first: a throttled call has checked nothing */
-    if (!rate_take(&c->app->start_rate, c->app->cfg.automation_start_rate,
-                   clk_now_ms(&c->app->wall)))
-        return err_fail(c->eb, ERR_THROTTLING, "Rate exceeded");
-    err_t rc = ssm_doc_load(c->tx, c->scope, name, version, NULL, &doc, &ver, &aws, c->eb);
+    /* the API's rate quota comes first: a throttled call has checked nothing. A bucket of
+     * the account and region in the store (every node draws on it) */
+    bool ok = true;
+    err_t rc =
+        res_rate_take(c->tx, c->scope, "ssm.StartAutomationExecution",
+                      c->app->cfg.automation_start_rate, clk_now_ms(&c->app->wall), &ok, c->eb);
+    if (!rc && !ok) rc = err_fail(c->eb, ERR_THROTTLING, "Rate exceeded");
+    if (rc) return rc;
+    rc = ssm_doc_load(c->tx, c->scope, name, version, NULL, &doc, &ver, &aws, c->eb);
     if (rc == ERR_SSM_INVALID_DOCUMENT)
         rc = err_fail(c->eb, ERR_SSM_DEFINITION_NOT_FOUND, "Document %s does not exist.", name);
     else if (rc == ERR_SSM_INVALID_VERSION)
