@@ -192,10 +192,13 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     if (!rc && so.url[0] && mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
         rc = err_fail(eb, ERR_STORE, "cannot create data directory %s: %s", cfg->data_dir,
                       strerror(errno));
+    /* other nodes change keys too: a lookup cached here is read again after a second even
+     * when their "auth" notification is lost (docs/internals/cluster.md) */
     auth_keys_opts_t ko = {.store = app->store,
                            .data_dir = cfg->data_dir,
                            .account = cfg->account_id,
-                           .ids = &app->ids};
+                           .ids = &app->ids,
+                           .max_age_ms = !rc && store_shared(app->store) ? 1000 : 0};
     if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
     if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, NULL);
     if (!rc) rc = app_home_region(app, eb);

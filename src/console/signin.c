@@ -420,6 +420,11 @@ void console_signin(app_t *app, const http_request_t *req, http_response_t *resp
         console_json_error(resp, 429, "TooManySignInAttempts", msg);
         return;
     }
+    if (rc == ERR_UNAVAILABLE) { /* the database went away: every sign-in writes; retry */
+        console_json_error(resp, 503, "ServiceUnavailable",
+                           "catalogd cannot reach its database just now; try again.");
+        return;
+    }
     if (rc) {
         char em[1100];
         log_error("console sign-in failed",
