@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FED_SLOTS         128 /* entries of a kind kept at most: the first to expire make room */
 #define FED_PENDING_MS    (10 * 60 * 1000) /* a sign-in must come back within this */
 #define FED_TICKET_MS     (2 * 60 * 1000)  /* and its credentials be collected within this */
 #define FED_MAX_DOC       (256 * 1024)
@@ -61,7 +62,10 @@ static void fed_random(app_t *app, char out[48])
 }
 
 /* The row's key of entry id of kind ("state" or "ticket"): the kind and the SHA-256 of id
- * in hex, so that the database alone redeems nothing. */
+ * in hex, so that the database alone redeems nothing. An entry is found by this primary
+ * key, so the id needs no comparison in constant time (as the in-memory tables did): it is
+ * 256 bits of randomness, and how long an index lookup of its hash takes tells a guesser
+ * nothing about any other id. */
 static void fed_row_key(const char *kind, const char *id, char out[80])
 {
     unsigned char md[CRYPTO_SHA256_LEN];
@@ -70,9 +74,34 @@ static void fed_row_key(const char *kind, const char *id, char out[80])
     enc_hex(md, sizeof(md), out + n);
 }
 
+/* Makes room for one more entry of kind in tx: at most FED_SLOTS are kept (as the
+ * in-memory tables held), the ones that expire first go. Keys of a kind lie between
+ * "kind:" and "kind;" (';' follows ':'), in bytewise order on either backend. */
+static err_t fed_make_room(store_tx_t *tx, const char *kind, errbuf_t *eb)
+{
+    char lo[16], hi[16];
+    snprintf(lo, sizeof(lo), "%s:", kind);
+    snprintf(hi, sizeof(hi), "%s;", kind);
+    store_stmt_t *st;
+    bool row = false;
+    err_t rc =
+        store_query(tx, eb, &st, "SELECT COUNT(*) FROM console_pending WHERE key > ? AND key < ?",
+                    "ss", lo, hi);
+    if (!rc) rc = store_step(st, &row, eb);
+    int64_t over = !rc && row ? store_col_int(st, 0) - (FED_SLOTS - 1) : 0;
+    if (!rc && row) rc = store_step(st, &row, eb); /* done with it before the DELETE */
+    if (!rc && over > 0)
+        rc = store_exec(tx, eb, NULL,
+                        "DELETE FROM console_pending WHERE key IN (SELECT key FROM "
+                        "console_pending WHERE key > ? AND key < ? ORDER BY until_ms, key LIMIT ?)",
+                        "ssi", lo, hi, over);
+    return rc;
+}
+
 /* Keeps s as the entry of kind, sealed (it holds a PKCE verifier or credentials), in a
- * write transaction of its own, which drops expired entries too. The caller keeps
- * s->answer. Errors are the store's (ERR_INTERNAL when s does not seal). */
+ * write transaction of its own, which drops expired entries and makes room
+ * (fed_make_room) too. The caller keeps s->answer. Errors are the store's (ERR_INTERNAL
+ * when s does not seal). */
 static err_t fed_put(app_t *app, const char *kind, const fed_slot_t *s, errbuf_t *eb)
 {
     char key[80];
@@ -95,6 +124,7 @@ static err_t fed_put(app_t *app, const char *kind, const fed_slot_t *s, errbuf_t
     if (!rc)
         rc = store_exec(tx, eb, NULL, "DELETE FROM console_pending WHERE until_ms <= ?", "i",
                         clk_now_ms(&app->wall));
+    if (!rc) rc = fed_make_room(tx, kind, eb);
     if (!rc)
         rc = store_exec(tx, eb, NULL,
                         "INSERT INTO console_pending (key, body, until_ms) VALUES (?, ?, ?)", "ssi",
