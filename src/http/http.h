@@ -102,9 +102,9 @@ int http_port(const http_server_t *s);
  * clients and balancers keep no idle connection to this server. Still accepts and serves.
  * NULL is fine. */
 void http_drain(http_server_t *s);
-/* Stops accepting, lets the requests under way finish and send their answers (deferred
- * ones included; for up to 15 s in all), then closes the remaining (idle) connections.
- * NULL is fine. */
+/* Stops accepting, lets the requests being answered (their handler called) finish and send
+ * their answers (deferred ones included; for up to 15 s in all), then closes every other
+ * connection (idle, or a request still arriving). NULL is fine. */
 void http_stop(http_server_t *s);
 
 #endif
