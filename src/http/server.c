@@ -485,6 +485,10 @@ void http_stop(http_server_t *s)
     if (!s) return;
     atomic_store(&s->closing, true);
     MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
+    /* and none left waiting in the backlog: connections there are reset and new ones
+     * refused now, so a client or balancer retries them elsewhere at once instead of
+     * waiting for the close below (the descriptor stays open until MHD is done with it) */
+    if (fd != MHD_INVALID_SOCKET) shutdown(fd, SHUT_RD);
     /* requests being answered (deferred ones all resumed by now: see http.h) get to send
      * their answers; a client that never reads its answer is not waited for past 15 s.
      * Requests still arriving (slow headers or body) are not waited for: they are cut. */
