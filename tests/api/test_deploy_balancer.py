@@ -372,7 +372,10 @@ def test_rolling_restart_fails_no_call(pg, kind):
 
 
 def test_ready_is_503_while_the_database_is_unreachable(pg):
-    nodes = start_nodes(pg.url(pg.create_db("deploy")), n=1, drain=0)
+    # the URL form docs/deploy.md gives for failover: every host, the writable one wanted
+    # (the first host here has no server at all)
+    url = pg.url(pg.create_db("deploy")).replace("@127.0.0.1:", "@127.0.0.1:%d,127.0.0.1:" % free_port())
+    nodes = start_nodes(url + "?target_session_attrs=read-write&connect_timeout=2", n=1, drain=0)
     d = nodes[0]
     try:
         assert ready(d.port) == (200, '{"status":"ready"}')
