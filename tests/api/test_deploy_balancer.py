@@ -32,9 +32,22 @@ SHIPPED = os.path.join(REPO, "deploy", "haproxy.cfg")
 DRAIN_SECONDS = 5  # docs/deploy.md's recommendation for the shipped check timing
 
 
-def balancer_config(shipped, listen_port, node_ports, run_dir):
+def addresses(text, listen_re, listen_port, server_re, node_ports):
+    """text with the one line listen_re matches listening on 127.0.0.1:listen_port and the
+    lines server_re matches pointing at 127.0.0.1 and node_ports in order (each pattern's
+    group 1 is kept); fails unless the shipped file has exactly those lines, so the test
+    always runs what is shipped."""
+    body, n = re.subn("(?m)^" + listen_re, lambda m: "%s127.0.0.1:%d" % (m.group(1), listen_port), text)
+    assert n == 1, "expected one line matching %r in the shipped configuration" % listen_re
+    ports = iter(node_ports)
+    body, n = re.subn("(?m)^" + server_re, lambda m: "%s127.0.0.1:%d" % (m.group(1), next(ports)), body)
+    assert n == len(node_ports), "expected %d server lines in the shipped configuration" % len(node_ports)
+    return body
+
+
+def balancer_config(shipped, listen_port, node_ports, where):
     """The shipped configuration for this test: its global section replaced (no chroot, no
-    user switch, no syslog: a stats socket in run_dir), the frontend's bind address and the
+    user switch, no syslog: a stats socket in the directory where), the frontend's bind address and the
     three server addresses replaced by the test's. Fails when the shipped file does not
     have exactly those lines, so the test always runs what is shipped."""
     head, sep, rest = shipped.partition("\ndefaults\n")
@@ -42,29 +55,30 @@ def balancer_config(shipped, listen_port, node_ports, run_dir):
     glob = (
         "global\n"
         "    stats socket %s/admin.sock mode 600 level admin\n"
-        "    log stderr format raw local0 info\n" % run_dir
+        "    log stderr format raw local0 info\n" % where
     )
-    body, n_bind = re.subn(r"(?m)^(\s*bind\s+)\S*:4599\b", r"\g<1>127.0.0.1:%d" % listen_port, rest)
-    assert n_bind == 1, "deploy/haproxy.cfg: expected one `bind :4599` line"
-    ports = iter(node_ports)
-    body, n_srv = re.subn(
-        r"(?m)^(\s*server\s+node\d\s+)\S+:4599", lambda m: "%s127.0.0.1:%d" % (m.group(1), next(ports)), body
-    )
-    assert n_srv == len(node_ports), "deploy/haproxy.cfg: expected %d server lines" % len(node_ports)
+    body = addresses(rest, r"(\s*bind\s+)\S*:4599\b", listen_port, r"(\s*server\s+node\d\s+)\S+:4599\b", node_ports)
     return glob + "\ndefaults\n" + body
+
+
+def run_dir(name, shipped_path, make_config, node_ports):
+    """(a new directory, a free port, the path of the configuration make_config made in it
+    from the shipped file for that port and node_ports)."""
+    d = tempfile.mkdtemp(prefix="catalogd-%s-" % name)
+    port = free_port()
+    with open(shipped_path) as f:
+        cfg = make_config(f.read(), port, node_ports, d)
+    path = os.path.join(d, name + ".conf")
+    with open(path, "w") as f:
+        f.write(cfg)
+    return d, port, path
 
 
 class Balancer:
     """A foreground haproxy on 127.0.0.1 with the shipped configuration."""
 
     def __init__(self, node_ports):
-        self.dir = tempfile.mkdtemp(prefix="catalogd-haproxy-")
-        self.port = free_port()
-        with open(SHIPPED) as f:
-            cfg = balancer_config(f.read(), self.port, node_ports, self.dir)
-        self.cfg_path = os.path.join(self.dir, "haproxy.cfg")
-        with open(self.cfg_path, "w") as f:
-            f.write(cfg)
+        self.dir, self.port, self.cfg_path = run_dir("haproxy", SHIPPED, balancer_config, node_ports)
         check = subprocess.run([HAPROXY, "-c", "-f", self.cfg_path], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
         self.log_path = os.path.join(self.dir, "haproxy.log")
@@ -130,35 +144,25 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SHIPPED_NGINX = os.path.join(REPO, "deploy", "nginx.conf")
 
 
-def nginx_config(shipped, listen_port, node_ports, run_dir):
+def nginx_config(shipped, listen_port, node_ports, where):
     """The shipped nginx.conf (an upstream and a server of the http context) inside a main
-    configuration of the test's (no user switch, files in run_dir), its listen port and
+    configuration of the test's (no user switch, files in the directory where), its listen port and
     the three server addresses replaced; fails unless the shipped file has those lines."""
-    body, n_listen = re.subn(r"(?m)^(\s*listen\s+)4599;", r"\g<1>127.0.0.1:%d;" % listen_port, shipped)
-    assert n_listen == 1, "deploy/nginx.conf: expected one `listen 4599;` line"
-    ports = iter(node_ports)
-    body, n_srv = re.subn(r"(?m)^(\s*server\s+)\S+:4599\b", lambda m: "%s127.0.0.1:%d" % (m.group(1), next(ports)), body)
-    assert n_srv == len(node_ports), "deploy/nginx.conf: expected %d server lines" % len(node_ports)
+    body = addresses(shipped, r"(\s*listen\s+)4599\b", listen_port, r"(\s*server\s+)\S+:4599\b", node_ports)
     return (
         "daemon off;\nmaster_process on;\nworker_processes 1;\npid {d}/nginx.pid;\n"
         "error_log {d}/error.log notice;\nevents {{ worker_connections 256; }}\n"
         "http {{\n access_log {d}/access.log;\n client_body_temp_path {d}/body;\n"
         " proxy_temp_path {d}/proxy;\n fastcgi_temp_path {d}/fastcgi;\n uwsgi_temp_path {d}/uwsgi;\n"
         " scgi_temp_path {d}/scgi;\n{body}\n}}\n"
-    ).format(d=run_dir, body=body)
+    ).format(d=where, body=body)
 
 
 class NginxBalancer:
     """A foreground nginx on 127.0.0.1 with the shipped configuration (passive checks only)."""
 
     def __init__(self, node_ports):
-        self.dir = tempfile.mkdtemp(prefix="catalogd-nginx-")
-        self.port = free_port()
-        with open(SHIPPED_NGINX) as f:
-            cfg = nginx_config(f.read(), self.port, node_ports, self.dir)
-        self.cfg_path = os.path.join(self.dir, "nginx.conf")
-        with open(self.cfg_path, "w") as f:
-            f.write(cfg)
+        self.dir, self.port, self.cfg_path = run_dir("nginx", SHIPPED_NGINX, nginx_config, node_ports)
         args = [NGINX, "-p", self.dir, "-c", self.cfg_path]
         check = subprocess.run(args + ["-t"], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
