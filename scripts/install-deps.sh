@@ -17,6 +17,7 @@ if [ "${1:-run}" = test ]; then
 python3-cryptography python3-requests
 wrk nginx-light chromium fonts-dejavu-core openssh-server openssh-client openssl xmlsec1
 postgresql"
+    PKGS="$PKGS haproxy" # the balancer of tests/api/test_deploy_balancer.py
 fi
 # The web console is built with npm. Debian's `npm` conflicts with a nodejs that bundles
 # its own npm (NodeSource's), so it is asked for only when no npm command exists.

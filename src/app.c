@@ -186,6 +186,8 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     memset(app, 0, sizeof(*app));
     app->cfg = *cfg;
     pthread_mutex_init(&app->regions_mu, NULL);
+    pthread_mutex_init(&app->probe.mu, NULL);
+    app->probe.ok = true; /* until a check says otherwise (store_open has just succeeded) */
     app->clock = clk_system(cfg->clock_offset_ms);
     app->wall = clk_system(cfg->clock_offset_ms);
     ids_init_system(&app->ids);
@@ -311,6 +313,12 @@ err_t app_start(app_t *app, int listen_fd, errbuf_t *eb)
     if (!rc) return http_start(&ho, &app->http, eb);
     close(listen_fd);
     return rc;
+}
+
+void app_drain(app_t *app)
+{
+    atomic_store(&app->draining, true);
+    http_drain(app->http);
 }
 
 void app_close(app_t *app)

@@ -68,6 +68,7 @@ typedef struct app_config {
     char node_ssh_user[64];
     char node_ssh_key[64]; /* key id under DATA_DIR/node-keys ("default") */
     int64_t node_ping_ms;  /* DescribeInstanceInformation reuses a ping this long */
+    int64_t drain_s;       /* SIGTERM: report not-ready this long, still serving, then stop */
 } app_config_t;
 
 typedef struct app {
@@ -96,6 +97,14 @@ typedef struct app {
         size_t n, cap;
         char (*v)[64];
     } ready;
+    /* what /_catalogd/ready tells a balancer (api/probe.c) */
+    atomic_bool draining;   /* app_drain: not ready, still serving */
+    struct app_probe {      /* the cached database check */
+        pthread_mutex_t mu; /* guards the rest */
+        int64_t at_ms;      /* monotonic time of the last answer (0: none yet) */
+        int64_t busy_ms;    /* when the check under way began (0: none) */
+        bool ok;            /* the last answer */
+    } probe;
 } app_t;
 
 /* The `account` column value under which account's REGIONAL resources in region are
@@ -132,6 +141,10 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb);
 /* Starts the engine workers and the HTTP server on listen_fd (from http_listen; taken
  * over, closed on failure). */
 err_t app_start(app_t *app, int listen_fd, errbuf_t *eb);
+/* The first step of a graceful stop: /_catalogd/ready answers 503 from now on, so that
+ * balancers send nothing new, and every answer closes its connection; requests are still
+ * served. app_close follows (main.c waits --drain-seconds in between). */
+void app_drain(app_t *app);
 /* Stops serving (in-flight requests finish), stops the engine, closes the store. */
 void app_close(app_t *app);
 

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -96,6 +97,10 @@ static const char usage[] =
     "                        key default); tags catalogd:node-host|-port|-user|-key override\n"
     "  --node-ping-ms MS     DescribeInstanceInformation reuses a node's ping this long\n"
     "                        [CATALOGD_NODE_PING_MS] (30000)\n"
+    "  --drain-seconds S     on SIGTERM, answer 503 on /_catalogd/ready for S seconds while\n"
+    "                        still serving (a balancer moves away), then stop; a second\n"
+    "                        signal stops at once [CATALOGD_DRAIN_SECONDS] (0); see\n"
+    "                        docs/deploy.md\n"
     "  --console-dir DIR     the web console's built assets, served at /console\n"
     "                        [CATALOGD_CONSOLE_DIR] (console/ beside the catalogd binary)\n"
     "  --oidc-issuer URL --oidc-client-id ID --oidc-role-arn ARN [--oidc-name NAME]\n"
@@ -179,6 +184,7 @@ static const opt_spec_t opts[] = {
     OPT_S("--node-ssh-user", "CATALOGD_NODE_SSH_USER", node_ssh_user),
     OPT_S("--node-ssh-key", "CATALOGD_NODE_SSH_KEY", node_ssh_key),
     OPT_X("--node-ping-ms", "CATALOGD_NODE_PING_MS", 'l', node_ping_ms),
+    OPT_X("--drain-seconds", "CATALOGD_DRAIN_SECONDS", 'l', drain_s),
 };
 
 /* Stores value into the field opt describes; false (with a message) when it is invalid. */
@@ -285,7 +291,9 @@ static bool config_check(const app_config_t *cfg)
         fprintf(stderr, "catalogd: %s %s is not a directory\n", dirs[i][0], dirs[i][1]);
         dir_ok = false;
     }
-    return ok && region_ok && prov_ok && listen_ok && dir_ok;
+    bool drain_ok = cfg->drain_s <= 3600;
+    if (!drain_ok) fprintf(stderr, "catalogd: --drain-seconds must be at most 3600\n");
+    return ok && region_ok && prov_ok && listen_ok && dir_ok && drain_ok;
 }
 
 /* Environment first, then flags over it. argv[first..] are the options. Extra numeric
@@ -409,6 +417,26 @@ static bool wants_help(int argc, char **argv, int first)
     return false;
 }
 
+/* After the stop signal: with --drain-seconds, the node reports not-ready and closes
+ * each connection after its answer for that long, still serving, so that balancers move
+ * its traffic elsewhere before it stops accepting; a second signal ends the wait. */
+static void serve_drain(app_t *app, const sigset_t *set)
+{
+    if (app->cfg.drain_s <= 0) return;
+    app_drain(app);
+    log_info("draining", "\"seconds\":%lld", (long long)app->cfg.drain_s);
+    int64_t end = clk_mono_us() + app->cfg.drain_s * 1000000;
+    for (int64_t left; (left = end - clk_mono_us()) > 0;) {
+        struct timespec ts = {.tv_sec = left / 1000000, .tv_nsec = left % 1000000 * 1000};
+        int sig = sigtimedwait(set, NULL, &ts);
+        if (sig > 0) {
+            log_info("drain cut short", "\"signal\":%d", sig);
+            return;
+        }
+        if (errno != EINTR && errno != EAGAIN) return;
+    }
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     app_config_t cfg;
@@ -453,6 +481,7 @@ static int cmd_serve(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     log_info("stopping", "\"signal\":%d", sig);
+    serve_drain(&app, &set);
     app_close(&app);
     log_info("stopped", NULL);
     return 0;

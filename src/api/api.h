@@ -146,6 +146,11 @@ policy_ctx_t api_request_context(const api_ctx_t *c);
 struct http_request;
 struct http_response;
 void api_http_handle(void *app, const struct http_request *req, struct http_response *resp);
+/* The probes (probe.c), unauthenticated: /_catalogd/health answers 200 while the process
+ * serves (liveness); /_catalogd/ready answers 200, or 503 while the node drains
+ * (app_drain) or its database does not answer (checked at most once a second; a check
+ * pending for 2 s counts as no answer). False, resp untouched, for any other path. */
+bool api_probe_http(app_t *app, const struct http_request *req, struct http_response *resp);
 
 /* Checks one more permission a handler needs beyond its own action (iam:PassRole when a
  * role is handed to a service, ...): ERR_OK or ERR_ACCESS_DENIED with IAM's sentence. key /

@@ -200,17 +200,6 @@ static void front_error(app_t *app, const http_request_t *req, const route_t *rt
     resp->error_code = err_code(rc, rt->proto);
 }
 
-static bool front_health(const http_request_t *req, http_response_t *resp)
-{
-    if (!span_eq_str(req->path, "/_catalogd/health")) return false;
-    resp->status = 200;
-    resp->content_type = "application/json";
-    buf_adds(&resp->body, "{\"status\":\"ok\"}");
-    resp->service = "catalogd";
-    resp->operation = "Health";
-    return true;
-}
-
 /* The test clock (CATALOGD_TEST_CLOCK=1 only): POST /_catalogd/test/clock?advance_ms=N. */
 static bool front_test_clock(app_t *app, const http_request_t *req, http_response_t *resp)
 {
@@ -447,7 +436,7 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
     if (fr && console_http(app, req, resp)) return; /* the console's own (federation.c) */
     err_t rc = ERR_OK;
     if (!fr) {
-        if (front_health(req, resp) || front_test_clock(app, req, resp) ||
+        if (api_probe_http(app, req, resp) || front_test_clock(app, req, resp) ||
             cfn_signal_http(app, req, resp) || front_command_output(app, req, resp) ||
             console_http(app, req, resp))
             return;

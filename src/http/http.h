@@ -98,8 +98,13 @@ err_t http_listen(const char *host, int port, int *fd, errbuf_t *eb);
 err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb);
 /* The bound port. */
 int http_port(const http_server_t *s);
-/* Stops accepting, lets in-flight requests finish (deferred ones send their answers, for up
- * to 15 s), closes connections. NULL is fine. */
+/* Draining before a stop: from now on every answer carries "Connection: close", so
+ * clients and balancers keep no idle connection to this server. Still accepts and serves.
+ * NULL is fine. */
+void http_drain(http_server_t *s);
+/* Stops accepting, lets the requests being answered (their handler called) finish and send
+ * their answers (deferred ones included; for up to 15 s in all), then closes every other
+ * connection (idle, or a request still arriving). NULL is fine. */
 void http_stop(http_server_t *s);
 
 #endif

@@ -41,6 +41,8 @@ struct http_server {
     http_guard_t *guard; /* header and body deadlines */
     int port;
     atomic_int deferred; /* exchanges that were deferred and have not completed yet */
+    atomic_int inflight; /* requests from their handler call until their answer is sent */
+    atomic_bool closing; /* http_drain: every answer closes its connection */
 };
 
 /* Everything one request owns, from the request line to the completion callback. */
@@ -59,7 +61,8 @@ typedef struct http_state {
     enum { HTTP_LIVE, HTTP_DEFERRED, HTTP_SUSPENDED, HTTP_RESUMED } phase;
     void *deferred;
     void (*drop)(void *state);
-    bool counted; /* in srv->deferred until the exchange completes */
+    bool counted;   /* in srv->deferred until the exchange completes */
+    bool answering; /* in srv->inflight: the handler was called, the exchange not complete */
 } http_state_t;
 
 span_t http_header(const http_request_t *r, const char *name)
@@ -93,6 +96,7 @@ static void http_completed_cb(void *cls, struct MHD_Connection *c, void **con_cl
     http_guard_phase(st->srv->guard, c, HTTP_PHASE_KEEPALIVE);
     if (st->deferred && st->drop) st->drop(st->deferred); /* never resumed into the handler */
     if (st->counted) atomic_fetch_sub(&st->srv->deferred, 1);
+    if (st->answering) atomic_fetch_sub(&st->srv->inflight, 1);
     pthread_mutex_destroy(&st->mu);
     buf_free(&st->body);
     arena_free(&st->arena);
@@ -227,6 +231,8 @@ static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, 
 {
     http_server_t *srv = st->srv;
     http_guard_phase(srv->guard, c, HTTP_PHASE_BUSY);
+    if (!st->answering) atomic_fetch_add(&srv->inflight, 1);
+    st->answering = true;
     hdr_collect_t h = {.arena = &st->arena};
     MHD_get_connection_values_n(c, MHD_HEADER_KIND, http_hdr_cb, &h);
     char ip[INET6_ADDRSTRLEN + 1];
@@ -270,6 +276,9 @@ static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, 
     MHD_add_response_header(r, "x-amzn-RequestId", st->request_id);
     for (int i = 0; i < resp.n_extra; i++)
         MHD_add_response_header(r, resp.extra[i][0], resp.extra[i][1]);
+    /* draining: the client (a balancer's pool) keeps no idle connection to a node that is
+     * about to close it, so no request of its is ever sent into a closing socket */
+    if (atomic_load(&srv->closing)) MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)resp.status, r);
     MHD_destroy_response(r);
 
@@ -466,13 +475,24 @@ int http_port(const http_server_t *s)
     return s->port;
 }
 
+void http_drain(http_server_t *s)
+{
+    if (s) atomic_store(&s->closing, true);
+}
+
 void http_stop(http_server_t *s)
 {
     if (!s) return;
+    atomic_store(&s->closing, true);
     MHD_socket fd = MHD_quiesce_daemon(s->d); /* no new connections */
-    /* deferred exchanges (all resumed by now: see http.h) get to send their answers; a
-     * client that never reads its answer is not waited for past 15 s */
-    for (int i = 0; i < 1500 && atomic_load(&s->deferred) > 0; i++) usleep(10 * 1000);
+    /* and none left waiting in the backlog: connections there are reset and new ones
+     * refused now, so a client or balancer retries them elsewhere at once instead of
+     * waiting for the close below (the descriptor stays open until MHD is done with it) */
+    if (fd != MHD_INVALID_SOCKET) shutdown(fd, SHUT_RD);
+    /* requests being answered (deferred ones all resumed by now: see http.h) get to send
+     * their answers; a client that never reads its answer is not waited for past 15 s.
+     * Requests still arriving (slow headers or body) are not waited for: they are cut. */
+    for (int i = 0; i < 1500 && atomic_load(&s->inflight) > 0; i++) usleep(10 * 1000);
     MHD_stop_daemon(s->d); /* joins the pool: running handlers finish */
     if (fd != MHD_INVALID_SOCKET) close(fd);
     http_guard_stop(s->guard);

@@ -166,13 +166,14 @@ CLIS = [c for c in (CLI_V2, CLI_V1) if c]
 class Daemon:
     """One catalogd process with its own data directory."""
 
-    def __init__(self, data_dir=None, args=(), env=None):
+    def __init__(self, data_dir=None, args=(), env=None, port=None):
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="catalogd-test-")
         self.args = list(args)
         self.extra_env = dict(env or {})
         self.proc = None
         self.port = None
+        self.fixed_port = port  # every start listens here (a balancer's server line)
         self.stderr_path = None
 
     @property
@@ -180,7 +181,7 @@ class Daemon:
         return "http://127.0.0.1:%d" % self.port
 
     def start(self, timeout=30):
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         env = dict(os.environ)
         env.update(
             {
