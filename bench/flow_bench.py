@@ -153,8 +153,15 @@ def start_nodes():
 
 
 def stop_nodes(nodes):
-    for n in nodes:
+    """Stops the nodes; prints any warning or error they logged (a benchmark of failing work
+    is worthless), then removes their data directories."""
+    for i, n in enumerate(nodes):
         n.stop()
+        bad = [x for x in n.log() if x.get("level") in ("warn", "error")]
+        if bad:
+            print("node %d logged %d warnings/errors, e.g.:" % (i + 1, len(bad)))
+            for x in bad[:5]:
+                print("  " + json.dumps(x)[:400])
         n.cleanup()
 
 
