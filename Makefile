@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DATA_DIR   ?= var/data
 PYTHON     ?= /usr/bin/python3
 
-.PHONY: all build deps run demo test gen check-gen format check-format lint unit api api-pg console-test asan fuzz bench clean
+.PHONY: all build deps run demo test gen check-gen format check-format lint unit api api-pg console-test asan fuzz bench bench-pg clean
 
 all: build
 
@@ -62,6 +62,10 @@ console-test: build
 
 bench: build
 	@bench/run.sh
+
+# PostgreSQL next to SQLite, one node next to two (a cluster of its own; about 15 min)
+bench-pg: build
+	@$(PYTHON) bench/pg_bench.py
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -12,6 +12,12 @@
 #   WARMUP=2s                          unmeasured wrk run before each measured one
 #   PIN1=1                             1-connection runs: wrk and the servers share CPU 0
 #                                      (0: leave placement to the scheduler; see README)
+#   DATABASE_URL=postgresql://...      catalogd on that (empty) PostgreSQL database instead
+#                                      of SQLite in its temporary data directory
+#   DB_PID=PID                         the postmaster of DATABASE_URL's server (same machine):
+#                                      its and its backends' CPU per request is shown as well
+#   RESULTS=FILE                       also write the figures there, one row a line (TSV;
+#                                      bench/pg_bench.py reads it)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +27,9 @@ DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-"1 64"}
 WARMUP=${WARMUP:-2s}
 PIN1=${PIN1:-1}
+DATABASE_URL=${DATABASE_URL:-}
+DB_PID=${DB_PID:-}
+RESULTS=${RESULTS:-}
 PY=/usr/bin/python3
 NGINX=${NGINX:-/usr/sbin/nginx}
 
@@ -58,6 +67,11 @@ self_child_ticks() { # CPU ticks of this shell's reaped children (wrk, once wait
 busy_ticks() { # ticks all CPUs spent on anything but idle/iowait
     awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
+db_pids() { # the postmaster DB_PID and its children (backends come and go)
+    [ -n "$DB_PID" ] || return 0
+    echo "$DB_PID"
+    pgrep -P "$DB_PID" || true
+}
 rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 cpu_idle_pct() { # share of all CPUs idle over the next second (others' load skews results)
     local a b
@@ -80,10 +94,13 @@ wait_http() { # URL PID: until URL answers 200 or PID dies
 export CATALOGD_ROOT_ACCESS_KEY_ID=AKIACATALOGDBENCH001
 export CATALOGD_ROOT_SECRET_ACCESS_KEY=catalogdBenchSecretKey000000000000000001
 export CATALOGD_REGION=us-east-1
-unset CATALOGD_SYNC CATALOGD_LOG_LEVEL CATALOGD_HTTP_THREADS CATALOGD_LISTEN CATALOGD_DATA_DIR
+unset CATALOGD_SYNC CATALOGD_LOG_LEVEL CATALOGD_HTTP_THREADS CATALOGD_LISTEN CATALOGD_DATA_DIR \
+    CATALOGD_DATABASE_URL CATALOGD_DB_POOL
 CD_PORT=$(free_port)
 CD_EP=127.0.0.1:$CD_PORT
-"$BIN" serve --listen "$CD_EP" --data-dir "$WORK/data" --log-level info \
+STORE_ARGS=() BACKEND=sqlite
+[ -n "$DATABASE_URL" ] && STORE_ARGS=(--database-url "$DATABASE_URL") BACKEND=postgres
+"$BIN" serve --listen "$CD_EP" --data-dir "$WORK/data" --log-level info "${STORE_ARGS[@]}" \
     >"$WORK/catalogd.out" 2>"$WORK/catalogd.log" &
 CD_PID=$!
 wait_http "http://$CD_EP/_catalogd/health" "$CD_PID" ||
@@ -131,11 +148,11 @@ HZ=$(getconf CLK_TCK)
 declare -A NAME=([nginx]="nginx (fixed body)" [gci]="GetCallerIdentity" [lp]="ListPortfolios")
 declare -A ENDPOINT=([nginx]=$NG_EP [gci]=$CD_EP [lp]=$CD_EP)
 declare -A PIDS=([nginx]="$NG_PIDS" [gci]="$CD_PID" [lp]="$CD_PID")
-declare -A RPS P50 P99 CPU WRKCPU REST
+declare -A RPS P50 P99 CPU DBCPU WRKCPU REST
 FAILED=0
 nproc_=$(nproc 2>/dev/null || echo 2)
 IDLE=$(cpu_idle_pct)
-echo "catalogd bench: $BIN on $CD_EP, nginx on $NG_EP (${NG_BYTES}-byte body)," \
+echo "catalogd bench: $BIN ($BACKEND) on $CD_EP, nginx on $NG_EP (${NG_BYTES}-byte body)," \
     "${DURATION} per run after ${WARMUP} warm-up, $nproc_ CPUs shared by wrk and the servers"
 [ "$PIN1" = 1 ] && echo "1-connection runs: wrk and both servers pinned to CPU 0 (PIN1=1)"
 echo "CPU idle before the runs: ${IDLE}% $([ "$IDLE" -ge 90 ] || echo '(other load on the machine: expect noisy figures)')"
@@ -147,10 +164,10 @@ echo "CPU idle before the runs: ${IDLE}% $([ "$IDLE" -ge 90 ] || echo '(other lo
 # client + server work per round trip; 64-connection runs always use all CPUs.
 ALL_CPUS=$(taskset -cp $$ | sed 's/.*: //')
 WRK_CPUS=$ALL_CPUS
-place() { # CPU-LIST: move catalogd (all threads) and nginx (master, workers) there
+place() { # CPU-LIST: move catalogd (all threads), nginx (master, workers) and PostgreSQL there
     local p
-    # shellcheck disable=SC2086
-    for p in $CD_PID $NG_PIDS; do taskset -a -cp "$1" "$p" >/dev/null; done
+    # shellcheck disable=SC2086,SC2046
+    for p in $CD_PID $NG_PIDS $(db_pids); do taskset -a -cp "$1" "$p" >/dev/null; done
     WRK_CPUS=$1
 }
 
@@ -176,9 +193,14 @@ for c in $CONNECTIONS; do
         out=$WORK/wrk-$tgt-$c.txt
         # shellcheck disable=SC2086
         t0=$(cpu_ticks ${PIDS[$tgt]}) w0=$(self_child_ticks) b0=$(busy_ticks)
+        # shellcheck disable=SC2046
+        d0=$(cpu_ticks $(db_pids))
         run_wrk "$out" "$t" "$c" "$DURATION" "$script" "http://$ep/"
         # shellcheck disable=SC2086
         t1=$(cpu_ticks ${PIDS[$tgt]}) w1=$(self_child_ticks) b1=$(busy_ticks)
+        # shellcheck disable=SC2046
+        d1=$(cpu_ticks $(db_pids))
+        [ "$d1" -ge "$d0" ] || d1=$d0 # a backend that ended took its ticks along
         line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no BENCH line from wrk"; }
         get() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
         RPS[$tgt,$c]=$(get rps) P50[$tgt,$c]=$(get p50_us) P99[$tgt,$c]=$(get p99_us)
@@ -186,9 +208,10 @@ for c in $CONNECTIONS; do
             'BEGIN { printf "%.1f", (n > 0 ? d * 1e6 / hz / n : 0) }'; }
         CPU[$tgt,$c]=$(per_req $((t1 - t0)))
         WRKCPU[$tgt,$c]=$(per_req $((w1 - w0)))
+        DBCPU[$tgt,$c]=$(per_req $((d1 - d0)))
         # the rest of the busy time: kernel softirq work not charged to a process, and
         # other programs on the machine (a large or uneven share: noisy figures)
-        REST[$tgt,$c]=$(awk -v d=$((b1 - b0 - (t1 - t0) - (w1 - w0))) -v hz="$HZ" -v s="$(get seconds)" \
+        REST[$tgt,$c]=$(awk -v d=$((b1 - b0 - (t1 - t0) - (w1 - w0) - (d1 - d0))) -v hz="$HZ" -v s="$(get seconds)" \
             'BEGIN { printf "%.2f", (s > 0 ? d / hz / s : 0) }')
         bad=0
         for k in status_errors connect_errors read_errors write_errors timeouts; do
@@ -218,23 +241,30 @@ fi
 # ---- the table
 us() { awk -v u="$1" 'BEGIN { if (u >= 10000) printf "%.1f ms", u / 1000; else printf "%d us", u }'; }
 echo
-printf '%-20s %5s %10s %9s %9s %9s %11s %9s %6s\n' target conns "req/s" p50 p99 "vs nginx" \
-    "server CPU" "wrk CPU" rest
+printf '%-20s %5s %10s %9s %9s %9s %11s %9s %9s %6s\n' target conns "req/s" p50 p99 "vs nginx" \
+    "server CPU" "db CPU" "wrk CPU" rest
+[ -n "$RESULTS" ] && printf 'backend\t%s\nidle_before\t%s\n' "$BACKEND" "$IDLE" >"$RESULTS"
 for c in $CONNECTIONS; do
     for tgt in nginx gci lp; do
         ratio=$(awk -v a="${RPS[$tgt,$c]}" -v b="${RPS[nginx,$c]}" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }')
-        printf '%-20s %5s %10.0f %9s %9s %9s %8s us %6s us %6s\n' "${NAME[$tgt]}" "$c" \
+        db=-
+        [ -n "$DB_PID" ] && db="${DBCPU[$tgt,$c]} us"
+        printf '%-20s %5s %10.0f %9s %9s %9s %8s us %9s %6s us %6s\n' "${NAME[$tgt]}" "$c" \
             "${RPS[$tgt,$c]}" "$(us "${P50[$tgt,$c]}")" "$(us "${P99[$tgt,$c]}")" "$ratio" \
-            "${CPU[$tgt,$c]}" "${WRKCPU[$tgt,$c]}" "${REST[$tgt,$c]}"
+            "${CPU[$tgt,$c]}" "$db" "${WRKCPU[$tgt,$c]}" "${REST[$tgt,$c]}"
+        [ -n "$RESULTS" ] && printf 'row\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tgt" "$c" "${RPS[$tgt,$c]}" \
+            "${P50[$tgt,$c]}" "${P99[$tgt,$c]}" "${CPU[$tgt,$c]}" "${DBCPU[$tgt,$c]}" "${REST[$tgt,$c]}" >>"$RESULTS"
     done
 done
 echo
-echo "server CPU, wrk CPU: CPU time (user+system, all threads) per request during the run;"
+echo "server CPU, db CPU, wrk CPU: CPU time (user+system, all threads) per request during the run"
+echo "  (db: the PostgreSQL postmaster and its processes, when DB_PID is given);"
 echo "rest: other busy CPUs during the run, on average (softirq not charged to a process, and"
 echo "  other programs; of $nproc_ CPUs)"
 echo "catalogd idle RSS: ${RSS_START} kB after start, ${RSS_END} kB after the load (peak ${HWM} kB)"
 echo "catalogd request log: $LOGGED lines, $NON200 not status 200"
 echo "CPU idle: ${IDLE}% before the runs, ${IDLE_AFTER}% after (below ~90%: others' load, noisy figures)"
+[ -n "$RESULTS" ] && printf 'idle_after\t%s\nfailed\t%s\n' "$IDLE_AFTER" "$FAILED" >>"$RESULTS"
 if [ "$FAILED" != 0 ]; then
     die "FAILED: some requests did not succeed; the figures above are not valid"
 fi
