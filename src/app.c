@@ -221,9 +221,6 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     rc = node_pool_open(&nc, &app->nodes, eb);
     if (rc) return rc;
     rc = store_open(&so, &app->store, eb);
-    if (!rc && so.url[0] && mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
-        rc = err_fail(eb, ERR_STORE, "cannot create data directory %s: %s", cfg->data_dir,
-                      strerror(errno));
     /* other nodes change keys too: a lookup cached here is read again after a second even
      * when their "auth" notification is lost (docs/internals/cluster.md) */
     auth_keys_opts_t ko = {.store = app->store,
@@ -246,7 +243,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .workers = cfg->workers,
                         .lease_ms = cfg->lease_ms,
                         /* a shared store's leases may be other nodes': they expire */
-                        .reclaim_on_start = !store_shared(app->store),
+                        .reclaim_on_start = app->store && !store_shared(app->store),
                         .node_id = app->node_id,
                         .after_commit = app_post_commit};
     if (!rc) rc = engine_create(&eo, &app->engine, eb);

@@ -734,22 +734,26 @@ static void *engine_heartbeat_main(void *arg)
 
 err_t engine_start(engine_t *e, errbuf_t *eb)
 {
-    if (e->o.reclaim_on_start) {
-        store_tx_t *tx;
-        err_t rc = store_begin(e->o.store, true, &tx, eb);
-        int64_t n = 0;
-        if (!rc)
-            rc = store_exec(tx, eb, &n,
-                            "UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE"
-                            " state = 'ready' AND lease_owner IS NOT NULL",
-                            "");
-        if (!rc)
-            rc = store_commit(tx, eb);
-        else
-            store_rollback(tx);
-        if (rc) return rc;
-        if (n) log_info("reclaimed jobs of a previous run", "\"jobs\":%lld", (long long)n);
-    }
+    /* leases of a previous process die with it: every lease on a single-node store; on a
+     * shared one only this node's own (its data directory is locked, so no other live
+     * process has its id), others' run out */
+    store_tx_t *tx;
+    err_t rc = store_begin(e->o.store, true, &tx, eb);
+    int64_t n = 0;
+    char prefix[72];
+    snprintf(prefix, sizeof(prefix), "%s.", e->node_id);
+    if (!rc)
+        rc = store_exec(tx, eb, &n,
+                        "UPDATE jobs SET lease_owner = NULL, lease_until = 0 WHERE"
+                        " state = 'ready' AND lease_owner IS NOT NULL AND (? = 1 OR"
+                        " substr(lease_owner, 1, ?) = ?)",
+                        "bis", e->o.reclaim_on_start, (int64_t)strlen(prefix), prefix);
+    if (!rc)
+        rc = store_commit(tx, eb);
+    else
+        store_rollback(tx);
+    if (rc) return rc;
+    if (n) log_info("reclaimed jobs of a previous run", "\"jobs\":%lld", (long long)n);
     engine_beat(e);
     e->running = true;
     e->started = true;

@@ -51,7 +51,8 @@ typedef struct engine_opts {
     int workers;                 /* worker threads (default 2) */
     int64_t lease_ms;            /* claim lease (default 30000), renewed while a step runs */
     int64_t poll_ms;             /* idle re-check interval (default 1000) */
-    bool reclaim_on_start;       /* single-node store: leases of a previous process die with it */
+    bool reclaim_on_start;       /* single-node store: every lease of a previous process dies with
+                                    it (false: only this node_id's own, engine_start) */
     const char *node_id;         /* this node's stable id (the same after a restart on the same data
                                     directory: engine_pin), NULL: one drawn for this process */
     engine_post_fn after_commit; /* NULL: no app work after commits */

@@ -95,8 +95,12 @@ static bool pg_lost(PGconn *db, const char *state)
 err_t pg_fail(pg_conn_t *c, const PGresult *res, const char *what, errbuf_t *eb)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     char m[600];
-    pg_msg(res ? PQresultErrorMessage(res) : PQerrorMessage(c->db), m, sizeof(m));
+    pg_msg(primary ? primary
+           : res   ? PQresultErrorMessage(res)
+                   : PQerrorMessage(c->db),
+           m, sizeof(m));
     if (!*m) pg_msg(PQerrorMessage(c->db), m, sizeof(m));
     if (pg_lost(c->db, state)) {
         c->broken = true;

@@ -6,10 +6,12 @@
 #include "core/log.h"
 #include "core/mem.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static err_t pg_listen(store_t *s, store_listen_fn fn, void *ud, errbuf_t *eb);
@@ -87,7 +89,23 @@ static err_t pg_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
     q->sync_full = o->sync_full;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cv, NULL);
+    q->lock_fd = -1;
     s->impl = q;
+    /* the node's own files (master.key, node-id, run directories) are one process's */
+    const char *dir = o->data_dir && *o->data_dir ? o->data_dir : ".";
+    if (o->exclusive && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        err_t e =
+            err_fail(eb, ERR_STORE, "cannot create data directory %s: %s", dir, strerror(errno));
+        s->be->close(s);
+        return e;
+    }
+    if (o->exclusive) {
+        err_t e = store_lock_dir(dir, &q->lock_fd, eb);
+        if (e) {
+            s->be->close(s);
+            return e;
+        }
+    }
     bool exists = false;
     PGconn *db = pg_connect(q->url);
     err_t e = pg_check_conn(db, q->safe_url, &exists, eb);
@@ -138,6 +156,7 @@ static void pg_close(store_t *s)
         pg_conn_close(c);
     }
     pg_conn_close(q->migrate);
+    if (q->lock_fd >= 0) close(q->lock_fd);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q->url);

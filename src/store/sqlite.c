@@ -280,27 +280,12 @@ static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
     pthread_cond_init(&q->wcv, NULL);
     s->impl = q;
     if (o->exclusive) {
-        char lock[4096];
-        snprintf(lock, sizeof(lock), "%s/catalogd.lock", dir);
-        q->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (q->lock_fd < 0 || flock(q->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            err_t e = q->lock_fd < 0 ? err_fail(eb, ERR_STORE, "cannot create lock file %s: %s",
-                                                lock, strerror(errno))
-                                     : err_fail(eb, ERR_STORE,
-                                                "data directory %s is in use by another "
-                                                "catalogd (lock %s)",
-                                                dir, lock);
-            sq_store_t *qq = q;
+        err_t e = store_lock_dir(dir, &q->lock_fd, eb);
+        if (e) {
             s->impl = NULL;
-            if (qq->lock_fd >= 0) close(qq->lock_fd);
-            free(qq->path);
-            free(qq);
+            free(q->path);
+            free(q);
             return e;
-        }
-        char pid[32];
-        int pn = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-        if (ftruncate(q->lock_fd, 0) == 0 && write(q->lock_fd, pid, (size_t)pn) < 0) {
-            /* the pid is informational only */
         }
     }
     sq_conn_t *c;

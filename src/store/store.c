@@ -6,8 +6,13 @@
 #include "core/log.h"
 #include "core/mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 /* Applies every migration above the recorded version, each in its own transaction. */
 static err_t store_migrate(store_t *s, errbuf_t *eb)
@@ -102,6 +107,27 @@ int store_schema_version(store_t *s)
 const char *store_backend(const store_t *s)
 {
     return s->be->name;
+}
+
+err_t store_lock_dir(const char *dir, int *fd, errbuf_t *eb)
+{
+    char lock[4096];
+    snprintf(lock, sizeof(lock), "%s/catalogd.lock", dir);
+    *fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (*fd < 0)
+        return err_fail(eb, ERR_STORE, "cannot create lock file %s: %s", lock, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        close(*fd);
+        *fd = -1;
+        return err_fail(eb, ERR_STORE, "data directory %s is in use by another catalogd (lock %s)",
+                        dir, lock);
+    }
+    char pid[32];
+    int pn = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+    if (ftruncate(*fd, 0) == 0 && write(*fd, pid, (size_t)pn) < 0) {
+        /* the pid is informational only */
+    }
+    return ERR_OK;
 }
 
 bool store_shared(const store_t *s)

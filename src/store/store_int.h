@@ -52,6 +52,11 @@ struct store_stmt {
     store_tx_t *tx;
 };
 
+/* Takes dir/catalogd.lock (flock, exclusive, not waiting) and writes the pid into it:
+ * one daemon per data directory, whichever backend. *fd holds it (close releases it).
+ * ERR_STORE with one line naming the directory when another process holds it. */
+err_t store_lock_dir(const char *dir, int *fd, errbuf_t *eb);
+
 extern const store_backend_t store_sqlite_backend;
 extern const store_backend_t store_pg_backend;
 
