@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include "api/api.h"
+#include "auth/seal_store.h"
 #include "iam/identity.h"
 #include "iam/managed.h"
 #include "svc/cloudformation/cfn.h"
@@ -157,10 +158,12 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
     bool exists = false;
     rc = store_check(cfg->data_dir, &exists, eb);
     seal_t probe;
-    if (!rc && exists) rc = seal_open(&probe, cfg->data_dir, false, &app->ids, eb);
+    if (!rc && exists)
+        rc = seal_open(&probe, cfg->data_dir, cfg->seal_key_file, false, &app->ids, eb);
     explicit_bzero(&probe, sizeof(probe));
     if (rc) return rc;
     node_config_t nc = {.data_dir = cfg->data_dir,
+                        .seal_key_file = cfg->seal_key_file,
                         .transport = cfg->node_transport,
                         .local_user = cfg->node_user,
                         .ssh_host = cfg->node_ssh_host,
@@ -170,14 +173,22 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .ping_ms = cfg->node_ping_ms};
     rc = node_pool_open(&nc, &app->nodes, eb);
     if (rc) return rc;
-    store_opts_t so = {.data_dir = cfg->data_dir, .exclusive = true, .sync_full = cfg->sync_full};
+    /* the key file must open this database's secrets before a migration changes it */
+    seal_src_t src = {.data_dir = cfg->data_dir, .key_file = cfg->seal_key_file, .ids = &app->ids};
+    store_opts_t so = {.data_dir = cfg->data_dir,
+                       .exclusive = true,
+                       .sync_full = cfg->sync_full,
+                       .before_migrate = seal_store_check,
+                       .before_ud = &src};
     rc = store_open(&so, &app->store, eb);
     auth_keys_opts_t ko = {.store = app->store,
                            .data_dir = cfg->data_dir,
+                           .seal_key_file = cfg->seal_key_file,
                            .account = cfg->account_id,
                            .ids = &app->ids};
     if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
     if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, NULL);
+    if (!rc) rc = seal_store_record(auth_keys_seal(app->keys), app->store, &app->ids, eb);
     if (!rc) rc = app_home_region(app, eb);
     if (!rc) rc = iam_managed_install(app->store, clk_now_ms(&app->clock), eb);
     if (!rc)

@@ -2,6 +2,7 @@
  * account-making core shared by CreateAccount's job and the admin command, and the
  * `catalogd account` command itself. */
 #include "svc/organizations/org_int.h"
+#include "auth/seal_store.h"
 
 #include "core/clk.h"
 #include "core/jx.h"
@@ -182,15 +183,23 @@ int org_account_main(const app_config_t *cfg, const char *sub, const char *name,
     ids_init_system(&ids);
     clk_t clock = clk_system(cfg->clock_offset_ms);
     int64_t now = clk_now_ms(&clock);
-    store_opts_t so = {.data_dir = cfg->data_dir, .exclusive = false, .sync_full = true};
+    seal_src_t src = {.data_dir = cfg->data_dir, .key_file = cfg->seal_key_file, .ids = &ids};
+    store_opts_t so = {.data_dir = cfg->data_dir,
+                       .exclusive = false,
+                       .sync_full = true,
+                       .before_migrate = seal_store_check,
+                       .before_ud = &src};
     store_t *store = NULL;
     auth_keys_t *keys = NULL;
     store_tx_t *tx = NULL;
     cJSON *dup = NULL;
     org_new_account_t made;
     rc = store_open(&so, &store, &eb);
-    auth_keys_opts_t ko = {
-        .store = store, .data_dir = cfg->data_dir, .account = cfg->account_id, .ids = &ids};
+    auth_keys_opts_t ko = {.store = store,
+                           .data_dir = cfg->data_dir,
+                           .seal_key_file = cfg->seal_key_file,
+                           .account = cfg->account_id,
+                           .ids = &ids};
     if (!rc) rc = auth_keys_open(&ko, &keys, &eb);
     /* the management account's record is the daemon's to write (org_install, at its start,
      * with its own --account-id): this command may run with another configuration */
