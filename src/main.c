@@ -599,11 +599,13 @@ static int cmd_seal(int argc, char **argv)
     seal_rotated_t r;
     bool exists = false;
     errbuf_t eb = {{0}};
-    err_t rc = store_check(cfg.data_dir, &exists, &eb); /* SQLite: do not create one */
-    if (!rc && !exists)
+    /* SQLite: the look before store_open, which would create a database (a backend that
+     * does without it, with a URL: store_created below says the same) */
+    err_t rc = store_check(cfg.data_dir, &exists, &eb);
+    if (!rc && exists) rc = store_open(&so, &store, &eb);
+    if (!rc && (!exists || store_created(store)))
         rc = err_fail(&eb, ERR_STORE, "%s holds no catalogd database: nothing to rotate",
                       cfg.data_dir);
-    if (!rc) rc = store_open(&so, &store, &eb);
     if (!rc) rc = seal_open(&seal, cfg.data_dir, cfg.seal_key_file, false, &ids, &eb);
     if (!rc) rc = seal_store_rotate(&seal, store, cfg.data_dir, &ids, &r, &eb);
     store_close(store);

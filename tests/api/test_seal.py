@@ -112,6 +112,25 @@ def tmp_dirs(tmp_path):
     return lambda name: str(tmp_path / name)
 
 
+def node_key(data_dir):
+    """Imports a new ssh private key as the node key 'default'; returns its PEM bytes."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption())
+    keyfile = os.path.join(data_dir, "..", os.path.basename(data_dir) + "-id_ed25519")
+    with open(keyfile, "wb") as f:
+        f.write(pem)
+    try:
+        p = subprocess.run([BIN, "node-key", "import", "--data-dir", data_dir, "--id", "default",
+                            "--file", keyfile], capture_output=True, text=True, timeout=30)
+    finally:
+        os.unlink(keyfile)
+    assert p.returncode == 0, p.stderr
+    return pem
+
+
 def mfa_user(iam, name):
     """A user with an access key and an enabled virtual MFA device: (key, secret, serial,
     seed)."""
@@ -247,6 +266,7 @@ def test_rotation_then_the_old_key_dropped(fresh_daemon):
     key, secret, serial, seed = mfa_user(iam, "rota")
     d.client("ssm").put_parameter(Name="/seal/rota", Value="before", Type="SecureString")
     assert d.stop() == 0
+    pem = node_key(d.data_dir)
     path = os.path.join(d.data_dir, "master.key")
     old = ring(path)[0]
     new = os.urandom(32)
@@ -259,9 +279,12 @@ def test_rotation_then_the_old_key_dropped(fresh_daemon):
     # step 2: rotate once, the cluster running
     p = rotate(d.data_dir)
     assert p.returncode == 0, p.stderr
-    assert re.search(r"2 access key secrets, [3-9] sealed values in bodies", p.stdout), p.stdout
+    assert re.search(r"2 access key secrets, [3-9] sealed values in bodies, 1 node key files",
+                     p.stdout), p.stdout
     values = sealed_values(d.data_dir)
     assert values and {v.split(":")[1] for v in values} == {key_id(new)}
+    with open(os.path.join(d.data_dir, "node-keys", "default.sealed")) as f:
+        assert unseal(new, f.read()) == pem
     sts = d2.client("sts", key=key, secret=secret)
     assert sts.get_caller_identity()["Arn"].endswith(":user/rota")  # its cached secret
     assert d2.stop() == 0
