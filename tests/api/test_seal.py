@@ -6,19 +6,17 @@ outside the data directory; `catalogd seal rotate` re-seals every secret under t
 first key, after which the old key can be dropped and every secret still works."""
 
 import base64
-import contextlib
 import hashlib
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import time
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from conftest import BIN, ROOT_SECRET
+from conftest import BIN, POSTGRES, ROOT_SECRET, backend_env, store_sql
 from test_iam_mfa import STEP, totp
 from test_startup_safety import one_line, serve, snapshot
 
@@ -79,28 +77,34 @@ def db_path(data_dir):
     return os.path.join(data_dir, "catalogd.db")
 
 
-def sql(data_dir, stmt, *args):
-    """Runs one statement on the data directory's database (the daemon stopped: the
-    connection is closed again, so SQLite leaves no log beside the file); returns its rows."""
-    with contextlib.closing(sqlite3.connect(db_path(data_dir))) as db:
-        rows = db.execute(stmt, args).fetchall()
-        db.commit()
-    return rows
-
-
 def sealed_values(data_dir):
     """Every sealed value of the database: access key secrets, the check value, and the
     sealed strings in resource bodies."""
-    out = [r[0] for r in sql(data_dir, "SELECT secret FROM access_keys")]
-    out += [r[0] for r in sql(data_dir, "SELECT value FROM meta WHERE key = 'seal_check'")]
-    for (body,) in sql(data_dir, "SELECT body FROM resources"):
+    out = [r[0] for r in store_sql(data_dir, "SELECT secret FROM access_keys")]
+    out += [r[0] for r in store_sql(data_dir, "SELECT value FROM meta WHERE key = 'seal_check'")]
+    for (body,) in store_sql(data_dir, "SELECT body FROM resources"):
         out += SEALED.findall(body)
     return out
 
 
 def rotate(data_dir, *args):
+    env = dict(os.environ)
+    env.update(backend_env(data_dir))
     return subprocess.run([BIN, "seal", "rotate", "--data-dir", data_dir] + list(args),
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def store_state(data_dir):
+    """What a refused start must leave as it was: the store's migrations, meta and access
+    keys (and, on SQLite, the database file byte for byte)."""
+    state = [store_sql(data_dir, "SELECT version FROM schema_migrations ORDER BY version"),
+             store_sql(data_dir, "SELECT key, value FROM meta ORDER BY key"),
+             store_sql(data_dir, "SELECT access_key_id, secret, status FROM access_keys"
+                                 " ORDER BY access_key_id")]
+    if not POSTGRES:
+        with open(db_path(data_dir), "rb") as f:
+            state.append(hashlib.sha256(f.read()).hexdigest())
+    return state
 
 
 def now_step():
@@ -154,7 +158,7 @@ def test_first_start_writes_a_ring_and_the_check_value(fresh_daemon):
     keys = ring(os.path.join(d.data_dir, "master.key"))
     assert len(keys) == 1 and len(keys[0]) == 32
     assert oct(os.stat(os.path.join(d.data_dir, "master.key")).st_mode & 0o777) == "0o600"
-    check = sql(d.data_dir, "SELECT value FROM meta WHERE key = 'seal_check'")[0][0]
+    check = store_sql(d.data_dir, "SELECT value FROM meta WHERE key = 'seal_check'")[0][0]
     assert unseal(keys[0], check)
     values = sealed_values(d.data_dir)
     assert len(values) >= 3  # root secret, check value, the SecureString
@@ -167,14 +171,12 @@ def test_another_catalogds_key_refused_and_nothing_changed(fresh_daemon):
     a.client("iam").create_user(UserName="only-on-a")
     assert a.stop() == 0 and b.stop() == 0
     shutil.copy(os.path.join(b.data_dir, "master.key"), os.path.join(a.data_dir, "master.key"))
-    with open(db_path(a.data_dir), "rb") as f:
-        before = f.read()
+    before = store_state(a.data_dir)
     key = os.path.join(a.data_dir, "master.key")
     line = refused(a.data_dir, must_name=(key, "does not open this database's secrets",
                                           "another catalogd"))
     assert key_id(ring(os.path.join(a.data_dir, "master.key"))[0]) not in line
-    with open(db_path(a.data_dir), "rb") as f:
-        assert f.read() == before  # byte for byte
+    assert store_state(a.data_dir) == before
     # B's database with B's key still starts; so does A's with A's key, put back
     b2 = fresh_daemon(data_dir=b.data_dir)
     assert b2.client("iam").list_users()["Users"] == []
@@ -186,17 +188,17 @@ def test_database_from_before_check_values_gets_one(fresh_daemon):
     a, b = fresh_daemon(), fresh_daemon()
     assert a.stop() == 0 and b.stop() == 0
     for d in (a, b):
-        sql(d.data_dir, "DELETE FROM meta WHERE key = 'seal_check'")
+        store_sql(d.data_dir, "DELETE FROM meta WHERE key = 'seal_check'")
     a_key = os.path.join(a.data_dir, "master.key")
     saved = a_key + ".saved"
     shutil.copy(a_key, saved)
     shutil.copy(os.path.join(b.data_dir, "master.key"), a_key)
     refused(a.data_dir, must_name=(a_key, "does not open this database's secrets"))
-    assert sql(a.data_dir, "SELECT COUNT(*) FROM meta WHERE key = 'seal_check'") == [(0,)]
+    assert store_sql(a.data_dir, "SELECT key FROM meta WHERE key = 'seal_check'") == []
     os.replace(saved, a_key)
     a2 = fresh_daemon(data_dir=a.data_dir)
     assert a2.client("sts").get_caller_identity()["Account"]
-    check = sql(a.data_dir, "SELECT value FROM meta WHERE key = 'seal_check'")[0][0]
+    check = store_sql(a.data_dir, "SELECT value FROM meta WHERE key = 'seal_check'")[0][0]
     assert unseal(ring(a_key)[0], check)
 
 
@@ -212,11 +214,11 @@ def test_legacy_raw_key_and_v1_values_still_open(fresh_daemon):
     key = ring(path)[0]
     with open(path, "wb") as f:
         f.write(key)
-    sql(d.data_dir, "DELETE FROM meta WHERE key = 'seal_check'")
-    sql(d.data_dir, "UPDATE access_keys SET secret = ? WHERE access_key_id = ?",
-        seal_v1(key, k["SecretAccessKey"].encode()), k["AccessKeyId"])
-    sql(d.data_dir, "UPDATE access_keys SET secret = ? WHERE kind = 'root'",
-        seal_v1(key, ROOT_SECRET.encode()))
+    store_sql(d.data_dir, "DELETE FROM meta WHERE key = 'seal_check'")
+    store_sql(d.data_dir, "UPDATE access_keys SET secret = ? WHERE access_key_id = ?",
+              (seal_v1(key, k["SecretAccessKey"].encode()), k["AccessKeyId"]))
+    store_sql(d.data_dir, "UPDATE access_keys SET secret = ? WHERE kind = 'root'",
+              (seal_v1(key, ROOT_SECRET.encode()),))
     d2 = fresh_daemon(data_dir=d.data_dir)
     user = d2.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"])
     assert user.get_caller_identity()["Arn"].endswith(":user/legacy")
@@ -240,8 +242,8 @@ def test_seal_key_file_outside_the_data_directory(fresh_daemon, tmp_dirs):
     k = iam.create_access_key(UserName="kf")["AccessKey"]
     assert d.stop() == 0
     assert not os.path.exists(os.path.join(d.data_dir, "master.key"))
-    secret = sql(d.data_dir, "SELECT secret FROM access_keys WHERE access_key_id = ?",
-                 k["AccessKeyId"])[0][0]
+    secret = store_sql(d.data_dir, "SELECT secret FROM access_keys WHERE access_key_id = ?",
+                       (k["AccessKeyId"],))[0][0]
     assert unseal(first, secret) == k["SecretAccessKey"].encode()
     # the same file through the environment
     d2 = fresh_daemon(data_dir=d.data_dir, env={"CATALOGD_SEAL_KEY_FILE": keyfile})
@@ -314,18 +316,16 @@ def test_value_sealed_by_a_key_missing_from_the_ring_refuses_start(fresh_daemon)
     d2 = fresh_daemon(data_dir=d.data_dir)
     assert d2.stop() == 0
     write_ring(path, [new])
-    with open(db_path(d.data_dir), "rb") as f:
-        before = f.read()
+    before = store_state(d.data_dir)
     line = refused(d.data_dir, must_name=(path, key_id(old), "seal rotate"))
     assert "does not open this database's secrets" in line
-    with open(db_path(d.data_dir), "rb") as f:
-        assert f.read() == before
+    assert store_state(d.data_dir) == before
     # rotate refuses too, and changes nothing
     snap = data_snapshot(d.data_dir)
     p = rotate(d.data_dir)
     assert p.returncode == 1 and key_id(old) in p.stderr and path in p.stderr
     assert len([ln for ln in p.stderr.splitlines() if ln.strip()]) == 1
-    assert data_snapshot(d.data_dir) == snap
+    assert data_snapshot(d.data_dir) == snap and store_state(d.data_dir) == before
 
 
 def test_rotate_without_a_database_creates_nothing(tmp_dirs):
