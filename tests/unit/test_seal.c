@@ -76,7 +76,7 @@ static void test_rejects(void)
     char text[(SEAL_KEYS_MAX + 1) * 66];
     size_t n = 0;
     for (int i = 0; i <= SEAL_KEYS_MAX; i++)
-        n += (size_t)snprintf(text + n, sizeof(text) - n, "%02x%s\n", i, HEX_A + 2);
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%02x%s\n", i, &HEX_A[2]);
     CHECK_INT(parse(&s, text, &eb), ERR_VALIDATION);
     CHECK(strstr(eb.msg, "more than") != NULL);
     text[SEAL_KEYS_MAX * 65] = '\0';
