@@ -51,6 +51,10 @@ static const char usage[] =
     "  --seal-key-file FILE  the key ring that seals secrets, the same on every node\n"
     "                        [CATALOGD_SEAL_KEY_FILE] (DATA_DIR/master.key); see\n"
     "                        docs/internals/seal.md\n"
+    "  --database-url URL    postgresql://USER:PASSWORD@HOST:PORT/DB: several catalogd\n"
+    "                        nodes share this PostgreSQL database (docs/deploy.md)\n"
+    "                        [CATALOGD_DATABASE_URL] (none: SQLite in the data directory)\n"
+    "  --db-pool N           PostgreSQL connections at most [CATALOGD_DB_POOL] (16)\n"
     "  --account-id ID       12-digit AWS account id [CATALOGD_ACCOUNT_ID] (123456789012)\n"
     "  --region REGION       default region (any is served) [CATALOGD_REGION] (us-east-1)\n"
     "  --log-level LEVEL     debug|info|warn|error|off [CATALOGD_LOG_LEVEL] (info)\n"
@@ -137,6 +141,8 @@ static const opt_spec_t opts[] = {
     OPT_S("--listen", "CATALOGD_LISTEN", listen),
     OPT_S("--data-dir", "CATALOGD_DATA_DIR", data_dir),
     OPT_S("--seal-key-file", "CATALOGD_SEAL_KEY_FILE", seal_key_file),
+    OPT_S("--database-url", "CATALOGD_DATABASE_URL", database_url),
+    OPT_X("--db-pool", "CATALOGD_DB_POOL", 'i', db_pool),
     OPT_S("--account-id", "CATALOGD_ACCOUNT_ID", account_id),
     OPT_S("--region", "CATALOGD_REGION", region),
     OPT_X("--log-level", "CATALOGD_LOG_LEVEL", 'L', log_level),
@@ -275,6 +281,10 @@ static bool config_check(const app_config_t *cfg)
                 cfg->listen);
     bool dir_ok = cfg->data_dir[0] != '\0';
     if (!dir_ok) fprintf(stderr, "catalogd: --data-dir must not be empty\n");
+    if (cfg->db_pool < 0 || cfg->db_pool > 1000) {
+        fprintf(stderr, "catalogd: --db-pool must be 1 to 1000\n");
+        dir_ok = false;
+    }
     const char *dirs[][2] = {{"--template-dir", cfg->template_dir},
                              {"--console-dir", cfg->console_dir}};
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -483,7 +493,11 @@ static int cmd_jobs(int argc, char **argv)
     ids_t ids;
     ids_init_system(&ids);
     clk_t clock = clk_system(0);
-    store_opts_t so = {.data_dir = cfg.data_dir, .exclusive = false, .sync_full = true};
+    store_opts_t so = {.data_dir = cfg.data_dir,
+                       .url = cfg.database_url,
+                       .pool = 2,
+                       .exclusive = false,
+                       .sync_full = true};
     store_t *store = NULL;
     errbuf_t eb = {{0}};
     err_t rc = store_open(&so, &store, &eb);
@@ -590,6 +604,8 @@ static int cmd_seal(int argc, char **argv)
     ids_init_system(&ids);
     seal_src_t src = {.data_dir = cfg.data_dir, .key_file = cfg.seal_key_file, .ids = &ids};
     store_opts_t so = {.data_dir = cfg.data_dir,
+                       .url = cfg.database_url,
+                       .pool = 2,
                        .exclusive = false,
                        .sync_full = true,
                        .before_migrate = seal_store_check,
@@ -599,13 +615,11 @@ static int cmd_seal(int argc, char **argv)
     seal_rotated_t r;
     bool exists = false;
     errbuf_t eb = {{0}};
-    /* SQLite: the look before store_open, which would create a database (a backend that
-     * does without it, with a URL: store_created below says the same) */
-    err_t rc = store_check(cfg.data_dir, &exists, &eb);
+    err_t rc = store_check_opts(&so, &exists, &eb); /* store_open would create one */
     if (!rc && exists) rc = store_open(&so, &store, &eb);
-    if (!rc && (!exists || store_created(store)))
+    if (!rc && !exists)
         rc = err_fail(&eb, ERR_STORE, "%s holds no catalogd database: nothing to rotate",
-                      cfg.data_dir);
+                      cfg.database_url[0] ? "the database" : cfg.data_dir);
     if (!rc) rc = seal_open(&seal, cfg.data_dir, cfg.seal_key_file, false, &ids, &eb);
     if (!rc) rc = seal_store_rotate(&seal, store, cfg.data_dir, &ids, &r, &eb);
     store_close(store);

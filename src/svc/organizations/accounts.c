@@ -170,25 +170,27 @@ int org_account_main(const app_config_t *cfg, const char *sub, const char *name,
     }
     errbuf_t eb = {{0}};
     bool exists = false;
-    err_t rc = store_check(cfg->data_dir, &exists, &eb);
-    if (!rc && !exists)
-        rc = err_fail(&eb, ERR_STORE,
-                      "%s holds no catalogd database: start catalogd serve on it once first",
-                      cfg->data_dir);
-    if (rc) {
-        fprintf(stderr, "catalogd: %s\n", eb.msg);
-        return 1;
-    }
     ids_t ids;
     ids_init_system(&ids);
-    clk_t clock = clk_system(cfg->clock_offset_ms);
-    int64_t now = clk_now_ms(&clock);
     seal_src_t src = {.data_dir = cfg->data_dir, .key_file = cfg->seal_key_file, .ids = &ids};
     store_opts_t so = {.data_dir = cfg->data_dir,
+                       .url = cfg->database_url,
+                       .pool = 2,
                        .exclusive = false,
                        .sync_full = true,
                        .before_migrate = seal_store_check,
                        .before_ud = &src};
+    err_t rc = store_check_opts(&so, &exists, &eb);
+    if (!rc && !exists)
+        rc = err_fail(&eb, ERR_STORE,
+                      "%s holds no catalogd database: start catalogd serve on it once first",
+                      cfg->database_url[0] ? "the database" : cfg->data_dir);
+    if (rc) {
+        fprintf(stderr, "catalogd: %s\n", eb.msg);
+        return 1;
+    }
+    clk_t clock = clk_system(cfg->clock_offset_ms);
+    int64_t now = clk_now_ms(&clock);
     store_t *store = NULL;
     auth_keys_t *keys = NULL;
     store_tx_t *tx = NULL;
