@@ -16,7 +16,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from conftest import BIN, POSTGRES, ROOT_SECRET, backend_env, store_sql
+from conftest import BIN, POSTGRES, ROOT_SECRET, backend_env, pg_cluster, store_sql
 from test_iam_mfa import STEP, totp
 from test_startup_safety import one_line, serve, snapshot
 
@@ -182,6 +182,50 @@ def test_another_catalogds_key_refused_and_nothing_changed(fresh_daemon):
     assert b2.client("iam").list_users()["Users"] == []
 
 
+def test_nodes_on_one_postgresql_database_share_the_key_file(fresh_daemon, tmp_dirs):
+    """Two nodes (each its own data directory) on one PostgreSQL database with the same
+    --seal-key-file: a secret one seals the other opens. A node of another cluster (its own
+    key) pointed at that database refuses, naming its key file, and the database keeps its
+    check value and keys. On PostgreSQL whatever the pass's backend."""
+    pg = pg_cluster()
+    db = "seal_" + os.urandom(6).hex()
+    url = pg.url(pg.create_db(db))
+    keyfile = tmp_dirs("cluster.key")
+    write_ring(keyfile, [os.urandom(32)])
+    try:
+        args = ["--database-url", url, "--seal-key-file", keyfile]
+        n1 = fresh_daemon(args=args)
+        n2 = fresh_daemon(args=args)
+        iam = n1.client("iam")
+        iam.create_user(UserName="shared")
+        k = iam.create_access_key(UserName="shared")["AccessKey"]
+        n1.client("ssm").put_parameter(Name="/seal/shared", Value="both", Type="SecureString")
+        sts2 = n2.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"])
+        assert sts2.get_caller_identity()["Arn"].endswith(":user/shared")
+        got = n2.client("ssm").get_parameter(Name="/seal/shared", WithDecryption=True)
+        assert got["Parameter"]["Value"] == "both"
+        state = "SELECT key, value FROM meta ORDER BY key; SELECT access_key_id, secret FROM" \
+                " access_keys ORDER BY access_key_id"
+        before = pg.sql(db, state)
+        # another cluster's node: its own data directory and its own key
+        other = tmp_dirs("other-node")
+        os.mkdir(other)
+        write_ring(os.path.join(other, "master.key"), [os.urandom(32)])
+        line = refused(other, "--database-url", url,
+                       must_name=(os.path.join(other, "master.key"),
+                                  "does not open this database's secrets"))
+        assert pg.sql(db, state) == before
+        assert sts2.get_caller_identity()["Arn"].endswith(":user/shared")
+        # and one with no key file at all
+        bare = tmp_dirs("bare-node")
+        refused(bare, "--database-url", url, must_name=(os.path.join(bare, "master.key"),
+                                                        "missing"))
+        assert pg.sql(db, state) == before and line
+        assert n1.stop() == 0 and n2.stop() == 0
+    finally:
+        pg.drop_db(db, wait=False)
+
+
 def test_database_from_before_check_values_gets_one(fresh_daemon):
     """An existing database without a check value: the key is proved on the root access
     key's secret, then the check value is written; a foreign key is refused the same way."""
@@ -332,5 +376,8 @@ def test_rotate_without_a_database_creates_nothing(tmp_dirs):
     empty = tmp_dirs("nothing")
     os.mkdir(empty)
     p = rotate(empty)
-    assert p.returncode == 1 and "holds no catalogd database" in p.stderr and empty in p.stderr
+    assert p.returncode == 1 and "holds no catalogd database" in p.stderr
+    assert ("the database" if POSTGRES else empty) in p.stderr
     assert os.listdir(empty) == []
+    if POSTGRES:  # and no schema made in the (empty) database named
+        assert store_sql(empty, "SELECT to_regclass('schema_migrations') IS NULL") == [("t",)]
