@@ -17,4 +17,4 @@ def test_node_key_import_takes_a_large_rsa_key(tmp_path):
     p = run_bin("node-key", "import", "--data-dir", data, "--id", "big", "--file", str(key))
     assert p.returncode == 0, p.stderr
     sealed = open(os.path.join(data, "node-keys", "big.sealed")).read()
-    assert sealed.startswith("v1:") and pem.splitlines()[1] not in sealed
+    assert sealed.startswith("v2:") and pem.splitlines()[1] not in sealed  # docs/internals/seal.md
