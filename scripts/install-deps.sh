@@ -3,7 +3,8 @@
 # root (or sudo) only when something must be installed.
 #   install-deps.sh        what `make run` needs: build, run, the AWS CLI, the console build
 #   install-deps.sh test   and what `make test` needs on top: test and lint tools, the
-#                          fuzzing runtime, the benchmark servers, headless Chromium
+#                          fuzzing runtime, the benchmark servers, headless Chromium, the
+#                          PostgreSQL server the API tests' second pass starts
 set -eu
 
 PKGS="build-essential cmake pkg-config
@@ -14,7 +15,8 @@ nodejs"
 if [ "${1:-run}" = test ]; then
     PKGS="$PKGS clang clang-format libclang-rt-14-dev python3-pytest python3-pytest-xdist python3-yaml
 python3-cryptography python3-requests
-wrk nginx-light chromium fonts-dejavu-core openssh-server openssh-client openssl xmlsec1"
+wrk nginx-light chromium fonts-dejavu-core openssh-server openssh-client openssl xmlsec1
+postgresql"
 fi
 # The web console is built with npm. Debian's `npm` conflicts with a nodejs that bundles
 # its own npm (NodeSource's), so it is asked for only when no npm command exists.
