@@ -173,6 +173,18 @@ def test_nothing_listening_refused(cluster):
     assert dump(cluster, "listening") == before
 
 
+def test_key_value_settings_keep_their_password(cluster):
+    """libpq key=value settings: a quoted password with spaces (and spaces around '='), not
+    one word of it printed; the settings' other values are."""
+    port = free_port()
+    secret = "quoted pass phrase %s" % PASSWORD
+    settings = "host=127.0.0.1 port=%d dbname=kv user=%s password = '%s'" % (port, ROLE, secret)
+    line = refused(new_dir(), settings, secrets=("quoted", "phrase", PASSWORD),
+                   must=("host=127.0.0.1 port=%d" % port, "password = ***",
+                         "Connection refused"))
+    assert "pass " not in line, line
+
+
 # ---- a refused password ------------------------------------------------------------------------
 
 def test_refused_password_refused(cluster):
