@@ -2,6 +2,7 @@
 #include "app.h"
 
 #include "api/api.h"
+#include "auth/seal_store.h"
 #include "iam/identity.h"
 #include "iam/managed.h"
 #include "svc/cloudformation/cfn.h"
@@ -168,18 +169,24 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 
     /* refusals first, before anything is created or changed (docs/internals/store.md) */
     bool exists = false;
+    /* the key file must open this database's secrets before a migration changes it */
+    seal_src_t src = {.data_dir = cfg->data_dir, .key_file = cfg->seal_key_file, .ids = &app->ids};
     store_opts_t so = {.data_dir = cfg->data_dir,
                        .url = cfg->database_url,
                        .pool = cfg->db_pool,
                        .exclusive = true,
-                       .sync_full = cfg->sync_full};
+                       .sync_full = cfg->sync_full,
+                       .before_migrate = seal_store_check,
+                       .before_ud = &src};
     rc = store_check_opts(&so, &exists, eb);
     if (!rc && so.url[0]) rc = store_check(cfg->data_dir, &(bool){false}, eb); /* key, runs */
     seal_t probe;
-    if (!rc && exists) rc = seal_open(&probe, cfg->data_dir, false, &app->ids, eb);
+    if (!rc && exists)
+        rc = seal_open(&probe, cfg->data_dir, cfg->seal_key_file, false, &app->ids, eb);
     explicit_bzero(&probe, sizeof(probe));
     if (rc) return rc;
     node_config_t nc = {.data_dir = cfg->data_dir,
+                        .seal_key_file = cfg->seal_key_file,
                         .transport = cfg->node_transport,
                         .local_user = cfg->node_user,
                         .ssh_host = cfg->node_ssh_host,
@@ -195,10 +202,12 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                       strerror(errno));
     auth_keys_opts_t ko = {.store = app->store,
                            .data_dir = cfg->data_dir,
+                           .seal_key_file = cfg->seal_key_file,
                            .account = cfg->account_id,
                            .ids = &app->ids};
     if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
     if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, NULL);
+    if (!rc) rc = seal_store_record(auth_keys_seal(app->keys), app->store, &app->ids, eb);
     if (!rc) rc = app_home_region(app, eb);
     if (!rc) rc = iam_managed_install(app->store, clk_now_ms(&app->clock), eb);
     if (!rc)
@@ -211,7 +220,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .workers = cfg->workers,
                         .lease_ms = cfg->lease_ms,
                         /* a shared store's leases may be other nodes': they expire */
-                        .reclaim_on_start = !store_shared(app->store),
+                        .reclaim_on_start = app->store && !store_shared(app->store),
                         .after_commit = app_post_commit};
     if (!rc) rc = engine_create(&eo, &app->engine, eb);
     if (!rc) engine_register_probe(app->engine);

@@ -2,6 +2,7 @@
  * start-up, the banner, and an orderly stop on SIGTERM/SIGINT. Also the small admin
  * commands that work on a data directory (jobs, account). */
 #include "app.h"
+#include "auth/seal_store.h"
 #include "core/regions.h"
 #include "svc/organizations/org.h"
 #include "svc/ssm/ssm.h"
@@ -39,12 +40,18 @@ static const char usage[] =
     "                                      a new account: prints its id and root access key\n"
     "       catalogd account list [--data-dir DIR] [--database-url URL]\n"
     "                                      every account, one JSON object a line\n"
+    "       catalogd seal rotate [--data-dir DIR] [--seal-key-file FILE]\n"
+    "                                      re-seal every secret under the key file's first\n"
+    "                                      key (docs/internals/seal.md)\n"
     "       catalogd --version | --help        (also: catalogd serve --help)\n"
     "\n"
     "options (each also read from the environment variable in brackets):\n"
     "  --listen HOST:PORT    address to serve on [CATALOGD_LISTEN] (127.0.0.1:4599)\n"
     "  --data-dir DIR        SQLite database, key file, root credentials [CATALOGD_DATA_DIR]\n"
     "                        (./catalogd-data)\n"
+    "  --seal-key-file FILE  the key ring that seals secrets, the same on every node\n"
+    "                        [CATALOGD_SEAL_KEY_FILE] (DATA_DIR/master.key); see\n"
+    "                        docs/internals/seal.md\n"
     "  --database-url URL    postgresql://USER:PASSWORD@HOST:PORT/DB: several catalogd\n"
     "                        nodes share this PostgreSQL database (docs/deploy.md)\n"
     "                        [CATALOGD_DATABASE_URL] (none: SQLite in the data directory)\n"
@@ -134,6 +141,7 @@ typedef struct opt_spec {
 static const opt_spec_t opts[] = {
     OPT_S("--listen", "CATALOGD_LISTEN", listen),
     OPT_S("--data-dir", "CATALOGD_DATA_DIR", data_dir),
+    OPT_S("--seal-key-file", "CATALOGD_SEAL_KEY_FILE", seal_key_file),
     OPT_S("--database-url", "CATALOGD_DATABASE_URL", database_url),
     OPT_X("--db-pool", "CATALOGD_DB_POOL", 'i', db_pool),
     OPT_S("--account-id", "CATALOGD_ACCOUNT_ID", account_id),
@@ -554,7 +562,7 @@ static int cmd_node_key(int argc, char **argv)
         return 2;
     }
     errbuf_t eb = {{0}};
-    if (node_key_import(cfg.data_dir, id, file, &eb)) {
+    if (node_key_import(cfg.data_dir, cfg.seal_key_file, id, file, &eb)) {
         fprintf(stderr, "catalogd: %s\n", eb.msg);
         return 1;
     }
@@ -579,6 +587,61 @@ static int cmd_account(int argc, char **argv)
     return org_account_main(&cfg, argv[2], name, email);
 }
 
+/* catalogd seal rotate [options]: re-seals every sealed value of the store (and the data
+ * directory's node keys) under the key file's first key, in one transaction; afterwards
+ * the other keys may be dropped from every node's key file (docs/internals/seal.md). */
+static int cmd_seal(int argc, char **argv)
+{
+    if (wants_help(argc, argv, 2)) return 0;
+    if (argc < 3 || strcmp(argv[2], "rotate")) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    app_config_t cfg;
+    int unused = 0;
+    if (!config_parse(&cfg, argc, argv, 3, &unused, &unused, &unused)) return 2;
+    log_setup(LOG_WARN, 2);
+    ids_t ids;
+    ids_init_system(&ids);
+    seal_src_t src = {.data_dir = cfg.data_dir, .key_file = cfg.seal_key_file, .ids = &ids};
+    store_opts_t so = {.data_dir = cfg.data_dir,
+                       .url = cfg.database_url,
+                       .pool = 2,
+                       .exclusive = false,
+                       .sync_full = true,
+                       .before_migrate = seal_store_check,
+                       .before_ud = &src};
+    store_t *store = NULL;
+    seal_t seal;
+    seal_rotated_t r;
+    bool exists = false;
+    errbuf_t eb = {{0}};
+    err_t rc = store_check_opts(&so, &exists, &eb); /* store_open would create one */
+    if (!rc && exists) rc = store_open(&so, &store, &eb);
+    if (!rc && !exists)
+        rc = err_fail(&eb, ERR_STORE, "%s holds no catalogd database: nothing to rotate",
+                      cfg.database_url[0] ? "the database" : cfg.data_dir);
+    if (!rc) rc = seal_open(&seal, cfg.data_dir, cfg.seal_key_file, false, &ids, &eb);
+    if (!rc) rc = seal_store_rotate(&seal, store, cfg.data_dir, &ids, &r, &eb);
+    store_close(store);
+    if (rc) {
+        explicit_bzero(&seal, sizeof(seal));
+        fprintf(stderr, "catalogd: %s\n", eb.msg);
+        return 1;
+    }
+    printf("re-sealed under key %s: %lld access key secrets, %lld sealed values in bodies, %lld "
+           "node key files; keys other than %s may now be removed from every node's key file\n",
+           seal.id[0], (long long)r.access_keys, (long long)r.values, (long long)r.files,
+           seal.id[0]);
+    if (r.unopened)
+        fprintf(stderr,
+                "catalogd: %lld values look sealed but open with no key of %s; left as they "
+                "are\n",
+                (long long)r.unopened, seal.path);
+    explicit_bzero(&seal, sizeof(seal));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     mem_init();
@@ -596,6 +659,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "command-output")) return ssm_command_output_main(argc, argv);
     if (!strcmp(argv[1], "node-key")) return cmd_node_key(argc, argv);
     if (!strcmp(argv[1], "account")) return cmd_account(argc, argv);
+    if (!strcmp(argv[1], "seal")) return cmd_seal(argc, argv);
     fprintf(stderr, "catalogd: unknown command '%s' (catalogd --help lists them)\n", argv[1]);
     return 2;
 }

@@ -70,11 +70,13 @@ err_t auth_keys_open(const auth_keys_opts_t *o, auth_keys_t **out, errbuf_t *eb)
     k->account = xstrdup(o->account);
     k->o.data_dir = k->data_dir;
     k->o.account = k->account;
+    k->o.seal_key_file = NULL; /* read here only */
     k->gen = 1;
     k->signing_keys = sigv4_keycache_new();
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->use_cv, NULL);
-    err_t rc = seal_open(&k->seal, o->data_dir, store_created(o->store), o->ids, eb);
+    err_t rc =
+        seal_open(&k->seal, o->data_dir, o->seal_key_file, store_created(o->store), o->ids, eb);
     if (!rc && pthread_create(&k->recorder, NULL, keys_recorder, k) != 0)
         rc = err_fail(eb, ERR_INTERNAL, "cannot start the access key use recorder");
     k->recorder_running = !rc;

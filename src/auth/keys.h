@@ -23,6 +23,7 @@ typedef err_t (*auth_resolve_fn)(void *ud, store_tx_t *tx, const char *account, 
 typedef struct auth_keys_opts {
     store_t *store;
     const char *data_dir;
+    const char *seal_key_file; /* NULL or "": <data_dir>/master.key */
     const char *account;
     ids_t *ids;
     auth_resolve_fn resolve; /* may be NULL until IAM is wired */

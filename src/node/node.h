@@ -134,9 +134,10 @@ void node_cleanup_bg(node_pool_t *p, const node_target_t *t, const char *run_id)
 /* The pool's settings (from the serve flags; strings are copied). */
 typedef struct node_config {
     const char *data_dir;
-    const char *transport;  /* default for every instance: "" (none), "local" or "ssh" */
-    const char *local_user; /* --node-user: the only user local commands run as */
-    const char *ssh_host;   /* ssh defaults, each overridable by an instance's tags */
+    const char *seal_key_file; /* the key ring (auth/seal.h); NULL or "": <data_dir>/master.key */
+    const char *transport;     /* default for every instance: "" (none), "local" or "ssh" */
+    const char *local_user;    /* --node-user: the only user local commands run as */
+    const char *ssh_host;      /* ssh defaults, each overridable by an instance's tags */
     int ssh_port;
     const char *ssh_user;
     const char *ssh_key; /* key id (<data-dir>/node-keys/<id>.sealed); NULL: "default" */
@@ -183,6 +184,7 @@ void node_self_cleanup(const char *base, const char *run_id);
 
 /* `catalogd node-key import`: seals the private key in file under data_dir/node-keys/
  * <id>.sealed (0600) with the data directory's master key. */
-err_t node_key_import(const char *data_dir, const char *id, const char *file, errbuf_t *eb);
+err_t node_key_import(const char *data_dir, const char *seal_key_file, const char *id,
+                      const char *file, errbuf_t *eb);
 
 #endif

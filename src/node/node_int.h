@@ -87,6 +87,8 @@ bool node_run_id_ok(const char *id);
 
 /* ssh.c: the pool's ssh settings. */
 const char *node_pool_data_dir(const node_pool_t *p);
+/* The key file that seals node keys ("": <data_dir>/master.key). */
+const char *node_pool_seal_key_file(const node_pool_t *p);
 
 /* bg.c: the pool's background threads (node_poll_bg and friends). node_bg_free refuses
  * new work and waits for every running thread before freeing. */

@@ -29,6 +29,7 @@ typedef struct ping_entry {
 
 struct node_pool {
     char data_dir[1024];
+    char seal_key_file[1024];
     char transport[8];
     char local_user[64];
     char ssh_host[256], ssh_user[64], ssh_key[64];
@@ -59,6 +60,11 @@ const char *node_pool_data_dir(const node_pool_t *p)
     return p->data_dir;
 }
 
+const char *node_pool_seal_key_file(const node_pool_t *p)
+{
+    return p->seal_key_file;
+}
+
 node_bg_t *node_pool_bg(node_pool_t *p)
 {
     return p->bg;
@@ -74,6 +80,8 @@ err_t node_pool_open(const node_config_t *c, node_pool_t **out, errbuf_t *eb)
     *out = NULL;
     node_pool_t *p = xcalloc(1, sizeof(*p));
     snprintf(p->data_dir, sizeof(p->data_dir), "%s", c->data_dir ? c->data_dir : ".");
+    snprintf(p->seal_key_file, sizeof(p->seal_key_file), "%s",
+             c->seal_key_file ? c->seal_key_file : "");
     snprintf(p->transport, sizeof(p->transport), "%s", c->transport ? c->transport : "");
     snprintf(p->local_user, sizeof(p->local_user), "%s", c->local_user ? c->local_user : "");
     snprintf(p->ssh_host, sizeof(p->ssh_host), "%s", c->ssh_host ? c->ssh_host : "");

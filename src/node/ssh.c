@@ -43,7 +43,8 @@ static bool read_file(const char *path, buf_t *b, size_t max)
     return ok && n == 0;
 }
 
-err_t node_key_import(const char *data_dir, const char *id, const char *file, errbuf_t *eb)
+err_t node_key_import(const char *data_dir, const char *seal_key_file, const char *id,
+                      const char *file, errbuf_t *eb)
 {
     if (!key_id_ok(id))
         return err_fail(eb, ERR_VALIDATION, "--id wants letters, digits, '.', '_' or '-'");
@@ -66,7 +67,7 @@ err_t node_key_import(const char *data_dir, const char *id, const char *file, er
         goto done;
     }
     mkdir(data_dir, 0700);
-    rc = seal_open(&seal, data_dir, true, &ids, eb);
+    rc = seal_open(&seal, data_dir, seal_key_file, true, &ids, eb);
     if (rc) goto done;
     if (!seal_seal(&seal, &ids, buf_span(&pem), &sealed)) {
         rc = err_fail(eb, ERR_INTERNAL, "cannot seal the key");
@@ -96,7 +97,8 @@ done:
 }
 
 /* The private key key_id, unsealed; NULL with detail when it is missing or unreadable. */
-static ssh_key ssh_load_key(const char *data_dir, const char *key_id, char *detail, size_t cap)
+static ssh_key ssh_load_key(const char *data_dir, const char *seal_key_file, const char *key_id,
+                            char *detail, size_t cap)
 {
     if (!key_id_ok(key_id)) {
         snprintf(detail, cap, "invalid ssh key id");
@@ -114,7 +116,7 @@ static ssh_key ssh_load_key(const char *data_dir, const char *key_id, char *deta
     ssh_key key = NULL;
     if (!read_file(path, &sealed, KEY_MAX * 2))
         snprintf(detail, cap, "no ssh key '%s' (catalogd node-key import)", key_id);
-    else if (seal_open(&seal, data_dir, false, &ids, &eb) != ERR_OK ||
+    else if (seal_open(&seal, data_dir, seal_key_file, false, &ids, &eb) != ERR_OK ||
              !seal_open_value(&seal, buf_span(&sealed), &pem))
         snprintf(detail, cap, "the ssh key '%s' cannot be unsealed", key_id);
     else if (ssh_pki_import_privkey_base64(buf_str(&pem), NULL, NULL, NULL, &key) != SSH_OK)
@@ -240,7 +242,8 @@ node_conn_t *node_conn_ssh(node_pool_t *p, const node_target_t *t, char *detail,
         goto fail;
     }
     if (!ssh_check_host(s, t, detail, cap)) goto fail;
-    key = ssh_load_key(dd, t->key_id ? t->key_id : "default", detail, cap);
+    key = ssh_load_key(dd, node_pool_seal_key_file(p), t->key_id ? t->key_id : "default", detail,
+                       cap);
     if (!key) goto fail;
     if (ssh_userauth_publickey(s, NULL, key) != SSH_AUTH_SUCCESS) {
         snprintf(detail, cap, "%s@%s refused the ssh key '%s'", t->user, t->host,

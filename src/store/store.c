@@ -72,7 +72,8 @@ err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb)
         free(s);
         return rc;
     }
-    rc = store_migrate(s, eb);
+    if (o->before_migrate) rc = o->before_migrate(s, o->before_ud, eb);
+    if (!rc) rc = store_migrate(s, eb);
     if (s->be->migrated) rc = s->be->migrated(s, rc, eb);
     if (rc) {
         store_close(s);

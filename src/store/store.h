@@ -25,6 +25,11 @@ typedef struct store_opts {
     bool exclusive;       /* hold the data directory's lock (the daemon); tools share */
     bool sync_full;       /* fsync every commit (default on: no acknowledged write is lost) */
     int busy_timeout_ms;  /* how long a writer waits for another (default 5000) */
+    /* Called by store_open once the backend has opened the database, before any migration
+     * runs: a refusal here leaves the database as it was (auth/seal_store.h's
+     * seal_store_check). NULL: none. */
+    err_t (*before_migrate)(store_t *s, void *ud, errbuf_t *eb);
+    void *before_ud;
 } store_opts_t;
 
 /* Opens the store and applies pending migrations. ERR_STORE with a message on failure

@@ -101,20 +101,23 @@ def test_secure_string_as_long_as_the_tier_allows(d, ssm, size, tier):
     assert rows and not any("x" * 64 in r[0] for r in rows)
 
 
-def test_sealed_format_is_the_one_older_builds_wrote(d, ssm):
-    """A sealed value is "v1:" + base64(nonce | AES-256-GCM ciphertext | tag) under the data
-    directory's master.key, as before the sealing limit was lifted: values sealed by older
-    builds (access keys, SecureStrings) still open, and this build's open with the same key."""
+def test_sealed_format(d, ssm):
+    """A sealed value is "v2:<key id>:" + base64(nonce | AES-256-GCM ciphertext | tag) under
+    the first key of the data directory's master.key (one key a line, hex), the key id the
+    first 8 hex digits of its sha256; no length limit (docs/internals/seal.md; the "v1:" form
+    of older builds still opens: tests/api/test_seal.py)."""
     import base64
+    import hashlib
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     secret = "compat-" + "y" * 3000
     ssm.put_parameter(Name="/t3compat/pw", Value=secret, Type="SecureString", Tier="Standard")
-    with open(os.path.join(d.data_dir, "master.key"), "rb") as f:
-        key = f.read()
+    with open(os.path.join(d.data_dir, "master.key")) as f:
+        key = bytes.fromhex([ln for ln in f if ln.strip() and not ln.startswith("#")][0].strip())
+    prefix = "v2:%s:" % hashlib.sha256(key).hexdigest()[:8]
     rows = store_sql(d.data_dir, "SELECT body FROM resources WHERE kind LIKE 'ssm.param%'")
     sealed = [json.loads(r[0])["_Value"] for r in rows if json.loads(r[0]).get("Name") == "/t3compat/pw"]
-    assert sealed and all(v.startswith("v1:") for v in sealed)
-    blob = base64.b64decode(sealed[0][3:])
+    assert sealed and all(v.startswith(prefix) for v in sealed)
+    blob = base64.b64decode(sealed[0][len(prefix):])
     assert AESGCM(key).decrypt(blob[:12], blob[12:], None).decode() == secret
 
 

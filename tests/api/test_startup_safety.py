@@ -166,7 +166,8 @@ def test_damaged_master_key_refused(installed, damage):
         os.unlink(key)
     else:
         with open(key, "wb") as f:
-            f.write({"empty": b"", "short": good[:16], "long": good + b"\n"}[damage])
+            # the key line (64 hex digits, the file's last) cut short, or run long
+            f.write({"empty": b"", "short": good[:-10], "long": good.rstrip() + b"ab\n"}[damage])
     line = refused(installed, must_name=(key,))
     assert ("missing" if damage == "missing" else "damaged") in line
     assert os.path.exists(key) == (damage != "missing")  # never regenerated
@@ -244,7 +245,9 @@ def test_first_start_creates_database_and_key(fresh_daemon):
         assert os.path.isfile(os.path.join(d.data_dir, "master.key"))
         # the store: SQLite's file, or on PostgreSQL none (the database holds it)
         assert os.path.isfile(os.path.join(d.data_dir, "catalogd.db")) != POSTGRES
-        assert os.path.getsize(os.path.join(d.data_dir, "master.key")) == 32
+        with open(os.path.join(d.data_dir, "master.key")) as f:  # a ring of one key
+            keys = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+        assert len(keys) == 1 and len(bytes.fromhex(keys[0])) == 32
     finally:
         d.stop()
         subprocess.run(["rm", "-rf", os.path.dirname(d.data_dir)])

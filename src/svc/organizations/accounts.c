@@ -2,6 +2,7 @@
  * account-making core shared by CreateAccount's job and the admin command, and the
  * `catalogd account` command itself. */
 #include "svc/organizations/org_int.h"
+#include "auth/seal_store.h"
 
 #include "core/clk.h"
 #include "core/jx.h"
@@ -169,11 +170,16 @@ int org_account_main(const app_config_t *cfg, const char *sub, const char *name,
     }
     errbuf_t eb = {{0}};
     bool exists = false;
+    ids_t ids;
+    ids_init_system(&ids);
+    seal_src_t src = {.data_dir = cfg->data_dir, .key_file = cfg->seal_key_file, .ids = &ids};
     store_opts_t so = {.data_dir = cfg->data_dir,
                        .url = cfg->database_url,
                        .pool = 2,
                        .exclusive = false,
-                       .sync_full = true};
+                       .sync_full = true,
+                       .before_migrate = seal_store_check,
+                       .before_ud = &src};
     err_t rc = store_check_opts(&so, &exists, &eb);
     if (!rc && !exists)
         rc = err_fail(&eb, ERR_STORE,
@@ -183,8 +189,6 @@ int org_account_main(const app_config_t *cfg, const char *sub, const char *name,
         fprintf(stderr, "catalogd: %s\n", eb.msg);
         return 1;
     }
-    ids_t ids;
-    ids_init_system(&ids);
     clk_t clock = clk_system(cfg->clock_offset_ms);
     int64_t now = clk_now_ms(&clock);
     store_t *store = NULL;
@@ -193,8 +197,11 @@ int org_account_main(const app_config_t *cfg, const char *sub, const char *name,
     cJSON *dup = NULL;
     org_new_account_t made;
     rc = store_open(&so, &store, &eb);
-    auth_keys_opts_t ko = {
-        .store = store, .data_dir = cfg->data_dir, .account = cfg->account_id, .ids = &ids};
+    auth_keys_opts_t ko = {.store = store,
+                           .data_dir = cfg->data_dir,
+                           .seal_key_file = cfg->seal_key_file,
+                           .account = cfg->account_id,
+                           .ids = &ids};
     if (!rc) rc = auth_keys_open(&ko, &keys, &eb);
     /* the management account's record is the daemon's to write (org_install, at its start,
      * with its own --account-id): this command may run with another configuration */

@@ -253,7 +253,7 @@ static err_t ssm_version_room(api_ctx_t *c, const char *key, const char *name)
     return rc;
 }
 
-/* The stored form of value: sealed (v1:...) for a SecureString, else as given. */
+/* The stored form of value: sealed (auth/seal.h) for a SecureString, else as given. */
 static err_t ssm_seal_value(api_ctx_t *c, const char *type, const char *value, const char **out)
 {
     if (strcmp(type, "SecureString")) {
