@@ -277,6 +277,20 @@ def test_database_of_other_tables_refused(cluster):
     assert cluster.sql("invoicing", "SELECT COUNT(*) FROM invoices") == [["2"]]
 
 
+# ---- two clusters pointed at each other's databases --------------------------------------------
+
+def test_two_clusters_crossed_refused(cluster):
+    """Cluster A's node (its key file) given cluster B's database, and the other way round:
+    the key file does not open that database's secrets (h-seal's check value)."""
+    a_dir, a_url = install(cluster, "cluster_a")
+    b_dir, b_url = install(cluster, "cluster_b")
+    a_before, b_before = dump(cluster, "cluster_a"), dump(cluster, "cluster_b")
+    for data_dir, url in ((a_dir, b_url), (b_dir, a_url)):
+        refused(data_dir, url, must=(os.path.join(data_dir, "master.key"),
+                                     "does not open this database's secrets"))
+    assert (dump(cluster, "cluster_a"), dump(cluster, "cluster_b")) == (a_before, b_before)
+
+
 # ---- the offline commands ----------------------------------------------------------------------
 
 def offline(*args, url):
