@@ -42,31 +42,69 @@
 
 /* ---- connections and errors ------------------------------------------------------------ */
 
-/* The URL (or conninfo) with any password replaced by "***", for messages and logs. */
+/* Where the value of a libpq password setting that starts at p (in url) begins, or NULL
+ * when none starts there: a URL's parameter "password=" (after '?' or '&'), or the key
+ * "password" of key=value settings (first, or after white space; spaces around '='). */
+static const char *pg_password_at(const char *url, const char *p, bool uri)
+{
+    bool key =
+        uri ? p > url && (p[-1] == '?' || p[-1] == '&') : p == url || isspace((unsigned char)p[-1]);
+    if (!key || strncmp(p, "password", 8)) return NULL;
+    p += 8;
+    while (!uri && *p == ' ') p++;
+    if (*p++ != '=') return NULL;
+    while (!uri && *p == ' ') p++;
+    return p;
+}
+
+/* The end of the libpq value that starts at v: in a URL at the next parameter ('&'); in
+ * key=value settings after the closing quote of a quoted value ('...', backslash escapes)
+ * or at white space. */
+static const char *pg_value_end(const char *v, bool uri)
+{
+    if (uri) return v + strcspn(v, "&");
+    if (*v == '\'') {
+        for (v++; *v && *v != '\''; v++)
+            if (*v == '\\' && v[1]) v++;
+        return *v ? v + 1 : v;
+    }
+    while (*v && !isspace((unsigned char)*v)) v++;
+    return v;
+}
+
+/* The URL (or conninfo) with every password replaced by "***", for messages and logs:
+ * user:PASSWORD@ after "://", and every password setting's value. Redacted whole, then
+ * cut to cap, so that a cut never leaves part of a password. */
 void pg_redact(const char *url, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s", url);
-    char *scheme = strstr(out, "://");
-    if (scheme) { /* postgresql://user:password@host */
-        char *auth = scheme + 3, *at = strchr(auth, '@'), *slash = strchr(auth, '/');
-        char *colon = strchr(auth, ':');
-        if (at && (!slash || at < slash) && colon && colon < at) {
-            size_t tail = strlen(at) + 1;
-            if ((size_t)(colon + 1 - out) + 3 + tail <= cap) {
-                memmove(colon + 4, at, tail);
-                memcpy(colon + 1, "***", 3);
-            }
-        }
+    const char *pw = NULL, *pw_end = NULL; /* postgresql://user:PASSWORD@host */
+    const char *auth = strstr(url, "://");
+    if (auth) {
+        auth += 3;
+        size_t n = strcspn(auth, "@/");
+        const char *colon = memchr(auth, ':', n);
+        if (auth[n] == '@' && colon) pw = colon + 1, pw_end = auth + n;
     }
-    for (char *p = strstr(out, "password="); p; p = strstr(p + 1, "password=")) {
-        char *v = p + 9, *end = v;
-        while (*end && *end != '&' && *end != ' ') end++;
-        size_t tail = strlen(end) + 1;
-        if ((size_t)(v - out) + 3 + tail <= cap) {
-            memmove(v + 3, end, tail);
-            memcpy(v, "***", 3);
+    bool uri = !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
+    char *w = xmalloc(4 * strlen(url) + 4); /* each "***" adds 3 bytes at most */
+    size_t o = 0;
+    for (const char *p = url; *p;) {
+        const char *v = p == pw ? p : pg_password_at(url, p, uri);
+        if (!v) {
+            w[o++] = *p++;
+            continue;
         }
+        memcpy(w + o, p, (size_t)(v - p));
+        memcpy(w + o + (size_t)(v - p), "***", 3);
+        o += (size_t)(v - p) + 3;
+        const char *next = p == pw ? pw_end : pg_value_end(v, uri);
+        if (p == pw) pw = NULL;                   /* done (it may be empty) */
+        if (pw && p < pw && next > pw) next = pw; /* it ran into user:PASSWORD@ */
+        p = next;
     }
+    w[o] = '\0';
+    snprintf(out, cap, "%s", w);
+    free(w);
 }
 
 /* libpq's message, on one line (it ends in a newline and may hold several). */
@@ -169,7 +207,7 @@ static err_t pg_conn_open(pg_store_t *q, pg_conn_t **out, errbuf_t *eb)
     return ERR_OK;
 }
 
-static void pg_sql_free(pg_sql_t *s)
+void pg_sql_free(pg_sql_t *s)
 {
     if (!s) return;
     for (pg_prep_t *p = s->preps, *n; p; p = n) {
@@ -247,7 +285,7 @@ void pg_release_conn(pg_store_t *q, pg_conn_t *c)
 
 /* Rewrites portable SQL for PostgreSQL: '?' -> $1, $2, ... (outside quotes), and, in DDL,
  * TEXT columns with the bytewise "C" collation SQLite compares with. */
-static pg_sql_t *pg_translate(const char *sql)
+pg_sql_t *pg_translate(const char *sql)
 {
     pg_sql_t *s = xcalloc(1, sizeof(*s));
     s->sql = xstrdup(sql);

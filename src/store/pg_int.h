@@ -79,6 +79,11 @@ typedef struct pg_store {
 /* pg.c: url with any password as "***" (messages, logs); libpq's message on one line. */
 void pg_redact(const char *url, char *out, size_t cap);
 const char *pg_msg(const char *m, char *buf, size_t cap);
+/* pg.c: sql's translation for PostgreSQL ('?' -> $n outside quotes; TEXT COLLATE "C" in
+ * CREATE/ALTER TABLE), owned by the caller (pg_sql_free; NULL is fine). Fuzzed by
+ * tests/fuzz/fuzz_pgsql.c. */
+pg_sql_t *pg_translate(const char *sql);
+void pg_sql_free(pg_sql_t *s);
 /* The error of a failed statement on c (see pg.c): ERR_UNAVAILABLE when the connection
  * was lost (c marked broken), ERR_STORE_BUSY, or ERR_STORE. */
 err_t pg_fail(pg_conn_t *c, const PGresult *res, const char *what, errbuf_t *eb);

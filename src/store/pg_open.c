@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,14 +19,57 @@ static err_t pg_listen(store_t *s, store_listen_fn fn, void *ud, errbuf_t *eb);
 
 /* ---- opening, checks, migrations ------------------------------------------------------ */
 
-/* Connects to o->url and checks, changing nothing, that the server is a writable primary
- * and the database empty or catalogd's. *exists: catalogd's schema is there. */
-static err_t pg_check_conn(PGconn *db, const char *safe, bool *exists, errbuf_t *eb)
+/* libpq's message m about url on one line, into buf, with the password kept out of it:
+ * the URL quoted whole becomes safe (the URL without its password); any other quoted
+ * fragment of the URL that safe does not hold becomes "***" (libpq quotes a token it
+ * cannot decode, which may be the password); runs of white space become one space. */
+static const char *pg_scrub(const char *m, const char *url, const char *safe, char *buf, size_t cap)
 {
-    char m[600];
+    size_t o = 0;
+    buf[0] = '\0';
+    for (const char *p = m ? m : ""; *p && o + 1 < cap;) {
+        const char *end = *p == '"' ? strchr(p + 1, '"') : NULL;
+        if (end) {
+            char *frag = xstrndup(p + 1, (size_t)(end - p - 1));
+            const char *say = !strcmp(frag, url)                                  ? safe
+                              : *frag && strstr(url, frag) && !strstr(safe, frag) ? "***"
+                                                                                  : frag;
+            o += (size_t)snprintf(buf + o, cap - o, "\"%s\"", say);
+            free(frag);
+            p = end + 1;
+        } else if (isspace((unsigned char)*p)) {
+            if (o > 0 && buf[o - 1] != ' ') buf[o++] = ' ';
+            p++;
+        } else {
+            buf[o++] = *p++;
+        }
+        if (o >= cap) o = cap - 1; /* snprintf truncated */
+        buf[o] = '\0';
+    }
+    while (o > 0 && buf[o - 1] == ' ') buf[--o] = '\0';
+    return buf;
+}
+
+/* Connects to url (safe: the same without its password, for messages) and checks,
+ * changing nothing, that it names a writable primary whose database is empty or
+ * catalogd's, of a schema this catalogd knows. *exists: catalogd's schema is there.
+ * *out: the connection (also on failure: the caller PQfinish-es it; NULL when the URL
+ * was refused before connecting). */
+static err_t pg_check_conn(const char *url, const char *safe, PGconn **out, bool *exists,
+                           errbuf_t *eb)
+{
+    char m[1200];
+    *out = NULL;
+    *exists = false;
+    /* libpq takes a string that is neither a URL nor key=value as a database name */
+    if (strncmp(url, "postgresql://", 13) && strncmp(url, "postgres://", 11) && !strchr(url, '='))
+        return err_fail(eb, ERR_STORE, /* not quoted: where its password is is unknown */
+                        "the database URL (--database-url, CATALOGD_DATABASE_URL) is not a "
+                        "PostgreSQL URL: give postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
+    PGconn *db = *out = pg_connect(url);
     if (PQstatus(db) != CONNECTION_OK)
         return err_fail(eb, ERR_STORE, "cannot connect to the database %s: %s", safe,
-                        pg_msg(PQerrorMessage(db), m, sizeof(m)));
+                        pg_scrub(PQerrorMessage(db), url, safe, m, sizeof(m)));
     PGresult *r = PQexec(db, "SELECT pg_is_in_recovery(), current_setting('transaction_read_only'),"
                              " to_regclass('schema_migrations') IS NOT NULL,"
                              " to_regclass('meta') IS NOT NULL,"
@@ -35,7 +79,7 @@ static err_t pg_check_conn(PGconn *db, const char *safe, bool *exists, errbuf_t 
     err_t e = ERR_OK;
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
         e = err_fail(eb, ERR_STORE, "cannot read the database %s: %s", safe,
-                     pg_msg(PQresultErrorMessage(r), m, sizeof(m)));
+                     pg_scrub(PQresultErrorMessage(r), url, safe, m, sizeof(m)));
     } else if (!strcmp(PQgetvalue(r, 0, 0), "t")) {
         e = err_fail(eb, ERR_STORE,
                      "the database %s is a read-only replica (in recovery): give the primary's "
@@ -53,10 +97,23 @@ static err_t pg_check_conn(PGconn *db, const char *safe, bool *exists, errbuf_t 
         *exists = have == 3;
         if (have != 3 && tables > 0)
             e = err_fail(eb, ERR_STORE,
-                         "the database %s is not a catalogd database (it has %ld other tables)",
-                         safe, tables);
+                         "the database %s is not a catalogd database (it holds %ld table%s, not "
+                         "catalogd's): give an empty database or catalogd's own",
+                         safe, tables, tables == 1 ? "" : "s");
     }
     PQclear(r);
+    if (!e && *exists) { /* a newer catalogd's: this one would misread it */
+        r = PQexec(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+        long v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
+                     ? strtol(PQgetvalue(r, 0, 0), NULL, 10)
+                     : 0;
+        if (v > store_n_migrations)
+            e = err_fail(eb, ERR_STORE,
+                         "the database %s has schema version %ld, newer than this catalogd (%d): "
+                         "run the catalogd release that wrote it, or a newer one",
+                         safe, v, store_n_migrations);
+        PQclear(r);
+    }
     return e;
 }
 
@@ -64,9 +121,8 @@ static err_t pg_check(const store_opts_t *o, bool *exists, errbuf_t *eb)
 {
     char safe[512];
     pg_redact(o->url, safe, sizeof(safe));
-    *exists = false;
-    PGconn *db = pg_connect(o->url);
-    err_t e = pg_check_conn(db, safe, exists, eb);
+    PGconn *db;
+    err_t e = pg_check_conn(o->url, safe, &db, exists, eb);
     PQfinish(db);
     return e;
 }
@@ -107,8 +163,8 @@ static err_t pg_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
         }
     }
     bool exists = false;
-    PGconn *db = pg_connect(q->url);
-    err_t e = pg_check_conn(db, q->safe_url, &exists, eb);
+    PGconn *db;
+    err_t e = pg_check_conn(q->url, q->safe_url, &db, &exists, eb);
     if (e) {
         PQfinish(db);
         s->be->close(s);
