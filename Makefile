@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DATA_DIR   ?= var/data
 PYTHON     ?= /usr/bin/python3
 
-.PHONY: all build deps run demo test gen check-gen format check-format lint unit api console-test asan fuzz bench clean
+.PHONY: all build deps run demo test gen check-gen format check-format lint unit api api-pg console-test asan fuzz bench clean
 
 all: build
 
@@ -51,6 +51,11 @@ unit: build
 
 api: build
 	@CATALOGD_BIN=$(abspath $(BUILD))/catalogd $(PYTHON) -m pytest -q tests/api
+
+# the API tests on PostgreSQL: they start a cluster of their own (the postgresql package)
+api-pg: build
+	@CATALOGD_TEST_BACKEND=postgres CATALOGD_BIN=$(abspath $(BUILD))/catalogd $(PYTHON) -m pytest -q \
+	    -p no:cacheprovider -n $(JOBS) --dist loadfile tests/api
 
 console-test: build
 	@BUILD=$(abspath $(BUILD)) tests/console/run.sh

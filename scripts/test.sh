@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every check CI runs, in order, failing fast: generated tables, format, lint, build
-# (with the web console), unit tests, API tests against the real daemon, the console's
+# (with the web console), unit tests, API tests against the real daemon (on SQLite, then
+# again on a PostgreSQL cluster the tests start and stop themselves), the console's
 # browser tests, the API tests again under ASan+UBSan, and a short fuzz run of every
 # parser. FUZZ_SECONDS (default 20) sets the fuzz time per target.
 set -eu
@@ -24,6 +25,9 @@ stage "unit tests"
 (cd build && ctest --output-on-failure -j"$JOBS")
 stage "API tests (boto3, AWS CLI v2$(command -v aws >/dev/null && [ "$(command -v aws)" != /usr/bin/aws ] && echo ' and v1'))"
 CATALOGD_BIN="$PWD/build/catalogd" $PY -m pytest -q -p no:cacheprovider -n "$JOBS" --dist loadfile tests/api
+stage "API tests against PostgreSQL (a cluster of their own per worker; tests about SQLite's files left out)"
+CATALOGD_TEST_BACKEND=postgres CATALOGD_BIN="$PWD/build/catalogd" \
+    $PY -m pytest -q -p no:cacheprovider -n "$JOBS" --dist loadfile tests/api
 stage "web console (Playwright, headless Chromium; screenshots in build/console-test-output)"
 BUILD="$PWD/build" tests/console/run.sh
 

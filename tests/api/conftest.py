@@ -4,9 +4,17 @@ CATALOGD_BIN names the daemon (default build/catalogd). Every daemon listens on 
 uses a temporary data directory, and dies with the test process (PR_SET_PDEATHSIG).
 Clients: boto3 (Debian python3-boto3), the Debian AWS CLI v2 (/usr/bin/aws), and an AWS
 CLI v1 when one is on PATH.
+
+CATALOGD_TEST_BACKEND=postgres runs every daemon on PostgreSQL: the test process starts a
+cluster of its own (pgcluster.py; one per xdist worker), and each data directory gets a
+database of its own (the same directory, restarted, finds its database again), given to the
+daemon with --database-url and to the offline subcommands as CATALOGD_DATABASE_URL
+(backend_env). Tests about SQLite's files carry @pytest.mark.sqlite_only and are left out of
+that pass only.
 """
 
 import ctypes
+import hashlib
 import json
 import os
 import shutil
@@ -29,6 +37,10 @@ REGION = "us-east-1"
 ROOT_KEY = "AKIACATALOGDTEST0001"
 ROOT_SECRET = "catalogdTestSecretKey0000000000000000001"
 SHARED = os.path.abspath(os.path.join(REPO, "..", "shared"))
+BACKEND = os.environ.get("CATALOGD_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgres"):
+    raise RuntimeError("CATALOGD_TEST_BACKEND must be sqlite or postgres, not %r" % BACKEND)
+POSTGRES = BACKEND == "postgres"
 
 _libc = ctypes.CDLL("libc.so.6", use_errno=True)
 
@@ -56,6 +68,94 @@ def find_cli_v1():
         if (out.stdout + out.stderr).startswith("aws-cli/1."):
             return p
     return None
+
+
+_pg = None
+
+
+def pg_cluster():
+    """The test process's PostgreSQL cluster, started on first use (postgres pass only)."""
+    global _pg
+    if _pg is None:
+        from pgcluster import PgCluster
+
+        _pg = PgCluster().start()
+    return _pg
+
+
+def db_name(data_dir):
+    """The PostgreSQL database of data_dir: named after its real path."""
+    return "cd_" + hashlib.sha1(os.path.realpath(data_dir).encode()).hexdigest()[:24]
+
+
+def database_url(data_dir):
+    """On the postgres pass, the URL of data_dir's database (created when new); else None."""
+    if not POSTGRES:
+        return None
+    pg = pg_cluster()
+    return pg.url(pg.create_db(db_name(data_dir)))
+
+
+def backend_env(data_dir):
+    """The environment a catalogd subcommand needs beside --data-dir data_dir to open the
+    same store as that directory's daemon (CATALOGD_DATABASE_URL on the postgres pass)."""
+    return {"CATALOGD_DATABASE_URL": database_url(data_dir)} if POSTGRES else {}
+
+
+def _pg_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def store_sql(data_dir, statement, params=(), many=None):
+    """Runs statement on data_dir's store behind catalogd's back, committed: SQLite's file,
+    or its PostgreSQL database (there psql's values come back as text, and ? placeholders
+    are filled in as SQL literals). many: a list of parameter tuples, one run each, all in
+    one transaction. Returns the rows as tuples (of the last run)."""
+    if not POSTGRES:
+        import sqlite3
+
+        con = sqlite3.connect(os.path.join(data_dir, "catalogd.db"))
+        try:
+            if many is not None:
+                con.executemany(statement, many)
+                rows = []
+            else:
+                rows = con.execute(statement, params).fetchall()
+            con.commit()
+        finally:
+            con.close()
+        return [tuple(r) for r in rows]
+    parts = statement.split("?")
+    text = []
+    for ps in (many if many is not None else [params]):
+        assert len(ps) == len(parts) - 1, "store_sql: %d placeholders, %d values" % (len(parts) - 1, len(ps))
+        text.append("".join(p + (_pg_literal(ps[i]) if i < len(ps) else "") for i, p in enumerate(parts)))
+    sql = ";\n".join(text)
+    if len(text) > 1:
+        sql = "BEGIN;\n" + sql + ";\nCOMMIT"
+    return [tuple(r) for r in pg_cluster().sql(db_name(data_dir), sql)]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): about SQLite's own files; "
+                            "left out of the CATALOGD_TEST_BACKEND=postgres pass")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not POSTGRES:
+        return
+    kept, left = [], []
+    for item in items:
+        (left if item.get_closest_marker("sqlite_only") else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 CLI_V2 = "/usr/bin/aws" if os.path.exists("/usr/bin/aws") else None
@@ -96,6 +196,8 @@ class Daemon:
         os.close(fd)
         self._stderr = open(self.stderr_path, "ab")
         cmd = [BIN, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir]
+        if POSTGRES:
+            cmd += ["--database-url", database_url(self.data_dir)]
         self.proc = subprocess.Popen(
             cmd + self.args,
             stdout=subprocess.DEVNULL,
@@ -155,6 +257,8 @@ class Daemon:
 
     def cleanup(self):
         if self.own_dir:
+            if POSTGRES:
+                pg_cluster().drop_db(db_name(self.data_dir), wait=False)
             shutil.rmtree(self.data_dir, ignore_errors=True)
         if self.stderr_path and os.path.exists(self.stderr_path):
             os.unlink(self.stderr_path)

@@ -154,10 +154,13 @@ def hook_records(hook_dir, transition, instance_id=None, ext="log"):
 
 
 def run_bin(*args, env=None, timeout=30, **kw):
-    """Runs the catalogd binary to completion (text output); kw goes to subprocess.run."""
-    from conftest import BIN
+    """Runs the catalogd binary to completion (text output); kw goes to subprocess.run.
+    Given --data-dir DIR, it opens DIR's store on either test backend (backend_env)."""
+    from conftest import BIN, backend_env
 
     e = dict(os.environ)
+    if "--data-dir" in args[:-1]:
+        e.update(backend_env(args[list(args).index("--data-dir") + 1]))
     e.update(env or {})
     return subprocess.run([BIN] + list(args), capture_output=True, text=True, timeout=timeout,
                           env=e, **kw)

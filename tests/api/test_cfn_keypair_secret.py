@@ -7,14 +7,13 @@ AWS::EC2::KeyPair resource page says. An imported pair has no such parameter. Th
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
 from cfn_helpers import create, delete, failures, outputs
-from conftest import Daemon
+from conftest import Daemon, store_sql
 from helpers import fails, new_role, serve, trust
 
 
@@ -55,8 +54,7 @@ def test_created_key_pair_private_key_in_parameter_store(d, tmp_path):
     # sealed at rest, and not shown without WithDecryption
     assert ssm.get_parameter(Name=name)["Parameter"]["Value"] != pem
     body = pem.splitlines()[1]
-    with sqlite3.connect(os.path.join(d.data_dir, "catalogd.db")) as db:
-        rows = db.execute("SELECT body FROM resources").fetchall()
+    rows = store_sql(d.data_dir, "SELECT body FROM resources")
     assert not any(body in r[0] for r in rows)
     # the parameter goes with the stack's key pair
     delete(cf, "kpsecret")

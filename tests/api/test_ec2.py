@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from conftest import ACCOUNT, BIN, Daemon
+from conftest import ACCOUNT, BIN, Daemon, backend_env
 from helpers import EC2_TRANSITIONS, exec_hook_args, fails, hook_records, serve, wait_for
 
 AMI = "ami-0246838ace3f374fc"
@@ -53,7 +53,8 @@ echo "$CATALOGD_TRANSITION_ID $id $t" >> "$dir/$t.log"
 
 def jobs_idle(data_dir):
     """No engine job is waiting or running (catalogd jobs stats on the live data directory)."""
-    p = subprocess.run([BIN, "jobs", "stats", "--data-dir", data_dir], capture_output=True, text=True, timeout=60)
+    p = subprocess.run([BIN, "jobs", "stats", "--data-dir", data_dir], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, **backend_env(data_dir)))
     assert p.returncode == 0, p.stderr
     s = json.loads(p.stdout)
     return s["ready"] == 0 and s["running"] == 0

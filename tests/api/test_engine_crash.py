@@ -4,11 +4,10 @@ kind, whose steps record (job, step) in the same transaction as the job's progre
 
 import json
 import os
-import sqlite3
 import subprocess
 import time
 
-from conftest import BIN, SANITIZED
+from conftest import BIN, SANITIZED, backend_env, store_sql
 
 JOBS = 300
 STEPS = 3
@@ -16,7 +15,7 @@ STEPS = 3
 
 def jobs_cli(data_dir, *args):
     p = subprocess.run([BIN, "jobs"] + list(args) + ["--data-dir", data_dir],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, env=dict(os.environ, **backend_env(data_dir)))
     assert p.returncode == 0, p.stderr
     return p.stdout
 
@@ -45,9 +44,7 @@ def test_kill9_with_jobs_in_flight(fresh_daemon):
     d.kill9()
     before = stats(d.data_dir)
     assert before["done"] < JOBS, "every job finished before the kill; nothing was in flight"
-    con = sqlite3.connect(os.path.join(d.data_dir, "catalogd.db"))
-    leased = con.execute("SELECT COUNT(*) FROM jobs WHERE state = 'ready' AND lease_owner IS NOT NULL").fetchone()[0]
-    con.close()
+    leased = int(store_sql(d.data_dir, "SELECT COUNT(*) FROM jobs WHERE state = 'ready' AND lease_owner IS NOT NULL")[0][0])
     assert leased > 0, "no job was leased (in flight) at the moment of the kill"
 
     # restart on the same data directory: the dead process's leases are reclaimed
@@ -56,12 +53,9 @@ def test_kill9_with_jobs_in_flight(fresh_daemon):
     s = stats(d2.data_dir)
     assert s == {"ready": 0, "running": 0, "done": JOBS, "failed": 0}
 
-    con = sqlite3.connect(os.path.join(d.data_dir, "catalogd.db"))
-    rows = con.execute(
-        "SELECT job_id, step, COUNT(*) FROM job_probe GROUP BY job_id, step"
-    ).fetchall()
-    jobs = {r[0] for r in con.execute("SELECT id FROM jobs WHERE kind = 'engine.probe'")}
-    con.close()
+    rows = [(job, int(step), int(n)) for job, step, n in
+            store_sql(d.data_dir, "SELECT job_id, step, COUNT(*) FROM job_probe GROUP BY job_id, step")]
+    jobs = {r[0] for r in store_sql(d.data_dir, "SELECT id FROM jobs WHERE kind = 'engine.probe'")}
     assert len(jobs) == JOBS
     dup = [r for r in rows if r[2] != 1]
     assert not dup, "steps committed more than once: %r" % dup[:5]

@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import stat
 import subprocess
 import tempfile
@@ -31,7 +30,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BIN, Daemon
+from conftest import BIN, POSTGRES, Daemon, backend_env, store_sql
 from helpers import wait_for
 
 EC2_TRANSITION_LIMIT = 10  # max attempts of ec2.transition (docs/internals/engine.md)
@@ -40,7 +39,7 @@ STOP_HOOK = 'r="../.started/$(basename "$PWD")" && rm -f "$r" && mkfifo "$r" && 
 
 def failed_jobs(data_dir):
     p = subprocess.run([BIN, "jobs", "failed", "--data-dir", data_dir], capture_output=True, text=True,
-                       timeout=60)
+                       timeout=60, env=dict(os.environ, **backend_env(data_dir)))
     assert p.returncode == 0, p.stderr
     return [json.loads(line) for line in p.stdout.splitlines()]
 
@@ -157,12 +156,17 @@ REFUSE = [
 def refuse(data_dir, kind, state):
     """Adds a trigger to data_dir's store (its daemon stopped) that refuses to update a
     resource row of kind to state, as a failing disk would refuse the write."""
-    con = sqlite3.connect(os.path.join(data_dir, "catalogd.db"))
-    con.execute(
-        "CREATE TRIGGER refuse_%s_%s BEFORE UPDATE ON resources WHEN NEW.kind = '%s' AND NEW.state = '%s'"
-        " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END" % (kind.replace(".", "_"), state, kind, state))
-    con.commit()
-    con.close()
+    name = "refuse_%s_%s" % (kind.replace(".", "_"), state)
+    if POSTGRES:
+        store_sql(data_dir, "CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS"
+                  " $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$;"
+                  " CREATE TRIGGER %s BEFORE UPDATE ON resources FOR EACH ROW"
+                  " WHEN (NEW.kind = '%s' AND NEW.state = '%s') EXECUTE FUNCTION %s()"
+                  % (name, name, kind, state, name))
+    else:
+        store_sql(data_dir, "CREATE TRIGGER %s BEFORE UPDATE ON resources WHEN NEW.kind = '%s'"
+                  " AND NEW.state = '%s' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+                  % (name, kind, state))
 
 
 def advance(d, ms):

@@ -9,7 +9,6 @@ import base64
 import datetime
 import json
 import os
-import sqlite3
 import subprocess
 import uuid
 
@@ -19,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from conftest import ACCOUNT, Daemon
+from conftest import ACCOUNT, Daemon, store_sql
 from helpers import allow, cli_error, fails, policy, serve
 
 ISSUER = "https://idp.example.test/saml"
@@ -204,8 +203,7 @@ def idp(d, iam, tmp_path_factory):
 
 
 def sessions(d):
-    with sqlite3.connect(os.path.join(d.data_dir, "catalogd.db")) as db:
-        return db.execute("SELECT COUNT(*) FROM access_keys WHERE kind = 'session'").fetchone()[0]
+    return int(store_sql(d.data_dir, "SELECT COUNT(*) FROM access_keys WHERE kind = 'session'")[0][0])
 
 
 def refused(d, sts, xml, role=ROLE, provider=PROVIDER):

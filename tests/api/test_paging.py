@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from conftest import REPO, Daemon
+from conftest import REPO, Daemon, store_sql
 from helpers import fails, serve, trust, wait_for
 from sc_world import World
 
@@ -580,7 +580,6 @@ def test_sc_search_reads_only_its_page():
     product with a body that is not JSON, owned by another principal and last in the
     sort, fails the lists that reach it and no other. The rows are written straight into
     the database (as an older catalogd left them): start-up keys them."""
-    import sqlite3
 
     from conftest import ACCOUNT
 
@@ -593,8 +592,7 @@ def test_sc_search_reads_only_its_page():
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "servicecatalog:*", "Resource": "*"}]}))
     key = iam.create_access_key(UserName="reader")["AccessKey"]
     d.stop()
-    db = sqlite3.connect(os.path.join(d.data_dir, "catalogd.db"))
-    seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM resources").fetchone()[0]
+    seq = int(store_sql(d.data_dir, "SELECT COALESCE(MAX(seq), 0) FROM resources")[0][0])
     rows = []
     for i in range(25):
         pp = "pp-only%04d" % i
@@ -615,10 +613,8 @@ def test_sc_search_reads_only_its_page():
                 "ProvisionedProductId": "pp-x", "ProductId": "prod-none", "ProvisioningArtifactId": "pa-none",
                 "PathId": "port-none", "RecordErrors": [], "RecordTags": [], "_UserArn": reader}
         rows.append((ACCOUNT, "sc.record", rec, "SUCCEEDED", at, at, json.dumps(body), seq + 102 + i))
-    db.executemany("INSERT INTO resources (account, kind, id, name, parent, state, created_ms, updated_ms, body, seq)"
-                   " VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?)", rows)
-    db.commit()
-    db.close()
+    store_sql(d.data_dir, "INSERT INTO resources (account, kind, id, name, parent, state, created_ms, updated_ms,"
+              " body, seq) VALUES (?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?)", many=rows)
     d.start()
     try:
         sc = d.client("servicecatalog")
@@ -650,11 +646,8 @@ def test_sc_search_reads_only_its_page():
         assert got == ["rec-only%04d" % i for i in range(11, -1, -1)]
         # a row that lost one key (a key a later catalogd adds) gets it back at start-up
         d.stop()
-        db = sqlite3.connect(os.path.join(d.data_dir, "catalogd.db"))
-        assert db.execute("DELETE FROM resource_keys WHERE kind = 'sc.pp' AND field = 'owner'"
-                          " AND id IN ('pp-only0001', 'pp-only0002')").rowcount == 2
-        db.commit()
-        db.close()
+        assert len(store_sql(d.data_dir, "DELETE FROM resource_keys WHERE kind = 'sc.pp' AND field = 'owner'"
+                             " AND id IN ('pp-only0001', 'pp-only0002') RETURNING id")) == 2
         d.start()
         sc = d.client("servicecatalog")
         assert sc.search_provisioned_products(PageSize=10)["TotalResultsCount"] == 25

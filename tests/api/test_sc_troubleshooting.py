@@ -4,10 +4,10 @@ the end user runs the action, and the message shows in the record's Outputs and
 RecordErrors of a FAILED record. Nothing here special-cases a string in the daemon."""
 
 import json
-import sqlite3
 
 import pytest
 
+from conftest import POSTGRES, store_sql
 from helpers import allow, new_role, policy, trust
 from sc_world import RESTART_DEFINITION, World
 
@@ -217,12 +217,11 @@ def test_internal_failure():
         w.document("Fragile-Restart", MODE_DOC)
         act = w.new_action(dict(RESTART_DEFINITION, Name="Fragile-Restart", Version="1"))
         w.daemon.stop()
-        db = sqlite3.connect("%s/catalogd.db" % w.daemon.data_dir)
-        n = db.execute("UPDATE resources SET body = json_set(body, '$.Content', 'mainSteps: [unclosed')"
-                       " WHERE kind = 'ssm.docver' AND parent = 'Fragile-Restart'").rowcount
-        db.commit()
-        db.close()
-        assert n == 1
+        damage = ("jsonb_set(body::jsonb, '{Content}', '\"mainSteps: [unclosed\"')::text" if POSTGRES
+                  else "json_set(body, '$.Content', 'mainSteps: [unclosed')")
+        rows = store_sql(w.daemon.data_dir, "UPDATE resources SET body = %s WHERE kind = 'ssm.docver'"
+                         " AND parent = 'Fragile-Restart' RETURNING id" % damage)
+        assert len(rows) == 1
         w.daemon.start()
         detail, outputs = w.execute(act)
         assert detail["Status"] == "FAILED"

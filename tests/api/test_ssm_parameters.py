@@ -11,11 +11,10 @@ and user guide and the botocore ssm model.
 
 import json
 import os
-import sqlite3
 
 import pytest
 
-from conftest import ACCOUNT, Daemon
+from conftest import ACCOUNT, Daemon, store_sql
 from helpers import AMI, AMI_AL2, AMI_AL2_414, allow, cli_error, fails, new_user, serve
 
 AL2023 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -84,8 +83,7 @@ def test_secure_string_sealed_everywhere(d, ssm):
     out = d.aws("ssm", "get-parameter", "--name", "/t3/pw", "--with-decryption", check=True).json
     assert out["Parameter"]["Value"] == secret
     # never in the database or the log
-    with sqlite3.connect(os.path.join(d.data_dir, "catalogd.db")) as db:
-        rows = db.execute("SELECT body FROM resources WHERE kind LIKE 'ssm.param%'").fetchall()
+    rows = store_sql(d.data_dir, "SELECT body FROM resources WHERE kind LIKE 'ssm.param%'")
     assert rows and not any(secret in r[0] for r in rows)
     assert secret not in d.stderr()
 
@@ -99,8 +97,7 @@ def test_secure_string_as_long_as_the_tier_allows(d, ssm, size, tier):
     assert r["Tier"] == tier
     assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == secret
     assert ssm.get_parameter(Name=name)["Parameter"]["Value"] != secret
-    with sqlite3.connect(os.path.join(d.data_dir, "catalogd.db")) as db:
-        rows = db.execute("SELECT body FROM resources WHERE kind LIKE 'ssm.param%'").fetchall()
+    rows = store_sql(d.data_dir, "SELECT body FROM resources WHERE kind LIKE 'ssm.param%'")
     assert rows and not any("x" * 64 in r[0] for r in rows)
 
 
@@ -114,8 +111,7 @@ def test_sealed_format_is_the_one_older_builds_wrote(d, ssm):
     ssm.put_parameter(Name="/t3compat/pw", Value=secret, Type="SecureString", Tier="Standard")
     with open(os.path.join(d.data_dir, "master.key"), "rb") as f:
         key = f.read()
-    with sqlite3.connect(os.path.join(d.data_dir, "catalogd.db")) as db:
-        rows = db.execute("SELECT body FROM resources WHERE kind LIKE 'ssm.param%'").fetchall()
+    rows = store_sql(d.data_dir, "SELECT body FROM resources WHERE kind LIKE 'ssm.param%'")
     sealed = [json.loads(r[0])["_Value"] for r in rows if json.loads(r[0]).get("Name") == "/t3compat/pw"]
     assert sealed and all(v.startswith("v1:") for v in sealed)
     blob = base64.b64decode(sealed[0][3:])

@@ -13,7 +13,7 @@ import tempfile
 
 import pytest
 
-from conftest import BIN, ROOT_KEY, ROOT_SECRET, free_port
+from conftest import BIN, POSTGRES, ROOT_KEY, ROOT_SECRET, backend_env, free_port
 from helpers import run_bin
 
 ENV = {"CATALOGD_ROOT_ACCESS_KEY_ID": ROOT_KEY, "CATALOGD_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET}
@@ -43,6 +43,7 @@ def serve(data_dir, *args, port=None, timeout=20, user=None):
         cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
     env = dict(os.environ)
     env.update(ENV)
+    env.update(backend_env(data_dir))
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                          env=env)
     try:
@@ -109,11 +110,16 @@ def test_port_taken_by_another_program_refused_before_any_file(tmp_path):
 
 # ---- the database ------------------------------------------------------------------------------
 
+SQLITE_FILE = "about the SQLite file in the data directory"
+
+
+@pytest.mark.sqlite_only(SQLITE_FILE)
 def test_empty_database_refused(tmp_path):
     open(tmp_path / "catalogd.db", "wb").close()
     refused(str(tmp_path), must_name=(str(tmp_path / "catalogd.db"), "empty"))
 
 
+@pytest.mark.sqlite_only(SQLITE_FILE)
 def test_foreign_sqlite_database_refused(tmp_path):
     db = sqlite3.connect(tmp_path / "catalogd.db")
     db.execute("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY)")
@@ -124,6 +130,7 @@ def test_foreign_sqlite_database_refused(tmp_path):
     assert "not a catalogd database" in line
 
 
+@pytest.mark.sqlite_only(SQLITE_FILE)
 def test_garbage_database_refused(tmp_path):
     with open(tmp_path / "catalogd.db", "wb") as f:
         f.write(os.urandom(8192))
@@ -136,6 +143,7 @@ def test_database_from_an_earlier_run_starts(installed, fresh_daemon):
     assert [u["UserName"] for u in d.client("iam").list_users()["Users"]] == ["sealed"]
 
 
+@pytest.mark.sqlite_only("about SQLite's write-ahead log file beside the database")
 def test_database_after_a_crash_starts(fresh_daemon):
     """kill -9 leaves the write-ahead log beside the database: the check reads through it
     (the user below may exist only in the log) and the daemon starts."""
@@ -233,8 +241,9 @@ def test_help_prints_usage(tmp_path, args):
 def test_first_start_creates_database_and_key(fresh_daemon):
     d = fresh_daemon(data_dir=os.path.join(tempfile.mkdtemp(prefix="catalogd-first-"), "d"))
     try:
-        for f in ("catalogd.db", "master.key"):
-            assert os.path.isfile(os.path.join(d.data_dir, f)), f
+        assert os.path.isfile(os.path.join(d.data_dir, "master.key"))
+        # the store: SQLite's file, or on PostgreSQL none (the database holds it)
+        assert os.path.isfile(os.path.join(d.data_dir, "catalogd.db")) != POSTGRES
         assert os.path.getsize(os.path.join(d.data_dir, "master.key")) == 32
     finally:
         d.stop()
