@@ -5,6 +5,7 @@
     c.rr("servicecatalog")               # clients of every node, taken in turn
     c.kill9(1)                           # pulls one node's plug
     c.jobs("stats")                      # `catalogd jobs ...` on the shared database
+    c.pg                                 # the PgCluster (stop(), start(), sql(...))
     c.stop()                             # nodes (a clean exit each), then PostgreSQL
 
 Every node runs `catalogd serve --database-url URL` with its own --data-dir, as
@@ -60,9 +61,8 @@ class Cluster:
         runs the migrations and writes master.key), the others with that key. prepare,
         when given, is called with each node's data directory before the node starts (on
         the others once master.key is there)."""
-        self.pg = PgCluster()
-        self.pg.start()
-        self.url = self.pg.create_db("catalogd")
+        self.pg = PgCluster().start()
+        self.url = self.pg.url(self.pg.create_db("catalogd"))
         for i in range(self.n):
             self.dirs.append(tempfile.mkdtemp(prefix="catalogd-node%d-" % i))
         if self.prepare:
@@ -95,7 +95,8 @@ class Cluster:
 
     def jobs(self, *args):
         """`catalogd jobs ARGS` on the shared database; its standard output."""
-        p = subprocess.run([BIN, "jobs"] + list(args) + ["--database-url", self.url, "--data-dir", self.dirs[0]],
+        env = dict(os.environ, CATALOGD_DATABASE_URL=self.url)
+        p = subprocess.run([BIN, "jobs"] + list(args) + ["--data-dir", self.dirs[0]], env=env,
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
         return p.stdout
