@@ -206,6 +206,9 @@ def test_kill9_one_of_three_nodes_with_work_in_flight(cluster, hooks, cmds):
     victim = c.nodes[VICTIM]
     running = wait_for(lambda: in_flight(victim), 60, "node %d to run a provider command" % VICTIM, interval=0.01)
     c.kill9(VICTIM)
+    # from here on, clients of the two survivors only
+    esc, sc, ec2, ssm = (c.rr("servicecatalog", key=key, secret=secret), c.rr("servicecatalog"), c.rr("ec2"),
+                         c.rr("ssm"))
     pending = [rid for rid in records if record(esc(), rid)["RecordDetail"]["Status"] not in ENDED_RECORD]
     assert pending, "every record had ended before the kill: nothing was in flight"
 
@@ -217,47 +220,53 @@ def test_kill9_one_of_three_nodes_with_work_in_flight(cluster, hooks, cmds):
     for iid, xid in automations.items():
         wait_for(lambda: ssm().get_automation_execution(AutomationExecutionId=xid)["AutomationExecution"][
             "AutomationExecutionStatus"] in ENDED_AUTOMATION, 240, "automation %s to end" % xid, interval=0.5)
-
     for cid, (iid, _) in commands.items():
         wait_for(lambda: ssm().get_command_invocation(CommandId=cid, InstanceId=iid)["Status"] in ENDED_INVOCATION,
                  240, "command %s to end" % cid, interval=0.5)
+    wait_for(lambda: c.stats()["running"] == 0, 30, "the engine to go idle")
+
+    # every problem found, all reported at once
+    problems = []
+
+    def check(ok, what, *detail):
+        if not ok:
+            problems.append((what,) + detail)
 
     # every record ended once: a terminal status, listed exactly once in the history
     details = {rid: record(sc(), rid) for rid in records}
     for rid, r in details.items():
         d = r["RecordDetail"]
-        assert d["Status"] in ENDED_RECORD, d
-        if d["Status"] == "FAILED":
-            assert d["RecordErrors"], d
+        check(d["Status"] in ENDED_RECORD, "record not ended", d)
+        check(d["Status"] != "FAILED" or d["RecordErrors"], "record failed without an error", d)
     history = all_records(sc())
     counted = collections.Counter(r["RecordId"] for r in history)
-    assert [rid for rid, n in counted.items() if n != 1] == []
-    assert all(counted[rid] == 1 for rid in records)
+    check([rid for rid, n in counted.items() if n != 1] == [], "records listed twice", counted)
+    check(all(counted[rid] == 1 for rid in records), "records missing from the history", records, counted)
     per_pp = collections.Counter(r["ProvisionedProductId"] for r in history
                                  if r["RecordType"] == "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION")
-    assert per_pp == {pp: 1 for pp in pps}
+    check(per_pp == {pp: 1 for pp in pps}, "execute records per product", per_pp)
 
     # no instance transition ran twice: each transition id began (and ended) once
     begun = transitions(hooks, "begin.log")
     twice = [t for t, n in collections.Counter(begun).items() if n > 1]
-    assert twice == [], "provider commands started more than once: %r (in flight on the victim: %r)" % (
-        twice, running)
-    assert [t for t, n in collections.Counter(transitions(hooks, "end.log")).items() if n > 1] == []
+    check(twice == [], "provider commands started more than once", twice, "in flight on the victim:", running)
+    check([t for t, n in collections.Counter(transitions(hooks, "end.log")).items() if n > 1] == [],
+          "provider commands ended more than once")
     storm = begun[begun_before:]
     per_instance = collections.Counter((iid, what) for _, iid, what in storm)
-    assert all(n == 1 for n in per_instance.values()), per_instance
+    check(all(n == 1 for n in per_instance.values()), "one instance's transitions ran more than once",
+          per_instance)
 
     # no command ran twice: each script began and ended once (a run on the ssh node outlives
     # the node that started it, and the survivors find its status there)
     begun_cmds = collections.Counter(markers(cmds, "begin.log"))
     ended_cmds = collections.Counter(markers(cmds, "end.log"))
-    assert [m for m, n in begun_cmds.items() if n > 1] == [], begun_cmds
-    assert [m for m, n in ended_cmds.items() if n > 1] == [], ended_cmds
     for cid, (iid, marker) in commands.items():
         inv = ssm().get_command_invocation(CommandId=cid, InstanceId=iid)
         cmd = ssm().list_commands(CommandId=cid)["Commands"][0]
-        assert cmd["Status"] == inv["Status"] == "Success", (cmd, inv)
-        assert begun_cmds[marker] == 1 and ended_cmds[marker] == 1, (marker, inv)
+        check(cmd["Status"] == inv["Status"] == "Success", "command did not succeed", cmd, inv)
+        check(begun_cmds[marker] == 1 and ended_cmds[marker] == 1, "command script runs", marker,
+              begun_cmds[marker], ended_cmds[marker])
 
     # the automations behind the records and the direct ones: each step ran once
     behind = {}
@@ -267,30 +276,33 @@ def test_kill9_one_of_three_nodes_with_work_in_flight(cluster, hooks, cmds):
             behind[targets[pp]] = outs["AutomationExecutionId"]
     for iid, xid in list(automations.items()) + list(behind.items()):
         x = ssm().get_automation_execution(AutomationExecutionId=xid)["AutomationExecution"]
-        assert x["AutomationExecutionStatus"] in ENDED_AUTOMATION, x
-        steps = [s["StepName"] for s in x["StepExecutions"]]
-        assert len(steps) == len(set(steps)), steps
+        check(x["AutomationExecutionStatus"] in ENDED_AUTOMATION, "automation not ended", x)
+        steps = [st["StepName"] for st in x["StepExecutions"]]
+        check(len(steps) == len(set(steps)), "automation step ran twice", xid, steps)
         if x["AutomationExecutionStatus"] == "Success":
-            assert steps == ["stopInstances", "startInstances"]
-            assert per_instance[(iid, "stop")] == 1 and per_instance[(iid, "start")] == 1, (iid, per_instance)
+            check(steps == ["stopInstances", "startInstances"], "automation steps", xid, steps)
+            check(per_instance[(iid, "stop")] == 1 and per_instance[(iid, "start")] == 1,
+                  "restart transitions of", iid, per_instance[(iid, "stop")], per_instance[(iid, "start")])
     for pp, rid in executes.items():
         if details[rid]["RecordDetail"]["Status"] == "SUCCEEDED":
-            assert targets[pp] in behind
+            check(targets[pp] in behind, "succeeded record without its automation", rid)
 
     # nothing is left in progress
     for p in sc().search_provisioned_products(AccessLevelFilter={"Key": "Account", "Value": "self"},
-                                                 PageSize=100)["ProvisionedProducts"]:
-        assert p["Status"] in STABLE_PP, p
+                                              PageSize=100)["ProvisionedProducts"]:
+        check(p["Status"] in STABLE_PP, "provisioned product in progress", p)
     for r in ec2().describe_instances()["Reservations"]:
-        for i in r["Instances"]:
-            assert i["State"]["Name"] in STABLE_INSTANCE, i
-    for s in c.rr("cloudformation")().describe_stacks()["Stacks"]:
-        assert not s["StackStatus"].endswith("_IN_PROGRESS"), s
+        for inst in r["Instances"]:
+            check(inst["State"]["Name"] in STABLE_INSTANCE, "instance in transition", inst["InstanceId"],
+                  inst["State"])
+    for st in c.rr("cloudformation")().describe_stacks()["Stacks"]:
+        check(not st["StackStatus"].endswith("_IN_PROGRESS"), "stack in progress", st["StackName"],
+              st["StackStatus"])
     for x in ssm().describe_automation_executions()["AutomationExecutionMetadataList"]:
-        assert x["AutomationExecutionStatus"] in ENDED_AUTOMATION, x
+        check(x["AutomationExecutionStatus"] in ENDED_AUTOMATION, "automation in progress", x)
 
     # the engine set nothing aside and holds no lease of the dead node
-    wait_for(lambda: c.stats()["running"] == 0, 30, "the engine to go idle")
-    s = c.stats()
-    assert s["failed"] == 0, c.jobs("failed")
-    assert s["ready"] == 0 and s["running"] == 0, s
+    stats = c.stats()
+    check(stats["failed"] == 0, "jobs set aside", c.jobs("failed"))
+    check(stats["ready"] == 0 and stats["running"] == 0, "jobs left", stats)
+    assert problems == []
