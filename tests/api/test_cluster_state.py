@@ -102,6 +102,22 @@ def _works(call):
         return False
 
 
+def test_a_user_renamed_on_a_is_who_b_sees_within_a_second(c):
+    """Node B's cache also holds whom a key belongs to: a rename through A reaches it."""
+    a, b = c.nodes
+    iam_a = a.client("iam")
+    iam_a.create_user(UserName="before-rename")
+    k = iam_a.create_access_key(UserName="before-rename")["AccessKey"]
+    sts_b = sts_as(b, (k["AccessKeyId"], k["SecretAccessKey"]))
+    for _ in range(3):
+        assert sts_b.get_caller_identity()["Arn"].endswith(":user/before-rename")
+    iam_a.update_user(UserName="before-rename", NewUserName="after-rename")
+    t0 = time.monotonic()
+    wait_for(lambda: sts_b.get_caller_identity()["Arn"].endswith(":user/after-rename"), WITHIN,
+             "node B to see the key's user under its new name", interval=0.01)
+    assert time.monotonic() - t0 <= WITHIN
+
+
 def test_a_deleted_user_policy_stops_allowing_on_b_within_a_second(c):
     a, b = c.nodes
     iam_a = a.client("iam")
