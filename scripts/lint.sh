@@ -55,7 +55,7 @@ for f in $(scripts/c-files.sh); do
         echo "lint: $f has $n lines (split it, or say why in a LONG-FILE: comment)"; fail=1
     fi
 done
-CFLAGS=$(pkg-config --cflags libmicrohttpd libcjson libfyaml libpcre2-8 libcurl sqlite3 libcrypto libargon2 libxml-2.0)
+CFLAGS=$(pkg-config --cflags libmicrohttpd libcjson libfyaml libpcre2-8 libcurl sqlite3 libpq libcrypto libargon2 libxml-2.0)
 for h in $(find src -name '*.h' ! -path '*/gen/*' | sort); do
     # shellcheck disable=SC2086
     if ! printf '#include "%s"\n' "${h#src/}" | cc -std=c17 -D_GNU_SOURCE -Wall -Werror $CFLAGS -Isrc -fsyntax-only -x c - 2>/tmp/lint-hdr.$$; then

@@ -14,6 +14,7 @@
 #include "core/mem.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 
 /* The fetch threads: template URLs read at once, and how many more may wait for one (past
@@ -22,6 +23,7 @@
 #define APP_FETCH_QUEUE   16
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void app_config_defaults(app_config_t *cfg)
@@ -58,6 +60,17 @@ void app_config_defaults(app_config_t *cfg)
 static void app_post_commit(void *app, unsigned post)
 {
     api_post_commit(app, post);
+}
+
+/* What another node (or this one) published after a commit (store_publish): the same
+ * work api_post_commit does here, for changes this process did not make. "*": messages
+ * may have been lost (the listener reconnected), so all of it. */
+static void app_on_event(void *ud, const char *msg)
+{
+    app_t *app = ud;
+    bool all = !strcmp(msg, "*");
+    if (all || !strcmp(msg, "auth")) auth_keys_invalidate(app->keys);
+    if (all || !strcmp(msg, "wake")) engine_notify(app->engine);
 }
 
 /* Reads the store's home region from `meta`, recording cfg->region there at the first
@@ -155,7 +168,13 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
 
     /* refusals first, before anything is created or changed (docs/internals/store.md) */
     bool exists = false;
-    rc = store_check(cfg->data_dir, &exists, eb);
+    store_opts_t so = {.data_dir = cfg->data_dir,
+                       .url = cfg->database_url,
+                       .pool = cfg->db_pool,
+                       .exclusive = true,
+                       .sync_full = cfg->sync_full};
+    rc = store_check_opts(&so, &exists, eb);
+    if (!rc && so.url[0]) rc = store_check(cfg->data_dir, &(bool){false}, eb); /* key, runs */
     seal_t probe;
     if (!rc && exists) rc = seal_open(&probe, cfg->data_dir, false, &app->ids, eb);
     explicit_bzero(&probe, sizeof(probe));
@@ -170,8 +189,10 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .ping_ms = cfg->node_ping_ms};
     rc = node_pool_open(&nc, &app->nodes, eb);
     if (rc) return rc;
-    store_opts_t so = {.data_dir = cfg->data_dir, .exclusive = true, .sync_full = cfg->sync_full};
     rc = store_open(&so, &app->store, eb);
+    if (!rc && so.url[0] && mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
+        rc = err_fail(eb, ERR_STORE, "cannot create data directory %s: %s", cfg->data_dir,
+                      strerror(errno));
     auth_keys_opts_t ko = {.store = app->store,
                            .data_dir = cfg->data_dir,
                            .account = cfg->account_id,
@@ -189,7 +210,8 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                         .app = app,
                         .workers = cfg->workers,
                         .lease_ms = cfg->lease_ms,
-                        .reclaim_on_start = true,
+                        /* a shared store's leases may be other nodes': they expire */
+                        .reclaim_on_start = !store_shared(app->store),
                         .after_commit = app_post_commit};
     if (!rc) rc = engine_create(&eo, &app->engine, eb);
     if (!rc) engine_register_probe(app->engine);
@@ -236,6 +258,7 @@ err_t app_start(app_t *app, int listen_fd, errbuf_t *eb)
         return err_fail(eb, ERR_INTERNAL, "--listen wants HOST:PORT, got '%s'", app->cfg.listen);
     }
     err_t rc = engine_start(app->engine, eb);
+    if (!rc) rc = store_listen(app->store, app_on_event, app, eb); /* other nodes' commits */
     if (!rc) rc = workq_start(APP_FETCH_THREADS, APP_FETCH_QUEUE, &app->fetchq, eb);
     http_opts_t ho = {.host = host,
                       .port = port,
@@ -267,6 +290,7 @@ void app_close(app_t *app)
     app->fetchq = NULL;
     app->http = NULL;
     node_pool_quiesce(app->nodes); /* its threads' wakes use the engine and the store */
+    if (app->store) store_unlisten(app->store); /* its calls use the engine and the keys */
     engine_destroy(app->engine);
     app->engine = NULL;
     auth_keys_close(app->keys);

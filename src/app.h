@@ -21,6 +21,8 @@
 typedef struct app_config {
     char listen[128]; /* HOST:PORT */
     char data_dir[1024];
+    char database_url[1024]; /* postgresql://...: the shared PostgreSQL store ("": SQLite) */
+    int db_pool;             /* PostgreSQL connections at most (0: 16) */
     char account_id[16];
     char region[32];
     log_level_t log_level;

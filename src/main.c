@@ -44,6 +44,10 @@ static const char usage[] =
     "  --listen HOST:PORT    address to serve on [CATALOGD_LISTEN] (127.0.0.1:4599)\n"
     "  --data-dir DIR        SQLite database, key file, root credentials [CATALOGD_DATA_DIR]\n"
     "                        (./catalogd-data)\n"
+    "  --database-url URL    postgresql://USER:PASSWORD@HOST:PORT/DB: several catalogd\n"
+    "                        nodes share this PostgreSQL database (docs/deploy.md)\n"
+    "                        [CATALOGD_DATABASE_URL] (none: SQLite in the data directory)\n"
+    "  --db-pool N           PostgreSQL connections at most [CATALOGD_DB_POOL] (16)\n"
     "  --account-id ID       12-digit AWS account id [CATALOGD_ACCOUNT_ID] (123456789012)\n"
     "  --region REGION       default region (any is served) [CATALOGD_REGION] (us-east-1)\n"
     "  --log-level LEVEL     debug|info|warn|error|off [CATALOGD_LOG_LEVEL] (info)\n"
@@ -129,6 +133,8 @@ typedef struct opt_spec {
 static const opt_spec_t opts[] = {
     OPT_S("--listen", "CATALOGD_LISTEN", listen),
     OPT_S("--data-dir", "CATALOGD_DATA_DIR", data_dir),
+    OPT_S("--database-url", "CATALOGD_DATABASE_URL", database_url),
+    OPT_X("--db-pool", "CATALOGD_DB_POOL", 'i', db_pool),
     OPT_S("--account-id", "CATALOGD_ACCOUNT_ID", account_id),
     OPT_S("--region", "CATALOGD_REGION", region),
     OPT_X("--log-level", "CATALOGD_LOG_LEVEL", 'L', log_level),
@@ -267,6 +273,10 @@ static bool config_check(const app_config_t *cfg)
                 cfg->listen);
     bool dir_ok = cfg->data_dir[0] != '\0';
     if (!dir_ok) fprintf(stderr, "catalogd: --data-dir must not be empty\n");
+    if (cfg->db_pool < 0 || cfg->db_pool > 1000) {
+        fprintf(stderr, "catalogd: --db-pool must be 1 to 1000\n");
+        dir_ok = false;
+    }
     const char *dirs[][2] = {{"--template-dir", cfg->template_dir},
                              {"--console-dir", cfg->console_dir}};
     for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -475,7 +485,11 @@ static int cmd_jobs(int argc, char **argv)
     ids_t ids;
     ids_init_system(&ids);
     clk_t clock = clk_system(0);
-    store_opts_t so = {.data_dir = cfg.data_dir, .exclusive = false, .sync_full = true};
+    store_opts_t so = {.data_dir = cfg.data_dir,
+                       .url = cfg.database_url,
+                       .pool = 2,
+                       .exclusive = false,
+                       .sync_full = true};
     store_t *store = NULL;
     errbuf_t eb = {{0}};
     err_t rc = store_open(&so, &store, &eb);

@@ -36,6 +36,9 @@ void api_post_commit(app_t *app, unsigned post)
 {
     if (post & API_POST_AUTH_CHANGED) auth_keys_invalidate(app->keys);
     if (post & API_POST_WAKE_ENGINE) engine_notify(app->engine);
+    /* every other node sharing the store (its listener does the same there; jobs made due
+     * tell their engines through the store itself) */
+    if (post & API_POST_AUTH_CHANGED) store_publish(app->store, "auth");
 }
 
 err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **out, errbuf_t *eb)

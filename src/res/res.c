@@ -90,7 +90,9 @@ err_t res_get_by_name(store_tx_t *tx, const char *account, const char *kind, con
 err_t res_list(store_tx_t *tx, const res_query_t *q, cJSON *array, bool *more, errbuf_t *eb)
 {
     store_stmt_t *st;
-    int64_t limit = q->limit > 0 ? q->limit + 1 : -1; /* one extra row tells about "more" */
+    /* one extra row tells about "more"; no limit: the largest (portable: PostgreSQL refuses
+     * SQLite's LIMIT -1) */
+    int64_t limit = q->limit > 0 ? q->limit + 1 : INT64_MAX;
     err_t rc = q->parent
                    ? store_query(tx, eb, &st,
                                  "SELECT body FROM resources WHERE account = ? AND kind = ?"

@@ -216,6 +216,11 @@ static err_t sq_check_schema(const char *path, errbuf_t *eb)
     return e;
 }
 
+static err_t sq_check(const store_opts_t *o, bool *exists, errbuf_t *eb)
+{
+    return store_check(o->data_dir, exists, eb);
+}
+
 err_t store_check(const char *data_dir, bool *exists, errbuf_t *eb)
 {
     const char *dir = data_dir && *data_dir ? data_dir : ".";
@@ -543,6 +548,7 @@ static int64_t sq_work(const store_t *s)
 const store_backend_t store_sqlite_backend = {
     .name = "sqlite",
     .skip_locked = "",
+    .check = sq_check,
     .open = sq_open,
     .close = sq_close,
     .begin = sq_begin,

@@ -53,16 +53,27 @@ static err_t store_migrate(store_t *s, errbuf_t *eb)
     return ERR_OK;
 }
 
+static const store_backend_t *store_backend_for(const store_opts_t *o)
+{
+    return o->url && *o->url ? &store_pg_backend : &store_sqlite_backend;
+}
+
+err_t store_check_opts(const store_opts_t *o, bool *exists, errbuf_t *eb)
+{
+    return store_backend_for(o)->check(o, exists, eb);
+}
+
 err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb)
 {
     store_t *s = xcalloc(1, sizeof(*s));
-    s->be = &store_sqlite_backend;
+    s->be = store_backend_for(o);
     err_t rc = s->be->open(s, o, eb);
     if (rc) {
         free(s);
         return rc;
     }
     rc = store_migrate(s, eb);
+    if (s->be->migrated) rc = s->be->migrated(s, rc, eb);
     if (rc) {
         store_close(s);
         return rc;
@@ -91,6 +102,28 @@ int store_schema_version(store_t *s)
 const char *store_backend(const store_t *s)
 {
     return s->be->name;
+}
+
+bool store_shared(const store_t *s)
+{
+    return s->be->shared;
+}
+
+void store_publish(store_t *s, const char *msg)
+{
+    if (s->be->publish) s->be->publish(s, msg);
+}
+
+err_t store_listen(store_t *s, store_listen_fn fn, void *ud, errbuf_t *eb)
+{
+    if (!fn) return err_fail(eb, ERR_INTERNAL, "store_listen needs a function");
+    return s->be->listen ? s->be->listen(s, fn, ud, eb) : ERR_OK;
+}
+
+void store_unlisten(store_t *s)
+{
+    errbuf_t ignore;
+    if (s && s->be->listen) s->be->listen(s, NULL, NULL, &ignore);
 }
 
 const char *store_sql_skip_locked(const store_t *s)

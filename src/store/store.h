@@ -1,5 +1,6 @@
-/* store.h - the storage interface. SQLite (embedded, WAL) implements it today; a
- * PostgreSQL backend implements the same vtable (store_int.h) for several nodes.
+/* store.h - the storage interface. SQLite (embedded, WAL) for one machine; PostgreSQL
+ * (libpq, pg.c) for several catalogd nodes sharing one database. Both implement the vtable
+ * of store_int.h.
  * SQL given to the store is portable: '?' placeholders, BIGINT/TEXT columns, no
  * backend-specific syntax (backend quirks live in the backend's file).
  * A request is one transaction: store_begin .. store_commit/rollback. */
@@ -18,6 +19,9 @@ typedef struct store_stmt store_stmt_t;
 
 typedef struct store_opts {
     const char *data_dir; /* SQLite: <data_dir>/catalogd.db */
+    const char *url;      /* postgresql://... or a libpq conninfo: PostgreSQL ("" or NULL:
+                             SQLite in data_dir) */
+    int pool;             /* PostgreSQL: connections at most (default 16) */
     bool exclusive;       /* hold the data directory's lock (the daemon); tools share */
     bool sync_full;       /* fsync every commit (default on: no acknowledged write is lost) */
     int busy_timeout_ms;  /* how long a writer waits for another (default 5000) */
@@ -32,13 +36,33 @@ err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb);
  * directory, or the database is empty (0 bytes), not SQLite, or not catalogd's. store_open
  * runs them too. */
 err_t store_check(const char *data_dir, bool *exists, errbuf_t *eb);
+/* store_check for the backend o names: PostgreSQL (o->url set) connects and checks that
+ * the server is a writable primary and the database empty or catalogd's, changing nothing
+ * (*exists: it holds catalogd's schema); otherwise store_check(o->data_dir). One line
+ * naming the problem on failure (the URL's password never appears in it). */
+err_t store_check_opts(const store_opts_t *o, bool *exists, errbuf_t *eb);
+/* True when other catalogd processes may share the store (PostgreSQL): caches must expire
+ * or hear store_publish, and leases of other processes are not this one's to reclaim. */
+bool store_shared(const store_t *s);
+/* Tells every process sharing the store (this one too) msg, a short ASCII word ("auth",
+ * "wake"), after the commit that makes it true: PostgreSQL NOTIFY; nothing on SQLite.
+ * Best effort (a lost message is covered by the listeners' polling and cache ages). */
+void store_publish(store_t *s, const char *msg);
+/* Starts a thread that calls fn(ud, msg) for every store_publish of any process sharing
+ * the store (PostgreSQL LISTEN), and fn(ud, "*") after reconnecting (messages may have
+ * been missed). Nothing on SQLite. Stopped by store_close. */
+typedef void (*store_listen_fn)(void *ud, const char *msg);
+err_t store_listen(store_t *s, store_listen_fn fn, void *ud, errbuf_t *eb);
+/* Stops store_listen's thread (fn is not called once this returns). Idempotent. */
+void store_unlisten(store_t *s);
+
 /* True when store_open created the database (a first start). */
 bool store_created(const store_t *s);
 /* Closes every connection; no transaction may be open. NULL is fine. */
 void store_close(store_t *s);
 /* Applied schema version, for diagnostics. */
 int store_schema_version(store_t *s);
-/* The backend's name: "sqlite". */
+/* The backend's name: "sqlite" or "postgres". */
 const char *store_backend(const store_t *s);
 
 /* Starts a transaction on a pooled connection. write=true takes the write lock up front

@@ -9,7 +9,15 @@
 typedef struct store_backend {
     const char *name;
     const char *skip_locked;
+    bool shared; /* store_shared */
+    err_t (*check)(const store_opts_t *o, bool *exists, errbuf_t *eb);
     err_t (*open)(store_t *s, const store_opts_t *o, errbuf_t *eb);
+    /* after the migrations ran (or failed): a backend's own set-up that needs the schema,
+     * and the release of what open took to run them alone (NULL: nothing) */
+    err_t (*migrated)(store_t *s, err_t rc, errbuf_t *eb);
+    void (*publish)(store_t *s, const char *msg); /* NULL: nothing */
+    /* fn NULL: stop the listener */
+    err_t (*listen)(store_t *s, store_listen_fn fn, void *ud, errbuf_t *eb); /* NULL: nothing */
     void (*close)(store_t *s);
     /* lazy: store_begin_lazy (write is true) */
     err_t (*begin)(store_t *s, bool write, bool lazy, store_tx_t **out, errbuf_t *eb);
@@ -45,6 +53,7 @@ struct store_stmt {
 };
 
 extern const store_backend_t store_sqlite_backend;
+extern const store_backend_t store_pg_backend;
 
 /* The numbered migrations (schema.c): migration i (1-based) is store_migrations[i-1],
  * a NULL-terminated list of statements. */

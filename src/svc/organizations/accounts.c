@@ -169,11 +169,16 @@ int org_account_main(const app_config_t *cfg, const char *sub, const char *name,
     }
     errbuf_t eb = {{0}};
     bool exists = false;
-    err_t rc = store_check(cfg->data_dir, &exists, &eb);
+    store_opts_t so = {.data_dir = cfg->data_dir,
+                       .url = cfg->database_url,
+                       .pool = 2,
+                       .exclusive = false,
+                       .sync_full = true};
+    err_t rc = store_check_opts(&so, &exists, &eb);
     if (!rc && !exists)
         rc = err_fail(&eb, ERR_STORE,
                       "%s holds no catalogd database: start catalogd serve on it once first",
-                      cfg->data_dir);
+                      cfg->database_url[0] ? "the database" : cfg->data_dir);
     if (rc) {
         fprintf(stderr, "catalogd: %s\n", eb.msg);
         return 1;
@@ -182,7 +187,6 @@ int org_account_main(const app_config_t *cfg, const char *sub, const char *name,
     ids_init_system(&ids);
     clk_t clock = clk_system(cfg->clock_offset_ms);
     int64_t now = clk_now_ms(&clock);
-    store_opts_t so = {.data_dir = cfg->data_dir, .exclusive = false, .sync_full = true};
     store_t *store = NULL;
     auth_keys_t *keys = NULL;
     store_tx_t *tx = NULL;
