@@ -305,4 +305,4 @@ def test_kill9_one_of_three_nodes_with_work_in_flight(cluster, hooks, cmds):
     stats = c.stats()
     check(stats["failed"] == 0, "jobs set aside", c.jobs("failed"))
     check(stats["ready"] == 0 and stats["running"] == 0, "jobs left", stats)
-    assert problems == []
+    assert problems == [], "%d problems:\n%s" % (len(problems), "\n".join(repr(p) for p in problems))
