@@ -9,7 +9,6 @@ CATALOGD_TRANSITION_ID when they begin), nothing is left in progress, and the en
 no job aside."""
 
 import collections
-import json
 import os
 import shutil
 import tempfile
@@ -19,7 +18,7 @@ import pytest
 from cluster import Cluster
 from conftest import REGION, REPO, ROOT_KEY, ROOT_SECRET
 from helpers import AMI, exec_hook_args, log_lines, run_bin, wait_for
-from sc_world import RESTART_DEFINITION, demo_data, tutorial_step1_policy
+from sc_world import RESTART_DEFINITION, add_step1_policy, demo_data, new_action
 from sshd import Sshd
 
 # Each transition logs "<transition id> <instance> <transition>" when its command begins
@@ -108,20 +107,8 @@ def build_world(c, creds):
     """The tutorial's world through node 0, Step 1's policy and the restart action on both
     versions of Linux Desktop: returns (ids, action id)."""
     ids = demo_data.build(c.nodes[0].endpoint, REGION, ROOT_KEY, ROOT_SECRET, creds, provision=False)
-    iam = c.nodes[0].client("iam")
-    arn = ids["group_policy_arn"]
-    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-    doc = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-    doc = json.loads(doc) if isinstance(doc, str) else doc
-    doc["Statement"] = list(doc["Statement"]) + json.loads(tutorial_step1_policy())["Statement"]
-    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(doc), SetAsDefault=True)
-    sc = c.nodes[1].client("servicecatalog")
-    aid = sc.create_service_action(Name="AWS-RestartEC2Instance", DefinitionType="SSM_AUTOMATION",
-                                   Definition=RESTART_DEFINITION)["ServiceActionDetail"]["ServiceActionSummary"]["Id"]
-    for v in ids["versions"].values():
-        sc.associate_service_action_with_provisioning_artifact(ServiceActionId=aid, ProductId=ids["product"],
-                                                               ProvisioningArtifactId=v)
-    return ids, aid
+    add_step1_policy(c.nodes[0].client("iam"), ids["group_policy_arn"])
+    return ids, new_action(c.nodes[1].client("servicecatalog"), ids, RESTART_DEFINITION, "AWS-RestartEC2Instance")
 
 
 def provision(sc, ids, name):

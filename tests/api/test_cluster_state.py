@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from cluster import Cluster
 from conftest import REGION, REPO, ROOT_KEY, ROOT_SECRET
 from helpers import allow, error_of, policy, wait_for
-from sc_world import RESTART_DEFINITION, demo_data
+from sc_world import RESTART_DEFINITION, demo_data, new_action
 
 WITHIN = 1.0  # seconds: issue 15 §3
 
@@ -157,13 +157,7 @@ def test_a_detached_managed_policy_stops_allowing_on_b_within_a_second(c):
 def world(c):
     d = tempfile.mkdtemp(prefix="catalogd-cluster-world-")
     ids = demo_data.build(c.nodes[0].endpoint, REGION, ROOT_KEY, ROOT_SECRET, os.path.join(d, "credentials"))
-    sc = c.nodes[1].client("servicecatalog")
-    aid = sc.create_service_action(Name="AWS-RestartEC2Instance", DefinitionType="SSM_AUTOMATION",
-                                   Definition=RESTART_DEFINITION)["ServiceActionDetail"]["ServiceActionSummary"]["Id"]
-    for v in ids["versions"].values():
-        sc.associate_service_action_with_provisioning_artifact(ServiceActionId=aid, ProductId=ids["product"],
-                                                               ProvisioningArtifactId=v)
-    yield ids, aid
+    yield ids, new_action(c.nodes[1].client("servicecatalog"), ids, RESTART_DEFINITION, "AWS-RestartEC2Instance")
     shutil.rmtree(d, ignore_errors=True)
 
 
