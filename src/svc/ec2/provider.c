@@ -8,14 +8,24 @@
 #include "core/jx.h"
 
 #include "core/clk.h"
+#include "core/crypto.h"
+#include "core/enc.h"
 #include "core/log.h"
 #include "prov/exec.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EC2_POLL_MS 100
+
+/* This node in an exec transition's payload on a shared store ("node"): a digest of the
+ * host name and the data directory, the same after a restart (so a restarted node knows
+ * its own runs), set once by ec2_register_jobs before the engine starts. */
+static char ec2_node[17];
 
 static const char *const ec2_actions[] = {"launch", "start", "stop", "reboot", "terminate"};
 
@@ -158,6 +168,48 @@ static bool ec2_payload(engine_run_t *r, const char **id, int *ai, int64_t *seq,
     return *id && *ai >= 0;
 }
 
+/* Where an exec transition's command runs. On a shared store (several nodes on one
+ * database) it runs in the run directory of the node that started it, which no other node
+ * can see; the payload names that node ("node") and when it last looked ("polled"), in a
+ * commit made before the command starts (CLAIM). Another node hands the job back while
+ * the owner keeps looking (ELSEWHERE); once the owner has been silent for a lease, it
+ * stopped, and the transition ends as interrupted (LOST): the command never starts twice.
+ * The owner, restarted, is HERE again (its name is the same); on a store of one node
+ * everything is HERE. */
+typedef enum { EC2_RUN_HERE, EC2_RUN_CLAIM, EC2_RUN_ELSEWHERE, EC2_RUN_LOST } ec2_run_where_t;
+
+static ec2_run_where_t ec2_run_where(engine_run_t *r, int64_t now)
+{
+    app_t *app = r->app;
+    if (!store_shared(app->store)) return EC2_RUN_HERE;
+    cJSON *p = cJSON_Parse(r->payload);
+    const char *node = jx_str(p, "node");
+    ec2_run_where_t w = !node                                              ? EC2_RUN_CLAIM
+                        : !strcmp(node, ec2_node)                          ? EC2_RUN_HERE
+                        : now - jx_int(p, "polled", 0) < app->cfg.lease_ms ? EC2_RUN_ELSEWHERE
+                                                                           : EC2_RUN_LOST;
+    cJSON_Delete(p);
+    return w;
+}
+
+/* The payload to come back with after a look at the command: on a shared store r's payload
+ * naming this node as the one that looked at now; else r's payload as it is. */
+static const char *ec2_payload_next(engine_run_t *r, int64_t now)
+{
+    app_t *app = r->app;
+    if (!store_shared(app->store)) return r->payload;
+    cJSON *p = cJSON_Parse(r->payload);
+    if (!p) return r->payload;
+    jx_set_str(p, "node", ec2_node);
+    cJSON_DeleteItemFromObjectCaseSensitive(p, "polled");
+    cJSON_AddNumberToObject(p, "polled", (double)now);
+    char *txt = cJSON_PrintUnformatted(p);
+    const char *out = txt ? arena_strdup(r->arena, txt) : r->payload;
+    cJSON_free(txt);
+    cJSON_Delete(p);
+    return out;
+}
+
 static err_t ec2_transition_step(engine_run_t *r)
 {
     app_t *app = r->app;
@@ -193,12 +245,25 @@ static err_t ec2_transition_step(engine_run_t *r)
     const char *command = app->cfg.ec2_exec[ai];
     if (provider && !strcmp(provider, "exec") && command[0]) {
         char *run_id = arena_printf(r->arena, "%s-%lld-%s", id, (long long)seq, action);
-        prov_exec_result_t res;
-        rc = prov_exec_poll(app->cfg.data_dir, run_id, command,
-                            ec2_exec_env(r, inst, action, run_id), app->cfg.ec2_exec_timeout_s,
-                            &res, r->eb);
+        int64_t now = clk_now_ms(&app->clock);
+        ec2_run_where_t where = ec2_run_where(r, now);
+        if (where == EC2_RUN_CLAIM || where == EC2_RUN_ELSEWHERE) {
+            /* claim: this node is named before it starts anything, and looks at once */
+            engine_again(r, where == EC2_RUN_CLAIM ? ec2_payload_next(r, now) : r->payload,
+                         where == EC2_RUN_CLAIM ? now : now + EC2_POLL_MS);
+            cJSON_Delete(inst);
+            return ERR_OK;
+        }
+        prov_exec_result_t res = {.done = true, .exit_code = 137};
+        if (where == EC2_RUN_LOST)
+            snprintf(res.stderr_text, sizeof(res.stderr_text),
+                     "the provider command was interrupted before it finished");
+        else
+            rc = prov_exec_poll(app->cfg.data_dir, run_id, command,
+                                ec2_exec_env(r, inst, action, run_id), app->cfg.ec2_exec_timeout_s,
+                                &res, r->eb);
         if (!rc && !res.done) {
-            engine_again(r, r->payload, clk_now_ms(&app->clock) + EC2_POLL_MS);
+            engine_again(r, ec2_payload_next(r, now), now + EC2_POLL_MS);
             cJSON_Delete(inst);
             return ERR_OK;
         }
@@ -258,6 +323,13 @@ static err_t ec2_transition_giveup(engine_run_t *r, const char *why)
 
 void ec2_register_jobs(app_t *app)
 {
+    char host[256] = "", dir[PATH_MAX], who[sizeof(host) + sizeof(dir) + 2];
+    unsigned char sum[CRYPTO_SHA256_LEN];
+    (void)gethostname(host, sizeof(host) - 1);
+    if (!realpath(app->cfg.data_dir, dir)) snprintf(dir, sizeof(dir), "%s", app->cfg.data_dir);
+    int n = snprintf(who, sizeof(who), "%s\n%s", host, dir);
+    crypto_sha256(who, n > 0 ? (size_t)n : 0, sum);
+    enc_hex(sum, (sizeof(ec2_node) - 1) / 2, ec2_node);
     engine_register(app->engine, EC2_JOB, ec2_transition_step, 10, ec2_transition_giveup);
     engine_register(app->engine, EC2_IMAGE_JOB, ec2_image_step, 10, ec2_image_giveup);
 }
