@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #define EC2_POLL_MS 100
+/* An exec run's owner silent this many leases has stopped (its look is one claim among
+ * every node's, so a busy owner may miss a few in a row; one lease is not enough) */
+#define EC2_SILENT_LEASES 10
 
 /* This node in an exec transition's payload on a shared store ("node"): a digest of the
  * host name and the data directory, the same after a restart (so a restarted node knows
@@ -172,10 +175,10 @@ static bool ec2_payload(engine_run_t *r, const char **id, int *ai, int64_t *seq,
  * database) it runs in the run directory of the node that started it, which no other node
  * can see; the payload names that node ("node") and when it last looked ("polled"), in a
  * commit made before the command starts (CLAIM). Another node hands the job back while
- * the owner keeps looking (ELSEWHERE); once the owner has been silent for a lease, it
- * stopped, and the transition ends as interrupted (LOST): the command never starts twice.
- * The owner, restarted, is HERE again (its name is the same); on a store of one node
- * everything is HERE. */
+ * the owner keeps looking (ELSEWHERE); once the owner has been silent for
+ * EC2_SILENT_LEASES leases, it stopped, and the transition ends as interrupted (LOST): the command
+ * never starts twice. The owner, restarted, is HERE again (its name is the same); on a store of one
+ * node everything is HERE. */
 typedef enum { EC2_RUN_HERE, EC2_RUN_CLAIM, EC2_RUN_ELSEWHERE, EC2_RUN_LOST } ec2_run_where_t;
 
 static ec2_run_where_t ec2_run_where(engine_run_t *r, int64_t now)
@@ -184,10 +187,11 @@ static ec2_run_where_t ec2_run_where(engine_run_t *r, int64_t now)
     if (!store_shared(app->store)) return EC2_RUN_HERE;
     cJSON *p = cJSON_Parse(r->payload);
     const char *node = jx_str(p, "node");
-    ec2_run_where_t w = !node                                              ? EC2_RUN_CLAIM
-                        : !strcmp(node, ec2_node)                          ? EC2_RUN_HERE
-                        : now - jx_int(p, "polled", 0) < app->cfg.lease_ms ? EC2_RUN_ELSEWHERE
-                                                                           : EC2_RUN_LOST;
+    ec2_run_where_t w = !node                     ? EC2_RUN_CLAIM
+                        : !strcmp(node, ec2_node) ? EC2_RUN_HERE
+                        : now - jx_int(p, "polled", 0) < EC2_SILENT_LEASES * app->cfg.lease_ms
+                            ? EC2_RUN_ELSEWHERE
+                            : EC2_RUN_LOST;
     cJSON_Delete(p);
     return w;
 }
