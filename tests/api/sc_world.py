@@ -37,6 +37,27 @@ def tutorial_step1_policy():
     raise AssertionError("no policy in the tutorial")
 
 
+def add_step1_policy(iam, arn):
+    """Step 1: the tutorial's statement added to the group's policy arn (a new default
+    version), through iam (the root's client)."""
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    doc = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    doc = json.loads(doc) if isinstance(doc, str) else doc
+    doc["Statement"] = list(doc["Statement"]) + json.loads(tutorial_step1_policy())["Statement"]
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(doc), SetAsDefault=True)
+
+
+def new_action(sc, ids, definition, name, versions=None):
+    """Creates a service action through sc (the root's client) and associates it with the
+    given versions of Linux Desktop (default: all of ids["versions"]); returns its id."""
+    aid = sc.create_service_action(Name=name, DefinitionType="SSM_AUTOMATION", Definition=definition)[
+        "ServiceActionDetail"]["ServiceActionSummary"]["Id"]
+    for v in versions or ids["versions"].values():
+        sc.associate_service_action_with_provisioning_artifact(ServiceActionId=aid, ProductId=ids["product"],
+                                                               ProvisioningArtifactId=v)
+    return aid
+
+
 class World:
     """A started daemon with the demo data; stop() ends it."""
 
@@ -67,12 +88,7 @@ class World:
 
     def add_step1_policy(self):
         """Step 1: the tutorial's statement added to the group's policy (a new default version)."""
-        iam, arn = self.client("iam"), self.ids["group_policy_arn"]
-        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-        doc = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-        doc = json.loads(doc) if isinstance(doc, str) else doc
-        doc["Statement"] = list(doc["Statement"]) + json.loads(tutorial_step1_policy())["Statement"]
-        iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(doc), SetAsDefault=True)
+        add_step1_policy(self.client("iam"), self.ids["group_policy_arn"])
 
     def restart(self):
         self.daemon.stop()
@@ -114,14 +130,8 @@ class World:
     def new_action(self, definition, name=None, versions=None):
         """Creates a service action (as root) and associates it with the given versions of
         Linux Desktop (default: all); returns its id."""
-        sc = self.client("servicecatalog")
-        name = name or "act-%d" % int(time.time() * 1e6)
-        aid = sc.create_service_action(Name=name, DefinitionType="SSM_AUTOMATION", Definition=definition)[
-            "ServiceActionDetail"]["ServiceActionSummary"]["Id"]
-        for v in versions or self.ids["versions"].values():
-            sc.associate_service_action_with_provisioning_artifact(
-                ServiceActionId=aid, ProductId=self.ids["product"], ProvisioningArtifactId=v)
-        return aid
+        return new_action(self.client("servicecatalog"), self.ids, definition,
+                          name or "act-%d" % int(time.time() * 1e6), versions)
 
     def document(self, name, content, target_type="/AWS::EC2::Instance"):
         """Creates an Automation document (YAML) in the account, as root."""
