@@ -199,6 +199,12 @@ void engine_unpin(engine_run_t *r)
     r->pin = -1;
 }
 
+bool engine_pin_first(engine_run_t *r)
+{
+    engine_pin(r);
+    return r->pinned || r->orphaned;
+}
+
 void engine_fail(engine_run_t *r)
 {
     r->permanent = true;
@@ -218,6 +224,7 @@ typedef struct claimed {
     char *last_error; /* NULL when the step has not failed since its last success */
     int attempts, max_attempts;
     bool orphaned; /* pinned to another node, which stopped (engine_pin) */
+    bool pinned;   /* pinned to this node */
 } claimed_t;
 
 static void engine_claimed_free(claimed_t *c)
@@ -285,6 +292,7 @@ static err_t engine_claim_in(engine_worker_t *w, store_tx_t *tx, claimed_t *c, b
         c->last_error = store_col_null(st, 5) ? NULL : xstrdup(store_col_text(st, 5));
         const char *was = store_col_text(st, 6);
         c->orphaned = was && strcmp(was, e->node_id) != 0;
+        c->pinned = was && !c->orphaned;
         bool more;
         rc = store_step(st, &more, eb); /* finish the statement */
         if (rc) engine_claimed_free(c);
@@ -374,7 +382,8 @@ static engine_run_t engine_run_init(engine_worker_t *w, const claimed_t *c, aren
                           .arena = arena,
                           .eb = eb,
                           .outcome = OUTCOME_DONE,
-                          .orphaned = c->orphaned};
+                          .orphaned = c->orphaned,
+                          .pinned = c->pinned};
 }
 
 /* Commits r's transaction when rc is ERR_OK (else rolls it back), then runs what waits for

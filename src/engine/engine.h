@@ -82,6 +82,7 @@ struct engine_run {
      * stopped: whatever that node kept locally for the job (a command's run directory) is
      * not here, and must not be taken as "never started" */
     bool orphaned;
+    bool pinned; /* public: an earlier step's commit pinned the job to this node */
 };
 
 err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb);
@@ -131,6 +132,12 @@ void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms);
  * pin then moves to the node that claimed it). On a single node a pin changes nothing. */
 void engine_pin(engine_run_t *r);
 void engine_unpin(engine_run_t *r);
+/* For a step about to start something on this node's disk (a command): true when it may
+ * start now, because the job is pinned here by an earlier commit, or was orphaned (the
+ * step then must not start anything its run has no record of: see r->orphaned). False
+ * after engine_pin: the caller ends the step at once with engine_again(now) and starts in
+ * the next one, so that no other node can take the job between the start and the pin. */
+bool engine_pin_first(engine_run_t *r);
 
 /* The error this step returns is final: no retry; the kind's give-up runs at once. For
  * errors no later attempt can cure (a malformed payload). */

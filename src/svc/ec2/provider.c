@@ -192,13 +192,17 @@ static err_t ec2_transition_step(engine_run_t *r)
     const char *provider = jx_str(inst, "_Provider");
     const char *command = app->cfg.ec2_exec[ai];
     if (provider && !strcmp(provider, "exec") && command[0]) {
+        if (!engine_pin_first(r)) { /* pinned here before the command starts */
+            engine_again(r, r->payload, clk_now_ms(&app->clock));
+            cJSON_Delete(inst);
+            return ERR_OK;
+        }
         char *run_id = arena_printf(r->arena, "%s-%lld-%s", id, (long long)seq, action);
         prov_exec_result_t res;
         rc = prov_exec_poll(app->cfg.data_dir, run_id, command,
                             ec2_exec_env(r, inst, action, run_id), app->cfg.ec2_exec_timeout_s,
                             r->orphaned, &res, r->eb);
-        if (!rc && !res.done) {
-            engine_pin(r); /* the run directory is on this node's disk */
+        if (!rc && !res.done) { /* the run directory is on this node's disk: pinned */
             engine_again(r, r->payload, clk_now_ms(&app->clock) + EC2_POLL_MS);
             cJSON_Delete(inst);
             return ERR_OK;

@@ -476,8 +476,11 @@ static err_t inv_poll(crun_t *x, cJSON *inv)
                           .workdir = wd && *wd ? wd : NULL,
                           .timeout_ms = jx_int(def, "TimeoutS", 3600) * 1000,
                           .wait_ms = CMD_WAIT_MS,
-                          .no_start = x->r->orphaned};
-        engine_pin(x->r); /* the node's record of the run (and a local run) are here */
+                          /* cmd_step pinned the job here. Orphaned, a local run
+                           * (the stopped node's machine) is lost with it; an ssh node's
+                           * run directory is on that node, which tells whether it was
+                           * delivered, so delivery goes on from here */
+                          .no_start = x->r->orphaned && t.transport == NODE_LOCAL};
         if (cancel && !jx_true(p, "_CancelSent")) {
             jx_set(p, "_CancelSent", cJSON_CreateTrue());
             set_status(inv, "Cancelling", "Cancelling");
@@ -592,6 +595,10 @@ static err_t cmd_step(engine_run_t *r)
     if (!rc && (!x.cmd || cmd_terminal(jx_str(x.cmd, "Status")) ||
                 strcmp(jx_str(x.cmd, "_Job") ?: "", r->job_id))) {
         engine_done(r); /* gone, over, or another job chain owns it */
+        goto out;
+    }
+    if (!rc && !engine_pin_first(r)) { /* pinned here before anything is delivered */
+        engine_again(r, r->payload, x.now);
         goto out;
     }
     x.cleanup = cJSON_CreateArray();

@@ -194,12 +194,15 @@ ssm_tick_t ssm_act_script(ssm_run_t *r)
         r->def->timeout_s && r->def->timeout_s < SCRIPT_MAX_S ? r->def->timeout_s : SCRIPT_MAX_S;
     const char *env[] = {arena_printf(r->arena, "CATALOGD_SCRIPT_INPUT=%s", input),
                          arena_printf(r->arena, "CATALOGD_SCRIPT_BOOT=%s", script_boot), NULL};
+    if (!engine_pin_first(r->run)) { /* pinned here before the script starts */
+        r->wake_ms = r->now;
+        return SSM_TICK_AGAIN;
+    }
     prov_exec_result_t res;
     if (prov_exec_poll(data_dir, run_id, script_command(r), env, (int)limit, r->run->orphaned, &res,
                        r->eb))
         return ssm_act_fail(r, "Action", "The script could not be started: %s", r->eb->msg);
-    if (!res.done) {
-        engine_pin(r->run); /* the run directory is on this node's disk */
+    if (!res.done) { /* the run directory is on this node's disk: pinned */
         r->wake_ms = r->now + SCRIPT_POLL_MS;
         return SSM_TICK_AGAIN;
     }
