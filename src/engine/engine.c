@@ -189,22 +189,6 @@ void engine_again(engine_run_t *r, const char *payload, int64_t run_at_ms)
     r->next_run_at = run_at_ms;
 }
 
-void engine_pin(engine_run_t *r)
-{
-    r->pin = 1;
-}
-
-void engine_unpin(engine_run_t *r)
-{
-    r->pin = -1;
-}
-
-bool engine_pin_first(engine_run_t *r)
-{
-    engine_pin(r);
-    return r->pinned || r->orphaned;
-}
-
 void engine_fail(engine_run_t *r)
 {
     r->permanent = true;
