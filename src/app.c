@@ -168,7 +168,7 @@ static err_t app_node_id(app_t *app, errbuf_t *eb)
         ok = ok && strlen(line) == 16 && strspn(line, "0123456789abcdef") == 16;
         if (!ok)
             return err_fail(eb, ERR_STORE, "%s is damaged: remove it (a new id is made)", path);
-        snprintf(app->node_id, sizeof(app->node_id), "%s", line);
+        snprintf(app->node_id, sizeof(app->node_id), "%.16s", line);
         return ERR_OK;
     }
     ids_chars(&app->ids, "", "0123456789abcdef", 16, app->node_id);
