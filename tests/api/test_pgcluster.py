@@ -102,7 +102,7 @@ def test_daemons_run_on_the_backend_under_test(fresh_daemon):
     restart, and no SQLite file; on the SQLite pass, the file."""
     d = fresh_daemon()
     started = [e for e in d.log() if e.get("msg") == "started"]
-    assert started and started[0]["store"] == ("postgresql" if POSTGRES else "sqlite"), started
+    assert started and started[0]["store"] == ("postgres" if POSTGRES else "sqlite"), started
     d.client("iam").create_user(UserName="in-the-store")
     rows = store_sql(d.data_dir, "SELECT COUNT(*) FROM resources WHERE body LIKE '%in-the-store%'")
     assert [tuple(str(v) for v in r) for r in rows] == [("1",)]
