@@ -66,7 +66,6 @@ typedef struct pg_store {
     int open, max;
     bool sync_full;
     pg_conn_t *migrate; /* holds PG_LOCK_MIGRATE while store.c migrates */
-    int lock_fd;        /* the node's data directory (store_lock_dir), or -1 */
     _Atomic int64_t work;
     /* the listener */
     pthread_t listener;

@@ -145,7 +145,6 @@ static err_t pg_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
     q->sync_full = o->sync_full;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->cv, NULL);
-    q->lock_fd = -1;
     s->impl = q;
     /* the node's own files (master.key, node-id, run directories) are one process's */
     const char *dir = o->data_dir && *o->data_dir ? o->data_dir : ".";
@@ -156,7 +155,7 @@ static err_t pg_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
         return e;
     }
     if (o->exclusive) {
-        err_t e = store_lock_dir(dir, &q->lock_fd, eb);
+        err_t e = store_lock_dir(dir, &s->lock_fd, eb);
         if (e) {
             s->be->close(s);
             return e;
@@ -212,7 +211,6 @@ static void pg_close(store_t *s)
         pg_conn_close(c);
     }
     pg_conn_close(q->migrate);
-    if (q->lock_fd >= 0) close(q->lock_fd);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q->url);

@@ -67,7 +67,6 @@ typedef struct sq_store {
     sq_conn_t *free;
     sq_conn_t **all;
     size_t n_all;
-    int lock_fd;
     bool sync_full;
     int busy_ms;
     /* this process's writers queue in arrival order (a ticket lock) instead of meeting in
@@ -273,14 +272,13 @@ static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
     size_t n = strlen(dir) + 32;
     q->path = xmalloc(n);
     snprintf(q->path, n, "%s/catalogd.db", dir);
-    q->lock_fd = -1;
     q->sync_full = o->sync_full;
     q->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->wcv, NULL);
     s->impl = q;
     if (o->exclusive) {
-        err_t e = store_lock_dir(dir, &q->lock_fd, eb);
+        err_t e = store_lock_dir(dir, &s->lock_fd, eb);
         if (e) {
             s->impl = NULL;
             free(q->path);
@@ -307,7 +305,6 @@ static void sq_close(store_t *s)
     if (!q) return;
     for (size_t i = 0; i < q->n_all; i++) sq_conn_close(q->all[i]);
     free(q->all);
-    if (q->lock_fd >= 0) close(q->lock_fd);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->wcv);
     free(q->path);

@@ -72,8 +72,10 @@ err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb)
 {
     store_t *s = xcalloc(1, sizeof(*s));
     s->be = store_backend_for(o);
+    s->lock_fd = -1;
     err_t rc = s->be->open(s, o, eb);
     if (rc) {
+        if (s->lock_fd >= 0) close(s->lock_fd);
         free(s);
         return rc;
     }
@@ -84,6 +86,13 @@ err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb)
         store_close(s);
         return rc;
     }
+    if (s->lock_fd >= 0) { /* informational: who holds the data directory */
+        char pid[32];
+        int pn = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (ftruncate(s->lock_fd, 0) == 0 && write(s->lock_fd, pid, (size_t)pn) < 0) {
+            /* nothing to do: the lock itself holds */
+        }
+    }
     *out = s;
     return ERR_OK;
 }
@@ -92,6 +101,7 @@ void store_close(store_t *s)
 {
     if (!s) return;
     s->be->close(s);
+    if (s->lock_fd >= 0) close(s->lock_fd);
     free(s);
 }
 
@@ -122,11 +132,6 @@ err_t store_lock_dir(const char *dir, int *fd, errbuf_t *eb)
         *fd = -1;
         return err_fail(eb, ERR_STORE, "data directory %s is in use by another catalogd (lock %s)",
                         dir, lock);
-    }
-    char pid[32];
-    int pn = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-    if (ftruncate(*fd, 0) == 0 && write(*fd, pid, (size_t)pn) < 0) {
-        /* the pid is informational only */
     }
     return ERR_OK;
 }

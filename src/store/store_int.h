@@ -40,6 +40,7 @@ struct store {
     const store_backend_t *be;
     int schema_version;
     bool created; /* the backend created the database in this open (a first start) */
+    int lock_fd;  /* the data directory's lock (store_lock_dir), or -1; store.c closes it */
     void *impl;
 };
 
@@ -52,8 +53,9 @@ struct store_stmt {
     store_tx_t *tx;
 };
 
-/* Takes dir/catalogd.lock (flock, exclusive, not waiting) and writes the pid into it:
- * one daemon per data directory, whichever backend. *fd holds it (close releases it).
+/* Takes dir/catalogd.lock (flock, exclusive, not waiting): one daemon per data directory,
+ * whichever backend. *fd holds it (close releases it); store_open writes the pid into it
+ * once the store is open (a refused start leaves the file as it was).
  * ERR_STORE with one line naming the directory when another process holds it. */
 err_t store_lock_dir(const char *dir, int *fd, errbuf_t *eb);
 

@@ -24,11 +24,9 @@ SEALED = re.compile(r'"(v[12]:[^"]*)"')
 
 
 def data_snapshot(data_dir):
-    """snapshot() of everything but the lock file (whose content, the pid of the last
-    process that held the directory, a refused start rewrites)."""
-    snap = snapshot(data_dir)
-    snap.pop("catalogd.lock", None)
-    return snap
+    """snapshot() of everything in the data directory, the lock file too (a refused start
+    leaves the pid of the last process that held the directory in it)."""
+    return snapshot(data_dir)
 
 
 def refused(data_dir, *args, must_name=()):
