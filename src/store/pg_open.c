@@ -155,7 +155,7 @@ static err_t pg_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
         return e;
     }
     if (o->exclusive) {
-        err_t e = store_lock_dir(dir, &s->lock_fd, eb);
+        err_t e = store_lock_dir(s, dir, eb);
         if (e) {
             s->be->close(s);
             return e;

@@ -278,7 +278,7 @@ static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
     pthread_cond_init(&q->wcv, NULL);
     s->impl = q;
     if (o->exclusive) {
-        err_t e = store_lock_dir(dir, &s->lock_fd, eb);
+        err_t e = store_lock_dir(s, dir, eb);
         if (e) {
             s->impl = NULL;
             free(q->path);

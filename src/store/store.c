@@ -58,6 +58,17 @@ static err_t store_migrate(store_t *s, errbuf_t *eb)
     return ERR_OK;
 }
 
+/* Releases the data directory's lock; refused: the open failed, so a lock file it made
+ * goes too (a refused start leaves the directory as it was). */
+static void store_unlock(store_t *s, bool refused)
+{
+    if (refused && s->lock_made) unlink(s->lock_made);
+    if (s->lock_fd >= 0) close(s->lock_fd);
+    s->lock_fd = -1;
+    free(s->lock_made);
+    s->lock_made = NULL;
+}
+
 static const store_backend_t *store_backend_for(const store_opts_t *o)
 {
     return o->url && *o->url ? &store_pg_backend : &store_sqlite_backend;
@@ -75,7 +86,7 @@ err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb)
     s->lock_fd = -1;
     err_t rc = s->be->open(s, o, eb);
     if (rc) {
-        if (s->lock_fd >= 0) close(s->lock_fd);
+        store_unlock(s, true);
         free(s);
         return rc;
     }
@@ -83,7 +94,9 @@ err_t store_open(const store_opts_t *o, store_t **out, errbuf_t *eb)
     if (!rc) rc = store_migrate(s, eb);
     if (s->be->migrated) rc = s->be->migrated(s, rc, eb);
     if (rc) {
-        store_close(s);
+        s->be->close(s);
+        store_unlock(s, true);
+        free(s);
         return rc;
     }
     if (s->lock_fd >= 0) { /* informational: who holds the data directory */
@@ -101,7 +114,7 @@ void store_close(store_t *s)
 {
     if (!s) return;
     s->be->close(s);
-    if (s->lock_fd >= 0) close(s->lock_fd);
+    store_unlock(s, false);
     free(s);
 }
 
@@ -120,10 +133,12 @@ const char *store_backend(const store_t *s)
     return s->be->name;
 }
 
-err_t store_lock_dir(const char *dir, int *fd, errbuf_t *eb)
+err_t store_lock_dir(store_t *s, const char *dir, errbuf_t *eb)
 {
     char lock[4096];
     snprintf(lock, sizeof(lock), "%s/catalogd.lock", dir);
+    int *fd = &s->lock_fd;
+    bool made = access(lock, F_OK) != 0;
     *fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (*fd < 0)
         return err_fail(eb, ERR_STORE, "cannot create lock file %s: %s", lock, strerror(errno));
@@ -133,6 +148,7 @@ err_t store_lock_dir(const char *dir, int *fd, errbuf_t *eb)
         return err_fail(eb, ERR_STORE, "data directory %s is in use by another catalogd (lock %s)",
                         dir, lock);
     }
+    if (made) s->lock_made = xstrdup(lock);
     return ERR_OK;
 }
 

@@ -39,8 +39,9 @@ typedef struct store_backend {
 struct store {
     const store_backend_t *be;
     int schema_version;
-    bool created; /* the backend created the database in this open (a first start) */
-    int lock_fd;  /* the data directory's lock (store_lock_dir), or -1; store.c closes it */
+    bool created;    /* the backend created the database in this open (a first start) */
+    int lock_fd;     /* the data directory's lock (store_lock_dir), or -1; store.c closes it */
+    char *lock_made; /* its path when this open created it (removed again if the open fails) */
     void *impl;
 };
 
@@ -54,10 +55,10 @@ struct store_stmt {
 };
 
 /* Takes dir/catalogd.lock (flock, exclusive, not waiting): one daemon per data directory,
- * whichever backend. *fd holds it (close releases it); store_open writes the pid into it
+ * whichever backend. s->lock_fd holds it (close releases it); store_open writes the pid into it
  * once the store is open (a refused start leaves the file as it was).
  * ERR_STORE with one line naming the directory when another process holds it. */
-err_t store_lock_dir(const char *dir, int *fd, errbuf_t *eb);
+err_t store_lock_dir(store_t *s, const char *dir, errbuf_t *eb);
 
 extern const store_backend_t store_sqlite_backend;
 extern const store_backend_t store_pg_backend;
