@@ -145,6 +145,9 @@ def store_sql(data_dir, statement, params=(), many=None):
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only(reason): about SQLite's own files; "
                             "left out of the CATALOGD_TEST_BACKEND=postgres pass")
+    config.addinivalue_line("markers", "own_cluster: starts PostgreSQL clusters of its own whatever "
+                            "the backend, so it runs the same in every pass: left out of the "
+                            "CATALOGD_TEST_BACKEND=postgres pass (it runs in the SQLite and ASan passes)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -152,7 +155,8 @@ def pytest_collection_modifyitems(config, items):
         return
     kept, left = [], []
     for item in items:
-        (left if item.get_closest_marker("sqlite_only") else kept).append(item)
+        out = item.get_closest_marker("sqlite_only") or item.get_closest_marker("own_cluster")
+        (left if out else kept).append(item)
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept

@@ -22,6 +22,8 @@ from helpers import AMI, exec_hook_args, log_lines, run_bin, wait_for
 from sc_world import RESTART_DEFINITION, add_step1_policy, demo_data, new_action
 from sshd import Sshd
 
+pytestmark = pytest.mark.own_cluster
+
 # Each transition logs "<transition id> <instance> <transition>" when its command begins
 # and again when it ends; the half second keeps commands in flight when the node dies.
 HOOK = (

@@ -14,6 +14,8 @@ from botocore.exceptions import ClientError
 
 from cluster import Cluster
 
+pytestmark = pytest.mark.own_cluster
+
 # one region per thread: a region holds at most 100 portfolios (AWS's quota, which
 # catalogd keeps), and each thread paces itself to stay below it
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2")

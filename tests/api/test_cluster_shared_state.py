@@ -17,6 +17,8 @@ from pgcluster import PgCluster
 from test_console_signin import ROOT_PASSWORD, sign_in
 from test_ssm_automation import LISTING_DOC, create_doc, start, throttled_or_id, wait_for
 
+pytestmark = pytest.mark.own_cluster
+
 
 @pytest.fixture(scope="module")
 def cluster():

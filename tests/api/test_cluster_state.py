@@ -18,6 +18,8 @@ from conftest import REGION, REPO, ROOT_KEY, ROOT_SECRET
 from helpers import allow, error_of, policy, wait_for
 from sc_world import RESTART_DEFINITION, demo_data, new_action
 
+pytestmark = pytest.mark.own_cluster
+
 WITHIN = 1.0  # seconds: issue 15 §3
 
 

@@ -24,6 +24,8 @@ from helpers import allow, policy
 from oidc_idp import web_trust
 from test_console_federation import ROLE, ROLE_ARN, collect
 
+pytestmark = pytest.mark.own_cluster
+
 MASTER_KEY = "master.key"
 
 

@@ -27,6 +27,8 @@ import pytest
 from conftest import REGION, REPO, ROOT_KEY, ROOT_SECRET, Daemon, _die_with_parent, free_port
 from helpers import wait_for
 
+pytestmark = pytest.mark.own_cluster
+
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 SHIPPED = os.path.join(REPO, "deploy", "haproxy.cfg")
 DRAIN_SECONDS = 5  # docs/deploy.md's recommendation for the shipped check timing

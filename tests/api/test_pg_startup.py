@@ -25,6 +25,8 @@ from conftest import BIN, ROOT_KEY, ROOT_SECRET, Daemon, free_port
 from pgcluster import PASSWORD, ROLE, PgCluster
 from test_startup_safety import one_line, snapshot
 
+pytestmark = pytest.mark.own_cluster
+
 
 class Standby(PgCluster):
     """A hot standby of primary: pg_basebackup -R of it, on a port and socket of its own,
