@@ -165,7 +165,19 @@ def test_one_client_cannot_take_every_connection(fresh_daemon):
         while time.monotonic() < end and any(still_open(s) for s in socks):
             time.sleep(0.3)
         assert not any(still_open(s) for s in socks)
-        assert signed_sts(d).status == 200
+
+        # and 127.0.0.1 is served again (the daemon frees a closed connection's slot just
+        # after the close the client sees: allow it a moment)
+        def served():
+            try:
+                return signed_sts(d).status == 200
+            except (BrokenPipeError, ConnectionResetError):
+                return False
+
+        end = time.monotonic() + 3
+        while not served() and time.monotonic() < end:
+            time.sleep(0.1)
+        assert served()
     finally:
         for s in socks:
             s.close()

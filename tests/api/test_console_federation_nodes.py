@@ -182,7 +182,7 @@ def test_the_store_holds_them_sealed(single, idp):
     back, state = start(d, idp, browser)
     rows = dict(store_sql(d.data_dir, "SELECT key, body FROM console_pending"))
     assert list(rows) == [row_key("state", state)]
-    assert state not in rows[row_key("state", state)] and rows[row_key("state", state)].startswith("v1:")
+    assert state not in rows[row_key("state", state)] and rows[row_key("state", state)].startswith("v2:")
     r = callback_on(d, browser, back)
     assert r.status_code == 302, r.text
     verifier = idp.token_requests[-1]["code_verifier"]
