@@ -63,6 +63,15 @@ def balancer_config(shipped, listen_port, node_ports, where):
     return glob + "\ndefaults\n" + body
 
 
+def listening(port):
+    """True once something accepts connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def run_dir(name, shipped_path, make_config, node_ports):
     """(a new directory, a free port, the path of the configuration make_config made in it
     from the shipped file for that port and node_ports)."""
@@ -91,6 +100,7 @@ class Balancer:
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,
         )
+        wait_for(lambda: listening(self.port), timeout=10, what="haproxy listens")
 
     @property
     def endpoint(self):
@@ -169,14 +179,7 @@ class NginxBalancer:
         check = subprocess.run(args + ["-t"], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-        wait_for(lambda: self._listening(), timeout=10, what="nginx listens")
-
-    def _listening(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-            return True
-        except OSError:
-            return False
+        wait_for(lambda: listening(self.port), timeout=10, what="nginx listens")
 
     @property
     def endpoint(self):
