@@ -2,7 +2,11 @@
  * connections (one per concurrent transaction), prepared statements cached per
  * connection, BEGIN IMMEDIATE for writers, the data directory locked by the daemon.
  * A reader's BEGIN waits for its first statement, so a transaction that reads nothing
- * costs no SQLite work at all. */
+ * costs no SQLite work at all. Under --sync full, commits are made durable in groups:
+ * every connection runs synchronous=NORMAL (a commit writes its WAL frames and no fsync),
+ * and an ordinary commit then waits, after giving up the write lock, until one fdatasync
+ * of the WAL that began after its commit has ended (sq_group_sync): one fsync for every
+ * commit made while the previous one ran. */
 #include "store/store_int.h"
 
 #include "core/log.h"
@@ -31,25 +35,14 @@ typedef struct sq_stmt {
 
 /* The transaction statements every connection keeps prepared (sqlite3_exec would parse
  * them again on every transaction). */
-enum {
-    SQ_BEGIN,
-    SQ_BEGIN_IMMEDIATE,
-    SQ_COMMIT,
-    SQ_ROLLBACK,
-    SQ_SYNC_FULL,
-    SQ_SYNC_NORMAL,
-    SQ_N_TXSQL
-};
-static const char *const sq_txsql[SQ_N_TXSQL] = {
-    "BEGIN",    "BEGIN IMMEDIATE",         "COMMIT",
-    "ROLLBACK", "PRAGMA synchronous=FULL", "PRAGMA synchronous=NORMAL"};
+enum { SQ_BEGIN, SQ_BEGIN_IMMEDIATE, SQ_COMMIT, SQ_ROLLBACK, SQ_N_TXSQL };
+static const char *const sq_txsql[SQ_N_TXSQL] = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
 
 typedef struct sq_conn {
     sqlite3 *db;
     sqlite3_stmt *txst[SQ_N_TXSQL]; /* sq_txsql, prepared */
     sq_stmt_t cache[SQ_CACHE];
     int n_cache;
-    bool lazy; /* synchronous=NORMAL for now, though the store is sync_full (lazy commits) */
     struct sq_conn *next_free;
 } sq_conn_t;
 
@@ -59,6 +52,7 @@ typedef struct sq_tx {
     sq_stmt_t *extra;
     int64_t changes;
     bool begun; /* BEGIN has run (a reader's waits for its first statement) */
+    bool lazy;  /* store_begin_lazy: the commit does not wait for the group fsync */
 } sq_tx_t;
 
 typedef struct sq_store {
@@ -73,6 +67,13 @@ typedef struct sq_store {
      * SQLite's busy handler, whose sleep-and-retry starves unlucky writers for seconds */
     pthread_cond_t wcv;
     uint64_t wnext, wserving;
+    /* group fsync (sync_full), under mu: committed counts write commits in WAL order (it
+     * moves while the committer still holds the write lock), synced is the count known to
+     * be on disk, syncing says one thread's fdatasync is under way (the others wait on scv
+     * for it, and the first still behind it after it ends runs the next) */
+    pthread_cond_t scv;
+    uint64_t committed, synced;
+    bool syncing;
     _Atomic int64_t work; /* VM steps of every statement stepped (store_work) */
 } sq_store_t;
 
@@ -143,9 +144,8 @@ static err_t sq_conn_open(sq_store_t *q, sq_conn_t **out, errbuf_t *eb)
     if (rc != SQLITE_OK) e = sq_fail(eb, c->db, rc, "open");
     if (!e) sqlite3_busy_timeout(c->db, q->busy_ms);
     if (!e) e = sq_exec_raw(c->db, "PRAGMA journal_mode=WAL", eb);
-    if (!e)
-        e = sq_exec_raw(c->db,
-                        q->sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", eb);
+    /* NORMAL on every connection: under --sync full, sq_group_sync adds the WAL's fsync */
+    if (!e) e = sq_exec_raw(c->db, "PRAGMA synchronous=NORMAL", eb);
     if (!e) e = sq_exec_raw(c->db, "PRAGMA foreign_keys=ON", eb);
     for (int i = 0; !e && i < SQ_N_TXSQL; i++) {
         int rc2 = sqlite3_prepare_v3(c->db, sq_txsql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->txst[i],
@@ -276,6 +276,7 @@ static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
     q->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->wcv, NULL);
+    pthread_cond_init(&q->scv, NULL);
     s->impl = q;
     if (o->exclusive) {
         err_t e = store_lock_dir(s, dir, eb);
@@ -307,6 +308,7 @@ static void sq_close(store_t *s)
     free(q->all);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->wcv);
+    pthread_cond_destroy(&q->scv);
     free(q->path);
     free(q);
     s->impl = NULL;
@@ -378,19 +380,10 @@ static err_t sq_begin(store_t *s, bool write, bool lazy, store_tx_t **out, errbu
         *out = &t->head;
         return ERR_OK;
     }
-    /* a lazy commit is a NORMAL one (WAL: no fsync at commit); the setting can only change
-     * between transactions, and stays until a transaction wants the other */
-    err_t e = ERR_OK;
-    lazy = lazy && q->sync_full;
-    if (c->lazy != lazy) {
-        e = sq_txrun(c, lazy ? SQ_SYNC_NORMAL : SQ_SYNC_FULL, eb);
-        if (!e) c->lazy = lazy;
-    }
-    if (!e) sq_writer_enter(q);
-    if (!e) {
-        e = sq_txrun(c, SQ_BEGIN_IMMEDIATE, eb);
-        if (e) sq_writer_leave(q);
-    }
+    t->lazy = lazy;
+    sq_writer_enter(q);
+    err_t e = sq_txrun(c, SQ_BEGIN_IMMEDIATE, eb);
+    if (e) sq_writer_leave(q);
     t->begun = !e;
     if (e) {
         pthread_mutex_lock(&q->mu);
@@ -404,10 +397,10 @@ static err_t sq_begin(store_t *s, bool write, bool lazy, store_tx_t **out, errbu
     return ERR_OK;
 }
 
+/* Gives the connection back to the pool and frees t (the write lock is already left). */
 static void sq_finish(sq_tx_t *t)
 {
     sq_store_t *q = t->head.store->impl;
-    if (t->head.write) sq_writer_leave(q);
     pthread_mutex_lock(&q->mu);
     t->c->next_free = q->free;
     q->free = t->c;
@@ -415,12 +408,65 @@ static void sq_finish(sq_tx_t *t)
     free(t);
 }
 
+/* fdatasync of the WAL through c's own handle on it (c's thread owns c; the WAL is open
+ * on c since c has just committed a write). SQLite's unix VFS syncs the file. */
+static int sq_sync_wal(sq_conn_t *c)
+{
+    sqlite3_file *f = NULL;
+    int rc = sqlite3_file_control(c->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f);
+    if (rc != SQLITE_OK) return rc;
+    if (!f || !f->pMethods) return SQLITE_ERROR;
+    return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+}
+
+/* Returns once write commit number mine (q->committed when it was made) is on disk: the
+ * first waiter with no fdatasync under way runs one, on c, covering every commit made
+ * before it starts; the others wait for it and go again if it ended before their commit
+ * was covered. ERR_STORE when the fdatasync fails (the commit is visible but may not be
+ * durable; the next waiter tries again). */
+static err_t sq_group_sync(sq_store_t *q, sq_conn_t *c, uint64_t mine, errbuf_t *eb)
+{
+    err_t e = ERR_OK;
+    pthread_mutex_lock(&q->mu);
+    while (q->synced < mine) {
+        if (q->syncing) {
+            pthread_cond_wait(&q->scv, &q->mu);
+            continue;
+        }
+        q->syncing = true;
+        uint64_t upto = q->committed;
+        pthread_mutex_unlock(&q->mu);
+        int rc = sq_sync_wal(c);
+        pthread_mutex_lock(&q->mu);
+        q->syncing = false;
+        if (rc == SQLITE_OK && upto > q->synced) q->synced = upto;
+        pthread_cond_broadcast(&q->scv);
+        if (rc != SQLITE_OK) {
+            e = err_fail(eb, ERR_STORE, "sqlite fsync of the log: %s", sqlite3_errstr(rc));
+            break;
+        }
+    }
+    pthread_mutex_unlock(&q->mu);
+    return e;
+}
+
 static err_t sq_commit(store_tx_t *tx, errbuf_t *eb)
 {
     sq_tx_t *t = (sq_tx_t *)tx;
+    sq_store_t *q = tx->store->impl;
     sq_release(t);
     err_t e = t->begun ? sq_txrun(t->c, SQ_COMMIT, eb) : ERR_OK;
     if (e && !sqlite3_get_autocommit(t->c->db)) sq_txrun(t->c, SQ_ROLLBACK, NULL);
+    if (tx->write) {
+        uint64_t mine = 0;
+        if (!e) {
+            pthread_mutex_lock(&q->mu);
+            mine = ++q->committed;
+            pthread_mutex_unlock(&q->mu);
+        }
+        sq_writer_leave(q);
+        if (!e && q->sync_full && !t->lazy) e = sq_group_sync(q, t->c, mine, eb);
+    }
     sq_finish(t);
     return e;
 }
@@ -430,6 +476,7 @@ static void sq_rollback(store_tx_t *tx)
     sq_tx_t *t = (sq_tx_t *)tx;
     sq_release(t);
     if (t->begun && !sqlite3_get_autocommit(t->c->db)) sq_txrun(t->c, SQ_ROLLBACK, NULL);
+    if (tx->write) sq_writer_leave(tx->store->impl);
     sq_finish(t);
 }
 
