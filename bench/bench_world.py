@@ -138,3 +138,47 @@ def write_loadgen_config(path, endpoint, region, root_key, root_secret, world, p
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+EXECUTE_RECORD = "EXECUTE_PROVISIONED_PRODUCT_SERVICE_ACTION"
+
+
+def execute_records(endpoint, region, key, secret):
+    """The ids of every service-action execution record the user's ListRecordHistory
+    shows (each listed once: a repeat raises)."""
+    sc = boto(endpoint, "servicecatalog", key, secret, region)
+    seen, token = [], None
+    while True:
+        page = sc.list_record_history(PageSize=20, **({"PageToken": token} if token else {}))
+        seen += [r["RecordId"] for r in page["RecordDetails"] if r["RecordType"] == EXECUTE_RECORD]
+        token = page.get("NextPageToken")
+        if not token:
+            break
+    if len(set(seen)) != len(seen):
+        raise AssertionError("ListRecordHistory lists a record twice")
+    return seen
+
+
+def verify_records(endpoint, region, key, secret, ids, threads=8):
+    """Every started record ended exactly once, and well: the ids (every record the load
+    generator's requests started) are distinct, each record is SUCCEEDED, and the
+    execution records the user's history holds are exactly these. Returns a list of the
+    problems found (empty: all is well)."""
+    problems = []
+    if len(set(ids)) != len(ids):
+        problems.append("%d record ids were answered more than once" % (len(ids) - len(set(ids))))
+    sc = boto(endpoint, "servicecatalog", key, secret, region, pool=threads + 2)
+
+    def status(r):
+        d = sc.describe_record(Id=r)["RecordDetail"]
+        return r, d["Status"], d["RecordType"]
+
+    with cf.ThreadPoolExecutor(threads) as ex:
+        for r, st, typ in ex.map(status, sorted(set(ids))):
+            if st != "SUCCEEDED" or typ != EXECUTE_RECORD:
+                problems.append("record %s: %s %s" % (r, typ, st))
+    listed = set(execute_records(endpoint, region, key, secret))
+    if listed != set(ids):
+        problems.append("history has %d execution records, the runs started %d (%d not started by them, "
+                        "%d missing)" % (len(listed), len(set(ids)), len(listed - set(ids)), len(set(ids) - listed)))
+    return problems
