@@ -201,9 +201,18 @@ static int lg_ended(lg_scen_t s, span_t body, char *st, size_t cap)
     return 0;
 }
 
-static void lg_pause(const lg_opts_t *o, lg_item_t *it)
+/* The pause before the next look at unfinished work: --poll-ms, and for a flow an eighth
+ * of its age when that is longer (at most LG_POLL_MAX_MS), so that a long flow is not
+ * polled hundreds of times and its end is seen at most an eighth late. */
+#define LG_POLL_MAX_MS 100
+
+static void lg_pause(const lg_opts_t *o, lg_item_t *it, double now)
 {
-    if (o->poll_ms > 0) it->wake_us = lg_now_us() + (uint64_t)o->poll_ms * 1000u;
+    double ms = o->poll_ms;
+    if (it->id[0] && (now - it->flow_t0) * 1000 / 8 > ms) ms = (now - it->flow_t0) * 1000 / 8;
+    if (ms > LG_POLL_MAX_MS && ms > o->poll_ms)
+        ms = o->poll_ms > LG_POLL_MAX_MS ? o->poll_ms : LG_POLL_MAX_MS;
+    if (ms > 0) it->wake_us = lg_now_us() + (uint64_t)(ms * 1000);
 }
 
 int lg_scen_done(lg_thread_t *t, lg_item_t *it, span_t body, double now)
@@ -221,7 +230,7 @@ int lg_scen_done(lg_thread_t *t, lg_item_t *it, span_t body, double now)
             return -1;
         }
         if (e == 0) {
-            lg_pause(o, it);
+            lg_pause(o, it, now);
             return 0;
         }
         t->st.last_end = now;
@@ -252,7 +261,7 @@ int lg_scen_done(lg_thread_t *t, lg_item_t *it, span_t body, double now)
     }
     if (o->scen == LG_FLOW) {
         snprintf(it->id, sizeof it->id, "%s", id);
-        lg_pause(o, it);
+        lg_pause(o, it, now);
         return 0;
     }
     if (o->wait) {
