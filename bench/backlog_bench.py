@@ -18,6 +18,16 @@ N / (seconds from the first send until every execution has ended). Scenarios (SC
               records one row. Timed from the enqueue until no job is ready or running
               (the daemon finds them within its 1 s idle look: not notified)
 
+SENDER=loadgen sends the automation scenario with the C load generator (bench/loadgen,
+LOADGEN=build/loadgen, 64 connections, `-n N`: the burst as fast as catalogd accepts it)
+instead of T boto3 threads, which limit the rate to what they send (150-450 calls/s
+here); its world comes from bench/loadgen_setup.py (the BenchNap runbook is the same).
+
+QUEUED=1 (automation and restart scenarios) times the drain of a queue that is there:
+the executions are sent to a daemon that runs none (--automation-max-running 0), then a
+daemon with AWS's limit starts on the same data directory; the figure is N / (seconds
+from its start until no job is ready or running), the sending left out.
+
 Completion is read from `catalogd jobs stats` (no job ready or running) every 0.1 s, then
 every execution's status is checked through the API (any that did not succeed fails the
 run). The accepting calls are timed too (accepted/s, p50/p99). A size that has not
@@ -26,6 +36,7 @@ scenarios: the executions ended by then). Usage:
 
     SIZES="100 1000 5000" SCENARIO=automation bench/backlog_bench.py
     SIZES="100 1000" SCENARIO=execute T=16 bench/backlog_bench.py
+    SIZES="10000" SCENARIO=automation SENDER=loadgen bench/backlog_bench.py
 """
 
 import json
@@ -130,6 +141,43 @@ def records_ok(d, ids):
             raise RuntimeError("record %s ended %s" % (r, st))
 
 
+SENDER = os.environ.get("SENDER", "boto3")
+LOADGEN = os.environ.get("LOADGEN", os.path.join(REPO, "build", "loadgen"))
+_lg = {}
+
+
+def setup_automation_lg(d, n):
+    import loadgen_setup  # bench/loadgen_setup.py (the load generator's world)
+
+    _lg["conf"] = os.path.join(d.data_dir, "lg.conf")
+    _lg["ids"] = os.path.join(d.data_dir, "lg.ids")
+    loadgen_setup.setup(d.endpoint, ROOT_KEY, ROOT_SECRET, 0, _lg["conf"], region=REGION)
+    return [n]  # one "send": the whole burst from the load generator
+
+
+def send_automation_lg(d, n):
+    p = subprocess.run([LOADGEN, "--config", _lg["conf"], "--scenario", "automation", "-c", "64", "-n", str(n),
+                        "--ids", _lg["ids"], "--server-pid", str(d.proc.pid)], capture_output=True, text=True)
+    sys.stderr.write(p.stdout)
+    if p.returncode != 0:
+        raise RuntimeError("loadgen failed: %s%s" % (p.stdout, p.stderr))
+    with open(_lg["ids"]) as f:
+        return [x.strip() for x in f if x.strip()]
+
+
+def automation_lg_ok(d, idss):
+    """Every execution the generator started ended Success (read from the store: asking
+    10,000 times through boto3 takes minutes), and no job failed."""
+    ids = [i for ids in idss for i in ids]
+    if len(ids) != len(set(ids)):
+        raise RuntimeError("duplicate execution ids")
+    rows = store_sql(d.data_dir, "SELECT value, COUNT(*) FROM resource_keys WHERE kind = 'ssm.execution' AND"
+                     " field = 'status' GROUP BY value")
+    failed = store_sql(d.data_dir, "SELECT COUNT(*) FROM jobs WHERE state = 'failed'")
+    if dict((r[0], int(r[1])) for r in rows) != {"Success": len(ids)} or int(failed[0][0]):
+        raise RuntimeError("executions by status %r (want %d Success), failed jobs %r" % (rows, len(ids), failed))
+
+
 PROBE_STEPS = int(os.environ.get("PROBE_STEPS", "3"))
 
 
@@ -177,17 +225,49 @@ def cpu_ms(d):
     return ticks * 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
+QUEUED = os.environ.get("QUEUED") == "1"
+
+
+def one_queued(d, args, n, items, send, check):
+    """QUEUED=1 (Automation scenarios): the drain of a queue that is there, without the
+    sending. d runs with --automation-max-running 0, so every execution sent stays
+    Pending (its job looks again 30 s later); 31 s after the last send d stops and a daemon
+    with AWS's limit (100 running) starts on the same data directory, every queued job
+    due. The figure is N / (seconds from that start until no job is ready or running)."""
+    ids, accept_sec = run_all(lambda x: send(d, x), items)
+    time.sleep(31)
+    d.stop()
+    d2 = Daemon(data_dir=d.data_dir, args=args, env={"CATALOGD_SYNC": SYNC})
+    t0 = time.perf_counter()
+    d2.start()
+    try:
+        wait_until(lambda: engine_idle(d2), timeout=MAX_SECONDS, every=0.1)
+        sec = time.perf_counter() - t0
+        cpu = cpu_ms(d2)
+        check(d2, ids)
+        return n / sec, n / accept_sec, 0.0, 0.0, sec, cpu, n
+    finally:
+        d2.stop()
+
+
 def one(n):
     setup, send, check = SCENARIOS[SCENARIO]
+    if SENDER == "loadgen":
+        if SCENARIO != "automation":
+            raise SystemExit("SENDER=loadgen: only the automation scenario")
+        setup, send, check = setup_automation_lg, send_automation_lg, automation_lg_ok
     fb._local = threading.local()  # clients of the previous daemon point at its port
     # AWS queues 1,000 executions behind the 100 running and refuses more: the queue is
     # raised so that every size is accepted (the running limit stays AWS's)
-    d = Daemon(args=["--ec2-delay-ms", "0", "--sync", SYNC, "--log-level", "warn",
-                     "--automation-max-queued", str(max(1000, 2 * n)),
-                     "--template-dir", os.path.join(REPO, "data", "templates")],
+    args = ["--ec2-delay-ms", "0", "--sync", SYNC, "--log-level", "warn",
+            "--automation-max-queued", str(max(1000, 2 * n)),
+            "--template-dir", os.path.join(REPO, "data", "templates")]
+    d = Daemon(args=args + (["--automation-max-running", "0"] if QUEUED else []),
                env={"CATALOGD_SYNC": SYNC}).start()
     try:
         items = setup(d, n)
+        if QUEUED:
+            return one_queued(d, args, n, items, send, check)
         lat = []
 
         def timed(x):
@@ -215,8 +295,9 @@ def one(n):
 
 
 def main():
-    print("catalogd backlog benchmark: scenario %s, T=%d client threads, --sync %s, %d cores" % (
-        SCENARIO, T, SYNC, os.cpu_count()))
+    print("catalogd backlog benchmark: scenario %s, %s, --sync %s, %d cores" % (
+        SCENARIO, "the C load generator (64 connections)" if SENDER == "loadgen" else "T=%d boto3 threads" % T,
+        SYNC, os.cpu_count()))
     print("%8s %14s %12s %9s %9s %9s %14s" % ("N", "completed/s", "accepted/s", "p50 ms", "p99 ms", "seconds",
                                              "daemon CPU s"))
     for n in SIZES:
