@@ -23,10 +23,11 @@ LOADGEN=build/loadgen, 64 connections, `-n N`: the burst as fast as catalogd acc
 instead of T boto3 threads, which limit the rate to what they send (150-450 calls/s
 here); its world comes from bench/loadgen_setup.py (the BenchNap runbook is the same).
 
-QUEUED=1 (automation and restart scenarios) times the drain of a queue that is there:
-the executions are sent to a daemon that runs none (--automation-max-running 0), then a
-daemon with AWS's limit starts on the same data directory; the figure is N / (seconds
-from its start until no job is ready or running), the sending left out.
+QUEUED=1 (SENDER=loadgen) times the drain of a queue that is there: the executions are
+sent to a daemon whose one running slot (--automation-max-running 1) an hour-long
+execution holds, so all N stay queued; then a daemon with AWS's limit starts on the same
+data directory (the hold is cancelled); the figure is N / (seconds from its start until
+no job is ready or running), the sending left out.
 
 Completion is read from `catalogd jobs stats` (no job ready or running) every 0.1 s, then
 every execution's status is checked through the API (any that did not succeed fails the
@@ -165,7 +166,7 @@ def send_automation_lg(d, n):
         return [x.strip() for x in f if x.strip()]
 
 
-def automation_lg_ok(d, idss):
+def automation_lg_ok(d, idss, extra=None):
     """Every execution the generator started ended Success (read from the store: asking
     10,000 times through boto3 takes minutes), and no job failed."""
     ids = [i for ids in idss for i in ids]
@@ -174,7 +175,7 @@ def automation_lg_ok(d, idss):
     rows = store_sql(d.data_dir, "SELECT value, COUNT(*) FROM resource_keys WHERE kind = 'ssm.execution' AND"
                      " field = 'status' GROUP BY value")
     failed = store_sql(d.data_dir, "SELECT COUNT(*) FROM jobs WHERE state = 'failed'")
-    if dict((r[0], int(r[1])) for r in rows) != {"Success": len(ids)} or int(failed[0][0]):
+    if dict((r[0], int(r[1])) for r in rows) != dict({"Success": len(ids)}, **(extra or {})) or int(failed[0][0]):
         raise RuntimeError("executions by status %r (want %d Success), failed jobs %r" % (rows, len(ids), failed))
 
 
@@ -228,23 +229,47 @@ def cpu_ms(d):
 QUEUED = os.environ.get("QUEUED") == "1"
 
 
+HOLD = {
+    "schemaVersion": "0.3",
+    "description": "backlog bench: holds the one running slot (QUEUED=1)",
+    "mainSteps": [{"name": "hold", "action": "aws:sleep", "inputs": {"Duration": "PT1H"}}],
+}
+
+
+def queued_count(d):
+    return int(store_sql(d.data_dir, "SELECT COUNT(*) FROM resource_keys WHERE kind = 'ssm.execution' AND"
+                         " field = 'status' AND value = 'Pending'")[0][0])
+
+
 def one_queued(d, args, n, items, send, check):
     """QUEUED=1 (Automation scenarios): the drain of a queue that is there, without the
-    sending. d runs with --automation-max-running 0, so every execution sent stays
-    Pending (its job looks again 30 s later); 31 s after the last send d stops and a daemon
-    with AWS's limit (100 running) starts on the same data directory, every queued job
-    due. The figure is N / (seconds from that start until no job is ready or running)."""
+    sending. d runs with --automation-max-running 1, and one execution of a runbook that
+    sleeps an hour holds that slot: every execution sent stays Pending (its job looks again
+    30 s later). 31 s after the last send d stops and a daemon with AWS's limit (100
+    running) starts on the same data directory, every queued job due; the hold is stopped
+    (Cancel) at once. The figure is N / (seconds from that start until no job is ready or
+    running)."""
+    ssm = client(d, "ssm")
+    ssm.create_document(Name="BenchHold", DocumentType="Automation", DocumentFormat="JSON", Content=json.dumps(HOLD))
+    hold = ssm.start_automation_execution(DocumentName="BenchHold")["AutomationExecutionId"]
+    wait_until(lambda: ssm.get_automation_execution(AutomationExecutionId=hold)["AutomationExecution"]
+               ["AutomationExecutionStatus"] == "InProgress", every=0.1)
     ids, accept_sec = run_all(lambda x: send(d, x), items)
     time.sleep(31)
     d.stop()
+    q = queued_count(d)
+    if q != n:
+        raise RuntimeError("%d of %d executions queued at the restart" % (q, n))
     d2 = Daemon(data_dir=d.data_dir, args=args, env={"CATALOGD_SYNC": SYNC})
+    fb._local = threading.local()
     t0 = time.perf_counter()
     d2.start()
     try:
+        client(d2, "ssm").stop_automation_execution(AutomationExecutionId=hold, Type="Cancel")
         wait_until(lambda: engine_idle(d2), timeout=MAX_SECONDS, every=0.1)
         sec = time.perf_counter() - t0
         cpu = cpu_ms(d2)
-        check(d2, ids)
+        check(d2, ids, extra={"Cancelled": 1})
         return n / sec, n / accept_sec, 0.0, 0.0, sec, cpu, n
     finally:
         d2.stop()
@@ -262,7 +287,7 @@ def one(n):
     args = ["--ec2-delay-ms", "0", "--sync", SYNC, "--log-level", "warn",
             "--automation-max-queued", str(max(1000, 2 * n)),
             "--template-dir", os.path.join(REPO, "data", "templates")]
-    d = Daemon(args=args + (["--automation-max-running", "0"] if QUEUED else []),
+    d = Daemon(args=args + (["--automation-max-running", "1"] if QUEUED else []),
                env={"CATALOGD_SYNC": SYNC}).start()
     try:
         items = setup(d, n)

@@ -14,7 +14,7 @@
  * transaction, each under a savepoint, until ENGINE_BATCH_MS have passed since the
  * batch's first step began: one commit for the batch. */
 #define ENGINE_BATCH    16
-#define ENGINE_BATCH_MS 20
+#define ENGINE_BATCH_MS 4
 
 enum { OUTCOME_DONE, OUTCOME_AGAIN };
 
