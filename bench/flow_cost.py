@@ -17,6 +17,8 @@ the daemon only, with uprobes on the binary and its libraries:
   doc parses    runbook parses (adoc_parse)
 
 and prints each divided by N. Counts, not time: they do not depend on a quiet machine.
+With PROFILE=path, each run is instead sampled (`perf record --call-graph dwarf`) into
+path.<index>, and only the fsyncs are counted (uprobes would weigh on the profile).
 Needs root (uprobes) and perf. Usage:
 
     BINS="/work/before16/build/catalogd build/catalogd" N=100 bench/flow_cost.py
@@ -37,6 +39,7 @@ from conftest import Daemon  # noqa: E402
 import backlog_bench as bb  # noqa: E402
 
 N = int(os.environ.get("N", "100"))
+PROFILE = os.environ.get("PROFILE")  # also `perf record` each run into PROFILE.<index>
 BINS = os.environ.get("BINS", os.environ.get("CATALOGD_BIN", os.path.join(REPO, "build", "catalogd"))).split()
 
 CJSON = "/lib/x86_64-linux-gnu/libcjson.so.1"
@@ -75,14 +78,21 @@ def count(binary, idx):
     group = "flowcost%d" % idx
     try:
         pps = bb.setup_execute(d, N)
-        events = add_probes(group, binary) + SYSCALLS
+        # uprobes trap on every hit: a profile is taken without them (system calls only)
+        events = (add_probes(group, binary) if not PROFILE else []) + SYSCALLS
         out = "/tmp/flow_cost_%d_%d.txt" % (os.getpid(), idx)
         perf = subprocess.Popen(["perf", "stat", "-x", ",", "-o", out, "-e", ",".join(events),
                                  "-p", str(d.proc.pid)])
+        rec = None
+        if PROFILE:  # a profile of the same run, for `perf report -i PROFILE.<idx>`
+            rec = subprocess.Popen(["perf", "record", "-q", "-F", "999", "--call-graph", "dwarf,16384",
+                                    "-o", "%s.%d" % (PROFILE, idx), "-p", str(d.proc.pid)])
         ids, _ = run_all(lambda pp: bb.send_execute(d, pp), pps)
         wait_until(lambda: bb.engine_idle(d), timeout=3600, every=0.2)
-        perf.send_signal(signal.SIGINT)
-        perf.wait()
+        for p in (perf, rec):
+            if p:
+                p.send_signal(signal.SIGINT)
+                p.wait()
         bb.records_ok(d, ids)
         counts = {}
         with open(out) as f:
