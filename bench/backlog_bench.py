@@ -13,6 +13,10 @@ N / (seconds from the first send until every execution has ended). Scenarios (SC
   execute     ExecuteProvisionedProductServiceAction (AWS-RestartEC2Instance through the
               product's launch role) on N provisioned products (provisioned beforehand,
               not timed): the record job, its Automation execution and the transitions
+  probe       the engine alone: `catalogd jobs probe --count N --steps PROBE_STEPS` (3)
+              enqueues N engine.probe jobs in one transaction (no API call); each step
+              records one row. Timed from the enqueue until no job is ready or running
+              (the daemon finds them within its 1 s idle look: not notified)
 
 Completion is read from `catalogd jobs stats` (no job ready or running) every 0.1 s, then
 every execution's status is checked through the API (any that did not succeed fails the
@@ -34,7 +38,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import flow_bench as fb  # noqa: E402
 from flow_bench import REPO, client, pct, run_all, wait_until  # noqa: E402
-from conftest import BIN, REGION, ROOT_KEY, ROOT_SECRET, Daemon  # noqa: E402
+from conftest import BIN, REGION, ROOT_KEY, ROOT_SECRET, Daemon, store_sql  # noqa: E402
 import demo_data  # noqa: E402
 
 SIZES = [int(x) for x in os.environ.get("SIZES", "100 1000 5000").split()]
@@ -126,7 +130,32 @@ def records_ok(d, ids):
             raise RuntimeError("record %s ended %s" % (r, st))
 
 
+PROBE_STEPS = int(os.environ.get("PROBE_STEPS", "3"))
+
+
+def setup_probe(d, n):
+    return [n]  # one "send": the whole backlog in one transaction
+
+
+def send_probe(d, n):
+    p = subprocess.run([BIN, "jobs", "probe", "--data-dir", d.data_dir, "--count", str(n), "--steps",
+                        str(PROBE_STEPS)], capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr)
+    return n
+
+
+def probes_ok(d, ns):
+    """Every (job, step) recorded exactly once, and no job failed."""
+    rows = store_sql(d.data_dir, "SELECT COUNT(*), COUNT(DISTINCT job_id || '/' || step) FROM job_probe")
+    failed = store_sql(d.data_dir, "SELECT COUNT(*) FROM jobs WHERE state <> 'done'")
+    want = ns[0] * PROBE_STEPS
+    if tuple(rows[0]) != (want, want) or failed[0][0]:
+        raise RuntimeError("probe rows %r (want %d each), jobs not done %r" % (rows, want, failed))
+
+
 SCENARIOS = {
+    "probe": (setup_probe, send_probe, probes_ok),
     "automation": (setup_automation, send_automation, automation_ids_ok),
     "restart": (setup_restart, send_restart, automation_ids_ok),
     "execute": (setup_execute, send_execute, records_ok),

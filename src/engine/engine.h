@@ -78,6 +78,8 @@ struct engine_run {
     int64_t next_run_at;
     bool permanent; /* engine_fail */
     int pin;        /* engine_pin / engine_unpin: 1 pin, -1 unpin, 0 as it was */
+    void *batch;    /* the worker's batch this step joins (engine_batchable), or NULL */
+    bool in_batch;  /* tx is the batch's, under this step's savepoint */
     /* public again: true when the job was pinned (engine_pin) to another node, which
      * stopped: whatever that node kept locally for the job (a command's run directory) is
      * not here, and must not be taken as "never started" */
@@ -91,6 +93,14 @@ err_t engine_create(const engine_opts_t *o, engine_t **out, errbuf_t *eb);
  * good; NULL only for a kind that owns nothing (say why where it is registered). */
 void engine_register(engine_t *e, const char *kind, engine_fn fn, int max_attempts,
                      engine_giveup_fn giveup);
+/* Marks kind (registered) as batchable: its step calls engine_tx before any slow work and
+ * reads nothing outside that transaction (no store_begin of its own), so a worker may run
+ * several such steps, of this kind and other batchable ones, in one write transaction,
+ * each under its own savepoint (a step that fails is undone alone), with one commit for
+ * them all (group commit: docs/internals/engine.md). Its engine_tx may then return a
+ * transaction that earlier steps wrote in; those writes are the step's to see. A kind that
+ * sleeps or waits before engine_tx must not be batchable. Call before engine_start. */
+void engine_batchable(engine_t *e, const char *kind);
 err_t engine_start(engine_t *e, errbuf_t *eb);
 /* Stops claiming, lets in-flight steps finish, joins the workers. Idempotent. */
 void engine_stop(engine_t *e);

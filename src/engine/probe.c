@@ -48,6 +48,10 @@ void engine_register_probe(engine_t *e)
     /* no give-up: a probe owns nothing but its job_probe rows, and the failed job itself is
      * what a test of the engine looks at */
     engine_register(e, "engine.probe", probe_step, 5, NULL);
+    /* its sleep comes before engine_tx, so a probe's sleep may pass inside a batch's
+     * transaction begun by earlier steps; a batch takes a step only while it is younger
+     * than ENGINE_BATCH_MS, so a diagnostic may: crash tests then kill whole batches */
+    engine_batchable(e, "engine.probe");
 }
 
 err_t engine_enqueue_probes(store_t *s, ids_t *ids, const clk_t *c, int count, int steps,
