@@ -7,7 +7,7 @@ then N ExecuteProvisionedProductServiceAction calls (AWS-RestartEC2Instance thro
 launch role) are sent and every record is waited for. Meanwhile `perf stat` counts, in
 the daemon only, with uprobes on the binary and its libraries:
 
-  steps         engine steps and give-ups (engine_end_tx)
+  *_steps       engine steps of each kind: sc.record, ssm.automation, ec2.transition
   commits       write transactions committed (store_commit: requests, steps, claims)
   statements    SQL statements run (store_prepare: each use of a cached statement)
   fsyncs        fdatasync + fsync system calls
@@ -44,7 +44,9 @@ BINS = os.environ.get("BINS", os.environ.get("CATALOGD_BIN", os.path.join(REPO, 
 
 CJSON = "/lib/x86_64-linux-gnu/libcjson.so.1"
 PROBES = [  # (name, library or None for the binary, function)
-    ("steps", None, "engine_end_tx"),
+    ("record_steps", None, "sc_record_step"),
+    ("auto_steps", None, "ssm_auto_step"),
+    ("ec2_steps", None, "ec2_transition_step"),
     ("commits", None, "store_commit"),
     ("statements", None, "store_prepare"),
     ("client_calls", None, "api_client_call_tx"),
@@ -110,8 +112,10 @@ def count(binary, idx):
 
 
 def main():
-    names = [p[0] for p in PROBES] + ["fsyncs"]
+    names = ["steps"] + [p[0] for p in PROBES] + ["fsyncs"]
     rows = [(b, count(b, i)) for i, b in enumerate(BINS)]
+    for _, c in rows:
+        c["steps"] = c.get("record_steps", 0) + c.get("auto_steps", 0) + c.get("ec2_steps", 0)
     print("per execution (N=%d; accept to record SUCCEEDED, everything the daemon did meanwhile)" % N)
     print("%-14s" % "" + "".join("%14s" % os.path.basename(b)[-13:] for b, _ in rows))
     for n in names:

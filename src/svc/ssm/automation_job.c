@@ -578,6 +578,9 @@ static err_t ssm_auto_giveup(engine_run_t *r, const char *why)
 void ssm_register_jobs(app_t *app)
 {
     engine_register(app->engine, SSM_JOB, ssm_auto_step, 20, ssm_auto_giveup);
+    /* a step begins with engine_tx and reads only through it (a script's or a command's
+     * run directory is polled, never waited on): it may share a batch's transaction */
+    engine_batchable(app->engine, SSM_JOB);
     ssm_register_keys();
     ssm_register_command_jobs(app);
 }
