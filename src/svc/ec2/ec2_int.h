@@ -47,8 +47,15 @@ err_t ec2_save(store_tx_t *tx, const char *account, const cJSON *inst, int64_t n
 
 /* Starts a transition ("launch", "start", "stop", "reboot", "terminate") of inst: bumps
  * its sequence number (so an older transition's job becomes moot) and enqueues the job
- * that completes it through the instance's provider. The caller saves inst. */
-err_t ec2_transition(api_ctx_t *c, cJSON *inst, const char *action);
+ * that completes it through the instance's provider. The caller saves inst. With now_done
+ * (may be NULL: always a job), an emulated instance under --ec2-delay-ms 0 gets no job:
+ * *now_done is set, and the caller answers with the transitional state, then ends the
+ * transition in its own transaction with ec2_transition_now (which saves inst). */
+err_t ec2_transition(api_ctx_t *c, cJSON *inst, const char *action, bool *now_done);
+/* Ends a transition that ec2_transition said ends now, as its job would have: the
+ * success state, StateReason, times, saved in c->tx, and ec2.instance:<id> signalled.
+ * prior is the state before the call. */
+err_t ec2_transition_now(api_ctx_t *c, cJSON *inst, const char *action, int prior);
 
 /* The tags TagSpecifications give a resource of type (e.g. "instance"); untyped: also
  * those of specifications without a ResourceType. New array. */

@@ -192,7 +192,7 @@ err_t ec2_create_image(api_ctx_t *c)
     /* without NoReboot EC2 shuts the running instance down and reboots it for the snapshot */
     bool noreboot = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->in, "NoReboot"));
     if (!rc && !noreboot && st == EC2_RUNNING) {
-        rc = ec2_transition(c, inst, "reboot");
+        rc = ec2_transition(c, inst, "reboot", NULL);
         if (!rc) rc = ec2_save(c->tx, c->scope, inst, now, c->eb);
     }
     char payload[192];

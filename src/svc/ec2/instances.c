@@ -294,7 +294,7 @@ static err_t ec2_run(api_ctx_t *c, ec2_launch_t *l)
         res_row_t row = {.state = "pending", .created_ms = now};
         rc = res_insert(c->tx, &(res_key_t){c->scope, EC2_INSTANCE, id}, &row, inst, c->eb);
         if (!rc) rc = ec2_launch_volumes(c, l, inst);
-        if (!rc) rc = ec2_transition(c, inst, "launch");
+        if (!rc) rc = ec2_transition(c, inst, "launch", NULL);
         if (!rc) rc = ec2_save(c->tx, c->scope, inst, now, c->eb);
         cJSON_AddItemToArray(list, inst);
     }
@@ -571,11 +571,11 @@ static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
     int64_t now = clk_now_ms(&c->app->clock);
     for (cJSON *i = insts ? insts->child : NULL; !rc && i; i = i->next) {
         int prev = ec2_state(i);
-        bool change = false;
+        bool change = false, now_done = false;
         for (const int *f = ch->from; *f >= 0 && !change; f++) change = *f == prev;
         if (change) {
             /* the transition records the state a failure returns to: take it before changing */
-            rc = ec2_transition(c, i, ch->action);
+            rc = ec2_transition(c, i, ch->action, &now_done);
             if (ch->to != prev) ec2_set_state(i, ch->to);
             if (ch->to == EC2_STOPPING || ch->to == EC2_SHUTTING_DOWN) ec2_user_initiated(c, i);
             if (ch->to == EC2_PENDING) {
@@ -584,7 +584,7 @@ static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
             }
             if (ch->to == EC2_SHUTTING_DOWN) /* (again, after a failed terminate) */
                 jx_set_num(i, "_TerminatedAt", (double)now);
-            if (!rc) rc = ec2_save(c->tx, c->scope, i, now, c->eb);
+            if (!rc && !now_done) rc = ec2_save(c->tx, c->scope, i, now, c->eb);
             c->post |= API_POST_WAKE_ENGINE;
         }
         if (list) {
@@ -597,6 +597,8 @@ static err_t ec2_change(api_ctx_t *c, const ec2_change_t *ch)
             cJSON_AddStringToObject(p, "Name", ec2_state_name(prev));
             cJSON_AddItemToArray(list, e);
         }
+        /* a zero-delay emulated transition: answered as begun, over in this transaction */
+        if (!rc && now_done) rc = ec2_transition_now(c, i, ch->action, prev);
     }
     cJSON_Delete(insts);
     if (rc) {

@@ -26,7 +26,7 @@ static int ec2_action_index(const char *a)
     return -1;
 }
 
-err_t ec2_transition(api_ctx_t *c, cJSON *inst, const char *action)
+err_t ec2_transition(api_ctx_t *c, cJSON *inst, const char *action, bool *now_done)
 {
     app_t *app = c->app;
     int64_t seq = jx_int(inst, "_Seq", 0) + 1;
@@ -34,6 +34,8 @@ err_t ec2_transition(api_ctx_t *c, cJSON *inst, const char *action)
     cJSON_AddNumberToObject(inst, "_Seq", (double)seq);
     const char *provider = jx_str(inst, "_Provider");
     bool emulated = !provider || strcmp(provider, "exec") != 0;
+    if (now_done) *now_done = emulated && app->cfg.ec2_delay_ms <= 0;
+    if (now_done && *now_done) return ERR_OK; /* the caller ends it (ec2_transition_now) */
     int64_t now = clk_now_ms(&app->clock);
     char payload[384];
     snprintf(payload, sizeof(payload),
@@ -106,19 +108,20 @@ static int ec2_final_state(int action, int prior, bool ok)
     }
 }
 
-/* Ends transition ai of inst (in tx, the job's transaction): the state it lands in,
- * StateReason (reason when it failed), launch and termination times, saved; then whoever
- * waits on the instance (an Automation step, a stack) runs. */
-static err_t ec2_transition_end(engine_run_t *r, store_tx_t *tx, cJSON *inst, int ai, int prior,
-                                bool ok, const char *reason)
+/* Ends transition ai of inst in tx (a transition job's, or the request's that started a
+ * zero-delay emulated one): the state it lands in, StateReason (reason when it failed),
+ * launch and termination times, saved; then whoever waits on the instance (an Automation
+ * step, a stack) runs. */
+static err_t ec2_transition_end(app_t *app, const char *scope, store_tx_t *tx, arena_t *arena,
+                                cJSON *inst, int ai, int prior, bool ok, const char *reason,
+                                errbuf_t *eb)
 {
-    app_t *app = r->app;
     int64_t now = clk_now_ms(&app->clock);
     int to = ec2_final_state(ai, prior, ok);
     ec2_set_state(inst, to);
     if (!ok) {
         ec2_set_reason(inst, "Server.InternalError",
-                       arena_printf(r->arena, "Server.InternalError: %s", reason));
+                       arena_printf(arena, "Server.InternalError: %s", reason));
     } else if (to == EC2_STOPPED || to == EC2_TERMINATED) {
         ec2_set_reason(inst, "Client.UserInitiatedShutdown",
                        "Client.UserInitiatedShutdown: User initiated shutdown");
@@ -130,19 +133,24 @@ static err_t ec2_transition_end(engine_run_t *r, store_tx_t *tx, cJSON *inst, in
         jx_set(inst, "LaunchTime", cJSON_CreateNumber((double)now / 1000.0));
     if (to == EC2_TERMINATED && !cJSON_GetObjectItemCaseSensitive(inst, "_TerminatedAt"))
         cJSON_AddNumberToObject(inst, "_TerminatedAt", (double)now);
-    app_where_t w;
-    app_where_of(app, r->payload, &w);
-    err_t rc =
-        to == EC2_TERMINATED ? ec2_volumes_release(app, w.scope, tx, inst, now, r->eb) : ERR_OK;
-    if (!rc && to == EC2_TERMINATED) rc = ec2_addresses_release(app, w.scope, tx, inst, now, r->eb);
-    if (!rc) rc = ec2_save(tx, w.scope, inst, now, r->eb);
+    err_t rc = to == EC2_TERMINATED ? ec2_volumes_release(app, scope, tx, inst, now, eb) : ERR_OK;
+    if (!rc && to == EC2_TERMINATED) rc = ec2_addresses_release(app, scope, tx, inst, now, eb);
+    if (!rc) rc = ec2_save(tx, scope, inst, now, eb);
     if (!rc)
-        rc = engine_signal(
-            tx, arena_printf(r->arena, "ec2.instance:%s", jx_str(inst, "InstanceId")), now, r->eb);
+        rc = engine_signal(tx, arena_printf(arena, "ec2.instance:%s", jx_str(inst, "InstanceId")),
+                           now, eb);
     if (!ok)
         log_warn("instance transition failed", "\"instance\":\"%s\",\"transition\":\"%s\"",
                  jx_str(inst, "InstanceId"), ec2_actions[ai]);
     return rc;
+}
+
+err_t ec2_transition_now(api_ctx_t *c, cJSON *inst, const char *action, int prior)
+{
+    int ai = ec2_action_index(action);
+    if (ai < 0) return err_fail(c->eb, ERR_INTERNAL, "unknown transition %s", action);
+    return ec2_transition_end(c->app, c->scope, c->tx, c->arena, inst, ai, prior, true, NULL,
+                              c->eb);
 }
 
 /* The transition payload's parts; false when it is malformed. */
@@ -230,7 +238,7 @@ static err_t ec2_transition_step(engine_run_t *r)
         inst = NULL;
         rc = res_get(tx, &(res_key_t){w.scope, EC2_INSTANCE, id}, &inst, r->eb);
         if (!rc && inst && jx_int(inst, "_Seq", 0) == seq)
-            rc = ec2_transition_end(r, tx, inst, ai, prior, ok, reason);
+            rc = ec2_transition_end(app, w.scope, tx, r->arena, inst, ai, prior, ok, reason, r->eb);
     }
     if (!rc) engine_done(r);
     cJSON_Delete(inst);
@@ -254,9 +262,10 @@ static err_t ec2_transition_giveup(engine_run_t *r, const char *why)
     cJSON *inst = NULL;
     if (tx) rc = res_get(tx, &(res_key_t){w.scope, EC2_INSTANCE, id}, &inst, r->eb);
     if (!rc && inst && jx_int(inst, "_Seq", 0) == seq)
-        rc = ec2_transition_end(r, tx, inst, ai, prior, false,
-                                arena_printf(r->arena, "The %s transition %s and was set aside.",
-                                             ec2_actions[ai], why));
+        rc = ec2_transition_end(
+            app, w.scope, tx, r->arena, inst, ai, prior, false,
+            arena_printf(r->arena, "The %s transition %s and was set aside.", ec2_actions[ai], why),
+            r->eb);
     cJSON_Delete(inst);
     return rc;
 }

@@ -539,4 +539,7 @@ static err_t sc_record_giveup(engine_run_t *r, const char *why)
 void sc_register_jobs(app_t *app)
 {
     engine_register(app->engine, SC_JOB, sc_record_step, SC_ATTEMPTS, sc_record_giveup);
+    /* a step begins with engine_tx (rjob_init) and reads only through it: it may share a
+     * batch's transaction */
+    engine_batchable(app->engine, SC_JOB);
 }

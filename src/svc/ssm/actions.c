@@ -199,6 +199,10 @@ static ssm_tick_t change_state(ssm_run_t *r)
             return SSM_TICK_FAILED;
         }
         jx_set(r->step, "_Phase", cJSON_CreateTrue());
+        cJSON_Delete(ids);
+        /* a transition may be over already (an emulated instance under --ec2-delay-ms 0
+         * ends it in the call's transaction): look once more before waiting */
+        return change_state(r);
     }
     cJSON_Delete(todo);
     /* each instance's transition wakes this step when it ends; the poll is a fallback */

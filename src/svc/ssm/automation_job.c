@@ -1,4 +1,4 @@
-/* automation_job.c - running an Automation execution, one tick per engine step: start
+/* automation_job.c - running an Automation execution, tick by tick: start
  * (queue behind the concurrency quota, assume the document's role as ssm.amazonaws.com),
  * run the current step's action, retry, branch, fail (onFailure Abort / Continue /
  * step:NAME), time out, cancel (onCancel), finish with the document's outputs. The step's
@@ -19,6 +19,11 @@
 /* A queued execution's late look for a free slot, should no end of a running one bring
  * it forward (ssm_queue_wake) first. */
 #define SSM_QUEUE_RECHECK_MS 30000
+/* Ticks one engine step may run back to back while each moves straight on to the next
+ * runbook step, and the time after which it stops and lets the engine come back: a
+ * runbook of many quick steps neither holds the write lock long nor starves other jobs. */
+#define SSM_TICKS_PER_STEP 64
+#define SSM_STEP_BUDGET_MS 50
 
 typedef struct xrun {
     engine_run_t *r;
@@ -29,6 +34,7 @@ typedef struct xrun {
     auth_principal_t as;
     app_where_t where; /* the execution's account and region */
     int64_t now;
+    bool go_on; /* the tick moved on to a step due now: the next tick may run in this step */
 } xrun_t;
 
 /* ---- variables of {{ }} */
@@ -241,6 +247,9 @@ static void x_advance(xrun_t *x, int i, const char *branch_to, bool failed_conti
         n = i + 1;
     jx_set(x->e, "_Current", cJSON_CreateNumber(n < 0 ? (double)adoc_step_count(x->doc) : n));
     engine_again(x->r, x->r->payload, x->now);
+    /* a step that kept state on this node's disk (a script's or a command's run
+     * directory, cleaned up after the commit) ends its engine step here */
+    x->go_on = strcmp(d->action, "aws:executeScript") && strcmp(d->action, "aws:runCommand");
 }
 
 /* The step failed for good (after its attempts): onFailure decides. */
@@ -344,6 +353,7 @@ static err_t x_tick(xrun_t *x)
         }
         x_status(x, "InProgress");
         engine_again(x->r, x->r->payload, x->now);
+        x->go_on = true;
         return ERR_OK;
     }
     bool refused = false;
@@ -504,7 +514,17 @@ static err_t ssm_auto_step(engine_run_t *r)
         rc = ssm_rate_tick(r, x.tx, x.e, x.doc, x.now);
         if (!rc) rc = ssm_exec_save(x.tx, x.where.scope, x.e, x.now, r->eb);
     } else {
+        /* ticks that move straight on to the next step (no wait, no retry) run back to
+         * back in this engine step and its one transaction, as many as SSM_TICKS_PER_STEP
+         * within SSM_STEP_BUDGET_MS, each on the clock of its own start */
+        int64_t began = x.now;
         rc = x_tick(&x);
+        for (int k = 1; !rc && x.go_on && k < SSM_TICKS_PER_STEP; k++) {
+            x.go_on = false;
+            x.now = clk_now_ms(&app->clock);
+            if (x.now - began > SSM_STEP_BUDGET_MS) break;
+            rc = x_tick(&x);
+        }
         if (!rc) rc = ssm_exec_save(x.tx, x.where.scope, x.e, x.now, r->eb);
     }
     adoc_free(x.doc);
@@ -558,6 +578,9 @@ static err_t ssm_auto_giveup(engine_run_t *r, const char *why)
 void ssm_register_jobs(app_t *app)
 {
     engine_register(app->engine, SSM_JOB, ssm_auto_step, 20, ssm_auto_giveup);
+    /* a step begins with engine_tx and reads only through it (a script's or a command's
+     * run directory is polled, never waited on): it may share a batch's transaction */
+    engine_batchable(app->engine, SSM_JOB);
     ssm_register_keys();
     ssm_register_command_jobs(app);
 }
