@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Signs one catalogd request with botocore and writes a wrk Lua script replaying it.
 
-usage: mkreq.py TARGET ENDPOINT OUT.lua      TARGET: gci | lp | nginx
+usage: mkreq.py TARGET ENDPOINT OUT.lua      TARGET: gci | lp | lpu | nginx
 
 gci    sts GetCallerIdentity (query protocol, form body, scope service sts)
 lp     servicecatalog ListPortfolios (JSON 1.1, X-Amz-Target, body {})
+lpu    the same ListPortfolios signed with an end user's key (CATALOGD_BENCH_USER_KEY:
+       "ACCESS_KEY_ID SECRET", as bench/enduser.py prints it)
 nginx  a plain GET / (the ceiling); no signature, no check
 
 For gci and lp the request is sent once first (http.client, the exact method, headers
@@ -52,8 +54,11 @@ def lua_str(s):
 
 
 def signed(target, endpoint):
-    key = os.environ["CATALOGD_ROOT_ACCESS_KEY_ID"]
-    secret = os.environ["CATALOGD_ROOT_SECRET_ACCESS_KEY"]
+    if target == "lpu":
+        key, secret = os.environ["CATALOGD_BENCH_USER_KEY"].split()
+    else:
+        key = os.environ["CATALOGD_ROOT_ACCESS_KEY_ID"]
+        secret = os.environ["CATALOGD_ROOT_SECRET_ACCESS_KEY"]
     region = os.environ.get("CATALOGD_REGION") or "us-east-1"
     if target == "gci":
         service = "sts"
@@ -92,7 +97,7 @@ def check(endpoint, method, path, hdrs, body):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("gci", "lp", "nginx"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("gci", "lp", "lpu", "nginx"):
         sys.stderr.write(__doc__)
         return 2
     target, endpoint, out = sys.argv[1:]

@@ -53,7 +53,8 @@ FLOW_LABEL = {
     "accept_p50_ms": "accepting call p50 ms",
     "accept_p99_ms": "accepting call p99 ms",
 }
-HTTP_LABEL = {"gci": "GetCallerIdentity", "lp": "ListPortfolios", "nginx": "nginx"}
+HTTP_LABEL = {"gci": "GetCallerIdentity", "lp": "ListPortfolios", "lpu": "ListPortfolios (user)",
+              "nginx": "nginx"}
 
 
 def cpu_idle_pct():

@@ -18,6 +18,9 @@
 #                                      its and its backends' CPU per request is shown as well
 #   RESULTS=FILE                       also write the figures there, one row a line (TSV;
 #                                      bench/pg_bench.py reads it)
+#   TARGETS="nginx gci lp lpu"         what to run per connection count (nginx first: the
+#                                      ratios are to it); lpu: ListPortfolios as an end user
+#                                      whose access is a group with three managed policies
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +33,7 @@ PIN1=${PIN1:-1}
 DATABASE_URL=${DATABASE_URL:-}
 DB_PID=${DB_PID:-}
 RESULTS=${RESULTS:-}
+TARGETS=${TARGETS:-"nginx gci lp lpu"}
 PY=/usr/bin/python3
 NGINX=${NGINX:-/usr/sbin/nginx}
 
@@ -105,6 +109,9 @@ STORE_ARGS=() BACKEND=sqlite
 CD_PID=$!
 wait_http "http://$CD_EP/_catalogd/health" "$CD_PID" ||
     { cat "$WORK/catalogd.log" >&2; die "catalogd did not start"; }
+# the end user of the lpu target: a group, three managed policies, an access key
+CATALOGD_BENCH_USER_KEY=$($PY bench/enduser.py "$CD_EP") || die "cannot set up the end user"
+export CATALOGD_BENCH_USER_KEY
 sleep 1
 RSS_START=$(rss_kb "$CD_PID" VmRSS)
 
@@ -145,9 +152,10 @@ NG_PIDS="$NG_PID $(pgrep -P "$NG_PID" | tr '\n' ' ')" # master and its workers
 HZ=$(getconf CLK_TCK)
 
 # ---- the runs: per connection count, nginx then GetCallerIdentity then ListPortfolios
-declare -A NAME=([nginx]="nginx (fixed body)" [gci]="GetCallerIdentity" [lp]="ListPortfolios")
-declare -A ENDPOINT=([nginx]=$NG_EP [gci]=$CD_EP [lp]=$CD_EP)
-declare -A PIDS=([nginx]="$NG_PIDS" [gci]="$CD_PID" [lp]="$CD_PID")
+declare -A NAME=([nginx]="nginx (fixed body)" [gci]="GetCallerIdentity" [lp]="ListPortfolios"
+    [lpu]="ListPortfolios (user)")
+declare -A ENDPOINT=([nginx]=$NG_EP [gci]=$CD_EP [lp]=$CD_EP [lpu]=$CD_EP)
+declare -A PIDS=([nginx]="$NG_PIDS" [gci]="$CD_PID" [lp]="$CD_PID" [lpu]="$CD_PID")
 declare -A RPS P50 P99 CPU DBCPU WRKCPU REST
 FAILED=0
 nproc_=$(nproc 2>/dev/null || echo 2)
@@ -183,7 +191,7 @@ run_wrk() { # OUT THREADS CONNS DURATION SCRIPT URL
 for c in $CONNECTIONS; do
     t=$((c < 2 ? 1 : 2))
     if [ "$c" = 1 ] && [ "$PIN1" = 1 ]; then place 0; else place "$ALL_CPUS"; fi
-    for tgt in nginx gci lp; do
+    for tgt in $TARGETS; do
         ep=${ENDPOINT[$tgt]}
         script=$WORK/$tgt.lua
         # sign afresh (the signature must stay inside the 15-minute skew window) and
@@ -241,15 +249,15 @@ fi
 # ---- the table
 us() { awk -v u="$1" 'BEGIN { if (u >= 10000) printf "%.1f ms", u / 1000; else printf "%d us", u }'; }
 echo
-printf '%-20s %5s %10s %9s %9s %9s %11s %9s %9s %6s\n' target conns "req/s" p50 p99 "vs nginx" \
+printf '%-22s %5s %10s %9s %9s %9s %11s %9s %9s %6s\n' target conns "req/s" p50 p99 "vs nginx" \
     "server CPU" "db CPU" "wrk CPU" rest
 [ -n "$RESULTS" ] && printf 'backend\t%s\nidle_before\t%s\n' "$BACKEND" "$IDLE" >"$RESULTS"
 for c in $CONNECTIONS; do
-    for tgt in nginx gci lp; do
+    for tgt in $TARGETS; do
         ratio=$(awk -v a="${RPS[$tgt,$c]}" -v b="${RPS[nginx,$c]}" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }')
         db=-
         [ -n "$DB_PID" ] && db="${DBCPU[$tgt,$c]} us"
-        printf '%-20s %5s %10.0f %9s %9s %9s %8s us %9s %6s us %6s\n' "${NAME[$tgt]}" "$c" \
+        printf '%-22s %5s %10.0f %9s %9s %9s %8s us %9s %6s us %6s\n' "${NAME[$tgt]}" "$c" \
             "${RPS[$tgt,$c]}" "$(us "${P50[$tgt,$c]}")" "$(us "${P99[$tgt,$c]}")" "$ratio" \
             "${CPU[$tgt,$c]}" "$db" "${WRKCPU[$tgt,$c]}" "${REST[$tgt,$c]}"
         [ -n "$RESULTS" ] && printf 'row\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tgt" "$c" "${RPS[$tgt,$c]}" \

@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "auth/seal_store.h"
+#include "iam/grants.h"
 #include "iam/identity.h"
 #include "iam/managed.h"
 #include "svc/cloudformation/cfn.h"
@@ -238,6 +239,7 @@ err_t app_open(app_t *app, const app_config_t *cfg, errbuf_t *eb)
                            .max_age_ms = !rc && store_shared(app->store) ? 1000 : 0};
     if (!rc) rc = auth_keys_open(&ko, &app->keys, eb);
     if (!rc) auth_keys_set_resolver(app->keys, iam_identity_resolve, NULL);
+    if (!rc) app->grants = iam_grants_cache_new(ko.max_age_ms); /* same safety net */
     if (!rc) rc = seal_store_record(auth_keys_seal(app->keys), app->store, &app->ids, eb);
     if (!rc) rc = app_node_id(app, eb);
     if (!rc) rc = app_home_region(app, eb);
@@ -343,6 +345,8 @@ void app_close(app_t *app)
     app->engine = NULL;
     auth_keys_close(app->keys);
     app->keys = NULL;
+    iam_grants_cache_free(app->grants);
+    app->grants = NULL;
     store_close(app->store);
     app->store = NULL;
     node_pool_close(app->nodes);

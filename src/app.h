@@ -80,6 +80,7 @@ typedef struct app {
     store_t *store;
     engine_t *engine;
     auth_keys_t *keys;
+    struct iam_grants_cache *grants; /* principals' parsed policies (iam/grants.h) */
     http_server_t *http;
     char root_key_id[32];
     bool root_generated;

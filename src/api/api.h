@@ -82,13 +82,16 @@ struct api_ctx {
     const char *source_ip;
     unsigned post;                  /* API_POST_* work to do once the transaction has committed */
     const api_prefetch_t *prefetch; /* NULL, or the request's template read in advance */
+    uint64_t authz_gen;             /* the key cache's generation read before tx began (the caller's
+                                       cached grants serve it), or 0: tx is an enclosing caller's */
 };
 
 /* What a handler asks to happen after its transaction commits (never before: a
  * concurrent request must not see the effect of work that may still roll back). */
 enum api_post {
     API_POST_WAKE_ENGINE = 1 << 0,  /* jobs were enqueued */
-    API_POST_AUTH_CHANGED = 1 << 1, /* access keys or principals changed: drop cached lookups */
+    API_POST_AUTH_CHANGED = 1 << 1, /* access keys, principals or their policies changed: drop
+                                       cached lookups and grants (every IAM write sets it) */
 };
 
 /* One call into the pipeline after the wire: what an in-process client provides. */
@@ -136,8 +139,9 @@ err_t api_deny(const api_call_t *call, const char *action, const char *resource,
 
 /* Authorization of one call (authz.c), as the row's authz says: ERR_OK or
  * ERR_ACCESS_DENIED with AWS's message. Credentials from GetSessionToken are held to their
- * limits here whatever the row says. */
-err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t *eb);
+ * limits here whatever the row says. gen: auth_keys_generation read before tx began, with
+ * which the caller's cached grants may be used (iam/grants.h); 0 reads them from tx. */
+err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, uint64_t gen, errbuf_t *eb);
 
 /* The request context a handler's caller is decided with (aws-api.md §7.3): the global
  * condition keys (aws:CurrentTime, aws:SourceIp, aws:username, aws:PrincipalArn,

@@ -6,6 +6,7 @@
 #include "api/api.h"
 
 #include "core/enc.h"
+#include "iam/grants.h"
 #include "iam/identity.h"
 #include "svc/cloudformation/cfn.h"
 #include "svc/ec2/ec2.h"
@@ -205,8 +206,9 @@ static void ctx_request_tags(ctxb_t *c, const cJSON *input)
         c->v[c->n++] = (policy_ctx_entry_t){"aws:TagKeys", PCT_STRING, vals, got};
 }
 
-/* The global condition keys of this request (aws-api.md §7.3). */
-static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ctxb_t *c)
+/* The global condition keys of this request (aws-api.md §7.3); tags: the caller's (an
+ * array of {"Key","Value"}, or NULL). */
+static void authz_context(app_t *app, const api_call_t *call, const cJSON *tags, ctxb_t *c)
 {
     const auth_principal_t *who = call->caller;
     int64_t now = clk_now_ms(&app->wall);
@@ -242,8 +244,6 @@ static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ct
         ctx_add(c, "aws:MultiFactorAuthPresent", PCT_BOOL, "false");
     }
     if (!call->source_ip) ctx_add(c, "aws:ViaAWSService", PCT_BOOL, "true");
-    errbuf_t eb;
-    cJSON *tags = iam_principal_tags(tx, who, &eb);
     for (const cJSON *t = tags ? tags->child : NULL; t; t = t->next) {
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
@@ -251,7 +251,6 @@ static void authz_context(app_t *app, store_tx_t *tx, const api_call_t *call, ct
             ctx_add(c, arena_printf(c->arena, "aws:PrincipalTag/%s", k->valuestring), PCT_STRING,
                     v->valuestring);
     }
-    cJSON_Delete(tags);
     ctx_request_tags(c, call->input);
     /* Service Catalog's access levels: a request at one level (AccessLevelFilter; User by
      * default) carries servicecatalog:<level> = "self" for it and every level above it, as
@@ -274,7 +273,13 @@ policy_ctx_t api_request_context(const api_ctx_t *c)
         .op = c->op, .caller = c->caller, .input = (cJSON *)c->in, .source_ip = c->source_ip};
     ctxb_t *b = arena_zalloc(c->arena, sizeof(*b)); /* the entries outlive this call */
     b->arena = c->arena;
-    authz_context(c->app, c->tx, &call, b);
+    const iam_grants_t *g = NULL;
+    errbuf_t eb; /* tags that cannot be read are no tags */
+    if (c->caller->kind == AUTH_USER || c->caller->kind == AUTH_ROLE_SESSION)
+        iam_grants_get(c->app->grants, c->authz_gen, clk_now_ms(&c->app->wall), c->tx, c->caller,
+                       &g, &eb);
+    authz_context(c->app, &call, g ? g->tags : NULL, b);
+    iam_grants_release(c->app->grants, g);
     return (policy_ctx_t){b->v, b->n};
 }
 
@@ -314,34 +319,35 @@ err_t api_deny(const api_call_t *call, const char *action, const char *resource,
 }
 
 /* Decides action on every one of resources for call->caller, in the request context plus
- * one more key (key NULL: none), with policy_decide over the caller's policy set. ERR_OK
- * when each is allowed; else ERR_ACCESS_DENIED naming the first refused resource and the
- * layer that refused it; store errors as they come. */
-static err_t authz_check(app_t *app, store_tx_t *tx, const api_call_t *call, const char *action,
-                         const char *const *resources, size_t n_res, const char *key,
-                         const char *value, errbuf_t *eb)
+ * one more key (key NULL: none), with policy_decide over the caller's policy set (its
+ * grants, cached at gen: see iam/grants.h). ERR_OK when each is allowed; else
+ * ERR_ACCESS_DENIED naming the first refused resource and the layer that refused it; store
+ * errors as they come. */
+static err_t authz_check(app_t *app, store_tx_t *tx, uint64_t gen, const api_call_t *call,
+                         const char *action, const char *const *resources, size_t n_res,
+                         const char *key, const char *value, errbuf_t *eb)
 {
+    const iam_grants_t *g = NULL;
+    err_t rc = iam_grants_get(app->grants, gen, clk_now_ms(&app->wall), tx, call->caller, &g, eb);
+    if (rc) return rc;
     arena_t arena;
     arena_init(&arena);
     ctxb_t ctx = {.arena = &arena};
-    authz_context(app, tx, call, &ctx);
+    authz_context(app, call, g->tags, &ctx);
     /* asking about one Service Catalog access level: the levels below it do not count */
     for (int i = 0; key && i < 3; i++)
         if (!strcmp(key, sc_levels[i]))
             for (int j = 0; j < i; j++) ctx_drop(&ctx, sc_levels[j]);
     if (key) ctx_add(&ctx, key, PCT_STRING, value);
     policy_ctx_t pctx = {ctx.v, ctx.n};
-    iam_policies_t pol;
-    err_t rc = iam_policies_load(tx, call->caller, &arena, &pol, eb);
     policy_decision_t d = POLICY_ALLOWED;
     policy_layer_t why = POLICY_LAYER_NONE;
     const char *resource = n_res ? resources[0] : "*";
     for (size_t i = 0; !rc && i < n_res && d == POLICY_ALLOWED; i++) {
         resource = resources[i];
         policy_request_t req = {action, resource, &pctx, NULL};
-        d = policy_decide(&pol.set, &req, &why);
+        d = policy_decide(&g->pol.set, &req, &why);
     }
-    if (!rc) iam_policies_free(&pol);
     if (!rc && d != POLICY_ALLOWED) {
         static const struct {
             const char *article, *name;
@@ -361,6 +367,7 @@ static err_t authz_check(app_t *app, store_tx_t *tx, const api_call_t *call, con
         rc = api_deny(call, action, resource, d == POLICY_EXPLICIT_DENY, because, eb);
     }
     arena_free(&arena);
+    iam_grants_release(app->grants, g);
     return rc;
 }
 
@@ -380,7 +387,7 @@ static err_t authz_token_limits(const api_call_t *call, errbuf_t *eb)
     return ERR_OK;
 }
 
-err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t *eb)
+err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, uint64_t gen, errbuf_t *eb)
 {
     const auth_principal_t *who = call->caller;
     err_t rc = who->from_get_session_token ? authz_token_limits(call, eb) : ERR_OK;
@@ -391,7 +398,7 @@ err_t api_authorize(app_t *app, const api_call_t *call, store_tx_t *tx, errbuf_t
     arena_init(&arena);
     size_t n_res;
     const char **resources = api_resource_arns(app, tx, call, &arena, &n_res);
-    rc = authz_check(app, tx, call, call->op->action, resources, n_res, NULL, NULL, eb);
+    rc = authz_check(app, tx, gen, call, call->op->action, resources, n_res, NULL, NULL, eb);
     arena_free(&arena);
     return rc;
 }
@@ -406,7 +413,7 @@ err_t api_check_action(api_ctx_t *c, const char *action, const char *resource, c
                         "Anonymous callers are not authorized to perform %s", action);
     api_call_t call = {
         .op = c->op, .caller = who, .input = (cJSON *)c->in, .source_ip = c->source_ip};
-    return authz_check(c->app, c->tx, &call, action, &resource, 1, key, value, c->eb);
+    return authz_check(c->app, c->tx, c->authz_gen, &call, action, &resource, 1, key, value, c->eb);
 }
 
 err_t api_check_pass_role(api_ctx_t *c, const char *role_arn, const char *service)

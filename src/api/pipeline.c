@@ -71,10 +71,12 @@ err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **ou
         pf = *call->prefetch;
     else if (!rc && own)
         api_prefetch(app, call, arena, &pf);
+    /* the grants cache's generation, read before our snapshot is (iam/grants.h) */
+    uint64_t gen = own && app->keys ? auth_keys_generation(app->keys) : 0;
     if (!rc && own) rc = store_begin(app->store, op->write, &tx, eb);
     bool nested = false; /* inside a caller's transaction: undo only our own part on failure */
     if (!rc && !own && op->write) nested = !(rc = store_savepoint(tx, eb));
-    if (!rc) rc = api_authorize(app, call, tx, eb);
+    if (!rc) rc = api_authorize(app, call, tx, gen, eb);
     api_ctx_t ctx = {
         .app = app,
         .op = op,
@@ -90,8 +92,13 @@ err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **ou
         .request_id = call->request_id,
         .source_ip = call->source_ip,
         .prefetch = &pf,
+        /* an IAM write may change its own caller's grants before a handler's check */
+        .authz_gen = op->write && !strcmp(op->svc->name, "iam") ? 0 : gen,
     };
     if (!rc) rc = op->handler(&ctx);
+    /* any IAM change may change what someone may do: cached grants go (and, as before,
+     * cached key lookups, on this node and the others) */
+    if (!rc && op->write && !strcmp(op->svc->name, "iam")) ctx.post |= API_POST_AUTH_CHANGED;
     if (own && tx) {
         if (!rc && op->write)
             rc = call->durable ? store_commit_ticket(tx, call->durable, eb) : store_commit(tx, eb);

@@ -172,9 +172,10 @@ const char *api_prefetch_url(app_t *app, const api_call_t *call, arena_t *arena)
     errbuf_t eb;
     if (proto_validate(call->op->svc, call->op->input, in, &eb)) return NULL;
     store_tx_t *tx = NULL;
+    uint64_t gen = auth_keys_generation(app->keys); /* read before the snapshot */
     err_t rc = store_begin(app->store, false, &tx, &eb);
     if (!rc) {
-        rc = api_authorize(app, call, tx, &eb);
+        rc = api_authorize(app, call, tx, gen, &eb);
         store_rollback(tx);
     }
     return rc ? NULL : arena_strdup(arena, url);

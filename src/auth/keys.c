@@ -120,6 +120,14 @@ void auth_keys_invalidate(auth_keys_t *k)
     pthread_mutex_unlock(&k->mu);
 }
 
+uint64_t auth_keys_generation(auth_keys_t *k)
+{
+    pthread_mutex_lock(&k->mu);
+    uint64_t gen = k->gen;
+    pthread_mutex_unlock(&k->mu);
+    return gen;
+}
+
 sigv4_keycache_t *auth_keys_signing_keys(auth_keys_t *k)
 {
     return k->signing_keys;

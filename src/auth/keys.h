@@ -48,6 +48,10 @@ err_t auth_keys_lookup(auth_keys_t *k, span_t access_key, span_t session_token, 
                        char secret[128], auth_principal_t *who, errbuf_t *eb);
 /* Drops cached lookups; call after committing any change to access keys or principals. */
 void auth_keys_invalidate(auth_keys_t *k);
+/* The generation auth_keys_invalidate advances (never 0): what other caches of
+ * principal-derived data (iam/grants.h) are tagged with, so that the one invalidation
+ * drops them too. */
+uint64_t auth_keys_generation(auth_keys_t *k);
 /* The memo of derived SigV4 signing keys for requests signed with these keys (for
  * sigv4_verify_cached; never NULL, owned by k). It needs no invalidation: an entry serves
  * only the very secret it was derived from, and only after auth_keys_lookup accepted the key. */
