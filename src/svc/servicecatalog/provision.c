@@ -550,7 +550,22 @@ static err_t sc_pp_keep_visible(void *ctx, const cJSON *p, const res_pkey_t *k, 
 
 err_t sc_scan_provisioned_products(api_ctx_t *c)
 {
-    return sc_list_kind(c, SC_PP, sc_pp_keep_visible, c, sc_pp_detail, "ProvisionedProducts");
+    if (strcmp(sc_pp_level(c), "User"))
+        return sc_list_kind(c, SC_PP, sc_pp_keep_visible, c, sc_pp_detail, "ProvisionedProducts");
+    /* the caller's own (the default level): through its owner keys, in creation order as
+     * the other levels (the same page keys), reading only the page's rows */
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    if (rc) return rc;
+    res_keyed_t q = {c->scope, SC_PP, NULL, SC_KEY_OWNER, c->caller->arn, false};
+    cJSON *page = cJSON_CreateArray();
+    rc = res_keyed_page(c->tx, &q, &p, NULL, NULL, page, c->eb);
+    cJSON *out = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
+    for (const cJSON *pp = page->child; pp; pp = pp->next)
+        cJSON_AddItemToArray(out, sc_pp_detail(pp));
+    cJSON_Delete(page);
+    if (!rc) sc_page_out(c, &p);
+    return rc;
 }
 
 err_t sc_get_provisioned_product_outputs(api_ctx_t *c)
