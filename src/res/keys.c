@@ -8,11 +8,13 @@
 #include "core/log.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define RES_KEYERS_MAX 64
-#define RES_KEY_MAX    4096 /* the longest key value kept (longer ones are cut) */
+#define RES_KEY_MAX    4096               /* the longest key value kept (longer ones are cut) */
+#define RES_KEYS_MARK  "res_keys.checked" /* meta: "<seq>|<declarations>" of the last pass */
 
 static const res_keyer_t *res_keyers[RES_KEYERS_MAX];
 static size_t res_n_keyers;
@@ -30,6 +32,12 @@ static const res_keyer_t *res_keyer_of(const char *kind)
     for (size_t i = 0; i < res_n_keyers; i++)
         if (!strcmp(res_keyers[i]->kind, kind)) return res_keyers[i];
     return NULL;
+}
+
+bool res_counted(const char *kind)
+{
+    const res_keyer_t *ky = res_keyer_of(kind);
+    return ky && ky->counted;
 }
 
 /* Writes every key of resource k (of a keyed kind) from body, replacing any it had
@@ -134,16 +142,10 @@ static err_t res_keys_partitions(store_t *s, cJSON *out, errbuf_t *eb)
     return rc;
 }
 
-err_t res_keys_backfill(store_t *s, const char *account, errbuf_t *eb)
+/* res_keys_backfill of one partition: every row of every keyed kind is looked at; *keyed
+ * (may be NULL) grows by the rows keyed. */
+static err_t res_keys_fill_account(store_t *s, const char *account, int64_t *keyed, errbuf_t *eb)
 {
-    if (!account) { /* every partition */
-        cJSON *parts = cJSON_CreateArray();
-        err_t rc = res_keys_partitions(s, parts, eb);
-        const cJSON *e;
-        cJSON_ArrayForEach(e, parts) if (!rc) rc = res_keys_backfill(s, e->valuestring, eb);
-        cJSON_Delete(parts);
-        return rc;
-    }
     err_t rc = ERR_OK;
     int64_t total = 0;
     for (size_t j = 0; !rc && j < res_n_keyers; j++) {
@@ -167,6 +169,173 @@ err_t res_keys_backfill(store_t *s, const char *account, errbuf_t *eb)
         }
     }
     if (!rc && total) log_info("resource keys written", "\"rows\":%" PRId64, total);
+    if (keyed) *keyed += total;
+    return rc;
+}
+
+/* The keys declared now, as text ("kind:field,..."): the mark names the declarations it
+ * was taken under, so a new key is written to every row once. */
+static void res_keys_signature(buf_t *out)
+{
+    for (size_t j = 0; j < res_n_keyers; j++)
+        for (size_t i = 0; i < res_keyers[j]->n; i++)
+            buf_printf(out, "%s:%s,", res_keyers[j]->kind, res_keyers[j]->keys[i].field);
+}
+
+/* The mark of the last whole pass: every row with seq <= *seq had its keys under the
+ * declarations *sig names (*seq -1 and sig "" when there is none). */
+static err_t res_keys_mark_get(store_t *s, int64_t *seq, buf_t *sig, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    store_stmt_t *st;
+    bool row = false;
+    *seq = -1;
+    err_t rc = store_begin(s, false, &tx, eb);
+    if (!rc)
+        rc = store_query(tx, eb, &st, "SELECT value FROM meta WHERE key = ?", "s", RES_KEYS_MARK);
+    if (!rc) rc = store_step(st, &row, eb);
+    const char *v = !rc && row ? store_col_text(st, 0) : NULL;
+    const char *bar = v ? strchr(v, '|') : NULL;
+    if (bar) {
+        *seq = strtoll(v, NULL, 10);
+        buf_adds(sig, bar + 1);
+    }
+    store_rollback(tx);
+    return rc;
+}
+
+/* The highest seq of any resource (0: none) into *hi, and the mark set to (seq, sig). */
+static err_t res_keys_mark_hi(store_t *s, int64_t *hi, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    store_stmt_t *st;
+    bool row = false;
+    *hi = 0;
+    err_t rc = store_begin(s, false, &tx, eb);
+    if (!rc) rc = store_query(tx, eb, &st, "SELECT COALESCE(MAX(seq), 0) FROM resources", "");
+    if (!rc) rc = store_step(st, &row, eb);
+    if (!rc && row) *hi = store_col_int(st, 0);
+    store_rollback(tx);
+    return rc;
+}
+
+static err_t res_keys_mark_set(store_t *s, int64_t seq, const char *sig, errbuf_t *eb)
+{
+    store_tx_t *tx;
+    char v[64];
+    snprintf(v, sizeof(v), "%" PRId64 "|", seq);
+    buf_t b;
+    buf_init(&b, 1 << 20);
+    buf_adds(&b, v);
+    buf_adds(&b, sig);
+    err_t rc = store_begin(s, true, &tx, eb);
+    if (!rc)
+        rc = store_exec(tx, eb, NULL,
+                        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE"
+                        " SET value = excluded.value",
+                        "ss", RES_KEYS_MARK, buf_str(&b));
+    rc = rc ? (store_rollback(tx), rc) : store_commit(tx, eb);
+    buf_free(&b);
+    return rc;
+}
+
+/* The rows with from < seq <= to, in seq order, 2000 a transaction: a row of a keyed kind
+ * that lacks one of its keys gets them all. *n: rows keyed. */
+static err_t res_keys_fill_since(store_t *s, int64_t from, int64_t to, int64_t *n, errbuf_t *eb)
+{
+    err_t rc = ERR_OK;
+    *n = 0;
+    for (bool more = true; !rc && more;) {
+        store_tx_t *tx;
+        store_stmt_t *st;
+        bool row;
+        rc = store_begin(s, true, &tx, eb);
+        if (rc) break;
+        cJSON *rows = cJSON_CreateArray();
+        rc = store_query(tx, eb, &st,
+                         "SELECT r.account, r.kind, r.id, r.body, r.seq, (SELECT COUNT(*) FROM"
+                         " resource_keys k WHERE k.account = r.account AND k.kind = r.kind AND"
+                         " k.id = r.id) FROM resources r WHERE r.seq > ? AND r.seq <= ?"
+                         " ORDER BY r.seq LIMIT 2000",
+                         "ii", from, to);
+        int64_t got = 0;
+        while (!rc && !(rc = store_step(st, &row, eb)) && row) {
+            got++;
+            from = store_col_int(st, 4);
+            const res_keyer_t *ky = res_keyer_of(store_col_text(st, 1));
+            if (!ky || store_col_int(st, 5) == (int64_t)ky->n) continue;
+            cJSON *r = cJSON_CreateArray();
+            for (int i = 0; i < 3; i++)
+                cJSON_AddItemToArray(r, cJSON_CreateString(store_col_text(st, i)));
+            cJSON *body = cJSON_Parse(store_col_text(st, 3));
+            cJSON_AddItemToArray(r, body ? body : cJSON_CreateObject()); /* as res_keys_fill */
+            cJSON_AddItemToArray(rows, r);
+        }
+        for (const cJSON *r = rows->child; !rc && r; r = r->next) {
+            res_key_t k = {cJSON_GetArrayItem(r, 0)->valuestring,
+                           cJSON_GetArrayItem(r, 1)->valuestring,
+                           cJSON_GetArrayItem(r, 2)->valuestring};
+            rc = res_keys_put(tx, res_keyer_of(k.kind), &k, cJSON_GetArrayItem(r, 3), false, eb);
+            (*n)++;
+        }
+        cJSON_Delete(rows);
+        rc = rc ? (store_rollback(tx), rc) : store_commit(tx, eb);
+        more = got == 2000;
+    }
+    return rc;
+}
+
+/* Counts the rows of every counted kind afresh: rows that lacked their keys were written
+ * by something other than res_insert (a tool, an older catalogd), which kept no count. */
+static err_t res_keys_recount(store_t *s, errbuf_t *eb)
+{
+    err_t rc = ERR_OK;
+    for (size_t j = 0; !rc && j < res_n_keyers; j++) {
+        if (!res_keyers[j]->counted) continue;
+        store_tx_t *tx;
+        rc = store_begin(s, true, &tx, eb);
+        if (rc) break;
+        rc = store_exec(tx, eb, NULL, "DELETE FROM resource_counts WHERE kind = ?", "s",
+                        res_keyers[j]->kind);
+        if (!rc)
+            rc = store_exec(tx, eb, NULL,
+                            "INSERT INTO resource_counts (account, kind, n) SELECT account, kind,"
+                            " COUNT(*) FROM resources WHERE kind = ? GROUP BY account, kind",
+                            "s", res_keyers[j]->kind);
+        rc = rc ? (store_rollback(tx), rc) : store_commit(tx, eb);
+    }
+    return rc;
+}
+
+err_t res_keys_backfill(store_t *s, const char *account, errbuf_t *eb)
+{
+    if (account) return res_keys_fill_account(s, account, NULL, eb);
+    /* every partition: the rows since the mark of the last whole pass when it was taken
+     * under today's declarations (a start-up then reads only what was written since),
+     * else every row, one partition at a time; then the mark moves to the highest seq
+     * read before the pass (rows written meanwhile are this binary's: keyed) */
+    buf_t sig, had;
+    buf_init(&sig, 1 << 20);
+    buf_init(&had, 1 << 20);
+    res_keys_signature(&sig);
+    int64_t mark, hi, n = 0;
+    err_t rc = res_keys_mark_get(s, &mark, &had, eb);
+    if (!rc) rc = res_keys_mark_hi(s, &hi, eb);
+    if (!rc && mark >= 0 && !strcmp(buf_str(&had), buf_str(&sig))) {
+        rc = res_keys_fill_since(s, mark, hi, &n, eb);
+        if (!rc && n) log_info("resource keys written", "\"rows\":%" PRId64, n);
+    } else if (!rc) {
+        cJSON *parts = cJSON_CreateArray();
+        rc = res_keys_partitions(s, parts, eb);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, parts) if (!rc) rc = res_keys_fill_account(s, e->valuestring, &n, eb);
+        cJSON_Delete(parts);
+    }
+    if (!rc && n) rc = res_keys_recount(s, eb);
+    if (!rc && (hi != mark || strcmp(buf_str(&had), buf_str(&sig))))
+        rc = res_keys_mark_set(s, hi, buf_str(&sig), eb);
+    buf_free(&sig);
+    buf_free(&had);
     return rc;
 }
 

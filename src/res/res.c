@@ -14,6 +14,16 @@ static err_t res_body_text(const cJSON *body, char **out, errbuf_t *eb)
     return *out ? ERR_OK : err_fail(eb, ERR_INTERNAL, "cannot serialise a resource body");
 }
 
+/* Adds d to the count of k's partition and kind, when the kind is counted. */
+static err_t res_count_add(store_tx_t *tx, const res_key_t *k, int64_t d, errbuf_t *eb)
+{
+    if (!res_counted(k->kind)) return ERR_OK;
+    return store_exec(tx, eb, NULL,
+                      "INSERT INTO resource_counts (account, kind, n) VALUES (?, ?, ?)"
+                      " ON CONFLICT (account, kind) DO UPDATE SET n = resource_counts.n + ?",
+                      "ssii", k->account, k->kind, d, d);
+}
+
 err_t res_insert(store_tx_t *tx, const res_key_t *k, const res_row_t *row, const cJSON *body,
                  errbuf_t *eb)
 {
@@ -27,6 +37,7 @@ err_t res_insert(store_tx_t *tx, const res_key_t *k, const res_row_t *row, const
                     "ssssssiis", k->account, k->kind, k->id, row->name, row->parent, row->state,
                     row->created_ms, row->updated_ms ? row->updated_ms : row->created_ms, text);
     cJSON_free(text);
+    if (!rc) rc = res_count_add(tx, k, 1, eb);
     return rc ? rc : res_keys_write(tx, k, body, true, eb);
 }
 
@@ -53,6 +64,7 @@ err_t res_delete(store_tx_t *tx, const res_key_t *k, bool *found, errbuf_t *eb)
         store_exec(tx, eb, &n, "DELETE FROM resources WHERE account = ? AND kind = ? AND id = ?",
                    "sss", k->account, k->kind, k->id);
     if (found) *found = n > 0;
+    if (!rc && n) rc = res_count_add(tx, k, -1, eb);
     return rc || !n ? rc : res_keys_drop(tx, k, eb);
 }
 
@@ -124,9 +136,13 @@ err_t res_count(store_tx_t *tx, const res_query_t *q, int64_t *n, errbuf_t *eb)
 {
     store_stmt_t *st;
     bool row = false;
-    err_t rc =
-        store_query(tx, eb, &st, "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ?",
-                    "ss", q->account, q->kind);
+    err_t rc = res_counted(q->kind)
+                   ? store_query(tx, eb, &st,
+                                 "SELECT n FROM resource_counts WHERE account = ? AND kind = ?",
+                                 "ss", q->account, q->kind)
+                   : store_query(tx, eb, &st,
+                                 "SELECT COUNT(*) FROM resources WHERE account = ? AND kind = ?",
+                                 "ss", q->account, q->kind);
     if (!rc) rc = store_step(st, &row, eb);
     *n = !rc && row ? store_col_int(st, 0) : 0;
     return rc;

@@ -60,7 +60,8 @@ typedef struct res_query {
 /* Appends the bodies of matching resources (oldest first) to array; *more tells whether
  * rows remain past offset + limit. */
 err_t res_list(store_tx_t *tx, const res_query_t *q, cJSON *array, bool *more, errbuf_t *eb);
-/* How many resources of q's account and kind there are (from the index, no body read). */
+/* How many resources of q's account and kind there are: a counted kind's count (one row
+ * read), else from the index (no body read). */
 err_t res_count(store_tx_t *tx, const res_query_t *q, int64_t *n, errbuf_t *eb);
 
 /* ---- paging by key (page.c)
@@ -144,6 +145,9 @@ typedef struct res_keyer {
     const char *kind;
     const res_key_def_t *keys;
     size_t n;
+    bool counted; /* res_insert / res_delete keep the kind's count per partition in
+                     `resource_counts`, which res_count reads (schema.c migration 8 counts
+                     the kinds that say so) */
 } res_keyer_t;
 /* Declares kind k->kind's keys (borrowed for the process's life; once at start-up, before
  * any thread reads or writes resources; a second call with the same k does nothing). */
@@ -152,12 +156,16 @@ void res_keys_register(const res_keyer_t *k);
  * from body, when its kind has any. The row must exist. res_insert and res_update call it. */
 err_t res_keys_write(store_tx_t *tx, const res_key_t *k, const cJSON *body, bool fresh,
                      errbuf_t *eb);
+/* Does kind keep a count (its keyer's `counted`)? */
+bool res_counted(const char *kind);
 /* Removes resource k's keys (res_delete calls it). */
 err_t res_keys_drop(store_tx_t *tx, const res_key_t *k, errbuf_t *eb);
 /* At start-up, after the keyers are registered: writes the keys of account's rows that
  * lack one (rows from before a key existed, or written by other tools), in batches.
  * account NULL: of every partition the store holds (every account, and each account's
- * "ACCOUNT/REGION" partitions). */
+ * "ACCOUNT/REGION" partitions), and only the rows inserted since the last such pass when
+ * that pass ran under the same declarations (a mark in `meta`: the highest seq it covered
+ * and the kinds' keys), so that a start-up reads what was written since, not the store. */
 err_t res_keys_backfill(store_t *s, const char *account, errbuf_t *eb);
 
 typedef struct res_keyed {

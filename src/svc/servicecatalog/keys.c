@@ -33,9 +33,10 @@ static const res_key_def_t sc_product_keys[] = {{SC_KEY_TITLE, NULL, sc_key_titl
 static const res_key_def_t sc_record_keys[] = {{SC_KEY_OWNER, "_UserArn", NULL}};
 
 static const res_keyer_t sc_keyers[] = {
-    {SC_PP, sc_pp_keys, sizeof(sc_pp_keys) / sizeof(sc_pp_keys[0])},
-    {SC_PRODUCT, sc_product_keys, 1},
-    {SC_RECORD, sc_record_keys, 1},
+    /* SearchProvisionedProducts' TotalResultsCount at the Account level: counted */
+    {SC_PP, sc_pp_keys, sizeof(sc_pp_keys) / sizeof(sc_pp_keys[0]), true},
+    {SC_PRODUCT, sc_product_keys, 1, false},
+    {SC_RECORD, sc_record_keys, 1, false},
 };
 
 void sc_register_keys(void)

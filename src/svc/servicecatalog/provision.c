@@ -487,6 +487,27 @@ static err_t sc_pp_search_total(sc_pp_search_t *s, const res_keyed_t *q)
     return res_keyed_count(c->tx, &t, &s->total, c->eb);
 }
 
+/* At the User level, a sorted search of a caller with at most this many provisioned
+ * products sorts them in memory (their keys are the sorted read's: the same tokens). */
+#define SC_PP_SORT_MEM 1000
+
+/* Gathering the caller's rows for an in-memory sort by one keyed member. */
+typedef struct sc_pp_sorting {
+    const char *member; /* the SortBy member (its key's field) */
+    res_sort_t sort;
+} sc_pp_sorting_t;
+
+/* Adds a row under its sorted read's key (value, created_ms, seq); keeps none itself. */
+static err_t sc_pp_sort_add(void *ctx, const cJSON *p, const res_pkey_t *k, bool *keep)
+{
+    sc_pp_sorting_t *so = ctx;
+    const char *v = jx_str(p, so->member);
+    res_pkey_t key = {.s = v ? v : "", .n = k->n, .seq = k->seq};
+    res_sort_add(&so->sort, cJSON_Duplicate(p, 1), &key);
+    *keep = false;
+    return ERR_OK;
+}
+
 err_t sc_search_provisioned_products(api_ctx_t *c)
 {
     /* SortBy name|arn|id|status|idempotencyToken|lastRecordId|createdTime; ASCENDING default */
@@ -526,9 +547,21 @@ err_t sc_search_provisioned_products(api_ctx_t *c)
         rc = res_keyed_page(c->tx, &q, &all, sc_pp_query_hit, &s, NULL, c->eb);
     } else {
         rc = sc_pp_search_total(&s, &q);
-        if (!rc)
+        if (!rc && field && !strcmp(level, "User") && s.total <= SC_PP_SORT_MEM) {
+            /* the caller's few rows, sorted here: a read of the member's key order would
+             * pass over everyone else's rows before the first of the caller's */
+            res_keyed_t own = {c->scope, SC_PP, NULL, SC_KEY_OWNER, c->caller->arn, false};
+            sc_pp_sorting_t so = {field, {0}};
+            res_page_t all;
+            res_page_begin(&all, "", 0, false, NULL);
+            rc = res_keyed_page(c->tx, &own, &all, sc_pp_sort_add, &so, NULL, c->eb);
+            cJSON *none = rc ? cJSON_CreateArray() : NULL;
+            res_sort_page(&so.sort, rc ? &all : &p, rc ? none : page); /* frees what it leaves */
+            cJSON_Delete(none);
+        } else if (!rc) {
             rc = res_keyed_page(c->tx, &q, &p, strcmp(level, "Role") ? NULL : sc_pp_hit, &s, page,
                                 c->eb);
+        }
     }
     cJSON *out = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
     for (const cJSON *pp = page->child; pp; pp = pp->next)
@@ -550,7 +583,22 @@ static err_t sc_pp_keep_visible(void *ctx, const cJSON *p, const res_pkey_t *k, 
 
 err_t sc_scan_provisioned_products(api_ctx_t *c)
 {
-    return sc_list_kind(c, SC_PP, sc_pp_keep_visible, c, sc_pp_detail, "ProvisionedProducts");
+    if (strcmp(sc_pp_level(c), "User"))
+        return sc_list_kind(c, SC_PP, sc_pp_keep_visible, c, sc_pp_detail, "ProvisionedProducts");
+    /* the caller's own (the default level): through its owner keys, in creation order as
+     * the other levels (the same page keys), reading only the page's rows */
+    res_page_t p;
+    err_t rc = sc_page_in(c, &p, NULL);
+    if (rc) return rc;
+    res_keyed_t q = {c->scope, SC_PP, NULL, SC_KEY_OWNER, c->caller->arn, false};
+    cJSON *page = cJSON_CreateArray();
+    rc = res_keyed_page(c->tx, &q, &p, NULL, NULL, page, c->eb);
+    cJSON *out = cJSON_AddArrayToObject(c->out, "ProvisionedProducts");
+    for (const cJSON *pp = page->child; pp; pp = pp->next)
+        cJSON_AddItemToArray(out, sc_pp_detail(pp));
+    cJSON_Delete(page);
+    if (!rc) sc_page_out(c, &p);
+    return rc;
 }
 
 err_t sc_get_provisioned_product_outputs(api_ctx_t *c)

@@ -23,7 +23,7 @@ bool ssm_status_terminal(const char *s)
  * the running or queued ones and finds the oldest queued one in index order, reading only
  * those rows, not every execution the account ever ran. */
 static const res_key_def_t ssm_exec_keys[] = {{SSM_KEY_STATUS, "AutomationExecutionStatus", NULL}};
-static const res_keyer_t ssm_exec_keyer = {SSM_EXEC, ssm_exec_keys, 1};
+static const res_keyer_t ssm_exec_keyer = {SSM_EXEC, ssm_exec_keys, 1, false};
 
 void ssm_register_keys(void)
 {

@@ -557,7 +557,7 @@ static void ssm_key_level(const cJSON *b, buf_t *out)
 }
 
 static const res_key_def_t ssm_param_keys[] = {{SSM_KEY_LEVEL, NULL, ssm_key_level}};
-static const res_keyer_t ssm_param_keyer = {SSM_PARAM, ssm_param_keys, 1};
+static const res_keyer_t ssm_param_keyer = {SSM_PARAM, ssm_param_keys, 1, false};
 
 void ssm_param_register_keys(void)
 {
