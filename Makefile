@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DATA_DIR   ?= var/data
 PYTHON     ?= /usr/bin/python3
 
-.PHONY: all build deps run demo test gen check-gen format check-format lint unit api api-pg console-test asan fuzz bench bench-pg clean
+.PHONY: all build deps run demo test gen check-gen format check-format lint unit api api-pg console-test asan fuzz bench bench-wrk bench-pg clean
 
 all: build
 
@@ -60,7 +60,12 @@ api-pg: build
 console-test: build
 	@BUILD=$(abspath $(BUILD)) tests/console/run.sh
 
+# the HTTP and flow benchmarks with the C load generator, as ratios (bench/README.md)
 bench: build
+	@$(PYTHON) bench/bench.py
+
+# the older wrk benchmark of the request path (bench/run.sh)
+bench-wrk: build
 	@bench/run.sh
 
 # PostgreSQL next to SQLite, one node next to two (a cluster of its own; about 15 min)

@@ -36,6 +36,7 @@ import flow_bench as fb  # noqa: E402
 from flow_bench import REPO, client, pct, run_all, wait_until  # noqa: E402
 from conftest import BIN, REGION, ROOT_KEY, ROOT_SECRET, Daemon  # noqa: E402
 import demo_data  # noqa: E402
+import bench_world  # noqa: E402
 
 SIZES = [int(x) for x in os.environ.get("SIZES", "100 1000 5000").split()]
 SCENARIO = os.environ.get("SCENARIO", "automation")
@@ -43,11 +44,7 @@ SYNC = os.environ.get("SYNC", "full")
 T = fb.T
 MAX_SECONDS = float(os.environ.get("MAX_SECONDS", "3600"))
 
-RUNBOOK = {
-    "schemaVersion": "0.3",
-    "description": "backlog bench: one zero-length sleep",
-    "mainSteps": [{"name": "nap", "action": "aws:sleep", "inputs": {"Duration": "PT0S"}}],
-}
+RUNBOOK = bench_world.NAP_RUNBOOK
 
 
 def engine_idle(d):

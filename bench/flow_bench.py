@@ -45,6 +45,7 @@ sys.path.insert(0, os.path.join(REPO, "tools"))
 
 from conftest import REGION, ROOT_KEY, ROOT_SECRET, Daemon  # noqa: E402
 import demo_data  # noqa: E402
+from bench_world import provisioned_product_ids, restart_action  # noqa: E402,F401 (backlog_bench)
 
 N = int(os.environ.get("N", "100"))
 T = int(os.environ.get("T", "8"))
@@ -101,29 +102,6 @@ def wait_until(pred, timeout=600, every=0.05):
         if time.time() > deadline:
             raise RuntimeError("timed out")
         time.sleep(every)
-
-
-def restart_action(sc, product, version):
-    """A service action running AWS-RestartEC2Instance on the product's instance through
-    its launch role, associated with the product's version; returns its id."""
-    aid = sc.create_service_action(Name="Restart", DefinitionType="SSM_AUTOMATION", Definition={
-        "Name": "AWS-RestartEC2Instance", "Version": "1", "AssumeRole": "LAUNCH_ROLE",
-        "Parameters": json.dumps([{"Name": "InstanceId", "Type": "TARGET"}])})[
-        "ServiceActionDetail"]["ServiceActionSummary"]["Id"]
-    sc.associate_service_action_with_provisioning_artifact(ServiceActionId=aid, ProductId=product,
-                                                           ProvisioningArtifactId=version)
-    return aid
-
-
-def provisioned_product_ids(sc):
-    """Every provisioned product id the caller's SearchProvisionedProducts shows."""
-    pps, token = [], None
-    while True:
-        page = sc.search_provisioned_products(PageSize=100, **({"PageToken": token} if token else {}))
-        pps += [p["Id"] for p in page["ProvisionedProducts"]]
-        token = page.get("NextPageToken")
-        if not token:
-            return pps
 
 
 def pct(values, p):

@@ -103,6 +103,9 @@ typedef struct api_call {
     unsigned *post; /* with tx: where the callee's API_POST_* flags go (the caller runs them) */
     const api_prefetch_t *prefetch; /* the template URL read off this thread (front.c), or
                                        NULL: api_invoke reads one itself (api_prefetch) */
+    uint64_t *durable; /* without tx: the caller waits for its commit to be durable itself
+                          (store_commit_ticket's ticket here, 0: nothing to wait for); NULL:
+                          api_invoke returns once it is (store_commit) */
 } api_call_t;
 
 /* Conforms, validates, authorizes and runs call->op, for wire and in-process calls alike.

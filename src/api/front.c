@@ -232,12 +232,19 @@ typedef struct front_req {
     auth_principal_t who;
     cJSON *in;
     api_prefetch_t pf; /* the template URL read off the HTTP thread, when there is one */
+    /* a write's answer waiting for its commit's fsync (front_durable): the output, made by
+     * the first call, is encoded by the second */
+    uint64_t ticket;
+    cJSON *out;
+    bool invoked, not_durable;
+    http_token_t *token;
 } front_req_t;
 
 static void front_req_free(void *p)
 {
     front_req_t *fr = p;
     cJSON_Delete(fr->in);
+    cJSON_Delete(fr->out);
     arena_free(&fr->arena);
     free(fr);
 }
@@ -307,6 +314,7 @@ static api_call_t front_call(const http_request_t *req, front_req_t *fr)
         .request_id = req->request_id,
         .source_ip = req->client_ip,
         .prefetch = &fr->pf,
+        .durable = &fr->ticket,
     };
 }
 
@@ -334,28 +342,49 @@ static err_t front_defer(app_t *app, const http_request_t *req, front_req_t *fr,
     return ERR_OK;
 }
 
-/* Invokes (when decoding went well), encodes the result or the error into resp. */
+/* The syncer's word on a deferred write: its commit is on disk (or the fsync failed): have
+ * the handler called again to answer. fr belongs to the HTTP thread after the resume. */
+static void front_durable(void *arg, bool ok)
+{
+    front_req_t *fr = arg;
+    fr->not_durable = !ok;
+    http_resume(fr->token);
+}
+
+/* Invokes (when decoding went well and it has not run yet), then encodes the result or the
+ * error into resp. A write whose commit is not on disk yet is deferred instead (*deferred:
+ * fr then belongs to the syncer until it resumes us), so the HTTP thread never waits for an
+ * fsync; the second call answers. */
 static void front_answer(app_t *app, const http_request_t *req, front_req_t *fr, err_t rc,
-                         http_response_t *resp)
+                         http_response_t *resp, bool *deferred)
 {
     const route_t *rt = &fr->rt;
-    cJSON *out = NULL;
+    *deferred = false;
     if (fr->who.arn[0]) snprintf(resp->principal, sizeof(resp->principal), "%s", fr->who.arn);
-    if (!rc) {
+    if (!rc && !fr->invoked) {
         api_call_t call = front_call(req, fr);
-        rc = api_invoke(app, &call, &fr->arena, &out, &fr->eb);
+        fr->invoked = true;
+        rc = api_invoke(app, &call, &fr->arena, &fr->out, &fr->eb);
+        if (!rc && fr->ticket) {
+            fr->token = http_defer(req, fr, front_req_free);
+            *deferred = true;
+            store_when_durable(app->store, fr->ticket, front_durable, fr);
+            return;
+        }
     }
+    if (!rc && fr->not_durable)
+        rc = err_fail(&fr->eb, ERR_STORE, "the commit could not be made durable");
     if (rt->svc) resp->service = rt->svc->name;
     if (rt->op) resp->operation = rt->op->name;
     if (!rc) {
         bool ok;
         if (rt->proto == ERR_PROTO_JSON) {
             resp->content_type = "application/x-amz-json-1.1";
-            ok = proto_json_encode(rt->svc, rt->op->output, out, &resp->body);
+            ok = proto_json_encode(rt->svc, rt->op->output, fr->out, &resp->body);
         } else {
             resp->content_type = "text/xml";
             ok = proto_xml_encode(rt->svc, rt->op->name, rt->op->result_wrapper, rt->op->output,
-                                  out, req->request_id, &resp->body);
+                                  fr->out, req->request_id, &resp->body);
         }
         resp->status = 200;
         if (!ok) {
@@ -367,7 +396,6 @@ static void front_answer(app_t *app, const http_request_t *req, front_req_t *fr,
         buf_reset(&resp->body);
         front_error(app, req, rt, rc, &fr->eb, resp);
     }
-    cJSON_Delete(out);
 }
 
 /* catalogd's extension for Run Command's whole output (GetCommandInvocation shows 24,000
@@ -437,6 +465,7 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
     front_req_t *fr = req->resumed;  /* the second call of a deferred request */
     if (fr && console_http(app, req, resp)) return; /* the console's own (federation.c) */
     err_t rc = ERR_OK;
+    bool deferred = false;
     if (!fr) {
         if (api_probe_http(app, req, resp) || front_test_clock(app, req, resp) ||
             cfn_signal_http(app, req, resp) || front_command_output(app, req, resp) ||
@@ -445,10 +474,9 @@ void api_http_handle(void *ud, const http_request_t *req, http_response_t *resp)
         fr = xcalloc(1, sizeof(*fr));
         arena_init(&fr->arena);
         rc = front_decode(app, req, fr);
-        bool deferred = false;
         if (!rc) rc = front_defer(app, req, fr, &deferred);
         if (deferred) return;
     }
-    front_answer(app, req, fr, rc, resp);
-    front_req_free(fr);
+    front_answer(app, req, fr, rc, resp, &deferred);
+    if (!deferred) front_req_free(fr);
 }

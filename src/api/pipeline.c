@@ -94,7 +94,7 @@ err_t api_invoke(app_t *app, const api_call_t *given, arena_t *arena, cJSON **ou
     if (!rc) rc = op->handler(&ctx);
     if (own && tx) {
         if (!rc && op->write)
-            rc = store_commit(tx, eb);
+            rc = call->durable ? store_commit_ticket(tx, call->durable, eb) : store_commit(tx, eb);
         else
             store_rollback(tx);
     }

@@ -2,7 +2,12 @@
  * connections (one per concurrent transaction), prepared statements cached per
  * connection, BEGIN IMMEDIATE for writers, the data directory locked by the daemon.
  * A reader's BEGIN waits for its first statement, so a transaction that reads nothing
- * costs no SQLite work at all. */
+ * costs no SQLite work at all. Under --sync full, commits are made durable in groups:
+ * every connection runs synchronous=NORMAL (a commit writes its WAL frames and no fsync),
+ * and an ordinary commit then waits, after giving up the write lock, until one fdatasync
+ * of the WAL that began after its commit has ended (sq_group_sync): one fsync for every
+ * commit made while the previous one ran. A request's commit does not even wait on its
+ * thread: store_commit_ticket and store_when_durable hand the wait to a syncer thread. */
 #include "store/store_int.h"
 
 #include "core/log.h"
@@ -31,25 +36,14 @@ typedef struct sq_stmt {
 
 /* The transaction statements every connection keeps prepared (sqlite3_exec would parse
  * them again on every transaction). */
-enum {
-    SQ_BEGIN,
-    SQ_BEGIN_IMMEDIATE,
-    SQ_COMMIT,
-    SQ_ROLLBACK,
-    SQ_SYNC_FULL,
-    SQ_SYNC_NORMAL,
-    SQ_N_TXSQL
-};
-static const char *const sq_txsql[SQ_N_TXSQL] = {
-    "BEGIN",    "BEGIN IMMEDIATE",         "COMMIT",
-    "ROLLBACK", "PRAGMA synchronous=FULL", "PRAGMA synchronous=NORMAL"};
+enum { SQ_BEGIN, SQ_BEGIN_IMMEDIATE, SQ_COMMIT, SQ_ROLLBACK, SQ_N_TXSQL };
+static const char *const sq_txsql[SQ_N_TXSQL] = {"BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
 
 typedef struct sq_conn {
     sqlite3 *db;
     sqlite3_stmt *txst[SQ_N_TXSQL]; /* sq_txsql, prepared */
     sq_stmt_t cache[SQ_CACHE];
     int n_cache;
-    bool lazy; /* synchronous=NORMAL for now, though the store is sync_full (lazy commits) */
     struct sq_conn *next_free;
 } sq_conn_t;
 
@@ -59,7 +53,16 @@ typedef struct sq_tx {
     sq_stmt_t *extra;
     int64_t changes;
     bool begun; /* BEGIN has run (a reader's waits for its first statement) */
+    bool lazy;  /* store_begin_lazy: the commit does not wait for the group fsync */
 } sq_tx_t;
+
+/* A caller of store_when_durable waiting for its commit's fsync (sq_syncer). */
+typedef struct sq_waiter {
+    uint64_t ticket;
+    store_durable_fn fn;
+    void *arg;
+    struct sq_waiter *next;
+} sq_waiter_t;
 
 typedef struct sq_store {
     char *path;
@@ -73,6 +76,19 @@ typedef struct sq_store {
      * SQLite's busy handler, whose sleep-and-retry starves unlucky writers for seconds */
     pthread_cond_t wcv;
     uint64_t wnext, wserving;
+    /* group fsync (sync_full), under mu: committed counts write commits in WAL order (it
+     * moves while the committer still holds the write lock), synced is the count known to
+     * be on disk, syncing says one thread's fdatasync is under way (the others wait on scv
+     * for it, and the first still behind it after it ends runs the next) */
+    pthread_cond_t scv;
+    uint64_t committed, synced;
+    bool syncing;
+    int wal_fd; /* the WAL, for fdatasync; only the thread that is syncing touches it */
+    /* store_when_durable's waiters, and the syncer thread (started by the first), under mu */
+    sq_waiter_t *waiters;
+    pthread_cond_t qcv; /* a waiter came, or the store closes */
+    pthread_t syncer;
+    bool syncer_on, closing;
     _Atomic int64_t work; /* VM steps of every statement stepped (store_work) */
 } sq_store_t;
 
@@ -143,9 +159,8 @@ static err_t sq_conn_open(sq_store_t *q, sq_conn_t **out, errbuf_t *eb)
     if (rc != SQLITE_OK) e = sq_fail(eb, c->db, rc, "open");
     if (!e) sqlite3_busy_timeout(c->db, q->busy_ms);
     if (!e) e = sq_exec_raw(c->db, "PRAGMA journal_mode=WAL", eb);
-    if (!e)
-        e = sq_exec_raw(c->db,
-                        q->sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", eb);
+    /* NORMAL on every connection: under --sync full, sq_group_sync adds the WAL's fsync */
+    if (!e) e = sq_exec_raw(c->db, "PRAGMA synchronous=NORMAL", eb);
     if (!e) e = sq_exec_raw(c->db, "PRAGMA foreign_keys=ON", eb);
     for (int i = 0; !e && i < SQ_N_TXSQL; i++) {
         int rc2 = sqlite3_prepare_v3(c->db, sq_txsql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->txst[i],
@@ -276,6 +291,9 @@ static err_t sq_open(store_t *s, const store_opts_t *o, errbuf_t *eb)
     q->busy_ms = o->busy_timeout_ms > 0 ? o->busy_timeout_ms : 5000;
     pthread_mutex_init(&q->mu, NULL);
     pthread_cond_init(&q->wcv, NULL);
+    pthread_cond_init(&q->scv, NULL);
+    pthread_cond_init(&q->qcv, NULL);
+    q->wal_fd = -1;
     s->impl = q;
     if (o->exclusive) {
         err_t e = store_lock_dir(s, dir, eb);
@@ -303,10 +321,19 @@ static void sq_close(store_t *s)
 {
     sq_store_t *q = s->impl;
     if (!q) return;
+    pthread_mutex_lock(&q->mu);
+    q->closing = true;
+    bool joined = q->syncer_on;
+    pthread_cond_broadcast(&q->qcv);
+    pthread_mutex_unlock(&q->mu);
+    if (joined) pthread_join(q->syncer, NULL); /* it calls every waiter before it ends */
+    if (q->wal_fd >= 0) close(q->wal_fd);
     for (size_t i = 0; i < q->n_all; i++) sq_conn_close(q->all[i]);
     free(q->all);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->wcv);
+    pthread_cond_destroy(&q->scv);
+    pthread_cond_destroy(&q->qcv);
     free(q->path);
     free(q);
     s->impl = NULL;
@@ -378,19 +405,10 @@ static err_t sq_begin(store_t *s, bool write, bool lazy, store_tx_t **out, errbu
         *out = &t->head;
         return ERR_OK;
     }
-    /* a lazy commit is a NORMAL one (WAL: no fsync at commit); the setting can only change
-     * between transactions, and stays until a transaction wants the other */
-    err_t e = ERR_OK;
-    lazy = lazy && q->sync_full;
-    if (c->lazy != lazy) {
-        e = sq_txrun(c, lazy ? SQ_SYNC_NORMAL : SQ_SYNC_FULL, eb);
-        if (!e) c->lazy = lazy;
-    }
-    if (!e) sq_writer_enter(q);
-    if (!e) {
-        e = sq_txrun(c, SQ_BEGIN_IMMEDIATE, eb);
-        if (e) sq_writer_leave(q);
-    }
+    t->lazy = lazy;
+    sq_writer_enter(q);
+    err_t e = sq_txrun(c, SQ_BEGIN_IMMEDIATE, eb);
+    if (e) sq_writer_leave(q);
     t->begun = !e;
     if (e) {
         pthread_mutex_lock(&q->mu);
@@ -404,10 +422,10 @@ static err_t sq_begin(store_t *s, bool write, bool lazy, store_tx_t **out, errbu
     return ERR_OK;
 }
 
+/* Gives the connection back to the pool and frees t (the write lock is already left). */
 static void sq_finish(sq_tx_t *t)
 {
     sq_store_t *q = t->head.store->impl;
-    if (t->head.write) sq_writer_leave(q);
     pthread_mutex_lock(&q->mu);
     t->c->next_free = q->free;
     q->free = t->c;
@@ -415,13 +433,160 @@ static void sq_finish(sq_tx_t *t)
     free(t);
 }
 
-static err_t sq_commit(store_tx_t *tx, errbuf_t *eb)
+/* fdatasync of the WAL file (any descriptor of the file syncs its data). The descriptor
+ * is kept; one whose file was unlinked (SQLite removes the WAL when its last connection
+ * closes) is reopened, so the sync always reaches the file SQLite writes. 0, or -1 with
+ * errno. Only the syncing thread calls it (q->syncing). */
+static int sq_sync_wal(sq_store_t *q)
 {
-    sq_tx_t *t = (sq_tx_t *)tx;
+    struct stat st;
+    if (q->wal_fd >= 0 && (fstat(q->wal_fd, &st) != 0 || st.st_nlink == 0)) {
+        close(q->wal_fd);
+        q->wal_fd = -1;
+    }
+    if (q->wal_fd < 0) {
+        char wal[4200];
+        snprintf(wal, sizeof(wal), "%s-wal", q->path);
+        q->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
+        if (q->wal_fd < 0) return -1;
+    }
+    return fdatasync(q->wal_fd);
+}
+
+/* Returns once write commit number mine (q->committed when it was made) is on disk: the
+ * first waiter with no fdatasync under way runs one, covering every commit made before it
+ * starts; the others wait for it and go again if it ended before their commit was
+ * covered. ERR_STORE when the fdatasync fails (the commit is visible but may not be
+ * durable; the next waiter tries again). Called without q->mu. */
+static err_t sq_group_sync(sq_store_t *q, uint64_t mine, errbuf_t *eb)
+{
+    err_t e = ERR_OK;
+    pthread_mutex_lock(&q->mu);
+    while (q->synced < mine) {
+        if (q->syncing) {
+            pthread_cond_wait(&q->scv, &q->mu);
+            continue;
+        }
+        q->syncing = true;
+        uint64_t upto = q->committed;
+        pthread_mutex_unlock(&q->mu);
+        int rc = sq_sync_wal(q);
+        int err = errno;
+        pthread_mutex_lock(&q->mu);
+        q->syncing = false;
+        if (rc == 0 && upto > q->synced) q->synced = upto;
+        pthread_cond_broadcast(&q->scv);
+        if (rc != 0) {
+            e = err_fail(eb, ERR_STORE, "fsync of %s-wal: %s", q->path, strerror(err));
+            break;
+        }
+    }
+    pthread_mutex_unlock(&q->mu);
+    return e;
+}
+
+/* The syncer thread: while waiters are there, one group fsync for the newest ticket among
+ * them, then calls (outside the lock) every waiter it covered, or every waiter with ok
+ * false when it failed. At close it empties the list the same way and ends. */
+static void *sq_syncer(void *arg)
+{
+    sq_store_t *q = arg;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        while (!q->waiters && !q->closing) pthread_cond_wait(&q->qcv, &q->mu);
+        if (!q->waiters) break;
+        uint64_t want = 0;
+        for (sq_waiter_t *w = q->waiters; w; w = w->next)
+            if (w->ticket > want) want = w->ticket;
+        pthread_mutex_unlock(&q->mu);
+        errbuf_t eb;
+        err_t e = sq_group_sync(q, want, &eb);
+        if (e) {
+            char m[600];
+            log_error("commit not made durable", "\"error\":\"%s\"",
+                      log_escape(m, sizeof(m), eb.msg));
+        }
+        pthread_mutex_lock(&q->mu);
+        sq_waiter_t *done = NULL, **pp = &q->waiters;
+        while (*pp) {
+            sq_waiter_t *w = *pp;
+            if (e || w->ticket <= q->synced) {
+                *pp = w->next;
+                w->next = done;
+                done = w;
+            } else {
+                pp = &w->next;
+            }
+        }
+        pthread_mutex_unlock(&q->mu);
+        while (done) {
+            sq_waiter_t *w = done;
+            done = w->next;
+            w->fn(w->arg, !e);
+            free(w);
+        }
+        pthread_mutex_lock(&q->mu);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return NULL;
+}
+
+static void sq_when_durable(store_t *s, uint64_t ticket, store_durable_fn fn, void *arg)
+{
+    sq_store_t *q = s->impl;
+    pthread_mutex_lock(&q->mu);
+    if (ticket <= q->synced || q->closing) {
+        bool ok = ticket <= q->synced;
+        pthread_mutex_unlock(&q->mu);
+        fn(arg, ok);
+        return;
+    }
+    if (!q->syncer_on) {
+        if (pthread_create(&q->syncer, NULL, sq_syncer, q) != 0) abort(); /* house OOM policy */
+        q->syncer_on = true;
+    }
+    sq_waiter_t *w = xcalloc(1, sizeof(*w));
+    *w = (sq_waiter_t){ticket, fn, arg, q->waiters};
+    q->waiters = w;
+    pthread_cond_signal(&q->qcv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* The commit, and the write lock left; *mine is the write commit's number (0: none). */
+static err_t sq_commit_only(sq_tx_t *t, uint64_t *mine, errbuf_t *eb)
+{
+    sq_store_t *q = t->head.store->impl;
+    *mine = 0;
     sq_release(t);
     err_t e = t->begun ? sq_txrun(t->c, SQ_COMMIT, eb) : ERR_OK;
     if (e && !sqlite3_get_autocommit(t->c->db)) sq_txrun(t->c, SQ_ROLLBACK, NULL);
+    if (!t->head.write) return e;
+    if (!e) {
+        pthread_mutex_lock(&q->mu);
+        *mine = ++q->committed;
+        pthread_mutex_unlock(&q->mu);
+    }
+    sq_writer_leave(q);
+    if (!q->sync_full || t->lazy) *mine = 0;
+    return e;
+}
+
+static err_t sq_commit_ticket(store_tx_t *tx, uint64_t *ticket, errbuf_t *eb)
+{
+    sq_tx_t *t = (sq_tx_t *)tx;
+    err_t e = sq_commit_only(t, ticket, eb);
     sq_finish(t);
+    return e;
+}
+
+static err_t sq_commit(store_tx_t *tx, errbuf_t *eb)
+{
+    sq_tx_t *t = (sq_tx_t *)tx;
+    uint64_t mine = 0;
+    err_t e = sq_commit_only(t, &mine, eb);
+    sq_store_t *q = tx->store->impl;
+    sq_finish(t);
+    if (!e && mine) e = sq_group_sync(q, mine, eb);
     return e;
 }
 
@@ -430,6 +595,7 @@ static void sq_rollback(store_tx_t *tx)
     sq_tx_t *t = (sq_tx_t *)tx;
     sq_release(t);
     if (t->begun && !sqlite3_get_autocommit(t->c->db)) sq_txrun(t->c, SQ_ROLLBACK, NULL);
+    if (tx->write) sq_writer_leave(tx->store->impl);
     sq_finish(t);
 }
 
@@ -535,6 +701,8 @@ const store_backend_t store_sqlite_backend = {
     .close = sq_close,
     .begin = sq_begin,
     .commit = sq_commit,
+    .commit_ticket = sq_commit_ticket,
+    .when_durable = sq_when_durable,
     .rollback = sq_rollback,
     .prepare = sq_prepare,
     .bind_text = sq_bind_text,

@@ -199,6 +199,21 @@ err_t store_commit(store_tx_t *tx, errbuf_t *eb)
     return tx->store->be->commit(tx, eb);
 }
 
+err_t store_commit_ticket(store_tx_t *tx, uint64_t *ticket, errbuf_t *eb)
+{
+    *ticket = 0;
+    const store_backend_t *be = tx->store->be;
+    return be->commit_ticket ? be->commit_ticket(tx, ticket, eb) : be->commit(tx, eb);
+}
+
+void store_when_durable(store_t *s, uint64_t ticket, store_durable_fn fn, void *arg)
+{
+    if (ticket && s->be->when_durable)
+        s->be->when_durable(s, ticket, fn, arg);
+    else
+        fn(arg, true);
+}
+
 void store_rollback(store_tx_t *tx)
 {
     if (tx) tx->store->be->rollback(tx);

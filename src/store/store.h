@@ -83,6 +83,18 @@ err_t store_begin(store_t *s, bool write, store_tx_t **out, errbuf_t *eb);
 err_t store_begin_lazy(store_t *s, store_tx_t **out, errbuf_t *eb);
 /* Commits and releases tx (whatever the outcome). On failure the work is rolled back. */
 err_t store_commit(store_tx_t *tx, errbuf_t *eb);
+/* store_commit, except that an ordinary write's wait for its durability is the caller's:
+ * *ticket gets a number for store_when_durable, or 0 when there is nothing to wait for
+ * (a reader, --sync normal, a lazy writer, PostgreSQL, whose commit returns durable). The
+ * commit is visible to other transactions at once; nobody may be told of it before it is
+ * durable (a request's answer waits: front.c). */
+err_t store_commit_ticket(store_tx_t *tx, uint64_t *ticket, errbuf_t *eb);
+/* Calls fn(arg, ok) once commit ticket is on disk (ok false: the fsync failed, the commit
+ * may not be): at once on this thread when it already is (or ticket is 0), else on the
+ * store's syncer thread, which must not be held up (resume something, do not work). At
+ * store_close every waiter is called. */
+typedef void (*store_durable_fn)(void *arg, bool ok);
+void store_when_durable(store_t *s, uint64_t ticket, store_durable_fn fn, void *arg);
 /* Rolls back and releases tx. NULL is fine. */
 void store_rollback(store_tx_t *tx);
 /* Nested units of work inside a transaction (SQL savepoints; they nest): mark, then

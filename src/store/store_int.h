@@ -22,6 +22,9 @@ typedef struct store_backend {
     /* lazy: store_begin_lazy (write is true) */
     err_t (*begin)(store_t *s, bool write, bool lazy, store_tx_t **out, errbuf_t *eb);
     err_t (*commit)(store_tx_t *tx, errbuf_t *eb);
+    /* store_commit_ticket / store_when_durable: NULL when a commit is durable when it returns */
+    err_t (*commit_ticket)(store_tx_t *tx, uint64_t *ticket, errbuf_t *eb);
+    void (*when_durable)(store_t *s, uint64_t ticket, store_durable_fn fn, void *arg);
     void (*rollback)(store_tx_t *tx);
     err_t (*prepare)(store_tx_t *tx, const char *sql, store_stmt_t **out, errbuf_t *eb);
     void (*bind_text)(store_stmt_t *st, int i, const char *p, size_t n);
