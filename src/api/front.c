@@ -184,7 +184,7 @@ static err_t front_authenticate(app_t *app, const sigv4_request_t *sreq, route_t
 static void front_error(app_t *app, const http_request_t *req, const route_t *rt, err_t rc,
                         errbuf_t *eb, http_response_t *resp)
 {
-    if (err_status(rc, rt->proto) >= 500 && rc != ERR_UNAVAILABLE) {
+    if (err_status(rc, rt->proto) >= 500 && rc != ERR_UNAVAILABLE && rc != ERR_THROTTLING) {
         char em[1100];
         log_error("internal failure", "\"request_id\":\"%s\",\"error\":\"%s\",\"detail\":\"%s\"",
                   req->request_id, err_name(rc), log_escape(em, sizeof(em), eb->msg));
@@ -281,6 +281,8 @@ static err_t front_decode(app_t *app, const http_request_t *req, front_req_t *fr
         err_fail(eb, rc, "The request headers exceed the limit of %zu bytes", req->max_header);
     else if (rc == ERR_BAD_HTTP)
         err_fail(eb, rc, "The request has conflicting Content-Length headers");
+    else if (rc == ERR_THROTTLING) /* past the connection limits (http/guard.h) */
+        err_fail(eb, rc, "Rate exceeded");
 
     if (!rc) rc = front_route(req, &fr->arena, rt, eb);
     if (!rc && rt->auth_rc == ERR_MISSING_AUTH && rt->op->authz == API_AUTHZ_UNSIGNED) {

@@ -13,8 +13,10 @@ char *xstrndup(const char *s, size_t n);
 
 /* Puts the libraries that allocate on the process's behalf under the same policy:
  * cJSON allocates through xmalloc (cJSON_InitHooks), so no tree is ever half-built on
- * exhaustion. Call once at start-up, before any thread or tree exists: main, and every
- * unit-test and fuzz harness (tests/unit/check.h, tests/fuzz/fuzz_init.h). */
+ * exhaustion. It also fixes glibc's mmap threshold at 1 MiB, so large blocks (an Argon2
+ * hash's 19 MiB) go back to the system when freed. Call once at start-up, before any thread or tree
+ * exists: main, and every unit-test and fuzz harness (tests/unit/check.h, tests/fuzz/fuzz_init.h).
+ */
 void mem_init(void);
 
 #endif

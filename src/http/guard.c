@@ -14,17 +14,26 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #define GUARD_SWEEP_MS 200
+/* a connection past the limits must deliver its whole request within this to be answered
+ * (ThrottlingException); a slowloris past them is cut as soon as this passes */
+#define GUARD_OVER_MS 2000
+/* a kept-alive connection idle this long may be closed for a new one past --max-conns */
+#define GUARD_REUSE_IDLE_MS 1000
 
 typedef struct guard_conn {
     struct guard_conn *prev, *next;
     MHD_socket fd;
     int64_t deadline_us; /* 0: none (busy, or already shut down) */
     http_phase_t phase;
-    char client[INET6_ADDRSTRLEN + 1]; /* for the log line */
+    int64_t phase_us;                  /* when the current phase began */
+    bool over;                         /* past the limits: answered ThrottlingException */
+    int64_t over_deadline_us;          /* with over: the whole request must be in by then */
+    char client[INET6_ADDRSTRLEN + 1]; /* for the log line and the per-client limit */
 } guard_conn_t;
 
 struct http_guard {
@@ -34,6 +43,8 @@ struct http_guard {
     bool stopping;
     guard_conn_t *head;
     int64_t header_us, body_us, idle_us;
+    /* admission (http_guard_limits): connections counted against the limits (not over) */
+    int max_conns, max_per_client, n_admitted;
 };
 
 /* The deadline of a connection entering phase p at now_us (0: none). */
@@ -126,6 +137,56 @@ void http_guard_stop(http_guard_t *g)
     free(g);
 }
 
+void http_guard_limits(http_guard_t *g, int max_conns, int max_per_client)
+{
+    pthread_mutex_lock(&g->mu);
+    g->max_conns = max_conns;
+    g->max_per_client = max_per_client;
+    pthread_mutex_unlock(&g->mu);
+}
+
+/* Admits the new connection n (not yet in the registry) or marks it over (guard.h,
+ * http_guard_limits). Past --max-conns, the kept-alive connection idle the longest (at
+ * least GUARD_REUSE_IDLE_MS, so never one whose request is being answered) is shut down to
+ * make room, as a client may close an idle connection at any time and reopens one when it
+ * needs it. Called with mu held. */
+static void guard_admit_locked(http_guard_t *g, guard_conn_t *n, int64_t now_us)
+{
+    if (!g->max_conns) return;
+    int same = 0;
+    guard_conn_t *idle = NULL;
+    for (guard_conn_t *c = g->head; c; c = c->next) {
+        if (c->over) continue;
+        if (strcmp(c->client, n->client) == 0) same++;
+        if (c->phase == HTTP_PHASE_KEEPALIVE && c->deadline_us &&
+            now_us - c->phase_us >= (int64_t)GUARD_REUSE_IDLE_MS * 1000 &&
+            (!idle || c->phase_us < idle->phase_us))
+            idle = c;
+    }
+    bool full = g->n_admitted >= g->max_conns;
+    if (full && idle &&
+        (!g->max_per_client || same < g->max_per_client || strcmp(idle->client, n->client) == 0)) {
+        idle->deadline_us = 0;
+        shutdown(idle->fd, SHUT_RDWR);
+        full = false; /* the idle one still counts until MHD reports it closed */
+    }
+    if (full || (g->max_per_client && same >= g->max_per_client)) {
+        n->over = true;
+        n->over_deadline_us = now_us + (int64_t)GUARD_OVER_MS * 1000;
+        n->deadline_us = n->over_deadline_us;
+        return;
+    }
+    g->n_admitted++;
+}
+
+bool http_guard_over(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const guard_conn_t *n = ci ? ci->socket_context : NULL;
+    return n && n->over;
+}
+
 void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                        enum MHD_ConnectionNotificationCode code)
 {
@@ -138,8 +199,10 @@ void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
         n->fd = ci->connect_fd;
         http_client_ip(c, n->client, sizeof(n->client));
         n->phase = HTTP_PHASE_HEAD;
-        n->deadline_us = guard_deadline(g, HTTP_PHASE_HEAD, clk_mono_us());
+        n->phase_us = clk_mono_us();
+        n->deadline_us = guard_deadline(g, HTTP_PHASE_HEAD, n->phase_us);
         pthread_mutex_lock(&g->mu);
+        guard_admit_locked(g, n, n->phase_us);
         n->next = g->head;
         if (g->head) g->head->prev = n;
         g->head = n;
@@ -150,6 +213,7 @@ void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
     guard_conn_t *n = *socket_context;
     if (!n) return;
     pthread_mutex_lock(&g->mu);
+    if (!n->over && g->max_conns) g->n_admitted--;
     if (n->prev)
         n->prev->next = n->next;
     else
@@ -166,9 +230,12 @@ void http_guard_phase(http_guard_t *g, struct MHD_Connection *c, http_phase_t p)
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     guard_conn_t *n = ci ? ci->socket_context : NULL;
     if (!n) return;
-    int64_t d = guard_deadline(g, p, clk_mono_us());
+    int64_t now = clk_mono_us();
+    int64_t d = guard_deadline(g, p, now);
+    if (n->over && p != HTTP_PHASE_BUSY) d = n->over_deadline_us; /* no longer than that */
     pthread_mutex_lock(&g->mu);
     n->phase = p;
+    n->phase_us = now;
     n->deadline_us = d;
     pthread_mutex_unlock(&g->mu);
 }

@@ -8,6 +8,7 @@
 #include "core/err.h"
 
 #include <microhttpd.h>
+#include <stdbool.h>
 
 typedef struct http_guard http_guard_t;
 
@@ -32,6 +33,18 @@ void http_guard_notify(void *cls, struct MHD_Connection *c, void **socket_contex
 /* The client's address of c as text into out (cap >= INET6_ADDRSTRLEN + 1), or "unknown"
  * (server.c). */
 void http_client_ip(struct MHD_Connection *c, char *out, size_t cap);
+/* Admission: at most max_conns connections counted against the limits, at most
+ * max_per_client of them from one client address (0, 0: no limits). A connection past
+ * them is not refused (a closed connection tells an SDK nothing): it is marked over, its
+ * request is answered ThrottlingException (http_guard_over) and the connection closed,
+ * and if the whole request does not arrive within 2 s it is cut. Past
+ * max_conns, a kept-alive connection idle for a second or more is closed to make room
+ * first. Call once, before serving. */
+void http_guard_limits(http_guard_t *g, int max_conns, int max_per_client);
+/* True when c was accepted past the limits (its request is to be answered
+ * ThrottlingException, and c closed). Read on c's own thread: set before its first
+ * request callback and never changed. */
+bool http_guard_over(struct MHD_Connection *c);
 /* Moves connection c into phase p, starting that phase's deadline (if it has one). */
 void http_guard_phase(http_guard_t *g, struct MHD_Connection *c, http_phase_t p);
 

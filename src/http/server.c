@@ -254,6 +254,9 @@ static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, 
     if (!req.limit && h.bytes > srv->o.max_header) req.limit = ERR_HEADERS_TOO_LARGE;
 
     req.server_ = st;
+    /* accepted past the connection limits (guard.h): throttled, and the connection closed */
+    bool over = http_guard_over(c);
+    if (over && !req.limit) req.limit = ERR_THROTTLING;
 
     http_response_t resp;
     bool again;
@@ -278,7 +281,7 @@ static enum MHD_Result http_respond(http_state_t *st, struct MHD_Connection *c, 
         MHD_add_response_header(r, resp.extra[i][0], resp.extra[i][1]);
     /* draining: the client (a balancer's pool) keeps no idle connection to a node that is
      * about to close it, so no request of its is ever sent into a closing socket */
-    if (atomic_load(&srv->closing)) MHD_add_response_header(r, "Connection", "close");
+    if (over || atomic_load(&srv->closing)) MHD_add_response_header(r, "Connection", "close");
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)resp.status, r);
     MHD_destroy_response(r);
 
@@ -447,6 +450,12 @@ err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb)
         free(s);
         return rc;
     }
+    /* the limits are the guard's (it answers ThrottlingException past them); MHD's own
+     * limit sits above them, with room for the connections being answered so: past it,
+     * connections wait in the listen backlog rather than being closed unanswered */
+    unsigned max_conns = http_or(o->max_conns, HTTP_DEFAULT_MAX_CONNS);
+    http_guard_limits(s->guard, (int)max_conns,
+                      (int)http_or(o->max_conns_per_client, HTTP_DEFAULT_MAX_CONNS_PER_CLIENT));
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     flags |= MHD_ALLOW_SUSPEND_RESUME; /* deferred answers (http_defer) */
     s->d = MHD_start_daemon(
@@ -456,9 +465,7 @@ err_t http_start(const http_opts_t *o, http_server_t **out, errbuf_t *eb)
         MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, s, MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb,
         s, MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
         /* connection limits: see guard.h and docs/architecture.md (HTTP) */
-        MHD_OPTION_CONNECTION_LIMIT, http_or(o->max_conns, HTTP_DEFAULT_MAX_CONNS),
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        http_or(o->max_conns_per_client, HTTP_DEFAULT_MAX_CONNS_PER_CLIENT),
+        MHD_OPTION_CONNECTION_LIMIT, max_conns + http_or((int)max_conns / 2, 16),
         MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, s->guard, MHD_OPTION_END);
     if (!s->d) {
         http_guard_stop(s->guard); /* fd: MHD may have closed it; the process is ending */
