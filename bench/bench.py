@@ -256,7 +256,8 @@ def report(targets):
         if "reads" not in PARTS:
             break
         for scen, name in READS:
-            rows.append(("%s, %d conns: vs nginx" % (name, c), (scen, c, "ratio"), "x"))
+            rows.append(("%s, %d conns: vs nginx" % (name, c), (scen, c, "ratio"), "x",
+                         {"lp": ">= 0.50x", "lp-user": ">= 0.40x"}.get(scen, "") if c == 64 else ""))
             rows.append(("  req/s", (scen, c, "rps"), ""))
             rows.append(("  p99 ms", (scen, c, "p99"), ""))
             rows.append(("  server CPU us/request", (scen, c, "cpu"), ""))
@@ -270,17 +271,20 @@ def report(targets):
                  ("  flow p50 ms", ("flow", "p50"), ""), ("  flow p99 ms", ("flow", "p99"), ""),
                  ("  server CPU us/completed", ("flow", "cpu"), ""), ("  polls/flow", ("flow", "polls"), "")]
     if "burst" in PARTS:
-        rows += [("burst of %d: executions completed/s" % BURST, ("burst", "completed/s"), ""),
+        rows += [("burst of %d: executions completed/s" % BURST, ("burst", "completed/s"), "", ">= 1000"),
                  ("  accepted/s", ("burst", "accepted/s"), ""), ("  accept p50 ms", ("burst", "p50"), ""),
-                 ("  accept p99 ms", ("burst", "p99"), ""), ("  server CPU us/completed", ("burst", "cpu"), "")]
+                 ("  accept p99 ms", ("burst", "p99"), "", "< 5"), ("  server CPU us/completed", ("burst", "cpu"), "")]
     if "automation" in PARTS:
-        rows += [("automation: %d queued drained/s" % AUTOMATION, ("automation", "completed/s"), ""),
+        rows += [("automation: %d queued drained/s" % AUTOMATION, ("automation", "completed/s"), "", ">= 500"),
                  ("  accepted/s", ("automation", "accepted/s"), ""), ("  accept p99 ms", ("automation", "p99"), ""),
                  ("  server CPU us/completed", ("automation", "cpu"), "")]
     print()
-    print("%-48s" % "median (min-max) of %d runs" % RUNS + "".join("%-30s" % t.name for t in targets))
-    for label, key, unit in rows:
-        print("%-48s" % label + "".join("%-30s" % fmt(t.results.get(key, []), unit) for t in targets))
+    print("%-48s" % "median (min-max) of %d runs" % RUNS + "".join("%-30s" % t.name for t in targets)
+          + "issue 16 target")
+    for row in rows:
+        label, key, unit = row[:3]
+        print("%-48s" % label + "".join("%-30s" % fmt(t.results.get(key, []), unit) for t in targets)
+              + (row[3] if len(row) > 3 else ""))
 
 
 def main():

@@ -167,7 +167,8 @@ static void lg_run_once(const lg_opts_t *o, const int *pids, int npids, lg_resul
             t0 = lg_now();
             cpu0 = lg_proc_cpu_s(pids, npids);
             self0 = lg_self_cpu_s();
-            atomic_store(&run.phase, 1);
+            int warm = 0; /* unless an error already stopped the run */
+            atomic_compare_exchange_strong(&run.phase, &warm, 1);
         }
         double end = t0 + o->duration;
         while (atomic_load(&run.phase) == 1 && lg_now() < end) lg_sleep(0.01);
@@ -203,9 +204,8 @@ static void lg_run_once(const lg_opts_t *o, const int *pids, int npids, lg_resul
     }
     res->seconds = t1 - t0;
     uint64_t units = o->scen == LG_FLOW || (count_mode && o->wait) ? res->flows : res->reqs;
-    res->rps = res->seconds > 0 ? (double)(o->scen == LG_FLOW ? res->flows : res->reqs) /
-                                      (count_mode ? res->accept_seconds : res->seconds)
-                                : 0;
+    double span = count_mode ? res->accept_seconds : res->seconds;
+    res->rps = span > 0 ? (double)(o->scen == LG_FLOW ? res->flows : res->reqs) / span : 0;
     res->server_cpu = units ? (cpu1 - cpu0) * 1e6 / (double)units : 0;
     res->client_cpu =
         res->reqs + res->polls ? (self1 - self0) * 1e6 / (double)(res->reqs + res->polls) : 0;
