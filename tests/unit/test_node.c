@@ -280,7 +280,10 @@ static void test_restart(const char *tag, const char *transport, const char *hos
         CHECK_INT(st.state, NODE_RUN_RUNNING);
         char path[512], pid[32] = "";
         snprintf(path, sizeof(path), "%s/%s/pid", base, id);
-        FILE *f = fopen(path, "r");
+        /* the wrapper writes the pid file after the run starts: on a loaded machine the
+         * file may come a moment after the state says running */
+        FILE *f = NULL;
+        for (int i = 0; i < 500 && !(f = fopen(path, "r")); i++) usleep(10000);
         CHECK(f != NULL);
         if (f) {
             CHECK(fgets(pid, sizeof(pid), f) != NULL);
