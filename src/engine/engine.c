@@ -85,6 +85,18 @@ err_t engine_hasten(store_tx_t *tx, const char *id, int64_t run_at_ms, bool *fou
     return rc;
 }
 
+err_t engine_hasten_waiting(store_tx_t *tx, const char *id, int64_t run_at_ms, bool *moved,
+                            errbuf_t *eb)
+{
+    int64_t n = 0;
+    err_t rc = store_exec(tx, eb, &n,
+                          "UPDATE jobs SET run_at = ? WHERE id = ? AND state = 'ready' AND"
+                          " run_at > ? AND lease_until <= ?",
+                          "isii", run_at_ms, id, run_at_ms, run_at_ms);
+    *moved = !rc && n > 0;
+    return rc;
+}
+
 err_t engine_watch(store_tx_t *tx, const char *topic, const char *job_id, errbuf_t *eb)
 {
     return store_exec(tx, eb, NULL,

@@ -116,6 +116,12 @@ err_t engine_enqueue(store_tx_t *tx, ids_t *ids, const char *kind, const char *p
 /* Brings job id forward to run_at_ms (never later) if it is still waiting to run, in the
  * caller's transaction. *found is false when the job is done, failed or unknown. */
 err_t engine_hasten(store_tx_t *tx, const char *id, int64_t run_at_ms, bool *found, errbuf_t *eb);
+/* As engine_hasten, but *moved is true only when the job was waiting past run_at_ms and now
+ * is due then: false when it is due already (another wake-up came first), running, done,
+ * failed or unknown. For a waker that must wake a job that still waits (the next queued
+ * execution) rather than one that is about to run anyway. */
+err_t engine_hasten_waiting(store_tx_t *tx, const char *id, int64_t run_at_ms, bool *moved,
+                            errbuf_t *eb);
 
 /* Watches: job job_id (usually the running step's r->job_id, which then schedules a
  * fallback look with engine_again) wants to run as soon as topic is signalled. Topics are

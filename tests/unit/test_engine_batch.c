@@ -1,7 +1,8 @@
 /* test_engine_batch.c - group commit of engine steps (engine_batchable): the steps of a
  * worker's hand share one transaction, a step that fails is undone alone (the others
  * commit, it is retried), and the after-commit work of every committed step runs, that of
- * the failed one does not. A real SQLite store in a temporary directory, one worker. */
+ * the failed one does not; engine_hasten_waiting. A real SQLite store in a temporary directory, one
+ * worker. */
 #include "check.h"
 
 #include "engine/engine.h"
@@ -144,6 +145,22 @@ int main(void)
             CHECK_STR(st, "done");
         }
     }
+
+    /* engine_hasten_waiting moves a job that waits, and tells a second waker that it is
+     * due already (so the waker can wake another) */
+    char waiting[37];
+    bool moved = false;
+    CHECK(store_begin(s, true, &tx, &eb) == ERR_OK);
+    CHECK(engine_enqueue(tx, &ids, "b", "{}", clk_now_ms(&clock) + 3600000, 3, waiting, &eb) ==
+          ERR_OK);
+    CHECK(engine_hasten_waiting(tx, waiting, clk_now_ms(&clock), &moved, &eb) == ERR_OK);
+    CHECK(moved);
+    CHECK(engine_hasten_waiting(tx, waiting, clk_now_ms(&clock), &moved, &eb) == ERR_OK);
+    CHECK(!moved);
+    CHECK(engine_hasten_waiting(tx, id[0], clk_now_ms(&clock), &moved, &eb) == ERR_OK);
+    CHECK(!moved); /* done */
+    CHECK(store_commit(tx, &eb) == ERR_OK);
+
     engine_destroy(e);
     store_close(s);
     char cmd[128];
