@@ -174,6 +174,8 @@ def calls(d, info, rng):
                                                         {"AccessLevelFilter": acct, "SortBy": "name"}),
         "SearchProvisionedProducts user User": (usc.search_provisioned_products, "ProvisionedProducts",
                                                 {"AccessLevelFilter": me}),
+        "SearchProvisionedProducts user User name": (usc.search_provisioned_products, "ProvisionedProducts",
+                                                     {"AccessLevelFilter": me, "SortBy": "name"}),
         "SearchProvisionedProducts user Account": (usc.search_provisioned_products, "ProvisionedProducts",
                                                    {"AccessLevelFilter": acct}),
         "ScanProvisionedProducts root Account": (sc.scan_provisioned_products, "ProvisionedProducts",
