@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 DATA_DIR   ?= var/data
 PYTHON     ?= /usr/bin/python3
 
-.PHONY: all build deps run demo test gen check-gen format check-format lint unit api api-pg console-test asan fuzz bench bench-wrk bench-pg clean
+.PHONY: all build deps run demo test gen check-gen format check-format lint unit api api-pg console-test asan fuzz bench bench-wrk bench-pg bench-scale clean
 
 all: build
 
@@ -71,6 +71,12 @@ bench-wrk: build
 # PostgreSQL next to SQLite, one node next to two (a cluster of its own; about 15 min)
 bench-pg: build
 	@$(PYTHON) bench/pg_bench.py
+
+# a catalog of millions (bench/scale_catalog.py; SCALE=1 writes ~25 GB under DIR and takes
+# hours on this machine; SCALE=0.01 a minute): generate, then time the lists and describes
+SCALE ?= 0.01
+bench-scale: build
+	@SCALE=$(SCALE) CATALOGD_BIN=$(abspath $(BUILD))/catalogd $(PYTHON) bench/scale_catalog.py
 
 clean:
 	rm -rf build build-asan build-fuzz

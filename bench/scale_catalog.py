@@ -174,6 +174,8 @@ def calls(d, info, rng):
                                                         {"AccessLevelFilter": acct, "SortBy": "name"}),
         "SearchProvisionedProducts user User": (usc.search_provisioned_products, "ProvisionedProducts",
                                                 {"AccessLevelFilter": me}),
+        "SearchProvisionedProducts user User name": (usc.search_provisioned_products, "ProvisionedProducts",
+                                                     {"AccessLevelFilter": me, "SortBy": "name"}),
         "SearchProvisionedProducts user Account": (usc.search_provisioned_products, "ProvisionedProducts",
                                                    {"AccessLevelFilter": acct}),
         "ScanProvisionedProducts root Account": (sc.scan_provisioned_products, "ProvisionedProducts",
@@ -217,6 +219,7 @@ def measure(bin_path, data_dir, info, r, label):
     d.start(timeout=3600)
     second = time.perf_counter() - t
     fig = {"label": label, "first start s": first, "start s": second}
+    print("  %s: first start %.2f s, second start %.2f s" % (label, first, second), flush=True)
     try:
         rng = random.Random(16)
         for name, fn in calls(d, info, rng).items():
@@ -229,6 +232,7 @@ def measure(bin_path, data_dir, info, r, label):
             fig[name] = (statistics.median(lat), pct(lat, 99))
             print("  %-52s p50 %8.2f ms  p99 %8.2f ms" % (name, fig[name][0], fig[name][1]), flush=True)
         fig["VmHWM MB"] = hwm_mb(d.proc.pid)
+        print("  %s: VmHWM %.1f MB" % (label, fig["VmHWM MB"]), flush=True)
     finally:
         d.stop()
     return fig
@@ -269,13 +273,14 @@ def main():
     if mode == "generate":
         return
     figs = []
+    after = os.path.abspath(conftest.BIN)  # measure() points conftest.BIN at each binary in turn
     before = os.environ.get("BEFORE_BIN")
     if before:
         strip_migration(data_dir, 8)
         print("before: %s" % before, flush=True)
         figs.append(measure(before, data_dir, info, r, "before"))
-    print("after: %s" % conftest.BIN, flush=True)
-    figs.append(measure(os.path.abspath(conftest.BIN), data_dir, info, r, "after"))
+    print("after: %s" % after, flush=True)
+    figs.append(measure(after, data_dir, info, r, "after"))
     for f in figs:
         print("%s: first start %.2f s, start %.2f s, VmHWM %.1f MB" % (f["label"], f["first start s"],
                                                                       f["start s"], f["VmHWM MB"]))
