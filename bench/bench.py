@@ -44,6 +44,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "api"))
 
 from conftest import REGION, ROOT_KEY, ROOT_SECRET, Daemon, free_port  # noqa: E402
 import bench_world  # noqa: E402
+from bench_world import cpu_idle_pct  # noqa: E402
 import loadgen_setup  # noqa: E402
 
 BIN = os.path.abspath(os.environ.get("CATALOGD_BIN", os.path.join(REPO, "build", "catalogd")))
@@ -73,18 +74,6 @@ READS = (("gci", "GetCallerIdentity (root)"), ("lp", "ListPortfolios (root)"),
 def die(msg):
     print("bench: " + msg, file=sys.stderr)
     sys.exit(1)
-
-
-def cpu_idle_pct():
-    """Share of all CPUs idle over the next second (others' load makes figures noisy)."""
-    def read():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:9]]
-        return v[3] + v[4], sum(v)
-    a = read()
-    time.sleep(1)
-    b = read()
-    return 100.0 * (b[0] - a[0]) / max(1, b[1] - a[1])
 
 
 def rss_kb(pid, key="VmRSS"):

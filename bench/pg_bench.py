@@ -35,6 +35,7 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "api"))
 from pgcluster import PgCluster  # noqa: E402
+from bench_world import cpu_idle_pct  # noqa: E402
 
 RUNS = int(os.environ.get("RUNS", "3"))
 PARTS = os.environ.get("PARTS", "provision execute")
@@ -55,18 +56,6 @@ FLOW_LABEL = {
 }
 HTTP_LABEL = {"gci": "GetCallerIdentity", "lp": "ListPortfolios", "lpu": "ListPortfolios (user)",
               "nginx": "nginx"}
-
-
-def cpu_idle_pct():
-    """Share of all CPUs idle over the next second."""
-    def read():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:9]]
-        return v[3] + v[4], sum(v)
-    a = read()
-    time.sleep(1)
-    b = read()
-    return 100.0 * (b[0] - a[0]) / (b[1] - a[1]) if b[1] > a[1] else 100.0
 
 
 def http_run(tag, env):
