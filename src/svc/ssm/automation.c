@@ -53,24 +53,23 @@ err_t ssm_queue_wake(store_tx_t *tx, const char *account, const char *except, in
 {
     store_stmt_t *st;
     bool row = false;
-    char id[128] = "";
+    char ids[64][128];
+    int n = 0;
     err_t rc = store_query(tx, eb, &st,
                            "SELECT id FROM resource_keys WHERE account = ? AND kind = ? AND"
                            " field = ? AND value = 'Pending' AND id <> ? ORDER BY created_ms, seq"
-                           " LIMIT 1",
+                           " LIMIT 64",
                            "ssss", account, SSM_EXEC, SSM_KEY_STATUS, except ? except : "");
-    if (!rc) rc = store_step(st, &row, eb);
-    if (!rc && row) {
-        snprintf(id, sizeof(id), "%s", store_col_text(st, 0));
-        rc = store_step(st, &row, eb);
+    while (!rc && !(rc = store_step(st, &row, eb)) && row)
+        snprintf(ids[n++], sizeof(ids[0]), "%s", store_col_text(st, 0));
+    bool moved = false;
+    for (int i = 0; !rc && !moved && i < n; i++) {
+        cJSON *e = NULL;
+        rc = res_get(tx, &(res_key_t){account, SSM_EXEC, ids[i]}, &e, eb);
+        const char *job = e ? jx_str(e, "_Job") : NULL;
+        if (!rc && job) rc = engine_hasten_waiting(tx, job, now_ms, &moved, eb);
+        cJSON_Delete(e);
     }
-    if (rc || !id[0]) return rc;
-    cJSON *e = NULL;
-    rc = res_get(tx, &(res_key_t){account, SSM_EXEC, id}, &e, eb);
-    const char *job = e ? jx_str(e, "_Job") : NULL;
-    bool found;
-    if (!rc && job) rc = engine_hasten(tx, job, now_ms, &found, eb);
-    cJSON_Delete(e);
     return rc;
 }
 

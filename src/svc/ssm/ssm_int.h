@@ -62,6 +62,10 @@ void ssm_register_keys(void);
 /* Parameter Store's part of it (params.c). */
 void ssm_param_register_keys(void);
 err_t ssm_exec_count(store_tx_t *tx, const char *account, bool running, int64_t *n, errbuf_t *eb);
+/* A slot is free: wakes the oldest Pending execution (other than except) whose job still
+ * waits. Several ends committed before a woken job runs (one engine batch holds up to 16
+ * steps) each wake a different execution, not the same one again; among the 64 oldest
+ * Pending, those already woken are passed over. */
 err_t ssm_queue_wake(store_tx_t *tx, const char *account, const char *except, int64_t now_ms,
                      errbuf_t *eb);
 /* Makes sure the job of record o (its "_Job") runs by at_ms: brings it forward, or
