@@ -37,7 +37,8 @@ void http_client_ip(struct MHD_Connection *c, char *out, size_t cap);
  * max_per_client of them from one client address (0, 0: no limits). A connection past
  * them is not refused (a closed connection tells an SDK nothing): it is marked over, its
  * request is answered ThrottlingException (http_guard_over) and the connection closed,
- * and if the whole request does not arrive within 2 s it is cut. Past
+ * and if the whole request does not arrive within 2 s it is cut (not while bytes it sent
+ * wait unread: then the server is behind, not the client). Past
  * max_conns, a kept-alive connection idle for a second or more is closed to make room
  * first. Call once, before serving. */
 void http_guard_limits(http_guard_t *g, int max_conns, int max_per_client);
