@@ -104,7 +104,7 @@ CD_PORT=$(free_port)
 CD_EP=127.0.0.1:$CD_PORT
 STORE_ARGS=() BACKEND=sqlite
 [ -n "$DATABASE_URL" ] && STORE_ARGS=(--database-url "$DATABASE_URL") BACKEND=postgres
-"$BIN" serve --listen "$CD_EP" --data-dir "$WORK/data" --log-level info "${STORE_ARGS[@]}" \
+"$BIN" serve --listen "$CD_EP" --data-dir "$WORK/data" --log-level info --template-dir "$REPO/data/templates" "${STORE_ARGS[@]}" \
     >"$WORK/catalogd.out" 2>"$WORK/catalogd.log" &
 CD_PID=$!
 wait_http "http://$CD_EP/_catalogd/health" "$CD_PID" ||
