@@ -649,8 +649,9 @@ def test_sc_search_reads_only_its_page():
         d.stop()
         assert len(store_sql(d.data_dir, "DELETE FROM resource_keys WHERE kind = 'sc.pp' AND field = 'owner'"
                              " AND id IN ('pp-only0001', 'pp-only0002') RETURNING id")) == 2
-        store_sql(d.data_dir, "UPDATE meta SET value = substr(value, 1, instr(value, '|')) || 'sc.pp:owner,'"
-                  " WHERE key = 'res_keys.checked'")
+        (mark,), = store_sql(d.data_dir, "SELECT value FROM meta WHERE key = 'res_keys.checked'")
+        store_sql(d.data_dir, "UPDATE meta SET value = ? WHERE key = 'res_keys.checked'",
+                  (mark[:mark.index("|") + 1] + "sc.pp:owner,",))
         d.start()
         sc = d.client("servicecatalog")
         assert sc.search_provisioned_products(PageSize=10)["TotalResultsCount"] == 25
