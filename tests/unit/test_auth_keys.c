@@ -2,6 +2,7 @@
  * max_age_ms (a store other nodes change too) read again once older than that, so a key
  * deactivated elsewhere is refused within max_age_ms even when no invalidation came. */
 #include "check.h"
+#include "check_store.h"
 
 #include "auth/keys.h"
 #include "core/ids.h"
@@ -94,11 +95,7 @@ static void test_forever(store_t *s, const char *dir, ids_t *ids)
 int main(void)
 {
     char dir[] = "/tmp/catalogd-keys-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    errbuf_t eb = {{0}};
-    store_opts_t so = {.data_dir = dir, .exclusive = true};
-    store_t *s = NULL;
-    CHECK(store_open(&so, &s, &eb) == ERR_OK);
+    store_t *s = check_store_open(dir, false);
     ids_t ids;
     ids_init_system(&ids);
     test_max_age(s, dir, &ids);

@@ -4,6 +4,7 @@
  * engine_fail, a give-up that fails once), the after-commit hook, and lease fencing (a step
  * whose lease was lost commits nothing). */
 #include "check.h"
+#include "check_store.h"
 
 #include "engine/engine.h"
 #include "store/store.h"
@@ -178,11 +179,8 @@ static void enqueue(store_t *s, ids_t *ids, const char *kind, int64_t at, int ma
 int main(void)
 {
     char dir[] = "/tmp/catalogd-engine-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    store_t *s = check_store_open(dir, false);
     errbuf_t eb = {{0}};
-    store_opts_t so = {.data_dir = dir, .exclusive = true};
-    store_t *s = NULL;
-    CHECK(store_open(&so, &s, &eb) == ERR_OK);
     ids_t ids;
     ids_init_seeded(&ids, 42);
     clk_t clock = clk_manual(1000000);

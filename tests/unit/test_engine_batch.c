@@ -4,6 +4,7 @@
  * the failed one does not; engine_hasten_waiting. A real SQLite store in a temporary directory, one
  * worker. */
 #include "check.h"
+#include "check_store.h"
 
 #include "engine/engine.h"
 #include "store/store.h"
@@ -93,11 +94,8 @@ static const char *job_state(store_t *s, const char *id, char *last_error, size_
 int main(void)
 {
     char dir[] = "/tmp/catalogd-engine-batch-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
+    store_t *s = check_store_open(dir, false);
     errbuf_t eb = {{0}};
-    store_opts_t so = {.data_dir = dir, .exclusive = true};
-    store_t *s = NULL;
-    CHECK(store_open(&so, &s, &eb) == ERR_OK);
     ids_t ids;
     ids_init_seeded(&ids, 11);
     clk_t clock = clk_manual(1000000);
